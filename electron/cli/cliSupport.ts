@@ -1,0 +1,23 @@
+// Small pieces every CLI command shares: the module shape and a user-facing error type.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+export interface CommandModule {
+  run(argv: string[]): Promise<number>;
+}
+
+/** An error meant for the user: its message says what was wrong and what to do. */
+export class CliError extends Error {
+  constructor(message: string, readonly exitCode = 2) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+/** parseArgs with errors turned into CliError that name the bad option. */
+export function parseCli<T extends ParseArgsConfig>(config: T, usage: string): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs({ ...config, strict: true });
+  } catch (err) {
+    throw new CliError(`${(err as Error).message}\n\n${usage}`);
+  }
+}

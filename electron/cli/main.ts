@@ -1,0 +1,40 @@
+// Entry point of the headless `sweepdeck` command. Each command group lives in its own module
+// under commands/ and is loaded only when used, so `sweepdeck --help` stays instant.
+import { CliError, type CommandModule } from './cliSupport.ts';
+
+const GROUPS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
+  sweep: { summary: 'run a sweep, or show a study file\'s status', load: () => import('./commands/sweep.ts') },
+  tracking: { summary: 'set up tracking, or serve the embedded MLflow endpoint', load: () => import('./commands/tracking.ts') },
+  runs: { summary: 'list experiments and parent runs with their trials', load: () => import('./commands/runs.ts') },
+  serve: { summary: 'serve the app in a browser over loopback with a token', load: () => import('./commands/serve.ts') },
+};
+
+function usage(): string {
+  const lines = ['Usage: sweepdeck <command> [options]', '', 'Commands:'];
+  for (const [name, g] of Object.entries(GROUPS)) lines.push(`  ${name.padEnd(10)} ${g.summary}`);
+  lines.push('', 'Run `sweepdeck <command> --help` for a command\'s options.');
+  return lines.join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [group, ...rest] = argv;
+  if (!group || group === '--help' || group === '-h' || group === 'help') {
+    console.log(usage());
+    return group ? 0 : 2;
+  }
+  const entry = GROUPS[group];
+  if (!entry) {
+    console.error(`sweepdeck: unknown command '${group}'.\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    const mod = await entry.load();
+    return await mod.run(rest);
+  } catch (err) {
+    if (err instanceof CliError) {
+      console.error(`sweepdeck ${group}: ${err.message}`);
+      return err.exitCode;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,84 @@
+// The study storage contract the runner, the CLI and the app depend on. One implementation: the
+// Optuna RDB schema on SQLite (optunaSqliteStorage.ts). Every method that changes state has
+// committed before it returns.
+import type { Direction, Distribution, FinishedState, FrozenTrial, ParamValue, TrialState } from '../search/types.ts';
+
+export interface StudyInfo {
+  studyId: number;
+  name: string;
+  directions: Direction[];
+  userAttrs: Record<string, unknown>;
+  systemAttrs: Record<string, unknown>;
+}
+
+export interface StudySummary extends StudyInfo {
+  counts: Record<TrialState, number>;
+  best: { number: number; value: number } | null;
+}
+
+export interface NewTrial {
+  trialId: number;
+  number: number;
+}
+
+export interface StudyStorage {
+  readonly path: string;
+  listStudies(): StudySummary[];
+  getStudy(name: string): StudyInfo | undefined;
+  /** Throws StudyError('STUDY_EXISTS') when the name is taken. */
+  createStudy(name: string, directions: Direction[]): StudyInfo;
+  setStudyUserAttr(studyId: number, key: string, value: unknown): void;
+  setStudySystemAttr(studyId: number, key: string, value: unknown): void;
+
+  /** Creates a trial (RUNNING by default) and assigns the next number atomically. Params given here
+   * are written in the same transaction. */
+  createTrial(
+    studyId: number,
+    opts?: {
+      state?: 'RUNNING' | 'WAITING';
+      params?: Record<string, { value: ParamValue; distribution: Distribution }>;
+      systemAttrs?: Record<string, unknown>;
+      userAttrs?: Record<string, unknown>;
+    },
+  ): NewTrial;
+  /** Atomically takes the oldest WAITING trial and makes it RUNNING, or returns null. */
+  popWaitingTrial(studyId: number): NewTrial | null;
+  setTrialParam(trialId: number, name: string, value: ParamValue, distribution: Distribution): void;
+  /** Re-reporting a step overwrites it; NaN and ±inf are stored as Optuna does. */
+  reportIntermediate(trialId: number, step: number, value: number): void;
+  /** Finishes a RUNNING trial. Throws StudyError('TRIAL_FINISHED') when it is already finished. */
+  finishTrial(trialId: number, state: FinishedState, value?: number | null): void;
+  setTrialUserAttr(trialId: number, key: string, value: unknown): void;
+  setTrialSystemAttr(trialId: number, key: string, value: unknown): void;
+  /** Upserts trial_heartbeats for a RUNNING trial. */
+  heartbeat(trialId: number): void;
+  /** RUNNING trials whose heartbeat is older than staleSeconds, or that have none, become FAIL.
+   * Returns the trials so failed (as they are after the change). */
+  failStaleTrials(studyId: number, staleSeconds: number): FrozenTrial[];
+
+  getTrials(studyId: number, states?: readonly TrialState[]): FrozenTrial[];
+  getTrial(trialId: number): FrozenTrial;
+  getBestTrial(studyId: number): FrozenTrial | null;
+  /** Runner sessions switch the file to WAL; close() returns it to rollback-journal mode. */
+  close(): void;
+}
+
+export type StudyErrorCode =
+  | 'NOT_FOUND' // the file does not exist
+  | 'NOT_SQLITE' // not an SQLite database, or truncated / corrupt
+  | 'NOT_OPTUNA' // SQLite, but not an Optuna study file
+  | 'UNKNOWN_REVISION' // alembic revision we do not know
+  | 'STUDY_NOT_FOUND'
+  | 'STUDY_EXISTS'
+  | 'TRIAL_FINISHED'
+  | 'INCOMPATIBLE_DISTRIBUTION';
+
+export class StudyError extends Error {
+  constructor(
+    readonly code: StudyErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'StudyError';
+  }
+}
