@@ -14,9 +14,9 @@ export class CliError extends Error {
 }
 
 /** parseArgs with errors turned into CliError that name the bad option. */
-export function parseCli<T extends ParseArgsConfig>(config: T, usage: string): ReturnType<typeof parseArgs<T>> {
+export function parseCli<T extends ParseArgsConfig & { strict?: true }>(config: T, usage: string): ReturnType<typeof parseArgs<T>> {
   try {
-    return parseArgs({ ...config, strict: true });
+    return parseArgs<T>(config);
   } catch (err) {
     throw new CliError(`${(err as Error).message}\n\n${usage}`);
   }

@@ -148,7 +148,7 @@ export class MlflowError extends Error {
 /** A store that cannot be reached (network refused, timed out, 5xx after retries). The outbox
  * catches exactly this and queues the write. */
 export class StoreUnavailableError extends Error {
-  constructor(message: string, readonly cause?: unknown) {
+  constructor(message: string, override readonly cause?: unknown) {
     super(message);
     this.name = 'StoreUnavailableError';
   }
