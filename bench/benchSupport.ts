@@ -1,0 +1,67 @@
+// Shared by every bench script: each bench owns one section of BENCHMARKS.md, delimited by
+// `<!-- bench:NAME -->` and `<!-- /bench:NAME -->`, and replaces only that section so that benches
+// run at different times never clobber each other's numbers.
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const BENCHMARKS_MD = path.join(REPO_ROOT, 'BENCHMARKS.md');
+
+const TITLE = '# Benchmarks\n\nEach section is written by the bench script named in it (`npx tsx bench/<name>.ts`) and states the machine it ran on.\n';
+
+export interface MachineInfo {
+  cpuModel: string;
+  cores: number;
+  node: string;
+  platform: string;
+  date: string;
+}
+
+export function machineInfo(): MachineInfo {
+  const cpus = os.cpus();
+  return {
+    cpuModel: cpus[0]?.model.trim() ?? 'unknown CPU',
+    cores: cpus.length,
+    node: process.version,
+    platform: `${os.type()} ${os.release()} ${os.arch()}`,
+    date: new Date().toISOString(),
+  };
+}
+
+/** One line for the top of a section: where the numbers come from. */
+export function machineLine(info: MachineInfo = machineInfo()): string {
+  return `Machine: ${info.cpuModel}, ${info.cores} cores, Node ${info.node}, ${info.platform}; run ${info.date}.`;
+}
+
+/** Replaces (or appends) the section NAME in the given markdown text. Pure, for testing. */
+export function replaceSection(doc: string, name: string, markdown: string): string {
+  if (!/^[A-Za-z0-9_.-]+$/.test(name)) throw new Error(`bench section name '${name}' must be letters, digits, '-', '_' or '.'`);
+  const open = `<!-- bench:${name} -->`;
+  const close = `<!-- /bench:${name} -->`;
+  const block = `${open}\n${markdown.trim()}\n${close}`;
+  const start = doc.indexOf(open);
+  if (start >= 0) {
+    const end = doc.indexOf(close, start);
+    if (end < 0) throw new Error(`BENCHMARKS.md has '${open}' without '${close}'; fix the file by hand`);
+    return doc.slice(0, start) + block + doc.slice(end + close.length);
+  }
+  return `${doc.replace(/\s*$/, '')}\n\n${block}\n`;
+}
+
+/** Writes the section NAME of BENCHMARKS.md (creating the file with a title if missing). The file is
+ * replaced atomically so a concurrent reader never sees half a file. */
+export function writeBenchSection(name: string, markdown: string, file: string = BENCHMARKS_MD): void {
+  const doc = existsSync(file) ? readFileSync(file, 'utf8') : TITLE;
+  const next = replaceSection(doc, name, markdown);
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, next);
+  renameSync(tmp, file);
+}
+
+/** Markdown table from a header and rows. */
+export function mdTable(header: readonly string[], rows: ReadonlyArray<readonly (string | number)[]>): string {
+  const line = (cells: readonly (string | number)[]) => `| ${cells.map(String).join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
