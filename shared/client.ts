@@ -1,0 +1,219 @@
+// The typed client the renderer and the tests use. One API over two transports: Electron IPC
+// (through the preload's `window.sweepdeck`) and the browser host's HTTP + SSE. The client never
+// throws from `call`: transport failures come back as { ok: false, error: { code: 'TRANSPORT' } }.
+import type { Channel, ChannelInput, ChannelOutput } from './contract.ts';
+import { isChannel } from './contract.ts';
+import type { EventName, EventPayload } from './events.ts';
+import { isEventName } from './events.ts';
+import { AppCallError, err, resultEnvelopeSchema, type Result } from './result.ts';
+import { decodeWire, encodeWire } from './wire.ts';
+
+/** What the preload exposes as `window.sweepdeck`. */
+export interface SweepdeckBridge {
+  invoke(channel: string, input: unknown): Promise<unknown>;
+  /** Returns a function that unsubscribes. */
+  on(event: string, listener: (payload: unknown) => void): () => void;
+}
+
+declare global {
+  interface Window {
+    sweepdeck?: SweepdeckBridge;
+  }
+}
+
+/** A transport moves one call (returning the raw result envelope) and subscribes to events. */
+export interface Transport {
+  readonly kind: 'ipc' | 'http';
+  invoke(channel: Channel, input: unknown): Promise<unknown>;
+  subscribe(event: EventName, listener: (payload: unknown) => void): () => void;
+  close?(): void;
+}
+
+export interface Client {
+  readonly transport: Transport;
+  call<C extends Channel>(channel: C, input: ChannelInput<C>): Promise<Result<ChannelOutput<C>>>;
+  /** Like call, but throws AppCallError on failure (what React Query wants). */
+  get<C extends Channel>(channel: C, input: ChannelInput<C>): Promise<ChannelOutput<C>>;
+  on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void;
+  close(): void;
+}
+
+export function createClient(transport: Transport): Client {
+  async function call<C extends Channel>(channel: C, input: ChannelInput<C>): Promise<Result<ChannelOutput<C>>> {
+    if (!isChannel(channel)) return err('UNKNOWN_CHANNEL', `'${String(channel)}' is not a channel of the contract.`);
+    let raw: unknown;
+    try {
+      raw = await transport.invoke(channel, input);
+    } catch (e) {
+      return err('TRANSPORT', `Could not reach the Sweepdeck service for '${channel}': ${(e as Error)?.message ?? String(e)}`);
+    }
+    const env = resultEnvelopeSchema.safeParse(raw);
+    if (!env.success) return err('TRANSPORT', `The service sent a malformed reply for '${channel}'.`);
+    // The service validated the value against the contract's output schema before sending it.
+    return env.data as Result<ChannelOutput<C>>;
+  }
+  return {
+    transport,
+    call,
+    async get(channel, input) {
+      const r = await call(channel, input);
+      if (!r.ok) throw new AppCallError(channel, r.error);
+      return r.value;
+    },
+    on(event, listener) {
+      if (!isEventName(event)) throw new Error(`'${String(event)}' is not an event of the contract.`);
+      return transport.subscribe(event, (p) => listener(p as EventPayload<typeof event>));
+    },
+    close() {
+      transport.close?.();
+    },
+  };
+}
+
+/** Electron: over the preload bridge. */
+export function ipcTransport(bridge: SweepdeckBridge): Transport {
+  return {
+    kind: 'ipc',
+    invoke: (channel, input) => bridge.invoke(channel, input),
+    subscribe: (event, listener) => bridge.on(event, listener),
+  };
+}
+
+export const TOKEN_HEADER = 'x-sweepdeck-token';
+
+export interface HttpTransportOptions {
+  /** For tests: a fetch to use instead of the global one. */
+  fetch?: typeof fetch;
+  /** Delay before reconnecting the event stream after it drops (ms). */
+  reconnectMs?: number;
+}
+
+/** The browser host: POST /api/<channel>, events over SSE at GET /api/events. The token goes in a
+ * header on every request (also the event stream, which is why it is read with fetch rather than
+ * EventSource, which cannot send headers). Works in browsers and in Node 20. */
+export function httpTransport(baseUrl: string, token: string, opts: HttpTransportOptions = {}): Transport {
+  const f = opts.fetch ?? fetch;
+  const base = baseUrl.replace(/\/+$/, '');
+  const listeners = new Map<EventName, Set<(payload: unknown) => void>>();
+  let stream: AbortController | null = null;
+  let closed = false;
+
+  const dispatchEvent = (name: string, data: string): void => {
+    if (!isEventName(name)) return;
+    let payload: unknown;
+    try {
+      payload = decodeWire(data);
+    } catch {
+      return;
+    }
+    for (const l of listeners.get(name) ?? []) {
+      try {
+        l(payload);
+      } catch {
+        // A listener's bug must not stop the stream for the others.
+      }
+    }
+  };
+
+  const hasListeners = (): boolean => [...listeners.values()].some((s) => s.size > 0);
+
+  async function runStream(ctrl: AbortController): Promise<void> {
+    while (!ctrl.signal.aborted) {
+      try {
+        const res = await f(`${base}/api/events`, { headers: { [TOKEN_HEADER]: token, accept: 'text/event-stream' }, signal: ctrl.signal });
+        if (!res.ok || !res.body) throw new Error(`event stream refused: HTTP ${res.status}`);
+        const reader = res.body.getReader();
+        const decoder = new TextDecoder();
+        let buf = '';
+        let evName = 'message';
+        let data: string[] = [];
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          buf += decoder.decode(value, { stream: true });
+          let nl: number;
+          while ((nl = buf.indexOf('\n')) >= 0) {
+            const line = buf.slice(0, nl).replace(/\r$/, '');
+            buf = buf.slice(nl + 1);
+            if (line === '') {
+              if (data.length > 0) dispatchEvent(evName, data.join('\n'));
+              evName = 'message';
+              data = [];
+            } else if (line.startsWith(':')) {
+              // comment / keep-alive
+            } else if (line.startsWith('event:')) {
+              evName = line.slice(6).trim();
+            } else if (line.startsWith('data:')) {
+              data.push(line.slice(5).replace(/^ /, ''));
+            }
+          }
+        }
+      } catch {
+        if (ctrl.signal.aborted) return;
+      }
+      if (ctrl.signal.aborted) return;
+      await new Promise((r) => setTimeout(r, opts.reconnectMs ?? 1000));
+    }
+  }
+
+  return {
+    kind: 'http',
+    async invoke(channel, input) {
+      const res = await f(`${base}/api/${encodeURIComponent(channel)}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', [TOKEN_HEADER]: token },
+        body: encodeWire(input),
+      });
+      const text = await res.text();
+      try {
+        return decodeWire(text);
+      } catch {
+        throw new Error(`HTTP ${res.status}: ${text.slice(0, 200)}`);
+      }
+    },
+    subscribe(event, listener) {
+      let set = listeners.get(event);
+      if (!set) listeners.set(event, (set = new Set()));
+      set.add(listener);
+      if (!stream && !closed) {
+        stream = new AbortController();
+        void runStream(stream);
+      }
+      return () => {
+        set.delete(listener);
+        if (!hasListeners() && stream) {
+          stream.abort();
+          stream = null;
+        }
+      };
+    },
+    close() {
+      closed = true;
+      stream?.abort();
+      stream = null;
+      listeners.clear();
+    },
+  };
+}
+
+const TOKEN_KEY = 'sweepdeck.token';
+
+/** In a page: Electron's bridge when the preload exposed it, else the browser host with the token
+ * from `?token=` (kept in sessionStorage and removed from the address bar). */
+export function createDefaultClient(): Client {
+  const w = globalThis as unknown as Partial<Window>;
+  if (w.sweepdeck) return createClient(ipcTransport(w.sweepdeck));
+  const loc = w.location;
+  if (!loc) throw new Error('createDefaultClient needs a page (window.location); use httpTransport directly elsewhere.');
+  const url = new URL(loc.href);
+  let token = url.searchParams.get('token');
+  const storage = w.sessionStorage;
+  if (token) {
+    storage?.setItem(TOKEN_KEY, token);
+    url.searchParams.delete('token');
+    w.history?.replaceState(w.history.state, '', url.pathname + url.search + url.hash);
+  } else {
+    token = storage?.getItem(TOKEN_KEY) ?? '';
+  }
+  return createClient(httpTransport(loc.origin, token));
+}

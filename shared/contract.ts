@@ -1,0 +1,413 @@
+// The IPC contract: ONE object maps every channel to its input and output schema. The Electron
+// binding, the preload's allow-list, the browser host and the typed client are all derived from it.
+// Renderer code bundles this file, so it imports zod and nothing node-only.
+import { z } from 'zod';
+
+// ---------------------------------------------------------------------------------------------
+// Building blocks
+
+/** Any JS number, including NaN and ±Infinity (Optuna values and MLflow metrics may hold them;
+ * the HTTP wire format encodes them, see wire.ts). */
+export const anyNumber = z.custom<number>((v) => typeof v === 'number', { message: 'expected a number' });
+const id = z.string().min(1).max(512);
+const filePath = z.string().min(1).max(4096);
+const count = z.number().int().nonnegative();
+/** Epoch milliseconds, or null when unknown. */
+const epochMs = z.number().nullable();
+
+export const directionSchema = z.enum(['minimize', 'maximize']);
+export const trialStateSchema = z.enum(['RUNNING', 'COMPLETE', 'PRUNED', 'FAIL', 'WAITING']);
+export const paramValueSchema = z.union([z.null(), z.boolean(), anyNumber, z.string()]);
+
+export const distributionSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('float'), low: anyNumber, high: anyNumber, step: anyNumber.nullable(), log: z.boolean() }),
+  z.object({ kind: z.literal('int'), low: anyNumber, high: anyNumber, step: anyNumber, log: z.boolean() }),
+  z.object({ kind: z.literal('categorical'), choices: z.array(paramValueSchema) }),
+]);
+
+/** ready: registered, never started. interrupted: a runner died (stale RUNNING trials, or the
+ * registry says running but no live runner) or was stopped before the budget was used. */
+export const sweepStateSchema = z.enum(['ready', 'running', 'stopping', 'interrupted', 'finished', 'failed']);
+
+export const trialCountsSchema = z.object({
+  RUNNING: count,
+  COMPLETE: count,
+  PRUNED: count,
+  FAIL: count,
+  WAITING: count,
+});
+
+export const sweepSummarySchema = z.object({
+  /** Stable id: the registry id for app-known sweeps, derived from study path + name otherwise. */
+  id,
+  /** Where the app learned of it: started/registered here, found in a folder, or opened as a file. */
+  source: z.enum(['app', 'folder', 'file']),
+  state: sweepStateSchema,
+  studyName: z.string(),
+  studyPath: z.string(),
+  configPath: z.string().nullable(),
+  outputDir: z.string().nullable(),
+  backbone: z.string().nullable(),
+  experimentName: z.string().nullable(),
+  direction: directionSchema.nullable(),
+  objectiveMetric: z.string().nullable(),
+  maxTrials: count.nullable(),
+  /** COMPLETE + PRUNED, the trials that count against max_trials. */
+  finishedTrials: count,
+  counts: trialCountsSchema,
+  best: z.object({ number: count, value: anyNumber }).nullable(),
+  /** The tracking target of its parent run, when known. */
+  tracking: z.object({
+    storeUri: z.string().nullable(),
+    experimentId: z.string().nullable(),
+    parentRunId: z.string().nullable(),
+  }),
+  /** Why it failed or is interrupted, in words. */
+  message: z.string().nullable(),
+  updatedAt: epochMs,
+});
+export type SweepSummary = z.infer<typeof sweepSummarySchema>;
+
+export const trialRowSchema = z.object({
+  trialId: count,
+  number: count,
+  state: trialStateSchema,
+  params: z.record(z.string(), paramValueSchema),
+  value: anyNumber.nullable(),
+  /** [step, value] sorted by step; NaN kept. */
+  intermediate: z.array(z.tuple([anyNumber, anyNumber])),
+  startedAt: epochMs,
+  completedAt: epochMs,
+  durationMs: z.number().nullable(),
+  /** The MLflow child run of this trial (trial user attr), when tracked. */
+  childRunId: z.string().nullable(),
+  /** Why it failed or was pruned, when recorded. */
+  reason: z.string().nullable(),
+});
+export type TrialRow = z.infer<typeof trialRowSchema>;
+
+export const sweepDetailSchema = sweepSummarySchema.extend({
+  distributions: z.record(z.string(), distributionSchema),
+  checkpointPath: z.string(),
+  configText: z.string().nullable(),
+  userAttrs: z.record(z.string(), z.unknown()),
+});
+export type SweepDetail = z.infer<typeof sweepDetailSchema>;
+
+export const configIssueSchema = z.object({
+  /** Dotted field path, e.g. `search_space.learning_rate.min`; '' for the whole document. */
+  path: z.string(),
+  line: z.number().int().positive().nullable(),
+  column: z.number().int().positive().nullable(),
+  message: z.string(),
+});
+export type ConfigIssue = z.infer<typeof configIssueSchema>;
+
+export const trackingModeSchema = z.enum(['azure', 'remote', 'local']);
+export const azureWorkspaceSchema = z.strictObject({
+  subscriptionId: z.string().min(1).max(200),
+  resourceGroup: z.string().min(1).max(200),
+  workspaceName: z.string().min(1).max(200),
+});
+
+export const trackingStatusSchema = z.object({
+  mode: trackingModeSchema,
+  /** The tracking URI in use (the store the app writes to). */
+  uri: z.string(),
+  /** Why the app is not on the mode it was asked for (e.g. Azure unreachable), or null. */
+  fallbackReason: z.string().nullable(),
+  fallbackToLocal: z.boolean(),
+  localStorePath: z.string(),
+  /** Azure workspace fields, from settings or the AZURE_* environment. */
+  azure: z.object({ subscriptionId: z.string(), resourceGroup: z.string(), workspaceName: z.string() }).nullable(),
+  remoteUri: z.string().nullable(),
+  /** Writes queued in the outbox while the remote store is unreachable. */
+  pendingOutbox: count,
+  checkedAt: epochMs,
+});
+export type TrackingStatus = z.infer<typeof trackingStatusSchema>;
+
+export const storeKindSchema = z.enum(['sqlite', 'mlruns', 'remote', 'azure']);
+export const storeInfoSchema = z.object({
+  id,
+  kind: storeKindSchema,
+  label: z.string(),
+  uri: z.string(),
+  readOnly: z.boolean(),
+  /** The app's own local store: cannot be removed. */
+  builtin: z.boolean(),
+});
+export type StoreInfo = z.infer<typeof storeInfoSchema>;
+
+// MLflow REST 2.0 JSON shapes (snake_case, ids as strings, epoch ms), as the stores return them.
+const keyValueSchema = z.object({ key: z.string(), value: z.string() });
+export const metricSchema = z.object({ key: z.string(), value: anyNumber, timestamp: z.number(), step: z.number() });
+export const experimentSchema = z.object({
+  experiment_id: z.string(),
+  name: z.string(),
+  artifact_location: z.string(),
+  lifecycle_stage: z.enum(['active', 'deleted']),
+  last_update_time: z.number().optional(),
+  creation_time: z.number().optional(),
+  tags: z.array(keyValueSchema).optional(),
+});
+export type Experiment = z.infer<typeof experimentSchema>;
+export const runSchema = z.object({
+  info: z.object({
+    run_id: z.string(),
+    run_uuid: z.string(),
+    run_name: z.string(),
+    experiment_id: z.string(),
+    user_id: z.string(),
+    status: z.enum(['RUNNING', 'SCHEDULED', 'FINISHED', 'FAILED', 'KILLED']),
+    start_time: z.number(),
+    end_time: z.number().optional(),
+    artifact_uri: z.string(),
+    lifecycle_stage: z.enum(['active', 'deleted']),
+  }),
+  data: z.object({
+    metrics: z.array(metricSchema).optional(),
+    params: z.array(keyValueSchema).optional(),
+    tags: z.array(keyValueSchema).optional(),
+  }),
+  inputs: z.record(z.string(), z.unknown()).optional(),
+});
+export type Run = z.infer<typeof runSchema>;
+export type Metric = z.infer<typeof metricSchema>;
+
+const viewTypeSchema = z.enum(['ACTIVE_ONLY', 'DELETED_ONLY', 'ALL']);
+const pageToken = z.string().max(4096);
+const empty = z.strictObject({});
+
+// ---------------------------------------------------------------------------------------------
+// The channels
+
+export const contract = {
+  'app.info': {
+    input: empty,
+    output: z.object({
+      version: z.string(),
+      /** 'electron' in the desktop app, 'browser' through `sweepdeck serve`. */
+      host: z.enum(['electron', 'browser']),
+      dataDir: z.string(),
+      platform: z.string(),
+      exampleConfigPath: z.string().nullable(),
+    }),
+  },
+
+  'sweeps.list': {
+    input: empty,
+    output: z.object({ sweeps: z.array(sweepSummarySchema), folders: z.array(z.string()) }),
+  },
+  'sweeps.get': {
+    input: z.strictObject({ id }),
+    output: sweepDetailSchema,
+  },
+  /** Register a config without starting it (the New sweep screen's "Save", the example). */
+  'sweeps.register': {
+    input: z
+      .strictObject({
+        configPath: filePath.optional(),
+        configText: z.string().max(1_000_000).optional(),
+        /** Where trial dirs and a relative checkpoint go; default: beside the config, or the data dir. */
+        outputDir: filePath.optional(),
+      })
+      .refine((v) => (v.configPath === undefined) !== (v.configText === undefined), {
+        message: 'give exactly one of configPath or configText',
+      }),
+    output: sweepSummarySchema,
+  },
+  /** Start a registered sweep by id, or register-and-start a config. An existing checkpoint with
+   * auto_resume continues with only the remaining trials. */
+  'sweeps.start': {
+    input: z
+      .strictObject({
+        id: id.optional(),
+        configPath: filePath.optional(),
+        configText: z.string().max(1_000_000).optional(),
+        outputDir: filePath.optional(),
+        maxTrials: z.number().int().positive().max(1_000_000).optional(),
+      })
+      .refine((v) => [v.id, v.configPath, v.configText].filter((x) => x !== undefined).length === 1, {
+        message: 'give exactly one of id, configPath or configText',
+      }),
+    output: sweepSummarySchema,
+  },
+  /** Graceful stop: running trials are terminated and marked; the study stays resumable. */
+  'sweeps.stop': {
+    input: z.strictObject({ id }),
+    output: sweepSummarySchema,
+  },
+  /** Resume an interrupted sweep. A study opened from a file has no config: give one. */
+  'sweeps.resume': {
+    input: z.strictObject({ id, configPath: filePath.optional(), maxTrials: z.number().int().positive().max(1_000_000).optional() }),
+    output: sweepSummarySchema,
+  },
+  /** Forget a sweep (files are kept). */
+  'sweeps.remove': {
+    input: z.strictObject({ id }),
+    output: z.object({ removed: z.boolean() }),
+  },
+  /** Trials of a sweep. Without limit: all of them (10,000 fit in one call). */
+  'sweeps.trials': {
+    input: z.strictObject({
+      id,
+      offset: count.optional(),
+      limit: z.number().int().positive().max(1_000_000).optional(),
+    }),
+    output: z.object({
+      total: count,
+      offset: count,
+      direction: directionSchema.nullable(),
+      trials: z.array(trialRowSchema),
+    }),
+  },
+  /** Add an Optuna study file made elsewhere (every study in it becomes a sweep). */
+  'sweeps.openStudyFile': {
+    input: z.strictObject({ path: filePath, studyName: z.string().min(1).max(512).optional() }),
+    output: z.object({ sweeps: z.array(sweepSummarySchema) }),
+  },
+  /** The tail of a trial's stdout/stderr. */
+  'sweeps.trialLog': {
+    input: z.strictObject({
+      id,
+      trialNumber: count,
+      stream: z.enum(['stdout', 'stderr']),
+      maxBytes: z.number().int().positive().max(4_000_000).optional(),
+    }),
+    output: z.object({ path: z.string().nullable(), text: z.string(), size: count, truncated: z.boolean() }),
+  },
+  'folders.add': {
+    input: z.strictObject({ path: filePath }),
+    output: z.object({ folders: z.array(z.string()) }),
+  },
+  'folders.remove': {
+    input: z.strictObject({ path: filePath }),
+    output: z.object({ folders: z.array(z.string()) }),
+  },
+
+  'config.validate': {
+    input: z.strictObject({ text: z.string().max(1_000_000), path: filePath.optional() }),
+    output: z.object({
+      valid: z.boolean(),
+      issues: z.array(configIssueSchema),
+      /** The essentials, when valid. */
+      summary: z
+        .object({
+          experimentName: z.string(),
+          backbone: z.string(),
+          studyName: z.string(),
+          maxTrials: count,
+          metric: z.string(),
+          goal: directionSchema,
+          checkpointPath: z.string(),
+        })
+        .nullable(),
+    }),
+  },
+  'config.readExample': {
+    input: empty,
+    output: z.object({ path: z.string(), text: z.string() }),
+  },
+  'config.read': {
+    input: z.strictObject({ path: filePath }),
+    output: z.object({ path: z.string(), text: z.string() }),
+  },
+
+  'tracking.status': {
+    input: empty,
+    output: trackingStatusSchema,
+  },
+  /** Change the tracking target; the app re-runs setup and returns the resulting status. */
+  'tracking.configure': {
+    input: z.strictObject({
+      /** null clears the Azure workspace (local or remote only). */
+      azure: azureWorkspaceSchema.nullable().optional(),
+      /** A remote MLflow server; null clears it. */
+      remoteUri: z.url({ protocol: /^https?$/ }).max(2048).nullable().optional(),
+      fallbackToLocal: z.boolean().optional(),
+      localStorePath: filePath.optional(),
+    }),
+    output: trackingStatusSchema,
+  },
+
+  'stores.list': {
+    input: empty,
+    output: z.object({ stores: z.array(storeInfoSchema) }),
+  },
+  'stores.add': {
+    input: z.discriminatedUnion('kind', [
+      z.strictObject({ kind: z.literal('sqlite'), path: filePath, label: z.string().max(200).optional() }),
+      z.strictObject({ kind: z.literal('mlruns'), path: filePath, label: z.string().max(200).optional() }),
+      z.strictObject({ kind: z.literal('remote'), uri: z.url({ protocol: /^https?$/ }).max(2048), label: z.string().max(200).optional() }),
+      z.strictObject({ kind: z.literal('azure'), workspace: azureWorkspaceSchema, label: z.string().max(200).optional() }),
+    ]),
+    output: storeInfoSchema,
+  },
+  'stores.remove': {
+    input: z.strictObject({ id }),
+    output: z.object({ removed: z.boolean() }),
+  },
+
+  'experiments.list': {
+    input: z.strictObject({
+      storeId: id,
+      filter: z.string().max(4096).optional(),
+      viewType: viewTypeSchema.optional(),
+      maxResults: z.number().int().positive().max(50_000).optional(),
+      pageToken: pageToken.optional(),
+    }),
+    output: z.object({ experiments: z.array(experimentSchema), nextPageToken: z.string().nullable() }),
+  },
+  'runs.search': {
+    input: z.strictObject({
+      storeId: id,
+      experimentIds: z.array(z.string().min(1).max(256)).min(1).max(1000),
+      /** MLflow filter grammar: `params.x = 'y' AND metrics.m > 0.5 AND tags.mlflow.parentRunId = '...'`. */
+      filter: z.string().max(4096).optional(),
+      orderBy: z.array(z.string().min(1).max(512)).max(20).optional(),
+      maxResults: z.number().int().positive().max(50_000).optional(),
+      pageToken: pageToken.optional(),
+      viewType: viewTypeSchema.optional(),
+    }),
+    output: z.object({ runs: z.array(runSchema), nextPageToken: z.string().nullable() }),
+  },
+  'runs.get': {
+    input: z.strictObject({ storeId: id, runId: z.string().min(1).max(256) }),
+    output: z.object({ run: runSchema }),
+  },
+  'runs.metricHistory': {
+    input: z.strictObject({
+      storeId: id,
+      runId: z.string().min(1).max(256),
+      key: z.string().min(1).max(500),
+      maxResults: z.number().int().positive().max(1_000_000).optional(),
+      pageToken: pageToken.optional(),
+    }),
+    output: z.object({ metrics: z.array(metricSchema), nextPageToken: z.string().nullable() }),
+  },
+  /** From a parent run, the sweep its `checkpoint_path` leads to (registered on the way). */
+  'runs.findSweep': {
+    input: z.strictObject({ storeId: id, runId: z.string().min(1).max(256) }),
+    output: z.object({ checkpointPath: z.string().nullable(), sweepId: z.string().nullable() }),
+  },
+
+  /** Reveal a file in the OS file manager. Only the desktop app can; the browser host says so. */
+  'shell.revealPath': {
+    input: z.strictObject({ path: filePath }),
+    output: z.object({ revealed: z.boolean() }),
+  },
+} as const;
+
+export type Contract = typeof contract;
+export type Channel = keyof Contract;
+export type ChannelInput<C extends Channel> = z.input<Contract[C]['input']>;
+export type ParsedInput<C extends Channel> = z.output<Contract[C]['input']>;
+export type ChannelOutput<C extends Channel> = z.output<Contract[C]['output']>;
+
+export const CHANNELS = Object.keys(contract) as Channel[];
+const CHANNEL_SET: ReadonlySet<string> = new Set(CHANNELS);
+export const isChannel = (name: unknown): name is Channel => typeof name === 'string' && CHANNEL_SET.has(name);
+
+/** Every channel's handler, as the app services implement them. */
+export type Handlers = { [C in Channel]: (input: ParsedInput<C>) => Promise<ChannelOutput<C>> };
