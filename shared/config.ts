@@ -14,11 +14,53 @@ const finite = (what: string) =>
   z.number({ error: (iss) => (iss.input === undefined ? `${what} is required` : `${what} must be a number`) })
     .refine(Number.isFinite, { message: `${what} must be a finite number` });
 
+type AnyCtx = z.core.$RefinementCtx<unknown>;
+
+function checkNumericParam(
+  p: { type: 'uniform' | 'loguniform' | 'int'; min: number; max: number; step?: number | undefined; log?: boolean | undefined },
+  ctx: AnyCtx,
+): void {
+  const issue = (k: string, message: string) => ctx.addIssue({ code: 'custom', path: [k], message });
+  const log = p.type === 'loguniform' || p.log === true;
+  if (!(p.min < p.max)) issue('min', `min (${p.min}) must be less than max (${p.max})`);
+  if (log && !(p.min > 0)) issue('min', `min (${p.min}) must be > 0 for a log scale`);
+  if (p.type === 'int') {
+    if (!Number.isInteger(p.min)) issue('min', `min (${p.min}) must be a whole number for type int`);
+    if (!Number.isInteger(p.max)) issue('max', `max (${p.max}) must be a whole number for type int`);
+    if (p.step !== undefined) {
+      if (!Number.isInteger(p.step) || p.step <= 0) issue('step', `step (${p.step}) must be a whole number > 0 for type int`);
+      else if (p.log && p.step !== 1) issue('step', `step (${p.step}) cannot be combined with log: true (Optuna allows only step 1 on a log scale); drop step or log`);
+    }
+  } else if (p.step !== undefined) {
+    if (!(p.step > 0)) issue('step', `step (${p.step}) must be > 0`);
+    else if (log) issue('step', `step (${p.step}) cannot be combined with a log scale; drop step or use type uniform`);
+    else if (p.min < p.max && p.step > p.max - p.min) issue('step', `step (${p.step}) is larger than max - min (${p.max - p.min}); only min could ever be chosen`);
+  }
+}
+
+function checkChoices(p: { values: ChoiceValue[] }, ctx: AnyCtx): void {
+  const seen = new Set<string>();
+  p.values.forEach((v, i) => {
+    const key = JSON.stringify(v);
+    if (seen.has(key)) ctx.addIssue({ code: 'custom', path: ['values', i], message: `duplicate choice ${key}: list each value once` });
+    seen.add(key);
+  });
+}
+
+function checkBandit(et: { policy: string; slack_factor?: number | undefined; slack_amount?: number | undefined }, ctx: AnyCtx): void {
+  if (et.policy !== 'bandit') return;
+  if (et.slack_factor === undefined && et.slack_amount === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['slack_factor'], message: 'policy bandit needs slack_factor (e.g. 0.2) or slack_amount' });
+  } else if (et.slack_factor !== undefined && et.slack_amount !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['slack_amount'], message: 'give either slack_factor or slack_amount, not both' });
+  }
+}
+
 const ChoiceParamSchema = z.strictObject({
   type: z.literal('choice'),
   values: z.array(ChoiceValueSchema, { error: 'values must be a list, e.g. [8, 16, 32]' })
     .min(1, { message: 'values must not be empty: list at least one choice' }),
-});
+}).superRefine(checkChoices);
 
 const UniformParamSchema = z.strictObject({
   type: z.literal('uniform'),
@@ -27,13 +69,15 @@ const UniformParamSchema = z.strictObject({
   step: finite('step').optional(),
   /** `log: true` makes it the same as `loguniform`. */
   log: z.boolean().optional(),
-});
+}).superRefine(checkNumericParam);
 
 const LogUniformParamSchema = z.strictObject({
   type: z.literal('loguniform'),
   min: finite('min'),
   max: finite('max'),
-});
+  /** Accepted only to give a clear error: Optuna has no stepped log float. */
+  step: finite('step').optional(),
+}).superRefine(checkNumericParam);
 
 const IntParamSchema = z.strictObject({
   type: z.literal('int'),
@@ -41,7 +85,7 @@ const IntParamSchema = z.strictObject({
   max: finite('max'),
   step: finite('step').optional(),
   log: z.boolean().optional(),
-});
+}).superRefine(checkNumericParam);
 
 export const PARAM_TYPES = ['choice', 'uniform', 'loguniform', 'int'] as const;
 export type ParamType = (typeof PARAM_TYPES)[number];
@@ -97,7 +141,7 @@ export const EarlyTerminationSchema = z.strictObject({
   slack_factor: z.number().positive({ message: 'slack_factor must be > 0' }).optional(),
   /** Bandit: allowed absolute distance to the best run at the same step (Azure ML slack_amount). */
   slack_amount: z.number().positive({ message: 'slack_amount must be > 0' }).optional(),
-});
+}).superRefine(checkBandit);
 
 export const TrialSchema = z.strictObject({
   command: z.array(z.string({ error: 'each command element must be a string (quote numbers)' }), {
@@ -169,78 +213,48 @@ const BaseConfigSchema = z.object({
   checkpoint: CheckpointSchema.optional(),
 });
 
-type Ctx = z.core.$RefinementCtx<z.output<typeof BaseConfigSchema>>;
-
-function checkParam(name: string, p: ParamSpec, ctx: Ctx): void {
-  const at = (k: string): (string | number)[] => ['search_space', name, k];
-  const issue = (k: string, message: string) => ctx.addIssue({ code: 'custom', path: at(k), message });
-  if (!NAME_RE.test(name)) {
-    ctx.addIssue({ code: 'custom', path: ['search_space', name], message: `parameter name ${JSON.stringify(name)} must start with a letter or _ and contain only letters, digits, _, . or -` });
-  }
-  if (BUILTIN_PLACEHOLDERS.includes(name as (typeof BUILTIN_PLACEHOLDERS)[number])) {
-    ctx.addIssue({ code: 'custom', path: ['search_space', name], message: `parameter name ${JSON.stringify(name)} is reserved for a built-in placeholder; rename it` });
-  }
-  if (p.type === 'choice') {
-    const seen = new Set<string>();
-    p.values.forEach((v, i) => {
-      const key = JSON.stringify(v);
-      if (seen.has(key)) ctx.addIssue({ code: 'custom', path: ['search_space', name, 'values', i], message: `duplicate choice ${key}: list each value once` });
-      seen.add(key);
-    });
-    return;
-  }
-  const log = p.type === 'loguniform' || p.log === true;
-  if (!(p.min < p.max)) issue('min', `min (${p.min}) must be less than max (${p.max})`);
-  if (log && !(p.min > 0)) issue('min', `min (${p.min}) must be > 0 for a log scale`);
-  if (p.type === 'int') {
-    if (!Number.isInteger(p.min)) issue('min', `min (${p.min}) must be a whole number for type int`);
-    if (!Number.isInteger(p.max)) issue('max', `max (${p.max}) must be a whole number for type int`);
-    if (p.step !== undefined) {
-      if (!Number.isInteger(p.step) || p.step <= 0) issue('step', `step (${p.step}) must be a whole number > 0 for type int`);
-      else if (p.log && p.step !== 1) issue('step', `step (${p.step}) cannot be combined with log: true (Optuna allows only step 1 on a log scale); drop step or log`);
-    }
-  } else if (p.type === 'uniform' && p.step !== undefined) {
-    if (!(p.step > 0)) issue('step', `step (${p.step}) must be > 0`);
-    else if (p.log) issue('step', `step (${p.step}) cannot be combined with log: true; drop step or log`);
-    else if (p.step > p.max - p.min) issue('step', `step (${p.step}) is larger than max - min (${p.max - p.min}); only min could ever be chosen`);
-  }
+function reservedOrBadName(name: string): string | null {
+  if (!NAME_RE.test(name)) return `parameter name ${JSON.stringify(name)} must start with a letter or _ and contain only letters, digits, _, . or -`;
+  if ((BUILTIN_PLACEHOLDERS as readonly string[]).includes(name)) return `parameter name ${JSON.stringify(name)} is reserved for a built-in placeholder; rename it`;
+  return null;
 }
 
-function checkConfig(cfg: z.output<typeof BaseConfigSchema>, ctx: Ctx): void {
-  const names = Object.keys(cfg.search_space);
-  if (names.length === 0) {
-    ctx.addIssue({ code: 'custom', path: ['search_space'], message: 'search_space is empty: define at least one parameter' });
+// Runs even when other sections have errors (`when`), so the UI shows every problem at once; it
+// therefore reads its input defensively.
+function checkAcrossSections(input: unknown, ctx: z.core.$RefinementCtx<unknown>): void {
+  if (!input || typeof input !== 'object') return;
+  const cfg = input as Record<string, unknown>;
+  const space = cfg.search_space;
+  const names = space && typeof space === 'object' && !Array.isArray(space) ? Object.keys(space) : null;
+  if (names) {
+    if (names.length === 0) ctx.addIssue({ code: 'custom', path: ['search_space'], message: 'search_space is empty: define at least one parameter' });
+    for (const name of names) {
+      const bad = reservedOrBadName(name);
+      if (bad) ctx.addIssue({ code: 'custom', path: ['search_space', name], message: bad });
+    }
   }
-  for (const [name, p] of Object.entries(cfg.search_space)) checkParam(name, p, ctx);
-
-  const known = new Set<string>([...names, ...BUILTIN_PLACEHOLDERS]);
-  cfg.trial.command.forEach((arg, i) => {
+  const trial = cfg.trial;
+  const command = trial && typeof trial === 'object' ? (trial as Record<string, unknown>).command : undefined;
+  if (!Array.isArray(command)) return;
+  const known = new Set<string>([...(names ?? []), ...BUILTIN_PLACEHOLDERS]);
+  command.forEach((arg: unknown, i) => {
+    if (typeof arg !== 'string') return;
     for (const ph of placeholdersIn(arg)) {
-      if (!known.has(ph)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['trial', 'command', i],
-          message: `unknown placeholder {${ph}} in ${JSON.stringify(arg)}: use a search_space parameter (${names.join(', ') || 'none defined'}) or one of {backbone}, {trial_number}, {trial_dir}; write {{ and }} for literal braces`,
-        });
-      }
+      if (known.has(ph)) continue;
+      ctx.addIssue({
+        code: 'custom',
+        path: ['trial', 'command', i],
+        message: `unknown placeholder {${ph}} in ${JSON.stringify(arg)}: use a search_space parameter (${names?.join(', ') || 'none defined'}) or one of {backbone}, {trial_number}, {trial_dir}; write {{ and }} for literal braces`,
+      });
     }
   });
-  if (cfg.trial.command[0] !== undefined && cfg.trial.command[0].trim() === '') {
+  if (typeof command[0] === 'string' && command[0].trim() === '') {
     ctx.addIssue({ code: 'custom', path: ['trial', 'command', 0], message: 'the program (first element of command) must not be empty' });
-  }
-
-  const et = cfg.early_termination;
-  if (et && et.policy === 'bandit') {
-    if (et.slack_factor === undefined && et.slack_amount === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['early_termination', 'slack_factor'], message: 'policy bandit needs slack_factor (e.g. 0.2) or slack_amount' });
-    } else if (et.slack_factor !== undefined && et.slack_amount !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['early_termination', 'slack_amount'], message: 'give either slack_factor or slack_amount, not both' });
-    }
   }
 }
 
 /** The HPO config schema: validates, and applies every default. */
-export const HpoConfigSchema = BaseConfigSchema.superRefine(checkConfig).transform((c) => ({
+export const HpoConfigSchema = BaseConfigSchema.superRefine(checkAcrossSections, { when: () => true }).transform((c) => ({
   ...c,
   study_name: c.study_name ?? `hpo_${c.backbone}`,
   sampling: { ...c.sampling, max_failed_trials: c.sampling.max_failed_trials ?? c.sampling.max_trials },
