@@ -1,0 +1,121 @@
+// Request schemas of the MLflow REST API 2.0 routes the endpoint serves. Field names are the proto
+// snake_case names. GET requests arrive as query strings, so every number and repeated field also
+// accepts its string / single-value form; unknown fields are dropped (newer clients send extras
+// such as model_id or dataset fields, which this tracking model does not hold).
+import { z } from 'zod';
+import { decodeDouble } from './wire.ts';
+
+/** int64: protobuf JSON allows numbers or decimal strings. */
+const int64 = z.union([
+  z.number().int(),
+  z.string().regex(/^-?\d+$/, 'expected an integer').transform(Number),
+]);
+
+/** double: a number, or "NaN" / "Infinity" / "-Infinity" / a numeric string. */
+const double = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  const d = decodeDouble(v);
+  if (d === undefined) {
+    ctx.addIssue({ code: 'custom', message: 'expected a number, "NaN", "Infinity" or "-Infinity"' });
+    return z.NEVER;
+  }
+  return d;
+});
+
+/** A repeated field: an array, or one value (a query string with the key once). */
+function repeated<T extends z.ZodType>(item: T) {
+  return z.union([z.array(item), item.transform((v) => [v])]);
+}
+
+const id = z.string().min(1, 'must not be empty');
+const keyValue = z.object({ key: z.string(), value: z.string().default('') });
+const viewType = z.enum(['ACTIVE_ONLY', 'DELETED_ONLY', 'ALL']).or(
+  z.union([z.literal(1), z.literal(2), z.literal(3), z.enum(['1', '2', '3'])]).transform((n) =>
+    (['ACTIVE_ONLY', 'DELETED_ONLY', 'ALL'] as const)[Number(n) - 1]!,
+  ),
+);
+const runStatus = z.enum(['RUNNING', 'SCHEDULED', 'FINISHED', 'FAILED', 'KILLED']).or(
+  z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4), z.literal(5), z.enum(['1', '2', '3', '4', '5'])]).transform((n) =>
+    (['RUNNING', 'SCHEDULED', 'FINISHED', 'FAILED', 'KILLED'] as const)[Number(n) - 1]!,
+  ),
+);
+const maxResults = int64.pipe(z.number().int().min(1, 'must be at least 1').max(50000, 'must be at most 50000'));
+
+export const metricSchema = z.object({
+  key: z.string(),
+  value: double,
+  timestamp: int64,
+  step: int64.default(0),
+});
+
+export const schemas = {
+  createExperiment: z.object({
+    name: z.string().min(1, 'must not be empty'),
+    artifact_location: z.string().optional(),
+    tags: z.array(keyValue).optional(),
+  }),
+  experimentId: z.object({ experiment_id: id }),
+  getExperimentByName: z.object({ experiment_name: z.string().min(1, 'must not be empty') }),
+  searchExperiments: z.object({
+    // MLflow requires max_results here; a missing one is read as the default page size instead of
+    // failing, which only differs for requests the real server would reject.
+    max_results: maxResults.default(1000),
+    page_token: z.string().optional(),
+    filter: z.string().optional(),
+    order_by: repeated(z.string()).optional(),
+    view_type: viewType.optional(),
+  }),
+  updateExperiment: z.object({ experiment_id: id, new_name: z.string().min(1, 'must not be empty') }),
+  setExperimentTag: z.object({ experiment_id: id, key: z.string().min(1, 'must not be empty'), value: z.string().default('') }),
+
+  createRun: z.object({
+    // The Python client always sends it; MLflow's fallback for a missing one is the Default experiment.
+    experiment_id: z.string().default('0'),
+    user_id: z.string().optional(),
+    run_name: z.string().optional(),
+    start_time: int64.optional(),
+    tags: z.array(keyValue).optional(),
+  }),
+  runId: z.object({ run_id: id }),
+  updateRun: z.object({
+    run_id: id,
+    status: runStatus.optional(),
+    end_time: int64.optional(),
+    run_name: z.string().optional(),
+  }),
+  searchRuns: z.object({
+    experiment_ids: repeated(z.string()).default([]),
+    filter: z.string().optional(),
+    run_view_type: viewType.optional(),
+    max_results: maxResults.default(1000),
+    order_by: repeated(z.string()).optional(),
+    page_token: z.string().optional(),
+  }),
+  logBatch: z.object({
+    run_id: id,
+    metrics: z.array(metricSchema).max(1000, 'a batch can contain at most 1000 metrics; split it across requests').default([]),
+    params: z.array(keyValue).max(100, 'a batch can contain at most 100 params; split it across requests').default([]),
+    tags: z.array(keyValue).max(100, 'a batch can contain at most 100 tags; split it across requests').default([]),
+  }),
+  logMetric: z.object({ run_id: id }).extend(metricSchema.shape),
+  logParam: z.object({ run_id: id, key: z.string().min(1, 'must not be empty'), value: z.string().default('') }),
+  setTag: z.object({ run_id: id, key: z.string().min(1, 'must not be empty'), value: z.string().default('') }),
+  deleteTag: z.object({ run_id: id, key: z.string().min(1, 'must not be empty') }),
+  getMetricHistory: z.object({
+    run_id: id,
+    metric_key: z.string().min(1, 'must not be empty'),
+    max_results: maxResults.optional(),
+    page_token: z.string().optional(),
+  }),
+};
+
+/** MLflow-style message for the first problem zod found, naming the field and the bad value. */
+export function describeZodError(err: z.ZodError, input: unknown): string {
+  const issue = err.issues[0];
+  if (!issue) return 'Invalid request.';
+  const field = issue.path.map(String).join('.') || '(body)';
+  let value: unknown = input;
+  for (const p of issue.path) value = value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[p as PropertyKey] : undefined;
+  if (value === undefined) return `Missing value for required parameter '${field}'. See the API docs for more information about request parameters.`;
+  const shown = JSON.stringify(value);
+  return `Invalid value ${shown && shown.length > 200 ? `${shown.slice(0, 200)}...` : shown} for parameter '${field}' supplied: ${issue.message}.`;
+}

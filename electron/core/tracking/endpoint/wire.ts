@@ -1,0 +1,99 @@
+// MLflow's REST JSON shapes on the wire, for both directions. MLflow serialises protobuf messages
+// with unset fields omitted and empty repeated fields left out, and doubles that JSON cannot hold
+// (NaN, ±Infinity) as strings. The endpoint writes responses with these helpers and the REST store
+// reads them back, so both sides agree on one encoding.
+import type { Experiment, KeyValue, Metric, Run, RunInfo } from '../types.ts';
+
+/** A double as protobuf JSON writes it: NaN and ±Infinity become strings. */
+export function encodeDouble(v: number): number | string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return 'Infinity';
+  if (v === -Infinity) return '-Infinity';
+  return v;
+}
+
+/** The inverse of encodeDouble; also accepts numbers sent as strings. Returns undefined if the
+ * value is not a double in any encoding MLflow clients use. */
+export function decodeDouble(v: unknown): number | undefined {
+  if (typeof v === 'number') return v;
+  if (typeof v !== 'string') return undefined;
+  const s = v.trim();
+  if (s === 'NaN' || s === 'nan') return NaN;
+  if (s === 'Infinity' || s === 'inf' || s === '+Infinity') return Infinity;
+  if (s === '-Infinity' || s === '-inf') return -Infinity;
+  if (s === '' || !/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(s)) return undefined;
+  return Number(s);
+}
+
+export interface MetricJson {
+  key: string;
+  value: number | string;
+  timestamp: number;
+  step: number;
+}
+
+export function metricJson(m: Metric): MetricJson {
+  return { key: m.key, value: encodeDouble(m.value), timestamp: m.timestamp, step: m.step };
+}
+
+function kv(list: KeyValue[] | undefined): KeyValue[] | undefined {
+  return list && list.length > 0 ? list.map((t) => ({ key: t.key, value: t.value })) : undefined;
+}
+
+/** Drops undefined and null values so absent optional fields are omitted, as protobuf JSON does. */
+function compact<T extends Record<string, unknown>>(o: T): T {
+  for (const k of Object.keys(o)) if (o[k] === undefined || o[k] === null) delete o[k];
+  return o;
+}
+
+/** RunInfo in the field order MLflow 2.x writes (order is cosmetic, presence is not). */
+export function runInfoJson(info: RunInfo): Record<string, unknown> {
+  return compact({
+    run_uuid: info.run_uuid || info.run_id,
+    experiment_id: info.experiment_id,
+    run_name: info.run_name,
+    user_id: info.user_id,
+    status: info.status,
+    start_time: info.start_time,
+    end_time: info.end_time,
+    artifact_uri: info.artifact_uri,
+    lifecycle_stage: info.lifecycle_stage,
+    run_id: info.run_id || info.run_uuid,
+  });
+}
+
+/** A Run. `withInputs`: runs/get and runs/search include `"inputs": {}`, runs/create does not. */
+export function runJson(run: Run, withInputs: boolean): Record<string, unknown> {
+  const data = compact({
+    metrics: run.data.metrics && run.data.metrics.length > 0 ? run.data.metrics.map(metricJson) : undefined,
+    params: kv(run.data.params),
+    tags: kv(run.data.tags),
+  });
+  const out: Record<string, unknown> = { info: runInfoJson(run.info), data };
+  if (withInputs) out.inputs = run.inputs ?? {};
+  return out;
+}
+
+export function experimentJson(e: Experiment): Record<string, unknown> {
+  return compact({
+    experiment_id: e.experiment_id,
+    name: e.name,
+    artifact_location: e.artifact_location,
+    lifecycle_stage: e.lifecycle_stage,
+    last_update_time: e.last_update_time,
+    creation_time: e.creation_time,
+    tags: kv(e.tags),
+  });
+}
+
+/** Parses a request body that may contain bare NaN/Infinity tokens (Python's json.dumps writes
+ * them): strict JSON first, then a second attempt with those tokens quoted. */
+export function parseJsonLenient(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    const quoted = text.replace(/([:[,]\s*)(-?Infinity|NaN)(?=\s*[,}\]])/g, '$1"$2"');
+    if (quoted === text) throw err;
+    return JSON.parse(quoted);
+  }
+}
