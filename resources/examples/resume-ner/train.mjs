@@ -2,7 +2,8 @@
 // Résumé NER trainer: a structured (BIO + Viterbi) averaged perceptron with a cost-augmented margin,
 // over hand-made token features. Plain Node, no dependencies, so the example sweep runs anywhere the
 // app does. Prints `loss=<n>` and `macro-f1=<n>` (entity-level, dev set) once per epoch on stdout,
-// and logs the same metrics to MLflow over REST when MLFLOW_TRACKING_URI and MLFLOW_RUN_ID are set.
+// each with `step=<epoch>` (0-based), and logs the same metrics to MLflow over REST when
+// MLFLOW_TRACKING_URI and MLFLOW_RUN_ID are set.
 //
 // usage: node train.mjs --learning-rate 3e-5 --batch-size 16 --dropout 0.1 --epochs 6
 //                       --warmup-steps 100 --output-dir DIR [--data-dir DIR] [--seed N]
@@ -300,6 +301,8 @@ export async function train(opt, onEpoch) {
   /** @type {Map<number, number>} */
   const dW = new Map();
   const dT = new Float64Array((L + 1) * L);
+  /** @type {string[][]} */
+  let devPredictions = [];
 
   for (let epoch = 0; epoch < opt.epochs; epoch++) {
     for (let i = order.length - 1; i > 0; i--) {
@@ -354,10 +357,11 @@ export async function train(opt, onEpoch) {
     for (let k = 0; k < W.length; k++) Wavg[k] = /** @type {number} */ (W[k]) - /** @type {number} */ (U[k]) / c;
     for (let k = 0; k < T.length; k++) Tavg[k] = /** @type {number} */ (T[k]) - /** @type {number} */ (TU[k]) / c;
     const pairs = devSet.map((ex) => ({ gold: ex.gold, pred: viterbi(ex.feats, Wavg, Tavg, null).path }));
+    devPredictions = pairs.map((p) => Array.from(p.pred, (c) => /** @type {string} */ (LABELS[c])));
     const { macro, perType } = entityF1(pairs);
     await onEpoch({ epoch, loss: tokens > 0 ? loss / tokens : 0, macroF1: macro, perType, updates: c - 1 });
   }
-  return { features: F, trainSentences: trainSet.length, devSentences: devSet.length, Wavg, Tavg, index };
+  return { features: F, trainSentences: trainSet.length, devSentences: devSet.length, Wavg, Tavg, index, devPredictions };
 }
 
 // ---- MLflow over REST (no client library) -------------------------------------------------------------
@@ -452,7 +456,9 @@ async function main() {
   const result = await train(opt, async ({ epoch, loss, macroF1, perType, updates }) => {
     const f1 = Number(macroF1.toFixed(6));
     const l = Number(loss.toFixed(6));
-    process.stdout.write(`loss=${l}\nmacro-f1=${f1}\n`);
+    // The explicit step (0-based epoch) is the same step the MLflow channel uses, so a runner reading
+    // both channels sees one point per epoch.
+    process.stdout.write(`loss=${l} step=${epoch}\nmacro-f1=${f1} step=${epoch}\n`);
     const types = Object.entries(perType).map(([t, v]) => `${t} ${v.toFixed(2)}`).join(', ');
     process.stderr.write(`epoch ${epoch + 1}/${opt.epochs}: loss ${l}, dev macro-F1 ${f1} (${types}); ${updates} updates\n`);
     history.push({ epoch, loss: l, 'macro-f1': f1, per_type: perType });
@@ -469,6 +475,8 @@ async function main() {
         if (Math.abs(v) >= 0.01) (weights[name] ??= {})[/** @type {string} */ (LABELS[c])] = Number(v.toFixed(3));
       }
     }
+    // The final epoch's dev tags, one line per dev sentence, to inspect errors or re-score.
+    writeFileSync(path.join(opt.outputDir, 'dev-predictions.jsonl'), result.devPredictions.map((t) => JSON.stringify(t)).join('\n') + '\n');
     writeJsonAtomic(path.join(opt.outputDir, 'model.json'), {
       labels: LABELS, transitions: Array.from(result.Tavg, (v) => Number(v.toFixed(3))), weights,
     });
