@@ -59,6 +59,12 @@ export interface StudyStorage {
   getTrials(studyId: number, states?: readonly TrialState[]): FrozenTrial[];
   getTrial(trialId: number): FrozenTrial;
   getBestTrial(studyId: number): FrozenTrial | null;
+  /** Optional (added for the sweep runner's trial-slot claim): runs fn inside one IMMEDIATE write
+   * transaction on this storage's connection; the storage's own methods called inside join it (as
+   * savepoints). Lets a caller check a budget and create a trial atomically across processes. */
+  runInWriteTransaction?<T>(fn: () => T): T;
+  /** Optional: the study's trial counts by state, without reading the trials. */
+  countTrials?(studyId: number): Record<TrialState, number>;
   /** Runner sessions switch the file to WAL; close() returns it to rollback-journal mode. */
   close(): void;
 }
@@ -70,8 +76,11 @@ export type StudyErrorCode =
   | 'UNKNOWN_REVISION' // alembic revision we do not know
   | 'STUDY_NOT_FOUND'
   | 'STUDY_EXISTS'
+  | 'TRIAL_NOT_FOUND'
   | 'TRIAL_FINISHED'
-  | 'INCOMPATIBLE_DISTRIBUTION';
+  | 'INCOMPATIBLE_DISTRIBUTION'
+  | 'BAD_VALUE' // a stored row we cannot decode (distribution_json, value_json), or a value we cannot store
+  | 'READ_ONLY'; // a write on a storage opened read-only
 
 export class StudyError extends Error {
   constructor(

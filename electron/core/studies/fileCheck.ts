@@ -1,0 +1,107 @@
+// Validates a file before we open it for writing: is it SQLite, whole, an Optuna study, at a
+// revision we know? All checks are reads (the header, then a read-only connection), so a file that
+// fails them is left byte-for-byte as it was.
+import fs from 'node:fs';
+import Database from 'better-sqlite3';
+import { readRevision, type Revision } from './revisions.ts';
+import { REQUIRED_COLUMNS } from './schema.ts';
+import { StudyError } from './types.ts';
+
+const MAGIC = 'SQLite format 3\0';
+
+function describeStart(buf: Buffer): string {
+  const head = buf.subarray(0, 16);
+  const printable = [...head].every((b) => b === 0x09 || b === 0x0a || b === 0x0d || (b >= 0x20 && b < 0x7f));
+  return printable ? `it starts with the text ${JSON.stringify(head.toString('latin1'))}` : `it starts with the bytes ${head.toString('hex')}`;
+}
+
+/** Checks the 100-byte SQLite header and the file length it implies. */
+export function checkSqliteHeader(file: string): void {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new StudyError('NOT_FOUND', `${file}: no such file.`);
+    throw new StudyError('NOT_SQLITE', `${file}: cannot be read (${code ?? (e as Error).message}).`);
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    const expected = 'expected an Optuna study file (an SQLite database written by Optuna or Sweepdeck)';
+    if (size === 0) throw new StudyError('NOT_SQLITE', `${file}: the file is empty (0 bytes); ${expected}. The file was not changed.`);
+    const buf = Buffer.alloc(100);
+    const n = fs.readSync(fd, buf, 0, 100, 0);
+    if (n < 16 || buf.toString('latin1', 0, 16) !== MAGIC) {
+      throw new StudyError('NOT_SQLITE', `${file}: not an SQLite database (${describeStart(buf.subarray(0, n))}, ${size} bytes); ${expected}. The file was not changed.`);
+    }
+    if (n < 100) throw new StudyError('NOT_SQLITE', `${file}: truncated SQLite database (${size} bytes, shorter than the 100-byte header); ${expected}. The file was not changed.`);
+    const rawPage = buf.readUInt16BE(16);
+    const pageSize = rawPage === 1 ? 65536 : rawPage;
+    const changeCounter = buf.readUInt32BE(24);
+    const pageCount = buf.readUInt32BE(28);
+    const validFor = buf.readUInt32BE(92);
+    const headerCountValid = changeCounter === validFor && pageCount > 0;
+    if (pageSize < 512 || (pageSize & (pageSize - 1)) !== 0) {
+      throw new StudyError('NOT_SQLITE', `${file}: corrupt SQLite header (page size ${rawPage}); ${expected}. The file was not changed.`);
+    }
+    if (size % pageSize !== 0 || (headerCountValid && size < pageCount * pageSize)) {
+      const want = headerCountValid ? `${pageCount * pageSize} bytes (${pageCount} pages of ${pageSize})` : `a multiple of the ${pageSize}-byte page size`;
+      throw new StudyError('NOT_SQLITE', `${file}: truncated SQLite database: ${size} bytes, its header says ${want}; ${expected}. The file was not changed.`);
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function sqliteCode(e: unknown): string {
+  return typeof (e as { code?: unknown }).code === 'string' ? String((e as { code: string }).code) : '';
+}
+
+/** Turns SQLite's "this is not a database / it is corrupt" errors into StudyError('NOT_SQLITE'). */
+export function asStudyError(file: string, e: unknown): unknown {
+  const code = sqliteCode(e);
+  if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) {
+    return new StudyError('NOT_SQLITE', `${file}: not a readable SQLite database (${(e as Error).message}); expected an Optuna study file. The file was not changed.`);
+  }
+  return e;
+}
+
+/** Checks tables, revision and columns on an open connection (reads only). */
+export function checkOptunaLayout(db: Database.Database, file: string): Revision {
+  const names = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>).map((r) => r.name);
+  const have = new Set(names);
+  const required = Object.keys(REQUIRED_COLUMNS);
+  const missing = required.filter((t) => !have.has(t));
+  if (missing.length === required.length) {
+    const what = have.has('experiments') && have.has('runs') && have.has('metrics')
+      ? 'an MLflow tracking database'
+      : names.length === 0 ? 'an SQLite database with no tables' : `an SQLite database with tables ${names.slice(0, 12).join(', ')}${names.length > 12 ? ', ...' : ''}`;
+    throw new StudyError('NOT_OPTUNA', `${file}: this is ${what}, not an Optuna study file (expected Optuna's tables ${required.join(', ')}). The file was not changed.`);
+  }
+  if (missing.length > 0) {
+    throw new StudyError('NOT_OPTUNA', `${file}: has some of Optuna's tables but lacks ${missing.join(', ')}; it is not a complete Optuna study file. The file was not changed.`);
+  }
+  const revision = readRevision(db, file);
+  for (const [table, cols] of Object.entries(REQUIRED_COLUMNS)) {
+    const got = new Set((db.prepare(`PRAGMA table_info("${table}")`).all() as Array<{ name: string }>).map((c) => c.name));
+    const lack = cols.filter((c) => !got.has(c));
+    if (lack.length > 0) {
+      throw new StudyError('NOT_OPTUNA', `${file}: table ${table} lacks column(s) ${lack.join(', ')} that Optuna ${revision} files have; it is not a usable Optuna study file. The file was not changed.`);
+    }
+  }
+  return revision;
+}
+
+/** Full validation through a read-only connection; returns the revision. */
+export function validateStudyFile(file: string): Revision {
+  checkSqliteHeader(file);
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(file, { readonly: true, fileMustExist: true });
+    return checkOptunaLayout(db, file);
+  } catch (e) {
+    throw asStudyError(file, e);
+  } finally {
+    db?.close();
+  }
+}

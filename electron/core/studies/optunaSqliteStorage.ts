@@ -1,0 +1,673 @@
+// StudyStorage on Optuna's RDB schema in SQLite. Rows are written exactly as Optuna writes them so
+// that Python Optuna (3.0-5.0) loads, resumes and grows what we write, and we resume what it wrote.
+// Every state change runs in its own BEGIN IMMEDIATE transaction and is committed before the method
+// returns; finished trials are immutable (Optuna caches them forever), so we cache them too.
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { Direction, Distribution, FinishedState, FrozenTrial, ParamValue, TrialState } from '../search/types.ts';
+import { formatOptunaDatetime, parseOptunaDatetime } from './datetime.ts';
+import { compatibilityProblem, distributionFromJson, distributionToJson, fromInternalRepr, toInternalRepr } from './distributionJson.ts';
+import { asStudyError, checkOptunaLayout, checkSqliteHeader, validateStudyFile } from './fileCheck.ts';
+import { parsePythonJson, toPythonJson } from './pythonJson.ts';
+import { FROZEN_SCHEMA_VERSION, type Revision } from './revisions.ts';
+import { INDEX_3_2, TABLE_DDL } from './schema.ts';
+import { StudyError, type NewTrial, type StudyInfo, type StudyStorage, type StudySummary } from './types.ts';
+
+export interface OpenStudyStorageOptions {
+  /** Create the file (3.2 layout, alembic_version left empty) when it does not exist. */
+  create?: boolean;
+  /** A runner session: WAL while open; close() returns the file to rollback-journal mode. */
+  runner?: boolean;
+  /** Open read-only: nothing in the file changes; writes throw StudyError('READ_ONLY'). */
+  readonly?: boolean;
+  /** How long a write waits for another process's lock (default 10 s). */
+  busyTimeoutMs?: number;
+}
+
+/** version_info.library_version of files we create: informational only (the gate is alembic), kept
+ * PEP 440-valid in case a tool parses it. */
+export const LIBRARY_VERSION = '0.1.0+sweepdeck';
+
+const TRIAL_STATES: readonly TrialState[] = ['RUNNING', 'COMPLETE', 'PRUNED', 'FAIL', 'WAITING'];
+const FINISHED = new Set<string>(['COMPLETE', 'PRUNED', 'FAIL']);
+
+type TrialRow = { trial_id: number; number: number | null; study_id: number; state: string; datetime_start: string | null; datetime_complete: string | null };
+type AttrRow = { owner: number; key: string; value_json: string | null };
+
+export function openStudyStorage(file: string, opts: OpenStudyStorageOptions = {}): StudyStorage {
+  return OptunaSqliteStorage.open(file, opts);
+}
+
+function valueType(v: number): { value: number | null; type: 'FINITE' | 'INF_POS' | 'INF_NEG' | 'NAN' } {
+  if (Number.isNaN(v)) return { value: null, type: 'NAN' };
+  if (v === Infinity) return { value: null, type: 'INF_POS' };
+  if (v === -Infinity) return { value: null, type: 'INF_NEG' };
+  return { value: v, type: 'FINITE' };
+}
+
+function storedValue(value: number | null, type: string): number {
+  switch (type) {
+    case 'INF_POS':
+      return Infinity;
+    case 'INF_NEG':
+      return -Infinity;
+    case 'NAN':
+      return NaN;
+    default:
+      return value ?? NaN;
+  }
+}
+
+/** Plain assignment would turn a "__proto__" key into a prototype change. */
+function setKey(o: Record<string, unknown>, k: string, v: unknown): void {
+  Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o as object)) deepFreeze(v);
+  }
+  return o;
+}
+
+/** Creates a new study file atomically: built under a temporary name, then hard-linked into place
+ * (never clobbers a file another process created meanwhile), so a crash leaves no half-made file. */
+function createStudyFile(file: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.creating-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const db = new Database(tmp);
+  try {
+    db.pragma('synchronous = FULL');
+    db.exec('BEGIN IMMEDIATE');
+    for (const ddl of TABLE_DDL) db.exec(ddl);
+    db.exec(INDEX_3_2);
+    // alembic_version stays EMPTY: the first Python Optuna to open the file stamps its own head
+    // revision (it does so only when version_info.schema_version is 12), so 3.0 through 5.0 open it.
+    db.prepare('INSERT INTO version_info (version_info_id, schema_version, library_version) VALUES (1, ?, ?)').run(FROZEN_SCHEMA_VERSION, LIBRARY_VERSION);
+    db.exec('COMMIT');
+  } finally {
+    db.close();
+  }
+  try {
+    fs.linkSync(tmp, file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') {
+      // Another process created it first; use theirs.
+    } else if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EXDEV' || code === 'ENOSYS') {
+      // No hard links on this filesystem: a rename is atomic too, only not exclusive.
+      if (!fs.existsSync(file)) fs.renameSync(tmp, file);
+    } else {
+      throw e;
+    }
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
+  try {
+    const dfd = fs.openSync(path.dirname(file), 'r');
+    try {
+      fs.fsyncSync(dfd);
+    } finally {
+      fs.closeSync(dfd);
+    }
+  } catch {
+    // Directory fsync is not possible everywhere (Windows); the file itself is already synced.
+  }
+}
+
+export class OptunaSqliteStorage implements StudyStorage {
+  readonly path: string;
+  readonly revision: Revision;
+  readonly readonly: boolean;
+  private readonly runner: boolean;
+  private readonly db: Database.Database;
+  private readonly stmts = new Map<string, Database.Statement>();
+  private readonly writeTx: Database.Transaction<(f: () => unknown) => unknown>;
+  private readonly readTx: Database.Transaction<(f: () => unknown) => unknown>;
+  /** Finished trials never change (Optuna refuses to edit them), so they are read once. */
+  private readonly finishedCache = new Map<number, FrozenTrial>();
+  private readonly distCache = new Map<string, Distribution>();
+  /** First recorded distribution per (study, param), for Optuna's compatibility check. */
+  private readonly firstDist = new Map<string, Distribution>();
+  private closed = false;
+
+  static open(file: string, opts: OpenStudyStorageOptions): OptunaSqliteStorage {
+    const abs = path.resolve(file);
+    if (!fs.existsSync(abs)) {
+      if (!opts.create || opts.readonly) throw new StudyError('NOT_FOUND', `${abs}: no such study file.${opts.readonly ? '' : ' Pass create to make a new one.'}`);
+      createStudyFile(abs);
+    }
+    let revision: Revision;
+    let db: Database.Database;
+    if (opts.readonly) {
+      checkSqliteHeader(abs);
+      try {
+        db = new Database(abs, { readonly: true, fileMustExist: true });
+      } catch (e) {
+        throw asStudyError(abs, e);
+      }
+      try {
+        revision = checkOptunaLayout(db, abs);
+      } catch (e) {
+        db.close();
+        throw asStudyError(abs, e);
+      }
+    } else {
+      revision = validateStudyFile(abs);
+      db = new Database(abs, { fileMustExist: true });
+    }
+    return new OptunaSqliteStorage(abs, db, revision, opts);
+  }
+
+  private constructor(file: string, db: Database.Database, revision: Revision, opts: OpenStudyStorageOptions) {
+    this.path = file;
+    this.db = db;
+    this.revision = revision;
+    this.readonly = opts.readonly === true;
+    this.runner = opts.runner === true && !this.readonly;
+    db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(opts.busyTimeoutMs ?? 10_000))}`);
+    if (!this.readonly) {
+      // FULL: each commit is fsynced, so a power loss loses no committed trial, in either mode.
+      db.pragma('synchronous = FULL');
+      if (opts.runner) {
+        const mode = String(db.pragma('journal_mode = WAL', { simple: true }));
+        if (mode !== 'wal') throw new Error(`${file}: could not switch to WAL (journal_mode is ${mode}).`);
+      }
+    }
+    const run = (f: () => unknown): unknown => f();
+    this.writeTx = db.transaction(run);
+    this.readTx = db.transaction(run);
+  }
+
+  private stmt(sql: string): Database.Statement {
+    let s = this.stmts.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.stmts.set(sql, s);
+    }
+    return s;
+  }
+
+  private write<T>(f: () => T): T {
+    if (this.closed) throw new Error(`${this.path}: the study storage is closed.`);
+    if (this.readonly) throw new StudyError('READ_ONLY', `${this.path}: opened read-only; nothing was changed.`);
+    return this.writeTx.immediate(f) as T;
+  }
+
+  private read<T>(f: () => T): T {
+    if (this.closed) throw new Error(`${this.path}: the study storage is closed.`);
+    // One deferred transaction: a consistent snapshot across the several SELECTs, held briefly.
+    return this.readTx.deferred(f) as T;
+  }
+
+  // ---- JSON columns ----
+
+  private parseJson(text: string | null, where: string): unknown {
+    if (text === null) return null;
+    try {
+      return parsePythonJson(text);
+    } catch (e) {
+      throw new StudyError('BAD_VALUE', `${this.path}: cannot decode ${where}: ${(e as Error).message}`);
+    }
+  }
+
+  private encodeJson(value: unknown, where: string): string {
+    try {
+      return toPythonJson(value);
+    } catch (e) {
+      throw new StudyError('BAD_VALUE', `${where}: the value cannot be stored as JSON (${(e as Error).message}).`);
+    }
+  }
+
+  private distribution(text: string | null, where: string): Distribution {
+    if (text === null) throw new StudyError('BAD_VALUE', `${this.path}: ${where} has no distribution_json.`);
+    let d = this.distCache.get(text);
+    if (!d) {
+      try {
+        d = distributionFromJson(text);
+      } catch (e) {
+        throw new StudyError('BAD_VALUE', `${this.path}: ${where}: ${(e as Error).message}`);
+      }
+      this.distCache.set(text, d);
+    }
+    return d;
+  }
+
+  // ---- studies ----
+
+  private studyRow(studyId: number): { study_id: number; study_name: string } {
+    const r = this.stmt('SELECT study_id, study_name FROM studies WHERE study_id = ?').get(studyId) as { study_id: number; study_name: string } | undefined;
+    if (!r) throw new StudyError('STUDY_NOT_FOUND', `${this.path}: no study with id ${studyId}.`);
+    return r;
+  }
+
+  private directionsOf(studyId: number, name: string): Direction[] {
+    const rows = this.stmt('SELECT direction FROM study_directions WHERE study_id = ? ORDER BY objective').all(studyId) as Array<{ direction: string }>;
+    return rows.map((r) => {
+      if (r.direction === 'MINIMIZE') return 'minimize';
+      if (r.direction === 'MAXIMIZE') return 'maximize';
+      throw new StudyError('BAD_VALUE', `${this.path}: study '${name}' has direction ${JSON.stringify(r.direction)}; expected MINIMIZE or MAXIMIZE.`);
+    });
+  }
+
+  private attrsOf(table: 'study_user_attributes' | 'study_system_attributes', studyId: number): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const r of this.stmt(`SELECT "key" AS key, value_json FROM ${table} WHERE study_id = ? ORDER BY 1`).all(studyId) as AttrRow[]) {
+      setKey(out, r.key, this.parseJson(r.value_json, `${table} '${r.key}' of study ${studyId}`));
+    }
+    return out;
+  }
+
+  private studyInfo(studyId: number): StudyInfo {
+    const row = this.studyRow(studyId);
+    return {
+      studyId,
+      name: row.study_name,
+      directions: this.directionsOf(studyId, row.study_name),
+      userAttrs: this.attrsOf('study_user_attributes', studyId),
+      systemAttrs: this.attrsOf('study_system_attributes', studyId),
+    };
+  }
+
+  listStudies(): StudySummary[] {
+    return this.read(() => {
+      const studies = this.stmt('SELECT study_id FROM studies ORDER BY study_id').all() as Array<{ study_id: number }>;
+      const counts = this.stmt('SELECT study_id, state, COUNT(*) AS n FROM trials GROUP BY study_id, state').all() as Array<{ study_id: number; state: string; n: number }>;
+      return studies.map(({ study_id }) => {
+        const info = this.studyInfo(study_id);
+        const c = Object.fromEntries(TRIAL_STATES.map((s) => [s, 0])) as Record<TrialState, number>;
+        for (const r of counts) if (r.study_id === study_id && r.state in c) c[r.state as TrialState] += r.n;
+        const best = info.directions.length === 1 ? this.bestRow(study_id, info.directions[0] as Direction) : undefined;
+        return { ...info, counts: c, best: best ? { number: best.number ?? -1, value: storedValue(best.value, best.value_type) } : null };
+      });
+    });
+  }
+
+  getStudy(name: string): StudyInfo | undefined {
+    return this.read(() => {
+      const r = this.stmt('SELECT study_id FROM studies WHERE study_name = ?').get(name) as { study_id: number } | undefined;
+      return r ? this.studyInfo(r.study_id) : undefined;
+    });
+  }
+
+  createStudy(name: string, directions: Direction[]): StudyInfo {
+    if (directions.length === 0) throw new Error(`createStudy('${name}'): at least one direction is needed.`);
+    return this.write(() => {
+      if (this.stmt('SELECT 1 FROM studies WHERE study_name = ?').get(name)) {
+        throw new StudyError('STUDY_EXISTS', `${this.path}: a study named '${name}' already exists; load it, or choose another study_name.`);
+      }
+      const studyId = Number(this.stmt('INSERT INTO studies (study_name) VALUES (?)').run(name).lastInsertRowid);
+      const ins = this.stmt('INSERT INTO study_directions (direction, study_id, objective) VALUES (?, ?, ?)');
+      directions.forEach((d, i) => ins.run(d === 'maximize' ? 'MAXIMIZE' : 'MINIMIZE', studyId, i));
+      return { studyId, name, directions: [...directions], userAttrs: {}, systemAttrs: {} };
+    });
+  }
+
+  setStudyUserAttr(studyId: number, key: string, value: unknown): void {
+    this.setStudyAttr('study_user_attributes', studyId, key, value);
+  }
+
+  setStudySystemAttr(studyId: number, key: string, value: unknown): void {
+    this.setStudyAttr('study_system_attributes', studyId, key, value);
+  }
+
+  private setStudyAttr(table: 'study_user_attributes' | 'study_system_attributes', studyId: number, key: string, value: unknown): void {
+    const json = this.encodeJson(value, `${table} '${key}'`);
+    this.write(() => {
+      this.studyRow(studyId);
+      this.stmt(`INSERT INTO ${table} (study_id, "key", value_json) VALUES (?, ?, ?) ON CONFLICT (study_id, "key") DO UPDATE SET value_json = excluded.value_json`).run(studyId, key, json);
+    });
+  }
+
+  // ---- trials: writes ----
+
+  /** The trial's row, checked to be unfinished (Optuna's UpdateFinishedTrialError). */
+  private unfinishedTrial(trialId: number, what: string): TrialRow {
+    const r = this.stmt('SELECT * FROM trials WHERE trial_id = ?').get(trialId) as TrialRow | undefined;
+    if (!r) throw new StudyError('TRIAL_NOT_FOUND', `${this.path}: no trial with id ${trialId}.`);
+    if (FINISHED.has(r.state)) {
+      throw new StudyError('TRIAL_FINISHED', `${this.path}: trial ${r.number ?? '?'} (id ${trialId}) is already ${r.state}; finished trials are never changed (${what} refused).`);
+    }
+    return r;
+  }
+
+  private writeParam(studyId: number, trialId: number, name: string, value: ParamValue, d: Distribution): void {
+    const key = `${studyId}\u0000${name}`;
+    let first = this.firstDist.get(key);
+    if (!first) {
+      const r = this.stmt(
+        'SELECT p.distribution_json FROM trial_params p JOIN trials t ON t.trial_id = p.trial_id WHERE t.study_id = ? AND p.param_name = ? ORDER BY p.param_id LIMIT 1',
+      ).get(studyId, name) as { distribution_json: string | null } | undefined;
+      if (r) {
+        first = this.distribution(r.distribution_json, `param '${name}'`);
+        this.firstDist.set(key, first);
+      }
+    }
+    if (first) {
+      const problem = compatibilityProblem(first, d);
+      if (problem) throw new StudyError('INCOMPATIBLE_DISTRIBUTION', `${this.path}: param '${name}' cannot be stored: ${problem}. Use a new study name or keep the distribution.`);
+    }
+    const internal = toInternalRepr(name, d, value);
+    this.stmt(
+      'INSERT INTO trial_params (trial_id, param_name, param_value, distribution_json) VALUES (?, ?, ?, ?) ON CONFLICT (trial_id, param_name) DO UPDATE SET param_value = excluded.param_value, distribution_json = excluded.distribution_json',
+    ).run(trialId, name, internal, distributionToJson(d));
+    if (!first) this.firstDist.set(key, d);
+  }
+
+  private writeTrialAttr(table: 'trial_user_attributes' | 'trial_system_attributes', trialId: number, key: string, json: string): void {
+    this.stmt(`INSERT INTO ${table} (trial_id, "key", value_json) VALUES (?, ?, ?) ON CONFLICT (trial_id, "key") DO UPDATE SET value_json = excluded.value_json`).run(trialId, key, json);
+  }
+
+  private writeHeartbeat(trialId: number, now: string): void {
+    this.stmt('INSERT INTO trial_heartbeats (trial_id, heartbeat) VALUES (?, ?) ON CONFLICT (trial_id) DO UPDATE SET heartbeat = excluded.heartbeat').run(trialId, now);
+  }
+
+  createTrial(
+    studyId: number,
+    opts: {
+      state?: 'RUNNING' | 'WAITING';
+      params?: Record<string, { value: ParamValue; distribution: Distribution }>;
+      systemAttrs?: Record<string, unknown>;
+      userAttrs?: Record<string, unknown>;
+    } = {},
+  ): NewTrial {
+    const state = opts.state ?? 'RUNNING';
+    const sys = Object.entries(opts.systemAttrs ?? {}).map(([k, v]) => [k, this.encodeJson(v, `trial system attr '${k}'`)] as const);
+    const usr = Object.entries(opts.userAttrs ?? {}).map(([k, v]) => [k, this.encodeJson(v, `trial user attr '${k}'`)] as const);
+    return this.write(() => {
+      this.studyRow(studyId);
+      const now = formatOptunaDatetime(new Date());
+      const trialId = Number(
+        this.stmt('INSERT INTO trials (number, study_id, state, datetime_start, datetime_complete) VALUES (NULL, ?, ?, ?, NULL)').run(studyId, state, state === 'RUNNING' ? now : null).lastInsertRowid,
+      );
+      // Optuna's rule: number = how many of the study's trials have a smaller trial_id, computed in
+      // the same transaction (the write lock serializes concurrent creators).
+      const { n } = this.stmt('SELECT COUNT(*) AS n FROM trials WHERE study_id = ? AND trial_id < ?').get(studyId, trialId) as { n: number };
+      this.stmt('UPDATE trials SET number = ? WHERE trial_id = ?').run(n, trialId);
+      for (const [name, p] of Object.entries(opts.params ?? {})) this.writeParam(studyId, trialId, name, p.value, p.distribution);
+      for (const [k, j] of sys) this.writeTrialAttr('trial_system_attributes', trialId, k, j);
+      for (const [k, j] of usr) this.writeTrialAttr('trial_user_attributes', trialId, k, j);
+      // A RUNNING trial is born with a heartbeat, so a concurrent failStaleTrials never mistakes a
+      // trial created a moment ago for one a dead process left behind.
+      if (state === 'RUNNING') this.writeHeartbeat(trialId, now);
+      return { trialId, number: n };
+    });
+  }
+
+  popWaitingTrial(studyId: number): NewTrial | null {
+    return this.write(() => {
+      this.studyRow(studyId);
+      const r = this.stmt("SELECT trial_id, number FROM trials WHERE study_id = ? AND state = 'WAITING' ORDER BY trial_id LIMIT 1").get(studyId) as
+        | { trial_id: number; number: number | null }
+        | undefined;
+      if (!r) return null;
+      const now = formatOptunaDatetime(new Date());
+      this.stmt("UPDATE trials SET state = 'RUNNING', datetime_start = ? WHERE trial_id = ? AND state = 'WAITING'").run(now, r.trial_id);
+      this.writeHeartbeat(r.trial_id, now);
+      return { trialId: r.trial_id, number: r.number ?? 0 };
+    });
+  }
+
+  setTrialParam(trialId: number, name: string, value: ParamValue, distribution: Distribution): void {
+    this.write(() => {
+      const t = this.unfinishedTrial(trialId, `setting param '${name}'`);
+      this.writeParam(t.study_id, trialId, name, value, distribution);
+    });
+  }
+
+  reportIntermediate(trialId: number, step: number, value: number): void {
+    if (!Number.isSafeInteger(step) || step < 0) throw new StudyError('BAD_VALUE', `reportIntermediate: step must be a non-negative integer, got ${step}.`);
+    if (typeof value !== 'number') throw new StudyError('BAD_VALUE', `reportIntermediate: value must be a number, got ${JSON.stringify(value)}.`);
+    const v = valueType(value);
+    this.write(() => {
+      this.unfinishedTrial(trialId, `reporting step ${step}`);
+      this.stmt(
+        'INSERT INTO trial_intermediate_values (trial_id, step, intermediate_value, intermediate_value_type) VALUES (?, ?, ?, ?) ON CONFLICT (trial_id, step) DO UPDATE SET intermediate_value = excluded.intermediate_value, intermediate_value_type = excluded.intermediate_value_type',
+      ).run(trialId, step, v.value, v.type);
+    });
+  }
+
+  /**
+   * Finishes a RUNNING (or WAITING) trial, as Optuna's tell does: COMPLETE with a NaN or missing
+   * value becomes FAIL; PRUNED without a value takes the last intermediate value unless it is NaN;
+   * FAIL stores no value.
+   */
+  finishTrial(trialId: number, state: FinishedState, value?: number | null): void {
+    this.write(() => {
+      const t = this.unfinishedTrial(trialId, `finishing as ${state}`);
+      const nObjectives = (this.stmt('SELECT COUNT(*) AS n FROM study_directions WHERE study_id = ?').get(t.study_id) as { n: number }).n;
+      let finalState: FinishedState = state;
+      let stored: number | null = null;
+      if (state === 'COMPLETE') {
+        if (nObjectives > 1) throw new StudyError('BAD_VALUE', `${this.path}: study ${t.study_id} has ${nObjectives} objectives; finishTrial stores one value.`);
+        if (value === null || value === undefined || Number.isNaN(value)) finalState = 'FAIL';
+        else stored = value;
+      } else if (state === 'PRUNED' && nObjectives === 1) {
+        if (value !== null && value !== undefined && !Number.isNaN(value)) stored = value;
+        else {
+          const last = this.stmt('SELECT intermediate_value, intermediate_value_type FROM trial_intermediate_values WHERE trial_id = ? ORDER BY step DESC LIMIT 1').get(trialId) as
+            | { intermediate_value: number | null; intermediate_value_type: string }
+            | undefined;
+          if (last && last.intermediate_value_type !== 'NAN') stored = storedValue(last.intermediate_value, last.intermediate_value_type);
+        }
+      }
+      const changed = this.stmt("UPDATE trials SET state = ?, datetime_complete = ? WHERE trial_id = ? AND state IN ('RUNNING', 'WAITING')").run(
+        finalState,
+        formatOptunaDatetime(new Date()),
+        trialId,
+      ).changes;
+      if (changed !== 1) throw new StudyError('TRIAL_FINISHED', `${this.path}: trial id ${trialId} changed state while being finished.`);
+      if (stored !== null) {
+        const v = valueType(stored);
+        this.stmt('INSERT INTO trial_values (trial_id, objective, value, value_type) VALUES (?, 0, ?, ?) ON CONFLICT (trial_id, objective) DO UPDATE SET value = excluded.value, value_type = excluded.value_type').run(
+          trialId,
+          v.value,
+          v.type,
+        );
+      }
+    });
+  }
+
+  setTrialUserAttr(trialId: number, key: string, value: unknown): void {
+    const json = this.encodeJson(value, `trial user attr '${key}'`);
+    this.write(() => {
+      this.unfinishedTrial(trialId, `setting user attr '${key}'`);
+      this.writeTrialAttr('trial_user_attributes', trialId, key, json);
+    });
+  }
+
+  setTrialSystemAttr(trialId: number, key: string, value: unknown): void {
+    const json = this.encodeJson(value, `trial system attr '${key}'`);
+    this.write(() => {
+      this.unfinishedTrial(trialId, `setting system attr '${key}'`);
+      this.writeTrialAttr('trial_system_attributes', trialId, key, json);
+    });
+  }
+
+  heartbeat(trialId: number): void {
+    this.write(() => {
+      if (!this.stmt('SELECT 1 FROM trials WHERE trial_id = ?').get(trialId)) throw new StudyError('TRIAL_NOT_FOUND', `${this.path}: no trial with id ${trialId}.`);
+      this.writeHeartbeat(trialId, formatOptunaDatetime(new Date()));
+    });
+  }
+
+  failStaleTrials(studyId: number, staleSeconds: number): FrozenTrial[] {
+    const failed = this.write(() => {
+      this.studyRow(studyId);
+      const rows = this.stmt(
+        "SELECT t.trial_id, h.heartbeat FROM trials t LEFT JOIN trial_heartbeats h ON h.trial_id = t.trial_id WHERE t.study_id = ? AND t.state = 'RUNNING' ORDER BY t.trial_id",
+      ).all(studyId) as Array<{ trial_id: number; heartbeat: string | null }>;
+      const now = Date.now();
+      const stamp = formatOptunaDatetime(new Date(now));
+      const ids: number[] = [];
+      for (const r of rows) {
+        const hb = parseOptunaDatetime(r.heartbeat);
+        if (hb === null || now - hb.getTime() > staleSeconds * 1000) {
+          if (this.stmt("UPDATE trials SET state = 'FAIL', datetime_complete = ? WHERE trial_id = ? AND state = 'RUNNING'").run(stamp, r.trial_id).changes === 1) ids.push(r.trial_id);
+        }
+      }
+      return ids;
+    });
+    return failed.length ? this.loadTrials(failed) : [];
+  }
+
+  // ---- trials: reads ----
+
+  /** Builds trials for the given ids, reading children only for ids not in the finished cache. */
+  private buildTrials(rows: TrialRow[]): FrozenTrial[] {
+    const need = rows.filter((r) => !this.finishedCache.has(r.trial_id));
+    const built = new Map<number, FrozenTrial>();
+    if (need.length > 0) {
+      const ids = JSON.stringify(need.map((r) => r.trial_id));
+      const IN = 'trial_id IN (SELECT value FROM json_each(?))';
+      const byId = new Map<number, FrozenTrial>();
+      for (const r of need) {
+        byId.set(r.trial_id, {
+          trialId: r.trial_id,
+          number: r.number ?? -1,
+          state: r.state as TrialState,
+          params: {},
+          distributions: {},
+          value: null,
+          intermediateValues: [],
+          datetimeStart: parseOptunaDatetime(r.datetime_start),
+          datetimeComplete: parseOptunaDatetime(r.datetime_complete),
+          userAttrs: {},
+          systemAttrs: {},
+        });
+      }
+      const at = (id: number): FrozenTrial => byId.get(id) as FrozenTrial;
+      for (const p of this.stmt(`SELECT trial_id, param_name, param_value, distribution_json FROM trial_params WHERE ${IN} ORDER BY param_id`).all(ids) as Array<{
+        trial_id: number;
+        param_name: string;
+        param_value: number;
+        distribution_json: string | null;
+      }>) {
+        const t = at(p.trial_id);
+        const where = `trial ${t.number} param '${p.param_name}'`;
+        const d = this.distribution(p.distribution_json, where);
+        t.distributions[p.param_name] = d;
+        try {
+          t.params[p.param_name] = fromInternalRepr(p.param_name, d, p.param_value);
+        } catch (e) {
+          throw new StudyError('BAD_VALUE', `${this.path}: ${where}: ${(e as Error).message}`);
+        }
+      }
+      for (const v of this.stmt(`SELECT trial_id, value, value_type FROM trial_values WHERE objective = 0 AND ${IN}`).all(ids) as Array<{ trial_id: number; value: number | null; value_type: string }>) {
+        at(v.trial_id).value = storedValue(v.value, v.value_type);
+      }
+      for (const v of this.stmt(`SELECT trial_id, step, intermediate_value, intermediate_value_type FROM trial_intermediate_values WHERE ${IN} ORDER BY trial_id, step`).all(ids) as Array<{
+        trial_id: number;
+        step: number;
+        intermediate_value: number | null;
+        intermediate_value_type: string;
+      }>) {
+        at(v.trial_id).intermediateValues.push([v.step, storedValue(v.intermediate_value, v.intermediate_value_type)]);
+      }
+      for (const [table, field] of [
+        ['trial_user_attributes', 'userAttrs'],
+        ['trial_system_attributes', 'systemAttrs'],
+      ] as const) {
+        for (const a of this.stmt(`SELECT trial_id AS owner, "key" AS key, value_json FROM ${table} WHERE ${IN} ORDER BY 1, 2`).all(ids) as AttrRow[]) {
+          const t = at(a.owner);
+          setKey(t[field], a.key, this.parseJson(a.value_json, `${table} '${a.key}' of trial ${t.number}`));
+        }
+      }
+      for (const t of byId.values()) {
+        if (FINISHED.has(t.state)) this.finishedCache.set(t.trialId, deepFreeze(t));
+        built.set(t.trialId, t);
+      }
+    }
+    return rows.map((r) => (this.finishedCache.get(r.trial_id) ?? built.get(r.trial_id)) as FrozenTrial);
+  }
+
+  private loadTrials(ids: number[]): FrozenTrial[] {
+    return this.read(() => {
+      const rows = this.stmt('SELECT * FROM trials WHERE trial_id IN (SELECT value FROM json_each(?)) ORDER BY trial_id').all(JSON.stringify(ids)) as TrialRow[];
+      return this.buildTrials(rows);
+    });
+  }
+
+  getTrials(studyId: number, states?: readonly TrialState[]): FrozenTrial[] {
+    return this.read(() => {
+      this.studyRow(studyId);
+      let rows = this.stmt('SELECT * FROM trials WHERE study_id = ? ORDER BY trial_id').all(studyId) as TrialRow[];
+      if (states) {
+        const want = new Set<string>(states);
+        rows = rows.filter((r) => want.has(r.state));
+      }
+      return this.buildTrials(rows);
+    });
+  }
+
+  getTrial(trialId: number): FrozenTrial {
+    const t = this.loadTrials([trialId])[0];
+    if (!t) throw new StudyError('TRIAL_NOT_FOUND', `${this.path}: no trial with id ${trialId}.`);
+    return t;
+  }
+
+  /** Optuna's best-trial SQL: COMPLETE trials ordered by value_type (-inf < finite < +inf) then
+   * value; ties go to the earliest trial. */
+  private bestRow(studyId: number, direction: Direction): { trial_id: number; number: number | null; value: number | null; value_type: string } | undefined {
+    const ord = direction === 'maximize' ? 'DESC' : 'ASC';
+    return this.stmt(
+      `SELECT t.trial_id, t.number, v.value, v.value_type FROM trials t JOIN trial_values v ON v.trial_id = t.trial_id AND v.objective = 0 ` +
+        `WHERE t.study_id = ? AND t.state = 'COMPLETE' ` +
+        `ORDER BY CASE v.value_type WHEN 'INF_NEG' THEN -1 WHEN 'FINITE' THEN 0 WHEN 'INF_POS' THEN 1 END ${ord}, v.value ${ord}, t.trial_id ASC LIMIT 1`,
+    ).get(studyId) as { trial_id: number; number: number | null; value: number | null; value_type: string } | undefined;
+  }
+
+  /** The best COMPLETE trial of a single-objective study; null when there is none (or the study
+   * has several objectives, where Optuna has best_trials instead). */
+  getBestTrial(studyId: number): FrozenTrial | null {
+    const id = this.read(() => {
+      const dirs = this.directionsOf(studyId, String(this.studyRow(studyId).study_name));
+      if (dirs.length !== 1) return undefined;
+      return this.bestRow(studyId, dirs[0] as Direction)?.trial_id;
+    });
+    return id === undefined ? null : this.getTrial(id);
+  }
+
+  // ---- lifecycle ----
+
+  /** Current journal mode of the file ('wal', 'delete', ...). */
+  journalMode(): string {
+    return String(this.db.pragma('journal_mode', { simple: true }));
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      if (!this.readonly && this.journalMode() === 'wal') this.restoreRollbackJournal();
+    } catch {
+      // Best effort only; never fail a close.
+    } finally {
+      this.db.close();
+    }
+  }
+
+  /**
+   * Back to rollback-journal mode, which optuna-dashboard's browser viewer and VS Code extension
+   * need. SQLite allows it only when no other connection has the file open, so the last writer to
+   * close does it. A runner retries for up to a second, to outlast a short reader such as
+   * `sweep status`; anyone else tries once.
+   */
+  private restoreRollbackJournal(): void {
+    this.db.pragma('busy_timeout = 0');
+    const deadline = Date.now() + (this.runner ? 1000 : 0);
+    const pause = new Int32Array(new SharedArrayBuffer(4));
+    for (;;) {
+      try {
+        if (String(this.db.pragma('journal_mode = DELETE', { simple: true })) === 'delete') return;
+      } catch {
+        // SQLITE_BUSY: another connection still has the file open.
+      }
+      if (Date.now() >= deadline) return;
+      Atomics.wait(pause, 0, 0, 50);
+    }
+  }
+}
