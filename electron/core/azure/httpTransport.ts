@@ -1,0 +1,147 @@
+// One small HTTP(S) client for everything Azure setup talks to (token endpoint, ARM, the MLflow
+// probe). It exists because each of those needs the same three things the stock clients do not
+// all give: a hard deadline on every request (msal-node's POST has none), an optional extra
+// trusted CA (sovereign clouds behind TLS-inspecting proxies; the local test double's
+// self-signed certificate), and failures classified as "refused" vs "timed out".
+import fs from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import tls from 'node:tls';
+
+export type TransportFailureKind = 'NETWORK' | 'TIMEOUT';
+
+/** The request never got an HTTP response: connection refused/reset, DNS, TLS, or the deadline. */
+export class TransportError extends Error {
+  constructor(
+    readonly kind: TransportFailureKind,
+    message: string,
+    /** Node's error code when there was one (ECONNREFUSED, ENOTFOUND, CERT_...). */
+    readonly code?: string,
+  ) {
+    super(message);
+    this.name = 'TransportError';
+  }
+}
+
+export interface TransportOptions {
+  /** Deadline for the whole exchange (connect, send, headers and body), in ms. */
+  timeoutMs: number;
+  /** Extra trusted CA certificate(s), PEM. Added to Node's roots (which already honour NODE_EXTRA_CA_CERTS). */
+  ca?: string | undefined;
+}
+
+export interface TransportRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
+  url: string;
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+  /** Aborts early (e.g. the caller's own abort signal). */
+  signal?: AbortSignalish | undefined;
+}
+
+/** Just what we use of an abort signal (the DOM one and Azure's AbortSignalLike both fit). */
+export interface AbortSignalish {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', listener: () => void): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
+
+export interface TransportResponse {
+  status: number;
+  /** Lower-case header names; repeated headers joined with ", ". */
+  headers: Record<string, string>;
+  body: string;
+}
+
+let extendedRoots: { ca: string; roots: string[] } | undefined;
+
+/** Node replaces its whole root store when `ca` is given, so keep the system roots (and
+ * NODE_EXTRA_CA_CERTS, which tls.rootCertificates leaves out) beside the extra CA. */
+function caWithSystemRoots(ca: string): string[] {
+  if (extendedRoots?.ca === ca) return extendedRoots.roots;
+  const roots = [...tls.rootCertificates];
+  const extraFile = process.env.NODE_EXTRA_CA_CERTS;
+  if (extraFile) {
+    try {
+      roots.push(fs.readFileSync(extraFile, 'utf8'));
+    } catch {
+      // Node itself only warns about an unreadable NODE_EXTRA_CA_CERTS; do the same (silently).
+    }
+  }
+  roots.push(ca);
+  extendedRoots = { ca, roots };
+  return roots;
+}
+
+export async function sendRequest(req: TransportRequest, opts: TransportOptions): Promise<TransportResponse> {
+  const url = new URL(req.url);
+  const isHttps = url.protocol === 'https:';
+  if (!isHttps && url.protocol !== 'http:') {
+    throw new TransportError('NETWORK', `unsupported URL scheme '${url.protocol}' in ${safeUrl(url)}`);
+  }
+  const lib = isHttps ? https : http;
+  return await new Promise<TransportResponse>((resolve, reject) => {
+    let settled = false;
+    const finish = (err: Error | null, res?: TransportResponse): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      req.signal?.removeEventListener('abort', onAbort);
+      if (err) reject(err);
+      else resolve(res as TransportResponse);
+    };
+    const headers: Record<string, string | number> = { ...req.headers };
+    if (req.body !== undefined) headers['content-length'] = Buffer.byteLength(req.body);
+    const request = lib.request(
+      url,
+      {
+        method: req.method,
+        headers,
+        // A fresh connection per call: setup makes a handful of requests, and pooled sockets to a
+        // server that later hangs or closes would blur which request failed.
+        agent: false,
+        ...(isHttps && opts.ca ? { ca: caWithSystemRoots(opts.ca) } : {}),
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', (e) => finish(classify(e, url)));
+        res.on('end', () => {
+          const out: Record<string, string> = {};
+          for (const [k, v] of Object.entries(res.headers)) {
+            if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+          }
+          finish(null, { status: res.statusCode ?? 0, headers: out, body: Buffer.concat(chunks).toString('utf8') });
+        });
+      },
+    );
+    const timer = setTimeout(() => {
+      finish(new TransportError('TIMEOUT', `no answer from ${safeUrl(url)} within ${opts.timeoutMs} ms`));
+      request.destroy();
+    }, opts.timeoutMs);
+    const onAbort = (): void => {
+      finish(new TransportError('TIMEOUT', `request to ${safeUrl(url)} was aborted`));
+      request.destroy();
+    };
+    if (req.signal?.aborted) onAbort();
+    req.signal?.addEventListener('abort', onAbort);
+    request.on('error', (e) => finish(classify(e, url)));
+    if (req.body !== undefined) request.write(req.body);
+    request.end();
+  });
+}
+
+function classify(err: Error & { code?: string }, url: URL): TransportError {
+  const code = err.code;
+  if (code === 'ETIMEDOUT' || code === 'ESOCKETTIMEDOUT') {
+    return new TransportError('TIMEOUT', `connection to ${safeUrl(url)} timed out (${code})`, code);
+  }
+  const what = code === 'ECONNREFUSED' ? 'connection refused' : code === 'ENOTFOUND' ? 'host not found' : err.message;
+  return new TransportError('NETWORK', `${what} at ${safeUrl(url)}${code && !what.includes(code) ? ` (${code})` : ''}`, code);
+}
+
+/** The URL without query string or credentials, for messages. */
+export function safeUrl(url: URL | string): string {
+  const u = typeof url === 'string' ? new URL(url) : url;
+  return `${u.protocol}//${u.host}${u.pathname}`;
+}
