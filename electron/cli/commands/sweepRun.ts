@@ -1,6 +1,228 @@
-// Placeholder until this subcommand lands.
-import { CliError } from '../cliSupport.ts';
+// `sweepdeck sweep run CONFIG.yaml [--output-dir DIR] [--max-trials N] [--tracking-uri URI]`
+//
+// Runs (or resumes) the sweep headless. Progress: an in-place bar on a TTY, one plain line per
+// trial otherwise. Ctrl-C / SIGTERM stop gracefully (running trials are terminated, marked FAIL and
+// re-offered) and leave the study resumable: the same command continues it. A second signal exits
+// at once; the trials then left RUNNING are failed and re-offered by the next run.
+//
+// Output dir default: ./sweepdeck-output under the current directory (never the config's own
+// directory, which may be inside a repository). Trial processes run in the config file's directory
+// unless trial.cwd says otherwise.
+//
+// Exit codes: 0 sweep complete (or the remaining slots are held by another live runner);
+// 1 the sweep failed (broken command, too many failed trials, storage error); 2 bad input (usage,
+// config, checkpoint file); 3 sampling.timeout_minutes reached (resumable); 130 stopped by SIGINT,
+// 143 by SIGTERM (resumable).
+import path from 'node:path';
+import { ConfigError, loadConfigFile } from '../../core/config/loadConfig.ts';
+import { runSweep, SweepSetupError } from '../../core/sweeps/sweepRunner.ts';
+import type { SweepCounts, SweepEvent, SweepResult } from '../../core/sweeps/types.ts';
+import { CliError, parseCli } from '../cliSupport.ts';
 
-export async function run(_argv: string[]): Promise<number> {
-  throw new CliError('not implemented yet.');
+const USAGE = `Usage: sweepdeck sweep run CONFIG.yaml [--output-dir DIR] [--max-trials N] [--tracking-uri URI]
+
+  --output-dir DIR    where the checkpoint (relative storage_path) and trial dirs go
+                      (default: ./sweepdeck-output)
+  --max-trials N      override sampling.max_trials
+  --tracking-uri URI  MLflow tracking store for this sweep (overrides the setup's choice)
+
+Exit codes: 0 complete, 1 sweep failed, 2 bad input, 3 sweep timeout reached (resumable),
+130/143 stopped by SIGINT/SIGTERM (resumable: run the same command again).`;
+
+export const DEFAULT_OUTPUT_DIR = 'sweepdeck-output';
+
+function envMs(name: string): number | undefined {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new CliError(`${name}=${JSON.stringify(raw)} must be a positive number of milliseconds`);
+  return n;
+}
+
+function fmt(v: number | null | undefined): string {
+  if (v === null || v === undefined) return '-';
+  if (!Number.isFinite(v)) return String(v);
+  return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(6)));
+}
+
+/** Renders progress: a bar redrawn in place on a TTY, plain lines otherwise. */
+class ProgressView {
+  private counts: SweepCounts | undefined;
+  private best: { number: number; value: number } | null = null;
+  private barShown = false;
+  constructor(
+    private readonly tty: boolean,
+    private readonly metric: string,
+    private maxTrials: number,
+    private readonly out: NodeJS.WriteStream = process.stdout,
+  ) {}
+
+  /** A full line (above the bar on a TTY). */
+  line(text: string): void {
+    if (this.tty && this.barShown) this.out.write('\r\x1b[2K');
+    this.out.write(`${text}\n`);
+    if (this.tty && this.counts) this.drawBar();
+  }
+
+  private drawBar(): void {
+    const c = this.counts;
+    if (!c) return;
+    const width = 24;
+    const done = Math.min(width, Math.round((c.finished / Math.max(1, this.maxTrials)) * width));
+    const bar = `${'#'.repeat(done)}${'-'.repeat(width - done)}`;
+    const best = this.best ? `best ${this.metric}=${fmt(this.best.value)} (#${this.best.number})` : 'no best yet';
+    this.out.write(`\r\x1b[2K[${bar}] ${c.finished}/${this.maxTrials} finished · ${best} · running ${c.running} · failed ${c.failed}`);
+    this.barShown = true;
+  }
+
+  update(counts: SweepCounts, best: { number: number; value: number } | null, maxTrials?: number): void {
+    this.counts = counts;
+    this.best = best;
+    if (maxTrials !== undefined) this.maxTrials = maxTrials;
+    if (this.tty) this.drawBar();
+  }
+
+  end(): void {
+    if (this.tty && this.barShown) this.out.write('\n');
+    this.barShown = false;
+  }
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCli(
+    {
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        'output-dir': { type: 'string' },
+        'max-trials': { type: 'string' },
+        'tracking-uri': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    },
+    USAGE,
+  );
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new CliError(`expected exactly one CONFIG.yaml, got ${positionals.length}.\n\n${USAGE}`);
+  const configPath = path.resolve(positionals[0]!);
+  let maxTrials: number | undefined;
+  if (values['max-trials'] !== undefined) {
+    const n = Number(values['max-trials']);
+    if (!Number.isInteger(n) || n < 1) throw new CliError(`--max-trials ${JSON.stringify(values['max-trials'])} must be a whole number >= 1`);
+    maxTrials = n;
+  }
+  const outputDir = path.resolve(values['output-dir'] ?? DEFAULT_OUTPUT_DIR);
+
+  let config;
+  try {
+    config = loadConfigFile(configPath);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new CliError(err.message);
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ENOENT') throw new CliError(`config file ${configPath} does not exist: give the path of an HPO config YAML`);
+    throw err;
+  }
+
+  const tty = process.stdout.isTTY === true;
+  const metric = config.objective.metric;
+  const view = new ProgressView(tty, metric, maxTrials ?? config.sampling.max_trials);
+  const onEvent = (e: SweepEvent): void => {
+    switch (e.type) {
+      case 'sweep-start': {
+        const c = e.counts;
+        view.line(`sweepdeck: study '${e.studyName}' in ${e.studyPath}`);
+        view.line(e.resumed ? `resuming: ${c.finished}/${e.maxTrials} finished (${c.complete} complete, ${c.pruned} pruned), ${c.failed} failed` : `new sweep: ${e.maxTrials} trials`);
+        if (e.staleFailed.length) view.line(`stale RUNNING trial(s) ${e.staleFailed.join(', ')} marked FAIL; their params are re-run first as trial(s) ${e.reoffered.join(', ')}`);
+        view.line(`output: ${outputDir}`);
+        view.update(c, null, e.maxTrials);
+        break;
+      }
+      case 'trial-start':
+        if (!tty) view.line(`trial ${e.number} started${e.fromWaiting ? ' (re-offered params)' : ''}: ${Object.entries(e.params).map(([k, v]) => `${k}=${String(v)}`).join(' ')}`);
+        break;
+      case 'trial-end': {
+        const valueText = e.state === 'FAIL' ? `(${(e.reason ?? '').split('\n')[0]})` : `${metric}=${fmt(e.value)}`;
+        pendingEnd = `trial ${e.number} ${e.state} ${valueText}`;
+        break;
+      }
+      case 'progress': {
+        const best = e.best ? fmt(e.best.value) : '-';
+        if (pendingEnd) view.line(`${pendingEnd} (best ${best}, ${e.counts.finished}/${e.maxTrials})`);
+        pendingEnd = undefined;
+        view.update(e.counts, e.best, e.maxTrials);
+        break;
+      }
+      case 'warning':
+        view.line(`warning: ${e.message}`);
+        break;
+      default:
+        break;
+    }
+  };
+  let pendingEnd: string | undefined;
+
+  const handle = runSweep({
+    config,
+    configDir: path.dirname(configPath),
+    outputDir,
+    ...(maxTrials !== undefined ? { maxTrials } : {}),
+    onEvent,
+    ...(envMs('SWEEPDECK_HEARTBEAT_MS') !== undefined ? { heartbeatIntervalMs: envMs('SWEEPDECK_HEARTBEAT_MS') } : {}),
+    ...(envMs('SWEEPDECK_KILL_GRACE_MS') !== undefined ? { killGraceMs: envMs('SWEEPDECK_KILL_GRACE_MS') } : {}),
+  });
+
+  let signalled: NodeJS.Signals | undefined;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    if (signalled) {
+      view.end();
+      console.error(`sweepdeck: second ${sig}, exiting now; trials left RUNNING are failed and re-run on resume.`);
+      process.exit(sig === 'SIGINT' ? 130 : 143);
+    }
+    signalled = sig;
+    view.line(`${sig}: stopping; running trials are terminated and will be re-run on resume (${sig} again to exit at once)`);
+    handle.stop();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const resumeCmd = `sweepdeck sweep run ${positionals[0]} --output-dir ${outputDir}${maxTrials !== undefined ? ` --max-trials ${maxTrials}` : ''}`;
+  let result: SweepResult;
+  try {
+    result = await handle.done;
+  } catch (err) {
+    view.end();
+    if (err instanceof SweepSetupError) throw new CliError(err.message);
+    throw err;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  view.end();
+
+  const c = result.counts;
+  const best = result.best ? `best ${metric}=${fmt(result.best.value)} (trial ${result.best.number})` : 'no completed trial';
+  const summary = `${c.finished}/${result.maxTrials} finished (${c.complete} complete, ${c.pruned} pruned), ${c.failed} failed; ${best}`;
+  const where = result.checkpointEnabled ? `checkpoint: ${result.studyPath}` : 'checkpoint disabled: nothing to resume from';
+  switch (result.status) {
+    case 'completed':
+      console.log(`sweep complete: ${summary}\n${where}`);
+      return 0;
+    case 'slots-held-elsewhere':
+      console.log(`this runner is done: ${result.message}\n${summary}\n${where}`);
+      return 0;
+    case 'stopped':
+      console.log(`sweep stopped: ${summary}\n${where}${result.checkpointEnabled ? `\nresume with: ${resumeCmd}` : ''}`);
+      return signalled === 'SIGTERM' ? 143 : 130;
+    case 'timed-out':
+      console.log(`sweep timed out: ${result.message}\n${summary}\n${where}${result.checkpointEnabled ? `\nresume with: ${resumeCmd}` : ''}`);
+      return 3;
+    case 'failed':
+      view.end();
+      console.error(`sweep failed: ${result.message}\n${summary}\n${where}`);
+      return 1;
+  }
 }

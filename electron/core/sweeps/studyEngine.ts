@@ -1,0 +1,161 @@
+// The in-process ask/tell engine over one study: sampling, pruning decisions and durable storage.
+// The runner drives it for every trial, and the engine-overhead bench measures it directly, so what
+// is benchmarked is exactly what runs.
+import type { Direction, Distribution, FinishedState, FrozenTrial, ParamValue, Pruner, Sampler, SearchSpace, TrialState } from '../search/types.ts';
+import type { StudyStorage } from '../studies/types.ts';
+import { claimTrialSlot, type SlotBudget } from './trialSlots.ts';
+
+/** Trial system attr keys the engine writes. `fixed_params` is Optuna's own enqueue convention. */
+export const SYS_FIXED_PARAMS = 'fixed_params';
+export const SYS_FAILED_TRIAL = 'failed_trial';
+export const SYS_FAIL_REASON = 'fail_reason';
+
+export interface AskedTrial {
+  trialId: number;
+  number: number;
+  params: Record<string, ParamValue>;
+  /** True when the trial re-runs params offered by a WAITING trial (enqueued, or re-offered). */
+  fromWaiting: boolean;
+}
+
+export interface StudyEngineOptions {
+  storage: StudyStorage;
+  studyId: number;
+  space: SearchSpace;
+  sampler: Sampler;
+  pruner: Pruner;
+  direction: Direction;
+}
+
+const FINISHED: ReadonlySet<TrialState> = new Set(['COMPLETE', 'PRUNED', 'FAIL']);
+
+function valueFits(v: unknown, d: Distribution): v is ParamValue {
+  if (d.kind === 'categorical') return d.choices.some((c) => c === v || (typeof c === 'number' && typeof v === 'number' && Number.isNaN(c) && Number.isNaN(v)));
+  if (typeof v !== 'number' || !Number.isFinite(v)) return false;
+  if (d.kind === 'int' && !Number.isInteger(v)) return false;
+  return v >= d.low && v <= d.high;
+}
+
+export class StudyEngine {
+  readonly storage: StudyStorage;
+  readonly studyId: number;
+  readonly space: SearchSpace;
+  readonly direction: Direction;
+  private readonly sampler: Sampler;
+  private readonly pruner: Pruner;
+  /** Finished trials never change (Optuna treats them as immutable), so they are read once. */
+  private readonly finishedCache = new Map<number, FrozenTrial>();
+
+  constructor(opts: StudyEngineOptions) {
+    this.storage = opts.storage;
+    this.studyId = opts.studyId;
+    this.space = opts.space;
+    this.direction = opts.direction;
+    this.sampler = opts.sampler;
+    this.pruner = opts.pruner;
+  }
+
+  /** Every trial of the study, finished ones from the cache. */
+  history(): FrozenTrial[] {
+    const all = this.storage.getTrials(this.studyId);
+    for (const t of all) if (FINISHED.has(t.state)) this.finishedCache.set(t.trialId, t);
+    return all;
+  }
+
+  /** Finished trials only (what samplers and pruners learn from). */
+  finishedHistory(): FrozenTrial[] {
+    return this.history().filter((t) => FINISHED.has(t.state));
+  }
+
+  /**
+   * Starts the next trial: the oldest WAITING trial first (its `fixed_params` and stored params are
+   * kept, the rest sampled), else a new sampled trial. With a budget, returns null when the study
+   * already holds `budget.limit` trials in the budget's states; the check and the creation happen in
+   * one write transaction, so concurrent runners never overshoot.
+   */
+  ask(budget?: SlotBudget): AskedTrial | null {
+    // Sampling reads the history outside the write lock: it may take milliseconds and must not block
+    // other writers. The proposal is used for a new trial, or to fill a WAITING trial's gaps.
+    const history = this.history();
+    const proposal = this.sampler.sample(this.space, history, this.direction);
+    return claimTrialSlot(this.storage, this.studyId, budget, {
+      newTrialParams: () => this.withDistributions(proposal),
+      fillWaiting: (waiting) => this.fillWaiting(waiting, proposal),
+    });
+  }
+
+  private withDistributions(params: Record<string, ParamValue>): Record<string, { value: ParamValue; distribution: Distribution }> {
+    const out: Record<string, { value: ParamValue; distribution: Distribution }> = {};
+    for (const [name, distribution] of this.space) {
+      const value = params[name];
+      if (value === undefined) throw new Error(`sampler ${this.sampler.name} returned no value for param '${name}'`);
+      out[name] = { value, distribution };
+    }
+    return out;
+  }
+
+  /** Gives a popped WAITING trial its params: stored ones stay, `fixed_params` next, sampled last. */
+  private fillWaiting(waiting: FrozenTrial, proposal: Record<string, ParamValue>): Record<string, ParamValue> {
+    const fixedRaw = waiting.systemAttrs[SYS_FIXED_PARAMS];
+    const fixed = fixedRaw && typeof fixedRaw === 'object' && !Array.isArray(fixedRaw) ? (fixedRaw as Record<string, unknown>) : {};
+    const params: Record<string, ParamValue> = {};
+    for (const [name, dist] of this.space) {
+      const stored = waiting.params[name];
+      if (stored !== undefined) {
+        params[name] = stored;
+        continue;
+      }
+      const f = fixed[name];
+      let value: ParamValue;
+      if (f !== undefined && valueFits(f, dist)) value = f;
+      else value = proposal[name] as ParamValue;
+      this.storage.setTrialParam(waiting.trialId, name, value, dist);
+      params[name] = value;
+    }
+    return params;
+  }
+
+  /** Records an intermediate value; returns true when the pruner says to stop the trial. */
+  report(trial: { trialId: number; number: number }, step: number, value: number, intermediate: Array<[number, number]>): boolean {
+    this.storage.reportIntermediate(trial.trialId, step, value);
+    if (this.pruner.name === 'none') return false;
+    return this.pruner.shouldPrune({ number: trial.number, intermediateValues: intermediate }, this.finishedHistory(), this.direction);
+  }
+
+  /**
+   * Finishes a trial. COMPLETE needs a finite-or-infinite value (NaN becomes FAIL, as in Optuna);
+   * PRUNED takes the last intermediate value when none is given, as Optuna does.
+   */
+  tell(trial: { trialId: number }, state: FinishedState, value?: number | null, failReason?: string): FinishedState {
+    let final = state;
+    let v = value ?? null;
+    if (state === 'COMPLETE' && (v === null || Number.isNaN(v))) {
+      final = 'FAIL';
+      failReason ??= v === null ? 'no objective value' : 'objective value is NaN';
+      v = null;
+    }
+    if (final === 'FAIL') v = null;
+    if (final === 'PRUNED' && v !== null && Number.isNaN(v)) v = null;
+    if (failReason !== undefined && final === 'FAIL') this.storage.setTrialSystemAttr(trial.trialId, SYS_FAIL_REASON, failReason);
+    this.storage.finishTrial(trial.trialId, final, v);
+    return final;
+  }
+
+  /** Offers a trial's params again as a WAITING trial, which the next ask() takes first. */
+  reoffer(failed: FrozenTrial): number {
+    const fixed: Record<string, ParamValue> = {};
+    const prev = failed.systemAttrs[SYS_FIXED_PARAMS];
+    if (prev && typeof prev === 'object' && !Array.isArray(prev)) Object.assign(fixed, prev as Record<string, ParamValue>);
+    Object.assign(fixed, failed.params);
+    const t = this.storage.createTrial(this.studyId, {
+      state: 'WAITING',
+      systemAttrs: { [SYS_FIXED_PARAMS]: fixed, [SYS_FAILED_TRIAL]: failed.number },
+    });
+    return t.number;
+  }
+
+  best(): { number: number; value: number } | null {
+    const b = this.storage.getBestTrial(this.studyId);
+    return b && b.value !== null ? { number: b.number, value: b.value } : null;
+  }
+}

@@ -1,0 +1,76 @@
+// Turns a validated config plus run options into the concrete numbers and paths a sweep uses, so
+// the runner itself never interprets the config.
+import path from 'node:path';
+import { resolveCheckpointPath, resolveStudyName, type HpoConfig } from '../../../shared/config.ts';
+import type { Direction } from '../search/types.ts';
+
+export interface SweepPlan {
+  studyName: string;
+  direction: Direction;
+  objectiveMetric: string;
+  /** Absolute path of the study file the engine uses. */
+  studyPath: string;
+  /** False: `studyPath` is a throw-away file for this run only (checkpoint.enabled: false). */
+  checkpointEnabled: boolean;
+  /** The configured checkpoint path (absolute), even when checkpointing is off. */
+  checkpointPath: string;
+  autoResume: boolean;
+  maxTrials: number;
+  maxConcurrent: number;
+  maxFailed: number;
+  sweepTimeoutMs: number | undefined;
+  trialTimeoutMs: number | undefined;
+  outputDir: string;
+  /** Trial dirs are `<trialsRoot>/trial_<number>`. */
+  trialsRoot: string;
+  /** Working directory of trial processes. */
+  trialCwd: string;
+}
+
+export interface PlanInput {
+  config: HpoConfig;
+  /** Output dir (made absolute against process.cwd()). */
+  outputDir: string;
+  /** Directory of the config file; relative trial.cwd resolves here. Default: process.cwd(). */
+  configDir?: string;
+  /** --max-trials override. */
+  maxTrials?: number;
+  /** Where the throw-away study goes when checkpointing is off. */
+  ephemeralStudyPath?: string;
+}
+
+const MINUTE = 60_000;
+
+export function planSweep(input: PlanInput): SweepPlan {
+  const { config } = input;
+  const outputDir = path.resolve(input.outputDir);
+  const configDir = path.resolve(input.configDir ?? process.cwd());
+  const studyName = resolveStudyName(config);
+  const checkpointPath = path.resolve(outputDir, resolveCheckpointPath(config, outputDir));
+  const maxTrials = input.maxTrials ?? config.sampling.max_trials;
+  // The study is the engine's state even without a checkpoint: then it lives in a file that this
+  // run creates fresh and deletes at the end, so nothing is ever resumed from it.
+  const checkpointEnabled = config.checkpoint.enabled;
+  const studyPath = checkpointEnabled
+    ? checkpointPath
+    : path.resolve(input.ephemeralStudyPath ?? path.join(outputDir, `.sweepdeck-unsaved-${process.pid}-${Date.now()}.db`));
+  // The mission's layout: trial dirs sit beside the checkpoint, e.g. outputs/hpo/distilbert/trial_3.
+  const trialsRoot = path.join(outputDir, config.backbone, studyName === `hpo_${config.backbone}` ? '' : studyName);
+  return {
+    studyName,
+    direction: config.objective.goal,
+    objectiveMetric: config.objective.metric,
+    studyPath,
+    checkpointEnabled,
+    checkpointPath,
+    autoResume: config.checkpoint.auto_resume,
+    maxTrials,
+    maxConcurrent: config.sampling.max_concurrent_trials,
+    maxFailed: config.sampling.max_failed_trials,
+    sweepTimeoutMs: config.sampling.timeout_minutes !== undefined ? config.sampling.timeout_minutes * MINUTE : undefined,
+    trialTimeoutMs: config.trial.timeout_minutes !== undefined ? config.trial.timeout_minutes * MINUTE : undefined,
+    outputDir,
+    trialsRoot,
+    trialCwd: config.trial.cwd !== undefined ? path.resolve(configDir, config.trial.cwd) : configDir,
+  };
+}

@@ -1,0 +1,101 @@
+// The runner's public shapes: hooks the tracking layer implements, progress events, the result.
+import type { FinishedState, ParamValue } from '../search/types.ts';
+
+export interface TrialRef {
+  trialId: number;
+  number: number;
+  params: Record<string, ParamValue>;
+  trialDir: string;
+}
+
+export interface SweepCounts {
+  /** COMPLETE + PRUNED: what max_trials counts. */
+  finished: number;
+  complete: number;
+  pruned: number;
+  failed: number;
+  /** RUNNING in the study (this runner's and any other's). */
+  running: number;
+  waiting: number;
+}
+
+export interface SweepStartContext {
+  studyId: number;
+  studyName: string;
+  /** Configured checkpoint path (absolute), also when checkpointing is off. */
+  checkpointPath: string;
+  checkpointEnabled: boolean;
+  /** The study held trials before this run started. */
+  resumed: boolean;
+  maxTrials: number;
+  outputDir: string;
+  /** The study's user attrs as they were at start (tracking keeps its run ids there). */
+  studyUserAttrs: Record<string, unknown>;
+  setStudyUserAttr(key: string, value: unknown): void;
+  counts: SweepCounts;
+}
+
+export interface TrialStartResult {
+  /** Extra env for the trial process, e.g. MLFLOW_RUN_ID. */
+  env?: Record<string, string>;
+  /** Stored on the trial (e.g. the child run id). */
+  userAttrs?: Record<string, unknown>;
+}
+
+export interface SweepSummary {
+  status: SweepStatus;
+  message?: string;
+  counts: SweepCounts;
+  best: { number: number; value: number } | null;
+}
+
+/**
+ * What the tracking layer plugs in. Every hook is optional and may be async. A hook that throws is
+ * reported as a warning and the sweep goes on: tracking must never cost a trial.
+ */
+export interface SweepHooks {
+  onSweepStart?(ctx: SweepStartContext): void | Promise<void>;
+  onTrialStart?(trial: TrialRef): TrialStartResult | void | Promise<TrialStartResult | void>;
+  /** Every metric the trial printed on stdout (objective included). */
+  onTrialMetric?(trial: TrialRef, key: string, value: number, step: number): void | Promise<void>;
+  onTrialEnd?(trial: TrialRef, state: FinishedState, value: number | null, reason: string | undefined): void | Promise<void>;
+  /** After each trial end, with the study's counts. */
+  onProgress?(counts: SweepCounts, best: { number: number; value: number } | null): void | Promise<void>;
+  onSweepEnd?(summary: SweepSummary): void | Promise<void>;
+  /** A second metric channel (e.g. MLflow history the trial logs itself): the objective's points so
+   * far. Polled while the trial runs and once after it exits; steps already known are ignored. */
+  pollTrialMetrics?(trial: TrialRef): Promise<ReadonlyArray<{ step: number; value: number }>>;
+}
+
+export type SweepStatus =
+  /** max_trials finished trials reached. */
+  | 'completed'
+  /** stop() was called (e.g. Ctrl-C); the study is resumable. */
+  | 'stopped'
+  /** sampling.timeout_minutes passed; the study is resumable. */
+  | 'timed-out'
+  /** The sweep could not go on: broken command, too many failures, storage error. */
+  | 'failed'
+  /** The remaining slots are held by RUNNING trials of another live runner. */
+  | 'slots-held-elsewhere';
+
+export type SweepEvent =
+  | { type: 'sweep-start'; studyName: string; studyPath: string; resumed: boolean; maxTrials: number; counts: SweepCounts; staleFailed: number[]; reoffered: number[] }
+  | { type: 'trial-start'; number: number; params: Record<string, ParamValue>; trialDir: string; fromWaiting: boolean }
+  | { type: 'trial-intermediate'; number: number; step: number; value: number }
+  | { type: 'trial-metric'; number: number; key: string; value: number; step: number }
+  | { type: 'trial-log'; number: number; stream: 'stdout' | 'stderr'; line: string }
+  | { type: 'trial-end'; number: number; state: FinishedState; value: number | null; reason?: string; durationMs: number; reofferedAs?: number }
+  | { type: 'progress'; counts: SweepCounts; maxTrials: number; best: { number: number; value: number } | null }
+  | { type: 'warning'; message: string }
+  | { type: 'sweep-end'; result: SweepResult };
+
+export interface SweepResult extends SweepSummary {
+  studyName: string;
+  studyPath: string;
+  checkpointPath: string;
+  checkpointEnabled: boolean;
+  maxTrials: number;
+  /** Trials this run started. */
+  trialsStarted: number;
+}
