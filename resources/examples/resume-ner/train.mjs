@@ -442,6 +442,9 @@ async function main() {
   const opt = parseArgs(process.argv.slice(2));
   if (opt.outputDir) mkdirSync(opt.outputDir, { recursive: true });
   const mlflow = mlflowLogger(process.env);
+  if (!mlflow.enabled && process.env.MLFLOW_TRACKING_URI) {
+    process.stderr.write(`note: MLflow logging is off (it needs an http(s) MLFLOW_TRACKING_URI and MLFLOW_RUN_ID); metrics go to stdout only\n`);
+  }
   await mlflow.logParams(
     {
       learning_rate: opt.raw['learning-rate'] ?? String(opt.learningRate), batch_size: String(opt.batchSize),
