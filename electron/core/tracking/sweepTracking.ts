@@ -206,6 +206,25 @@ export class SweepTracking {
     await this.store.updateRun(runId, { status, endTime: this.now().getTime() });
   }
 
+  /** Child runs of this parent still RUNNING belong to a runner that died: close them as FAILED. */
+  async closeOrphanChildren(): Promise<number> {
+    let closed = 0;
+    // Closing a run removes it from the result, so re-read the first page until none is left.
+    for (let round = 0; round < 100; round++) {
+      const page = await this.store.searchRuns({
+        experimentIds: [this.experimentId],
+        filter: `tags.\`mlflow.parentRunId\` = '${this.parentRunId}' AND attributes.status = 'RUNNING'`,
+        maxResults: 1000,
+      });
+      if (!page.items.length) break;
+      for (const run of page.items) {
+        await this.endTrial(run.info.run_id, 'FAIL', 'the runner stopped before the trial ended');
+        closed++;
+      }
+    }
+    return closed;
+  }
+
   /** Parent metrics are updated as trials end, so a live sweep shows its progress in MLflow. */
   async updateProgress(c: ProgressCounts): Promise<void> {
     const ts = this.now().getTime();
