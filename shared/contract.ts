@@ -209,8 +209,10 @@ export const contract = {
       .strictObject({
         configPath: filePath.optional(),
         configText: z.string().max(1_000_000).optional(),
-        /** Where trial dirs and a relative checkpoint go; default: beside the config, or the data dir. */
+        /** Where trial dirs and a relative checkpoint go; default: a folder per sweep in the data dir. */
         outputDir: filePath.optional(),
+        /** With configText: the file it was edited from; relative paths in it resolve from there. */
+        basedOn: filePath.optional(),
       })
       .refine((v) => (v.configPath === undefined) !== (v.configText === undefined), {
         message: 'give exactly one of configPath or configText',
@@ -226,6 +228,7 @@ export const contract = {
         configPath: filePath.optional(),
         configText: z.string().max(1_000_000).optional(),
         outputDir: filePath.optional(),
+        basedOn: filePath.optional(),
         maxTrials: z.number().int().positive().max(1_000_000).optional(),
       })
       .refine((v) => [v.id, v.configPath, v.configText].filter((x) => x !== undefined).length === 1, {

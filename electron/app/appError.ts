@@ -1,0 +1,57 @@
+// Errors the app services throw on purpose. dispatch() turns every thrown error into a typed result;
+// this one carries its code, the core's own error classes are recognised by name.
+import type { AppError, ErrorCode } from '../../shared/result.ts';
+
+export class AppFault extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'AppFault';
+  }
+}
+
+export const notAvailable = (what: string): AppFault =>
+  new AppFault('NOT_AVAILABLE', `${what} is not available in this build yet.`);
+
+function field(e: object, key: string): unknown {
+  return (e as Record<string, unknown>)[key];
+}
+
+/** Maps anything thrown by a handler (or the core below it) to the error that crosses the boundary.
+ * Core classes are matched by `name` so this module does not load the core. */
+export function toAppError(e: unknown): AppError {
+  if (e instanceof AppFault) return e.details === undefined ? { code: e.code, message: e.message } : { code: e.code, message: e.message, details: e.details };
+  if (e && typeof e === 'object') {
+    const name = field(e, 'name');
+    const message = typeof field(e, 'message') === 'string' ? (field(e, 'message') as string) : String(e);
+    switch (name) {
+      case 'StudyError': {
+        const code = field(e, 'code');
+        return { code: code === 'NOT_FOUND' || code === 'STUDY_NOT_FOUND' ? 'NOT_FOUND' : 'STUDY_ERROR', message, details: { code } };
+      }
+      case 'ConfigError':
+        return { code: 'CONFIG_INVALID', message, details: { file: field(e, 'file'), issues: field(e, 'issues') } };
+      case 'MlflowError': {
+        const errorCode = field(e, 'errorCode');
+        return { code: errorCode === 'RESOURCE_DOES_NOT_EXIST' ? 'NOT_FOUND' : 'TRACKING_ERROR', message, details: { errorCode } };
+      }
+      case 'StoreUnavailableError':
+        return { code: 'STORE_UNAVAILABLE', message };
+      case 'TrackingSetupError':
+        return { code: 'TRACKING_ERROR', message, details: { reasonCode: field(e, 'reasonCode') } };
+      case 'SweepSetupError': {
+        // The runner could not start: CONFIG / STORAGE problems, or a checkpoint conflict.
+        const code = field(e, 'code');
+        return { code: code === 'CONFIG' ? 'CONFIG_INVALID' : code === 'STORAGE' ? 'STUDY_ERROR' : 'CONFLICT', message, details: { code } };
+      }
+    }
+    const errno = field(e, 'code');
+    if (errno === 'ENOENT') return { code: 'NOT_FOUND', message };
+    if (errno === 'EACCES' || errno === 'EPERM') return { code: 'FORBIDDEN', message };
+    return { code: 'INTERNAL', message: message || 'unexpected error' };
+  }
+  return { code: 'INTERNAL', message: `unexpected error: ${String(e)}` };
+}

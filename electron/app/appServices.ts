@@ -1,0 +1,193 @@
+// The app's services: one handler per contract channel over the core, plus the event bus. Plain
+// Node (no electron import): Electron main and the browser host both serve exactly this.
+import { readFileSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { resolveCheckpointPath, resolveStudyName } from '../../shared/config.ts';
+import type { Handlers } from '../../shared/contract.ts';
+import { parseConfigText, validateConfigText } from '../core/config/loadConfig.ts';
+import { AppFault } from './appError.ts';
+import { AppState } from './appState.ts';
+import { loadCore, type CoreModules } from './core.ts';
+import { createDispatch, type Dispatch } from './dispatch.ts';
+import { EventBus } from './eventBus.ts';
+import { SweepsService } from './sweepsService.ts';
+import { TrackingService } from './trackingService.ts';
+
+export interface PlatformActions {
+  /** Show the file in the OS file manager (Electron: shell.showItemInFolder). */
+  revealPath?(file: string): Promise<boolean> | boolean;
+}
+
+export interface AppServicesOptions {
+  dataDir: string;
+  host: 'electron' | 'browser';
+  version?: string;
+  /** The example HPO config, registered on first start so it is ready to run. null: none. */
+  exampleConfigPath?: string | null;
+  platform?: PlatformActions;
+  /** Injected in tests; default the real core. */
+  core?: CoreModules;
+  env?: NodeJS.ProcessEnv;
+  /** How long sweeps.start waits for the runner to report it started. */
+  startWaitMs?: number;
+}
+
+export interface AppServices {
+  handlers: Handlers;
+  dispatch: Dispatch;
+  bus: EventBus;
+  sweeps: SweepsService;
+  tracking: TrackingService;
+  state: AppState;
+  dataDir: string;
+  /** Stops running sweeps (gracefully) and closes stores. */
+  close(): Promise<void>;
+}
+
+const MAX_CONFIG_BYTES = 1_000_000;
+
+function readTextFile(file: string, what: string): { path: string; text: string } {
+  const abs = path.resolve(file);
+  let st;
+  try {
+    st = statSync(abs);
+  } catch {
+    throw new AppFault('NOT_FOUND', `${abs}: no such ${what}; check the path.`);
+  }
+  if (!st.isFile()) throw new AppFault('NOT_FOUND', `${abs} is not a file; give the path of the ${what}.`);
+  if (st.size > MAX_CONFIG_BYTES) throw new AppFault('INVALID_INPUT', `${abs} is ${st.size} bytes; an ${what} is at most ${MAX_CONFIG_BYTES}.`);
+  return { path: abs, text: readFileSync(abs, 'utf8') };
+}
+
+/** The default data folder: $SWEEPDECK_DATA_DIR, else the platform's per-user app data folder. */
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.SWEEPDECK_DATA_DIR) return path.resolve(env.SWEEPDECK_DATA_DIR);
+  if (process.platform === 'win32') return path.join(env.APPDATA ?? path.join(os.homedir(), 'AppData', 'Roaming'), 'sweepdeck');
+  if (process.platform === 'darwin') return path.join(os.homedir(), 'Library', 'Application Support', 'sweepdeck');
+  return path.join(env.XDG_DATA_HOME || path.join(os.homedir(), '.local', 'share'), 'sweepdeck');
+}
+
+export async function createAppServices(opts: AppServicesOptions): Promise<AppServices> {
+  const dataDir = path.resolve(opts.dataDir);
+  const state = new AppState(dataDir);
+  const core = opts.core ?? (await loadCore());
+  const bus = new EventBus();
+  const tracking = new TrackingService({ state, core, bus, dataDir, env: opts.env });
+  const sweeps = new SweepsService({ state, core, bus, dataDir, startWaitMs: opts.startWaitMs });
+  const example = opts.exampleConfigPath ?? null;
+
+  // The example is registered once, ready to start (if the user removes it, it stays removed until
+  // the data folder is reset: the registry remembers that it was offered).
+  if (example && !sweeps.findByConfig(example) && !state.snapshot.sweeps.some((s) => s.configPath === path.resolve(example))) {
+    try {
+      statSync(example);
+      sweeps.register({ configPath: example });
+    } catch (e) {
+      console.error(`sweepdeck: the example sweep could not be registered: ${(e as Error).message}`);
+    }
+  }
+
+  const handlers: Handlers = {
+    'app.info': async () => ({
+      version: opts.version ?? '0.1.0',
+      host: opts.host,
+      dataDir,
+      platform: `${process.platform}-${process.arch}`,
+      exampleConfigPath: example ? path.resolve(example) : null,
+    }),
+
+    'sweeps.list': async () => sweeps.list(),
+    'sweeps.get': async ({ id }) => sweeps.get(id),
+    'sweeps.register': async (i) => sweeps.register(i),
+    'sweeps.start': async (i) => sweeps.start(i),
+    'sweeps.stop': async ({ id }) => sweeps.stop(id),
+    'sweeps.resume': async (i) => sweeps.resume(i),
+    'sweeps.remove': async ({ id }) => sweeps.remove(id),
+    'sweeps.trials': async (i) => sweeps.trials(i),
+    'sweeps.openStudyFile': async (i) => sweeps.openStudyFile(i),
+    'sweeps.trialLog': async (i) => sweeps.trialLog(i),
+    'folders.add': async ({ path: p }) => sweeps.addFolder(p),
+    'folders.remove': async ({ path: p }) => sweeps.removeFolder(p),
+
+    'config.validate': async ({ text, path: file }) => {
+      const issues = validateConfigText(text).map((i) => ({ path: i.path, line: i.line ?? null, column: i.column ?? null, message: i.message }));
+      if (issues.length > 0) return { valid: false, issues, summary: null };
+      const cfg = parseConfigText(text, file ?? 'the config');
+      return {
+        valid: true,
+        issues: [],
+        summary: {
+          experimentName: cfg.experiment_name,
+          backbone: cfg.backbone,
+          studyName: resolveStudyName(cfg),
+          maxTrials: cfg.sampling.max_trials,
+          metric: cfg.objective.metric,
+          goal: cfg.objective.goal,
+          // Relative to the sweep's output folder unless absolute.
+          checkpointPath: resolveCheckpointPath(cfg, ''),
+        },
+      };
+    },
+    'config.readExample': async () => {
+      if (!example) throw new AppFault('NOT_FOUND', 'This build has no example config.');
+      return readTextFile(example, 'HPO config');
+    },
+    'config.read': async ({ path: file }) => readTextFile(file, 'HPO config'),
+
+    'tracking.status': async () => tracking.status(),
+    'tracking.configure': async (i) => tracking.configure(i),
+    'stores.list': async () => ({ stores: await tracking.stores() }),
+    'stores.add': async (i) => tracking.addStore(i),
+    'stores.remove': async ({ id }) => tracking.removeStore(id),
+    'experiments.list': async (i) => tracking.experiments(i),
+    'runs.search': async (i) => tracking.searchRuns(i),
+    'runs.get': async (i) => tracking.getRun(i),
+    'runs.metricHistory': async (i) => tracking.metricHistory(i),
+    'runs.findSweep': async ({ storeId, runId }) => {
+      const { run } = await tracking.getRun({ storeId, runId });
+      const param = (k: string): string | null => run.data.params?.find((p) => p.key === k)?.value ?? null;
+      const checkpointPath = param('checkpoint_path');
+      if (!checkpointPath) return { checkpointPath: null, sweepId: null };
+      const studyName = param('study_name');
+      const known = state.sweeps().find((s) => s.studyPath === checkpointPath && (studyName === null || s.studyName === studyName));
+      if (known) return { checkpointPath, sweepId: known.id };
+      try {
+        const opened = sweeps.openStudyFile(studyName ? { path: checkpointPath, studyName } : { path: checkpointPath });
+        return { checkpointPath, sweepId: opened.sweeps[0]?.id ?? null };
+      } catch {
+        // The checkpoint is on another machine or was deleted: show the path, no sweep.
+        return { checkpointPath, sweepId: null };
+      }
+    },
+
+    'shell.revealPath': async ({ path: file }) => {
+      const reveal = opts.platform?.revealPath;
+      if (!reveal) throw new AppFault('NOT_AVAILABLE', `Reveal in folder works in the desktop app only. The path is ${file}`);
+      try {
+        statSync(file);
+      } catch {
+        throw new AppFault('NOT_FOUND', `${file} does not exist (any more).`);
+      }
+      return { revealed: await reveal(file) };
+    },
+  };
+
+  const dispatch = createDispatch(handlers);
+  // Learn the tracking target in the background; the status bar gets it as an event.
+  void tracking.refresh().catch((e: unknown) => console.error(`sweepdeck: tracking setup: ${(e as Error).message}`));
+
+  return {
+    handlers,
+    dispatch,
+    bus,
+    sweeps,
+    tracking,
+    state,
+    dataDir,
+    async close() {
+      await sweeps.close();
+      await tracking.close();
+    },
+  };
+}

@@ -1,0 +1,157 @@
+// The app's small registry in its data dir (state.json): app-started sweeps, folders to scan for
+// studies, added tracking stores and tracking settings. Written atomically (temp file + rename) so
+// a crash mid-write leaves the previous version; a file that does not parse is kept aside, not lost.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+export const sweepRecordSchema = z.object({
+  id: z.string(),
+  /** app: registered here (config known); file: a study file opened here. */
+  source: z.enum(['app', 'file']),
+  configPath: z.string().nullable(),
+  outputDir: z.string().nullable(),
+  studyPath: z.string(),
+  studyName: z.string(),
+  /** What the app last did with it. 'running' after a restart means the runner died: interrupted. */
+  status: z.enum(['ready', 'running', 'stopped', 'finished', 'failed']),
+  message: z.string().nullable().default(null),
+  /** Which process runs it (to tell "running here" from "left running by a dead process"). */
+  ownerPid: z.number().nullable().default(null),
+  maxTrials: z.number().nullable().default(null),
+  createdAt: z.number(),
+  updatedAt: z.number(),
+});
+export type SweepRecord = z.infer<typeof sweepRecordSchema>;
+
+export const storeRecordSchema = z.object({
+  id: z.string(),
+  kind: z.enum(['sqlite', 'mlruns', 'remote', 'azure']),
+  label: z.string(),
+  uri: z.string(),
+  workspace: z.object({ subscriptionId: z.string(), resourceGroup: z.string(), workspaceName: z.string() }).nullable().default(null),
+});
+export type StoreRecord = z.infer<typeof storeRecordSchema>;
+
+export const trackingSettingsSchema = z.object({
+  azure: z.object({ subscriptionId: z.string(), resourceGroup: z.string(), workspaceName: z.string() }).nullable().default(null),
+  remoteUri: z.string().nullable().default(null),
+  fallbackToLocal: z.boolean().default(true),
+  localStorePath: z.string().nullable().default(null),
+});
+export type TrackingSettings = z.infer<typeof trackingSettingsSchema>;
+
+const stateFileSchema = z.object({
+  version: z.literal(1),
+  sweeps: z.array(sweepRecordSchema).default([]),
+  folders: z.array(z.string()).default([]),
+  stores: z.array(storeRecordSchema).default([]),
+  tracking: trackingSettingsSchema.default({ azure: null, remoteUri: null, fallbackToLocal: true, localStorePath: null }),
+});
+export type StateFile = z.infer<typeof stateFileSchema>;
+
+export const newId = (prefix: string): string => `${prefix}_${randomBytes(6).toString('hex')}`;
+
+export class AppState {
+  readonly file: string;
+  private data: StateFile;
+
+  constructor(readonly dataDir: string) {
+    mkdirSync(dataDir, { recursive: true });
+    this.file = path.join(dataDir, 'state.json');
+    this.data = this.load();
+  }
+
+  private load(): StateFile {
+    const empty = stateFileSchema.parse({ version: 1 });
+    if (!existsSync(this.file)) return empty;
+    try {
+      return stateFileSchema.parse(JSON.parse(readFileSync(this.file, 'utf8')));
+    } catch (e) {
+      const aside = `${this.file}.unreadable-${Date.now()}`;
+      renameSync(this.file, aside);
+      console.error(`sweepdeck: ${this.file} could not be read (${(e as Error).message}); kept it as ${aside} and started a fresh registry.`);
+      return empty;
+    }
+  }
+
+  private save(): void {
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(this.data, null, 2));
+    renameSync(tmp, this.file);
+  }
+
+  get snapshot(): Readonly<StateFile> {
+    return this.data;
+  }
+
+  sweeps(): readonly SweepRecord[] {
+    return this.data.sweeps;
+  }
+
+  sweep(id: string): SweepRecord | undefined {
+    return this.data.sweeps.find((s) => s.id === id);
+  }
+
+  findSweepByStudy(studyPath: string, studyName: string): SweepRecord | undefined {
+    return this.data.sweeps.find((s) => s.studyPath === studyPath && s.studyName === studyName);
+  }
+
+  addSweep(rec: SweepRecord): void {
+    this.data.sweeps.push(rec);
+    this.save();
+  }
+
+  updateSweep(id: string, patch: Partial<Omit<SweepRecord, 'id'>>): SweepRecord | undefined {
+    const rec = this.sweep(id);
+    if (!rec) return undefined;
+    Object.assign(rec, patch, { updatedAt: Date.now() });
+    this.save();
+    return rec;
+  }
+
+  removeSweep(id: string): boolean {
+    const before = this.data.sweeps.length;
+    this.data.sweeps = this.data.sweeps.filter((s) => s.id !== id);
+    if (this.data.sweeps.length === before) return false;
+    this.save();
+    return true;
+  }
+
+  folders(): readonly string[] {
+    return this.data.folders;
+  }
+
+  setFolders(folders: string[]): void {
+    this.data.folders = [...new Set(folders)];
+    this.save();
+  }
+
+  stores(): readonly StoreRecord[] {
+    return this.data.stores;
+  }
+
+  addStore(rec: StoreRecord): void {
+    this.data.stores.push(rec);
+    this.save();
+  }
+
+  removeStore(id: string): boolean {
+    const before = this.data.stores.length;
+    this.data.stores = this.data.stores.filter((s) => s.id !== id);
+    if (this.data.stores.length === before) return false;
+    this.save();
+    return true;
+  }
+
+  tracking(): TrackingSettings {
+    return this.data.tracking;
+  }
+
+  setTracking(patch: Partial<TrackingSettings>): TrackingSettings {
+    this.data.tracking = { ...this.data.tracking, ...patch };
+    this.save();
+    return this.data.tracking;
+  }
+}

@@ -1,0 +1,616 @@
+// Sweeps as the app sees them: registered configs, study files opened here, studies found in
+// folders; starting, stopping and resuming them with the core runner in this process, and
+// reading their trials and logs. Study files are only ever read here (read-only connections); the
+// runner is the only writer.
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseDocument } from 'yaml';
+import { resolveCheckpointPath, resolveStudyName, type HpoConfig } from '../../shared/config.ts';
+import type { ChannelOutput, ParsedInput, SweepDetail, SweepSummary, TrialRow } from '../../shared/contract.ts';
+import type { EventPayload } from '../../shared/events.ts';
+import type { Distribution } from '../core/search/types.ts';
+import type { SweepCounts, SweepEvent, SweepHooks, SweepResult } from '../core/sweeps/types.ts';
+import { parseConfigText } from '../core/config/loadConfig.ts';
+import { AppFault } from './appError.ts';
+import { newId, type AppState, type SweepRecord } from './appState.ts';
+import type { CoreModules, RunningSweep } from './core.ts';
+import type { EventBus } from './eventBus.ts';
+import {
+  buildSummary,
+  findDbFiles,
+  newestRunningHeartbeat,
+  NO_CONFIG,
+  studySweepId,
+  toTrialRow,
+  withStudy,
+  type ConfigFacts,
+} from './sweepCatalog.ts';
+
+type Counts = SweepSummary['counts'];
+
+interface LiveSweep {
+  /** null only while the runner is being created. */
+  handle: RunningSweep | null;
+  stopping: boolean;
+  counts: Counts;
+  maxTrials: number | null;
+  best: { number: number; value: number } | null;
+}
+
+/** A sweep the app can name: a registry record, or a study found in a folder. */
+interface Located {
+  id: string;
+  record: SweepRecord | null;
+  source: SweepSummary['source'];
+  studyPath: string;
+  studyName: string;
+}
+
+export interface SweepsServiceOptions {
+  state: AppState;
+  core: CoreModules;
+  bus: EventBus;
+  dataDir: string;
+  /** Tracking hooks for a sweep about to start (parent/child runs), when tracking is wired. */
+  hooksFor?: (config: HpoConfig) => Promise<SweepHooks | undefined>;
+  /** How long start() waits for the runner to report that it started (or why it could not). */
+  startWaitMs?: number;
+}
+
+const toCounts = (c: SweepCounts): Counts => ({ RUNNING: c.running, COMPLETE: c.complete, PRUNED: c.pruned, FAIL: c.failed, WAITING: c.waiting });
+
+function configFacts(config: HpoConfig): ConfigFacts {
+  return {
+    backbone: config.backbone,
+    experimentName: config.experiment_name,
+    maxTrials: config.sampling.max_trials,
+    metric: config.objective.metric,
+    direction: config.objective.goal,
+  };
+}
+
+function readConfig(file: string): HpoConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new AppFault(code === 'ENOENT' ? 'NOT_FOUND' : 'CONFIG_INVALID', `${file}: the config cannot be read (${code ?? (e as Error).message}); check the path.`);
+  }
+  return parseConfigText(text, file);
+}
+
+function tail(file: string, maxBytes: number): { text: string; size: number; truncated: boolean } {
+  const size = statSync(file).size;
+  const start = Math.max(0, size - maxBytes);
+  const fd = openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(size - start);
+    readSync(fd, buf, 0, buf.length, start);
+    let text = buf.toString('utf8');
+    // Start at a whole line when the tail was cut.
+    if (start > 0) text = text.slice(text.indexOf('\n') + 1);
+    return { text, size, truncated: start > 0 };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export class SweepsService {
+  private readonly live = new Map<string, LiveSweep>();
+  private readonly configCache = new Map<string, { mtimeMs: number; facts: ConfigFacts }>();
+
+  constructor(private readonly o: SweepsServiceOptions) {}
+
+  // ------------------------------------------------------------------------------------------
+  // Reading
+
+  private facts(configPath: string | null): ConfigFacts {
+    if (!configPath) return NO_CONFIG;
+    try {
+      const mtimeMs = statSync(configPath).mtimeMs;
+      const hit = this.configCache.get(configPath);
+      if (hit && hit.mtimeMs === mtimeMs) return hit.facts;
+      const facts = configFacts(readConfig(configPath));
+      this.configCache.set(configPath, { mtimeMs, facts });
+      return facts;
+    } catch {
+      return NO_CONFIG;
+    }
+  }
+
+  private summarize(loc: Located): SweepSummary {
+    const live = this.live.get(loc.id);
+    const liveState = live ? (live.stopping ? 'stopping' : 'running') : null;
+    let study = null;
+    let heartbeatAt: number | null = null;
+    let openError: string | null = null;
+    if (existsSync(loc.studyPath)) {
+      try {
+        study = withStudy((f) => this.o.core.openStudyStorage(f, { readonly: true }), loc.studyPath, (s) => s.listStudies().find((x) => x.name === loc.studyName) ?? null);
+        if (study && study.counts.RUNNING > 0 && !live) heartbeatAt = newestRunningHeartbeat(loc.studyPath, study.studyId);
+      } catch (e) {
+        openError = (e as Error).message;
+      }
+    }
+    const summary = buildSummary({
+      id: loc.id,
+      source: loc.source,
+      studyPath: loc.studyPath,
+      studyName: loc.studyName,
+      study,
+      record: loc.record,
+      facts: this.facts(loc.record?.configPath ?? null),
+      live: liveState,
+      heartbeatAt,
+    });
+    if (live) {
+      // The runner's own counts are newer than what a reader sees mid-transaction.
+      summary.counts = live.counts;
+      summary.finishedTrials = live.counts.COMPLETE + live.counts.PRUNED;
+      summary.best = live.best ?? summary.best;
+      summary.maxTrials = live.maxTrials ?? summary.maxTrials;
+    }
+    if (openError && !live) {
+      summary.state = 'failed';
+      summary.message = `the study file cannot be read: ${openError}`;
+    }
+    return summary;
+  }
+
+  /** Studies in the configured folders that are not in the registry. */
+  private discovered(): Located[] {
+    const out: Located[] = [];
+    const seen = new Set(this.o.state.sweeps().map((r) => `${r.studyPath}\0${r.studyName}`));
+    for (const folder of this.o.state.folders()) {
+      for (const file of findDbFiles(folder)) {
+        let names: string[];
+        try {
+          names = withStudy((f) => this.o.core.openStudyStorage(f, { readonly: true }), file, (s) => s.listStudies().map((x) => x.name));
+        } catch {
+          continue; // not an Optuna study (e.g. an MLflow database): not ours to show
+        }
+        for (const name of names) {
+          if (seen.has(`${file}\0${name}`)) continue;
+          seen.add(`${file}\0${name}`);
+          out.push({ id: studySweepId(file, name), record: null, source: 'folder', studyPath: file, studyName: name });
+        }
+      }
+    }
+    return out;
+  }
+
+  private located(rec: SweepRecord): Located {
+    return { id: rec.id, record: rec, source: rec.source, studyPath: rec.studyPath, studyName: rec.studyName };
+  }
+
+  private locate(id: string): Located {
+    const rec = this.o.state.sweep(id);
+    if (rec) return this.located(rec);
+    const found = this.discovered().find((l) => l.id === id);
+    if (!found) throw new AppFault('NOT_FOUND', `No sweep with id '${id}': it may have been removed, or its folder is no longer scanned. Refresh the list.`);
+    return found;
+  }
+
+  list(): ChannelOutput<'sweeps.list'> {
+    const sweeps = [...this.o.state.sweeps().map((r) => this.located(r)), ...this.discovered()].map((l) => this.summarize(l));
+    return { sweeps, folders: [...this.o.state.folders()] };
+  }
+
+  summary(id: string): SweepSummary {
+    return this.summarize(this.locate(id));
+  }
+
+  get(id: string): SweepDetail {
+    const loc = this.locate(id);
+    const summary = this.summarize(loc);
+    const distributions: Record<string, Distribution> = {};
+    let userAttrs: Record<string, unknown> = {};
+    if (existsSync(loc.studyPath)) {
+      try {
+        withStudy((f) => this.o.core.openStudyStorage(f, { readonly: true }), loc.studyPath, (s) => {
+          const info = s.getStudy(loc.studyName);
+          if (!info) return;
+          userAttrs = info.userAttrs;
+          for (const t of s.getTrials(info.studyId)) {
+            for (const [k, d] of Object.entries(t.distributions)) if (!(k in distributions)) distributions[k] = d;
+          }
+        });
+      } catch {
+        // summarize() already reported why the file cannot be read.
+      }
+    }
+    let configText: string | null = null;
+    if (loc.record?.configPath) {
+      try {
+        configText = readFileSync(loc.record.configPath, 'utf8');
+      } catch {
+        configText = null;
+      }
+    }
+    return {
+      ...summary,
+      distributions: distributions as SweepDetail['distributions'],
+      checkpointPath: loc.studyPath,
+      configText,
+      userAttrs: JSON.parse(JSON.stringify(userAttrs)) as Record<string, unknown>,
+    };
+  }
+
+  trials(input: ParsedInput<'sweeps.trials'>): ChannelOutput<'sweeps.trials'> {
+    const loc = this.locate(input.id);
+    const offset = input.offset ?? 0;
+    if (!existsSync(loc.studyPath)) return { total: 0, offset, direction: null, trials: [] };
+    return withStudy((f) => this.o.core.openStudyStorage(f, { readonly: true }), loc.studyPath, (s) => {
+      const info = s.getStudy(loc.studyName);
+      if (!info) return { total: 0, offset, direction: null, trials: [] };
+      const all = s.getTrials(info.studyId);
+      const page = input.limit === undefined ? all.slice(offset) : all.slice(offset, offset + input.limit);
+      const trials: TrialRow[] = page.map(toTrialRow);
+      return { total: all.length, offset, direction: info.directions[0] ?? null, trials };
+    });
+  }
+
+  trialLog(input: ParsedInput<'sweeps.trialLog'>): ChannelOutput<'sweeps.trialLog'> {
+    const loc = this.locate(input.id);
+    if (!existsSync(loc.studyPath)) throw new AppFault('NOT_FOUND', `Sweep '${input.id}' has no study file yet, so no trial logs.`);
+    const dir = withStudy((f) => this.o.core.openStudyStorage(f, { readonly: true }), loc.studyPath, (s) => {
+      const info = s.getStudy(loc.studyName);
+      const t = info ? s.getTrials(info.studyId).find((x) => x.number === input.trialNumber) : undefined;
+      if (!t) throw new AppFault('NOT_FOUND', `Sweep '${input.id}' has no trial number ${input.trialNumber}.`);
+      const d = t.userAttrs.trial_dir;
+      return typeof d === 'string' ? d : null;
+    });
+    if (!dir) return { path: null, text: '', size: 0, truncated: false };
+    const file = path.join(dir, `${input.stream}.log`);
+    if (!existsSync(file)) return { path: file, text: '', size: 0, truncated: false };
+    return { path: file, ...tail(file, input.maxBytes ?? 64 * 1024) };
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Registering
+
+  private configsDir(): string {
+    const d = path.join(this.o.dataDir, 'configs');
+    mkdirSync(d, { recursive: true });
+    return d;
+  }
+
+  /** Saves YAML text the user edited. Relative paths in it keep meaning what they meant beside the
+   * file it was edited from: trial.cwd is pinned to that folder when the text does not set it. */
+  private saveConfigText(id: string, text: string, basedOn: string | undefined, overrides?: { storagePath: string; studyName: string }): string {
+    const doc = parseDocument(text);
+    if (basedOn && !doc.hasIn(['trial', 'cwd'])) doc.setIn(['trial', 'cwd'], path.dirname(path.resolve(basedOn)));
+    if (overrides) {
+      doc.setIn(['checkpoint', 'storage_path'], overrides.storagePath);
+      doc.setIn(['study_name'], overrides.studyName);
+    }
+    const file = path.join(this.configsDir(), `${id}.yaml`);
+    writeFileSync(file, String(doc));
+    return file;
+  }
+
+  register(input: { configPath?: string | undefined; configText?: string | undefined; outputDir?: string | undefined; basedOn?: string | undefined }): SweepSummary {
+    const id = newId('sw');
+    let configPath: string;
+    let config: HpoConfig;
+    if (input.configPath !== undefined) {
+      configPath = path.resolve(input.configPath);
+      config = readConfig(configPath);
+    } else {
+      config = parseConfigText(input.configText ?? '', input.basedOn ?? 'the edited config');
+      configPath = this.saveConfigText(id, input.configText ?? '', input.basedOn);
+    }
+    const outputDir = input.outputDir ? path.resolve(input.outputDir) : path.join(this.o.dataDir, 'sweeps', id);
+    const studyPath = path.resolve(outputDir, resolveCheckpointPath(config, outputDir));
+    const studyName = resolveStudyName(config);
+    const now = Date.now();
+    const rec: SweepRecord = {
+      id,
+      source: 'app',
+      configPath,
+      outputDir,
+      studyPath,
+      studyName,
+      status: 'ready',
+      message: null,
+      ownerPid: null,
+      maxTrials: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    this.o.state.addSweep(rec);
+    this.o.bus.emit('sweeps.changed', { reason: 'registered' });
+    return this.summarize(this.located(rec));
+  }
+
+  /** The registered sweep for a config file, if any (so the example is registered once). */
+  findByConfig(configPath: string): SweepRecord | undefined {
+    const abs = path.resolve(configPath);
+    return this.o.state.sweeps().find((r) => r.configPath === abs);
+  }
+
+  openStudyFile(input: ParsedInput<'sweeps.openStudyFile'>): ChannelOutput<'sweeps.openStudyFile'> {
+    const file = path.resolve(input.path);
+    // Read-only: a file that is not an Optuna study is reported, never touched.
+    const names = withStudy((f) => this.o.core.openStudyStorage(f, { readonly: true }), file, (s) => s.listStudies().map((x) => x.name));
+    if (names.length === 0) throw new AppFault('NOT_FOUND', `${file} is an Optuna study file but holds no study yet.`);
+    const chosen = input.studyName === undefined ? names : names.filter((n) => n === input.studyName);
+    if (chosen.length === 0) {
+      throw new AppFault('NOT_FOUND', `${file} has no study named '${input.studyName}'; it holds: ${names.join(', ')}.`);
+    }
+    const out: SweepSummary[] = [];
+    for (const name of chosen) {
+      let rec = this.o.state.findSweepByStudy(file, name);
+      if (!rec) {
+        const now = Date.now();
+        rec = {
+          id: studySweepId(file, name),
+          source: 'file',
+          configPath: null,
+          outputDir: null,
+          studyPath: file,
+          studyName: name,
+          status: 'ready',
+          message: null,
+          ownerPid: null,
+          maxTrials: null,
+          createdAt: now,
+          updatedAt: now,
+        };
+        this.o.state.addSweep(rec);
+      }
+      out.push(this.summarize(this.located(rec)));
+    }
+    this.o.bus.emit('sweeps.changed', { reason: 'study file opened' });
+    return { sweeps: out };
+  }
+
+  remove(id: string): { removed: boolean } {
+    if (this.live.has(id)) throw new AppFault('CONFLICT', `Sweep '${id}' is running; stop it before removing it.`);
+    const removed = this.o.state.removeSweep(id);
+    if (removed) this.o.bus.emit('sweeps.changed', { reason: 'removed' });
+    return { removed };
+  }
+
+  setFolders(folders: string[]): { folders: string[] } {
+    this.o.state.setFolders(folders);
+    this.o.bus.emit('sweeps.changed', { reason: 'folders changed' });
+    return { folders: [...this.o.state.folders()] };
+  }
+
+  addFolder(p: string): { folders: string[] } {
+    const abs = path.resolve(p);
+    let isDir: boolean;
+    try {
+      isDir = statSync(abs).isDirectory();
+    } catch {
+      isDir = false;
+    }
+    if (!isDir) throw new AppFault('NOT_FOUND', `${abs} is not a folder; give a folder that holds study files (e.g. the sweep's output dir).`);
+    return this.setFolders([...this.o.state.folders(), abs]);
+  }
+
+  removeFolder(p: string): { folders: string[] } {
+    const abs = path.resolve(p);
+    return this.setFolders(this.o.state.folders().filter((f) => f !== abs && f !== p));
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Running
+
+  /** A registry record for a located sweep, made when a folder-found study is acted on. */
+  private ensureRecord(loc: Located): SweepRecord {
+    if (loc.record) return loc.record;
+    const now = Date.now();
+    const rec: SweepRecord = {
+      id: loc.id,
+      source: 'file',
+      configPath: null,
+      outputDir: null,
+      studyPath: loc.studyPath,
+      studyName: loc.studyName,
+      status: 'ready',
+      message: null,
+      ownerPid: null,
+      maxTrials: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    this.o.state.addSweep(rec);
+    return rec;
+  }
+
+  /** A study made elsewhere gets a config of its own: the given one, pointed at this study file. */
+  private attachConfig(rec: SweepRecord, configPath: string): SweepRecord {
+    const src = path.resolve(configPath);
+    readConfig(src); // say what is wrong with it before anything changes
+    const text = readFileSync(src, 'utf8');
+    const derived = this.saveConfigText(rec.id, text, src, { storagePath: rec.studyPath, studyName: rec.studyName });
+    const outputDir = rec.outputDir ?? path.join(this.o.dataDir, 'sweeps', rec.id);
+    return this.o.state.updateSweep(rec.id, { configPath: derived, outputDir }) ?? rec;
+  }
+
+  async start(input: ParsedInput<'sweeps.start'>): Promise<SweepSummary> {
+    if (input.id === undefined) {
+      const reg = this.register({ configPath: input.configPath, configText: input.configText, outputDir: input.outputDir, basedOn: input.basedOn });
+      return this.launch(reg.id, input.maxTrials);
+    }
+    return this.launch(input.id, input.maxTrials);
+  }
+
+  async resume(input: ParsedInput<'sweeps.resume'>): Promise<SweepSummary> {
+    const loc = this.locate(input.id);
+    let rec = this.ensureRecord(loc);
+    if (input.configPath !== undefined) rec = this.attachConfig(rec, input.configPath);
+    return this.launch(rec.id, input.maxTrials);
+  }
+
+  private async launch(id: string, maxTrials: number | undefined): Promise<SweepSummary> {
+    const loc = this.locate(id);
+    if (this.live.has(id)) throw new AppFault('CONFLICT', `Sweep '${id}' is already running.`);
+    const before = this.summarize(loc);
+    if (before.state === 'running') throw new AppFault('CONFLICT', `Sweep '${id}' is ${before.message ?? 'running elsewhere'}; stop it there first.`);
+    const rec = this.ensureRecord(loc);
+    if (!rec.configPath) {
+      throw new AppFault('CONFLICT', `The study '${rec.studyName}' in ${rec.studyPath} was made elsewhere and has no HPO config here. Resume it with a config (configPath) that defines its search space and trial command.`, { needsConfig: true });
+    }
+    if (before.state === 'finished' && maxTrials === undefined) {
+      throw new AppFault('CONFLICT', `Sweep '${id}' already finished ${before.finishedTrials} of ${before.maxTrials ?? '?'} trials. Give a larger maxTrials to run more.`);
+    }
+    const config = readConfig(rec.configPath);
+    const outputDir = rec.outputDir ?? path.join(this.o.dataDir, 'sweeps', rec.id);
+    const hooks = this.o.hooksFor ? await this.o.hooksFor(config) : undefined;
+    const previous = { status: rec.status, message: rec.message, maxTrials: rec.maxTrials };
+    this.o.state.updateSweep(id, { status: 'running', message: null, ownerPid: process.pid, ...(maxTrials !== undefined ? { maxTrials } : {}) });
+
+    let started = false;
+    let markStarted: () => void = () => {};
+    const startedP = new Promise<void>((r) => (markStarted = r));
+    const live: LiveSweep = { handle: null, stopping: false, counts: before.counts, maxTrials: maxTrials ?? before.maxTrials, best: before.best };
+    const onEvent = (e: SweepEvent): void => {
+      this.onRunnerEvent(id, live, e);
+      if (e.type === 'sweep-start') {
+        started = true;
+        markStarted();
+      }
+    };
+    let handle: RunningSweep;
+    try {
+      handle = this.o.core.startSweep({ config, configDir: path.dirname(rec.configPath), outputDir, maxTrials: maxTrials ?? rec.maxTrials ?? undefined, onEvent, hooks });
+    } catch (e) {
+      this.o.state.updateSweep(id, previous);
+      throw e;
+    }
+    live.handle = handle;
+    this.live.set(id, live);
+    let setupError: unknown;
+    const ended = handle.done.then(
+      (result) => this.onEnded(id, result),
+      (e: unknown) => {
+        if (!started) setupError = e ?? new Error('the runner ended without a reason');
+        this.onFailed(id, e, started ? null : previous);
+      },
+    );
+    // Wait until the runner has started (or failed to), so a setup error reaches the caller.
+    await Promise.race([startedP, ended, new Promise((r) => setTimeout(r, this.o.startWaitMs ?? 15_000).unref?.())]);
+    if (setupError !== undefined) throw setupError;
+    return this.summarize(this.locate(id));
+  }
+
+  private onRunnerEvent(id: string, live: LiveSweep, e: SweepEvent): void {
+    const bus = this.o.bus;
+    const progress = (trial: EventPayload<'sweep.progress'>['trial'], message: string | null = null): void => {
+      bus.emit('sweep.progress', {
+        id,
+        state: live.stopping ? 'stopping' : 'running',
+        finishedTrials: live.counts.COMPLETE + live.counts.PRUNED,
+        maxTrials: live.maxTrials,
+        counts: live.counts,
+        best: live.best,
+        trial,
+        message,
+      });
+    };
+    switch (e.type) {
+      case 'sweep-start':
+        live.counts = toCounts(e.counts);
+        live.maxTrials = e.maxTrials;
+        progress(null, e.staleFailed.length ? `marked ${e.staleFailed.length} stale trial(s) failed and offered their params again` : null);
+        bus.emit('sweeps.changed', { reason: 'started' });
+        break;
+      case 'progress':
+        live.counts = toCounts(e.counts);
+        live.maxTrials = e.maxTrials;
+        live.best = e.best;
+        progress(null);
+        break;
+      case 'trial-start':
+        progress({ number: e.number, state: 'RUNNING', value: null });
+        break;
+      case 'trial-end':
+        progress({ number: e.number, state: e.state, value: e.value }, e.reason ?? null);
+        break;
+      case 'trial-log':
+        bus.emit('sweep.trialLog', { id, trialNumber: e.number, stream: e.stream, line: e.line });
+        break;
+      case 'warning':
+        progress(null, e.message);
+        break;
+      default:
+        break;
+    }
+  }
+
+  private onEnded(id: string, result: SweepResult): void {
+    const live = this.live.get(id);
+    this.live.delete(id);
+    const status: SweepRecord['status'] = result.status === 'completed' ? 'finished' : result.status === 'failed' ? 'failed' : 'stopped';
+    const message =
+      result.status === 'timed-out'
+        ? `the sweep timeout was reached after ${result.counts.finished} trials; Resume continues`
+        : result.status === 'slots-held-elsewhere'
+          ? 'the remaining trial slots are held by another live runner'
+          : (result.message ?? null);
+    this.o.state.updateSweep(id, { status, message, ownerPid: null });
+    const counts = toCounts(result.counts);
+    const summary = this.summarize(this.locate(id));
+    this.o.bus.emit('sweep.progress', {
+      id,
+      state: summary.state,
+      finishedTrials: counts.COMPLETE + counts.PRUNED,
+      maxTrials: result.maxTrials ?? live?.maxTrials ?? null,
+      counts,
+      best: result.best,
+      trial: null,
+      message: summary.message,
+    });
+    this.o.bus.emit('sweeps.changed', { reason: 'ended' });
+  }
+
+  /** previous: the record before launch when the runner never started (it is put back as it was,
+   * with the reason); null when it failed after starting. */
+  private onFailed(id: string, e: unknown, previous: Pick<SweepRecord, 'status' | 'message' | 'maxTrials'> | null): void {
+    this.live.delete(id);
+    const why = (e as Error)?.message ?? String(e);
+    if (previous) this.o.state.updateSweep(id, { status: previous.status, message: `could not start: ${why}`, ownerPid: null, maxTrials: previous.maxTrials });
+    else this.o.state.updateSweep(id, { status: 'failed', message: why, ownerPid: null });
+    this.o.bus.emit('sweeps.changed', { reason: previous ? 'start failed' : 'failed' });
+  }
+
+  stop(id: string): SweepSummary {
+    const live = this.live.get(id);
+    if (!live) {
+      const s = this.summary(id);
+      throw new AppFault('CONFLICT', `Sweep '${id}' is not running in this app (it is ${s.state}).`);
+    }
+    live.stopping = true;
+    live.handle?.stop();
+    const summary = this.summary(id);
+    this.o.bus.emit('sweep.progress', {
+      id,
+      state: 'stopping',
+      finishedTrials: summary.finishedTrials,
+      maxTrials: summary.maxTrials,
+      counts: summary.counts,
+      best: summary.best,
+      trial: null,
+      message: 'stopping: running trials are terminated and offered again on resume',
+    });
+    return summary;
+  }
+
+  runningCount(): number {
+    return this.live.size;
+  }
+
+  /** Stops every sweep this process runs and waits for them (app quit, host shutdown). */
+  async close(timeoutMs = 30_000): Promise<void> {
+    const waits = [...this.live.values()].map((l) => {
+      l.stopping = true;
+      l.handle?.stop();
+      return l.handle?.done.catch(() => undefined);
+    });
+    await Promise.race([Promise.all(waits), new Promise((r) => setTimeout(r, timeoutMs).unref?.())]);
+  }
+}

@@ -1,0 +1,259 @@
+// Tracking as the app sees it: where runs go (Azure, a remote MLflow server or the local SQLite
+// store, with the reason for any fallback), the stores the user browses, and reads of experiments
+// and runs from any of them.
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { ChannelOutput, ParsedInput, StoreInfo, TrackingStatus } from '../../shared/contract.ts';
+import type { TrackingStore } from '../core/tracking/types.ts';
+import { AppFault, toAppError } from './appError.ts';
+import { newId, type AppState, type StoreRecord, type TrackingSettings } from './appState.ts';
+import type { CoreModules } from './core.ts';
+import type { EventBus } from './eventBus.ts';
+
+export const LOCAL_STORE_ID = 'local';
+export const ACTIVE_STORE_ID = 'active';
+
+export interface TrackingServiceOptions {
+  state: AppState;
+  core: CoreModules;
+  bus: EventBus;
+  dataDir: string;
+  /** Experiment name used to probe the tracking target. */
+  experimentName?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+export class TrackingService {
+  private current: TrackingStatus | null = null;
+  private refreshing: Promise<TrackingStatus> | null = null;
+  private readonly open = new Map<string, Promise<TrackingStore>>();
+
+  constructor(private readonly o: TrackingServiceOptions) {}
+
+  localStorePath(): string {
+    return path.resolve(this.o.state.tracking().localStorePath ?? path.join(this.o.dataDir, 'mlflow.db'));
+  }
+
+  localUri(): string {
+    return sqliteUriOf(this.localStorePath());
+  }
+
+  /** Azure fields from settings, else from AZURE_* in the environment (the settings screen is prefilled). */
+  private azure(settings: TrackingSettings): TrackingStatus['azure'] {
+    if (settings.azure) return settings.azure;
+    const env = this.o.env ?? process.env;
+    const s = env.AZURE_SUBSCRIPTION_ID;
+    const g = env.AZURE_RESOURCE_GROUP;
+    const w = env.AZURE_WORKSPACE_NAME;
+    return s && g && w ? { subscriptionId: s, resourceGroup: g, workspaceName: w } : null;
+  }
+
+  async status(): Promise<TrackingStatus> {
+    return this.current ?? (await this.refresh());
+  }
+
+  /** Re-runs the tracking setup with the current settings. */
+  refresh(): Promise<TrackingStatus> {
+    if (this.refreshing) return this.refreshing;
+    this.refreshing = this.compute().finally(() => {
+      this.refreshing = null;
+    });
+    return this.refreshing;
+  }
+
+  private async compute(): Promise<TrackingStatus> {
+    const settings = this.o.state.tracking();
+    const azure = this.azure(settings);
+    const localStorePath = this.localStorePath();
+    mkdirSync(path.dirname(localStorePath), { recursive: true });
+    const base = {
+      fallbackToLocal: settings.fallbackToLocal,
+      localStorePath,
+      azure,
+      remoteUri: settings.remoteUri,
+      pendingOutbox: this.current?.pendingOutbox ?? 0,
+      checkedAt: Date.now(),
+    };
+    let status: TrackingStatus;
+    const env = this.o.env ?? process.env;
+    if (!azure && !settings.remoteUri && !env.MLFLOW_TRACKING_URI) {
+      status = { ...base, mode: 'local', uri: this.localUri(), fallbackReason: null };
+    } else {
+      try {
+        const outcome = await this.o.core.setupTracking({
+          experimentName: this.o.experimentName ?? 'Default',
+          azure: settings.azure,
+          remoteUri: settings.remoteUri,
+          fallbackToLocal: settings.fallbackToLocal,
+          localDir: path.dirname(localStorePath),
+          env,
+        });
+        status = { ...base, mode: outcome.mode, uri: outcome.uri, fallbackReason: outcome.fallbackReason };
+      } catch (e) {
+        const err = toAppError(e);
+        if (!settings.fallbackToLocal) throw new AppFault(err.code === 'NOT_AVAILABLE' ? 'NOT_AVAILABLE' : 'STORE_UNAVAILABLE', `Tracking target could not be set up and fallback to local is off: ${err.message}`);
+        status = { ...base, mode: 'local', uri: this.localUri(), fallbackReason: err.message };
+      }
+    }
+    this.current = status;
+    // The active store may have changed.
+    this.open.delete(ACTIVE_STORE_ID);
+    this.o.bus.emit('tracking.status', status);
+    return status;
+  }
+
+  async configure(input: ParsedInput<'tracking.configure'>): Promise<TrackingStatus> {
+    const patch: Partial<TrackingSettings> = {};
+    if (input.azure !== undefined) patch.azure = input.azure;
+    if (input.remoteUri !== undefined) patch.remoteUri = input.remoteUri;
+    if (input.fallbackToLocal !== undefined) patch.fallbackToLocal = input.fallbackToLocal;
+    if (input.localStorePath !== undefined) {
+      // The local store is always `<folder>/mlflow.db` (what tracking setup and the CLI use).
+      const p = path.resolve(input.localStorePath);
+      const isDir = existsSync(p) && statSync(p).isDirectory();
+      if (!isDir && path.basename(p) !== 'mlflow.db') {
+        throw new AppFault('INVALID_INPUT', `${p}: the local store is a file named mlflow.db; give its folder (or a path ending in mlflow.db).`);
+      }
+      patch.localStorePath = isDir ? path.join(p, 'mlflow.db') : p;
+      this.open.delete(LOCAL_STORE_ID);
+    }
+    this.o.state.setTracking(patch);
+    return await this.refresh();
+  }
+
+  /** Sets the outbox count (the tracking layer reports it) and tells the renderer. */
+  setPendingOutbox(pending: number): void {
+    if (this.current) this.current = { ...this.current, pendingOutbox: pending };
+    this.o.bus.emit('outbox.pending', { pending });
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Stores
+
+  async stores(): Promise<StoreInfo[]> {
+    const out: StoreInfo[] = [{ id: LOCAL_STORE_ID, kind: 'sqlite', label: 'Local store', uri: this.localUri(), readOnly: false, builtin: true }];
+    const st = this.current;
+    if (st && st.mode !== 'local') {
+      out.push({ id: ACTIVE_STORE_ID, kind: st.mode === 'azure' ? 'azure' : 'remote', label: st.mode === 'azure' ? `Azure ML: ${st.azure?.workspaceName ?? st.uri}` : `MLflow server ${st.uri}`, uri: st.uri, readOnly: false, builtin: true });
+    }
+    for (const r of this.o.state.stores()) out.push({ id: r.id, kind: r.kind, label: r.label, uri: r.uri, readOnly: r.kind === 'mlruns', builtin: false });
+    return out;
+  }
+
+  addStore(input: ParsedInput<'stores.add'>): StoreInfo {
+    let rec: StoreRecord;
+    const id = newId('store');
+    switch (input.kind) {
+      case 'sqlite': {
+        const p = path.resolve(input.path);
+        if (!existsSync(p) || !statSync(p).isFile()) throw new AppFault('NOT_FOUND', `${p} is not a file; give the path of an MLflow SQLite database (e.g. mlflow.db).`);
+        rec = { id, kind: 'sqlite', label: input.label ?? path.basename(p), uri: sqliteUriOf(p), workspace: null };
+        break;
+      }
+      case 'mlruns': {
+        const p = path.resolve(input.path);
+        if (!existsSync(p) || !statSync(p).isDirectory()) throw new AppFault('NOT_FOUND', `${p} is not a folder; give the path of an mlruns/ folder.`);
+        rec = { id, kind: 'mlruns', label: input.label ?? `${path.basename(path.dirname(p))}/${path.basename(p)}`, uri: pathToFileURL(p).href, workspace: null };
+        break;
+      }
+      case 'remote':
+        rec = { id, kind: 'remote', label: input.label ?? new URL(input.uri).host, uri: input.uri.replace(/\/+$/, ''), workspace: null };
+        break;
+      case 'azure': {
+        const w = input.workspace;
+        rec = {
+          id,
+          kind: 'azure',
+          label: input.label ?? `Azure ML: ${w.workspaceName}`,
+          uri: `azureml://subscriptions/${w.subscriptionId}/resourceGroups/${w.resourceGroup}/workspaces/${w.workspaceName}`,
+          workspace: w,
+        };
+        break;
+      }
+    }
+    if (this.o.state.stores().some((s) => s.uri === rec.uri)) throw new AppFault('CONFLICT', `${rec.uri} is already in the list of stores.`);
+    this.o.state.addStore(rec);
+    return { id: rec.id, kind: rec.kind, label: rec.label, uri: rec.uri, readOnly: rec.kind === 'mlruns', builtin: false };
+  }
+
+  async removeStore(id: string): Promise<{ removed: boolean }> {
+    if (id === LOCAL_STORE_ID || id === ACTIVE_STORE_ID) throw new AppFault('CONFLICT', `'${id}' is the app's own tracking store and cannot be removed; change it in Settings / Tracking.`);
+    const removed = this.o.state.removeStore(id);
+    const opened = this.open.get(id);
+    this.open.delete(id);
+    if (opened) await opened.then((s) => s.close()).catch(() => undefined);
+    return { removed };
+  }
+
+  private async resolveUri(id: string): Promise<string> {
+    if (id === LOCAL_STORE_ID) return this.localUri();
+    if (id === ACTIVE_STORE_ID) return (await this.status()).uri;
+    const rec = this.o.state.stores().find((s) => s.id === id);
+    if (!rec) throw new AppFault('NOT_FOUND', `No store with id '${id}'; list the stores again.`);
+    if (rec.kind !== 'azure' || !rec.workspace) return rec.uri;
+    // An Azure workspace's MLflow endpoint comes from ARM, through the same setup as tracking.
+    const outcome = await this.o.core.setupTracking({
+      experimentName: this.o.experimentName ?? 'Default',
+      azure: rec.workspace,
+      remoteUri: null,
+      fallbackToLocal: false,
+      localDir: path.dirname(this.localStorePath()),
+      env: this.o.env ?? process.env,
+    });
+    return outcome.uri;
+  }
+
+  /** The opened store (kept open; reopened after a failure). */
+  store(id: string): Promise<TrackingStore> {
+    let p = this.open.get(id);
+    if (!p) {
+      p = this.resolveUri(id).then((uri) => this.o.core.openTrackingStore(uri));
+      this.open.set(id, p);
+      p.catch(() => this.open.delete(id));
+    }
+    return p;
+  }
+
+  async experiments(input: ParsedInput<'experiments.list'>): Promise<ChannelOutput<'experiments.list'>> {
+    const store = await this.store(input.storeId);
+    const page = await store.searchExperiments({ filter: input.filter, viewType: input.viewType, maxResults: input.maxResults, pageToken: input.pageToken });
+    return { experiments: page.items, nextPageToken: page.nextPageToken ?? null };
+  }
+
+  async searchRuns(input: ParsedInput<'runs.search'>): Promise<ChannelOutput<'runs.search'>> {
+    const store = await this.store(input.storeId);
+    const page = await store.searchRuns({
+      experimentIds: input.experimentIds,
+      filter: input.filter,
+      orderBy: input.orderBy,
+      maxResults: input.maxResults,
+      pageToken: input.pageToken,
+      runViewType: input.viewType,
+    });
+    return { runs: page.items, nextPageToken: page.nextPageToken ?? null };
+  }
+
+  async getRun(input: ParsedInput<'runs.get'>): Promise<ChannelOutput<'runs.get'>> {
+    const store = await this.store(input.storeId);
+    return { run: await store.getRun(input.runId) };
+  }
+
+  async metricHistory(input: ParsedInput<'runs.metricHistory'>): Promise<ChannelOutput<'runs.metricHistory'>> {
+    const store = await this.store(input.storeId);
+    const page = await store.getMetricHistory(input.runId, input.key, { maxResults: input.maxResults, pageToken: input.pageToken });
+    return { metrics: page.items, nextPageToken: page.nextPageToken ?? null };
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.open.values()];
+    this.open.clear();
+    await Promise.all(all.map((p) => p.then((s) => s.close()).catch(() => undefined)));
+  }
+}
+
+/** `sqlite:///` followed by the absolute path, as MLflow writes it (`sqlite:////abs` on POSIX). */
+export function sqliteUriOf(file: string): string {
+  const abs = path.resolve(file).replace(/\\/g, '/');
+  return `sqlite:///${abs}`;
+}
