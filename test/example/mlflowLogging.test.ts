@@ -2,9 +2,12 @@
 // records what it receives. This checks the CLIENT side only: the request shape, the bearer token
 // and how failures are survived. The server side of MLflow's REST API is checked elsewhere, by the
 // endpoint's conformance test against the real MLflow transcript in ../shared/fixtures.
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { FIXTURES } from '../support/peers.ts';
 import { runTrainer } from './exampleSupport.ts';
 
 interface Recorded {
@@ -83,6 +86,30 @@ describe('resume-ner trainer → MLflow REST', () => {
     }
     // The run is the orchestrator's: the trainer never ends it.
     expect(requests.some((q) => q.url.includes('runs/update'))).toBe(false);
+  });
+
+  it('sends log-batch bodies of the same shape and JSON types as the real MLflow client did', async () => {
+    // Field sets and JSON types, e.g. "metrics[].step:number", from one request body.
+    const shape = (body: unknown): string[] => {
+      const out = new Set<string>();
+      const walk = (v: unknown, at: string): void => {
+        if (Array.isArray(v)) v.forEach((x) => walk(x, `${at}[]`));
+        else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, at ? `${at}.${k}` : k);
+        else out.add(`${at}:${typeof v}`);
+      };
+      walk(body, '');
+      return [...out].sort();
+    };
+    const transcript = readFileSync(path.join(FIXTURES, 'mlflow-2.12.2/rest-transcript.jsonl'), 'utf8')
+      .split('\n').filter(Boolean).map((l) => JSON.parse(l) as { path: string; request: unknown });
+    const realShapes = new Set(transcript.filter((t) => t.path === '/api/2.0/mlflow/runs/log-batch').map((t) => JSON.stringify(shape(t.request))));
+    expect(realShapes.size).toBeGreaterThanOrEqual(2); // params-only and metrics-only batches
+
+    const { requests, base } = await recordingServer();
+    const r = await runTrainer(['--epochs', '2'], { MLFLOW_TRACKING_URI: base, MLFLOW_RUN_ID: RUN_ID });
+    expect(r.code, r.stderr).toBe(0);
+    expect(requests.length).toBeGreaterThanOrEqual(3);
+    for (const q of requests) expect(realShapes, JSON.stringify(q.body)).toContain(JSON.stringify(shape(q.body)));
   });
 
   it('keeps the tracking URI path prefix and sends no Authorization header without a token', async () => {
