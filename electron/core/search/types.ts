@@ -40,6 +40,9 @@ export interface FrozenTrial {
 export interface Sampler {
   readonly name: 'random' | 'grid' | 'tpe';
   sample(space: SearchSpace, history: readonly FrozenTrial[], direction: Direction): Record<string, ParamValue>;
+  /** Finite samplers (grid) only: how many proposals are left given the history. When it is 0,
+   * `sample` throws SearchSpaceExhaustedError (search/errors.ts). Absent means unbounded. */
+  remaining?(space: SearchSpace, history: readonly FrozenTrial[]): number;
 }
 
 /** A pruner decides from intermediate values whether a running trial should stop. */

@@ -1,0 +1,306 @@
+// Independent (univariate) TPE with Optuna 3.x's defaults: 10 random startup trials, gamma(n) =
+// min(ceil(0.1 n), 25), a prior component of weight 1, magic clip, no endpoint bandwidths, 24 EI
+// candidates drawn from the "good" estimator l(x) and the one maximising l(x)/g(x) kept.
+//
+// What it learns from, as Optuna does: COMPLETE trials by value; PRUNED trials ranked after them
+// by how far they got (later step first), then by their last intermediate value (NaN last; no
+// intermediate values at all = last); FAIL, RUNNING and WAITING trials are ignored.
+import type { Rng } from '../rng.ts';
+import { isSingle } from '../space.ts';
+import type { Direction, Distribution, FrozenTrial, ParamValue, Sampler, SearchSpace } from '../types.ts';
+import { rngForNextTrial, sampleUniform, snapToStep, toInternal } from './common.ts';
+import { CategoricalParzen, defaultWeightAt, NumericParzen, type NumericParzenOptions } from './parzen.ts';
+
+export interface TpeOptions {
+  seed?: number;
+  nStartupTrials?: number;
+  nEiCandidates?: number;
+  priorWeight?: number;
+  considerMagicClip?: boolean;
+  considerEndpoints?: boolean;
+  /** Size of the "good" group for n usable trials. */
+  gamma?: (n: number) => number;
+}
+
+export const defaultGamma = (n: number): number => Math.min(Math.ceil(0.1 * n), 25);
+
+const SALT_TPE = 0x54504531;
+
+interface Scored {
+  trial: FrozenTrial;
+  /** Primary rank key: -Infinity for COMPLETE, -lastStep for PRUNED, 1 for PRUNED without steps. */
+  stepKey: number;
+  /** Secondary key: the value, sign-flipped so that smaller is better. */
+  loss: number;
+}
+
+/** Usable trials in chronological order with their ranking keys. */
+export function scoreTrials(history: readonly FrozenTrial[], direction: Direction): Scored[] {
+  const sign = direction === 'minimize' ? 1 : -1;
+  const out: Scored[] = [];
+  const sorted = [...history].sort((a, b) => a.number - b.number);
+  for (const t of sorted) {
+    if (t.state === 'COMPLETE') {
+      if (t.value === null || Number.isNaN(t.value)) continue;
+      out.push({ trial: t, stepKey: -Infinity, loss: sign * t.value });
+    } else if (t.state === 'PRUNED') {
+      const iv = t.intermediateValues;
+      if (iv.length === 0) {
+        out.push({ trial: t, stepKey: 1, loss: 0 });
+        continue;
+      }
+      let last = iv[0] as [number, number];
+      for (const p of iv) if (p[0] > last[0]) last = p;
+      out.push({ trial: t, stepKey: -last[0], loss: Number.isNaN(last[1]) ? Infinity : sign * last[1] });
+    }
+  }
+  return out;
+}
+
+export interface Split {
+  /** Every usable trial, chronological. */
+  all: readonly Scored[];
+  /** isBelow[i] = 1 when all[i] is in the "good" group. */
+  isBelow: Uint8Array;
+  below: Scored[];
+  above: Scored[];
+}
+
+/** Splits into the best `nBelow` ("good") and the rest, each kept in chronological order. */
+export function splitBelowAbove(scored: readonly Scored[], nBelow: number): Split {
+  const idx = scored.map((_, i) => i);
+  // Stable sort by (stepKey, loss), as numpy's stable argsort on the structured pairs.
+  idx.sort((a, b) => {
+    const x = scored[a] as Scored;
+    const y = scored[b] as Scored;
+    if (x.stepKey !== y.stepKey) return x.stepKey < y.stepKey ? -1 : 1;
+    if (x.loss !== y.loss) return x.loss < y.loss ? -1 : 1;
+    return 0;
+  });
+  const isBelow = new Uint8Array(scored.length);
+  for (let k = 0; k < Math.min(nBelow, idx.length); k++) isBelow[idx[k] as number] = 1;
+  const below: Scored[] = [];
+  const above: Scored[] = [];
+  scored.forEach((s, i) => (isBelow[i] ? below : above).push(s));
+  return { all: scored, isBelow, below, above };
+}
+
+/**
+ * One param's usable observations, sorted by model value and updated incrementally: each call adds
+ * only the trials it has not seen, so building the large "above" estimator costs O(n) instead of a
+ * sort. Entries are keyed by trial number and checked against the trial's current raw value, so a
+ * different history (another study, a test) is detected and the cache rebuilt.
+ */
+class SortedObservations {
+  private raw: Array<ParamValue | undefined> = [];
+  private model: number[] = [];
+  /** Trial numbers and their model values, ascending by value. */
+  private sortedNums: number[] = [];
+  private sortedVals: number[] = [];
+  private known = 0;
+
+  private reset(): void {
+    this.raw = [];
+    this.model = [];
+    this.sortedNums = [];
+    this.sortedVals = [];
+    this.known = 0;
+  }
+
+  update(all: readonly Scored[], name: string, toModel: (v: ParamValue | undefined) => number | null): void {
+    let seen = 0;
+    for (const s of all) {
+      const num = s.trial.number;
+      const v = s.trial.params[name];
+      if (num < this.raw.length && this.raw[num] !== undefined) {
+        if (this.raw[num] !== (v ?? null)) {
+          this.reset();
+          this.update(all, name, toModel);
+          return;
+        }
+        seen++;
+      }
+    }
+    if (seen !== this.known) {
+      this.reset();
+      this.update(all, name, toModel);
+      return;
+    }
+    for (const s of all) {
+      const num = s.trial.number;
+      if (num < this.raw.length && this.raw[num] !== undefined) continue;
+      const v = s.trial.params[name];
+      // A missing param is remembered too (as null model value) so it is not re-examined.
+      const x = toModel(v);
+      this.raw[num] = v === undefined ? null : v;
+      this.model[num] = x === null ? NaN : x;
+      this.known++;
+      if (x === null) continue;
+      let lo = 0;
+      let hi = this.sortedVals.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if ((this.sortedVals[mid] as number) <= x) lo = mid + 1;
+        else hi = mid;
+      }
+      this.sortedVals.splice(lo, 0, x);
+      this.sortedNums.splice(lo, 0, num);
+    }
+  }
+
+  /** The Parzen estimator over every cached observation whose trial is not in the good group. */
+  parzenExcluding(all: readonly Scored[], isBelow: Uint8Array, opt: NumericParzenOptions): NumericParzen {
+    // Chronological rank among the "above" trials that have a usable value, for the weight ramp.
+    const rank = new Map<number, number>();
+    let n = 0;
+    all.forEach((s, i) => {
+      if (isBelow[i]) return;
+      const x = this.model[s.trial.number];
+      if (x === undefined || Number.isNaN(x)) return;
+      rank.set(s.trial.number, n++);
+    });
+    const mus = new Float64Array(n);
+    const w = new Float64Array(n);
+    let k = 0;
+    for (let j = 0; j < this.sortedNums.length; j++) {
+      const r = rank.get(this.sortedNums[j] as number);
+      if (r === undefined) continue;
+      mus[k] = this.sortedVals[j] as number;
+      w[k] = defaultWeightAt(r, n);
+      k++;
+    }
+    return new NumericParzen(mus, w, opt);
+  }
+}
+
+interface NumericTransform {
+  /** Parzen bounds and step in the transformed space. */
+  low: number;
+  high: number;
+  q: number | null;
+  toModel(v: number): number;
+  /** Transformed sample -> the external value Optuna would return. */
+  fromModel(s: number): number;
+}
+
+function numericTransform(d: Exclude<Distribution, { kind: 'categorical' }>): NumericTransform {
+  const clip = (v: number) => Math.min(Math.max(v, d.low), d.high);
+  if (d.kind === 'float') {
+    if (d.log) return { low: Math.log(d.low), high: Math.log(d.high), q: null, toModel: Math.log, fromModel: (s) => clip(Math.exp(s)) };
+    if (d.step !== null) {
+      const q = d.step;
+      return { low: d.low - 0.5 * q, high: d.high + 0.5 * q, q, toModel: (v) => v, fromModel: (s) => snapToStep(s, d.low, d.high, q) };
+    }
+    return { low: d.low, high: d.high, q: null, toModel: (v) => v, fromModel: clip };
+  }
+  if (d.log) {
+    return { low: Math.log(d.low - 0.5), high: Math.log(d.high + 0.5), q: null, toModel: Math.log, fromModel: (s) => clip(Math.round(Math.exp(s))) };
+  }
+  const q = d.step;
+  return { low: d.low - 0.5 * q, high: d.high + 0.5 * q, q, toModel: (v) => v, fromModel: (s) => clip(Math.round((s - d.low) / q) * q + d.low) };
+}
+
+export class TpeSampler implements Sampler {
+  readonly name = 'tpe' as const;
+  private readonly seed: number | undefined;
+  private readonly nStartup: number;
+  private readonly nCandidates: number;
+  private readonly priorWeight: number;
+  private readonly magicClip: boolean;
+  private readonly endpoints: boolean;
+  private readonly gamma: (n: number) => number;
+  /** Per (param, distribution): usable observations kept sorted across calls. */
+  private readonly caches = new Map<string, SortedObservations>();
+
+  constructor(opts: TpeOptions = {}) {
+    this.seed = opts.seed;
+    this.nStartup = opts.nStartupTrials ?? 10;
+    this.nCandidates = opts.nEiCandidates ?? 24;
+    this.priorWeight = opts.priorWeight ?? 1;
+    this.magicClip = opts.considerMagicClip ?? true;
+    this.endpoints = opts.considerEndpoints ?? false;
+    this.gamma = opts.gamma ?? defaultGamma;
+  }
+
+  sample(space: SearchSpace, history: readonly FrozenTrial[], direction: Direction): Record<string, ParamValue> {
+    const rng = rngForNextTrial(this.seed, history, SALT_TPE);
+    const scored = scoreTrials(history, direction);
+    const out: Record<string, ParamValue> = {};
+    const startup = scored.length < this.nStartup;
+    const split = startup ? null : splitBelowAbove(scored, this.gamma(scored.length));
+    if (split && this.caches.size > 4 * Math.max(1, space.size)) this.caches.clear();
+    for (const [name, d] of space) {
+      if (isSingle(d)) out[name] = d.kind === 'categorical' ? (d.choices[0] as ParamValue) : d.low;
+      else if (!split) out[name] = sampleUniform(d, rng);
+      else out[name] = this.sampleParam(name, d, split, rng);
+    }
+    return out;
+  }
+
+  private observations(group: readonly Scored[], name: string, d: Distribution, toModel: (v: number) => number): Float64Array {
+    const vals: number[] = [];
+    for (const s of group) {
+      const v = toInternal(d, s.trial.params[name]);
+      if (v !== null) vals.push(toModel(v));
+    }
+    return Float64Array.from(vals);
+  }
+
+  private cacheFor(name: string, d: Distribution): SortedObservations {
+    const key = `${name}\u0000${JSON.stringify(d)}`;
+    let c = this.caches.get(key);
+    if (!c) {
+      c = new SortedObservations();
+      this.caches.set(key, c);
+    }
+    return c;
+  }
+
+  private sampleParam(name: string, d: Distribution, split: Split, rng: Rng): ParamValue {
+    const { below, above } = split;
+    if (d.kind === 'categorical') {
+      const k = d.choices.length;
+      const l = new CategoricalParzen(this.observations(below, name, d, (v) => v), k, this.priorWeight);
+      const g = new CategoricalParzen(this.observations(above, name, d, (v) => v), k, this.priorWeight);
+      let best = -1;
+      let bestScore = -Infinity;
+      for (let i = 0; i < this.nCandidates; i++) {
+        const c = l.sample(rng);
+        const score = l.logPmf(c) - g.logPmf(c);
+        if (best < 0 || score > bestScore) {
+          best = c;
+          bestScore = score;
+        }
+      }
+      return d.choices[best] as ParamValue;
+    }
+    const tr = numericTransform(d);
+    const opt = { low: tr.low, high: tr.high, q: tr.q, priorWeight: this.priorWeight, considerMagicClip: this.magicClip, considerEndpoints: this.endpoints };
+    const l = NumericParzen.fromObservations(this.observations(below, name, d, tr.toModel), opt);
+    // The large "above" group comes from the incrementally sorted cache: no per-call sort.
+    const cache = this.cacheFor(name, d);
+    cache.update(split.all, name, (v) => {
+      const x = toInternal(d, v);
+      return x === null ? null : tr.toModel(x);
+    });
+    const g = cache.parzenExcluding(split.all, split.isBelow, opt);
+    let best: number | null = null;
+    let bestScore = -Infinity;
+    // Discrete candidates repeat often: score each distinct value once.
+    const seen = new Map<number, number>();
+    for (let i = 0; i < this.nCandidates; i++) {
+      const value = tr.fromModel(l.sample(rng));
+      let score = seen.get(value);
+      if (score === undefined) {
+        const x = tr.toModel(value);
+        score = l.logPdf(x) - g.logPdf(x);
+        seen.set(value, score);
+      }
+      if (best === null || score > bestScore) {
+        best = value;
+        bestScore = score;
+      }
+    }
+    return best as number;
+  }
+}
