@@ -156,6 +156,9 @@ const ALLOWED = (() => {
   return a;
 })();
 
+let scratch = { score: new Float64Array(64 * L), back: new Int32Array(64 * L) };
+const EMIT = new Float64Array(L);
+
 /**
  * Viterbi over emission + transition scores; `gold` (when given) adds a cost of 1 to every wrong
  * label, which turns the perceptron update into a margin-rescaled hinge step.
@@ -163,9 +166,10 @@ const ALLOWED = (() => {
  */
 function viterbi(feats, W, T, gold) {
   const n = feats.length;
-  const score = new Float64Array(n * L);
-  const back = new Int32Array(n * L);
-  const emit = new Float64Array(L);
+  // Reused buffers: this runs once per sentence per epoch, and allocation dominated the profile.
+  if (scratch.score.length < n * L) scratch = { score: new Float64Array(n * L * 2), back: new Int32Array(n * L * 2) };
+  const { score, back } = scratch;
+  const emit = EMIT;
   for (let i = 0; i < n; i++) {
     emit.fill(0);
     for (const f of /** @type {Int32Array} */ (feats[i])) {
@@ -298,8 +302,11 @@ export async function train(opt, onEpoch) {
   const baseStep = opt.learningRate * LR_SCALE;
   const order = trainSet.map((_, i) => i);
   let c = 1; // update counter (one per mini-batch)
-  /** @type {Map<number, number>} */
-  const dW = new Map();
+  // Batch update: dense accumulator plus the list of touched cells, so applying and clearing it
+  // costs only what the batch touched.
+  const dW = new Float64Array(F * L);
+  /** @type {number[]} */
+  const touched = [];
   const dT = new Float64Array((L + 1) * L);
   /** @type {string[][]} */
   let devPredictions = [];
@@ -312,7 +319,6 @@ export async function train(opt, onEpoch) {
     let loss = 0;
     let tokens = 0;
     for (let b = 0; b < order.length; b += opt.batchSize) {
-      dW.clear();
       dT.fill(0);
       const batch = order.slice(b, b + opt.batchSize);
       for (const k of batch) {
@@ -332,8 +338,12 @@ export async function train(opt, onEpoch) {
           const p = /** @type {number} */ (pred[i]);
           if (g !== p) {
             for (const f of /** @type {Int32Array} */ (feats[i])) {
-              dW.set(f * L + g, (dW.get(f * L + g) ?? 0) + 1);
-              dW.set(f * L + p, (dW.get(f * L + p) ?? 0) - 1);
+              const kg = f * L + g;
+              const kp = f * L + p;
+              if (dW[kg] === 0) touched.push(kg);
+              dW[kg] += 1;
+              if (dW[kp] === 0) touched.push(kp);
+              dW[kp] -= 1;
             }
           }
           if (g !== p || pg !== pp) { dT[pg * L + g] += 1; dT[pp * L + p] -= 1; }
@@ -344,10 +354,14 @@ export async function train(opt, onEpoch) {
       // Mini-batch: one averaged update per batch; warmup ramps the step linearly over the first updates.
       const warm = opt.warmupSteps > 0 ? Math.min(1, c / opt.warmupSteps) : 1;
       const step = (baseStep * warm) / batch.length;
-      for (const [k, v] of dW) {
+      for (let t = 0; t < touched.length; t++) {
+        const k = /** @type {number} */ (touched[t]);
+        const v = /** @type {number} */ (dW[k]);
         W[k] += step * v;
         U[k] += c * step * v;
+        dW[k] = 0;
       }
+      touched.length = 0;
       for (let k = 0; k < dT.length; k++) {
         const v = /** @type {number} */ (dT[k]);
         if (v !== 0) { T[k] += step * v; TU[k] += c * step * v; }
