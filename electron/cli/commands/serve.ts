@@ -1,6 +1,97 @@
-// Placeholder until the 'serve' command group lands.
-import { CliError } from '../cliSupport.ts';
+// `sweepdeck serve`: the app in a browser over loopback. The first line printed is the URL with
+// its token (scripts and SSH-tunnel users read it); everything else follows on later lines.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { createAppServices, defaultDataDir } from '../../app/appServices.ts';
+import { EXAMPLE_CONFIG, RENDERER_DIST, REPO_ROOT } from '../../host/paths.ts';
+import { startHost } from '../../host/server.ts';
+import { CliError, parseCli } from '../cliSupport.ts';
 
-export async function run(_argv: string[]): Promise<number> {
-  throw new CliError("'serve' is not implemented yet.");
+const USAGE = `Usage: sweepdeck serve [--port N] [--data-dir DIR] [--renderer-dir DIR] [--no-example]
+
+Serves the Sweepdeck app on http://127.0.0.1:PORT for a browser. The first line printed is the URL
+with a random token; every request without it is refused. From another machine, tunnel it:
+  ssh -L 8765:127.0.0.1:8765 workstation 'npx sweepdeck serve --port 8765'
+
+  --port N          port on 127.0.0.1 (default: a free one)
+  --data-dir DIR    registry, local MLflow store and sweep outputs
+                    (default: $SWEEPDECK_DATA_DIR, else ${defaultDataDir()})
+  --renderer-dir    the built renderer (default: renderer/dist)
+  --no-example      do not register the example sweep
+  --token T         use this token instead of a random one (also SWEEPDECK_HOST_TOKEN)`;
+
+function version(): string {
+  try {
+    return (JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version?: string }).version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseCli(
+    {
+      args: argv,
+      options: {
+        port: { type: 'string' },
+        'data-dir': { type: 'string' },
+        'renderer-dir': { type: 'string' },
+        'no-example': { type: 'boolean' },
+        token: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    },
+    USAGE,
+  );
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  let port = 0;
+  if (values.port !== undefined) {
+    port = Number(values.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port ${JSON.stringify(values.port)} is not a port number (0-65535).\n\n${USAGE}`);
+  }
+  const token = values.token ?? process.env.SWEEPDECK_HOST_TOKEN;
+  if (token !== undefined && !/^[A-Za-z0-9_-]{16,256}$/.test(token)) throw new CliError('--token must be 16 to 256 characters of A-Z, a-z, 0-9, _ or -.');
+  const dataDir = values['data-dir'] ? path.resolve(values['data-dir']) : defaultDataDir();
+  const rendererDir = values['renderer-dir'] ? path.resolve(values['renderer-dir']) : RENDERER_DIST;
+
+  const app = await createAppServices({
+    dataDir,
+    host: 'browser',
+    version: version(),
+    exampleConfigPath: values['no-example'] || !existsSync(EXAMPLE_CONFIG) ? null : EXAMPLE_CONFIG,
+  });
+  let host;
+  try {
+    host = await startHost({ app, port, rendererDir, ...(token ? { token } : {}) });
+  } catch (e) {
+    await app.close();
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new CliError(`port ${port} on 127.0.0.1 is in use; pick another with --port, or leave it out for a free one.`, 1);
+    throw e;
+  }
+  console.log(host.url);
+  console.log(`sweepdeck: data in ${dataDir}`);
+  if (!existsSync(path.join(rendererDir, 'index.html'))) console.log(`sweepdeck: ${rendererDir} has no built renderer; serving a placeholder page (run npm run build).`);
+  console.log('sweepdeck: press Ctrl-C to stop (running sweeps are stopped gracefully and stay resumable).');
+
+  return await new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string): void => {
+      if (stopping) return;
+      stopping = true;
+      console.log(`sweepdeck: ${signal}: stopping`);
+      void (async () => {
+        await host.close();
+        await app.close();
+        resolve(0);
+      })();
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
 }
