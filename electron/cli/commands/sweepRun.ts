@@ -9,7 +9,7 @@
 // directory, which may be inside a repository). Trial processes run in the config file's directory
 // unless trial.cwd says otherwise.
 //
-// Exit codes: 0 sweep complete (or the remaining slots are held by another live runner);
+// Exit codes: 0 sweep complete;
 // 1 the sweep failed (broken command, too many failed trials, storage error); 2 bad input (usage,
 // config, checkpoint file); 3 sampling.timeout_minutes reached (resumable); 130 stopped by SIGINT,
 // 143 by SIGTERM (resumable).
@@ -156,6 +156,9 @@ export async function run(argv: string[]): Promise<number> {
         view.update(e.counts, e.best, e.maxTrials);
         break;
       }
+      case 'waiting':
+        view.line(`waiting: ${e.finished}/${e.maxTrials} finished; the remaining slots are held by ${e.running} trial(s) RUNNING in another runner`);
+        break;
       case 'warning':
         view.line(`warning: ${e.message}`);
         break;
@@ -211,15 +214,13 @@ export async function run(argv: string[]): Promise<number> {
     case 'completed':
       console.log(`sweep complete: ${summary}\n${where}`);
       return 0;
-    case 'slots-held-elsewhere':
-      console.log(`this runner is done: ${result.message}\n${summary}\n${where}`);
-      return 0;
     case 'stopped':
       console.log(`sweep stopped: ${summary}\n${where}${result.checkpointEnabled ? `\nresume with: ${resumeCmd}` : ''}`);
       return signalled === 'SIGTERM' ? 143 : 130;
     case 'timed-out':
       console.log(`sweep timed out: ${result.message}\n${summary}\n${where}${result.checkpointEnabled ? `\nresume with: ${resumeCmd}` : ''}`);
       return 3;
+    case 'slots-held-elsewhere':
     case 'failed':
       view.end();
       console.error(`sweep failed: ${result.message}\n${summary}\n${where}`);

@@ -75,6 +75,8 @@ export const DEFAULT_HEARTBEAT_MS = 5000;
 /** A RUNNING trial whose heartbeat is older than this many intervals belongs to a dead runner. */
 export const STALE_HEARTBEATS = 3;
 
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
 const BUDGET_STATES: readonly TrialState[] = ['COMPLETE', 'PRUNED', 'RUNNING'];
 
 export function runSweep(options: RunSweepOptions): SweepHandle {
@@ -308,7 +310,7 @@ class SweepRunner {
   private async loop(plan: SweepPlan, hooks: SweepHooks): Promise<{ status: SweepStatus; message?: string }> {
     const engine = this.engine!;
     const budget = { limit: plan.maxTrials, states: BUDGET_STATES };
-    let retriedStale = false;
+    let waitingAnnounced = false;
     let gridDone: string | undefined;
     for (;;) {
       let exhausted = false;
@@ -339,18 +341,21 @@ class SweepRunner {
         if (exhausted) {
           const c = this.counts();
           if (c.finished >= plan.maxTrials) return { status: 'completed' };
-          // Slots are held by RUNNING trials: a live runner's, or a runner that died meanwhile.
-          if (!retriedStale) {
-            retriedStale = true;
-            const stale = this.storage!.failStaleTrials(engine.studyId, (STALE_HEARTBEATS * this.hbMs) / 1000);
-            for (const t of stale) engine.reoffer(t);
-            if (stale.length) continue;
+          // The remaining slots are held by RUNNING trials of another runner. Wait: they finish (the
+          // sweep completes), fail (a slot frees up) or go stale (their runner died: fail them and
+          // re-offer their params).
+          const stale = this.storage!.failStaleTrials(engine.studyId, (STALE_HEARTBEATS * this.hbMs) / 1000);
+          for (const t of stale) engine.reoffer(t);
+          if (stale.length) continue;
+          if (!waitingAnnounced) {
+            waitingAnnounced = true;
+            this.emit({ type: 'waiting', running: c.running, finished: c.finished, maxTrials: plan.maxTrials });
           }
-          return {
-            status: 'slots-held-elsewhere',
-            message: `${c.finished}/${plan.maxTrials} trials finished; the remaining slots are held by ${c.running} RUNNING trial(s) of another live runner`,
-          };
+          await sleep(Math.min(this.hbMs, 1000));
+          continue;
         }
+        // Not reachable: with nothing running and nothing halting, the claim above starts a trial.
+        return { status: 'failed', message: 'internal error: the runner had nothing to run and no reason to stop' };
       }
       await Promise.race([...this.running.values()].map((r) => r.done));
     }
@@ -439,7 +444,7 @@ class SweepRunner {
     const engine = this.engine!;
     const metric = plan.objectiveMetric;
     const objective = new Map<number, number>();
-    let objCount = 0;
+    let printedCount = 0;
     let pruned = false;
     const intermediate = (): Array<[number, number]> => [...objective.entries()].sort((a, b) => a[0] - b[0]);
     const addObjective = (step: number, value: number): void => {
@@ -483,11 +488,12 @@ class SweepRunner {
         for (const [key, value] of parsed.metrics) {
           let step: number;
           if (key === metric) {
-            step = parsed.step ?? objCount;
-            objCount = Math.max(objCount, step + 1);
+            // Without an explicit step, the n-th objective line printed is step n-1 (0-based).
+            step = parsed.step ?? printedCount;
+            printedCount = Math.max(printedCount, step + 1);
             addObjective(step, value);
           } else {
-            step = parsed.step ?? Math.max(0, objCount - 1);
+            step = parsed.step ?? Math.max(0, printedCount - 1);
           }
           this.emit({ type: 'trial-metric', number: ref.number, key, value, step });
           if (hooks.onTrialMetric) metricWrites.push(this.hook('onTrialMetric', () => hooks.onTrialMetric!(ref, key, value, step)));
@@ -503,10 +509,7 @@ class SweepRunner {
       if (!hooks.pollTrialMetrics) return;
       const points = await this.hook('pollTrialMetrics', () => hooks.pollTrialMetrics!(ref));
       for (const p of points ?? []) {
-        if (!objective.has(p.step)) {
-          objCount = Math.max(objCount, p.step + 1);
-          addObjective(p.step, p.value);
-        }
+        if (!objective.has(p.step)) addObjective(p.step, p.value);
       }
     };
     let polling = Promise.resolve();

@@ -76,7 +76,8 @@ export type SweepStatus =
   | 'timed-out'
   /** The sweep could not go on: broken command, too many failures, storage error. */
   | 'failed'
-  /** The remaining slots are held by RUNNING trials of another live runner. */
+  /** Not produced any more (kept so existing callers still type-check): when other runners' trials
+   * hold the last slots, the runner now waits for them ('waiting' event) and ends 'completed'. */
   | 'slots-held-elsewhere';
 
 export type SweepEvent =
@@ -88,6 +89,8 @@ export type SweepEvent =
   | { type: 'trial-end'; number: number; state: FinishedState; value: number | null; reason?: string; durationMs: number; reofferedAs?: number }
   | { type: 'progress'; counts: SweepCounts; maxTrials: number; best: { number: number; value: number } | null }
   | { type: 'warning'; message: string }
+  /** Nothing left to start here, but trials of another runner still hold slots: waiting for them. */
+  | { type: 'waiting'; running: number; finished: number; maxTrials: number }
   | { type: 'sweep-end'; result: SweepResult };
 
 export interface SweepResult extends SweepSummary {
