@@ -1,6 +1,213 @@
-// Placeholder until the 'runs' command group lands.
-import { CliError } from '../cliSupport.ts';
+// `sweepdeck runs ls [--store URI] [--experiment NAME] [--all] [--json]`: experiments with their
+// parent runs (runs without an mlflow.parentRunId tag) and each parent's children nested under it,
+// with status and the key params and metrics. Reads only: SQLite stores are opened read-only.
+import { openTrackingStore } from '../../core/tracking/openStore.ts';
+import type { Experiment, Run, TrackingStore } from '../../core/tracking/types.ts';
+import { MlflowError } from '../../core/tracking/types.ts';
+import { CliError, parseCli } from '../cliSupport.ts';
+import path from 'node:path';
 
-export async function run(_argv: string[]): Promise<number> {
-  throw new CliError("'runs' is not implemented yet.");
+const USAGE = `Usage: sweepdeck runs ls [--store URI] [--experiment NAME] [--all] [--json]
+
+List experiments, their parent runs and each parent's child runs (trials).
+
+Options:
+  --store URI         tracking store: sqlite:///path/mlflow.db, a *.db file, a mlruns/ folder,
+                      or http(s)://server (default: $SWEEPDECK_TRACKING_URI, else
+                      sqlite:///<cwd>/sweepdeck-output/mlflow.db)
+  --experiment NAME   only this experiment
+  --all               include deleted runs and experiments
+  --json              print JSON instead of a tree`;
+
+const PARENT_TAG = 'mlflow.parentRunId';
+/** Params and metrics shown first when present: the sweep's own layout. */
+const KEY_METRICS = ['best_value', 'n_trials', 'n_completed_trials'];
+const KEY_PARAMS = ['backbone', 'max_trials', 'study_name'];
+
+export function defaultStoreUri(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): string {
+  const fromEnv = env.SWEEPDECK_TRACKING_URI?.trim();
+  if (fromEnv) return fromEnv;
+  return `sqlite:///${path.join(cwd, 'sweepdeck-output', 'mlflow.db')}`;
+}
+
+export interface RunNode {
+  run: Run;
+  children: Run[];
+}
+
+export interface ExperimentTree {
+  experiment: Experiment;
+  runs: RunNode[];
+  /** Child runs whose parent is not in this experiment (deleted, or logged elsewhere). */
+  orphans: Run[];
+}
+
+async function allRuns(store: TrackingStore, experimentId: string, all: boolean): Promise<Run[]> {
+  const out: Run[] = [];
+  let pageToken: string | undefined;
+  do {
+    const page = await store.searchRuns({ experimentIds: [experimentId], runViewType: all ? 'ALL' : 'ACTIVE_ONLY', maxResults: 1000, pageToken });
+    out.push(...page.items);
+    pageToken = page.items.length > 0 ? page.nextPageToken : undefined;
+  } while (pageToken);
+  return out;
+}
+
+function parentOf(run: Run): string | undefined {
+  return run.data.tags?.find((t) => t.key === PARENT_TAG)?.value;
+}
+
+/** Groups an experiment's runs into parents with nested children (children oldest first). */
+export function buildTree(experiment: Experiment, runs: Run[]): ExperimentTree {
+  const byId = new Map(runs.map((r) => [r.info.run_id, r]));
+  const nodes = new Map<string, RunNode>();
+  const orphans: Run[] = [];
+  for (const r of runs) if (!parentOf(r)) nodes.set(r.info.run_id, { run: r, children: [] });
+  for (const r of runs) {
+    const p = parentOf(r);
+    if (!p) continue;
+    const node = nodes.get(p);
+    if (node) node.children.push(r);
+    else if (byId.has(p)) {
+      // A grandchild: nest it under the top-level ancestor so nothing is hidden.
+      let top = byId.get(p);
+      const seen = new Set<string>();
+      while (top && parentOf(top) && !seen.has(top.info.run_id)) {
+        seen.add(top.info.run_id);
+        top = byId.get(parentOf(top) as string);
+      }
+      const topNode = top ? nodes.get(top.info.run_id) : undefined;
+      if (topNode) topNode.children.push(r);
+      else orphans.push(r);
+    } else orphans.push(r);
+  }
+  const byStart = (a: Run, b: Run) => a.info.start_time - b.info.start_time;
+  for (const n of nodes.values()) n.children.sort(byStart);
+  const parents = [...nodes.values()].sort((a, b) => b.run.info.start_time - a.run.info.start_time);
+  return { experiment, runs: parents, orphans: orphans.sort(byStart) };
+}
+
+function fmtNumber(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (Number.isInteger(v)) return String(v);
+  return Number(v.toPrecision(4)).toString();
+}
+
+function summary(run: Run, isParent: boolean): string {
+  const metrics = run.data.metrics ?? [];
+  const params = run.data.params ?? [];
+  const orderedMetrics = [...metrics].sort((a, b) => rank(KEY_METRICS, a.key) - rank(KEY_METRICS, b.key) || a.key.localeCompare(b.key));
+  const orderedParams = [...params].sort((a, b) => rank(KEY_PARAMS, a.key) - rank(KEY_PARAMS, b.key) || a.key.localeCompare(b.key));
+  const m = orderedMetrics.slice(0, isParent ? 4 : 3).map((x) => `${x.key}=${fmtNumber(x.value)}`);
+  const p = orderedParams
+    .filter((x) => !isParent || KEY_PARAMS.includes(x.key))
+    .slice(0, 4)
+    .map((x) => `${x.key}=${x.value.length > 24 ? `${x.value.slice(0, 21)}...` : x.value}`);
+  return [...m, ...p].join('  ');
+}
+
+function rank(list: string[], key: string): number {
+  const i = list.indexOf(key);
+  return i < 0 ? list.length : i;
+}
+
+function runLine(run: Run, isParent: boolean): string {
+  const deleted = run.info.lifecycle_stage === 'deleted' ? ' (deleted)' : '';
+  const name = run.info.run_name || run.info.run_id;
+  return `${name}  ${run.info.status}${deleted}  ${run.info.run_id}  ${summary(run, isParent)}`.trimEnd();
+}
+
+export function renderTree(trees: ExperimentTree[], storeUri: string): string {
+  const lines: string[] = [`Store: ${storeUri}`];
+  if (trees.length === 0) lines.push('', 'No experiments.');
+  for (const t of trees) {
+    const e = t.experiment;
+    const deleted = e.lifecycle_stage === 'deleted' ? ', deleted' : '';
+    const nChildren = t.runs.reduce((n, r) => n + r.children.length, 0);
+    lines.push('', `Experiment ${e.name} (id ${e.experiment_id}${deleted}): ${t.runs.length} parent run(s), ${nChildren} child run(s)`);
+    for (const node of t.runs) {
+      lines.push(`  ${runLine(node.run, true)}`);
+      node.children.forEach((c, i) => {
+        lines.push(`    ${i === node.children.length - 1 ? '└─' : '├─'} ${runLine(c, false)}`);
+      });
+    }
+    if (t.orphans.length > 0) {
+      lines.push('  (child runs whose parent is not in this experiment)');
+      for (const o of t.orphans) lines.push(`    ${runLine(o, false)}  parent=${parentOf(o)}`);
+    }
+  }
+  return lines.join('\n');
+}
+
+async function collect(store: TrackingStore, experimentName: string | undefined, all: boolean): Promise<ExperimentTree[]> {
+  let experiments: Experiment[];
+  if (experimentName !== undefined) {
+    const e = await store.getExperimentByName(experimentName);
+    if (!e) throw new CliError(`No experiment named '${experimentName}' in ${store.uri}. Run 'sweepdeck runs ls --store ${store.uri}' to see the experiments it holds.`, 1);
+    experiments = [e];
+  } else {
+    experiments = [];
+    let pageToken: string | undefined;
+    do {
+      const page = await store.searchExperiments({ viewType: all ? 'ALL' : 'ACTIVE_ONLY', maxResults: 1000, pageToken });
+      experiments.push(...page.items);
+      pageToken = page.items.length > 0 ? page.nextPageToken : undefined;
+    } while (pageToken);
+  }
+  const trees: ExperimentTree[] = [];
+  for (const e of experiments) trees.push(buildTree(e, await allRuns(store, e.experiment_id, all)));
+  return trees;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (!sub || sub === '--help' || sub === '-h' || sub === 'help') {
+    console.log(USAGE);
+    return sub ? 0 : 2;
+  }
+  if (sub !== 'ls') throw new CliError(`unknown subcommand '${sub}'.\n\n${USAGE}`);
+  const { values } = parseCli(
+    {
+      args: rest,
+      options: {
+        store: { type: 'string' },
+        experiment: { type: 'string' },
+        all: { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    },
+    USAGE,
+  );
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const uri = values.store ?? defaultStoreUri();
+  let store: TrackingStore;
+  try {
+    store = await openTrackingStore(uri, { readOnly: true });
+  } catch (err) {
+    if (err instanceof MlflowError) {
+      const hint = values.store === undefined ? ' (the default store; pass --store URI or set SWEEPDECK_TRACKING_URI)' : '';
+      throw new CliError(`cannot open tracking store ${uri}${hint}: ${err.message}`, 1);
+    }
+    throw err;
+  }
+  try {
+    const trees = await collect(store, values.experiment, values.all);
+    if (values.json) {
+      console.log(JSON.stringify({ store: store.uri, experiments: trees }, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2));
+    } else {
+      console.log(renderTree(trees, store.uri));
+    }
+    return 0;
+  } catch (err) {
+    if (err instanceof MlflowError) throw new CliError(`reading ${store.uri} failed: ${err.message}`, 1);
+    throw err;
+  } finally {
+    await store.close();
+  }
 }
