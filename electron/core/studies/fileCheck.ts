@@ -72,7 +72,8 @@ export function checkOptunaLayout(db: Database.Database, file: string): Revision
   const have = new Set(names);
   const required = Object.keys(REQUIRED_COLUMNS);
   const missing = required.filter((t) => !have.has(t));
-  if (missing.length === required.length) {
+  // alembic_version alone proves nothing: MLflow and other alembic-managed apps have it too.
+  if (required.every((t) => t === 'alembic_version' || !have.has(t))) {
     const what = have.has('experiments') && have.has('runs') && have.has('metrics')
       ? 'an MLflow tracking database'
       : names.length === 0 ? 'an SQLite database with no tables' : `an SQLite database with tables ${names.slice(0, 12).join(', ')}${names.length > 12 ? ', ...' : ''}`;
