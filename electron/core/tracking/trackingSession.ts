@@ -1,0 +1,91 @@
+// One sweep's (or the app's) tracking session: decide the target (explicit URI, or the
+// cross-platform setup with its fallback reason), open the store, put the outbox in front of a
+// remote one, and serve the embedded MLflow endpoint trials log through.
+import path from 'node:path';
+import { startTrackingEndpoint, type TrackingEndpoint } from './endpoint/server.ts';
+import { openTrackingStore } from './openStore.ts';
+import { createOutboxStore, type OutboxStore } from './outbox.ts';
+import { createRestStore } from './restStore.ts';
+import { setupTrackingCrossPlatform, type SetupReasonCode, type TrackingMode } from './setup.ts';
+import type { TrackingStore } from './types.ts';
+
+type EnvLike = Record<string, string | undefined>;
+
+export interface TrackingDecision {
+  mode: TrackingMode;
+  trackingUri: string;
+  reason?: string;
+  reasonCode?: SetupReasonCode;
+  /** Where the decision came from. */
+  source: 'explicit' | 'setup';
+}
+
+export interface TrackingSessionOptions {
+  experimentName: string;
+  /** Overrides the setup's choice (`--tracking-uri`): http(s)://, sqlite:///, a .db path or mlruns folder. */
+  trackingUri?: string;
+  /** Where the local store and the outbox go when the platform has no better place. */
+  outputDir: string;
+  fallbackToLocal?: boolean;
+  env?: EnvLike;
+  /** Token for the embedded endpoint; default SWEEPDECK_TRACKING_TOKEN or random. */
+  endpointToken?: string;
+}
+
+export interface TrackingSession {
+  decision: TrackingDecision;
+  store: TrackingStore;
+  outbox?: OutboxStore;
+  endpoint: TrackingEndpoint;
+  close(): Promise<void>;
+}
+
+const isHttp = (uri: string) => /^https?:\/\//i.test(uri);
+
+export async function openTrackingSession(opts: TrackingSessionOptions): Promise<TrackingSession> {
+  const env = opts.env ?? process.env;
+  let decision: TrackingDecision;
+  let tokenProvider: (() => Promise<string>) | undefined;
+  if (opts.trackingUri) {
+    decision = { mode: isHttp(opts.trackingUri) ? 'remote' : 'local', trackingUri: opts.trackingUri, source: 'explicit' };
+    const token = env.MLFLOW_TRACKING_TOKEN;
+    if (token) tokenProvider = async () => token;
+  } else {
+    const setup = await setupTrackingCrossPlatform({
+      experimentName: opts.experimentName,
+      outputDir: opts.outputDir,
+      fallbackToLocal: opts.fallbackToLocal ?? true,
+      env,
+    });
+    decision = { mode: setup.mode, trackingUri: setup.trackingUri, reason: setup.reason, reasonCode: setup.reasonCode, source: 'setup' };
+    tokenProvider = setup.tokenProvider;
+  }
+
+  let store: TrackingStore;
+  let outbox: OutboxStore | undefined;
+  if (isHttp(decision.trackingUri)) {
+    const remote = createRestStore(decision.trackingUri, tokenProvider ? { token: tokenProvider } : {});
+    // Writes the remote cannot take wait here, on disk, and are replayed in order when it returns.
+    outbox = createOutboxStore(remote, path.join(opts.outputDir, '.sweepdeck', 'outbox.db'));
+    store = outbox;
+  } else {
+    store = await openTrackingStore(decision.trackingUri, { create: true });
+  }
+  let endpoint: TrackingEndpoint;
+  try {
+    endpoint = await startTrackingEndpoint({ store, token: opts.endpointToken ?? (env.SWEEPDECK_TRACKING_TOKEN || undefined) });
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  return {
+    decision,
+    store,
+    outbox,
+    endpoint,
+    async close() {
+      await endpoint.close();
+      await store.close();
+    },
+  };
+}
