@@ -74,7 +74,15 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
   const core = opts.core ?? (await loadCore());
   const bus = new EventBus();
   const tracking = new TrackingService({ state, core, bus, dataDir, env: opts.env });
-  const sweeps = new SweepsService({ state, core, bus, dataDir, startWaitMs: opts.startWaitMs });
+  const sweeps = new SweepsService({
+    state,
+    core,
+    bus,
+    dataDir,
+    startWaitMs: opts.startWaitMs,
+    trackingFor: (config) => tracking.openForSweep(config),
+    onOutboxPending: (n) => tracking.setPendingOutbox(n),
+  });
   const example = opts.exampleConfigPath ?? null;
 
   // The example is registered once, ready to start (if the user removes it, it stays removed until

@@ -1,14 +1,15 @@
-// The one place the app services reach the core engine. Modules that have landed are imported
-// statically (so the Electron bundle contains them); modules still being written elsewhere are
-// loaded by name and, until they exist, the channels that need them answer NOT_AVAILABLE.
+// The one place the app services reach the core engine: a narrow interface the services code
+// against (tests inject fakes for faults), and the real core behind it.
 import type { HpoConfig } from '../../shared/config.ts';
 import { openStudyStorage } from '../core/studies/optunaSqliteStorage.ts';
 import type { StudyStorage } from '../core/studies/types.ts';
 import { runSweep } from '../core/sweeps/sweepRunner.ts';
+import { openTrackingStore } from '../core/tracking/openStore.ts';
 import { setupTrackingCrossPlatform } from '../core/tracking/setup.ts';
+import { createTrackingHooks } from '../core/tracking/sweepHooks.ts';
+import { openTrackingSession } from '../core/tracking/trackingSession.ts';
 import type { SweepEvent, SweepHooks, SweepResult } from '../core/sweeps/types.ts';
 import type { TrackingStore } from '../core/tracking/types.ts';
-import { notAvailable } from './appError.ts';
 
 export interface StartSweepArgs {
   config: HpoConfig;
@@ -48,31 +49,30 @@ export interface CoreModules {
   startSweep(args: StartSweepArgs): RunningSweep;
   openTrackingStore(uri: string): Promise<TrackingStore>;
   setupTracking(opts: TrackingSetupArgs): Promise<TrackingSetupOutcome>;
-  /** Tracking hooks for a sweep (parent run, child runs), when the tracking layer provides them. */
-  sweepTrackingHooks?(args: { storeUri: string; config: HpoConfig }): Promise<SweepHooks | undefined>;
+  /** A sweep's tracking: its store behind the embedded MLflow endpoint trials log through, and the
+   * runner hooks that make the parent run and one child run per trial. */
+  openSweepTracking(args: SweepTrackingArgs): Promise<SweepTrackingHandle>;
 }
 
-type AnyModule = Record<string, unknown>;
-
-/** The module, or null when it does not exist yet (other load failures are said on stderr). */
-async function tryLoad(spec: string): Promise<AnyModule | null> {
-  try {
-    // A variable specifier keeps tsc and the bundler from requiring the file before it exists.
-    return (await import(/* @vite-ignore */ spec)) as AnyModule;
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') console.error(`sweepdeck: could not load ${spec}: ${(e as Error).message}`);
-    return null;
-  }
+export interface SweepTrackingArgs {
+  config: HpoConfig;
+  /** An explicit target (the app's local store); absent: the cross-platform setup decides. */
+  trackingUri?: string;
+  /** Where the local store and the outbox go when the setup picks them. */
+  outputDir: string;
+  fallbackToLocal: boolean;
+  env?: NodeJS.ProcessEnv;
 }
 
-function fn<T>(mod: AnyModule | null, name: string, what: string): T {
-  const f = mod?.[name];
-  if (typeof f !== 'function') throw notAvailable(what);
-  return f as T;
+export interface SweepTrackingHandle {
+  hooks: SweepHooks;
+  mode: 'azure' | 'remote' | 'local';
+  trackingUri: string;
+  fallbackReason: string | null;
+  /** Writes waiting in the outbox (remote targets), else 0. */
+  pending(): number;
+  close(): Promise<void>;
 }
-
-const OPEN_STORE = '../core/tracking/openStore.ts';
 
 async function setupTracking(a: TrackingSetupArgs): Promise<TrackingSetupOutcome> {
   const env: NodeJS.ProcessEnv = { ...(a.env ?? process.env) };
@@ -89,14 +89,39 @@ async function setupTracking(a: TrackingSetupArgs): Promise<TrackingSetupOutcome
   return { mode: r.mode, uri: r.trackingUri, fallbackReason: r.reason ?? null };
 }
 
-/** The real core. Missing parts throw NOT_AVAILABLE when used. */
+async function openSweepTracking(a: SweepTrackingArgs): Promise<SweepTrackingHandle> {
+  const session = await openTrackingSession({
+    experimentName: a.config.experiment_name,
+    ...(a.trackingUri ? { trackingUri: a.trackingUri } : {}),
+    outputDir: a.outputDir,
+    fallbackToLocal: a.fallbackToLocal,
+    env: a.env ?? process.env,
+  });
+  const hooks = createTrackingHooks({
+    store: session.store,
+    endpoint: { url: session.endpoint.url, token: session.endpoint.token },
+    experimentName: a.config.experiment_name,
+    backbone: a.config.backbone,
+    objectiveMetric: a.config.objective.metric,
+  });
+  return {
+    hooks,
+    mode: session.decision.mode,
+    trackingUri: session.decision.trackingUri,
+    fallbackReason: session.decision.reason ?? null,
+    pending: () => session.outbox?.pending() ?? 0,
+    close: () => session.close(),
+  };
+}
+
+/** The real core. */
 export async function loadCore(): Promise<CoreModules> {
-  const openStore = await tryLoad(OPEN_STORE);
   return {
     openStudyStorage: (file, opts) => openStudyStorage(file, opts),
     startSweep: (args) =>
       runSweep({ config: args.config, configDir: args.configDir, outputDir: args.outputDir, maxTrials: args.maxTrials, onEvent: args.onEvent, hooks: args.hooks }),
-    openTrackingStore: async (uri) => await fn<(u: string) => Promise<TrackingStore>>(openStore, 'openTrackingStore', 'Opening MLflow stores')(uri),
+    openTrackingStore: (uri) => openTrackingStore(uri, { create: true }),
     setupTracking,
+    openSweepTracking,
   };
 }

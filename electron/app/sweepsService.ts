@@ -9,11 +9,11 @@ import { resolveCheckpointPath, resolveStudyName, type HpoConfig } from '../../s
 import type { ChannelOutput, ParsedInput, SweepDetail, SweepSummary, TrialRow } from '../../shared/contract.ts';
 import type { EventPayload } from '../../shared/events.ts';
 import type { Distribution } from '../core/search/types.ts';
-import type { SweepCounts, SweepEvent, SweepHooks, SweepResult } from '../core/sweeps/types.ts';
+import type { SweepCounts, SweepEvent, SweepResult } from '../core/sweeps/types.ts';
 import { parseConfigText } from '../core/config/loadConfig.ts';
 import { AppFault } from './appError.ts';
 import { newId, type AppState, type SweepRecord } from './appState.ts';
-import type { CoreModules, RunningSweep } from './core.ts';
+import type { CoreModules, RunningSweep, SweepTrackingHandle } from './core.ts';
 import type { EventBus } from './eventBus.ts';
 import {
   buildSummary,
@@ -35,6 +35,7 @@ interface LiveSweep {
   counts: Counts;
   maxTrials: number | null;
   best: { number: number; value: number } | null;
+  tracking: SweepTrackingHandle | null;
 }
 
 /** A sweep the app can name: a registry record, or a study found in a folder. */
@@ -51,8 +52,10 @@ export interface SweepsServiceOptions {
   core: CoreModules;
   bus: EventBus;
   dataDir: string;
-  /** Tracking hooks for a sweep about to start (parent/child runs), when tracking is wired. */
-  hooksFor?: (config: HpoConfig) => Promise<SweepHooks | undefined>;
+  /** Opens tracking for a sweep about to start (parent run, child runs, embedded endpoint). */
+  trackingFor?: (config: HpoConfig) => Promise<SweepTrackingHandle>;
+  /** Told how many writes wait in a sweep's outbox. */
+  onOutboxPending?: (pending: number) => void;
   /** How long start() waits for the runner to report that it started (or why it could not). */
   startWaitMs?: number;
 }
@@ -460,14 +463,16 @@ export class SweepsService {
     }
     const config = readConfig(rec.configPath);
     const outputDir = rec.outputDir ?? path.join(this.o.dataDir, 'sweeps', rec.id);
-    const hooks = this.o.hooksFor ? await this.o.hooksFor(config) : undefined;
+    // Tracking is opened before the runner, so a target that cannot be used (fallback off) is said
+    // up front; once the sweep runs, tracking failures are warnings and the outbox keeps the writes.
+    const tracking = this.o.trackingFor ? await this.o.trackingFor(config) : null;
     const previous = { status: rec.status, message: rec.message, maxTrials: rec.maxTrials };
     this.o.state.updateSweep(id, { status: 'running', message: null, ownerPid: process.pid, ...(maxTrials !== undefined ? { maxTrials } : {}) });
 
     let started = false;
     let markStarted: () => void = () => {};
     const startedP = new Promise<void>((r) => (markStarted = r));
-    const live: LiveSweep = { handle: null, stopping: false, counts: before.counts, maxTrials: maxTrials ?? before.maxTrials, best: before.best };
+    const live: LiveSweep = { handle: null, stopping: false, counts: before.counts, maxTrials: maxTrials ?? before.maxTrials, best: before.best, tracking };
     const onEvent = (e: SweepEvent): void => {
       this.onRunnerEvent(id, live, e);
       if (e.type === 'sweep-start') {
@@ -477,21 +482,24 @@ export class SweepsService {
     };
     let handle: RunningSweep;
     try {
-      handle = this.o.core.startSweep({ config, configDir: path.dirname(rec.configPath), outputDir, maxTrials: maxTrials ?? rec.maxTrials ?? undefined, onEvent, hooks });
+      handle = this.o.core.startSweep({ config, configDir: path.dirname(rec.configPath), outputDir, maxTrials: maxTrials ?? rec.maxTrials ?? undefined, onEvent, ...(tracking ? { hooks: tracking.hooks } : {}) });
     } catch (e) {
       this.o.state.updateSweep(id, previous);
+      await tracking?.close().catch(() => undefined);
       throw e;
     }
     live.handle = handle;
     this.live.set(id, live);
     let setupError: unknown;
-    const ended = handle.done.then(
-      (result) => this.onEnded(id, result),
-      (e: unknown) => {
-        if (!started) setupError = e ?? new Error('the runner ended without a reason');
-        this.onFailed(id, e, started ? null : previous);
-      },
-    );
+    const ended = handle.done
+      .then(
+        (result) => this.onEnded(id, result),
+        (e: unknown) => {
+          if (!started) setupError = e ?? new Error('the runner ended without a reason');
+          this.onFailed(id, e, started ? null : previous);
+        },
+      )
+      .finally(() => tracking?.close().catch((e: unknown) => console.error(`sweepdeck: closing tracking of ${id}: ${(e as Error).message}`)));
     // Wait until the runner has started (or failed to), so a setup error reaches the caller.
     await Promise.race([startedP, ended, new Promise((r) => setTimeout(r, this.o.startWaitMs ?? 15_000).unref?.())]);
     if (setupError !== undefined) throw setupError;
@@ -524,8 +532,11 @@ export class SweepsService {
         live.maxTrials = e.maxTrials;
         live.best = e.best;
         progress(null);
+        if (live.tracking && this.o.onOutboxPending) this.o.onOutboxPending(live.tracking.pending());
         break;
       case 'trial-start':
+        // The next progress event brings the runner's counts; until then count this one as running.
+        live.counts = { ...live.counts, RUNNING: live.counts.RUNNING + 1, WAITING: Math.max(0, live.counts.WAITING - (e.fromWaiting ? 1 : 0)) };
         progress({ number: e.number, state: 'RUNNING', value: null });
         break;
       case 'trial-end':

@@ -8,7 +8,8 @@ import type { ChannelOutput, ParsedInput, StoreInfo, TrackingStatus } from '../.
 import type { TrackingStore } from '../core/tracking/types.ts';
 import { AppFault, toAppError } from './appError.ts';
 import { newId, type AppState, type StoreRecord, type TrackingSettings } from './appState.ts';
-import type { CoreModules } from './core.ts';
+import type { CoreModules, SweepTrackingHandle } from './core.ts';
+import type { HpoConfig } from '../../shared/config.ts';
 import type { EventBus } from './eventBus.ts';
 
 export const LOCAL_STORE_ID = 'local';
@@ -120,6 +121,35 @@ export class TrackingService {
     }
     this.o.state.setTracking(patch);
     return await this.refresh();
+  }
+
+  /** Tracking for one sweep: the app's local store when nothing else is configured, else the
+   * cross-platform setup with the settings' Azure workspace / remote server and fallback. */
+  async openForSweep(config: HpoConfig): Promise<SweepTrackingHandle> {
+    const settings = this.o.state.tracking();
+    const env: NodeJS.ProcessEnv = { ...(this.o.env ?? process.env) };
+    const azure = this.azure(settings);
+    if (settings.azure) {
+      env.AZURE_SUBSCRIPTION_ID = settings.azure.subscriptionId;
+      env.AZURE_RESOURCE_GROUP = settings.azure.resourceGroup;
+      env.AZURE_WORKSPACE_NAME = settings.azure.workspaceName;
+      delete env.MLFLOW_TRACKING_URI;
+    } else if (settings.remoteUri) {
+      env.MLFLOW_TRACKING_URI = settings.remoteUri;
+    }
+    const localOnly = !azure && !settings.remoteUri && !env.MLFLOW_TRACKING_URI;
+    const handle = await this.o.core.openSweepTracking({
+      config,
+      ...(localOnly ? { trackingUri: this.localUri() } : {}),
+      outputDir: path.dirname(this.localStorePath()),
+      fallbackToLocal: settings.fallbackToLocal,
+      env,
+    });
+    if (this.current && (handle.mode !== this.current.mode || handle.fallbackReason !== this.current.fallbackReason)) {
+      this.current = { ...this.current, mode: handle.mode, uri: handle.trackingUri, fallbackReason: handle.fallbackReason, checkedAt: Date.now() };
+      this.o.bus.emit('tracking.status', this.current);
+    }
+    return handle;
   }
 
   /** Sets the outbox count (the tracking layer reports it) and tells the renderer. */
