@@ -49,7 +49,7 @@ describe('concurrent writers and journal mode', () => {
     const all = got.flatMap((g) => g.numbers).sort((a, b) => a - b);
     expect(all).toEqual([...Array(2 * N).keys()]);
     // Both really interleaved: neither got one contiguous block.
-    const [a, b] = got as [{ numbers: number[] }, { numbers: number[] }];
+    const [a, b] = [got[0]!, got[1]!];
     expect(a.numbers.at(-1)! > b.numbers[0]! && b.numbers.at(-1)! > a.numbers[0]!).toBe(true);
 
     const r = openStudyStorage(db, { readonly: true });
