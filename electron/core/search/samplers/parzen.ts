@@ -83,6 +83,12 @@ export interface NumericParzenOptions {
   priorWeight: number;
   considerMagicClip: boolean;
   considerEndpoints: boolean;
+  /**
+   * Optuna 3.1's truncated-normal log pdf leaves out the -log(sigma) term, so its continuous
+   * "densities" under-weight narrow components. true reproduces that exactly (used to check we match
+   * Optuna 3.1 term for term); false (default) uses the proper density, as later Optuna versions do.
+   */
+  optuna31Density?: boolean;
 }
 
 /** Components farther than this many of their own sigmas from x contribute below ~1e-14 of the
@@ -152,7 +158,8 @@ export class NumericParzen {
 
     // The prior's place among the sorted means: it is a neighbour for bandwidths, as in Optuna.
     let p = 0;
-    while (p < n && (sortedMus[p] as number) < priorMu) p++;
+    // After equal observations: Optuna appends the prior last and sorts stably.
+    while (p < n && (sortedMus[p] as number) <= priorMu) p++;
     const muAt = (k: number): number => (k < p ? (sortedMus[k] as number) : k === p ? priorMu : (sortedMus[k - 1] as number));
     const sorted = new Float64Array(m);
     for (let k = 0; k < m; k++) sorted[k] = muAt(k);
@@ -202,7 +209,8 @@ export class NumericParzen {
       const a = (low - mu0) / s;
       const b = (high - mu0) / s;
       const z = a < -9 && b > 9 ? 1 : gaussMass(a, b);
-      return opt.q === null ? (w * INV_SQRT_2PI) / (s * z) : w / z;
+      if (opt.q !== null) return w / z;
+      return opt.optuna31Density ? (w * INV_SQRT_2PI) / z : (w * INV_SQRT_2PI) / (s * z);
     };
     let acc = 0;
     for (let j = 0; j < size; j++) {

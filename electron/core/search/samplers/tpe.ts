@@ -20,6 +20,8 @@ export interface TpeOptions {
   considerEndpoints?: boolean;
   /** Size of the "good" group for n usable trials. */
   gamma?: (n: number) => number;
+  /** Reproduce Optuna 3.1's unscaled truncated-normal densities (see NumericParzenOptions). */
+  optuna31Density?: boolean;
 }
 
 export const defaultGamma = (n: number): number => Math.min(Math.ceil(0.1 * n), 25);
@@ -209,6 +211,7 @@ export class TpeSampler implements Sampler {
   private readonly magicClip: boolean;
   private readonly endpoints: boolean;
   private readonly gamma: (n: number) => number;
+  private readonly optuna31Density: boolean;
   /** Per (param, distribution): usable observations kept sorted across calls. */
   private readonly caches = new Map<string, SortedObservations>();
 
@@ -220,6 +223,7 @@ export class TpeSampler implements Sampler {
     this.magicClip = opts.considerMagicClip ?? true;
     this.endpoints = opts.considerEndpoints ?? false;
     this.gamma = opts.gamma ?? defaultGamma;
+    this.optuna31Density = opts.optuna31Density ?? false;
   }
 
   sample(space: SearchSpace, history: readonly FrozenTrial[], direction: Direction): Record<string, ParamValue> {
@@ -275,7 +279,7 @@ export class TpeSampler implements Sampler {
       return d.choices[best] as ParamValue;
     }
     const tr = numericTransform(d);
-    const opt = { low: tr.low, high: tr.high, q: tr.q, priorWeight: this.priorWeight, considerMagicClip: this.magicClip, considerEndpoints: this.endpoints };
+    const opt = { low: tr.low, high: tr.high, q: tr.q, priorWeight: this.priorWeight, considerMagicClip: this.magicClip, considerEndpoints: this.endpoints, optuna31Density: this.optuna31Density };
     const l = NumericParzen.fromObservations(this.observations(below, name, d, tr.toModel), opt);
     // The large "above" group comes from the incrementally sorted cache: no per-call sort.
     const cache = this.cacheFor(name, d);
