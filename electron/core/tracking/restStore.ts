@@ -19,7 +19,7 @@ import {
 
 export interface RestStoreOptions {
   /** A fixed token, or a provider called before each request (Azure tokens expire and refresh). */
-  token?: string | (() => Promise<string>);
+  token?: string | (() => Promise<string> | string);
   /** Per-attempt timeout (default 30 s). */
   timeoutMs?: number;
   /** Retries after the first attempt for 429, 5xx and network errors (default 5). */
