@@ -127,6 +127,12 @@ export async function run(argv: string[]): Promise<number> {
     throw err;
   }
 
+  // A closed stdout (e.g. piped into `head`) must not kill the sweep: progress is only a view.
+  const ignoreEpipe = (err: NodeJS.ErrnoException): void => {
+    if (err.code !== 'EPIPE') throw err;
+  };
+  process.stdout.on('error', ignoreEpipe);
+  process.stderr.on('error', ignoreEpipe);
   const tty = process.stdout.isTTY === true;
   const metric = config.objective.metric;
   const view = new ProgressView(tty, metric, maxTrials ?? config.sampling.max_trials);

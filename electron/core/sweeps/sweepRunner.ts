@@ -213,7 +213,15 @@ class SweepRunner {
     const { config } = this.opts;
     let study = storage.getStudy(plan.studyName);
     const existed = study !== undefined;
-    if (!study) study = storage.createStudy(plan.studyName, [plan.direction]);
+    if (!study) {
+      try {
+        study = storage.createStudy(plan.studyName, [plan.direction]);
+      } catch (err) {
+        // Another runner created it a moment ago: join that one.
+        if (!(err instanceof StudyError && err.code === 'STUDY_EXISTS')) throw err;
+        study = storage.getStudy(plan.studyName)!;
+      }
+    }
     const dirs = study.directions;
     if (dirs.length !== 1 || dirs[0] !== plan.direction) {
       throw new SweepSetupError(

@@ -1,0 +1,99 @@
+// `sweepdeck sweep run` on bad input: each case gives a clear message and a meaningful exit code,
+// and any file involved stays byte-for-byte untouched.
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { FIXTURES } from '../support/peers.ts';
+import { configInput, readTrials, runCli, tmpDir, writeConfig } from './support.ts';
+
+const sha = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
+const sideFiles = (f: string) => ['-wal', '-shm', '-journal'].filter((x) => existsSync(f + x));
+
+/** Runs a sweep whose checkpoint is the given file; expects exit 2 and the file untouched. */
+async function refused(file: string): Promise<string> {
+  const dir = path.dirname(file);
+  const before = sha(file);
+  const cfg = writeConfig(dir, configInput({ checkpoint: { enabled: true, storage_path: file, auto_resume: true } }));
+  const r = await runCli(['sweep', 'run', cfg, '--output-dir', path.join(dir, 'out')], {}, dir);
+  expect(r.code, r.stdout + r.stderr).toBe(2);
+  expect(sha(file)).toBe(before);
+  expect(sideFiles(file)).toEqual([]);
+  expect(existsSync(path.join(dir, 'out', 'tiny', 'trial_0'))).toBe(false);
+  return r.stderr;
+}
+
+describe('sweep run on bad input', () => {
+  it('a non-Optuna SQLite file as checkpoint', async () => {
+    const dir = tmpDir('bad');
+    const file = path.join(dir, 'other.db');
+    const db = new Database(file);
+    db.exec('CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes (body) VALUES (\'keep me\')');
+    db.close();
+    const msg = await refused(file);
+    expect(msg).toContain(file);
+    expect(msg).toMatch(/not an Optuna/i);
+  }, 30_000);
+
+  it('a truncated study file and a text file', async () => {
+    const dir = tmpDir('bad');
+    const trunc = path.join(dir, 'truncated.db');
+    copyFileSync(path.join(FIXTURES, 'optuna-3.1.0/study.db'), trunc);
+    truncateSync(trunc, 50_000);
+    const m1 = await refused(trunc);
+    expect(m1).toContain(trunc);
+
+    const text = path.join(dir, 'notes.txt');
+    writeFileSync(text, 'this is not a database\n');
+    const m2 = await refused(text);
+    expect(m2).toContain(text);
+    expect(m2).toMatch(/not an SQLite/i);
+  }, 60_000);
+
+  it('an existing checkpoint with auto_resume off', async () => {
+    const dir = tmpDir('bad');
+    const file = path.join(dir, 'study.db');
+    copyFileSync(path.join(FIXTURES, 'optuna-3.1.0/study.db'), file);
+    const before = sha(file);
+    const cfg = writeConfig(dir, configInput({ checkpoint: { enabled: true, storage_path: file, auto_resume: false } }));
+    const r = await runCli(['sweep', 'run', cfg], {}, dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/already exists and checkpoint.auto_resume is false/);
+    expect(sha(file)).toBe(before);
+  }, 30_000);
+
+  it('a missing trial program ends the sweep with a message naming it (exit 1)', async () => {
+    const dir = tmpDir('bad');
+    const base = configInput();
+    const cfg = writeConfig(dir, { ...base, trial: { command: ['no-such-trainer-sweepdeck', '--x', '{x}'] } });
+    const r = await runCli(['sweep', 'run', cfg, '--output-dir', path.join(dir, 'out')], {}, dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/sweep failed: trial.command\[0\] "no-such-trainer-sweepdeck" was not found \(ENOENT/);
+    expect(readTrials(path.join(dir, 'out/tiny/study.db'), 'hpo_tiny').map((t) => t.state)).toEqual(['FAIL']);
+  }, 30_000);
+
+  it('a trainer that always crashes stops the sweep instead of looping (exit 1)', async () => {
+    const dir = tmpDir('bad');
+    const base = configInput();
+    const cfg = writeConfig(dir, { ...base, sampling: { algorithm: 'random', max_trials: 50, seed: 1 }, trial: { ...base.trial, env: { OBJ_EXIT: '1' } } });
+    const r = await runCli(['sweep', 'run', cfg, '--output-dir', path.join(dir, 'out')], {}, dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/failed the same way 3 times in a row[\s\S]*exited with code 1[\s\S]*simulated broken trainer/);
+    expect(readTrials(path.join(dir, 'out/tiny/study.db'), 'hpo_tiny')).toHaveLength(3);
+  }, 60_000);
+
+  it('usage and config errors (exit 2)', async () => {
+    const dir = tmpDir('bad');
+    const missing = await runCli(['sweep', 'run', path.join(dir, 'nope.yaml')], {}, dir);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/nope\.yaml/);
+    const cfg = writeConfig(dir, configInput());
+    const badN = await runCli(['sweep', 'run', cfg, '--max-trials', 'zero'], {}, dir);
+    expect(badN.code).toBe(2);
+    expect(badN.stderr).toMatch(/--max-trials "zero" must be a whole number/);
+    const noArg = await runCli(['sweep', 'run'], {}, dir);
+    expect(noArg.code).toBe(2);
+    expect(noArg.stderr).toMatch(/Usage: sweepdeck sweep run CONFIG.yaml/);
+  }, 60_000);
+});
