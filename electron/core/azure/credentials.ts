@@ -13,12 +13,10 @@ import {
 } from '@azure/msal-node';
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-auth';
 import { AzureSetupError, redact } from './azureErrors.ts';
+import { ARM_SCOPE, DEFAULT_AUTHORITY_HOST, DEFAULT_TIMEOUT_MS } from './endpoints.ts';
 import { TransportError, sendRequest, type TransportFailureKind } from './httpTransport.ts';
 
-/** The scope the Azure ML MLflow endpoint and ARM both accept (public cloud). */
-export const ARM_SCOPE = 'https://management.azure.com/.default';
-export const DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com';
-export const DEFAULT_TIMEOUT_MS = 10_000;
+export { ARM_SCOPE, DEFAULT_AUTHORITY_HOST, DEFAULT_TIMEOUT_MS };
 
 /** Hosts msal-node already knows (instance discovery works for them); anything else must be
  * declared as a known authority or msal-node refuses it. */

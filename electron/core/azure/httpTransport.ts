@@ -53,12 +53,13 @@ export interface TransportResponse {
   body: string;
 }
 
-let extendedRoots: { ca: string; roots: string[] } | undefined;
+let extendedContext: { ca: string; context: tls.SecureContext } | undefined;
 
 /** Node replaces its whole root store when `ca` is given, so keep the system roots (and
  * NODE_EXTRA_CA_CERTS, which tls.rootCertificates leaves out) beside the extra CA. */
-function caWithSystemRoots(ca: string): string[] {
-  if (extendedRoots?.ca === ca) return extendedRoots.roots;
+function contextWithExtraCa(ca: string): tls.SecureContext {
+  // Built once: parsing ~150 root certificates per request would cost more than the request.
+  if (extendedContext?.ca === ca) return extendedContext.context;
   const roots = [...tls.rootCertificates];
   const extraFile = process.env.NODE_EXTRA_CA_CERTS;
   if (extraFile) {
@@ -69,8 +70,8 @@ function caWithSystemRoots(ca: string): string[] {
     }
   }
   roots.push(ca);
-  extendedRoots = { ca, roots };
-  return roots;
+  extendedContext = { ca, context: tls.createSecureContext({ ca: roots }) };
+  return extendedContext.context;
 }
 
 export async function sendRequest(req: TransportRequest, opts: TransportOptions): Promise<TransportResponse> {
@@ -100,7 +101,7 @@ export async function sendRequest(req: TransportRequest, opts: TransportOptions)
         // A fresh connection per call: setup makes a handful of requests, and pooled sockets to a
         // server that later hangs or closes would blur which request failed.
         agent: false,
-        ...(isHttps && opts.ca ? { ca: caWithSystemRoots(opts.ca) } : {}),
+        ...(isHttps && opts.ca ? { secureContext: contextWithExtraCa(opts.ca) } : {}),
       },
       (res) => {
         const chunks: Buffer[] = [];

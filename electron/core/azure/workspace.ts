@@ -13,10 +13,10 @@ import {
   type PipelineResponse,
 } from '@azure/core-rest-pipeline';
 import { AzureSetupError, redact } from './azureErrors.ts';
-import { ARM_SCOPE, DEFAULT_TIMEOUT_MS } from './credentials.ts';
+import { ARM_SCOPE, DEFAULT_ARM_ENDPOINT, DEFAULT_TIMEOUT_MS, mlflowRestBaseFromTrackingUri } from './endpoints.ts';
 import { TransportError, sendRequest, type TransportFailureKind } from './httpTransport.ts';
 
-export const DEFAULT_ARM_ENDPOINT = 'https://management.azure.com';
+export { DEFAULT_ARM_ENDPOINT, mlflowRestBaseFromTrackingUri };
 
 export interface WorkspaceRef {
   subscriptionId: string;
@@ -68,28 +68,6 @@ export function validateWorkspaceRef(ref: WorkspaceRef): void {
 }
 
 /**
- * azureml://host/path -> https://host/path. https:// input (already a REST base) is kept. Plain
- * http is kept only for loopback hosts (a local MLflow server in front of a test).
- */
-export function mlflowRestBaseFromTrackingUri(trackingUri: string): string {
-  let u: URL;
-  try {
-    u = new URL(trackingUri.trim());
-  } catch {
-    throw new AzureSetupError('ENDPOINT_FAILING', `the workspace's mlFlowTrackingUri '${trackingUri}' is not a URI`);
-  }
-  const path = u.pathname.replace(/\/+$/, '');
-  if (!u.host) throw new AzureSetupError('ENDPOINT_FAILING', `the workspace's mlFlowTrackingUri '${trackingUri}' has no host`);
-  if (u.protocol === 'azureml:' || u.protocol === 'https:') return `https://${u.host}${path}`;
-  if (u.protocol === 'http:' && isLoopback(u.hostname)) return `http://${u.host}${path}`;
-  throw new AzureSetupError('ENDPOINT_FAILING', `the workspace's mlFlowTrackingUri '${trackingUri}' has scheme '${u.protocol}'; expected azureml:// or https://`);
-}
-
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '127.0.0.1' || host === '[::1]';
-}
-
-/**
  * ARM GET of the workspace. Throws AzureSetupError: WORKSPACE_NOT_FOUND (404), TOKEN_REFUSED
  * (credential failed, or ARM said 401/403), NETWORK, TIMEOUT, ENDPOINT_FAILING (ARM 5xx or no
  * mlFlowTrackingUri).
@@ -110,7 +88,9 @@ export async function resolveWorkspace(ref: WorkspaceRef, opts: ResolveWorkspace
   const where = `workspace '${ref.workspaceName}' in resource group '${ref.resourceGroup}' (subscription ${ref.subscriptionId})`;
   let ws;
   try {
-    ws = await client.workspaces.get(ref.resourceGroup, ref.workspaceName, { abortSignal: AbortSignal.timeout(timeoutMs * 2) });
+    // Each HTTP attempt has its own deadline (DeadlineHttpClient) and retries are capped, so the
+    // call as a whole is bounded without a separate overall timer racing the per-request one.
+    ws = await client.workspaces.get(ref.resourceGroup, ref.workspaceName);
   } catch (err) {
     if (err instanceof AzureSetupError) throw err;
     const cause = findSetupError(err);
@@ -128,9 +108,6 @@ export async function resolveWorkspace(ref: WorkspaceRef, opts: ResolveWorkspace
     }
     const failure = httpClient.lastFailure;
     if (failure) throw new AzureSetupError(failure.kind, `could not reach Azure Resource Manager at ${armEndpoint}: ${failure.message}`);
-    if (err instanceof Error && (err.name === 'AbortError' || err.name === 'TimeoutError')) {
-      throw new AzureSetupError('TIMEOUT', `Azure Resource Manager did not answer for ${where} within ${timeoutMs * 2} ms`);
-    }
     throw new AzureSetupError('NETWORK', redact(`reading ${where} from Azure Resource Manager failed: ${err instanceof Error ? err.message : String(err)}`));
   }
   if (!ws.mlFlowTrackingUri) {

@@ -5,15 +5,11 @@
 import path from 'node:path';
 import type { TokenCredential } from '@azure/core-auth';
 import { AzureSetupError, redact, type SetupReasonCode } from '../azure/azureErrors.ts';
-import { ARM_SCOPE, DEFAULT_AUTHORITY_HOST, DEFAULT_TIMEOUT_MS, servicePrincipalFromEnv } from '../azure/credentials.ts';
+import { ARM_SCOPE, DEFAULT_ARM_ENDPOINT, DEFAULT_AUTHORITY_HOST, DEFAULT_TIMEOUT_MS, mlflowRestBaseFromTrackingUri } from '../azure/endpoints.ts';
 import { TransportError, safeUrl, sendRequest } from '../azure/httpTransport.ts';
-import {
-  DEFAULT_ARM_ENDPOINT,
-  mlflowRestBaseFromTrackingUri,
-  resolveWorkspace,
-  type ResolvedWorkspace,
-  type WorkspaceRef,
-} from '../azure/workspace.ts';
+// Types only: msal-node and the ARM SDK are loaded when the Azure path is taken (about 1-3 s of
+// module loading that the local-only path should not pay).
+import type { ResolvedWorkspace, WorkspaceRef } from '../azure/workspace.ts';
 import { detectPlatform, nodeProbe, type PlatformInfo, type PlatformProbe } from '../platform/detectPlatform.ts';
 import { localStoreDir } from '../platform/localPaths.ts';
 
@@ -125,11 +121,12 @@ export async function setupTrackingCrossPlatform(opts: SetupTrackingOptions): Pr
 
     // Azure: credential -> (ARM workspace -> mlFlowTrackingUri) -> token -> probe.
     const scope = opts.tokenScope ?? (env.SWEEPDECK_AZURE_TOKEN_SCOPE || ARM_SCOPE);
-    const credential = opts.azure?.credential ?? credentialFromEnv(env, opts, timeoutMs);
+    const credential = opts.azure?.credential ?? (await credentialFromEnv(env, opts, timeoutMs));
     let workspace: ResolvedWorkspace;
     if (target.kind === 'azure-uri') {
       workspace = { ...target.ref, mlflowTrackingUri: target.uri, restBase: mlflowRestBaseFromTrackingUri(target.uri) };
     } else {
+      const { resolveWorkspace } = await import('../azure/workspace.ts');
       workspace = await resolveWorkspace(target.ref, {
         credential,
         armEndpoint: opts.armEndpoint ?? (env.SWEEPDECK_AZURE_ARM_ENDPOINT || DEFAULT_ARM_ENDPOINT),
@@ -222,19 +219,24 @@ function workspaceRefFromAzuremlUri(uri: string): WorkspaceRef {
   return { subscriptionId: m?.[1] ?? '', resourceGroup: m?.[2] ?? '', workspaceName: m?.[3] ?? '' };
 }
 
-function credentialFromEnv(env: EnvLike, opts: SetupTrackingOptions, timeoutMs: number): TokenCredential {
+async function credentialFromEnv(env: EnvLike, opts: SetupTrackingOptions, timeoutMs: number): Promise<TokenCredential> {
+  const missing = ['AZURE_TENANT_ID', 'AZURE_CLIENT_ID', 'AZURE_CLIENT_SECRET'].filter((n) => !env[n]?.trim());
+  if (missing.length) throw noCredential(missing);
+  const { servicePrincipalFromEnv } = await import('../azure/credentials.ts');
   const sp = servicePrincipalFromEnv(env, {
     authorityHost: opts.authorityHost ?? (env.SWEEPDECK_AZURE_AUTHORITY_HOST || DEFAULT_AUTHORITY_HOST),
     timeoutMs,
     ...(opts.ca ? { ca: opts.ca } : {}),
   });
-  if ('missing' in sp) {
-    throw new AzureSetupError(
-      'NO_CREDENTIAL',
-      `no Azure credential: ${sp.missing.join(', ')} ${sp.missing.length === 1 ? 'is' : 'are'} not set. Set the service principal's AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (interactive sign-in is not available yet)`,
-    );
-  }
+  if ('missing' in sp) throw noCredential(sp.missing);
   return sp.credential;
+}
+
+function noCredential(missing: string[]): AzureSetupError {
+  return new AzureSetupError(
+    'NO_CREDENTIAL',
+    `no Azure credential: ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not set. Set the service principal's AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (interactive sign-in is not available yet)`,
+  );
 }
 
 /**
