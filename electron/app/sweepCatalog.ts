@@ -87,11 +87,13 @@ export function newestRunningHeartbeat(studyPath: string, studyId: number): numb
 
 const SKIP_DIRS = new Set(['node_modules', '.git', '.venv', 'venv', '__pycache__', 'mlruns']);
 
-/** `*.db` files under a folder, a few levels deep (study files sit in `{backbone}/study.db`). */
-export function findDbFiles(folder: string, maxDepth = 4, limit = 500): string[] {
+/** `*.db` files under a folder, a few levels deep (study files sit in `{backbone}/study.db`).
+ * Bounded in files and folders visited, so a folder like `/` costs a moment, not minutes. */
+export function findDbFiles(folder: string, maxDepth = 4, limit = 500, maxDirs = 2000): string[] {
   const out: string[] = [];
+  let dirs = 0;
   const walk = (dir: string, depth: number): void => {
-    if (out.length >= limit) return;
+    if (out.length >= limit || ++dirs > maxDirs) return;
     let entries;
     try {
       entries = readdirSync(dir, { withFileTypes: true });

@@ -69,11 +69,14 @@ function readBody(req: IncomingMessage, max: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let over = false;
     req.on('data', (c: Buffer) => {
+      if (over) return; // drain the rest, so the client reads our 413 instead of a reset
       size += c.length;
       if (size > max) {
+        over = true;
+        chunks.length = 0;
         reject(Object.assign(new Error(`request body is larger than ${max} bytes`), { status: 413 }));
-        req.destroy();
         return;
       }
       chunks.push(c);
