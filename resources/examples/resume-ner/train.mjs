@@ -399,18 +399,30 @@ export function mlflowLogger(env) {
   /** @param {object} body @returns {Promise<{ok: boolean, status: number, errorCode: string, message: string}>} */
   async function logBatch(body) {
     if (!enabled || failures >= MAX_FAILURES) return { ok: false, status: 0, errorCode: '', message: 'disabled' };
-    try {
-      const res = await fetch(url, {
-        method: 'POST', headers, body: JSON.stringify({ run_id: runId, ...body }), signal: AbortSignal.timeout(5000),
-      });
+    const payload = JSON.stringify({ run_id: runId, ...body });
+    const send = async () => {
+      const res = await fetch(url, { method: 'POST', headers, body: payload, signal: AbortSignal.timeout(10_000) });
       const text = await res.text();
       if (res.ok) { failures = 0; return { ok: true, status: res.status, errorCode: '', message: '' }; }
       /** @type {{error_code?: string, message?: string}} */
       let err = {};
       try { err = JSON.parse(text); } catch { /* not JSON: keep the status only */ }
       return { ok: false, status: res.status, errorCode: err.error_code ?? '', message: err.message ?? text.slice(0, 200) };
+    };
+    /** @param {unknown} e */
+    const network = (e) => {
+      const cause = e instanceof Error && e.cause instanceof Error ? /** @type {Error & {code?: string}} */ (e.cause) : null;
+      const detail = cause ? ` (${cause.code ?? cause.message})` : '';
+      return { ok: false, status: 0, errorCode: 'NETWORK', message: e instanceof Error ? `${e.name}: ${e.message}${detail}` : String(e) };
+    };
+    try {
+      return await send();
     } catch (e) {
-      return { ok: false, status: 0, errorCode: 'NETWORK', message: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
+      if (e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError')) return network(e);
+      // One immediate retry of the same body for a connection error: typically a keep-alive socket
+      // the server closed just as it was reused. The body (timestamps included) is identical, and
+      // MLflow treats an identical metric as already logged.
+      try { return await send(); } catch (e2) { return network(e2); }
     }
   }
   /** @param {string} what @param {{status: number, errorCode: string, message: string}} r */
