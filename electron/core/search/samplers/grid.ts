@@ -1,22 +1,21 @@
 // Grid search over the cartesian product of each parameter's grid values, visited in a seeded
-// random order (as Optuna's GridSampler picks unvisited points at random, so an early stop still
-// spreads over the space). Points already present in the history (any state, including RUNNING
-// and WAITING) are skipped, so a resumed sweep continues the grid instead of repeating it.
+// scrambled order (Optuna's GridSampler picks unvisited points at random, so an early stop still
+// spreads over the space; here a seeded affine permutation does that without materialising it).
+// Points already present in the history (any state, including RUNNING, WAITING and FAIL) are
+// skipped, so a resumed sweep continues the grid instead of repeating it.
 //
 // Per-parameter grid values:
 // - choice: every value;
 // - int / stepped float: every lattice point when there are at most GRID_MAX_DISCRETE of them,
 //   else GRID_POINTS points spread evenly (geometrically for log) and snapped to the lattice;
 // - continuous float: GRID_POINTS points from min to max inclusive (geometric for log scales).
-import { randomSeed, Rng, deriveSeed } from '../rng.ts';
+import { deriveSeed, randomSeed, Rng } from '../rng.ts';
 import { SearchSpaceExhaustedError } from '../errors.ts';
 import type { Direction, Distribution, FrozenTrial, ParamValue, Sampler, SearchSpace } from '../types.ts';
 import { snapToStep } from './common.ts';
 
 export const GRID_POINTS = 10;
 export const GRID_MAX_DISCRETE = 100;
-/** Larger grids are refused: the visiting order is materialised. */
-export const GRID_MAX_SIZE = 2_000_000;
 
 const SALT_GRID = 0x47524944;
 
@@ -64,11 +63,37 @@ interface Grid {
   size: number;
 }
 
+function gcd(a: bigint, b: bigint): bigint {
+  while (b) [a, b] = [b, a % b];
+  return a;
+}
+
+/** A seeded bijection on 0..size-1: i -> (a*i + b) mod size with gcd(a, size) = 1. Consecutive
+ * positions land far apart in the grid, and nothing of grid size is allocated, so grids of any size
+ * work. BigInt keeps a*i exact. */
+class AffineOrder {
+  private readonly a: bigint;
+  private readonly b: bigint;
+  private readonly n: bigint;
+  constructor(size: number, seed: number) {
+    const rng = new Rng(deriveSeed(seed, size, SALT_GRID));
+    this.n = BigInt(size);
+    const pick = () => BigInt(Math.floor(rng.random() * size));
+    let a = pick();
+    for (let k = 0; a === 0n || gcd(a, this.n) !== 1n; k++) a = k < 64 ? pick() : 1n;
+    this.a = size === 1 ? 0n : a;
+    this.b = pick();
+  }
+  at(i: number): number {
+    return Number((this.a * BigInt(i) + this.b) % this.n);
+  }
+}
+
 export class GridSampler implements Sampler {
   readonly name = 'grid' as const;
   private readonly seed: number;
   private readonly grids = new WeakMap<SearchSpace, Grid>();
-  private order: { size: number; perm: Uint32Array } | null = null;
+  private order: { size: number; order: AffineOrder } | null = null;
 
   constructor(seed?: number) {
     this.seed = seed ?? randomSeed();
@@ -80,29 +105,17 @@ export class GridSampler implements Sampler {
       const names = [...space.keys()];
       const values = names.map((n) => gridValues(space.get(n) as Distribution));
       const size = values.reduce((acc, v) => acc * v.length, 1);
-      if (size > GRID_MAX_SIZE) {
-        throw new Error(`the grid has ${size} points (limit ${GRID_MAX_SIZE}); use fewer choices or coarser steps, or sampling.algorithm tpe/random`);
-      }
+      if (!Number.isSafeInteger(size)) throw new Error(`the grid has about ${size.toExponential(2)} points, too many to enumerate; use fewer choices or coarser steps, or sampling.algorithm tpe/random`);
       g = { names, values, size };
       this.grids.set(space, g);
     }
     return g;
   }
 
-  /** Visiting order: a permutation of 0..size-1 fixed by the seed alone (not by the history). */
-  private permutation(size: number): Uint32Array {
-    if (this.order?.size === size) return this.order.perm;
-    const perm = new Uint32Array(size);
-    for (let i = 0; i < size; i++) perm[i] = i;
-    const rng = new Rng(deriveSeed(this.seed, size, SALT_GRID));
-    for (let i = size - 1; i > 0; i--) {
-      const j = rng.int(i + 1);
-      const t = perm[i] as number;
-      perm[i] = perm[j] as number;
-      perm[j] = t;
-    }
-    this.order = { size, perm };
-    return perm;
+  /** Visiting order, fixed by the seed and the grid size alone (not by the history). */
+  private orderFor(size: number): AffineOrder {
+    if (this.order?.size !== size) this.order = { size, order: new AffineOrder(size, this.seed) };
+    return this.order.order;
   }
 
   /** Grid index of a trial's params, or -1 when they are not a grid point of this space. */
@@ -118,30 +131,28 @@ export class GridSampler implements Sampler {
     return idx;
   }
 
-  private used(g: Grid, history: readonly FrozenTrial[]): Uint8Array {
-    const used = new Uint8Array(g.size);
+  private used(g: Grid, history: readonly FrozenTrial[]): Set<number> {
+    const used = new Set<number>();
     for (const t of history) {
       const i = this.indexOf(g, t.params);
-      if (i >= 0) used[i] = 1;
+      if (i >= 0) used.add(i);
     }
     return used;
   }
 
   remaining(space: SearchSpace, history: readonly FrozenTrial[]): number {
     const g = this.grid(space);
-    const used = this.used(g, history);
-    let n = 0;
-    for (let i = 0; i < g.size; i++) if (!used[i]) n++;
-    return n;
+    return g.size - this.used(g, history).size;
   }
 
   sample(space: SearchSpace, history: readonly FrozenTrial[], _direction: Direction): Record<string, ParamValue> {
     const g = this.grid(space);
     const used = this.used(g, history);
-    const perm = this.permutation(g.size);
-    for (let i = 0; i < g.size; i++) {
-      const idx = perm[i] as number;
-      if (used[idx]) continue;
+    const order = this.orderFor(g.size);
+    // At most |used| + 1 steps: the first position whose point is not used yet.
+    for (let i = 0; i < g.size && used.size < g.size; i++) {
+      const idx = order.at(i);
+      if (used.has(idx)) continue;
       const out: Record<string, ParamValue> = {};
       let rest = idx;
       for (let p = g.names.length - 1; p >= 0; p--) {
