@@ -271,7 +271,7 @@ export class FileTrackingStore implements TrackingStore {
 
   // -------------------------------------------------------------------------------------------
 
-  async createExperiment(): Promise<string> {
+  async createExperiment(..._args: unknown[]): Promise<string> {
     this.refuse('create experiment');
   }
 
@@ -296,23 +296,23 @@ export class FileTrackingStore implements TrackingStore {
     return pageOf(all, offset, maxResults);
   }
 
-  async deleteExperiment(): Promise<void> {
+  async deleteExperiment(..._args: unknown[]): Promise<void> {
     this.refuse('delete experiment');
   }
 
-  async restoreExperiment(): Promise<void> {
+  async restoreExperiment(..._args: unknown[]): Promise<void> {
     this.refuse('restore experiment');
   }
 
-  async renameExperiment(): Promise<void> {
+  async renameExperiment(..._args: unknown[]): Promise<void> {
     this.refuse('rename experiment');
   }
 
-  async setExperimentTag(): Promise<void> {
+  async setExperimentTag(..._args: unknown[]): Promise<void> {
     this.refuse('set experiment tag');
   }
 
-  async createRun(): Promise<Run> {
+  async createRun(..._args: unknown[]): Promise<Run> {
     this.refuse('create run');
   }
 
@@ -321,15 +321,15 @@ export class FileTrackingStore implements TrackingStore {
     return this.readRun(dir, experimentDeleted);
   }
 
-  async updateRun(): Promise<RunInfo> {
+  async updateRun(..._args: unknown[]): Promise<RunInfo> {
     this.refuse('update run');
   }
 
-  async deleteRun(): Promise<void> {
+  async deleteRun(..._args: unknown[]): Promise<void> {
     this.refuse('delete run');
   }
 
-  async restoreRun(): Promise<void> {
+  async restoreRun(..._args: unknown[]): Promise<void> {
     this.refuse('restore run');
   }
 
@@ -354,23 +354,23 @@ export class FileTrackingStore implements TrackingStore {
     return pageOf(runs, offset, maxResults);
   }
 
-  async logBatch(): Promise<void> {
+  async logBatch(..._args: unknown[]): Promise<void> {
     this.refuse('log batch');
   }
 
-  async logMetric(): Promise<void> {
+  async logMetric(..._args: unknown[]): Promise<void> {
     this.refuse('log metric');
   }
 
-  async logParam(): Promise<void> {
+  async logParam(..._args: unknown[]): Promise<void> {
     this.refuse('log param');
   }
 
-  async setTag(): Promise<void> {
+  async setTag(..._args: unknown[]): Promise<void> {
     this.refuse('set tag');
   }
 
-  async deleteTag(): Promise<void> {
+  async deleteTag(..._args: unknown[]): Promise<void> {
     this.refuse('delete tag');
   }
 

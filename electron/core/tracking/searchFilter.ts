@@ -258,7 +258,7 @@ function buildComparison(type: EntityType, key: string, comparator: string, valu
   const valText = value === undefined ? '<nothing>' : value.text;
   if (type === 'metric' || (type === 'attribute' && NUMERIC_ATTRIBUTES.includes(key))) {
     if (!(METRIC_COMPARATORS as readonly string[]).includes(comparator)) {
-      throw invalid(`Invalid comparator '${comparator}' not one of '${setText(METRIC_COMPARATORS)}'`);
+      throw invalid(`Invalid comparator '${comparator}' not one of '${setText(METRIC_COMPARATORS)}`);
     }
     if (value?.t !== 'number') {
       throw invalid(type === 'metric' ? `Expected numeric value type for metric. Found ${valText}` : `Expected numeric value type for numeric attribute: ${key}. Found ${valText}`);
@@ -267,7 +267,7 @@ function buildComparison(type: EntityType, key: string, comparator: string, valu
   }
   const allowed = type === 'attribute' ? STRING_ATTRIBUTE_COMPARATORS : STRING_COMPARATORS;
   if (!(allowed as readonly string[]).includes(comparator)) {
-    throw invalid(`Invalid comparator '${comparator}' not one of '${setText(allowed)}'`);
+    throw invalid(`Invalid comparator '${comparator}' not one of '${setText(allowed)}`);
   }
   if (comparator === 'IN' || comparator === 'NOT IN') {
     if (key !== 'run_id') throw invalid("Only the 'run_id' attribute supports comparison with a list of quoted string values.");
