@@ -54,6 +54,7 @@ describe('redact', () => {
     const out = redact(text, ['s3cr3t-value']);
     for (const leaked of ['s3cr3t-value', 'abc.def-123', jwt, 'xyz987', 'tok123']) expect(out).not.toContain(leaked);
     expect(out).toContain('scope=a');
+    expect(redact('body grant=x&secret=a%2Bb%7Ec%3D1', ['a+b~c=1'])).not.toContain('a%2Bb');
   });
 });
 

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { detectPlatform, type PlatformProbe } from '../../electron/core/platform/detectPlatform.ts';
 import { localStoreDir } from '../../electron/core/platform/localPaths.ts';
+import { resolveStoreUri } from '../../electron/core/tracking/openStore.ts';
 import { TrackingSetupError, setupTrackingCrossPlatform, sqliteUri } from '../../electron/core/tracking/setup.ts';
 
 function fakeProbe(env: Record<string, string | undefined>, paths: string[] = []): PlatformProbe & { asked: string[] } {
@@ -159,5 +160,9 @@ describe('sqliteUri', () => {
   it('is sqlite:/// followed by the absolute path, as MLflow and SQLAlchemy spell absolute paths', () => {
     expect(sqliteUri('/a/b')).toBe('sqlite:////a/b/mlflow.db');
     expect(sqliteUri('rel')).toBe(`sqlite:///${path.resolve('rel', 'mlflow.db')}`);
+  });
+
+  it('leads the store opener to that same absolute file', () => {
+    expect(resolveStoreUri(sqliteUri('/srv/track'), '/elsewhere')).toMatchObject({ kind: 'sqlite', file: '/srv/track/mlflow.db' });
   });
 });

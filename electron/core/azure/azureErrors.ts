@@ -37,7 +37,10 @@ export function redact(text: string, secrets: readonly (string | undefined)[] = 
   let out = text;
   for (const s of secrets) {
     // Very short values would blank out ordinary words; real secrets are long.
-    if (s && s.length >= 6) out = out.split(s).join('[redacted]');
+    if (!s || s.length < 6) continue;
+    // Also the form-encoded spelling, as it would appear in a logged request body.
+    const formEncoded = new URLSearchParams({ s }).toString().slice(2);
+    for (const form of new Set([s, encodeURIComponent(s), formEncoded])) out = out.split(form).join('[redacted]');
   }
   for (const re of SECRET_PATTERNS) {
     out = out.replace(re, (_m: string, keep?: string) => (typeof keep === 'string' ? `${keep}[redacted]` : '[redacted]'));
