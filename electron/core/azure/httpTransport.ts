@@ -53,6 +53,8 @@ export interface TransportResponse {
   body: string;
 }
 
+const MAX_BODY_BYTES = 4 * 1024 * 1024;
+
 let extendedContext: { ca: string; context: tls.SecureContext } | undefined;
 
 /** Node replaces its whole root store when `ca` is given, so keep the system roots (and
@@ -105,7 +107,17 @@ export async function sendRequest(req: TransportRequest, opts: TransportOptions)
       },
       (res) => {
         const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
+        let size = 0;
+        res.on('data', (c: Buffer) => {
+          size += c.length;
+          // Token, ARM and probe answers are a few KB; a runaway body is a broken endpoint.
+          if (size > MAX_BODY_BYTES) {
+            finish(new TransportError('NETWORK', `answer from ${safeUrl(url)} exceeds ${MAX_BODY_BYTES} bytes`));
+            request.destroy();
+            return;
+          }
+          chunks.push(c);
+        });
         res.on('error', (e) => finish(classify(e, url)));
         res.on('end', () => {
           const out: Record<string, string> = {};
