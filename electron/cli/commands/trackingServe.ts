@@ -54,7 +54,17 @@ export async function run(argv: string[]): Promise<number> {
   if (store.kind === 'rest') {
     const outboxFile = path.resolve(values.outbox ?? path.join(process.cwd(), 'sweepdeck-output', 'tracking-outbox.db'));
     const outbox = createOutboxStore(store, outboxFile);
-    outbox.on('status', (s) => console.error(`tracking: ${s.online ? 'remote reachable' : 'remote unreachable'}, ${s.pending} write(s) waiting in ${outboxFile}${s.lastError ? ` (${s.lastError})` : ''}`));
+    // A line when the remote goes away or comes back or the queue empties; otherwise at most one every 10 s.
+    let last = { online: true, pending: 0 };
+    let lastPrint = 0;
+    outbox.on('status', (s) => {
+      const now = Date.now();
+      const flipped = s.online !== last.online || (s.pending === 0) !== (last.pending === 0);
+      last = s;
+      if (!flipped && (now - lastPrint < 10_000 || (s.online && s.pending === 0))) return;
+      lastPrint = now;
+      console.error(`tracking: ${s.online ? 'remote reachable' : 'remote unreachable'}, ${s.pending} write(s) waiting in ${outboxFile}${s.lastError ? ` (${s.lastError})` : ''}`);
+    });
     outbox.on('rejected', (r) => console.error(`tracking: the remote refused a queued ${r.op} (entry ${r.seq}): ${r.error}`));
     store = outbox;
   }

@@ -148,7 +148,11 @@ class OutboxStoreImpl extends EventEmitter implements OutboxStore {
   private online = true;
   private lastError: string | undefined;
   private closed = false;
+  /** Wakes the idle flusher when something is queued. */
   private readonly signal: { wake?: () => void } = {};
+  /** Wakes a flusher waiting to retry the remote: only drain() and close() do, so a burst of
+   * writes during an outage does not turn into a burst of attempts against the remote. */
+  private readonly retrySignal: { wake?: () => void } = {};
   private loop: Promise<void>;
   private retryDelay: number;
 
@@ -177,6 +181,7 @@ class OutboxStoreImpl extends EventEmitter implements OutboxStore {
   async drain(timeoutMs = 60_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     this.signal.wake?.();
+    this.retrySignal.wake?.();
     while (this.queue.pending() > 0) {
       if (this.closed) throw new Error('outbox closed before it drained');
       if (Date.now() > deadline) throw new Error(`outbox still holds ${this.queue.pending()} writes after ${timeoutMs} ms: ${this.lastError ?? ''}`);
@@ -312,7 +317,7 @@ class OutboxStoreImpl extends EventEmitter implements OutboxStore {
         }
         this.queue.noteAttempt(entry.seq, err instanceof Error ? err.message : String(err));
         this.wentOffline(err);
-        await sleep(this.retryDelay * (0.5 + Math.random() / 2), this.signal);
+        await sleep(this.retryDelay * (0.5 + Math.random() / 2), this.retrySignal);
         this.retryDelay = Math.min(this.opts.maxRetryDelayMs ?? 30_000, this.retryDelay * 2);
       }
     }
@@ -336,15 +341,24 @@ class OutboxStoreImpl extends EventEmitter implements OutboxStore {
     this.queue.markSent(entry.seq);
   }
 
-  /** A create whose earlier attempt may have reached the remote: find the run it made. */
+  /** A create whose earlier attempt may have reached the remote: find the run it made, by the
+   * outbox tag (replays carry it) or, for the first direct attempt, by name and start time. */
   private async findReplayedRun(w: Extract<OutboxOp, { op: 'createRun' }>): Promise<string | undefined> {
-    const page = await this.remote.searchRuns({
+    const byTag = await this.remote.searchRuns({
       experimentIds: [w.experimentId],
       filter: `tags.${OUTBOX_ID_TAG} = '${w.placeholder}'`,
       runViewType: 'ALL',
       maxResults: 1,
     });
-    return page.items[0]?.info.run_id;
+    if (byTag.items[0]) return byTag.items[0].info.run_id;
+    if (!w.ambiguous || !w.runName || w.runName.includes("'")) return undefined;
+    const byName = await this.remote.searchRuns({
+      experimentIds: [w.experimentId],
+      filter: `attributes.run_name = '${w.runName}'`,
+      runViewType: 'ALL',
+      maxResults: 100,
+    });
+    return byName.items.find((r) => r.info.start_time === w.startTime)?.info.run_id;
   }
 
   // ---- TrackingStore -----------------------------------------------------------------------
@@ -376,10 +390,14 @@ class OutboxStoreImpl extends EventEmitter implements OutboxStore {
 
   async createRun(req: Parameters<TrackingStore['createRun']>[0]): Promise<Run> {
     const startTime = req.startTime ?? Date.now();
+    // Named here rather than by the server, so a create whose answer was lost can be found again.
+    const placeholder = newRunId();
+    const runName = req.runName ?? `run-${placeholder.slice(0, 8)}`;
     let ambiguous = false;
     if (this.queue.pending() === 0) {
       try {
-        const run = await this.remote.createRun({ ...req, startTime, tags: req.tags && this.resolveWrite({ op: 'logBatch', runId: '', tags: req.tags }).tags });
+        const tags = req.tags && this.resolveWrite({ op: 'logBatch', runId: '', tags: req.tags }).tags;
+        const run = await this.remote.createRun({ ...req, runName, startTime, tags });
         this.queue.putRun(run);
         return run;
       } catch (err) {
@@ -388,9 +406,7 @@ class OutboxStoreImpl extends EventEmitter implements OutboxStore {
         ambiguous = true; // the request may have reached the remote before the connection failed
       }
     }
-    const placeholder = newRunId();
     const tags = [...(req.tags ?? [])];
-    const runName = req.runName ?? `run-${placeholder.slice(0, 8)}`;
     if (!tags.some((t) => t.key === 'mlflow.runName')) tags.push({ key: 'mlflow.runName', value: runName });
     const run: Run = {
       info: {
@@ -487,6 +503,7 @@ class OutboxStoreImpl extends EventEmitter implements OutboxStore {
     if (this.closed) return;
     this.closed = true;
     this.signal.wake?.();
+    this.retrySignal.wake?.();
     // A replay in flight finishes (or fails) before the file closes; it is not marked sent if
     // the close won, and goes again on the next open.
     await Promise.race([this.loop, new Promise((r) => setTimeout(r, 5000))]);

@@ -164,4 +164,46 @@ describe('tracking outbox with a fault-injecting proxy in front of the remote', 
     const parentRun = await remote.store.getRun(parent.info.run_id);
     expect(parentRun.data.params).toContainEqual({ key: 'backbone', value: 'distilbert' });
   });
+
+  it('finds a run whose create answer was lost instead of creating it twice, and does not hammer a dead remote', async () => {
+    const r2 = await startLocalServer('outbox-remote2');
+    const p2 = await startFaultProxy(r2.endpoint.port);
+    const dir = tempDir('outbox-app2');
+    cleanups.push(async () => {
+      await p2.close();
+      await r2.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const open = () => createOutboxStore(createRestStore(p2.url, { token: r2.endpoint.token, retries: 0, timeoutMs: 3000 }), path.join(dir, 'outbox.db'), { retryDelayMs: 200, maxRetryDelayMs: 400 });
+    let outbox = open();
+    cleanups.push(() => outbox.close());
+    const expId = await outbox.createExperiment('ambiguous');
+
+    // The remote creates the run but the answer never arrives: the outbox cannot tell.
+    p2.mode = 'drop-response';
+    const run = await outbox.createRun({ experimentId: expId, runName: 'lost-answer', startTime: 42 });
+    expect(p2.dropped).toBe(1);
+    expect(outbox.pending()).toBe(1);
+    p2.mode = 'down';
+    // A burst of writes while the remote is down is queued without one attempt each.
+    const attemptsBefore = p2.dropped;
+    for (let step = 0; step < 200; step++) await outbox.logMetric(run.info.run_id, { key: 'x', value: step, timestamp: 100 + step, step });
+    expect(outbox.pending()).toBe(201);
+    expect(p2.dropped - attemptsBefore).toBeLessThan(20);
+
+    // Restart, then the remote returns: the placeholder maps to the run made by the lost create.
+    await outbox.close();
+    outbox = open();
+    expect(outbox.pending()).toBe(201);
+    p2.mode = 'up';
+    await outbox.drain(30_000);
+    const runs = await r2.store.searchRuns({ experimentIds: [expId], runViewType: 'ALL' });
+    expect(runs.items.map((r) => r.info.run_name)).toEqual(['lost-answer']);
+    const realId = outbox.mappings().get(run.info.run_id);
+    expect(realId).toBe(runs.items[0]!.info.run_id);
+    const h = await r2.store.getMetricHistory(realId!, 'x', { maxResults: 25000 });
+    expect(h.items.map((m) => m.step)).toEqual(Array.from({ length: 200 }, (_, i) => i));
+    // Reads with the placeholder keep working after the mapping.
+    expect((await outbox.getRun(run.info.run_id)).info.run_id).toBe(realId);
+  });
 });
