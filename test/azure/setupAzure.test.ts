@@ -7,6 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { SetupReasonCode } from '../../electron/core/azure/azureErrors.ts';
+import { sendRequest } from '../../electron/core/azure/httpTransport.ts';
+import { createRestStore } from '../../electron/core/tracking/restStore.ts';
 import { setupTrackingCrossPlatform, type SetupTrackingOptions, type TrackingSetupResult } from '../../electron/core/tracking/setup.ts';
 import { closedPortUrl, startAzureDouble, type AzureDouble } from '../support/azureDouble.ts';
 
@@ -86,6 +88,35 @@ describe('Azure success path', () => {
     double.experiments.set('already-there', { experiment_id: 'a1b2c3d4-0000-0000-0000-000000000001', name: 'already-there' });
     const r = await setupTrackingCrossPlatform(options(azureEnv(), { experimentName: 'already-there' }));
     expect(r.mode).toBe('azure');
+  });
+
+  it("hands the REST store a base and token provider it can use on the workspace's MLflow endpoint", async () => {
+    double.experiments.set('hpo-exp', { experiment_id: '5f2c1a9e-0000-4000-8000-000000000002', name: 'hpo-exp' });
+    const r = await setupTrackingCrossPlatform(options(azureEnv(), { experimentName: 'hpo-exp' }));
+    expect(r.mode).toBe('azure');
+    // The REST store's fetch, routed through our transport so the double's CA is trusted in-process.
+    const viaTransport: typeof fetch = async (input, init) => {
+      const headers: Record<string, string> = {};
+      new Headers(init?.headers).forEach((v, k) => (headers[k] = v));
+      const res = await sendRequest(
+        { method: (init?.method ?? 'GET') as 'GET', url: String(input), headers, ...(typeof init?.body === 'string' ? { body: init.body } : {}) },
+        { timeoutMs: 5_000, ca: double.caPem },
+      );
+      return new Response(res.body, { status: res.status, headers: res.headers });
+    };
+    const store = createRestStore(r.trackingUri, { token: r.tokenProvider, fetch: viaTransport, retries: 0 });
+    try {
+      const exp = await store.getExperimentByName('hpo-exp');
+      expect(exp?.experiment_id).toBe('5f2c1a9e-0000-4000-8000-000000000002');
+      expect(await store.getExperimentByName('no-such-exp')).toBeNull();
+      const page = await store.searchExperiments({ maxResults: 10 });
+      expect(page.items.map((e) => e.name)).toContain('hpo-exp');
+    } finally {
+      await store.close();
+    }
+    const mlflowCalls = double.requests.filter((q) => q.part === 'mlflow');
+    expect(mlflowCalls.length).toBeGreaterThanOrEqual(4);
+    for (const c of mlflowCalls) expect(double.issuedTokens.map((t) => `Bearer ${t}`)).toContain(c.authorization);
   });
 
   it('takes the workspace of an Azure ML job from AZUREML_ARM_* when AZURE_* workspace variables are absent', async () => {
