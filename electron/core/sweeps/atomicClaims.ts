@@ -11,6 +11,8 @@ import type { StudyStorage } from '../studies/types.ts';
 interface SqliteLike {
   transaction<F extends (...args: never[]) => unknown>(fn: F): { immediate: (...args: Parameters<F>) => ReturnType<F> };
   prepare(sql: string): { all: (...params: unknown[]) => unknown[] };
+  pragma(source: string, opts?: { simple: boolean }): unknown;
+  inTransaction: boolean;
 }
 
 function connectionOf(storage: StudyStorage): SqliteLike | undefined {
@@ -27,7 +29,21 @@ export function withAtomicClaims(storage: StudyStorage): StudyStorage {
   const db = connectionOf(storage);
   if (!db) return storage;
   if (!storage.runInWriteTransaction) {
-    storage.runInWriteTransaction = <T>(fn: () => T): T => db.transaction(fn).immediate();
+    // A claim only creates an unfinished trial, which the storage itself commits without an fsync
+    // in a runner's WAL session ('light'): a power loss can drop it, never a finished trial. The
+    // level cannot change inside the transaction, so it is set around it and then restored, leaving
+    // the storage's own bookkeeping of the level true.
+    const wal = String(db.pragma('journal_mode', { simple: true })).toLowerCase() === 'wal';
+    storage.runInWriteTransaction = <T>(fn: () => T): T => {
+      if (!wal || db.inTransaction) return db.transaction(fn).immediate();
+      const prev = Number(db.pragma('synchronous', { simple: true }));
+      if (prev !== 1) db.pragma('synchronous = NORMAL');
+      try {
+        return db.transaction(fn).immediate();
+      } finally {
+        if (prev !== 1) db.pragma(`synchronous = ${prev}`);
+      }
+    };
   }
   if (!storage.countTrials) {
     const stmt = db.prepare('SELECT state, COUNT(*) AS n FROM trials WHERE study_id = ? GROUP BY state');
