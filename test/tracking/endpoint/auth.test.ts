@@ -89,7 +89,7 @@ describe('embedded endpoint guards', () => {
     }
     const bad = await rawRequest(s.endpoint.port, { path: '/api/2.0/mlflow/runs/create', method: 'POST', headers: auth(), body: '{"experiment_id": ' });
     expect(bad.status).toBe(400);
-    expect((bad.json() as { error_code: string }).error_code).toBe('MALFORMED_REQUEST');
+    expect((bad.json() as { error_code: string; message: string })).toMatchObject({ error_code: 'INVALID_PARAMETER_VALUE', message: expect.stringContaining('not valid JSON') });
   });
 
   it('accepts run_uuid for run_id, GET params from the query string, and NaN metric values', async () => {

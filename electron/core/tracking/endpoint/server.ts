@@ -95,10 +95,10 @@ export async function startTrackingEndpoint(opts: TrackingEndpointOptions): Prom
           try {
             parsed = parseJsonLenient(body);
           } catch {
-            throw new HttpFailure(400, 'MALFORMED_REQUEST', 'The request body is not valid JSON.');
+            throw new HttpFailure(400, 'INVALID_PARAMETER_VALUE', 'The request body is not valid JSON; send a JSON object with the fields of this API call.');
           }
         }
-        if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new HttpFailure(400, 'MALFORMED_REQUEST', 'The request body must be a JSON object.');
+        if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new HttpFailure(400, 'INVALID_PARAMETER_VALUE', 'The request body must be a JSON object with the fields of this API call.');
         raw = parsed as Record<string, unknown>;
       }
       // MLflow clients send the deprecated run_uuid beside run_id; either identifies the run.
