@@ -82,6 +82,13 @@ class ProgressView {
     if (this.tty) this.drawBar();
   }
 
+  /** A trial started: the bar's running count goes up until the next progress event. */
+  trialStarted(): void {
+    if (!this.counts) return;
+    this.counts = { ...this.counts, running: this.counts.running + 1 };
+    if (this.tty) this.drawBar();
+  }
+
   end(): void {
     if (this.tty && this.barShown) this.out.write('\n');
     this.barShown = false;
@@ -148,6 +155,7 @@ export async function run(argv: string[]): Promise<number> {
         break;
       }
       case 'trial-start':
+        view.trialStarted();
         if (!tty) view.line(`trial ${e.number} started${e.fromWaiting ? ' (re-offered params)' : ''}: ${Object.entries(e.params).map(([k, v]) => `${k}=${String(v)}`).join(' ')}`);
         break;
       case 'trial-end': {
