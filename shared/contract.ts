@@ -2,6 +2,7 @@
 // binding, the preload's allow-list, the browser host and the typed client are all derived from it.
 // Renderer code bundles this file, so it imports zod and nothing node-only.
 import { z } from 'zod';
+import { CHANNEL_NAMES, type ChannelName } from './channels.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Building blocks
@@ -400,7 +401,7 @@ export const contract = {
     input: z.strictObject({ path: filePath }),
     output: z.object({ revealed: z.boolean() }),
   },
-} as const;
+} as const satisfies Record<ChannelName, { input: z.ZodType; output: z.ZodType }>;
 
 export type Contract = typeof contract;
 export type Channel = keyof Contract;
@@ -408,7 +409,7 @@ export type ChannelInput<C extends Channel> = z.input<Contract[C]['input']>;
 export type ParsedInput<C extends Channel> = z.output<Contract[C]['input']>;
 export type ChannelOutput<C extends Channel> = z.output<Contract[C]['output']>;
 
-export const CHANNELS = Object.keys(contract) as Channel[];
+export const CHANNELS: readonly Channel[] = CHANNEL_NAMES;
 const CHANNEL_SET: ReadonlySet<string> = new Set(CHANNELS);
 export const isChannel = (name: unknown): name is Channel => typeof name === 'string' && CHANNEL_SET.has(name);
 

@@ -1,6 +1,7 @@
 // Typed main -> renderer events. Main (Electron) sends them with webContents.send; the browser host
 // streams them over SSE. Payloads are validated where they are emitted.
 import { z } from 'zod';
+import { EVENT_NAMES_LIST, type EventNameLiteral } from './channels.ts';
 import { anyNumber, sweepStateSchema, trackingStatusSchema, trialCountsSchema, trialStateSchema } from './contract.ts';
 
 export const events = {
@@ -29,13 +30,13 @@ export const events = {
   'sweeps.changed': z.object({ reason: z.string() }),
   'tracking.status': trackingStatusSchema,
   'outbox.pending': z.object({ pending: z.number().int().nonnegative() }),
-} as const;
+} as const satisfies Record<EventNameLiteral, z.ZodType>;
 
 export type Events = typeof events;
 export type EventName = keyof Events;
 export type EventPayload<E extends EventName> = z.output<Events[E]>;
 
-export const EVENT_NAMES = Object.keys(events) as EventName[];
+export const EVENT_NAMES: readonly EventName[] = EVENT_NAMES_LIST;
 const EVENT_SET: ReadonlySet<string> = new Set(EVENT_NAMES);
 export const isEventName = (name: unknown): name is EventName => typeof name === 'string' && EVENT_SET.has(name);
 

@@ -1,0 +1,84 @@
+// Builds what the desktop app runs: the Electron main process and preload bundled by esbuild into
+// dist/electron/ (electron and better-sqlite3 stay external: one is the runtime, the other a native
+// module rebuilt for Electron by electron-builder), and the renderer by vite into renderer/dist
+// when renderer/ has a vite setup.
+//   node scripts/build.mjs            both
+//   node scripts/build.mjs --electron main + preload only
+//   node scripts/build.mjs --renderer renderer only
+import { build as esbuild } from 'esbuild';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const OUT = path.join(ROOT, 'dist', 'electron');
+
+// Core modules written as ESM may read import.meta.url; in the CJS bundle it comes from __filename.
+const importMetaBanner = "const __sweepdeckImportMetaUrl = require('node:url').pathToFileURL(__filename).href;";
+
+export async function buildElectron({ quiet = false } = {}) {
+  const common = {
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    sourcemap: 'linked',
+    external: ['electron', 'better-sqlite3'],
+    logLevel: quiet ? 'error' : 'warning',
+    absWorkingDir: ROOT,
+  };
+  await esbuild({
+    ...common,
+    entryPoints: [path.join(ROOT, 'electron/main/main.ts')],
+    outfile: path.join(OUT, 'main.cjs'),
+    banner: { js: importMetaBanner },
+    define: { 'import.meta.url': '__sweepdeckImportMetaUrl' },
+  });
+  // A sandboxed preload may only require electron and a few built-ins: everything else is bundled.
+  await esbuild({
+    ...common,
+    platform: 'browser',
+    entryPoints: [path.join(ROOT, 'electron/preload/preload.ts')],
+    outfile: path.join(OUT, 'preload.cjs'),
+  });
+  return [path.join(OUT, 'main.cjs'), path.join(OUT, 'preload.cjs')];
+}
+
+function viteSetup() {
+  const inRenderer = ['vite.config.ts', 'vite.config.mts', 'vite.config.js', 'vite.config.mjs'].find((f) => existsSync(path.join(ROOT, 'renderer', f)));
+  if (inRenderer) return { root: path.join(ROOT, 'renderer'), configFile: path.join(ROOT, 'renderer', inRenderer) };
+  const atRoot = ['vite.config.ts', 'vite.config.mts', 'vite.config.js', 'vite.config.mjs'].find((f) => existsSync(path.join(ROOT, f)));
+  if (atRoot) return { root: ROOT, configFile: path.join(ROOT, atRoot) };
+  if (existsSync(path.join(ROOT, 'renderer', 'index.html'))) return { root: path.join(ROOT, 'renderer'), configFile: false, build: { outDir: 'dist', emptyOutDir: true } };
+  return null;
+}
+
+/** Returns false (and says why) when there is no renderer to build yet. */
+export async function buildRenderer({ quiet = false } = {}) {
+  const setup = viteSetup();
+  if (!setup) {
+    if (!quiet) console.log('build: renderer/ has no index.html or vite config yet; skipping the renderer (the hosts serve a placeholder).');
+    return false;
+  }
+  const { build } = await import('vite');
+  await build({ ...setup, logLevel: quiet ? 'error' : 'info' });
+  return true;
+}
+
+async function main() {
+  const args = new Set(process.argv.slice(2));
+  const onlyElectron = args.has('--electron');
+  const onlyRenderer = args.has('--renderer');
+  if (!onlyRenderer) {
+    const out = await buildElectron();
+    console.log(`build: ${out.map((f) => path.relative(ROOT, f)).join(', ')}`);
+  }
+  if (!onlyElectron) await buildRenderer();
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((e) => {
+    console.error(`build failed: ${e?.message ?? e}`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,48 @@
+// The names of the contract's channels and events, with no schemas attached, for code that must
+// stay tiny (the sandboxed preload's allow-list). contract.ts and events.ts check at compile time that
+// their keys are exactly these.
+
+export const CHANNEL_NAMES = [
+  'app.info',
+  'sweeps.list',
+  'sweeps.get',
+  'sweeps.register',
+  'sweeps.start',
+  'sweeps.stop',
+  'sweeps.resume',
+  'sweeps.remove',
+  'sweeps.trials',
+  'sweeps.openStudyFile',
+  'sweeps.trialLog',
+  'folders.add',
+  'folders.remove',
+  'config.validate',
+  'config.readExample',
+  'config.read',
+  'tracking.status',
+  'tracking.configure',
+  'stores.list',
+  'stores.add',
+  'stores.remove',
+  'experiments.list',
+  'runs.search',
+  'runs.get',
+  'runs.metricHistory',
+  'runs.findSweep',
+  'shell.revealPath',
+] as const;
+export type ChannelName = (typeof CHANNEL_NAMES)[number];
+
+export const EVENT_NAMES_LIST = [
+  'sweep.progress',
+  'sweep.trialLog',
+  'sweeps.changed',
+  'tracking.status',
+  'outbox.pending',
+] as const;
+export type EventNameLiteral = (typeof EVENT_NAMES_LIST)[number];
+
+const channelSet: ReadonlySet<string> = new Set(CHANNEL_NAMES);
+const eventSet: ReadonlySet<string> = new Set(EVENT_NAMES_LIST);
+export const isChannelName = (name: unknown): name is ChannelName => typeof name === 'string' && channelSet.has(name);
+export const isEventNameLiteral = (name: unknown): name is EventNameLiteral => typeof name === 'string' && eventSet.has(name);
