@@ -2,6 +2,7 @@
 // copies of every fixture leave alembic_version and the schema alone, and MLflow's rules hold:
 // latest_metrics, NaN/inf storage, limits, immutable params, atomic batches, page tokens, refusal of
 // non-MLflow files, read-only mode and two writers on one file.
+import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -328,4 +329,38 @@ it('two processes write to one file at once (WAL + busy timeout) and nothing is 
     ].sort((x, y) => x.run_uuid.localeCompare(y.run_uuid)),
   );
   expect(rawQuery(file, 'SELECT step FROM latest_metrics WHERE run_uuid IN (?, ?)', a, b)).toEqual([{ step: N - 1 }, { step: N - 1 }]);
+});
+
+it("the per-key lookup for common tags (parent -> children) never serves stale runs after this or another connection writes", async () => {
+  const { store, file } = fresh();
+  const expId = await store.createExperiment('many');
+  const parents = Array.from({ length: 21 }, (_, i) => `parent${String(i).padStart(26, '0')}`);
+  const other = new Database(file);
+  other.pragma('busy_timeout = 20000');
+  const insRun = other.prepare("INSERT INTO runs (run_uuid, name, status, start_time, lifecycle_stage, artifact_uri, experiment_id) VALUES (?, ?, 'FINISHED', ?, 'active', '', ?)");
+  const insTag = other.prepare('INSERT INTO tags ("key", value, run_uuid) VALUES (?, ?, ?)');
+  const addChild = (parent: string, n: number) => {
+    const id = `c${parent.slice(-4)}${String(n).padStart(27, '0')}`;
+    insRun.run(id, `child${n}`, n, Number(expId));
+    insTag.run('mlflow.parentRunId', parent, id);
+    return id;
+  };
+  other.transaction(() => parents.forEach((p) => Array.from({ length: 100 }, (_, n) => addChild(p, n))))();
+  const children = async (parent: string) =>
+    (await store.searchRuns({ experimentIds: [expId], filter: `tags.mlflow.parentRunId = '${parent}'`, maxResults: 1000 })).items.map((r) => r.info.run_id).sort();
+  const P = parents[3]!;
+  for (let i = 0; i < 4; i++) expect(await children(P)).toHaveLength(100); // the lookup is built on a repeat
+  const mine = await store.createRun({ experimentId: expId, tags: [{ key: 'mlflow.parentRunId', value: P }] });
+  for (let i = 0; i < 4; i++) expect(await children(P)).toContain(mine.info.run_id);
+  const theirs = addChild(P, 500);
+  const after = await children(P);
+  expect(after).toHaveLength(102);
+  expect(after).toContain(theirs);
+  await store.deleteTag(mine.info.run_id, 'mlflow.parentRunId');
+  for (let i = 0; i < 4; i++) expect(await children(P)).toHaveLength(101);
+  other.prepare(`UPDATE tags SET value = ? WHERE run_uuid = ? AND "key" = 'mlflow.parentRunId'`).run(parents[4], theirs);
+  expect(await children(P)).toHaveLength(100);
+  expect(await children(parents[4]!)).toHaveLength(101);
+  expect(await children('no-such-parent')).toEqual([]);
+  other.close();
 });

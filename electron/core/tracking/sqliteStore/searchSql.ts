@@ -60,6 +60,8 @@ export function compileRunSearch(q: {
   offset: number;
   /** True when most runs have this key, so a table scan beats the (key, run_uuid) index. */
   isCommonKey: (table: 'latest_metrics' | 'params' | 'tags', key: string) => boolean;
+  /** The runs whose param/tag `key` equals `value` when the caller knows them cheaply, else null. */
+  runsWithValue?: (table: 'params' | 'tags', key: string, value: string) => string[] | null;
 }): RunSearchSql {
   const joinParams: (string | number)[] = [];
   const whereParams: (string | number)[] = [];
@@ -80,6 +82,17 @@ export function compileRunSearch(q: {
     // MLflow does: the name column is empty for runs logged by MLflow <= 1.29).
     const table = c.type === 'metric' ? 'latest_metrics' : c.type === 'parameter' ? 'params' : 'tags';
     const key = c.type === 'attribute' ? 'mlflow.runName' : c.key;
+    if (c.comparator === '=' && table !== 'latest_metrics' && q.runsWithValue) {
+      const ids = q.runsWithValue(table, key, c.value as string);
+      if (ids !== null) {
+        if (ids.length === 0) where.push('0');
+        else {
+          where.push(`r.run_uuid IN (${ids.map(() => '?').join(', ')})`);
+          whereParams.push(...ids);
+        }
+        return;
+      }
+    }
     let cond: string;
     if (c.type === 'metric') {
       // NaN is stored as value 0 with is_nan = 1; it never satisfies an ordering or equality test.

@@ -64,6 +64,10 @@ const RUN_STATUSES: readonly RunStatus[] = ['RUNNING', 'SCHEDULED', 'FINISHED', 
 const RUN_NAME_TAG = 'mlflow.runName';
 /** Above this many rows with one key, a filter on it scans the table instead of the key index. */
 const COMMON_KEY_ROWS = 2000;
+/** How many keys runsWithValue keeps maps for, and the longest id list it hands to SQL. */
+const VALUE_INDEX_KEYS = 8;
+const VALUE_INDEX_MAX_IDS = 2000;
+const VALUE_INDEX_AFTER_ASKS = 3;
 /** MLflow's SQL store keeps infinities as the largest finite doubles. */
 const DBL_MAX = 1.7976931348623157e308;
 
@@ -137,6 +141,11 @@ export class SqliteTrackingStore implements TrackingStore {
   private readonly db: Database.Database;
   private readonly now: () => number;
   private readonly st: ReturnType<SqliteTrackingStore['prepare']>;
+  /** `${table}\0${key}` -> value -> run ids; see runsWithValue. */
+  private readonly valueIndex = new Map<string, Map<string, string[]>>();
+  private valueIndexVersion = -1;
+  private readonly valueIndexAsks = new Map<string, number>();
+  private readonly hydrate = new Map<number, { metrics: Database.Statement; params: Database.Statement; tags: Database.Statement }>();
 
   constructor(file: string, opts: SqliteStoreOptions = {}) {
     this.file = path.resolve(file);
@@ -254,6 +263,11 @@ export class SqliteTrackingStore implements TrackingStore {
         params: db.prepare('SELECT count(*) AS n FROM (SELECT 1 FROM params WHERE "key" = ? LIMIT ?)'),
         latest_metrics: db.prepare('SELECT count(*) AS n FROM (SELECT 1 FROM latest_metrics WHERE "key" = ? LIMIT ?)'),
       },
+      dataVersion: db.prepare('PRAGMA data_version'),
+      valueScan: {
+        tags: db.prepare('SELECT value, run_uuid FROM tags NOT INDEXED WHERE "key" = ?').raw(),
+        params: db.prepare('SELECT value, run_uuid FROM params NOT INDEXED WHERE "key" = ?').raw(),
+      },
       history: db.prepare('SELECT "key" AS key, value, timestamp, step, is_nan FROM metrics WHERE run_uuid = ? AND "key" = ? ORDER BY step, timestamp, rowid LIMIT ? OFFSET ?'),
     };
   }
@@ -279,10 +293,11 @@ export class SqliteTrackingStore implements TrackingStore {
     }
   }
 
-  private write<T>(what: string, fn: () => T): T {
+  private write<T>(what: string, fn: () => T, touchesTagsOrParams = true): T {
     if (this.readOnly) {
       throw new MlflowError('PERMISSION_DENIED', `${what}: the tracking store ${this.uri} was opened read-only; open it without readOnly to write.`);
     }
+    if (touchesTagsOrParams) this.clearValueIndex();
     return this.guard(what, () => this.db.transaction(fn).immediate());
   }
 
@@ -369,6 +384,22 @@ export class SqliteTrackingStore implements TrackingStore {
     return run;
   }
 
+  /** Prepared (raw-row) statements that load metrics, params and tags of `n` runs, kept per n. */
+  private hydrateStatements(n: number) {
+    let q = this.hydrate.get(n);
+    if (!q) {
+      const qs = Array.from({ length: n }, () => '?').join(', ');
+      q = {
+        metrics: this.db.prepare(`SELECT run_uuid, "key", value, timestamp, step, is_nan FROM latest_metrics WHERE run_uuid IN (${qs}) ORDER BY rowid`).raw(),
+        params: this.db.prepare(`SELECT run_uuid, "key", value FROM params WHERE run_uuid IN (${qs}) ORDER BY rowid`).raw(),
+        tags: this.db.prepare(`SELECT run_uuid, "key", value FROM tags WHERE run_uuid IN (${qs}) ORDER BY rowid`).raw(),
+      };
+      if (this.hydrate.size > 64) this.hydrate.clear();
+      this.hydrate.set(n, q);
+    }
+    return q;
+  }
+
   /** Loads metrics, params and tags of many runs with one query per table. */
   private loadRuns(rows: RunRow[]): Run[] {
     if (rows.length === 0) return [];
@@ -383,16 +414,12 @@ export class SqliteTrackingStore implements TrackingStore {
     };
     for (let i = 0; i < ids.length; i += 500) {
       const chunk = ids.slice(i, i + 500);
-      const qs = chunk.map(() => '?').join(', ');
-      for (const r of this.db.prepare(`SELECT run_uuid, "key" AS key, value, timestamp, step, is_nan FROM latest_metrics WHERE run_uuid IN (${qs}) ORDER BY rowid`).all(...chunk) as MetricRow[]) {
-        push(metrics, r.run_uuid as string, this.toMetric(r));
+      const q = this.hydrateStatements(chunk.length);
+      for (const r of q.metrics.all(...chunk) as [string, string, number, number | null, number, number][]) {
+        push(metrics, r[0], { key: r[1], value: r[5] ? NaN : r[2], timestamp: r[3] ?? 0, step: r[4] });
       }
-      for (const r of this.db.prepare(`SELECT run_uuid, "key" AS key, value FROM params WHERE run_uuid IN (${qs}) ORDER BY rowid`).all(...chunk) as (KeyValue & { run_uuid: string })[]) {
-        push(params, r.run_uuid, { key: r.key, value: r.value });
-      }
-      for (const r of this.db.prepare(`SELECT run_uuid, "key" AS key, value FROM tags WHERE run_uuid IN (${qs}) ORDER BY rowid`).all(...chunk) as (KeyValue & { run_uuid: string })[]) {
-        push(tags, r.run_uuid, { key: r.key, value: r.value });
-      }
+      for (const r of q.params.all(...chunk) as [string, string, string][]) push(params, r[0], { key: r[1], value: r[2] });
+      for (const r of q.tags.all(...chunk) as [string, string, string][]) push(tags, r[0], { key: r[1], value: r[2] });
     }
     return rows.map((row) => this.assembleRun(row, metrics.get(row.run_uuid) ?? [], params.get(row.run_uuid) ?? [], tags.get(row.run_uuid) ?? [], true));
   }
@@ -580,12 +607,53 @@ export class SqliteTrackingStore implements TrackingStore {
     if (experimentIds.length === 0) return { items: [] };
     return this.guard('search runs', () => {
       const isCommonKey = (table: 'latest_metrics' | 'params' | 'tags', key: string) => this.isCommonKey(table, key);
-      const { sql, params } = compileRunSearch({ experimentIds, comparisons, orderBy, view, limit: maxResults, offset, isCommonKey });
+      const runsWithValue = (table: 'params' | 'tags', key: string, value: string) => this.runsWithValue(table, key, value);
+      const { sql, params } = compileRunSearch({ experimentIds, comparisons, orderBy, view, limit: maxResults, offset, isCommonKey, runsWithValue });
       const rows = this.db.prepare(sql).all(...params) as RunRow[];
       const page: Page<Run> = { items: this.loadRuns(rows) };
       if (rows.length === maxResults) page.nextPageToken = encodePageToken(offset + maxResults);
       return page;
     });
+  }
+
+  private clearValueIndex(): void {
+    this.valueIndex.clear();
+    this.valueIndexAsks.clear();
+  }
+
+  /** Runs whose tag/param `key` equals `value`, from a per-key map built by one pass over the
+   * table, for keys most runs carry (mlflow.parentRunId above all: the runs view asks for one
+   * parent's children after another). The map is dropped by this store's own writes to tags or
+   * params and whenever another connection has committed (PRAGMA data_version), so it is never
+   * stale; metric logging keeps it. Null when the key is rare (the index is then cheaper) or when
+   * the value has too many runs for an IN list. */
+  private runsWithValue(table: 'params' | 'tags', key: string, value: string): string[] | null {
+    const version = (this.st.dataVersion.get() as { data_version: number }).data_version;
+    if (version !== this.valueIndexVersion) {
+      this.clearValueIndex();
+      this.valueIndexVersion = version;
+    }
+    const id = `${table}\u0000${key}`;
+    let map = this.valueIndex.get(id);
+    if (!map) {
+      if (!this.isCommonKey(table, key)) return null;
+      // Building the map costs several table scans; only do it once the key is asked for again
+      // and again without writes in between (a user browsing parents), not on every query of a
+      // live sweep that keeps adding runs.
+      const asked = (this.valueIndexAsks.get(id) ?? 0) + 1;
+      this.valueIndexAsks.set(id, asked);
+      if (asked < VALUE_INDEX_AFTER_ASKS) return null;
+      map = new Map<string, string[]>();
+      for (const [value, runUuid] of this.st.valueScan[table].all(key) as [string, string][]) {
+        const list = map.get(value);
+        if (list) list.push(runUuid);
+        else map.set(value, [runUuid]);
+      }
+      if (this.valueIndex.size >= VALUE_INDEX_KEYS) this.valueIndex.delete(this.valueIndex.keys().next().value as string);
+      this.valueIndex.set(id, map);
+    }
+    const ids = map.get(value) ?? [];
+    return ids.length <= VALUE_INDEX_MAX_IDS ? ids : null;
   }
 
   /** Whether at least COMMON_KEY_ROWS rows carry `key`: counted on the (key, run_uuid) index
@@ -630,7 +698,7 @@ export class SqliteTrackingStore implements TrackingStore {
         this.st.tagUpsert.run(t.key, t.value, runId);
         if (t.key === RUN_NAME_TAG) this.st.runSetName.run(t.value, runId);
       }
-    });
+    }, params.length + tags.length > 0);
   }
 
   async logMetric(runId: string, metric: Metric): Promise<void> {
