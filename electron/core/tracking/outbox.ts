@@ -155,6 +155,8 @@ class OutboxStoreImpl extends EventEmitter implements OutboxStore {
   private readonly retrySignal: { wake?: () => void } = {};
   private loop: Promise<void>;
   private retryDelay: number;
+  private lastEmitted: OutboxStatus | undefined;
+  private statusTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly remote: TrackingStore, outboxDbPath: string, private readonly opts: OutboxOptions) {
     super();
@@ -189,8 +191,25 @@ class OutboxStoreImpl extends EventEmitter implements OutboxStore {
     }
   }
 
+  /** Status events for a status bar: at once when online/offline flips or the queue empties,
+   * otherwise at most every 250 ms (a busy trial can queue thousands of writes a second). */
   private emitStatus(): void {
-    this.emit('status', this.status());
+    const s = this.status();
+    const flipped = !this.lastEmitted || s.online !== this.lastEmitted.online || (s.pending === 0) !== (this.lastEmitted.pending === 0);
+    if (flipped) {
+      if (this.statusTimer) clearTimeout(this.statusTimer);
+      this.statusTimer = undefined;
+      this.lastEmitted = s;
+      this.emit('status', s);
+      return;
+    }
+    this.statusTimer ??= setTimeout(() => {
+      this.statusTimer = undefined;
+      if (this.closed) return;
+      this.lastEmitted = this.status();
+      this.emit('status', this.lastEmitted);
+    }, 250);
+    this.statusTimer.unref();
   }
 
   // ---- ids ---------------------------------------------------------------------------------
@@ -502,6 +521,7 @@ class OutboxStoreImpl extends EventEmitter implements OutboxStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.statusTimer) clearTimeout(this.statusTimer);
     this.signal.wake?.();
     this.retrySignal.wake?.();
     // A replay in flight finishes (or fails) before the file closes; it is not marked sent if
