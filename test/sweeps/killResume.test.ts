@@ -24,7 +24,7 @@ describe('kill and resume', () => {
   it('survives 10+ SIGKILLs at random moments', async () => {
     const rand = mulberry32(20261126);
     const dir = tmpDir('kill');
-    const maxTrials = 24;
+    const maxTrials = 20;
     const base = configInput();
     const cfg = writeConfig(dir, {
       ...base,
@@ -58,7 +58,7 @@ describe('kill and resume', () => {
         completed = true;
         break;
       }
-      await sleep(rand() * 900);
+      await sleep(rand() * 700);
       const before = readTrials(studyPath, 'hpo_tiny');
       run.child.kill('SIGKILL');
       const { signal, code } = await run.exit;

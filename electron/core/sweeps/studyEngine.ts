@@ -33,7 +33,12 @@ function valueFits(v: unknown, d: Distribution): v is ParamValue {
   if (d.kind === 'categorical') return d.choices.some((c) => c === v || (typeof c === 'number' && typeof v === 'number' && Number.isNaN(c) && Number.isNaN(v)));
   if (typeof v !== 'number' || !Number.isFinite(v)) return false;
   if (d.kind === 'int' && !Number.isInteger(v)) return false;
-  return v >= d.low && v <= d.high;
+  if (v < d.low || v > d.high) return false;
+  // On the step grid, with Optuna's tolerance.
+  const step = d.step;
+  if (step === null || step === undefined) return true;
+  const k = (v - d.low) / step;
+  return Math.abs(k - Math.round(k)) < 1e-8;
 }
 
 export class StudyEngine {
