@@ -327,6 +327,11 @@ class OutboxStoreImpl extends EventEmitter implements OutboxStore {
         }
       } catch (err) {
         if (this.closed) return;
+        if (err instanceof MlflowError && entry.write.op === 'deleteTag' && entry.attempts > 0 && err.errorCode === 'RESOURCE_DOES_NOT_EXIST') {
+          // An earlier attempt whose answer was lost already deleted it.
+          this.queue.markSent(entry.seq);
+          continue;
+        }
         if (err instanceof MlflowError && err.errorCode !== 'TEMPORARILY_UNAVAILABLE' && err.errorCode !== 'REQUEST_LIMIT_EXCEEDED' && err.httpStatus < 500) {
           const placeholder = entry.write.op === 'createRun' ? entry.write.placeholder : undefined;
           this.queue.markRejected(entry.seq, err.message, placeholder);
