@@ -172,7 +172,12 @@ class SweepRunner {
     mkdirSync(plan.outputDir, { recursive: true });
     mkdirSync(path.dirname(plan.studyPath), { recursive: true });
 
-    const components = this.opts.components ?? (await import('./searchComponents.ts')).searchComponents(config);
+    let components: SearchComponents;
+    try {
+      components = this.opts.components ?? (await import('./searchComponents.ts')).searchComponents(config);
+    } catch (err) {
+      throw new SweepSetupError(`search_space / sampling: ${(err as Error).message}`, 'CONFIG');
+    }
     const open = this.opts.openStorage ?? (await import('../studies/optunaSqliteStorage.ts')).openStudyStorage;
     let storage: StudyStorage;
     try {
@@ -186,6 +191,10 @@ class SweepRunner {
     this.storage = storage;
     try {
       return await this.runOpen(storage, plan, components, hooks);
+    } catch (err) {
+      // A study file problem found while setting up (e.g. a param stored with another distribution).
+      if (err instanceof StudyError) throw new SweepSetupError(`${plan.studyPath}: ${err.message}`, 'STORAGE');
+      throw err;
     } finally {
       try {
         storage.close();
