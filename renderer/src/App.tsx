@@ -1,0 +1,101 @@
+import { useEffect, useRef } from 'react';
+import { useLiveEvents } from './api/liveEvents.ts';
+import { useAppInfo, useSweeps } from './api/queries.ts';
+import { StatusBar } from './components/StatusBar.tsx';
+import { href, useRoute, type Route } from './lib/router.ts';
+import { ExperimentsScreen } from './screens/ExperimentsScreen.tsx';
+import { NewSweepScreen } from './screens/NewSweepScreen.tsx';
+import { RunScreen } from './screens/RunScreen.tsx';
+import { SettingsScreen } from './screens/SettingsScreen.tsx';
+import { SweepDetailScreen } from './screens/SweepDetailScreen.tsx';
+import { SweepsScreen } from './screens/SweepsScreen.tsx';
+
+function Screen({ route }: { route: Route }) {
+  switch (route.name) {
+    case 'sweeps':
+      return <SweepsScreen />;
+    case 'new':
+      return <NewSweepScreen />;
+    case 'sweep':
+      return <SweepDetailScreen key={route.id} id={route.id} />;
+    case 'experiments':
+      return <ExperimentsScreen storeId={route.storeId} experimentId={route.experimentId} />;
+    case 'run':
+      return <RunScreen key={`${route.storeId}/${route.runId}`} storeId={route.storeId} runId={route.runId} />;
+    case 'settings':
+      return <SettingsScreen />;
+  }
+}
+
+const NAV: Array<{ route: Route; label: string; match: Route['name'][] }> = [
+  { route: { name: 'sweeps' }, label: 'Sweeps', match: ['sweeps', 'sweep'] },
+  { route: { name: 'new' }, label: 'New sweep', match: ['new'] },
+  { route: { name: 'experiments', storeId: null, experimentId: null }, label: 'Experiments', match: ['experiments', 'run'] },
+  { route: { name: 'settings' }, label: 'Settings', match: ['settings'] },
+];
+
+export function App() {
+  useLiveEvents();
+  const route = useRoute();
+  const info = useAppInfo();
+  const sweeps = useSweeps();
+  const interrupted = sweeps.data?.sweeps.filter((s) => s.state === 'interrupted').length ?? 0;
+  const main = useRef<HTMLElement>(null);
+  const routeKey = JSON.stringify(route);
+  const first = useRef(true);
+  // Move focus to the new screen so keyboard and screen-reader users land on its content.
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    main.current?.focus({ preventScroll: true });
+    main.current?.scrollTo({ top: 0 });
+  }, [routeKey]);
+
+  return (
+    <div className="app">
+      <a className="skip" href="#main" onClick={(e) => (e.preventDefault(), main.current?.focus())}>
+        Skip to content
+      </a>
+      <aside className="sidebar">
+        <div className="brand">
+          <span className="logo" aria-hidden="true">
+            ◆
+          </span>{' '}
+          Sweepdeck
+        </div>
+        <nav aria-label="Main">
+          <ul>
+            {NAV.map((n) => {
+              const cur = n.match.includes(route.name);
+              return (
+                <li key={n.label}>
+                  <a href={href(n.route)} aria-current={cur ? 'page' : undefined} className={cur ? 'current' : undefined}>
+                    {n.label}
+                    {n.label === 'Sweeps' && interrupted > 0 ? (
+                      <span className="nav-count warn" aria-label={`${interrupted} interrupted`}>
+                        {interrupted}
+                      </span>
+                    ) : null}
+                  </a>
+                </li>
+              );
+            })}
+          </ul>
+        </nav>
+        <div className="sidebar-foot muted small">
+          {info.data ? (
+            <>
+              v{info.data.version} · {info.data.host === 'browser' ? 'browser host' : 'desktop'}
+            </>
+          ) : null}
+        </div>
+      </aside>
+      <main id="main" ref={main} tabIndex={-1}>
+        <Screen route={route} />
+      </main>
+      <StatusBar />
+    </div>
+  );
+}

@@ -1,0 +1,48 @@
+// React Query hooks over the typed client: one query key per channel + input, so events can
+// update exactly the caches they affect (see useLiveEvents).
+import { useMutation, useQuery, useQueryClient, type UseQueryOptions } from '@tanstack/react-query';
+import type { Channel, ChannelInput, ChannelOutput } from '../../../shared/contract.ts';
+import { useClient } from './clientContext.tsx';
+
+export const keys = {
+  info: ['app.info'] as const,
+  sweeps: ['sweeps.list'] as const,
+  sweep: (id: string) => ['sweeps.get', id] as const,
+  trials: (id: string) => ['sweeps.trials', id] as const,
+  trialLog: (id: string, n: number, stream: 'stdout' | 'stderr') => ['sweeps.trialLog', id, n, stream] as const,
+  tracking: ['tracking.status'] as const,
+  stores: ['stores.list'] as const,
+  experiments: (storeId: string) => ['experiments.list', storeId] as const,
+  runs: (storeId: string, experimentIds: readonly string[], filter: string) => ['runs.search', storeId, experimentIds.join(','), filter] as const,
+  run: (storeId: string, runId: string) => ['runs.get', storeId, runId] as const,
+  children: (storeId: string, experimentId: string, parentRunId: string) => ['runs.children', storeId, experimentId, parentRunId] as const,
+  metricHistory: (storeId: string, runId: string, key: string) => ['runs.metricHistory', storeId, runId, key] as const,
+};
+
+type Opts<C extends Channel> = Omit<UseQueryOptions<ChannelOutput<C>, Error>, 'queryKey' | 'queryFn'>;
+
+/** A query on one channel. */
+export function useChannel<C extends Channel>(key: readonly unknown[], channel: C, input: ChannelInput<C>, opts: Opts<C> = {}) {
+  const client = useClient();
+  return useQuery<ChannelOutput<C>, Error>({ queryKey: key, queryFn: () => client.get(channel, input), ...opts });
+}
+
+export const useAppInfo = () => useChannel(keys.info, 'app.info', {}, { staleTime: Infinity });
+export const useSweeps = () => useChannel(keys.sweeps, 'sweeps.list', {});
+export const useSweep = (id: string) => useChannel(keys.sweep(id), 'sweeps.get', { id });
+export const useTrials = (id: string) => useChannel(keys.trials(id), 'sweeps.trials', { id }, { placeholderData: (prev) => prev });
+export const useTracking = () => useChannel(keys.tracking, 'tracking.status', {});
+export const useStores = () => useChannel(keys.stores, 'stores.list', {});
+
+/** A mutation on one channel that refreshes the sweep caches when it settles. */
+export function useSweepAction<C extends 'sweeps.start' | 'sweeps.stop' | 'sweeps.resume' | 'sweeps.remove' | 'sweeps.openStudyFile' | 'sweeps.register'>(channel: C) {
+  const client = useClient();
+  const qc = useQueryClient();
+  return useMutation<ChannelOutput<C>, Error, ChannelInput<C>>({
+    mutationFn: (input) => client.get(channel, input),
+    onSettled: () => {
+      void qc.invalidateQueries({ queryKey: keys.sweeps });
+      void qc.invalidateQueries({ queryKey: ['sweeps.get'] });
+    },
+  });
+}

@@ -1,0 +1,34 @@
+import type { SweepSummary } from '../../../shared/contract.ts';
+
+const LABEL: Record<SweepSummary['state'], string> = {
+  ready: 'Ready',
+  running: 'Running',
+  stopping: 'Stopping',
+  interrupted: 'Interrupted',
+  finished: 'Finished',
+  failed: 'Failed',
+};
+// A glyph besides colour, so the state reads without colour vision too.
+const GLYPH: Record<SweepSummary['state'], string> = {
+  ready: '○',
+  running: '●',
+  stopping: '◐',
+  interrupted: '⚠',
+  finished: '✓',
+  failed: '✕',
+};
+
+export function StateBadge({ state }: { state: SweepSummary['state'] }) {
+  return (
+    <span className={`badge badge-${state}`} data-state={state}>
+      <span aria-hidden="true">{GLYPH[state]} </span>
+      {LABEL[state]}
+    </span>
+  );
+}
+
+const TRIAL_CLASS: Record<string, string> = { COMPLETE: 'ok', PRUNED: 'pruned', FAIL: 'fail', RUNNING: 'running', WAITING: 'waiting' };
+
+export function TrialStateBadge({ state }: { state: string }) {
+  return <span className={`tbadge tbadge-${TRIAL_CLASS[state] ?? 'waiting'}`}>{state.toLowerCase()}</span>;
+}

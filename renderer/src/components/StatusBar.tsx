@@ -1,0 +1,19 @@
+import { useSweeps, useTracking } from '../api/queries.ts';
+
+export function StatusBar() {
+  const tracking = useTracking();
+  const sweeps = useSweeps();
+  const running = sweeps.data?.sweeps.filter((s) => s.state === 'running' || s.state === 'stopping').length ?? 0;
+  const t = tracking.data;
+  return (
+    <footer className="statusbar" aria-label="Status bar">
+      <span className="status-item" title={t?.uri ?? ''}>
+        <span className={`dot dot-${t?.mode ?? 'unknown'}`} aria-hidden="true" />
+        Tracking: {t ? t.mode : tracking.isError ? 'unknown' : '…'}
+        {t?.fallbackReason ? <span className="warn-text"> (fallback)</span> : null}
+      </span>
+      <span className="status-item">Outbox: {t ? `${t.pendingOutbox} pending` : '…'}</span>
+      <span className="status-item">Running sweeps: {running}</span>
+    </footer>
+  );
+}

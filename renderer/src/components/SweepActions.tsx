@@ -1,0 +1,97 @@
+// Start / Resume / Stop / Open for one sweep, shared by the list and the detail screen. A study
+// opened from a file has no config: Resume then asks for one instead of failing.
+import { useState } from 'react';
+import type { SweepSummary } from '../../../shared/contract.ts';
+import { useSweepAction } from '../api/queries.ts';
+import { errorCode } from '../lib/format.ts';
+import { href, navigate } from '../lib/router.ts';
+import { ErrorBox } from './Notice.tsx';
+
+function needsConfig(e: unknown): boolean {
+  const d = (e as { details?: unknown } | null)?.details;
+  return errorCode(e) === 'CONFLICT' && typeof d === 'object' && d !== null && (d as { needsConfig?: unknown }).needsConfig === true;
+}
+
+export function SweepActions({ sweep, showOpen = true }: { sweep: SweepSummary; showOpen?: boolean }) {
+  const start = useSweepAction('sweeps.start');
+  const resume = useSweepAction('sweeps.resume');
+  const stop = useSweepAction('sweeps.stop');
+  const [configPath, setConfigPath] = useState('');
+  const [askConfig, setAskConfig] = useState(false);
+  const name = sweep.studyName;
+  const busy = start.isPending || resume.isPending || stop.isPending;
+  const error = start.error ?? resume.error ?? stop.error;
+  const canResume = sweep.state === 'interrupted' || sweep.state === 'failed';
+
+  const doResume = (): void => {
+    if (sweep.configPath === null && !configPath) {
+      setAskConfig(true);
+      return;
+    }
+    resume.mutate(configPath ? { id: sweep.id, configPath } : { id: sweep.id }, {
+      onError: (e) => {
+        if (needsConfig(e)) setAskConfig(true);
+      },
+      onSuccess: () => setAskConfig(false),
+    });
+  };
+
+  return (
+    <div className="actions-wrap">
+      <div className="actions">
+        {sweep.state === 'ready' ? (
+          <button type="button" className="primary" disabled={busy} aria-label={`Start ${name}`} onClick={() => start.mutate({ id: sweep.id })}>
+            {start.isPending ? 'Starting…' : 'Start'}
+          </button>
+        ) : null}
+        {canResume || sweep.state === 'finished' ? (
+          <button
+            type="button"
+            className={canResume ? 'primary' : ''}
+            disabled={busy || sweep.state === 'finished'}
+            aria-label={`Resume ${name}`}
+            title={sweep.state === 'finished' ? 'Finished: every trial of the budget is done.' : 'Continue with the remaining trials'}
+            onClick={doResume}
+          >
+            {resume.isPending ? 'Resuming…' : 'Resume'}
+          </button>
+        ) : null}
+        {sweep.state === 'running' || sweep.state === 'stopping' ? (
+          <button type="button" className="danger" disabled={busy || sweep.state === 'stopping'} aria-label={`Stop ${name}`} onClick={() => stop.mutate({ id: sweep.id })}>
+            {sweep.state === 'stopping' || stop.isPending ? 'Stopping…' : 'Stop'}
+          </button>
+        ) : null}
+        {showOpen ? (
+          <a className="button" href={href({ name: 'sweep', id: sweep.id })} aria-label={`Open ${name}`}>
+            Open
+          </a>
+        ) : null}
+      </div>
+      {askConfig ? (
+        <form
+          className="inline-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (configPath) doResume();
+          }}
+        >
+          <p className="small">
+            This study was made elsewhere and has no HPO config here. Give a config whose search space matches it (its trial command runs the new trials).
+          </p>
+          <label>
+            HPO config path
+            <input type="text" value={configPath} onChange={(e) => setConfigPath(e.target.value)} placeholder="/path/to/hpo.yaml" autoFocus />
+          </label>
+          <button type="submit" className="primary" disabled={!configPath || busy}>
+            Resume with this config
+          </button>
+        </form>
+      ) : null}
+      {error && !(askConfig && needsConfig(error)) ? <ErrorBox error={error} title={`Could not ${start.error ? 'start' : resume.error ? 'resume' : 'stop'} ${name}`} /> : null}
+    </div>
+  );
+}
+
+export function openSweep(id: string): void {
+  navigate({ name: 'sweep', id });
+}

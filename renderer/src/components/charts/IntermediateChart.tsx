@@ -1,0 +1,60 @@
+// Intermediate values (the metric a trial reports at each step), one curve per trial; pruned trials
+// in red, so one sees where the pruner cut them. Only the most recent trials are drawn, to stay light.
+import { useMemo } from 'react';
+import type uPlot from 'uplot';
+import type { TrialRow } from '../../../../shared/contract.ts';
+import { axisStyle, UPlotChart } from './UPlotChart.tsx';
+
+const MAX_CURVES = 80;
+
+export function IntermediateChart({ trials, metric }: { trials: readonly TrialRow[]; metric: string | null }) {
+  const shown = useMemo(
+    () => trials.filter((t) => t.intermediate.length > 0).sort((a, b) => b.number - a.number).slice(0, MAX_CURVES).reverse(),
+    [trials],
+  );
+  const seriesKey = shown.map((t) => `${t.number}:${t.state}`).join(',');
+  const data = useMemo(() => {
+    const steps = [...new Set(shown.flatMap((t) => t.intermediate.map(([s]) => s)))].sort((a, b) => a - b);
+    const at = new Map(steps.map((s, i) => [s, i]));
+    const cols = shown.map((t) => {
+      const ys = new Array<number | null>(steps.length).fill(null);
+      for (const [s, v] of t.intermediate) ys[at.get(s)!] = Number.isFinite(v) ? v : null;
+      return ys;
+    });
+    return [steps, ...cols] as uPlot.AlignedData;
+  }, [shown]);
+  const options = useMemo<Omit<uPlot.Options, 'width' | 'height'>>(
+    () => ({
+      legend: { show: false },
+      scales: { x: { time: false } },
+      axes: [
+        { ...axisStyle(), label: 'step' },
+        { ...axisStyle(), label: metric ?? 'value', size: 60 },
+      ],
+      series: [
+        { label: 'step' },
+        ...shown.map((t) => ({
+          label: `trial ${t.number}`,
+          stroke: t.state === 'PRUNED' ? 'rgba(239,68,68,0.85)' : t.state === 'RUNNING' ? 'rgba(16,185,129,0.95)' : 'rgba(91,141,239,0.45)',
+          width: t.state === 'RUNNING' ? 2 : 1.25,
+          spanGaps: true,
+          points: { show: false },
+        })),
+      ],
+    }),
+    // The series set is what seriesKey describes.
+    [seriesKey, metric],
+  );
+  if (shown.length === 0) return <p className="muted chart-empty">No intermediate values reported yet.</p>;
+  const pruned = shown.filter((t) => t.state === 'PRUNED').length;
+  return (
+    <>
+      <UPlotChart options={options} data={data} label={`Intermediate values of ${shown.length} trials, ${pruned} pruned shown in red`} />
+      <p className="legend-line">
+        <span className="swatch swatch-blue" aria-hidden="true" /> complete <span className="swatch swatch-red" aria-hidden="true" /> pruned ({pruned}){' '}
+        <span className="swatch swatch-green" aria-hidden="true" /> running
+        {trials.length > MAX_CURVES ? <span className="muted"> · last {shown.length} trials</span> : null}
+      </p>
+    </>
+  );
+}

@@ -1,0 +1,150 @@
+// Parallel coordinates drawn on a canvas (uPlot has none): one vertical axis per parameter plus the
+// objective, one polyline per finished trial coloured by its value (best end highlighted).
+import { useEffect, useRef } from 'react';
+import type { SweepDetail, TrialRow } from '../../../../shared/contract.ts';
+import { fmtParam, fmtValue } from '../../lib/format.ts';
+import { cssVar } from './UPlotChart.tsx';
+
+type Dist = SweepDetail['distributions'][string];
+
+interface Axis {
+  name: string;
+  /** Position in [0, 1] (0 = bottom), or null when missing. */
+  pos: (t: TrialRow) => number | null;
+  ticks: Array<[number, string]>;
+}
+
+function numericAxis(name: string, values: number[], log: boolean, get: (t: TrialRow) => unknown): Axis {
+  const f = (x: number) => (log && x > 0 ? Math.log(x) : x);
+  const fin = values.filter((v) => Number.isFinite(f(v)));
+  const lo = Math.min(...fin.map(f));
+  const hi = Math.max(...fin.map(f));
+  const span = hi - lo || 1;
+  const inv = (p: number) => (log ? Math.exp(lo + p * span) : lo + p * span);
+  return {
+    name,
+    pos: (t) => {
+      const v = get(t);
+      return typeof v === 'number' && Number.isFinite(f(v)) ? (f(v) - lo) / span : null;
+    },
+    ticks: fin.length ? [0, 0.5, 1].map((p) => [p, fmtValue(inv(p))] as [number, string]) : [],
+  };
+}
+
+function buildAxes(trials: readonly TrialRow[], params: readonly string[], dists: Record<string, Dist>, metric: string): Axis[] {
+  const axes: Axis[] = [];
+  for (const p of params) {
+    const d = dists[p];
+    const vals = trials.map((t) => t.params[p]).filter((v) => v !== undefined && v !== null);
+    if (d?.kind === 'categorical' || vals.some((v) => typeof v !== 'number')) {
+      const choices = d?.kind === 'categorical' ? d.choices.map((c) => fmtParam(c)) : [...new Set(vals.map((v) => fmtParam(v)))];
+      const at = new Map(choices.map((c, i) => [c, choices.length === 1 ? 0.5 : i / (choices.length - 1)]));
+      axes.push({ name: p, pos: (t) => at.get(fmtParam(t.params[p])) ?? null, ticks: choices.map((c) => [at.get(c)!, c]) });
+    } else {
+      axes.push(numericAxis(p, vals as number[], d?.log === true, (t) => t.params[p]));
+    }
+  }
+  axes.push(numericAxis(metric, trials.map((t) => t.value ?? NaN), false, (t) => t.value));
+  return axes;
+}
+
+export function ParallelCoords({
+  trials,
+  params,
+  distributions,
+  metric,
+  direction,
+}: {
+  trials: readonly TrialRow[];
+  params: readonly string[];
+  distributions: Record<string, Dist>;
+  metric: string | null;
+  direction: 'minimize' | 'maximize' | null;
+}) {
+  const ref = useRef<HTMLCanvasElement>(null);
+  const wrap = useRef<HTMLDivElement>(null);
+  const done = trials.filter((t) => t.state === 'COMPLETE' && t.value !== null && Number.isFinite(t.value));
+
+  useEffect(() => {
+    const canvas = ref.current;
+    const box = wrap.current;
+    if (!canvas || !box || done.length === 0) return;
+    let frame = 0;
+    const draw = (): void => {
+      const dpr = window.devicePixelRatio || 1;
+      const W = Math.max(300, box.clientWidth);
+      const H = 260;
+      canvas.width = W * dpr;
+      canvas.height = H * dpr;
+      canvas.style.width = `${W}px`;
+      canvas.style.height = `${H}px`;
+      const g = canvas.getContext('2d');
+      if (!g) return;
+      g.setTransform(dpr, 0, 0, dpr, 0, 0);
+      g.clearRect(0, 0, W, H);
+      const axes = buildAxes(done, params, distributions, metric ?? 'value');
+      const padX = 48;
+      const top = 26;
+      const bottom = H - 22;
+      const x = (i: number) => padX + (i * (W - 2 * padX)) / Math.max(1, axes.length - 1);
+      const y = (p: number) => bottom - p * (bottom - top);
+      const valueAxis = axes[axes.length - 1]!;
+      // Draw worst first so the best lines end on top.
+      const sorted = done.slice().sort((a, b) => ((a.value as number) - (b.value as number)) * (direction === 'minimize' ? -1 : 1));
+      g.lineWidth = 1;
+      for (const t of sorted) {
+        const q = valueAxis.pos(t) ?? 0;
+        const good = direction === 'minimize' ? 1 - q : q;
+        // Blue (poor) to amber (good).
+        const r = Math.round(91 + good * (245 - 91));
+        const gg = Math.round(141 + good * (158 - 141));
+        const b = Math.round(239 + good * (11 - 239));
+        g.strokeStyle = `rgba(${r},${gg},${b},${0.25 + 0.6 * good})`;
+        g.beginPath();
+        let started = false;
+        axes.forEach((a, i) => {
+          const p = a.pos(t);
+          if (p === null) return;
+          if (!started) g.moveTo(x(i), y(p));
+          else g.lineTo(x(i), y(p));
+          started = true;
+        });
+        g.stroke();
+      }
+      const fg = cssVar('--fg', '#222');
+      const muted = cssVar('--fg-muted', '#777');
+      g.font = '11px system-ui, sans-serif';
+      axes.forEach((a, i) => {
+        g.strokeStyle = muted;
+        g.beginPath();
+        g.moveTo(x(i), top);
+        g.lineTo(x(i), bottom);
+        g.stroke();
+        g.fillStyle = fg;
+        g.textAlign = 'center';
+        g.fillText(a.name, x(i), 14);
+        g.fillStyle = muted;
+        g.textAlign = i === axes.length - 1 ? 'right' : 'left';
+        for (const [p, label] of a.ticks) g.fillText(label, x(i) + (i === axes.length - 1 ? -4 : 4), y(p) + 4);
+      });
+    };
+    const schedule = (): void => {
+      cancelAnimationFrame(frame);
+      frame = requestAnimationFrame(draw);
+    };
+    schedule();
+    const ro = new ResizeObserver(schedule);
+    ro.observe(box);
+    return () => {
+      cancelAnimationFrame(frame);
+      ro.disconnect();
+    };
+  }, [done, params, distributions, metric, direction]);
+
+  if (done.length === 0) return <p className="muted chart-empty">Parallel coordinates appear once trials complete.</p>;
+  return (
+    <div ref={wrap} className="chart">
+      <canvas ref={ref} role="img" aria-label={`Parallel coordinates of ${done.length} finished trials over ${params.length} parameters and ${metric ?? 'the objective'}`} />
+    </div>
+  );
+}

@@ -1,0 +1,63 @@
+// A uPlot chart that follows its container's width. uPlot styles through the CSSOM, which the
+// strict CSP allows (its stylesheet is bundled, not inline).
+import { useEffect, useRef } from 'react';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+
+export function cssVar(name: string, fallback: string): string {
+  const v = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+  return v || fallback;
+}
+
+export function axisStyle(): Pick<uPlot.Axis, 'stroke' | 'grid' | 'ticks'> {
+  const fg = cssVar('--fg-muted', '#888');
+  const grid = cssVar('--grid', 'rgba(128,128,128,0.15)');
+  return { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
+}
+
+export function UPlotChart({
+  options,
+  data,
+  height = 240,
+  label,
+  onDrawn,
+}: {
+  options: Omit<uPlot.Options, 'width' | 'height'>;
+  data: uPlot.AlignedData;
+  height?: number;
+  label: string;
+  onDrawn?: () => void;
+}) {
+  const ref = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | null>(null);
+  const dataRef = useRef(data);
+  dataRef.current = data;
+  const drawnRef = useRef(onDrawn);
+  drawnRef.current = onDrawn;
+
+  // Rebuilt only when the options (the series set) change; data updates go through setData.
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const width = Math.max(200, el.clientWidth);
+    const p = new uPlot({ ...options, width, height }, dataRef.current, el);
+    plot.current = p;
+    drawnRef.current?.();
+    const ro = new ResizeObserver(() => {
+      const w = Math.max(200, el.clientWidth);
+      if (Math.abs(w - p.width) > 1) p.setSize({ width: w, height });
+    });
+    ro.observe(el);
+    return () => {
+      ro.disconnect();
+      p.destroy();
+      plot.current = null;
+    };
+  }, [options, height]);
+
+  useEffect(() => {
+    plot.current?.setData(data);
+  }, [data]);
+
+  return <div className="chart" ref={ref} role="img" aria-label={label} />;
+}

@@ -1,0 +1,304 @@
+// Experiments: stores -> experiments -> runs. Parent runs expand to their children; MLflow filter
+// search; sort by any column; choose columns; compare selected runs.
+import { Fragment, useMemo, useState } from 'react';
+import type { Run, StoreInfo } from '../../../shared/contract.ts';
+import { keys, useChannel, useStores } from '../api/queries.ts';
+import { MetricHistoryChart } from '../components/MetricHistoryChart.tsx';
+import { EmptyState, ErrorBox, Loading } from '../components/Notice.tsx';
+import { fmtDuration, fmtTime, fmtValue } from '../lib/format.ts';
+import { href } from '../lib/router.ts';
+import { cellValue, colId, compareCells, keysOf, PARENT_TAG, param, runName, tag, type Column } from '../lib/runs.ts';
+
+function StoreNode({ store, open, selected }: { store: StoreInfo; open: boolean; selected: { storeId: string | null; experimentId: string | null } }) {
+  const [expanded, setExpanded] = useState(open);
+  const exps = useChannel(keys.experiments(store.id), 'experiments.list', { storeId: store.id }, { enabled: expanded });
+  return (
+    <li className="tree-node">
+      <button type="button" className="tree-toggle" aria-expanded={expanded} onClick={() => setExpanded((x) => !x)}>
+        <span aria-hidden="true">{expanded ? '▾' : '▸'}</span> {store.label}
+        <span className="muted small"> {store.kind}</span>
+      </button>
+      {expanded ? (
+        <ul className="tree-children">
+          {exps.isPending ? <li className="muted small">Loading…</li> : null}
+          {exps.isError ? (
+            <li>
+              <ErrorBox error={exps.error} title={`${store.label} could not be read`} onRetry={() => void exps.refetch()} />
+            </li>
+          ) : null}
+          {exps.data?.experiments.length === 0 ? <li className="muted small">No experiments yet: a tracked sweep creates one.</li> : null}
+          {exps.data?.experiments.map((e) => {
+            const cur = selected.storeId === store.id && selected.experimentId === e.experiment_id;
+            return (
+              <li key={e.experiment_id}>
+                <a className={`tree-leaf${cur ? ' current' : ''}`} aria-current={cur ? 'page' : undefined} href={href({ name: 'experiments', storeId: store.id, experimentId: e.experiment_id })}>
+                  {e.name}
+                </a>
+              </li>
+            );
+          })}
+        </ul>
+      ) : null}
+    </li>
+  );
+}
+
+const ATTR_COLS: Column[] = [
+  { kind: 'attr', key: 'name' },
+  { kind: 'attr', key: 'status' },
+  { kind: 'attr', key: 'start' },
+  { kind: 'attr', key: 'duration' },
+];
+const colLabel = (c: Column) => (c.kind === 'attr' ? { name: 'Name', status: 'Status', start: 'Started', duration: 'Duration' }[c.key] : c.key);
+
+function renderCell(r: Run, c: Column, storeId: string) {
+  const v = cellValue(r, c);
+  if (c.kind === 'attr' && c.key === 'name') return <a href={href({ name: 'run', storeId, runId: r.info.run_id })}>{runName(r)}</a>;
+  if (c.kind === 'attr' && c.key === 'start') return fmtTime(v as number);
+  if (c.kind === 'attr' && c.key === 'duration') return fmtDuration(v as number | undefined);
+  if (c.kind === 'attr' && c.key === 'status') return <span className={`rstatus rstatus-${String(v).toLowerCase()}`}>{String(v).toLowerCase()}</span>;
+  if (typeof v === 'number') return fmtValue(v);
+  return v ?? '—';
+}
+
+function CompareView({ storeId, runs }: { storeId: string; runs: Run[] }) {
+  const [all, setAll] = useState(false);
+  const params = keysOf(runs, 'params');
+  const metrics = keysOf(runs, 'metrics');
+  const [metricKey, setMetricKey] = useState(metrics[0] ?? '');
+  const rows = params
+    .map((p) => ({ p, vals: runs.map((r) => param(r, p)) }))
+    .filter(({ vals }) => all || new Set(vals.map((v) => v ?? '∅')).size > 1);
+  const chartRuns = useMemo(() => runs.map((r) => ({ id: r.info.run_id, name: runName(r) })), [runs]);
+  return (
+    <section className="card compare" aria-label="Compare runs">
+      <h2 className="card-h">Compare {runs.length} runs</h2>
+      <label className="check">
+        <input type="checkbox" checked={all} onChange={(e) => setAll(e.target.checked)} /> Show equal params too
+      </label>
+      <div className="table-wrap">
+        <table className="grid">
+          <caption className="sr-only">Parameter differences</caption>
+          <thead>
+            <tr>
+              <th scope="col">Param</th>
+              {runs.map((r) => (
+                <th scope="col" key={r.info.run_id}>
+                  {runName(r)}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {rows.length === 0 ? (
+              <tr>
+                <td colSpan={runs.length + 1} className="muted">
+                  Every param is equal.
+                </td>
+              </tr>
+            ) : null}
+            {rows.map(({ p, vals }) => (
+              <tr key={p}>
+                <th scope="row">{p}</th>
+                {vals.map((v, i) => (
+                  <td key={i} className={new Set(vals).size > 1 ? 'diff' : undefined}>
+                    {v ?? '—'}
+                  </td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {metrics.length ? (
+        <>
+          <label className="inline">
+            Metric{' '}
+            <select value={metricKey} onChange={(e) => setMetricKey(e.target.value)}>
+              {metrics.map((m) => (
+                <option key={m}>{m}</option>
+              ))}
+            </select>
+          </label>
+          {metricKey ? <MetricHistoryChart storeId={storeId} runs={chartRuns} metricKey={metricKey} /> : null}
+        </>
+      ) : (
+        <p className="muted">These runs logged no metrics.</p>
+      )}
+    </section>
+  );
+}
+
+function RunsPanel({ storeId, experimentId }: { storeId: string; experimentId: string }) {
+  const [draft, setDraft] = useState('');
+  const [filter, setFilter] = useState('');
+  const runs = useChannel(keys.runs(storeId, [experimentId], filter), 'runs.search', filter ? { storeId, experimentIds: [experimentId], filter, maxResults: 5000 } : { storeId, experimentIds: [experimentId], maxResults: 5000 });
+  const list = useMemo(() => runs.data?.runs ?? [], [runs.data]);
+  const metricKeys = useMemo(() => keysOf(list, 'metrics'), [list]);
+  const paramKeys = useMemo(() => keysOf(list, 'params'), [list]);
+  const [chosen, setChosen] = useState<Set<string> | null>(null);
+  const defaultCols = useMemo(() => new Set(metricKeys.slice(0, 4).map((k) => `metrics.${k}`)), [metricKeys]);
+  const shown = chosen ?? defaultCols;
+  const columns: Column[] = [...ATTR_COLS, ...metricKeys.filter((k) => shown.has(`metrics.${k}`)).map((key) => ({ kind: 'metrics' as const, key })), ...paramKeys.filter((k) => shown.has(`params.${k}`)).map((key) => ({ kind: 'params' as const, key }))];
+  const [sort, setSort] = useState<{ id: string; dir: 1 | -1 }>({ id: 'attr.start', dir: -1 });
+  const [expanded, setExpanded] = useState<Set<string>>(new Set());
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [comparing, setComparing] = useState(false);
+
+  const { tops, children } = useMemo(() => {
+    const ids = new Set(list.map((r) => r.info.run_id));
+    const kids = new Map<string, Run[]>();
+    const tops: Run[] = [];
+    for (const r of list) {
+      const p = tag(r, PARENT_TAG);
+      if (p && ids.has(p)) {
+        const k = kids.get(p);
+        if (k) k.push(r);
+        else kids.set(p, [r]);
+      } else tops.push(r);
+    }
+    return { tops, children: kids };
+  }, [list]);
+  const sortCol = columns.find((c) => colId(c) === sort.id) ?? ATTR_COLS[2]!;
+  const sorter = (a: Run, b: Run) => compareCells(cellValue(a, sortCol), cellValue(b, sortCol)) * sort.dir;
+  const sortedTops = tops.slice().sort(sorter);
+  const toggle = (set: Set<string>, id: string) => {
+    const n = new Set(set);
+    if (n.has(id)) n.delete(id);
+    else n.add(id);
+    return n;
+  };
+  const selectedRuns = list.filter((r) => selected.has(r.info.run_id));
+
+  const row = (r: Run, depth: number) => {
+    const kids = children.get(r.info.run_id);
+    const open = expanded.has(r.info.run_id);
+    const name = runName(r);
+    return (
+      <Fragment key={r.info.run_id}>
+        <tr className={depth ? 'child-row' : undefined}>
+          <td className="sel">
+            <input type="checkbox" aria-label={`Select ${name}`} checked={selected.has(r.info.run_id)} onChange={() => setSelected((s) => toggle(s, r.info.run_id))} />
+          </td>
+          {columns.map((c, i) => (
+            <td key={colId(c)} className={c.kind !== 'attr' ? 'num' : undefined}>
+              {i === 0 ? (
+                <span className={`name-cell depth-${depth}`}>
+                  {kids ? (
+                    <button type="button" className="tree-toggle small" aria-expanded={open} aria-label={`${open ? 'Hide' : 'Show'} ${kids.length} child runs of ${name}`} onClick={() => setExpanded((s) => toggle(s, r.info.run_id))}>
+                      {open ? '▾' : '▸'} {kids.length}
+                    </button>
+                  ) : null}
+                  {renderCell(r, c, storeId)}
+                </span>
+              ) : (
+                renderCell(r, c, storeId)
+              )}
+            </td>
+          ))}
+        </tr>
+        {open && kids ? kids.slice().sort(sorter).map((k) => row(k, depth + 1)) : null}
+      </Fragment>
+    );
+  };
+
+  return (
+    <div className="runs-panel">
+      <form
+        className="row toolbar"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setFilter(draft.trim());
+        }}
+      >
+        <input className="grow mono" type="search" aria-label="MLflow filter" placeholder="metrics.macro-f1 > 0.8 and params.batch_size = '16'" value={draft} onChange={(e) => setDraft(e.target.value)} />
+        <button type="submit">Search</button>
+        <details className="columns-menu">
+          <summary>Columns</summary>
+          <fieldset>
+            <legend>Metrics</legend>
+            {metricKeys.map((k) => (
+              <label key={k} className="check">
+                <input type="checkbox" checked={shown.has(`metrics.${k}`)} onChange={() => setChosen(toggle(shown, `metrics.${k}`))} /> {k}
+              </label>
+            ))}
+          </fieldset>
+          <fieldset>
+            <legend>Params</legend>
+            {paramKeys.map((k) => (
+              <label key={k} className="check">
+                <input type="checkbox" checked={shown.has(`params.${k}`)} onChange={() => setChosen(toggle(shown, `params.${k}`))} /> {k}
+              </label>
+            ))}
+          </fieldset>
+        </details>
+        <button type="button" className="primary" disabled={selectedRuns.length < 2} onClick={() => setComparing(true)}>
+          Compare {selectedRuns.length || ''}
+        </button>
+      </form>
+      {runs.isError ? <ErrorBox error={runs.error} title={filter ? 'The search failed: check the filter (MLflow syntax, e.g. metrics.loss < 0.5)' : 'The runs could not be read'} onRetry={() => void runs.refetch()} /> : null}
+      {runs.isPending ? <Loading what="runs" /> : null}
+      {runs.isSuccess && list.length === 0 ? <EmptyState title={filter ? 'No run matches this filter' : 'No runs in this experiment'} /> : null}
+      {list.length > 0 ? (
+        <div className="table-wrap">
+          <table className="grid runs" aria-label="Runs">
+            <thead>
+              <tr>
+                <th scope="col" className="sel">
+                  <span className="sr-only">Select</span>
+                </th>
+                {columns.map((c) => {
+                  const id = colId(c);
+                  return (
+                    <th scope="col" key={id} aria-sort={sort.id === id ? (sort.dir === 1 ? 'ascending' : 'descending') : 'none'}>
+                      <button type="button" className="sort-btn" onClick={() => setSort((s) => ({ id, dir: s.id === id ? ((-s.dir) as 1 | -1) : 1 }))}>
+                        {colLabel(c)}
+                        <span aria-hidden="true">{sort.id === id ? (sort.dir === 1 ? ' ▲' : ' ▼') : ''}</span>
+                      </button>
+                    </th>
+                  );
+                })}
+              </tr>
+            </thead>
+            <tbody>{sortedTops.map((r) => row(r, 0))}</tbody>
+          </table>
+        </div>
+      ) : null}
+      {comparing && selectedRuns.length >= 2 ? <CompareView storeId={storeId} runs={selectedRuns} /> : null}
+    </div>
+  );
+}
+
+export function ExperimentsScreen({ storeId, experimentId }: { storeId: string | null; experimentId: string | null }) {
+  const stores = useStores();
+  return (
+    <section className="screen" aria-labelledby="exp-h">
+      <header className="screen-head">
+        <h1 id="exp-h">Experiments</h1>
+        <a className="button" href={href({ name: 'settings' })}>
+          Add a store
+        </a>
+      </header>
+      <div className="split">
+        <nav className="tree card" aria-label="Stores and experiments">
+          {stores.isPending ? <Loading what="stores" /> : null}
+          {stores.isError ? <ErrorBox error={stores.error} title="The stores could not be listed" onRetry={() => void stores.refetch()} /> : null}
+          <ul>
+            {stores.data?.stores.map((s, i) => (
+              <StoreNode key={s.id} store={s} open={storeId ? storeId === s.id : i === 0} selected={{ storeId, experimentId }} />
+            ))}
+          </ul>
+        </nav>
+        <div className="grow">
+          {storeId && experimentId ? (
+            <RunsPanel key={`${storeId}/${experimentId}`} storeId={storeId} experimentId={experimentId} />
+          ) : (
+            <EmptyState title="Pick an experiment">
+              <p>Choose a store and an experiment on the left. Tracked sweeps log a parent run per sweep with one child run per trial.</p>
+            </EmptyState>
+          )}
+        </div>
+      </div>
+    </section>
+  );
+}

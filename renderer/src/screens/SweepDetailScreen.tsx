@@ -1,0 +1,176 @@
+// Sweep detail: live trials table, charts, a trial's log tail, checkpoint with reveal-in-folder.
+import { useMemo, useState } from 'react';
+import { useClient } from '../api/clientContext.tsx';
+import { useSweep, useTrials } from '../api/queries.ts';
+import { useStoreIdFor } from '../api/storeFor.ts';
+import { HistoryChart } from '../components/charts/HistoryChart.tsx';
+import { ImportanceChart } from '../components/charts/ImportanceChart.tsx';
+import { IntermediateChart } from '../components/charts/IntermediateChart.tsx';
+import { ParallelCoords } from '../components/charts/ParallelCoords.tsx';
+import { LogTail } from '../components/LogTail.tsx';
+import { ErrorBox, Loading } from '../components/Notice.tsx';
+import { ProgressBar } from '../components/ProgressBar.tsx';
+import { StateBadge } from '../components/StateBadge.tsx';
+import { SweepActions } from '../components/SweepActions.tsx';
+import { TrialsTable } from '../components/TrialsTable.tsx';
+import { errorCode, fmtValue } from '../lib/format.ts';
+import { href } from '../lib/router.ts';
+
+function RevealPath({ path }: { path: string }) {
+  const client = useClient();
+  const [msg, setMsg] = useState<{ kind: 'ok' | 'info' | 'error'; text: string } | null>(null);
+  return (
+    <div className="reveal">
+      <code className="path" title={path}>
+        {path}
+      </code>
+      <button
+        type="button"
+        aria-label="Reveal checkpoint in folder"
+        onClick={() =>
+          void client.call('shell.revealPath', { path }).then((r) => {
+            if (r.ok) setMsg(r.value.revealed ? { kind: 'ok', text: 'Shown in your file manager.' } : { kind: 'info', text: 'The file manager did not open.' });
+            else if (r.error.code === 'NOT_AVAILABLE') setMsg({ kind: 'info', text: 'Reveal in folder works in the desktop app; in the browser, copy the path above.' });
+            else setMsg({ kind: 'error', text: r.error.message });
+          })
+        }
+      >
+        Reveal in folder
+      </button>
+      <button type="button" aria-label="Copy checkpoint path" onClick={() => void navigator.clipboard?.writeText(path).then(() => setMsg({ kind: 'ok', text: 'Path copied.' }), () => setMsg({ kind: 'info', text: 'Copying is not allowed here; select the path instead.' }))}>
+        Copy
+      </button>
+      {msg ? (
+        <span role="status" className={msg.kind === 'error' ? 'error-text small' : 'muted small'}>
+          {msg.text}
+        </span>
+      ) : null}
+    </div>
+  );
+}
+
+export function SweepDetailScreen({ id }: { id: string }) {
+  const sweep = useSweep(id);
+  const trials = useTrials(id);
+  const s = sweep.data;
+  const storeId = useStoreIdFor(s?.tracking.storeUri ?? null, Boolean(s?.tracking.parentRunId));
+  const rows = useMemo(() => trials.data?.trials ?? [], [trials.data]);
+  const paramNames = useMemo(() => {
+    const names = new Set(Object.keys(s?.distributions ?? {}));
+    for (const t of rows.slice(0, 200)) for (const k of Object.keys(t.params)) names.add(k);
+    return [...names];
+  }, [s?.distributions, rows]);
+  const [picked, setPicked] = useState<number | null>(null);
+  const running = rows.filter((t) => t.state === 'RUNNING');
+  const selected = picked ?? running[running.length - 1]?.number ?? rows[rows.length - 1]?.number ?? null;
+  const selectedRow = rows.find((t) => t.number === selected);
+
+  if (sweep.isPending) return <Loading what="the sweep" />;
+  if (sweep.isError)
+    return (
+      <section className="screen">
+        <ErrorBox error={sweep.error} title={errorCode(sweep.error) === 'NOT_FOUND' ? 'This sweep is not known (any more)' : 'The sweep could not be loaded'} onRetry={() => void sweep.refetch()} />
+        <a href={href({ name: 'sweeps' })}>Back to sweeps</a>
+      </section>
+    );
+  if (!s) return null;
+  const direction = trials.data?.direction ?? s.direction;
+
+  return (
+    <section className="screen" aria-labelledby="detail-h">
+      <nav className="crumbs" aria-label="Breadcrumb">
+        <a href={href({ name: 'sweeps' })}>Sweeps</a> <span aria-hidden="true">/</span> <span>{s.studyName}</span>
+      </nav>
+      <header className="screen-head">
+        <h1 id="detail-h">
+          {s.studyName} <StateBadge state={s.state} />
+        </h1>
+        <SweepActions sweep={s} showOpen={false} />
+      </header>
+      {s.message && (s.state === 'interrupted' || s.state === 'failed') ? <div className={`notice ${s.state === 'failed' ? 'notice-error' : 'notice-warn'}`}>{s.message}</div> : null}
+      <div className="detail-grid">
+        <div className="card">
+          <ProgressBar value={s.finishedTrials} max={s.maxTrials} label={`Progress of ${s.studyName}`} state={s.state} />
+          <dl className="facts">
+            <div>
+              <dt>Best</dt>
+              <dd className="num">{s.best ? `${fmtValue(s.best.value)} (trial ${s.best.number})` : '—'}</dd>
+            </div>
+            <div>
+              <dt>Objective</dt>
+              <dd>{s.objectiveMetric ? `${direction ?? ''} ${s.objectiveMetric}` : direction ?? '—'}</dd>
+            </div>
+            <div>
+              <dt>Trials</dt>
+              <dd>
+                {s.counts.COMPLETE} complete · {s.counts.PRUNED} pruned · {s.counts.FAIL} failed · {s.counts.RUNNING} running
+              </dd>
+            </div>
+            <div>
+              <dt>Tracking</dt>
+              <dd>
+                {s.experimentName ?? '—'}
+                {s.tracking.parentRunId && storeId ? (
+                  <>
+                    {' · '}
+                    <a href={href({ name: 'run', storeId, runId: s.tracking.parentRunId })}>Open parent run</a>
+                  </>
+                ) : (
+                  <span className="muted"> · no parent run yet</span>
+                )}
+              </dd>
+            </div>
+          </dl>
+        </div>
+        <div className="card">
+          <h2 className="card-h">Checkpoint</h2>
+          <RevealPath path={s.checkpointPath || s.studyPath} />
+          {s.configPath ? (
+            <p className="muted small">
+              Config: <code>{s.configPath}</code>
+            </p>
+          ) : (
+            <p className="muted small">No HPO config here (a study made elsewhere): Resume asks for one.</p>
+          )}
+        </div>
+      </div>
+
+      <div className="charts-grid">
+        <div className="card">
+          <h2 className="card-h">Optimization history</h2>
+          {trials.isSuccess || trials.data ? <HistoryChart trials={rows} direction={direction} metric={s.objectiveMetric} /> : <Loading what="trials" />}
+        </div>
+        <div className="card">
+          <h2 className="card-h">Intermediate values</h2>
+          <IntermediateChart trials={rows} metric={s.objectiveMetric} />
+        </div>
+        <div className="card">
+          <h2 className="card-h">Parallel coordinates</h2>
+          <ParallelCoords trials={rows} params={paramNames} distributions={s.distributions} metric={s.objectiveMetric} direction={direction} />
+        </div>
+        <div className="card">
+          <h2 className="card-h">Hyperparameter importance</h2>
+          <ImportanceChart trials={rows} params={paramNames} />
+        </div>
+      </div>
+
+      <div className="table-log">
+        <div className="card card-flush">
+          <h2 className="card-h pad">
+            Trials <span className="muted small">{trials.data ? `${trials.data.total}` : ''}</span>
+          </h2>
+          {trials.isError ? <ErrorBox error={trials.error} title="The trials could not be read" onRetry={() => void trials.refetch()} /> : null}
+          {trials.data && rows.length === 0 ? <p className="muted pad">No trials yet. Start or resume the sweep to run some.</p> : null}
+          {rows.length > 0 ? <TrialsTable trials={rows} paramNames={paramNames} storeId={storeId} selected={selected} onSelect={setPicked} /> : null}
+        </div>
+        <div className="card">
+          <h2 className="card-h">
+            Log {selected !== null ? `of trial ${selected}` : ''}
+            {selectedRow?.reason ? <span className="muted small"> · {selectedRow.reason}</span> : null}
+          </h2>
+          {selected !== null ? <LogTail key={`${id}:${selected}`} sweepId={id} trialNumber={selected} live={selectedRow?.state === 'RUNNING'} /> : <p className="muted">Pick a trial in the table to see its output.</p>}
+        </div>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,135 @@
+// Every sweep the app knows: started here, found in folders, or opened from study files.
+import { useState } from 'react';
+import type { SweepSummary } from '../../../shared/contract.ts';
+import { useSweepAction, useSweeps } from '../api/queries.ts';
+import { ErrorBox, EmptyState, Loading } from '../components/Notice.tsx';
+import { ProgressBar } from '../components/ProgressBar.tsx';
+import { StateBadge } from '../components/StateBadge.tsx';
+import { SweepActions } from '../components/SweepActions.tsx';
+import { fmtTime, fmtValue } from '../lib/format.ts';
+import { href, navigate } from '../lib/router.ts';
+
+function trackingTarget(s: SweepSummary): string {
+  const t = s.tracking;
+  if (!t.storeUri && !s.experimentName) return 'not tracked yet';
+  return [s.experimentName, t.storeUri].filter(Boolean).join(' · ');
+}
+
+function SweepCard({ s }: { s: SweepSummary }) {
+  return (
+    <li className={`sweep-card sweep-${s.state}`} aria-label={`Sweep ${s.studyName}`}>
+      <div className="sweep-main">
+        <div className="sweep-title">
+          <a href={href({ name: 'sweep', id: s.id })} className="sweep-name">
+            {s.studyName}
+          </a>
+          <StateBadge state={s.state} />
+          <span className="muted small">{s.source === 'file' ? 'opened study file' : s.source === 'folder' ? 'found in folder' : s.backbone ?? ''}</span>
+        </div>
+        {s.state === 'interrupted' || s.state === 'failed' ? <p className={`sweep-msg ${s.state === 'failed' ? 'error-text' : 'warn-text'}`}>{s.message ?? (s.state === 'interrupted' ? 'Interrupted before its budget was used: resume continues with the remaining trials.' : 'Failed.')}</p> : null}
+        <ProgressBar value={s.finishedTrials} max={s.maxTrials} label={`Progress of ${s.studyName}`} state={s.state} />
+        <dl className="facts">
+          <div>
+            <dt>Best</dt>
+            <dd className="num">
+              {s.best ? `${fmtValue(s.best.value)} (trial ${s.best.number})` : '—'}
+              {s.objectiveMetric ? <span className="muted"> {s.direction === 'minimize' ? '↓' : '↑'} {s.objectiveMetric}</span> : null}
+            </dd>
+          </div>
+          <div>
+            <dt>Tracking</dt>
+            <dd className="ellipsis" title={s.tracking.storeUri ?? ''}>
+              {trackingTarget(s)}
+            </dd>
+          </div>
+          <div>
+            <dt>Study</dt>
+            <dd className="ellipsis path" title={s.studyPath}>
+              {s.studyPath}
+            </dd>
+          </div>
+          <div>
+            <dt>Updated</dt>
+            <dd>{fmtTime(s.updatedAt)}</dd>
+          </div>
+        </dl>
+      </div>
+      <SweepActions sweep={s} />
+    </li>
+  );
+}
+
+function OpenStudyForm() {
+  const open = useSweepAction('sweeps.openStudyFile');
+  const [path, setPath] = useState('');
+  return (
+    <form
+      className="inline-form row"
+      aria-label="Open a study file"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (!path.trim()) return;
+        open.mutate(
+          { path: path.trim() },
+          {
+            onSuccess: (r) => {
+              setPath('');
+              const first = r.sweeps[0];
+              if (r.sweeps.length === 1 && first) navigate({ name: 'sweep', id: first.id });
+            },
+          },
+        );
+      }}
+    >
+      <label className="grow">
+        Optuna study file (.db)
+        <input type="text" value={path} onChange={(e) => setPath(e.target.value)} placeholder="/path/to/study.db" />
+      </label>
+      <button type="submit" disabled={!path.trim() || open.isPending}>
+        {open.isPending ? 'Opening…' : 'Open study file'}
+      </button>
+      {open.error ? <ErrorBox error={open.error} title="The study file could not be opened" /> : null}
+    </form>
+  );
+}
+
+export function SweepsScreen() {
+  const q = useSweeps();
+  const sweeps = q.data?.sweeps ?? [];
+  const order: Record<string, number> = { running: 0, stopping: 1, interrupted: 2, failed: 3, ready: 4, finished: 5 };
+  const sorted = sweeps.slice().sort((a, b) => (order[a.state] ?? 9) - (order[b.state] ?? 9) || (b.updatedAt ?? 0) - (a.updatedAt ?? 0));
+  const interrupted = sweeps.filter((s) => s.state === 'interrupted').length;
+  return (
+    <section className="screen" aria-labelledby="sweeps-h">
+      <header className="screen-head">
+        <h1 id="sweeps-h">Sweeps</h1>
+        <a className="button primary" href={href({ name: 'new' })}>
+          New sweep
+        </a>
+      </header>
+      {interrupted > 0 ? (
+        <div className="notice notice-warn" role="status">
+          {interrupted === 1 ? 'One sweep was interrupted.' : `${interrupted} sweeps were interrupted.`} Resume continues with only the remaining trials; finished trials are kept.
+        </div>
+      ) : null}
+      {q.isPending ? <Loading what="sweeps" /> : null}
+      {q.isError ? <ErrorBox error={q.error} title="The sweeps could not be listed" onRetry={() => void q.refetch()} /> : null}
+      {q.isSuccess && sweeps.length === 0 ? (
+        <EmptyState title="No sweeps yet">
+          <p>
+            <a href={href({ name: 'new' })}>Start the example sweep</a> from the New sweep screen, or open a study file below (an Optuna <code>.db</code> made here or elsewhere).
+          </p>
+        </EmptyState>
+      ) : null}
+      {sorted.length > 0 ? (
+        <ul className="sweep-list" aria-label="Sweeps">
+          {sorted.map((s) => (
+            <SweepCard key={s.id} s={s} />
+          ))}
+        </ul>
+      ) : null}
+      <h2 className="section-h">Open a study file</h2>
+      <OpenStudyForm />
+    </section>
+  );
+}
