@@ -187,6 +187,34 @@ describe('StudyStorage semantics', () => {
     expect(Object.isFrozen(s.getTrial(t.trialId))).toBe(true); // finished trials are cached, immutable
   });
 
+  it('the incremental trial cache stays in trial_id order when trials finish out of order elsewhere', () => {
+    const ids = [s.createTrial(studyId), s.createTrial(studyId), s.createTrial(studyId)].map((t) => t.trialId);
+    s.finishTrial(ids[1]!, 'COMPLETE', 1);
+    expect(s.getTrials(studyId).map((t) => t.state)).toEqual(['RUNNING', 'COMPLETE', 'RUNNING']);
+    const other = openStudyStorage(db);
+    other.finishTrial(ids[2]!, 'PRUNED', 2);
+    const t3 = other.createTrial(studyId);
+    other.finishTrial(ids[0]!, 'FAIL');
+    other.close();
+    const t4 = s.createTrial(studyId, { state: 'WAITING' });
+    expect(s.getTrials(studyId).map((t) => [t.number, t.state])).toEqual([
+      [0, 'FAIL'],
+      [1, 'COMPLETE'],
+      [2, 'PRUNED'],
+      [3, 'RUNNING'],
+      [4, 'WAITING'],
+    ]);
+    expect(s.getTrials(studyId, ['COMPLETE', 'PRUNED', 'WAITING']).map((t) => t.number)).toEqual([1, 2, 4]);
+    s.finishTrial(t3.trialId, 'COMPLETE', 0);
+    expect(s.getTrials(studyId, ['COMPLETE']).map((t) => t.number)).toEqual([1, 3]);
+    expect(s.getBestTrial(studyId)?.number).toBe(3);
+    expect(t4.number).toBe(4);
+    // A fresh connection reads the same.
+    const fresh = openStudyStorage(db, { readonly: true });
+    expect(fresh.getTrials(studyId).map((t) => [t.number, t.state, t.value])).toEqual(s.getTrials(studyId).map((t) => [t.number, t.state, t.value]));
+    fresh.close();
+  });
+
   it('a read-only storage refuses writes and changes nothing', () => {
     s.createTrial(studyId);
     const r = openStudyStorage(db, { readonly: true });
