@@ -356,8 +356,20 @@ it("the per-key lookup for common tags (parent -> children) never serves stale r
   const after = await children(P);
   expect(after).toHaveLength(102);
   expect(after).toContain(theirs);
+  // Own writes patch the lookup: move a run to another parent, a batch that fails changes nothing.
+  for (let i = 0; i < 4; i++) expect(await children(parents[5]!)).toHaveLength(100);
+  await store.setTag(mine.info.run_id, { key: 'mlflow.parentRunId', value: parents[5]! });
+  expect(await children(P)).toHaveLength(101);
+  expect(await children(parents[5]!)).toContain(mine.info.run_id);
+  await store.logParam(mine.info.run_id, { key: 'lr', value: '1' });
+  await expect(store.logBatch(mine.info.run_id, { tags: [{ key: 'mlflow.parentRunId', value: parents[6]! }], params: [{ key: 'lr', value: '2' }] })).rejects.toMatchObject({ errorCode: 'INVALID_PARAMETER_VALUE' });
+  expect(await children(parents[6]!)).toHaveLength(100);
+  expect(await children(parents[5]!)).toContain(mine.info.run_id);
+  await store.setTag(mine.info.run_id, { key: 'mlflow.parentRunId', value: P });
+  expect(await children(P)).toHaveLength(102);
   await store.deleteTag(mine.info.run_id, 'mlflow.parentRunId');
   for (let i = 0; i < 4; i++) expect(await children(P)).toHaveLength(101);
+  expect(await children(parents[5]!)).toHaveLength(100);
   other.prepare(`UPDATE tags SET value = ? WHERE run_uuid = ? AND "key" = 'mlflow.parentRunId'`).run(parents[4], theirs);
   expect(await children(P)).toHaveLength(100);
   expect(await children(parents[4]!)).toHaveLength(101);

@@ -145,6 +145,7 @@ export class SqliteTrackingStore implements TrackingStore {
   private readonly valueIndex = new Map<string, Map<string, string[]>>();
   private valueIndexVersion = -1;
   private readonly valueIndexAsks = new Map<string, number>();
+  private pendingPatches: (() => void)[] = [];
   private readonly hydrate = new Map<number, { metrics: Database.Statement; params: Database.Statement; tags: Database.Statement }>();
 
   constructor(file: string, opts: SqliteStoreOptions = {}) {
@@ -293,12 +294,50 @@ export class SqliteTrackingStore implements TrackingStore {
     }
   }
 
-  private write<T>(what: string, fn: () => T, touchesTagsOrParams = true): T {
+  private write<T>(what: string, fn: () => T): T {
     if (this.readOnly) {
       throw new MlflowError('PERMISSION_DENIED', `${what}: the tracking store ${this.uri} was opened read-only; open it without readOnly to write.`);
     }
-    if (touchesTagsOrParams) this.clearValueIndex();
-    return this.guard(what, () => this.db.transaction(fn).immediate());
+    this.pendingPatches = [];
+    let result: T;
+    try {
+      result = this.guard(what, () => this.db.transaction(fn).immediate());
+    } catch (err) {
+      this.pendingPatches = [];
+      throw err;
+    }
+    // Committed: bring the per-key lookups up to date with what this transaction changed.
+    const patches = this.pendingPatches;
+    this.pendingPatches = [];
+    for (const patch of patches) patch();
+    return result;
+  }
+
+  /** Records, for after the commit, that `runId`'s `key` moved from `oldValue` to `newValue`
+   * (undefined = absent) in a per-key lookup that is currently built. */
+  private notePatch(table: 'params' | 'tags', key: string, runId: string, oldValue: string | undefined, newValue: string | undefined): void {
+    const map = this.valueIndex.get(`${table}\u0000${key}`);
+    if (!map) return;
+    this.pendingPatches.push(() => {
+      if (oldValue !== undefined) {
+        const list = map.get(oldValue);
+        const i = list ? list.indexOf(runId) : -1;
+        if (list && i >= 0) list.splice(i, 1);
+      }
+      if (newValue !== undefined) {
+        const list = map.get(newValue);
+        if (!list) map.set(newValue, [runId]);
+        else if (!list.includes(runId)) list.push(runId);
+      }
+    });
+  }
+
+  private upsertTag(runId: string, key: string, value: string): void {
+    if (this.valueIndex.has(`tags\u0000${key}`)) {
+      const old = this.st.tagGet.get(runId, key) as { value: string } | undefined;
+      this.notePatch('tags', key, runId, old?.value, value);
+    }
+    this.st.tagUpsert.run(key, value, runId);
   }
 
   private experimentRow(experimentId: string): ExperimentRow {
@@ -553,7 +592,7 @@ export class SqliteTrackingStore implements TrackingStore {
       const merged = new Map<string, string>();
       for (const t of tags) merged.set(t.key, t.value);
       if (!merged.has(RUN_NAME_TAG)) merged.set(RUN_NAME_TAG, runName);
-      for (const [k, v] of merged) this.st.tagUpsert.run(k, v, runId);
+      for (const [k, v] of merged) this.upsertTag(runId, k, v);
       const row = this.runRow(runId);
       return this.assembleRun(row, [], [], [...merged].map(([key, value]) => ({ key, value })), false);
     });
@@ -577,7 +616,7 @@ export class SqliteTrackingStore implements TrackingStore {
       if (req.endTime !== undefined && req.endTime !== null) this.st.runSetEnd.run(req.endTime, runId);
       if (req.runName) {
         this.st.runSetName.run(req.runName, runId);
-        this.st.tagUpsert.run(RUN_NAME_TAG, req.runName, runId);
+        this.upsertTag(runId, RUN_NAME_TAG, req.runName);
       }
       return this.toInfo(this.runRow(runId));
     });
@@ -623,9 +662,9 @@ export class SqliteTrackingStore implements TrackingStore {
 
   /** Runs whose tag/param `key` equals `value`, from a per-key map built by one pass over the
    * table, for keys most runs carry (mlflow.parentRunId above all: the runs view asks for one
-   * parent's children after another). The map is dropped by this store's own writes to tags or
-   * params and whenever another connection has committed (PRAGMA data_version), so it is never
-   * stale; metric logging keeps it. Null when the key is rare (the index is then cheaper) or when
+   * parent's children after another). This store's own writes patch the map after they commit;
+   * it is dropped whenever another connection has committed (PRAGMA data_version), so it is never
+   * stale. Null when the key is rare (the index is then cheaper) or when
    * the value has too many runs for an IN list. */
   private runsWithValue(table: 'params' | 'tags', key: string, value: string): string[] | null {
     const version = (this.st.dataVersion.get() as { data_version: number }).data_version;
@@ -637,9 +676,8 @@ export class SqliteTrackingStore implements TrackingStore {
     let map = this.valueIndex.get(id);
     if (!map) {
       if (!this.isCommonKey(table, key)) return null;
-      // Building the map costs several table scans; only do it once the key is asked for again
-      // and again without writes in between (a user browsing parents), not on every query of a
-      // live sweep that keeps adding runs.
+      // Building the map costs a few table scans; only do it once the key is asked for again and
+      // again with no other connection writing in between.
       const asked = (this.valueIndexAsks.get(id) ?? 0) + 1;
       this.valueIndexAsks.set(id, asked);
       if (asked < VALUE_INDEX_AFTER_ASKS) return null;
@@ -681,6 +719,7 @@ export class SqliteTrackingStore implements TrackingStore {
           continue;
         }
         this.st.paramInsert.run(p.key, p.value, runId);
+        this.notePatch('params', p.key, runId, undefined, p.value);
       }
       const best = new Map<string, { value: number; isNan: 0 | 1; timestamp: number; step: number }>();
       for (const m of metrics) {
@@ -695,10 +734,10 @@ export class SqliteTrackingStore implements TrackingStore {
         if (!cur || isNewerMetric(cand, cur)) this.st.latestUpsert.run(key, cand.value, cand.timestamp, cand.step, cand.isNan, runId);
       }
       for (const t of tags) {
-        this.st.tagUpsert.run(t.key, t.value, runId);
+        this.upsertTag(runId, t.key, t.value);
         if (t.key === RUN_NAME_TAG) this.st.runSetName.run(t.value, runId);
       }
-    }, params.length + tags.length > 0);
+    });
   }
 
   async logMetric(runId: string, metric: Metric): Promise<void> {
@@ -719,6 +758,8 @@ export class SqliteTrackingStore implements TrackingStore {
       if (this.st.tagGet.get(runId, key) === undefined) {
         throw new MlflowError('RESOURCE_DOES_NOT_EXIST', `No tag with name: ${key} in run with id ${runId}`);
       }
+      const old = this.st.tagGet.get(runId, key) as { value: string } | undefined;
+      this.notePatch('tags', key, runId, old?.value, undefined);
       this.st.tagDelete.run(runId, key);
     });
   }
