@@ -349,3 +349,4 @@ export class CategoricalParzen {
     return Math.log(this.pmf[c] as number);
   }
 }
+
