@@ -109,6 +109,7 @@ function windowMs(times: readonly number[], a: number, b: number): string {
 
 const meanMs = (times: readonly number[]): number => (times[times.length - 1]! * 1000) / times.length;
 
+const load0 = os.loadavg()[0]!;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'sweepdeck-bench-engine-'));
 try {
   const floor = commitFloor(dir);
@@ -150,7 +151,7 @@ try {
     machineLine(),
     '',
     `\`npx tsx bench/engineOverhead.ts\`: ${N} trials in-process with a cheap analytic objective (no child process), space of 5 floats, a log int and a 3-way categorical, minimize. ` +
-      'Ours: `StudyEngine.ask` (history read, sampling, budgeted atomic claim that writes the trial and its params) + `tell` (value and state), on the Optuna SQLite storage in WAL with `synchronous=FULL`, i.e. every trial durably committed. ' +
+      'Ours: `StudyEngine.ask` (history read, sampling, budgeted atomic claim that writes the trial and its params) + `tell` (value and state), on the Optuna SQLite storage in a runner session (WAL): the claim commits without an fsync and the tell fsyncs (synchronous=FULL), so every finished trial is durable before it is reported. ' +
       "Optuna: `study.optimize` on `sqlite:///` storage (its defaults: rollback journal, a commit per suggest), `TPESampler(seed)` (univariate, 3.1's default) / `RandomSampler(seed)`, run by `bench/engineOverhead.py` in the same run. " +
       optunaNote,
     '',
@@ -158,7 +159,9 @@ try {
     '',
     mdTable(['engine', 'sampler', 'trials', '0–10', '10–100', '400–500', '900–1000', 'mean ms', 'total s', 'best'], rows),
     '',
-    `Durable SQLite commit floor measured here (one tiny IMMEDIATE transaction, WAL, synchronous=FULL): ${floor.toFixed(3)} ms. Our trial makes two commits (claim, tell).`,
+    `Durable SQLite commit floor measured here (one tiny IMMEDIATE transaction, WAL, synchronous=FULL): ${floor.toFixed(3)} ms. Our trial makes two commits (claim, tell), one of them fsynced.`,
+    '',
+    `Load average (1 min) at start ${load0.toFixed(1)}, at end ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores: with other work on the machine, fsync and CPU times stretch for both engines alike.`,
     '',
     `Target ≤ 3 ms per trial (TPE, ${N} trials): ${tpeMs.toFixed(2)} ms — ${tpeMs <= 3 ? 'met' : 'NOT met'}.`,
     ...(ratios.length ? ['', ...ratios] : []),
