@@ -58,6 +58,18 @@ describe('MLflow 2.12.2 SQLite fixture against the real server transcript', () =
     for (const e of ex.filter((x) => x.path.endsWith('/runs/update'))) lastUpdate.set((e.request as { run_id: string }).run_id, e.response.run_info);
     expect(lastUpdate.size).toBe(4);
     for (const [runId, info] of lastUpdate) expect(wire((await store.getRun(runId)).info)).toEqual(info);
+    // runs/get answers came mid-scenario (runs still RUNNING): everything but status and end time
+    // is final, and so are the tags.
+    const gets = ex.filter((x) => x.path.endsWith('/runs/get') && x.status === 200);
+    expect(gets.length).toBeGreaterThanOrEqual(3);
+    for (const e of gets) {
+      const then = e.response.run as { info: Record<string, unknown>; data: { tags: unknown } };
+      const now = await store.getRun(then.info.run_id as string);
+      const { status: _s, end_time: _e, ...rest } = wire(now.info) as Record<string, unknown>;
+      const { status: _s2, end_time: _e2, ...restThen } = then.info;
+      expect(rest).toEqual(restThen);
+      expect(wire(now.data.tags)).toEqual(then.data.tags);
+    }
     const histories = ex.filter((x) => x.path.endsWith('/metrics/get-history'));
     expect(histories.length).toBeGreaterThanOrEqual(2);
     for (const e of histories) {
