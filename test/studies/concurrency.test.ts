@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { openStudyStorage, type OptunaSqliteStorage } from '../../electron/core/studies/optunaSqliteStorage.ts';
 import { REPO_ROOT } from '../support/peers.ts';
@@ -12,7 +13,8 @@ const WORKER = path.join(REPO_ROOT, 'test', 'studies', 'support', 'trialWorker.t
 
 function runWorker(db: string, study: string, n: number, go: string, onReady: () => void): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', WORKER, db, study, String(n), go], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    // A short pause between trials stretches each run so the two overlap even on a busy machine.
+    const child = spawn(process.execPath, ['--import', 'tsx', WORKER, db, study, String(n), go, '4'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => {
@@ -90,5 +92,26 @@ describe('concurrent writers and journal mode', () => {
     expect(journalMode(db)).toBe('wal');
     d.close();
     expect(journalMode(db)).toBe('delete');
+  });
+
+  it('a runner that cannot switch to WAL (another process is reading) still works, in rollback-journal mode', () => {
+    const db = path.join(tempDir('nowal'), 'study.db');
+    const plain = openStudyStorage(db, { create: true });
+    const { studyId } = plain.createStudy('s', ['minimize']);
+    plain.close();
+    const reader = new Database(db, { readonly: true });
+    reader.exec('BEGIN');
+    reader.prepare('SELECT COUNT(*) FROM trials').get(); // holds a SHARED lock
+    const r = openStudyStorage(db, { runner: true, busyTimeoutMs: 200 }) as OptunaSqliteStorage;
+    expect(r.journalMode()).toBe('delete');
+    reader.exec('COMMIT');
+    reader.close();
+    const t = r.createTrial(studyId);
+    r.finishTrial(t.trialId, 'COMPLETE', 2);
+    r.close();
+    expect(journalMode(db)).toBe('delete');
+    const check = openStudyStorage(db, { readonly: true });
+    expect(check.getTrials(studyId).map((x) => [x.number, x.state, x.value])).toEqual([[0, 'COMPLETE', 2]]);
+    check.close();
   });
 });

@@ -122,6 +122,7 @@ export class OptunaSqliteStorage implements StudyStorage {
   readonly path: string;
   readonly revision: Revision;
   readonly readonly: boolean;
+  /** True while this connection runs the file in WAL as a runner (lighter commits, see write()). */
   private readonly runner: boolean;
   private readonly db: Database.Database;
   private readonly stmts = new Map<string, Database.Statement>();
@@ -171,16 +172,22 @@ export class OptunaSqliteStorage implements StudyStorage {
     this.db = db;
     this.revision = revision;
     this.readonly = opts.readonly === true;
-    this.runner = opts.runner === true && !this.readonly;
     db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(opts.busyTimeoutMs ?? 10_000))}`);
     if (!this.readonly) {
       // FULL by default; see write() for the runner's lighter commits.
       db.pragma('synchronous = FULL');
-      if (opts.runner) {
-        const mode = String(db.pragma('journal_mode = WAL', { simple: true }));
-        if (mode !== 'wal') throw new Error(`${file}: could not switch to WAL (journal_mode is ${mode}).`);
+    }
+    let wal = false;
+    if (opts.runner && !this.readonly) {
+      // If another process holds a lock right now the switch can fail; the runner then works in
+      // rollback-journal mode (every commit fsynced): slower, equally correct.
+      try {
+        wal = String(db.pragma('journal_mode = WAL', { simple: true })) === 'wal';
+      } catch {
+        wal = false;
       }
     }
+    this.runner = wal;
     const run = (f: () => unknown): unknown => f();
     this.writeTx = db.transaction(run);
     this.readTx = db.transaction(run);

@@ -1,10 +1,11 @@
 // A separate process writing trials into one study, for the two-writer test. Prints one JSON line:
 // the trial numbers it got, or the error it hit.
-// usage: node --import tsx trialWorker.ts DB STUDY N GO_FILE (waits for GO_FILE so both start together)
+// usage: node --import tsx trialWorker.ts DB STUDY N GO_FILE [PAUSE_MS]
+// (waits for GO_FILE so writers start together; PAUSE_MS between trials stretches the run)
 import fs from 'node:fs';
 import { openStudyStorage } from '../../../electron/core/studies/optunaSqliteStorage.ts';
 
-const [db, studyName, n, go] = process.argv.slice(2);
+const [db, studyName, n, go, pauseMs] = process.argv.slice(2);
 const storage = openStudyStorage(db as string, { runner: true });
 console.log('ready');
 const pause = new Int32Array(new SharedArrayBuffer(4));
@@ -23,6 +24,7 @@ try {
     storage.reportIntermediate(trialId, 0, i);
     storage.finishTrial(trialId, 'COMPLETE', i / 3);
     if (i % 25 === 0) storage.getTrials(study.studyId); // readers interleave with the other writer
+    if (pauseMs) Atomics.wait(pause, 0, 0, Number(pauseMs));
   }
   console.log(JSON.stringify({ pid: process.pid, numbers }));
 } catch (e) {
