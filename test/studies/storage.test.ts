@@ -215,6 +215,39 @@ describe('StudyStorage semantics', () => {
     fresh.close();
   });
 
+  it('runInWriteTransaction makes a budget check and a trial creation one atomic unit; a throw rolls all back', () => {
+    const claim = (max: number): number | null =>
+      s.runInWriteTransaction!(() => {
+        const c = s.countTrials!(studyId);
+        if (c.COMPLETE + c.RUNNING >= max) return null;
+        return s.createTrial(studyId, { params: { x: { value: 0.5, distribution: X } } }).number;
+      });
+    expect([claim(2), claim(2), claim(2)]).toEqual([0, 1, null]);
+    expect(s.countTrials!(studyId)).toEqual({ RUNNING: 2, COMPLETE: 0, PRUNED: 0, FAIL: 0, WAITING: 0 });
+    expect(() =>
+      s.runInWriteTransaction!(() => {
+        s.createTrial(studyId);
+        s.setStudyUserAttr(studyId, 'k', 1);
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
+    expect(s.countTrials!(studyId).RUNNING).toBe(2);
+    expect(s.getStudy('s')!.userAttrs).toEqual({});
+    expect(sqliteRows(db, 'SELECT COUNT(*) FROM trial_params')).toEqual([[2]]);
+    // The same in a runner's WAL session, where nested 'full' and 'light' commits join the outer one.
+    const r = openStudyStorage(db, { runner: true });
+    const n = r.runInWriteTransaction!(() => {
+      const t = r.createTrial(studyId);
+      r.finishTrial(t.trialId, 'COMPLETE', 1);
+      r.setStudyUserAttr(studyId, 'k', 2);
+      return t.number;
+    });
+    expect(n).toBe(2);
+    expect(r.countTrials!(studyId)).toMatchObject({ RUNNING: 2, COMPLETE: 1 });
+    r.close();
+    expect(s.getStudy('s')!.userAttrs).toEqual({ k: 2 });
+  });
+
   it('a read-only storage refuses writes and changes nothing', () => {
     s.createTrial(studyId);
     const r = openStudyStorage(db, { readonly: true });

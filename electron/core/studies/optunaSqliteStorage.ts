@@ -350,6 +350,26 @@ export class OptunaSqliteStorage implements StudyStorage {
     });
   }
 
+  /**
+   * Runs fn in one IMMEDIATE write transaction; this storage's methods called inside join it (as
+   * savepoints), so a caller can check a budget and create a trial atomically across processes.
+   * The commit is 'light' (see write()): it is meant for claiming unfinished trials.
+   */
+  runInWriteTransaction<T>(fn: () => T): T {
+    return this.write(fn, 'light');
+  }
+
+  /** The study's trial counts by state, without reading the trials. */
+  countTrials(studyId: number): Record<TrialState, number> {
+    return this.read(() => {
+      const c = Object.fromEntries(TRIAL_STATES.map((st) => [st, 0])) as Record<TrialState, number>;
+      for (const r of this.stmt('SELECT state, COUNT(*) AS n FROM trials WHERE study_id = ? GROUP BY state').all(studyId) as Array<{ state: string; n: number }>) {
+        if (r.state in c) c[r.state as TrialState] = r.n;
+      }
+      return c;
+    });
+  }
+
   // ---- trials: writes ----
 
   /** The trial's row, checked to be unfinished (Optuna's UpdateFinishedTrialError). */
