@@ -61,6 +61,7 @@ export interface SqliteStoreOptions {
 }
 
 const RUN_STATUSES: readonly RunStatus[] = ['RUNNING', 'SCHEDULED', 'FINISHED', 'FAILED', 'KILLED'];
+const STATUS_SET: ReadonlySet<string> = new Set(RUN_STATUSES);
 const RUN_NAME_TAG = 'mlflow.runName';
 /** Above this many rows with one key, a filter on it scans the table instead of the key index. */
 const COMMON_KEY_ROWS = 2000;
@@ -146,6 +147,7 @@ export class SqliteTrackingStore implements TrackingStore {
   private valueIndexVersion = -1;
   private readonly valueIndexAsks = new Map<string, number>();
   private pendingPatches: (() => void)[] = [];
+  private readonly searchStatements = new Map<string, Database.Statement>();
   private readonly hydrate = new Map<number, { metrics: Database.Statement; params: Database.Statement; tags: Database.Statement }>();
 
   constructor(file: string, opts: SqliteStoreOptions = {}) {
@@ -382,24 +384,36 @@ export class SqliteTrackingStore implements TrackingStore {
   }
 
   private toInfo(row: RunRow): RunInfo {
-    // Field order as MLflow's JSON, so a serialized run reads like a real server's.
-    const info: RunInfo = {
+    // Field order as MLflow's JSON (end_time after start_time, only when set), so a serialized
+    // run reads like a real server's.
+    const status = STATUS_SET.has(row.status ?? '') ? (row.status as RunStatus) : 'RUNNING';
+    const lifecycle = row.lifecycle_stage === 'deleted' ? 'deleted' : 'active';
+    const experimentId = String(row.experiment_id);
+    if (row.end_time !== null) {
+      return {
+        run_uuid: row.run_uuid,
+        experiment_id: experimentId,
+        run_name: row.name ?? '',
+        user_id: row.user_id ?? '',
+        status,
+        start_time: row.start_time ?? 0,
+        end_time: row.end_time,
+        artifact_uri: row.artifact_uri ?? '',
+        lifecycle_stage: lifecycle,
+        run_id: row.run_uuid,
+      };
+    }
+    return {
       run_uuid: row.run_uuid,
-      experiment_id: String(row.experiment_id),
+      experiment_id: experimentId,
       run_name: row.name ?? '',
       user_id: row.user_id ?? '',
-      status: (RUN_STATUSES as readonly string[]).includes(row.status ?? '') ? (row.status as RunStatus) : 'RUNNING',
+      status,
       start_time: row.start_time ?? 0,
       artifact_uri: row.artifact_uri ?? '',
-      lifecycle_stage: row.lifecycle_stage === 'deleted' ? 'deleted' : 'active',
+      lifecycle_stage: lifecycle,
       run_id: row.run_uuid,
     };
-    if (row.end_time !== null) {
-      // Keep MLflow's key order: end_time sits after start_time.
-      const { artifact_uri, lifecycle_stage, run_id, ...head } = info;
-      return { ...head, end_time: row.end_time, artifact_uri, lifecycle_stage, run_id };
-    }
-    return info;
   }
 
   private toMetric(r: MetricRow): Metric {
@@ -421,6 +435,19 @@ export class SqliteTrackingStore implements TrackingStore {
     const run: Run = { info: this.toInfo(row), data };
     if (withInputs) run.inputs = {};
     return run;
+  }
+
+  /** Search statements by SQL text: the runs view repeats the same shapes of query. */
+  private cachedStatement(sql: string): Database.Statement {
+    let stmt = this.searchStatements.get(sql);
+    if (stmt) {
+      this.searchStatements.delete(sql);
+    } else {
+      stmt = this.db.prepare(sql);
+      if (this.searchStatements.size >= 32) this.searchStatements.delete(this.searchStatements.keys().next().value as string);
+    }
+    this.searchStatements.set(sql, stmt);
+    return stmt;
   }
 
   /** Prepared (raw-row) statements that load metrics, params and tags of `n` runs, kept per n. */
@@ -648,7 +675,7 @@ export class SqliteTrackingStore implements TrackingStore {
       const isCommonKey = (table: 'latest_metrics' | 'params' | 'tags', key: string) => this.isCommonKey(table, key);
       const runsWithValue = (table: 'params' | 'tags', key: string, value: string) => this.runsWithValue(table, key, value);
       const { sql, params } = compileRunSearch({ experimentIds, comparisons, orderBy, view, limit: maxResults, offset, isCommonKey, runsWithValue });
-      const rows = this.db.prepare(sql).all(...params) as RunRow[];
+      const rows = this.cachedStatement(sql).all(...params) as RunRow[];
       const page: Page<Run> = { items: this.loadRuns(rows) };
       if (rows.length === maxResults) page.nextPageToken = encodePageToken(offset + maxResults);
       return page;
