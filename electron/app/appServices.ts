@@ -85,14 +85,17 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
   });
   const example = opts.exampleConfigPath ?? null;
 
-  // The example is registered once, ready to start (if the user removes it, it stays removed until
-  // the data folder is reset: the registry remembers that it was offered).
-  if (example && !sweeps.findByConfig(example) && !state.snapshot.sweeps.some((s) => s.configPath === path.resolve(example))) {
-    try {
-      statSync(example);
-      sweeps.register({ configPath: example });
-    } catch (e) {
-      console.error(`sweepdeck: the example sweep could not be registered: ${(e as Error).message}`);
+  // The example is registered once, ready to start; if the user removes it, it stays removed (the
+  // registry remembers it was offered).
+  if (example) {
+    const abs = path.resolve(example);
+    if (!state.wasOffered(abs) && !sweeps.findByConfig(abs)) {
+      try {
+        sweeps.register({ configPath: abs });
+        state.markOffered(abs);
+      } catch (e) {
+        console.error(`sweepdeck: the example sweep could not be registered: ${(e as Error).message}`);
+      }
     }
   }
 

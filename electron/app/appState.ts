@@ -48,6 +48,8 @@ const stateFileSchema = z.object({
   folders: z.array(z.string()).default([]),
   stores: z.array(storeRecordSchema).default([]),
   tracking: trackingSettingsSchema.default({ azure: null, remoteUri: null, fallbackToLocal: true, localStorePath: null }),
+  /** Example configs already registered once (so one the user removed is not added back). */
+  offered: z.array(z.string()).default([]),
 });
 export type StateFile = z.infer<typeof stateFileSchema>;
 
@@ -143,6 +145,16 @@ export class AppState {
     if (this.data.stores.length === before) return false;
     this.save();
     return true;
+  }
+
+  wasOffered(configPath: string): boolean {
+    return this.data.offered.includes(configPath);
+  }
+
+  markOffered(configPath: string): void {
+    if (this.wasOffered(configPath)) return;
+    this.data.offered.push(configPath);
+    this.save();
   }
 
   tracking(): TrackingSettings {

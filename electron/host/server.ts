@@ -175,6 +175,10 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     // SameSite=Strict). The API never accepts it.
     if (viaQuery) res.setHeader('set-cookie', `${cookieName(port)}=${token}; HttpOnly; SameSite=Strict; Path=/`);
     const pathname = url.pathname;
+    if (pathname === '/favicon.ico' && !(rendererDir && existsSync(path.join(rendererDir, 'favicon.ico')))) {
+      res.writeHead(204, { ...SECURITY_HEADERS, 'cache-control': 'private, max-age=86400' });
+      return void res.end();
+    }
     if (!rendererDir) {
       if (pathname === '/placeholder.js') return send(res, 200, PLACEHOLDER_JS, MIME['.js']);
       if (pathname === '/' || pathname === '/index.html' || !path.extname(pathname)) {
