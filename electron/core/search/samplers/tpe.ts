@@ -156,22 +156,26 @@ class SortedObservations {
 
   /** The Parzen estimator over every cached observation whose trial is not in the good group. */
   parzenExcluding(all: readonly Scored[], isBelow: Uint8Array, opt: NumericParzenOptions): NumericParzen {
-    // Chronological rank among the "above" trials that have a usable value, for the weight ramp.
-    const rank = new Map<number, number>();
+    // Chronological rank among the "above" trials that have a usable value, for the weight ramp
+    // (indexed by trial number; -1 = not in the group).
+    const rank = new Int32Array(this.model.length).fill(-1);
     let n = 0;
-    all.forEach((s, i) => {
-      if (isBelow[i]) return;
-      const x = this.model[s.trial.number];
-      if (x === undefined || Number.isNaN(x)) return;
-      rank.set(s.trial.number, n++);
-    });
+    for (let i = 0; i < all.length; i++) {
+      if (isBelow[i]) continue;
+      const num = (all[i] as Scored).trial.number;
+      const x = this.model[num];
+      if (x === undefined || Number.isNaN(x)) continue;
+      rank[num] = n++;
+    }
     const mus = new Float64Array(n);
     const w = new Float64Array(n);
     let k = 0;
-    for (let j = 0; j < this.sortedNums.length; j++) {
-      const r = rank.get(this.sortedNums[j] as number);
-      if (r === undefined) continue;
-      mus[k] = this.sortedVals[j] as number;
+    const nums = this.sortedNums;
+    const vals = this.sortedVals;
+    for (let j = 0; j < nums.length; j++) {
+      const r = rank[nums[j] as number] as number;
+      if (r < 0) continue;
+      mus[k] = vals[j] as number;
       w[k] = defaultWeightAt(r, n);
       k++;
     }
