@@ -4,7 +4,7 @@ import { useMemo } from 'react';
 import type uPlot from 'uplot';
 import { useClient } from '../api/clientContext.tsx';
 import { keys } from '../api/queries.ts';
-import { axisStyle, UPlotChart } from './charts/UPlotChart.tsx';
+import { axisStyle, INT_INCRS, UPlotChart } from './charts/UPlotChart.tsx';
 import { ErrorBox, Loading } from './Notice.tsx';
 
 const PALETTE = ['#5b8def', '#f59e0b', '#10b981', '#ef4444', '#a855f7', '#06b6d4', '#84cc16', '#ec4899'];
@@ -38,7 +38,7 @@ export function MetricHistoryChart({ storeId, runs, metricKey }: { storeId: stri
     () => ({
       scales: { x: { time: false } },
       axes: [
-        { ...axisStyle(), label: 'step' },
+        { ...axisStyle(), label: 'step', incrs: INT_INCRS },
         { ...axisStyle(), label: metricKey, size: 60 },
       ],
       series: [{ label: 'step' }, ...runs.map((r, i) => ({ label: r.name, stroke: PALETTE[i % PALETTE.length], width: 1.5, spanGaps: true, points: { show: true, size: 4 } }))],

@@ -211,7 +211,7 @@ function RunsPanel({ storeId, experimentId }: { storeId: string; experimentId: s
           setFilter(draft.trim());
         }}
       >
-        <input className="grow mono" type="search" aria-label="MLflow filter" placeholder="metrics.macro-f1 > 0.8 and params.batch_size = '16'" value={draft} onChange={(e) => setDraft(e.target.value)} />
+        <input className="grow mono" type="search" aria-label="MLflow filter" placeholder="metrics.`macro-f1` > 0.8 and params.batch_size = '16'" value={draft} onChange={(e) => setDraft(e.target.value)} />
         <button type="submit">Search</button>
         <details className="columns-menu">
           <summary>Columns</summary>

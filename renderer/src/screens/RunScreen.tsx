@@ -28,7 +28,7 @@ function ChildRuns({ storeId, experimentId, runId }: { storeId: string; experime
             <tr>
               <th scope="col">Run</th>
               <th scope="col">Status</th>
-              <th scope="col">Trial</th>
+              <th scope="col" className="num">Trial</th>
               {metricKeys.map((k) => (
                 <th scope="col" key={k} className="num">
                   {k}

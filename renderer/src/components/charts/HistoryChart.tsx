@@ -3,7 +3,7 @@ import { useMemo } from 'react';
 import type uPlot from 'uplot';
 import type { TrialRow } from '../../../../shared/contract.ts';
 import { markOnce } from '../../lib/perf.ts';
-import { axisStyle, UPlotChart } from './UPlotChart.tsx';
+import { axisStyle, INT_INCRS, UPlotChart } from './UPlotChart.tsx';
 
 export function historyData(trials: readonly TrialRow[], direction: 'minimize' | 'maximize' | null): uPlot.AlignedData {
   const done = trials.filter((t) => t.state === 'COMPLETE' && t.value !== null && Number.isFinite(t.value)).sort((a, b) => a.number - b.number);
@@ -29,7 +29,7 @@ export function HistoryChart({ trials, direction, metric }: { trials: readonly T
       cursor: { drag: { x: true, y: false } },
       scales: { x: { time: false } },
       axes: [
-        { ...axisStyle(), label: 'trial' },
+        { ...axisStyle(), label: 'trial', incrs: INT_INCRS },
         { ...axisStyle(), label: metric ?? 'value', size: 60 },
       ],
       series: [

@@ -3,7 +3,7 @@
 import { useMemo } from 'react';
 import type uPlot from 'uplot';
 import type { TrialRow } from '../../../../shared/contract.ts';
-import { axisStyle, UPlotChart } from './UPlotChart.tsx';
+import { axisStyle, INT_INCRS, UPlotChart } from './UPlotChart.tsx';
 
 const MAX_CURVES = 80;
 
@@ -28,7 +28,7 @@ export function IntermediateChart({ trials, metric }: { trials: readonly TrialRo
       legend: { show: false },
       scales: { x: { time: false } },
       axes: [
-        { ...axisStyle(), label: 'step' },
+        { ...axisStyle(), label: 'step', incrs: INT_INCRS },
         { ...axisStyle(), label: metric ?? 'value', size: 60 },
       ],
       series: [
@@ -38,7 +38,8 @@ export function IntermediateChart({ trials, metric }: { trials: readonly TrialRo
           stroke: t.state === 'PRUNED' ? 'rgba(239,68,68,0.85)' : t.state === 'RUNNING' ? 'rgba(16,185,129,0.95)' : 'rgba(91,141,239,0.45)',
           width: t.state === 'RUNNING' ? 2 : 1.25,
           spanGaps: true,
-          points: { show: false },
+          // A dot at every point of a pruned curve: its last one is where the pruner stopped it.
+          points: t.state === 'PRUNED' ? { show: true, size: 6, fill: 'rgba(239,68,68,0.95)', stroke: 'rgba(239,68,68,0.95)' } : { show: false },
         })),
       ],
     }),

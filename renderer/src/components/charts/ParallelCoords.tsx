@@ -2,7 +2,7 @@
 // objective, one polyline per finished trial coloured by its value (best end highlighted).
 import { useEffect, useRef } from 'react';
 import type { SweepDetail, TrialRow } from '../../../../shared/contract.ts';
-import { fmtParam, fmtValue } from '../../lib/format.ts';
+import { fmtParam } from '../../lib/format.ts';
 import { cssVar } from './UPlotChart.tsx';
 
 type Dist = SweepDetail['distributions'][string];
@@ -12,6 +12,13 @@ interface Axis {
   /** Position in [0, 1] (0 = bottom), or null when missing. */
   pos: (t: TrialRow) => number | null;
   ticks: Array<[number, string]>;
+}
+
+/** Tick labels stay short: axes sit close together. */
+function short(v: number): string {
+  const a = Math.abs(v);
+  if (a !== 0 && (a < 1e-2 || a >= 1e5)) return v.toExponential(1);
+  return String(Number(v.toPrecision(3)));
 }
 
 function numericAxis(name: string, values: number[], log: boolean, get: (t: TrialRow) => unknown): Axis {
@@ -27,7 +34,7 @@ function numericAxis(name: string, values: number[], log: boolean, get: (t: Tria
       const v = get(t);
       return typeof v === 'number' && Number.isFinite(f(v)) ? (f(v) - lo) / span : null;
     },
-    ticks: fin.length ? [0, 0.5, 1].map((p) => [p, fmtValue(inv(p))] as [number, string]) : [],
+    ticks: fin.length ? [0, 0.5, 1].map((p) => [p, short(inv(p))] as [number, string]) : [],
   };
 }
 
@@ -73,7 +80,7 @@ export function ParallelCoords({
     const draw = (): void => {
       const dpr = window.devicePixelRatio || 1;
       const W = Math.max(300, box.clientWidth);
-      const H = 260;
+      const H = 280;
       canvas.width = W * dpr;
       canvas.height = H * dpr;
       canvas.style.width = `${W}px`;
@@ -83,10 +90,11 @@ export function ParallelCoords({
       g.setTransform(dpr, 0, 0, dpr, 0, 0);
       g.clearRect(0, 0, W, H);
       const axes = buildAxes(done, params, distributions, metric ?? 'value');
-      const padX = 48;
-      const top = 26;
+      const padL = 16;
+      const padR = 64;
+      const top = 40;
       const bottom = H - 22;
-      const x = (i: number) => padX + (i * (W - 2 * padX)) / Math.max(1, axes.length - 1);
+      const x = (i: number) => padL + (i * (W - padL - padR)) / Math.max(1, axes.length - 1);
       const y = (p: number) => bottom - p * (bottom - top);
       const valueAxis = axes[axes.length - 1]!;
       // Draw worst first so the best lines end on top.
@@ -121,11 +129,12 @@ export function ParallelCoords({
         g.lineTo(x(i), bottom);
         g.stroke();
         g.fillStyle = fg;
-        g.textAlign = 'center';
-        g.fillText(a.name, x(i), 14);
+        g.textAlign = i === 0 ? 'left' : i === axes.length - 1 ? 'right' : 'center';
+        // Names alternate between two rows so neighbours do not overlap.
+        g.fillText(a.name, x(i) + (i === axes.length - 1 ? 40 : 0), i % 2 === 0 ? 12 : 27);
         g.fillStyle = muted;
-        g.textAlign = i === axes.length - 1 ? 'right' : 'left';
-        for (const [p, label] of a.ticks) g.fillText(label, x(i) + (i === axes.length - 1 ? -4 : 4), y(p) + 4);
+        g.textAlign = 'left';
+        for (const [p, label] of a.ticks) g.fillText(label, x(i) + 4, y(p) + 4);
       });
     };
     const schedule = (): void => {

@@ -15,6 +15,9 @@ export function axisStyle(): Pick<uPlot.Axis, 'stroke' | 'grid' | 'ticks'> {
   return { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
 }
 
+/** Tick steps for integer axes (trial numbers, steps): never 0.5. */
+export const INT_INCRS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000];
+
 export function UPlotChart({
   options,
   data,

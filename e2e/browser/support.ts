@@ -1,0 +1,107 @@
+// Shared by the browser e2e and the render bench: build the renderer when it is missing or stale,
+// start `sweepdeck serve` as a real child process (its first stdout line is the URL with the token),
+// and launch Debian's Chromium.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const CHROMIUM = '/usr/bin/chromium';
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'];
+export const SCREENSHOT_DIR = path.join(REPO_ROOT, 'test-results', 'screenshots');
+
+/** Why the browser tests cannot run here, or null. Under CI a missing browser is a failure, not a skip. */
+export function chromiumMissing(): string | null {
+  if (existsSync(CHROMIUM)) return null;
+  const why = `${CHROMIUM} is missing: install Debian's chromium package to run the browser e2e.`;
+  if (process.env.CI === 'true') throw new Error(`CI=true and ${why}`);
+  return why;
+}
+
+function newestMtime(dir: string): number {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+/** `npm test` builds the renderer first; a direct `vitest run e2e` builds it here if it is stale. */
+export function ensureRendererBuilt(): void {
+  const index = path.join(REPO_ROOT, 'renderer', 'dist', 'index.html');
+  const src = Math.max(newestMtime(path.join(REPO_ROOT, 'renderer', 'src')), statSync(path.join(REPO_ROOT, 'renderer', 'index.html')).mtimeMs);
+  if (existsSync(index) && statSync(index).mtimeMs >= src) return;
+  const r = spawnSync(process.execPath, [path.join(REPO_ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'renderer/vite.config.ts'], { cwd: REPO_ROOT, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`vite build failed:\n${r.stdout}\n${r.stderr}`);
+}
+
+export interface ServedHost {
+  url: string;
+  origin: string;
+  token: string;
+  proc: ChildProcess;
+  output: () => string;
+  stop(): Promise<void>;
+}
+
+/** Starts `node bin/sweepdeck.js serve --port 0 --data-dir DIR` with a clean environment (local
+ * tracking, HOME in the temp dir) and resolves with the URL from its first line. */
+export async function startServe(dataDir: string, home: string, extraArgs: string[] = []): Promise<ServedHost> {
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: home, LANG: 'C.UTF-8' };
+  const proc = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'sweepdeck.js'), 'serve', '--port', '0', '--data-dir', dataDir, ...extraArgs], {
+    cwd: REPO_ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    let buf = '';
+    const timer = setTimeout(() => reject(new Error(`sweepdeck serve printed no URL in 30 s:\n${buf}${out}`)), 30_000);
+    proc.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      out += d.toString();
+      const nl = buf.indexOf('\n');
+      if (nl >= 0) {
+        clearTimeout(timer);
+        resolve(buf.slice(0, nl).trim());
+      }
+    });
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`sweepdeck serve exited with ${code} before printing its URL:\n${out}`));
+    });
+  });
+  const u = new URL(url);
+  return {
+    url,
+    origin: u.origin,
+    token: u.searchParams.get('token') ?? '',
+    proc,
+    output: () => out,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (proc.exitCode !== null) return resolve();
+        const kill = setTimeout(() => proc.kill('SIGKILL'), 20_000);
+        proc.once('exit', () => {
+          clearTimeout(kill);
+          resolve();
+        });
+        proc.kill('SIGTERM');
+      }),
+  };
+}
+
+export async function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  const file = path.join(SCREENSHOT_DIR, `${name}.png`);
+  await page.screenshot({ path: file });
+  return file;
+}
