@@ -55,7 +55,7 @@ describe('resume-ner trainer → MLflow REST', () => {
     const before = Date.now();
     const r = await runTrainer(ARGS, { MLFLOW_TRACKING_URI: base, MLFLOW_RUN_ID: RUN_ID, MLFLOW_TRACKING_TOKEN: TOKEN });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr.match(/.*warning.*/g)).toBeNull();
+    expect(r.stderr.match(/.*warning.*/g)?.join('\n') ?? null).toBeNull();
 
     for (const q of requests) {
       expect(q.method).toBe('POST');
@@ -130,7 +130,7 @@ describe('resume-ner trainer → MLflow REST', () => {
         : { status: 200, body: {} });
     const r = await runTrainer(ARGS, { MLFLOW_TRACKING_URI: base, MLFLOW_RUN_ID: RUN_ID });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr.match(/.*warning.*/g)).toBeNull();
+    expect(r.stderr.match(/.*warning.*/g)?.join('\n') ?? null).toBeNull();
     expect(requests.flatMap((q) => q.body.metrics ?? []).filter((m) => m.key === 'macro-f1')).toHaveLength(3);
   });
 
@@ -140,7 +140,7 @@ describe('resume-ner trainer → MLflow REST', () => {
       q.body.metrics && dropped++ === 0 ? 'drop' : { status: 200, body: {} });
     const r = await runTrainer(ARGS, { MLFLOW_TRACKING_URI: base, MLFLOW_RUN_ID: RUN_ID });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr.match(/.*warning.*/g)).toBeNull();
+    expect(r.stderr.match(/.*warning.*/g)?.join('\n') ?? null).toBeNull();
     const batches = requests.filter((q) => q.body.metrics).map((q) => JSON.stringify(q.body));
     expect(batches).toHaveLength(4); // epoch 0 twice, then epochs 1 and 2
     expect(batches[1]).toBe(batches[0]); // same timestamps: MLflow ignores the exact duplicate

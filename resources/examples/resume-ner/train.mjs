@@ -7,8 +7,9 @@
 //
 // usage: node train.mjs --learning-rate 3e-5 --batch-size 16 --dropout 0.1 --epochs 6
 //                       --warmup-steps 100 --output-dir DIR [--data-dir DIR] [--seed N]
-/* global AbortSignal */
 import { readFileSync, writeFileSync, renameSync, mkdirSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -401,27 +402,25 @@ export function mlflowLogger(env) {
     if (!enabled || failures >= MAX_FAILURES) return { ok: false, status: 0, errorCode: '', message: 'disabled' };
     const payload = JSON.stringify({ run_id: runId, ...body });
     const send = async () => {
-      const res = await fetch(url, { method: 'POST', headers, body: payload, signal: AbortSignal.timeout(10_000) });
-      const text = await res.text();
-      if (res.ok) { failures = 0; return { ok: true, status: res.status, errorCode: '', message: '' }; }
+      const { status, text } = await postJson(url, headers, payload, 10_000);
+      if (status >= 200 && status < 300) { failures = 0; return { ok: true, status, errorCode: '', message: '' }; }
       /** @type {{error_code?: string, message?: string}} */
       let err = {};
       try { err = JSON.parse(text); } catch { /* not JSON: keep the status only */ }
-      return { ok: false, status: res.status, errorCode: err.error_code ?? '', message: err.message ?? text.slice(0, 200) };
+      return { ok: false, status, errorCode: err.error_code ?? '', message: err.message ?? text.slice(0, 200) };
     };
     /** @param {unknown} e */
     const network = (e) => {
-      const cause = e instanceof Error && e.cause instanceof Error ? /** @type {Error & {code?: string}} */ (e.cause) : null;
-      const detail = cause ? ` (${cause.code ?? cause.message})` : '';
-      return { ok: false, status: 0, errorCode: 'NETWORK', message: e instanceof Error ? `${e.name}: ${e.message}${detail}` : String(e) };
+      const code = e instanceof Error ? /** @type {Error & {code?: string}} */ (e).code ?? e.name : 'Error';
+      return { ok: false, status: 0, errorCode: 'NETWORK', message: `${code}: ${e instanceof Error ? e.message : String(e)}` };
     };
     try {
       return await send();
     } catch (e) {
-      if (e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError')) return network(e);
-      // One immediate retry of the same body for a connection error: typically a keep-alive socket
-      // the server closed just as it was reused. The body (timestamps included) is identical, and
-      // MLflow treats an identical metric as already logged.
+      if (e instanceof Error && e.name === 'TimeoutError') return network(e);
+      // One resend of the identical body after a connection error (reset, refused while the server
+      // restarts). Timestamps are in the body, and MLflow ignores an exact duplicate metric.
+      await new Promise((r) => setTimeout(r, 250));
       try { return await send(); } catch (e2) { return network(e2); }
     }
   }
@@ -454,6 +453,37 @@ export function mlflowLogger(env) {
       if (!r.ok) warn('log-batch (metrics)', r);
     },
   };
+}
+
+/**
+ * POST over a fresh connection each time (no keep-alive): a trial logs a few requests a minute, and
+ * a reused socket that the server closes after its idle timeout fails the next request (seen under
+ * load with fetch's connection pool).
+ * @param {string} url @param {Record<string, string>} headers @param {string} body @param {number} timeoutMs
+ * @returns {Promise<{status: number, text: string}>}
+ */
+function postJson(url, headers, body, timeoutMs) {
+  return new Promise((resolve, reject) => {
+    const u = new URL(url);
+    const mod = u.protocol === 'https:' ? https : http;
+    const req = mod.request(u, {
+      method: 'POST', agent: false, timeout: timeoutMs,
+      headers: { ...headers, 'Content-Length': String(Buffer.byteLength(body)) },
+    }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => { text += d; });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => {
+      const e = new Error(`no answer within ${timeoutMs} ms`);
+      e.name = 'TimeoutError';
+      req.destroy(e);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 // ---- main -----------------------------------------------------------------------------------------
