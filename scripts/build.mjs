@@ -5,6 +5,7 @@
 //   node scripts/build.mjs            both
 //   node scripts/build.mjs --electron main + preload only
 //   node scripts/build.mjs --renderer renderer only
+//   --outdir DIR                      write main + preload there instead of dist/electron (tests)
 import { build as esbuild } from 'esbuild';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -16,7 +17,7 @@ const OUT = path.join(ROOT, 'dist', 'electron');
 // Core modules written as ESM may read import.meta.url; in the CJS bundle it comes from __filename.
 const importMetaBanner = "const __sweepdeckImportMetaUrl = require('node:url').pathToFileURL(__filename).href;";
 
-export async function buildElectron({ quiet = false } = {}) {
+export async function buildElectron({ quiet = false, outDir = OUT } = {}) {
   const common = {
     bundle: true,
     platform: 'node',
@@ -30,7 +31,7 @@ export async function buildElectron({ quiet = false } = {}) {
   await esbuild({
     ...common,
     entryPoints: [path.join(ROOT, 'electron/main/main.ts')],
-    outfile: path.join(OUT, 'main.cjs'),
+    outfile: path.join(outDir, 'main.cjs'),
     banner: { js: importMetaBanner },
     define: { 'import.meta.url': '__sweepdeckImportMetaUrl' },
   });
@@ -39,9 +40,9 @@ export async function buildElectron({ quiet = false } = {}) {
     ...common,
     platform: 'browser',
     entryPoints: [path.join(ROOT, 'electron/preload/preload.ts')],
-    outfile: path.join(OUT, 'preload.cjs'),
+    outfile: path.join(outDir, 'preload.cjs'),
   });
-  return [path.join(OUT, 'main.cjs'), path.join(OUT, 'preload.cjs')];
+  return [path.join(outDir, 'main.cjs'), path.join(outDir, 'preload.cjs')];
 }
 
 function viteSetup() {
@@ -66,11 +67,14 @@ export async function buildRenderer({ quiet = false } = {}) {
 }
 
 async function main() {
-  const args = new Set(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  const args = new Set(argv);
+  const outIdx = argv.indexOf('--outdir');
+  const outDir = outIdx >= 0 && argv[outIdx + 1] ? path.resolve(argv[outIdx + 1]) : OUT;
   const onlyElectron = args.has('--electron');
   const onlyRenderer = args.has('--renderer');
   if (!onlyRenderer) {
-    const out = await buildElectron();
+    const out = await buildElectron({ outDir });
     console.log(`build: ${out.map((f) => path.relative(ROOT, f)).join(', ')}`);
   }
   if (!onlyElectron) await buildRenderer();

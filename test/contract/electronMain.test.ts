@@ -95,9 +95,10 @@ let tmp: string;
 let result: Record<string, unknown>;
 
 beforeAll(() => {
-  const built = spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'build.mjs'), '--electron'], { cwd: REPO_ROOT, encoding: 'utf8' });
-  if (built.status !== 0) throw new Error(`build failed:\n${built.stderr}`);
   tmp = mkdtempSync(path.join(os.tmpdir(), 'sweepdeck-main-'));
+  // Into a folder of its own, so test files building at the same time do not race.
+  const built = spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'build.mjs'), '--electron', '--outdir', path.join(tmp, 'dist')], { cwd: REPO_ROOT, encoding: 'utf8' });
+  if (built.status !== 0) throw new Error(`build failed:\n${built.stderr}`);
   writeFileSync(path.join(tmp, 'electron-stub.cjs'), STUB);
   writeFileSync(path.join(tmp, 'run.cjs'), RUN);
   const r = spawnSync(process.execPath, [path.join(tmp, 'run.cjs')], {
@@ -108,7 +109,9 @@ beforeAll(() => {
       HOME: tmp,
       STUB_PATH: path.join(tmp, 'electron-stub.cjs'),
       STUB_APP_ROOT: REPO_ROOT,
-      MAIN_PATH: path.join(REPO_ROOT, 'dist', 'electron', 'main.cjs'),
+      MAIN_PATH: path.join(tmp, 'dist', 'main.cjs'),
+      // The bundle keeps better-sqlite3 external; here it comes from the repo's node_modules.
+      NODE_PATH: path.join(REPO_ROOT, 'node_modules'),
       SWEEPDECK_DATA_DIR: path.join(tmp, 'data'),
     },
   });
