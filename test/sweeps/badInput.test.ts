@@ -4,9 +4,28 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { FIXTURES } from '../support/peers.ts';
-import { configInput, readTrials, runCli, tmpDir, writeConfig } from './support.ts';
+import { main } from '../../electron/cli/main.ts';
+import { configInput, readTrials, tmpDir, writeConfig } from './support.ts';
+
+/** The CLI in-process (spawning it costs a Node+tsx start per case): exit code and output. */
+// Every path passed is absolute, so the working directory does not matter.
+async function runCli(args: string[], _env: Record<string, string> = {}, _cwd?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void (stdout += `${a.join(' ')}\n`));
+  const err = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void (stderr += `${a.join(' ')}\n`));
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
+  try {
+    const code = await main(args);
+    return { code, stdout, stderr };
+  } finally {
+    log.mockRestore();
+    err.mockRestore();
+    out.mockRestore();
+  }
+}
 
 const sha = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
 const sideFiles = (f: string) => ['-wal', '-shm', '-journal'].filter((x) => existsSync(f + x));

@@ -31,6 +31,11 @@ Exit codes: 0 complete, 1 sweep failed, 2 bad input, 3 sweep timeout reached (re
 
 export const DEFAULT_OUTPUT_DIR = 'sweepdeck-output';
 
+let epipeGuarded = false;
+function ignoreEpipe(err: NodeJS.ErrnoException): void {
+  if (err.code !== 'EPIPE') throw err;
+}
+
 function envMs(name: string): number | undefined {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return undefined;
@@ -135,11 +140,11 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   // A closed stdout (e.g. piped into `head`) must not kill the sweep: progress is only a view.
-  const ignoreEpipe = (err: NodeJS.ErrnoException): void => {
-    if (err.code !== 'EPIPE') throw err;
-  };
-  process.stdout.on('error', ignoreEpipe);
-  process.stderr.on('error', ignoreEpipe);
+  if (!epipeGuarded) {
+    epipeGuarded = true;
+    process.stdout.on('error', ignoreEpipe);
+    process.stderr.on('error', ignoreEpipe);
+  }
   const tty = process.stdout.isTTY === true;
   const metric = config.objective.metric;
   const view = new ProgressView(tty, metric, maxTrials ?? config.sampling.max_trials);
