@@ -57,9 +57,18 @@ function sqliteCode(e: unknown): string {
   return typeof (e as { code?: unknown }).code === 'string' ? String((e as { code: string }).code) : '';
 }
 
-/** Turns SQLite's "this is not a database / it is corrupt" errors into StudyError('NOT_SQLITE'). */
+/** Turns SQLite's "this is not a database / it is corrupt" errors into StudyError('NOT_SQLITE'), and
+ * "a read-only connection cannot roll back a crashed writer's journal" into NEEDS_RECOVERY. */
 export function asStudyError(file: string, e: unknown): unknown {
   const code = sqliteCode(e);
+  if (code === 'SQLITE_READONLY_ROLLBACK' || code === 'SQLITE_READONLY_RECOVERY') {
+    return new StudyError(
+      'NEEDS_RECOVERY',
+      `${file}: a process writing this study stopped in the middle of a transaction (its journal is still beside the file). ` +
+        'Reading it needs SQLite\'s recovery, which rolls that transaction back and so writes to the file; a read-only open cannot. ' +
+        'Open it for writing once (for example, resume the sweep) and try again. The file was not changed.',
+    );
+  }
   if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) {
     return new StudyError('NOT_SQLITE', `${file}: not a readable SQLite database (${(e as Error).message}); expected an Optuna study file. The file was not changed.`);
   }

@@ -161,8 +161,22 @@ export class OptunaSqliteStorage implements StudyStorage {
         throw asStudyError(abs, e);
       }
     } else {
-      revision = validateStudyFile(abs);
-      db = new Database(abs, { fileMustExist: true });
+      try {
+        revision = validateStudyFile(abs);
+        db = new Database(abs, { fileMustExist: true });
+      } catch (e) {
+        if (!(e instanceof StudyError && e.code === 'NEEDS_RECOVERY')) throw e;
+        // A crashed writer's hot journal: the header says SQLite, and a read-write connection
+        // rolls the unfinished transaction back (SQLite's own crash recovery, restoring the last
+        // committed state) before anything else; then the same layout checks run.
+        db = new Database(abs, { fileMustExist: true });
+        try {
+          revision = checkOptunaLayout(db, abs);
+        } catch (e2) {
+          db.close();
+          throw asStudyError(abs, e2);
+        }
+      }
     }
     return new OptunaSqliteStorage(abs, db, revision, opts);
   }
