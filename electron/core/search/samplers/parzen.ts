@@ -95,6 +95,24 @@ export interface NumericParzenOptions {
  * density relative to the prior component, so evaluation skips them (see logPdf). */
 const CUTOFF_SIGMAS = 8;
 
+// exp(-t) for t in [0, EXP_TMAX) by linear interpolation in a table (relative error < 1.2e-7):
+// the kernel sum is dominated by exp calls, and this is 2-3x faster than Math.exp in V8. Beyond
+// EXP_TMAX = CUTOFF_SIGMAS^2 / 2 a term is negligible anyway.
+const EXP_TMAX = (CUTOFF_SIGMAS * CUTOFF_SIGMAS) / 2;
+const EXP_N = 32768;
+const EXP_SCALE = EXP_N / EXP_TMAX;
+const EXP_TABLE = new Float64Array(EXP_N + 2);
+for (let i = 0; i < EXP_N + 2; i++) EXP_TABLE[i] = Math.exp(-i / EXP_SCALE);
+
+/** exp(-t) for t >= 0; 0 beyond EXP_TMAX. */
+function expNeg(t: number): number {
+  if (!(t < EXP_TMAX)) return 0;
+  const u = t * EXP_SCALE;
+  const i = u | 0;
+  const a = EXP_TABLE[i] as number;
+  return a + ((EXP_TABLE[i + 1] as number) - a) * (u - i);
+}
+
 /** Optuna's default weight of the observation at chronological rank r among n (see defaultWeights). */
 export function defaultWeightAt(r: number, n: number): number {
   if (n < 25) return 1;
@@ -160,9 +178,10 @@ export class NumericParzen {
     let p = 0;
     // After equal observations: Optuna appends the prior last and sorts stably.
     while (p < n && (sortedMus[p] as number) <= priorMu) p++;
-    const muAt = (k: number): number => (k < p ? (sortedMus[k] as number) : k === p ? priorMu : (sortedMus[k - 1] as number));
     const sorted = new Float64Array(m);
-    for (let k = 0; k < m; k++) sorted[k] = muAt(k);
+    sorted.set(sortedMus.subarray(0, p));
+    sorted[p] = priorMu;
+    sorted.set(sortedMus.subarray(p), p + 1);
 
     // Bandwidth: the larger distance to a sorted neighbour (bounds act as neighbours at the ends);
     // without endpoint handling the extreme ones use their inner neighbour only.
@@ -285,13 +304,13 @@ export class NumericParzen {
         const d = x - (mus[j] as number);
         if (d > CUTOFF_SIGMAS * (pre[j] as number)) break;
         const z = d * (inv[j] as number);
-        s += (coef[j] as number) * Math.exp(-0.5 * z * z);
+        s += (coef[j] as number) * expNeg(0.5 * z * z);
       }
       for (let j = lo; j < size; j++) {
         const d = (mus[j] as number) - x;
         if (d > CUTOFF_SIGMAS * (suf[j] as number)) break;
         const z = d * (inv[j] as number);
-        s += (coef[j] as number) * Math.exp(-0.5 * z * z);
+        s += (coef[j] as number) * expNeg(0.5 * z * z);
       }
     } else {
       for (let j = lo - 1; j >= 0; j--) {
