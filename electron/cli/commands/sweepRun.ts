@@ -15,16 +15,19 @@
 // 143 by SIGTERM (resumable).
 import path from 'node:path';
 import { ConfigError, loadConfigFile } from '../../core/config/loadConfig.ts';
-import { runSweep, SweepSetupError } from '../../core/sweeps/sweepRunner.ts';
+import { runSweep, SweepSetupError, type SweepHandle } from '../../core/sweeps/sweepRunner.ts';
+import { startTrackedSweep, type TrackedSweepHandle } from '../../core/sweeps/trackedSweep.ts';
 import type { SweepCounts, SweepEvent, SweepResult } from '../../core/sweeps/types.ts';
 import { CliError, parseCli } from '../cliSupport.ts';
 
-const USAGE = `Usage: sweepdeck sweep run CONFIG.yaml [--output-dir DIR] [--max-trials N] [--tracking-uri URI]
+const USAGE = `Usage: sweepdeck sweep run CONFIG.yaml [--output-dir DIR] [--max-trials N] [--tracking-uri URI] [--no-tracking]
 
   --output-dir DIR    where the checkpoint (relative storage_path) and trial dirs go
                       (default: ./sweepdeck-output)
   --max-trials N      override sampling.max_trials
-  --tracking-uri URI  MLflow tracking store for this sweep (overrides the setup's choice)
+  --tracking-uri URI  MLflow tracking store for this sweep (overrides the setup's choice:
+                      Azure ML when configured and reachable, else <output-dir>/mlflow.db)
+  --no-tracking       run without MLflow tracking
 
 Exit codes: 0 complete, 1 sweep failed, 2 bad input, 3 sweep timeout reached (resumable),
 130/143 stopped by SIGINT/SIGTERM (resumable: run the same command again).`;
@@ -110,6 +113,7 @@ export async function run(argv: string[]): Promise<number> {
         'output-dir': { type: 'string' },
         'max-trials': { type: 'string' },
         'tracking-uri': { type: 'string' },
+        'no-tracking': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     },
@@ -186,8 +190,9 @@ export async function run(argv: string[]): Promise<number> {
     }
   };
   let pendingEnd: string | undefined;
+  let trackedHandle: TrackedSweepHandle | undefined;
 
-  const handle = runSweep({
+  const sweepOptions = {
     config,
     configDir: path.dirname(configPath),
     outputDir,
@@ -195,7 +200,24 @@ export async function run(argv: string[]): Promise<number> {
     onEvent,
     ...(envMs('SWEEPDECK_HEARTBEAT_MS') !== undefined ? { heartbeatIntervalMs: envMs('SWEEPDECK_HEARTBEAT_MS') } : {}),
     ...(envMs('SWEEPDECK_KILL_GRACE_MS') !== undefined ? { killGraceMs: envMs('SWEEPDECK_KILL_GRACE_MS') } : {}),
-  });
+  };
+  let handle: SweepHandle;
+  if (values['no-tracking']) {
+    handle = runSweep(sweepOptions);
+  } else {
+    let tracked: TrackedSweepHandle;
+    try {
+      tracked = await startTrackedSweep(sweepOptions, values['tracking-uri'] ? { trackingUri: values['tracking-uri'] } : {});
+    } catch (err) {
+      throw new CliError(`tracking could not start: ${(err as Error).message}\n(use --no-tracking to run the sweep without MLflow)`);
+    }
+    const d = tracked.decision;
+    view.line(`tracking: ${d.mode} ${d.trackingUri}${d.reason ? ` (${d.reason})` : ''}`);
+    view.line(`trials log through the MLflow endpoint ${tracked.endpointUrl}`);
+    void tracked.parentRun.then((p) => view.line(`parent run ${p.runId} in experiment ${p.experimentId}${p.continued ? ' (continued)' : ''}`));
+    trackedHandle = tracked;
+    handle = tracked;
+  }
 
   let signalled: NodeJS.Signals | undefined;
   const onSignal = (sig: NodeJS.Signals): void => {
@@ -225,6 +247,8 @@ export async function run(argv: string[]): Promise<number> {
   }
   view.end();
 
+  const pending = trackedHandle?.outboxPending() ?? 0;
+  if (pending) console.log(`tracking: ${pending} write(s) could not reach the remote store yet; they are kept in ${path.join(outputDir, '.sweepdeck', 'outbox.db')} and sent when it is reachable`);
   const c = result.counts;
   const best = result.best ? `best ${metric}=${fmt(result.best.value)} (trial ${result.best.number})` : 'no completed trial';
   const summary = `${c.finished}/${result.maxTrials} finished (${c.complete} complete, ${c.pruned} pruned), ${c.failed} failed; ${best}`;
