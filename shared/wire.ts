@@ -25,5 +25,6 @@ function reviver(_key: string, value: unknown): unknown {
 }
 
 export const encodeWire = (value: unknown): string => JSON.stringify(value === undefined ? null : value, replacer);
-/** Throws SyntaxError on malformed JSON. */
-export const decodeWire = (text: string): unknown => JSON.parse(text, reviver);
+/** Throws SyntaxError on malformed JSON. Without a tagged number in the text the reviver has nothing
+ * to do, and skipping it makes large replies (10,000 trials) decode several times faster. */
+export const decodeWire = (text: string): unknown => (text.includes(`"${TAG}"`) ? JSON.parse(text, reviver) : JSON.parse(text));
