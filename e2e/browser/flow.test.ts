@@ -149,6 +149,13 @@ describe.skipIf(missing !== null)('browser e2e through sweepdeck serve', { timeo
     expect(await editor.getAttribute('aria-invalid')).toBe('true');
     const start = page.getByRole('button', { name: 'Start sweep' });
     expect(await start.isDisabled()).toBe(true);
+    // The issue's line link selects the offending line in the editor.
+    await page.getByRole('button', { name: `Go to line ${badLine}` }).first().click();
+    const selected = await editor.evaluate((el) => {
+      const t = el as HTMLTextAreaElement;
+      return t.value.slice(t.selectionStart, t.selectionEnd);
+    });
+    expect(selected).toContain('max: -1');
     await screenshot(page, '02-new-sweep-invalid');
     // Clicking anyway (forced past the disabled state) starts nothing.
     await start.click({ force: true }).catch(() => undefined);
@@ -214,6 +221,8 @@ describe.skipIf(missing !== null)('browser e2e through sweepdeck serve', { timeo
     await page.getByRole('button', { name: 'Reveal checkpoint in folder' }).click();
     await page.getByText('Reveal in folder works in the desktop app').waitFor();
     await screenshot(page, '06-sweep-detail');
+    await table.scrollIntoViewIfNeeded();
+    await screenshot(page, '06b-sweep-trials-and-log');
 
     await page.getByRole('link', { name: 'Open parent run' }).click();
     const kids = page.getByRole('table', { name: 'Child runs' });

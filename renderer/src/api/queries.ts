@@ -2,6 +2,7 @@
 // update exactly the caches they affect (see useLiveEvents).
 import { useMutation, useQuery, useQueryClient, type UseQueryOptions } from '@tanstack/react-query';
 import type { Channel, ChannelInput, ChannelOutput } from '../../../shared/contract.ts';
+import { markOnce } from '../lib/perf.ts';
 import { useClient } from './clientContext.tsx';
 
 export const keys = {
@@ -30,7 +31,19 @@ export function useChannel<C extends Channel>(key: readonly unknown[], channel: 
 export const useAppInfo = () => useChannel(keys.info, 'app.info', {}, { staleTime: Infinity });
 export const useSweeps = () => useChannel(keys.sweeps, 'sweeps.list', {});
 export const useSweep = (id: string) => useChannel(keys.sweep(id), 'sweeps.get', { id });
-export const useTrials = (id: string) => useChannel(keys.trials(id), 'sweeps.trials', { id }, { placeholderData: (prev) => prev });
+export function useTrials(id: string) {
+  const client = useClient();
+  return useQuery<ChannelOutput<'sweeps.trials'>, Error>({
+    queryKey: keys.trials(id),
+    queryFn: async () => {
+      const r = await client.get('sweeps.trials', { id });
+      // For the render bench: when the rows have arrived and been decoded, before any drawing.
+      markOnce('trials-data');
+      return r;
+    },
+    placeholderData: (prev) => prev,
+  });
+}
 export const useTracking = () => useChannel(keys.tracking, 'tracking.status', {});
 export const useStores = () => useChannel(keys.stores, 'stores.list', {});
 

@@ -1,7 +1,7 @@
 // The live trials table: virtualized (only the visible rows exist in the DOM), so 10,000 trials
 // scroll smoothly. ARIA table roles keep it readable by screen readers and findable by tests.
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import type { TrialRow } from '../../../shared/contract.ts';
 import { fmtDuration, fmtParam, fmtValue } from '../lib/format.ts';
 import { href } from '../lib/router.ts';
@@ -90,49 +90,71 @@ export function TrialsTable({
         <div role="rowgroup" className="trials-body" style={{ height: virtualizer.getTotalSize() }}>
           {virtualizer.getVirtualItems().map((v) => {
             const t = rows[v.index]!;
-            return (
-              <div
-                key={t.trialId}
-                role="row"
-                aria-rowindex={v.index + 2}
-                aria-selected={selected === t.number}
-                className={`trow${selected === t.number ? ' trow-selected' : ''}`}
-                style={{ gridTemplateColumns: columns, transform: `translateY(${v.start}px)`, height: ROW_HEIGHT }}
-                onClick={() => onSelect(t.number)}
-              >
-                <div role="cell">
-                  <button type="button" className="link-btn" aria-label={`Show log of trial ${t.number}`} onClick={() => onSelect(t.number)}>
-                    {t.number}
-                  </button>
-                </div>
-                <div role="cell">
-                  <TrialStateBadge state={t.state} />
-                </div>
-                <div role="cell" className="num" title={t.reason ?? undefined}>
-                  {fmtValue(t.value)}
-                </div>
-                <div role="cell" className="num">
-                  {fmtDuration(t.durationMs)}
-                </div>
-                {paramNames.map((p) => (
-                  <div role="cell" key={p} className="num">
-                    {fmtParam(t.params[p])}
-                  </div>
-                ))}
-                <div role="cell">
-                  {t.childRunId && storeId ? (
-                    <a href={href({ name: 'run', storeId, runId: t.childRunId })} aria-label={`Child run of trial ${t.number}`}>
-                      run ↗
-                    </a>
-                  ) : (
-                    <span className="muted">—</span>
-                  )}
-                </div>
-              </div>
-            );
+            return <TrialRowView key={t.trialId} t={t} index={v.index} start={v.start} columns={columns} paramNames={paramNames} storeId={storeId} selected={selected === t.number} onSelect={onSelect} />;
           })}
         </div>
       </div>
     </div>
   );
 }
+
+/** One row; memoized so scrolling renders only the rows that come into view. */
+const TrialRowView = memo(function TrialRowView({
+  t,
+  index,
+  start,
+  columns,
+  paramNames,
+  storeId,
+  selected,
+  onSelect,
+}: {
+  t: TrialRow;
+  index: number;
+  start: number;
+  columns: string;
+  paramNames: readonly string[];
+  storeId: string | null;
+  selected: boolean;
+  onSelect: (n: number) => void;
+}) {
+  return (
+    <div
+      role="row"
+      aria-rowindex={index + 2}
+      aria-selected={selected}
+      className={`trow${selected ? ' trow-selected' : ''}`}
+      style={{ gridTemplateColumns: columns, transform: `translateY(${start}px)`, height: ROW_HEIGHT }}
+      onClick={() => onSelect(t.number)}
+    >
+      <div role="cell">
+        <button type="button" className="link-btn" aria-label={`Show log of trial ${t.number}`} onClick={() => onSelect(t.number)}>
+          {t.number}
+        </button>
+      </div>
+      <div role="cell">
+        <TrialStateBadge state={t.state} />
+      </div>
+      <div role="cell" className="num" title={t.reason ?? undefined}>
+        {fmtValue(t.value)}
+      </div>
+      <div role="cell" className="num">
+        {fmtDuration(t.durationMs)}
+      </div>
+      {paramNames.map((p) => (
+        <div role="cell" key={p} className="num">
+          {fmtParam(t.params[p])}
+        </div>
+      ))}
+      <div role="cell">
+        {t.childRunId && storeId ? (
+          <a href={href({ name: 'run', storeId, runId: t.childRunId })} aria-label={`Child run of trial ${t.number}`}>
+            run ↗
+          </a>
+        ) : (
+          <span className="muted">—</span>
+        )}
+      </div>
+    </div>
+  );
+});

@@ -106,7 +106,9 @@ export function NewSweepScreen() {
     const start = lines.slice(0, line - 1).reduce((s, l) => s + l.length + 1, 0);
     el.focus();
     el.setSelectionRange(start, start + (lines[line - 1]?.length ?? 0));
+    // 20 px per line (see .editor textarea): bring the line into view with some context above.
     el.scrollTop = Math.max(0, (line - 4) * 20);
+    if (gutter.current) gutter.current.scrollTop = el.scrollTop;
   };
 
   return (

@@ -1,0 +1,210 @@
+// Render benchmark: a 10,000-trial study opened through the browser host in Debian Chromium.
+// Measures (1) time from navigation start to the trials table and the optimization-history chart
+// drawn (performance marks the renderer sets: 'trials-table-drawn', 'history-chart-drawn'), over
+// several cold page loads, and (2) frame times while the trials table is scrolled programmatically
+// (requestAnimationFrame deltas). Targets: first draw <= 1 s; no frame over 50 ms while scrolling.
+// Writes section `render-trials` of BENCHMARKS.md. Run: npx tsx bench/renderTrials.ts
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createClient, httpTransport } from '../shared/client.ts';
+import { openStudyStorage } from '../electron/core/studies/optunaSqliteStorage.ts';
+import type { Distribution } from '../electron/core/search/types.ts';
+import { chromiumMissing, ensureRendererBuilt, launchChromium, startServe } from '../e2e/browser/support.ts';
+import { machineLine, mdTable, writeBenchSection } from './benchSupport.ts';
+
+const TRIALS = 10_000;
+const LOADS = 5;
+
+const DISTS: Record<string, Distribution> = {
+  learning_rate: { kind: 'float', low: 1e-5, high: 5e-5, step: null, log: true },
+  batch_size: { kind: 'categorical', choices: [8, 16, 32] },
+  dropout: { kind: 'float', low: 0.1, high: 0.3, step: 0.05, log: false },
+  epochs: { kind: 'int', low: 2, high: 10, step: 2, log: false },
+  warmup_steps: { kind: 'int', low: 10, high: 1000, step: 1, log: true },
+};
+
+/** A deterministic pseudo-random stream (mulberry32), so every run writes the same study. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function makeStudy(file: string): number {
+  const t0 = performance.now();
+  const s = openStudyStorage(file, { create: true, runner: true });
+  const r = rng(42);
+  const { studyId } = s.createStudy('bench_10k', ['maximize']);
+  const write = (): void => {
+    for (let i = 0; i < TRIALS; i++) {
+      const lr = Math.exp(Math.log(1e-5) + r() * (Math.log(5e-5) - Math.log(1e-5)));
+      const batch = [8, 16, 32][Math.floor(r() * 3)]!;
+      const dropout = 0.1 + Math.round(r() * 4) * 0.05;
+      const epochs = 2 + 2 * Math.floor(r() * 5);
+      const warmup = Math.round(Math.exp(Math.log(10) + r() * (Math.log(1000) - Math.log(10))));
+      const params = {
+        learning_rate: { value: lr, distribution: DISTS.learning_rate! },
+        batch_size: { value: batch, distribution: DISTS.batch_size! },
+        dropout: { value: dropout, distribution: DISTS.dropout! },
+        epochs: { value: epochs, distribution: DISTS.epochs! },
+        warmup_steps: { value: warmup, distribution: DISTS.warmup_steps! },
+      };
+      const { trialId } = s.createTrial(studyId, { params });
+      const quality = 0.9 - Math.abs(Math.log10(lr) + 4.6) * 0.3 - Math.abs(dropout - 0.15) + r() * 0.1;
+      const steps = 3;
+      for (let k = 0; k < steps; k++) s.reportIntermediate(trialId, k, quality * ((k + 1) / steps));
+      const u = r();
+      if (u < 0.02) s.finishTrial(trialId, 'FAIL');
+      else if (u < 0.12) s.finishTrial(trialId, 'PRUNED', quality * 0.5);
+      else s.finishTrial(trialId, 'COMPLETE', quality);
+    }
+  };
+  if (s.runInWriteTransaction) s.runInWriteTransaction(write);
+  else write();
+  s.close();
+  return performance.now() - t0;
+}
+
+const pct = (xs: number[], p: number): number => {
+  const s = xs.slice().sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
+};
+const median = (xs: number[]): number => pct(xs, 50);
+const ms = (x: number): string => `${x.toFixed(0)} ms`;
+
+async function main(): Promise<void> {
+  const missing = chromiumMissing();
+  if (missing) {
+    console.error(`render bench: ${missing}`);
+    process.exitCode = 1;
+    return;
+  }
+  ensureRendererBuilt();
+  const loadAtStart = os.loadavg().map((x) => x.toFixed(1)).join(', ');
+  const work = mkdtempSync(path.join(os.tmpdir(), 'sweepdeck-renderbench-'));
+  const studyFile = path.join(work, 'study.db');
+  const writeMs = makeStudy(studyFile);
+  console.log(`wrote ${TRIALS} trials in ${ms(writeMs)}`);
+  const host = await startServe(path.join(work, 'data'), work, ['--no-example']);
+  const api = createClient(httpTransport(host.origin, host.token));
+  const browser = await launchChromium();
+  try {
+    const opened = await api.get('sweeps.openStudyFile', { path: studyFile });
+    const id = opened.sweeps[0]!.id;
+    // The size of what the page fetches, for the record.
+    const t0 = performance.now();
+    const trials = await api.get('sweeps.trials', { id });
+    const apiMs = performance.now() - t0;
+    if (trials.total !== TRIALS) throw new Error(`expected ${TRIALS} trials, the host has ${trials.total}`);
+
+    const loads: Array<{ table: number; history: number; data: number; trialsFetch: number | null; fetchStart: number | null }> = [];
+    for (let i = 0; i < LOADS; i++) {
+      const ctx = await browser.newContext({ viewport: { width: 1360, height: 900 } });
+      // tsx (esbuild keepNames) wraps named functions in __name(); the page has no such helper.
+      await ctx.addInitScript({ content: 'globalThis.__name = (f) => f;' });
+      const page = await ctx.newPage();
+      await page.goto(`${host.url}#/sweep/${encodeURIComponent(id)}`);
+      await page.waitForFunction(() => performance.getEntriesByName('trials-table-drawn').length > 0 && performance.getEntriesByName('history-chart-drawn').length > 0, null, { timeout: 30_000 });
+      const m = await page.evaluate(() => {
+        const at = (n: string) => performance.getEntriesByName(n)[0]?.startTime ?? NaN;
+        const fetchEntry = performance.getEntriesByType('resource').find((e) => e.name.endsWith('/api/sweeps.trials')) as PerformanceResourceTiming | undefined;
+        return { table: at('trials-table-drawn'), history: at('history-chart-drawn'), data: at('trials-data'), trialsFetch: fetchEntry ? fetchEntry.responseEnd - fetchEntry.startTime : null, fetchStart: fetchEntry ? fetchEntry.startTime : null };
+      });
+      loads.push(m);
+      console.log(`load ${i + 1}: table ${ms(m.table)}, history ${ms(m.history)}, rows decoded ${ms(m.data)}, trials fetch ${m.trialsFetch === null ? '?' : `${ms(m.trialsFetch)} from ${ms(m.fetchStart ?? NaN)}`}`);
+      if (i < LOADS - 1) await ctx.close();
+      else {
+        // Scroll the last page's table: steady (about 4 rows a frame) and fast (a screenful a frame).
+        const scroll = async (pxPerFrame: number, frames: number) =>
+          page.evaluate(
+            async ({ pxPerFrame, frames }) => {
+              const el = document.querySelector<HTMLElement>('[data-testid="trials-scroll"]');
+              if (!el) throw new Error('no trials table on the page');
+              el.scrollIntoView();
+              el.scrollTop = 0;
+              await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+              const deltas: number[] = [];
+              let last = performance.now();
+              let rowsSeen = 0;
+              await new Promise<void>((done) => {
+                let n = 0;
+                const step = (ts: number): void => {
+                  if (n > 0) deltas.push(ts - last);
+                  last = ts;
+                  el.scrollTop += pxPerFrame;
+                  rowsSeen = Math.max(rowsSeen, el.querySelectorAll('[role="row"]').length);
+                  if (++n <= frames) requestAnimationFrame(step);
+                  else done();
+                };
+                requestAnimationFrame(step);
+              });
+              return { deltas, end: el.scrollTop, max: el.scrollHeight - el.clientHeight, rowsInDom: rowsSeen };
+            },
+            { pxPerFrame, frames },
+          );
+        const steady = await scroll(128, 600);
+        const fast = await scroll(1600, 200);
+        const row = (label: string, s: { deltas: number[]; rowsInDom: number }) => [
+          label,
+          s.deltas.length,
+          ms(median(s.deltas)),
+          ms(pct(s.deltas, 95)),
+          ms(Math.max(...s.deltas)),
+          s.deltas.filter((d) => d > 50).length,
+          s.rowsInDom,
+        ];
+        const tables = loads.map((l) => l.table);
+        const hist = loads.map((l) => l.history);
+        const both = loads.map((l) => Math.max(l.table, l.history));
+        const fetches = loads.map((l) => l.trialsFetch).filter((x): x is number => x !== null);
+        const starts = loads.map((l) => l.fetchStart).filter((x): x is number => x !== null);
+        const decoded = loads.map((l) => l.data);
+        const worstFrame = Math.max(...steady.deltas, ...fast.deltas);
+        const load = os.loadavg().map((x) => x.toFixed(1)).join(', ');
+        const md = [
+          `### Render: 10,000-trial study in Chromium (\`bench/renderTrials.ts\`)`,
+          '',
+          machineLine(),
+          `Load average during the run (1/5/15 min): ${loadAtStart} at start, ${load} at the end — other work on the machine shares its ${os.cpus().length} cores, which inflates every time below.`,
+          `Debian Chromium (${browser.version()}, headless, --disable-gpu) through \`sweepdeck serve\`; viewport 1360×900. Study: ${TRIALS} trials (5 params, 3 intermediate values each; 88% complete, 10% pruned, 2% failed) written with our storage in ${ms(writeMs)}. \`sweeps.trials\` for all of them took ${ms(apiMs)} from Node.`,
+          '',
+          `**First draw** (navigation start to the renderer's performance marks), ${LOADS} cold page loads, each in a new browser context:`,
+          '',
+          mdTable(
+            ['measure', 'median', 'min', 'max'],
+            [
+              ['trials table drawn', ms(median(tables)), ms(Math.min(...tables)), ms(Math.max(...tables))],
+              ['history chart drawn', ms(median(hist)), ms(Math.min(...hist)), ms(Math.max(...hist))],
+              ['both drawn', ms(median(both)), ms(Math.min(...both)), ms(Math.max(...both))],
+              ['rows arrived and decoded', ms(median(decoded)), ms(Math.min(...decoded)), ms(Math.max(...decoded))],
+              ...(fetches.length ? [['of which the `sweeps.trials` request (start to end)', ms(median(fetches)), ms(Math.min(...fetches)), ms(Math.max(...fetches))]] : []),
+              ...(starts.length ? [['`sweeps.trials` request sent at', ms(median(starts)), ms(Math.min(...starts)), ms(Math.max(...starts))]] : []),
+            ],
+          ),
+          '',
+          `**Scrolling** the virtualized trials table by setting scrollTop every animation frame (frame time = requestAnimationFrame delta):`,
+          '',
+          mdTable(['pass', 'frames', 'median', 'p95', 'max', 'frames > 50 ms', 'rows in DOM (max)'], [row('steady, 128 px/frame', steady), row('fast, 1600 px/frame', fast)]),
+          '',
+          `Targets: first draw ≤ 1 s — ${median(both) <= 1000 ? 'met' : 'NOT met'} (median ${ms(median(both))}, worst ${ms(Math.max(...both))}); no frame over 50 ms while scrolling — ${worstFrame <= 50 ? 'met' : 'NOT met'} (worst ${ms(worstFrame)}).`,
+        ].join('\n');
+        writeBenchSection('render-trials', md);
+        console.log(md);
+        await ctx.close();
+      }
+    }
+  } finally {
+    api.close();
+    await browser.close();
+    await host.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+await main();
