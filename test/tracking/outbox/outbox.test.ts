@@ -206,4 +206,20 @@ describe('tracking outbox with a fault-injecting proxy in front of the remote', 
     // Reads with the placeholder keep working after the mapping.
     expect((await outbox.getRun(run.info.run_id)).info.run_id).toBe(realId);
   });
+
+  it('refuses a second owner of the same outbox file (two flushers would send entries twice)', async () => {
+    const dir = tempDir('outbox-lock');
+    const file = path.join(dir, 'outbox.db');
+    const remoteStub = createRestStore('http://127.0.0.1:1', { retries: 0 });
+    const first = createOutboxStore(remoteStub, file, { closeRemote: false });
+    try {
+      expect(() => createOutboxStore(remoteStub, file, { closeRemote: false })).toThrow(/in use by another Sweepdeck process/);
+    } finally {
+      await first.close();
+    }
+    const again = createOutboxStore(remoteStub, file);
+    expect(again.pending()).toBe(0);
+    await again.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
 });
