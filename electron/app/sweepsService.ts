@@ -9,20 +9,22 @@ import { resolveCheckpointPath, resolveStudyName, type HpoConfig } from '../../s
 import type { ChannelOutput, ParsedInput, SweepDetail, SweepSummary, TrialRow } from '../../shared/contract.ts';
 import type { EventPayload } from '../../shared/events.ts';
 import type { Distribution } from '../core/search/types.ts';
+import type { StudyStorage } from '../core/studies/types.ts';
 import type { SweepCounts, SweepEvent, SweepResult } from '../core/sweeps/types.ts';
 import { parseConfigText } from '../core/config/loadConfig.ts';
 import { AppFault } from './appError.ts';
 import { newId, type AppState, type SweepRecord } from './appState.ts';
 import type { CoreModules, RunningSweep, SweepTrackingHandle } from './core.ts';
 import type { EventBus } from './eventBus.ts';
+import { StudyReaders } from './studyReaders.ts';
 import {
   buildSummary,
   findDbFiles,
   newestRunningHeartbeat,
   NO_CONFIG,
+  STALE_HEARTBEAT_SECONDS,
   studySweepId,
   toTrialRow,
-  withStudy,
   type ConfigFacts,
 } from './sweepCatalog.ts';
 
@@ -103,7 +105,19 @@ export class SweepsService {
   private readonly live = new Map<string, LiveSweep>();
   private readonly configCache = new Map<string, { mtimeMs: number; facts: ConfigFacts }>();
 
-  constructor(private readonly o: SweepsServiceOptions) {}
+  private readonly readers: StudyReaders;
+
+  constructor(private readonly o: SweepsServiceOptions) {
+    this.readers = new StudyReaders(
+      (f) => this.o.core.openStudyStorage(f, { readonly: true }),
+      (f) => [...this.live.keys()].some((id) => this.o.state.sweep(id)?.studyPath === f),
+    );
+  }
+
+  /** Reads a study file (read-only). */
+  private read<T>(file: string, fn: (s: StudyStorage) => T): T {
+    return this.readers.with(file, fn);
+  }
 
   // ------------------------------------------------------------------------------------------
   // Reading
@@ -130,8 +144,12 @@ export class SweepsService {
     let openError: string | null = null;
     if (existsSync(loc.studyPath)) {
       try {
-        study = withStudy((f) => this.o.core.openStudyStorage(f, { readonly: true }), loc.studyPath, (s) => s.listStudies().find((x) => x.name === loc.studyName) ?? null);
-        if (study && study.counts.RUNNING > 0 && !live) heartbeatAt = newestRunningHeartbeat(loc.studyPath, study.studyId);
+        study = this.read(loc.studyPath, (s) => s.listStudies().find((x) => x.name === loc.studyName) ?? null);
+        if (study && study.counts.RUNNING > 0 && !live) {
+          heartbeatAt = newestRunningHeartbeat(loc.studyPath, study.studyId);
+          // Another process runs it: let go of the file so its runner can close it cleanly.
+          if (heartbeatAt !== null && Date.now() - heartbeatAt < STALE_HEARTBEAT_SECONDS * 1000) this.readers.drop(loc.studyPath);
+        }
       } catch (e) {
         openError = (e as Error).message;
       }
@@ -169,7 +187,7 @@ export class SweepsService {
       for (const file of findDbFiles(folder)) {
         let names: string[];
         try {
-          names = withStudy((f) => this.o.core.openStudyStorage(f, { readonly: true }), file, (s) => s.listStudies().map((x) => x.name));
+          names = this.read(file, (s) => s.listStudies().map((x) => x.name));
         } catch {
           continue; // not an Optuna study (e.g. an MLflow database): not ours to show
         }
@@ -211,7 +229,7 @@ export class SweepsService {
     let userAttrs: Record<string, unknown> = {};
     if (existsSync(loc.studyPath)) {
       try {
-        withStudy((f) => this.o.core.openStudyStorage(f, { readonly: true }), loc.studyPath, (s) => {
+        this.read(loc.studyPath, (s) => {
           const info = s.getStudy(loc.studyName);
           if (!info) return;
           userAttrs = info.userAttrs;
@@ -244,7 +262,7 @@ export class SweepsService {
     const loc = this.locate(input.id);
     const offset = input.offset ?? 0;
     if (!existsSync(loc.studyPath)) return { total: 0, offset, direction: null, trials: [] };
-    return withStudy((f) => this.o.core.openStudyStorage(f, { readonly: true }), loc.studyPath, (s) => {
+    return this.read(loc.studyPath, (s) => {
       const info = s.getStudy(loc.studyName);
       if (!info) return { total: 0, offset, direction: null, trials: [] };
       const all = s.getTrials(info.studyId);
@@ -257,7 +275,7 @@ export class SweepsService {
   trialLog(input: ParsedInput<'sweeps.trialLog'>): ChannelOutput<'sweeps.trialLog'> {
     const loc = this.locate(input.id);
     if (!existsSync(loc.studyPath)) throw new AppFault('NOT_FOUND', `Sweep '${input.id}' has no study file yet, so no trial logs.`);
-    const dir = withStudy((f) => this.o.core.openStudyStorage(f, { readonly: true }), loc.studyPath, (s) => {
+    const dir = this.read(loc.studyPath, (s) => {
       const info = s.getStudy(loc.studyName);
       const t = info ? s.getTrials(info.studyId).find((x) => x.number === input.trialNumber) : undefined;
       if (!t) throw new AppFault('NOT_FOUND', `Sweep '${input.id}' has no trial number ${input.trialNumber}.`);
@@ -336,7 +354,7 @@ export class SweepsService {
   openStudyFile(input: ParsedInput<'sweeps.openStudyFile'>): ChannelOutput<'sweeps.openStudyFile'> {
     const file = path.resolve(input.path);
     // Read-only: a file that is not an Optuna study is reported, never touched.
-    const names = withStudy((f) => this.o.core.openStudyStorage(f, { readonly: true }), file, (s) => s.listStudies().map((x) => x.name));
+    const names = this.read(file, (s) => s.listStudies().map((x) => x.name));
     if (names.length === 0) throw new AppFault('NOT_FOUND', `${file} is an Optuna study file but holds no study yet.`);
     const chosen = input.studyName === undefined ? names : names.filter((n) => n === input.studyName);
     if (chosen.length === 0) {
@@ -467,6 +485,8 @@ export class SweepsService {
     // up front; once the sweep runs, tracking failures are warnings and the outbox keeps the writes.
     const tracking = this.o.trackingFor ? await this.o.trackingFor(config) : null;
     const previous = { status: rec.status, message: rec.message, maxTrials: rec.maxTrials };
+    // No reader of ours may hold the file open while the runner owns it.
+    this.readers.drop(rec.studyPath);
     this.o.state.updateSweep(id, { status: 'running', message: null, ownerPid: process.pid, ...(maxTrials !== undefined ? { maxTrials } : {}) });
 
     let started = false;
@@ -623,5 +643,6 @@ export class SweepsService {
       return l.handle?.done.catch(() => undefined);
     });
     await Promise.race([Promise.all(waits), new Promise((r) => setTimeout(r, timeoutMs).unref?.())]);
+    this.readers.close();
   }
 }
