@@ -117,6 +117,13 @@ async function main(): Promise<void> {
         return { table: at('trials-table-drawn'), history: at('history-chart-drawn'), data: at('trials-data'), trialsFetch: fetchEntry ? fetchEntry.responseEnd - fetchEntry.startTime : null, fetchStart: fetchEntry ? fetchEntry.startTime : null };
       });
       loads.push(m);
+      const api = await page.evaluate(() =>
+        (performance.getEntriesByType('resource') as PerformanceResourceTiming[])
+          .filter((e) => e.name.includes('/api/'))
+          .map((e) => `${e.name.replace(/^.*\/api\//, '')} ${e.startTime.toFixed(0)}+${(e.responseEnd - e.startTime).toFixed(0)}`)
+          .join(', '),
+      );
+      console.log(`  api requests (start+duration ms): ${api}`);
       console.log(`load ${i + 1}: table ${ms(m.table)}, history ${ms(m.history)}, rows decoded ${ms(m.data)}, trials fetch ${m.trialsFetch === null ? '?' : `${ms(m.trialsFetch)} from ${ms(m.fetchStart ?? NaN)}`}`);
       if (i < LOADS - 1) await ctx.close();
       else {

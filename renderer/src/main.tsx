@@ -5,6 +5,9 @@ import { createRoot } from 'react-dom/client';
 import { createDefaultClient } from '../../shared/client.ts';
 import { ClientProvider } from './api/clientContext.tsx';
 import { App } from './App.tsx';
+import { keys } from './api/queries.ts';
+import { markOnce } from './lib/perf.ts';
+import { parseRoute } from './lib/router.ts';
 import './styles.css';
 
 const client = createDefaultClient();
@@ -18,6 +21,20 @@ const queryClient = new QueryClient({
     },
   },
 });
+
+// Opening a sweep directly (a link, a reload): ask for its trials before React mounts, so the
+// largest reply is on its way while the app boots.
+const initial = parseRoute(window.location.hash);
+if (initial.name === 'sweep') {
+  void queryClient.prefetchQuery({
+    queryKey: keys.trials(initial.id),
+    queryFn: async () => {
+      const r = await client.get('sweeps.trials', { id: initial.id });
+      markOnce('trials-data');
+      return r;
+    },
+  });
+}
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root');
