@@ -5,6 +5,7 @@
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, httpTransport, type Client } from '../../shared/client.ts';
 import type { SweepSummary } from '../../shared/contract.ts';
@@ -146,6 +147,11 @@ describe('start, stop, restart, resume, browse', () => {
     expect(done.finishedTrials).toBe(4);
     expect(done.best).not.toBeNull();
     expect(done.tracking.parentRunId).toBeTruthy();
+    // The app read the study all along; still the runner could return it to rollback-journal mode
+    // (what optuna-dashboard needs), so no reader of ours held it open.
+    const db = new Database(done.studyPath, { readonly: true });
+    expect(String(db.pragma('journal_mode', { simple: true }))).toBe('delete');
+    db.close();
   });
 
   it('the trials table has every trial with its child run, and logs are readable', async () => {
