@@ -301,6 +301,16 @@ describe.skipIf(missing !== null)('browser e2e through sweepdeck serve', { timeo
     await page.getByRole('checkbox', { name: /Fall back to the local store/ }).waitFor();
     await page.getByText('Local store', { exact: true }).waitFor();
     await screenshot(page, '11-settings');
+    // The dark palette follows the system setting.
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Sweeps' }).click();
+    await page.getByRole('list', { name: 'Sweeps' }).waitFor();
+    await screenshot(page, '12-sweeps-dark');
+    await page.getByRole('link', { name: `Open ${STUDY}` }).click();
+    await page.getByRole('table', { name: 'Trials' }).waitFor();
+    await page.getByRole('img', { name: /Optimization history/ }).waitFor();
+    await screenshot(page, '13-sweep-detail-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
     expect(consoleErrors, consoleErrors.join('\n')).toEqual([]);
   });
 });

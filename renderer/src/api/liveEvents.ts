@@ -11,6 +11,8 @@ type SweepList = ChannelOutput<'sweeps.list'>;
 type TrialLog = ChannelOutput<'sweeps.trialLog'>;
 
 const REFRESH_MS = 1000;
+const REFRESH_BIG_MS = 5000;
+const BIG_STUDY = 2000;
 /** The log tail keeps this much text per trial stream. */
 export const LOG_TAIL_CHARS = 200_000;
 
@@ -42,13 +44,16 @@ export function useLiveEvents(): void {
     const timers = new Map<string, ReturnType<typeof setTimeout>>();
     const refreshSoon = (id: string): void => {
       if (timers.has(id)) return;
+      // A big study's trials are megabytes: refetch them less often while it runs.
+      const total = qc.getQueryData<ChannelOutput<'sweeps.trials'>>(keys.trials(id))?.total ?? 0;
+      const delay = total > BIG_STUDY ? REFRESH_BIG_MS : REFRESH_MS;
       timers.set(
         id,
         setTimeout(() => {
           timers.delete(id);
           void qc.invalidateQueries({ queryKey: keys.sweep(id) });
           void qc.invalidateQueries({ queryKey: keys.trials(id) });
-        }, REFRESH_MS),
+        }, delay),
       );
     };
     const offs = [
