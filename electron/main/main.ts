@@ -1,6 +1,6 @@
 // Electron main process: lifecycle only. Everything the window can ask for goes through the typed
 // contract to the same app services the browser host serves (electron/app), so this file stays thin.
-import { app, BrowserWindow, shell } from 'electron';
+import { app, BrowserWindow, dialog, shell } from 'electron';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createAppServices, defaultDataDir, type AppServices } from '../app/appServices.ts';
@@ -67,7 +67,10 @@ app.whenReady().then(async () => {
     if (BrowserWindow.getAllWindows().length === 0) openWindow();
   });
 }).catch((e: unknown) => {
+  // Say it in a window too: a desktop user may never see stderr.
+  const why = (e as Error)?.message ?? String(e);
   console.error('sweepdeck: the app could not start:', e);
+  dialog.showErrorBox('Sweepdeck could not start', `${why}\n\nCheck that the data folder is writable (set SWEEPDECK_DATA_DIR to use another one).`);
   app.exit(1);
 });
 

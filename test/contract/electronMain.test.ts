@@ -41,6 +41,7 @@ module.exports = {
   protocol: { registerSchemesAsPrivileged(l) { calls.schemes.push(...l); }, handle(s, fn) { calls.protocolHandled.push(s); calls.protocolFn = fn; } },
   session: { defaultSession: { setPermissionRequestHandler() { calls.permissions++; }, setPermissionCheckHandler() { calls.permissions++; } } },
   shell: { openExternal(u) { calls.opened.push(u); return Promise.resolve(); }, showItemInFolder() {} },
+  dialog: { showErrorBox(t, m) { calls.errorBox = [t, m]; } },
 };
 `;
 
