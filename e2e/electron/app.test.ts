@@ -27,6 +27,8 @@ if (!DIST) {
 }
 
 const SHOTS = path.join(REPO_ROOT, 'test-results', 'electron');
+/** The study name the config below gets (hpo_{backbone}). */
+const STUDY = 'hpo_tiny';
 
 const TRIAL = `
 const params = JSON.parse(process.env.SWEEPDECK_PARAMS);
@@ -143,10 +145,10 @@ describe.skipIf(!DIST)('Electron app', () => {
     expect(app!.windows()).toHaveLength(1);
   });
 
-  it('starts a sweep and streams progress, then stops it midway', async () => {
-    const started = await value<SweepSummary>('sweeps.start', { configPath: path.join(work, 'hpo.yaml') });
-    id = started.id;
-    expect(started.state).toBe('running');
+  it('starts a sweep from the Sweeps screen, streams progress, and stops it midway', async () => {
+    const registered = await value<SweepSummary>('sweeps.register', { configPath: path.join(work, 'hpo.yaml') });
+    id = registered.id;
+    expect(registered.state).toBe('ready');
     await page.evaluate((sweepId) => {
       const w = window as unknown as { __progress: number[] };
       w.__progress = [];
@@ -155,12 +157,16 @@ describe.skipIf(!DIST)('Electron app', () => {
         if (e.id === sweepId) w.__progress.push(e.finishedTrials);
       });
     }, id);
+    // The same controls the browser e2e uses (accessible names from renderer/src/components/SweepActions.tsx).
+    const card = page.getByRole('listitem', { name: `Sweep ${STUDY}` });
+    await card.waitFor({ timeout: 20_000 });
+    await page.getByRole('button', { name: `Start ${STUDY}` }).click();
     await until('a finished trial', async () => {
       const seen = await page.evaluate(() => (window as unknown as { __progress: number[] }).__progress);
       return seen.some((n) => n >= 1) ? true : undefined;
     });
     await page.screenshot({ path: path.join(SHOTS, 'running.png') });
-    await value('sweeps.stop', { id });
+    await page.getByRole('button', { name: `Stop ${STUDY}` }).click();
     const s = await until('the stop', async () => {
       const x = await value<SweepSummary>('sweeps.get', { id });
       return x.state === 'interrupted' ? x : undefined;
@@ -173,14 +179,18 @@ describe.skipIf(!DIST)('Electron app', () => {
     await launch();
     const listed = (await value<{ sweeps: SweepSummary[] }>('sweeps.list', {})).sweeps.find((x) => x.id === id);
     expect(listed?.state).toBe('interrupted');
+    await page.getByRole('listitem', { name: `Sweep ${STUDY}` }).waitFor({ timeout: 20_000 });
     await page.screenshot({ path: path.join(SHOTS, 'interrupted.png') });
-    await value('sweeps.resume', { id });
+    await page.getByRole('button', { name: `Resume ${STUDY}` }).click();
     const done = await until('the sweep to finish', async () => {
       const x = await value<SweepSummary>('sweeps.get', { id });
       return x.state === 'finished' ? x : undefined;
     });
     expect(done.finishedTrials).toBe(4);
     expect(done.tracking.parentRunId).toBeTruthy();
+    await page.getByRole('link', { name: `Open ${STUDY}` }).click();
+    await page.getByRole('table', { name: 'Trials' }).waitFor({ timeout: 20_000 });
+    await page.screenshot({ path: path.join(SHOTS, 'sweep-detail.png') });
   });
 
   it('the parent run lists every trial as a child run with metrics', async () => {
