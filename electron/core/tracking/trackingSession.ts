@@ -64,7 +64,9 @@ export async function openTrackingSession(opts: TrackingSessionOptions): Promise
   let store: TrackingStore;
   let outbox: OutboxStore | undefined;
   if (isHttp(decision.trackingUri)) {
-    const remote = createRestStore(decision.trackingUri, tokenProvider ? { token: tokenProvider } : {});
+    // Short retries: behind the outbox a dead remote should queue the write quickly rather than
+    // hold a trial's request for minutes.
+    const remote = createRestStore(decision.trackingUri, { retries: 2, timeoutMs: 10_000, ...(tokenProvider ? { token: tokenProvider } : {}) });
     // Writes the remote cannot take wait here, on disk, and are replayed in order when it returns.
     outbox = createOutboxStore(remote, path.join(opts.outputDir, '.sweepdeck', 'outbox.db'));
     store = outbox;
