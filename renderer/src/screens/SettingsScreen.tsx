@@ -44,7 +44,7 @@ function TrackingForm({ status }: { status: TrackingStatus }) {
     >
       <fieldset>
         <legend>Azure ML workspace</legend>
-        <p className="muted small">Prefilled from AZURE_SUBSCRIPTION_ID, AZURE_RESOURCE_GROUP and AZURE_ML_WORKSPACE_NAME when set. Leave all three empty for local or remote tracking.</p>
+        <p className="muted small">Prefilled from AZURE_SUBSCRIPTION_ID, AZURE_RESOURCE_GROUP and AZURE_WORKSPACE_NAME when set. Leave all three empty for local or remote tracking.</p>
         <label>
           Subscription ID
           <input type="text" value={sub} onChange={(e) => setSub(e.target.value)} autoComplete="off" />
