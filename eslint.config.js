@@ -18,7 +18,7 @@ const noElectron = {
 };
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'out/**', 'release/**', 'renderer/dist/**', 'test-results/**', '**/*.d.ts'] },
+  { ignores: ['dist/**', 'node_modules/**', 'out/**', 'release/**', 'renderer/dist/**', 'test-results/**', 'sweepdeck-output/**', 'sweepdeck-data/**', '.tmp/**', '.vitest/**', '.scratch*', '.tmp*', '**/*.d.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
