@@ -28,5 +28,5 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
-  { files: ['electron/core/**', 'electron/cli/**', 'electron/host/**', 'test/**', 'e2e/**', 'bench/**', 'shared/**', 'renderer/**'], ignores: ['e2e/electron/**'], rules: noElectron },
+  { files: ['electron/core/**', 'electron/app/**', 'electron/cli/**', 'electron/host/**', 'test/**', 'e2e/**', 'bench/**', 'shared/**', 'renderer/**'], ignores: ['e2e/electron/**'], rules: noElectron },
 );

@@ -3,13 +3,11 @@
 //   `sqlite:///`), or a plain `*.db` / `*.sqlite` path        -> SQLite store (MLflow's schema)
 //   file:///abs/mlruns, or a folder that is or holds `mlruns/` -> file store (read-only)
 //   http(s)://host[/prefix], azureml://...                     -> REST store
-// The REST store lives in ./restStore.ts, written separately; it is loaded only when asked for and
-// must export `createRestStore(uri: string, opts: OpenStoreOptions): TrackingStore |
-// Promise<TrackingStore>`.
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { looksLikeMlruns, openFileStore } from './fileStore.ts';
+import { createRestStore, type RestStoreOptions } from './restStore.ts';
 import { openSqliteStore } from './sqliteStore/sqliteStore.ts';
 import type { TrackingStore } from './types.ts';
 import { MlflowError } from './types.ts';
@@ -75,9 +73,6 @@ export function resolveStoreUri(uri: string, cwd: string = process.cwd()): Store
   );
 }
 
-interface RestModule {
-  createRestStore(uri: string, opts: OpenStoreOptions): TrackingStore | Promise<TrackingStore>;
-}
 
 /** Opens the store a tracking URI names. See the file comment for the accepted forms. */
 export async function openTrackingStore(uri: string, opts: OpenStoreOptions = {}): Promise<TrackingStore> {
@@ -86,16 +81,9 @@ export async function openTrackingStore(uri: string, opts: OpenStoreOptions = {}
     return openSqliteStore(loc.file, { create: opts.create, readOnly: opts.readOnly, artifactRoot: opts.artifactRoot, uri: loc.uri });
   }
   if (loc.kind === 'file') return openFileStore(loc.root, loc.uri);
-  // A variable specifier keeps the REST store optional at type-check time and loads it lazily.
-  const spec = './restStore.ts';
-  let mod: Partial<RestModule>;
-  try {
-    mod = (await import(/* @vite-ignore */ spec)) as Partial<RestModule>;
-  } catch (err) {
-    throw new MlflowError('INTERNAL_ERROR', `The REST tracking store could not be loaded for ${loc.uri}: ${(err as Error).message}`);
-  }
-  if (typeof mod.createRestStore !== 'function') {
-    throw new MlflowError('INTERNAL_ERROR', `electron/core/tracking/restStore.ts does not export createRestStore(uri, opts); cannot open ${loc.uri}.`);
-  }
-  return mod.createRestStore(loc.uri, opts);
+  // A static import: the Electron main bundle must contain the REST store (a variable import()
+  // specifier is left out by the bundler, and remote/Azure stores then fail to open in the app).
+  const { token, ...rest } = opts;
+  const tokenOpt = typeof token === 'function' ? { token: async () => await token() } : token !== undefined ? { token } : {};
+  return createRestStore(loc.uri, { ...(rest as RestStoreOptions), ...tokenOpt });
 }
