@@ -21,3 +21,22 @@ export function parseCli<T extends ParseArgsConfig & { strict?: true }>(config: 
     throw new CliError(`${(err as Error).message}\n\n${usage}`);
   }
 }
+
+/**
+ * Runs the subcommand named by argv[0], loading its module only when used. No subcommand prints
+ * the usage and exits 2; `--help` prints it and exits 0; anything else unknown is a CliError.
+ */
+export async function dispatchSubcommand(
+  argv: string[],
+  usage: string,
+  subcommands: Record<string, () => Promise<CommandModule>>,
+): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub === undefined || sub === '--help') {
+    console.log(usage);
+    return sub ? 0 : 2;
+  }
+  const load = Object.hasOwn(subcommands, sub) ? subcommands[sub] : undefined;
+  if (!load) throw new CliError(`unknown subcommand '${sub}'.\n\n${usage}`);
+  return (await load()).run(rest);
+}
