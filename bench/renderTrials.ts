@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createClient, httpTransport } from '../shared/client.ts';
 import { openStudyStorage } from '../electron/core/studies/optunaSqliteStorage.ts';
+import { Rng } from '../electron/core/search/rng.ts';
 import type { Distribution } from '../electron/core/search/types.ts';
 import { chromiumMissing, ensureRendererBuilt, launchChromium, startServe } from '../e2e/browser/support.ts';
 import { machineLine, mdTable, writeBenchSection } from './benchSupport.ts';
@@ -24,22 +25,12 @@ const DISTS: Record<string, Distribution> = {
   warmup_steps: { kind: 'int', low: 10, high: 1000, step: 1, log: true },
 };
 
-/** A deterministic pseudo-random stream (mulberry32), so every run writes the same study. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function makeStudy(file: string): number {
   const t0 = performance.now();
   const s = openStudyStorage(file, { create: true, runner: true });
-  const r = rng(42);
+  // Seeded, so every run writes the same study.
+  const rng = new Rng(42);
+  const r = (): number => rng.random();
   const { studyId } = s.createStudy('bench_10k', ['maximize']);
   const write = (): void => {
     for (let i = 0; i < TRIALS; i++) {

@@ -3,26 +3,16 @@
 // params run again, and the study ends with exactly max_trials finished trials.
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
+import { Rng } from '../../electron/core/search/rng.ts';
 import type { FrozenTrial } from '../../electron/core/search/types.ts';
 import { configInput, finished, readTrials, startCli, tmpDir, writeConfig } from './support.ts';
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const key = (t: FrozenTrial) => JSON.stringify([t.number, t.state, t.value, t.params, t.intermediateValues]);
 
 describe('kill and resume', () => {
   it('survives 10+ SIGKILLs at random moments', async () => {
-    const rand = mulberry32(20261126);
+    const rng = new Rng(20261126);
     const dir = tmpDir('kill');
     const maxTrials = 20;
     const base = configInput();
@@ -58,7 +48,7 @@ describe('kill and resume', () => {
         completed = true;
         break;
       }
-      await sleep(rand() * 700);
+      await sleep(rng.random() * 700);
       const before = readTrials(studyPath, 'hpo_tiny');
       run.child.kill('SIGKILL');
       const { signal, code } = await run.exit;
