@@ -72,22 +72,38 @@ export interface Split {
   above: Scored[];
 }
 
+/** (stepKey, loss) order: the ranking numpy's stable argsort gives on the structured pairs. */
+function ranksBefore(x: Scored, y: Scored): boolean {
+  return x.stepKey < y.stepKey || (x.stepKey === y.stepKey && x.loss < y.loss);
+}
+
 /** Splits into the best `nBelow` ("good") and the rest, each kept in chronological order. */
 export function splitBelowAbove(scored: readonly Scored[], nBelow: number): Split {
-  const idx = scored.map((_, i) => i);
-  // Stable sort by (stepKey, loss), as numpy's stable argsort on the structured pairs.
-  idx.sort((a, b) => {
-    const x = scored[a] as Scored;
-    const y = scored[b] as Scored;
-    if (x.stepKey !== y.stepKey) return x.stepKey < y.stepKey ? -1 : 1;
-    if (x.loss !== y.loss) return x.loss < y.loss ? -1 : 1;
-    return 0;
-  });
-  const isBelow = new Uint8Array(scored.length);
-  for (let k = 0; k < Math.min(nBelow, idx.length); k++) isBelow[idx[k] as number] = 1;
+  const n = scored.length;
+  const k = Math.max(0, Math.min(nBelow, n));
+  // Only the k (<= 25) best are needed, not a full sort: keep them in an insertion-sorted window.
+  // A later trial never displaces an equal earlier one, which is the stable sort's tie order.
+  const top = new Int32Array(k);
+  let m = 0;
+  for (let i = 0; i < n && k > 0; i++) {
+    const s = scored[i] as Scored;
+    if (m === k) {
+      if (!ranksBefore(s, scored[top[k - 1] as number] as Scored)) continue;
+      m--;
+    }
+    let p = m;
+    while (p > 0 && ranksBefore(s, scored[top[p - 1] as number] as Scored)) {
+      top[p] = top[p - 1] as number;
+      p--;
+    }
+    top[p] = i;
+    m++;
+  }
+  const isBelow = new Uint8Array(n);
+  for (let j = 0; j < m; j++) isBelow[top[j] as number] = 1;
   const below: Scored[] = [];
   const above: Scored[] = [];
-  scored.forEach((s, i) => (isBelow[i] ? below : above).push(s));
+  for (let i = 0; i < n; i++) (isBelow[i] ? below : above).push(scored[i] as Scored);
   return { all: scored, isBelow, below, above };
 }
 
@@ -114,31 +130,30 @@ class SortedObservations {
   }
 
   update(all: readonly Scored[], name: string, toModel: (v: ParamValue | undefined) => number | null): void {
+    // One pass: check every remembered trial still has the value we cached (else rebuild) and
+    // collect the new ones, in chronological order so ties insert as before.
     let seen = 0;
-    for (const s of all) {
-      const num = s.trial.number;
-      const v = s.trial.params[name];
-      if (num < this.raw.length && this.raw[num] !== undefined) {
-        if (this.raw[num] !== (v ?? null)) {
-          this.reset();
-          this.update(all, name, toModel);
-          return;
-        }
-        seen++;
-      }
+    const fresh: number[] = [];
+    const raw = this.raw;
+    for (let i = 0; i < all.length; i++) {
+      const t = (all[i] as Scored).trial;
+      const num = t.number;
+      const v = t.params[name];
+      const r = num < raw.length ? raw[num] : undefined;
+      if (r === undefined) fresh.push(i);
+      else if (r !== (v ?? null)) return this.rebuild(all, name, toModel);
+      else seen++;
     }
-    if (seen !== this.known) {
-      this.reset();
-      this.update(all, name, toModel);
-      return;
-    }
-    for (const s of all) {
-      const num = s.trial.number;
-      if (num < this.raw.length && this.raw[num] !== undefined) continue;
-      const v = s.trial.params[name];
+    if (seen !== this.known) return this.rebuild(all, name, toModel);
+    for (const i of fresh) {
+      const t = (all[i] as Scored).trial;
+      const num = t.number;
+      // A duplicate trial number within one history: the first occurrence wins, as before.
+      if (num < raw.length && raw[num] !== undefined) continue;
+      const v = t.params[name];
       // A missing param is remembered too (as null model value) so it is not re-examined.
       const x = toModel(v);
-      this.raw[num] = v === undefined ? null : v;
+      raw[num] = v === undefined ? null : v;
       this.model[num] = x === null ? NaN : x;
       this.known++;
       if (x === null) continue;
@@ -152,6 +167,11 @@ class SortedObservations {
       this.sortedVals.splice(lo, 0, x);
       this.sortedNums.splice(lo, 0, num);
     }
+  }
+
+  private rebuild(all: readonly Scored[], name: string, toModel: (v: ParamValue | undefined) => number | null): void {
+    this.reset();
+    this.update(all, name, toModel);
   }
 
   /** The Parzen estimator over every cached observation whose trial is not in the good group. */
