@@ -11,6 +11,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, httpTransport, type Client } from '../../shared/client.ts';
+import { FIXTURE_STUDY_CONFIG as FIXTURE_CONFIG } from '../../test/support/fixtureStudy.ts';
 import { FIXTURES } from '../../test/support/peers.ts';
 import { chromiumMissing, ensureRendererBuilt, launchChromium, screenshot, startServe, type ServedHost } from './support.ts';
 
@@ -20,23 +21,6 @@ if (missing) console.warn(`browser e2e skipped: ${missing}`);
 const STUDY = 'e2e_quick';
 const MAX_TRIALS = 3;
 
-// The fixture study's search space, as Optuna recorded it; new trials run a tiny script.
-const FIXTURE_CONFIG = `
-experiment_name: fixture-resume
-backbone: distilbert
-study_name: hpo_distilbert
-search_space:
-  learning_rate: {type: loguniform, min: 1.0e-5, max: 5.0e-5}
-  batch_size: {type: choice, values: [8, 16, 32]}
-  dropout: {type: uniform, min: 0.1, max: 0.3, step: 0.05}
-  epochs: {type: int, min: 2, max: 10, step: 2}
-  weight_decay: {type: uniform, min: 0.0, max: 0.1}
-  warmup_steps: {type: int, min: 10, max: 1000, log: true}
-sampling: {algorithm: random, max_trials: 12, seed: 3}
-objective: {metric: score, goal: maximize}
-trial:
-  command: ["node", "trial.mjs"]
-`;
 const FIXTURE_TRIAL = `
 const p = JSON.parse(process.env.SWEEPDECK_PARAMS);
 for (let s = 0; s < 3; s++) { await new Promise((r) => setTimeout(r, 60)); console.log('score=' + (Number(p.dropout) * (s + 1)).toFixed(5) + ' step=' + s); }

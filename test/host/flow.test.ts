@@ -12,6 +12,7 @@ import type { SweepSummary } from '../../shared/contract.ts';
 import type { EventPayload } from '../../shared/events.ts';
 import { createAppServices, type AppServices } from '../../electron/app/appServices.ts';
 import { startHost, type Host } from '../../electron/host/server.ts';
+import { FIXTURE_STUDY_CONFIG as FIXTURE_CONFIG } from '../support/fixtureStudy.ts';
 import { FIXTURES } from '../support/peers.ts';
 
 const TRIAL = `
@@ -34,24 +35,6 @@ objective: {metric: score, goal: maximize}
 trial:
   command: ["node", "trial.mjs", "--x", "{x}"]
 checkpoint: {enabled: true, storage_path: "{backbone}/study.db", auto_resume: true}
-`;
-
-// The fixture study's search space, with the same distributions Optuna recorded.
-const FIXTURE_CONFIG = `
-experiment_name: fixture-resume
-backbone: distilbert
-study_name: hpo_distilbert
-search_space:
-  learning_rate: {type: loguniform, min: 1.0e-5, max: 5.0e-5}
-  batch_size: {type: choice, values: [8, 16, 32]}
-  dropout: {type: uniform, min: 0.1, max: 0.3, step: 0.05}
-  epochs: {type: int, min: 2, max: 10, step: 2}
-  weight_decay: {type: uniform, min: 0.0, max: 0.1}
-  warmup_steps: {type: int, min: 10, max: 1000, log: true}
-sampling: {algorithm: random, max_trials: 12, seed: 3}
-objective: {metric: score, goal: maximize}
-trial:
-  command: ["node", "trial.mjs"]
 `;
 
 let work: string;
