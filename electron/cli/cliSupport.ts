@@ -22,6 +22,13 @@ export function parseCli<T extends ParseArgsConfig & { strict?: true }>(config: 
   }
 }
 
+/** When --help/-h was given, prints the usage and returns true: the command then exits 0. */
+export function printedHelp(values: { help?: boolean | undefined }, usage: string): boolean {
+  if (!values.help) return false;
+  console.log(usage);
+  return true;
+}
+
 /**
  * Runs the subcommand named by argv[0], loading its module only when used. No subcommand prints
  * the usage and exits 2; `--help` prints it and exits 0; anything else unknown is a CliError.

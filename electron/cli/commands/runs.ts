@@ -4,7 +4,7 @@
 import { openTrackingStore } from '../../core/tracking/openStore.ts';
 import type { Experiment, Run, TrackingStore } from '../../core/tracking/types.ts';
 import { MlflowError } from '../../core/tracking/types.ts';
-import { CliError, parseCli } from '../cliSupport.ts';
+import { CliError, parseCli, printedHelp } from '../cliSupport.ts';
 import path from 'node:path';
 
 const USAGE = `Usage: sweepdeck runs ls [--store URI] [--experiment NAME] [--all] [--json]
@@ -181,10 +181,7 @@ export async function run(argv: string[]): Promise<number> {
     },
     USAGE,
   );
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  if (printedHelp(values, USAGE)) return 0;
   const uri = values.store ?? defaultStoreUri();
   let store: TrackingStore;
   try {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { createAppServices, defaultDataDir } from '../../app/appServices.ts';
 import { EXAMPLE_CONFIG, RENDERER_DIST, REPO_ROOT } from '../../host/paths.ts';
 import { startHost } from '../../host/server.ts';
-import { CliError, parseCli } from '../cliSupport.ts';
+import { CliError, parseCli, printedHelp } from '../cliSupport.ts';
 
 const USAGE = `Usage: sweepdeck serve [--port N] [--data-dir DIR] [--renderer-dir DIR] [--no-example]
 
@@ -45,10 +45,7 @@ export async function run(argv: string[]): Promise<number> {
     },
     USAGE,
   );
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  if (printedHelp(values, USAGE)) return 0;
   let port = 0;
   if (values.port !== undefined) {
     port = Number(values.port);

@@ -18,7 +18,7 @@ import { ConfigError, loadConfigFile } from '../../core/config/loadConfig.ts';
 import { runSweep, SweepSetupError, type SweepHandle } from '../../core/sweeps/sweepRunner.ts';
 import { startTrackedSweep, type TrackedSweepHandle } from '../../core/sweeps/trackedSweep.ts';
 import type { SweepCounts, SweepEvent, SweepResult } from '../../core/sweeps/types.ts';
-import { CliError, parseCli } from '../cliSupport.ts';
+import { CliError, parseCli, printedHelp } from '../cliSupport.ts';
 
 const USAGE = `Usage: sweepdeck sweep run CONFIG.yaml [--output-dir DIR] [--max-trials N] [--tracking-uri URI] [--no-tracking]
 
@@ -119,10 +119,7 @@ export async function run(argv: string[]): Promise<number> {
     },
     USAGE,
   );
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  if (printedHelp(values, USAGE)) return 0;
   if (positionals.length !== 1) throw new CliError(`expected exactly one CONFIG.yaml, got ${positionals.length}.\n\n${USAGE}`);
   const configPath = path.resolve(positionals[0]!);
   let maxTrials: number | undefined;

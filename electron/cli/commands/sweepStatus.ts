@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { ParamValue, TrialState } from '../../core/search/types.ts';
 import { openStudyStorage } from '../../core/studies/optunaSqliteStorage.ts';
 import { StudyError, type StudyStorage, type StudySummary } from '../../core/studies/types.ts';
-import { CliError, parseCli } from '../cliSupport.ts';
+import { CliError, parseCli, printedHelp } from '../cliSupport.ts';
 
 const USAGE = 'Usage: sweepdeck sweep status STUDY_DB [--study NAME] [--json]';
 const STATES: readonly TrialState[] = ['COMPLETE', 'PRUNED', 'FAIL', 'RUNNING', 'WAITING'];
@@ -75,10 +75,7 @@ export async function run(argv: string[]): Promise<number> {
     { args: argv, allowPositionals: true, strict: true, options: { study: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } },
     USAGE,
   );
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  if (printedHelp(values, USAGE)) return 0;
   if (positionals.length !== 1) throw new CliError(`expected one STUDY_DB file, got ${positionals.length}.\n\n${USAGE}`);
   const file = path.resolve(positionals[0] as string);
   let storage: StudyStorage;

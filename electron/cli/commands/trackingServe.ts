@@ -7,7 +7,7 @@ import { startTrackingEndpoint } from '../../core/tracking/endpoint/server.ts';
 import { openTrackingStore } from '../../core/tracking/openStore.ts';
 import { createOutboxStore } from '../../core/tracking/outbox.ts';
 import type { TrackingStore } from '../../core/tracking/types.ts';
-import { CliError, parseCli } from '../cliSupport.ts';
+import { CliError, parseCli, printedHelp } from '../cliSupport.ts';
 
 const USAGE = `Usage: sweepdeck tracking serve [--store URI] [--port N] [--outbox FILE]
 
@@ -31,10 +31,7 @@ export async function run(argv: string[]): Promise<number> {
     strict: true,
     allowPositionals: false,
   }, USAGE);
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  if (printedHelp(values, USAGE)) return 0;
   const uri = values.store ?? process.env.SWEEPDECK_TRACKING_URI ?? `sqlite:///${path.join(process.cwd(), 'sweepdeck-output', 'mlflow.db')}`;
   let port = 0;
   if (values.port !== undefined) {

@@ -1,7 +1,7 @@
 // `sweepdeck tracking setup --experiment NAME [--no-fallback] [--json]`: runs the same decision
 // the app makes (Azure ML, another MLflow server, or the local store) and prints it with the
 // reason for any fallback. Azure settings and the service principal come from the environment.
-import { CliError, parseCli } from '../cliSupport.ts';
+import { CliError, parseCli, printedHelp } from '../cliSupport.ts';
 import { TrackingSetupError, setupTrackingCrossPlatform, type TrackingSetupResult } from '../../core/tracking/setup.ts';
 
 const USAGE = `Usage: sweepdeck tracking setup --experiment NAME [--no-fallback] [--json] [--local-dir DIR]
@@ -37,10 +37,7 @@ export async function run(argv: string[]): Promise<number> {
     },
     USAGE,
   );
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  if (printedHelp(values, USAGE)) return 0;
   if (!values.experiment?.trim()) throw new CliError(`--experiment NAME is required (the MLflow experiment to track into).\n\n${USAGE}`);
 
   let result: TrackingSetupResult;
