@@ -73,6 +73,26 @@ function deepFreeze<T>(o: T): T {
   return o;
 }
 
+/** deepFreeze for a FrozenTrial, walking only the parts that can hold objects: the same result,
+ * without Object.values on every param value and date (most of a cold 10,000-trial read). */
+function freezeTrial(t: FrozenTrial): FrozenTrial {
+  Object.freeze(t);
+  Object.freeze(t.params);
+  for (const k in t.params) {
+    const v = (t.params as Record<string, unknown>)[k];
+    if (v !== null && typeof v === 'object') deepFreeze(v);
+  }
+  Object.freeze(t.distributions);
+  for (const k in t.distributions) deepFreeze(t.distributions[k]);
+  Object.freeze(t.intermediateValues);
+  for (const iv of t.intermediateValues) Object.freeze(iv);
+  if (t.datetimeStart) Object.freeze(t.datetimeStart);
+  if (t.datetimeComplete) Object.freeze(t.datetimeComplete);
+  deepFreeze(t.userAttrs);
+  deepFreeze(t.systemAttrs);
+  return t;
+}
+
 /** Creates a new study file atomically: built under a temporary name, then hard-linked into place
  * (never clobbers a file another process created meanwhile), so a crash leaves no half-made file. */
 function createStudyFile(file: string): void {
@@ -578,15 +598,32 @@ export class OptunaSqliteStorage implements StudyStorage {
 
   // ---- trials: reads ----
 
-  /** Builds trials for the given ids, reading children only for ids not in the finished cache. */
+  /** A statement returning rows as arrays (no per-row object): cheaper on 50,000-row reads. */
+  private rawStmt(sql: string): Database.Statement {
+    const key = `raw:${sql}`;
+    let s = this.stmts.get(key);
+    if (!s) {
+      s = this.db.prepare(sql).raw(true);
+      this.stmts.set(key, s);
+    }
+    return s;
+  }
+
+  /** Builds trials for the given ids, reading children only for ids not in the finished cache.
+   * Each child table is read in one statement for the whole set and joined in memory by trial_id
+   * (a cold 10,000-trial study: 50,000 params, 30,000 intermediate values). */
   private buildTrials(rows: TrialRow[], range?: { after: number; studyId: number }): FrozenTrial[] {
     const need = rows.filter((r) => !this.finishedCache.has(r.trial_id));
     const built = new Map<number, FrozenTrial>();
     if (need.length > 0) {
       // Children of a whole range of a study's trials are read through a join on the trials table
       // (several times faster than a list of ids at 1000+ trials); rows of already cached trials
-      // in that range are skipped below.
-      const IN = range ? 'trial_id IN (SELECT trial_id FROM trials WHERE trial_id > ? AND study_id = ?)' : 'trial_id IN (SELECT value FROM json_each(?))';
+      // in that range are skipped below. The join walks trials in trial_id order, so one trial's
+      // rows arrive together.
+      const from = (table: string): string =>
+        range ? `${table} c JOIN trials t ON t.trial_id = c.trial_id WHERE t.trial_id > ? AND t.study_id = ?` : `${table} c WHERE c.trial_id IN (SELECT value FROM json_each(?))`;
+      // Ordering by the trials side keeps SQLite on the index order (no temporary sort b-tree).
+      const byTrial = range ? 't.trial_id' : 'c.trial_id';
       const args: unknown[] = range ? [range.after, range.studyId] : [JSON.stringify(need.map((r) => r.trial_id))];
       const byId = new Map<number, FrozenTrial>();
       for (const r of need) {
@@ -605,47 +642,60 @@ export class OptunaSqliteStorage implements StudyStorage {
         });
       }
       const at = (id: number): FrozenTrial | undefined => byId.get(id);
-      for (const p of this.stmt(`SELECT trial_id, param_name, param_value, distribution_json FROM trial_params WHERE ${IN} ORDER BY param_id`).all(...args) as Array<{
-        trial_id: number;
-        param_name: string;
-        param_value: number;
-        distribution_json: string | null;
-      }>) {
-        const t = at(p.trial_id);
-        if (!t) continue;
-        const where = `trial ${t.number} param '${p.param_name}'`;
-        const d = this.distribution(p.distribution_json, where);
-        t.distributions[p.param_name] = d;
-        try {
-          t.params[p.param_name] = fromInternalRepr(p.param_name, d, p.param_value);
-        } catch (e) {
-          throw new StudyError('BAD_VALUE', `${this.path}: ${where}: ${(e as Error).message}`);
+      // Params must land in param_id order (the order they were suggested); rows come grouped by
+      // trial, so each group is sorted by param_id only when it is out of order.
+      type ParamRaw = [trialId: number, paramId: number, name: string, value: number, distJson: string | null];
+      const addParams = (group: ParamRaw[]): void => {
+        const t = at(group[0]![0]);
+        if (!t) return;
+        for (let i = 1; i < group.length; i++) {
+          if (group[i]![1] < group[i - 1]![1]) {
+            group.sort((a, b) => a[1] - b[1]);
+            break;
+          }
         }
+        for (const [, , name, value, distJson] of group) {
+          const where = `trial ${t.number} param '${name}'`;
+          const d = this.distribution(distJson, where);
+          t.distributions[name] = d;
+          try {
+            t.params[name] = fromInternalRepr(name, d, value);
+          } catch (e) {
+            throw new StudyError('BAD_VALUE', `${this.path}: ${where}: ${(e as Error).message}`);
+          }
+        }
+      };
+      const paramRows = this.rawStmt(`SELECT c.trial_id, c.param_id, c.param_name, c.param_value, c.distribution_json FROM ${from('trial_params')} ORDER BY ${byTrial}`).all(...args) as ParamRaw[];
+      let group: ParamRaw[] = [];
+      for (const p of paramRows) {
+        if (group.length > 0 && group[0]![0] !== p[0]) {
+          addParams(group);
+          group = [];
+        }
+        group.push(p);
       }
-      for (const v of this.stmt(`SELECT trial_id, value, value_type FROM trial_values WHERE objective = 0 AND ${IN}`).all(...args) as Array<{ trial_id: number; value: number | null; value_type: string }>) {
-        const t = at(v.trial_id);
-        if (t) t.value = storedValue(v.value, v.value_type);
+      if (group.length > 0) addParams(group);
+      for (const [id, value, type] of this.rawStmt(`SELECT c.trial_id, c.value, c.value_type FROM ${from('trial_values')} AND c.objective = 0`).all(...args) as Array<[number, number | null, string]>) {
+        const t = at(id);
+        if (t) t.value = storedValue(value, type);
       }
-      for (const v of this.stmt(`SELECT trial_id, step, intermediate_value, intermediate_value_type FROM trial_intermediate_values WHERE ${IN} ORDER BY trial_id, step`).all(...args) as Array<{
-        trial_id: number;
-        step: number;
-        intermediate_value: number | null;
-        intermediate_value_type: string;
-      }>) {
-        at(v.trial_id)?.intermediateValues.push([v.step, storedValue(v.intermediate_value, v.intermediate_value_type)]);
+      for (const [id, step, value, type] of this.rawStmt(`SELECT c.trial_id, c.step, c.intermediate_value, c.intermediate_value_type FROM ${from('trial_intermediate_values')} ORDER BY ${byTrial}, c.step`).all(...args) as Array<
+        [number, number, number | null, string]
+      >) {
+        at(id)?.intermediateValues.push([step, storedValue(value, type)]);
       }
       for (const [table, field] of [
         ['trial_user_attributes', 'userAttrs'],
         ['trial_system_attributes', 'systemAttrs'],
       ] as const) {
-        for (const a of this.stmt(`SELECT trial_id AS owner, "key" AS key, value_json FROM ${table} WHERE ${IN} ORDER BY 1, 2`).all(...args) as AttrRow[]) {
+        for (const a of this.stmt(`SELECT c.trial_id AS owner, c."key" AS key, c.value_json FROM ${from(table)} ORDER BY ${byTrial}, 2`).all(...args) as AttrRow[]) {
           const t = at(a.owner);
           if (!t) continue;
           setKey(t[field], a.key, this.parseJson(a.value_json, `${table} '${a.key}' of trial ${t.number}`));
         }
       }
       for (const t of byId.values()) {
-        if (FINISHED.has(t.state)) this.finishedCache.set(t.trialId, deepFreeze(t));
+        if (FINISHED.has(t.state)) this.finishedCache.set(t.trialId, freezeTrial(t));
         built.set(t.trialId, t);
       }
     }
