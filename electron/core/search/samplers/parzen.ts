@@ -178,40 +178,35 @@ export class NumericParzen {
     let p = 0;
     // After equal observations: Optuna appends the prior last and sorts stably.
     while (p < n && (sortedMus[p] as number) <= priorMu) p++;
-    const sorted = new Float64Array(m);
-    sorted.set(sortedMus.subarray(0, p));
-    sorted[p] = priorMu;
-    sorted.set(sortedMus.subarray(p), p + 1);
+    // Element k of the means with the prior inserted at p (read in place: no merged copy).
+    const at = (k: number): number => (k < p ? (sortedMus[k] as number) : k === p ? priorMu : (sortedMus[k - 1] as number));
 
     // Bandwidth: the larger distance to a sorted neighbour (bounds act as neighbours at the ends);
-    // without endpoint handling the extreme ones use their inner neighbour only.
-    const sig = new Float64Array(m);
-    for (let k = 0; k < m; k++) {
-      const here = sorted[k] as number;
-      const left = k === 0 ? low : (sorted[k - 1] as number);
-      const right = k === m - 1 ? high : (sorted[k + 1] as number);
-      sig[k] = Math.max(here - left, right - here);
-    }
-    if (!opt.considerEndpoints && m >= 2) {
-      sig[0] = (sorted[1] as number) - (sorted[0] as number);
-      sig[m - 1] = (sorted[m - 1] as number) - (sorted[m - 2] as number);
-    }
+    // without endpoint handling the extreme ones use their inner neighbour only. Equal neighbours
+    // are merged in the same pass, skipping the prior (handled apart with sigma = range).
     const minSigma = opt.considerMagicClip ? range / Math.min(100, 1 + m) : 1e-12;
-    for (let k = 0; k < m; k++) sig[k] = Math.min(Math.max(sig[k] as number, minSigma), range);
-
-    // Merge equal neighbours, skipping the prior (handled apart with sigma = range).
-    const gm = new Float64Array(n);
-    const gs = new Float64Array(n);
-    const gw = new Float64Array(n);
+    const inner = !opt.considerEndpoints && m >= 2;
+    const buf = new Float64Array(3 * n);
+    const gm = buf.subarray(0, n);
+    const gs = buf.subarray(n, 2 * n);
+    const gw = buf.subarray(2 * n, 3 * n);
     let size = 0;
     for (let k = 0; k < m; k++) {
       if (k === p) continue;
-      const mk = sorted[k] as number;
-      const sk = sig[k] as number;
-      const wk = (rawWeights[k < p ? k : k - 1] as number) / total;
-      if (size > 0 && gm[size - 1] === mk && gs[size - 1] === sk) gw[size - 1] = (gw[size - 1] as number) + wk;
+      const here = at(k);
+      let sk: number;
+      if (inner && k === 0) sk = at(1) - here;
+      else if (inner && k === m - 1) sk = here - at(m - 2);
       else {
-        gm[size] = mk;
+        const left = k === 0 ? low : at(k - 1);
+        const right = k === m - 1 ? high : at(k + 1);
+        sk = Math.max(here - left, right - here);
+      }
+      sk = Math.min(Math.max(sk, minSigma), range);
+      const wk = (rawWeights[k < p ? k : k - 1] as number) / total;
+      if (size > 0 && gm[size - 1] === here && gs[size - 1] === sk) gw[size - 1] = (gw[size - 1] as number) + wk;
+      else {
+        gm[size] = here;
         gs[size] = sk;
         gw[size] = wk;
         size++;
@@ -220,9 +215,13 @@ export class NumericParzen {
     this.size = size;
     this.mus = gm.subarray(0, size);
     this.sigmas = gs.subarray(0, size);
-    this.invSigmas = new Float64Array(size);
-    this.coef = new Float64Array(size);
-    this.cum = new Float64Array(size + 1);
+    // One allocation for the per-component tables.
+    const tables = new Float64Array(5 * size + 1);
+    this.invSigmas = tables.subarray(0, size);
+    this.coef = tables.subarray(size, 2 * size);
+    this.prefixMaxSigma = tables.subarray(2 * size, 3 * size);
+    this.suffixMaxSigma = tables.subarray(3 * size, 4 * size);
+    this.cum = tables.subarray(4 * size, 5 * size + 1);
     const coefOf = (w: number, mu0: number, s: number): number => {
       // Truncation mass; exactly 1 in double precision when both bounds are > 9 sigmas away.
       const a = (low - mu0) / s;
@@ -240,8 +239,6 @@ export class NumericParzen {
     }
     const priorW = opt.priorWeight / total;
     this.cum[size] = acc + priorW;
-    this.prefixMaxSigma = new Float64Array(size);
-    this.suffixMaxSigma = new Float64Array(size);
     let mx = 0;
     for (let j = 0; j < size; j++) this.prefixMaxSigma[j] = mx = Math.max(mx, gs[j] as number);
     mx = 0;
