@@ -74,6 +74,12 @@ function configFacts(config: HpoConfig): ConfigFacts {
   };
 }
 
+/** A newly registered sweep: ready, owned by no runner, created now. */
+function newSweepRecord(where: Pick<SweepRecord, 'id' | 'source' | 'configPath' | 'outputDir' | 'studyPath' | 'studyName'>): SweepRecord {
+  const now = Date.now();
+  return { ...where, status: 'ready', message: null, ownerPid: null, maxTrials: null, createdAt: now, updatedAt: now };
+}
+
 function readConfig(file: string): HpoConfig {
   let text: string;
   try {
@@ -325,21 +331,7 @@ export class SweepsService {
     const outputDir = input.outputDir ? path.resolve(input.outputDir) : path.join(this.o.dataDir, 'sweeps', id);
     const studyPath = path.resolve(outputDir, resolveCheckpointPath(config, outputDir));
     const studyName = resolveStudyName(config);
-    const now = Date.now();
-    const rec: SweepRecord = {
-      id,
-      source: 'app',
-      configPath,
-      outputDir,
-      studyPath,
-      studyName,
-      status: 'ready',
-      message: null,
-      ownerPid: null,
-      maxTrials: null,
-      createdAt: now,
-      updatedAt: now,
-    };
+    const rec = newSweepRecord({ id, source: 'app', configPath, outputDir, studyPath, studyName });
     this.o.state.addSweep(rec);
     this.o.bus.emit('sweeps.changed', { reason: 'registered' });
     return this.summarize(this.located(rec));
@@ -364,21 +356,7 @@ export class SweepsService {
     for (const name of chosen) {
       let rec = this.o.state.findSweepByStudy(file, name);
       if (!rec) {
-        const now = Date.now();
-        rec = {
-          id: studySweepId(file, name),
-          source: 'file',
-          configPath: null,
-          outputDir: null,
-          studyPath: file,
-          studyName: name,
-          status: 'ready',
-          message: null,
-          ownerPid: null,
-          maxTrials: null,
-          createdAt: now,
-          updatedAt: now,
-        };
+        rec = newSweepRecord({ id: studySweepId(file, name), source: 'file', configPath: null, outputDir: null, studyPath: file, studyName: name });
         this.o.state.addSweep(rec);
       }
       out.push(this.summarize(this.located(rec)));
@@ -423,21 +401,7 @@ export class SweepsService {
   /** A registry record for a located sweep, made when a folder-found study is acted on. */
   private ensureRecord(loc: Located): SweepRecord {
     if (loc.record) return loc.record;
-    const now = Date.now();
-    const rec: SweepRecord = {
-      id: loc.id,
-      source: 'file',
-      configPath: null,
-      outputDir: null,
-      studyPath: loc.studyPath,
-      studyName: loc.studyName,
-      status: 'ready',
-      message: null,
-      ownerPid: null,
-      maxTrials: null,
-      createdAt: now,
-      updatedAt: now,
-    };
+    const rec = newSweepRecord({ id: loc.id, source: 'file', configPath: null, outputDir: null, studyPath: loc.studyPath, studyName: loc.studyName });
     this.o.state.addSweep(rec);
     return rec;
   }
