@@ -116,6 +116,9 @@ export function validateMetric(m: Metric): Metric {
   if (typeof step !== 'number' || !Number.isInteger(step)) {
     throw invalid(`Got invalid step ${JSON.stringify(step)} for metric '${key}' (value=${m.value}). Step must be a valid long (64-bit integer).`);
   }
+  // Step already given: the input itself is the validated metric (callers read only the four
+  // Metric fields and never mutate it), which spares one allocation per point of a batch.
+  if (m.step === step) return m;
   return { key, value: m.value, timestamp: m.timestamp, step };
 }
 

@@ -772,13 +772,25 @@ export class SqliteTrackingStore implements TrackingStore {
         this.st.paramInsert.run(p.key, p.value, runId);
         this.notePatch('params', p.key, runId, undefined, p.value);
       }
+      // One latest_metrics candidate per key (MLflow's rule over the batch's points), then one
+      // read and at most one upsert per key below. Written without a temporary object per point:
+      // allocation and GC were a visible share of a 1,000-metric batch.
       const best = new Map<string, { value: number; isNan: 0 | 1; timestamp: number; step: number }>();
+      const insert = this.st.metricInsert;
       for (const m of metrics) {
-        const s = storedMetricValue(m.value);
-        this.st.metricInsert.run(m.key, s.value, m.timestamp, runId, m.step, s.isNan);
-        const cand = { value: s.value, isNan: s.isNan, timestamp: m.timestamp, step: m.step };
+        const v = m.value;
+        const isNan = Number.isNaN(v) ? 1 : 0;
+        const value = isNan === 1 ? 0 : v === Infinity ? DBL_MAX : v === -Infinity ? -DBL_MAX : v;
+        insert.run(m.key, value, m.timestamp, runId, m.step, isNan);
         const cur = best.get(m.key);
-        if (!cur || isNewerMetric(cand, cur)) best.set(m.key, cand);
+        if (!cur) best.set(m.key, { value, isNan, timestamp: m.timestamp, step: m.step });
+        // Same order as isNewerMetric: step, then timestamp, then stored value.
+        else if (m.step > cur.step || (m.step === cur.step && (m.timestamp > cur.timestamp || (m.timestamp === cur.timestamp && value > cur.value)))) {
+          cur.value = value;
+          cur.isNan = isNan;
+          cur.timestamp = m.timestamp;
+          cur.step = m.step;
+        }
       }
       for (const [key, cand] of best) {
         const cur = this.st.latestGet.get(key, runId) as MetricRow | undefined;
