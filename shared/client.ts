@@ -1,12 +1,33 @@
 // The typed client the renderer and the tests use. One API over two transports: Electron IPC
 // (through the preload's `window.sweepdeck`) and the browser host's HTTP + SSE. The client never
 // throws from `call`: transport failures come back as { ok: false, error: { code: 'TRANSPORT' } }.
+// It imports only names and types from the contract (channels.ts, resultCore.ts): the page loads it
+// first, and zod with the contract's schemas would more than double that first script.
+import { isChannelName as isChannel, isEventNameLiteral as isEventName } from './channels.ts';
 import type { Channel, ChannelInput, ChannelOutput } from './contract.ts';
-import { isChannel } from './contract.ts';
 import type { EventName, EventPayload } from './events.ts';
-import { isEventName } from './events.ts';
-import { AppCallError, err, resultEnvelopeSchema, type Result } from './result.ts';
+import { AppCallError, ERROR_CODES } from './resultCore.ts';
+import type { AppError, Err, ErrorCode, Result } from './result.ts';
 import { decodeWire, encodeWire } from './wire.ts';
+
+const err = (code: ErrorCode, message: string): Err => ({ ok: false, error: { code, message } });
+const CODES: ReadonlySet<string> = new Set(ERROR_CODES);
+
+/** The shape check of result.ts's resultEnvelopeSchema, written out (the value itself is not
+ * re-validated): { ok: true, value } or { ok: false, error: { code, message, details? } }. */
+function envelope(raw: unknown): Result<unknown> | null {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return null;
+  const r = raw as Record<string, unknown>;
+  if (r.ok === true) return { ok: true, value: r.value };
+  if (r.ok !== false) return null;
+  const e = r.error;
+  if (e === null || typeof e !== 'object' || Array.isArray(e)) return null;
+  const { code, message } = e as Record<string, unknown>;
+  if (typeof code !== 'string' || !CODES.has(code) || typeof message !== 'string') return null;
+  const error: AppError = { code: code as ErrorCode, message };
+  if ('details' in e) error.details = (e as Record<string, unknown>).details;
+  return { ok: false, error };
+}
 
 /** What the preload exposes as `window.sweepdeck`. */
 export interface SweepdeckBridge {
@@ -47,10 +68,10 @@ export function createClient(transport: Transport): Client {
     } catch (e) {
       return err('TRANSPORT', `Could not reach the Sweepdeck service for '${channel}': ${(e as Error)?.message ?? String(e)}`);
     }
-    const env = resultEnvelopeSchema.safeParse(raw);
-    if (!env.success) return err('TRANSPORT', `The service sent a malformed reply for '${channel}'.`);
+    const env = envelope(raw);
+    if (!env) return err('TRANSPORT', `The service sent a malformed reply for '${channel}'.`);
     // The service validated the value against the contract's output schema before sending it.
-    return env.data as Result<ChannelOutput<C>>;
+    return env as Result<ChannelOutput<C>>;
   }
   return {
     transport,

@@ -1,0 +1,33 @@
+// The zod-free part of result.ts: error codes and the client's error class. The renderer's client
+// imports only this, so zod and the contract's schemas stay out of the page's first script.
+import type { AppError, ErrorCode } from './result.ts';
+
+export const ERROR_CODES = [
+  'INVALID_INPUT', // the input did not match the channel's schema
+  'UNKNOWN_CHANNEL', // no such channel in the contract
+  'NOT_FOUND', // the sweep, store, run or file named does not exist
+  'NOT_AVAILABLE', // the feature is not available here (not wired yet, or not in this host)
+  'CONFLICT', // the action does not fit the current state (e.g. starting a running sweep)
+  'CONFIG_INVALID', // the HPO YAML has errors; details hold the issues
+  'STUDY_ERROR', // the Optuna study file could not be used; details.code says why
+  'TRACKING_ERROR', // MLflow store refused the request; details.errorCode is MLflow's
+  'STORE_UNAVAILABLE', // the tracking store cannot be reached
+  'FORBIDDEN', // the sender or request is not allowed
+  'TRANSPORT', // the client could not reach the service (host down, IPC broken)
+  'INTERNAL', // a bug: the message says what failed
+] as const;
+
+/** Thrown by the client's `unwrap` helpers, so React Query sees a real Error with the code. */
+export class AppCallError extends Error {
+  readonly code: ErrorCode;
+  readonly details: unknown;
+  constructor(
+    readonly channel: string,
+    error: AppError,
+  ) {
+    super(error.message);
+    this.name = 'AppCallError';
+    this.code = error.code;
+    this.details = error.details;
+  }
+}
