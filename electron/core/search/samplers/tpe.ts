@@ -271,6 +271,20 @@ export class TpeSampler implements Sampler {
 
   private observations(group: readonly Scored[], name: string, d: Distribution, toModel: (v: number) => number): Float64Array {
     const vals: number[] = [];
+    if (d.kind === 'categorical') {
+      // Index lookup by map rather than a scan per trial. Map keys compare as SameValueZero, which
+      // is toInternal's match (=== plus NaN equals NaN); the first of duplicate choices wins as there.
+      const index = new Map<ParamValue, number>();
+      d.choices.forEach((c, i) => {
+        if (!index.has(c as ParamValue)) index.set(c as ParamValue, i);
+      });
+      for (const s of group) {
+        const v = s.trial.params[name];
+        const i = v === undefined ? undefined : index.get(v);
+        if (i !== undefined) vals.push(i);
+      }
+      return Float64Array.from(vals);
+    }
     for (const s of group) {
       const v = toInternal(d, s.trial.params[name]);
       if (v !== null) vals.push(toModel(v));
