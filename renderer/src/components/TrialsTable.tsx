@@ -10,6 +10,8 @@ import { TrialStateBadge } from './StateBadge.tsx';
 
 type SortKey = 'number' | 'value' | 'duration' | 'state';
 const ROW_HEIGHT = 32;
+/** More than the rows ever rendered at once (visible + overscan), so slot keys never collide. */
+const ROW_SLOTS = 256;
 
 export function TrialsTable({
   trials,
@@ -53,7 +55,12 @@ export function TrialsTable({
     count: rows.length,
     getScrollElement: () => scrollRef.current,
     estimateSize: () => ROW_HEIGHT,
-    overscan: 12,
+    // Rows have a fixed height, so few extra rows are needed; each one is DOM work on every frame
+    // of a fast scroll.
+    overscan: 4,
+    // Render on React's normal schedule rather than synchronously inside each scroll event: one
+    // commit per frame instead of one per event.
+    useFlushSync: false,
   });
 
   useEffect(() => {
@@ -90,7 +97,9 @@ export function TrialsTable({
         <div role="rowgroup" className="trials-body" style={{ height: virtualizer.getTotalSize() }}>
           {virtualizer.getVirtualItems().map((v) => {
             const t = rows[v.index]!;
-            return <TrialRowView key={t.trialId} t={t} index={v.index} start={v.start} columns={columns} paramNames={paramNames} storeId={storeId} selected={selected === t.number} onSelect={onSelect} />;
+            // Keyed by slot, not by trial: a row leaving the view is reused for the one coming in
+            // (text updated in place) instead of unmounting one and building another.
+            return <TrialRowView key={v.index % ROW_SLOTS} t={t} index={v.index} start={v.start} columns={columns} paramNames={paramNames} storeId={storeId} selected={selected === t.number} onSelect={onSelect} />;
           })}
         </div>
       </div>
