@@ -1,14 +1,18 @@
-import { useEffect, useRef } from 'react';
+import { lazy, Suspense, useEffect, useRef } from 'react';
 import { useLiveEvents } from './api/liveEvents.ts';
 import { useAppInfo, useSweeps } from './api/queries.ts';
 import { StatusBar } from './components/StatusBar.tsx';
 import { href, useRoute, type Route } from './lib/router.ts';
-import { ExperimentsScreen } from './screens/ExperimentsScreen.tsx';
-import { NewSweepScreen } from './screens/NewSweepScreen.tsx';
-import { RunScreen } from './screens/RunScreen.tsx';
-import { SettingsScreen } from './screens/SettingsScreen.tsx';
+import { Loading } from './components/Notice.tsx';
 import { SweepDetailScreen } from './screens/SweepDetailScreen.tsx';
 import { SweepsScreen } from './screens/SweepsScreen.tsx';
+
+// The sweeps list and a sweep's detail are where the app opens; the other screens load on first
+// visit, which keeps the page's first script (parsed before any request is sent) smaller.
+const ExperimentsScreen = lazy(() => import('./screens/ExperimentsScreen.tsx').then((m) => ({ default: m.ExperimentsScreen })));
+const NewSweepScreen = lazy(() => import('./screens/NewSweepScreen.tsx').then((m) => ({ default: m.NewSweepScreen })));
+const RunScreen = lazy(() => import('./screens/RunScreen.tsx').then((m) => ({ default: m.RunScreen })));
+const SettingsScreen = lazy(() => import('./screens/SettingsScreen.tsx').then((m) => ({ default: m.SettingsScreen })));
 
 function Screen({ route }: { route: Route }) {
   switch (route.name) {
@@ -93,7 +97,9 @@ export function App() {
         </div>
       </aside>
       <main id="main" ref={main} tabIndex={-1}>
-        <Screen route={route} />
+        <Suspense fallback={<Loading what="the screen" />}>
+          <Screen route={route} />
+        </Suspense>
       </main>
       <StatusBar />
     </div>

@@ -26,6 +26,8 @@ const queryClient = new QueryClient({
 // largest reply is on its way while the app boots.
 const initial = parseRoute(window.location.hash);
 if (initial.name === 'sweep') {
+  // The screen also waits for the sweep itself; ask for it now rather than after React mounts.
+  void queryClient.prefetchQuery({ queryKey: keys.sweep(initial.id), queryFn: () => client.get('sweeps.get', { id: initial.id }) });
   void queryClient.prefetchQuery({
     queryKey: keys.trials(initial.id),
     queryFn: async () => {
