@@ -1,5 +1,6 @@
 // Sweep detail: live trials table, charts, a trial's log tail, checkpoint with reveal-in-folder.
-import { useMemo, useState } from 'react';
+import { useDeferredValue, useMemo, useState } from 'react';
+import type { TrialRow } from '../../../shared/contract.ts';
 import { useClient } from '../api/clientContext.tsx';
 import { useSweep, useTrials } from '../api/queries.ts';
 import { useStoreIdFor } from '../api/storeFor.ts';
@@ -49,6 +50,8 @@ function RevealPath({ path }: { path: string }) {
   );
 }
 
+const NO_ROWS: readonly TrialRow[] = [];
+
 export function SweepDetailScreen({ id }: { id: string }) {
   const sweep = useSweep(id);
   const trials = useTrials(id);
@@ -60,6 +63,11 @@ export function SweepDetailScreen({ id }: { id: string }) {
     for (const t of rows.slice(0, 200)) for (const k of Object.keys(t.params)) names.add(k);
     return [...names];
   }, [s?.distributions, rows]);
+  // The heavier charts (30,000 intermediate points, a line per trial, importance) render in a
+  // background pass after the table and history chart are on screen, and on later updates lag
+  // behind rather than hold up the table.
+  const laterRows = useDeferredValue(rows, NO_ROWS);
+  const later = laterRows.length === 0 && rows.length > 0 ? null : laterRows;
   const [picked, setPicked] = useState<number | null>(null);
   const running = rows.filter((t) => t.state === 'RUNNING');
   const selected = picked ?? running[running.length - 1]?.number ?? rows[rows.length - 1]?.number ?? null;
@@ -142,15 +150,15 @@ export function SweepDetailScreen({ id }: { id: string }) {
         </div>
         <div className="card">
           <h2 className="card-h">Intermediate values</h2>
-          <IntermediateChart trials={rows} metric={s.objectiveMetric} />
+          {later ? <IntermediateChart trials={later} metric={s.objectiveMetric} /> : <Loading what="the chart" />}
         </div>
         <div className="card">
           <h2 className="card-h">Parallel coordinates</h2>
-          <ParallelCoords trials={rows} params={paramNames} distributions={s.distributions} metric={s.objectiveMetric} direction={direction} />
+          {later ? <ParallelCoords trials={later} params={paramNames} distributions={s.distributions} metric={s.objectiveMetric} direction={direction} /> : <Loading what="the chart" />}
         </div>
         <div className="card">
           <h2 className="card-h">Hyperparameter importance</h2>
-          <ImportanceChart trials={rows} params={paramNames} />
+          {later ? <ImportanceChart trials={later} params={paramNames} /> : <Loading what="the chart" />}
         </div>
       </div>
 
