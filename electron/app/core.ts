@@ -6,7 +6,7 @@ import type { StudyStorage } from '../core/studies/types.ts';
 import { runSweep } from '../core/sweeps/sweepRunner.ts';
 import { openTrackingStore } from '../core/tracking/openStore.ts';
 import { setupTrackingCrossPlatform } from '../core/tracking/setup.ts';
-import { createTrackingHooks } from '../core/tracking/sweepHooks.ts';
+import { sessionTrackingHooks } from '../core/tracking/sweepHooks.ts';
 import { openTrackingSession } from '../core/tracking/trackingSession.ts';
 import type { SweepEvent, SweepHooks, SweepResult } from '../core/sweeps/types.ts';
 import type { TrackingStore } from '../core/tracking/types.ts';
@@ -97,13 +97,7 @@ async function openSweepTracking(a: SweepTrackingArgs): Promise<SweepTrackingHan
     fallbackToLocal: a.fallbackToLocal,
     env: a.env ?? process.env,
   });
-  const hooks = createTrackingHooks({
-    store: session.store,
-    endpoint: { url: session.endpoint.url, token: session.endpoint.token },
-    experimentName: a.config.experiment_name,
-    backbone: a.config.backbone,
-    objectiveMetric: a.config.objective.metric,
-  });
+  const hooks = sessionTrackingHooks(session, a.config);
   return {
     hooks,
     mode: session.decision.mode,

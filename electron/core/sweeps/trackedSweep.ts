@@ -1,7 +1,7 @@
 // A sweep with its MLflow tracking: opens the tracking session (the embedded endpoint in front of
 // the active store), plugs the parent/child run hooks into the runner, and closes the session when
 // the sweep ends. The CLI and the app both start sweeps through here.
-import { createTrackingHooks } from '../tracking/sweepHooks.ts';
+import { sessionTrackingHooks } from '../tracking/sweepHooks.ts';
 import type { SweepTracking } from '../tracking/sweepTracking.ts';
 import { openTrackingSession, type TrackingDecision, type TrackingSession } from '../tracking/trackingSession.ts';
 import { planSweep } from './sweepPlan.ts';
@@ -81,14 +81,9 @@ export async function startTrackedSweep(options: RunSweepOptions, choice: Tracki
 
   let resolveParent!: (v: { runId: string; experimentId: string; continued: boolean }) => void;
   const parentRun = new Promise<{ runId: string; experimentId: string; continued: boolean }>((r) => (resolveParent = r));
-  const trackingHooks = createTrackingHooks({
-    store: session.store,
-    endpoint: { url: session.endpoint.url, token: session.endpoint.token },
-    experimentName: config.experiment_name,
-    backbone: config.backbone,
-    objectiveMetric: config.objective.metric,
-    onStarted: (t: SweepTracking) => resolveParent({ runId: t.parentRunId, experimentId: t.experimentId, continued: t.continuedParent }),
-  });
+  const trackingHooks = sessionTrackingHooks(session, config, (t: SweepTracking) =>
+    resolveParent({ runId: t.parentRunId, experimentId: t.experimentId, continued: t.continuedParent }),
+  );
 
   const handle = runSweep({ ...options, hooks: combineHooks(trackingHooks, options.hooks) });
   const done = handle.done.finally(async () => {

@@ -9,6 +9,8 @@ import {
   SweepTracking,
   TRIAL_ATTR_RUN,
 } from './sweepTracking.ts';
+import type { HpoConfig } from '../../../shared/config.ts';
+import type { TrackingSession } from './trackingSession.ts';
 import type { TrackingStore } from './types.ts';
 
 export interface TrackingHooksInput {
@@ -102,4 +104,16 @@ export function createTrackingHooks(input: TrackingHooksInput): SweepHooks {
       });
     },
   };
+}
+
+/** The hooks for one sweep over an open tracking session (its store and embedded endpoint). */
+export function sessionTrackingHooks(session: TrackingSession, config: HpoConfig, onStarted?: (tracking: SweepTracking) => void): SweepHooks {
+  return createTrackingHooks({
+    store: session.store,
+    endpoint: { url: session.endpoint.url, token: session.endpoint.token },
+    experimentName: config.experiment_name,
+    backbone: config.backbone,
+    objectiveMetric: config.objective.metric,
+    ...(onStarted ? { onStarted } : {}),
+  });
 }
