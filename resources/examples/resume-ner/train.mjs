@@ -12,6 +12,7 @@ import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { rng } from './rng.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const ENTITY_TYPES = ['NAME', 'EMAIL', 'PHONE', 'SKILL', 'COMPANY', 'DEGREE', 'DATE', 'LOCATION'];
@@ -270,17 +271,6 @@ export function entityF1(pairs) {
 }
 
 // ---- training -------------------------------------------------------------------------------------
-/** mulberry32: seedable, so a trial's result depends only on its hyperparameters and seed. */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Train and evaluate; calls onEpoch after every epoch with the dev metrics of the averaged weights.

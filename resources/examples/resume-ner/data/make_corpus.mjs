@@ -8,6 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { rng } from '../rng.mjs';
 
 /** @param {string} flag @param {string} fallback */
 function arg(flag, fallback) {
@@ -20,17 +21,6 @@ const N_TRAIN = Number(arg('--train', '420'));
 const N_DEV = Number(arg('--dev', '140'));
 const OUT = arg('--out', path.dirname(fileURLToPath(import.meta.url)));
 
-/** mulberry32: tiny seedable PRNG, so the corpus does not depend on Math.random. */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const rand = rng(SEED);
 /** @template T @param {readonly T[]} xs @returns {T} */
 const pick = (xs) => /** @type {T} */ (xs[Math.floor(rand() * xs.length)]);
