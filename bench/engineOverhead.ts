@@ -4,6 +4,7 @@
 // objective with its RDB storage on SQLite.
 //
 // usage: npx tsx bench/engineOverhead.ts [--trials 1000] [--optuna-tpe-trials 500] [--optuna-random-trials 1000] [--no-optuna]
+//        [--ours-only]  (quick iteration: ours only, prints numbers, does NOT write BENCHMARKS.md)
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -25,6 +26,7 @@ const { values: args } = parseArgs({
     'optuna-tpe-trials': { type: 'string', default: '500' },
     'optuna-random-trials': { type: 'string', default: '1000' },
     'no-optuna': { type: 'boolean', default: false },
+    'ours-only': { type: 'boolean', default: false },
     seed: { type: 'string', default: '1' },
   },
 });
@@ -121,7 +123,7 @@ try {
     series.push(s);
   }
   let optunaNote = 'Optuna was not run (--no-optuna).';
-  if (!args['no-optuna']) {
+  if (!args['no-optuna'] && !args['ours-only']) {
     const nTpe = Number(args['optuna-tpe-trials']);
     const nRandom = Number(args['optuna-random-trials']);
     for (const [algo, n] of [['tpe', nTpe], ['random', nRandom]] as const) {
@@ -166,8 +168,11 @@ try {
     `Target ≤ 3 ms per trial (TPE, ${N} trials): ${tpeMs.toFixed(2)} ms — ${tpeMs <= 3 ? 'met' : 'NOT met'}.`,
     ...(ratios.length ? ['', ...ratios] : []),
   ].join('\n');
-  writeBenchSection('engine-overhead', md);
-  console.log(md);
+  if (args['ours-only']) console.log(mdTable(['engine', 'sampler', 'trials', '0–10', '10–100', '400–500', '900–1000', 'mean ms', 'total s', 'best'], rows));
+  else {
+    writeBenchSection('engine-overhead', md);
+    console.log(md);
+  }
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

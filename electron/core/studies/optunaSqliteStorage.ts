@@ -34,6 +34,22 @@ const TRIAL_STATES: readonly TrialState[] = ['RUNNING', 'COMPLETE', 'PRUNED', 'F
 const FINISHED = new Set<string>(['COMPLETE', 'PRUNED', 'FAIL']);
 
 type TrialRow = { trial_id: number; number: number | null; study_id: number; state: string; datetime_start: string | null; datetime_complete: string | null };
+
+/**
+ * Per study: every trial's state as this connection last saw it, so that counts by state, the oldest
+ * WAITING trial and the next trial number need no scan of the study. Finished trials never change,
+ * so only rows above `mark` and the rows last seen unfinished are re-read, inside the transaction
+ * that uses the result (under a claim's write lock it is exactly what a full scan would give).
+ */
+interface StateIndex {
+  /** Highest trial_id seen for the study. */
+  mark: number;
+  /** The study's trials with trial_id <= mark. */
+  total: number;
+  finished: Record<string, number>;
+  /** Unfinished trials (RUNNING, WAITING, or a state we do not know), in trial_id order. */
+  open: Map<number, string>;
+}
 type AttrRow = { owner: number; key: string; value_json: string | null };
 
 export function openStudyStorage(file: string, opts: OpenStudyStorageOptions = {}): StudyStorage {
@@ -156,8 +172,14 @@ export class OptunaSqliteStorage implements StudyStorage {
   private readonly studyCaches = new Map<number, { maxSeen: number; finished: FrozenTrial[]; unfinished: number[] }>();
   /** First recorded distribution per (study, param), for Optuna's compatibility check. */
   private readonly firstDist = new Map<string, Distribution>();
+  private readonly stateIndexes = new Map<number, StateIndex>();
+  /** Write transactions open on this connection (nested ones are savepoints). */
+  private writeDepth = 0;
+  /** A trial cache was filled inside the current write transaction (it may yet roll back). */
+  private cachedInWrite = false;
   private closed = false;
   private sync: 'FULL' | 'NORMAL' = 'FULL';
+  private syncStmts: Record<'FULL' | 'NORMAL', Database.Statement> | undefined;
 
   static open(file: string, opts: OpenStudyStorageOptions): OptunaSqliteStorage {
     const abs = path.resolve(file);
@@ -253,10 +275,69 @@ export class OptunaSqliteStorage implements StudyStorage {
     // The level cannot change inside a transaction (a caller's outer transaction, e.g. an atomic
     // slot claim): the outer one then commits at the level already set.
     if (sync !== this.sync && !this.db.inTransaction) {
-      this.db.pragma(`synchronous = ${sync}`);
+      this.syncStmts ??= { FULL: this.db.prepare('PRAGMA synchronous = FULL'), NORMAL: this.db.prepare('PRAGMA synchronous = NORMAL') };
+      this.syncStmts[sync].run();
       this.sync = sync;
     }
-    return this.writeTx.immediate(f) as T;
+    if (this.writeDepth === 0) this.cachedInWrite = false;
+    this.writeDepth++;
+    try {
+      return this.writeTx.immediate(f) as T;
+    } catch (e) {
+      this.forgetUncommitted();
+      throw e;
+    } finally {
+      this.writeDepth--;
+    }
+  }
+
+  /**
+   * A write (or savepoint) rolled back: what the caches learnt inside it may never have been
+   * committed (a trial created then rolled back, whose trial_id SQLite hands out again). The state
+   * indexes and first distributions are cheap to rebuild and always dropped; the trial caches only
+   * when they were filled inside a write.
+   */
+  private forgetUncommitted(): void {
+    this.stateIndexes.clear();
+    this.firstDist.clear();
+    if (this.cachedInWrite) {
+      this.studyCaches.clear();
+      this.finishedCache.clear();
+      this.cachedInWrite = false;
+    }
+  }
+
+  /** The study's StateIndex brought up to date; call inside a transaction. */
+  private stateIndex(studyId: number): StateIndex {
+    let ix = this.stateIndexes.get(studyId);
+    if (!ix) {
+      ix = { mark: 0, total: 0, finished: {}, open: new Map() };
+      this.stateIndexes.set(studyId, ix);
+    }
+    if (ix.open.size > 0) {
+      const rows = this.rawStmt('SELECT trial_id, study_id, state FROM trials WHERE trial_id IN (SELECT value FROM json_each(?))').all(JSON.stringify([...ix.open.keys()])) as Array<
+        [number, number, string]
+      >;
+      if (rows.length !== ix.open.size || rows.some((r) => r[1] !== studyId)) {
+        // Trials vanished (the study was deleted by another process): start over from the file.
+        this.stateIndexes.delete(studyId);
+        return this.stateIndex(studyId);
+      }
+      for (const [id, , state] of rows) {
+        if (FINISHED.has(state)) {
+          ix.finished[state] = (ix.finished[state] ?? 0) + 1;
+          ix.open.delete(id);
+        } else ix.open.set(id, state);
+      }
+    }
+    const fresh = this.rawStmt('SELECT trial_id, state FROM trials WHERE trial_id > ? AND study_id = ? ORDER BY trial_id').all(ix.mark, studyId) as Array<[number, string]>;
+    for (const [id, state] of fresh) {
+      ix.total++;
+      if (FINISHED.has(state)) ix.finished[state] = (ix.finished[state] ?? 0) + 1;
+      else ix.open.set(id, state);
+      ix.mark = id;
+    }
+    return ix;
   }
 
   private read<T>(f: () => T): T {
@@ -397,9 +478,9 @@ export class OptunaSqliteStorage implements StudyStorage {
   countTrials(studyId: number): Record<TrialState, number> {
     return this.read(() => {
       const c = Object.fromEntries(TRIAL_STATES.map((st) => [st, 0])) as Record<TrialState, number>;
-      for (const r of this.stmt('SELECT state, COUNT(*) AS n FROM trials WHERE study_id = ? GROUP BY state').all(studyId) as Array<{ state: string; n: number }>) {
-        if (r.state in c) c[r.state as TrialState] = r.n;
-      }
+      const ix = this.stateIndex(studyId);
+      for (const [st, n] of Object.entries(ix.finished)) if (st in c) c[st as TrialState] = n;
+      for (const st of ix.open.values()) if (st in c) c[st as TrialState]++;
       return c;
     });
   }
@@ -462,13 +543,20 @@ export class OptunaSqliteStorage implements StudyStorage {
     return this.write(() => {
       this.studyRow(studyId);
       const now = formatOptunaDatetime(new Date());
-      const trialId = Number(
-        this.stmt('INSERT INTO trials (number, study_id, state, datetime_start, datetime_complete) VALUES (NULL, ?, ?, ?, NULL)').run(studyId, state, state === 'RUNNING' ? now : null).lastInsertRowid,
-      );
       // Optuna's rule: number = how many of the study's trials have a smaller trial_id, computed in
-      // the same transaction (the write lock serializes concurrent creators).
-      const { n } = this.stmt('SELECT COUNT(*) AS n FROM trials WHERE study_id = ? AND trial_id < ?').get(studyId, trialId) as { n: number };
-      this.stmt('UPDATE trials SET number = ? WHERE trial_id = ?').run(n, trialId);
+      // the same transaction (the write lock serializes concurrent creators). The state index, just
+      // refreshed under this lock, holds every trial of the study; a new trial_id is above them all.
+      const ix = this.stateIndex(studyId);
+      let n = ix.total;
+      const trialId = Number(
+        this.stmt('INSERT INTO trials (number, study_id, state, datetime_start, datetime_complete) VALUES (?, ?, ?, ?, NULL)').run(n, studyId, state, state === 'RUNNING' ? now : null).lastInsertRowid,
+      );
+      if (trialId <= ix.mark) {
+        // SQLite chose a lower rowid (only after the largest possible one was used): count instead.
+        n = (this.stmt('SELECT COUNT(*) AS n FROM trials WHERE study_id = ? AND trial_id < ?').get(studyId, trialId) as { n: number }).n;
+        this.stmt('UPDATE trials SET number = ? WHERE trial_id = ?').run(n, trialId);
+        this.stateIndexes.delete(studyId);
+      }
       for (const [name, p] of Object.entries(opts.params ?? {})) this.writeParam(studyId, trialId, name, p.value, p.distribution);
       for (const [k, j] of sys) this.writeTrialAttr('trial_system_attributes', trialId, k, j);
       for (const [k, j] of usr) this.writeTrialAttr('trial_user_attributes', trialId, k, j);
@@ -482,10 +570,16 @@ export class OptunaSqliteStorage implements StudyStorage {
   popWaitingTrial(studyId: number): NewTrial | null {
     return this.write(() => {
       this.studyRow(studyId);
-      const r = this.stmt("SELECT trial_id, number FROM trials WHERE study_id = ? AND state = 'WAITING' ORDER BY trial_id LIMIT 1").get(studyId) as
-        | { trial_id: number; number: number | null }
-        | undefined;
-      if (!r) return null;
+      let oldest: number | undefined;
+      for (const [id, st] of this.stateIndex(studyId).open) {
+        if (st === 'WAITING') {
+          oldest = id;
+          break;
+        }
+      }
+      if (oldest === undefined) return null;
+      const r = this.stmt("SELECT trial_id, number FROM trials WHERE trial_id = ? AND state = 'WAITING'").get(oldest) as { trial_id: number; number: number | null } | undefined;
+      if (!r) throw new Error(`${this.path}: internal error: trial id ${oldest} was indexed as WAITING but is not`);
       const now = formatOptunaDatetime(new Date());
       this.stmt("UPDATE trials SET state = 'RUNNING', datetime_start = ? WHERE trial_id = ? AND state = 'WAITING'").run(now, r.trial_id);
       this.writeHeartbeat(r.trial_id, now);
@@ -694,6 +788,7 @@ export class OptunaSqliteStorage implements StudyStorage {
           setKey(t[field], a.key, this.parseJson(a.value_json, `${table} '${a.key}' of trial ${t.number}`));
         }
       }
+      if (this.writeDepth > 0) this.cachedInWrite = true;
       for (const t of byId.values()) {
         if (FINISHED.has(t.state)) this.finishedCache.set(t.trialId, freezeTrial(t));
         built.set(t.trialId, t);
@@ -717,6 +812,7 @@ export class OptunaSqliteStorage implements StudyStorage {
   getTrials(studyId: number, states?: readonly TrialState[]): FrozenTrial[] {
     return this.read(() => {
       this.studyRow(studyId);
+      if (this.writeDepth > 0) this.cachedInWrite = true;
       let c = this.studyCaches.get(studyId);
       if (!c) {
         c = { maxSeen: 0, finished: [], unfinished: [] };
@@ -729,15 +825,16 @@ export class OptunaSqliteStorage implements StudyStorage {
       // again holds ids <= maxSeen, fresh ids > maxSeen: the concatenation stays in trial_id order.
       const built = [...this.buildTrials(again), ...this.buildTrials(fresh, { after: c.maxSeen, studyId })];
       const unfinished: FrozenTrial[] = [];
-      let newlyFinished = false;
+      let outOfOrder = false;
       for (const t of built) {
         if (FINISHED.has(t.state)) {
+          const last = c.finished[c.finished.length - 1];
+          if (last && last.trialId > t.trialId) outOfOrder = true;
           c.finished.push(t);
-          newlyFinished = true;
         } else unfinished.push(t);
       }
       // Trials finish out of order; keep the cached list sorted by trial_id.
-      if (newlyFinished) c.finished.sort((a, b) => a.trialId - b.trialId);
+      if (outOfOrder) c.finished.sort((a, b) => a.trialId - b.trialId);
       c.unfinished = unfinished.map((t) => t.trialId);
       if (fresh.length) c.maxSeen = (fresh[fresh.length - 1] as TrialRow).trial_id;
       const want = states ? new Set<string>(states) : null;

@@ -48,8 +48,6 @@ export class StudyEngine {
   readonly direction: Direction;
   private readonly sampler: Sampler;
   private readonly pruner: Pruner;
-  /** Finished trials never change (Optuna treats them as immutable), so they are read once. */
-  private readonly finishedCache = new Map<number, FrozenTrial>();
 
   constructor(opts: StudyEngineOptions) {
     this.storage = opts.storage;
@@ -60,11 +58,10 @@ export class StudyEngine {
     this.pruner = opts.pruner;
   }
 
-  /** Every trial of the study, finished ones from the cache. */
+  /** Every trial of the study. The storage keeps finished trials in memory and re-reads only new
+   * trials and those it last saw unfinished, so this costs O(new) reads per call. */
   history(): FrozenTrial[] {
-    const all = this.storage.getTrials(this.studyId);
-    for (const t of all) if (FINISHED.has(t.state)) this.finishedCache.set(t.trialId, t);
-    return all;
+    return this.storage.getTrials(this.studyId);
   }
 
   /** Finished trials only (what samplers and pruners learn from). */
