@@ -655,6 +655,11 @@ export class OptunaSqliteStorage implements StudyStorage {
     }, 'light');
   }
 
+  setTrialLinkAttr(trialId: number, key: string, value: unknown): void {
+    const json = this.encodeJson(value, `trial user attr '${key}'`);
+    this.write(() => this.writeTrialAttr('trial_user_attributes', trialId, key, json), 'light');
+  }
+
   setTrialSystemAttr(trialId: number, key: string, value: unknown): void {
     const json = this.encodeJson(value, `trial system attr '${key}'`);
     this.write(() => {

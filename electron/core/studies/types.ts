@@ -49,6 +49,9 @@ export interface StudyStorage {
   /** Finishes a RUNNING trial. Throws StudyError('TRIAL_FINISHED') when it is already finished. */
   finishTrial(trialId: number, state: FinishedState, value?: number | null): void;
   setTrialUserAttr(trialId: number, key: string, value: unknown): void;
+  /** A user attr that links elsewhere (e.g. the trial's MLflow run, whose id can change once an
+   * offline-made run reaches the server): allowed on finished trials too, as it is not a result. */
+  setTrialLinkAttr(trialId: number, key: string, value: unknown): void;
   setTrialSystemAttr(trialId: number, key: string, value: unknown): void;
   /** Upserts trial_heartbeats for a RUNNING trial. */
   heartbeat(trialId: number): void;

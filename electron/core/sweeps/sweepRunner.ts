@@ -269,6 +269,8 @@ class SweepRunner {
         outputDir: plan.outputDir,
         studyUserAttrs: { ...study.userAttrs },
         setStudyUserAttr: (k, v) => storage.setStudyUserAttr(studyId, k, v),
+        trialUserAttrs: () => storage.getTrials(studyId).map((t) => ({ trialId: t.trialId, userAttrs: t.userAttrs })),
+        setTrialLinkAttr: (trialId, k, v) => storage.setTrialLinkAttr(trialId, k, v),
         counts,
       })));
 

@@ -4,7 +4,7 @@
 import { sessionTrackingHooks } from '../tracking/sweepHooks.ts';
 import type { SweepTracking } from '../tracking/sweepTracking.ts';
 import { openTrackingSession, type TrackingDecision, type TrackingSession } from '../tracking/trackingSession.ts';
-import { planSweep } from './sweepPlan.ts';
+import path from 'node:path';
 import { runSweep, type RunSweepOptions, type SweepHandle } from './sweepRunner.ts';
 import type { SweepHooks } from './types.ts';
 
@@ -67,14 +67,13 @@ export function combineHooks(...all: Array<SweepHooks | undefined>): SweepHooks 
 
 export async function startTrackedSweep(options: RunSweepOptions, choice: TrackingChoice = {}): Promise<TrackedSweepHandle> {
   const { config } = options;
-  const plan = planSweep({ config, outputDir: options.outputDir, configDir: options.configDir, maxTrials: options.maxTrials });
   const ownSession = !choice.session;
   const session =
     choice.session ??
     (await openTrackingSession({
       experimentName: config.experiment_name,
       trackingUri: choice.trackingUri,
-      outputDir: plan.outputDir,
+      outputDir: path.resolve(options.outputDir),
       fallbackToLocal: choice.fallbackToLocal,
       env: choice.env,
     }));

@@ -32,6 +32,10 @@ export interface SweepStartContext {
   /** The study's user attrs as they were at start (tracking keeps its run ids there). */
   studyUserAttrs: Record<string, unknown>;
   setStudyUserAttr(key: string, value: unknown): void;
+  /** Every trial's user attrs now; with the setter, valid until onSweepEnd returns. */
+  trialUserAttrs(): Array<{ trialId: number; userAttrs: Record<string, unknown> }>;
+  /** Sets a link attr (a run id), also on finished trials: see StudyStorage.setTrialLinkAttr. */
+  setTrialLinkAttr(trialId: number, key: string, value: unknown): void;
   counts: SweepCounts;
 }
 

@@ -387,14 +387,26 @@ class OutboxStoreImpl extends EventEmitter implements OutboxStore {
 
   // ---- TrackingStore -----------------------------------------------------------------------
 
-  createExperiment(name: string, artifactLocation?: string, tags?: KeyValue[]) {
-    return this.remote.createExperiment(name, artifactLocation, tags);
+  async createExperiment(name: string, artifactLocation?: string, tags?: KeyValue[]) {
+    const id = await this.remote.createExperiment(name, artifactLocation, tags);
+    // Remembered like a looked-up one; a failed read-back only costs the offline lookup.
+    await this.remote.getExperiment(id).then((exp) => this.queue.putExperiment(exp), () => {});
+    return id;
   }
   getExperiment(id: string) {
     return this.remote.getExperiment(id);
   }
-  getExperimentByName(name: string) {
-    return this.remote.getExperimentByName(name);
+  async getExperimentByName(name: string) {
+    try {
+      const exp = await this.remote.getExperimentByName(name);
+      if (exp) this.queue.putExperiment(exp);
+      return exp;
+    } catch (err) {
+      // Offline, the experiment this outbox saw before still takes new runs (queued).
+      const known = err instanceof StoreUnavailableError ? this.queue.getExperiment(name) : undefined;
+      if (known) return known;
+      throw err;
+    }
   }
   searchExperiments(q?: Parameters<TrackingStore['searchExperiments']>[0]) {
     return this.remote.searchExperiments(q);

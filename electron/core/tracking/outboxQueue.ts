@@ -5,7 +5,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { KeyValue, Metric, Run, RunStatus } from './types.ts';
+import type { Experiment, KeyValue, Metric, Run, RunStatus } from './types.ts';
 
 export type OutboxOp =
   | { op: 'createRun'; placeholder: string; experimentId: string; userId?: string; startTime: number; tags?: KeyValue[]; runName?: string; ambiguous?: boolean }
@@ -52,6 +52,10 @@ CREATE TABLE IF NOT EXISTS outbox_run_ids (
 CREATE TABLE IF NOT EXISTS outbox_runs (
   run_id TEXT PRIMARY KEY,
   run_json TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS outbox_experiments (
+  name TEXT PRIMARY KEY,
+  experiment_json TEXT NOT NULL
 );
 `;
 
@@ -109,6 +113,8 @@ export class OutboxQueue {
       placeholder: db.prepare('SELECT remote_id, rejected FROM outbox_run_ids WHERE placeholder = ?'),
       allMappings: db.prepare('SELECT placeholder, remote_id FROM outbox_run_ids WHERE remote_id IS NOT NULL'),
       getRun: db.prepare('SELECT run_json FROM outbox_runs WHERE run_id = ?'),
+      getExperiment: db.prepare('SELECT experiment_json FROM outbox_experiments WHERE name = ?'),
+      putExperiment: db.prepare('INSERT INTO outbox_experiments (name, experiment_json) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET experiment_json = excluded.experiment_json'),
       putRun: db.prepare('INSERT INTO outbox_runs (run_id, run_json) VALUES (?, ?) ON CONFLICT (run_id) DO UPDATE SET run_json = excluded.run_json'),
     };
     this.pendingCount = (this.stmts.count.get() as { n: number }).n;
@@ -187,6 +193,16 @@ export class OutboxQueue {
 
   putRun(run: Run): void {
     this.stmts.putRun.run(run.info.run_id, encode(run as unknown as OutboxOp));
+  }
+
+  /** The experiment last seen under this name (a sweep resumed during an outage still finds it). */
+  getExperiment(name: string): Experiment | undefined {
+    const row = this.stmts.getExperiment.get(name) as { experiment_json: string } | undefined;
+    return row ? (JSON.parse(row.experiment_json) as Experiment) : undefined;
+  }
+
+  putExperiment(experiment: Experiment): void {
+    this.stmts.putExperiment.run(experiment.name, JSON.stringify(experiment));
   }
 
   close(): void {

@@ -12,6 +12,7 @@ import {
 import type { HpoConfig } from '../../../shared/config.ts';
 import type { TrackingSession } from './trackingSession.ts';
 import type { TrackingStore } from './types.ts';
+import type { OutboxStore } from './outbox.ts';
 
 export interface TrackingHooksInput {
   store: TrackingStore;
@@ -22,6 +23,25 @@ export interface TrackingHooksInput {
   objectiveMetric: string;
   /** Receives the tracker once the parent run exists (the CLI prints its id). */
   onStarted?: (tracking: SweepTracking) => void;
+  /** The outbox in front of a remote store: runs made while it was away get placeholder ids, which
+   * the study must not keep once the remote ids are known (the study may be opened elsewhere). */
+  outbox?: Pick<OutboxStore, 'mappings' | 'on' | 'off'>;
+}
+
+type StartContext = Parameters<NonNullable<SweepHooks['onSweepStart']>>[0];
+
+/** Rewrites the study's run links (parent and child run ids) that name a placeholder by now mapped. */
+function relinkStudy(ctx: StartContext, map: ReadonlyMap<string, string>): void {
+  if (map.size === 0) return;
+  const parent = ctx.studyUserAttrs[STUDY_ATTR_PARENT_RUN];
+  if (typeof parent === 'string' && map.has(parent)) {
+    ctx.setStudyUserAttr(STUDY_ATTR_PARENT_RUN, map.get(parent));
+    ctx.studyUserAttrs[STUDY_ATTR_PARENT_RUN] = map.get(parent);
+  }
+  for (const t of ctx.trialUserAttrs()) {
+    const run = t.userAttrs[TRIAL_ATTR_RUN];
+    if (typeof run === 'string' && map.has(run)) ctx.setTrialLinkAttr(t.trialId, TRIAL_ATTR_RUN, map.get(run));
+  }
 }
 
 interface LiveTrial {
@@ -32,6 +52,7 @@ interface LiveTrial {
 export function createTrackingHooks(input: TrackingHooksInput): SweepHooks {
   let tracking: SweepTracking | undefined;
   const live = new Map<number, LiveTrial>();
+  let stopRelinking = () => {};
 
   const need = (): SweepTracking => {
     if (!tracking) throw new Error('tracking did not start (see the earlier warning)');
@@ -40,6 +61,14 @@ export function createTrackingHooks(input: TrackingHooksInput): SweepHooks {
 
   return {
     async onSweepStart(ctx) {
+      // Runs an earlier session made offline and the outbox has created since.
+      const { outbox } = input;
+      if (outbox) {
+        relinkStudy(ctx, outbox.mappings());
+        const onMapped = (m: { placeholder: string; runId: string }) => relinkStudy(ctx, new Map([[m.placeholder, m.runId]]));
+        outbox.on('mapped', onMapped);
+        stopRelinking = () => outbox.off('mapped', onMapped);
+      }
       const attrs = ctx.studyUserAttrs;
       const str = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
       tracking = await SweepTracking.start({
@@ -57,7 +86,10 @@ export function createTrackingHooks(input: TrackingHooksInput): SweepHooks {
           resumeCount: typeof attrs[STUDY_ATTR_RESUME_COUNT] === 'number' ? (attrs[STUDY_ATTR_RESUME_COUNT] as number) : undefined,
         },
       });
-      for (const [k, v] of Object.entries(tracking.studyAttrs())) ctx.setStudyUserAttr(k, v);
+      for (const [k, v] of Object.entries(tracking.studyAttrs())) {
+        ctx.setStudyUserAttr(k, v);
+        ctx.studyUserAttrs[k] = v;
+      }
       // Child runs left RUNNING by a runner that died are closed, unless another runner is live.
       if (ctx.counts.running === 0) await tracking.closeOrphanChildren();
       input.onStarted?.(tracking);
@@ -95,6 +127,8 @@ export function createTrackingHooks(input: TrackingHooksInput): SweepHooks {
     },
 
     async onSweepEnd(summary) {
+      // The study closes after this hook; links mapped later are rewritten at the next start.
+      stopRelinking();
       if (!tracking) return;
       const status = summary.status === 'completed' ? 'FINISHED' : summary.status === 'failed' ? 'FAILED' : 'KILLED';
       await tracking.finish(status, {
@@ -115,5 +149,6 @@ export function sessionTrackingHooks(session: TrackingSession, config: HpoConfig
     backbone: config.backbone,
     objectiveMetric: config.objective.metric,
     ...(onStarted ? { onStarted } : {}),
+    ...(session.outbox ? { outbox: session.outbox } : {}),
   });
 }

@@ -4,7 +4,7 @@
 // checkpoint path and trial number. Every call here goes to a TrackingStore, so the same code
 // serves the local SQLite store, a remote server and Azure (through the outbox).
 import type { KeyValue, Metric, RunStatus, TrackingStore } from './types.ts';
-import { MlflowError } from './types.ts';
+import { MlflowError, StoreUnavailableError } from './types.ts';
 
 /** Study user-attr keys that lead from a checkpoint to its runs. */
 export const STUDY_ATTR_PARENT_RUN = 'mlflow_parent_run_id';
@@ -73,6 +73,9 @@ async function liveRun(store: TrackingStore, runId: string): Promise<boolean> {
     return run.info.lifecycle_stage === 'active';
   } catch (err) {
     if (err instanceof MlflowError && err.errorCode === 'RESOURCE_DOES_NOT_EXIST') return false;
+    // The remote is away: the study names this run as its parent, so continue it (the writes wait
+    // in the outbox) rather than leave a second parent behind.
+    if (err instanceof StoreUnavailableError) return true;
     throw err;
   }
 }
@@ -211,11 +214,18 @@ export class SweepTracking {
     let closed = 0;
     // Closing a run removes it from the result, so re-read the first page until none is left.
     for (let round = 0; round < 100; round++) {
-      const page = await this.store.searchRuns({
-        experimentIds: [this.experimentId],
-        filter: `tags.\`mlflow.parentRunId\` = '${this.parentRunId}' AND attributes.status = 'RUNNING'`,
-        maxResults: 1000,
-      });
+      let page;
+      try {
+        page = await this.store.searchRuns({
+          experimentIds: [this.experimentId],
+          filter: `tags.\`mlflow.parentRunId\` = '${this.parentRunId}' AND attributes.status = 'RUNNING'`,
+          maxResults: 1000,
+        });
+      } catch (err) {
+        // Offline the orphans cannot be listed; the next start with the remote back closes them.
+        if (err instanceof StoreUnavailableError) return closed;
+        throw err;
+      }
       if (!page.items.length) break;
       for (const run of page.items) {
         await this.endTrial(run.info.run_id, 'FAIL', 'the runner stopped before the trial ended');
