@@ -107,6 +107,12 @@ function invalid(message: string): MlflowError {
   return new MlflowError('INVALID_PARAMETER_VALUE', message);
 }
 
+/** MLflow refuses writes to a deleted experiment or run with this message. */
+function mustBeActive<T extends { lifecycle_stage: string | null }>(row: T, what: string): T {
+  if (row.lifecycle_stage !== 'active') throw invalid(`The ${what} must be in the 'active' state. Current state is ${row.lifecycle_stage}.`);
+  return row;
+}
+
 function sqliteUri(file: string): string {
   return `sqlite:///${file}`;
 }
@@ -360,11 +366,7 @@ export class SqliteTrackingStore implements TrackingStore {
   }
 
   private activeExperimentRow(experimentId: string): ExperimentRow {
-    const row = this.experimentRow(experimentId);
-    if (row.lifecycle_stage !== 'active') {
-      throw invalid(`The experiment ${experimentId} must be in the 'active' state. Current state is ${row.lifecycle_stage}.`);
-    }
-    return row;
+    return mustBeActive(this.experimentRow(experimentId), `experiment ${experimentId}`);
   }
 
   private toExperiment(row: ExperimentRow, tags: KeyValue[]): Experiment {
@@ -387,11 +389,7 @@ export class SqliteTrackingStore implements TrackingStore {
   }
 
   private activeRunRow(runId: string): RunRow {
-    const row = this.runRow(runId);
-    if (row.lifecycle_stage !== 'active') {
-      throw invalid(`The run ${runId} must be in the 'active' state. Current state is ${row.lifecycle_stage}.`);
-    }
-    return row;
+    return mustBeActive(this.runRow(runId), `run ${runId}`);
   }
 
   private toInfo(row: RunRow): RunInfo {
