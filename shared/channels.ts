@@ -12,6 +12,7 @@ export const CHANNEL_NAMES = [
   'sweeps.resume',
   'sweeps.remove',
   'sweeps.trials',
+  'sweeps.trialColumns',
   'sweeps.openStudyFile',
   'sweeps.trialLog',
   'folders.add',

@@ -116,6 +116,7 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
     'sweeps.resume': async (i) => sweeps.resume(i),
     'sweeps.remove': async ({ id }) => sweeps.remove(id),
     'sweeps.trials': async (i) => sweeps.trials(i),
+    'sweeps.trialColumns': async (i) => sweeps.trialColumns(i),
     'sweeps.openStudyFile': async (i) => sweeps.openStudyFile(i),
     'sweeps.trialLog': async (i) => sweeps.trialLog(i),
     'folders.add': async ({ path: p }) => sweeps.addFolder(p),

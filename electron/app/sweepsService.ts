@@ -6,7 +6,8 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, sta
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 import { resolveCheckpointPath, resolveStudyName, type HpoConfig } from '../../shared/config.ts';
-import type { ChannelOutput, ParsedInput, SweepDetail, SweepSummary, TrialRow } from '../../shared/contract.ts';
+import type { ChannelOutput, ParsedInput, SweepDetail, SweepSummary, TrialColumns, TrialRow } from '../../shared/contract.ts';
+import { toTrialColumns } from '../../shared/trialColumns.ts';
 import type { EventPayload } from '../../shared/events.ts';
 import type { Distribution, FrozenTrial } from '../core/search/types.ts';
 import type { StudyStorage } from '../core/studies/types.ts';
@@ -120,8 +121,30 @@ function rowOf(t: FrozenTrial): TrialRow {
   return r;
 }
 
+/** The last column reply per study, reused while the study's trials are the same finished (frozen)
+ * objects: reopening a 10,000-trial study, or a refetch when nothing changed, then costs a pointer
+ * check per trial. A running study has unfrozen trials and is rebuilt on every call. */
+interface ColumnsCacheEntry {
+  trials: readonly FrozenTrial[];
+  reply: TrialColumns;
+}
+const COLUMNS_CACHE_SIZE = 4;
+
+/** Freezes the reply and its arrays: the host keeps the encoded text of frozen replies (server.ts),
+ * which is only right if nothing can change them afterwards. */
+function freezeColumns(c: TrialColumns): TrialColumns {
+  for (const v of Object.values(c)) if (Array.isArray(v)) Object.freeze(v);
+  for (const p of c.params) {
+    Object.freeze(p.values);
+    Object.freeze(p.absent);
+    Object.freeze(p);
+  }
+  return Object.freeze(c);
+}
+
 export class SweepsService {
   private readonly live = new Map<string, LiveSweep>();
+  private readonly columnsCache = new Map<string, ColumnsCacheEntry>();
   private readonly configCache = new Map<string, { mtimeMs: number; facts: ConfigFacts }>();
 
   private readonly readers: StudyReaders;
@@ -288,6 +311,34 @@ export class SweepsService {
       const page = input.limit === undefined ? all.slice(offset) : all.slice(offset, offset + input.limit);
       const trials: TrialRow[] = page.map(rowOf);
       return { total: all.length, offset, direction: info.directions[0] ?? null, trials };
+    });
+  }
+
+  trialColumns(input: ParsedInput<'sweeps.trialColumns'>): ChannelOutput<'sweeps.trialColumns'> {
+    const loc = this.locate(input.id);
+    const empty = (): TrialColumns => toTrialColumns([], 0, null);
+    if (!existsSync(loc.studyPath)) return empty();
+    return this.read(loc.studyPath, (s) => {
+      const info = s.getStudy(loc.studyName);
+      if (!info) return empty();
+      const all = s.getTrials(info.studyId);
+      const key = `${loc.studyPath}\0${loc.studyName}`;
+      const hit = this.columnsCache.get(key);
+      if (hit && hit.trials.length === all.length && all.every((t, i) => t === hit.trials[i] && Object.isFrozen(t))) {
+        // Most recently used last, so the oldest entry is the first one dropped.
+        this.columnsCache.delete(key);
+        this.columnsCache.set(key, hit);
+        return hit.reply;
+      }
+      const reply = toTrialColumns(all.map(rowOf), all.length, info.directions[0] ?? null);
+      if (all.every((t) => Object.isFrozen(t))) {
+        this.columnsCache.delete(key);
+        this.columnsCache.set(key, { trials: all.slice(), reply: freezeColumns(reply) });
+        while (this.columnsCache.size > COLUMNS_CACHE_SIZE) this.columnsCache.delete(this.columnsCache.keys().next().value!);
+      } else {
+        this.columnsCache.delete(key);
+      }
+      return reply;
     });
   }
 

@@ -9,7 +9,7 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { err } from '../../shared/result.ts';
+import { err, type Result } from '../../shared/result.ts';
 import { decodeWire, encodeWire } from '../../shared/wire.ts';
 import type { AppServices } from '../app/appServices.ts';
 import { PLACEHOLDER_HTML, PLACEHOLDER_JS } from './placeholder.ts';
@@ -61,8 +61,21 @@ function send(res: ServerResponse, status: number, body: string, type = 'text/pl
   res.end(body);
 }
 
-function sendResult(res: ServerResponse, status: number, result: unknown): void {
-  send(res, status, encodeWire(result), 'application/json; charset=utf-8');
+/** Encoded bodies of frozen reply values (a finished 10,000-trial study's columns, handed out again
+ * while unchanged): frozen values cannot change, so their text is encoded once. */
+const frozenBodies = new WeakMap<object, Buffer>();
+
+function sendResult(res: ServerResponse, status: number, result: Result<unknown>): void {
+  const type = 'application/json; charset=utf-8';
+  const v = result.ok ? result.value : null;
+  if (status !== 200 || v === null || typeof v !== 'object' || !Object.isFrozen(v)) return send(res, status, encodeWire(result), type);
+  let body = frozenBodies.get(v);
+  if (!body) {
+    body = Buffer.from(encodeWire(result), 'utf8');
+    frozenBodies.set(v, body);
+  }
+  res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': type, 'cache-control': 'no-store', 'content-length': body.length });
+  res.end(body);
 }
 
 function readBody(req: IncomingMessage, max: number): Promise<string> {

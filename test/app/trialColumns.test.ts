@@ -1,0 +1,114 @@
+// sweeps.trialColumns through the real app services and the browser host, on a study written with
+// our storage: the same trials as sweeps.trials, and never a stale reply. The service reuses its
+// reply (and the host its encoded text) while a study's trials are unchanged, so a trial finishing,
+// a new one and a study file replaced under the same name must all show on the next call.
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClient, httpTransport, type Client } from '../../shared/client.ts';
+import type { TrialRow } from '../../shared/contract.ts';
+import { fromTrialColumns } from '../../shared/trialColumns.ts';
+import { createAppServices, type AppServices } from '../../electron/app/appServices.ts';
+import { startHost, type Host } from '../../electron/host/server.ts';
+import { openStudyStorage } from '../../electron/core/studies/optunaSqliteStorage.ts';
+import type { StudyStorage } from '../../electron/core/studies/types.ts';
+
+const X = { kind: 'float' as const, low: 0, high: 1, step: null, log: false };
+const OPT = { kind: 'categorical' as const, choices: ['adam', 'sgd'] };
+
+let dir: string;
+let app: AppServices;
+let host: Host;
+let client: Client;
+let file: string;
+let writer: StudyStorage;
+let studyId: number;
+let id: string;
+
+function addTrial(i: number, finish: boolean): number {
+  const params = i % 3 === 0 ? { x: { value: i / 10, distribution: X } } : { x: { value: i / 10, distribution: X }, opt: { value: i % 2 ? 'sgd' : 'adam', distribution: OPT } };
+  const { trialId } = writer.createTrial(studyId, { params });
+  writer.reportIntermediate(trialId, 0, i);
+  writer.reportIntermediate(trialId, 1, i === 4 ? NaN : i + 0.5);
+  if (finish) writer.finishTrial(trialId, i === 2 ? 'PRUNED' : i === 5 ? 'FAIL' : 'COMPLETE', i === 2 ? 0.1 : i === 5 ? null : i * 1.5);
+  return trialId;
+}
+
+/** Both channels over HTTP; the column reply turned back into rows. */
+async function both(): Promise<{ rows: TrialRow[]; fromColumns: TrialRow[]; total: number }> {
+  const [t, c] = await Promise.all([client.get('sweeps.trials', { id }), client.get('sweeps.trialColumns', { id })]);
+  expect(c.total).toBe(t.total);
+  expect(c.direction).toBe(t.direction);
+  return { rows: t.trials, fromColumns: fromTrialColumns(c), total: c.total };
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'sweepdeck-columns-'));
+  file = path.join(dir, 'study.db');
+  writer = openStudyStorage(file, { create: true });
+  studyId = writer.createStudy('cols', ['maximize']).studyId;
+  for (let i = 0; i < 6; i++) addTrial(i, true);
+  app = await createAppServices({ dataDir: path.join(dir, 'data'), host: 'browser', exampleConfigPath: null, env: { PATH: process.env.PATH, HOME: dir } });
+  host = await startHost({ app, rendererDir: null });
+  client = createClient(httpTransport(host.origin, host.token));
+  id = (await client.get('sweeps.openStudyFile', { path: file })).sweeps[0]!.id;
+});
+
+afterAll(async () => {
+  client.close();
+  writer.close();
+  await host.close();
+  await app.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('sweeps.trialColumns', () => {
+  it('holds the same trials as sweeps.trials, asked twice', async () => {
+    for (let k = 0; k < 2; k++) {
+      const r = await both();
+      expect(r.total).toBe(6);
+      expect(r.fromColumns).toEqual(r.rows);
+      expect(r.fromColumns.map((t) => t.state)).toEqual(['COMPLETE', 'COMPLETE', 'PRUNED', 'COMPLETE', 'COMPLETE', 'FAIL']);
+      expect(Number.isNaN(r.fromColumns[4]!.intermediate[1]![1])).toBe(true);
+      expect(Object.keys(r.fromColumns[0]!.params)).toEqual(['x']);
+    }
+  });
+
+  it('shows a new running trial, then the same trial finished', async () => {
+    const trialId = addTrial(6, false);
+    let r = await both();
+    expect(r.total).toBe(7);
+    expect(r.fromColumns).toEqual(r.rows);
+    expect(r.fromColumns[6]!.state).toBe('RUNNING');
+    writer.finishTrial(trialId, 'COMPLETE', 42);
+    r = await both();
+    expect(r.fromColumns).toEqual(r.rows);
+    expect(r.fromColumns[6]).toMatchObject({ state: 'COMPLETE', value: 42 });
+    // Unchanged since: the reused reply is still right.
+    expect((await both()).fromColumns).toEqual(r.rows);
+  });
+
+  it('follows a study file replaced under the same path', async () => {
+    const before = (await both()).fromColumns;
+    const other = path.join(dir, 'other.db');
+    const s = openStudyStorage(other, { create: true });
+    const sid = s.createStudy('cols', ['maximize']).studyId;
+    // As many trials as before, all finished: only their content differs.
+    for (let i = 0; i < before.length; i++) {
+      const { trialId } = s.createTrial(sid, { params: { x: { value: 0.99, distribution: X } } });
+      s.finishTrial(trialId, 'COMPLETE', -1 - i);
+    }
+    s.close();
+    writer.close();
+    copyFileSync(other, path.join(dir, 'swap.db'));
+    rmSync(file);
+    copyFileSync(path.join(dir, 'swap.db'), file);
+    writer = openStudyStorage(file);
+    const r = await both();
+    expect(r.total).toBe(before.length);
+    expect(r.fromColumns).toEqual(r.rows);
+    expect(r.fromColumns[0]).toMatchObject({ value: -1, params: { x: 0.99 } });
+    expect(r.fromColumns).not.toEqual(before);
+  });
+});

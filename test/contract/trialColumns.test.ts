@@ -1,0 +1,79 @@
+// sweeps.trialColumns carries the same trials as sweeps.trials, column by column. Rows -> columns ->
+// the wire -> rows must give back exactly the rows (NaN, ±Infinity, absent and null params, any
+// number of intermediate values), and the schema must refuse columns that do not line up.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { contract, trialStateSchema, type TrialColumns, type TrialRow } from '../../shared/contract.ts';
+import { fromTrialColumns, toTrialColumns, TRIAL_STATES } from '../../shared/trialColumns.ts';
+import { decodeWire, encodeWire } from '../../shared/wire.ts';
+
+const num = fc.oneof(fc.double(), fc.constantFrom(NaN, Infinity, -Infinity, 0, -0.5, 1e-5));
+const paramValue = fc.oneof(num, fc.string({ maxLength: 6 }), fc.boolean(), fc.constant(null));
+const rowArb: fc.Arbitrary<TrialRow> = fc.record({
+  trialId: fc.nat(),
+  number: fc.nat(),
+  state: fc.constantFrom(...TRIAL_STATES),
+  // A few fixed names, each present or not per trial, so columns have absent rows.
+  params: fc.dictionary(fc.constantFrom('lr', 'batch', 'opt', 'x y'), paramValue, { maxKeys: 4 }),
+  value: fc.option(num, { nil: null }),
+  intermediate: fc.array(fc.tuple(num, num), { maxLength: 4 }),
+  startedAt: fc.option(fc.double({ noNaN: true, noDefaultInfinity: true }), { nil: null }),
+  completedAt: fc.option(fc.double({ noNaN: true, noDefaultInfinity: true }), { nil: null }),
+  durationMs: fc.option(fc.double({ noNaN: true, noDefaultInfinity: true }), { nil: null }),
+  childRunId: fc.option(fc.string({ maxLength: 8 }), { nil: null }),
+  reason: fc.option(fc.string({ maxLength: 8 }), { nil: null }),
+});
+
+const schema = contract['sweeps.trialColumns'].output;
+
+describe('trial columns', () => {
+  it('state codes are the contract trial states, in order', () => {
+    expect([...TRIAL_STATES]).toEqual(trialStateSchema.options);
+  });
+
+  it('rows -> columns -> JSON wire -> rows gives the rows back, and the columns pass the schema', () => {
+    fc.assert(
+      fc.property(fc.array(rowArb, { maxLength: 30 }), fc.constantFrom('minimize', 'maximize', null), (rows, direction) => {
+        const cols = toTrialColumns(rows, rows.length, direction);
+        expect(schema.safeParse(cols).success).toBe(true);
+        expect(fromTrialColumns(cols)).toEqual(rows);
+        // Over HTTP: what the rows themselves would have become on the wire (JSON has no -0).
+        const back = decodeWire(encodeWire(cols)) as TrialColumns;
+        expect(fromTrialColumns(back)).toEqual(decodeWire(encodeWire(rows)));
+        // Electron's IPC uses structured clone, which keeps everything as it is.
+        expect(fromTrialColumns(structuredClone(cols))).toEqual(rows);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('keeps an absent param apart from a param whose value is null', () => {
+    const base = { trialId: 1, number: 0, state: 'COMPLETE' as const, value: 1, intermediate: [], startedAt: 1, completedAt: 2, durationMs: 1, childRunId: null, reason: null };
+    const rows: TrialRow[] = [
+      { ...base, params: { a: null } },
+      { ...base, trialId: 2, number: 1, params: {} },
+    ];
+    const back = fromTrialColumns(toTrialColumns(rows, 2, null));
+    expect(Object.keys(back[0]!.params)).toEqual(['a']);
+    expect(Object.keys(back[1]!.params)).toEqual([]);
+  });
+
+  it('the schema refuses columns that do not line up, naming the column', () => {
+    const rows: TrialRow[] = [0, 1, 2].map((n) => ({ trialId: n + 1, number: n, state: 'COMPLETE', params: { x: n }, value: n, intermediate: [[0, n]], startedAt: 1, completedAt: 2, durationMs: 1, childRunId: null, reason: null }));
+    const good = toTrialColumns(rows, 3, 'maximize');
+    const cases: Array<[string, TrialColumns]> = [
+      ['value', { ...good, value: [1, 2] }],
+      ['params', { ...good, params: [{ name: 'x', values: [1], absent: [] }] }],
+      ['params', { ...good, params: [{ name: 'x', values: [1, 2, 3], absent: [7] }] }],
+      ['interStart', { ...good, interStart: [0, 1, 2] }],
+      ['interStart', { ...good, interStart: [0, 2, 1, 3] }],
+      ['interValue', { ...good, interValue: [1] }],
+      ['state', { ...good, state: [1, 1, TRIAL_STATES.length] }],
+    ];
+    for (const [field, bad] of cases) {
+      const r = schema.safeParse(bad);
+      expect(r.success, field).toBe(false);
+      expect(r.error?.issues.map((i) => String(i.path[0])), field).toContain(field);
+    }
+  });
+});
