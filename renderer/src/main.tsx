@@ -1,51 +1,34 @@
-// Renderer entry: the typed client (Electron bridge or browser host), React Query, the app.
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { StrictMode } from 'react';
-import { createRoot } from 'react-dom/client';
+// Renderer entry, kept tiny on purpose: it makes the typed client and, when the page opens on a
+// sweep (a link, a reload), sends that sweep's requests at once, before the app's script (React,
+// the screens, uPlot) has even arrived. Parsing and running that script would otherwise hold the
+// largest reply back by several hundred milliseconds. Then it loads the app (boot.tsx).
+import type { ChannelOutput } from '../../shared/contract.ts';
 import { createDefaultClient } from '../../shared/client.ts';
-import { ClientProvider } from './api/clientContext.tsx';
-import { App } from './App.tsx';
-import { keys } from './api/queries.ts';
-import { markOnce } from './lib/perf.ts';
-import { parseRoute } from './lib/router.ts';
+import { fetchTrials, type TrialsData } from './api/trialsData.ts';
+import { parseRoute } from './lib/routes.ts';
 import './styles.css';
 
-const client = createDefaultClient();
-const queryClient = new QueryClient({
-  defaultOptions: {
-    queries: {
-      // Events keep caches fresh; refetch on focus catches anything missed while hidden.
-      staleTime: 5_000,
-      retry: (n, e) => n < 2 && (e as { code?: string }).code === 'TRANSPORT',
-      refetchOnWindowFocus: true,
-    },
-  },
-});
-
-// Opening a sweep directly (a link, a reload): ask for its trials before React mounts, so the
-// largest reply is on its way while the app boots.
-const initial = parseRoute(window.location.hash);
-if (initial.name === 'sweep') {
-  // The screen also waits for the sweep itself; ask for it now rather than after React mounts.
-  void queryClient.prefetchQuery({ queryKey: keys.sweep(initial.id), queryFn: () => client.get('sweeps.get', { id: initial.id }) });
-  void queryClient.prefetchQuery({
-    queryKey: keys.trials(initial.id),
-    queryFn: async () => {
-      const r = await client.get('sweeps.trials', { id: initial.id });
-      markOnce('trials-data');
-      return r;
-    },
-  });
+export interface EarlyRequests {
+  id: string;
+  sweep: Promise<ChannelOutput<'sweeps.get'>>;
+  trials: Promise<TrialsData>;
 }
 
-const root = document.getElementById('root');
-if (!root) throw new Error('index.html has no #root');
-createRoot(root).render(
-  <StrictMode>
-    <ClientProvider client={client}>
-      <QueryClientProvider client={queryClient}>
-        <App />
-      </QueryClientProvider>
-    </ClientProvider>
-  </StrictMode>,
+const client = createDefaultClient();
+const route = parseRoute(window.location.hash);
+let early: EarlyRequests | null = null;
+if (route.name === 'sweep') {
+  const { id } = route;
+  early = { id, sweep: client.get('sweeps.get', { id }), trials: fetchTrials(client, id) };
+  // A failure is reported by the query that takes the promise over (boot.tsx), not as unhandled.
+  early.sweep.catch(() => undefined);
+  early.trials.catch(() => undefined);
+}
+
+void import('./boot.tsx').then(
+  (m) => m.boot(client, early),
+  (e: unknown) => {
+    const root = document.getElementById('root');
+    if (root) root.textContent = `Sweepdeck could not load its screens (${e instanceof Error ? e.message : String(e)}). Reload the page.`;
+  },
 );

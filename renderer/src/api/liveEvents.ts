@@ -6,6 +6,7 @@ import type { ChannelOutput, SweepDetail } from '../../../shared/contract.ts';
 import type { EventPayload } from '../../../shared/events.ts';
 import { useClient } from './clientContext.tsx';
 import { keys } from './queries.ts';
+import type { TrialsData } from './trialsData.ts';
 
 type SweepList = ChannelOutput<'sweeps.list'>;
 type TrialLog = ChannelOutput<'sweeps.trialLog'>;
@@ -45,7 +46,7 @@ export function useLiveEvents(): void {
     const refreshSoon = (id: string): void => {
       if (timers.has(id)) return;
       // A big study's trials are megabytes: refetch them less often while it runs.
-      const total = qc.getQueryData<ChannelOutput<'sweeps.trials'>>(keys.trials(id))?.total ?? 0;
+      const total = qc.getQueryData<TrialsData>(keys.trials(id))?.total ?? 0;
       const delay = total > BIG_STUDY ? REFRESH_BIG_MS : REFRESH_MS;
       timers.set(
         id,

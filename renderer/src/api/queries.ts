@@ -2,8 +2,8 @@
 // update exactly the caches they affect (see useLiveEvents).
 import { useMutation, useQuery, useQueryClient, type UseQueryOptions } from '@tanstack/react-query';
 import type { Channel, ChannelInput, ChannelOutput } from '../../../shared/contract.ts';
-import { markOnce } from '../lib/perf.ts';
 import { useClient } from './clientContext.tsx';
+import { fetchTrials, type TrialsData } from './trialsData.ts';
 
 export const keys = {
   info: ['app.info'] as const,
@@ -33,14 +33,9 @@ export const useSweeps = () => useChannel(keys.sweeps, 'sweeps.list', {});
 export const useSweep = (id: string) => useChannel(keys.sweep(id), 'sweeps.get', { id });
 export function useTrials(id: string) {
   const client = useClient();
-  return useQuery<ChannelOutput<'sweeps.trials'>, Error>({
+  return useQuery<TrialsData, Error>({
     queryKey: keys.trials(id),
-    queryFn: async () => {
-      const r = await client.get('sweeps.trials', { id });
-      // For the render bench: when the rows have arrived and been decoded, before any drawing.
-      markOnce('trials-data');
-      return r;
-    },
+    queryFn: () => fetchTrials(client, id),
     placeholderData: (prev) => prev,
   });
 }

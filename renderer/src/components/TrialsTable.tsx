@@ -5,7 +5,7 @@ import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import type { TrialRow } from '../../../shared/contract.ts';
 import { fmtDuration, fmtParam, fmtValue } from '../lib/format.ts';
 import { href } from '../lib/router.ts';
-import { markOnce } from '../lib/perf.ts';
+import { markAfterPaint } from '../lib/perf.ts';
 import { TrialStateBadge } from './StateBadge.tsx';
 
 type SortKey = 'number' | 'value' | 'duration' | 'state';
@@ -64,7 +64,7 @@ export function TrialsTable({
   });
 
   useEffect(() => {
-    if (rows.length > 0) requestAnimationFrame(() => markOnce('trials-table-drawn'));
+    if (rows.length > 0) markAfterPaint('trials-table-drawn');
   }, [rows.length]);
 
   const columns = `4.5rem 6.5rem 7rem 6rem ${paramNames.map(() => 'minmax(6.5rem, 1fr)').join(' ')} 5rem`;

@@ -1,6 +1,6 @@
 // Sweep detail: live trials table, charts, a trial's log tail, checkpoint with reveal-in-folder.
-import { useDeferredValue, useMemo, useState } from 'react';
-import type { TrialRow } from '../../../shared/contract.ts';
+import { useDeferredValue, useEffect, useMemo, useState } from 'react';
+import type { SweepDetail as SweepDetailData, TrialRow } from '../../../shared/contract.ts';
 import { useClient } from '../api/clientContext.tsx';
 import { useSweep, useTrials } from '../api/queries.ts';
 import { useStoreIdFor } from '../api/storeFor.ts';
@@ -52,6 +52,60 @@ function RevealPath({ path }: { path: string }) {
 
 const NO_ROWS: readonly TrialRow[] = [];
 
+/** How many of `steps` things to show: none until `ready`, then one more after each painted frame.
+ * The heavier charts come in this way after the table and history chart are on screen, one per
+ * task, so none of them holds up the first draw or a frame of scrolling for long. */
+function useStaged(ready: boolean, steps: number): number {
+  const [shown, setShown] = useState(0);
+  useEffect(() => {
+    if (!ready || shown >= steps) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const frame = requestAnimationFrame(() => {
+      timer = setTimeout(() => setShown((n) => n + 1), 0);
+    });
+    return () => {
+      cancelAnimationFrame(frame);
+      clearTimeout(timer);
+    };
+  }, [ready, shown, steps]);
+  return shown;
+}
+
+function LaterCharts({
+  rows,
+  paramNames,
+  distributions,
+  metric,
+  direction,
+}: {
+  rows: readonly TrialRow[];
+  paramNames: readonly string[];
+  distributions: SweepDetailData['distributions'];
+  metric: string | null;
+  direction: 'minimize' | 'maximize' | null;
+}) {
+  // On later updates (a running sweep) these lag behind rather than hold up the table.
+  const laterRows = useDeferredValue(rows, NO_ROWS);
+  const later = laterRows.length === 0 && rows.length > 0 ? null : laterRows;
+  const shown = useStaged(later !== null, 3);
+  return (
+    <>
+      <div className="card">
+        <h2 className="card-h">Intermediate values</h2>
+        {later && shown >= 1 ? <IntermediateChart trials={later} metric={metric} /> : <Loading what="the chart" />}
+      </div>
+      <div className="card">
+        <h2 className="card-h">Parallel coordinates</h2>
+        {later && shown >= 2 ? <ParallelCoords trials={later} params={paramNames} distributions={distributions} metric={metric} direction={direction} /> : <Loading what="the chart" />}
+      </div>
+      <div className="card">
+        <h2 className="card-h">Hyperparameter importance</h2>
+        {later && shown >= 3 ? <ImportanceChart trials={later} params={paramNames} /> : <Loading what="the chart" />}
+      </div>
+    </>
+  );
+}
+
 export function SweepDetailScreen({ id }: { id: string }) {
   const sweep = useSweep(id);
   const trials = useTrials(id);
@@ -63,11 +117,6 @@ export function SweepDetailScreen({ id }: { id: string }) {
     for (const t of rows.slice(0, 200)) for (const k of Object.keys(t.params)) names.add(k);
     return [...names];
   }, [s?.distributions, rows]);
-  // The heavier charts (30,000 intermediate points, a line per trial, importance) render in a
-  // background pass after the table and history chart are on screen, and on later updates lag
-  // behind rather than hold up the table.
-  const laterRows = useDeferredValue(rows, NO_ROWS);
-  const later = laterRows.length === 0 && rows.length > 0 ? null : laterRows;
   const [picked, setPicked] = useState<number | null>(null);
   const running = rows.filter((t) => t.state === 'RUNNING');
   const selected = picked ?? running[running.length - 1]?.number ?? rows[rows.length - 1]?.number ?? null;
@@ -148,18 +197,9 @@ export function SweepDetailScreen({ id }: { id: string }) {
           <h2 className="card-h">Optimization history</h2>
           {trials.isSuccess || trials.data ? <HistoryChart trials={rows} direction={direction} metric={s.objectiveMetric} /> : <Loading what="trials" />}
         </div>
-        <div className="card">
-          <h2 className="card-h">Intermediate values</h2>
-          {later ? <IntermediateChart trials={later} metric={s.objectiveMetric} /> : <Loading what="the chart" />}
-        </div>
-        <div className="card">
-          <h2 className="card-h">Parallel coordinates</h2>
-          {later ? <ParallelCoords trials={later} params={paramNames} distributions={s.distributions} metric={s.objectiveMetric} direction={direction} /> : <Loading what="the chart" />}
-        </div>
-        <div className="card">
-          <h2 className="card-h">Hyperparameter importance</h2>
-          {later ? <ImportanceChart trials={later} params={paramNames} /> : <Loading what="the chart" />}
-        </div>
+        {/* The heavier charts (30,000 intermediate points, a line per trial, importance) come after
+            the table and history chart are on screen. */}
+        <LaterCharts rows={rows} paramNames={paramNames} distributions={s.distributions} metric={s.objectiveMetric} direction={direction} />
       </div>
 
       <div className="table-log">

@@ -1,6 +1,6 @@
 // Parallel coordinates drawn on a canvas (uPlot has none): one vertical axis per parameter plus the
 // objective, one polyline per finished trial coloured by its value (best end highlighted).
-import { useEffect, useRef } from 'react';
+import { useEffect, useMemo, useRef } from 'react';
 import type { SweepDetail, TrialRow } from '../../../../shared/contract.ts';
 import { fmtParam } from '../../lib/format.ts';
 import { cssVar } from './UPlotChart.tsx';
@@ -70,22 +70,27 @@ export function ParallelCoords({
 }) {
   const ref = useRef<HTMLCanvasElement>(null);
   const wrap = useRef<HTMLDivElement>(null);
-  const done = trials.filter((t) => t.state === 'COMPLETE' && t.value !== null && Number.isFinite(t.value));
+  // Memoised: a new array on every render would restart the (stepped) drawing each time.
+  const done = useMemo(() => trials.filter((t) => t.state === 'COMPLETE' && t.value !== null && Number.isFinite(t.value)), [trials]);
 
   useEffect(() => {
     const canvas = ref.current;
     const box = wrap.current;
     if (!canvas || !box || done.length === 0) return;
     let frame = 0;
-    const draw = (): void => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    /** The drawing in steps, each run as its own task: set-up, then one colour band at a time, then
+     * the axes. 10,000 polylines stroked at once took ~70 ms, long enough to stall a frame of
+     * scrolling; a band is an eighth of that. */
+    function* steps(): Generator<void, void, void> {
       const dpr = window.devicePixelRatio || 1;
-      const W = Math.max(300, box.clientWidth);
+      const W = Math.max(300, box!.clientWidth);
       const H = 280;
-      canvas.width = W * dpr;
-      canvas.height = H * dpr;
-      canvas.style.width = `${W}px`;
-      canvas.style.height = `${H}px`;
-      const g = canvas.getContext('2d');
+      canvas!.width = W * dpr;
+      canvas!.height = H * dpr;
+      canvas!.style.width = `${W}px`;
+      canvas!.style.height = `${H}px`;
+      const g = canvas!.getContext('2d');
       if (!g) return;
       g.setTransform(dpr, 0, 0, dpr, 0, 0);
       g.clearRect(0, 0, W, H);
@@ -106,9 +111,11 @@ export function ParallelCoords({
         const good = direction === 'minimize' ? 1 - q : q;
         bands[Math.min(BANDS - 1, Math.floor(good * BANDS))]!.push(t);
       }
+      yield;
       g.lineWidth = 1;
-      bands.forEach((band, k) => {
-        if (band.length === 0) return;
+      for (let k = 0; k < BANDS; k++) {
+        const band = bands[k]!;
+        if (band.length === 0) continue;
         const good = (k + 0.5) / BANDS;
         // Blue (poor) to amber (good).
         const r = Math.round(91 + good * (245 - 91));
@@ -127,7 +134,8 @@ export function ParallelCoords({
           });
         }
         g.stroke();
-      });
+        yield;
+      }
       const fg = cssVar('--fg', '#222');
       const muted = cssVar('--fg-muted', '#777');
       g.font = '11px system-ui, sans-serif';
@@ -145,14 +153,16 @@ export function ParallelCoords({
         g.textAlign = 'left';
         for (const [p, label] of a.ticks) g.fillText(label, x(i) + 4, y(p) + 4);
       });
+    }
+    const run = (it: Generator<void, void, void>): void => {
+      if (!it.next().done) timer = setTimeout(() => run(it), 0);
     };
-    let timer: ReturnType<typeof setTimeout> | undefined;
     // Drawn after the frame that shows the table and history: this chart is the heaviest to paint.
     const schedule = (): void => {
       cancelAnimationFrame(frame);
       clearTimeout(timer);
       frame = requestAnimationFrame(() => {
-        timer = setTimeout(draw, 0);
+        timer = setTimeout(() => run(steps()), 0);
       });
     };
     schedule();

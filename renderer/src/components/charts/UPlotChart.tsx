@@ -43,9 +43,10 @@ export function UPlotChart({
     const el = ref.current;
     if (!el) return;
     const width = Math.max(200, el.clientWidth);
-    const p = new uPlot({ ...options, width, height }, dataRef.current, el);
+    // uPlot draws in a microtask after construction; its draw hook says when the canvas holds the chart.
+    const hooks = { ...options.hooks, draw: [...(options.hooks?.draw ?? []), () => drawnRef.current?.()] };
+    const p = new uPlot({ ...options, hooks, width, height }, dataRef.current, el);
     plot.current = p;
-    drawnRef.current?.();
     const ro = new ResizeObserver(() => {
       const w = Math.max(200, el.clientWidth);
       if (Math.abs(w - p.width) > 1) p.setSize({ width: w, height });

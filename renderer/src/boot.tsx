@@ -1,0 +1,50 @@
+// The app proper: React, React Query and the screens. Loaded by main.tsx once that has sent the
+// first view's requests; those promises seed the query cache here, so nothing is asked twice.
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import type { Client } from '../../shared/client.ts';
+import { ClientProvider } from './api/clientContext.tsx';
+import { keys } from './api/queries.ts';
+import { fetchTrials } from './api/trialsData.ts';
+import { App } from './App.tsx';
+import type { EarlyRequests } from './main.tsx';
+
+/** The early request the first time, a new one after that (a retry, a refetch). */
+function firstThen<T>(early: Promise<T>, again: () => Promise<T>): () => Promise<T> {
+  let used = false;
+  return () => {
+    if (used) return again();
+    used = true;
+    return early;
+  };
+}
+
+export function boot(client: Client, early: EarlyRequests | null): void {
+  const queryClient = new QueryClient({
+    defaultOptions: {
+      queries: {
+        // Events keep caches fresh; refetch on focus catches anything missed while hidden.
+        staleTime: 5_000,
+        retry: (n, e) => n < 2 && (e as { code?: string }).code === 'TRANSPORT',
+        refetchOnWindowFocus: true,
+      },
+    },
+  });
+  if (early) {
+    const { id } = early;
+    void queryClient.prefetchQuery({ queryKey: keys.sweep(id), queryFn: firstThen(early.sweep, () => client.get('sweeps.get', { id })) });
+    void queryClient.prefetchQuery({ queryKey: keys.trials(id), queryFn: firstThen(early.trials, () => fetchTrials(client, id)) });
+  }
+  const root = document.getElementById('root');
+  if (!root) throw new Error('index.html has no #root');
+  createRoot(root).render(
+    <StrictMode>
+      <ClientProvider client={client}>
+        <QueryClientProvider client={queryClient}>
+          <App />
+        </QueryClientProvider>
+      </ClientProvider>
+    </StrictMode>,
+  );
+}
