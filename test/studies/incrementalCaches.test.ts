@@ -179,3 +179,17 @@ describe('incremental study caches', () => {
     expect(numbersFollowOptunaRule(db)).toBe(true);
   });
 });
+
+describe('link attrs on finished trials', () => {
+  it('setTrialLinkAttr on a finished, cached trial shows in this connection\'s next getTrials and getTrial', () => {
+    const db = path.join(tempDir('incr'), 'study.db');
+    const s = storage(db);
+    const studyId = s.createStudy('s', ['minimize']).studyId;
+    const t = s.createTrial(studyId);
+    s.finishTrial(t.trialId, 'COMPLETE', 1);
+    expect(s.getTrials(studyId)[0]!.userAttrs).toEqual({});
+    s.setTrialLinkAttr(t.trialId, 'mlflow_run_id', 'abc');
+    expect(s.getTrials(studyId).map((x) => [x.number, x.state, x.userAttrs])).toEqual([[0, 'COMPLETE', { mlflow_run_id: 'abc' }]]);
+    expect(s.getTrial(t.trialId).userAttrs).toEqual({ mlflow_run_id: 'abc' });
+  });
+});

@@ -109,6 +109,22 @@ function freezeTrial(t: FrozenTrial): FrozenTrial {
   return t;
 }
 
+/** distribution_json of a distribution object, remembered per object: a runner writes the same
+ * space's objects for every trial, and Python's float repr is not free. The entry is used only while
+ * the object still has the fields it was made from (Object.is, so -0 and NaN count). */
+const distJsonCache = new WeakMap<Distribution, { fields: unknown[]; json: string }>();
+function distributionFields(d: Distribution): unknown[] {
+  return d.kind === 'categorical' ? [d.kind, d.choices, d.choices.length, ...d.choices] : [d.kind, d.low, d.high, d.step, d.log];
+}
+function distributionJsonOf(d: Distribution): string {
+  const fields = distributionFields(d);
+  const hit = distJsonCache.get(d);
+  if (hit && hit.fields.length === fields.length && hit.fields.every((f, i) => Object.is(f, fields[i]))) return hit.json;
+  const json = distributionToJson(d);
+  distJsonCache.set(d, { fields, json });
+  return json;
+}
+
 /** Creates a new study file atomically: built under a temporary name, then hard-linked into place
  * (never clobbers a file another process created meanwhile), so a crash leaves no half-made file. */
 function createStudyFile(file: string): void {
@@ -343,6 +359,8 @@ export class OptunaSqliteStorage implements StudyStorage {
   private read<T>(f: () => T): T {
     if (this.closed) throw new Error(`${this.path}: the study storage is closed.`);
     // One deferred transaction: a consistent snapshot across the several SELECTs, held briefly.
+    // Inside a caller's transaction the snapshot is already there, and a read needs no savepoint.
+    if (this.db.inTransaction) return f();
     return this.readTx.deferred(f) as T;
   }
 
@@ -516,7 +534,7 @@ export class OptunaSqliteStorage implements StudyStorage {
     const internal = toInternalRepr(name, d, value);
     this.stmt(
       'INSERT INTO trial_params (trial_id, param_name, param_value, distribution_json) VALUES (?, ?, ?, ?) ON CONFLICT (trial_id, param_name) DO UPDATE SET param_value = excluded.param_value, distribution_json = excluded.distribution_json',
-    ).run(trialId, name, internal, distributionToJson(d));
+    ).run(trialId, name, internal, distributionJsonOf(d));
     if (!first) this.firstDist.set(key, d);
   }
 
@@ -658,6 +676,18 @@ export class OptunaSqliteStorage implements StudyStorage {
   setTrialLinkAttr(trialId: number, key: string, value: unknown): void {
     const json = this.encodeJson(value, `trial user attr '${key}'`);
     this.write(() => this.writeTrialAttr('trial_user_attributes', trialId, key, json), 'light');
+    // The one change a finished trial can get: re-read it so this connection's caches show it (other
+    // connections keep what they cached, as Optuna's cached storage would).
+    if (this.finishedCache.delete(trialId)) {
+      const fresh = this.loadTrials([trialId])[0];
+      for (const c of this.studyCaches.values()) {
+        const i = c.finished.findIndex((t) => t.trialId === trialId);
+        if (i >= 0) {
+          if (fresh) c.finished[i] = fresh;
+          else c.finished.splice(i, 1);
+        }
+      }
+    }
   }
 
   setTrialSystemAttr(trialId: number, key: string, value: unknown): void {
