@@ -133,6 +133,21 @@ function windowMs(times: readonly number[], a: number, b: number): string {
 
 const meanMs = (times: readonly number[]): number => (times[times.length - 1]! * 1000) / times.length;
 
+/** Which code ran: the commit, and any uncommitted changes under electron/core (the tree is shared,
+ * so a sampler being worked on is measured as it stands). */
+function codeLine(): string {
+  const git = (...a: string[]): string => {
+    const r = spawnSync('git', a, { cwd: REPO_ROOT, encoding: 'utf8' });
+    return r.status === 0 ? r.stdout.trim() : '';
+  };
+  const head = git('rev-parse', '--short', 'HEAD') || 'unknown';
+  const dirty = git('status', '--porcelain', '--', 'electron/core')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => `\`${l.slice(3)}\``);
+  return `Code: commit ${head}${dirty.length ? `, with uncommitted changes in ${dirty.join(', ')}` : ', no uncommitted changes under electron/core'}.`;
+}
+
 const load0 = os.loadavg()[0]!;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'sweepdeck-bench-engine-'));
 try {
@@ -182,9 +197,10 @@ try {
     '## Engine overhead (sampling + durable storage per trial)',
     '',
     machineLine(),
+    codeLine(),
     '',
     `\`npx tsx bench/engineOverhead.ts\`: ${N} trials in-process with a cheap analytic objective (no child process), space of 5 floats, a log int and a 3-way categorical, minimize. ` +
-      'Ours: `StudyEngine.ask` (history read, sampling, budgeted atomic claim that writes the trial and its params) + `tell` (value and state), on the Optuna SQLite storage in a runner session (WAL): the claim commits without an fsync and the tell fsyncs (synchronous=FULL), so every finished trial is durable before it is reported. ' +
+      'Ours: `StudyEngine.ask` (history read, sampling, budgeted atomic claim that writes the trial and its params) + `tell` (value and state), with `new TpeSampler({ seed })` / `new RandomSampler(seed)` at their defaults, on the Optuna SQLite storage in a runner session (WAL): the claim commits without an fsync and the tell fsyncs (synchronous=FULL), so every finished trial is durable before it is reported. ' +
       'The history read re-reads only trials with a trial_id above the last seen and those last seen unfinished (finished trials are cached, as Optuna\'s cached storage does); the claim counts the budget, finds the oldest WAITING trial and numbers the new trial from a per-study state index refreshed the same way under the write lock, so neither scans the study. ' +
       "Optuna: `study.optimize` on `sqlite:///` storage (its defaults: rollback journal, a commit per suggest), `TPESampler(seed)` (univariate, 3.1's default) / `RandomSampler(seed)`, run by `bench/engineOverhead.py` in the same run. " +
       optunaNote,
