@@ -104,7 +104,7 @@ async function main(): Promise<void> {
       await page.waitForFunction(() => performance.getEntriesByName('trials-table-drawn').length > 0 && performance.getEntriesByName('history-chart-drawn').length > 0, null, { timeout: 30_000 });
       const m = await page.evaluate(() => {
         const at = (n: string) => performance.getEntriesByName(n)[0]?.startTime ?? NaN;
-        const fetchEntry = performance.getEntriesByType('resource').find((e) => e.name.endsWith('/api/sweeps.trials')) as PerformanceResourceTiming | undefined;
+        const fetchEntry = performance.getEntriesByType('resource').find((e) => e.name.endsWith('/api/sweeps.trialColumns')) as PerformanceResourceTiming | undefined;
         return { table: at('trials-table-drawn'), history: at('history-chart-drawn'), data: at('trials-data'), trialsFetch: fetchEntry ? fetchEntry.responseEnd - fetchEntry.startTime : null, fetchStart: fetchEntry ? fetchEntry.startTime : null };
       });
       loads.push(m);

@@ -230,9 +230,15 @@ export function createDefaultClient(): Client {
   let token = url.searchParams.get('token');
   const storage = w.sessionStorage;
   if (token) {
-    storage?.setItem(TOKEN_KEY, token);
-    url.searchParams.delete('token');
-    w.history?.replaceState(w.history.state, '', url.pathname + url.search + url.hash);
+    const t = token;
+    // Kept for reloads and taken out of the address bar, but after this task: the first
+    // sessionStorage access waits for the browser process (tens of ms on a busy machine), and the
+    // page sends its first requests right after making the client.
+    setTimeout(() => {
+      storage?.setItem(TOKEN_KEY, t);
+      url.searchParams.delete('token');
+      w.history?.replaceState(w.history.state, '', url.pathname + url.search + loc.hash);
+    }, 0);
   } else {
     token = storage?.getItem(TOKEN_KEY) ?? '';
   }
