@@ -68,4 +68,58 @@ describe('study engine', () => {
     expect(storage.getTrial(again.trialId).systemAttrs.failed_trial).toBe(t.number);
     storage.close();
   });
+
+  it('two engines on two connections, caches warm, interleaving asks, tells and re-offers: unique numbers, each WAITING trial taken once, the budget exact', () => {
+    const file = path.join(tmpDir('engine'), 's.db');
+    const open = () => withAtomicClaims(openStudyStorage(file, { create: true, runner: true }));
+    const s1 = open();
+    const studyId = s1.createStudy('s', ['maximize']).studyId;
+    const s2 = open();
+    const mk = (storage: typeof s1, seed: number) => new StudyEngine({ storage, studyId, space: SPACE, sampler: new RandomSampler(seed), pruner: new NopPruner(), direction: 'maximize' });
+    const engines = [mk(s1, 1), mk(s2, 2)];
+    const budget = { limit: 40, states: ['COMPLETE', 'PRUNED', 'RUNNING'] as const };
+    const running: Array<{ e: number; t: NonNullable<ReturnType<StudyEngine['ask']>> }> = [];
+    const handed: number[] = [];
+    const fromWaiting: number[] = [];
+    let reoffered = 0;
+    // A fixed, varied schedule: each step one engine asks (up to 3 running each) or finishes its oldest.
+    for (let step = 0; step < 200; step++) {
+      const e = (step * 7) % 5 < 3 ? 0 : 1;
+      const mine = running.filter((r) => r.e === e);
+      if (mine.length < 3 && step % 4 !== 3) {
+        const t = engines[e]!.ask(budget);
+        if (t) {
+          handed.push(t.number);
+          if (t.fromWaiting) fromWaiting.push(t.number);
+          running.push({ e, t });
+        }
+      } else if (mine.length) {
+        const r = mine[0]!;
+        running.splice(running.indexOf(r), 1);
+        if (step % 5 === 0) {
+          // A failure whose params another engine's next ask should take first.
+          engines[r.e]!.tell(r.t, 'FAIL', null, 'flaky');
+          engines[r.e]!.reoffer(s1.getTrial(r.t.trialId));
+          reoffered++;
+        } else engines[r.e]!.tell(r.t, step % 3 === 0 ? 'PRUNED' : 'COMPLETE', step);
+      }
+    }
+    for (const r of running.splice(0)) engines[r.e]!.tell(r.t, 'COMPLETE', 1);
+    while (true) {
+      const t = engines[0]!.ask(budget);
+      if (!t) break;
+      handed.push(t.number);
+      if (t.fromWaiting) fromWaiting.push(t.number);
+      engines[0]!.tell(t, 'COMPLETE', 1);
+    }
+    expect(new Set(handed).size).toBe(handed.length);
+    expect(reoffered).toBeGreaterThan(3);
+    expect(fromWaiting.length).toBe(reoffered);
+    const all = s2.getTrials(studyId);
+    expect(all.map((t) => t.number)).toEqual(all.map((_, i) => i));
+    expect(all.filter((t) => t.state === 'COMPLETE' || t.state === 'PRUNED')).toHaveLength(40);
+    expect(all.filter((t) => t.state === 'WAITING' || t.state === 'RUNNING')).toHaveLength(0);
+    s2.close();
+    s1.close();
+  });
 });
