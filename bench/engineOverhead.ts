@@ -138,7 +138,8 @@ const meanMs = (times: readonly number[]): number => (times[times.length - 1]! *
 function codeLine(): string {
   const git = (...a: string[]): string => {
     const r = spawnSync('git', a, { cwd: REPO_ROOT, encoding: 'utf8' });
-    return r.status === 0 ? r.stdout.trim() : '';
+    // trimEnd only: porcelain lines start with a status column that may be a space.
+    return r.status === 0 ? r.stdout.trimEnd() : '';
   };
   const head = git('rev-parse', '--short', 'HEAD') || 'unknown';
   const dirty = git('status', '--porcelain', '--', 'electron/core')
