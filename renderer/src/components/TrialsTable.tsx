@@ -6,6 +6,7 @@ import type { TrialRow } from '../../../shared/contract.ts';
 import { fmtDuration, fmtParam, fmtValue } from '../lib/format.ts';
 import { href } from '../lib/router.ts';
 import { markAfterPaint } from '../lib/perf.ts';
+import { noteScroll } from '../lib/scrollQuiet.ts';
 import { TrialStateBadge } from './StateBadge.tsx';
 
 type SortKey = 'number' | 'value' | 'duration' | 'state';
@@ -13,7 +14,8 @@ const ROW_HEIGHT = 32;
 /** More than the rows ever rendered at once (visible + overscan), so slot keys never collide. */
 const ROW_SLOTS = 256;
 
-export function TrialsTable({
+/** Memoised, so a re-render of the screen around it (a query arriving) leaves the table alone. */
+export const TrialsTable = memo(function TrialsTable({
   trials,
   paramNames,
   storeId,
@@ -93,7 +95,7 @@ export function TrialsTable({
           <div role="columnheader">Run</div>
         </div>
       </div>
-      <div className="trials-scroll" ref={scrollRef} data-testid="trials-scroll" tabIndex={0} aria-label="Trials rows (scroll)">
+      <div className="trials-scroll" ref={scrollRef} data-testid="trials-scroll" tabIndex={0} aria-label="Trials rows (scroll)" onScroll={noteScroll}>
         <div role="rowgroup" className="trials-body" style={{ height: virtualizer.getTotalSize() }}>
           {virtualizer.getVirtualItems().map((v) => {
             const t = rows[v.index]!;
@@ -105,7 +107,7 @@ export function TrialsTable({
       </div>
     </div>
   );
-}
+});
 
 /** One row; memoized so scrolling renders only the rows that come into view. */
 const TrialRowView = memo(function TrialRowView({

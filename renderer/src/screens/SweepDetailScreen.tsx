@@ -1,5 +1,5 @@
 // Sweep detail: live trials table, charts, a trial's log tail, checkpoint with reveal-in-folder.
-import { useDeferredValue, useEffect, useMemo, useState } from 'react';
+import { memo, useDeferredValue, useEffect, useMemo, useState } from 'react';
 import type { SweepDetail as SweepDetailData, TrialRow } from '../../../shared/contract.ts';
 import { useClient } from '../api/clientContext.tsx';
 import { useSweep, useTrials } from '../api/queries.ts';
@@ -16,6 +16,7 @@ import { SweepActions } from '../components/SweepActions.tsx';
 import { TrialsTable } from '../components/TrialsTable.tsx';
 import { errorCode, fmtValue } from '../lib/format.ts';
 import { href } from '../lib/router.ts';
+import { afterQuiet } from '../lib/scrollQuiet.ts';
 
 function RevealPath({ path }: { path: string }) {
   const client = useClient();
@@ -54,18 +55,18 @@ const NO_ROWS: readonly TrialRow[] = [];
 
 /** How many of `steps` things to show: none until `ready`, then one more after each painted frame.
  * The heavier charts come in this way after the table and history chart are on screen, one per
- * task, so none of them holds up the first draw or a frame of scrolling for long. */
+ * task, so none of them holds up the first draw; while the table is being scrolled they wait. */
 function useStaged(ready: boolean, steps: number): number {
   const [shown, setShown] = useState(0);
   useEffect(() => {
     if (!ready || shown >= steps) return;
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    let cancel = (): void => {};
     const frame = requestAnimationFrame(() => {
-      timer = setTimeout(() => setShown((n) => n + 1), 0);
+      cancel = afterQuiet(() => setShown((n) => n + 1));
     });
     return () => {
       cancelAnimationFrame(frame);
-      clearTimeout(timer);
+      cancel();
     };
   }, [ready, shown, steps]);
   return shown;
@@ -106,7 +107,9 @@ function LaterCharts({
   );
 }
 
-export function SweepDetailScreen({ id }: { id: string }) {
+/** Memoised: the app shell re-renders as its own queries arrive (sweep list, app info), which must
+ * not re-render a screen holding 10,000 rows. */
+export const SweepDetailScreen = memo(function SweepDetailScreen({ id }: { id: string }) {
   const sweep = useSweep(id);
   const trials = useTrials(id);
   const s = sweep.data;
@@ -118,9 +121,9 @@ export function SweepDetailScreen({ id }: { id: string }) {
     return [...names];
   }, [s?.distributions, rows]);
   const [picked, setPicked] = useState<number | null>(null);
-  const running = rows.filter((t) => t.state === 'RUNNING');
-  const selected = picked ?? running[running.length - 1]?.number ?? rows[rows.length - 1]?.number ?? null;
-  const selectedRow = rows.find((t) => t.number === selected);
+  const lastRunning = useMemo(() => rows.findLast((t) => t.state === 'RUNNING')?.number, [rows]);
+  const selected = picked ?? lastRunning ?? rows[rows.length - 1]?.number ?? null;
+  const selectedRow = useMemo(() => rows.find((t) => t.number === selected), [rows, selected]);
 
   if (sweep.isPending) return <Loading what="the sweep" />;
   if (sweep.isError)
@@ -221,4 +224,4 @@ export function SweepDetailScreen({ id }: { id: string }) {
       </div>
     </section>
   );
-}
+});

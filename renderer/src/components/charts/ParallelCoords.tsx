@@ -3,6 +3,7 @@
 import { useEffect, useMemo, useRef } from 'react';
 import type { SweepDetail, TrialRow } from '../../../../shared/contract.ts';
 import { fmtParam } from '../../lib/format.ts';
+import { afterQuiet } from '../../lib/scrollQuiet.ts';
 import { cssVar } from './UPlotChart.tsx';
 
 type Dist = SweepDetail['distributions'][string];
@@ -78,7 +79,7 @@ export function ParallelCoords({
     const box = wrap.current;
     if (!canvas || !box || done.length === 0) return;
     let frame = 0;
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    let cancelStep = (): void => {};
     /** The drawing in steps, each run as its own task: set-up, then one colour band at a time, then
      * the axes. 10,000 polylines stroked at once took ~70 ms, long enough to stall a frame of
      * scrolling; a band is an eighth of that. */
@@ -154,15 +155,16 @@ export function ParallelCoords({
         for (const [p, label] of a.ticks) g.fillText(label, x(i) + 4, y(p) + 4);
       });
     }
+    // Each step in its own task, none while the trials table is being scrolled.
     const run = (it: Generator<void, void, void>): void => {
-      if (!it.next().done) timer = setTimeout(() => run(it), 0);
+      if (!it.next().done) cancelStep = afterQuiet(() => run(it));
     };
     // Drawn after the frame that shows the table and history: this chart is the heaviest to paint.
     const schedule = (): void => {
       cancelAnimationFrame(frame);
-      clearTimeout(timer);
+      cancelStep();
       frame = requestAnimationFrame(() => {
-        timer = setTimeout(() => run(steps()), 0);
+        cancelStep = afterQuiet(() => run(steps()));
       });
     };
     schedule();
@@ -170,7 +172,7 @@ export function ParallelCoords({
     ro.observe(box);
     return () => {
       cancelAnimationFrame(frame);
-      clearTimeout(timer);
+      cancelStep();
       ro.disconnect();
     };
   }, [done, params, distributions, metric, direction]);
