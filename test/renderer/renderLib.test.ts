@@ -9,7 +9,45 @@ function trial(number: number, params: TrialRow['params'], value: number | null,
   return { trialId: number + 1, number, state, params, value, intermediate: [], startedAt: null, completedAt: null, durationMs: null, childRunId: null, reason: null };
 }
 
+/** Spearman's rho written the slow, obvious way (rank = 1 + #smaller + (#equal - 1) / 2), to check
+ * the sorted-index ranking in importance.ts against, ties included. */
+function naiveSpearman(xs: number[], ys: number[]): number {
+  const rank = (v: number[]) => v.map((x) => 1 + v.filter((y) => y < x).length + (v.filter((y) => y === x).length - 1) / 2);
+  const a = rank(xs);
+  const b = rank(ys);
+  const mean = (v: number[]) => v.reduce((s, x) => s + x, 0) / v.length;
+  const ma = mean(a);
+  const mb = mean(b);
+  let sab = 0;
+  let saa = 0;
+  let sbb = 0;
+  a.forEach((x, i) => {
+    sab += (x - ma) * (b[i]! - mb);
+    saa += (x - ma) ** 2;
+    sbb += (b[i]! - mb) ** 2;
+  });
+  return saa === 0 || sbb === 0 ? 0 : sab / Math.sqrt(saa * sbb);
+}
+
 describe('paramImportance', () => {
+  it('numeric params get |Spearman rho| as the naive definition gives it, ties and missing values included', () => {
+    const small = fc.integer({ min: -3, max: 3 }); // few distinct values: many ties
+    fc.assert(
+      fc.property(fc.array(fc.tuple(small, fc.option(small, { nil: undefined }), small), { minLength: 3, maxLength: 40 }), (pts) => {
+        const trials = pts.map(([a, b, y], i) => trial(i, b === undefined ? { a } : { a, b }, y));
+        const imp = paramImportance(trials, ['a', 'b']);
+        const withB = pts.filter(([, b]) => b !== undefined);
+        const expectA = Math.abs(naiveSpearman(pts.map((p) => p[0]), pts.map((p) => p[2])));
+        expect(imp.find((x) => x.param === 'a')?.raw ?? 0).toBeCloseTo(expectA, 9);
+        if (withB.length >= 3) {
+          const expectB = Math.abs(naiveSpearman(withB.map((p) => p[1]!), withB.map((p) => p[2])));
+          expect(imp.find((x) => x.param === 'b')?.raw).toBeCloseTo(expectB, 9);
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('a parameter that decides the objective outranks pure noise, and scores sum to 1', () => {
     let seed = 1;
     const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
