@@ -94,7 +94,7 @@ async function main(): Promise<void> {
     const apiMs = performance.now() - t0;
     if (trials.total !== TRIALS) throw new Error(`expected ${TRIALS} trials, the host has ${trials.total}`);
 
-    const loads: Array<{ table: number; history: number; data: number; trialsFetch: number | null; fetchStart: number | null }> = [];
+    const loads: Array<{ table: number; history: number; data: number; app: number; trialsFetch: number | null; fetchStart: number | null }> = [];
     for (let i = 0; i < LOADS; i++) {
       const ctx = await browser.newContext({ viewport: { width: 1360, height: 900 } });
       // tsx (esbuild keepNames) wraps named functions in __name(); the page has no such helper.
@@ -105,7 +105,7 @@ async function main(): Promise<void> {
       const m = await page.evaluate(() => {
         const at = (n: string) => performance.getEntriesByName(n)[0]?.startTime ?? NaN;
         const fetchEntry = performance.getEntriesByType('resource').find((e) => e.name.endsWith('/api/sweeps.trialColumns')) as PerformanceResourceTiming | undefined;
-        return { table: at('trials-table-drawn'), history: at('history-chart-drawn'), data: at('trials-data'), trialsFetch: fetchEntry ? fetchEntry.responseEnd - fetchEntry.startTime : null, fetchStart: fetchEntry ? fetchEntry.startTime : null };
+        return { table: at('trials-table-drawn'), history: at('history-chart-drawn'), data: at('trials-data'), app: at('app-start'), trialsFetch: fetchEntry ? fetchEntry.responseEnd - fetchEntry.startTime : null, fetchStart: fetchEntry ? fetchEntry.startTime : null };
       });
       loads.push(m);
       const api = await page.evaluate(() =>
@@ -115,7 +115,7 @@ async function main(): Promise<void> {
           .join(', '),
       );
       console.log(`  api requests (start+duration ms): ${api}`);
-      console.log(`load ${i + 1}: table ${ms(m.table)}, history ${ms(m.history)}, rows decoded ${ms(m.data)}, trials fetch ${m.trialsFetch === null ? '?' : `${ms(m.trialsFetch)} from ${ms(m.fetchStart ?? NaN)}`}`);
+      console.log(`load ${i + 1}: table ${ms(m.table)}, history ${ms(m.history)}, rows decoded ${ms(m.data)}, app script started ${ms(m.app)}, trials fetch ${m.trialsFetch === null ? '?' : `${ms(m.trialsFetch)} from ${ms(m.fetchStart ?? NaN)}`}`);
       if (i < LOADS - 1) await ctx.close();
       else {
         // Scroll the last page's table: steady (about 4 rows a frame) and fast (a screenful a frame).
@@ -163,6 +163,7 @@ async function main(): Promise<void> {
         const fetches = loads.map((l) => l.trialsFetch).filter((x): x is number => x !== null);
         const starts = loads.map((l) => l.fetchStart).filter((x): x is number => x !== null);
         const decoded = loads.map((l) => l.data);
+        const appStart = loads.map((l) => l.app);
         const worstFrame = Math.max(...steady.deltas, ...fast.deltas);
         const load = os.loadavg().map((x) => x.toFixed(1)).join(', ');
         const md = [
@@ -181,6 +182,7 @@ async function main(): Promise<void> {
               ['history chart drawn', ms(median(hist)), ms(Math.min(...hist)), ms(Math.max(...hist))],
               ['both drawn', ms(median(both)), ms(Math.min(...both)), ms(Math.max(...both))],
               ['rows arrived and decoded', ms(median(decoded)), ms(Math.min(...decoded)), ms(Math.max(...decoded))],
+              ['app script (React, screens) loaded and started', ms(median(appStart)), ms(Math.min(...appStart)), ms(Math.max(...appStart))],
               ...(fetches.length ? [['of which the `sweeps.trials` request (start to end)', ms(median(fetches)), ms(Math.min(...fetches)), ms(Math.max(...fetches))]] : []),
               ...(starts.length ? [['`sweeps.trials` request sent at', ms(median(starts)), ms(Math.min(...starts)), ms(Math.max(...starts))]] : []),
             ],

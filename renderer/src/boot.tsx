@@ -8,6 +8,7 @@ import { ClientProvider } from './api/clientContext.tsx';
 import { keys } from './api/queries.ts';
 import { fetchTrials } from './api/trialsData.ts';
 import { App } from './App.tsx';
+import { markOnce } from './lib/perf.ts';
 import type { EarlyRequests } from './main.tsx';
 
 /** The early request the first time, a new one after that (a retry, a refetch). */
@@ -21,6 +22,8 @@ function firstThen<T>(early: Promise<T>, again: () => Promise<T>): () => Promise
 }
 
 export function boot(client: Client, early: EarlyRequests | null): void {
+  // For the render bench: the app's script has loaded and run its top level.
+  markOnce('app-start');
   const queryClient = new QueryClient({
     defaultOptions: {
       queries: {

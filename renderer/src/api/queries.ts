@@ -2,6 +2,7 @@
 // update exactly the caches they affect (see useLiveEvents).
 import { useMutation, useQuery, useQueryClient, type UseQueryOptions } from '@tanstack/react-query';
 import type { Channel, ChannelInput, ChannelOutput } from '../../../shared/contract.ts';
+import { useFirstViewDrawn } from '../lib/firstView.ts';
 import { useClient } from './clientContext.tsx';
 import { fetchTrials, type TrialsData } from './trialsData.ts';
 
@@ -28,8 +29,9 @@ export function useChannel<C extends Channel>(key: readonly unknown[], channel: 
   return useQuery<ChannelOutput<C>, Error>({ queryKey: key, queryFn: () => client.get(channel, input), ...opts });
 }
 
-export const useAppInfo = () => useChannel(keys.info, 'app.info', {}, { staleTime: Infinity });
-export const useSweeps = () => useChannel(keys.sweeps, 'sweeps.list', {});
+// The shell's queries wait for the first view when the page opens on a sweep (lib/firstView.ts).
+export const useAppInfo = () => useChannel(keys.info, 'app.info', {}, { staleTime: Infinity, enabled: useFirstViewDrawn() });
+export const useSweeps = () => useChannel(keys.sweeps, 'sweeps.list', {}, { enabled: useFirstViewDrawn() });
 export const useSweep = (id: string) => useChannel(keys.sweep(id), 'sweeps.get', { id });
 export function useTrials(id: string) {
   const client = useClient();
@@ -39,8 +41,8 @@ export function useTrials(id: string) {
     placeholderData: (prev) => prev,
   });
 }
-export const useTracking = () => useChannel(keys.tracking, 'tracking.status', {});
-export const useStores = () => useChannel(keys.stores, 'stores.list', {});
+export const useTracking = () => useChannel(keys.tracking, 'tracking.status', {}, { enabled: useFirstViewDrawn() });
+export const useStores = () => useChannel(keys.stores, 'stores.list', {}, { enabled: useFirstViewDrawn() });
 
 /** A mutation on one channel that refreshes the sweep caches when it settles. */
 export function useSweepAction<C extends 'sweeps.start' | 'sweeps.stop' | 'sweeps.resume' | 'sweeps.remove' | 'sweeps.openStudyFile' | 'sweeps.register'>(channel: C) {

@@ -2,11 +2,12 @@
 // events (appended to the same React Query cache entry by useLiveEvents).
 import { useEffect, useRef, useState } from 'react';
 import { keys, useChannel } from '../api/queries.ts';
+import { useFirstViewDrawn } from '../lib/firstView.ts';
 import { ErrorBox } from './Notice.tsx';
 
 export function LogTail({ sweepId, trialNumber, live }: { sweepId: string; trialNumber: number; live: boolean }) {
   const [stream, setStream] = useState<'stdout' | 'stderr'>('stdout');
-  const log = useChannel(keys.trialLog(sweepId, trialNumber, stream), 'sweeps.trialLog', { id: sweepId, trialNumber, stream, maxBytes: 64_000 }, { staleTime: live ? Infinity : 0 });
+  const log = useChannel(keys.trialLog(sweepId, trialNumber, stream), 'sweeps.trialLog', { id: sweepId, trialNumber, stream, maxBytes: 64_000 }, { staleTime: live ? Infinity : 0, enabled: useFirstViewDrawn() });
   const pre = useRef<HTMLPreElement>(null);
   const [follow, setFollow] = useState(true);
 

@@ -5,6 +5,7 @@ import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import type { TrialRow } from '../../../shared/contract.ts';
 import { fmtDuration, fmtParam, fmtValue } from '../lib/format.ts';
 import { href } from '../lib/router.ts';
+import { firstViewDrawn } from '../lib/firstView.ts';
 import { markAfterPaint } from '../lib/perf.ts';
 import { noteScroll } from '../lib/scrollQuiet.ts';
 import { TrialStateBadge } from './StateBadge.tsx';
@@ -66,7 +67,7 @@ export const TrialsTable = memo(function TrialsTable({
   });
 
   useEffect(() => {
-    if (rows.length > 0) markAfterPaint('trials-table-drawn');
+    if (rows.length > 0) markAfterPaint('trials-table-drawn', firstViewDrawn);
   }, [rows.length]);
 
   const columns = `4.5rem 6.5rem 7rem 6rem ${paramNames.map(() => 'minmax(6.5rem, 1fr)').join(' ')} 5rem`;

@@ -16,6 +16,7 @@ import { SweepActions } from '../components/SweepActions.tsx';
 import { TrialsTable } from '../components/TrialsTable.tsx';
 import { errorCode, fmtValue } from '../lib/format.ts';
 import { href } from '../lib/router.ts';
+import { firstViewDrawn } from '../lib/firstView.ts';
 import { afterQuiet } from '../lib/scrollQuiet.ts';
 
 function RevealPath({ path }: { path: string }) {
@@ -124,6 +125,12 @@ export const SweepDetailScreen = memo(function SweepDetailScreen({ id }: { id: s
   const lastRunning = useMemo(() => rows.findLast((t) => t.state === 'RUNNING')?.number, [rows]);
   const selected = picked ?? lastRunning ?? rows[rows.length - 1]?.number ?? null;
   const selectedRow = useMemo(() => rows.find((t) => t.number === selected), [rows, selected]);
+
+  // Nothing to draw (no trials yet, or an error): the held shell requests need not wait.
+  const nothingToDraw = sweep.isError || trials.isError || (trials.data !== undefined && rows.length === 0);
+  useEffect(() => {
+    if (nothingToDraw) firstViewDrawn();
+  }, [nothingToDraw]);
 
   if (sweep.isPending) return <Loading what="the sweep" />;
   if (sweep.isError)
