@@ -2,7 +2,7 @@
 so only sampling is compared), on the same test functions. Reads the run plan as JSON on stdin and
 prints {"function": [best value per seed, ...], ...} as JSON.
 
-The function definitions must stay identical to FUNCTIONS in samplerQuality.ts.
+The function definitions must stay identical to FUNCTIONS in qualityFunctions.ts.
 """
 import json
 import math
