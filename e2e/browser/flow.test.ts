@@ -279,6 +279,33 @@ describe.skipIf(missing !== null)('browser e2e through sweepdeck serve', { timeo
     await screenshot(page, '10-optuna-study-resumed');
   });
 
+  it('a link straight to a sweep (and a reload of it) draws its trials, asking for them once per load', async () => {
+    // The page asks for the sweep and its trials before its app script runs (public/early.js); the
+    // app must take those replies over rather than ask again, and a reload (token from the session,
+    // no longer in the address) must do the same.
+    const fresh = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+    const errors: string[] = [];
+    fresh.on('pageerror', (e) => errors.push(e.message));
+    let asked: string[] = [];
+    fresh.on('request', (r) => {
+      const m = /\/api\/(sweeps\.(?:get|trials|trialColumns))$/.exec(new URL(r.url()).pathname);
+      if (m) asked.push(m[1]!);
+    });
+    const { trials } = await api.get('sweeps.trials', { id: sweepId });
+    for (const load of ['link', 'reload']) {
+      asked = [];
+      if (load === 'link') await fresh.goto(`${host.url}#/sweep/${encodeURIComponent(sweepId)}`);
+      else await fresh.reload();
+      const table = fresh.getByRole('table', { name: 'Trials' });
+      await until(`every trial row after the ${load}`, async () => (await table.getByRole('row').count()) === trials.length + 1);
+      await fresh.getByRole('img', { name: /Optimization history/ }).waitFor();
+      expect(new URL(fresh.url()).searchParams.get('token'), load).toBeNull();
+      expect(asked.sort(), load).toEqual(['sweeps.get', 'sweeps.trialColumns']);
+    }
+    expect(errors).toEqual([]);
+    await fresh.context().close();
+  });
+
   it('settings show the tracking mode and stores; no page errors along the way', async () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click();
     await page.getByRole('form', { name: 'Tracking settings' }).waitFor();

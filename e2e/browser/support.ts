@@ -32,7 +32,8 @@ function newestMtime(dir: string): number {
 /** `npm test` builds the renderer first; a direct `vitest run e2e` builds it here if it is stale. */
 export function ensureRendererBuilt(): void {
   const index = path.join(REPO_ROOT, 'renderer', 'dist', 'index.html');
-  const src = Math.max(newestMtime(path.join(REPO_ROOT, 'renderer', 'src')), statSync(path.join(REPO_ROOT, 'renderer', 'index.html')).mtimeMs);
+  const pub = path.join(REPO_ROOT, 'renderer', 'public');
+  const src = Math.max(newestMtime(path.join(REPO_ROOT, 'renderer', 'src')), existsSync(pub) ? newestMtime(pub) : 0, statSync(path.join(REPO_ROOT, 'renderer', 'index.html')).mtimeMs);
   if (existsSync(index) && statSync(index).mtimeMs >= src) return;
   const r = spawnSync(process.execPath, [path.join(REPO_ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'renderer/vite.config.ts'], { cwd: REPO_ROOT, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`vite build failed:\n${r.stdout}\n${r.stderr}`);

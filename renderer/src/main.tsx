@@ -1,9 +1,11 @@
 // Renderer entry, kept tiny on purpose: it makes the typed client and, when the page opens on a
-// sweep (a link, a reload), sends that sweep's requests at once, before the app's script (React,
-// the screens, uPlot) has even arrived. Parsing and running that script would otherwise hold the
+// sweep (a link, a reload), sends that sweep's requests at once (or takes over the ones
+// public/early.js sent even sooner), before the app's script (React, the screens, uPlot) has even
+// arrived. Parsing and running that script would otherwise hold the
 // largest reply back by several hundred milliseconds. Then it loads the app (boot.tsx).
 import type { ChannelOutput } from '../../shared/contract.ts';
-import { createDefaultClient } from '../../shared/client.ts';
+import { createClient, createDefaultClient } from '../../shared/client.ts';
+import { withEarlyReplies } from './api/earlyReplies.ts';
 import { fetchTrials, type TrialsData } from './api/trialsData.ts';
 import { parseRoute } from './lib/routes.ts';
 import './styles.css';
@@ -14,8 +16,8 @@ export interface EarlyRequests {
   trials: Promise<TrialsData>;
 }
 
-const client = createDefaultClient();
 const route = parseRoute(window.location.hash);
+const client = createClient(withEarlyReplies(createDefaultClient().transport, route.name === 'sweep' ? route.id : null));
 let early: EarlyRequests | null = null;
 if (route.name === 'sweep') {
   const { id } = route;
