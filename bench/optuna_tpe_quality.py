@@ -46,7 +46,8 @@ FUNCTIONS = {"sphere3": sphere3, "rosenbrock2": rosenbrock2, "rastrigin4": rastr
 
 def main():
     plan = json.loads(sys.stdin.read())
-    out = {"optuna": optuna.__version__, "best": {}, "seconds": {}}
+    # The plan is echoed so that a saved output can be checked against the run it claims to be.
+    out = {"optuna": optuna.__version__, "plan": plan, "best": {}, "seconds": {}}
     for name in plan["functions"]:
         bests = []
         t0 = time.perf_counter()

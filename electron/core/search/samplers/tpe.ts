@@ -144,6 +144,10 @@ export function splitBelowAbove(scored: readonly Scored[], nBelow: number): Spli
  * different history (another study, a test) is detected and the cache rebuilt.
  */
 class SortedObservations {
+  /** @param sorted false: keep only the per-trial model values (categorical params). */
+  constructor(private readonly sorted: boolean) {}
+  /** The history last brought up to date (the same array within one sample() call). */
+  private lastAll: readonly Scored[] | null = null;
   private raw: Array<ParamValue | undefined> = [];
   private model: number[] = [];
   /** Trial numbers and their model values, ascending by value. */
@@ -157,9 +161,27 @@ class SortedObservations {
     this.sortedNums = [];
     this.sortedVals = [];
     this.known = 0;
+    this.lastAll = null;
   }
 
   update(all: readonly Scored[], name: string, toModel: (v: ParamValue | undefined) => number | null): void {
+    if (all === this.lastAll) return;
+    this.updateFrom(all, name, toModel);
+    this.lastAll = all;
+  }
+
+  /** Fills out[i] with the model value of all[i]; false when some trial has none. */
+  column(all: readonly Scored[], out: Float64Array): boolean {
+    const model = this.model;
+    for (let i = 0; i < all.length; i++) {
+      const x = model[(all[i] as Scored).trial.number];
+      if (x === undefined || Number.isNaN(x)) return false;
+      out[i] = x;
+    }
+    return true;
+  }
+
+  private updateFrom(all: readonly Scored[], name: string, toModel: (v: ParamValue | undefined) => number | null): void {
     // One pass: check every remembered trial still has the value we cached (else rebuild) and
     // collect the new ones, in chronological order so ties insert as before.
     let seen = 0;
@@ -186,7 +208,7 @@ class SortedObservations {
       raw[num] = v === undefined ? null : v;
       this.model[num] = x === null ? NaN : x;
       this.known++;
-      if (x === null) continue;
+      if (x === null || !this.sorted) continue;
       let lo = 0;
       let hi = this.sortedVals.length;
       while (lo < hi) {
@@ -201,7 +223,7 @@ class SortedObservations {
 
   private rebuild(all: readonly Scored[], name: string, toModel: (v: ParamValue | undefined) => number | null): void {
     this.reset();
-    this.update(all, name, toModel);
+    this.updateFrom(all, name, toModel);
   }
 
   /** The Parzen estimator over every cached observation whose trial is not in the good group. */
@@ -326,27 +348,9 @@ export class TpeSampler implements Sampler {
     for (const [name, d] of space) {
       if (isSingle(d)) continue;
       const col = new Float64Array(n);
-      let ok = true;
-      if (d.kind === 'categorical') {
-        const index = new Map<ParamValue, number>();
-        d.choices.forEach((c, i) => {
-          if (!index.has(c as ParamValue)) index.set(c as ParamValue, i);
-        });
-        for (let i = 0; i < n && ok; i++) {
-          const v = (all[i] as Scored).trial.params[name];
-          const c = v === undefined ? undefined : index.get(v);
-          if (c === undefined) ok = false;
-          else col[i] = c;
-        }
-      } else {
-        const tr = numericTransform(d);
-        for (let i = 0; i < n && ok; i++) {
-          const v = toInternal(d, (all[i] as Scored).trial.params[name]);
-          if (v === null) ok = false;
-          else col[i] = tr.toModel(v);
-        }
-      }
-      if (!ok) continue;
+      const cache = this.cacheFor(name, d);
+      cache.update(all, name, this.modelOf(d));
+      if (!cache.column(all, col)) continue;
       names.push(name);
       dists.push(d);
       cols.push(col);
@@ -457,11 +461,29 @@ export class TpeSampler implements Sampler {
     return Float64Array.from(vals);
   }
 
+  /** External value -> model value (transformed number, or choice index), null when unusable. */
+  private modelOf(d: Distribution): (v: ParamValue | undefined) => number | null {
+    if (d.kind === 'categorical') {
+      // Map keys compare as SameValueZero, which is toInternal's match; the first of duplicate
+      // choices wins as there.
+      const index = new Map<ParamValue, number>();
+      d.choices.forEach((c, i) => {
+        if (!index.has(c as ParamValue)) index.set(c as ParamValue, i);
+      });
+      return (v) => (v === undefined ? null : (index.get(v) ?? null));
+    }
+    const tr = numericTransform(d);
+    return (v) => {
+      const x = toInternal(d, v);
+      return x === null ? null : tr.toModel(x);
+    };
+  }
+
   private cacheFor(name: string, d: Distribution): SortedObservations {
     const key = `${name}\u0000${JSON.stringify(d)}`;
     let c = this.caches.get(key);
     if (!c) {
-      c = new SortedObservations();
+      c = new SortedObservations(d.kind !== 'categorical');
       this.caches.set(key, c);
     }
     return c;
@@ -483,10 +505,7 @@ export class TpeSampler implements Sampler {
     const l = NumericParzen.fromObservations(this.observations(split.below, name, d, tr.toModel), opt);
     // The large "above" group comes from the incrementally sorted cache: no per-call sort.
     const cache = this.cacheFor(name, d);
-    cache.update(split.all, name, (v) => {
-      const x = toInternal(d, v);
-      return x === null ? null : tr.toModel(x);
-    });
+    cache.update(split.all, name, this.modelOf(d));
     return { tr, l, g: cache.parzenExcluding(split.all, split.isBelow, opt) };
   }
 
