@@ -94,7 +94,7 @@ async function main(): Promise<void> {
     const apiMs = performance.now() - t0;
     if (trials.total !== TRIALS) throw new Error(`expected ${TRIALS} trials, the host has ${trials.total}`);
 
-    const loads: Array<{ table: number; history: number; data: number; app: number; trialsFetch: number | null; fetchStart: number | null }> = [];
+    const loads: Array<{ table: number; history: number; data: number; app: number; trialsFetch: number | null; fetchStart: number | null; bytes: number }> = [];
     for (let i = 0; i < LOADS; i++) {
       const ctx = await browser.newContext({ viewport: { width: 1360, height: 900 } });
       // tsx (esbuild keepNames) wraps named functions in __name(); the page has no such helper.
@@ -105,7 +105,7 @@ async function main(): Promise<void> {
       const m = await page.evaluate(() => {
         const at = (n: string) => performance.getEntriesByName(n)[0]?.startTime ?? NaN;
         const fetchEntry = performance.getEntriesByType('resource').find((e) => e.name.endsWith('/api/sweeps.trialColumns')) as PerformanceResourceTiming | undefined;
-        return { table: at('trials-table-drawn'), history: at('history-chart-drawn'), data: at('trials-data'), app: at('app-start'), trialsFetch: fetchEntry ? fetchEntry.responseEnd - fetchEntry.startTime : null, fetchStart: fetchEntry ? fetchEntry.startTime : null };
+        return { table: at('trials-table-drawn'), history: at('history-chart-drawn'), data: at('trials-data'), app: at('app-start'), trialsFetch: fetchEntry ? fetchEntry.responseEnd - fetchEntry.startTime : null, fetchStart: fetchEntry ? fetchEntry.startTime : null, bytes: fetchEntry?.encodedBodySize ?? NaN };
       });
       loads.push(m);
       const api = await page.evaluate(() =>
@@ -171,7 +171,9 @@ async function main(): Promise<void> {
           '',
           machineLine(),
           `Load average during the run (1/5/15 min): ${loadAtStart} at start, ${load} at the end — other work on the machine shares its ${os.cpus().length} cores, which inflates every time below.`,
-          `Debian Chromium (${browser.version()}, headless, --disable-gpu) through \`sweepdeck serve\`; viewport 1360×900. Study: ${TRIALS} trials (5 params, 3 intermediate values each; 88% complete, 10% pruned, 2% failed) written with our storage in ${ms(writeMs)}. \`sweeps.trials\` for all of them took ${ms(apiMs)} from Node.`,
+          `Debian Chromium (${browser.version()}, headless, --disable-gpu) through \`sweepdeck serve\`; viewport 1360×900. Study: ${TRIALS} trials (5 params, 3 intermediate values each; 88% complete, 10% pruned, 2% failed) written with our storage in ${ms(writeMs)}. Before the page loads, \`sweeps.trials\` for all of them took ${ms(apiMs)} from Node: that first read of the study file also warms the host's trial cache, as a study already listed in the app would be. The page asks for \`sweeps.trialColumns\` (the same trials column by column, ${(median(loads.map((l) => l.bytes)) / 1e6).toFixed(2)} MB of JSON; row objects were 3.8 MB): the first page load has the host build that reply, the next four get it reused (the study is unchanged).`,
+          '',
+          'What the marks mean: `trials-table-drawn` and `history-chart-drawn` are set once the frame that shows them has been painted (a message posted from requestAnimationFrame runs after that frame\'s layout and paint). Earlier versions of this section (up to commit b20ff26) set them earlier — the table\'s inside that animation frame, before its layout and paint, and the history chart\'s right after creating the uPlot chart, before uPlot had drawn it — so those first-draw numbers read somewhat low. `rows arrived and decoded` and `app script started` are set when the trials are turned back into rows and when the app\'s own script (React, the screens, uPlot) has loaded and begins rendering.',
           '',
           `**First draw** (navigation start to the renderer's performance marks), ${LOADS} cold page loads, each in a new browser context:`,
           '',
@@ -183,12 +185,12 @@ async function main(): Promise<void> {
               ['both drawn', ms(median(both)), ms(Math.min(...both)), ms(Math.max(...both))],
               ['rows arrived and decoded', ms(median(decoded)), ms(Math.min(...decoded)), ms(Math.max(...decoded))],
               ['app script (React, screens) loaded and started', ms(median(appStart)), ms(Math.min(...appStart)), ms(Math.max(...appStart))],
-              ...(fetches.length ? [['of which the `sweeps.trials` request (start to end)', ms(median(fetches)), ms(Math.min(...fetches)), ms(Math.max(...fetches))]] : []),
-              ...(starts.length ? [['`sweeps.trials` request sent at', ms(median(starts)), ms(Math.min(...starts)), ms(Math.max(...starts))]] : []),
+              ...(starts.length ? [['`sweeps.trialColumns` request sent at', ms(median(starts)), ms(Math.min(...starts)), ms(Math.max(...starts))]] : []),
+              ...(fetches.length ? [['`sweeps.trialColumns` request, start to last byte', ms(median(fetches)), ms(Math.min(...fetches)), ms(Math.max(...fetches))]] : []),
             ],
           ),
           '',
-          `**Scrolling** the virtualized trials table by setting scrollTop every animation frame (frame time = requestAnimationFrame delta):`,
+          `**Scrolling** the virtualized trials table by setting scrollTop every animation frame (frame time = requestAnimationFrame delta), on the last page load right after its first draw. The heavier charts (intermediate values, parallel coordinates, importance) are drawn after the first draw, one per task, and each waits until the table has not been scrolled for 150 ms, so during these passes they wait for the scrolling to stop:`,
           '',
           mdTable(['pass', 'frames', 'median', 'p95', 'max', 'frames > 50 ms', 'rows in DOM (max)'], [row('steady, 128 px/frame', steady), row('fast, 1600 px/frame', fast)]),
           '',

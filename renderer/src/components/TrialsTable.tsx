@@ -67,7 +67,9 @@ export const TrialsTable = memo(function TrialsTable({
   });
 
   useEffect(() => {
-    if (rows.length > 0) markAfterPaint('trials-table-drawn', firstViewDrawn);
+    // The held shell requests go a task later: their re-renders and fetch() calls must not run
+    // ahead of the history chart's own after-paint mark, queued for the same frame.
+    if (rows.length > 0) markAfterPaint('trials-table-drawn', () => setTimeout(firstViewDrawn, 0));
   }, [rows.length]);
 
   const columns = `4.5rem 6.5rem 7rem 6rem ${paramNames.map(() => 'minmax(6.5rem, 1fr)').join(' ')} 5rem`;

@@ -1,6 +1,6 @@
 // A uPlot chart that follows its container's width. uPlot styles through the CSSOM, which the
 // strict CSP allows (its stylesheet is bundled, not inline).
-import { useEffect, useRef } from 'react';
+import { useEffect, useLayoutEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 
@@ -39,7 +39,9 @@ export function UPlotChart({
   drawnRef.current = onDrawn;
 
   // Rebuilt only when the options (the series set) change; data updates go through setData.
-  useEffect(() => {
+  // A layout effect: the chart is drawn before the browser paints, so it appears in the same frame
+  // as the rest of the screen instead of one frame later.
+  useLayoutEffect(() => {
     const el = ref.current;
     if (!el) return;
     const width = Math.max(200, el.clientWidth);
