@@ -7,7 +7,7 @@ import { fmtDuration, fmtParam, fmtValue } from '../lib/format.ts';
 import { href } from '../lib/router.ts';
 import { firstViewDrawn } from '../lib/firstView.ts';
 import { markAfterPaint } from '../lib/perf.ts';
-import { noteScroll } from '../lib/scrollQuiet.ts';
+import { afterQuiet, noteScroll } from '../lib/scrollQuiet.ts';
 import { TrialStateBadge } from './StateBadge.tsx';
 
 type SortKey = 'number' | 'value' | 'duration' | 'state';
@@ -67,9 +67,10 @@ export const TrialsTable = memo(function TrialsTable({
   });
 
   useEffect(() => {
-    // The held shell requests go a task later: their re-renders and fetch() calls must not run
-    // ahead of the history chart's own after-paint mark, queued for the same frame.
-    if (rows.length > 0) markAfterPaint('trials-table-drawn', () => setTimeout(firstViewDrawn, 0));
+    // The held shell requests go in a later task (their re-renders and fetch() calls must not run
+    // ahead of the history chart's own after-paint mark, queued for the same frame), and not while
+    // the table is being scrolled.
+    if (rows.length > 0) markAfterPaint('trials-table-drawn', () => afterQuiet(firstViewDrawn));
   }, [rows.length]);
 
   const columns = `4.5rem 6.5rem 7rem 6rem ${paramNames.map(() => 'minmax(6.5rem, 1fr)').join(' ')} 5rem`;

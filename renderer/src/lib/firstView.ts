@@ -1,9 +1,11 @@
 // When the page opens on a sweep's detail, the requests that only fill in the shell (app info, the
 // sweep list's count, tracking status, stores, the log tail) wait until the trials table has been
 // drawn: each fetch() and each reply's re-render is main-thread work on the way to the first draw.
-// They go out at the latest after HOLD_MS, and at once on any other first screen.
+// They go out at the latest after HOLD_MS (once the table is not being scrolled), and at once on
+// any other first screen.
 import { useSyncExternalStore } from 'react';
 import { parseRoute } from './routes.ts';
+import { afterQuiet } from './scrollQuiet.ts';
 
 const HOLD_MS = 2000;
 let drawn = typeof window === 'undefined' || parseRoute(window.location.hash).name !== 'sweep';
@@ -16,7 +18,7 @@ export function firstViewDrawn(): void {
   for (const l of listeners) l();
 }
 
-if (!drawn) setTimeout(firstViewDrawn, HOLD_MS);
+if (!drawn) setTimeout(() => afterQuiet(firstViewDrawn), HOLD_MS);
 
 const subscribe = (l: () => void): (() => void) => {
   listeners.add(l);
