@@ -12,7 +12,7 @@
 // - categories: an Aitchison-Aitken-style kernel, mass 1 - lambda on the observed choice and
 //   lambda / (k - 1) on each other one; the prior component is uniform.
 import type { Rng } from '../rng.ts';
-import { gaussMass as gaussMassImported, normCdfFast as normCdfImported } from './parzen.ts';
+import { gaussMass as gaussMassImported, normCdfFast as normCdfImported, pickByCumulativeWeight } from './parzen.ts';
 
 // Local bindings: module transforms (tsx, vitest) may turn every call of an imported function into
 // a property read through a getter, which is measurable in these inner loops.
@@ -193,16 +193,7 @@ export class MultivariateParzen {
   /** One draw (transformed space, categories as indices): a component by weight, then each param
    * from that component's kernel. */
   sample(rng: Rng, out: Float64Array): void {
-    const cum = this.cum;
-    const u = rng.random() * (cum[cum.length - 1] as number);
-    let lo = 0;
-    let hi = cum.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if ((cum[mid] as number) > u) hi = mid;
-      else lo = mid + 1;
-    }
-    const j = lo;
+    const j = pickByCumulativeWeight(this.cum, rng);
     for (let d = 0; d < this.dims.length; d++) {
       const dim = this.dims[d] as Dim;
       if (dim.kind === 'categorical') {

@@ -4,6 +4,20 @@
 // for categories. Everything here works in the transformed space (log for log scales).
 import type { Rng } from '../rng.ts';
 
+/** Index of a mixture component drawn by weight, from the running sums of the weights: the first
+ * index whose sum exceeds a uniform draw over the total (one rng call). */
+export function pickByCumulativeWeight(cum: Float64Array, rng: Rng): number {
+  const u = rng.random() * (cum[cum.length - 1] as number);
+  let lo = 0;
+  let hi = cum.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((cum[mid] as number) > u) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
 const SQRT1_2 = Math.SQRT1_2;
 const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
@@ -284,15 +298,7 @@ export class NumericParzen {
 
   /** One draw in the transformed space: pick a component by weight, then its truncated Gaussian. */
   sample(rng: Rng): number {
-    const cum = this.cum;
-    const u = rng.random() * (cum[cum.length - 1] as number);
-    let lo = 0;
-    let hi = cum.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if ((cum[mid] as number) > u) hi = mid;
-      else lo = mid + 1;
-    }
+    const lo = pickByCumulativeWeight(this.cum, rng);
     const isPrior = lo === this.size;
     const mu = isPrior ? this.priorMu : (this.mus[lo] as number);
     const s = isPrior ? this.priorSigma : (this.sigmas[lo] as number);
@@ -393,9 +399,7 @@ export class CategoricalParzen {
   }
 
   sample(rng: Rng): number {
-    const u = rng.random() * (this.cum[this.cum.length - 1] as number);
-    for (let c = 0; c < this.cum.length; c++) if ((this.cum[c] as number) > u) return c;
-    return this.cum.length - 1;
+    return pickByCumulativeWeight(this.cum, rng);
   }
 
   logPmf(c: number): number {
