@@ -191,7 +191,7 @@ async function main(): Promise<void> {
             ],
           ),
           '',
-          `**Scrolling** the virtualized trials table by setting scrollTop every animation frame (frame time = requestAnimationFrame delta), on the last page load right after its first draw. The heavier charts (intermediate values, parallel coordinates, importance) are drawn after the first draw, one per task, and each waits until the table has not been scrolled for 150 ms, so during these passes they wait for the scrolling to stop:`,
+          `**Scrolling** the virtualized trials table by setting scrollTop every animation frame (frame time = requestAnimationFrame delta), on the last page load right after its first draw. The heavier charts (intermediate values, parallel coordinates, importance) are drawn after the first draw, one per task, and each waits until the table has not been scrolled for 150 ms, so during these passes they wait for the scrolling to stop; so do the page's other requests (sweep list, tracking status, stores, log tail), which it holds until the table is drawn. The page is scrolled to bring the table into view two frames before the first measured frame:`,
           '',
           mdTable(['pass', 'frames', 'median', 'p95', 'max', 'frames > 50 ms', 'which frames (first 8)', 'rows in DOM (max)'], [row('steady, 128 px/frame', steady), row('fast, 1600 px/frame', fast)]),
           '',
