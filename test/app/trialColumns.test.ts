@@ -27,7 +27,9 @@ let studyId: number;
 let id: string;
 
 function addTrial(i: number, finish: boolean): number {
-  const params = i % 3 === 0 ? { x: { value: i / 10, distribution: X } } : { x: { value: i / 10, distribution: X }, opt: { value: i % 2 ? 'sgd' : 'adam', distribution: OPT } };
+  // Every third trial has no 'opt': a column with absent rows.
+  const params: Record<string, { value: number | string; distribution: typeof X | typeof OPT }> = { x: { value: i / 10, distribution: X } };
+  if (i % 3 !== 0) params.opt = { value: i % 2 ? 'sgd' : 'adam', distribution: OPT };
   const { trialId } = writer.createTrial(studyId, { params });
   writer.reportIntermediate(trialId, 0, i);
   writer.reportIntermediate(trialId, 1, i === 4 ? NaN : i + 0.5);
