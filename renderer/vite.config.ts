@@ -44,6 +44,10 @@ export default defineConfig({
     sourcemap: false,
     chunkSizeWarningLimit: 1500,
     target: 'es2022',
+    // One stylesheet, linked from index.html. Split CSS would make the dynamic import of the app
+    // (boot.tsx) first append the app chunk's stylesheet and wait for its load event: a request
+    // round-trip before the app's script may run, on the way to the first draw.
+    cssCodeSplit: false,
   },
   logLevel: 'warn',
 });

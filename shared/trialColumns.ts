@@ -71,18 +71,23 @@ export function toTrialColumns(rows: readonly TrialRow[], total: number, directi
  * length or an unknown state code, which the contract's schema rejects before they get here. */
 export function fromTrialColumns(c: TrialColumns): TrialRow[] {
   const n = c.number.length;
-  const absent = c.params.map((p) => new Set(p.absent));
+  const P = c.params.length;
+  const names = c.params.map((p) => p.name);
+  const values = c.params.map((p) => p.values);
+  // Usually no trial lacks a param: then no per-cell lookup at all.
+  const absent = c.params.map((p) => (p.absent.length > 0 ? new Set(p.absent) : null));
+  const { interStart, interStep, interValue } = c;
   const rows = new Array<TrialRow>(n);
   for (let i = 0; i < n; i++) {
     const params: Record<string, ParamValue> = {};
-    for (let k = 0; k < c.params.length; k++) {
-      const p = c.params[k]!;
-      if (!absent[k]!.has(i)) params[p.name] = p.values[i]!;
+    for (let k = 0; k < P; k++) {
+      const gone = absent[k];
+      if (gone === null || gone === undefined || !gone.has(i)) params[names[k]!] = values[k]![i]!;
     }
-    const from = c.interStart[i]!;
-    const to = c.interStart[i + 1]!;
+    const from = interStart[i]!;
+    const to = interStart[i + 1]!;
     const intermediate = new Array<[number, number]>(to - from);
-    for (let j = from; j < to; j++) intermediate[j - from] = [c.interStep[j]!, c.interValue[j]!];
+    for (let j = from; j < to; j++) intermediate[j - from] = [interStep[j]!, interValue[j]!];
     const state = TRIAL_STATES[c.state[i]!];
     if (state === undefined) throw new Error(`trial columns: state code ${c.state[i]} at row ${i} is not one of 0..${TRIAL_STATES.length - 1}`);
     rows[i] = {
