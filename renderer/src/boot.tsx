@@ -1,4 +1,4 @@
-// The app proper: React, React Query and the screens. Loaded by main.tsx once that has sent the
+// The app proper: React, React Query and the screens. Evaluated after earlyRequests.ts has sent the
 // first view's requests; those promises seed the query cache here, so nothing is asked twice.
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { StrictMode } from 'react';
@@ -9,7 +9,7 @@ import { keys } from './api/queries.ts';
 import { fetchTrials } from './api/trialsData.ts';
 import { App } from './App.tsx';
 import { markOnce } from './lib/perf.ts';
-import type { EarlyRequests } from './main.tsx';
+import type { EarlyRequests } from './earlyRequests.ts';
 
 /** The early request the first time, a new one after that (a retry, a refetch). */
 function firstThen<T>(early: Promise<T>, again: () => Promise<T>): () => Promise<T> {
