@@ -1,7 +1,7 @@
 // The live trials table: virtualized (only the visible rows exist in the DOM), so 10,000 trials
 // scroll smoothly. ARIA table roles keep it readable by screen readers and findable by tests.
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { memo, useEffect, useMemo, useRef, useState } from 'react';
+import { memo, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { TrialRow } from '../../../shared/contract.ts';
 import { fmtDuration, fmtParam, fmtValue } from '../lib/format.ts';
 import { href } from '../lib/router.ts';
@@ -14,6 +14,10 @@ type SortKey = 'number' | 'value' | 'duration' | 'state';
 const ROW_HEIGHT = 32;
 /** More than the rows ever rendered at once (visible + overscan), so slot keys never collide. */
 const ROW_SLOTS = 256;
+/** The scroll box's height, fixed in styles.css (.trials-scroll). Given to the virtualizer up front,
+ * the first render already has the visible rows; otherwise it renders none, measures the box in a
+ * layout effect and renders again (a second render and layout on the way to the first draw). */
+const SCROLL_HEIGHT = 420;
 
 /** Memoised, so a re-render of the screen around it (a query arriving) leaves the table alone. */
 export const TrialsTable = memo(function TrialsTable({
@@ -58,6 +62,7 @@ export const TrialsTable = memo(function TrialsTable({
     count: rows.length,
     getScrollElement: () => scrollRef.current,
     estimateSize: () => ROW_HEIGHT,
+    initialRect: { width: 0, height: SCROLL_HEIGHT },
     // Rows have a fixed height, so few extra rows are needed; each one is DOM work on every frame
     // of a fast scroll.
     overscan: 4,
@@ -66,7 +71,9 @@ export const TrialsTable = memo(function TrialsTable({
     useFlushSync: false,
   });
 
-  useEffect(() => {
+  // A layout effect, like the history chart's draw hook: its animation frame is the one that paints
+  // these rows. (A passive effect may run only after that frame, which would mark a frame late.)
+  useLayoutEffect(() => {
     // The held shell requests go in a later task (their re-renders and fetch() calls must not run
     // ahead of the history chart's own after-paint mark, queued for the same frame), and not while
     // the table is being scrolled.
