@@ -16,7 +16,7 @@ import { SweepActions } from '../components/SweepActions.tsx';
 import { TrialsTable } from '../components/TrialsTable.tsx';
 import { errorCode, fmtValue } from '../lib/format.ts';
 import { href } from '../lib/router.ts';
-import { firstViewDrawn, useFirstViewDrawn } from '../lib/firstView.ts';
+import { firstViewDrawn } from '../lib/firstView.ts';
 import { afterQuiet } from '../lib/scrollQuiet.ts';
 
 function RevealPath({ path }: { path: string }) {
@@ -89,10 +89,7 @@ function LaterCharts({
   // On later updates (a running sweep) these lag behind rather than hold up the table.
   const laterRows = useDeferredValue(rows, NO_ROWS);
   const later = laterRows.length === 0 && rows.length > 0 ? null : laterRows;
-  // Not before the table and history chart are on screen: staging asks for an animation frame,
-  // which would come ahead of the first draw's own after-paint work.
-  const firstDrawn = useFirstViewDrawn();
-  const shown = useStaged(later !== null && firstDrawn, 3);
+  const shown = useStaged(later !== null, 3);
   return (
     <>
       <div className="card">
