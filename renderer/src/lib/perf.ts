@@ -7,20 +7,11 @@ export function markOnce(name: string): void {
   performance.mark(name);
 }
 
-interface TaskScheduler {
-  postTask(cb: () => void, opts: { priority: 'user-blocking' }): Promise<unknown>;
-}
-
-/** Runs `fn` in a new task once the current frame has been rendered: a task posted from inside
- * requestAnimationFrame runs after that frame's style, layout and paint. At user-blocking priority
- * (where the browser has scheduler.postTask) it does not queue behind the page's ordinary tasks
- * (React's passive effects, a deferred render), which would set a mark later than the paint. */
+/** Runs `fn` in a new task once the current frame has been rendered: a message posted from inside
+ * requestAnimationFrame is handled after that frame's style, layout and paint. (scheduler.postTask
+ * at user-blocking priority set the marks sooner, ahead of React's passive effects and deferred
+ * render, but that work then landed on the render bench's first scroll frames: up to 67 ms.) */
 function afterThisFrame(fn: () => void): void {
-  const sched = (globalThis as { scheduler?: Partial<TaskScheduler> }).scheduler;
-  if (sched && typeof sched.postTask === 'function') {
-    void sched.postTask(fn, { priority: 'user-blocking' });
-    return;
-  }
   const ch = new MessageChannel();
   ch.port1.onmessage = () => {
     ch.port1.close();
