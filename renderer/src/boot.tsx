@@ -41,28 +41,13 @@ export function boot(client: Client, early: EarlyRequests | null): void {
   }
   const root = document.getElementById('root');
   if (!root) throw new Error('index.html has no #root');
-  const render = (): void =>
-    createRoot(root).render(
-      <StrictMode>
-        <ClientProvider client={client}>
-          <QueryClientProvider client={queryClient}>
-            <App />
-          </QueryClientProvider>
-        </ClientProvider>
-      </StrictMode>,
-    );
-  if (!early) return render();
-  // Opening on a sweep: the first render waits for its trials (at most WAIT_FOR_TRIALS_MS), so the
-  // table and history chart are in the first commit. Rendering the shell first, with a loading
-  // state, put a whole render of cold React code ahead of reading and decoding the trials' reply.
-  let started = false;
-  const go = (): void => {
-    if (started) return;
-    started = true;
-    render();
-  };
-  void early.trials.then(go, go);
-  setTimeout(go, WAIT_FOR_TRIALS_MS);
+  createRoot(root).render(
+    <StrictMode>
+      <ClientProvider client={client}>
+        <QueryClientProvider client={queryClient}>
+          <App />
+        </QueryClientProvider>
+      </ClientProvider>
+    </StrictMode>,
+  );
 }
-
-const WAIT_FOR_TRIALS_MS = 1000;
