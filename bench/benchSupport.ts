@@ -1,7 +1,8 @@
 // Shared by every bench script: each bench owns one section of BENCHMARKS.md, delimited by
 // `<!-- bench:NAME -->` and `<!-- /bench:NAME -->`, and replaces only that section so that benches
 // run at different times never clobber each other's numbers.
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -64,4 +65,28 @@ export function writeBenchSection(name: string, markdown: string, file: string =
 export function mdTable(header: readonly string[], rows: ReadonlyArray<readonly (string | number)[]>): string {
   const line = (cells: readonly (string | number)[]) => `| ${cells.map(String).join(' | ')} |`;
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+/** The floor of a durable trial: ms per commit of one tiny IMMEDIATE transaction in WAL with
+ * synchronous=FULL (as the study storage's tell), one sample per commit. */
+export function commitFloorSamples(n: number): number[] {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'sweepdeck-bench-commit-'));
+  try {
+    const db = new Database(path.join(dir, 'floor.db'));
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v REAL)');
+    const ins = db.prepare('INSERT INTO t (v) VALUES (?)');
+    const tx = db.transaction((v: number) => ins.run(v));
+    const xs: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const t0 = performance.now();
+      tx.immediate(i);
+      xs.push(performance.now() - t0);
+    }
+    db.close();
+    return xs;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -18,7 +18,7 @@ import type { Distribution, ParamValue, Sampler } from '../electron/core/search/
 import { openStudyStorage } from '../electron/core/studies/optunaSqliteStorage.ts';
 import { withAtomicClaims } from '../electron/core/sweeps/atomicClaims.ts';
 import { StudyEngine } from '../electron/core/sweeps/studyEngine.ts';
-import { machineLine, mdTable, REPO_ROOT, writeBenchSection } from './benchSupport.ts';
+import { commitFloorSamples, machineLine, mdTable, REPO_ROOT, writeBenchSection } from './benchSupport.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -109,21 +109,6 @@ function runOptuna(algo: 'tpe' | 'random', n: number, dir: string): Series & { v
   return { engine: `Optuna ${out.version}`, sampler: algo, times: out.times, best, version: out.version };
 }
 
-/** The durable-commit floor: one tiny IMMEDIATE transaction, WAL, synchronous=FULL (as the storage). */
-function commitFloor(dir: string, n = 1000): number {
-  const db = new Database(path.join(dir, 'floor.db'));
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
-  db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v REAL)');
-  const ins = db.prepare('INSERT INTO t (v) VALUES (?)');
-  const tx = db.transaction((v: number) => ins.run(v));
-  const t0 = performance.now();
-  for (let i = 0; i < n; i++) tx.immediate(i);
-  const ms = (performance.now() - t0) / n;
-  db.close();
-  return ms;
-}
-
 /** Mean ms per trial over trials [a, b). */
 function windowMs(times: readonly number[], a: number, b: number): string {
   if (times.length < b) return '–';
@@ -152,7 +137,8 @@ function codeLine(): string {
 const load0 = os.loadavg()[0]!;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'sweepdeck-bench-engine-'));
 try {
-  const floor = commitFloor(dir);
+  const floorSamples = commitFloorSamples(1000);
+  const floor = floorSamples.reduce((a, b) => a + b, 0) / floorSamples.length;
   console.log(`durable commit floor: ${floor.toFixed(3)} ms`);
   const series: Series[] = [];
   // Our default TPE (multivariate), the independent TPE that is Optuna 3.1's algorithm (what the

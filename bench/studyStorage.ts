@@ -3,13 +3,12 @@
 // on the Optuna SQLite schema, in WAL (runner: one fsync per trial, at its end) and in rollback-journal
 // mode (every commit fsynced); plus the floor, one fsynced WAL commit, measured in the same run.
 // Sampling is not included: this is the storage share of the engine-overhead budget (3 ms/trial).
-import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Distribution, ParamValue } from '../electron/core/search/types.ts';
 import { openStudyStorage } from '../electron/core/studies/optunaSqliteStorage.ts';
-import { machineLine, mdTable, writeBenchSection } from './benchSupport.ts';
+import { commitFloorSamples, machineLine, mdTable, writeBenchSection } from './benchSupport.ts';
 
 const TRIALS = Number(process.env.BENCH_TRIALS ?? 1000);
 
@@ -78,32 +77,9 @@ function runMode(runner: boolean): Result {
   }
 }
 
-/** One fsynced (synchronous=FULL) WAL commit of one row: the floor of a durable trial. */
-function commitFloor(): number[] {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'sweepdeck-bench-commit-'));
-  try {
-    const db = new Database(path.join(dir, 'c.db'));
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
-    db.exec('CREATE TABLE t (a)');
-    const ins = db.prepare('INSERT INTO t VALUES (?)');
-    const tx = db.transaction((i: number) => ins.run(i));
-    const xs: number[] = [];
-    for (let i = 0; i < 300; i++) {
-      const t0 = performance.now();
-      tx.immediate(i);
-      xs.push(performance.now() - t0);
-    }
-    db.close();
-    return xs;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 function main(): void {
   const load = os.loadavg()[0]?.toFixed(1) ?? '?';
-  const floor = commitFloor();
+  const floor = commitFloorSamples(300);
   const results = [runMode(true), runMode(false)];
   const rows = results.map((r) => {
     const first = r.perTrial.slice(0, 100);
