@@ -30,17 +30,36 @@ export interface TrackingHooksInput {
 
 type StartContext = Parameters<NonNullable<SweepHooks['onSweepStart']>>[0];
 
-/** Rewrites the study's run links (parent and child run ids) that name a placeholder by now mapped. */
-function relinkStudy(ctx: StartContext, map: ReadonlyMap<string, string>): void {
-  if (map.size === 0) return;
-  const parent = ctx.studyUserAttrs[STUDY_ATTR_PARENT_RUN];
-  if (typeof parent === 'string' && map.has(parent)) {
-    ctx.setStudyUserAttr(STUDY_ATTR_PARENT_RUN, map.get(parent));
-    ctx.studyUserAttrs[STUDY_ATTR_PARENT_RUN] = map.get(parent);
+/**
+ * The study's run links (the parent run id on the study, a child run id on each trial), indexed by
+ * run id: when the outbox has created an offline-made run remotely, the link naming its placeholder
+ * is rewritten to the remote id with one write, without reading the study again.
+ */
+class StudyRunLinks {
+  private readonly trialByRun = new Map<string, number>();
+
+  constructor(private readonly ctx: StartContext) {
+    for (const t of ctx.trialUserAttrs()) {
+      const run = t.userAttrs[TRIAL_ATTR_RUN];
+      if (typeof run === 'string') this.trialByRun.set(run, t.trialId);
+    }
   }
-  for (const t of ctx.trialUserAttrs()) {
-    const run = t.userAttrs[TRIAL_ATTR_RUN];
-    if (typeof run === 'string' && map.has(run)) ctx.setTrialLinkAttr(t.trialId, TRIAL_ATTR_RUN, map.get(run));
+
+  addTrial(runId: string, trialId: number): void {
+    this.trialByRun.set(runId, trialId);
+  }
+
+  relink(placeholder: string, runId: string): void {
+    const { ctx } = this;
+    if (ctx.studyUserAttrs[STUDY_ATTR_PARENT_RUN] === placeholder) {
+      ctx.setStudyUserAttr(STUDY_ATTR_PARENT_RUN, runId);
+      ctx.studyUserAttrs[STUDY_ATTR_PARENT_RUN] = runId;
+    }
+    const trialId = this.trialByRun.get(placeholder);
+    if (trialId === undefined) return;
+    ctx.setTrialLinkAttr(trialId, TRIAL_ATTR_RUN, runId);
+    this.trialByRun.delete(placeholder);
+    this.trialByRun.set(runId, trialId);
   }
 }
 
@@ -52,6 +71,7 @@ interface LiveTrial {
 export function createTrackingHooks(input: TrackingHooksInput): SweepHooks {
   let tracking: SweepTracking | undefined;
   const live = new Map<number, LiveTrial>();
+  let links: StudyRunLinks | undefined;
   let stopRelinking = () => {};
 
   const need = (): SweepTracking => {
@@ -64,8 +84,10 @@ export function createTrackingHooks(input: TrackingHooksInput): SweepHooks {
       // Runs an earlier session made offline and the outbox has created since.
       const { outbox } = input;
       if (outbox) {
-        relinkStudy(ctx, outbox.mappings());
-        const onMapped = (m: { placeholder: string; runId: string }) => relinkStudy(ctx, new Map([[m.placeholder, m.runId]]));
+        const studyLinks = new StudyRunLinks(ctx);
+        links = studyLinks;
+        for (const [placeholder, runId] of outbox.mappings()) studyLinks.relink(placeholder, runId);
+        const onMapped = (m: { placeholder: string; runId: string }) => studyLinks.relink(m.placeholder, m.runId);
         outbox.on('mapped', onMapped);
         stopRelinking = () => outbox.off('mapped', onMapped);
       }
@@ -99,6 +121,7 @@ export function createTrackingHooks(input: TrackingHooksInput): SweepHooks {
       const t = need();
       const ref = await t.startTrial(trial);
       live.set(trial.number, { runId: ref.runId, stdout: [] });
+      links?.addTrial(ref.runId, trial.trialId);
       return { env: SweepTracking.trialEnv(ref, input.endpoint), userAttrs: { [TRIAL_ATTR_RUN]: ref.runId } };
     },
 
