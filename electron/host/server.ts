@@ -56,7 +56,7 @@ const MIME: Record<string, string> = {
   '.wasm': 'application/wasm',
 };
 
-function send(res: ServerResponse, status: number, body: string, type = 'text/plain; charset=utf-8', extra: Record<string, string> = {}): void {
+function send(res: ServerResponse, status: number, body: string | Buffer, type = 'text/plain; charset=utf-8', extra: Record<string, string> = {}): void {
   res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': type, 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body), ...extra });
   res.end(body);
 }
@@ -74,8 +74,7 @@ function sendResult(res: ServerResponse, status: number, result: Result<unknown>
     body = Buffer.from(encodeWire(result), 'utf8');
     frozenBodies.set(v, body);
   }
-  res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': type, 'cache-control': 'no-store', 'content-length': body.length });
-  res.end(body);
+  send(res, status, body, type);
 }
 
 function readBody(req: IncomingMessage, max: number): Promise<string> {
