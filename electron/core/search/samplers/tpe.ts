@@ -357,9 +357,15 @@ export class TpeSampler implements Sampler {
     }
     const D = names.length;
     if (D < 2) return null;
+    // Each numeric param's transform, made once for its kernel dims and for scoring candidates.
+    const transforms: Array<NumericTransform | null> = [];
     const dims: MvDim[] = dists.map((d) => {
-      if (d.kind === 'categorical') return { kind: 'categorical', k: d.choices.length };
+      if (d.kind === 'categorical') {
+        transforms.push(null);
+        return { kind: 'categorical', k: d.choices.length };
+      }
       const tr = numericTransform(d);
+      transforms.push(tr);
       return { kind: 'numeric', low: tr.low, high: tr.high, q: tr.q };
     });
     const opt = { priorWeight: this.priorWeight, bandwidthFactor: this.bandwidthFactor, considerMagicClip: this.magicClip, categoricalSmoothing: this.categoricalSmoothing, bandwidthRule: this.bandwidthRule };
@@ -383,7 +389,6 @@ export class TpeSampler implements Sampler {
     const xs = dims.map(() => new Float64Array(nc));
     const values: ParamValue[][] = dists.map(() => new Array<ParamValue>(nc));
     const point = new Float64Array(D);
-    const transforms = dists.map((d) => (d.kind === 'categorical' ? null : numericTransform(d)));
     for (let c = 0; c < nc; c++) {
       l.sample(rng, point);
       for (let d = 0; d < D; d++) {
