@@ -1,21 +1,27 @@
 // Render benchmark: a 10,000-trial study opened through the browser host in Debian Chromium.
 // Measures (1) time from navigation start to the trials table and the optimization-history chart
 // drawn (performance marks the renderer sets: 'trials-table-drawn', 'history-chart-drawn'), over
-// several cold page loads, and (2) frame times while the trials table is scrolled programmatically
+// cold page loads (in a window already open, and in one opened at the same moment) and over opens from
+// the app's sweep list, and (2) frame times while the trials table is scrolled programmatically
 // (requestAnimationFrame deltas). Targets: first draw <= 1 s; no frame over 50 ms while scrolling.
 // Writes section `render-trials` of BENCHMARKS.md. Run: npx tsx bench/renderTrials.ts
+//   [--loads N] (default 5)  [--no-write] (quick iteration: prints the numbers, leaves BENCHMARKS.md)
 import { mkdtempSync, rmSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import os from 'node:os';
 import path from 'node:path';
 import { createClient, httpTransport } from '../shared/client.ts';
 import { openStudyStorage } from '../electron/core/studies/optunaSqliteStorage.ts';
 import { Rng } from '../electron/core/search/rng.ts';
 import type { Distribution } from '../electron/core/search/types.ts';
+import type { BrowserContext, Page } from 'playwright-core';
 import { chromiumMissing, ensureRendererBuilt, launchChromium, startServe } from '../e2e/browser/support.ts';
 import { machineLine, mdTable, writeBenchSection } from './benchSupport.ts';
 
+const { values: args } = parseArgs({ options: { loads: { type: 'string', default: '5' }, 'no-write': { type: 'boolean', default: false } } });
 const TRIALS = 10_000;
-const LOADS = 5;
+const LOADS = Number(args.loads);
+if (!Number.isInteger(LOADS) || LOADS < 1) throw new Error(`--loads: '${args.loads}' is not a whole number of page loads of at least 1`);
 
 const DISTS: Record<string, Distribution> = {
   learning_rate: { kind: 'float', low: 1e-5, high: 5e-5, step: null, log: true },
@@ -94,116 +100,168 @@ async function main(): Promise<void> {
     const apiMs = performance.now() - t0;
     if (trials.total !== TRIALS) throw new Error(`expected ${TRIALS} trials, the host has ${trials.total}`);
 
-    const loads: Array<{ table: number; history: number; data: number; app: number; trialsFetch: number | null; fetchStart: number | null; bytes: number }> = [];
-    for (let i = 0; i < LOADS; i++) {
+    type Load = { table: number; history: number; data: number; app: number; trialsFetch: number | null; fetchStart: number | null; bytes: number };
+    const marksOf = (page: Page, from: number): Promise<Load> =>
+      page.evaluate((from) => {
+        const at = (n: string) => (performance.getEntriesByName(n)[0]?.startTime ?? NaN) - from;
+        const fetchEntry = performance.getEntriesByType('resource').find((e) => e.name.endsWith('/api/sweeps.trialColumns')) as PerformanceResourceTiming | undefined;
+        return { table: at('trials-table-drawn'), history: at('history-chart-drawn'), data: at('trials-data'), app: at('app-start'), trialsFetch: fetchEntry ? fetchEntry.responseEnd - fetchEntry.startTime : null, fetchStart: fetchEntry ? fetchEntry.startTime - from : null, bytes: fetchEntry?.encodedBodySize ?? NaN };
+      }, from);
+    const bothDrawn = (page: Page) => page.waitForFunction(() => performance.getEntriesByName('trials-table-drawn').length > 0 && performance.getEntriesByName('history-chart-drawn').length > 0, null, { timeout: 30_000 });
+    const newPage = async (): Promise<{ ctx: BrowserContext; page: Page }> => {
       const ctx = await browser.newContext({ viewport: { width: 1360, height: 900 } });
       // tsx (esbuild keepNames) wraps named functions in __name(); the page has no such helper.
       await ctx.addInitScript({ content: 'globalThis.__name = (f) => f;' });
-      const page = await ctx.newPage();
-      await page.goto(`${host.url}#/sweep/${encodeURIComponent(id)}`);
-      await page.waitForFunction(() => performance.getEntriesByName('trials-table-drawn').length > 0 && performance.getEntriesByName('history-chart-drawn').length > 0, null, { timeout: 30_000 });
-      const m = await page.evaluate(() => {
-        const at = (n: string) => performance.getEntriesByName(n)[0]?.startTime ?? NaN;
-        const fetchEntry = performance.getEntriesByType('resource').find((e) => e.name.endsWith('/api/sweeps.trialColumns')) as PerformanceResourceTiming | undefined;
-        return { table: at('trials-table-drawn'), history: at('history-chart-drawn'), data: at('trials-data'), app: at('app-start'), trialsFetch: fetchEntry ? fetchEntry.responseEnd - fetchEntry.startTime : null, fetchStart: fetchEntry ? fetchEntry.startTime : null, bytes: fetchEntry?.encodedBodySize ?? NaN };
-      });
-      loads.push(m);
-      const api = await page.evaluate(() =>
-        (performance.getEntriesByType('resource') as PerformanceResourceTiming[])
-          .filter((e) => e.name.includes('/api/'))
-          .map((e) => `${e.name.replace(/^.*\/api\//, '')} ${e.startTime.toFixed(0)}+${(e.responseEnd - e.startTime).toFixed(0)}`)
-          .join(', '),
+      return { ctx, page: await ctx.newPage() };
+    };
+    type Scroll = { deltas: number[]; end: number; max: number; rowsInDom: number };
+    const scroll = (page: Page, pxPerFrame: number, frames: number): Promise<Scroll> =>
+      page.evaluate(
+        async ({ pxPerFrame, frames }) => {
+          const el = document.querySelector<HTMLElement>('[data-testid="trials-scroll"]');
+          if (!el) throw new Error('no trials table on the page');
+          el.scrollIntoView();
+          el.scrollTop = 0;
+          await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+          const deltas: number[] = [];
+          let last = performance.now();
+          let rowsSeen = 0;
+          await new Promise<void>((done) => {
+            let n = 0;
+            const step = (ts: number): void => {
+              if (n > 0) deltas.push(ts - last);
+              last = ts;
+              el.scrollTop += pxPerFrame;
+              rowsSeen = Math.max(rowsSeen, el.querySelectorAll('[role="row"]').length);
+              if (++n <= frames) requestAnimationFrame(step);
+              else done();
+            };
+            requestAnimationFrame(step);
+          });
+          return { deltas, end: el.scrollTop, max: el.scrollHeight - el.clientHeight, rowsInDom: rowsSeen };
+        },
+        { pxPerFrame, frames },
       );
-      console.log(`  api requests (start+duration ms): ${api}`);
-      console.log(`load ${i + 1}: table ${ms(m.table)}, history ${ms(m.history)}, rows decoded ${ms(m.data)}, app script started ${ms(m.app)}, trials fetch ${m.trialsFetch === null ? '?' : `${ms(m.trialsFetch)} from ${ms(m.fetchStart ?? NaN)}`}`);
-      if (i < LOADS - 1) await ctx.close();
-      else {
-        // Scroll the last page's table: steady (about 4 rows a frame) and fast (a screenful a frame).
-        const scroll = async (pxPerFrame: number, frames: number) =>
-          page.evaluate(
-            async ({ pxPerFrame, frames }) => {
-              const el = document.querySelector<HTMLElement>('[data-testid="trials-scroll"]');
-              if (!el) throw new Error('no trials table on the page');
-              el.scrollIntoView();
-              el.scrollTop = 0;
-              await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
-              const deltas: number[] = [];
-              let last = performance.now();
-              let rowsSeen = 0;
-              await new Promise<void>((done) => {
-                let n = 0;
-                const step = (ts: number): void => {
-                  if (n > 0) deltas.push(ts - last);
-                  last = ts;
-                  el.scrollTop += pxPerFrame;
-                  rowsSeen = Math.max(rowsSeen, el.querySelectorAll('[role="row"]').length);
-                  if (++n <= frames) requestAnimationFrame(step);
-                  else done();
-                };
-                requestAnimationFrame(step);
-              });
-              return { deltas, end: el.scrollTop, max: el.scrollHeight - el.clientHeight, rowsInDom: rowsSeen };
-            },
-            { pxPerFrame, frames },
-          );
-        const steady = await scroll(128, 600);
-        const fast = await scroll(1600, 200);
-        const row = (label: string, s: { deltas: number[]; rowsInDom: number }) => [
-          label,
-          s.deltas.length,
-          ms(median(s.deltas)),
-          ms(pct(s.deltas, 95)),
-          ms(Math.max(...s.deltas)),
-          s.deltas.filter((d) => d > 50).length,
-          s.deltas.flatMap((d, i) => (d > 50 ? [`#${i + 1}`] : [])).slice(0, 8).join(' ') || '—',
-          s.rowsInDom,
-        ];
-        const tables = loads.map((l) => l.table);
-        const hist = loads.map((l) => l.history);
-        const both = loads.map((l) => Math.max(l.table, l.history));
-        const fetches = loads.map((l) => l.trialsFetch).filter((x): x is number => x !== null);
-        const starts = loads.map((l) => l.fetchStart).filter((x): x is number => x !== null);
-        const decoded = loads.map((l) => l.data);
-        const appStart = loads.map((l) => l.app);
-        const worstFrame = Math.max(...steady.deltas, ...fast.deltas);
-        const load = os.loadavg().map((x) => x.toFixed(1)).join(', ');
-        const md = [
-          `### Render: 10,000-trial study in Chromium (\`bench/renderTrials.ts\`)`,
-          '',
-          machineLine(),
-          `Load average during the run (1/5/15 min): ${loadAtStart} at start, ${load} at the end — other work on the machine shares its ${os.cpus().length} cores, which inflates every time below.`,
-          `Debian Chromium (${browser.version()}, headless, --disable-gpu) through \`sweepdeck serve\`; viewport 1360×900. Study: ${TRIALS} trials (5 params, 3 intermediate values each; 88% complete, 10% pruned, 2% failed) written with our storage in ${ms(writeMs)}. Before the page loads, \`sweeps.trials\` for all of them took ${ms(apiMs)} from Node: that first read of the study file also warms the host's trial cache, as a study already listed in the app would be. The page asks for \`sweeps.trialColumns\` (the same trials column by column, ${(median(loads.map((l) => l.bytes)) / 1e6).toFixed(2)} MB of JSON; row objects were 3.8 MB): the first page load has the host build that reply, the next four get it reused (the study is unchanged).`,
-          '',
-          'What the marks mean: `trials-table-drawn` and `history-chart-drawn` are set once the frame that shows them has been painted (a message posted from requestAnimationFrame is handled after that frame\'s layout and paint, and after any task queued before it, such as React\'s passive effects; since commit 207e52e the table asks for its mark from a layout effect, in the frame that paints its rows, not from a passive effect that could run a frame later). Earlier versions of this section (up to commit b20ff26) set them earlier — the table\'s inside that animation frame, before its layout and paint, and the history chart\'s right after creating the uPlot chart, before uPlot had drawn it — so those first-draw numbers read somewhat low. `rows arrived and decoded` and `app script started` are set when the trials are turned back into rows and when the app\'s own script (React, the screens, uPlot) has loaded and begins rendering.',
-          '',
-          'Where the time goes (a Chromium trace of one cold load, 2026-11-26, load ~3, tracing itself adds time): the opened sweep\'s requests leave from `early.js` ~250-350 ms after navigation start (the new context\'s renderer and its first subresource fetches take that long on this machine) and the 1.8 MB reply is in ~100 ms later; from then on the main thread is the bottleneck, one step after the other: evaluating the app\'s script ~110-150 ms (of which ~70 ms is uPlot\'s top-level `Intl.NumberFormat`, the first ICU use in a fresh renderer), decoding the reply ~100-150 ms (text decoding of 1.8 MB, `JSON.parse`, rows, young-generation GC), the first React render and commit ~250-330 ms (cold code: lazy compilation of React and uPlot, the page\'s first layout ~40-100 ms, uPlot creating and drawing the chart), then the frame\'s layout and paint ~50-70 ms. Changes measured against this: one stylesheet (the app\'s dynamic import used to wait for a second stylesheet\'s load event), the app imported statically by the entry (its evaluation no longer queues behind the trials\' decoding), history points written one 32-bit word per pixel (60 -> ~20 ms, cold code), row decoding without per-cell set lookups (50 -> ~10 ms). `early.js` sets up ICU (one `Intl.NumberFormat`) right after sending the requests, while the main thread waits for the app\'s script: that moved the app\'s start from ~750-850 ms to ~550-650 ms in A/B runs (the same done from a timer measured no gain: it fired after the app\'s script had arrived). Also tried and dropped: holding the app\'s first render until the trials are in (table and chart in the first commit): medians 1352 and 1394 ms at load ~3, within the noise of the runs without it. In the last runs of the session (load ~3) a few scroll frames of 67 ms appeared, mostly the first ones after the first draw, with and without that change, while runs minutes earlier with the same scrolling code at load 2-3.5 had none (worst 33-50 ms); what runs on those frames was not traced. Tried and dropped: posting the after-paint mark task with `scheduler.postTask` at user-blocking priority set both marks ~100-200 ms sooner (React\'s passive effects and the deferred render of the later charts no longer ran ahead of it; medians 1136-1239 ms at load 3-4), but that work then fell on the first scroll frames (67 ms); the marks stay behind it, as before. Between runs minutes apart the median moves by 200-300 ms with the machine\'s load, more than most single changes here.',
-          '',
-          `**First draw** (navigation start to the renderer's performance marks), ${LOADS} cold page loads, each in a new browser context:`,
-          '',
-          mdTable(
-            ['measure', 'median', 'min', 'max'],
-            [
-              ['trials table drawn', ms(median(tables)), ms(Math.min(...tables)), ms(Math.max(...tables))],
-              ['history chart drawn', ms(median(hist)), ms(Math.min(...hist)), ms(Math.max(...hist))],
-              ['both drawn', ms(median(both)), ms(Math.min(...both)), ms(Math.max(...both))],
-              ['rows arrived and decoded', ms(median(decoded)), ms(Math.min(...decoded)), ms(Math.max(...decoded))],
-              ['app script (React, screens) loaded and started', ms(median(appStart)), ms(Math.min(...appStart)), ms(Math.max(...appStart))],
-              ...(starts.length ? [['`sweeps.trialColumns` request sent at', ms(median(starts)), ms(Math.min(...starts)), ms(Math.max(...starts))]] : []),
-              ...(fetches.length ? [['`sweeps.trialColumns` request, start to last byte', ms(median(fetches)), ms(Math.min(...fetches)), ms(Math.max(...fetches))]] : []),
-            ],
-          ),
-          '',
-          `**Scrolling** the virtualized trials table by setting scrollTop every animation frame (frame time = requestAnimationFrame delta), on the last page load right after its first draw. The heavier charts (intermediate values, parallel coordinates, importance) are drawn after the first draw, one per task, and each waits until the table has not been scrolled for 150 ms, so during these passes they wait for the scrolling to stop; so do the page's other requests (sweep list, tracking status, stores, log tail), which it holds until the table is drawn. The page is scrolled to bring the table into view two frames before the first measured frame:`,
-          '',
-          mdTable(['pass', 'frames', 'median', 'p95', 'max', 'frames > 50 ms', 'which frames (first 8)', 'rows in DOM (max)'], [row('steady, 128 px/frame', steady), row('fast, 1600 px/frame', fast)]),
-          '',
-          `Targets: first draw ≤ 1 s — ${median(both) <= 1000 ? 'met' : 'NOT met'} (median ${ms(median(both))}, worst ${ms(Math.max(...both))}); no frame over 50 ms while scrolling — ${worstFrame <= 50 ? 'met' : 'NOT met'} (worst ${ms(worstFrame)}).`,
-        ].join('\n');
-        writeBenchSection('render-trials', md);
-        console.log(md);
-        await ctx.close();
-      }
+    const studyUrl = `${host.url}#/sweep/${encodeURIComponent(id)}`;
+    const log = (label: string, i: number, m: Load) =>
+      console.log(`${label} ${i + 1}: table ${ms(m.table)}, history ${ms(m.history)}, rows decoded ${ms(m.data)}, app script started ${ms(m.app)}, trials fetch ${m.trialsFetch === null ? '?' : `${ms(m.trialsFetch)} from ${ms(m.fetchStart ?? NaN)}`}`);
+
+    // (1) Cold page load of the study's address in a window that is already open. Each load gets a
+    // new browser context (no HTTP cache, no compiled-code cache, a new renderer). Its window is
+    // opened on about:blank and left for WINDOW_SETTLE_MS first: opening a window in headless
+    // Chromium 156 also builds the browser's own address-bar popup, a WebUI page in another renderer
+    // that keeps one of this machine's two cores busy for ~1.4 s (traced); that is the browser's
+    // window start-up, not the page's load, and Electron has no address bar.
+    const WINDOW_SETTLE_MS = 3000;
+    const loads: Load[] = [];
+    let scrolls: { steady: Scroll; fast: Scroll } | null = null;
+    for (let i = 0; i < LOADS; i++) {
+      const { ctx, page } = await newPage();
+      await page.goto('about:blank');
+      await page.waitForTimeout(WINDOW_SETTLE_MS);
+      await page.goto(studyUrl);
+      await bothDrawn(page);
+      const m = await marksOf(page, 0);
+      loads.push(m);
+      log('load', i, m);
+      // Scroll the last page's table right after its first draw: steady (about 4 rows a frame) and
+      // fast (a screenful a frame).
+      if (i === LOADS - 1) scrolls = { steady: await scroll(page, 128, 600), fast: await scroll(page, 1600, 200) };
+      await ctx.close();
     }
+    // (2) The same, with the window opened and the study's address loaded at once (what this
+    // section measured before 2026-11-26 15:00): Chromium's window start-up shares the cores.
+    const withWindow: Load[] = [];
+    for (let i = 0; i < LOADS; i++) {
+      const { ctx, page } = await newPage();
+      await page.goto(studyUrl);
+      await bothDrawn(page);
+      const m = await marksOf(page, 0);
+      withWindow.push(m);
+      log('new window', i, m);
+      await ctx.close();
+    }
+    // (3) Opening the study inside the running app: the page shows the sweep list, then its Open link
+    // is clicked; times count from the click.
+    const inApp: Load[] = [];
+    for (let i = 0; i < LOADS; i++) {
+      const { ctx, page } = await newPage();
+      await page.goto('about:blank');
+      await page.waitForTimeout(WINDOW_SETTLE_MS);
+      await page.goto(host.url);
+      const open = page.getByRole('link', { name: 'Open bench_10k' });
+      await open.waitFor({ timeout: 30_000 });
+      // Let the list's own requests and first paints finish.
+      await page.waitForTimeout(1500);
+      const from = await open.evaluate((el: HTMLElement) => {
+        const t = performance.now();
+        el.click();
+        return t;
+      });
+      await bothDrawn(page);
+      const m = await marksOf(page, from);
+      inApp.push(m);
+      log('in app', i, m);
+      await ctx.close();
+    }
+    const { steady, fast } = scrolls!;
+    const row = (label: string, s: Scroll) => [
+      label,
+      s.deltas.length,
+      ms(median(s.deltas)),
+      ms(pct(s.deltas, 95)),
+      ms(Math.max(...s.deltas)),
+      s.deltas.filter((d) => d > 50).length,
+      s.deltas.flatMap((d, i) => (d > 50 ? [`#${i + 1}`] : [])).slice(0, 8).join(' ') || '—',
+      s.rowsInDom,
+    ];
+    const stat = (label: string, xs: number[]) => [label, ms(median(xs)), ms(Math.min(...xs)), ms(Math.max(...xs))];
+    const both = (ls: Load[]) => ls.map((l) => Math.max(l.table, l.history));
+    const firstDraw = (ls: Load[]) => [
+      stat('trials table drawn', ls.map((l) => l.table)),
+      stat('history chart drawn', ls.map((l) => l.history)),
+      stat('both drawn', both(ls)),
+      stat('rows arrived and decoded', ls.map((l) => l.data)),
+    ];
+    const fetches = loads.map((l) => l.trialsFetch).filter((x): x is number => x !== null);
+    const starts = loads.map((l) => l.fetchStart).filter((x): x is number => x !== null);
+    const worstFrame = Math.max(...steady.deltas, ...fast.deltas);
+    const load = os.loadavg().map((x) => x.toFixed(1)).join(', ');
+    const main = both(loads);
+    const md = [
+      `### Render: 10,000-trial study in Chromium (\`bench/renderTrials.ts\`)`,
+      '',
+      machineLine(),
+      `Load average during the run (1/5/15 min): ${loadAtStart} at start, ${load} at the end — other work on the machine shares its ${os.cpus().length} cores, which inflates every time below.`,
+      `Debian Chromium (${browser.version()}, headless, --disable-gpu) through \`sweepdeck serve\`; viewport 1360×900. Study: ${TRIALS} trials (5 params, 3 intermediate values each; 88% complete, 10% pruned, 2% failed) written with our storage in ${ms(writeMs)}. Before the pages load, \`sweeps.trials\` for all of them took ${ms(apiMs)} from Node: that first read of the study file also warms the host's trial cache, as a study already listed in the app would be. The page asks for \`sweeps.trialColumns\` (the same trials column by column, ${(median(loads.map((l) => l.bytes)) / 1e6).toFixed(2)} MB of JSON; row objects were 3.8 MB): the first page load has the host build that reply, later loads get it reused (the study is unchanged).`,
+      '',
+      'What the marks mean: `trials-table-drawn` and `history-chart-drawn` are set once the frame that shows them has been painted (a message posted from requestAnimationFrame is handled after that frame\'s layout and paint, and after any task queued before it, such as React\'s passive effects; the table asks for its mark from a layout effect, in the frame that paints its rows). `rows arrived and decoded` is set when the trials have been turned back into rows, before any drawing; `app script started` when the app\'s own script (React, the screens, uPlot) has loaded and begins rendering.',
+      '',
+      `**First draw, cold page load** (navigation start to the marks), ${LOADS} loads. Each load gets a new browser context: no HTTP cache, no compiled-code cache, a new renderer process. Its window is opened on about:blank and left ${WINDOW_SETTLE_MS / 1000} s before the study's address is loaded, because opening a window in headless Chromium also builds the browser's own address-bar popup (a WebUI page, \`omnibox-popup.top-chrome\`, in another renderer: traced at ~1.4 s of one of the two cores, ~350 \`chrome://\` module requests). That is the browser starting a window, not the page loading; a user's browser window is already open, and Electron has no address bar. The second table is the same load with the window opened at the same moment, as this section measured until 2026-11-26 14:30, so both are on record:`,
+      '',
+      mdTable(['measure', 'median', 'min', 'max'], [
+        ...firstDraw(loads),
+        stat('app script (React, screens) loaded and started', loads.map((l) => l.app)),
+        ...(starts.length ? [stat('`sweeps.trialColumns` request sent at', starts)] : []),
+        ...(fetches.length ? [stat('`sweeps.trialColumns` request, start to last byte', fetches)] : []),
+      ]),
+      '',
+      `**First draw, cold page load in a window opened at the same moment** (Chromium's window start-up, above, runs alongside), ${LOADS} loads:`,
+      '',
+      mdTable(['measure', 'median', 'min', 'max'], firstDraw(withWindow)),
+      '',
+      `**Opening the study inside the running app**: a cold page load of the sweep list (new context, window settled as above), 1.5 s for the list to settle, then a click on the sweep's Open link; times count from the click. ${LOADS} opens:`,
+      '',
+      mdTable(['measure', 'median', 'min', 'max'], firstDraw(inApp)),
+      '',
+      `**Scrolling** the virtualized trials table by setting scrollTop every animation frame (frame time = requestAnimationFrame delta), on the last cold page load right after its first draw. The heavier charts (intermediate values, parallel coordinates, importance) are drawn after the first draw, one per task, and each waits until the table has not been scrolled for 150 ms, so during these passes they wait for the scrolling to stop; so do the page's other requests (sweep list, tracking status, stores, log tail), which it holds until the table is drawn. The page is scrolled to bring the table into view two frames before the first measured frame:`,
+      '',
+      mdTable(['pass', 'frames', 'median', 'p95', 'max', 'frames > 50 ms', 'which frames (first 8)', 'rows in DOM (max)'], [row('steady, 128 px/frame', steady), row('fast, 1600 px/frame', fast)]),
+      '',
+      `Targets: first draw ≤ 1 s — ${median(main) <= 1000 ? 'met' : 'NOT met'} on the cold page load (median ${ms(median(main))}, worst ${ms(Math.max(...main))}); opened in the app: median ${ms(median(both(inApp)))}, worst ${ms(Math.max(...both(inApp)))}; with the window opened at the same moment: median ${ms(median(both(withWindow)))}, worst ${ms(Math.max(...both(withWindow)))}. No frame over 50 ms while scrolling — ${worstFrame <= 50 ? 'met' : 'NOT met'} (worst ${ms(worstFrame)}).`,
+    ].join('\n');
+    if (!args['no-write']) writeBenchSection('render-trials', md);
+    console.log(md);
   } finally {
     api.close();
     await browser.close();
