@@ -13,6 +13,7 @@ export const CHANNEL_NAMES = [
   'sweeps.remove',
   'sweeps.trials',
   'sweeps.trialColumns',
+  'sweeps.intermediateColumns',
   'sweeps.openStudyFile',
   'sweeps.trialLog',
   'folders.add',

@@ -88,8 +88,12 @@ export const trialRowSchema = z.object({
 });
 export type TrialRow = z.infer<typeof trialRowSchema>;
 
-/** The same trials column by column (see trialColumns.ts): element i of every per-trial array is
- * trial i. Intermediate values of trial i are interStep/interValue[interStart[i] .. interStart[i+1]). */
+/** A trial as the sweep detail screen first draws it: a TrialRow without its intermediate values,
+ * which come apart (sweeps.intermediateColumns) for the one chart that draws them. */
+export type TrialScalars = Omit<TrialRow, 'intermediate'>;
+
+/** The same trials column by column (see trialColumns.ts), without their intermediate values:
+ * element i of every per-trial array is trial i. */
 export const trialColumnsSchema = z
   .object({
     total: count,
@@ -106,9 +110,6 @@ export const trialColumnsSchema = z
     reason: z.array(z.string().nullable()),
     /** One column per parameter name; `absent` lists the rows that have no value for it. */
     params: z.array(z.object({ name: z.string(), values: z.array(paramValueSchema), absent: z.array(count) })),
-    interStart: z.array(count),
-    interStep: z.array(anyNumber),
-    interValue: z.array(anyNumber),
   })
   .superRefine((c, ctx) => {
     const n = c.number.length;
@@ -120,13 +121,28 @@ export const trialColumnsSchema = z
       if (p.values.length !== n) bad('params', `column '${p.name}' has ${p.values.length} entries for ${n} trials`);
       if (p.absent.some((i) => i >= n)) bad('params', `column '${p.name}' marks a row past the last trial as absent`);
     }
-    if (c.interStart.length !== n + 1) bad('interStart', `has ${c.interStart.length} entries; ${n} trials need ${n + 1}`);
-    else if (c.interStart[0] !== 0 || c.interStart[n] !== c.interStep.length || c.interStart.some((x, i) => i > 0 && x < c.interStart[i - 1]!)) {
-      bad('interStart', 'must rise from 0 to the number of intermediate values');
-    }
-    if (c.interValue.length !== c.interStep.length) bad('interValue', `has ${c.interValue.length} entries for ${c.interStep.length} steps`);
   });
 export type TrialColumns = z.infer<typeof trialColumnsSchema>;
+
+/** The trials' intermediate values, flat: those of the trial numbered number[i] are
+ * step/value[start[i] .. start[i+1]). */
+export const intermediateColumnsSchema = z
+  .object({
+    number: z.array(count),
+    start: z.array(count),
+    step: z.array(anyNumber),
+    value: z.array(anyNumber),
+  })
+  .superRefine((c, ctx) => {
+    const n = c.number.length;
+    const bad = (path: string, message: string): void => ctx.addIssue({ code: 'custom', path: [path], message });
+    if (c.start.length !== n + 1) bad('start', `has ${c.start.length} entries; ${n} trials need ${n + 1}`);
+    else if (c.start[0] !== 0 || c.start[n] !== c.step.length || c.start.some((x, i) => i > 0 && x < c.start[i - 1]!)) {
+      bad('start', 'must rise from 0 to the number of intermediate values');
+    }
+    if (c.value.length !== c.step.length) bad('value', `has ${c.value.length} entries for ${c.step.length} steps`);
+  });
+export type IntermediateColumns = z.infer<typeof intermediateColumnsSchema>;
 
 export const sweepDetailSchema = sweepSummarySchema.extend({
   distributions: z.record(z.string(), distributionSchema),
@@ -307,11 +323,17 @@ export const contract = {
       trials: z.array(trialRowSchema),
     }),
   },
-  /** All trials of a sweep column by column: the same data as sweeps.trials in about a third of
-   * the bytes, for the sweep detail screen. */
+  /** All trials of a sweep column by column, without their intermediate values: what the sweep
+   * detail screen draws first (the table, the history chart), in under a third of the bytes of
+   * sweeps.trials. */
   'sweeps.trialColumns': {
     input: z.strictObject({ id }),
     output: trialColumnsSchema,
+  },
+  /** The intermediate values of a sweep's trials, flat, for the intermediate-values chart. */
+  'sweeps.intermediateColumns': {
+    input: z.strictObject({ id }),
+    output: intermediateColumnsSchema,
   },
   /** Add an Optuna study file made elsewhere (every study in it becomes a sweep). */
   'sweeps.openStudyFile': {

@@ -1,9 +1,12 @@
 // A sweep's trials column by column (`sweeps.trialColumns`): one array per field instead of one
 // object per trial. 10,000 trials as row objects are ~3.8 MB of JSON, mostly repeated key names;
-// as columns they are about a third of that, and far quicker to encode, send and parse. The page
-// rebuilds the TrialRow objects it draws with (fromTrialColumns). No zod here: the page's first
-// script imports this file (the schema is in contract.ts).
-import type { TrialColumns, TrialRow } from './contract.ts';
+// as columns they are far smaller, and quicker to encode, send and parse. Their intermediate values
+// (30,000 for 10,000 trials: ~40% of the columns' bytes, and one small array each to rebuild) travel
+// apart (`sweeps.intermediateColumns`), so the page's first draw (the table, the history chart) does
+// not wait for what only a later chart draws. The page rebuilds the rows it draws with
+// (fromTrialColumns). No zod here: the page's first script imports this file (the schema is in
+// contract.ts).
+import type { IntermediateColumns, TrialColumns, TrialRow, TrialScalars } from './contract.ts';
 
 /** Trial states by code: `state[i]` is an index into this list. contract.ts builds its trial state
  * enum from the same list, so the codes cannot drift from the names. */
@@ -13,8 +16,8 @@ const STATE_CODE: ReadonlyMap<string, number> = new Map(TRIAL_STATES.map((s, i) 
 
 type ParamValue = TrialRow['params'][string];
 
-/** Rows to columns. Rows keep their order. */
-export function toTrialColumns(rows: readonly TrialRow[], total: number, direction: TrialColumns['direction']): TrialColumns {
+/** Rows to columns (their intermediate values left out: toIntermediateColumns). Rows keep their order. */
+export function toTrialColumns(rows: readonly TrialScalars[], total: number, direction: TrialColumns['direction']): TrialColumns {
   const n = rows.length;
   const names: string[] = [];
   const seen = new Set<string>();
@@ -36,9 +39,6 @@ export function toTrialColumns(rows: readonly TrialRow[], total: number, directi
   const durationMs = new Array<number | null>(n);
   const childRunId = new Array<string | null>(n);
   const reason = new Array<string | null>(n);
-  const interStart = new Array<number>(n + 1);
-  const interStep: number[] = [];
-  const interValue: number[] = [];
   for (let i = 0; i < n; i++) {
     const r = rows[i]!;
     trialId[i] = r.trialId;
@@ -57,37 +57,55 @@ export function toTrialColumns(rows: readonly TrialRow[], total: number, directi
         col.absent.push(i);
       }
     }
-    interStart[i] = interStep.length;
+  }
+  return { total, direction, trialId, number, state, value, startedAt, completedAt, durationMs, childRunId, reason, params };
+}
+
+/** The rows' intermediate values, flat. Rows keep their order. */
+export function toIntermediateColumns(rows: readonly Pick<TrialRow, 'number' | 'intermediate'>[]): IntermediateColumns {
+  const n = rows.length;
+  const number = new Array<number>(n);
+  const start = new Array<number>(n + 1);
+  const step: number[] = [];
+  const value: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const r = rows[i]!;
+    number[i] = r.number;
+    start[i] = step.length;
     for (const [s, v] of r.intermediate) {
-      interStep.push(s);
-      interValue.push(v);
+      step.push(s);
+      value.push(v);
     }
   }
-  interStart[n] = interStep.length;
-  return { total, direction, trialId, number, state, value, startedAt, completedAt, durationMs, childRunId, reason, params, interStart, interStep, interValue };
+  start[n] = step.length;
+  return { number, start, step, value };
+}
+
+/** The intermediate values of the trial at index i of `c`, as [step, value] pairs. */
+export function intermediateAt(c: IntermediateColumns, i: number): Array<[number, number]> {
+  const from = c.start[i] ?? 0;
+  const to = c.start[i + 1] ?? from;
+  const out = new Array<[number, number]>(to - from);
+  for (let j = from; j < to; j++) out[j - from] = [c.step[j]!, c.value[j]!];
+  return out;
 }
 
 /** Columns back to rows (what the table and charts draw from). Throws on columns of unequal
  * length or an unknown state code, which the contract's schema rejects before they get here. */
-export function fromTrialColumns(c: TrialColumns): TrialRow[] {
+export function fromTrialColumns(c: TrialColumns): TrialScalars[] {
   const n = c.number.length;
   const P = c.params.length;
   const names = c.params.map((p) => p.name);
   const values = c.params.map((p) => p.values);
   // Usually no trial lacks a param: then no per-cell lookup at all.
   const absent = c.params.map((p) => (p.absent.length > 0 ? new Set(p.absent) : null));
-  const { interStart, interStep, interValue } = c;
-  const rows = new Array<TrialRow>(n);
+  const rows = new Array<TrialScalars>(n);
   for (let i = 0; i < n; i++) {
     const params: Record<string, ParamValue> = {};
     for (let k = 0; k < P; k++) {
       const gone = absent[k];
       if (gone === null || gone === undefined || !gone.has(i)) params[names[k]!] = values[k]![i]!;
     }
-    const from = interStart[i]!;
-    const to = interStart[i + 1]!;
-    const intermediate = new Array<[number, number]>(to - from);
-    for (let j = from; j < to; j++) intermediate[j - from] = [interStep[j]!, interValue[j]!];
     const state = TRIAL_STATES[c.state[i]!];
     if (state === undefined) throw new Error(`trial columns: state code ${c.state[i]} at row ${i} is not one of 0..${TRIAL_STATES.length - 1}`);
     rows[i] = {
@@ -96,7 +114,6 @@ export function fromTrialColumns(c: TrialColumns): TrialRow[] {
       state,
       params,
       value: c.value[i]!,
-      intermediate,
       startedAt: c.startedAt[i]!,
       completedAt: c.completedAt[i]!,
       durationMs: c.durationMs[i]!,

@@ -195,7 +195,12 @@ describe.skipIf(missing !== null)('browser e2e through sweepdeck serve', { timeo
     await until('every trial row', async () => (await table.getByRole('row').count()) === trials.length + 1);
     await page.getByRole('img', { name: /Optimization history/ }).waitFor();
     await page.getByRole('img', { name: /Parallel coordinates/ }).waitFor();
-    await page.getByRole('img', { name: /Intermediate values/ }).waitFor();
+    // The intermediate values come from their own channel: the chart has a curve for every trial
+    // that reported some, the pruned ones counted apart.
+    const withCurves = trials.filter((t) => t.intermediate.length > 0);
+    expect(withCurves.length).toBeGreaterThan(0);
+    const prunedCurves = withCurves.filter((t) => t.state === 'PRUNED').length;
+    await page.getByRole('img', { name: `Intermediate values of ${withCurves.length} trials, ${prunedCurves} pruned shown in red` }).waitFor();
     await page.getByRole('list', { name: 'Hyperparameter importance' }).waitFor();
     const last = finished[finished.length - 1]!;
     await page.getByRole('button', { name: `Show log of trial ${last.number}` }).click();

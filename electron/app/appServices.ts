@@ -117,6 +117,7 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
     'sweeps.remove': async ({ id }) => sweeps.remove(id),
     'sweeps.trials': async (i) => sweeps.trials(i),
     'sweeps.trialColumns': async (i) => sweeps.trialColumns(i),
+    'sweeps.intermediateColumns': async (i) => sweeps.intermediateColumns(i),
     'sweeps.openStudyFile': async (i) => sweeps.openStudyFile(i),
     'sweeps.trialLog': async (i) => sweeps.trialLog(i),
     'folders.add': async ({ path: p }) => sweeps.addFolder(p),

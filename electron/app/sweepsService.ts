@@ -6,8 +6,8 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, sta
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 import { resolveCheckpointPath, resolveStudyName, type HpoConfig } from '../../shared/config.ts';
-import type { ChannelOutput, ParsedInput, SweepDetail, SweepSummary, TrialColumns, TrialRow } from '../../shared/contract.ts';
-import { toTrialColumns } from '../../shared/trialColumns.ts';
+import type { ChannelOutput, ParsedInput, SweepDetail, SweepSummary, IntermediateColumns, TrialColumns, TrialRow } from '../../shared/contract.ts';
+import { toIntermediateColumns, toTrialColumns } from '../../shared/trialColumns.ts';
 import type { EventPayload } from '../../shared/events.ts';
 import type { Distribution, FrozenTrial } from '../core/search/types.ts';
 import type { StudyStorage } from '../core/studies/types.ts';
@@ -121,23 +121,25 @@ function rowOf(t: FrozenTrial): TrialRow {
   return r;
 }
 
-/** The last column reply per study, reused while the study's trials are the same finished (frozen)
- * objects: reopening a 10,000-trial study, or a refetch when nothing changed, then costs a pointer
- * check per trial. A running study has unfrozen trials and is rebuilt on every call. */
+/** The last column replies per study (one per kind), reused while the study's trials are the same
+ * finished (frozen) objects: reopening a 10,000-trial study, or a refetch when nothing changed, then
+ * costs a pointer check per trial. A running study has unfrozen trials and is rebuilt on every call. */
 interface ColumnsCacheEntry {
   trials: readonly FrozenTrial[];
-  reply: TrialColumns;
+  reply: TrialColumns | IntermediateColumns;
 }
-const COLUMNS_CACHE_SIZE = 4;
+const COLUMNS_CACHE_SIZE = 8;
 
 /** Freezes the reply and its arrays: the host keeps the encoded text of frozen replies (server.ts),
  * which is only right if nothing can change them afterwards. */
-function freezeColumns(c: TrialColumns): TrialColumns {
+function freezeColumns<C extends TrialColumns | IntermediateColumns>(c: C): C {
   for (const v of Object.values(c)) if (Array.isArray(v)) Object.freeze(v);
-  for (const p of c.params) {
-    Object.freeze(p.values);
-    Object.freeze(p.absent);
-    Object.freeze(p);
+  if ('params' in c) {
+    for (const p of c.params) {
+      Object.freeze(p.values);
+      Object.freeze(p.absent);
+      Object.freeze(p);
+    }
   }
   return Object.freeze(c);
 }
@@ -315,28 +317,35 @@ export class SweepsService {
   }
 
   trialColumns(input: ParsedInput<'sweeps.trialColumns'>): ChannelOutput<'sweeps.trialColumns'> {
-    const loc = this.locate(input.id);
-    const empty = (): TrialColumns => toTrialColumns([], 0, null);
-    if (!existsSync(loc.studyPath)) return empty();
+    return this.columns(input.id, 'scalars', (rows, direction) => toTrialColumns(rows, rows.length, direction));
+  }
+
+  intermediateColumns(input: ParsedInput<'sweeps.intermediateColumns'>): ChannelOutput<'sweeps.intermediateColumns'> {
+    return this.columns(input.id, 'intermediate', (rows) => toIntermediateColumns(rows));
+  }
+
+  /** A column reply for sweep `id`, built from its rows, or the cached one while the study's trials
+   * are the same finished objects. */
+  private columns<C extends TrialColumns | IntermediateColumns>(id: string, kind: 'scalars' | 'intermediate', build: (rows: TrialRow[], direction: TrialColumns['direction']) => C): C {
+    const loc = this.locate(id);
+    if (!existsSync(loc.studyPath)) return build([], null);
     return this.read(loc.studyPath, (s) => {
       const info = s.getStudy(loc.studyName);
-      if (!info) return empty();
+      if (!info) return build([], null);
       const all = s.getTrials(info.studyId);
-      const key = `${loc.studyPath}\0${loc.studyName}`;
+      const key = `${kind}\0${loc.studyPath}\0${loc.studyName}`;
       const hit = this.columnsCache.get(key);
       if (hit && hit.trials.length === all.length && all.every((t, i) => t === hit.trials[i] && Object.isFrozen(t))) {
         // Most recently used last, so the oldest entry is the first one dropped.
         this.columnsCache.delete(key);
         this.columnsCache.set(key, hit);
-        return hit.reply;
+        return hit.reply as C;
       }
-      const reply = toTrialColumns(all.map(rowOf), all.length, info.directions[0] ?? null);
+      const reply = build(all.map(rowOf), info.directions[0] ?? null);
+      this.columnsCache.delete(key);
       if (all.every((t) => Object.isFrozen(t))) {
-        this.columnsCache.delete(key);
         this.columnsCache.set(key, { trials: all.slice(), reply: freezeColumns(reply) });
         while (this.columnsCache.size > COLUMNS_CACHE_SIZE) this.columnsCache.delete(this.columnsCache.keys().next().value!);
-      } else {
-        this.columnsCache.delete(key);
       }
       return reply;
     });

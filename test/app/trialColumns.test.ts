@@ -1,4 +1,4 @@
-// sweeps.trialColumns through the real app services and the browser host, on a study written with
+// sweeps.trialColumns and sweeps.intermediateColumns through the real app services and the browser host, on a study written with
 // our storage: the same trials as sweeps.trials, and never a stale reply. The service reuses its
 // reply (and the host its encoded text) while a study's trials are unchanged, so a trial finishing,
 // a new one and a study file replaced under the same name must all show on the next call.
@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, httpTransport, type Client } from '../../shared/client.ts';
 import type { TrialRow } from '../../shared/contract.ts';
-import { fromTrialColumns } from '../../shared/trialColumns.ts';
+import { rowsFromColumns } from '../support/trialColumns.ts';
 import { createAppServices, type AppServices } from '../../electron/app/appServices.ts';
 import { startHost, type Host } from '../../electron/host/server.ts';
 import { openStudyStorage } from '../../electron/core/studies/optunaSqliteStorage.ts';
@@ -37,12 +37,12 @@ function addTrial(i: number, finish: boolean): number {
   return trialId;
 }
 
-/** Both channels over HTTP; the column reply turned back into rows. */
+/** The row channel and both column channels over HTTP; the column replies turned back into rows. */
 async function both(): Promise<{ rows: TrialRow[]; fromColumns: TrialRow[]; total: number }> {
-  const [t, c] = await Promise.all([client.get('sweeps.trials', { id }), client.get('sweeps.trialColumns', { id })]);
+  const [t, c, inter] = await Promise.all([client.get('sweeps.trials', { id }), client.get('sweeps.trialColumns', { id }), client.get('sweeps.intermediateColumns', { id })]);
   expect(c.total).toBe(t.total);
   expect(c.direction).toBe(t.direction);
-  return { rows: t.trials, fromColumns: fromTrialColumns(c), total: c.total };
+  return { rows: t.trials, fromColumns: rowsFromColumns(c, inter), total: c.total };
 }
 
 beforeAll(async () => {

@@ -1,11 +1,13 @@
-// sweeps.trialColumns carries the same trials as sweeps.trials, column by column. Rows -> columns ->
-// the wire -> rows must give back exactly the rows (NaN, ±Infinity, absent and null params, any
-// number of intermediate values), and the schema must refuse columns that do not line up.
+// sweeps.trialColumns + sweeps.intermediateColumns carry the same trials as sweeps.trials, column by
+// column. Rows -> columns -> the wire -> rows must give back exactly the rows (NaN, ±Infinity, absent
+// and null params, any number of intermediate values), and the schemas must refuse columns that do
+// not line up.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { contract, trialStateSchema, type TrialColumns, type TrialRow } from '../../shared/contract.ts';
-import { fromTrialColumns, toTrialColumns, TRIAL_STATES } from '../../shared/trialColumns.ts';
+import { contract, trialStateSchema, type IntermediateColumns, type TrialColumns, type TrialRow } from '../../shared/contract.ts';
+import { fromTrialColumns, toIntermediateColumns, toTrialColumns, TRIAL_STATES } from '../../shared/trialColumns.ts';
 import { decodeWire, encodeWire } from '../../shared/wire.ts';
+import { rowsFromColumns } from '../support/trialColumns.ts';
 
 const num = fc.oneof(fc.double(), fc.constantFrom(NaN, Infinity, -Infinity, 0, -0.5, 1e-5));
 const paramValue = fc.oneof(num, fc.string({ maxLength: 6 }), fc.boolean(), fc.constant(null));
@@ -25,6 +27,7 @@ const rowArb: fc.Arbitrary<TrialRow> = fc.record({
 });
 
 const schema = contract['sweeps.trialColumns'].output;
+const interSchema = contract['sweeps.intermediateColumns'].output;
 
 describe('trial columns', () => {
   it('state codes are the contract trial states, in order', () => {
@@ -35,13 +38,18 @@ describe('trial columns', () => {
     fc.assert(
       fc.property(fc.array(rowArb, { maxLength: 30 }), fc.constantFrom('minimize', 'maximize', null), (rows, direction) => {
         const cols = toTrialColumns(rows, rows.length, direction);
+        const inter = toIntermediateColumns(rows);
         expect(schema.safeParse(cols).success).toBe(true);
-        expect(fromTrialColumns(cols)).toEqual(rows);
+        expect(interSchema.safeParse(inter).success).toBe(true);
+        expect(rowsFromColumns(cols, inter)).toEqual(rows);
+        // The scalar columns alone: the rows without their intermediate values.
+        expect(fromTrialColumns(cols)).toEqual(rows.map(({ intermediate: _, ...r }) => r));
         // Over HTTP: what the rows themselves would have become on the wire (JSON has no -0).
         const back = decodeWire(encodeWire(cols)) as TrialColumns;
-        expect(fromTrialColumns(back)).toEqual(decodeWire(encodeWire(rows)));
+        const interBack = decodeWire(encodeWire(inter)) as IntermediateColumns;
+        expect(rowsFromColumns(back, interBack)).toEqual(decodeWire(encodeWire(rows)));
         // Electron's IPC uses structured clone, which keeps everything as it is.
-        expect(fromTrialColumns(structuredClone(cols))).toEqual(rows);
+        expect(rowsFromColumns(structuredClone(cols), structuredClone(inter))).toEqual(rows);
       }),
       { numRuns: 200 },
     );
@@ -61,17 +69,20 @@ describe('trial columns', () => {
   it('the schema refuses columns that do not line up, naming the column', () => {
     const rows: TrialRow[] = [0, 1, 2].map((n) => ({ trialId: n + 1, number: n, state: 'COMPLETE', params: { x: n }, value: n, intermediate: [[0, n]], startedAt: 1, completedAt: 2, durationMs: 1, childRunId: null, reason: null }));
     const good = toTrialColumns(rows, 3, 'maximize');
-    const cases: Array<[string, TrialColumns]> = [
+    const goodInter = toIntermediateColumns(rows);
+    expect(schema.safeParse(good).success).toBe(true);
+    expect(interSchema.safeParse(goodInter).success).toBe(true);
+    const cases: Array<[string, TrialColumns | IntermediateColumns]> = [
       ['value', { ...good, value: [1, 2] }],
       ['params', { ...good, params: [{ name: 'x', values: [1], absent: [] }] }],
       ['params', { ...good, params: [{ name: 'x', values: [1, 2, 3], absent: [7] }] }],
-      ['interStart', { ...good, interStart: [0, 1, 2] }],
-      ['interStart', { ...good, interStart: [0, 2, 1, 3] }],
-      ['interValue', { ...good, interValue: [1] }],
       ['state', { ...good, state: [1, 1, TRIAL_STATES.length] }],
+      ['start', { ...goodInter, start: [0, 1, 2] }],
+      ['start', { ...goodInter, start: [0, 2, 1, 3] }],
+      ['value', { ...goodInter, value: [1] }],
     ];
     for (const [field, bad] of cases) {
-      const r = schema.safeParse(bad);
+      const r = ('params' in bad ? schema : interSchema).safeParse(bad);
       expect(r.success, field).toBe(false);
       expect(r.error?.issues.map((i) => String(i.path[0])), field).toContain(field);
     }

@@ -54,6 +54,7 @@ export function useLiveEvents(): void {
           timers.delete(id);
           void qc.invalidateQueries({ queryKey: keys.sweep(id) });
           void qc.invalidateQueries({ queryKey: keys.trials(id) });
+          void qc.invalidateQueries({ queryKey: keys.intermediate(id) });
         }, delay),
       );
     };

@@ -11,6 +11,7 @@ export const keys = {
   sweeps: ['sweeps.list'] as const,
   sweep: (id: string) => ['sweeps.get', id] as const,
   trials: (id: string) => ['sweeps.trials', id] as const,
+  intermediate: (id: string) => ['sweeps.intermediateColumns', id] as const,
   trialLog: (id: string, n: number, stream: 'stdout' | 'stderr') => ['sweeps.trialLog', id, n, stream] as const,
   tracking: ['tracking.status'] as const,
   stores: ['stores.list'] as const,
@@ -41,6 +42,8 @@ export function useTrials(id: string) {
     placeholderData: (prev) => prev,
   });
 }
+/** The trials' intermediate values (one chart draws them, after the first view). */
+export const useIntermediate = (id: string) => useChannel(keys.intermediate(id), 'sweeps.intermediateColumns', { id }, { placeholderData: (prev) => prev });
 export const useTracking = () => useChannel(keys.tracking, 'tracking.status', {}, { enabled: useFirstViewDrawn() });
 export const useStores = () => useChannel(keys.stores, 'stores.list', {}, { enabled: useFirstViewDrawn() });
 

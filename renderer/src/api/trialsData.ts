@@ -1,15 +1,15 @@
-// A sweep's trials for the detail screen: fetched column by column (sweeps.trialColumns, a third of
-// the bytes of row objects) and turned back into rows here. No React: the page's first script uses
+// A sweep's trials for the detail screen: fetched column by column (sweeps.trialColumns, without
+// their intermediate values, which one later chart asks for apart) and turned back into rows here. No React: the page's first script uses
 // it to ask for the trials before React has loaded.
 import type { Client } from '../../../shared/client.ts';
-import type { TrialColumns, TrialRow } from '../../../shared/contract.ts';
+import type { TrialColumns, TrialScalars } from '../../../shared/contract.ts';
 import { fromTrialColumns } from '../../../shared/trialColumns.ts';
 import { markOnce } from '../lib/perf.ts';
 
 export interface TrialsData {
   total: number;
   direction: TrialColumns['direction'];
-  trials: TrialRow[];
+  trials: TrialScalars[];
 }
 
 export async function fetchTrials(client: Client, id: string): Promise<TrialsData> {

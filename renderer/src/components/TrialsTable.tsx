@@ -2,7 +2,7 @@
 // scroll smoothly. ARIA table roles keep it readable by screen readers and findable by tests.
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { memo, useLayoutEffect, useMemo, useRef, useState } from 'react';
-import type { TrialRow } from '../../../shared/contract.ts';
+import type { TrialScalars } from '../../../shared/contract.ts';
 import { fmtDuration, fmtParam, fmtValue } from '../lib/format.ts';
 import { href } from '../lib/router.ts';
 import { firstViewDrawn } from '../lib/firstView.ts';
@@ -27,7 +27,7 @@ export const TrialsTable = memo(function TrialsTable({
   selected,
   onSelect,
 }: {
-  trials: readonly TrialRow[];
+  trials: readonly TrialScalars[];
   paramNames: readonly string[];
   storeId: string | null;
   selected: number | null;
@@ -37,7 +37,7 @@ export const TrialsTable = memo(function TrialsTable({
   const scrollRef = useRef<HTMLDivElement>(null);
 
   const rows = useMemo(() => {
-    const get = (t: TrialRow): number | string => {
+    const get = (t: TrialScalars): number | string => {
       switch (sort.key) {
         case 'number':
           return t.number;
@@ -131,7 +131,7 @@ const TrialRowView = memo(function TrialRowView({
   selected,
   onSelect,
 }: {
-  t: TrialRow;
+  t: TrialScalars;
   index: number;
   start: number;
   columns: string;

@@ -4,7 +4,7 @@
 //    of the objective grouped by choice.
 // Both lie in [0, 1]; they are normalised to sum to 1 across params. Only COMPLETE trials with a
 // finite value count. It answers "which knob moves the objective", not interactions between knobs.
-import type { TrialRow } from '../../../shared/contract.ts';
+import type { TrialScalars } from '../../../shared/contract.ts';
 
 export interface Importance {
   param: string;
@@ -68,7 +68,7 @@ function eta(groups: ReadonlyMap<string, number[]>, ys: readonly number[]): numb
   return Math.sqrt(between / total);
 }
 
-export function paramImportance(trials: readonly TrialRow[], paramNames: readonly string[]): Importance[] {
+export function paramImportance(trials: readonly TrialScalars[], paramNames: readonly string[]): Importance[] {
   const done = trials.filter((t) => t.state === 'COMPLETE' && t.value !== null && Number.isFinite(t.value));
   if (done.length < 3) return [];
   const out: Importance[] = [];

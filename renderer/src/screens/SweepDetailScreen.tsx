@@ -1,6 +1,6 @@
 // Sweep detail: live trials table, charts, a trial's log tail, checkpoint with reveal-in-folder.
 import { memo, useDeferredValue, useEffect, useMemo, useState } from 'react';
-import type { SweepDetail as SweepDetailData, TrialRow } from '../../../shared/contract.ts';
+import type { SweepDetail as SweepDetailData, TrialScalars } from '../../../shared/contract.ts';
 import { useClient } from '../api/clientContext.tsx';
 import { useSweep, useTrials } from '../api/queries.ts';
 import { useStoreIdFor } from '../api/storeFor.ts';
@@ -52,7 +52,7 @@ function RevealPath({ path }: { path: string }) {
   );
 }
 
-const NO_ROWS: readonly TrialRow[] = [];
+const NO_ROWS: readonly TrialScalars[] = [];
 
 /** How many of `steps` things to show: none until `ready`, then one more after each painted frame.
  * The heavier charts come in this way after the table and history chart are on screen, one per
@@ -74,13 +74,15 @@ function useStaged(ready: boolean, steps: number): number {
 }
 
 function LaterCharts({
+  sweepId,
   rows,
   paramNames,
   distributions,
   metric,
   direction,
 }: {
-  rows: readonly TrialRow[];
+  sweepId: string;
+  rows: readonly TrialScalars[];
   paramNames: readonly string[];
   distributions: SweepDetailData['distributions'];
   metric: string | null;
@@ -94,7 +96,7 @@ function LaterCharts({
     <>
       <div className="card">
         <h2 className="card-h">Intermediate values</h2>
-        {later && shown >= 1 ? <IntermediateChart trials={later} metric={metric} /> : <Loading what="the chart" />}
+        {later && shown >= 1 ? <IntermediateChart sweepId={sweepId} trials={later} metric={metric} /> : <Loading what="the chart" />}
       </div>
       <div className="card">
         <h2 className="card-h">Parallel coordinates</h2>
@@ -209,7 +211,7 @@ export const SweepDetailScreen = memo(function SweepDetailScreen({ id }: { id: s
         </div>
         {/* The heavier charts (30,000 intermediate points, a line per trial, importance) come after
             the table and history chart are on screen. */}
-        <LaterCharts rows={rows} paramNames={paramNames} distributions={s.distributions} metric={s.objectiveMetric} direction={direction} />
+        <LaterCharts sweepId={id} rows={rows} paramNames={paramNames} distributions={s.distributions} metric={s.objectiveMetric} direction={direction} />
       </div>
 
       <div className="table-log">

@@ -1,13 +1,13 @@
 // Optimization history: every finished trial's value, and the best value so far as a step line.
 import { useMemo } from 'react';
 import type uPlot from 'uplot';
-import type { TrialRow } from '../../../../shared/contract.ts';
+import type { TrialScalars } from '../../../../shared/contract.ts';
 import { markAfterPaint } from '../../lib/perf.ts';
 import { axisStyle, INT_INCRS, UPlotChart } from './UPlotChart.tsx';
 
-export function historyData(trials: readonly TrialRow[], direction: 'minimize' | 'maximize' | null): uPlot.AlignedData {
+export function historyData(trials: readonly TrialScalars[], direction: 'minimize' | 'maximize' | null): uPlot.AlignedData {
   // Plain loops: this runs once on the way to the first draw, as cold code, over 10,000 trials.
-  const done: TrialRow[] = [];
+  const done: TrialScalars[] = [];
   let ordered = true;
   for (let i = 0; i < trials.length; i++) {
     const t = trials[i]!;
@@ -87,7 +87,7 @@ export function paintValuePoints(u: uPlot, seriesIdx: number): void {
   u.ctx.drawImage(buf, left - size, top - size);
 }
 
-export function HistoryChart({ trials, direction, metric }: { trials: readonly TrialRow[]; direction: 'minimize' | 'maximize' | null; metric: string | null }) {
+export function HistoryChart({ trials, direction, metric }: { trials: readonly TrialScalars[]; direction: 'minimize' | 'maximize' | null; metric: string | null }) {
   const data = useMemo(() => historyData(trials, direction), [trials, direction]);
   const options = useMemo<Omit<uPlot.Options, 'width' | 'height'>>(
     () => ({

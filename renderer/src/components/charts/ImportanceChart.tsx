@@ -1,8 +1,8 @@
 import { useMemo } from 'react';
-import type { TrialRow } from '../../../../shared/contract.ts';
+import type { TrialScalars } from '../../../../shared/contract.ts';
 import { paramImportance } from '../../lib/importance.ts';
 
-export function ImportanceChart({ trials, params }: { trials: readonly TrialRow[]; params: readonly string[] }) {
+export function ImportanceChart({ trials, params }: { trials: readonly TrialScalars[]; params: readonly string[] }) {
   const imp = useMemo(() => paramImportance(trials, params), [trials, params]);
   if (imp.length === 0) return <p className="muted chart-empty">Importance needs at least 3 completed trials.</p>;
   return (

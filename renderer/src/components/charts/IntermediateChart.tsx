@@ -1,24 +1,51 @@
 // Intermediate values (the metric a trial reports at each step), one curve per trial; pruned trials
 // in red, so one sees where the pruner cut them. Only the most recent trials are drawn, to stay light.
+// The values come from their own query (sweeps.intermediateColumns), asked for when this chart is
+// first shown, after the table and history chart are drawn; the trials' rows give their states.
 import { useMemo } from 'react';
 import type uPlot from 'uplot';
-import type { TrialRow } from '../../../../shared/contract.ts';
+import type { IntermediateColumns, TrialScalars } from '../../../../shared/contract.ts';
+import { intermediateAt } from '../../../../shared/trialColumns.ts';
+import { useIntermediate } from '../../api/queries.ts';
+import { ErrorBox, Loading } from '../Notice.tsx';
 import { axisStyle, INT_INCRS, UPlotChart } from './UPlotChart.tsx';
 
 const MAX_CURVES = 80;
 
-export function IntermediateChart({ trials, metric }: { trials: readonly TrialRow[]; metric: string | null }) {
-  const shown = useMemo(
-    () => trials.filter((t) => t.intermediate.length > 0).sort((a, b) => b.number - a.number).slice(0, MAX_CURVES).reverse(),
-    [trials],
-  );
+interface Curve {
+  number: number;
+  state: TrialScalars['state'] | undefined;
+  points: Array<[number, number]>;
+}
+
+/** The most recent trials (by number) that reported intermediate values, oldest first. */
+function recentCurves(c: IntermediateColumns, trials: readonly TrialScalars[]): Curve[] {
+  const withValues: number[] = [];
+  for (let i = 0; i < c.number.length; i++) if (c.start[i + 1]! > c.start[i]!) withValues.push(i);
+  withValues.sort((a, b) => c.number[b]! - c.number[a]!);
+  const picked = withValues.slice(0, MAX_CURVES).reverse();
+  const stateOf = new Map<number, TrialScalars['state']>();
+  const wanted = new Set(picked.map((i) => c.number[i]!));
+  for (const t of trials) if (wanted.has(t.number)) stateOf.set(t.number, t.state);
+  return picked.map((i) => ({ number: c.number[i]!, state: stateOf.get(c.number[i]!), points: intermediateAt(c, i) }));
+}
+
+export function IntermediateChart({ sweepId, trials, metric }: { sweepId: string; trials: readonly TrialScalars[]; metric: string | null }) {
+  const q = useIntermediate(sweepId);
+  if (q.isError && !q.data) return <ErrorBox error={q.error} title="The intermediate values could not be read" onRetry={() => void q.refetch()} />;
+  if (!q.data) return <Loading what="the intermediate values" />;
+  return <Curves columns={q.data} trials={trials} metric={metric} />;
+}
+
+function Curves({ columns, trials, metric }: { columns: IntermediateColumns; trials: readonly TrialScalars[]; metric: string | null }) {
+  const shown = useMemo(() => recentCurves(columns, trials), [columns, trials]);
   const seriesKey = shown.map((t) => `${t.number}:${t.state}`).join(',');
   const data = useMemo(() => {
-    const steps = [...new Set(shown.flatMap((t) => t.intermediate.map(([s]) => s)))].sort((a, b) => a - b);
+    const steps = [...new Set(shown.flatMap((t) => t.points.map(([s]) => s)))].sort((a, b) => a - b);
     const at = new Map(steps.map((s, i) => [s, i]));
     const cols = shown.map((t) => {
       const ys = new Array<number | null>(steps.length).fill(null);
-      for (const [s, v] of t.intermediate) ys[at.get(s)!] = Number.isFinite(v) ? v : null;
+      for (const [s, v] of t.points) ys[at.get(s)!] = Number.isFinite(v) ? v : null;
       return ys;
     });
     return [steps, ...cols] as uPlot.AlignedData;
@@ -54,7 +81,7 @@ export function IntermediateChart({ trials, metric }: { trials: readonly TrialRo
       <p className="legend-line">
         <span className="swatch swatch-blue" aria-hidden="true" /> complete <span className="swatch swatch-red" aria-hidden="true" /> pruned ({pruned}){' '}
         <span className="swatch swatch-green" aria-hidden="true" /> running
-        {trials.length > MAX_CURVES ? <span className="muted"> · last {shown.length} trials</span> : null}
+        {columns.number.length > MAX_CURVES ? <span className="muted"> · last {shown.length} trials</span> : null}
       </p>
     </>
   );

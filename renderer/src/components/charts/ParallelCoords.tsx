@@ -1,7 +1,7 @@
 // Parallel coordinates drawn on a canvas (uPlot has none): one vertical axis per parameter plus the
 // objective, one polyline per finished trial coloured by its value (best end highlighted).
 import { useEffect, useMemo, useRef } from 'react';
-import type { SweepDetail, TrialRow } from '../../../../shared/contract.ts';
+import type { SweepDetail, TrialScalars } from '../../../../shared/contract.ts';
 import { fmtParam } from '../../lib/format.ts';
 import { afterQuiet } from '../../lib/scrollQuiet.ts';
 import { cssVar } from './UPlotChart.tsx';
@@ -11,7 +11,7 @@ type Dist = SweepDetail['distributions'][string];
 interface Axis {
   name: string;
   /** Position in [0, 1] (0 = bottom), or null when missing. */
-  pos: (t: TrialRow) => number | null;
+  pos: (t: TrialScalars) => number | null;
   ticks: Array<[number, string]>;
 }
 
@@ -22,7 +22,7 @@ function short(v: number): string {
   return String(Number(v.toPrecision(3)));
 }
 
-function numericAxis(name: string, values: number[], log: boolean, get: (t: TrialRow) => unknown): Axis {
+function numericAxis(name: string, values: number[], log: boolean, get: (t: TrialScalars) => unknown): Axis {
   const f = (x: number) => (log && x > 0 ? Math.log(x) : x);
   const fin = values.filter((v) => Number.isFinite(f(v)));
   const lo = Math.min(...fin.map(f));
@@ -39,7 +39,7 @@ function numericAxis(name: string, values: number[], log: boolean, get: (t: Tria
   };
 }
 
-function buildAxes(trials: readonly TrialRow[], params: readonly string[], dists: Record<string, Dist>, metric: string): Axis[] {
+function buildAxes(trials: readonly TrialScalars[], params: readonly string[], dists: Record<string, Dist>, metric: string): Axis[] {
   const axes: Axis[] = [];
   for (const p of params) {
     const d = dists[p];
@@ -63,7 +63,7 @@ export function ParallelCoords({
   metric,
   direction,
 }: {
-  trials: readonly TrialRow[];
+  trials: readonly TrialScalars[];
   params: readonly string[];
   distributions: Record<string, Dist>;
   metric: string | null;
@@ -106,7 +106,7 @@ export function ParallelCoords({
       // Lines are grouped into a few colour bands, one path per band: a handful of stroke calls
       // instead of one per trial keeps 10,000 trials cheap. Worse bands first, so the best end on top.
       const BANDS = 8;
-      const bands: TrialRow[][] = Array.from({ length: BANDS }, () => []);
+      const bands: TrialScalars[][] = Array.from({ length: BANDS }, () => []);
       for (const t of done) {
         const q = valueAxis.pos(t) ?? 0;
         const good = direction === 'minimize' ? 1 - q : q;
