@@ -90,36 +90,85 @@ export function intermediateAt(c: IntermediateColumns, i: number): Array<[number
   return out;
 }
 
-/** Columns back to rows (what the table and charts draw from). Throws on columns of unequal
- * length or an unknown state code, which the contract's schema rejects before they get here. */
+/** The rows a param column marks absent, as a set made once per column. */
+const absentSets = new WeakMap<TrialColumns['params'][number], Set<number>>();
+function absentSet(col: TrialColumns['params'][number]): Set<number> {
+  let set = absentSets.get(col);
+  if (!set) {
+    set = new Set(col.absent);
+    absentSets.set(col, set);
+  }
+  return set;
+}
+
+/** One trial of a column reply, read from the columns on access: the detail screen gets 10,000 of
+ * these without copying any field, and a trial's params object is built the first time it is read
+ * (the table reads the visible rows'; the later charts all of them, after the first draw). Building
+ * 10,000 plain rows with their params objects up front cost ~30 ms, and as much again in
+ * young-generation GC during the first render, on the way to the first draw. */
+class ColumnRow implements TrialScalars {
+  readonly #c: TrialColumns;
+  readonly #i: number;
+  #params: Record<string, ParamValue> | null = null;
+  constructor(c: TrialColumns, i: number) {
+    this.#c = c;
+    this.#i = i;
+  }
+  get trialId(): number {
+    return this.#c.trialId[this.#i]!;
+  }
+  get number(): number {
+    return this.#c.number[this.#i]!;
+  }
+  get state(): TrialStateName {
+    return TRIAL_STATES[this.#c.state[this.#i]!]!;
+  }
+  get value(): number | null {
+    return this.#c.value[this.#i]!;
+  }
+  get startedAt(): number | null {
+    return this.#c.startedAt[this.#i]!;
+  }
+  get completedAt(): number | null {
+    return this.#c.completedAt[this.#i]!;
+  }
+  get durationMs(): number | null {
+    return this.#c.durationMs[this.#i]!;
+  }
+  get childRunId(): string | null {
+    return this.#c.childRunId[this.#i]!;
+  }
+  get reason(): string | null {
+    return this.#c.reason[this.#i]!;
+  }
+  get params(): Record<string, ParamValue> {
+    if (this.#params === null) {
+      const params: Record<string, ParamValue> = {};
+      const i = this.#i;
+      for (const col of this.#c.params) {
+        // Usually no trial lacks a param: then no lookup at all.
+        if (col.absent.length === 0 || !absentSet(col).has(i)) params[col.name] = col.values[i]!;
+      }
+      this.#params = params;
+    }
+    return this.#params;
+  }
+}
+
+/** Columns back to rows (what the table and charts draw from): read-only rows whose fields are read
+ * from the columns, which must not change afterwards. Throws on columns of unequal length or an
+ * unknown state code, which the contract's schema rejects before they get here. */
 export function fromTrialColumns(c: TrialColumns): TrialScalars[] {
   const n = c.number.length;
-  const P = c.params.length;
-  const names = c.params.map((p) => p.name);
-  const values = c.params.map((p) => p.values);
-  // Usually no trial lacks a param: then no per-cell lookup at all.
-  const absent = c.params.map((p) => (p.absent.length > 0 ? new Set(p.absent) : null));
-  const rows = new Array<TrialScalars>(n);
-  for (let i = 0; i < n; i++) {
-    const params: Record<string, ParamValue> = {};
-    for (let k = 0; k < P; k++) {
-      const gone = absent[k];
-      if (gone === null || gone === undefined || !gone.has(i)) params[names[k]!] = values[k]![i]!;
-    }
-    const state = TRIAL_STATES[c.state[i]!];
-    if (state === undefined) throw new Error(`trial columns: state code ${c.state[i]} at row ${i} is not one of 0..${TRIAL_STATES.length - 1}`);
-    rows[i] = {
-      trialId: c.trialId[i]!,
-      number: c.number[i]!,
-      state,
-      params,
-      value: c.value[i]!,
-      startedAt: c.startedAt[i]!,
-      completedAt: c.completedAt[i]!,
-      durationMs: c.durationMs[i]!,
-      childRunId: c.childRunId[i]!,
-      reason: c.reason[i]!,
-    };
+  for (const k of ['trialId', 'state', 'value', 'startedAt', 'completedAt', 'durationMs', 'childRunId', 'reason'] as const) {
+    if (c[k].length !== n) throw new Error(`trial columns: '${k}' has ${c[k].length} entries for ${n} trials`);
   }
+  for (const p of c.params) if (p.values.length !== n) throw new Error(`trial columns: param '${p.name}' has ${p.values.length} entries for ${n} trials`);
+  for (let i = 0; i < n; i++) {
+    const code = c.state[i]!;
+    if (TRIAL_STATES[code] === undefined) throw new Error(`trial columns: state code ${code} at row ${i} is not one of 0..${TRIAL_STATES.length - 1}`);
+  }
+  const rows = new Array<TrialScalars>(n);
+  for (let i = 0; i < n; i++) rows[i] = new ColumnRow(c, i);
   return rows;
 }

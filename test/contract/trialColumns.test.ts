@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { contract, trialStateSchema, type IntermediateColumns, type TrialColumns, type TrialRow } from '../../shared/contract.ts';
 import { fromTrialColumns, toIntermediateColumns, toTrialColumns, TRIAL_STATES } from '../../shared/trialColumns.ts';
 import { decodeWire, encodeWire } from '../../shared/wire.ts';
-import { rowsFromColumns } from '../support/trialColumns.ts';
+import { plainTrial, rowsFromColumns } from '../support/trialColumns.ts';
 
 const num = fc.oneof(fc.double(), fc.constantFrom(NaN, Infinity, -Infinity, 0, -0.5, 1e-5));
 const paramValue = fc.oneof(num, fc.string({ maxLength: 6 }), fc.boolean(), fc.constant(null));
@@ -43,7 +43,7 @@ describe('trial columns', () => {
         expect(interSchema.safeParse(inter).success).toBe(true);
         expect(rowsFromColumns(cols, inter)).toEqual(rows);
         // The scalar columns alone: the rows without their intermediate values.
-        expect(fromTrialColumns(cols)).toEqual(rows.map(({ intermediate: _, ...r }) => r));
+        expect(fromTrialColumns(cols).map(plainTrial)).toEqual(rows.map(({ intermediate: _, ...r }) => r));
         // Over HTTP: what the rows themselves would have become on the wire (JSON has no -0).
         const back = decodeWire(encodeWire(cols)) as TrialColumns;
         const interBack = decodeWire(encodeWire(inter)) as IntermediateColumns;
@@ -61,9 +61,17 @@ describe('trial columns', () => {
       { ...base, params: { a: null } },
       { ...base, trialId: 2, number: 1, params: {} },
     ];
-    const back = fromTrialColumns(toTrialColumns(rows, 2, null));
+    const back = fromTrialColumns(toTrialColumns(rows, 2, null)).map(plainTrial);
     expect(Object.keys(back[0]!.params)).toEqual(['a']);
     expect(Object.keys(back[1]!.params)).toEqual([]);
+  });
+
+  it('rows are refused, naming the column, when the columns do not line up or a state code is unknown', () => {
+    const rows: TrialRow[] = [0, 1].map((n) => ({ trialId: n + 1, number: n, state: 'COMPLETE', params: { x: n }, value: n, intermediate: [], startedAt: 1, completedAt: 2, durationMs: 1, childRunId: null, reason: null }));
+    const good = toTrialColumns(rows, 2, null);
+    expect(() => fromTrialColumns({ ...good, value: [1] })).toThrow(/'value' has 1 entries for 2 trials/);
+    expect(() => fromTrialColumns({ ...good, params: [{ name: 'x', values: [1], absent: [] }] })).toThrow(/param 'x' has 1 entries/);
+    expect(() => fromTrialColumns({ ...good, state: [1, TRIAL_STATES.length] })).toThrow(/state code 5 at row 1/);
   });
 
   it('the schema refuses columns that do not line up, naming the column', () => {
