@@ -1,6 +1,7 @@
 // React Query hooks over the typed client: one query key per channel + input, so events can
 // update exactly the caches they affect (see useLiveEvents).
 import { useMutation, useQuery, useQueryClient, type UseQueryOptions } from '@tanstack/react-query';
+import { useEffect } from 'react';
 import type { Channel, ChannelInput, ChannelOutput } from '../../../shared/contract.ts';
 import { useFirstViewDrawn } from '../lib/firstView.ts';
 import { useClient } from './clientContext.tsx';
@@ -44,6 +45,15 @@ export function useTrials(id: string) {
 }
 /** The trials' intermediate values (one chart draws them, after the first view). */
 export const useIntermediate = (id: string) => useChannel(keys.intermediate(id), 'sweeps.intermediateColumns', { id }, { placeholderData: (prev) => prev });
+/** Asks for the intermediate values once `when` holds (the first view is on screen), so they are in
+ * by the time their chart is shown rather than arriving, and being drawn, while the table scrolls. */
+export function usePrefetchIntermediate(id: string, when: boolean): void {
+  const client = useClient();
+  const qc = useQueryClient();
+  useEffect(() => {
+    if (when) void qc.prefetchQuery({ queryKey: keys.intermediate(id), queryFn: () => client.get('sweeps.intermediateColumns', { id }) });
+  }, [client, qc, id, when]);
+}
 export const useTracking = () => useChannel(keys.tracking, 'tracking.status', {}, { enabled: useFirstViewDrawn() });
 export const useStores = () => useChannel(keys.stores, 'stores.list', {}, { enabled: useFirstViewDrawn() });
 

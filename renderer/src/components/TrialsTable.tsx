@@ -7,7 +7,7 @@ import { fmtDuration, fmtParam, fmtValue } from '../lib/format.ts';
 import { href } from '../lib/router.ts';
 import { firstViewDrawn } from '../lib/firstView.ts';
 import { markAfterPaint } from '../lib/perf.ts';
-import { afterQuiet, noteScroll } from '../lib/scrollQuiet.ts';
+import { afterQuiet, noteScroll, watchScroll } from '../lib/scrollQuiet.ts';
 import { TrialStateBadge } from './StateBadge.tsx';
 
 type SortKey = 'number' | 'value' | 'duration' | 'state';
@@ -71,6 +71,8 @@ export const TrialsTable = memo(function TrialsTable({
     useFlushSync: false,
   });
 
+  useLayoutEffect(() => (scrollRef.current ? watchScroll(scrollRef.current) : undefined), []);
+
   // A layout effect, like the history chart's draw hook: its animation frame is the one that paints
   // these rows. (A passive effect may run only after that frame, which would mark a frame late.)
   useLayoutEffect(() => {
@@ -106,7 +108,7 @@ export const TrialsTable = memo(function TrialsTable({
           <div role="columnheader">Run</div>
         </div>
       </div>
-      <div className="trials-scroll" ref={scrollRef} data-testid="trials-scroll" tabIndex={0} aria-label="Trials rows (scroll)" onScroll={noteScroll}>
+      <div className="trials-scroll" ref={scrollRef} data-testid="trials-scroll" tabIndex={0} aria-label="Trials rows (scroll)" onScroll={noteScroll} onWheel={noteScroll} onTouchMove={noteScroll} onKeyDown={noteScroll}>
         <div role="rowgroup" className="trials-body" style={{ height: virtualizer.getTotalSize() }}>
           {virtualizer.getVirtualItems().map((v) => {
             const t = rows[v.index]!;

@@ -1,17 +1,38 @@
 // Work that can wait (the heavier charts) waits while the trials table is being scrolled: a chart
-// drawn between two frames of a scroll makes that frame late. The table notes each scroll event;
-// afterQuiet runs a task once no scroll has happened for a moment.
+// drawn between two frames of a scroll makes that frame late. The table notes each scroll, and each
+// wheel, touch or key that starts one; afterQuiet runs a task once no scroll has happened for a moment.
 const QUIET_MS = 150;
 let lastScroll = -Infinity;
+/** The scroll box being watched, and its scroll position when last seen. */
+let box: { el: HTMLElement; top: number } | null = null;
 
 export function noteScroll(): void {
   lastScroll = performance.now();
+}
+
+/** Watches `el`'s scroll position too: the scroll event of a scroll that has just begun comes only
+ * with the next frame, and a task due in between would otherwise take the table for quiet and run
+ * in the middle of it. Returns an unwatch. */
+export function watchScroll(el: HTMLElement): () => void {
+  box = { el, top: el.scrollTop };
+  return () => {
+    if (box?.el === el) box = null;
+  };
+}
+
+function movedSinceSeen(): boolean {
+  if (!box) return false;
+  const top = box.el.scrollTop;
+  if (top === box.top) return false;
+  box.top = top;
+  return true;
 }
 
 /** Runs `fn` in a new task once the table has not scrolled for QUIET_MS. Returns a cancel. */
 export function afterQuiet(fn: () => void): () => void {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const check = (): void => {
+    if (movedSinceSeen()) noteScroll();
     const wait = lastScroll + QUIET_MS - performance.now();
     timer = wait > 0 ? setTimeout(check, wait) : undefined;
     if (wait <= 0) fn();

@@ -2,7 +2,7 @@
 import { memo, useDeferredValue, useEffect, useMemo, useState } from 'react';
 import type { SweepDetail as SweepDetailData, TrialScalars } from '../../../shared/contract.ts';
 import { useClient } from '../api/clientContext.tsx';
-import { useSweep, useTrials } from '../api/queries.ts';
+import { usePrefetchIntermediate, useSweep, useTrials } from '../api/queries.ts';
 import { useStoreIdFor } from '../api/storeFor.ts';
 import { HistoryChart } from '../components/charts/HistoryChart.tsx';
 import { ImportanceChart } from '../components/charts/ImportanceChart.tsx';
@@ -118,6 +118,7 @@ export const SweepDetailScreen = memo(function SweepDetailScreen({ id }: { id: s
   const s = sweep.data;
   const storeId = useStoreIdFor(s?.tracking.storeUri ?? null, Boolean(s?.tracking.parentRunId));
   const rows = useMemo(() => trials.data?.trials ?? [], [trials.data]);
+  usePrefetchIntermediate(id, rows.length > 0);
   const paramNames = useMemo(() => {
     const names = new Set(Object.keys(s?.distributions ?? {}));
     for (const t of rows.slice(0, 200)) for (const k of Object.keys(t.params)) names.add(k);

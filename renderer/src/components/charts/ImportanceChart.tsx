@@ -1,9 +1,12 @@
-import { useMemo } from 'react';
 import type { TrialScalars } from '../../../../shared/contract.ts';
 import { paramImportance } from '../../lib/importance.ts';
+import { useQuietMemo } from '../../lib/useQuiet.ts';
+import { Loading } from '../Notice.tsx';
 
 export function ImportanceChart({ trials, params }: { trials: readonly TrialScalars[]; params: readonly string[] }) {
-  const imp = useMemo(() => paramImportance(trials, params), [trials, params]);
+  // Tens of milliseconds for 10,000 trials: in a task of its own, not in a render during a scroll.
+  const imp = useQuietMemo(() => paramImportance(trials, params), [trials, params]);
+  if (imp === undefined) return <Loading what="the importance" />;
   if (imp.length === 0) return <p className="muted chart-empty">Importance needs at least 3 completed trials.</p>;
   return (
     <figure className="importance">

@@ -2,12 +2,12 @@
 // in red, so one sees where the pruner cut them. Only the most recent trials are drawn, to stay light.
 // The values come from their own query (sweeps.intermediateColumns), asked for when this chart is
 // first shown, after the table and history chart are drawn; the trials' rows give their states.
-import { useEffect, useMemo, useState } from 'react';
+import { useMemo } from 'react';
 import type uPlot from 'uplot';
 import type { IntermediateColumns, TrialScalars } from '../../../../shared/contract.ts';
 import { intermediateAt } from '../../../../shared/trialColumns.ts';
 import { useIntermediate } from '../../api/queries.ts';
-import { afterQuiet } from '../../lib/scrollQuiet.ts';
+import { useQuietValue } from '../../lib/useQuiet.ts';
 import { ErrorBox, Loading } from '../Notice.tsx';
 import { axisStyle, INT_INCRS, UPlotChart } from './UPlotChart.tsx';
 
@@ -31,19 +31,9 @@ function recentCurves(c: IntermediateColumns, trials: readonly TrialScalars[]): 
   return picked.map((i) => ({ number: c.number[i]!, state: stateOf.get(c.number[i]!), points: intermediateAt(c, i) }));
 }
 
-/** `value`, but a new one only once the trials table has not been scrolled for a moment: the reply
- * arrives whenever it does, and drawing 80 curves between two frames of a scroll makes one late. */
-function useQuietValue<T>(value: T | undefined): T | undefined {
-  const [shown, setShown] = useState(value);
-  useEffect(() => {
-    if (value === shown) return;
-    return afterQuiet(() => setShown(value));
-  }, [value, shown]);
-  return shown;
-}
-
 export function IntermediateChart({ sweepId, trials, metric }: { sweepId: string; trials: readonly TrialScalars[]; metric: string | null }) {
   const q = useIntermediate(sweepId);
+  // The reply arrives whenever it does; drawing 80 curves between two frames of a scroll makes one late.
   const columns = useQuietValue(q.data);
   if (q.isError && !q.data) return <ErrorBox error={q.error} title="The intermediate values could not be read" onRetry={() => void q.refetch()} />;
   if (!columns) return <Loading what="the intermediate values" />;
