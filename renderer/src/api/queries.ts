@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient, type UseQueryOptions } from '@ta
 import { useEffect } from 'react';
 import type { Channel, ChannelInput, ChannelOutput } from '../../../shared/contract.ts';
 import { useFirstViewDrawn } from '../lib/firstView.ts';
+import { afterPaint } from '../lib/perf.ts';
 import { useClient } from './clientContext.tsx';
 import { fetchTrials, type TrialsData } from './trialsData.ts';
 
@@ -45,13 +46,15 @@ export function useTrials(id: string) {
 }
 /** The trials' intermediate values (one chart draws them, after the first view). */
 export const useIntermediate = (id: string) => useChannel(keys.intermediate(id), 'sweeps.intermediateColumns', { id }, { placeholderData: (prev) => prev });
-/** Asks for the intermediate values once `when` holds (the first view is on screen), so they are in
- * by the time their chart is shown rather than arriving, and being drawn, while the table scrolls. */
+/** Asks for the intermediate values once the frame after `when` (the trials are in) has been painted,
+ * so they are in by the time their chart is shown, rather than arriving (and being drawn) while the
+ * table scrolls, and without adding to the work before the first draw. */
 export function usePrefetchIntermediate(id: string, when: boolean): void {
   const client = useClient();
   const qc = useQueryClient();
   useEffect(() => {
-    if (when) void qc.prefetchQuery({ queryKey: keys.intermediate(id), queryFn: () => client.get('sweeps.intermediateColumns', { id }) });
+    if (!when) return;
+    return afterPaint(() => void qc.prefetchQuery({ queryKey: keys.intermediate(id), queryFn: () => client.get('sweeps.intermediateColumns', { id }) }));
   }, [client, qc, id, when]);
 }
 export const useTracking = () => useChannel(keys.tracking, 'tracking.status', {}, { enabled: useFirstViewDrawn() });

@@ -20,6 +20,20 @@ function afterThisFrame(fn: () => void): void {
   ch.port2.postMessage(null);
 }
 
+/** Runs `fn` once the next frame has been painted (see markAfterPaint). Returns a cancel. */
+export function afterPaint(fn: () => void): () => void {
+  let live = true;
+  const frame = requestAnimationFrame(() =>
+    afterThisFrame(() => {
+      if (live) fn();
+    }),
+  );
+  return () => {
+    live = false;
+    cancelAnimationFrame(frame);
+  };
+}
+
 /** Marks `name` once the next frame has been painted: requestAnimationFrame runs just before the
  * frame's style, layout and paint, and a task posted from it runs after them. (A mark set in the
  * animation frame itself, or right after creating a chart, would come before the drawing.) */
