@@ -20,7 +20,8 @@ function afterThisFrame(fn: () => void): void {
   ch.port2.postMessage(null);
 }
 
-/** Runs `fn` once the next frame has been painted (see markAfterPaint). Returns a cancel. */
+/** Runs `fn` once the next frame has been painted: requestAnimationFrame runs just before the
+ * frame's style, layout and paint, and a task posted from it runs after them. Returns a cancel. */
 export function afterPaint(fn: () => void): () => void {
   let live = true;
   const frame = requestAnimationFrame(() =>
@@ -34,15 +35,12 @@ export function afterPaint(fn: () => void): () => void {
   };
 }
 
-/** Marks `name` once the next frame has been painted: requestAnimationFrame runs just before the
- * frame's style, layout and paint, and a task posted from it runs after them. (A mark set in the
- * animation frame itself, or right after creating a chart, would come before the drawing.) */
+/** Marks `name` once the next frame has been painted. (A mark set in the animation frame itself, or
+ * right after creating a chart, would come before the drawing.) */
 export function markAfterPaint(name: string, then?: () => void): void {
   if (done.has(name)) return;
-  requestAnimationFrame(() =>
-    afterThisFrame(() => {
-      markOnce(name);
-      then?.();
-    }),
-  );
+  afterPaint(() => {
+    markOnce(name);
+    then?.();
+  });
 }
