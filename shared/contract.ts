@@ -3,7 +3,7 @@
 // Renderer code bundles this file, so it imports zod and nothing node-only.
 import { z } from 'zod';
 import { CHANNEL_NAMES, type ChannelName } from './channels.ts';
-import { TRIAL_STATES } from './trialColumns.ts';
+import { PER_TRIAL_COLUMNS, TRIAL_STATES } from './trialColumns.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Building blocks
@@ -114,7 +114,7 @@ export const trialColumnsSchema = z
   .superRefine((c, ctx) => {
     const n = c.number.length;
     const bad = (path: string, message: string): void => ctx.addIssue({ code: 'custom', path: [path], message });
-    for (const k of ['trialId', 'state', 'value', 'startedAt', 'completedAt', 'durationMs', 'childRunId', 'reason'] as const) {
+    for (const k of PER_TRIAL_COLUMNS) {
       if (c[k].length !== n) bad(k, `has ${c[k].length} entries for ${n} trials`);
     }
     for (const p of c.params) {

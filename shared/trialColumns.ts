@@ -16,6 +16,10 @@ const STATE_CODE: ReadonlyMap<string, number> = new Map(TRIAL_STATES.map((s, i) 
 
 type ParamValue = TrialRow['params'][string];
 
+/** The columns with one entry per trial besides `number` (and the params' own columns): the schema
+ * (contract.ts) and fromTrialColumns check their lengths against it. */
+export const PER_TRIAL_COLUMNS = ['trialId', 'state', 'value', 'startedAt', 'completedAt', 'durationMs', 'childRunId', 'reason'] as const;
+
 /** Rows to columns (their intermediate values left out: toIntermediateColumns). Rows keep their order. */
 export function toTrialColumns(rows: readonly TrialScalars[], total: number, direction: TrialColumns['direction']): TrialColumns {
   const n = rows.length;
@@ -160,7 +164,7 @@ class ColumnRow implements TrialScalars {
  * unknown state code, which the contract's schema rejects before they get here. */
 export function fromTrialColumns(c: TrialColumns): TrialScalars[] {
   const n = c.number.length;
-  for (const k of ['trialId', 'state', 'value', 'startedAt', 'completedAt', 'durationMs', 'childRunId', 'reason'] as const) {
+  for (const k of PER_TRIAL_COLUMNS) {
     if (c[k].length !== n) throw new Error(`trial columns: '${k}' has ${c[k].length} entries for ${n} trials`);
   }
   for (const p of c.params) if (p.values.length !== n) throw new Error(`trial columns: param '${p.name}' has ${p.values.length} entries for ${n} trials`);
