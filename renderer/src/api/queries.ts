@@ -2,6 +2,7 @@
 // update exactly the caches they affect (see useLiveEvents).
 import { useMutation, useQuery, useQueryClient, type UseQueryOptions } from '@tanstack/react-query';
 import { useEffect } from 'react';
+import type { Client } from '../../../shared/client.ts';
 import type { Channel, ChannelInput, ChannelOutput } from '../../../shared/contract.ts';
 import { useFirstViewDrawn } from '../lib/firstView.ts';
 import { afterPaint } from '../lib/perf.ts';
@@ -44,8 +45,13 @@ export function useTrials(id: string) {
     placeholderData: (prev) => prev,
   });
 }
-/** The trials' intermediate values (one chart draws them, after the first view). */
-export const useIntermediate = (id: string) => useChannel(keys.intermediate(id), 'sweeps.intermediateColumns', { id }, { placeholderData: (prev) => prev });
+/** The trials' intermediate values (one chart draws them, after the first view): one query, read by
+ * the chart and asked for ahead of it by usePrefetchIntermediate. */
+const intermediateQuery = (client: Client, id: string) => ({ queryKey: keys.intermediate(id), queryFn: () => client.get('sweeps.intermediateColumns', { id }) });
+export function useIntermediate(id: string) {
+  const client = useClient();
+  return useQuery({ ...intermediateQuery(client, id), placeholderData: (prev: ChannelOutput<'sweeps.intermediateColumns'> | undefined) => prev });
+}
 /** Asks for the intermediate values once the frame after `when` (the trials are in) has been painted,
  * so they are in by the time their chart is shown, rather than arriving (and being drawn) while the
  * table scrolls, and without adding to the work before the first draw. */
@@ -54,7 +60,7 @@ export function usePrefetchIntermediate(id: string, when: boolean): void {
   const qc = useQueryClient();
   useEffect(() => {
     if (!when) return;
-    return afterPaint(() => void qc.prefetchQuery({ queryKey: keys.intermediate(id), queryFn: () => client.get('sweeps.intermediateColumns', { id }) }));
+    return afterPaint(() => void qc.prefetchQuery(intermediateQuery(client, id)));
   }, [client, qc, id, when]);
 }
 export const useTracking = () => useChannel(keys.tracking, 'tracking.status', {}, { enabled: useFirstViewDrawn() });
