@@ -155,12 +155,16 @@ async function main(): Promise<void> {
     // that keeps one of this machine's two cores busy for ~1.4 s (traced); that is the browser's
     // window start-up, not the page's load, and Electron has no address bar.
     const WINDOW_SETTLE_MS = 3000;
+    const settledPage = async (): Promise<{ ctx: BrowserContext; page: Page }> => {
+      const opened = await newPage();
+      await opened.page.goto('about:blank');
+      await opened.page.waitForTimeout(WINDOW_SETTLE_MS);
+      return opened;
+    };
     const loads: Load[] = [];
     let scrolls: { steady: Scroll; fast: Scroll } | null = null;
     for (let i = 0; i < LOADS; i++) {
-      const { ctx, page } = await newPage();
-      await page.goto('about:blank');
-      await page.waitForTimeout(WINDOW_SETTLE_MS);
+      const { ctx, page } = await settledPage();
       await page.goto(studyUrl);
       await bothDrawn(page);
       const m = await marksOf(page, 0);
@@ -187,9 +191,7 @@ async function main(): Promise<void> {
     // is clicked; times count from the click.
     const inApp: Load[] = [];
     for (let i = 0; i < LOADS; i++) {
-      const { ctx, page } = await newPage();
-      await page.goto('about:blank');
-      await page.waitForTimeout(WINDOW_SETTLE_MS);
+      const { ctx, page } = await settledPage();
       await page.goto(host.url);
       const open = page.getByRole('link', { name: 'Open bench_10k' });
       await open.waitFor({ timeout: 30_000 });
@@ -235,7 +237,7 @@ async function main(): Promise<void> {
       '',
       machineLine(),
       `Load average during the run (1/5/15 min): ${loadAtStart} at start, ${load} at the end — other work on the machine shares its ${os.cpus().length} cores, which inflates every time below.`,
-      `Debian Chromium (${browser.version()}, headless, --disable-gpu) through \`sweepdeck serve\`; viewport 1360×900. Study: ${TRIALS} trials (5 params, 3 intermediate values each; 88% complete, 10% pruned, 2% failed) written with our storage in ${ms(writeMs)}. Before the pages load, \`sweeps.trials\` for all of them took ${ms(apiMs)} from Node: that first read of the study file also warms the host's trial cache, as a study already listed in the app would be. The page asks for \`sweeps.trialColumns\` (the same trials column by column without their intermediate values, ${(median(loads.map((l) => l.bytes)) / 1e6).toFixed(2)} MB of JSON; row objects with them are 3.8 MB): the first page load has the host build that reply, later loads get it reused (the study is unchanged). The intermediate values (30,000, ~0.7 MB) come in \`sweeps.intermediateColumns\`, which the intermediate-values chart asks for when it is drawn, after the first draw; until this session's commit that split them off, they were part of the first reply (1.8 MB).`,
+      `Debian Chromium (${browser.version()}, headless, --disable-gpu) through \`sweepdeck serve\`; viewport 1360×900. Study: ${TRIALS} trials (5 params, 3 intermediate values each; 88% complete, 10% pruned, 2% failed) written with our storage in ${ms(writeMs)}. Before the pages load, \`sweeps.trials\` for all of them took ${ms(apiMs)} from Node: that first read of the study file also warms the host's trial cache, as a study already listed in the app would be. The page asks for \`sweeps.trialColumns\` (the same trials column by column without their intermediate values, ${(median(loads.map((l) => l.bytes)) / 1e6).toFixed(2)} MB of JSON; row objects with them are 3.8 MB): the first page load has the host build that reply, later loads get it reused (the study is unchanged). The intermediate values (30,000, ~0.7 MB) come in \`sweeps.intermediateColumns\`, which the page asks for once the first view has been painted; until this session's commit that split them off, they were part of the first reply (1.8 MB).`,
       '',
       'What the marks mean: `trials-table-drawn` and `history-chart-drawn` are set once the frame that shows them has been painted (a message posted from requestAnimationFrame is handled after that frame\'s layout and paint, and after any task queued before it, such as React\'s passive effects; the table asks for its mark from a layout effect, in the frame that paints its rows). `rows arrived and decoded` is set when the trials have been turned back into rows, before any drawing; `app script started` when the app\'s own script (React, the screens, uPlot) has loaded and begins rendering.',
       '',
