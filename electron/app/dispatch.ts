@@ -17,8 +17,8 @@ const LARGE_ARRAYS: Partial<Record<Channel, string>> = {
 const SAMPLE = 100;
 
 /** Channels whose service hands out the same frozen reply while its data is unchanged
- * (sweeps.trialColumns and sweeps.intermediateColumns for a finished study). Such a reply is checked once: nothing can have changed
- * it since. It is passed on as it is rather than as zod's copy, so the host can keep its encoded text. */
+ * (sweeps.trialColumns and sweeps.intermediateColumns for a finished study). Such a reply is
+ * checked once: nothing can have changed it since. It is passed on as it is rather than as zod's copy, so the host can keep its encoded text. */
 const REUSED_REPLIES: ReadonlySet<Channel> = new Set(['sweeps.trialColumns', 'sweeps.intermediateColumns']);
 const checkedFrozen = new WeakSet<object>();
 

@@ -1,6 +1,6 @@
 // A sweep's trials for the detail screen: fetched column by column (sweeps.trialColumns, without
-// their intermediate values, which one later chart asks for apart) and turned back into rows here. No React: the page's first script uses
-// it to ask for the trials before React has loaded.
+// their intermediate values, which one later chart asks for apart) and turned back into rows here.
+// No React: the page's first script uses it to ask for the trials before React has loaded.
 import type { Client } from '../../../shared/client.ts';
 import type { TrialColumns, TrialScalars } from '../../../shared/contract.ts';
 import { fromTrialColumns } from '../../../shared/trialColumns.ts';

@@ -38,7 +38,8 @@ function movedSinceSeen(): boolean {
   return moved;
 }
 
-/** Runs `fn` in a new task once the table has not scrolled for QUIET_MS. Returns a cancel. */
+/** Runs `fn` in a new task once neither the page nor the table has scrolled for QUIET_MS. Returns a
+ * cancel. */
 export function afterQuiet(fn: () => void): () => void {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const check = (): void => {

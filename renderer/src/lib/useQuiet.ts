@@ -1,6 +1,6 @@
-// Hooks for work a chart does after the first draw: it runs in a task of its own once the trials
-// table has not been scrolled for a moment (lib/scrollQuiet.ts), not inside whatever render or
-// reply happens to land between two frames of a scroll.
+// Hooks for work a chart does after the first draw: it runs in a task of its own once nothing has
+// been scrolled for a moment (lib/scrollQuiet.ts), not inside whatever render or reply happens to
+// land between two frames of a scroll.
 import { useEffect, useState, type DependencyList } from 'react';
 import { afterQuiet } from './scrollQuiet.ts';
 

@@ -1,7 +1,7 @@
 // Intermediate values (the metric a trial reports at each step), one curve per trial; pruned trials
 // in red, so one sees where the pruner cut them. Only the most recent trials are drawn, to stay light.
-// The values come from their own query (sweeps.intermediateColumns), asked for when this chart is
-// first shown, after the table and history chart are drawn; the trials' rows give their states.
+// The values come from their own query (sweeps.intermediateColumns), which the detail screen asks
+// for once the table and history chart are painted; the trials' rows give their states.
 import { useMemo } from 'react';
 import type uPlot from 'uplot';
 import type { IntermediateColumns, TrialScalars } from '../../../../shared/contract.ts';
