@@ -1,7 +1,8 @@
 // sweeps.trialColumns and sweeps.intermediateColumns through the real app services and the browser
-// host, on a study written with our storage: the same trials as sweeps.trials, and never a stale reply. The service reuses its
-// reply (and the host its encoded text) while a study's trials are unchanged, so a trial finishing,
-// a new one and a study file replaced under the same name must all show on the next call.
+// host, on a study written with our storage: the same trials as sweeps.trials, and never a stale
+// reply. The service reuses its replies (and the host their encoded text) while a study's trials are
+// unchanged, so a trial finishing, a new one and a study file replaced under the same name must all
+// show on the next call.
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
