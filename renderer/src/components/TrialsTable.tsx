@@ -108,7 +108,7 @@ export const TrialsTable = memo(function TrialsTable({
           <div role="columnheader">Run</div>
         </div>
       </div>
-      <div className="trials-scroll" ref={scrollRef} data-testid="trials-scroll" tabIndex={0} aria-label="Trials rows (scroll)" onScroll={noteScroll} onWheel={noteScroll} onTouchMove={noteScroll} onKeyDown={noteScroll}>
+      <div className="trials-scroll" ref={scrollRef} data-testid="trials-scroll" tabIndex={0} aria-label="Trials rows (scroll)" onWheel={noteScroll} onTouchMove={noteScroll} onKeyDown={noteScroll}>
         <div role="rowgroup" className="trials-body" style={{ height: virtualizer.getTotalSize() }}>
           {virtualizer.getVirtualItems().map((v) => {
             const t = rows[v.index]!;
