@@ -161,15 +161,20 @@ async function main(): Promise<void> {
       await opened.page.waitForTimeout(WINDOW_SETTLE_MS);
       return opened;
     };
-    const loads: Load[] = [];
-    let scrolls: { steady: Scroll; fast: Scroll } | null = null;
-    for (let i = 0; i < LOADS; i++) {
-      const { ctx, page } = await settledPage();
+    /** One cold load of the study's address in the page `open` gives, up to both marks. */
+    const coldLoad = async (open: () => Promise<{ ctx: BrowserContext; page: Page }>, label: string, i: number) => {
+      const { ctx, page } = await open();
       await page.goto(studyUrl);
       await bothDrawn(page);
       const m = await marksOf(page, 0);
+      log(label, i, m);
+      return { ctx, page, m };
+    };
+    const loads: Load[] = [];
+    let scrolls: { steady: Scroll; fast: Scroll } | null = null;
+    for (let i = 0; i < LOADS; i++) {
+      const { ctx, page, m } = await coldLoad(settledPage, 'load', i);
       loads.push(m);
-      log('load', i, m);
       // Scroll the last page's table right after its first draw: steady (about 4 rows a frame) and
       // fast (a screenful a frame).
       if (i === LOADS - 1) scrolls = { steady: await scroll(page, 128, 600), fast: await scroll(page, 1600, 200) };
@@ -179,12 +184,8 @@ async function main(): Promise<void> {
     // section measured before 2026-11-26 15:00): Chromium's window start-up shares the cores.
     const withWindow: Load[] = [];
     for (let i = 0; i < LOADS; i++) {
-      const { ctx, page } = await newPage();
-      await page.goto(studyUrl);
-      await bothDrawn(page);
-      const m = await marksOf(page, 0);
+      const { ctx, m } = await coldLoad(newPage, 'new window', i);
       withWindow.push(m);
-      log('new window', i, m);
       await ctx.close();
     }
     // (3) Opening the study inside the running app: the page shows the sweep list, then its Open link
