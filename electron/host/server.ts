@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 import { err, type Result } from '../../shared/result.ts';
 import { decodeWire, encodeWire } from '../../shared/wire.ts';
@@ -27,6 +27,8 @@ export interface HostOptions {
   maxBodyBytes?: number;
   /** Keep-alive comment interval on the event stream (ms). */
   keepAliveMs?: number;
+  /** How long close() lets calls still being answered finish before cutting them (ms). */
+  closeGraceMs?: number;
 }
 
 export interface Host {
@@ -212,7 +214,26 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     send(res, 404, 'not found');
   }
 
+  // Connections, and those with a request being answered: close() ends the others at once (Node's
+  // own idle check misses a connection that never sent a request) and each busy one when its
+  // response is done.
+  const sockets = new Set<Socket>();
+  const busy = new Set<Socket>();
+  let closing = false;
   const server = createServer((req, res) => {
+    const socket = req.socket;
+    if (closing) {
+      // A stopping host takes no new request, not even over a connection kept alive from before:
+      // the client sees the connection close, as when the host has gone (a browser retries on a new
+      // connection, which is refused). Serving it would hold close() open, an event stream forever.
+      socket.destroy();
+      return;
+    }
+    busy.add(socket);
+    res.once('close', () => {
+      busy.delete(socket);
+      if (closing) socket.destroy();
+    });
     void (async () => {
       const host = req.headers.host;
       if (!isLoopbackHost(host)) {
@@ -240,6 +261,10 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     });
   });
   server.on('clientError', (_e, socket) => socket.destroy());
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -257,10 +282,17 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     token,
     server,
     async close() {
+      closing = true;
+      // Each event stream gets its last chunk (a cut one is an error to the page), then its
+      // connection closes with the response.
       for (const s of streams) s.end();
       streams.clear();
-      await new Promise<void>((r) => server.close(() => r()));
-      server.closeAllConnections?.();
+      const closed = new Promise<void>((r) => server.close(() => r()));
+      for (const socket of sockets) if (!busy.has(socket)) socket.destroy();
+      // A call still being answered gets a moment; then whatever is left is cut, so stopping never hangs.
+      const cut = setTimeout(() => server.closeAllConnections(), opts.closeGraceMs ?? 3000);
+      await closed;
+      clearTimeout(cut);
     },
   };
 }

@@ -2,7 +2,7 @@
 // required (missing or wrong: 401), a foreign Host or Origin is refused (403), the page carries a
 // strict CSP, files outside the renderer folder are unreachable, and SSE delivers events.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
+import { Agent, request } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -197,6 +197,91 @@ describe('events over SSE', () => {
     expect(progress).toEqual([-Infinity]);
     off();
     client.close();
+  });
+
+  it('closing the host ends each event stream cleanly and takes no new one, even over a kept-alive connection', async () => {
+    // The page reconnects its event stream as soon as the old one ends, over a connection the
+    // browser kept alive from an API call that was still being answered when the host began to
+    // close. The host used to serve that new stream and then wait for it, so `sweepdeck serve` hung
+    // on SIGTERM until it was killed, and Chromium reported the cut stream as
+    // net::ERR_INCOMPLETE_CHUNKED_ENCODING.
+    let release = (): void => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    let asked = (): void => undefined;
+    const inFlight = new Promise<void>((r) => (asked = r));
+    const slow: typeof dispatch = async (channel, input) => {
+      asked();
+      await gate;
+      return dispatch(channel, input);
+    };
+    // A long grace, so that only the host's own closing can pass the 5 s check below.
+    const h = await startHost({ app: { dispatch: slow, bus }, rendererDir: null, closeGraceMs: 60_000 });
+    const agent = new Agent({ keepAlive: true, maxSockets: 2 });
+    const call = (path: string, method: string, body?: string): Promise<{ status: number; ended: Promise<{ complete: boolean; body: string }> }> =>
+      new Promise((resolve, reject) => {
+        const headers: Record<string, string> = { [TOKEN_HEADER]: h.token, ...(body ? { 'content-type': 'application/json' } : {}) };
+        const req = request({ host: '127.0.0.1', port: h.port, path, method, agent, headers }, (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => (text += c));
+          const ended = new Promise<{ complete: boolean; body: string }>((r) => res.on('close', () => r({ complete: res.complete, body: text })));
+          resolve({ status: res.statusCode ?? 0, ended });
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+    try {
+      const stream = await call('/api/events', 'GET', undefined);
+      expect(stream.status).toBe(200);
+      // On the agent's second socket (the stream holds the first), and still being answered when
+      // the host begins to close.
+      const pending = new Promise<number>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port: h.port, path: '/api/app.info', method: 'POST', agent, headers: { [TOKEN_HEADER]: h.token, 'content-type': 'application/json' } }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        });
+        req.on('error', reject);
+        req.end('{}');
+      });
+      await inFlight;
+      const closed = h.close();
+      const end = await stream.ended;
+      expect(end.body).toContain(': connected');
+      expect(end.complete).toBe(true);
+      release();
+      expect(await pending).toBe(200);
+      // Reconnect at once, as the page does, on the socket the API call kept alive.
+      const again = await call('/api/events', 'GET').then(
+        (r) => `HTTP ${r.status}`,
+        (e: NodeJS.ErrnoException) => e.code ?? e.message,
+      );
+      expect(again).toMatch(/^(ECONNRESET|ECONNREFUSED|HTTP 503)$/);
+      const timedOut = 'still open after 5 s';
+      expect(await Promise.race([closed.then(() => 'closed'), new Promise((r) => setTimeout(() => r(timedOut), 5000))])).toBe('closed');
+    } finally {
+      release();
+      agent.destroy();
+      await h.close();
+    }
+  });
+
+  it('closing the host cuts a call that is still unanswered after the grace period, so stopping never hangs', async () => {
+    let asked = (): void => undefined;
+    const inFlight = new Promise<void>((r) => (asked = r));
+    const never: typeof dispatch = async () => {
+      asked();
+      return new Promise(() => undefined);
+    };
+    const h = await startHost({ app: { dispatch: never, bus }, rendererDir: null, closeGraceMs: 100 });
+    const call = fetch(`${h.origin}/api/app.info`, { method: 'POST', headers: { 'content-type': 'application/json', [TOKEN_HEADER]: h.token }, body: '{}' }).then(
+      (r) => `HTTP ${r.status}`,
+      () => 'cut',
+    );
+    await inFlight;
+    const t0 = Date.now();
+    await h.close();
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(90);
+    expect(await call).toBe('cut');
   });
 
   it('drops an event whose payload breaks the contract instead of sending it', () => {
