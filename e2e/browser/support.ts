@@ -83,13 +83,20 @@ export async function startServe(dataDir: string, home: string, extraArgs: strin
     token: u.searchParams.get('token') ?? '',
     proc,
     output: () => out,
+    // SIGTERM must stop it: a host that needs SIGKILL has cut its pages' event streams, and that
+    // is a bug to report, not to paper over.
     stop: () =>
-      new Promise<void>((resolve) => {
+      new Promise<void>((resolve, reject) => {
         if (proc.exitCode !== null) return resolve();
-        const kill = setTimeout(() => proc.kill('SIGKILL'), 20_000);
+        let killed = false;
+        const kill = setTimeout(() => {
+          killed = true;
+          proc.kill('SIGKILL');
+        }, 15_000);
         proc.once('exit', () => {
           clearTimeout(kill);
-          resolve();
+          if (killed) reject(new Error(`sweepdeck serve did not stop within 15 s of SIGTERM and was killed:\n${out}`));
+          else resolve();
         });
         proc.kill('SIGTERM');
       }),
