@@ -397,28 +397,14 @@ export class SqliteTrackingStore implements TrackingStore {
     // run reads like a real server's.
     const status = STATUS_SET.has(row.status ?? '') ? (row.status as RunStatus) : 'RUNNING';
     const lifecycle = row.lifecycle_stage === 'deleted' ? 'deleted' : 'active';
-    const experimentId = String(row.experiment_id);
-    if (row.end_time !== null) {
-      return {
-        run_uuid: row.run_uuid,
-        experiment_id: experimentId,
-        run_name: row.name ?? '',
-        user_id: row.user_id ?? '',
-        status,
-        start_time: row.start_time ?? 0,
-        end_time: row.end_time,
-        artifact_uri: row.artifact_uri ?? '',
-        lifecycle_stage: lifecycle,
-        run_id: row.run_uuid,
-      };
-    }
     return {
       run_uuid: row.run_uuid,
-      experiment_id: experimentId,
+      experiment_id: String(row.experiment_id),
       run_name: row.name ?? '',
       user_id: row.user_id ?? '',
       status,
       start_time: row.start_time ?? 0,
+      ...(row.end_time !== null ? { end_time: row.end_time } : {}),
       artifact_uri: row.artifact_uri ?? '',
       lifecycle_stage: lifecycle,
       run_id: row.run_uuid,
