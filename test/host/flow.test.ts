@@ -14,28 +14,7 @@ import { createAppServices, type AppServices } from '../../electron/app/appServi
 import { startHost, type Host } from '../../electron/host/server.ts';
 import { FIXTURE_STUDY_CONFIG as FIXTURE_CONFIG } from '../support/fixtureStudy.ts';
 import { FIXTURES } from '../support/peers.ts';
-
-const TRIAL = `
-const params = JSON.parse(process.env.SWEEPDECK_PARAMS);
-const x = Number(params.x ?? params.dropout ?? 0.5);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-for (let step = 0; step < 3; step++) {
-  await sleep(120);
-  console.log('score=' + (x * (step + 1) / 3).toFixed(6) + ' step=' + step);
-}
-`;
-
-const config = (maxTrials: number) => `
-experiment_name: flow-test
-backbone: tiny
-search_space:
-  x: {type: uniform, min: 0.0, max: 1.0}
-sampling: {algorithm: random, max_trials: ${maxTrials}, max_concurrent_trials: 1, seed: 7}
-objective: {metric: score, goal: maximize}
-trial:
-  command: ["node", "trial.mjs", "--x", "{x}"]
-checkpoint: {enabled: true, storage_path: "{backbone}/study.db", auto_resume: true}
-`;
+import { quickConfig as config, quickTrial } from '../support/quickSweep.ts';
 
 let work: string;
 let dataDir: string;
@@ -71,7 +50,7 @@ const summary = async (id: string): Promise<SweepSummary> => (await client.get('
 beforeAll(async () => {
   work = mkdtempSync(path.join(os.tmpdir(), 'sweepdeck-flow-'));
   dataDir = path.join(work, 'data');
-  writeFileSync(path.join(work, 'trial.mjs'), TRIAL);
+  writeFileSync(path.join(work, 'trial.mjs'), quickTrial());
   writeFileSync(path.join(work, 'hpo.yaml'), config(4));
   writeFileSync(path.join(work, 'fixture.yaml'), FIXTURE_CONFIG);
   await up();
