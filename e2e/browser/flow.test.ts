@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, httpTransport, type Client } from '../../shared/client.ts';
 import { FIXTURE_STUDY_CONFIG as FIXTURE_CONFIG } from '../../test/support/fixtureStudy.ts';
 import { FIXTURES } from '../../test/support/peers.ts';
+import { until } from '../../test/support/until.ts';
 import { chromiumMissing, ensureRendererBuilt, launchChromium, screenshot, startServe, type ServedHost } from './support.ts';
 
 const missing = chromiumMissing();
@@ -25,16 +26,6 @@ const FIXTURE_TRIAL = `
 const p = JSON.parse(process.env.SWEEPDECK_PARAMS);
 for (let s = 0; s < 3; s++) { await new Promise((r) => setTimeout(r, 60)); console.log('score=' + (Number(p.dropout) * (s + 1)).toFixed(5) + ' step=' + s); }
 `;
-
-async function until<T>(what: string, f: () => Promise<T | undefined | false | null>, timeoutMs = 20_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
 
 /** The example config, made quick: few trials, few epochs, its own study name. */
 function quickConfig(example: string): string {

@@ -14,6 +14,7 @@ import type {} from '../../shared/client.ts';
 import type { SweepSummary } from '../../shared/contract.ts';
 import type { Result } from '../../shared/result.ts';
 import { REPO_ROOT } from '../../test/support/peers.ts';
+import { until } from '../../test/support/until.ts';
 
 const DIST = process.env.ELECTRON_OVERRIDE_DIST_PATH;
 const EXE = process.platform === 'win32' ? 'electron.exe' : process.platform === 'darwin' ? 'Electron.app/Contents/MacOS/Electron' : 'electron';
@@ -85,16 +86,6 @@ async function value<T>(channel: string, input: unknown): Promise<T> {
   return r.value;
 }
 
-async function until<T>(what: string, f: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await f();
-    if (v !== undefined) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 describe.skipIf(!DIST)('Electron app', () => {
   let id = '';
 
@@ -164,13 +155,13 @@ describe.skipIf(!DIST)('Electron app', () => {
     await until('a finished trial', async () => {
       const seen = await page.evaluate(() => (window as unknown as { __progress: number[] }).__progress);
       return seen.some((n) => n >= 1) ? true : undefined;
-    });
+    }, 60_000);
     await page.screenshot({ path: path.join(SHOTS, 'running.png') });
     await page.getByRole('button', { name: `Stop ${STUDY}` }).click();
     const s = await until('the stop', async () => {
       const x = await value<SweepSummary>('sweeps.get', { id });
       return x.state === 'interrupted' ? x : undefined;
-    });
+    }, 60_000);
     expect(s.finishedTrials).toBeLessThan(4);
   });
 
@@ -185,7 +176,7 @@ describe.skipIf(!DIST)('Electron app', () => {
     const done = await until('the sweep to finish', async () => {
       const x = await value<SweepSummary>('sweeps.get', { id });
       return x.state === 'finished' ? x : undefined;
-    });
+    }, 60_000);
     expect(done.finishedTrials).toBe(4);
     expect(done.tracking.parentRunId).toBeTruthy();
     await page.getByRole('link', { name: `Open ${STUDY}` }).click();

@@ -15,6 +15,7 @@ import { startHost, type Host } from '../../electron/host/server.ts';
 import { FIXTURE_STUDY_CONFIG as FIXTURE_CONFIG } from '../support/fixtureStudy.ts';
 import { FIXTURES } from '../support/peers.ts';
 import { quickConfig as config, quickTrial } from '../support/quickSweep.ts';
+import { until } from '../support/until.ts';
 
 let work: string;
 let dataDir: string;
@@ -33,16 +34,6 @@ async function down(): Promise<void> {
   client.close();
   await host.close();
   await app.close();
-}
-
-async function until<T>(what: string, f: () => Promise<T | undefined | false>, timeoutMs = 40_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 const summary = async (id: string): Promise<SweepSummary> => (await client.get('sweeps.get', { id })) as SweepSummary;

@@ -11,6 +11,7 @@ import { createClient, httpTransport, type Client } from '../../shared/client.ts
 import type { SweepSummary } from '../../shared/contract.ts';
 import { startServe, type ServedHost } from '../../e2e/browser/support.ts';
 import { quickConfig, quickTrial } from '../support/quickSweep.ts';
+import { until } from '../support/until.ts';
 
 const MAX_TRIALS = 5;
 let work: string;
@@ -22,16 +23,6 @@ async function up(): Promise<Client> {
   host = await startServe(dataDir, work, ['--no-example']);
   client = createClient(httpTransport(host.origin, host.token));
   return client;
-}
-
-async function until<T>(what: string, f: () => Promise<T | undefined>, timeoutMs = 40_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await f();
-    if (v !== undefined) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 function studyStates(file: string): Record<string, number> {
