@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, httpTransport, type Client } from '../../shared/client.ts';
 import { FIXTURE_STUDY_CONFIG as FIXTURE_CONFIG } from '../../test/support/fixtureStudy.ts';
 import { FIXTURES } from '../../test/support/peers.ts';
+import { quickTrial } from '../../test/support/quickSweep.ts';
 import { until } from '../../test/support/until.ts';
 import { chromiumMissing, ensureRendererBuilt, launchChromium, screenshot, startServe, type ServedHost } from './support.ts';
 
@@ -21,11 +22,6 @@ if (missing) console.warn(`browser e2e skipped: ${missing}`);
 
 const STUDY = 'e2e_quick';
 const MAX_TRIALS = 3;
-
-const FIXTURE_TRIAL = `
-const p = JSON.parse(process.env.SWEEPDECK_PARAMS);
-for (let s = 0; s < 3; s++) { await new Promise((r) => setTimeout(r, 60)); console.log('score=' + (Number(p.dropout) * (s + 1)).toFixed(5) + ' step=' + s); }
-`;
 
 /** The example config, made quick: few trials, few epochs, its own study name. */
 function quickConfig(example: string): string {
@@ -256,7 +252,8 @@ describe.skipIf(missing !== null)('browser e2e through sweepdeck serve', { timeo
     const copy = path.join(dir, 'study.db');
     copyFileSync(path.join(FIXTURES, 'optuna-3.1.0', 'study.db'), copy);
     writeFileSync(path.join(dir, 'hpo.yaml'), FIXTURE_CONFIG);
-    writeFileSync(path.join(dir, 'trial.mjs'), FIXTURE_TRIAL);
+    // The fixture study's space has dropout, which the quick trial scores.
+    writeFileSync(path.join(dir, 'trial.mjs'), quickTrial(60));
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Sweeps' }).click();
     await page.getByRole('textbox', { name: 'Optuna study file (.db)' }).fill(copy);
     await page.getByRole('button', { name: 'Open study file' }).click();

@@ -14,6 +14,7 @@ import type {} from '../../shared/client.ts';
 import type { SweepSummary } from '../../shared/contract.ts';
 import type { Result } from '../../shared/result.ts';
 import { REPO_ROOT } from '../../test/support/peers.ts';
+import { quickTrial } from '../../test/support/quickSweep.ts';
 import { until } from '../../test/support/until.ts';
 
 const DIST = process.env.ELECTRON_OVERRIDE_DIST_PATH;
@@ -30,15 +31,6 @@ if (!DIST) {
 const SHOTS = path.join(REPO_ROOT, 'test-results', 'electron');
 /** The study name the config below gets (hpo_{backbone}). */
 const STUDY = 'hpo_tiny';
-
-const TRIAL = `
-const params = JSON.parse(process.env.SWEEPDECK_PARAMS);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-for (let step = 0; step < 3; step++) {
-  await sleep(200);
-  console.log('score=' + (Number(params.x) * (step + 1) / 3).toFixed(6) + ' step=' + step);
-}
-`;
 
 const CONFIG = `
 experiment_name: electron-e2e
@@ -94,7 +86,7 @@ describe.skipIf(!DIST)('Electron app', () => {
     if (built.status !== 0) throw new Error(`build failed:\n${built.stderr}`);
     work = mkdtempSync(path.join(os.tmpdir(), 'sweepdeck-electron-e2e-'));
     dataDir = path.join(work, 'data');
-    writeFileSync(path.join(work, 'trial.mjs'), TRIAL);
+    writeFileSync(path.join(work, 'trial.mjs'), quickTrial(200));
     writeFileSync(path.join(work, 'hpo.yaml'), CONFIG);
     await launch();
   }, 180_000);
