@@ -19,9 +19,9 @@ export default defineConfig({
     sourcemap: false,
     chunkSizeWarningLimit: 1500,
     target: 'es2022',
-    // One stylesheet, linked from index.html. Split CSS would make the dynamic import of the app
-    // (boot.tsx) first append the app chunk's stylesheet and wait for its load event: a request
-    // round-trip before the app's script may run, on the way to the first draw.
+    // One stylesheet, linked from index.html. With split CSS, each lazily loaded screen's chunk
+    // (App.tsx) would first append its own stylesheet and wait for its load event: a request
+    // round-trip before the screen's script may run.
     cssCodeSplit: false,
   },
   logLevel: 'warn',

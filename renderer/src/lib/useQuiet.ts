@@ -16,7 +16,7 @@ export function useQuietMemo<T>(compute: () => T, deps: DependencyList): T | und
   return value?.v;
 }
 
-/** `value`, but a new one only once the table is quiet; the first one at once. */
+/** `value`, but a new one only once nothing is being scrolled; the first one at once. */
 export function useQuietValue<T>(value: T | undefined): T | undefined {
   const [shown, setShown] = useState(value);
   useEffect(() => {
