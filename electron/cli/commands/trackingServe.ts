@@ -74,6 +74,7 @@ export async function run(argv: string[]): Promise<number> {
       token,
       port,
       onInternalError: (err, p) => printError(`tracking endpoint: internal error on ${p.split('?')[0]}: ${(err as Error)?.stack ?? String(err)}`),
+      onClientAborted: (p) => printError(`tracking endpoint: ${p}: the client closed the connection before sending the whole request body`),
     });
   } catch (err) {
     await store.close();
