@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { CHANNEL_NAMES, type ChannelName } from './channels.ts';
 import { PER_TRIAL_COLUMNS, TRIAL_STATES } from './trialColumns.ts';
+import { hasUrlCredentials, URL_CREDENTIALS_ADVICE } from './urlCredentials.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Building blocks
@@ -13,6 +14,8 @@ import { PER_TRIAL_COLUMNS, TRIAL_STATES } from './trialColumns.ts';
 export const anyNumber = z.custom<number>((v) => typeof v === 'number', { message: 'expected a number' });
 const id = z.string().min(1).max(512);
 const filePath = z.string().min(1).max(4096);
+/** An http(s) MLflow server; never with a user name or password in it (see urlCredentials.ts). */
+const serverUrl = z.url({ protocol: /^https?$/ }).max(2048).refine((u) => !hasUrlCredentials(u), { message: URL_CREDENTIALS_ADVICE });
 const count = z.number().int().nonnegative();
 /** Epoch milliseconds, or null when unknown. */
 const epochMs = z.number().nullable();
@@ -397,7 +400,7 @@ export const contract = {
       /** null clears the Azure workspace (local or remote only). */
       azure: azureWorkspaceSchema.nullable().optional(),
       /** A remote MLflow server; null clears it. */
-      remoteUri: z.url({ protocol: /^https?$/ }).max(2048).nullable().optional(),
+      remoteUri: serverUrl.nullable().optional(),
       fallbackToLocal: z.boolean().optional(),
       localStorePath: filePath.optional(),
     }),
@@ -412,7 +415,7 @@ export const contract = {
     input: z.discriminatedUnion('kind', [
       z.strictObject({ kind: z.literal('sqlite'), path: filePath, label: z.string().max(200).optional() }),
       z.strictObject({ kind: z.literal('mlruns'), path: filePath, label: z.string().max(200).optional() }),
-      z.strictObject({ kind: z.literal('remote'), uri: z.url({ protocol: /^https?$/ }).max(2048), label: z.string().max(200).optional() }),
+      z.strictObject({ kind: z.literal('remote'), uri: serverUrl, label: z.string().max(200).optional() }),
       z.strictObject({ kind: z.literal('azure'), workspace: azureWorkspaceSchema, label: z.string().max(200).optional() }),
     ]),
     output: storeInfoSchema,

@@ -372,7 +372,7 @@ export class SweepsService {
 
   private configsDir(): string {
     const d = path.join(this.o.dataDir, 'configs');
-    mkdirSync(d, { recursive: true });
+    mkdirSync(d, { recursive: true, mode: 0o700 });
     return d;
   }
 
@@ -386,7 +386,8 @@ export class SweepsService {
       doc.setIn(['study_name'], overrides.studyName);
     }
     const file = path.join(this.configsDir(), `${id}.yaml`);
-    writeFileSync(file, String(doc));
+    // Owner only, as all app data: a config may carry trial.env values meant for the trial alone.
+    writeFileSync(file, String(doc), { mode: 0o600 });
     return file;
   }
 

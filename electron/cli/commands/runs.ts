@@ -6,6 +6,7 @@ import type { Experiment, Run, TrackingStore } from '../../core/tracking/types.t
 import { MlflowError } from '../../core/tracking/types.ts';
 import { CliError, parseCli, printedHelp } from '../cliSupport.ts';
 import path from 'node:path';
+import { oneLine, print } from '../terminalText.ts';
 
 const USAGE = `Usage: sweepdeck runs ls [--store URI] [--experiment NAME] [--all] [--json]
 
@@ -98,11 +99,11 @@ function summary(run: Run, isParent: boolean): string {
   const params = run.data.params ?? [];
   const orderedMetrics = [...metrics].sort((a, b) => rank(KEY_METRICS, a.key) - rank(KEY_METRICS, b.key) || a.key.localeCompare(b.key));
   const orderedParams = [...params].sort((a, b) => rank(KEY_PARAMS, a.key) - rank(KEY_PARAMS, b.key) || a.key.localeCompare(b.key));
-  const m = orderedMetrics.slice(0, isParent ? 4 : 3).map((x) => `${x.key}=${fmtNumber(x.value)}`);
+  const m = orderedMetrics.slice(0, isParent ? 4 : 3).map((x) => `${oneLine(x.key)}=${fmtNumber(x.value)}`);
   const p = orderedParams
     .filter((x) => !isParent || KEY_PARAMS.includes(x.key))
     .slice(0, 4)
-    .map((x) => `${x.key}=${x.value.length > 24 ? `${x.value.slice(0, 21)}...` : x.value}`);
+    .map((x) => `${oneLine(x.key)}=${oneLine(x.value.length > 24 ? `${x.value.slice(0, 21)}...` : x.value)}`);
   return [...m, ...p].join('  ');
 }
 
@@ -114,7 +115,7 @@ function rank(list: string[], key: string): number {
 function runLine(run: Run, isParent: boolean): string {
   const deleted = run.info.lifecycle_stage === 'deleted' ? ' (deleted)' : '';
   const name = run.info.run_name || run.info.run_id;
-  return `${name}  ${run.info.status}${deleted}  ${run.info.run_id}  ${summary(run, isParent)}`.trimEnd();
+  return `${oneLine(name)}  ${run.info.status}${deleted}  ${oneLine(run.info.run_id)}  ${summary(run, isParent)}`.trimEnd();
 }
 
 export function renderTree(trees: ExperimentTree[], storeUri: string): string {
@@ -124,7 +125,7 @@ export function renderTree(trees: ExperimentTree[], storeUri: string): string {
     const e = t.experiment;
     const deleted = e.lifecycle_stage === 'deleted' ? ', deleted' : '';
     const nChildren = t.runs.reduce((n, r) => n + r.children.length, 0);
-    lines.push('', `Experiment ${e.name} (id ${e.experiment_id}${deleted}): ${t.runs.length} parent run(s), ${nChildren} child run(s)`);
+    lines.push('', `Experiment ${oneLine(e.name)} (id ${oneLine(e.experiment_id)}${deleted}): ${t.runs.length} parent run(s), ${nChildren} child run(s)`);
     for (const node of t.runs) {
       lines.push(`  ${runLine(node.run, true)}`);
       node.children.forEach((c, i) => {
@@ -133,7 +134,7 @@ export function renderTree(trees: ExperimentTree[], storeUri: string): string {
     }
     if (t.orphans.length > 0) {
       lines.push('  (child runs whose parent is not in this experiment)');
-      for (const o of t.orphans) lines.push(`    ${runLine(o, false)}  parent=${parentOf(o)}`);
+      for (const o of t.orphans) lines.push(`    ${runLine(o, false)}  parent=${oneLine(parentOf(o) ?? '')}`);
     }
   }
   return lines.join('\n');
@@ -162,7 +163,7 @@ async function collect(store: TrackingStore, experimentName: string | undefined,
 export async function run(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   if (!sub || sub === '--help' || sub === '-h' || sub === 'help') {
-    console.log(USAGE);
+    print(USAGE);
     return sub ? 0 : 2;
   }
   if (sub !== 'ls') throw new CliError(`unknown subcommand '${sub}'.\n\n${USAGE}`);
@@ -196,9 +197,9 @@ export async function run(argv: string[]): Promise<number> {
   try {
     const trees = await collect(store, values.experiment, values.all);
     if (values.json) {
-      console.log(JSON.stringify({ store: store.uri, experiments: trees }, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2));
+      print(JSON.stringify({ store: store.uri, experiments: trees }, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2));
     } else {
-      console.log(renderTree(trees, store.uri));
+      print(renderTree(trees, store.uri));
     }
     return 0;
   } catch (err) {

@@ -23,6 +23,7 @@ import { withAtomicClaims } from './atomicClaims.ts';
 import { parseMetricLine } from './metricLines.ts';
 import { StudyEngine, SYS_FAIL_REASON } from './studyEngine.ts';
 import { planSweep, type SweepPlan } from './sweepPlan.ts';
+import { trialEnvironment } from './trialEnv.ts';
 import { TrialProcess, type TrialExit } from './trialProcess.ts';
 import type { SweepCounts, SweepEvent, SweepHooks, SweepResult, SweepStatus, TrialRef, TrialStartResult } from './types.ts';
 
@@ -482,16 +483,19 @@ class SweepRunner {
       const reason = (err as Error).message;
       return { state: 'FAIL', value: null, reason, durationMs: 0, fatal: reason, reoffer: false };
     }
-    const env: Record<string, string> = {
-      PYTHONUNBUFFERED: process.env.PYTHONUNBUFFERED ?? '1', // so metric lines arrive as printed
-      ...(config.trial.env ?? {}),
-      ...hookEnv,
-      SWEEPDECK_TRIAL_NUMBER: String(ref.number),
-      SWEEPDECK_PARAMS: JSON.stringify(ref.params),
-      SWEEPDECK_TRIAL_DIR: ref.trialDir,
-      SWEEPDECK_STUDY_NAME: plan.studyName,
-      SWEEPDECK_OBJECTIVE_METRIC: metric,
-    };
+    // The policy of what a trial sees (no credential of the app's) lives in trialEnv.ts.
+    const env = trialEnvironment({
+      inherited: process.env,
+      user: config.trial.env,
+      sweep: {
+        ...hookEnv,
+        SWEEPDECK_TRIAL_NUMBER: String(ref.number),
+        SWEEPDECK_PARAMS: JSON.stringify(ref.params),
+        SWEEPDECK_TRIAL_DIR: ref.trialDir,
+        SWEEPDECK_STUDY_NAME: plan.studyName,
+        SWEEPDECK_OBJECTIVE_METRIC: metric,
+      },
+    });
     const metricWrites: Promise<unknown>[] = [];
     const proc = new TrialProcess({
       argv,
