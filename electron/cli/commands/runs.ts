@@ -8,14 +8,17 @@ import { CliError, parseCli, printedHelp } from '../cliSupport.ts';
 import path from 'node:path';
 import { oneLine, print } from '../terminalText.ts';
 
-const USAGE = `Usage: sweepdeck runs ls [--store URI] [--experiment NAME] [--all] [--json]
+const USAGE = `Usage: sweepdeck runs ls [--store URI|azure] [--offline] [--experiment NAME] [--all] [--json]
 
 List experiments, their parent runs and each parent's child runs (trials).
 
 Options:
   --store URI         tracking store: sqlite:///path/mlflow.db, a *.db file, a mlruns/ folder,
                       or http(s)://server (default: $SWEEPDECK_TRACKING_URI, else
-                      sqlite:///<cwd>/sweepdeck-output/mlflow.db)
+                      sqlite:///<cwd>/sweepdeck-output/mlflow.db); 'azure' is the Azure ML
+                      workspace of AZURE_SUBSCRIPTION_ID / AZURE_RESOURCE_GROUP /
+                      AZURE_WORKSPACE_NAME, read from its offline mirror when it cannot be reached
+  --offline           with --store azure: read only the offline mirror (see 'sweepdeck azure sync')
   --experiment NAME   only this experiment
   --all               include deleted runs and experiments
   --json              print JSON instead of a tree`;
@@ -118,14 +121,16 @@ function runLine(run: Run, isParent: boolean): string {
   return `${oneLine(name)}  ${run.info.status}${deleted}  ${oneLine(run.info.run_id)}  ${summary(run, isParent)}`.trimEnd();
 }
 
-export function renderTree(trees: ExperimentTree[], storeUri: string): string {
+export function renderTree(trees: ExperimentTree[], storeUri: string, asOf?: ReadonlyMap<string, number>): string {
   const lines: string[] = [`Store: ${storeUri}`];
   if (trees.length === 0) lines.push('', 'No experiments.');
   for (const t of trees) {
     const e = t.experiment;
     const deleted = e.lifecycle_stage === 'deleted' ? ', deleted' : '';
     const nChildren = t.runs.reduce((n, r) => n + r.children.length, 0);
-    lines.push('', `Experiment ${oneLine(e.name)} (id ${oneLine(e.experiment_id)}${deleted}): ${t.runs.length} parent run(s), ${nChildren} child run(s)`);
+    const when = asOf?.get(e.experiment_id);
+    const asOfText = when === undefined ? '' : when > 0 ? `, as of ${new Date(when).toISOString()}` : ', never synced';
+    lines.push('', `Experiment ${oneLine(e.name)} (id ${oneLine(e.experiment_id)}${deleted}${asOfText}): ${t.runs.length} parent run(s), ${nChildren} child run(s)`);
     for (const node of t.runs) {
       lines.push(`  ${runLine(node.run, true)}`);
       node.children.forEach((c, i) => {
@@ -140,7 +145,7 @@ export function renderTree(trees: ExperimentTree[], storeUri: string): string {
   return lines.join('\n');
 }
 
-async function collect(store: TrackingStore, experimentName: string | undefined, all: boolean): Promise<ExperimentTree[]> {
+export async function collect(store: TrackingStore, experimentName: string | undefined, all: boolean): Promise<ExperimentTree[]> {
   let experiments: Experiment[];
   if (experimentName !== undefined) {
     const e = await store.getExperimentByName(experimentName);
@@ -175,6 +180,7 @@ export async function run(argv: string[]): Promise<number> {
         experiment: { type: 'string' },
         all: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
+        offline: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -183,6 +189,11 @@ export async function run(argv: string[]): Promise<number> {
     USAGE,
   );
   if (printedHelp(values, USAGE)) return 0;
+  if (values.store === 'azure') {
+    const { listAzureRuns } = await import('./runsAzure.ts');
+    return listAzureRuns({ offline: values.offline, experiment: values.experiment, all: values.all, json: values.json }, collect);
+  }
+  if (values.offline) throw new CliError('--offline applies to --store azure only (the offline mirror of the Azure ML workspace)');
   const uri = values.store ?? defaultStoreUri();
   let store: TrackingStore;
   try {
