@@ -39,6 +39,9 @@ export interface AzureDoubleOptions {
   resourceGroup?: string;
   workspaceName?: string;
   location?: string;
+  /** An MLflow REST endpoint (e.g. startTrackingEndpoint over a SQLite store) that answers the
+   * workspace's MLflow calls beyond the setup probe, after Azure's own limits are applied. */
+  mlflowBackend?: { url: string; token: string };
 }
 
 export interface RecordedRequest {
@@ -237,6 +240,11 @@ export async function startAzureDouble(opts: AzureDoubleOptions = {}): Promise<A
           return json(res, 401, { error_code: 'UNAUTHENTICATED', message: 'The provided token is invalid or expired.' });
         }
         const endpoint = p.slice(mlflowBase.length);
+        // Azure refuses history pages of 1,000 points or more (mlflow #10694).
+        if (endpoint === 'metrics/get-history' && Number(u.searchParams.get('max_results') ?? 0) >= 1000) {
+          return json(res, 400, { error_code: 'INVALID_PARAMETER_VALUE', message: 'MaxResults must be less than 1000' });
+        }
+        if (opts.mlflowBackend) return forwardMlflow(opts.mlflowBackend, endpoint, u.search, req.method ?? 'GET', body, res);
         if (endpoint === 'experiments/get-by-name' && req.method === 'GET') {
           const name = u.searchParams.get('experiment_name');
           if (!name) return json(res, 400, { error_code: 'INVALID_PARAMETER_VALUE', message: "Missing value for required parameter 'experiment_name'." });
@@ -296,6 +304,18 @@ export async function startAzureDouble(opts: AzureDoubleOptions = {}): Promise<A
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Relays one MLflow call to the backend with the backend's token, and its answer back as is. */
+async function forwardMlflow(backend: { url: string; token: string }, endpoint: string, search: string, method: string, body: string, res: ServerResponse): Promise<void> {
+  const r = await fetch(`${backend.url}/api/2.0/mlflow/${endpoint}${search}`, {
+    method,
+    headers: { Authorization: `Bearer ${backend.token}`, ...(method === 'GET' ? {} : { 'Content-Type': 'application/json' }) },
+    ...(method === 'GET' ? {} : { body }),
+  });
+  const text = await r.text();
+  res.writeHead(r.status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
 }
 
 /** An https URL on 127.0.0.1 where nothing listens: connecting gets ECONNREFUSED. */

@@ -174,12 +174,13 @@ export class SweepTracking {
     };
   }
 
-  /** The points the trial logged itself through MLflow for one key, in step order. */
+  /** The points the trial logged itself through MLflow for one key, in step order. The store picks
+   * its page size (Azure refuses pages of 1,000 or more); this pages through whatever it gives. */
   async history(runId: string, key: string): Promise<Metric[]> {
     const out: Metric[] = [];
     let pageToken: string | undefined;
     do {
-      const page = await this.store.getMetricHistory(runId, key, { maxResults: 25_000, pageToken });
+      const page = await this.store.getMetricHistory(runId, key, pageToken ? { pageToken } : {});
       out.push(...page.items);
       pageToken = page.nextPageToken;
     } while (pageToken);
