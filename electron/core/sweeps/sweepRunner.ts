@@ -271,6 +271,7 @@ class SweepRunner {
         setStudyUserAttr: (k, v) => storage.setStudyUserAttr(studyId, k, v),
         trialUserAttrs: () => storage.getTrials(studyId).map((t) => ({ trialId: t.trialId, userAttrs: t.userAttrs })),
         setTrialLinkAttr: (trialId, k, v) => storage.setTrialLinkAttr(trialId, k, v),
+        trialIntermediateValues: (trialId) => storage.getTrial(trialId).intermediateValues,
         counts,
       })));
 
@@ -469,7 +470,10 @@ class SweepRunner {
     const addObjective = (step: number, value: number): void => {
       objective.set(step, value);
       this.emit({ type: 'trial-intermediate', number: ref.number, step, value });
-      if (!pruned && engine.report(ref, step, value, intermediate())) {
+      // A step that arrives after the prune decision (before the stop lands) is still the trial's:
+      // the study keeps it (the pruned value is the last step), and so does its MLflow run.
+      if (pruned) engine.record(ref, step, value);
+      else if (engine.report(ref, step, value, intermediate())) {
         pruned = true;
         entry.proc?.stop('pruned');
       }
@@ -538,7 +542,8 @@ class SweepRunner {
     const exit = await proc.done;
     clearInterval(pollTimer);
     await polling;
-    if (exit.kind === 'exited' && !exit.stopReason) await poll();
+    // A pruned trial may have logged steps after the last poll too.
+    if (exit.kind === 'exited' && (!exit.stopReason || exit.stopReason === 'pruned')) await poll();
     await Promise.all(metricWrites);
 
     const steps = intermediate();
