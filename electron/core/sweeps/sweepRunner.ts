@@ -19,6 +19,7 @@ import { SearchSpaceExhaustedError } from '../search/errors.ts';
 import type { FinishedState, Pruner, Sampler, SearchSpace, TrialState } from '../search/types.ts';
 import { StudyError, type StudyStorage } from '../studies/types.ts';
 import { buildArgv } from './argvTemplate.ts';
+import { DEFAULT_HEARTBEAT_MS, STALE_HEARTBEATS } from './heartbeat.ts';
 import { withAtomicClaims } from './atomicClaims.ts';
 import { parseMetricLine } from './metricLines.ts';
 import { StudyEngine, SYS_FAIL_REASON } from './studyEngine.ts';
@@ -71,9 +72,8 @@ export class SweepSetupError extends Error {
   }
 }
 
-export const DEFAULT_HEARTBEAT_MS = 5000;
-/** A RUNNING trial whose heartbeat is older than this many intervals belongs to a dead runner. */
-export const STALE_HEARTBEATS = 3;
+// The staleness rule is shared with the app (heartbeat.ts).
+export { DEFAULT_HEARTBEAT_MS, STALE_HEARTBEATS };
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
