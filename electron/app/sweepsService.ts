@@ -257,6 +257,8 @@ export class SweepsService {
     try {
       s = this.summarize(this.locate(id)); // schedules the next check, if any
     } catch (e) {
+      // Gone meanwhile (its folder no longer scanned): nothing to update.
+      if (e instanceof AppFault && e.code === 'NOT_FOUND') return;
       console.error(`sweepdeck: re-reading sweep ${id} after its heartbeat went quiet failed: ${(e as Error).message}`);
       return;
     }
@@ -483,6 +485,7 @@ export class SweepsService {
   remove(id: string): { removed: boolean } {
     if (this.live.has(id)) throw new AppFault('CONFLICT', `Sweep '${id}' is running; stop it before removing it.`);
     const removed = this.o.state.removeSweep(id);
+    this.watchHeartbeat(id, null, 'ready');
     if (removed) this.o.bus.emit('sweeps.changed', { reason: 'removed' });
     return { removed };
   }
