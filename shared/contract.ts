@@ -31,8 +31,10 @@ export const distributionSchema = z.discriminatedUnion('kind', [
 ]);
 
 /** ready: registered, never started. interrupted: a runner died (stale RUNNING trials, or the
- * registry says running but no live runner) or was stopped before the budget was used. */
-export const sweepStateSchema = z.enum(['ready', 'running', 'stopping', 'interrupted', 'finished', 'failed']);
+ * registry says running but no live runner) or was stopped before the budget was used.
+ * unresponsive: another runner's heartbeats are late but not yet stale (the message says when it
+ * counts as interrupted). */
+export const sweepStateSchema = z.enum(['ready', 'running', 'stopping', 'interrupted', 'finished', 'failed', 'unresponsive']);
 
 export const trialCountsSchema = z.object({
   RUNNING: count,
