@@ -7,6 +7,7 @@ import { MlflowError } from '../../core/tracking/types.ts';
 import { CliError, parseCli, printedHelp } from '../cliSupport.ts';
 import path from 'node:path';
 import { oneLine, print } from '../terminalText.ts';
+import { withoutUrlCredentials } from '../../../shared/urlCredentials.ts';
 
 const USAGE = `Usage: sweepdeck runs ls [--store URI|azure] [--offline] [--experiment NAME] [--all] [--json]
 
@@ -201,7 +202,7 @@ export async function run(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof MlflowError) {
       const hint = values.store === undefined ? ' (the default store; pass --store URI or set SWEEPDECK_TRACKING_URI)' : '';
-      throw new CliError(`cannot open tracking store ${uri}${hint}: ${err.message}`, 1);
+      throw new CliError(`cannot open tracking store ${withoutUrlCredentials(uri)}${hint}: ${err.message}`, 1);
     }
     throw err;
   }
