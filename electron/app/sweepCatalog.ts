@@ -28,6 +28,8 @@ export interface StateInputs {
   maxTrials: number | null;
   /** A RUNNING trial has a fresh heartbeat (another process runs it). */
   freshHeartbeat: boolean;
+  /** RUNNING trials without heartbeats (e.g. Python Optuna's): running elsewhere, never resumed here. */
+  runningElsewhere?: number;
 }
 
 /** The state shown for a sweep, and why. Pure, so each rule is unit-tested. */
@@ -36,8 +38,15 @@ export function deriveState(i: StateInputs): { state: SweepState; message: strin
   const total = finished + i.counts.FAIL + i.counts.RUNNING + i.counts.WAITING;
   if (i.live) return { state: i.live, message: null };
   if (i.freshHeartbeat) return { state: 'running', message: 'running in another process (its trials are sending heartbeats)' };
-  if (i.counts.RUNNING > 0) {
-    return { state: 'interrupted', message: `${i.counts.RUNNING} trial(s) were left RUNNING by a runner that stopped; Resume marks them failed, offers their params again and continues` };
+  const elsewhere = i.runningElsewhere ?? 0;
+  if (i.counts.RUNNING > elsewhere) {
+    return { state: 'interrupted', message: `${i.counts.RUNNING - elsewhere} trial(s) were left RUNNING by a runner that stopped; Resume marks them failed, offers their params again and continues` };
+  }
+  if (elsewhere > 0) {
+    // No heartbeats: another program (e.g. Python Optuna) runs them, or ran them and stopped.
+    const note = `${elsewhere} trial(s) RUNNING elsewhere (no heartbeats, e.g. Python Optuna); \`sweepdeck sweep fail-trial\` fails one that nothing runs any more`;
+    if (i.maxTrials !== null && finished >= i.maxTrials) return { state: 'finished', message: note };
+    return { state: 'interrupted', message: `${note}. Resume continues the study here and leaves them alone` };
   }
   if (i.record?.status === 'running') {
     return { state: 'interrupted', message: 'the runner stopped (app closed or crashed) before the sweep finished; Resume continues from the checkpoint' };
@@ -170,6 +179,8 @@ export function buildSummary(args: {
   facts: ConfigFacts;
   live: 'running' | 'stopping' | null;
   heartbeatAt: number | null;
+  /** How many RUNNING trials have no heartbeats (running elsewhere). */
+  runningElsewhere?: number;
   now?: number;
 }): SweepSummary {
   const counts: Record<TrialState, number> = args.study?.counts ?? { RUNNING: 0, COMPLETE: 0, PRUNED: 0, FAIL: 0, WAITING: 0 };
@@ -179,7 +190,7 @@ export function buildSummary(args: {
   const facts = mergeFacts(args.facts, factsFromStudyAttrs(attrs));
   // An explicit budget given at start (record) wins over the config's.
   const maxTrials = args.record?.maxTrials ?? facts.maxTrials;
-  const { state, message } = deriveState({ live: args.live, record: args.record, counts, maxTrials, freshHeartbeat: fresh });
+  const { state, message } = deriveState({ live: args.live, record: args.record, counts, maxTrials, freshHeartbeat: fresh, runningElsewhere: args.runningElsewhere ?? 0 });
   return {
     id: args.id,
     source: args.source,

@@ -185,11 +185,14 @@ export class SweepsService {
     const liveState = live ? (live.stopping ? 'stopping' : 'running') : null;
     let study = null;
     let heartbeatAt: number | null = null;
+    let runningElsewhere = 0;
     let openError: string | null = null;
     if (existsSync(loc.studyPath)) {
       try {
         study = this.read(loc.studyPath, (s) => s.listStudies().find((x) => x.name === loc.studyName) ?? null);
         if (study && study.counts.RUNNING > 0 && !live) {
+          const studyId = study.studyId;
+          runningElsewhere = this.read(loc.studyPath, (s) => s.runningElsewhere(studyId).length);
           heartbeatAt = newestRunningHeartbeat(loc.studyPath, study.studyId);
           // Another process runs it: let go of the file so its runner can close it cleanly.
           if (heartbeatAt !== null && Date.now() - heartbeatAt < STALE_HEARTBEAT_SECONDS * 1000) this.readers.drop(loc.studyPath);
@@ -208,6 +211,7 @@ export class SweepsService {
       facts: this.facts(loc.record?.configPath ?? null),
       live: liveState,
       heartbeatAt,
+      runningElsewhere,
     });
     if (live) {
       // The runner's own counts are newer than what a reader sees mid-transaction.

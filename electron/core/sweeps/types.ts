@@ -85,7 +85,7 @@ export type SweepStatus =
   | 'slots-held-elsewhere';
 
 export type SweepEvent =
-  | { type: 'sweep-start'; studyName: string; studyPath: string; resumed: boolean; maxTrials: number; counts: SweepCounts; staleFailed: number[]; reoffered: number[] }
+  | { type: 'sweep-start'; studyName: string; studyPath: string; resumed: boolean; maxTrials: number; counts: SweepCounts; staleFailed: number[]; reoffered: number[]; runningElsewhere: number[] }
   | { type: 'trial-start'; number: number; params: Record<string, ParamValue>; trialDir: string; fromWaiting: boolean }
   | { type: 'trial-intermediate'; number: number; step: number; value: number }
   | { type: 'trial-metric'; number: number; key: string; value: number; step: number }
