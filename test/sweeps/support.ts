@@ -79,3 +79,13 @@ export function readTrials(file: string, studyName: string): FrozenTrial[] {
 }
 
 export const finished = (ts: readonly FrozenTrial[]): FrozenTrial[] => ts.filter((t) => t.state === 'COMPLETE' || t.state === 'PRUNED');
+
+/** Whether a process (or, with a negative pid, a process group) still exists. */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
+import { prepareTrialWatchdog, watchTrialGroup } from './trialWatchdog.ts';
 
 export type StopReason = 'pruned' | 'stopped' | 'timeout' | 'sweep-timeout';
 
@@ -69,6 +70,7 @@ export class TrialProcess {
   private killTimer: NodeJS.Timeout | undefined;
   private timeoutTimer: NodeJS.Timeout | undefined;
   private exited = false;
+  private releaseWatch: () => void = () => undefined;
 
   constructor(private readonly opts: TrialProcessOptions) {
     this.done = this.start();
@@ -119,6 +121,7 @@ export class TrialProcess {
         if (settled) return;
         settled = true;
         this.exited = true;
+        this.releaseWatch();
         clearTimeout(this.killTimer);
         clearTimeout(this.timeoutTimer);
         outLines.end();
@@ -133,6 +136,8 @@ export class TrialProcess {
         return;
       }
       let child: ChildProcess;
+      // Trials die with the runner, even a SIGKILLed one (see trialWatchdog.ts).
+      prepareTrialWatchdog();
       try {
         child = spawn(cmd, args, {
           cwd,
@@ -149,6 +154,7 @@ export class TrialProcess {
         return;
       }
       this.child = child;
+      if (child.pid !== undefined) this.releaseWatch = watchTrialGroup(child.pid, this.opts.killGraceMs ?? 5000);
       child.stdout?.setEncoding('utf8');
       child.stderr?.setEncoding('utf8');
       child.stdout?.on('data', (d: string) => {
