@@ -273,6 +273,11 @@ class SweepRunner {
         studyUserAttrs: { ...study.userAttrs },
         setStudyUserAttr: (k, v) => storage.setStudyUserAttr(studyId, k, v),
         trialUserAttrs: () => storage.getTrials(studyId).map((t) => ({ trialId: t.trialId, userAttrs: t.userAttrs })),
+        trialStates: () =>
+          storage.getTrials(studyId).map((t) => {
+            const reason = t.systemAttrs[SYS_FAIL_REASON];
+            return { trialId: t.trialId, number: t.number, state: t.state, userAttrs: t.userAttrs, ...(typeof reason === 'string' ? { failReason: reason } : {}) };
+          }),
         setTrialLinkAttr: (trialId, k, v) => storage.setTrialLinkAttr(trialId, k, v),
         counts,
       })));

@@ -1,5 +1,5 @@
 // The runner's public shapes: hooks the tracking layer implements, progress events, the result.
-import type { FinishedState, ParamValue } from '../search/types.ts';
+import type { FinishedState, ParamValue, TrialState } from '../search/types.ts';
 
 export interface TrialRef {
   trialId: number;
@@ -34,6 +34,9 @@ export interface SweepStartContext {
   setStudyUserAttr(key: string, value: unknown): void;
   /** Every trial's user attrs now; with the setter, valid until onSweepEnd returns. */
   trialUserAttrs(): Array<{ trialId: number; userAttrs: Record<string, unknown> }>;
+  /** Every trial's number and state now, with its fail_reason (tracking closes the child runs of
+   * finished trials from it); valid until onSweepEnd returns. */
+  trialStates(): Array<{ trialId: number; number: number; state: TrialState; userAttrs: Record<string, unknown>; failReason?: string }>;
   /** Sets a link attr (a run id), also on finished trials: see StudyStorage.setTrialLinkAttr. */
   setTrialLinkAttr(trialId: number, key: string, value: unknown): void;
   counts: SweepCounts;
