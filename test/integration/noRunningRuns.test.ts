@@ -3,7 +3,7 @@
 //   failed as stale later in the resumed run): that trial's child run is closed FAILED by the end;
 // - a full disk ending the sweep: the parent run is closed FAILED even though the progress metrics
 //   can no longer be written.
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openStudyStorage } from '../../electron/core/studies/optunaSqliteStorage.ts';
@@ -14,7 +14,6 @@ import type { TrackingStore } from '../../electron/core/tracking/types.ts';
 import { configInput, parseConfig, readTrials, startCli, tmpDir } from '../sweeps/support.ts';
 import { quickConfig, quickTrial } from '../support/quickSweep.ts';
 import { until } from '../support/until.ts';
-import { existsSync } from 'node:fs';
 
 async function runsOf(file: string, experiment: string): Promise<Array<{ runId: string; name: string; status: string; tags: Record<string, string> }>> {
   const store = await openTrackingStore(`sqlite:///${file}`, { readOnly: true });

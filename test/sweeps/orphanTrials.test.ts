@@ -6,14 +6,14 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { until } from '../support/until.ts';
-import { processAlive as alive, finished, readTrials, startCli, tmpDir } from './support.ts';
+import { finished, processRunning, readTrials, startCli, tmpDir } from './support.ts';
 
 // Writes "<its pid> <its child's pid>" to pids.txt in its trial dir, then sleeps SLEEP_MS (the child
 // sleeps too: it is what a wrapper script's trainer would be).
 const TRIAL = `
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)', process.env.SWEEPDECK_TRIAL_DIR], { stdio: 'ignore' });
 writeFileSync(process.env.SWEEPDECK_TRIAL_DIR + '/pids.txt', process.pid + ' ' + child.pid);
 const x = JSON.parse(process.env.SWEEPDECK_PARAMS).x;
 await new Promise((r) => setTimeout(r, Number(process.env.SLEEP_MS)));
@@ -29,18 +29,20 @@ search_space:
 sampling: {algorithm: random, max_trials: 2, max_concurrent_trials: 1, seed: 9}
 objective: {metric: score, goal: maximize}
 trial:
-  command: ["node", "trial.mjs"]
+  command: ["node", "trial.mjs", "{trial_dir}"]
   env: {SLEEP_MS: "${sleepMs}"}
 checkpoint: {enabled: true, storage_path: "{backbone}/study.db", auto_resume: true}
 `;
 
-function trialPids(out: string): number[] {
+/** [pid, trial dir] of each trial and of its child (both name the trial dir in their argv). */
+function trialPids(out: string): Array<[number, string]> {
   const root = path.join(out, 'tiny');
   if (!existsSync(root)) return [];
   return readdirSync(root)
     .filter((d) => d.startsWith('trial_') && existsSync(path.join(root, d, 'pids.txt')))
-    .flatMap((d) => readFileSync(path.join(root, d, 'pids.txt'), 'utf8').trim().split(' ').map(Number));
+    .flatMap((d) => readFileSync(path.join(root, d, 'pids.txt'), 'utf8').trim().split(' ').map((p): [number, string] => [Number(p), path.join(root, d)]));
 }
+const alive = ([pid, dir]: [number, string]): boolean => processRunning(pid, dir);
 
 describe('trial processes and a killed runner', () => {
   it.skipIf(process.platform === 'win32')('a SIGKILLed runner takes its trial and the trial\'s children with it; the resumed run keeps one trial at a time', async () => {
