@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { TestContext } from 'vitest';
 
 export const PYTHON = '/usr/bin/python3';
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -34,8 +35,21 @@ export function requirePeer(name: string, present: boolean, install: string): bo
   return false;
 }
 
-export const hasOptuna = (): boolean =>
-  requirePeer('Python Optuna (Debian python3-optuna)', optunaVersion() !== null, 'apt-get install -y python3-optuna');
+const OPTUNA = 'Python Optuna (Debian python3-optuna)';
+const OPTUNA_INSTALL = 'apt-get install -y python3-optuna';
+
+export const hasOptuna = (): boolean => requirePeer(OPTUNA, optunaVersion() !== null, OPTUNA_INSTALL);
+
+/**
+ * For one test that needs a peer: when it is absent the test is reported as skipped with the reason
+ * (never passed having checked nothing); under CI=true it fails instead.
+ */
+export function needPeer(ctx: Pick<TestContext, 'skip'>, name: string, present: boolean, install: string): void {
+  if (!requirePeer(name, present, install)) ctx.skip(`${name} is not available: ${install}`);
+}
+
+export const needOptuna = (ctx: Pick<TestContext, 'skip'>): void =>
+  needPeer(ctx, OPTUNA, optunaVersion() !== null, OPTUNA_INSTALL);
 
 /** Runs a Python snippet with the real Optuna; throws with stderr on failure. Returns stdout. */
 export function runPython(code: string, args: string[] = [], cwd?: string): string {
