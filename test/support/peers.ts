@@ -4,7 +4,6 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { TestContext } from 'vitest';
 
 export const PYTHON = '/usr/bin/python3';
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -44,11 +43,14 @@ export const hasOptuna = (): boolean => requirePeer(OPTUNA, optunaVersion() !== 
  * For one test that needs a peer: when it is absent the test is reported as skipped with the reason
  * (never passed having checked nothing); under CI=true it fails instead.
  */
-export function needPeer(ctx: Pick<TestContext, 'skip'>, name: string, present: boolean, install: string): void {
+/** The part of vitest's test context needed to skip with a note. */
+export type Skipper = { skip: (note: string) => void };
+
+export function needPeer(ctx: Skipper, name: string, present: boolean, install: string): void {
   if (!requirePeer(name, present, install)) ctx.skip(`${name} is not available: ${install}`);
 }
 
-export const needOptuna = (ctx: Pick<TestContext, 'skip'>): void =>
+export const needOptuna = (ctx: Skipper): void =>
   needPeer(ctx, OPTUNA, optunaVersion() !== null, OPTUNA_INSTALL);
 
 /** Runs a Python snippet with the real Optuna; throws with stderr on failure. Returns stdout. */
