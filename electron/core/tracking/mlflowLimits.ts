@@ -19,8 +19,9 @@ export const LIMITS = {
 } as const;
 
 // Keys are used as file names by the file store, hence the charset and the "must not resolve to
-// another path" rule.
-const KEY_RE = /^[/\w.\- :]*$/;
+// another path" rule. MLflow's pattern uses Python's \w, which matches Unicode letters and digits
+// (str.isalnum) and the underscore; JavaScript's \w is ASCII only, hence the explicit classes.
+const KEY_RE = /^[/\p{L}\p{N}_.\- :]*$/u;
 
 function invalid(message: string): MlflowError {
   return new MlflowError('INVALID_PARAMETER_VALUE', message);

@@ -6,14 +6,39 @@ import { z } from 'zod';
 import { MlflowError, type Metric } from '../types.ts';
 import { decodeDouble } from './wire.ts';
 
-/** int64: protobuf JSON allows numbers or decimal strings. */
-const int64 = z.union([
-  z.number().int(),
-  z.string().regex(/^-?\d+$/, 'expected an integer').transform(Number),
-]);
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
 
-/** double: a number, or "NaN" / "Infinity" / "-Infinity" / a numeric string. */
-const double = z.union([z.number(), z.string()]).transform((v, ctx) => {
+/**
+ * An int64 field (protobuf JSON: a number or a decimal string; parseJsonLenient hands over integer
+ * literals a double cannot hold as their exact decimal string). Values outside int64 are refused as
+ * MLflow refuses them; values a double cannot hold exactly are refused too, because the tracking
+ * model keeps numbers as doubles and would otherwise store a different value than was sent.
+ */
+export function readInt64(v: unknown): { value: number } | { problem: string } {
+  let exact: bigint;
+  if (typeof v === 'number' && Number.isInteger(v)) exact = BigInt(v);
+  else if (typeof v === 'string' && /^-?\d+$/.test(v)) exact = BigInt(v);
+  else return { problem: 'expected an integer' };
+  if (exact < INT64_MIN || exact > INT64_MAX) return { problem: 'it is outside the int64 range [-9223372036854775808, 9223372036854775807]' };
+  if (exact < BigInt(Number.MIN_SAFE_INTEGER) || exact > BigInt(Number.MAX_SAFE_INTEGER)) {
+    return { problem: 'this store keeps integers within ±9007199254740991 (2^53-1) exactly and refuses larger ones rather than round them' };
+  }
+  return { value: Number(exact) };
+}
+
+const int64 = z.unknown().transform((v, ctx) => {
+  const r = readInt64(v);
+  if ('problem' in r) {
+    ctx.addIssue({ code: 'custom', message: r.problem });
+    return z.NEVER;
+  }
+  return r.value;
+});
+
+/** double: a number (JSON numbers beyond a double's range arrive as ±Infinity, as Python's json
+ * module reads them), or "NaN" / "Infinity" / "-Infinity" / a numeric string. */
+const double = z.unknown().transform((v, ctx) => {
   const d = decodeDouble(v);
   if (d === undefined) {
     ctx.addIssue({ code: 'custom', message: 'expected a number, "NaN", "Infinity" or "-Infinity"' });
@@ -111,12 +136,6 @@ export const schemas = {
   }),
 };
 
-function int64Of(v: unknown): number | undefined {
-  if (typeof v === 'number') return Number.isInteger(v) ? v : undefined;
-  if (typeof v === 'string' && /^-?\d+$/.test(v)) return Number(v);
-  return undefined;
-}
-
 /** The metrics of a log-batch, validated like metricSchema, element by element without zod. */
 export function parseMetrics(list: unknown[]): Metric[] {
   if (list.length > 1000) {
@@ -134,11 +153,11 @@ export function parseMetrics(list: unknown[]): Metric[] {
     if (typeof r.key !== 'string') throw bad(i, 'key', r.key, 'expected a string');
     const value = typeof r.value === 'number' ? r.value : decodeDouble(r.value);
     if (value === undefined) throw bad(i, 'value', r.value, 'expected a number, "NaN", "Infinity" or "-Infinity"');
-    const timestamp = int64Of(r.timestamp);
-    if (timestamp === undefined) throw bad(i, 'timestamp', r.timestamp, 'expected an integer');
-    const step = r.step === undefined ? 0 : int64Of(r.step);
-    if (step === undefined) throw bad(i, 'step', r.step, 'expected an integer');
-    out[i] = { key: r.key, value, timestamp, step };
+    const timestamp = readInt64(r.timestamp);
+    if ('problem' in timestamp) throw bad(i, 'timestamp', r.timestamp, timestamp.problem);
+    const step = r.step === undefined ? { value: 0 } : readInt64(r.step);
+    if ('problem' in step) throw bad(i, 'step', r.step, step.problem);
+    out[i] = { key: r.key, value, timestamp: timestamp.value, step: step.value };
   }
   return out;
 }

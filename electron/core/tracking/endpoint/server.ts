@@ -110,10 +110,11 @@ export async function startTrackingEndpoint(opts: TrackingEndpointOptions): Prom
       send(res, 200, out);
     } catch (err) {
       if (err instanceof HttpFailure) return send(res, err.status, { error_code: err.errorCode, message: err.message });
-      if (err instanceof MlflowError) return send(res, err.httpStatus, { error_code: err.errorCode, message: err.message });
+      // A store's INTERNAL_ERROR names its file and the SQLite message: logged, never sent.
+      if (err instanceof MlflowError && err.errorCode !== 'INTERNAL_ERROR') return send(res, err.httpStatus, { error_code: err.errorCode, message: err.message });
       if (err instanceof StoreUnavailableError) return send(res, 503, { error_code: 'TEMPORARILY_UNAVAILABLE', message: err.message });
       opts.onInternalError?.(err, url);
-      send(res, 500, { error_code: 'INTERNAL_ERROR', message: err instanceof Error ? err.message : String(err) });
+      send(res, 500, { error_code: 'INTERNAL_ERROR', message: 'Internal error in the tracking endpoint; its log has the details.' });
     }
   }
 

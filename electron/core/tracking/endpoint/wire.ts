@@ -87,13 +87,43 @@ export function experimentJson(e: Experiment): Record<string, unknown> {
 }
 
 /** Parses a request body that may contain bare NaN/Infinity tokens (Python's json.dumps writes
- * them): strict JSON first, then a second attempt with those tokens quoted. */
+ * them): strict JSON first, then a second attempt with those tokens quoted. Integer literals a
+ * double cannot hold exactly arrive as their decimal string, so an int64 field sees the value that
+ * was sent (JSON.parse would round 9007199254740993 to ...992). */
 export function parseJsonLenient(text: string): unknown {
+  const exact = quoteUnsafeIntegers(text);
   try {
-    return JSON.parse(text);
+    return JSON.parse(exact);
   } catch (err) {
-    const quoted = text.replace(/([:[,]\s*)(-?Infinity|NaN)(?=\s*[,}\]])/g, '$1"$2"');
-    if (quoted === text) throw err;
+    const quoted = exact.replace(/([:[,]\s*)(-?Infinity|NaN)(?=\s*[,}\]])/g, '$1"$2"');
+    if (quoted === exact) throw err;
     return JSON.parse(quoted);
   }
+}
+
+/** Wraps in quotes every integer literal outside strings that is not a safe integer. */
+export function quoteUnsafeIntegers(text: string): string {
+  // Fast path: a safe integer has at most 16 digits.
+  if (!/\d{16}/.test(text)) return text;
+  let out = '';
+  let copied = 0;
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i]!;
+    if (c === '"') {
+      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
+      i++;
+    } else if (c === '-' || (c >= '0' && c <= '9')) {
+      const start = i;
+      for (i++; i < text.length && /[\d.eE+-]/.test(text[i]!); i++);
+      const token = text.slice(start, i);
+      if (/^-?\d+$/.test(token) && !Number.isSafeInteger(Number(token))) {
+        out += `${text.slice(copied, start)}"${token}"`;
+        copied = i;
+      }
+    } else {
+      i++;
+    }
+  }
+  return copied === 0 ? text : out + text.slice(copied);
 }
