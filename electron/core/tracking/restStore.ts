@@ -329,7 +329,13 @@ export function createRestStore(uri: string, opts: RestStoreOptions = {}): Track
     async logBatch(runId, batch) {
       for (const part of splitBatch(batch, maxBatchMetrics)) {
         if (part.metrics.length + part.params.length + part.tags.length === 0) continue;
-        await post('runs/log-batch', { run_id: runId, metrics: part.metrics.map(metricOut), params: part.params, tags: part.tags });
+        // As MLflow's client writes protobuf JSON: an empty repeated field is left out.
+        await post('runs/log-batch', {
+          run_id: runId,
+          metrics: part.metrics.length > 0 ? part.metrics.map(metricOut) : undefined,
+          params: part.params.length > 0 ? part.params : undefined,
+          tags: part.tags.length > 0 ? part.tags : undefined,
+        });
       }
     },
     async logMetric(runId, m) {

@@ -1,7 +1,8 @@
 // The REST store: a round trip through our own endpoint in front of a SQLite store (what it
 // reads back equals what the store itself returns), and against a scripted HTTP double for
 // retries (429 with Retry-After, 5xx), timeouts, refused connections, token refresh, error_code
-// mapping and the Azure ML base path.
+// mapping and the Azure ML base path. These check the store against our own code and doubles;
+// interop with the real MLflow client and server is transcriptClient.test.ts.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
