@@ -33,6 +33,10 @@ export interface RestStoreOptions {
   /** max_results sent on metric history when the caller gives none (25000 OSS, 999 Azure). */
   historyPageSize?: number;
   fetch?: typeof fetch;
+  /** Waits between attempts (default: a timer); tests pass one that records the waits asked for. */
+  sleep?: (ms: number) => Promise<void>;
+  /** The clock Retry-After dates are read against (default Date.now). */
+  now?: () => number;
 }
 
 const KNOWN_CODES = new Set<MlflowErrorCode>([
@@ -166,6 +170,8 @@ export function createRestStore(uri: string, opts: RestStoreOptions = {}): Track
   const base = restBase(uri);
   const azure = isAzure(base);
   const doFetch = opts.fetch ?? fetch;
+  const wait = opts.sleep ?? sleep;
+  const now = opts.now ?? Date.now;
   const timeoutMs = opts.timeoutMs ?? 30_000;
   const retries = Math.max(0, opts.retries ?? 5);
   const backoffMs = opts.backoffMs ?? 500;
@@ -224,7 +230,7 @@ export function createRestStore(uri: string, opts: RestStoreOptions = {}): Track
         if (res.status !== 429 && res.status < 500) throw err;
         lastProblem = `HTTP ${res.status} ${err.errorCode}: ${message}`;
         lastCause = err;
-        waitHint = retryAfterMs(res.headers.get('retry-after'));
+        waitHint = retryAfterMs(res.headers.get('retry-after'), now());
       } catch (err) {
         if (err instanceof MlflowError) throw err;
         if (err instanceof SyntaxError) throw new MlflowError('INTERNAL_ERROR', `${method} ${path}: the server answered with invalid JSON`, 502);
@@ -236,7 +242,7 @@ export function createRestStore(uri: string, opts: RestStoreOptions = {}): Track
         throw new StoreUnavailableError(`MLflow tracking server ${base} is unavailable (${method} ${path}, ${attempt + 1} attempt${attempt ? 's' : ''}): ${lastProblem}`, lastCause);
       }
       const backoff = Math.random() * Math.min(maxBackoffMs, backoffMs * 2 ** attempt);
-      await sleep(Math.min(maxBackoffMs, Math.max(waitHint ?? 0, backoff)));
+      await wait(Math.min(maxBackoffMs, Math.max(waitHint ?? 0, backoff)));
     }
   }
 
