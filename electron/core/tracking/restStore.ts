@@ -3,9 +3,10 @@
 // exponential backoff and jitter, honouring Retry-After; a server that stays unreachable surfaces
 // as StoreUnavailableError (which the outbox queues), a server that answers with an MLflow error
 // as MlflowError with its code.
-import { decodeDouble, encodeDouble, parseJsonLenient } from './endpoint/wire.ts';
+import { decodeDouble, encodeDouble, parseJsonLenient, stringifyJson } from './endpoint/wire.ts';
 import {
   MlflowError,
+  readStep,
   StoreUnavailableError,
   type Experiment,
   type KeyValue,
@@ -100,7 +101,7 @@ const num = (v: number | string | undefined): number | undefined => (v === undef
 const kvList = (l: WireKeyValue[] | undefined): KeyValue[] => (l ?? []).map((t) => ({ key: t.key ?? '', value: t.value ?? '' }));
 
 function toMetric(m: WireMetric): Metric {
-  return { key: m.key ?? '', value: decodeDouble(m.value) ?? NaN, timestamp: num(m.timestamp) ?? 0, step: num(m.step) ?? 0 };
+  return { key: m.key ?? '', value: decodeDouble(m.value) ?? NaN, timestamp: num(m.timestamp) ?? 0, step: readStep(m.step) };
 }
 
 function toRunInfo(i: WireRunInfo = {}): RunInfo {
@@ -198,7 +199,7 @@ export function createRestStore(uri: string, opts: RestStoreOptions = {}): Track
       const s = qs.toString();
       if (s) url += `?${s}`;
     } else {
-      body = JSON.stringify(payload);
+      body = stringifyJson(payload);
     }
     let refreshedAuth = false;
     let lastProblem: string;

@@ -4,7 +4,7 @@
 // checkpoint path and trial number. Every call here goes to a TrackingStore, so the same code
 // serves the local SQLite store, a remote server and Azure (through the outbox).
 import type { KeyValue, Metric, RunStatus, TrackingStore } from './types.ts';
-import { MlflowError, StoreUnavailableError } from './types.ts';
+import { compareSteps, MlflowError, StoreUnavailableError } from './types.ts';
 
 /** Study user-attr keys that lead from a checkpoint to its runs. */
 export const STUDY_ATTR_PARENT_RUN = 'mlflow_parent_run_id';
@@ -183,7 +183,7 @@ export class SweepTracking {
       out.push(...page.items);
       pageToken = page.nextPageToken;
     } while (pageToken);
-    return out.sort((a, b) => a.step - b.step || a.timestamp - b.timestamp);
+    return out.sort((a, b) => compareSteps(a.step, b.step) || a.timestamp - b.timestamp);
   }
 
   /**

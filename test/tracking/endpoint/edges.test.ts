@@ -6,6 +6,8 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeOp, encodeOp } from '../../../electron/core/tracking/outboxQueue.ts';
+import { createRestStore } from '../../../electron/core/tracking/restStore.ts';
 import { rawRequest, startLocalServer, type LocalServer, type RawResponse } from './support.ts';
 
 let srv: LocalServer;
@@ -65,26 +67,32 @@ describe('keys', () => {
 });
 
 describe('int64 steps', () => {
-  it('keeps the largest exact steps, sent as JSON numbers or strings, as SQLite INTEGERs', async () => {
-    const body = `{"run_id": "${runId}", "key": "big", "value": 1, "timestamp": 1, "step": 9007199254740991}`;
-    expect((await call('POST', 'runs/log-metric', body)).status).toBe(200);
-    const asString = await call('POST', 'runs/log-metric', JSON.stringify({ run_id: runId, key: 'big', value: 2, timestamp: 1, step: '-9007199254740991' }));
+  it('stores 2^53+1 and the int64 extremes exactly as SQLite INTEGERs, sent as JSON numbers or strings, and returns them exactly', async () => {
+    const one = await call('POST', 'runs/log-metric', `{"run_id": "${runId}", "key": "big", "value": 1, "timestamp": 1, "step": 9007199254740993}`);
+    expect(one.status, one.text).toBe(200);
+    const asString = await call('POST', 'runs/log-metric', JSON.stringify({ run_id: runId, key: 'big', value: 2, timestamp: 1, step: '9223372036854775807' }));
     expect(asString.status, asString.text).toBe(200);
+    const batch = await call('POST', 'runs/log-batch', `{"run_id": "${runId}", "metrics": [{"key": "big", "value": 3, "timestamp": 1, "step": -9223372036854775808}, {"key": "big", "value": 4, "timestamp": 1, "step": 5}]}`);
+    expect(batch.status, batch.text).toBe(200);
     expect(storedSteps('big')).toEqual([
-      { kind: 'integer', text: '9007199254740991' },
-      { kind: 'integer', text: '-9007199254740991' },
+      { kind: 'integer', text: '9007199254740993' },
+      { kind: 'integer', text: '9223372036854775807' },
+      { kind: 'integer', text: '-9223372036854775808' },
+      { kind: 'integer', text: '5' },
     ]);
+    // History in step order, each step as the integer literal that was sent.
     const history = await call('GET', `metrics/get-history?run_id=${runId}&metric_key=big`);
-    expect(history.text).toContain('"step":9007199254740991');
+    expect(history.text.match(/"step":-?\d+/g)).toEqual(['"step":-9223372036854775808', '"step":5', '"step":9007199254740993', '"step":9223372036854775807']);
+    // The latest value is the one at the greatest step, compared exactly.
+    const run = await call('GET', `runs/get?run_id=${runId}`);
+    expect(run.text).toContain('{"key":"big","value":2,"timestamp":1,"step":9223372036854775807}');
   });
 
-  it('never stores a rounded or REAL step: refuses it with INVALID_PARAMETER_VALUE naming the field and the exact value sent', async () => {
+  it('refuses steps outside int64 (or not integers) with INVALID_PARAMETER_VALUE naming the field and the exact value sent', async () => {
     const cases: Array<[string, string, string, string]> = [
-      ['runs/log-metric', `{"run_id": "${runId}", "key": "big", "value": 1, "timestamp": 1, "step": 9007199254740993}`, 'step', '9007199254740993'],
       ['runs/log-metric', `{"run_id": "${runId}", "key": "big", "value": 1, "timestamp": 1, "step": 9223372036854775808}`, 'step', '9223372036854775808'],
       ['runs/log-metric', JSON.stringify({ run_id: runId, key: 'big', value: 1, timestamp: 1, step: '-9223372036854775809' }), 'step', '-9223372036854775809'],
       ['runs/log-batch', `{"run_id": "${runId}", "metrics": [{"key": "big", "value": 1, "timestamp": 1, "step": 18446744073709551616}]}`, 'metrics.0.step', '18446744073709551616'],
-      ['runs/log-batch', `{"run_id": "${runId}", "metrics": [{"key": "big", "value": 1, "timestamp": 1, "step": 9007199254740993}]}`, 'metrics.0.step', '9007199254740993'],
       ['runs/log-metric', `{"run_id": "${runId}", "key": "big", "value": 1, "timestamp": 1, "step": 1e300}`, 'step', '1e+300'],
       ['runs/log-metric', `{"run_id": "${runId}", "key": "big", "value": 1, "timestamp": 1, "step": 1.5}`, 'step', '1.5'],
     ];
@@ -96,7 +104,20 @@ describe('int64 steps', () => {
       expect(e.message, body).toContain(`'${field}'`);
       expect(e.message, body).toContain(shown);
     }
-    expect(storedSteps('big')).toHaveLength(2);
+    expect(storedSteps('big')).toHaveLength(4);
+  });
+});
+
+describe('int64 steps through our own clients', () => {
+  it('the REST store sends and reads back a step beyond 2^53 exactly, and the outbox\'s stored form keeps it', async () => {
+    const rest = createRestStore(srv.endpoint.url, { token: srv.endpoint.token });
+    const step = 2n ** 62n + 1n;
+    await rest.logMetric(runId, { key: 'viaRest', value: 1, timestamp: 1, step });
+    await rest.logBatch(runId, { metrics: [{ key: 'viaRest', value: 2, timestamp: 1, step: -step }] });
+    expect((await rest.getMetricHistory(runId, 'viaRest')).items.map((m) => m.step)).toEqual([-step, step]);
+    expect(storedSteps('viaRest').map((r) => r.text)).toEqual([String(step), String(-step)]);
+    const op = { op: 'logBatch', runId, metrics: [{ key: 'k', value: -Infinity, timestamp: 1, step }] };
+    expect(decodeOp(encodeOp(op))).toEqual(op);
   });
 });
 

@@ -3,38 +3,56 @@
 // accepts its string / single-value form; unknown fields are dropped (newer clients send extras
 // such as model_id or dataset fields, which this tracking model does not hold).
 import { z } from 'zod';
-import { MlflowError, type Metric } from '../types.ts';
+import { MlflowError, normalStep, type Metric, type Step } from '../types.ts';
 import { decodeDouble } from './wire.ts';
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
 /**
- * An int64 field (protobuf JSON: a number or a decimal string; parseJsonLenient hands over integer
- * literals a double cannot hold as their exact decimal string). Values outside int64 are refused as
- * MLflow refuses them; values a double cannot hold exactly are refused too, because the tracking
- * model keeps numbers as doubles and would otherwise store a different value than was sent.
+ * An int64 field exactly (protobuf JSON: a number or a decimal string; parseJsonLenient hands over
+ * integer literals a double cannot hold as their exact decimal string). Values outside int64 are
+ * refused, as MLflow refuses them.
  */
-export function readInt64(v: unknown): { value: number } | { problem: string } {
+export function readInt64(v: unknown): { value: bigint } | { problem: string } {
   let exact: bigint;
   if (typeof v === 'number' && Number.isInteger(v)) exact = BigInt(v);
   else if (typeof v === 'string' && /^-?\d+$/.test(v)) exact = BigInt(v);
   else return { problem: 'expected an integer' };
   if (exact < INT64_MIN || exact > INT64_MAX) return { problem: 'it is outside the int64 range [-9223372036854775808, 9223372036854775807]' };
-  if (exact < BigInt(Number.MIN_SAFE_INTEGER) || exact > BigInt(Number.MAX_SAFE_INTEGER)) {
-    return { problem: 'this store keeps integers within ±9007199254740991 (2^53-1) exactly and refuses larger ones rather than round them' };
-  }
-  return { value: Number(exact) };
+  return { value: exact };
 }
 
-const int64 = z.unknown().transform((v, ctx) => {
+/** A metric step: any int64, kept exactly (a bigint beyond 2^53). */
+export function readStepField(v: unknown): { value: Step } | { problem: string } {
   const r = readInt64(v);
-  if ('problem' in r) {
-    ctx.addIssue({ code: 'custom', message: r.problem });
-    return z.NEVER;
+  return 'problem' in r ? r : { value: normalStep(r.value) };
+}
+
+/** An int64 field the tracking model keeps as a number (times in ms, page sizes): a value a double
+ * cannot hold exactly is refused rather than rounded. */
+export function readInt64Number(v: unknown): { value: number } | { problem: string } {
+  const r = readInt64(v);
+  if ('problem' in r) return r;
+  if (r.value < BigInt(Number.MIN_SAFE_INTEGER) || r.value > BigInt(Number.MAX_SAFE_INTEGER)) {
+    return { problem: 'this field is kept within ±9007199254740991 (2^53-1) exactly; a larger value is refused rather than rounded' };
   }
-  return r.value;
-});
+  return { value: Number(r.value) };
+}
+
+function int64Schema<T>(read: (v: unknown) => { value: T } | { problem: string }) {
+  return z.unknown().transform((v, ctx) => {
+    const r = read(v);
+    if ('problem' in r) {
+      ctx.addIssue({ code: 'custom', message: r.problem });
+      return z.NEVER;
+    }
+    return r.value;
+  });
+}
+
+const int64 = int64Schema(readInt64Number);
+const step = int64Schema(readStepField);
 
 /** double: a number (JSON numbers beyond a double's range arrive as ±Infinity, as Python's json
  * module reads them), or "NaN" / "Infinity" / "-Infinity" / a numeric string. */
@@ -70,7 +88,7 @@ export const metricSchema = z.object({
   key: z.string(),
   value: double,
   timestamp: int64,
-  step: int64.default(0),
+  step: step.default(0),
 });
 
 export const schemas = {
@@ -153,9 +171,9 @@ export function parseMetrics(list: unknown[]): Metric[] {
     if (typeof r.key !== 'string') throw bad(i, 'key', r.key, 'expected a string');
     const value = typeof r.value === 'number' ? r.value : decodeDouble(r.value);
     if (value === undefined) throw bad(i, 'value', r.value, 'expected a number, "NaN", "Infinity" or "-Infinity"');
-    const timestamp = readInt64(r.timestamp);
+    const timestamp = readInt64Number(r.timestamp);
     if ('problem' in timestamp) throw bad(i, 'timestamp', r.timestamp, timestamp.problem);
-    const step = r.step === undefined ? { value: 0 } : readInt64(r.step);
+    const step = r.step === undefined ? { value: 0 } : readStepField(r.step);
     if ('problem' in step) throw bad(i, 'step', r.step, step.problem);
     out[i] = { key: r.key, value, timestamp: timestamp.value, step: step.value };
   }

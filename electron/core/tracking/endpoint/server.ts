@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { MlflowError, StoreUnavailableError, type TrackingStore } from '../types.ts';
 import { ROUTES, type HttpMethod } from './routes.ts';
 import { describeZodError } from './schemas.ts';
-import { parseJsonLenient } from './wire.ts';
+import { parseJsonLenient, stringifyJson } from './wire.ts';
 
 export interface TrackingEndpointOptions {
   store: TrackingStore;
@@ -146,7 +146,7 @@ export async function startTrackingEndpoint(opts: TrackingEndpointOptions): Prom
 }
 
 function send(res: http.ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
+  const text = stringifyJson(body);
   res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-store' });
   res.end(text);
 }

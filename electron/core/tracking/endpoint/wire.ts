@@ -2,7 +2,7 @@
 // with unset fields omitted and empty repeated fields left out, and doubles that JSON cannot hold
 // (NaN, ±Infinity) as strings. The endpoint writes responses with these helpers and the REST store
 // reads them back, so both sides agree on one encoding.
-import type { Experiment, KeyValue, Metric, Run, RunInfo } from '../types.ts';
+import type { Experiment, KeyValue, Metric, Run, RunInfo, Step } from '../types.ts';
 
 /** A double as protobuf JSON writes it: NaN and ±Infinity become strings. */
 export function encodeDouble(v: number): number | string {
@@ -29,7 +29,22 @@ export interface MetricJson {
   key: string;
   value: number | string;
   timestamp: number;
-  step: number;
+  step: Step;
+}
+
+/** Marks a bigint for stringifyJson; JSON.stringify escapes the NUL, so no string can forge it. */
+const BIGINT_MARK = '\u0000int64:';
+
+/** JSON.stringify that also writes bigints (int64 steps beyond 2^53) as bare integer literals, as
+ * MLflow's server writes int64 fields. */
+export function stringifyJson(value: unknown): string {
+  let marked = false;
+  const text = JSON.stringify(value, (_k, v: unknown) => {
+    if (typeof v !== 'bigint') return v;
+    marked = true;
+    return `${BIGINT_MARK}${v}`;
+  });
+  return marked ? text.replace(/"\\u0000int64:(-?\d+)"/g, '$1') : text;
 }
 
 export function metricJson(m: Metric): MetricJson {
