@@ -38,8 +38,10 @@ type Token =
   | { t: 'punct'; text: '(' | ')' | ',' };
 
 const KEYWORDS = new Set(['AND', 'OR', 'LIKE', 'ILIKE', 'IN', 'NOT', 'IS', 'NULL']);
-const IDENT_START = /[A-Za-z_`]/;
-const IDENT_CHAR = /[A-Za-z0-9_.]/;
+// Unicode letters and digits, as sqlparse's names (Python's \w) in MLflow's filter parser: a key
+// such as précision or 损失 that MLflow accepts can be searched unquoted.
+const IDENT_START = /[\p{L}_`]/u;
+const IDENT_CHAR = /[\p{L}\p{N}_.]/u;
 
 function readQuoted(src: string, start: number, quote: string, what: string): number {
   // Returns the index just past the closing quote. A doubled quote or a backslash-escaped quote

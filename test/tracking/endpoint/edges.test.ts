@@ -12,6 +12,7 @@ import { rawRequest, startLocalServer, type LocalServer, type RawResponse } from
 
 let srv: LocalServer;
 let runId = '';
+let expId = '';
 
 function call(method: 'GET' | 'POST', route: string, body?: string): Promise<RawResponse> {
   return rawRequest(srv.endpoint.port, {
@@ -35,7 +36,8 @@ function storedSteps(key: string): Array<{ kind: string; text: string }> {
 beforeAll(async () => {
   srv = await startLocalServer('edges');
   const exp = await call('POST', 'experiments/create', JSON.stringify({ name: 'edges' }));
-  const created = await call('POST', 'runs/create', JSON.stringify({ experiment_id: (exp.json() as { experiment_id: string }).experiment_id, start_time: 1 }));
+  expId = (exp.json() as { experiment_id: string }).experiment_id;
+  const created = await call('POST', 'runs/create', JSON.stringify({ experiment_id: expId, start_time: 1 }));
   runId = (created.json() as { run: { info: { run_id: string } } }).run.info.run_id;
 });
 
@@ -55,6 +57,14 @@ describe('keys', () => {
     expect(got.run.data.params.map((x) => x.key)).toContain('précision');
     expect(got.run.data.metrics.map((x) => x.key)).toEqual(expect.arrayContaining(['损失', 'ﾃｽﾄ٣']));
     expect(got.run.data.tags.map((x) => x.key)).toContain('étiquette');
+  });
+
+  it('finds runs by those keys in a search filter, unquoted as MLflow allows', async () => {
+    for (const filter of ["params.précision = '0.9'", 'metrics.损失 < 1', "tags.étiquette = 'x'"]) {
+      const r = await call('POST', 'runs/search', JSON.stringify({ experiment_ids: [expId], filter }));
+      expect(r.status, `${filter}: ${r.text}`).toBe(200);
+      expect((r.json() as { runs?: Array<{ info: { run_id: string } }> }).runs?.map((x) => x.info.run_id), filter).toEqual([runId]);
+    }
   });
 
   it('still refuses what MLflow refuses: punctuation and names that resolve to other paths', async () => {
