@@ -37,13 +37,13 @@ const BIGINT_MARK = '\u0000int64:';
 
 /** JSON.stringify that also writes bigints (int64 steps beyond 2^53) as bare integer literals, as
  * MLflow's server writes int64 fields. */
-export function stringifyJson(value: unknown): string {
+export function stringifyJson(value: unknown, replacer?: (key: string, v: unknown) => unknown, space?: number): string {
   let marked = false;
-  const text = JSON.stringify(value, (_k, v: unknown) => {
-    if (typeof v !== 'bigint') return v;
+  const text = JSON.stringify(value, (k, v: unknown) => {
+    if (typeof v !== 'bigint') return replacer ? replacer(k, v) : v;
     marked = true;
     return `${BIGINT_MARK}${v}`;
-  });
+  }, space);
   return marked ? text.replace(/"\\u0000int64:(-?\d+)"/g, '$1') : text;
 }
 
