@@ -16,6 +16,11 @@ export const LIMITS = {
   batchTotal: 1000,
   searchMaxResults: 50000,
   searchDefaultMaxResults: 1000,
+  // Ours, not MLflow's (it sets none and its SQL store fails on SQLite past these too): each
+  // filter clause nests one level of the SQL expression (SQLite allows 1,000) and each order_by
+  // key joins one table (SQLite allows 64).
+  searchFilterClauses: 500,
+  searchOrderBy: 50,
 } as const;
 
 // Keys are used as file names by the file store, hence the charset and the "must not resolve to

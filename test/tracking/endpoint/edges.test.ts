@@ -148,6 +148,28 @@ describe('metric values', () => {
 });
 
 describe('searches and failures', () => {
+  it('refuses a filter or order_by too large for the store with INVALID_PARAMETER_VALUE, not a 500', async () => {
+    const filter = Array.from({ length: 2000 }, (_, i) => `params.k${i} = 'v'`).join(' AND ');
+    const f = await call('POST', 'runs/search', JSON.stringify({ experiment_ids: [expId], filter }));
+    expect(f.status, f.text).toBe(400);
+    expect(f.json()).toMatchObject({ error_code: 'INVALID_PARAMETER_VALUE', message: expect.stringContaining('at most 500') });
+    const order_by = Array.from({ length: 100 }, (_, i) => `params.k${i}`);
+    const o = await call('POST', 'runs/search', JSON.stringify({ experiment_ids: [expId], order_by }));
+    expect(o.status, o.text).toBe(400);
+    expect(o.json()).toMatchObject({ error_code: 'INVALID_PARAMETER_VALUE', message: expect.stringContaining('at most 50') });
+    // The largest allowed still answer.
+    const fine = await call('POST', 'runs/search', JSON.stringify({ experiment_ids: [expId], filter: filter.split(' AND ').slice(0, 500).join(' AND '), order_by: order_by.slice(0, 50) }));
+    expect(fine.status, fine.text).toBe(200);
+  });
+
+  it('names an integer field\'s overflowing value as Infinity, not null', async () => {
+    const r = await call('POST', 'runs/create', `{"experiment_id": "${expId}", "start_time": 1e400}`);
+    expect(r.status).toBe(400);
+    const e = r.json() as { error_code: string; message: string };
+    expect(e.error_code).toBe('INVALID_PARAMETER_VALUE');
+    expect(e.message).toContain("Invalid value Infinity for parameter 'start_time'");
+  });
+
   it('answers 40,000 experiment_ids (beyond SQLite\'s variable limit) instead of a 500', async () => {
     const ids = Array.from({ length: 40_000 }, (_, i) => String(i));
     const r = await call('POST', 'runs/search', JSON.stringify({ experiment_ids: ids, max_results: 10 }));

@@ -163,7 +163,7 @@ export function parseMetrics(list: unknown[]): Metric[] {
   const bad = (i: number, field: string, value: unknown, what: string) =>
     new MlflowError('INVALID_PARAMETER_VALUE', value === undefined
       ? `Missing value for required parameter 'metrics.${i}.${field}'. See the API docs for more information about request parameters.`
-      : `Invalid value ${JSON.stringify(value)?.slice(0, 200)} for parameter 'metrics.${i}.${field}' supplied: ${what}.`);
+      : `Invalid value ${shownValue(value)} for parameter 'metrics.${i}.${field}' supplied: ${what}.`);
   for (let i = 0; i < list.length; i++) {
     const m = list[i];
     if (m === null || typeof m !== 'object' || Array.isArray(m)) throw bad(i, '', m, 'expected an object with key, value, timestamp and step');
@@ -188,6 +188,12 @@ export function describeZodError(err: z.ZodError, input: unknown): string {
   let value: unknown = input;
   for (const p of issue.path) value = value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[p as PropertyKey] : undefined;
   if (value === undefined) return `Missing value for required parameter '${field}'. See the API docs for more information about request parameters.`;
-  const shown = JSON.stringify(value);
-  return `Invalid value ${shown && shown.length > 200 ? `${shown.slice(0, 200)}...` : shown} for parameter '${field}' supplied: ${issue.message}.`;
+  return `Invalid value ${shownValue(value)} for parameter '${field}' supplied: ${issue.message}.`;
+}
+
+/** A request value as a message shows it: JSON, except that ±Infinity (a JSON number beyond a
+ * double, such as 1e400) is not shown as JSON's null; long values are cut at 200 characters. */
+function shownValue(value: unknown): string {
+  const shown = typeof value === 'number' && !Number.isFinite(value) ? String(value) : (JSON.stringify(value) ?? String(value));
+  return shown.length > 200 ? `${shown.slice(0, 200)}...` : shown;
 }
