@@ -121,10 +121,19 @@ describe.skipIf(!DIST)('Electron app', () => {
     const before = page.url();
     const opened = await page.evaluate(() => window.open('https://example.com/') === null);
     expect(opened).toBe(true);
+    // Asserted on the main process's will-navigate event for this attempt (seen after the app's
+    // own handler, which runs first), not by sleeping and looking.
+    type Attempt = { url: string; prevented: boolean };
+    await app!.evaluate(({ BrowserWindow }) => {
+      const contents = BrowserWindow.getAllWindows()[0]!.webContents;
+      (globalThis as { navAttempt?: Promise<Attempt> }).navAttempt = new Promise<Attempt>((resolve) => {
+        contents.once('will-navigate', (event) => resolve({ url: event.url, prevented: event.defaultPrevented }));
+      });
+    });
     await page.evaluate(() => {
       location.href = 'https://example.com/';
     });
-    await page.waitForTimeout(500);
+    expect(await app!.evaluate(() => (globalThis as { navAttempt?: Promise<Attempt> }).navAttempt)).toEqual({ url: 'https://example.com/', prevented: true });
     expect(page.url()).toBe(before);
     expect(app!.windows()).toHaveLength(1);
   });
