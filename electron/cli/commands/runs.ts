@@ -1,6 +1,7 @@
 // `sweepdeck runs ls [--store URI] [--experiment NAME] [--all] [--json]`: experiments with their
 // parent runs (runs without an mlflow.parentRunId tag) and each parent's children nested under it,
 // with status and the key params and metrics. Reads only: SQLite stores are opened read-only.
+import { stringifyJson } from '../../core/tracking/endpoint/wire.ts';
 import { openTrackingStore } from '../../core/tracking/openStore.ts';
 import type { Experiment, Run, TrackingStore } from '../../core/tracking/types.ts';
 import { MlflowError } from '../../core/tracking/types.ts';
@@ -209,7 +210,8 @@ export async function run(argv: string[]): Promise<number> {
   try {
     const trees = await collect(store, values.experiment, values.all);
     if (values.json) {
-      print(JSON.stringify({ store: store.uri, experiments: trees }, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2));
+      // stringifyJson: an int64 step beyond 2^53 is a bigint, which JSON.stringify refuses.
+      print(stringifyJson({ store: store.uri, experiments: trees }, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2));
     } else {
       print(renderTree(trees, store.uri));
     }

@@ -138,7 +138,7 @@ export function createTrackingHooks(input: TrackingHooksInput): SweepHooks {
       const lt = live.get(trial.number);
       if (!lt || !tracking) return [];
       const points = await tracking.history(lt.runId, input.objectiveMetric);
-      return points.map((m) => ({ step: m.step, value: m.value }));
+      return points.map((m) => ({ step: Number(m.step), value: m.value }));
     },
 
     async onTrialEnd(trial, state: FinishedState, _value, reason) {

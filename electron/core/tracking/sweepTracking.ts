@@ -4,7 +4,7 @@
 // checkpoint path and trial number. Every call here goes to a TrackingStore, so the same code
 // serves the local SQLite store, a remote server and Azure (through the outbox).
 import type { KeyValue, Metric, RunStatus, TrackingStore } from './types.ts';
-import { MlflowError, StoreUnavailableError } from './types.ts';
+import { compareSteps, MlflowError, StoreUnavailableError } from './types.ts';
 
 /** Study user-attr keys that lead from a checkpoint to its runs. */
 export const STUDY_ATTR_PARENT_RUN = 'mlflow_parent_run_id';
@@ -184,7 +184,7 @@ export class SweepTracking {
       out.push(...page.items);
       pageToken = page.nextPageToken;
     } while (pageToken);
-    return out.sort((a, b) => a.step - b.step || a.timestamp - b.timestamp);
+    return out.sort((a, b) => compareSteps(a.step, b.step) || a.timestamp - b.timestamp);
   }
 
   /**
@@ -213,7 +213,7 @@ export class SweepTracking {
     for (const [key, byStep] of wanted) {
       if (!byStep.size) continue;
       const held = new Set((await this.history(runId, key)).map((m) => m.step));
-      if (key !== objective.key && [...held].some((step) => !byStep.has(step))) continue;
+      if (key !== objective.key && [...held].some((step) => typeof step !== 'number' || !byStep.has(step))) continue;
       const missing = [...byStep].filter(([step]) => !held.has(step)).sort((a, b) => a[0] - b[0]);
       for (const [step, value] of missing) metrics.push({ key, value, step, timestamp: ts });
     }
