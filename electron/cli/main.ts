@@ -3,7 +3,7 @@
 import { CliError, type CommandModule } from './cliSupport.ts';
 
 const GROUPS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
-  sweep: { summary: 'run a sweep, or show a study file\'s status', load: () => import('./commands/sweep.ts') },
+  sweep: { summary: 'run a sweep, show a study file\'s status, or fail a trial left RUNNING', load: () => import('./commands/sweep.ts') },
   tracking: { summary: 'set up tracking, or serve the embedded MLflow endpoint', load: () => import('./commands/tracking.ts') },
   runs: { summary: 'list experiments and parent runs with their trials', load: () => import('./commands/runs.ts') },
   serve: { summary: 'serve the app in a browser over loopback with a token', load: () => import('./commands/serve.ts') },
