@@ -418,7 +418,8 @@ export class SweepsService {
 
   openStudyFile(input: ParsedInput<'sweeps.openStudyFile'>): ChannelOutput<'sweeps.openStudyFile'> {
     const file = path.resolve(input.path);
-    // Read-only: a file that is not an Optuna study is reported, never touched.
+    // Read-only: a file that is not an Optuna study, or a damaged one, is reported, never touched.
+    this.o.core.openStudyStorage(file, { readonly: true, verify: true }).close();
     const names = this.read(file, (s) => s.listStudies().map((x) => x.name));
     if (names.length === 0) throw new AppFault('NOT_FOUND', `${file} is an Optuna study file but holds no study yet.`);
     const chosen = input.studyName === undefined ? names : names.filter((n) => n === input.studyName);

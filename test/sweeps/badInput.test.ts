@@ -5,6 +5,7 @@ import { copyFileSync, existsSync, readFileSync, truncateSync, writeFileSync } f
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it, vi } from 'vitest';
+import { damagedStudy } from '../support/damagedFiles.ts';
 import { FIXTURES } from '../support/peers.ts';
 import { main } from '../../electron/cli/main.ts';
 import { configInput, readTrials, tmpDir, writeConfig } from './support.ts';
@@ -69,6 +70,23 @@ describe('sweep run on bad input', () => {
     expect(m2).toContain(text);
     expect(m2).toMatch(/not an SQLite/i);
   }, 60_000);
+
+  it('a study with three damaged pages in the middle: never written, the message says how to recover', async () => {
+    const dir = tmpDir('bad');
+    const file = damagedStudy(dir);
+    const sha256Before = sha(file);
+    const msg = await refused(file);
+    expect(msg).toContain(file);
+    expect(msg).toMatch(/integrity check/);
+    expect(msg).toMatch(/restore .*backup/i);
+    expect(msg).toContain('.recover');
+    expect(msg).not.toMatch(/\n\s+at /);
+    // `sweep status` reads it read-only and says the same instead of failing half-way.
+    const status = await runCli(['sweep', 'status', file]);
+    expect(status.code).toBe(1);
+    expect(status.stderr).toMatch(/fails SQLite's integrity check/);
+    expect(sha(file)).toBe(sha256Before);
+  }, 30_000);
 
   it('an existing checkpoint with auto_resume off', async () => {
     const dir = tmpDir('bad');

@@ -69,10 +69,38 @@ export function asStudyError(file: string, e: unknown): unknown {
         'Open it for writing once (for example, resume the sweep) and try again. The file was not changed.',
     );
   }
-  if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) {
+  if (code.startsWith('SQLITE_CORRUPT')) return corrupt(file, (e as Error).message);
+  if (code === 'SQLITE_NOTADB') {
     return new StudyError('NOT_SQLITE', `${file}: not a readable SQLite database (${(e as Error).message}); expected an Optuna study file. The file was not changed.`);
   }
   return e;
+}
+
+/** What to do with a damaged study: it is never written, so the user restores or recovers it. */
+function corrupt(file: string, problems: string): StudyError {
+  return new StudyError(
+    'CORRUPT',
+    `${file}: the study file is damaged: it fails SQLite's integrity check (${problems}). Sweepdeck does not write to a damaged study. ` +
+      `Restore it from a backup, or recover what is still readable into a new file: sqlite3 '${file}' .recover > dump.sql && sqlite3 recovered.db < dump.sql ` +
+      '(then use recovered.db as checkpoint.storage_path). The file was not changed.',
+  );
+}
+
+/** Problems SQLite's quick_check reports beyond this many are not listed in the message. */
+const LISTED_PROBLEMS = 3;
+
+/** SQLite's quick_check on an open connection (reads every page once; O(file size), without the
+ * index cross-check of integrity_check): a file that fails it is refused before its first write. */
+export function checkIntegrity(db: Database.Database, file: string): void {
+  let rows: Array<{ quick_check: string }>;
+  try {
+    rows = db.prepare(`PRAGMA quick_check(${LISTED_PROBLEMS})`).all() as Array<{ quick_check: string }>;
+  } catch (e) {
+    throw asStudyError(file, e);
+  }
+  const problems = rows.map((r) => r.quick_check);
+  if (problems.length === 1 && problems[0] === 'ok') return;
+  throw corrupt(file, problems.join('; '));
 }
 
 /** Checks tables, revision and columns on an open connection (reads only). */
@@ -102,13 +130,15 @@ export function checkOptunaLayout(db: Database.Database, file: string): Revision
   return revision;
 }
 
-/** Full validation through a read-only connection; returns the revision. */
+/** Full validation through a read-only connection, integrity included; returns the revision. */
 export function validateStudyFile(file: string): Revision {
   checkSqliteHeader(file);
   let db: Database.Database | undefined;
   try {
     db = new Database(file, { readonly: true, fileMustExist: true });
-    return checkOptunaLayout(db, file);
+    const revision = checkOptunaLayout(db, file);
+    checkIntegrity(db, file);
+    return revision;
   } catch (e) {
     throw asStudyError(file, e);
   } finally {

@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import type { Direction, Distribution, FinishedState, FrozenTrial, ParamValue, TrialState } from '../search/types.ts';
 import { formatOptunaDatetime, parseOptunaDatetime } from './datetime.ts';
 import { compatibilityProblem, distributionFromJson, distributionToJson, fromInternalRepr, toInternalRepr } from './distributionJson.ts';
-import { asStudyError, checkOptunaLayout, checkSqliteHeader, validateStudyFile } from './fileCheck.ts';
+import { asStudyError, checkIntegrity, checkOptunaLayout, checkSqliteHeader, validateStudyFile } from './fileCheck.ts';
 import { parsePythonJson, toPythonJson } from './pythonJson.ts';
 import { FROZEN_SCHEMA_VERSION, type Revision } from './revisions.ts';
 import { INDEX_3_2, TABLE_DDL } from './schema.ts';
@@ -22,6 +22,9 @@ export interface OpenStudyStorageOptions {
   runner?: boolean;
   /** Open read-only: nothing in the file changes; writes throw StudyError('READ_ONLY'). */
   readonly?: boolean;
+  /** Read-only opens: run SQLite's integrity check too (read-write opens always do, before their
+   * first write). Off by default: it reads the whole file, and readers open studies often. */
+  verify?: boolean;
   /** How long a write waits for another process's lock (default 10 s). */
   busyTimeoutMs?: number;
 }
@@ -214,6 +217,7 @@ export class OptunaSqliteStorage implements StudyStorage {
       }
       try {
         revision = checkOptunaLayout(db, abs);
+        if (opts.verify) checkIntegrity(db, abs);
       } catch (e) {
         db.close();
         throw asStudyError(abs, e);
@@ -230,6 +234,7 @@ export class OptunaSqliteStorage implements StudyStorage {
         db = new Database(abs, { fileMustExist: true });
         try {
           revision = checkOptunaLayout(db, abs);
+          checkIntegrity(db, abs);
         } catch (e2) {
           db.close();
           throw asStudyError(abs, e2);

@@ -84,7 +84,8 @@ export type StudyErrorCode =
   | 'INCOMPATIBLE_DISTRIBUTION'
   | 'BAD_VALUE' // a stored row we cannot decode (distribution_json, value_json), or a value we cannot store
   | 'READ_ONLY' // a write on a storage opened read-only
-  | 'NEEDS_RECOVERY'; // a crashed writer left a hot journal; only a read-write open can roll it back
+  | 'NEEDS_RECOVERY' // a crashed writer left a hot journal; only a read-write open can roll it back
+  | 'CORRUPT'; // the file fails SQLite's integrity check: it is never written
 
 export class StudyError extends Error {
   constructor(
