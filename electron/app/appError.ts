@@ -50,7 +50,7 @@ export function toAppError(e: unknown): AppError {
         return { code: studyCode(code), message, details: { code } };
       }
       case 'ConfigError':
-        return { code: 'CONFIG_INVALID', message, details: { file: field(e, 'file'), issues: field(e, 'issues') } };
+        return { code: field(e, 'tooLarge') === true ? 'CONFIG_TOO_LARGE' : 'CONFIG_INVALID', message, details: { file: field(e, 'file'), issues: field(e, 'issues') } };
       case 'MlflowError': {
         const errorCode = field(e, 'errorCode');
         return { code: errorCode === 'RESOURCE_DOES_NOT_EXIST' ? 'NOT_FOUND' : 'TRACKING_ERROR', message, details: { errorCode } };

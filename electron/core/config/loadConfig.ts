@@ -19,6 +19,8 @@ export class ConfigError extends Error {
   constructor(
     readonly file: string,
     readonly issues: ConfigIssue[],
+    /** The config is over the size limit or expands too many aliases (not a mistake in a field). */
+    readonly tooLarge = false,
   ) {
     super(formatIssues(file, issues));
   }
@@ -88,7 +90,10 @@ function withPosition(issue: ConfigIssue, offset: number | undefined, lc: LineCo
   return { ...issue, line, column: col };
 }
 
-type ParseOutcome = { ok: true; config: HpoConfig } | { ok: false; issues: ConfigIssue[] };
+type ParseOutcome = { ok: true; config: HpoConfig } | { ok: false; issues: ConfigIssue[]; tooLarge?: boolean };
+
+/** yaml's limit on alias expansion (its own default is 100 too); a real config needs a handful. */
+const MAX_ALIAS_COUNT = 100;
 
 function zodIssuesToConfigIssues(
   raw: unknown,
@@ -143,7 +148,29 @@ function parseText(text: string): ParseOutcome {
       }),
     };
   }
-  const raw: unknown = doc.toJS({ maxAliasCount: 100 });
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (e) {
+    // yaml throws a ReferenceError when the aliases would expand past the limit (a "billion
+    // laughs" document), or for an alias to an anchor that is defined later.
+    if (!(e instanceof ReferenceError)) throw e;
+    const bomb = /alias count/i.test(e.message);
+    return {
+      ok: false,
+      tooLarge: bomb,
+      issues: [
+        {
+          path: '',
+          message: bomb
+            ? `the YAML's aliases (*name) would expand to more than ${MAX_ALIAS_COUNT} copies of their anchors, as a "billion laughs" document does; an HPO config needs few aliases: write the values out`
+            : `malformed YAML: ${e.message}; define each anchor (&name) before its aliases (*name)`,
+          line: 1,
+          column: 1,
+        },
+      ],
+    };
+  }
   if (raw === null || raw === undefined) {
     return { ok: false, issues: [{ path: '', message: 'the file is empty: it needs experiment_name, backbone, search_space, sampling, objective and trial', line: 1, column: 1 }] };
   }
@@ -167,7 +194,7 @@ export function validateConfigText(text: string): ConfigIssue[] {
 /** Parses and validates YAML text; throws ConfigError naming `fileName`. */
 export function parseConfigText(text: string, fileName: string): HpoConfig {
   const r = parseText(text);
-  if (!r.ok) throw new ConfigError(fileName, r.issues);
+  if (!r.ok) throw new ConfigError(fileName, r.issues, r.tooLarge === true);
   return r.config;
 }
 

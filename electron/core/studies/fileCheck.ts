@@ -2,6 +2,7 @@
 // revision we know? All checks are reads (the header, then a read-only connection), so a file that
 // fails them is left byte-for-byte as it was.
 import fs from 'node:fs';
+import path from 'node:path';
 import Database from 'better-sqlite3';
 import { readRevision, type Revision } from './revisions.ts';
 import { REQUIRED_COLUMNS } from './schema.ts';
@@ -70,6 +71,14 @@ export function asStudyError(file: string, e: unknown): unknown {
     );
   }
   if (code.startsWith('SQLITE_CORRUPT')) return corrupt(file, (e as Error).message);
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+    return new StudyError(
+      'LOCKED',
+      `${file}: the study file is locked by another process (${(e as Error).message}): a program holding a transaction open on it, ` +
+        'such as a sqlite3 shell or a Python script, or a copy of the file on a network share that does not support locks. ' +
+        'Finish or close that program and try again. The file was not changed.',
+    );
+  }
   if (code === 'SQLITE_NOTADB') {
     return new StudyError('NOT_SQLITE', `${file}: not a readable SQLite database (${(e as Error).message}); expected an Optuna study file. The file was not changed.`);
   }
@@ -130,12 +139,45 @@ export function checkOptunaLayout(db: Database.Database, file: string): Revision
   return revision;
 }
 
-/** Full validation through a read-only connection, integrity included; returns the revision. */
-export function validateStudyFile(file: string): Revision {
+function accessProblem(p: string): string | null {
+  try {
+    fs.accessSync(p, fs.constants.W_OK);
+    return null;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+  }
+}
+
+/** Refuses a study that cannot be written before anything is written: the file itself, or its folder,
+ * where SQLite creates the journal (rollback) or -wal/-shm files (WAL) every write needs.
+ * access(2) reports read-only mounts to root too, where permission bits would not stop a write. */
+export function checkWritable(file: string): void {
+  const fileProblem = accessProblem(file);
+  if (fileProblem) {
+    throw new StudyError(
+      'READ_ONLY_FILE',
+      `${file}: the study file is read-only (${fileProblem}); a sweep writes its trials into it. ` +
+        'Make it writable, or copy it to a writable folder and point checkpoint.storage_path at the copy. The file was not changed.',
+    );
+  }
+  const dir = path.dirname(file);
+  const dirProblem = accessProblem(dir);
+  if (dirProblem) {
+    throw new StudyError(
+      'READ_ONLY_FILE',
+      `${file}: its folder ${dir} cannot be written (${dirProblem}), and SQLite creates its journal beside the study file on every write. ` +
+        'Make the folder writable, or move the study to a writable folder and point checkpoint.storage_path there. The file was not changed.',
+    );
+  }
+}
+
+/** Full validation through a read-only connection, integrity included; returns the revision.
+ * `busyTimeoutMs`: how long to wait for another process's exclusive lock before refusing. */
+export function validateStudyFile(file: string, busyTimeoutMs = 10_000): Revision {
   checkSqliteHeader(file);
   let db: Database.Database | undefined;
   try {
-    db = new Database(file, { readonly: true, fileMustExist: true });
+    db = new Database(file, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
     const revision = checkOptunaLayout(db, file);
     checkIntegrity(db, file);
     return revision;
