@@ -170,7 +170,9 @@ export function openBrowseStore(o: BrowseStoreOptions): BrowseStore {
       if (azureCan) {
         // Azure answers this query itself: forward it and keep the runs.
         const page = await tryOnline(async (azure) => {
-          const p = await azure.searchRuns({ ...q, filter: split.remoteFilter, orderBy: split.remoteOrderBy });
+          // 500 runs with their metrics stay well under the transport's 4 MB answer limit; the
+          // caller pages on with the token as with any MLflow server.
+          const p = await azure.searchRuns({ ...q, maxResults: Math.min(q.maxResults ?? 1000, 500), filter: split.remoteFilter, orderBy: split.remoteOrderBy });
           mirror.commitRunPage(p.items, now());
           return p;
         });
