@@ -50,6 +50,8 @@ export interface BrowseState {
 
 export interface BrowseStore extends TrackingStore {
   readonly mirror: MirrorDb;
+  /** False when opened without a connection to Azure (mirror only until reopened). */
+  readonly connected: boolean;
   state(): BrowseState;
   /** Tries Azure now (one cheap request under the deadline); true when it answered. */
   reconnect(): Promise<boolean>;
@@ -128,6 +130,7 @@ export function openBrowseStore(o: BrowseStoreOptions): BrowseStore {
     uri: o.uri,
     readOnly: true,
     mirror,
+    connected: !!o.azure,
     state,
 
     async reconnect() {
