@@ -16,6 +16,8 @@ import type { WorkspaceRef } from '../core/azure/workspace.ts';
 
 export const LOCAL_STORE_ID = 'local';
 export const ACTIVE_STORE_ID = 'active';
+/** The configured Azure workspace while tracking fell back elsewhere (browsed from its mirror). */
+export const AZURE_WORKSPACE_STORE_ID = 'azure-workspace';
 
 export interface TrackingServiceOptions {
   state: AppState;
@@ -178,6 +180,10 @@ export class TrackingService {
     if (st && st.mode !== 'local') {
       out.push({ id: ACTIVE_STORE_ID, kind: st.mode === 'azure' ? 'azure' : 'remote', label: st.mode === 'azure' ? `Azure ML: ${st.azure?.workspaceName ?? st.uri}` : `MLflow server ${st.uri}`, uri: st.uri, readOnly: false, builtin: true });
     }
+    if (st && st.mode !== 'azure' && st.azure && this.o.azureMirror) {
+      // Azure is configured but not reachable now: its workspace stays browsable from the mirror.
+      out.push({ id: AZURE_WORKSPACE_STORE_ID, kind: 'azure', label: `Azure ML: ${st.azure.workspaceName}`, uri: `azureml://subscriptions/${st.azure.subscriptionId}/resourceGroups/${st.azure.resourceGroup}/workspaces/${st.azure.workspaceName}`, readOnly: true, builtin: true });
+    }
     for (const r of this.o.state.stores()) out.push({ id: r.id, kind: r.kind, label: r.label, uri: r.uri, readOnly: r.kind === 'mlruns', builtin: false });
     return out;
   }
@@ -251,6 +257,7 @@ export class TrackingService {
       const st = await this.status();
       return st.mode === 'azure' && st.azure ? st.azure : null;
     }
+    if (id === AZURE_WORKSPACE_STORE_ID) return (await this.status()).azure;
     const rec = this.o.state.stores().find((s) => s.id === id);
     return rec?.kind === 'azure' && rec.workspace ? rec.workspace : null;
   }
