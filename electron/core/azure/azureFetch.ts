@@ -19,7 +19,7 @@ export interface AzureFetchOptions {
   maxAttempts?: number;
   /** First backoff step (default 500 ms), doubling per attempt, capped by maxDelayMs. */
   baseDelayMs?: number;
-  /** Cap for one wait, including a server's Retry-After (default 30 s). */
+  /** Longest wait before a retry (default 60 s); a Retry-After asking for longer ends the retries. */
   maxDelayMs?: number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   random?: () => number;
@@ -101,7 +101,7 @@ export function createAzureFetch(opts: AzureFetchOptions = {}): typeof fetch {
   const timeoutMs = opts.timeoutMs ?? 30_000;
   const maxAttempts = Math.max(1, opts.maxAttempts ?? 6);
   const baseDelayMs = opts.baseDelayMs ?? 500;
-  const maxDelayMs = opts.maxDelayMs ?? 30_000;
+  const maxDelayMs = opts.maxDelayMs ?? 60_000;
   const sleep = opts.sleep ?? abortableSleep;
   const random = opts.random ?? Math.random;
   const now = opts.now ?? Date.now;
@@ -125,17 +125,19 @@ export function createAzureFetch(opts: AzureFetchOptions = {}): typeof fetch {
         const res = await limit(() =>
           sendRequest({ method: method as 'GET', url: url.href, headers, ...(body !== undefined ? { body } : {}), signal }, { timeoutMs, ca: opts.ca }),
         );
-        if (!RETRY_STATUS.has(res.status) || attempt + 1 >= maxAttempts) {
+        retryAfter = RETRY_STATUS.has(res.status) ? retryAfterMs(res.headers['retry-after'] ?? null, now()) : undefined;
+        // Retrying sooner than the server asked would only be refused again: when it asks for
+        // longer than this caller may wait, the answer stands.
+        if (!RETRY_STATUS.has(res.status) || attempt + 1 >= maxAttempts || (retryAfter !== undefined && retryAfter > maxDelayMs)) {
           return new Response(res.status === 204 ? null : res.body, { status: res.status, headers: res.headers });
         }
         status = res.status;
-        retryAfter = retryAfterMs(res.headers['retry-after'] ?? null, now());
       } catch (err) {
         // A deadline or an abort is final: the caller's budget is spent. A refused or dropped
         // connection is retried like a 503.
         if (!(err instanceof TransportError) || err.kind !== 'NETWORK' || signal?.aborted || attempt + 1 >= maxAttempts) throw err;
       }
-      const waitMs = Math.min(maxDelayMs, retryAfter ?? backoffDelay(attempt, baseDelayMs, maxDelayMs, random));
+      const waitMs = retryAfter ?? backoffDelay(attempt, baseDelayMs, maxDelayMs, random);
       opts.onRetry?.({ endpoint, attempt, ...(status !== undefined ? { status } : {}), waitMs, retryAfter: retryAfter !== undefined });
       await sleep(waitMs, signal);
     }

@@ -156,6 +156,15 @@ describe('429, Retry-After, backoff and dropped connections', () => {
     expect(d.traffic.filter((t) => t.endpoint === 'runs/search').length).toBe(5);
   });
 
+  it('a Retry-After longer than the caller may wait ends the retries instead of retrying early', async () => {
+    const r = recorder();
+    const store = await azureStoreOn(d, { sleep: r.sleep, maxDelayMs: 5_000 });
+    d.throttle({ retryAfter: '60' });
+    await expect(store.searchRuns({ experimentIds: [experimentId] })).rejects.toBeInstanceOf(StoreUnavailableError);
+    expect(r.waits).toEqual([]);
+    expect(d.traffic.filter((t) => t.endpoint === 'runs/search').map((t) => t.status)).toEqual([429]);
+  });
+
   it('retries a dropped connection', async () => {
     const r = recorder();
     const store = await azureStoreOn(d, { sleep: r.sleep, random: () => 0 });

@@ -92,7 +92,9 @@ export async function openWorkspaceBrowser(o: Omit<ConnectOptions, 'credential'>
   if (o.offline) return openBrowseStore({ azure: null, unavailableReason: 'offline mode was asked for', mirror, uri });
   try {
     const credential = o.credential ?? (await credentialFromEnvironment(o.env ?? process.env, { ca: o.ca, timeoutMs: o.deadlineMs }));
-    const { restBase, store } = await connectWorkspace({ ...o, credential, timeoutMs: o.deadlineMs ?? o.timeoutMs });
+    // Browsing must answer within its deadline: one quick retry, and no waiting out a long
+    // Retry-After (the mirror answers instead).
+    const { restBase, store } = await connectWorkspace({ ...o, credential, timeoutMs: o.deadlineMs ?? o.timeoutMs, fetch: { maxAttempts: 2, maxDelayMs: 1_000, ...o.fetch } });
     mirror.setWorkspace({ ...o.ref, restBase });
     return openBrowseStore({ azure: store, mirror, uri, ...(o.deadlineMs ? { deadlineMs: o.deadlineMs } : {}) });
   } catch (err) {
