@@ -70,13 +70,21 @@ export class AzureMirrorService {
     let p = this.browsers.get(key);
     if (!p) {
       p = this.credential()
+        .then((credential) => ({ credential }))
         .catch((err: unknown) => {
           // No credential: browse the mirror and say why.
-          if (err instanceof AzureSetupError) return undefined;
+          if (err instanceof AzureSetupError) return { reason: err.message };
           throw err;
         })
-        .then((credential) =>
-          openWorkspaceBrowser({ ref: ws, dataDir: this.o.dataDir, env: this.o.env ?? process.env, ...(credential ? { credential } : { offline: true }), ...(this.o.ca ? { ca: this.o.ca } : {}), ...(this.o.deadlineMs ? { deadlineMs: this.o.deadlineMs } : {}) }),
+        .then((c) =>
+          openWorkspaceBrowser({
+            ref: ws,
+            dataDir: this.o.dataDir,
+            env: this.o.env ?? process.env,
+            ...('credential' in c ? { credential: c.credential } : { offline: true, offlineReason: c.reason }),
+            ...(this.o.ca ? { ca: this.o.ca } : {}),
+            ...(this.o.deadlineMs ? { deadlineMs: this.o.deadlineMs } : {}),
+          }),
         );
       this.browsers.set(key, p);
       p.catch(() => this.browsers.delete(key));

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AzureMirrorService, type AzureMirrorServiceOptions } from '../../../electron/app/azureMirrorService.ts';
 import { EventBus } from '../../../electron/app/eventBus.ts';
+import { AzureSetupError } from '../../../electron/core/azure/azureErrors.ts';
 import type { EventMessage } from '../../../shared/events.ts';
 import { until } from '../../support/until.ts';
 import { restartAzureMlflowDouble, seedSweep, startAzureMlflowDouble, type AzureMlflowDouble } from '../../support/azureMlflowDouble.ts';
@@ -86,5 +87,29 @@ describe('AzureMirrorService', () => {
     await until('the cancelled sync to end', async () => lastStatus()?.syncing === false);
     expect(lastStatus()?.lastError).toMatch(/cancelled/);
     d.latencyMs = 0;
+  });
+});
+
+describe('AzureMirrorService without a credential', () => {
+  it('browses the mirror and says why Azure is not used', async () => {
+    const other = new AzureMirrorService({
+      dataDir,
+      bus: new EventBus(),
+      env: envOf(d),
+      credential: async () => {
+        throw new AzureSetupError('NO_CREDENTIAL', 'no Azure credential: AZURE_CLIENT_SECRET not set');
+      },
+    });
+    try {
+      const st = await other.status('ws2', refOf(d));
+      expect(st).toMatchObject({ offline: true, reason: 'no Azure credential: AZURE_CLIENT_SECRET not set' });
+      expect(st.runs).toBeGreaterThan(0);
+      const b = await other.browser('ws2', refOf(d));
+      const page = await b.searchRuns({ experimentIds: [experimentId], maxResults: 100 });
+      expect(page.offline).toBe(true);
+      expect(page.items.length).toBe(15);
+    } finally {
+      await other.close();
+    }
   });
 });
