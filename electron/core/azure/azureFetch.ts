@@ -13,7 +13,8 @@ export interface AzureFetchOptions {
   ca?: string | undefined;
   /** Per-attempt deadline (default 30 s). */
   timeoutMs?: number;
-  /** Requests in flight at once (default 4). */
+  /** Requests in flight at once through this fetch. Default: at most 4 per host, shared by every
+   * fetch made without this option (browsing and sync together stay within it). */
   maxInFlight?: number;
   /** Attempts per request including the first (default 6). */
   maxAttempts?: number;
@@ -48,6 +49,18 @@ export function createLimiter(n: number): Limiter {
       waiting.shift()?.();
     }
   };
+}
+
+const DEFAULT_IN_FLIGHT = 4;
+const hostLimiters = new Map<string, Limiter>();
+
+function sharedLimiter(host: string): Limiter {
+  let l = hostLimiters.get(host);
+  if (!l) {
+    l = createLimiter(DEFAULT_IN_FLIGHT);
+    hostLimiters.set(host, l);
+  }
+  return l;
 }
 
 /** Full-jitter exponential backoff: uniform in [0, min(max, base * 2^attempt)). */
@@ -97,7 +110,7 @@ function requestParams(url: URL, body: string | undefined): Record<string, unkno
 }
 
 export function createAzureFetch(opts: AzureFetchOptions = {}): typeof fetch {
-  const limit = createLimiter(opts.maxInFlight ?? 4);
+  const own = opts.maxInFlight !== undefined ? createLimiter(opts.maxInFlight) : undefined;
   const timeoutMs = opts.timeoutMs ?? 30_000;
   const maxAttempts = Math.max(1, opts.maxAttempts ?? 6);
   const baseDelayMs = opts.baseDelayMs ?? 500;
@@ -122,7 +135,7 @@ export function createAzureFetch(opts: AzureFetchOptions = {}): typeof fetch {
       let status: number | undefined;
       let retryAfter: number | undefined;
       try {
-        const res = await limit(() =>
+        const res = await (own ?? sharedLimiter(url.host))(() =>
           sendRequest({ method: method as 'GET', url: url.href, headers, ...(body !== undefined ? { body } : {}), signal }, { timeoutMs, ca: opts.ca }),
         );
         retryAfter = RETRY_STATUS.has(res.status) ? retryAfterMs(res.headers['retry-after'] ?? null, now()) : undefined;
