@@ -94,9 +94,10 @@ export async function openWorkspaceBrowser(
   if (o.offline) return openBrowseStore({ azure: null, unavailableReason: o.offlineReason ?? 'offline mode was asked for', mirror, uri });
   try {
     const credential = o.credential ?? (await credentialFromEnvironment(o.env ?? process.env, { ca: o.ca, timeoutMs: o.deadlineMs }));
-    // Browsing must answer within its deadline: one quick retry, and no waiting out a long
-    // Retry-After (the mirror answers instead).
-    const { restBase, store } = await connectWorkspace({ ...o, credential, timeoutMs: o.deadlineMs ?? o.timeoutMs, fetch: { maxAttempts: 2, maxDelayMs: 1_000, ...o.fetch } });
+    // Browsing must answer within its deadline: one quick retry, no waiting out a long
+    // Retry-After (the mirror answers instead), and no request outliving the deadline (a hung
+    // one would hold one of the host's few request slots).
+    const { restBase, store } = await connectWorkspace({ ...o, credential, timeoutMs: o.deadlineMs ?? o.timeoutMs, fetch: { maxAttempts: 2, maxDelayMs: 1_000, timeoutMs: o.deadlineMs ?? 3_000, ...o.fetch } });
     mirror.setWorkspace({ ...o.ref, restBase });
     return openBrowseStore({ azure: store, mirror, uri, ...(o.deadlineMs ? { deadlineMs: o.deadlineMs } : {}) });
   } catch (err) {
