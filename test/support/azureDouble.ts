@@ -82,7 +82,10 @@ export interface AzureDouble {
   close(): Promise<void>;
 }
 
-const MLFLOW_PREFIX = '/mlflow/v1.0';
+/** What ARM reports in mlFlowTrackingUri, and (apart) the path the MLflow REST API is served
+ * under: real clients call /mlflow/v2.0 (docs/AZURE.md, "Workspaces and the tracking URI"). */
+const TRACKING_URI_PREFIX = '/mlflow/v1.0';
+const MLFLOW_PREFIX = '/mlflow/v2.0';
 
 export async function startAzureDouble(opts: AzureDoubleOptions = {}): Promise<AzureDouble> {
   const tenantId = opts.tenantId ?? crypto.randomUUID();
@@ -114,7 +117,7 @@ export async function startAzureDouble(opts: AzureDoubleOptions = {}): Promise<A
   const port = (server.address() as net.AddressInfo).port;
   const url = `https://127.0.0.1:${port}`;
   const wsScope = `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${workspaceName}`;
-  const mlflowTrackingUri = (host: string): string => `azureml://${host}${MLFLOW_PREFIX}${wsScope}`;
+  const mlflowTrackingUri = (host: string): string => `azureml://${host}${TRACKING_URI_PREFIX}${wsScope}`;
 
   const tokenValid = (auth: string | undefined): boolean => {
     const m = /^Bearer (.+)$/.exec(auth ?? '');

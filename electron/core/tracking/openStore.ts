@@ -7,7 +7,7 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { looksLikeMlruns, openFileStore } from './fileStore.ts';
-import { createRestStore, type RestStoreOptions } from './restStore.ts';
+import { createRestStore, restBase, type RestStoreOptions } from './restStore.ts';
 import { openSqliteStore } from './sqliteStore/sqliteStore.ts';
 import type { TrackingStore } from './types.ts';
 import { MlflowError } from './types.ts';
@@ -46,7 +46,13 @@ export function resolveStoreUri(uri: string, cwd: string = process.cwd()): Store
     return { kind: 'sqlite', file, uri: `sqlite:///${file}` };
   }
   if (/^https?:\/\//i.test(u)) return { kind: 'rest', uri: u.replace(/\/+$/, '') };
-  if (/^azureml:\/\//i.test(u)) return { kind: 'rest', uri: `https://${u.slice('azureml://'.length)}`.replace(/\/+$/, '') };
+  if (/^azureml:\/\//i.test(u)) {
+    try {
+      return { kind: 'rest', uri: restBase(u) };
+    } catch (err) {
+      throw new MlflowError('INVALID_PARAMETER_VALUE', (err as Error).message);
+    }
+  }
   let p: string;
   if (/^file:/i.test(u)) {
     try {
