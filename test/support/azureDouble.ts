@@ -53,6 +53,10 @@ export interface RecordedRequest {
   authorization?: string;
 }
 
+/** An extra route other test modules add (e.g. azureDiscoveryDouble.ts): tried before the built-in
+ * ones; returns true when it answered. */
+export type AzureDoubleRoute = (ctx: { req: IncomingMessage; res: ServerResponse; url: URL; body: string; rec: RecordedRequest }) => boolean | Promise<boolean>;
+
 export interface AzureDouble {
   /** https://127.0.0.1:PORT: authority host, ARM endpoint and MLflow host at once. */
   readonly url: string;
@@ -77,6 +81,8 @@ export interface AzureDouble {
   readonly experiments: Map<string, { experiment_id: string; name: string }>;
   inject(...faults: AzureFault[]): void;
   clearFaults(): void;
+  /** Adds a route tried before the built-in ones. */
+  use(route: AzureDoubleRoute): void;
   /** Environment for `sweepdeck tracking setup` pointed at this double. */
   env(): Record<string, string>;
   close(): Promise<void>;
@@ -105,6 +111,7 @@ export async function startAzureDouble(opts: AzureDoubleOptions = {}): Promise<A
   const requests: RecordedRequest[] = [];
   const issuedTokens: string[] = [];
   const experiments = new Map<string, { experiment_id: string; name: string }>();
+  const routes: AzureDoubleRoute[] = [];
   const sockets = new Set<net.Socket>();
   let closedPort: string | undefined;
 
@@ -137,6 +144,7 @@ export async function startAzureDouble(opts: AzureDoubleOptions = {}): Promise<A
       };
       requests.push(rec);
       const p = u.pathname;
+      for (const route of routes) if (await route({ req, res, url: u, body, rec })) return;
 
       // (a) identity platform
       const openid = /^\/([^/]+)\/v2\.0\/\.well-known\/openid-configuration$/.exec(p);
@@ -282,6 +290,7 @@ export async function startAzureDouble(opts: AzureDoubleOptions = {}): Promise<A
     experiments,
     inject: (...f) => f.forEach((x) => faults.add(x)),
     clearFaults: () => faults.clear(),
+    use: (route) => routes.push(route),
     env: () => ({
       AZURE_TENANT_ID: tenantId,
       AZURE_CLIENT_ID: clientId,
@@ -356,7 +365,7 @@ function workspaceResource(w: {
   };
 }
 
-function aadError(error: string, description: string, code: number): Record<string, unknown> {
+export function aadError(error: string, description: string, code: number): Record<string, unknown> {
   return {
     error,
     error_description: `${description}\r\nTrace ID: ${crypto.randomUUID()}\r\nCorrelation ID: ${crypto.randomUUID()}\r\nTimestamp: ${new Date().toISOString().replace('T', ' ').slice(0, 19)}Z`,
@@ -368,11 +377,11 @@ function aadError(error: string, description: string, code: number): Record<stri
   };
 }
 
-function armError(code: string, message: string): Record<string, unknown> {
+export function armError(code: string, message: string): Record<string, unknown> {
   return { error: { code, message } };
 }
 
-function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
   res.end(text);
@@ -384,7 +393,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function fakeJwt(claims: Record<string, unknown>): string {
+export function fakeJwt(claims: Record<string, unknown>): string {
   const now = Math.floor(Date.now() / 1000);
   const b64 = (o: unknown): string => Buffer.from(JSON.stringify(o)).toString('base64url');
   return `${b64({ typ: 'JWT', alg: 'RS256' })}.${b64({ ...claims, iat: now, nbf: now, exp: now + 3599 })}.${crypto.randomBytes(32).toString('base64url')}`;
