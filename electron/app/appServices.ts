@@ -1,12 +1,12 @@
 // The app's services: one handler per contract channel over the core, plus the event bus. Plain
 // Node (no electron import): Electron main and the browser host both serve exactly this.
 import { readFileSync, statSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { resolveCheckpointPath, resolveStudyName } from '../../shared/config.ts';
 import type { Handlers } from '../../shared/contract.ts';
 import { parseConfigText, validateConfigText } from '../core/config/loadConfig.ts';
 import { AppFault } from './appError.ts';
+import { defaultDataDir } from './dataDir.ts';
 import { AppState } from './appState.ts';
 import { loadCore, type CoreModules } from './core.ts';
 import { createDispatch, type Dispatch } from './dispatch.ts';
@@ -45,6 +45,8 @@ export interface AppServices {
   close(): Promise<void>;
 }
 
+export { defaultDataDir };
+
 const MAX_CONFIG_BYTES = 1_000_000;
 
 function readTextFile(file: string, what: string): { path: string; text: string } {
@@ -58,14 +60,6 @@ function readTextFile(file: string, what: string): { path: string; text: string 
   if (!st.isFile()) throw new AppFault('NOT_FOUND', `${abs} is not a file; give the path of the ${what}.`);
   if (st.size > MAX_CONFIG_BYTES) throw new AppFault('INVALID_INPUT', `${abs} is ${st.size} bytes; an ${what} is at most ${MAX_CONFIG_BYTES}.`);
   return { path: abs, text: readFileSync(abs, 'utf8') };
-}
-
-/** The default data folder: $SWEEPDECK_DATA_DIR, else the platform's per-user app data folder. */
-export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.SWEEPDECK_DATA_DIR) return path.resolve(env.SWEEPDECK_DATA_DIR);
-  if (process.platform === 'win32') return path.join(env.APPDATA ?? path.join(os.homedir(), 'AppData', 'Roaming'), 'sweepdeck');
-  if (process.platform === 'darwin') return path.join(os.homedir(), 'Library', 'Application Support', 'sweepdeck');
-  return path.join(env.XDG_DATA_HOME || path.join(os.homedir(), '.local', 'share'), 'sweepdeck');
 }
 
 export async function createAppServices(opts: AppServicesOptions): Promise<AppServices> {

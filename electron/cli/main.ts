@@ -6,6 +6,7 @@ const GROUPS: Record<string, { summary: string; load: () => Promise<CommandModul
   sweep: { summary: 'run a sweep, or show a study file\'s status', load: () => import('./commands/sweep.ts') },
   tracking: { summary: 'set up tracking, or serve the embedded MLflow endpoint', load: () => import('./commands/tracking.ts') },
   runs: { summary: 'list experiments and parent runs with their trials', load: () => import('./commands/runs.ts') },
+  azure: { summary: 'Azure ML workspaces: list them, choose the one new sweeps track to', load: () => import('./commands/azure.ts') },
   serve: { summary: 'serve the app in a browser over loopback with a token', load: () => import('./commands/serve.ts') },
 };
 

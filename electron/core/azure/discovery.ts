@@ -6,6 +6,7 @@
 import type { CredentialSource } from './authTypes.ts';
 import { ArmClient, ArmRequestError, type ArmClientOptions } from './armRequests.ts';
 import { mlflowRestBaseFromTrackingUri, workspaceScopeOf } from './endpoints.ts';
+import type { WorkspaceRef } from './workspaceRef.ts';
 
 export const TENANTS_API_VERSION = '2022-12-01';
 export const SUBSCRIPTIONS_API_VERSION = '2022-12-01';
@@ -193,6 +194,39 @@ export class Discovery {
     }
     if (signIn && workspaces.length === 0) return { ...base, ...failure(signIn), via: 'arm' };
     return { ...base, workspaces: sortWorkspaces(workspaces), via: 'arm' };
+  }
+
+  /** One workspace by reference, read with the given tenant's token (null: ARM has no such workspace). */
+  async workspace(tenantId: string, ref: WorkspaceRef): Promise<DiscoveredWorkspace | null> {
+    try {
+      const r = await this.arm.json<ArmWorkspaceResource>(
+        this.o.credentials.credentialFor(tenantId),
+        'GET',
+        `/subscriptions/${encodeURIComponent(ref.subscriptionId)}/resourceGroups/${encodeURIComponent(ref.resourceGroup)}/providers/Microsoft.MachineLearningServices/workspaces/${encodeURIComponent(ref.workspaceName)}?api-version=${WORKSPACES_API_VERSION}`,
+      );
+      return toDiscoveredWorkspace(r, tenantId);
+    } catch (err) {
+      if (err instanceof ArmRequestError && err.status === 404) return null;
+      throw err;
+    }
+  }
+
+  /** Which reachable tenant holds a subscription; also the tenants that could not be asked. */
+  async tenantOfSubscription(subscriptionId: string): Promise<{ tenant: TenantInfo | null; subscription: SubscriptionInfo | null; unasked: { tenant: TenantInfo; status: TenantStatus; message: string }[] }> {
+    const unasked: { tenant: TenantInfo; status: TenantStatus; message: string }[] = [];
+    for (const tenant of await this.tenants()) {
+      let subs: SubscriptionInfo[];
+      try {
+        subs = await this.subscriptions(tenant.tenantId);
+      } catch (err) {
+        const f = failure(err);
+        unasked.push({ tenant, status: f.status, message: f.message ?? '' });
+        continue;
+      }
+      const sub = subs.find((s) => s.subscriptionId.toLowerCase() === subscriptionId.toLowerCase());
+      if (sub) return { tenant, subscription: sub, unasked };
+    }
+    return { tenant: null, subscription: null, unasked };
   }
 
   /** Every reachable tenant, each with its status, subscriptions and workspaces. */
