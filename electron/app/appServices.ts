@@ -13,6 +13,7 @@ import { createDispatch, type Dispatch } from './dispatch.ts';
 import { EventBus } from './eventBus.ts';
 import { SweepsService } from './sweepsService.ts';
 import { TrackingService } from './trackingService.ts';
+import { WorkspacesService, type WorkspaceDiscoveryOptions } from './workspacesService.ts';
 
 export interface PlatformActions {
   /** Show the file in the OS file manager (Electron: shell.showItemInFolder). */
@@ -31,6 +32,8 @@ export interface AppServicesOptions {
   env?: NodeJS.ProcessEnv;
   /** How long sweeps.start waits for the runner to report it started. */
   startWaitMs?: number;
+  /** Credentials and transport for the workspace picker's Azure calls. */
+  workspaceDiscovery?: WorkspaceDiscoveryOptions;
 }
 
 export interface AppServices {
@@ -39,6 +42,7 @@ export interface AppServices {
   bus: EventBus;
   sweeps: SweepsService;
   tracking: TrackingService;
+  workspaces: WorkspacesService;
   state: AppState;
   dataDir: string;
   /** Stops running sweeps (gracefully) and closes stores. */
@@ -68,6 +72,7 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
   const core = opts.core ?? (await loadCore());
   const bus = new EventBus();
   const tracking = new TrackingService({ state, core, bus, dataDir, env: opts.env });
+  const workspaces = new WorkspacesService({ state, tracking, env: opts.env, ...(opts.workspaceDiscovery ? { discovery: opts.workspaceDiscovery } : {}) });
   const sweeps = new SweepsService({
     state,
     core,
@@ -144,6 +149,11 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
 
     'tracking.status': async () => tracking.status(),
     'tracking.configure': async (i) => tracking.configure(i),
+    'workspaces.tenants': async (i) => workspaces.tenants(i),
+    'workspaces.subscriptions': async (i) => workspaces.subscriptions(i),
+    'workspaces.list': async (i) => workspaces.list(i),
+    'workspaces.current': async () => workspaces.current(),
+    'workspaces.choose': async (i) => workspaces.choose(i),
     'stores.list': async () => ({ stores: await tracking.stores() }),
     'stores.add': async (i) => tracking.addStore(i),
     'stores.remove': async ({ id }) => tracking.removeStore(id),
@@ -190,6 +200,7 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
     bus,
     sweeps,
     tracking,
+    workspaces,
     state,
     dataDir,
     async close() {

@@ -159,7 +159,7 @@ export class Discovery {
     try {
       base.subscriptions = await this.subscriptions(tenant.tenantId);
     } catch (err) {
-      return { ...base, ...failure(err) };
+      return { ...base, ...tenantFailure(err) };
     }
     const ids = base.subscriptions.filter((s) => s.state !== 'Disabled').map((s) => s.subscriptionId);
     if (ids.length === 0) return base;
@@ -168,7 +168,7 @@ export class Discovery {
         return { ...base, workspaces: sortWorkspaces(await this.workspacesByResourceGraph(tenant.tenantId, ids)), via: 'resource-graph' };
       } catch (err) {
         // Needing sign-in is about the tenant, not about Resource Graph: listing would fail alike.
-        if (err instanceof ArmRequestError && err.needsSignIn) return { ...base, ...failure(err) };
+        if (err instanceof ArmRequestError && err.needsSignIn) return { ...base, ...tenantFailure(err) };
         // Otherwise (Resource Graph refused, e.g. not registered or no permission): list per subscription.
       }
     }
@@ -192,7 +192,7 @@ export class Discovery {
         if (r.error instanceof ArmRequestError && r.error.needsSignIn) signIn ??= r.error;
       }
     }
-    if (signIn && workspaces.length === 0) return { ...base, ...failure(signIn), via: 'arm' };
+    if (signIn && workspaces.length === 0) return { ...base, ...tenantFailure(signIn), via: 'arm' };
     return { ...base, workspaces: sortWorkspaces(workspaces), via: 'arm' };
   }
 
@@ -219,7 +219,7 @@ export class Discovery {
       try {
         subs = await this.subscriptions(tenant.tenantId);
       } catch (err) {
-        const f = failure(err);
+        const f = tenantFailure(err);
         unasked.push({ tenant, status: f.status, message: f.message ?? '' });
         continue;
       }
@@ -243,7 +243,8 @@ const WORKSPACES_KQL = [
   '| order by id asc',
 ].join(' ');
 
-function failure(err: unknown): Pick<TenantDiscovery, 'status' | 'message'> {
+/** A tenant's status from the error listing it gave: needs-sign-in, or error. */
+export function tenantFailure(err: unknown): Pick<TenantDiscovery, 'status' | 'message'> {
   const signIn = err instanceof ArmRequestError && err.needsSignIn;
   return { status: signIn ? 'needs-sign-in' : 'error', message: signIn ? `This tenant needs you to sign in again (multi-factor or consent): ${errorMessage(err)}` : errorMessage(err) };
 }
