@@ -130,6 +130,7 @@ function Picker({ current }: { current: CurrentWorkspace | null }) {
         <label>
           Tenant
           <select
+            aria-label="Tenant"
             value={tenantId ?? ''}
             onChange={(e) => {
               setPicked(e.target.value);
@@ -146,7 +147,7 @@ function Picker({ current }: { current: CurrentWorkspace | null }) {
         </label>
         <label>
           Subscription
-          <select value={subscriptionId ?? ''} onChange={(e) => setSubscriptionId(e.target.value || null)} disabled={!subs.data || subs.data.status !== 'ok'}>
+          <select aria-label="Subscription" value={subscriptionId ?? ''} onChange={(e) => setSubscriptionId(e.target.value || null)} disabled={!subs.data || subs.data.status !== 'ok'}>
             <option value="">All subscriptions{subs.data ? ` (${subs.data.subscriptions.length})` : ''}</option>
             {subs.data?.subscriptions.map((s) => (
               <option key={s.subscriptionId} value={s.subscriptionId}>
@@ -157,7 +158,7 @@ function Picker({ current }: { current: CurrentWorkspace | null }) {
         </label>
         <label className="grow">
           Search
-          <input type="search" value={search} onChange={(e) => setSearch(e.target.value)} placeholder="name, resource group, region, kind" />
+          <input type="search" aria-label="Search workspaces" value={search} onChange={(e) => setSearch(e.target.value)} placeholder="name, resource group, region, kind" />
         </label>
         <button type="button" onClick={() => refresh.mutate()} disabled={refresh.isPending}>
           {refresh.isPending ? 'Refreshing…' : 'Refresh'}

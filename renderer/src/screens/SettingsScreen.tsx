@@ -211,7 +211,8 @@ export function SettingsScreen() {
             ) : null}
           </div>
           <WorkspacePickerCard />
-          <TrackingForm status={t.data} />
+          {/* Remounted when the workspace in use changes (e.g. chosen in the picker), so its fields never hold a stale one. */}
+          <TrackingForm key={JSON.stringify(t.data.azure)} status={t.data} />
         </>
       ) : null}
       <StoresCard />
