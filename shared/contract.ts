@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { CHANNEL_NAMES, type ChannelName } from './channels.ts';
 import { PER_TRIAL_COLUMNS, TRIAL_STATES } from './trialColumns.ts';
+import { hasUrlCredentials, URL_CREDENTIALS_ADVICE } from './urlCredentials.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Building blocks
@@ -13,6 +14,8 @@ import { PER_TRIAL_COLUMNS, TRIAL_STATES } from './trialColumns.ts';
 export const anyNumber = z.custom<number>((v) => typeof v === 'number', { message: 'expected a number' });
 const id = z.string().min(1).max(512);
 const filePath = z.string().min(1).max(4096);
+/** An http(s) MLflow server; never with a user name or password in it (see urlCredentials.ts). */
+const serverUrl = z.url({ protocol: /^https?$/ }).max(2048).refine((u) => !hasUrlCredentials(u), { message: URL_CREDENTIALS_ADVICE });
 const count = z.number().int().nonnegative();
 /** Epoch milliseconds, or null when unknown. */
 const epochMs = z.number().nullable();
@@ -28,8 +31,10 @@ export const distributionSchema = z.discriminatedUnion('kind', [
 ]);
 
 /** ready: registered, never started. interrupted: a runner died (stale RUNNING trials, or the
- * registry says running but no live runner) or was stopped before the budget was used. */
-export const sweepStateSchema = z.enum(['ready', 'running', 'stopping', 'interrupted', 'finished', 'failed']);
+ * registry says running but no live runner) or was stopped before the budget was used.
+ * unresponsive: another runner's heartbeats are late but not yet stale (the message says when it
+ * counts as interrupted). */
+export const sweepStateSchema = z.enum(['ready', 'running', 'stopping', 'interrupted', 'finished', 'failed', 'unresponsive']);
 
 export const trialCountsSchema = z.object({
   RUNNING: count,
@@ -443,7 +448,7 @@ export const contract = {
       /** null clears the Azure workspace (local or remote only). */
       azure: azureWorkspaceSchema.nullable().optional(),
       /** A remote MLflow server; null clears it. */
-      remoteUri: z.url({ protocol: /^https?$/ }).max(2048).nullable().optional(),
+      remoteUri: serverUrl.nullable().optional(),
       fallbackToLocal: z.boolean().optional(),
       localStorePath: filePath.optional(),
     }),
@@ -495,7 +500,7 @@ export const contract = {
     input: z.discriminatedUnion('kind', [
       z.strictObject({ kind: z.literal('sqlite'), path: filePath, label: z.string().max(200).optional() }),
       z.strictObject({ kind: z.literal('mlruns'), path: filePath, label: z.string().max(200).optional() }),
-      z.strictObject({ kind: z.literal('remote'), uri: z.url({ protocol: /^https?$/ }).max(2048), label: z.string().max(200).optional() }),
+      z.strictObject({ kind: z.literal('remote'), uri: serverUrl, label: z.string().max(200).optional() }),
       z.strictObject({ kind: z.literal('azure'), workspace: azureWorkspaceSchema, label: z.string().max(200).optional() }),
     ]),
     output: storeInfoSchema,

@@ -1,11 +1,14 @@
 // The app's small registry in its data dir (state.json): app-started sweeps, folders to scan for
 // studies, added tracking stores and tracking settings. Written atomically (temp file + rename) so
 // a crash mid-write leaves the previous version; a file that does not parse is kept aside, not lost.
+// Only its owner may read it (mode 0600, in a 0700 folder when the app creates it): it names the
+// user's files and servers.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { chosenWorkspaceSchema, sameWorkspace, type ChosenWorkspace } from '../core/azure/workspaceChoice.ts';
+import { hasUrlCredentials, withoutUrlCredentials } from '../../shared/urlCredentials.ts';
 
 export const sweepRecordSchema = z.object({
   id: z.string(),
@@ -56,6 +59,29 @@ const stateFileSchema = z.object({
 });
 export type StateFile = z.infer<typeof stateFileSchema>;
 
+/** Mode 0600 unless it already allows no one else (a no-op on Windows, where ACLs decide). */
+export function ownerOnly(file: string): void {
+  if (process.platform === 'win32') return;
+  if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+}
+
+/** Removes user names and passwords from the server URLs of a registry written before they were
+ * refused; true when something was removed. */
+function dropUrlCredentials(data: StateFile): boolean {
+  let changed = false;
+  if (data.tracking.remoteUri && hasUrlCredentials(data.tracking.remoteUri)) {
+    data.tracking.remoteUri = withoutUrlCredentials(data.tracking.remoteUri).replace(/\/+$/, '');
+    changed = true;
+  }
+  for (const store of data.stores) {
+    if (hasUrlCredentials(store.uri)) {
+      store.uri = withoutUrlCredentials(store.uri).replace(/\/+$/, '');
+      changed = true;
+    }
+  }
+  return changed;
+}
+
 export const newId = (prefix: string): string => `${prefix}_${randomBytes(6).toString('hex')}`;
 
 export class AppState {
@@ -63,7 +89,7 @@ export class AppState {
   private data: StateFile;
 
   constructor(readonly dataDir: string) {
-    mkdirSync(dataDir, { recursive: true });
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     this.file = path.join(dataDir, 'state.json');
     this.data = this.load();
   }
@@ -71,19 +97,29 @@ export class AppState {
   private load(): StateFile {
     const empty = stateFileSchema.parse({ version: 1 });
     if (!existsSync(this.file)) return empty;
+    // A registry written by an older version may be readable by everyone: tighten it first.
+    ownerOnly(this.file);
+    let data: StateFile;
     try {
-      return stateFileSchema.parse(JSON.parse(readFileSync(this.file, 'utf8')));
+      data = stateFileSchema.parse(JSON.parse(readFileSync(this.file, 'utf8')));
     } catch (e) {
       const aside = `${this.file}.unreadable-${Date.now()}`;
       renameSync(this.file, aside);
       console.error(`sweepdeck: ${this.file} could not be read (${(e as Error).message}); kept it as ${aside} and started a fresh registry.`);
       return empty;
     }
+    if (dropUrlCredentials(data)) {
+      this.data = data;
+      this.save();
+      console.error(`sweepdeck: ${this.file} held a user name or password inside a tracking server URL; removed it (start Sweepdeck with MLFLOW_TRACKING_TOKEN set for a server that needs sign-in).`);
+    }
+    return data;
   }
 
   private save(): void {
     const tmp = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(this.data, null, 2));
+    writeFileSync(tmp, JSON.stringify(this.data, null, 2), { mode: 0o600 });
+    ownerOnly(tmp); // a temp file left by a crash keeps its old mode when rewritten
     renameSync(tmp, this.file);
   }
 

@@ -5,6 +5,7 @@ import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { FrozenTrial, TrialState } from '../core/search/types.ts';
+import { judgeHeartbeat, type HeartbeatVerdict } from '../core/sweeps/heartbeat.ts';
 import type { StudyStorage, StudySummary } from '../core/studies/types.ts';
 import type { SweepSummary, TrialRow } from '../../shared/contract.ts';
 import type { SweepRecord } from './appState.ts';
@@ -15,9 +16,6 @@ const ATTR_EXPERIMENT = 'mlflow_experiment_id';
 const ATTR_TRACKING_URI = 'mlflow_tracking_uri';
 const TRIAL_ATTR_RUN = 'mlflow_run_id';
 
-/** A RUNNING trial whose heartbeat is younger than this belongs to a live runner somewhere. */
-export const STALE_HEARTBEAT_SECONDS = 60;
-
 export type SweepState = SweepSummary['state'];
 
 export interface StateInputs {
@@ -26,16 +24,26 @@ export interface StateInputs {
   record: Pick<SweepRecord, 'status' | 'message'> | null;
   counts: Record<TrialState, number>;
   maxTrials: number | null;
-  /** A RUNNING trial has a fresh heartbeat (another process runs it). */
-  freshHeartbeat: boolean;
+  /** The newest heartbeat of the study's RUNNING trials, judged by the runner's own staleness rule
+   * (core/sweeps/heartbeat.ts); null when this process runs it or no RUNNING trial has one. */
+  heartbeat: Pick<HeartbeatVerdict, 'kind' | 'ageMs' | 'staleInMs'> | null;
 }
+
+const seconds = (ms: number): number => Math.floor(ms / 1000);
 
 /** The state shown for a sweep, and why. Pure, so each rule is unit-tested. */
 export function deriveState(i: StateInputs): { state: SweepState; message: string | null } {
   const finished = i.counts.COMPLETE + i.counts.PRUNED;
   const total = finished + i.counts.FAIL + i.counts.RUNNING + i.counts.WAITING;
   if (i.live) return { state: i.live, message: null };
-  if (i.freshHeartbeat) return { state: 'running', message: 'running in another process (its trials are sending heartbeats)' };
+  const hb = i.heartbeat;
+  if (hb?.kind === 'fresh') return { state: 'running', message: `running in another process (last heartbeat ${seconds(hb.ageMs)} s ago)` };
+  if (hb?.kind === 'late') {
+    // Not yet given up (the runner may be busy), but not shown as running either: Stop cannot reach
+    // it and Resume would race it. Once stale it is interrupted, as the runner itself would judge.
+    const left = Math.max(1, Math.ceil(hb.staleInMs / 1000));
+    return { state: 'unresponsive', message: `last heartbeat ${seconds(hb.ageMs)} s ago; treated as interrupted in ${left} s unless its runner answers` };
+  }
   if (i.counts.RUNNING > 0) {
     return { state: 'interrupted', message: `${i.counts.RUNNING} trial(s) were left RUNNING by a runner that stopped; Resume marks them failed, offers their params again and continues` };
   }
@@ -174,12 +182,12 @@ export function buildSummary(args: {
 }): SweepSummary {
   const counts: Record<TrialState, number> = args.study?.counts ?? { RUNNING: 0, COMPLETE: 0, PRUNED: 0, FAIL: 0, WAITING: 0 };
   const now = args.now ?? Date.now();
-  const fresh = args.heartbeatAt !== null && now - args.heartbeatAt < STALE_HEARTBEAT_SECONDS * 1000;
+  const heartbeat = args.live || args.heartbeatAt === null ? null : judgeHeartbeat(args.heartbeatAt, now);
   const attrs = args.study?.userAttrs ?? {};
   const facts = mergeFacts(args.facts, factsFromStudyAttrs(attrs));
   // An explicit budget given at start (record) wins over the config's.
   const maxTrials = args.record?.maxTrials ?? facts.maxTrials;
-  const { state, message } = deriveState({ live: args.live, record: args.record, counts, maxTrials, freshHeartbeat: fresh });
+  const { state, message } = deriveState({ live: args.live, record: args.record, counts, maxTrials, heartbeat });
   return {
     id: args.id,
     source: args.source,

@@ -13,6 +13,7 @@ import type { Distribution, FrozenTrial } from '../core/search/types.ts';
 import type { StudyStorage } from '../core/studies/types.ts';
 import type { SweepCounts, SweepEvent, SweepResult } from '../core/sweeps/types.ts';
 import { parseConfigText } from '../core/config/loadConfig.ts';
+import { judgeHeartbeat } from '../core/sweeps/heartbeat.ts';
 import { AppFault } from './appError.ts';
 import { newId, type AppState, type SweepRecord } from './appState.ts';
 import type { CoreModules, RunningSweep, SweepTrackingHandle } from './core.ts';
@@ -23,7 +24,6 @@ import {
   findDbFiles,
   newestRunningHeartbeat,
   NO_CONFIG,
-  STALE_HEARTBEAT_SECONDS,
   studySweepId,
   toTrialRow,
   type ConfigFacts,
@@ -150,6 +150,8 @@ export class SweepsService {
   private readonly configCache = new Map<string, { mtimeMs: number; facts: ConfigFacts }>();
 
   private readonly readers: StudyReaders;
+  /** Sweeps another runner runs: when their state flips if no heartbeat comes, and the state shown. */
+  private readonly heartbeatWatch = new Map<string, { timer: ReturnType<typeof setTimeout>; at: number; state: SweepSummary['state'] }>();
 
   constructor(private readonly o: SweepsServiceOptions) {
     this.readers = new StudyReaders(
@@ -186,13 +188,15 @@ export class SweepsService {
     let study = null;
     let heartbeatAt: number | null = null;
     let openError: string | null = null;
+    const now = Date.now();
+    const verdict = (): ReturnType<typeof judgeHeartbeat> | null => (heartbeatAt === null ? null : judgeHeartbeat(heartbeatAt, now));
     if (existsSync(loc.studyPath)) {
       try {
         study = this.read(loc.studyPath, (s) => s.listStudies().find((x) => x.name === loc.studyName) ?? null);
         if (study && study.counts.RUNNING > 0 && !live) {
           heartbeatAt = newestRunningHeartbeat(loc.studyPath, study.studyId);
           // Another process runs it: let go of the file so its runner can close it cleanly.
-          if (heartbeatAt !== null && Date.now() - heartbeatAt < STALE_HEARTBEAT_SECONDS * 1000) this.readers.drop(loc.studyPath);
+          if ((verdict()?.kind ?? 'stale') !== 'stale') this.readers.drop(loc.studyPath);
         }
       } catch (e) {
         openError = (e as Error).message;
@@ -208,6 +212,7 @@ export class SweepsService {
       facts: this.facts(loc.record?.configPath ?? null),
       live: liveState,
       heartbeatAt,
+      now,
     });
     if (live) {
       // The runner's own counts are newer than what a reader sees mid-transaction.
@@ -220,7 +225,46 @@ export class SweepsService {
       summary.state = 'failed';
       summary.message = `the study file cannot be read: ${openError}`;
     }
+    const changesAt = live || openError ? null : (verdict()?.changesAt ?? null);
+    this.watchHeartbeat(loc.id, changesAt, summary.state);
     return summary;
+  }
+
+  /**
+   * A sweep another runner runs changes state by itself when its heartbeats stop (running, then
+   * unresponsive, then interrupted): read it again at that moment and tell the renderer, so an open
+   * page updates without a reload. A runner that is alive keeps pushing the moment on.
+   */
+  private watchHeartbeat(id: string, at: number | null, state: SweepSummary['state']): void {
+    const current = this.heartbeatWatch.get(id);
+    if (current && current.at === at) {
+      current.state = state;
+      return;
+    }
+    if (current) clearTimeout(current.timer);
+    this.heartbeatWatch.delete(id);
+    if (at === null) return;
+    // A little after the boundary, so the verdict read then is past it.
+    const timer = setTimeout(() => this.heartbeatDue(id), Math.max(0, at - Date.now()) + 50);
+    timer.unref?.();
+    this.heartbeatWatch.set(id, { timer, at, state });
+  }
+
+  private heartbeatDue(id: string): void {
+    const shown = this.heartbeatWatch.get(id)?.state;
+    this.heartbeatWatch.delete(id);
+    let s: SweepSummary;
+    try {
+      s = this.summarize(this.locate(id)); // schedules the next check, if any
+    } catch (e) {
+      // Gone meanwhile (its folder no longer scanned): nothing to update.
+      if (e instanceof AppFault && e.code === 'NOT_FOUND') return;
+      console.error(`sweepdeck: re-reading sweep ${id} after its heartbeat went quiet failed: ${(e as Error).message}`);
+      return;
+    }
+    if (s.state === shown) return;
+    this.o.bus.emit('sweep.progress', { id, state: s.state, finishedTrials: s.finishedTrials, maxTrials: s.maxTrials, counts: s.counts, best: s.best, trial: null, message: s.message });
+    this.o.bus.emit('sweeps.changed', { reason: `state: ${s.state}` });
   }
 
   /** Studies in the configured folders that are not in the registry. */
@@ -372,7 +416,7 @@ export class SweepsService {
 
   private configsDir(): string {
     const d = path.join(this.o.dataDir, 'configs');
-    mkdirSync(d, { recursive: true });
+    mkdirSync(d, { recursive: true, mode: 0o700 });
     return d;
   }
 
@@ -386,7 +430,8 @@ export class SweepsService {
       doc.setIn(['study_name'], overrides.studyName);
     }
     const file = path.join(this.configsDir(), `${id}.yaml`);
-    writeFileSync(file, String(doc));
+    // Owner only, as all app data: a config may carry trial.env values meant for the trial alone.
+    writeFileSync(file, String(doc), { mode: 0o600 });
     return file;
   }
 
@@ -441,6 +486,7 @@ export class SweepsService {
   remove(id: string): { removed: boolean } {
     if (this.live.has(id)) throw new AppFault('CONFLICT', `Sweep '${id}' is running; stop it before removing it.`);
     const removed = this.o.state.removeSweep(id);
+    this.watchHeartbeat(id, null, 'ready');
     if (removed) this.o.bus.emit('sweeps.changed', { reason: 'removed' });
     return { removed };
   }
@@ -509,6 +555,7 @@ export class SweepsService {
     if (this.live.has(id)) throw new AppFault('CONFLICT', `Sweep '${id}' is already running.`);
     const before = this.summarize(loc);
     if (before.state === 'running') throw new AppFault('CONFLICT', `Sweep '${id}' is ${before.message ?? 'running elsewhere'}; stop it there first.`);
+    if (before.state === 'unresponsive') throw new AppFault('CONFLICT', `Sweep '${id}' may still be running in another process (${before.message ?? 'its heartbeats are late'}); Resume works once it is interrupted.`);
     const rec = this.ensureRecord(loc);
     if (!rec.configPath) {
       throw new AppFault('CONFLICT', `The study '${rec.studyName}' in ${rec.studyPath} was made elsewhere and has no HPO config here. Resume it with a config (configPath) that defines its search space and trial command.`, { needsConfig: true });
@@ -650,7 +697,8 @@ export class SweepsService {
     const live = this.live.get(id);
     if (!live) {
       const s = this.summary(id);
-      throw new AppFault('CONFLICT', `Sweep '${id}' is not running in this app (it is ${s.state}).`);
+      const where = s.state === 'running' || s.state === 'unresponsive' ? `it runs in another process: ${s.message ?? s.state}; stop it there` : `it is ${s.state}`;
+      throw new AppFault('CONFLICT', `Sweep '${id}' is not running in this app (${where}).`);
     }
     live.stopping = true;
     live.handle?.stop();
@@ -674,6 +722,8 @@ export class SweepsService {
 
   /** Stops every sweep this process runs and waits for them (app quit, host shutdown). */
   async close(timeoutMs = 30_000): Promise<void> {
+    for (const w of this.heartbeatWatch.values()) clearTimeout(w.timer);
+    this.heartbeatWatch.clear();
     const waits = [...this.live.values()].map((l) => {
       l.stopping = true;
       l.handle?.stop();

@@ -1,5 +1,6 @@
 // Small pieces every CLI command shares: the module shape and a user-facing error type.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { print } from './terminalText.ts';
 
 export interface CommandModule {
   run(argv: string[]): Promise<number>;
@@ -25,7 +26,7 @@ export function parseCli<T extends ParseArgsConfig & { strict?: true }>(config: 
 /** When --help/-h was given, prints the usage and returns true: the command then exits 0. */
 export function printedHelp(values: { help?: boolean | undefined }, usage: string): boolean {
   if (!values.help) return false;
-  console.log(usage);
+  print(usage);
   return true;
 }
 
@@ -40,7 +41,7 @@ export async function dispatchSubcommand(
 ): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub === undefined || sub === '--help') {
-    console.log(usage);
+    print(usage);
     return sub ? 0 : 2;
   }
   const load = Object.hasOwn(subcommands, sub) ? subcommands[sub] : undefined;

@@ -1,12 +1,13 @@
 // Entry point of the headless `sweepdeck` command. Each command group lives in its own module
 // under commands/ and is loaded only when used, so `sweepdeck --help` stays instant.
 import { CliError, type CommandModule } from './cliSupport.ts';
+import { print, printError } from './terminalText.ts';
 
 const GROUPS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
   sweep: { summary: 'run a sweep, or show a study file\'s status', load: () => import('./commands/sweep.ts') },
   tracking: { summary: 'set up tracking, or serve the embedded MLflow endpoint', load: () => import('./commands/tracking.ts') },
   runs: { summary: 'list experiments and parent runs with their trials', load: () => import('./commands/runs.ts') },
-  azure: { summary: 'Azure ML workspaces: list them, choose the one new sweeps track to', load: () => import('./commands/azure.ts') },
+  azure: { summary: 'Azure ML: list workspaces, choose one, sync the offline mirror', load: () => import('./commands/azure.ts') },
   serve: { summary: 'serve the app in a browser over loopback with a token', load: () => import('./commands/serve.ts') },
 };
 
@@ -20,12 +21,12 @@ function usage(): string {
 export async function main(argv: string[]): Promise<number> {
   const [group, ...rest] = argv;
   if (!group || group === '--help' || group === '-h' || group === 'help') {
-    console.log(usage());
+    print(usage());
     return group ? 0 : 2;
   }
   const entry = GROUPS[group];
   if (!entry) {
-    console.error(`sweepdeck: unknown command '${group}'.\n\n${usage()}`);
+    printError(`sweepdeck: unknown command '${group}'.\n\n${usage()}`);
     return 2;
   }
   try {
@@ -33,7 +34,7 @@ export async function main(argv: string[]): Promise<number> {
     return await mod.run(rest);
   } catch (err) {
     if (err instanceof CliError) {
-      console.error(`sweepdeck ${group}: ${err.message}`);
+      printError(`sweepdeck ${group}: ${err.message}`);
       return err.exitCode;
     }
     throw err;

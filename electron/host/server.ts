@@ -79,6 +79,13 @@ function sendResult(res: ServerResponse, status: number, result: Result<unknown>
   send(res, status, body, type);
 }
 
+/** A request the client itself got wrong: answered with `status`, logged in one line at most. */
+class ClientMistake extends Error {
+  constructor(readonly status: number, message: string, readonly clientGone = false) {
+    super(message);
+  }
+}
+
 function readBody(req: IncomingMessage, max: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -90,13 +97,14 @@ function readBody(req: IncomingMessage, max: number): Promise<string> {
       if (size > max) {
         over = true;
         chunks.length = 0;
-        reject(Object.assign(new Error(`request body is larger than ${max} bytes`), { status: 413 }));
+        reject(new ClientMistake(413, `request body is larger than ${max} bytes`));
         return;
       }
       chunks.push(c);
     });
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
+    // The client hung up mid-body (Node reports it as an 'aborted' error): its mistake, not ours.
+    req.on('error', () => reject(new ClientMistake(400, `the client closed the connection after ${size} bytes of the request body`, true)));
   });
 }
 
@@ -148,8 +156,12 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     try {
       body = await readBody(req, maxBody);
     } catch (e) {
-      const status = (e as { status?: number }).status ?? 400;
-      sendResult(res, status, err('INVALID_INPUT', (e as Error).message));
+      if (!(e instanceof ClientMistake)) throw e;
+      if (e.clientGone) {
+        console.error(`sweepdeck host: ${req.method ?? ''} ${pathname}: ${e.message}`);
+        return void res.destroy();
+      }
+      sendResult(res, e.status, err('INVALID_INPUT', e.message));
       return;
     }
     let input: unknown;
@@ -260,7 +272,12 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       else res.end();
     });
   });
-  server.on('clientError', (_e, socket) => socket.destroy());
+  // A request Node cannot even parse (bad request line or headers): 400 when the socket can still
+  // take it, and no log (nothing was asked of us).
+  server.on('clientError', (_e, socket: Socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    else socket.destroy();
+  });
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));

@@ -1,11 +1,12 @@
 // How a sweep's state is derived from the study and the registry: each rule, including the ones the
 // Sweeps screen depends on (an interrupted sweep must be obvious at a glance).
 import { describe, expect, it } from 'vitest';
-import { deriveState, parseOptunaTime, STALE_HEARTBEAT_SECONDS, type StateInputs } from '../../electron/app/sweepCatalog.ts';
+import { deriveState, parseOptunaTime, type StateInputs } from '../../electron/app/sweepCatalog.ts';
 import { buildSummary } from '../../electron/app/sweepCatalog.ts';
+import { judgeHeartbeat } from '../../electron/core/sweeps/heartbeat.ts';
 
 const counts = (c: Partial<StateInputs['counts']> = {}): StateInputs['counts'] => ({ RUNNING: 0, COMPLETE: 0, PRUNED: 0, FAIL: 0, WAITING: 0, ...c });
-const base: StateInputs = { live: null, record: null, counts: counts(), maxTrials: 10, freshHeartbeat: false };
+const base: StateInputs = { live: null, record: null, counts: counts(), maxTrials: 10, heartbeat: null };
 const state = (i: Partial<StateInputs>) => deriveState({ ...base, ...i }).state;
 
 describe('deriveState', () => {
@@ -14,8 +15,13 @@ describe('deriveState', () => {
     expect(state({ live: 'stopping', counts: counts({ COMPLETE: 10 }) })).toBe('stopping');
   });
 
-  it('fresh heartbeats mean another process runs it', () => {
-    expect(state({ freshHeartbeat: true, counts: counts({ RUNNING: 1 }) })).toBe('running');
+  it('fresh heartbeats mean another process runs it; late ones that it may not, with the time left', () => {
+    expect(state({ heartbeat: { kind: 'fresh', ageMs: 2000, staleInMs: 13_000 }, counts: counts({ RUNNING: 1 }) })).toBe('running');
+    expect(deriveState({ ...base, heartbeat: { kind: 'late', ageMs: 12_000, staleInMs: 3000 }, counts: counts({ RUNNING: 1 }) })).toEqual({
+      state: 'unresponsive',
+      message: 'last heartbeat 12 s ago; treated as interrupted in 3 s unless its runner answers',
+    });
+    expect(state({ heartbeat: { kind: 'stale', ageMs: 16_000, staleInMs: 0 }, counts: counts({ RUNNING: 1 }) })).toBe('interrupted');
   });
 
   it('stale RUNNING trials, or a registry that says running with no runner, mean interrupted', () => {
@@ -53,8 +59,33 @@ describe('buildSummary', () => {
     expect(s.objectiveMetric).toBe('f1');
     expect(s.tracking.parentRunId).toBe('abc');
     expect(s.state).toBe('running');
-    const stale = buildSummary({ id: 'x', source: 'file', studyPath: '/s.db', studyName: 's', study, record: null, facts: { backbone: null, experimentName: null, maxTrials: null, metric: null, direction: null }, live: null, heartbeatAt: now - (STALE_HEARTBEAT_SECONDS + 1) * 1000, now });
+    const stale = buildSummary({ id: 'x', source: 'file', studyPath: '/s.db', studyName: 's', study, record: null, facts: { backbone: null, experimentName: null, maxTrials: null, metric: null, direction: null }, live: null, heartbeatAt: now - 16_000, now });
     expect(stale.state).toBe('interrupted');
+  });
+
+  it('the state at the heartbeat boundaries (5 s interval: late after 10 s, stale after 15 s, as the runner judges)', () => {
+    const hb = Date.UTC(2026, 0, 1, 12, 0, 0);
+    const at = (ageMs: number) =>
+      buildSummary({ id: 'x', source: 'file', studyPath: '/s.db', studyName: 's', study, record: null, facts: { backbone: null, experimentName: null, maxTrials: null, metric: null, direction: null }, live: null, heartbeatAt: hb, now: hb + ageMs });
+    expect(at(0).state).toBe('running');
+    expect(at(9_999).state).toBe('running');
+    expect(at(10_000).state).toBe('unresponsive');
+    expect(at(10_000).message).toBe('last heartbeat 10 s ago; treated as interrupted in 5 s unless its runner answers');
+    expect(at(14_500).message).toBe('last heartbeat 14 s ago; treated as interrupted in 1 s unless its runner answers');
+    expect(at(15_000).state).toBe('unresponsive');
+    expect(at(15_001).state).toBe('interrupted');
+    // This process's own runner is running whatever the heartbeat says.
+    expect(buildSummary({ id: 'x', source: 'app', studyPath: '/s.db', studyName: 's', study, record: null, facts: { backbone: null, experimentName: null, maxTrials: null, metric: null, direction: null }, live: 'running', heartbeatAt: hb, now: hb + 60_000 }).state).toBe('running');
+  });
+
+  it('judgeHeartbeat says when the verdict changes next, so the app can re-read then', () => {
+    const hb = 1_000_000;
+    expect(judgeHeartbeat(hb, hb + 3000)).toEqual({ kind: 'fresh', ageMs: 3000, staleInMs: 12_000, changesAt: hb + 10_000 });
+    expect(judgeHeartbeat(hb, hb + 12_000)).toEqual({ kind: 'late', ageMs: 12_000, staleInMs: 3000, changesAt: hb + 15_001 });
+    expect(judgeHeartbeat(hb, hb + 15_001)).toEqual({ kind: 'stale', ageMs: 15_001, staleInMs: 0, changesAt: null });
+    // Another interval scales both boundaries.
+    expect(judgeHeartbeat(hb, hb + 1000, 500).kind).toBe('late');
+    expect(judgeHeartbeat(hb, hb + 1501, 500).kind).toBe('stale');
   });
 
   it('parses Optuna timestamps as UTC', () => {

@@ -39,6 +39,20 @@ export interface AzureDoubleOptions {
   resourceGroup?: string;
   workspaceName?: string;
   location?: string;
+  /** Answers MLflow calls (after the token check) instead of the built-in stub; resolves true
+   * when it answered. See azureMlflowDouble.ts. */
+  mlflowHandler?: (call: MlflowCall) => Promise<boolean>;
+}
+
+/** One authenticated call to the workspace's MLflow endpoint, for an mlflowHandler. */
+export interface MlflowCall {
+  /** Path after /api/2.0/mlflow/, e.g. runs/search. */
+  endpoint: string;
+  method: string;
+  query: URLSearchParams;
+  body: string;
+  req: IncomingMessage;
+  res: ServerResponse;
 }
 
 export interface RecordedRequest {
@@ -248,6 +262,11 @@ export async function startAzureDouble(opts: AzureDoubleOptions = {}): Promise<A
           return json(res, 401, { error_code: 'UNAUTHENTICATED', message: 'The provided token is invalid or expired.' });
         }
         const endpoint = p.slice(mlflowBase.length);
+        // Azure refuses history pages of 1,000 points or more (mlflow #10694).
+        if (endpoint === 'metrics/get-history' && Number(u.searchParams.get('max_results') ?? 0) >= 1000) {
+          return json(res, 400, { error_code: 'INVALID_PARAMETER_VALUE', message: 'MaxResults must be less than 1000' });
+        }
+        if (opts.mlflowHandler && (await opts.mlflowHandler({ endpoint, method: req.method ?? '', query: u.searchParams, body, req, res }))) return;
         if (endpoint === 'experiments/get-by-name' && req.method === 'GET') {
           const name = u.searchParams.get('experiment_name');
           if (!name) return json(res, 400, { error_code: 'INVALID_PARAMETER_VALUE', message: "Missing value for required parameter 'experiment_name'." });

@@ -6,15 +6,19 @@ import type { Experiment, Run, TrackingStore } from '../../core/tracking/types.t
 import { MlflowError } from '../../core/tracking/types.ts';
 import { CliError, parseCli, printedHelp } from '../cliSupport.ts';
 import path from 'node:path';
+import { oneLine, print } from '../terminalText.ts';
 
-const USAGE = `Usage: sweepdeck runs ls [--store URI] [--experiment NAME] [--all] [--json]
+const USAGE = `Usage: sweepdeck runs ls [--store URI|azure] [--offline] [--experiment NAME] [--all] [--json]
 
 List experiments, their parent runs and each parent's child runs (trials).
 
 Options:
   --store URI         tracking store: sqlite:///path/mlflow.db, a *.db file, a mlruns/ folder,
                       or http(s)://server (default: $SWEEPDECK_TRACKING_URI, else
-                      sqlite:///<cwd>/sweepdeck-output/mlflow.db)
+                      sqlite:///<cwd>/sweepdeck-output/mlflow.db); 'azure' is the Azure ML
+                      workspace of AZURE_SUBSCRIPTION_ID / AZURE_RESOURCE_GROUP /
+                      AZURE_WORKSPACE_NAME, read from its offline mirror when it cannot be reached
+  --offline           with --store azure: read only the offline mirror (see 'sweepdeck azure sync')
   --experiment NAME   only this experiment
   --all               include deleted runs and experiments
   --json              print JSON instead of a tree`;
@@ -98,11 +102,11 @@ function summary(run: Run, isParent: boolean): string {
   const params = run.data.params ?? [];
   const orderedMetrics = [...metrics].sort((a, b) => rank(KEY_METRICS, a.key) - rank(KEY_METRICS, b.key) || a.key.localeCompare(b.key));
   const orderedParams = [...params].sort((a, b) => rank(KEY_PARAMS, a.key) - rank(KEY_PARAMS, b.key) || a.key.localeCompare(b.key));
-  const m = orderedMetrics.slice(0, isParent ? 4 : 3).map((x) => `${x.key}=${fmtNumber(x.value)}`);
+  const m = orderedMetrics.slice(0, isParent ? 4 : 3).map((x) => `${oneLine(x.key)}=${fmtNumber(x.value)}`);
   const p = orderedParams
     .filter((x) => !isParent || KEY_PARAMS.includes(x.key))
     .slice(0, 4)
-    .map((x) => `${x.key}=${x.value.length > 24 ? `${x.value.slice(0, 21)}...` : x.value}`);
+    .map((x) => `${oneLine(x.key)}=${oneLine(x.value.length > 24 ? `${x.value.slice(0, 21)}...` : x.value)}`);
   return [...m, ...p].join('  ');
 }
 
@@ -114,17 +118,19 @@ function rank(list: string[], key: string): number {
 function runLine(run: Run, isParent: boolean): string {
   const deleted = run.info.lifecycle_stage === 'deleted' ? ' (deleted)' : '';
   const name = run.info.run_name || run.info.run_id;
-  return `${name}  ${run.info.status}${deleted}  ${run.info.run_id}  ${summary(run, isParent)}`.trimEnd();
+  return `${oneLine(name)}  ${run.info.status}${deleted}  ${oneLine(run.info.run_id)}  ${summary(run, isParent)}`.trimEnd();
 }
 
-export function renderTree(trees: ExperimentTree[], storeUri: string): string {
+export function renderTree(trees: ExperimentTree[], storeUri: string, asOf?: ReadonlyMap<string, number>): string {
   const lines: string[] = [`Store: ${storeUri}`];
   if (trees.length === 0) lines.push('', 'No experiments.');
   for (const t of trees) {
     const e = t.experiment;
     const deleted = e.lifecycle_stage === 'deleted' ? ', deleted' : '';
     const nChildren = t.runs.reduce((n, r) => n + r.children.length, 0);
-    lines.push('', `Experiment ${e.name} (id ${e.experiment_id}${deleted}): ${t.runs.length} parent run(s), ${nChildren} child run(s)`);
+    const when = asOf?.get(e.experiment_id);
+    const asOfText = when === undefined ? '' : when > 0 ? `, as of ${new Date(when).toISOString()}` : ', never synced';
+    lines.push('', `Experiment ${oneLine(e.name)} (id ${oneLine(e.experiment_id)}${deleted}${asOfText}): ${t.runs.length} parent run(s), ${nChildren} child run(s)`);
     for (const node of t.runs) {
       lines.push(`  ${runLine(node.run, true)}`);
       node.children.forEach((c, i) => {
@@ -133,13 +139,13 @@ export function renderTree(trees: ExperimentTree[], storeUri: string): string {
     }
     if (t.orphans.length > 0) {
       lines.push('  (child runs whose parent is not in this experiment)');
-      for (const o of t.orphans) lines.push(`    ${runLine(o, false)}  parent=${parentOf(o)}`);
+      for (const o of t.orphans) lines.push(`    ${runLine(o, false)}  parent=${oneLine(parentOf(o) ?? '')}`);
     }
   }
   return lines.join('\n');
 }
 
-async function collect(store: TrackingStore, experimentName: string | undefined, all: boolean): Promise<ExperimentTree[]> {
+export async function collect(store: TrackingStore, experimentName: string | undefined, all: boolean): Promise<ExperimentTree[]> {
   let experiments: Experiment[];
   if (experimentName !== undefined) {
     const e = await store.getExperimentByName(experimentName);
@@ -162,7 +168,7 @@ async function collect(store: TrackingStore, experimentName: string | undefined,
 export async function run(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   if (!sub || sub === '--help' || sub === '-h' || sub === 'help') {
-    console.log(USAGE);
+    print(USAGE);
     return sub ? 0 : 2;
   }
   if (sub !== 'ls') throw new CliError(`unknown subcommand '${sub}'.\n\n${USAGE}`);
@@ -174,6 +180,7 @@ export async function run(argv: string[]): Promise<number> {
         experiment: { type: 'string' },
         all: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
+        offline: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -182,6 +189,11 @@ export async function run(argv: string[]): Promise<number> {
     USAGE,
   );
   if (printedHelp(values, USAGE)) return 0;
+  if (values.store === 'azure') {
+    const { listAzureRuns } = await import('./runsAzure.ts');
+    return listAzureRuns({ offline: values.offline, experiment: values.experiment, all: values.all, json: values.json }, collect);
+  }
+  if (values.offline) throw new CliError('--offline applies to --store azure only (the offline mirror of the Azure ML workspace)');
   const uri = values.store ?? defaultStoreUri();
   let store: TrackingStore;
   try {
@@ -196,9 +208,9 @@ export async function run(argv: string[]): Promise<number> {
   try {
     const trees = await collect(store, values.experiment, values.all);
     if (values.json) {
-      console.log(JSON.stringify({ store: store.uri, experiments: trees }, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2));
+      print(JSON.stringify({ store: store.uri, experiments: trees }, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2));
     } else {
-      console.log(renderTree(trees, store.uri));
+      print(renderTree(trees, store.uri));
     }
     return 0;
   } catch (err) {

@@ -6,6 +6,7 @@ import { createAppServices, defaultDataDir } from '../../app/appServices.ts';
 import { EXAMPLE_CONFIG, RENDERER_DIST, REPO_ROOT } from '../../host/paths.ts';
 import { startHost } from '../../host/server.ts';
 import { CliError, parseCli, printedHelp } from '../cliSupport.ts';
+import { print } from '../terminalText.ts';
 
 const USAGE = `Usage: sweepdeck serve [--port N] [--data-dir DIR] [--renderer-dir DIR] [--no-example]
 
@@ -71,17 +72,17 @@ export async function run(argv: string[]): Promise<number> {
     if (code === 'EADDRINUSE') throw new CliError(`port ${port} on 127.0.0.1 is in use; pick another with --port, or leave it out for a free one.`, 1);
     throw e;
   }
-  console.log(host.url);
-  console.log(`sweepdeck: data in ${dataDir}`);
-  if (!existsSync(path.join(rendererDir, 'index.html'))) console.log(`sweepdeck: ${rendererDir} has no built renderer; serving a placeholder page (run npm run build).`);
-  console.log('sweepdeck: press Ctrl-C to stop (running sweeps are stopped gracefully and stay resumable).');
+  print(host.url);
+  print(`sweepdeck: data in ${dataDir}`);
+  if (!existsSync(path.join(rendererDir, 'index.html'))) print(`sweepdeck: ${rendererDir} has no built renderer; serving a placeholder page (run npm run build).`);
+  print('sweepdeck: press Ctrl-C to stop (running sweeps are stopped gracefully and stay resumable).');
 
   return await new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: string): void => {
       if (stopping) return;
       stopping = true;
-      console.log(`sweepdeck: ${signal}: stopping`);
+      print(`sweepdeck: ${signal}: stopping`);
       void (async () => {
         await host.close();
         await app.close();

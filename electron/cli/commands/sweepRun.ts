@@ -22,6 +22,7 @@ import { CliError, parseCli, printedHelp } from '../cliSupport.ts';
 import { readChosenWorkspace } from '../../app/appState.ts';
 import { defaultDataDir } from '../../app/dataDir.ts';
 import { envWithChosenWorkspace } from '../../core/azure/workspaceChoice.ts';
+import { print, printError, terminalSafe } from '../terminalText.ts';
 
 const USAGE = `Usage: sweepdeck sweep run CONFIG.yaml [--output-dir DIR] [--max-trials N] [--tracking-uri URI] [--no-tracking]
 
@@ -71,7 +72,7 @@ class ProgressView {
   /** A full line (above the bar on a TTY). */
   line(text: string): void {
     if (this.tty && this.barShown) this.out.write('\r\x1b[2K');
-    this.out.write(`${text}\n`);
+    this.out.write(`${terminalSafe(text)}\n`);
     if (this.tty && this.counts) this.drawBar();
   }
 
@@ -82,7 +83,8 @@ class ProgressView {
     const done = Math.min(width, Math.round((c.finished / Math.max(1, this.maxTrials)) * width));
     const bar = `${'#'.repeat(done)}${'-'.repeat(width - done)}`;
     const best = this.best ? `best ${this.metric}=${fmt(this.best.value)} (#${this.best.number})` : 'no best yet';
-    this.out.write(`\r\x1b[2K[${bar}] ${c.finished}/${this.maxTrials} finished · ${best} · running ${c.running} · failed ${c.failed}`);
+    // Our own escape first (clear the line), then the text, made safe: the metric name is the config's.
+    this.out.write(`\r\x1b[2K${terminalSafe(`[${bar}] ${c.finished}/${this.maxTrials} finished · ${best} · running ${c.running} · failed ${c.failed}`)}`);
     this.barShown = true;
   }
 
@@ -225,7 +227,7 @@ export async function run(argv: string[]): Promise<number> {
   const onSignal = (sig: NodeJS.Signals): void => {
     if (signalled) {
       view.end();
-      console.error(`sweepdeck: second ${sig}, exiting now; trials left RUNNING are failed and re-run on resume.`);
+      printError(`sweepdeck: second ${sig}, exiting now; trials left RUNNING are failed and re-run on resume.`);
       process.exit(sig === 'SIGINT' ? 130 : 143);
     }
     signalled = sig;
@@ -250,25 +252,25 @@ export async function run(argv: string[]): Promise<number> {
   view.end();
 
   const pending = trackedHandle?.outboxPending() ?? 0;
-  if (pending) console.log(`tracking: ${pending} write(s) could not reach the remote store yet; they are kept in ${path.join(outputDir, '.sweepdeck', 'outbox.db')} and sent when it is reachable`);
+  if (pending) print(`tracking: ${pending} write(s) could not reach the remote store yet; they are kept in ${path.join(outputDir, '.sweepdeck', 'outbox.db')} and sent when it is reachable`);
   const c = result.counts;
   const best = result.best ? `best ${metric}=${fmt(result.best.value)} (trial ${result.best.number})` : 'no completed trial';
   const summary = `${c.finished}/${result.maxTrials} finished (${c.complete} complete, ${c.pruned} pruned), ${c.failed} failed; ${best}`;
   const where = result.checkpointEnabled ? `checkpoint: ${result.studyPath}` : 'checkpoint disabled: nothing to resume from';
   switch (result.status) {
     case 'completed':
-      console.log(`sweep complete: ${summary}\n${where}`);
+      print(`sweep complete: ${summary}\n${where}`);
       return 0;
     case 'stopped':
-      console.log(`sweep stopped: ${summary}\n${where}${result.checkpointEnabled ? `\nresume with: ${resumeCmd}` : ''}`);
+      print(`sweep stopped: ${summary}\n${where}${result.checkpointEnabled ? `\nresume with: ${resumeCmd}` : ''}`);
       return signalled === 'SIGTERM' ? 143 : 130;
     case 'timed-out':
-      console.log(`sweep timed out: ${result.message}\n${summary}\n${where}${result.checkpointEnabled ? `\nresume with: ${resumeCmd}` : ''}`);
+      print(`sweep timed out: ${result.message}\n${summary}\n${where}${result.checkpointEnabled ? `\nresume with: ${resumeCmd}` : ''}`);
       return 3;
     case 'slots-held-elsewhere':
     case 'failed':
       view.end();
-      console.error(`sweep failed: ${result.message}\n${summary}\n${where}`);
+      printError(`sweep failed: ${result.message}\n${summary}\n${where}`);
       return 1;
   }
 }

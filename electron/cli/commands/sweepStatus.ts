@@ -5,6 +5,7 @@ import type { ParamValue, TrialState } from '../../core/search/types.ts';
 import { openStudyStorage } from '../../core/studies/optunaSqliteStorage.ts';
 import { StudyError, type StudyStorage, type StudySummary } from '../../core/studies/types.ts';
 import { CliError, parseCli, printedHelp } from '../cliSupport.ts';
+import { oneLine, print } from '../terminalText.ts';
 
 const USAGE = 'Usage: sweepdeck sweep status STUDY_DB [--study NAME] [--json]';
 const STATES: readonly TrialState[] = ['COMPLETE', 'PRUNED', 'FAIL', 'RUNNING', 'WAITING'];
@@ -57,13 +58,13 @@ export function studyStatus(storage: StudyStorage, name: string | undefined): St
 
 function formatText(s: StudyStatus): string {
   const lines = [
-    `Study ${s.study} (${s.directions.join(', ')}) in ${s.file}`,
+    `Study ${oneLine(s.study)} (${s.directions.join(', ')}) in ${oneLine(s.file)}`,
     `Trials: ${s.total}  ${STATES.map((st) => `${st} ${s.counts[st]}`).join('  ')}`,
   ];
   if (s.best) {
     lines.push(`Best: trial ${s.best.number}, value ${s.best.value}`);
     const width = Math.max(0, ...Object.keys(s.best.params).map((k) => k.length));
-    for (const [k, v] of Object.entries(s.best.params)) lines.push(`  ${k.padEnd(width)}  ${JSON.stringify(v)}`);
+    for (const [k, v] of Object.entries(s.best.params)) lines.push(`  ${oneLine(k).padEnd(width)}  ${JSON.stringify(v)}`);
   } else {
     lines.push(s.directions.length > 1 ? 'Best: none (a multi-objective study has a Pareto front, not one best trial)' : 'Best: none yet (no COMPLETE trial)');
   }
@@ -87,7 +88,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   try {
     const status = studyStatus(storage, values.study);
-    console.log(values.json ? JSON.stringify(status, null, 2) : formatText(status));
+    print(values.json ? JSON.stringify(status, null, 2) : formatText(status));
     return 0;
   } catch (e) {
     if (e instanceof StudyError) throw new CliError(e.message, 1);

@@ -8,6 +8,7 @@ import { openTrackingStore } from '../../core/tracking/openStore.ts';
 import { createOutboxStore } from '../../core/tracking/outbox.ts';
 import type { TrackingStore } from '../../core/tracking/types.ts';
 import { CliError, parseCli, printedHelp } from '../cliSupport.ts';
+import { print, printError } from '../terminalText.ts';
 
 const USAGE = `Usage: sweepdeck tracking serve [--store URI] [--port N] [--outbox FILE]
 
@@ -60,9 +61,9 @@ export async function run(argv: string[]): Promise<number> {
       last = s;
       if (!flipped && (now - lastPrint < 10_000 || (s.online && s.pending === 0))) return;
       lastPrint = now;
-      console.error(`tracking: ${s.online ? 'remote reachable' : 'remote unreachable'}, ${s.pending} write(s) waiting in ${outboxFile}${s.lastError ? ` (${s.lastError})` : ''}`);
+      printError(`tracking: ${s.online ? 'remote reachable' : 'remote unreachable'}, ${s.pending} write(s) waiting in ${outboxFile}${s.lastError ? ` (${s.lastError})` : ''}`);
     });
-    outbox.on('rejected', (r) => console.error(`tracking: the remote refused a queued ${r.op} (entry ${r.seq}): ${r.error}`));
+    outbox.on('rejected', (r) => printError(`tracking: the remote refused a queued ${r.op} (entry ${r.seq}): ${r.error}`));
     store = outbox;
   }
 
@@ -72,15 +73,16 @@ export async function run(argv: string[]): Promise<number> {
       store,
       token,
       port,
-      onInternalError: (err, p) => console.error(`tracking endpoint: internal error on ${p.split('?')[0]}: ${(err as Error)?.stack ?? String(err)}`),
+      onInternalError: (err, p) => printError(`tracking endpoint: internal error on ${p.split('?')[0]}: ${(err as Error)?.stack ?? String(err)}`),
+      onClientAborted: (p) => printError(`tracking endpoint: ${p}: the client closed the connection before sending the whole request body`),
     });
   } catch (err) {
     await store.close();
     const e = err as NodeJS.ErrnoException;
     throw new CliError(e.code === 'EADDRINUSE' ? `port ${port} on 127.0.0.1 is already in use; pick another with --port or use --port 0.` : `cannot start the endpoint: ${e.message}`, 1);
   }
-  process.stdout.write(`MLFLOW_TRACKING_URI=${endpoint.url}\nMLFLOW_TRACKING_TOKEN=${endpoint.token}\n`);
-  console.error(`Serving MLflow REST API for ${store.uri} at ${endpoint.url} (Ctrl-C to stop).`);
+  print(`MLFLOW_TRACKING_URI=${endpoint.url}\nMLFLOW_TRACKING_TOKEN=${endpoint.token}`);
+  printError(`Serving MLflow REST API for ${store.uri} at ${endpoint.url} (Ctrl-C to stop).`);
 
   await new Promise<void>((resolve) => {
     const stop = () => {
@@ -93,7 +95,7 @@ export async function run(argv: string[]): Promise<number> {
   });
   await endpoint.close();
   await store.close();
-  console.error('Tracking endpoint stopped.');
+  printError('Tracking endpoint stopped.');
   // fetch's pooled keep-alive sockets to a remote store would hold the process ~5 s more; all
   // state is closed and flushed by now, so do not wait for them.
   setTimeout(() => process.exit(process.exitCode ?? 0), 300).unref();

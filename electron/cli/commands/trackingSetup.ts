@@ -6,6 +6,7 @@ import { readChosenWorkspace } from '../../app/appState.ts';
 import { defaultDataDir } from '../../app/dataDir.ts';
 import { effectiveWorkspace, envWithChosenWorkspace } from '../../core/azure/workspaceChoice.ts';
 import { TrackingSetupError, setupTrackingCrossPlatform, type TrackingSetupResult } from '../../core/tracking/setup.ts';
+import { print, printError } from '../terminalText.ts';
 
 const USAGE = `Usage: sweepdeck tracking setup --experiment NAME [--no-fallback] [--json] [--local-dir DIR]
 
@@ -58,13 +59,13 @@ export async function run(argv: string[]): Promise<number> {
   } catch (err) {
     if (!(err instanceof TrackingSetupError)) throw err;
     if (!err.reasonCode) throw new CliError(err.message);
-    if (values.json) console.log(JSON.stringify({ ok: false, reasonCode: err.reasonCode, reason: err.message }, null, 2));
-    console.error(`sweepdeck tracking setup: ${err.message}`);
+    if (values.json) print(JSON.stringify({ ok: false, reasonCode: err.reasonCode, reason: err.message }, null, 2));
+    printError(`sweepdeck tracking setup: ${err.message}`);
     return 1;
   }
 
   if (values.json) {
-    console.log(JSON.stringify({ ...toJson(result), workspaceSource }, null, 2));
+    print(JSON.stringify({ ...toJson(result), workspaceSource }, null, 2));
     return 0;
   }
   const lines = [`mode: ${result.mode}`, `tracking URI: ${result.trackingUri}`];
@@ -76,7 +77,7 @@ export async function run(argv: string[]): Promise<number> {
   lines.push(`experiment: ${result.experimentName}`);
   lines.push(`platform: ${result.platform.kind} (${result.platform.evidence})`);
   if (result.mode === 'local') lines.push(`local store folder: ${result.localDir} (${result.localDirWhy})`);
-  console.log(lines.join('\n'));
+  print(lines.join('\n'));
   return 0;
 }
 

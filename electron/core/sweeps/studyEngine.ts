@@ -117,6 +117,11 @@ export class StudyEngine {
     return params;
   }
 
+  /** Stores an intermediate value without asking the pruner (the trial is already being pruned). */
+  record(trial: { trialId: number }, step: number, value: number): void {
+    this.storage.reportIntermediate(trial.trialId, step, value);
+  }
+
   /** Records an intermediate value; returns true when the pruner says to stop the trial. */
   report(trial: { trialId: number; number: number }, step: number, value: number, intermediate: Array<[number, number]>): boolean {
     this.storage.reportIntermediate(trial.trialId, step, value);

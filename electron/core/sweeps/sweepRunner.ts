@@ -19,10 +19,12 @@ import { SearchSpaceExhaustedError } from '../search/errors.ts';
 import type { FinishedState, Pruner, Sampler, SearchSpace, TrialState } from '../search/types.ts';
 import { StudyError, type StudyStorage } from '../studies/types.ts';
 import { buildArgv } from './argvTemplate.ts';
+import { DEFAULT_HEARTBEAT_MS, STALE_HEARTBEATS } from './heartbeat.ts';
 import { withAtomicClaims } from './atomicClaims.ts';
 import { parseMetricLine } from './metricLines.ts';
 import { StudyEngine, SYS_FAIL_REASON } from './studyEngine.ts';
 import { planSweep, type SweepPlan } from './sweepPlan.ts';
+import { trialEnvironment } from './trialEnv.ts';
 import { TrialProcess, type TrialExit } from './trialProcess.ts';
 import type { SweepCounts, SweepEvent, SweepHooks, SweepResult, SweepStatus, TrialRef, TrialStartResult } from './types.ts';
 
@@ -71,9 +73,8 @@ export class SweepSetupError extends Error {
   }
 }
 
-export const DEFAULT_HEARTBEAT_MS = 5000;
-/** A RUNNING trial whose heartbeat is older than this many intervals belongs to a dead runner. */
-export const STALE_HEARTBEATS = 3;
+// The staleness rule is shared with the app (heartbeat.ts).
+export { DEFAULT_HEARTBEAT_MS, STALE_HEARTBEATS };
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -271,6 +272,7 @@ class SweepRunner {
         setStudyUserAttr: (k, v) => storage.setStudyUserAttr(studyId, k, v),
         trialUserAttrs: () => storage.getTrials(studyId).map((t) => ({ trialId: t.trialId, userAttrs: t.userAttrs })),
         setTrialLinkAttr: (trialId, k, v) => storage.setTrialLinkAttr(trialId, k, v),
+        trialIntermediateValues: (trialId) => storage.getTrial(trialId).intermediateValues,
         counts,
       })));
 
@@ -469,7 +471,10 @@ class SweepRunner {
     const addObjective = (step: number, value: number): void => {
       objective.set(step, value);
       this.emit({ type: 'trial-intermediate', number: ref.number, step, value });
-      if (!pruned && engine.report(ref, step, value, intermediate())) {
+      // A step that arrives after the prune decision (before the stop lands) is still the trial's:
+      // the study keeps it (the pruned value is the last step), and so does its MLflow run.
+      if (pruned) engine.record(ref, step, value);
+      else if (engine.report(ref, step, value, intermediate())) {
         pruned = true;
         entry.proc?.stop('pruned');
       }
@@ -482,16 +487,19 @@ class SweepRunner {
       const reason = (err as Error).message;
       return { state: 'FAIL', value: null, reason, durationMs: 0, fatal: reason, reoffer: false };
     }
-    const env: Record<string, string> = {
-      PYTHONUNBUFFERED: process.env.PYTHONUNBUFFERED ?? '1', // so metric lines arrive as printed
-      ...(config.trial.env ?? {}),
-      ...hookEnv,
-      SWEEPDECK_TRIAL_NUMBER: String(ref.number),
-      SWEEPDECK_PARAMS: JSON.stringify(ref.params),
-      SWEEPDECK_TRIAL_DIR: ref.trialDir,
-      SWEEPDECK_STUDY_NAME: plan.studyName,
-      SWEEPDECK_OBJECTIVE_METRIC: metric,
-    };
+    // The policy of what a trial sees (no credential of the app's) lives in trialEnv.ts.
+    const env = trialEnvironment({
+      inherited: process.env,
+      user: config.trial.env,
+      sweep: {
+        ...hookEnv,
+        SWEEPDECK_TRIAL_NUMBER: String(ref.number),
+        SWEEPDECK_PARAMS: JSON.stringify(ref.params),
+        SWEEPDECK_TRIAL_DIR: ref.trialDir,
+        SWEEPDECK_STUDY_NAME: plan.studyName,
+        SWEEPDECK_OBJECTIVE_METRIC: metric,
+      },
+    });
     const metricWrites: Promise<unknown>[] = [];
     const proc = new TrialProcess({
       argv,
@@ -538,7 +546,8 @@ class SweepRunner {
     const exit = await proc.done;
     clearInterval(pollTimer);
     await polling;
-    if (exit.kind === 'exited' && !exit.stopReason) await poll();
+    // A pruned trial may have logged steps after the last poll too.
+    if (exit.kind === 'exited' && (!exit.stopReason || exit.stopReason === 'pruned')) await poll();
     await Promise.all(metricWrites);
 
     const steps = intermediate();

@@ -12,6 +12,7 @@ export interface TrialProcessOptions {
   argv: readonly string[];
   cwd: string;
   trialDir: string;
+  /** The complete environment (nothing is inherited; see trialEnv.ts). */
   env: Readonly<Record<string, string>>;
   /** Stop the trial (reason 'timeout') after this many ms. */
   timeoutMs?: number;
@@ -136,7 +137,7 @@ export class TrialProcess {
       try {
         child = spawn(cmd, args, {
           cwd,
-          env: { ...process.env, ...env },
+          env: { ...env },
           stdio: ['ignore', 'pipe', 'pipe'],
           // Own process group: signals reach grandchildren, and a Ctrl-C on the terminal reaches only
           // the runner, which then stops trials in order.

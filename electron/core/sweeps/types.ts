@@ -36,6 +36,8 @@ export interface SweepStartContext {
   trialUserAttrs(): Array<{ trialId: number; userAttrs: Record<string, unknown> }>;
   /** Sets a link attr (a run id), also on finished trials: see StudyStorage.setTrialLinkAttr. */
   setTrialLinkAttr(trialId: number, key: string, value: unknown): void;
+  /** A trial's intermediate values of the objective as the study holds them, by step. */
+  trialIntermediateValues(trialId: number): Array<[step: number, value: number]>;
   counts: SweepCounts;
 }
 

@@ -4,6 +4,7 @@
 // reason is thrown instead. Nothing here opens a store: it only probes the chosen endpoint.
 import path from 'node:path';
 import type { TokenCredential } from '@azure/core-auth';
+import { hasUrlCredentials, URL_CREDENTIALS_ADVICE } from '../../../shared/urlCredentials.ts';
 import { AzureSetupError, redact, type SetupReasonCode } from '../azure/azureErrors.ts';
 import { ARM_SCOPE, DEFAULT_ARM_ENDPOINT, DEFAULT_AUTHORITY_HOST, DEFAULT_TIMEOUT_MS, mlflowRestBaseFromTrackingUri } from '../azure/endpoints.ts';
 import { TransportError, safeUrl, sendRequest } from '../azure/httpTransport.ts';
@@ -191,6 +192,8 @@ function chooseTarget(opts: SetupTrackingOptions, env: EnvLike, platform: Platfo
       } catch {
         throw new AzureSetupError('NOT_CONFIGURED', `MLFLOW_TRACKING_URI '${uri}' is not a valid URL`);
       }
+      // The URL is shown in status lines and replies; a password in it would go with it.
+      if (hasUrlCredentials(uri)) throw new AzureSetupError('NOT_CONFIGURED', `MLFLOW_TRACKING_URI: ${URL_CREDENTIALS_ADVICE}`);
       return { kind: 'remote', base: uri.replace(/\/+$/, '').replace(/\/(ajax-)?api\/2\.0\/mlflow$/, '') };
     }
     if (scheme === 'azureml') return { kind: 'azure-uri', uri, ref: workspaceRefFromAzuremlUri(uri) };

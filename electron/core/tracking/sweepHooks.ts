@@ -72,6 +72,7 @@ export function createTrackingHooks(input: TrackingHooksInput): SweepHooks {
   let tracking: SweepTracking | undefined;
   const live = new Map<number, LiveTrial>();
   let links: StudyRunLinks | undefined;
+  let study: StartContext | undefined;
   let stopRelinking = () => {};
 
   const need = (): SweepTracking => {
@@ -81,6 +82,7 @@ export function createTrackingHooks(input: TrackingHooksInput): SweepHooks {
 
   return {
     async onSweepStart(ctx) {
+      study = ctx;
       // Runs an earlier session made offline and the outbox has created since.
       const { outbox } = input;
       if (outbox) {
@@ -141,7 +143,8 @@ export function createTrackingHooks(input: TrackingHooksInput): SweepHooks {
       if (!lt) return;
       live.delete(trial.number);
       const t = need();
-      await t.relayStdoutMetrics(lt.runId, lt.stdout);
+      const points = study?.trialIntermediateValues(trial.trialId) ?? [];
+      await t.syncTrialMetrics(lt.runId, { key: input.objectiveMetric, points }, lt.stdout);
       await t.endTrial(lt.runId, state, reason);
     },
 

@@ -174,12 +174,13 @@ export class SweepTracking {
     };
   }
 
-  /** The points the trial logged itself through MLflow for one key, in step order. */
+  /** The points the trial logged itself through MLflow for one key, in step order. The store picks
+   * its page size (Azure refuses pages of 1,000 or more); this pages through whatever it gives. */
   async history(runId: string, key: string): Promise<Metric[]> {
     const out: Metric[] = [];
     let pageToken: string | undefined;
     do {
-      const page = await this.store.getMetricHistory(runId, key, { maxResults: 25_000, pageToken });
+      const page = await this.store.getMetricHistory(runId, key, pageToken ? { pageToken } : {});
       out.push(...page.items);
       pageToken = page.nextPageToken;
     } while (pageToken);
@@ -187,16 +188,35 @@ export class SweepTracking {
   }
 
   /**
-   * Logs the metrics the trial printed on stdout. A key the trial already logs through MLflow is
-   * left alone: the trial's own history is the source of truth and relaying would duplicate it.
+   * Brings the child run level with what the runner saw, never logging a step the run already holds:
+   * the objective gets the study's intermediate values (the reference both must agree on), every
+   * other key its stdout points. A pruned trial is stopped right after printing a step, before it
+   * can log that step itself, so the last step often comes from here. A non-objective key the trial
+   * logs itself at other steps than it prints (per batch in MLflow, per epoch on stdout) is left
+   * alone: its own history is the source of truth there.
    */
-  async relayStdoutMetrics(runId: string, points: ReadonlyArray<{ key: string; value: number; step: number }>): Promise<void> {
-    if (!points.length) return;
-    const keys = [...new Set(points.map((p) => p.key))];
-    const selfLogged = new Set<string>();
-    for (const key of keys) if ((await this.history(runId, key)).length) selfLogged.add(key);
+  async syncTrialMetrics(
+    runId: string,
+    objective: { key: string; points: ReadonlyArray<readonly [step: number, value: number]> },
+    stdout: ReadonlyArray<{ key: string; value: number; step: number }>,
+  ): Promise<void> {
+    const wanted = new Map<string, Map<number, number>>();
+    for (const p of stdout) {
+      if (p.key === objective.key) continue;
+      let byStep = wanted.get(p.key);
+      if (!byStep) wanted.set(p.key, (byStep = new Map()));
+      byStep.set(p.step, p.value); // a step printed twice keeps its last value, as the study does
+    }
+    wanted.set(objective.key, new Map(objective.points));
     const ts = this.now().getTime();
-    const metrics = points.filter((p) => !selfLogged.has(p.key)).map((p) => ({ key: p.key, value: p.value, step: p.step, timestamp: ts }));
+    const metrics: Metric[] = [];
+    for (const [key, byStep] of wanted) {
+      if (!byStep.size) continue;
+      const held = new Set((await this.history(runId, key)).map((m) => m.step));
+      if (key !== objective.key && [...held].some((step) => !byStep.has(step))) continue;
+      const missing = [...byStep].filter(([step]) => !held.has(step)).sort((a, b) => a[0] - b[0]);
+      for (const [step, value] of missing) metrics.push({ key, value, step, timestamp: ts });
+    }
     for (let i = 0; i < metrics.length; i += 1000) await this.store.logBatch(runId, { metrics: metrics.slice(i, i + 1000) });
   }
 

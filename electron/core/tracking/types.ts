@@ -70,9 +70,10 @@ export interface SearchExperimentsQuery {
 }
 
 /** One store interface, three implementations: SQLite (MLflow's schema), REST (any MLflow
- * server, Azure ML), and legacy `mlruns/` folders (read-only). */
+ * server, Azure ML), and legacy `mlruns/` folders (read-only); plus the read-only offline mirror
+ * of an Azure ML workspace ('mirror'). */
 export interface TrackingStore {
-  readonly kind: 'sqlite' | 'rest' | 'file';
+  readonly kind: 'sqlite' | 'rest' | 'file' | 'mirror';
   /** The URI this store was opened from (sqlite:///..., https://..., file:///...). */
   readonly uri: string;
   readonly readOnly: boolean;

@@ -3,6 +3,7 @@ import { useQueries } from '@tanstack/react-query';
 import { useMemo } from 'react';
 import type uPlot from 'uplot';
 import { useClient } from '../api/clientContext.tsx';
+import { fetchMetricHistory } from '../api/metricHistory.ts';
 import { keys } from '../api/queries.ts';
 import { axisStyle, INT_INCRS, UPlotChart } from './charts/UPlotChart.tsx';
 import { ErrorBox, Loading } from './Notice.tsx';
@@ -14,7 +15,7 @@ export function MetricHistoryChart({ storeId, runs, metricKey }: { storeId: stri
   const results = useQueries({
     queries: runs.map((r) => ({
       queryKey: keys.metricHistory(storeId, r.id, metricKey),
-      queryFn: () => client.get('runs.metricHistory', { storeId, runId: r.id, key: metricKey }),
+      queryFn: () => fetchMetricHistory(client, storeId, r.id, metricKey),
     })),
   });
   const ready = results.every((q) => q.isSuccess);

@@ -7,6 +7,7 @@ const LABEL: Record<SweepSummary['state'], string> = {
   interrupted: 'Interrupted',
   finished: 'Finished',
   failed: 'Failed',
+  unresponsive: 'Not responding',
 };
 // A glyph besides colour, so the state reads without colour vision too.
 const GLYPH: Record<SweepSummary['state'], string> = {
@@ -16,6 +17,7 @@ const GLYPH: Record<SweepSummary['state'], string> = {
   interrupted: '⚠',
   finished: '✓',
   failed: '✕',
+  unresponsive: '◌',
 };
 
 export function StateBadge({ state }: { state: SweepSummary['state'] }) {

@@ -26,6 +26,7 @@ function SweepCard({ s }: { s: SweepSummary }) {
           <StateBadge state={s.state} />
           <span className="muted small">{s.source === 'file' ? 'opened study file' : s.source === 'folder' ? 'found in folder' : s.backbone ?? ''}</span>
         </div>
+        {s.state === 'unresponsive' ? <p className="sweep-msg warn-text">{s.message}</p> : null}
         {s.state === 'interrupted' || s.state === 'failed' ? <p className={`sweep-msg ${s.state === 'failed' ? 'error-text' : 'warn-text'}`}>{s.message ?? (s.state === 'interrupted' ? 'Interrupted before its budget was used: resume continues with the remaining trials.' : 'Failed.')}</p> : null}
         <ProgressBar value={s.finishedTrials} max={s.maxTrials} label={`Progress of ${s.studyName}`} state={s.state} />
         <dl className="facts">

@@ -21,6 +21,9 @@ export interface TrackingEndpointOptions {
   maxBodyBytes?: number;
   /** Called with unexpected (non-MLflow) errors, which are answered as 500 INTERNAL_ERROR. */
   onInternalError?: (err: unknown, path: string) => void;
+  /** Called once for a client that hung up before sending its whole request body (its mistake,
+   * not an internal error: worth one log line, no stack). */
+  onClientAborted?: (path: string) => void;
 }
 
 export interface TrackingEndpoint {
@@ -89,7 +92,7 @@ export async function startTrackingEndpoint(opts: TrackingEndpointOptions): Prom
       if (method === 'GET') {
         raw = queryObject(new URLSearchParams(q >= 0 ? url.slice(q + 1) : ''));
       } else {
-        const body = await readBody(req, maxBody);
+        const body = await readBody(req, maxBody, () => opts.onClientAborted?.(pathname));
         let parsed: unknown = {};
         if (body.trim() !== '') {
           try {
@@ -160,7 +163,7 @@ function queryObject(params: URLSearchParams): Record<string, unknown> {
   return out;
 }
 
-function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
+function readBody(req: http.IncomingMessage, limit: number, onAborted: () => void): Promise<string> {
   const tooBig = () => new HttpFailure(413, 'INVALID_PARAMETER_VALUE', `The request body is larger than ${limit} bytes; split the batch into smaller requests.`);
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (Number.isFinite(declared) && declared > limit) {
@@ -185,6 +188,10 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
     req.on('end', () => {
       if (!over) resolve(Buffer.concat(chunks).toString('utf8'));
     });
-    req.on('error', reject);
+    // The client hung up mid-body (Node reports it as an 'aborted' error): a 400 nobody reads.
+    req.on('error', () => {
+      onAborted();
+      reject(new HttpFailure(400, 'BAD_REQUEST', 'The request body ended early: the client closed the connection before sending all of it.'));
+    });
   });
 }

@@ -1,0 +1,54 @@
+// `sweepdeck runs ls --store azure [--offline]`: the chosen Azure ML workspace's experiments and
+// runs, through the browsing store (Azure first, the offline mirror when Azure cannot be used or
+// --offline is given), with each experiment's "as of" time when the mirror answered.
+import { print } from '../terminalText.ts';
+import { AzureSetupError } from '../../core/azure/azureErrors.ts';
+import { openWorkspaceBrowser, workspaceFromEnv } from '../../core/azure/mirror/workspaceMirror.ts';
+import type { TrackingStore } from '../../core/tracking/types.ts';
+import { MlflowError } from '../../core/tracking/types.ts';
+import { defaultDataDir } from '../../app/appServices.ts';
+import { CliError } from '../cliSupport.ts';
+import { renderTree, type ExperimentTree } from './runs.ts';
+
+export async function listAzureRuns(
+  o: { offline: boolean; experiment: string | undefined; all: boolean; json: boolean },
+  collect: (store: TrackingStore, experimentName: string | undefined, all: boolean) => Promise<ExperimentTree[]>,
+): Promise<number> {
+  const env = process.env;
+  let ref;
+  try {
+    ref = workspaceFromEnv(env);
+  } catch (err) {
+    if (err instanceof AzureSetupError) throw new CliError(err.message, 2);
+    throw err;
+  }
+  let store;
+  try {
+    store = await openWorkspaceBrowser({ ref, env, dataDir: defaultDataDir(env), offline: o.offline });
+  } catch (err) {
+    // No mirror yet and Azure unreachable, or a mirror from a newer Sweepdeck.
+    throw new CliError(err instanceof Error ? err.message : String(err), 1);
+  }
+  try {
+    const trees = await collect(store, o.experiment, o.all);
+    const state = store.state();
+    const asOf = new Map<string, number>();
+    if (state.offline) for (const t of trees) asOf.set(t.experiment.experiment_id, store.mirror.experiment(t.experiment.experiment_id)?.asOf ?? 0);
+    if (o.json) {
+      const out = { store: store.uri, offline: state.offline, ...(state.reason ? { offlineReason: state.reason } : {}), lastSyncAt: state.lastSyncAt, experiments: trees.map((t) => ({ ...t, asOf: asOf.get(t.experiment.experiment_id) ?? null })) };
+      print(JSON.stringify(out, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2));
+    } else {
+      if (state.offline) {
+        const last = state.lastSyncAt ? new Date(state.lastSyncAt).toISOString() : 'never';
+        print(`Offline: ${state.reason ?? 'Azure ML cannot be reached'}. Showing the offline mirror (last sync ${last}).`);
+      }
+      print(renderTree(trees, store.uri, state.offline ? asOf : undefined));
+    }
+    return 0;
+  } catch (err) {
+    if (err instanceof MlflowError) throw new CliError(`reading ${store.uri} failed: ${err.message}`, 1);
+    throw err;
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,102 @@
+// From "the chosen workspace" to the pieces sync and browsing need: the mirror file, the
+// workspace's MLflow REST base (ARM), and the Azure-limited MLflow store. The credential comes
+// from one function, credentialFromEnvironment(), which the sign-in chain replaces.
+import type { TokenCredential } from '@azure/core-auth';
+import { AzureSetupError } from '../azureErrors.ts';
+import { ARM_SCOPE, DEFAULT_ARM_ENDPOINT, DEFAULT_AUTHORITY_HOST, DEFAULT_TIMEOUT_MS } from '../endpoints.ts';
+import type { AzureFetchOptions } from '../azureFetch.ts';
+import { openAzureMlflowStore } from '../azureMlflowStore.ts';
+import type { WorkspaceRef } from '../workspace.ts';
+import type { TrackingStore } from '../../tracking/types.ts';
+import { MirrorDb, mirrorPathFor } from './mirrorDb.ts';
+import { openBrowseStore, type BrowseStore } from './browseStore.ts';
+
+type EnvLike = Record<string, string | undefined>;
+
+/** The workspace chosen through AZURE_SUBSCRIPTION_ID / AZURE_RESOURCE_GROUP / AZURE_WORKSPACE_NAME. */
+export function workspaceFromEnv(env: EnvLike): WorkspaceRef {
+  const ref = {
+    subscriptionId: env.AZURE_SUBSCRIPTION_ID?.trim() ?? '',
+    resourceGroup: env.AZURE_RESOURCE_GROUP?.trim() ?? '',
+    workspaceName: env.AZURE_WORKSPACE_NAME?.trim() ?? '',
+  };
+  const missing = (
+    [
+      ['AZURE_SUBSCRIPTION_ID', ref.subscriptionId],
+      ['AZURE_RESOURCE_GROUP', ref.resourceGroup],
+      ['AZURE_WORKSPACE_NAME', ref.workspaceName],
+    ] as const
+  )
+    .filter(([, v]) => !v)
+    .map(([k]) => k);
+  if (missing.length) {
+    throw new AzureSetupError('NOT_CONFIGURED', `no Azure ML workspace chosen: set ${missing.join(', ')} (the workspace's subscription id, resource group and name from the Azure portal)`);
+  }
+  return ref;
+}
+
+/** The credential sync uses. For now the service principal in AZURE_TENANT_ID / AZURE_CLIENT_ID /
+ * AZURE_CLIENT_SECRET; the sign-in chain (CredentialSource) replaces this one function. */
+export async function credentialFromEnvironment(env: EnvLike, opts: { ca?: string; timeoutMs?: number } = {}): Promise<TokenCredential> {
+  const { servicePrincipalFromEnv } = await import('../credentials.ts');
+  const sp = servicePrincipalFromEnv(env, {
+    authorityHost: env.SWEEPDECK_AZURE_AUTHORITY_HOST || DEFAULT_AUTHORITY_HOST,
+    timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    ...(opts.ca ? { ca: opts.ca } : {}),
+  });
+  if ('missing' in sp) throw new AzureSetupError('NO_CREDENTIAL', `no Azure credential: ${sp.missing.join(', ')} not set`);
+  return sp.credential;
+}
+
+export interface ConnectOptions {
+  ref: WorkspaceRef;
+  credential: TokenCredential;
+  env?: EnvLike;
+  ca?: string;
+  timeoutMs?: number;
+  /** Passed to the Azure fetch (sleep, random, concurrency, signal, counters). */
+  fetch?: AzureFetchOptions;
+}
+
+/** ARM lookup of the workspace, then its MLflow store with Azure's limits. */
+export async function connectWorkspace(o: ConnectOptions): Promise<{ restBase: string; store: TrackingStore }> {
+  const env = o.env ?? process.env;
+  const { resolveWorkspace } = await import('../workspace.ts');
+  const ws = await resolveWorkspace(o.ref, {
+    credential: o.credential,
+    armEndpoint: env.SWEEPDECK_AZURE_ARM_ENDPOINT || DEFAULT_ARM_ENDPOINT,
+    scope: env.SWEEPDECK_AZURE_TOKEN_SCOPE || ARM_SCOPE,
+    timeoutMs: o.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    ...(o.ca ? { ca: o.ca } : {}),
+  });
+  const store = openAzureMlflowStore(ws.restBase, {
+    credential: o.credential,
+    scope: env.SWEEPDECK_AZURE_TOKEN_SCOPE || ARM_SCOPE,
+    ca: o.ca,
+    ...o.fetch,
+  });
+  return { restBase: ws.restBase, store };
+}
+
+export function openMirrorFor(dataDir: string, ref: WorkspaceRef, opts: { readOnly?: boolean } = {}): MirrorDb {
+  const db = MirrorDb.open(mirrorPathFor(dataDir, ref), { create: !opts.readOnly, readOnly: !!opts.readOnly });
+  if (!opts.readOnly && !db.workspace()) db.setWorkspace(ref);
+  return db;
+}
+
+/** Browsing the workspace with the mirror behind it; when the workspace cannot be reached at all
+ * (no credential, ARM down), the store serves the mirror and says why. */
+export async function openWorkspaceBrowser(o: Omit<ConnectOptions, 'credential'> & { dataDir: string; credential?: TokenCredential; deadlineMs?: number; offline?: boolean }): Promise<BrowseStore> {
+  const mirror = openMirrorFor(o.dataDir, o.ref);
+  const uri = `azureml://${o.ref.subscriptionId}/${o.ref.resourceGroup}/${o.ref.workspaceName}`;
+  if (o.offline) return openBrowseStore({ azure: null, unavailableReason: 'offline mode was asked for', mirror, uri });
+  try {
+    const credential = o.credential ?? (await credentialFromEnvironment(o.env ?? process.env, { ca: o.ca, timeoutMs: o.deadlineMs }));
+    const { restBase, store } = await connectWorkspace({ ...o, credential, timeoutMs: o.deadlineMs ?? o.timeoutMs });
+    mirror.setWorkspace({ ...o.ref, restBase });
+    return openBrowseStore({ azure: store, mirror, uri, ...(o.deadlineMs ? { deadlineMs: o.deadlineMs } : {}) });
+  } catch (err) {
+    if (!(err instanceof AzureSetupError)) throw err;
+    return openBrowseStore({ azure: null, unavailableReason: err.message, mirror, uri });
+  }
+}
