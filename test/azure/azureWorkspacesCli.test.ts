@@ -154,4 +154,17 @@ describe('sweepdeck azure workspaces / use', () => {
     const after = await cli(['tracking', 'setup', '--experiment', 'exp-chosen', '--json']);
     expect(JSON.parse(after.stdout)).toMatchObject({ mode: 'local', workspaceSource: null });
   });
+
+  it('the offline mirror commands follow the chosen workspace too (use --no-verify, then runs ls --store azure --offline)', async () => {
+    const none = await cli(['runs', 'ls', '--store', 'azure', '--offline']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/no Azure ML workspace chosen: .*or choose one with `sweepdeck azure use/);
+    const sub = '11111111-2222-3333-4444-555555555555';
+    const use = await cli(['azure', 'use', `${sub}/rg-offline/ws-offline`, '--no-verify']);
+    expect(use.code).toBe(0);
+    const ls = await cli(['runs', 'ls', '--store', 'azure', '--offline']);
+    expect(ls.code).toBe(0);
+    expect(ls.stdout).toContain(`Store: azureml://${sub}/rg-offline/ws-offline`);
+    await cli(['azure', 'use', '--none']);
+  });
 });
