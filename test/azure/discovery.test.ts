@@ -140,7 +140,7 @@ describe('discovery against the double', () => {
     const cred = source.credentialFor();
     const arm = new ArmClient({ armEndpoint: double.url, ca: double.caPem, timeoutMs: 5_000 });
     // The double's own ARM error for a made-up path is fine: what matters is the nextLink check.
-    double.use(({ url, res }) => {
+    double.addRoute(({ url, res }) => {
       if (url.pathname !== '/evil-list') return false;
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ value: [1], nextLink: 'https://attacker.example/steal' }));

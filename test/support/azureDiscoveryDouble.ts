@@ -168,7 +168,7 @@ export function addDiscovery(double: AzureDouble, tenants: TenantSpec[] = defaul
     return true;
   };
 
-  double.use(async ({ req, res, url, body, rec }) => {
+  double.addRoute(async ({ req, res, url, body, rec }) => {
     const p = url.pathname;
     const method = req.method ?? '';
     const extraTenant = /^\/([^/]+)\//.exec(p)?.[1];

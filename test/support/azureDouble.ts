@@ -67,11 +67,12 @@ export interface RecordedRequest {
   authorization?: string;
 }
 
-/** An extra route other test modules add (e.g. azureDiscoveryDouble.ts): tried before the built-in
- * ones; returns true when it answered. */
-export type AzureDoubleRoute = (ctx: { req: IncomingMessage; res: ServerResponse; url: URL; body: string; rec: RecordedRequest }) => boolean | Promise<boolean>;
+/** An extra handler tried before the built-in parts; true when it answered the request. */
+export type DoubleRoute = (ctx: { req: IncomingMessage; res: ServerResponse; url: URL; body: string; rec: RecordedRequest }) => boolean | Promise<boolean>;
 
 export interface AzureDouble {
+  /** Adds a handler tried before the built-in parts (extensions such as azureIdentityDouble.ts). */
+  addRoute(route: DoubleRoute): void;
   /** https://127.0.0.1:PORT: authority host, ARM endpoint and MLflow host at once. */
   readonly url: string;
   readonly port: number;
@@ -95,8 +96,6 @@ export interface AzureDouble {
   readonly experiments: Map<string, { experiment_id: string; name: string }>;
   inject(...faults: AzureFault[]): void;
   clearFaults(): void;
-  /** Adds a route tried before the built-in ones. */
-  use(route: AzureDoubleRoute): void;
   /** Environment for `sweepdeck tracking setup` pointed at this double. */
   env(): Record<string, string>;
   close(): Promise<void>;
@@ -125,7 +124,7 @@ export async function startAzureDouble(opts: AzureDoubleOptions = {}): Promise<A
   const requests: RecordedRequest[] = [];
   const issuedTokens: string[] = [];
   const experiments = new Map<string, { experiment_id: string; name: string }>();
-  const routes: AzureDoubleRoute[] = [];
+  const routes: DoubleRoute[] = [];
   const sockets = new Set<net.Socket>();
   let closedPort: string | undefined;
 
@@ -157,8 +156,8 @@ export async function startAzureDouble(opts: AzureDoubleOptions = {}): Promise<A
         ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
       };
       requests.push(rec);
-      const p = u.pathname;
       for (const route of routes) if (await route({ req, res, url: u, body, rec })) return;
+      const p = u.pathname;
 
       // (a) identity platform
       const openid = /^\/([^/]+)\/v2\.0\/\.well-known\/openid-configuration$/.exec(p);
@@ -292,6 +291,7 @@ export async function startAzureDouble(opts: AzureDoubleOptions = {}): Promise<A
   });
 
   return {
+    addRoute: (route) => routes.push(route),
     url,
     port,
     caPem: certPem,
@@ -309,7 +309,6 @@ export async function startAzureDouble(opts: AzureDoubleOptions = {}): Promise<A
     experiments,
     inject: (...f) => f.forEach((x) => faults.add(x)),
     clearFaults: () => faults.clear(),
-    use: (route) => routes.push(route),
     env: () => ({
       AZURE_TENANT_ID: tenantId,
       AZURE_CLIENT_ID: clientId,
