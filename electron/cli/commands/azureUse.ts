@@ -10,6 +10,7 @@ import { effectiveWorkspace, environmentNamesTarget, parseWorkspacePath, type Ch
 import type { WorkspaceRef } from '../../core/azure/workspaceRef.ts';
 import { cliDiscovery } from '../azureContext.ts';
 import { CliError, parseCli, printedHelp } from '../cliSupport.ts';
+import { print, printError } from '../terminalText.ts';
 import { currentLine } from './azureWorkspaces.ts';
 
 const USAGE = `Usage: sweepdeck azure use SUBSCRIPTION/RESOURCE_GROUP/WORKSPACE [--no-verify]
@@ -45,8 +46,8 @@ export async function run(argv: string[]): Promise<number> {
   if (values.none) {
     if (positionals.length) throw new CliError(`--none takes no workspace (got '${positionals.join(' ')}').\n\n${USAGE}`);
     state.chooseWorkspace(null);
-    console.log(`Forgot the chosen Azure workspace (${state.file}).`);
-    console.log(currentLine(effectiveWorkspace(env, null)));
+    print(`Forgot the chosen Azure workspace (${state.file}).`);
+    print(currentLine(effectiveWorkspace(env, null)));
     return 0;
   }
   if (positionals.length !== 1) throw new CliError(`give exactly one SUBSCRIPTION/RESOURCE_GROUP/WORKSPACE (got ${positionals.length}).\n\n${USAGE}`);
@@ -66,11 +67,11 @@ export async function run(argv: string[]): Promise<number> {
   }
   state.chooseWorkspace(choice);
   const what = [choice.kind, choice.region].filter(Boolean).join(', ');
-  console.log(`Chosen: workspace '${choice.workspaceName}'${what ? ` (${what})` : ''} in resource group '${choice.resourceGroup}', subscription ${choice.subscriptionId}. New sweeps track there; running sweeps keep theirs.`);
+  print(`Chosen: workspace '${choice.workspaceName}'${what ? ` (${what})` : ''} in resource group '${choice.resourceGroup}', subscription ${choice.subscriptionId}. New sweeps track there; running sweeps keep theirs.`);
   if (environmentNamesTarget(env)) {
-    console.error('note: AZURE_SUBSCRIPTION_ID / AZURE_RESOURCE_GROUP / AZURE_WORKSPACE_NAME or MLFLOW_TRACKING_URI are set in this environment and win over this choice until they are unset.');
+    printError('note: AZURE_SUBSCRIPTION_ID / AZURE_RESOURCE_GROUP / AZURE_WORKSPACE_NAME or MLFLOW_TRACKING_URI are set in this environment and win over this choice until they are unset.');
   }
-  console.log(currentLine(effectiveWorkspace(env, choice)));
+  print(currentLine(effectiveWorkspace(env, choice)));
   return 0;
 }
 

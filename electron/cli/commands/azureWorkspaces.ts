@@ -8,6 +8,7 @@ import type { DiscoveredWorkspace, TenantDiscovery } from '../../core/azure/disc
 import { effectiveWorkspace, sameWorkspace, type EffectiveWorkspace } from '../../core/azure/workspaceChoice.ts';
 import { cliDiscovery } from '../azureContext.ts';
 import { CliError, parseCli, printedHelp } from '../cliSupport.ts';
+import { oneLine, print } from '../terminalText.ts';
 
 const USAGE = `Usage: sweepdeck azure workspaces [--json]
 
@@ -37,7 +38,7 @@ export async function run(argv: string[]): Promise<number> {
   const workspaces = tenants.flatMap((t) => t.workspaces.map((w) => ({ w, subscriptionName: t.subscriptions.find((s) => s.subscriptionId === w.subscriptionId)?.displayName ?? null })));
 
   if (values.json) {
-    console.log(
+    print(
       JSON.stringify(
         {
           tenants: tenants.map((t) => ({
@@ -62,21 +63,21 @@ export async function run(argv: string[]): Promise<number> {
 
   const lines: string[] = [];
   for (const t of tenants) {
-    const name = t.tenant.displayName ?? t.tenant.defaultDomain ?? t.tenant.tenantId;
+    const name = oneLine(t.tenant.displayName ?? t.tenant.defaultDomain ?? t.tenant.tenantId);
     const state = t.status === 'ok' ? `${t.subscriptions.length} subscription(s), ${t.workspaces.length} workspace(s)` : t.status === 'needs-sign-in' ? 'needs sign-in' : 'error';
     lines.push(`tenant ${name} (${t.tenant.tenantId}): ${state}`);
-    if (t.message) lines.push(`  ${t.message}`);
-    for (const e of t.subscriptionErrors) lines.push(`  subscription ${e.subscriptionId}: ${e.message}`);
+    if (t.message) lines.push(`  ${oneLine(t.message)}`);
+    for (const e of t.subscriptionErrors) lines.push(`  subscription ${e.subscriptionId}: ${oneLine(e.message)}`);
   }
   lines.push('');
   if (workspaces.length === 0) {
     lines.push('No Azure ML workspaces found.');
   } else {
     const rows = workspaces.map(({ w }) => [current && sameWorkspace(current, ref(w)) ? '*' : ' ', w.subscriptionId, w.resourceGroup, w.name, w.region, w.kind, w.mlflowTrackingUri ?? '(hub: tracked in its projects)']);
-    lines.push(...table([[' ', 'SUBSCRIPTION', 'RESOURCE GROUP', 'NAME', 'REGION', 'KIND', 'MLFLOW URI'], ...rows]));
+    lines.push(...table([[' ', 'SUBSCRIPTION', 'RESOURCE GROUP', 'NAME', 'REGION', 'KIND', 'MLFLOW URI'], ...rows.map((r) => r.map(oneLine))]));
   }
   lines.push('', currentLine(current));
-  console.log(lines.join('\n'));
+  print(lines.join('\n'));
   return 0;
 }
 
