@@ -136,6 +136,12 @@ describe('discovery against the double', () => {
     await expect(discovery({ wait: async () => undefined, maxRetries: 2 }).workspacesOf(fabrikam.tenantId, sub)).rejects.toThrow(/HTTP 429 TooManyRequests/);
   });
 
+  it('gives every request a deadline', async () => {
+    double.addRoute(({ url }) => url.pathname === '/hanging-list');
+    const arm = new ArmClient({ armEndpoint: double.url, ca: double.caPem, timeoutMs: 300 });
+    await expect(arm.listAll(source.credentialFor(), '/hanging-list')).rejects.toThrow(/could not reach Azure Resource Manager: no answer from https:\/\/127\.0\.0\.1:\d+\/hanging-list within 300 ms/);
+  });
+
   it('never follows a nextLink to another host with the token', async () => {
     const cred = source.credentialFor();
     const arm = new ArmClient({ armEndpoint: double.url, ca: double.caPem, timeoutMs: 5_000 });
