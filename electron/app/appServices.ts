@@ -13,7 +13,8 @@ import { createDispatch, type Dispatch } from './dispatch.ts';
 import { EventBus } from './eventBus.ts';
 import { SweepsService } from './sweepsService.ts';
 import { TrackingService } from './trackingService.ts';
-import { WorkspacesService, type WorkspaceDiscoveryOptions } from './workspacesService.ts';
+import { AppAzureCredentials, type AzureCredentialOptions } from './azureCredentials.ts';
+import { WorkspacesService } from './workspacesService.ts';
 
 export interface PlatformActions {
   /** Show the file in the OS file manager (Electron: shell.showItemInFolder). */
@@ -32,8 +33,9 @@ export interface AppServicesOptions {
   env?: NodeJS.ProcessEnv;
   /** How long sweeps.start waits for the runner to report it started. */
   startWaitMs?: number;
-  /** Credentials and transport for the workspace picker's Azure calls. */
-  workspaceDiscovery?: WorkspaceDiscoveryOptions;
+  /** Credentials and transport for Azure calls (the workspace picker; tracking a chosen workspace
+   * with a token of its tenant). Default: the service principal in the environment. */
+  azure?: AzureCredentialOptions;
 }
 
 export interface AppServices {
@@ -71,8 +73,16 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
   const state = new AppState(dataDir);
   const core = opts.core ?? (await loadCore());
   const bus = new EventBus();
-  const tracking = new TrackingService({ state, core, bus, dataDir, env: opts.env });
-  const workspaces = new WorkspacesService({ state, tracking, env: opts.env, ...(opts.workspaceDiscovery ? { discovery: opts.workspaceDiscovery } : {}) });
+  const azureCredentials = new AppAzureCredentials(opts.env ?? process.env, opts.azure ?? {});
+  const tracking = new TrackingService({ state, core, bus, dataDir, env: opts.env, credentialFor: (tenantId) => azureCredentials.credentialFor(tenantId) });
+  const workspaces = new WorkspacesService({
+    state,
+    tracking,
+    env: opts.env,
+    credentials: azureCredentials,
+    ...(opts.azure?.ca ? { ca: opts.azure.ca } : {}),
+    ...(opts.azure?.timeoutMs !== undefined ? { timeoutMs: opts.azure.timeoutMs } : {}),
+  });
   const sweeps = new SweepsService({
     state,
     core,

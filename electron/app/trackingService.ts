@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ChannelOutput, ParsedInput, StoreInfo, TrackingStatus } from '../../shared/contract.ts';
+import type { TokenCredential } from '@azure/core-auth';
 import type { TrackingStore } from '../core/tracking/types.ts';
 import { effectiveWorkspace, envWithChosenWorkspace, type ChosenWorkspace, type EffectiveWorkspace } from '../core/azure/workspaceChoice.ts';
 import { AppFault, toAppError } from './appError.ts';
@@ -24,6 +25,8 @@ export interface TrackingServiceOptions {
   /** Experiment name used to probe the tracking target. */
   experimentName?: string;
   env?: NodeJS.ProcessEnv;
+  /** A credential for a tenant (the chosen workspace's); undefined: the setup's own. */
+  credentialFor?: (tenantId: string) => TokenCredential | undefined;
 }
 
 export class TrackingService {
@@ -57,10 +60,13 @@ export class TrackingService {
     return this.o.env ?? process.env;
   }
 
-  private azure(settings: TrackingSettings): { fields: TrackingStatus['azure']; source: TrackingStatus['azureSource']; chosen: boolean } {
+  private azure(settings: TrackingSettings): { fields: TrackingStatus['azure']; source: TrackingStatus['azureSource']; chosen: boolean; credential: TokenCredential | undefined } {
     const eff = effectiveWorkspace(this.env(), this.chosen(settings));
-    if (!eff) return { fields: null, source: null, chosen: false };
-    return { fields: { subscriptionId: eff.subscriptionId, resourceGroup: eff.resourceGroup, workspaceName: eff.workspaceName }, source: eff.source, chosen: eff.source === 'chosen' };
+    if (!eff) return { fields: null, source: null, chosen: false, credential: undefined };
+    // A workspace chosen in another tenant needs a token of that tenant.
+    const tenantId = eff.source === 'chosen' ? eff.chosen?.tenantId : null;
+    const credential = tenantId ? this.o.credentialFor?.(tenantId) : undefined;
+    return { fields: { subscriptionId: eff.subscriptionId, resourceGroup: eff.resourceGroup, workspaceName: eff.workspaceName }, source: eff.source, chosen: eff.source === 'chosen', credential };
   }
 
   async status(): Promise<TrackingStatus> {
@@ -78,7 +84,7 @@ export class TrackingService {
 
   private async compute(): Promise<TrackingStatus> {
     const settings = this.o.state.tracking();
-    const { fields: azure, source: azureSource, chosen } = this.azure(settings);
+    const { fields: azure, source: azureSource, chosen, credential } = this.azure(settings);
     const localStorePath = this.localStorePath();
     mkdirSync(path.dirname(localStorePath), { recursive: true });
     const base = {
@@ -104,6 +110,7 @@ export class TrackingService {
           fallbackToLocal: settings.fallbackToLocal,
           localDir: path.dirname(localStorePath),
           env,
+          ...(credential ? { credential } : {}),
         });
         status = { ...base, mode: outcome.mode, uri: outcome.uri, fallbackReason: outcome.fallbackReason };
       } catch (e) {
@@ -143,7 +150,7 @@ export class TrackingService {
   async openForSweep(config: HpoConfig): Promise<SweepTrackingHandle> {
     // Read once, now: the sweep keeps this target for its whole life, whatever is chosen later.
     const settings = this.o.state.tracking();
-    const { fields: azure } = this.azure(settings);
+    const { fields: azure, credential } = this.azure(settings);
     // The chosen workspace fills in AZURE_* unless the environment names a target itself.
     const env: NodeJS.ProcessEnv = envWithChosenWorkspace({ ...this.env() }, this.chosen(settings));
     if (!azure && settings.remoteUri) env.MLFLOW_TRACKING_URI = settings.remoteUri;
@@ -154,6 +161,7 @@ export class TrackingService {
       outputDir: path.dirname(this.localStorePath()),
       fallbackToLocal: settings.fallbackToLocal,
       env,
+      ...(credential ? { credential } : {}),
     });
     if (this.current && (handle.mode !== this.current.mode || handle.fallbackReason !== this.current.fallbackReason)) {
       this.current = { ...this.current, mode: handle.mode, uri: handle.trackingUri, fallbackReason: handle.fallbackReason, checkedAt: Date.now() };

@@ -7,27 +7,21 @@ import type { ChannelOutput, CurrentWorkspace, ParsedInput } from '../../shared/
 import type { CredentialSource } from '../core/azure/authTypes.ts';
 import { AzureSetupError } from '../core/azure/azureErrors.ts';
 import { Discovery, tenantFailure, type DiscoveredWorkspace, type DiscoveryOptions, type SubscriptionInfo, type TenantDiscovery, type TenantInfo, type TenantStatus } from '../core/azure/discovery.ts';
-import { servicePrincipalSource } from '../core/azure/servicePrincipalSource.ts';
 import { environmentNamesTarget } from '../core/azure/workspaceChoice.ts';
 import { validateWorkspaceRef } from '../core/azure/workspaceRef.ts';
 import { AppFault } from './appError.ts';
+import type { AppAzureCredentials } from './azureCredentials.ts';
 import type { AppState } from './appState.ts';
 import type { TrackingService } from './trackingService.ts';
-
-export interface WorkspaceDiscoveryOptions {
-  /** The credentials discovery uses; default the service principal in the environment (the
-   * stand-in until the sign-in chain's CredentialSource is passed here). */
-  credentials?: () => CredentialSource;
-  /** Extra trusted CA (PEM) and per-request deadline for the ARM calls. */
-  ca?: string;
-  timeoutMs?: number;
-}
 
 export interface WorkspacesServiceOptions {
   state: AppState;
   tracking: TrackingService;
   env?: NodeJS.ProcessEnv;
-  discovery?: WorkspaceDiscoveryOptions;
+  credentials: AppAzureCredentials;
+  /** Extra trusted CA (PEM) and per-request deadline for the ARM calls. */
+  ca?: string;
+  timeoutMs?: number;
 }
 
 const CACHE_MS = 60_000;
@@ -53,15 +47,14 @@ export class WorkspacesService {
 
   private discovery(): Discovery {
     if (this.discoveryInstance) return this.discoveryInstance;
-    const d = this.o.discovery ?? {};
     let credentials: CredentialSource;
     try {
-      credentials = d.credentials ? d.credentials() : servicePrincipalSource(this.env(), { ...(d.timeoutMs !== undefined ? { timeoutMs: d.timeoutMs } : {}), ...(d.ca ? { ca: d.ca } : {}) });
+      credentials = this.o.credentials.source();
     } catch (err) {
       if (err instanceof AzureSetupError) throw new AppFault('NOT_AVAILABLE', `Listing Azure workspaces needs Azure credentials: ${err.message}`);
       throw err;
     }
-    const opts: DiscoveryOptions = { credentials, ...(d.ca ? { ca: d.ca } : {}), ...(d.timeoutMs !== undefined ? { timeoutMs: d.timeoutMs } : {}) };
+    const opts: DiscoveryOptions = { credentials, ...(this.o.ca ? { ca: this.o.ca } : {}), ...(this.o.timeoutMs !== undefined ? { timeoutMs: this.o.timeoutMs } : {}) };
     this.discoveryInstance = new Discovery(opts);
     return this.discoveryInstance;
   }

@@ -34,3 +34,4 @@ export function cliDiscovery(env: EnvLike): Discovery {
   const timeoutMs = azureTimeoutMs(env);
   return new Discovery({ credentials: cliCredentialSource(env), ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
 }
+

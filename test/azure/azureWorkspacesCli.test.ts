@@ -155,6 +155,18 @@ describe('sweepdeck azure workspaces / use', () => {
     expect(JSON.parse(after.stdout)).toMatchObject({ mode: 'local', workspaceSource: null });
   });
 
+  it('a workspace chosen in a second tenant is read with a token of that tenant by tracking setup', async () => {
+    const fab = dd.tenants[1]!;
+    const use = await cli(['azure', 'use', `${fab.subscriptions[0]!.subscriptionId}/rg-fab/ws-fab-2`]);
+    expect(use.code).toBe(0);
+    const setup = await cli(['tracking', 'setup', '--experiment', 'exp-fab', '--json']);
+    // ARM answers for Fabrikam's subscription only with a Fabrikam token; the double serves no MLflow
+    // API for this workspace, so setup falls back at the probe, not at ARM.
+    expect(JSON.parse(setup.stdout)).toMatchObject({ mode: 'local', reasonCode: 'ENDPOINT_FAILING', workspaceSource: 'chosen' });
+    expect(JSON.parse(setup.stdout).reason).toMatch(/MLflow endpoint of workspace 'ws-fab-2'/);
+    await cli(['azure', 'use', '--none']);
+  });
+
   it('the offline mirror commands follow the chosen workspace too (use --no-verify, then runs ls --store azure --offline)', async () => {
     const none = await cli(['runs', 'ls', '--store', 'azure', '--offline']);
     expect(none.code).toBe(2);

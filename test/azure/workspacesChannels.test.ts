@@ -42,11 +42,11 @@ async function app(e: NodeJS.ProcessEnv, core?: CoreModules): Promise<AppService
   const withCa: CoreModules = {
     ...real,
     setupTracking: async (a) => {
-      const r = await setupTrackingCrossPlatform({ experimentName: a.experimentName, ...(a.azure ? { azure: a.azure } : {}), fallbackToLocal: a.fallbackToLocal, localDir: a.localDir, env: a.env ?? {}, ca: double.caPem, timeoutMs: 5_000 });
+      const r = await setupTrackingCrossPlatform({ experimentName: a.experimentName, ...(a.azure || a.credential ? { azure: { ...a.azure, ...(a.credential ? { credential: a.credential } : {}) } } : {}), fallbackToLocal: a.fallbackToLocal, localDir: a.localDir, env: a.env ?? {}, ca: double.caPem, timeoutMs: 5_000 });
       return { mode: r.mode, uri: r.trackingUri, fallbackReason: r.reason ?? null };
     },
   };
-  return await createAppServices({ dataDir, host: 'browser', exampleConfigPath: null, env: e, core: withCa, workspaceDiscovery: { ca: double.caPem, timeoutMs: 5_000 } });
+  return await createAppServices({ dataDir, host: 'browser', exampleConfigPath: null, env: e, core: withCa, azure: { ca: double.caPem, timeoutMs: 5_000 } });
 }
 
 async function call<C extends Channel>(a: AppServices, ch: C, input: unknown): Promise<ChannelOutput<C>> {
@@ -112,7 +112,7 @@ describe('workspace picker channels', () => {
       expect(stateText).not.toContain(double.clientSecret);
 
       // Remembered: a new app on the same data folder starts on it.
-      const again = await createAppServices({ dataDir: a.dataDir, host: 'browser', exampleConfigPath: null, env: env(), core: await loadCore(), workspaceDiscovery: { ca: double.caPem } });
+      const again = await createAppServices({ dataDir: a.dataDir, host: 'browser', exampleConfigPath: null, env: env(), core: await loadCore(), azure: { ca: double.caPem } });
       try {
         expect((await call(again, 'workspaces.current', {})).current).toMatchObject({ workspaceName: double.workspaceName, source: 'chosen' });
       } finally {
@@ -133,6 +133,26 @@ describe('workspace picker channels', () => {
       expect((await call(withEnv, 'tracking.status', {})).azureSource).toBe('environment');
     } finally {
       await withEnv.close();
+    }
+  });
+
+  it('a workspace chosen in a second tenant is set up with a token of that tenant', async () => {
+    const a = await app(env());
+    try {
+      const fab = dd.tenants[1]!;
+      double.requests.length = 0;
+      const out = await call(a, 'workspaces.choose', { tenantId: fab.tenantId, workspace: { subscriptionId: fab.subscriptions[0]!.subscriptionId, resourceGroup: 'rg-fab', workspaceName: 'ws-fab-1' } });
+      const tidOf = (auth: string | undefined): string | undefined =>
+        (JSON.parse(Buffer.from((auth ?? '').replace(/^Bearer /, '').split('.')[1] ?? '', 'base64url').toString('utf8') || '{}') as { tid?: string }).tid;
+      // The picker's check and the tracking setup's ARM read: both with a Fabrikam token.
+      const reads = double.requests.filter((r) => r.method === 'GET' && r.path.endsWith('/workspaces/ws-fab-1'));
+      expect(reads.map((r) => r.query['api-version'])).toEqual(['2024-04-01', '2022-10-01']);
+      for (const r of reads) expect(tidOf(r.authorization)).toBe(fab.tenantId);
+      // The double serves no MLflow API for this workspace: local, and the reason says so (not a refused token).
+      expect(out.tracking).toMatchObject({ mode: 'local', azureSource: 'chosen', azure: { workspaceName: 'ws-fab-1' } });
+      expect(out.tracking.fallbackReason).toMatch(/MLflow endpoint of workspace 'ws-fab-1' is failing/);
+    } finally {
+      await a.close();
     }
   });
 

@@ -22,6 +22,7 @@ import { CliError, parseCli, printedHelp } from '../cliSupport.ts';
 import { readChosenWorkspace } from '../../app/appState.ts';
 import { defaultDataDir } from '../../app/dataDir.ts';
 import { envWithChosenWorkspace } from '../../core/azure/workspaceChoice.ts';
+import { chosenWorkspaceCredential } from '../chosenWorkspaceCredential.ts';
 import { print, printError, terminalSafe } from '../terminalText.ts';
 
 const USAGE = `Usage: sweepdeck sweep run CONFIG.yaml [--output-dir DIR] [--max-trials N] [--tracking-uri URI] [--no-tracking]
@@ -210,8 +211,11 @@ export async function run(argv: string[]): Promise<number> {
     let tracked: TrackedSweepHandle;
     try {
       // The workspace chosen with `sweepdeck azure use` when the environment names no target.
-      const env = envWithChosenWorkspace(process.env, readChosenWorkspace(defaultDataDir(process.env)));
-      tracked = await startTrackedSweep(sweepOptions, values['tracking-uri'] ? { trackingUri: values['tracking-uri'], env } : { env });
+      const chosen = readChosenWorkspace(defaultDataDir(process.env));
+      const env = envWithChosenWorkspace(process.env, chosen);
+      const credential = await chosenWorkspaceCredential(process.env, chosen);
+      const choice = { env, ...(credential ? { credential } : {}) };
+      tracked = await startTrackedSweep(sweepOptions, values['tracking-uri'] ? { trackingUri: values['tracking-uri'], ...choice } : choice);
     } catch (err) {
       throw new CliError(`tracking could not start: ${(err as Error).message}\n(use --no-tracking to run the sweep without MLflow)`);
     }

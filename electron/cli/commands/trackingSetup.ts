@@ -5,6 +5,7 @@ import { CliError, parseCli, printedHelp } from '../cliSupport.ts';
 import { readChosenWorkspace } from '../../app/appState.ts';
 import { defaultDataDir } from '../../app/dataDir.ts';
 import { effectiveWorkspace, envWithChosenWorkspace } from '../../core/azure/workspaceChoice.ts';
+import { chosenWorkspaceCredential } from '../chosenWorkspaceCredential.ts';
 import { TrackingSetupError, setupTrackingCrossPlatform, type TrackingSetupResult } from '../../core/tracking/setup.ts';
 import { print, printError } from '../terminalText.ts';
 
@@ -50,8 +51,11 @@ export async function run(argv: string[]): Promise<number> {
   const workspaceSource = effectiveWorkspace(process.env, chosen)?.source ?? null;
   let result: TrackingSetupResult;
   try {
+    const credential = await chosenWorkspaceCredential(process.env, chosen);
     result = await setupTrackingCrossPlatform({
       env: envWithChosenWorkspace(process.env, chosen),
+      // A workspace chosen in another tenant is read with a token of that tenant.
+      ...(credential ? { azure: { credential } } : {}),
       experimentName: values.experiment,
       fallbackToLocal: !values['no-fallback'],
       ...(values['local-dir'] ? { localDir: values['local-dir'] } : {}),
