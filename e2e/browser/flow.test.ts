@@ -128,9 +128,20 @@ describe.skipIf(missing !== null)('browser e2e through sweepdeck serve', { timeo
     });
     expect(selected).toContain('max: -1');
     await screenshot(page, '02-new-sweep-invalid');
-    // Clicking anyway (forced past the disabled state) starts nothing.
+    // Clicking anyway (forced past the disabled state) starts nothing: no sweeps.start request is
+    // made before a barrier request the page sends after the click (the page's requests are
+    // reported in the order it makes them), and the list is unchanged.
+    const requested: string[] = [];
+    const record = (r: { url(): string }) => requested.push(new URL(r.url()).pathname);
+    page.on('request', record);
     await start.click({ force: true }).catch(() => undefined);
-    await new Promise((r) => setTimeout(r, 300));
+    await Promise.all([
+      page.waitForRequest((r) => r.url().endsWith('/after-forced-click')),
+      page.evaluate(() => void fetch('/after-forced-click').catch(() => undefined)),
+    ]);
+    page.off('request', record);
+    expect(requested).toContain('/after-forced-click');
+    expect(requested.filter((p) => p.endsWith('/sweeps.start'))).toEqual([]);
     expect((await api.get('sweeps.list', {})).sweeps.length).toBe(before);
   });
 

@@ -27,6 +27,8 @@ export interface StateInputs {
   /** The newest heartbeat of the study's RUNNING trials, judged by the runner's own staleness rule
    * (core/sweeps/heartbeat.ts); null when this process runs it or no RUNNING trial has one. */
   heartbeat: Pick<HeartbeatVerdict, 'kind' | 'ageMs' | 'staleInMs'> | null;
+  /** RUNNING trials without heartbeats (e.g. Python Optuna's): running elsewhere, never resumed here. */
+  runningElsewhere?: number;
 }
 
 const seconds = (ms: number): number => Math.floor(ms / 1000);
@@ -44,8 +46,15 @@ export function deriveState(i: StateInputs): { state: SweepState; message: strin
     const left = Math.max(1, Math.ceil(hb.staleInMs / 1000));
     return { state: 'unresponsive', message: `last heartbeat ${seconds(hb.ageMs)} s ago; treated as interrupted in ${left} s unless its runner answers` };
   }
-  if (i.counts.RUNNING > 0) {
-    return { state: 'interrupted', message: `${i.counts.RUNNING} trial(s) were left RUNNING by a runner that stopped; Resume marks them failed, offers their params again and continues` };
+  const elsewhere = i.runningElsewhere ?? 0;
+  if (i.counts.RUNNING > elsewhere) {
+    return { state: 'interrupted', message: `${i.counts.RUNNING - elsewhere} trial(s) were left RUNNING by a runner that stopped; Resume marks them failed, offers their params again and continues` };
+  }
+  if (elsewhere > 0) {
+    // No heartbeats: another program (e.g. Python Optuna) runs them, or ran them and stopped.
+    const note = `${elsewhere} trial(s) RUNNING elsewhere (no heartbeats, e.g. Python Optuna); \`sweepdeck sweep fail-trial\` fails one that nothing runs any more`;
+    if (i.maxTrials !== null && finished >= i.maxTrials) return { state: 'finished', message: note };
+    return { state: 'interrupted', message: `${note}. Resume continues the study here and leaves them alone` };
   }
   if (i.record?.status === 'running') {
     return { state: 'interrupted', message: 'the runner stopped (app closed or crashed) before the sweep finished; Resume continues from the checkpoint' };
@@ -178,6 +187,8 @@ export function buildSummary(args: {
   facts: ConfigFacts;
   live: 'running' | 'stopping' | null;
   heartbeatAt: number | null;
+  /** How many RUNNING trials have no heartbeats (running elsewhere). */
+  runningElsewhere?: number;
   now?: number;
 }): SweepSummary {
   const counts: Record<TrialState, number> = args.study?.counts ?? { RUNNING: 0, COMPLETE: 0, PRUNED: 0, FAIL: 0, WAITING: 0 };
@@ -187,7 +198,7 @@ export function buildSummary(args: {
   const facts = mergeFacts(args.facts, factsFromStudyAttrs(attrs));
   // An explicit budget given at start (record) wins over the config's.
   const maxTrials = args.record?.maxTrials ?? facts.maxTrials;
-  const { state, message } = deriveState({ live: args.live, record: args.record, counts, maxTrials, heartbeat });
+  const { state, message } = deriveState({ live: args.live, record: args.record, counts, maxTrials, heartbeat, runningElsewhere: args.runningElsewhere ?? 0 });
   return {
     id: args.id,
     source: args.source,

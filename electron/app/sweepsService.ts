@@ -187,6 +187,7 @@ export class SweepsService {
     const liveState = live ? (live.stopping ? 'stopping' : 'running') : null;
     let study = null;
     let heartbeatAt: number | null = null;
+    let runningElsewhere = 0;
     let openError: string | null = null;
     const now = Date.now();
     const verdict = (): ReturnType<typeof judgeHeartbeat> | null => (heartbeatAt === null ? null : judgeHeartbeat(heartbeatAt, now));
@@ -194,6 +195,8 @@ export class SweepsService {
       try {
         study = this.read(loc.studyPath, (s) => s.listStudies().find((x) => x.name === loc.studyName) ?? null);
         if (study && study.counts.RUNNING > 0 && !live) {
+          const studyId = study.studyId;
+          runningElsewhere = this.read(loc.studyPath, (s) => s.runningElsewhere(studyId).length);
           heartbeatAt = newestRunningHeartbeat(loc.studyPath, study.studyId);
           // Another process runs it: let go of the file so its runner can close it cleanly.
           if ((verdict()?.kind ?? 'stale') !== 'stale') this.readers.drop(loc.studyPath);
@@ -213,6 +216,7 @@ export class SweepsService {
       live: liveState,
       heartbeatAt,
       now,
+      runningElsewhere,
     });
     if (live) {
       // The runner's own counts are newer than what a reader sees mid-transaction.

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ChannelOutput, ParsedInput, StoreInfo, TrackingStatus } from '../../shared/contract.ts';
 import type { TokenCredential } from '@azure/core-auth';
-import type { TrackingStore } from '../core/tracking/types.ts';
+import type { Metric, Run, TrackingStore } from '../core/tracking/types.ts';
 import { effectiveWorkspace, envWithChosenWorkspace, type ChosenWorkspace, type EffectiveWorkspace } from '../core/azure/workspaceChoice.ts';
 import { AppFault, toAppError } from './appError.ts';
 import { newId, type AppState, type StoreRecord, type TrackingSettings } from './appState.ts';
@@ -279,18 +279,18 @@ export class TrackingService {
       pageToken: input.pageToken,
       runViewType: input.viewType,
     });
-    return { runs: page.items, nextPageToken: page.nextPageToken ?? null };
+    return { runs: page.items.map(appRun), nextPageToken: page.nextPageToken ?? null };
   }
 
   async getRun(input: ParsedInput<'runs.get'>): Promise<ChannelOutput<'runs.get'>> {
     const store = await this.store(input.storeId);
-    return { run: await store.getRun(input.runId) };
+    return { run: appRun(await store.getRun(input.runId)) };
   }
 
   async metricHistory(input: ParsedInput<'runs.metricHistory'>): Promise<ChannelOutput<'runs.metricHistory'>> {
     const store = await this.store(input.storeId);
     const page = await store.getMetricHistory(input.runId, input.key, { maxResults: input.maxResults, pageToken: input.pageToken });
-    return { metrics: page.items, nextPageToken: page.nextPageToken ?? null };
+    return { metrics: page.items.map(appMetric), nextPageToken: page.nextPageToken ?? null };
   }
 
   async close(): Promise<void> {
@@ -298,6 +298,16 @@ export class TrackingService {
     this.open.clear();
     await Promise.all(all.map((p) => p.then((s) => s.close()).catch(() => undefined)));
   }
+}
+
+/** A metric for the app's screens: a step beyond 2^53 (a bigint) is shown as the nearest double,
+ * since the app's JSON replies cannot carry a bigint and a chart axis needs no more precision. */
+function appMetric(m: Metric): Metric & { step: number } {
+  return { ...m, step: Number(m.step) };
+}
+
+function appRun(r: Run): Run & { data: { metrics?: Array<Metric & { step: number }> } } {
+  return r.data.metrics ? { ...r, data: { ...r.data, metrics: r.data.metrics.map(appMetric) } } : (r as Run & { data: { metrics?: undefined } });
 }
 
 /** `sqlite:///` followed by the absolute path, as MLflow writes it (`sqlite:////abs` on POSIX). */

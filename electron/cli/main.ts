@@ -4,7 +4,7 @@ import { CliError, type CommandModule } from './cliSupport.ts';
 import { print, printError } from './terminalText.ts';
 
 const GROUPS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
-  sweep: { summary: 'run a sweep, or show a study file\'s status', load: () => import('./commands/sweep.ts') },
+  sweep: { summary: 'run a sweep, show a study file\'s status, or fail a trial left RUNNING', load: () => import('./commands/sweep.ts') },
   tracking: { summary: 'set up tracking, or serve the embedded MLflow endpoint', load: () => import('./commands/tracking.ts') },
   runs: { summary: 'list experiments and parent runs with their trials', load: () => import('./commands/runs.ts') },
   azure: { summary: 'Azure ML: list workspaces, choose one, sync the offline mirror', load: () => import('./commands/azure.ts') },

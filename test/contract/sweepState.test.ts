@@ -30,6 +30,15 @@ describe('deriveState', () => {
     expect(deriveState({ ...base, counts: counts({ RUNNING: 2 }) }).message).toMatch(/2 trial\(s\) were left RUNNING/);
   });
 
+  it('RUNNING trials without heartbeats run elsewhere: not a dead runner of ours, and said so', () => {
+    const elsewhere = deriveState({ ...base, counts: counts({ RUNNING: 1, COMPLETE: 10 }), runningElsewhere: 1 });
+    expect(elsewhere.state).toBe('finished');
+    expect(elsewhere.message).toMatch(/1 trial\(s\) RUNNING elsewhere.*sweep fail-trial/);
+    expect(deriveState({ ...base, counts: counts({ RUNNING: 1, COMPLETE: 3 }), runningElsewhere: 1 }).message).toMatch(/RUNNING elsewhere.*leaves them alone/);
+    // One of ours left behind among them still means interrupted, counted without the others.
+    expect(deriveState({ ...base, counts: counts({ RUNNING: 3, COMPLETE: 10 }), runningElsewhere: 2 }).message).toMatch(/^1 trial\(s\) were left RUNNING/);
+  });
+
   it('a stopped sweep with budget left is interrupted; a used budget is finished', () => {
     expect(state({ record: { status: 'stopped', message: null }, counts: counts({ COMPLETE: 2, PRUNED: 1 }) })).toBe('interrupted');
     expect(state({ record: { status: 'stopped', message: null }, counts: counts({ COMPLETE: 8, PRUNED: 2 }) })).toBe('finished');

@@ -11,6 +11,7 @@ import { EventBus } from '../../electron/app/eventBus.ts';
 import { createDispatch } from '../../electron/app/dispatch.ts';
 import { startHost, type Host } from '../../electron/host/server.ts';
 import { cookieName } from '../../electron/host/security.ts';
+import { until } from '../support/until.ts';
 
 interface RawResponse {
   status: number;
@@ -178,10 +179,10 @@ describe('events over SSE', () => {
     const off = client.on('outbox.pending', (p) => got.push(p));
     client.on('sweep.progress', (p) => progress.push(p.best?.value ?? null));
     // The stream connects asynchronously: emit until the first event arrives.
-    for (let i = 0; i < 100 && got.length === 0; i++) {
+    await until('the first event over the stream', async () => {
       bus.emit('outbox.pending', { pending: 7 });
-      await new Promise((r) => setTimeout(r, 50));
-    }
+      return got.length > 0;
+    }, 10_000, 50);
     expect(got[0]).toEqual({ pending: 7 });
     bus.emit('sweep.progress', {
       id: 's',
@@ -193,7 +194,7 @@ describe('events over SSE', () => {
       trial: null,
       message: null,
     });
-    for (let i = 0; i < 40 && progress.length === 0; i++) await new Promise((r) => setTimeout(r, 25));
+    await until('the progress event', async () => progress.length > 0, 10_000, 25);
     expect(progress).toEqual([-Infinity]);
     off();
     client.close();
@@ -256,8 +257,8 @@ describe('events over SSE', () => {
         (e: NodeJS.ErrnoException) => e.code ?? e.message,
       );
       expect(again).toMatch(/^(ECONNRESET|ECONNREFUSED|HTTP 503)$/);
-      const timedOut = 'still open after 5 s';
-      expect(await Promise.race([closed.then(() => 'closed'), new Promise((r) => setTimeout(() => r(timedOut), 5000))])).toBe('closed');
+      // Closing finishes (a hang fails the test at its timeout).
+      await closed;
     } finally {
       release();
       agent.destroy();
@@ -278,9 +279,8 @@ describe('events over SSE', () => {
       () => 'cut',
     );
     await inFlight;
-    const t0 = Date.now();
+    // That the grace period lets a late answer through is the test above; here closing must end.
     await h.close();
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(90);
     expect(await call).toBe('cut');
   });
 

@@ -77,14 +77,14 @@ describe('a tracked sweep with pruning', () => {
         const runId = t.userAttrs[TRIAL_ATTR_RUN] as string;
         const run = await store.getRun(runId);
         expect(run.info.status, `child run of trial ${t.number}`).toBe(t.state === 'COMPLETE' ? 'FINISHED' : 'KILLED');
-        const history = (await store.getMetricHistory(runId, 'score')).items.map((m) => [m.step, m.value]).sort((a, b) => a[0]! - b[0]!);
+        const history = (await store.getMetricHistory(runId, 'score')).items.map((m) => [m.step, m.value]).sort((a, b) => Number(a[0]) - Number(b[0]));
         // Same steps, same values, each step once: the study's intermediate values are the reference.
         expect(history, `score history of trial ${t.number} (${t.state})`).toEqual(t.intermediateValues);
         // The latest score MLflow shows is the study's last intermediate value (the pruned trial's value).
         const latest = (run.data.metrics ?? []).find((m) => m.key === 'score');
         expect(latest?.value, `latest score of trial ${t.number}`).toBe(t.intermediateValues.at(-1)?.[1]);
         // The trial's other metric keeps one point per step too, up to the last step it printed.
-        const loss = (await store.getMetricHistory(runId, 'loss')).items.map((m) => m.step).sort((a, b) => a - b);
+        const loss = (await store.getMetricHistory(runId, 'loss')).items.map((m) => Number(m.step)).sort((a, b) => a - b);
         expect(loss, `loss steps of trial ${t.number}`).toEqual(t.intermediateValues.map(([s]) => s));
       }
     } finally {
@@ -123,7 +123,7 @@ await new Promise((r) => setTimeout(r, 60_000));
       expect(t!.intermediateValues).toEqual([[0, 0.1], [1, 0.2], [2, 0.3]]);
       // Optuna's rule: a pruned trial's value is its last intermediate value.
       expect(t!.value).toBe(0.3);
-      const history = (await store.getMetricHistory(t!.userAttrs[TRIAL_ATTR_RUN] as string, 'score')).items.map((m) => [m.step, m.value]).sort((a, b) => a[0]! - b[0]!);
+      const history = (await store.getMetricHistory(t!.userAttrs[TRIAL_ATTR_RUN] as string, 'score')).items.map((m) => [m.step, m.value]).sort((a, b) => Number(a[0]) - Number(b[0]));
       expect(history).toEqual(t!.intermediateValues);
     } finally {
       study.close();

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../../electron/core/search/rng.ts';
 import { CategoricalParzen, defaultWeights, NumericParzen } from '../../electron/core/search/samplers/parzen.ts';
 import type { Distribution } from '../../electron/core/search/types.ts';
-import { hasOptuna, runPython } from '../support/peers.ts';
+import { needOptuna, runPython } from '../support/peers.ts';
 
 type NumDist = Exclude<Distribution, { kind: 'categorical' }>;
 
@@ -39,8 +39,8 @@ const NUMERIC: Array<{ name: string; d: NumDist }> = [
 ];
 
 describe('Parzen estimators = Optuna 3.1 _ParzenEstimator', () => {
-  it('default_weights matches numpy', () => {
-    if (!hasOptuna()) return;
+  it('default_weights matches numpy', (ctx) => {
+    needOptuna(ctx);
     const py = JSON.parse(runPython('import json\nfrom optuna.samplers._tpe.sampler import default_weights\nprint(json.dumps([list(default_weights(n)) for n in (0, 1, 24, 25, 26, 40, 300)]))')) as number[][];
     [0, 1, 24, 25, 26, 40, 300].forEach((n, i) => {
       const ours = [...defaultWeights(n)];
@@ -49,8 +49,8 @@ describe('Parzen estimators = Optuna 3.1 _ParzenEstimator', () => {
     });
   });
 
-  it('numeric log densities agree for every distribution kind and sample size', () => {
-    if (!hasOptuna()) return;
+  it('numeric log densities agree for every distribution kind and sample size', (ctx) => {
+    needOptuna(ctx);
     const rng = new Rng(7);
     type Case = { name: string; d: NumDist; obs: number[]; points: number[] };
     const cases: Case[] = [];
@@ -120,8 +120,8 @@ print(json.dumps(out))
     }
   });
 
-  it('categorical probabilities agree', () => {
-    if (!hasOptuna()) return;
+  it('categorical probabilities agree', (ctx) => {
+    needOptuna(ctx);
     const rng = new Rng(3);
     const cases = [0, 1, 7, 40].map((n) => ({ k: 4, obs: Array.from({ length: n }, () => (rng.random() < 0.6 ? 2 : rng.int(4))) }));
     const code = `

@@ -3,14 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { BanditPruner, createPruner, isFirstInIntervalStep, MedianPruner } from '../../electron/core/search/pruners.ts';
 import { Rng } from '../../electron/core/search/rng.ts';
 import type { Direction, FrozenTrial } from '../../electron/core/search/types.ts';
-import { hasOptuna, PYTHON } from '../support/peers.ts';
+import { needOptuna, PYTHON } from '../support/peers.ts';
 import { trial } from './helpers.ts';
 
 const running = (number: number, iv: Array<[number, number]>) => ({ number, intermediateValues: iv });
 
 describe('median pruner = Optuna MedianPruner', () => {
-  it('agrees with Optuna 3.1 on 300 random histories', () => {
-    if (!hasOptuna()) return;
+  it('agrees with Optuna 3.1 on 300 random histories', (ctx) => {
+    needOptuna(ctx);
     const rng = new Rng(2024);
     type Case = { direction: Direction; warmup: number; interval: number; history: FrozenTrial[]; iv: Array<[number, number]> };
     const cases: Case[] = [];

@@ -8,7 +8,7 @@ import { GRID_POINTS, gridValues } from '../../electron/core/search/samplers/gri
 import { scoreTrials, splitBelowAbove } from '../../electron/core/search/samplers/tpe.ts';
 import { buildSearchSpace } from '../../electron/core/search/space.ts';
 import type { Distribution, ParamValue, Sampler, SearchSpace } from '../../electron/core/search/types.ts';
-import { hasOptuna, PYTHON } from '../support/peers.ts';
+import { needOptuna, PYTHON } from '../support/peers.ts';
 import { median, optimize, trial } from './helpers.ts';
 
 const SPEC: Record<string, ParamSpec> = {
@@ -248,8 +248,8 @@ describe('TPE sampler', () => {
 });
 
 describe('values every sampler proposes are valid for Python Optuna', () => {
-  it('Optuna 3.1 accepts them in the distributions we store', () => {
-    if (!hasOptuna()) return;
+  it('Optuna 3.1 accepts them in the distributions we store', (ctx) => {
+    needOptuna(ctx);
     const params: Array<Record<string, ParamValue>> = [
       ...optimize(new RandomSampler(1), SPACE, objective, 30).map((t) => t.params),
       ...optimize(new TpeSampler({ seed: 1 }), SPACE, objective, 40).map((t) => t.params),

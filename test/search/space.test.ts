@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { ParamSpec } from '../../shared/config.ts';
 import { buildSearchSpace, isSingle } from '../../electron/core/search/space.ts';
 import type { Distribution } from '../../electron/core/search/types.ts';
-import { hasOptuna, runPython } from '../support/peers.ts';
+import { needOptuna, runPython } from '../support/peers.ts';
 
 // Each case: our config entry and the suggest call a Python user would write for it.
 const CASES: Array<{ name: string; spec: ParamSpec; py: string }> = [
@@ -31,8 +31,8 @@ function semantic(d: Distribution): Record<string, unknown> {
 }
 
 describe('search space = what Optuna stores for the same suggests', () => {
-  it('matches Python Optuna 3.1 distribution_json for every kind', () => {
-    if (!hasOptuna()) return;
+  it('matches Python Optuna 3.1 distribution_json for every kind', (ctx) => {
+    needOptuna(ctx);
     const code = `
 import json, warnings, optuna
 from optuna.distributions import distribution_to_json

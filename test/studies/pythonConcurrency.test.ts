@@ -6,6 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openStudyStorage } from '../../electron/core/studies/optunaSqliteStorage.ts';
 import { hasOptuna, PYTHON, REPO_ROOT } from '../support/peers.ts';
+import { until } from '../support/until.ts';
 import { compareWithPython, pythonDump, sqliteRows, tempDir } from './support/optunaDump.ts';
 
 const WORKER = path.join(REPO_ROOT, 'test', 'studies', 'support', 'trialWorker.ts');
@@ -50,8 +51,7 @@ describe.runIf(hasOptuna())('Python Optuna and our runner on one study at once',
     const py = spawnCollect(PYTHON, ['-c', PY_WRITER, db, String(PY_N), pyReady, go]);
     const ours = spawnCollect(process.execPath, ['--import', 'tsx', WORKER, db, 'shared', String(OUR_N), go, '15']);
     // Start both together once Python has imported Optuna and loaded the study.
-    const deadline = Date.now() + 45_000;
-    while (!fs.existsSync(pyReady) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await until('Python to load the study', async () => fs.existsSync(pyReady), 45_000, 20);
     fs.writeFileSync(go, '');
     const [p, o] = await Promise.all([py, ours]);
     expect(p.err).not.toMatch(/locked|OperationalError/);

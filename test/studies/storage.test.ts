@@ -149,7 +149,7 @@ describe('StudyStorage semantics', () => {
     expect(s.getTrial(u.trialId).params).toEqual({ x: 3 });
   });
 
-  it('failStaleTrials fails RUNNING trials with a stale or missing heartbeat and leaves fresh ones alone', () => {
+  it('failStaleTrials fails RUNNING trials with a stale heartbeat; fresh ones and ones without heartbeats (running elsewhere) are left alone', () => {
     const fresh = s.createTrial(studyId);
     const stale = s.createTrial(studyId);
     const none = s.createTrial(studyId);
@@ -160,14 +160,20 @@ describe('StudyStorage semantics', () => {
     raw.prepare('DELETE FROM trial_heartbeats WHERE trial_id = ?').run(none.trialId); // as a Python trial without heartbeats
     raw.close();
     const failed = s.failStaleTrials(studyId, 60);
-    expect(failed.map((t) => [t.number, t.state])).toEqual([
-      [stale.number, 'FAIL'],
-      [none.number, 'FAIL'],
-    ]);
+    expect(failed.map((t) => [t.number, t.state])).toEqual([[stale.number, 'FAIL']]);
     expect(failed.every((t) => t.datetimeComplete instanceof Date)).toBe(true);
     expect(s.getTrial(fresh.trialId).state).toBe('RUNNING');
+    expect(s.getTrial(none.trialId).state).toBe('RUNNING');
     expect(s.getTrial(waiting.trialId).state).toBe('WAITING');
     expect(s.failStaleTrials(studyId, 60)).toEqual([]);
+    expect(s.runningElsewhere(studyId).map((t) => t.number)).toEqual([none.number]);
+    expect(s.listStudies()[0]!.counts).toEqual({ RUNNING: 2, COMPLETE: 0, PRUNED: 0, FAIL: 1, WAITING: 1 });
+    // Failing it on purpose: FAIL with the reason, once; a finished trial is never changed.
+    const byUser = s.failTrial(studyId, none.number, 'gone');
+    expect([byUser.state, byUser.systemAttrs.fail_reason, byUser.datetimeComplete instanceof Date]).toEqual(['FAIL', 'gone', true]);
+    expect(s.runningElsewhere(studyId)).toEqual([]);
+    expect(codeOf(() => s.failTrial(studyId, none.number, 'again'))).toBe('TRIAL_FINISHED');
+    expect(codeOf(() => s.failTrial(studyId, 999, 'none'))).toBe('TRIAL_NOT_FOUND');
     expect(s.listStudies()[0]!.counts).toEqual({ RUNNING: 1, COMPLETE: 0, PRUNED: 0, FAIL: 2, WAITING: 1 });
   });
 

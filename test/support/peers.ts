@@ -34,8 +34,24 @@ export function requirePeer(name: string, present: boolean, install: string): bo
   return false;
 }
 
-export const hasOptuna = (): boolean =>
-  requirePeer('Python Optuna (Debian python3-optuna)', optunaVersion() !== null, 'apt-get install -y python3-optuna');
+const OPTUNA = 'Python Optuna (Debian python3-optuna)';
+const OPTUNA_INSTALL = 'apt-get install -y python3-optuna';
+
+export const hasOptuna = (): boolean => requirePeer(OPTUNA, optunaVersion() !== null, OPTUNA_INSTALL);
+
+/**
+ * For one test that needs a peer: when it is absent the test is reported as skipped with the reason
+ * (never passed having checked nothing); under CI=true it fails instead.
+ */
+/** The part of vitest's test context needed to skip with a note. */
+export type Skipper = { skip: (note: string) => void };
+
+export function needPeer(ctx: Skipper, name: string, present: boolean, install: string): void {
+  if (!requirePeer(name, present, install)) ctx.skip(`${name} is not available: ${install}`);
+}
+
+export const needOptuna = (ctx: Skipper): void =>
+  needPeer(ctx, OPTUNA, optunaVersion() !== null, OPTUNA_INSTALL);
 
 /** Runs a Python snippet with the real Optuna; throws with stderr on failure. Returns stdout. */
 export function runPython(code: string, args: string[] = [], cwd?: string): string {

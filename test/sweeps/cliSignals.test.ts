@@ -2,9 +2,8 @@
 // says how to resume and exits 130 / 143, and the same command then finishes the sweep.
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { until } from '../support/until.ts';
 import { configInput, finished, readTrials, runCli, startCli, tmpDir, writeConfig } from './support.ts';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('sweep run signals', () => {
   it.each([
@@ -16,7 +15,7 @@ describe('sweep run signals', () => {
     const slow = writeConfig(dir, { ...base, sampling: { algorithm: 'random', max_trials: 3, max_concurrent_trials: 1, seed: 1 }, trial: { ...base.trial, env: { OBJ_STEPS: '1', OBJ_SLEEP_MS: '60000' } } });
     const out = path.join(dir, 'out');
     const run = startCli(['sweep', 'run', slow, '--output-dir', out], { SWEEPDECK_KILL_GRACE_MS: '2000' }, dir);
-    while (!/trial 0 started/.test(run.stdout())) await sleep(20);
+    await until('trial 0 to start', async () => /trial 0 started/.test(run.stdout()), 40_000, 20);
     run.child.kill(signal);
     const { code } = await run.exit;
     expect(code, run.stderr()).toBe(exitCode);

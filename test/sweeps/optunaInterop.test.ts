@@ -8,7 +8,7 @@ import type { FrozenTrial } from '../../electron/core/search/types.ts';
 import { runSweep } from '../../electron/core/sweeps/sweepRunner.ts';
 import type { HpoConfigInput } from '../../shared/config.ts';
 import { FIXTURES, hasOptuna, PYTHON, runPython } from '../support/peers.ts';
-import { OBJECTIVE, parseConfig, readTrials, tmpDir } from './support.ts';
+import { OBJECTIVE, parseConfig, readTrials, runCli, tmpDir } from './support.ts';
 import { spawnSync } from 'node:child_process';
 
 interface PyTrial {
@@ -127,13 +127,19 @@ describe.runIf(hasOptuna())('interop with Python Optuna 3.1', () => {
     expect(after.alembic).toBe('v3.0.0.d'); // never restamped
     expectSameTrials(after, readTrials(db, 'hpo_distilbert'));
     expect(countFinished(after)).toBe(20);
-    // Optuna's own trials are unchanged; its RUNNING trial is FAIL and its params ran again.
-    for (const t of before.trials.filter((x) => x.state !== 'RUNNING')) expect(after.trials.find((x) => x.number === t.number)).toEqual(t);
-    const stale = running[0]!;
-    expect(after.trials.find((t) => t.number === stale.number)!.state).toBe('FAIL');
-    const retry = after.trials.find((t) => t.system_attrs.failed_trial === stale.number)!;
-    expect(retry.params.learning_rate).toBe(stale.params.learning_rate);
-    expect(retry.state).toBe('COMPLETE');
+    // Optuna's own trials are unchanged. Its RUNNING trial has no heartbeats: running elsewhere as far
+    // as anyone can tell, so it is left alone (Optuna's rule) and holds no slot of the budget.
+    for (const t of before.trials) expect(after.trials.find((x) => x.number === t.number)).toEqual(t);
+    const elsewhere = running[0]!;
+    // The user, knowing that Python process is gone, fails it on purpose and has its params re-run.
+    const failed = await runCli(['sweep', 'fail-trial', db, '--trial', String(elsewhere.number), '--retry']);
+    expect(failed.code, failed.stderr).toBe(0);
+    const cleared = pyStudy(db, 'hpo_distilbert');
+    expect(cleared.trials.find((t) => t.number === elsewhere.number)!.state).toBe('FAIL');
+    expect(cleared.trials.find((t) => t.number === elsewhere.number)!.system_attrs.fail_reason).toMatch(/on purpose/);
+    const retry = cleared.trials.find((t) => t.system_attrs.failed_trial === elsewhere.number)!;
+    expect(retry.state).toBe('WAITING');
+    expect(retry.system_attrs.fixed_params).toMatchObject({ learning_rate: elsewhere.params.learning_rate });
     const ourBest = res.best!;
     expect(after.best).toEqual({ number: ourBest.number, value: ourBest.value });
 

@@ -1,7 +1,7 @@
 // Helpers for the runner tests: configs around the objective fixture, the CLI as a child process,
 // and a read-only view of a study file.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
@@ -79,3 +79,29 @@ export function readTrials(file: string, studyName: string): FrozenTrial[] {
 }
 
 export const finished = (ts: readonly FrozenTrial[]): FrozenTrial[] => ts.filter((t) => t.state === 'COMPLETE' || t.state === 'PRUNED');
+
+/** Whether `pid` is still a process whose command line contains `marker` (e.g. the test's own temp
+ * dir): a pid alone may meanwhile belong to another program, on a machine that starts many. */
+export function processRunning(pid: number, marker: string): boolean {
+  if (!processAlive(pid)) return false;
+  let args: string;
+  try {
+    args = existsSync('/proc/self/cmdline')
+      ? readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ')
+      : spawnSync('ps', ['-o', 'args=', '-p', String(pid)], { encoding: 'utf8' }).stdout;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false; // it ended meanwhile
+    throw err;
+  }
+  return args.includes(marker);
+}
+
+/** Whether a process (or, with a negative pid, a process group) still exists. */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,12 +1,14 @@
 // `sweepdeck runs ls [--store URI] [--experiment NAME] [--all] [--json]`: experiments with their
 // parent runs (runs without an mlflow.parentRunId tag) and each parent's children nested under it,
 // with status and the key params and metrics. Reads only: SQLite stores are opened read-only.
+import { stringifyJson } from '../../core/tracking/endpoint/wire.ts';
 import { openTrackingStore } from '../../core/tracking/openStore.ts';
 import type { Experiment, Run, TrackingStore } from '../../core/tracking/types.ts';
 import { MlflowError } from '../../core/tracking/types.ts';
 import { CliError, parseCli, printedHelp } from '../cliSupport.ts';
 import path from 'node:path';
 import { oneLine, print } from '../terminalText.ts';
+import { withoutUrlCredentials } from '../../../shared/urlCredentials.ts';
 
 const USAGE = `Usage: sweepdeck runs ls [--store URI|azure] [--offline] [--experiment NAME] [--all] [--json]
 
@@ -201,14 +203,15 @@ export async function run(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof MlflowError) {
       const hint = values.store === undefined ? ' (the default store; pass --store URI or set SWEEPDECK_TRACKING_URI)' : '';
-      throw new CliError(`cannot open tracking store ${uri}${hint}: ${err.message}`, 1);
+      throw new CliError(`cannot open tracking store ${withoutUrlCredentials(uri)}${hint}: ${err.message}`, 1);
     }
     throw err;
   }
   try {
     const trees = await collect(store, values.experiment, values.all);
     if (values.json) {
-      print(JSON.stringify({ store: store.uri, experiments: trees }, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2));
+      // stringifyJson: an int64 step beyond 2^53 is a bigint, which JSON.stringify refuses.
+      print(stringifyJson({ store: store.uri, experiments: trees }, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2));
     } else {
       print(renderTree(trees, store.uri));
     }

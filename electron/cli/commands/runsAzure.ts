@@ -2,6 +2,7 @@
 // runs, through the browsing store (Azure first, the offline mirror when Azure cannot be used or
 // --offline is given), with each experiment's "as of" time when the mirror answered.
 import { print } from '../terminalText.ts';
+import { stringifyJson } from '../../core/tracking/endpoint/wire.ts';
 import { AzureSetupError } from '../../core/azure/azureErrors.ts';
 import { openWorkspaceBrowser, workspaceFromEnv } from '../../core/azure/mirror/workspaceMirror.ts';
 import { readChosenWorkspace } from '../../app/appState.ts';
@@ -39,7 +40,7 @@ export async function listAzureRuns(
     if (state.offline) for (const t of trees) asOf.set(t.experiment.experiment_id, store.mirror.experiment(t.experiment.experiment_id)?.asOf ?? 0);
     if (o.json) {
       const out = { store: store.uri, offline: state.offline, ...(state.reason ? { offlineReason: state.reason } : {}), lastSyncAt: state.lastSyncAt, experiments: trees.map((t) => ({ ...t, asOf: asOf.get(t.experiment.experiment_id) ?? null })) };
-      print(JSON.stringify(out, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2));
+      print(stringifyJson(out, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2));
     } else {
       if (state.offline) {
         const last = state.lastSyncAt ? new Date(state.lastSyncAt).toISOString() : 'never';

@@ -162,6 +162,12 @@ export async function run(argv: string[]): Promise<number> {
         view.line(`sweepdeck: study '${e.studyName}' in ${e.studyPath}`);
         view.line(e.resumed ? `resuming: ${c.finished}/${e.maxTrials} finished (${c.complete} complete, ${c.pruned} pruned), ${c.failed} failed` : `new sweep: ${e.maxTrials} trials`);
         if (e.staleFailed.length) view.line(`stale RUNNING trial(s) ${e.staleFailed.join(', ')} marked FAIL; their params are re-run first as trial(s) ${e.reoffered.join(', ')}`);
+        if (e.runningElsewhere.length) {
+          view.line(
+            `trial(s) ${e.runningElsewhere.join(', ')} RUNNING elsewhere (no heartbeat: another program such as Python Optuna runs them, or ran them and stopped); ` +
+              `left alone and not counted in max_trials. If nothing runs them any more: sweepdeck sweep fail-trial ${e.studyPath} --study ${e.studyName} --trial N`,
+          );
+        }
         view.line(`output: ${outputDir}`);
         view.update(c, null, e.maxTrials);
         break;

@@ -17,6 +17,9 @@ export interface StudyStatus {
   total: number;
   counts: Record<TrialState, number>;
   best: { number: number; value: number | string; params: Record<string, ParamValue> } | null;
+  /** RUNNING trials without heartbeats: another program (e.g. Python Optuna) runs them, or ran them
+   * and stopped. No runner fails them; `sweep fail-trial` does, on purpose. */
+  runningElsewhere: number[];
 }
 
 /** JSON has no NaN/Infinity: write them as the strings Python's json would print. */
@@ -32,7 +35,7 @@ function listing(studies: StudySummary[]): string {
   return studies.map((s) => `  ${s.name.padEnd(width)}  ${totalOf(s)} trial${totalOf(s) === 1 ? '' : 's'}`).join('\n');
 }
 
-function pickStudy(file: string, studies: StudySummary[], name: string | undefined): StudySummary {
+export function pickStudy(file: string, studies: StudySummary[], name: string | undefined): StudySummary {
   if (studies.length === 0) throw new CliError(`${file} holds no studies.`, 1);
   if (name === undefined) {
     if (studies.length === 1) return studies[0] as StudySummary;
@@ -53,6 +56,7 @@ export function studyStatus(storage: StudyStorage, name: string | undefined): St
     total: totalOf(summary),
     counts: Object.fromEntries(STATES.map((st) => [st, summary.counts[st]])) as Record<TrialState, number>,
     best: best && best.value !== null ? { number: best.number, value: jsonNumber(best.value), params: best.params } : null,
+    runningElsewhere: summary.counts.RUNNING > 0 ? storage.runningElsewhere(summary.studyId).map((t) => t.number) : [],
   };
 }
 
@@ -61,6 +65,12 @@ function formatText(s: StudyStatus): string {
     `Study ${oneLine(s.study)} (${s.directions.join(', ')}) in ${oneLine(s.file)}`,
     `Trials: ${s.total}  ${STATES.map((st) => `${st} ${s.counts[st]}`).join('  ')}`,
   ];
+  if (s.runningElsewhere.length) {
+    lines.push(
+      `Running elsewhere: trial(s) ${s.runningElsewhere.join(', ')} (RUNNING without heartbeats: another program such as Python Optuna runs them, ` +
+        `or ran them and stopped; if nothing runs them: sweepdeck sweep fail-trial ${s.file} --study ${s.study} --trial N)`,
+    );
+  }
   if (s.best) {
     lines.push(`Best: trial ${s.best.number}, value ${s.best.value}`);
     const width = Math.max(0, ...Object.keys(s.best.params).map((k) => k.length));

@@ -8,6 +8,7 @@ import { openTrackingStore } from '../../core/tracking/openStore.ts';
 import { createOutboxStore } from '../../core/tracking/outbox.ts';
 import type { TrackingStore } from '../../core/tracking/types.ts';
 import { CliError, parseCli, printedHelp } from '../cliSupport.ts';
+import { withoutUrlCredentials } from '../../../shared/urlCredentials.ts';
 import { print, printError } from '../terminalText.ts';
 
 const USAGE = `Usage: sweepdeck tracking serve [--store URI] [--port N] [--outbox FILE]
@@ -47,7 +48,7 @@ export async function run(argv: string[]): Promise<number> {
     // A remote MLflow server is reached with this process's own MLFLOW_TRACKING_TOKEN, as any MLflow client would.
     store = await openTrackingStore(uri, { create: true, ...(process.env.MLFLOW_TRACKING_TOKEN ? { token: process.env.MLFLOW_TRACKING_TOKEN } : {}) });
   } catch (err) {
-    throw new CliError(`cannot open tracking store '${uri}': ${(err as Error).message}`, 1);
+    throw new CliError(`cannot open tracking store '${withoutUrlCredentials(uri)}': ${(err as Error).message}`, 1);
   }
   if (store.kind === 'rest') {
     const outboxFile = path.resolve(values.outbox ?? path.join(process.cwd(), 'sweepdeck-output', 'tracking-outbox.db'));

@@ -715,14 +715,44 @@ export class OptunaSqliteStorage implements StudyStorage {
       const stamp = formatOptunaDatetime(new Date(now));
       const ids: number[] = [];
       for (const r of rows) {
+        // Optuna's rule: only a heartbeat older than the grace period makes a trial stale. A RUNNING
+        // trial without heartbeats belongs to a worker that does not send them (Python Optuna's
+        // default): it is running elsewhere and is left alone (failTrial fails it on purpose).
         const hb = parseOptunaDatetime(r.heartbeat);
-        if (hb === null || now - hb.getTime() > staleSeconds * 1000) {
+        if (hb !== null && now - hb.getTime() > staleSeconds * 1000) {
           if (this.stmt("UPDATE trials SET state = 'FAIL', datetime_complete = ? WHERE trial_id = ? AND state = 'RUNNING'").run(stamp, r.trial_id).changes === 1) ids.push(r.trial_id);
         }
       }
       return ids;
     });
     return failed.length ? this.loadTrials(failed) : [];
+  }
+
+  runningElsewhere(studyId: number): FrozenTrial[] {
+    const ids = this.read(() => {
+      this.studyRow(studyId);
+      // The state index knows the RUNNING trials without a scan (a runner's claim asks this).
+      const running: number[] = [];
+      for (const [id, st] of this.stateIndex(studyId).open) if (st === 'RUNNING') running.push(id);
+      if (!running.length) return [];
+      const rows = this.rawStmt('SELECT j.value FROM json_each(?) j WHERE NOT EXISTS (SELECT 1 FROM trial_heartbeats h WHERE h.trial_id = j.value) ORDER BY j.value').all(JSON.stringify(running)) as Array<[number]>;
+      return rows.map((r) => r[0]);
+    });
+    return ids.length ? this.loadTrials(ids) : [];
+  }
+
+  failTrial(studyId: number, number: number, reason: string): FrozenTrial {
+    const json = this.encodeJson(reason, "trial system attr 'fail_reason'");
+    const trialId = this.write(() => {
+      this.studyRow(studyId);
+      const r = this.stmt('SELECT * FROM trials WHERE study_id = ? AND number = ?').get(studyId, number) as TrialRow | undefined;
+      if (!r) throw new StudyError('TRIAL_NOT_FOUND', `${this.path}: study id ${studyId} has no trial number ${number}.`);
+      this.unfinishedTrial(r.trial_id, 'failing it');
+      this.writeTrialAttr('trial_system_attributes', r.trial_id, 'fail_reason', json);
+      this.stmt("UPDATE trials SET state = 'FAIL', datetime_complete = ? WHERE trial_id = ?").run(formatOptunaDatetime(new Date()), r.trial_id);
+      return r.trial_id;
+    });
+    return this.getTrial(trialId);
   }
 
   // ---- trials: reads ----

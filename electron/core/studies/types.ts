@@ -55,9 +55,16 @@ export interface StudyStorage {
   setTrialSystemAttr(trialId: number, key: string, value: unknown): void;
   /** Upserts trial_heartbeats for a RUNNING trial. */
   heartbeat(trialId: number): void;
-  /** RUNNING trials whose heartbeat is older than staleSeconds, or that have none, become FAIL.
-   * Returns the trials so failed (as they are after the change). */
+  /** RUNNING trials whose heartbeat is older than staleSeconds become FAIL (Optuna's rule; a trial
+   * with no heartbeat at all is running elsewhere and left alone). Returns the trials so failed (as
+   * they are after the change). */
   failStaleTrials(studyId: number, staleSeconds: number): FrozenTrial[];
+  /** RUNNING trials with no heartbeat: a worker that sends none (Python Optuna's default) runs them,
+   * or ran them and died. Nobody can tell which, so only the user fails them (failTrial). */
+  runningElsewhere(studyId: number): FrozenTrial[];
+  /** Fails an unfinished trial of the study on purpose, with system attr fail_reason. Throws
+   * StudyError TRIAL_NOT_FOUND / TRIAL_FINISHED. Returns the trial as it is now. */
+  failTrial(studyId: number, number: number, reason: string): FrozenTrial;
 
   getTrials(studyId: number, states?: readonly TrialState[]): FrozenTrial[];
   getTrial(trialId: number): FrozenTrial;

@@ -41,6 +41,20 @@ function valueFits(v: unknown, d: Distribution): v is ParamValue {
   return Math.abs(k - Math.round(k)) < 1e-8;
 }
 
+/** Offers a failed trial's params again as a WAITING trial (Optuna's enqueue convention, plus the
+ * number of the trial it re-runs); the next claim takes it first. Returns the new trial's number. */
+export function reofferTrial(storage: StudyStorage, studyId: number, failed: FrozenTrial): number {
+  const fixed: Record<string, ParamValue> = {};
+  const prev = failed.systemAttrs[SYS_FIXED_PARAMS];
+  if (prev && typeof prev === 'object' && !Array.isArray(prev)) Object.assign(fixed, prev as Record<string, ParamValue>);
+  Object.assign(fixed, failed.params);
+  const t = storage.createTrial(studyId, {
+    state: 'WAITING',
+    systemAttrs: { [SYS_FIXED_PARAMS]: fixed, [SYS_FAILED_TRIAL]: failed.number },
+  });
+  return t.number;
+}
+
 export class StudyEngine {
   readonly storage: StudyStorage;
   readonly studyId: number;
@@ -150,15 +164,7 @@ export class StudyEngine {
 
   /** Offers a trial's params again as a WAITING trial, which the next ask() takes first. */
   reoffer(failed: FrozenTrial): number {
-    const fixed: Record<string, ParamValue> = {};
-    const prev = failed.systemAttrs[SYS_FIXED_PARAMS];
-    if (prev && typeof prev === 'object' && !Array.isArray(prev)) Object.assign(fixed, prev as Record<string, ParamValue>);
-    Object.assign(fixed, failed.params);
-    const t = this.storage.createTrial(this.studyId, {
-      state: 'WAITING',
-      systemAttrs: { [SYS_FIXED_PARAMS]: fixed, [SYS_FAILED_TRIAL]: failed.number },
-    });
-    return t.number;
+    return reofferTrial(this.storage, this.studyId, failed);
   }
 
   best(): { number: number; value: number } | null {

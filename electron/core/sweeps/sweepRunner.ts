@@ -252,11 +252,14 @@ class SweepRunner {
     if (!Array.isArray(study.systemAttrs['study:metric_names'])) storage.setStudySystemAttr(study.studyId, 'study:metric_names', [plan.objectiveMetric]);
 
     // Trials of a dead runner: FAIL them, as Optuna's heartbeat handling does, and offer their params
-    // again. A RUNNING trial with a fresh heartbeat belongs to a live runner and is left alone.
+    // again. A RUNNING trial with a fresh heartbeat belongs to a live runner and is left alone, and so
+    // is one without heartbeats (running elsewhere, e.g. Python Optuna): the user may fail it on
+    // purpose (`sweepdeck sweep fail-trial`).
     const stale = storage.failStaleTrials(study.studyId, (STALE_HEARTBEATS * this.hbMs) / 1000);
     const reoffered = stale.map((t) => engine.reoffer(t));
     const counts = this.counts();
-    this.emit({ type: 'sweep-start', studyName: plan.studyName, studyPath: plan.studyPath, resumed, maxTrials: plan.maxTrials, counts, staleFailed: stale.map((t) => t.number), reoffered });
+    const runningElsewhere = storage.runningElsewhere(study.studyId).map((t) => t.number);
+    this.emit({ type: 'sweep-start', studyName: plan.studyName, studyPath: plan.studyPath, resumed, maxTrials: plan.maxTrials, counts, staleFailed: stale.map((t) => t.number), reoffered, runningElsewhere });
 
     const studyId = study.studyId;
     await this.hook('onSweepStart', hooks.onSweepStart && (() =>
@@ -271,6 +274,11 @@ class SweepRunner {
         studyUserAttrs: { ...study.userAttrs },
         setStudyUserAttr: (k, v) => storage.setStudyUserAttr(studyId, k, v),
         trialUserAttrs: () => storage.getTrials(studyId).map((t) => ({ trialId: t.trialId, userAttrs: t.userAttrs })),
+        trialStates: () =>
+          storage.getTrials(studyId).map((t) => {
+            const reason = t.systemAttrs[SYS_FAIL_REASON];
+            return { trialId: t.trialId, number: t.number, state: t.state, userAttrs: t.userAttrs, ...(typeof reason === 'string' ? { failReason: reason } : {}) };
+          }),
         setTrialLinkAttr: (trialId, k, v) => storage.setTrialLinkAttr(trialId, k, v),
         trialIntermediateValues: (trialId) => storage.getTrial(trialId).intermediateValues,
         counts,

@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
+import { prepareTrialWatchdog, watchTrialGroup } from './trialWatchdog.ts';
 
 export type StopReason = 'pruned' | 'stopped' | 'timeout' | 'sweep-timeout';
 
@@ -70,6 +71,7 @@ export class TrialProcess {
   private killTimer: NodeJS.Timeout | undefined;
   private timeoutTimer: NodeJS.Timeout | undefined;
   private exited = false;
+  private releaseWatch: () => void = () => undefined;
 
   constructor(private readonly opts: TrialProcessOptions) {
     this.done = this.start();
@@ -120,6 +122,7 @@ export class TrialProcess {
         if (settled) return;
         settled = true;
         this.exited = true;
+        this.releaseWatch();
         clearTimeout(this.killTimer);
         clearTimeout(this.timeoutTimer);
         outLines.end();
@@ -134,6 +137,8 @@ export class TrialProcess {
         return;
       }
       let child: ChildProcess;
+      // Trials die with the runner, even a SIGKILLed one (see trialWatchdog.ts).
+      prepareTrialWatchdog();
       try {
         child = spawn(cmd, args, {
           cwd,
@@ -150,6 +155,7 @@ export class TrialProcess {
         return;
       }
       this.child = child;
+      if (child.pid !== undefined) this.releaseWatch = watchTrialGroup(child.pid, this.opts.killGraceMs ?? 5000);
       child.stdout?.setEncoding('utf8');
       child.stderr?.setEncoding('utf8');
       child.stdout?.on('data', (d: string) => {

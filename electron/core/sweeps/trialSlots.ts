@@ -33,6 +33,13 @@ function countIn(storage: StudyStorage, studyId: number, states: readonly TrialS
   return storage.getTrials(studyId, states).length;
 }
 
+/** RUNNING trials without heartbeats (e.g. Python Optuna's) hold no slot: nobody can tell whether
+ * their worker lives, and Optuna's own budgets (n_trials, MaxTrialsCallback) ignore them too. A
+ * live one that finishes later takes the study past the budget, as two Optuna workers would. */
+function elsewhere(storage: StudyStorage, studyId: number, states: readonly TrialState[]): number {
+  return states.includes('RUNNING') ? storage.runningElsewhere(studyId).length : 0;
+}
+
 /** Whether the storage can make the claim atomic across processes. */
 export function claimsAreAtomic(storage: StudyStorage): boolean {
   return typeof storage.runInWriteTransaction === 'function';
@@ -45,7 +52,7 @@ export function claimTrialSlot(
   cb: ClaimCallbacks,
 ): ClaimedTrial | null {
   const claim = (): ClaimedTrial | null => {
-    if (budget && countIn(storage, studyId, budget.states) >= budget.limit) return null;
+    if (budget && countIn(storage, studyId, budget.states) - elsewhere(storage, studyId, budget.states) >= budget.limit) return null;
     const popped = storage.popWaitingTrial(studyId);
     if (popped) {
       const waiting = storage.getTrial(popped.trialId);

@@ -1,5 +1,5 @@
 // The runner's public shapes: hooks the tracking layer implements, progress events, the result.
-import type { FinishedState, ParamValue } from '../search/types.ts';
+import type { FinishedState, ParamValue, TrialState } from '../search/types.ts';
 
 export interface TrialRef {
   trialId: number;
@@ -34,6 +34,9 @@ export interface SweepStartContext {
   setStudyUserAttr(key: string, value: unknown): void;
   /** Every trial's user attrs now; with the setter, valid until onSweepEnd returns. */
   trialUserAttrs(): Array<{ trialId: number; userAttrs: Record<string, unknown> }>;
+  /** Every trial's number and state now, with its fail_reason (tracking closes the child runs of
+   * finished trials from it); valid until onSweepEnd returns. */
+  trialStates(): Array<{ trialId: number; number: number; state: TrialState; userAttrs: Record<string, unknown>; failReason?: string }>;
   /** Sets a link attr (a run id), also on finished trials: see StudyStorage.setTrialLinkAttr. */
   setTrialLinkAttr(trialId: number, key: string, value: unknown): void;
   /** A trial's intermediate values of the objective as the study holds them, by step. */
@@ -87,7 +90,7 @@ export type SweepStatus =
   | 'slots-held-elsewhere';
 
 export type SweepEvent =
-  | { type: 'sweep-start'; studyName: string; studyPath: string; resumed: boolean; maxTrials: number; counts: SweepCounts; staleFailed: number[]; reoffered: number[] }
+  | { type: 'sweep-start'; studyName: string; studyPath: string; resumed: boolean; maxTrials: number; counts: SweepCounts; staleFailed: number[]; reoffered: number[]; runningElsewhere: number[] }
   | { type: 'trial-start'; number: number; params: Record<string, ParamValue>; trialDir: string; fromWaiting: boolean }
   | { type: 'trial-intermediate'; number: number; step: number; value: number }
   | { type: 'trial-metric'; number: number; key: string; value: number; step: number }

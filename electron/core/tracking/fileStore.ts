@@ -32,7 +32,7 @@ import type {
   TrackingStore,
   ViewType,
 } from './types.ts';
-import { MlflowError } from './types.ts';
+import { MlflowError, readStep } from './types.ts';
 
 /** Folders inside an experiment folder that are not runs. */
 const RESERVED_EXPERIMENT_FOLDERS = new Set(['tags', 'datasets', 'traces', 'models']);
@@ -119,7 +119,7 @@ function readMetricFile(file: string, key: string): Metric[] {
     if (parts.length < 2 || parts.length > 3) {
       throw new MlflowError('INTERNAL_ERROR', `${file} line ${i + 1}: expected 'timestamp value [step]', got '${line}'. The metric file may be damaged.`);
     }
-    out.push({ key, value: parseMetricValue(parts[1] as string), timestamp: Number(parts[0]), step: parts[2] === undefined ? 0 : Number(parts[2]) });
+    out.push({ key, value: parseMetricValue(parts[1] as string), timestamp: Number(parts[0]), step: readStep(parts[2]) });
   });
   return out;
 }

@@ -1,8 +1,8 @@
 // MLflow's request limits and name rules (mlflow/utils/validation.py, MLflow 2.17+), applied by the
 // stores before anything is written so that a bad value is rejected with MLflow's error code and a
 // message naming the key and the limit, and a batch is either written whole or not at all.
-import type { KeyValue, Metric } from './types.ts';
-import { MlflowError } from './types.ts';
+import type { KeyValue, Metric, Step } from './types.ts';
+import { MlflowError, normalStep } from './types.ts';
 
 export const LIMITS = {
   keyLength: 250,
@@ -16,11 +16,17 @@ export const LIMITS = {
   batchTotal: 1000,
   searchMaxResults: 50000,
   searchDefaultMaxResults: 1000,
+  // Ours, not MLflow's (it sets none and its SQL store fails on SQLite past these too): each
+  // filter clause nests one level of the SQL expression (SQLite allows 1,000) and each order_by
+  // key joins one table (SQLite allows 64).
+  searchFilterClauses: 500,
+  searchOrderBy: 50,
 } as const;
 
 // Keys are used as file names by the file store, hence the charset and the "must not resolve to
-// another path" rule.
-const KEY_RE = /^[/\w.\- :]*$/;
+// another path" rule. MLflow's pattern uses Python's \w, which matches Unicode letters and digits
+// (str.isalnum) and the underscore; JavaScript's \w is ASCII only, hence the explicit classes.
+const KEY_RE = /^[/\p{L}\p{N}_.\- :]*$/u;
 
 function invalid(message: string): MlflowError {
   return new MlflowError('INVALID_PARAMETER_VALUE', message);
@@ -104,6 +110,20 @@ function validMetricKey(key: unknown): string {
   return ok;
 }
 
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** A step in its one form (see normalStep), or undefined when it is not an int64. */
+function int64Step(raw: unknown): Step | undefined {
+  if (typeof raw === 'number') {
+    if (Number.isSafeInteger(raw)) return raw;
+    // A double beyond 2^53 is an exact integer; kept as the bigint it equals.
+    return Number.isInteger(raw) && raw >= -(2 ** 63) && raw < 2 ** 63 ? normalStep(BigInt(raw)) : undefined;
+  }
+  if (typeof raw === 'bigint') return raw >= INT64_MIN && raw <= INT64_MAX ? normalStep(raw) : undefined;
+  return undefined;
+}
+
 export function validateMetric(m: Metric): Metric {
   const key = validMetricKey(m?.key);
   if (typeof m.value !== 'number') {
@@ -112,9 +132,9 @@ export function validateMetric(m: Metric): Metric {
   if (typeof m.timestamp !== 'number' || !Number.isInteger(m.timestamp) || m.timestamp < 0) {
     throw invalid(`Got invalid timestamp ${JSON.stringify(m.timestamp)} for metric '${key}' (value=${m.value}). Timestamp must be a nonnegative long (64-bit integer), in milliseconds.`);
   }
-  const step = m.step ?? 0;
-  if (typeof step !== 'number' || !Number.isInteger(step)) {
-    throw invalid(`Got invalid step ${JSON.stringify(step)} for metric '${key}' (value=${m.value}). Step must be a valid long (64-bit integer).`);
+  const step = int64Step(m.step ?? 0);
+  if (step === undefined) {
+    throw invalid(`Got invalid step ${String(m.step)} for metric '${key}' (value=${m.value}). Step must be a valid long (64-bit integer).`);
   }
   // Step already given: the input itself is the validated metric (callers read only the four
   // Metric fields and never mutate it), which spares one allocation per point of a batch.

@@ -6,6 +6,7 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { hasUrlCredentials, URL_CREDENTIALS_ADVICE } from '../../../shared/urlCredentials.ts';
 import { looksLikeMlruns, openFileStore } from './fileStore.ts';
 import { createRestStore, restBase, type RestStoreOptions } from './restStore.ts';
 import { openSqliteStore } from './sqliteStore/sqliteStore.ts';
@@ -45,7 +46,11 @@ export function resolveStoreUri(uri: string, cwd: string = process.cwd()): Store
     const file = path.resolve(cwd, p);
     return { kind: 'sqlite', file, uri: `sqlite:///${file}` };
   }
-  if (/^https?:\/\//i.test(u)) return { kind: 'rest', uri: u.replace(/\/+$/, '') };
+  if (/^https?:\/\//i.test(u)) {
+    // Refused before anything prints or stores the URL with its password.
+    if (hasUrlCredentials(u)) throw new MlflowError('INVALID_PARAMETER_VALUE', `tracking URI: ${URL_CREDENTIALS_ADVICE}`);
+    return { kind: 'rest', uri: u.replace(/\/+$/, '') };
+  }
   if (/^azureml:\/\//i.test(u)) {
     try {
       return { kind: 'rest', uri: restBase(u) };

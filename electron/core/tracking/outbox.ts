@@ -18,7 +18,7 @@
 // sent again.
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { OutboxQueue, entryRunId, type OutboxEntry, type OutboxOp } from './outboxQueue.ts';
+import { OutboxQueue, decodeOp, encodeOp, entryRunId, type OutboxEntry, type OutboxOp } from './outboxQueue.ts';
 import {
   MlflowError,
   StoreUnavailableError,
@@ -226,10 +226,7 @@ class OutboxStoreImpl extends EventEmitter implements OutboxStore {
   private resolveWrite<T extends OutboxOp>(w: T): T {
     const map = this.queue.mappings();
     if (map.size === 0) return w;
-    return JSON.parse(JSON.stringify(w, (_k, v: unknown) => {
-      if (typeof v === 'number' && !Number.isFinite(v)) return { $double: String(v) };
-      return typeof v === 'string' && map.has(v) ? map.get(v) : v;
-    }), (_k, v: unknown) => (v && typeof v === 'object' && '$double' in v ? Number((v as { $double: string }).$double) : v)) as T;
+    return decodeOp<T>(encodeOp(w), (s) => map.get(s) ?? s);
   }
 
   private unresolved(w: OutboxOp): boolean {

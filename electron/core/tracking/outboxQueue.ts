@@ -59,16 +59,24 @@ CREATE TABLE IF NOT EXISTS outbox_experiments (
 );
 `;
 
-/** JSON that keeps NaN and ±Infinity metric values (JSON.stringify would turn them into null). */
-function encode(write: OutboxOp): string {
-  return JSON.stringify(write, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? { $double: String(v) } : v));
+/** JSON that keeps NaN and ±Infinity metric values (JSON.stringify would turn them into null)
+ * and int64 steps beyond 2^53 (bigints, which JSON.stringify refuses). */
+export function encodeOp(write: unknown): string {
+  return JSON.stringify(write, (_k, v: unknown) => {
+    if (typeof v === 'number' && !Number.isFinite(v)) return { $double: String(v) };
+    if (typeof v === 'bigint') return { $int64: String(v) };
+    return v;
+  });
 }
-function decode(text: string): OutboxOp {
+export function decodeOp<T = OutboxOp>(text: string, mapString: (s: string) => string = (s) => s): T {
   return JSON.parse(text, (_k, v: unknown) => {
     if (v && typeof v === 'object' && '$double' in v) return Number((v as { $double: string }).$double);
-    return v;
-  }) as OutboxOp;
+    if (v && typeof v === 'object' && '$int64' in v) return BigInt((v as { $int64: string }).$int64);
+    return typeof v === 'string' ? mapString(v) : v;
+  }) as T;
 }
+const encode = (write: OutboxOp): string => encodeOp(write);
+const decode = (text: string): OutboxOp => decodeOp(text);
 
 export function entryRunId(w: OutboxOp): string | null {
   if (w.op === 'createRun') return w.placeholder;

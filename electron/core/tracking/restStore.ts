@@ -4,9 +4,10 @@
 // as StoreUnavailableError (which the outbox queues), a server that answers with an MLflow error
 // as MlflowError with its code.
 import { mlflowRestBaseFromTrackingUri } from '../azure/endpoints.ts';
-import { decodeDouble, encodeDouble, parseJsonLenient } from './endpoint/wire.ts';
+import { decodeDouble, encodeDouble, parseJsonLenient, stringifyJson } from './endpoint/wire.ts';
 import {
   MlflowError,
+  readStep,
   StoreUnavailableError,
   type Experiment,
   type KeyValue,
@@ -34,6 +35,10 @@ export interface RestStoreOptions {
   /** max_results sent on metric history when the caller gives none (25000 OSS, 999 Azure). */
   historyPageSize?: number;
   fetch?: typeof fetch;
+  /** Waits between attempts (default: a timer); tests pass one that records the waits asked for. */
+  sleep?: (ms: number) => Promise<void>;
+  /** The clock Retry-After dates are read against (default Date.now). */
+  now?: () => number;
 }
 
 const KNOWN_CODES = new Set<MlflowErrorCode>([
@@ -99,7 +104,7 @@ const num = (v: number | string | undefined): number | undefined => (v === undef
 const kvList = (l: WireKeyValue[] | undefined): KeyValue[] => (l ?? []).map((t) => ({ key: t.key ?? '', value: t.value ?? '' }));
 
 function toMetric(m: WireMetric): Metric {
-  return { key: m.key ?? '', value: decodeDouble(m.value) ?? NaN, timestamp: num(m.timestamp) ?? 0, step: num(m.step) ?? 0 };
+  return { key: m.key ?? '', value: decodeDouble(m.value) ?? NaN, timestamp: num(m.timestamp) ?? 0, step: readStep(m.step) };
 }
 
 function toRunInfo(i: WireRunInfo = {}): RunInfo {
@@ -169,6 +174,8 @@ export function createRestStore(uri: string, opts: RestStoreOptions = {}): Track
   const base = restBase(uri);
   const azure = isAzure(base);
   const doFetch = opts.fetch ?? fetch;
+  const wait = opts.sleep ?? sleep;
+  const now = opts.now ?? Date.now;
   const timeoutMs = opts.timeoutMs ?? 30_000;
   const retries = Math.max(0, opts.retries ?? 5);
   const backoffMs = opts.backoffMs ?? 500;
@@ -195,7 +202,7 @@ export function createRestStore(uri: string, opts: RestStoreOptions = {}): Track
       const s = qs.toString();
       if (s) url += `?${s}`;
     } else {
-      body = JSON.stringify(payload);
+      body = stringifyJson(payload);
     }
     let refreshedAuth = false;
     let lastProblem: string;
@@ -227,7 +234,7 @@ export function createRestStore(uri: string, opts: RestStoreOptions = {}): Track
         if (res.status !== 429 && res.status < 500) throw err;
         lastProblem = `HTTP ${res.status} ${err.errorCode}: ${message}`;
         lastCause = err;
-        waitHint = retryAfterMs(res.headers.get('retry-after'));
+        waitHint = retryAfterMs(res.headers.get('retry-after'), now());
       } catch (err) {
         if (err instanceof MlflowError) throw err;
         if (err instanceof SyntaxError) throw new MlflowError('INTERNAL_ERROR', `${method} ${path}: the server answered with invalid JSON`, 502);
@@ -239,7 +246,7 @@ export function createRestStore(uri: string, opts: RestStoreOptions = {}): Track
         throw new StoreUnavailableError(`MLflow tracking server ${base} is unavailable (${method} ${path}, ${attempt + 1} attempt${attempt ? 's' : ''}): ${lastProblem}`, lastCause);
       }
       const backoff = Math.random() * Math.min(maxBackoffMs, backoffMs * 2 ** attempt);
-      await sleep(Math.min(maxBackoffMs, Math.max(waitHint ?? 0, backoff)));
+      await wait(Math.min(maxBackoffMs, Math.max(waitHint ?? 0, backoff)));
     }
   }
 
@@ -332,7 +339,13 @@ export function createRestStore(uri: string, opts: RestStoreOptions = {}): Track
     async logBatch(runId, batch) {
       for (const part of splitBatch(batch, maxBatchMetrics)) {
         if (part.metrics.length + part.params.length + part.tags.length === 0) continue;
-        await post('runs/log-batch', { run_id: runId, metrics: part.metrics.map(metricOut), params: part.params, tags: part.tags });
+        // As MLflow's client writes protobuf JSON: an empty repeated field is left out.
+        await post('runs/log-batch', {
+          run_id: runId,
+          metrics: part.metrics.length > 0 ? part.metrics.map(metricOut) : undefined,
+          params: part.params.length > 0 ? part.params : undefined,
+          tags: part.tags.length > 0 ? part.tags : undefined,
+        });
       }
     },
     async logMetric(runId, m) {

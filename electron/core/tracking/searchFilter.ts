@@ -4,6 +4,7 @@
 // reject the same strings with the same messages (shaped like MLflow's, see the REST transcript).
 import type { Experiment, Metric, Page, Run } from './types.ts';
 import { MlflowError } from './types.ts';
+import { LIMITS } from './mlflowLimits.ts';
 
 export type EntityType = 'metric' | 'parameter' | 'tag' | 'attribute';
 export type Comparator = '=' | '!=' | '>' | '>=' | '<' | '<=' | 'LIKE' | 'ILIKE' | 'IN' | 'NOT IN';
@@ -38,8 +39,10 @@ type Token =
   | { t: 'punct'; text: '(' | ')' | ',' };
 
 const KEYWORDS = new Set(['AND', 'OR', 'LIKE', 'ILIKE', 'IN', 'NOT', 'IS', 'NULL']);
-const IDENT_START = /[A-Za-z_`]/;
-const IDENT_CHAR = /[A-Za-z0-9_.]/;
+// Unicode letters and digits, as sqlparse's names (Python's \w) in MLflow's filter parser: a key
+// such as précision or 损失 that MLflow accepts can be searched unquoted.
+const IDENT_START = /[\p{L}_`]/u;
+const IDENT_CHAR = /[\p{L}\p{N}_.]/u;
 
 function readQuoted(src: string, start: number, quote: string, what: string): number {
   // Returns the index just past the closing quote. A doubled quote or a backslash-escaped quote
@@ -300,6 +303,9 @@ export function parseRunFilter(filter: string | undefined | null): Comparison[] 
     const comparator = readComparator(cur);
     const value = readValue(cur);
     out.push(buildComparison(type, key, comparator, value));
+    if (out.length > LIMITS.searchFilterClauses) {
+      throw invalid(`The filter has more than ${LIMITS.searchFilterClauses} clauses joined by AND; narrow it to at most ${LIMITS.searchFilterClauses}.`);
+    }
     const sep = cur.next();
     if (sep === undefined) break;
     if (sep.t === 'keyword' && sep.text === 'AND') continue;
@@ -310,6 +316,9 @@ export function parseRunFilter(filter: string | undefined | null): Comparison[] 
 
 /** Parses order_by clauses such as "metrics.`macro-f1` DESC" or "attributes.start_time". */
 export function parseRunOrderBy(orderBy: readonly string[] | undefined): OrderByClause[] {
+  if ((orderBy?.length ?? 0) > LIMITS.searchOrderBy) {
+    throw invalid(`order_by has ${orderBy!.length} clauses; give at most ${LIMITS.searchOrderBy}.`);
+  }
   const out: OrderByClause[] = [];
   const seen = new Set<string>();
   for (const clause of orderBy ?? []) {

@@ -74,6 +74,7 @@ export function createTrackingHooks(input: TrackingHooksInput): SweepHooks {
   let links: StudyRunLinks | undefined;
   let study: StartContext | undefined;
   let stopRelinking = () => {};
+  let ctxForEnd: StartContext | undefined;
 
   const need = (): SweepTracking => {
     if (!tracking) throw new Error('tracking did not start (see the earlier warning)');
@@ -114,8 +115,10 @@ export function createTrackingHooks(input: TrackingHooksInput): SweepHooks {
         ctx.setStudyUserAttr(k, v);
         ctx.studyUserAttrs[k] = v;
       }
-      // Child runs left RUNNING by a runner that died are closed, unless another runner is live.
-      if (ctx.counts.running === 0) await tracking.closeOrphanChildren();
+      // Child runs left RUNNING by a runner that died are closed once their trial is finished in the
+      // study (with its state); those of trials still running (another live runner's) stay open.
+      ctxForEnd = ctx;
+      await closeFinished(tracking, ctx);
       input.onStarted?.(tracking);
     },
 
@@ -135,7 +138,7 @@ export function createTrackingHooks(input: TrackingHooksInput): SweepHooks {
       const lt = live.get(trial.number);
       if (!lt || !tracking) return [];
       const points = await tracking.history(lt.runId, input.objectiveMetric);
-      return points.map((m) => ({ step: m.step, value: m.value }));
+      return points.map((m) => ({ step: Number(m.step), value: m.value }));
     },
 
     async onTrialEnd(trial, state: FinishedState, _value, reason) {
@@ -156,14 +159,43 @@ export function createTrackingHooks(input: TrackingHooksInput): SweepHooks {
       // The study closes after this hook; links mapped later are rewritten at the next start.
       stopRelinking();
       if (!tracking) return;
+      // A sweep leaves no RUNNING run behind, whatever happened before: trials failed as stale during
+      // this run (their runner died, maybe moments before this one started) get their runs closed
+      // here. A failure here must not keep the parent RUNNING.
+      let childError: unknown;
+      try {
+        if (ctxForEnd) await closeFinished(tracking, ctxForEnd);
+      } catch (err) {
+        childError = err;
+      }
       const status = summary.status === 'completed' ? 'FINISHED' : summary.status === 'failed' ? 'FAILED' : 'KILLED';
       await tracking.finish(status, {
         finished: summary.counts.finished,
         completed: summary.counts.complete,
         best: summary.best?.value ?? null,
       });
+      if (childError !== undefined) throw childError;
     },
   };
+}
+
+/** Closes the child runs whose trial is finished in the study, with the trial's state. */
+async function closeFinished(tracking: SweepTracking, ctx: StartContext): Promise<number> {
+  const trials = ctx.trialStates();
+  const byRun = new Map<string, (typeof trials)[number]>();
+  const byNumber = new Map<number, (typeof trials)[number]>();
+  for (const t of trials) {
+    const run = t.userAttrs[TRIAL_ATTR_RUN];
+    if (typeof run === 'string') byRun.set(run, t);
+    byNumber.set(t.number, t);
+  }
+  return tracking.closeFinishedChildren((runId, trialNumber) => {
+    // The run id the study holds, else the run's trial_number tag (a run whose id never reached the
+    // study: the runner died in between). Numbers are unique in a study, and so is its parent run.
+    const t = byRun.get(runId) ?? (trialNumber !== undefined ? byNumber.get(trialNumber) : undefined);
+    if (!t || (t.state !== 'COMPLETE' && t.state !== 'PRUNED' && t.state !== 'FAIL')) return undefined;
+    return { state: t.state, ...(t.failReason !== undefined ? { reason: t.failReason } : {}) };
+  });
 }
 
 /** The hooks for one sweep over an open tracking session (its store and embedded endpoint). */

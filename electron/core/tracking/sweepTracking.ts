@@ -4,7 +4,7 @@
 // checkpoint path and trial number. Every call here goes to a TrackingStore, so the same code
 // serves the local SQLite store, a remote server and Azure (through the outbox).
 import type { KeyValue, Metric, RunStatus, TrackingStore } from './types.ts';
-import { MlflowError, StoreUnavailableError } from './types.ts';
+import { compareSteps, MlflowError, StoreUnavailableError } from './types.ts';
 
 /** Study user-attr keys that lead from a checkpoint to its runs. */
 export const STUDY_ATTR_PARENT_RUN = 'mlflow_parent_run_id';
@@ -184,7 +184,7 @@ export class SweepTracking {
       out.push(...page.items);
       pageToken = page.nextPageToken;
     } while (pageToken);
-    return out.sort((a, b) => a.step - b.step || a.timestamp - b.timestamp);
+    return out.sort((a, b) => compareSteps(a.step, b.step) || a.timestamp - b.timestamp);
   }
 
   /**
@@ -213,7 +213,7 @@ export class SweepTracking {
     for (const [key, byStep] of wanted) {
       if (!byStep.size) continue;
       const held = new Set((await this.history(runId, key)).map((m) => m.step));
-      if (key !== objective.key && [...held].some((step) => !byStep.has(step))) continue;
+      if (key !== objective.key && [...held].some((step) => typeof step !== 'number' || !byStep.has(step))) continue;
       const missing = [...byStep].filter(([step]) => !held.has(step)).sort((a, b) => a[0] - b[0]);
       for (const [step, value] of missing) metrics.push({ key, value, step, timestamp: ts });
     }
@@ -229,28 +229,43 @@ export class SweepTracking {
     await this.store.updateRun(runId, { status, endTime: this.now().getTime() });
   }
 
-  /** Child runs of this parent still RUNNING belong to a runner that died: close them as FAILED. */
-  async closeOrphanChildren(): Promise<number> {
-    let closed = 0;
-    // Closing a run removes it from the result, so re-read the first page until none is left.
-    for (let round = 0; round < 100; round++) {
-      let page;
-      try {
-        page = await this.store.searchRuns({
+  /**
+   * Closes the child runs of this parent still RUNNING whose trial is finished in the study, with the
+   * trial's state (a runner that died left them; its trials were failed as stale since). A child run
+   * whose trial still runs (another live runner's) is left alone. `trialOf` maps a run to its trial's
+   * end, by the run id the study holds or the run's trial_number tag; undefined: still running.
+   */
+  async closeFinishedChildren(trialOf: (runId: string, trialNumber: number | undefined) => { state: 'COMPLETE' | 'PRUNED' | 'FAIL'; reason?: string } | undefined): Promise<number> {
+    const open: Array<{ runId: string; trialNumber: number | undefined }> = [];
+    let pageToken: string | undefined;
+    try {
+      do {
+        const page = await this.store.searchRuns({
           experimentIds: [this.experimentId],
-          filter: `tags.\`mlflow.parentRunId\` = '${this.parentRunId}' AND attributes.status = 'RUNNING'`,
+          // Azure ML refuses any filter on attributes.status, so the status is checked here.
+          filter: `tags.\`mlflow.parentRunId\` = '${this.parentRunId}'`,
           maxResults: 1000,
+          ...(pageToken ? { pageToken } : {}),
         });
-      } catch (err) {
-        // Offline the orphans cannot be listed; the next start with the remote back closes them.
-        if (err instanceof StoreUnavailableError) return closed;
-        throw err;
-      }
-      if (!page.items.length) break;
-      for (const run of page.items) {
-        await this.endTrial(run.info.run_id, 'FAIL', 'the runner stopped before the trial ended');
-        closed++;
-      }
+        for (const run of page.items) {
+          if (run.info.status !== 'RUNNING') continue;
+          const tag = (run.data.tags ?? []).find((t) => t.key === 'trial_number')?.value;
+          const n = tag !== undefined && /^\d+$/.test(tag) ? Number(tag) : undefined;
+          open.push({ runId: run.info.run_id, trialNumber: n });
+        }
+        pageToken = page.nextPageToken;
+      } while (pageToken);
+    } catch (err) {
+      // Offline the children cannot be listed; the next start or end with the remote back closes them.
+      if (err instanceof StoreUnavailableError) return 0;
+      throw err;
+    }
+    let closed = 0;
+    for (const run of open) {
+      const end = trialOf(run.runId, run.trialNumber);
+      if (!end) continue;
+      await this.endTrial(run.runId, end.state, end.reason ?? (end.state === 'FAIL' ? 'the runner stopped before the trial ended' : undefined));
+      closed++;
     }
     return closed;
   }
@@ -267,8 +282,16 @@ export class SweepTracking {
     await this.store.logBatch(this.parentRunId, { metrics });
   }
 
+  /** Ends the parent run. Its status is written even when the progress metrics cannot be (a full
+   * disk refuses the new metric rows first): a run left RUNNING would look alive forever. */
   async finish(status: 'FINISHED' | 'FAILED' | 'KILLED', counts: ProgressCounts): Promise<void> {
-    await this.updateProgress(counts);
+    let progressError: unknown;
+    try {
+      await this.updateProgress(counts);
+    } catch (err) {
+      progressError = err;
+    }
     await this.store.updateRun(this.parentRunId, { status, endTime: this.now().getTime() });
+    if (progressError !== undefined) throw progressError;
   }
 }

@@ -4,7 +4,7 @@
 import type { TokenCredential } from '@azure/core-auth';
 import path from 'node:path';
 import { startTrackingEndpoint, type TrackingEndpoint } from './endpoint/server.ts';
-import { openTrackingStore } from './openStore.ts';
+import { openTrackingStore, resolveStoreUri } from './openStore.ts';
 import { createOutboxStore, type OutboxStore } from './outbox.ts';
 import { createRestStore } from './restStore.ts';
 import { setupTrackingCrossPlatform, type SetupReasonCode, type TrackingMode } from './setup.ts';
@@ -51,6 +51,8 @@ export async function openTrackingSession(opts: TrackingSessionOptions): Promise
   let decision: TrackingDecision;
   let tokenProvider: (() => Promise<string>) | undefined;
   if (opts.trackingUri) {
+    // Checked first: the decision's URI is shown in status lines.
+    resolveStoreUri(opts.trackingUri);
     decision = { mode: isHttp(opts.trackingUri) ? 'remote' : 'local', trackingUri: opts.trackingUri, source: 'explicit' };
     const token = env.MLFLOW_TRACKING_TOKEN;
     if (token) tokenProvider = async () => token;

@@ -7,11 +7,33 @@ export interface KeyValue {
   value: string;
 }
 
+/** An int64 metric step: a number while it is a safe integer, a bigint beyond that (MLflow steps
+ * are int64, and a double cannot hold 2^53+1). One value has one form, so === compares them. */
+export type Step = number | bigint;
+
+/** The one form of an integer step: a number when it is safe, else a bigint. */
+export function normalStep(v: number | bigint): Step {
+  if (typeof v === 'number') return v;
+  return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+}
+
+/** A step read back from storage or the wire (number, bigint or decimal text), in its one form. */
+export function readStep(v: unknown): Step {
+  if (typeof v === 'bigint') return normalStep(v);
+  if (typeof v === 'string' && /^-?\d+$/.test(v)) return normalStep(BigInt(v));
+  return Number(v ?? 0);
+}
+
+/** Orders steps of either form (a - b would throw on a bigint and a number). */
+export function compareSteps(a: Step, b: Step): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 export interface Metric {
   key: string;
   value: number; // NaN and ±Infinity allowed
   timestamp: number;
-  step: number;
+  step: Step;
 }
 
 export type LifecycleStage = 'active' | 'deleted';

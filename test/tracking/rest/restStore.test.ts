@@ -1,7 +1,8 @@
 // The REST store: a round trip through our own endpoint in front of a SQLite store (what it
 // reads back equals what the store itself returns), and against a scripted HTTP double for
 // retries (429 with Retry-After, 5xx), timeouts, refused connections, token refresh, error_code
-// mapping and the Azure ML base path.
+// mapping and the Azure ML base path. These check the store against our own code and doubles;
+// interop with the real MLflow client and server is transcriptClient.test.ts.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -102,12 +103,12 @@ interface Scripted {
 
 /** An HTTP server answering from a script and recording what it was asked. */
 async function startDouble(script: Scripted[] | ((req: http.IncomingMessage, n: number) => Scripted)) {
-  const seen: { method: string; url: string; auth?: string; body: string; at: number }[] = [];
+  const seen: { method: string; url: string; auth?: string; body: string }[] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      seen.push({ method: req.method ?? '', url: req.url ?? '', auth: req.headers.authorization, body: Buffer.concat(chunks).toString(), at: Date.now() });
+      seen.push({ method: req.method ?? '', url: req.url ?? '', auth: req.headers.authorization, body: Buffer.concat(chunks).toString() });
       const step = typeof script === 'function' ? script(req, seen.length - 1) : (script[seen.length - 1] ?? script[script.length - 1]!);
       if (step.hang) return;
       res.writeHead(step.status, { 'Content-Type': 'application/json', ...step.headers });
@@ -133,11 +134,15 @@ describe('REST store retries and error mapping (HTTP double)', () => {
       expOk,
     ]);
     try {
-      const rest = createRestStore(d.url, { token: 't', retries: 3, backoffMs: 10 });
+      const waits: number[] = [];
+      const rest = createRestStore(d.url, { token: 't', retries: 3, backoffMs: 10, sleep: async (ms) => void waits.push(ms) });
       const e = await rest.getExperiment('7');
       expect(e.experiment_id).toBe('7');
       expect(d.seen).toHaveLength(3);
-      expect(d.seen[1]!.at - d.seen[0]!.at).toBeGreaterThanOrEqual(950);
+      // The wait after the 429 is the server's Retry-After; the one after the 503 a short backoff.
+      expect(waits).toHaveLength(2);
+      expect(waits[0]).toBe(1000);
+      expect(waits[1]).toBeLessThanOrEqual(20);
       expect(d.seen.every((r) => r.auth === 'Bearer t')).toBe(true);
     } finally {
       await d.close();
@@ -148,12 +153,13 @@ describe('REST store retries and error mapping (HTTP double)', () => {
     expect(retryAfterMs('2', 0)).toBe(2000);
     expect(retryAfterMs(new Date(10_000).toUTCString(), 8_000)).toBe(2000);
     expect(retryAfterMs('soon')).toBeUndefined();
-    const d = await startDouble([{ status: 503, headers: { 'Retry-After': new Date(Date.now() + 1500).toUTCString() } }, expOk]);
+    const d = await startDouble([{ status: 503, headers: { 'Retry-After': new Date(1_800_000_002_000).toUTCString() } }, expOk]);
     try {
-      const rest = createRestStore(d.url, { retries: 2, backoffMs: 1 });
+      const waits: number[] = [];
+      const rest = createRestStore(d.url, { retries: 2, backoffMs: 1, now: () => 1_800_000_000_500, sleep: async (ms) => void waits.push(ms) });
       await rest.getExperiment('7');
-      // HTTP dates have whole-second resolution, so the wait is between 0.5 and 1.5 s.
-      expect(d.seen[1]!.at - d.seen[0]!.at).toBeGreaterThanOrEqual(400);
+      expect(d.seen).toHaveLength(2);
+      expect(waits).toEqual([1500]);
     } finally {
       await d.close();
     }

@@ -136,7 +136,7 @@ async function scenarioView(store: TrackingStore, experimentName: string) {
   for (const r of page.items) {
     const histories: Record<string, { value: number; step: number }[]> = {};
     for (const m of r.data.metrics ?? []) {
-      histories[m.key] = (await store.getMetricHistory(r.info.run_id, m.key)).items.map((p: Metric) => ({ value: p.value, step: p.step }));
+      histories[m.key] = (await store.getMetricHistory(r.info.run_id, m.key)).items.map((p: Metric) => ({ value: p.value, step: Number(p.step) }));
     }
     const sortKv = (l: { key: string; value: string }[] | undefined) => [...(l ?? [])].sort((a, b) => a.key.localeCompare(b.key));
     runs[r.info.run_name] = {

@@ -49,7 +49,7 @@ describe('log-batch fast path', () => {
           const s = stored(m.value);
           const cur = expected.get(m.key);
           const newer = !cur || m.step > cur.step || (m.step === cur.step && (m.timestamp > cur.timestamp || (m.timestamp === cur.timestamp && s.value > cur.value)));
-          if (newer) expected.set(m.key, { ...s, timestamp: m.timestamp, step: m.step });
+          if (newer) expected.set(m.key, { ...s, timestamp: m.timestamp, step: Number(m.step) });
         }
         const rows = rawQuery<{ key: string; value: number; is_nan: number; timestamp: number; step: number }>(
           file, 'SELECT "key" AS key, value, is_nan, timestamp, step FROM latest_metrics WHERE run_uuid = ? ORDER BY "key"', runId);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { defaultStoreUri, run } from '../../../electron/cli/commands/runs.ts';
 import { CliError } from '../../../electron/cli/cliSupport.ts';
+import { openTrackingStore } from '../../../electron/core/tracking/openStore.ts';
 import { FIXTURE_DBS, FIXTURE_MLRUNS, rawQuery, tempDir } from './storeSupport.ts';
 
 async function capture(argv: string[]): Promise<{ code: number; out: string }> {
@@ -49,6 +50,18 @@ describe('sweepdeck runs ls', () => {
     }
     const all = await capture(['ls', '--store', FIXTURE_DBS['2.12.2'], '--all']);
     expect(all.out).toMatch(/scratch {2}RUNNING \(deleted\)/);
+  });
+
+  it('--json writes a step beyond 2^53 as the exact integer', async () => {
+    const file = path.join(tempDir(), 'mlflow.db');
+    const store = await openTrackingStore(`sqlite:///${file}`, { create: true });
+    const exp = await store.createExperiment('big-steps');
+    const r = await store.createRun({ experimentId: exp, startTime: 1 });
+    await store.logMetric(r.info.run_id, { key: 'loss', value: 0.5, timestamp: 1, step: 2n ** 53n + 1n });
+    await store.close();
+    const { code, out } = await capture(['ls', '--store', file, '--json']);
+    expect(code).toBe(0);
+    expect(out).toMatch(/"step": 9007199254740993\b/);
   });
 
   it('says which store and experiment were not found', async () => {

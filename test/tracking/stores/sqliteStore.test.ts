@@ -273,7 +273,7 @@ describe('pages', () => {
     let pages = 0;
     do {
       const page = await store.getMetricHistory(runId, 'loss', { maxResults: 10, pageToken: token });
-      steps.push(...page.items.map((m) => m.step));
+      steps.push(...page.items.map((m) => Number(m.step)));
       token = page.nextPageToken;
       pages++;
     } while (token);

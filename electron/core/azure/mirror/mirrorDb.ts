@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { decodeDouble, encodeDouble } from '../../tracking/endpoint/wire.ts';
 import type { Experiment, KeyValue, LifecycleStage, Metric, Run, RunStatus } from '../../tracking/types.ts';
+import { readStep } from '../../tracking/types.ts';
 import type { WorkspaceRef } from '../workspace.ts';
 
 export const MIRROR_SCHEMA_VERSION = 1;
@@ -123,7 +124,8 @@ interface WireMetric {
   key: string;
   value: number | string;
   timestamp: number;
-  step: number;
+  /** int64: text when a double cannot hold it exactly. */
+  step: number | string;
 }
 
 /** `<dataDir>/azure-mirror/<subscription>__<resource group>__<workspace>.db` */
@@ -133,9 +135,9 @@ export function mirrorPathFor(dataDir: string, ws: WorkspaceRef): string {
 }
 
 const metricsToJson = (ms: Metric[] | undefined): string =>
-  JSON.stringify((ms ?? []).map((m): WireMetric => ({ key: m.key, value: encodeDouble(m.value), timestamp: m.timestamp, step: m.step })));
+  JSON.stringify((ms ?? []).map((m): WireMetric => ({ key: m.key, value: encodeDouble(m.value), timestamp: m.timestamp, step: typeof m.step === 'bigint' ? m.step.toString() : m.step })));
 const metricsFromJson = (s: string): Metric[] =>
-  (JSON.parse(s) as WireMetric[]).map((m) => ({ key: m.key, value: decodeDouble(m.value) ?? NaN, timestamp: m.timestamp, step: m.step }));
+  (JSON.parse(s) as WireMetric[]).map((m) => ({ key: m.key, value: decodeDouble(m.value) ?? NaN, timestamp: m.timestamp, step: readStep(m.step) }));
 
 export const isFinishedStatus = (s: RunStatus): boolean => s === 'FINISHED' || s === 'FAILED' || s === 'KILLED';
 

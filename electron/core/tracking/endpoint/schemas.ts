@@ -3,17 +3,60 @@
 // accepts its string / single-value form; unknown fields are dropped (newer clients send extras
 // such as model_id or dataset fields, which this tracking model does not hold).
 import { z } from 'zod';
-import { MlflowError, type Metric } from '../types.ts';
+import { MlflowError, normalStep, type Metric, type Step } from '../types.ts';
 import { decodeDouble } from './wire.ts';
 
-/** int64: protobuf JSON allows numbers or decimal strings. */
-const int64 = z.union([
-  z.number().int(),
-  z.string().regex(/^-?\d+$/, 'expected an integer').transform(Number),
-]);
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
 
-/** double: a number, or "NaN" / "Infinity" / "-Infinity" / a numeric string. */
-const double = z.union([z.number(), z.string()]).transform((v, ctx) => {
+/**
+ * An int64 field exactly (protobuf JSON: a number or a decimal string; parseJsonLenient hands over
+ * integer literals a double cannot hold as their exact decimal string). Values outside int64 are
+ * refused, as MLflow refuses them.
+ */
+export function readInt64(v: unknown): { value: bigint } | { problem: string } {
+  let exact: bigint;
+  if (typeof v === 'number' && Number.isInteger(v)) exact = BigInt(v);
+  else if (typeof v === 'string' && /^-?\d+$/.test(v)) exact = BigInt(v);
+  else return { problem: 'expected an integer' };
+  if (exact < INT64_MIN || exact > INT64_MAX) return { problem: 'it is outside the int64 range [-9223372036854775808, 9223372036854775807]' };
+  return { value: exact };
+}
+
+/** A metric step: any int64, kept exactly (a bigint beyond 2^53). */
+export function readStepField(v: unknown): { value: Step } | { problem: string } {
+  const r = readInt64(v);
+  return 'problem' in r ? r : { value: normalStep(r.value) };
+}
+
+/** An int64 field the tracking model keeps as a number (times in ms, page sizes): a value a double
+ * cannot hold exactly is refused rather than rounded. */
+export function readInt64Number(v: unknown): { value: number } | { problem: string } {
+  const r = readInt64(v);
+  if ('problem' in r) return r;
+  if (r.value < BigInt(Number.MIN_SAFE_INTEGER) || r.value > BigInt(Number.MAX_SAFE_INTEGER)) {
+    return { problem: 'this field is kept within ±9007199254740991 (2^53-1) exactly; a larger value is refused rather than rounded' };
+  }
+  return { value: Number(r.value) };
+}
+
+function int64Schema<T>(read: (v: unknown) => { value: T } | { problem: string }) {
+  return z.unknown().transform((v, ctx) => {
+    const r = read(v);
+    if ('problem' in r) {
+      ctx.addIssue({ code: 'custom', message: r.problem });
+      return z.NEVER;
+    }
+    return r.value;
+  });
+}
+
+const int64 = int64Schema(readInt64Number);
+const step = int64Schema(readStepField);
+
+/** double: a number (JSON numbers beyond a double's range arrive as ±Infinity, as Python's json
+ * module reads them), or "NaN" / "Infinity" / "-Infinity" / a numeric string. */
+const double = z.unknown().transform((v, ctx) => {
   const d = decodeDouble(v);
   if (d === undefined) {
     ctx.addIssue({ code: 'custom', message: 'expected a number, "NaN", "Infinity" or "-Infinity"' });
@@ -45,7 +88,7 @@ export const metricSchema = z.object({
   key: z.string(),
   value: double,
   timestamp: int64,
-  step: int64.default(0),
+  step: step.default(0),
 });
 
 export const schemas = {
@@ -111,12 +154,6 @@ export const schemas = {
   }),
 };
 
-function int64Of(v: unknown): number | undefined {
-  if (typeof v === 'number') return Number.isInteger(v) ? v : undefined;
-  if (typeof v === 'string' && /^-?\d+$/.test(v)) return Number(v);
-  return undefined;
-}
-
 /** The metrics of a log-batch, validated like metricSchema, element by element without zod. */
 export function parseMetrics(list: unknown[]): Metric[] {
   if (list.length > 1000) {
@@ -126,7 +163,7 @@ export function parseMetrics(list: unknown[]): Metric[] {
   const bad = (i: number, field: string, value: unknown, what: string) =>
     new MlflowError('INVALID_PARAMETER_VALUE', value === undefined
       ? `Missing value for required parameter 'metrics.${i}.${field}'. See the API docs for more information about request parameters.`
-      : `Invalid value ${JSON.stringify(value)?.slice(0, 200)} for parameter 'metrics.${i}.${field}' supplied: ${what}.`);
+      : `Invalid value ${shownValue(value)} for parameter 'metrics.${i}.${field}' supplied: ${what}.`);
   for (let i = 0; i < list.length; i++) {
     const m = list[i];
     if (m === null || typeof m !== 'object' || Array.isArray(m)) throw bad(i, '', m, 'expected an object with key, value, timestamp and step');
@@ -134,11 +171,11 @@ export function parseMetrics(list: unknown[]): Metric[] {
     if (typeof r.key !== 'string') throw bad(i, 'key', r.key, 'expected a string');
     const value = typeof r.value === 'number' ? r.value : decodeDouble(r.value);
     if (value === undefined) throw bad(i, 'value', r.value, 'expected a number, "NaN", "Infinity" or "-Infinity"');
-    const timestamp = int64Of(r.timestamp);
-    if (timestamp === undefined) throw bad(i, 'timestamp', r.timestamp, 'expected an integer');
-    const step = r.step === undefined ? 0 : int64Of(r.step);
-    if (step === undefined) throw bad(i, 'step', r.step, 'expected an integer');
-    out[i] = { key: r.key, value, timestamp, step };
+    const timestamp = readInt64Number(r.timestamp);
+    if ('problem' in timestamp) throw bad(i, 'timestamp', r.timestamp, timestamp.problem);
+    const step = r.step === undefined ? { value: 0 } : readStepField(r.step);
+    if ('problem' in step) throw bad(i, 'step', r.step, step.problem);
+    out[i] = { key: r.key, value, timestamp: timestamp.value, step: step.value };
   }
   return out;
 }
@@ -151,6 +188,12 @@ export function describeZodError(err: z.ZodError, input: unknown): string {
   let value: unknown = input;
   for (const p of issue.path) value = value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[p as PropertyKey] : undefined;
   if (value === undefined) return `Missing value for required parameter '${field}'. See the API docs for more information about request parameters.`;
-  const shown = JSON.stringify(value);
-  return `Invalid value ${shown && shown.length > 200 ? `${shown.slice(0, 200)}...` : shown} for parameter '${field}' supplied: ${issue.message}.`;
+  return `Invalid value ${shownValue(value)} for parameter '${field}' supplied: ${issue.message}.`;
+}
+
+/** A request value as a message shows it: JSON, except that ±Infinity (a JSON number beyond a
+ * double, such as 1e400) is not shown as JSON's null; long values are cut at 200 characters. */
+function shownValue(value: unknown): string {
+  const shown = typeof value === 'number' && !Number.isFinite(value) ? String(value) : (JSON.stringify(value) ?? String(value));
+  return shown.length > 200 ? `${shown.slice(0, 200)}...` : shown;
 }

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { MlflowError, StoreUnavailableError, type TrackingStore } from '../types.ts';
 import { ROUTES, type HttpMethod } from './routes.ts';
 import { describeZodError } from './schemas.ts';
-import { parseJsonLenient } from './wire.ts';
+import { parseJsonLenient, stringifyJson } from './wire.ts';
 
 export interface TrackingEndpointOptions {
   store: TrackingStore;
@@ -113,10 +113,11 @@ export async function startTrackingEndpoint(opts: TrackingEndpointOptions): Prom
       send(res, 200, out);
     } catch (err) {
       if (err instanceof HttpFailure) return send(res, err.status, { error_code: err.errorCode, message: err.message });
-      if (err instanceof MlflowError) return send(res, err.httpStatus, { error_code: err.errorCode, message: err.message });
+      // A store's INTERNAL_ERROR names its file and the SQLite message: logged, never sent.
+      if (err instanceof MlflowError && err.errorCode !== 'INTERNAL_ERROR') return send(res, err.httpStatus, { error_code: err.errorCode, message: err.message });
       if (err instanceof StoreUnavailableError) return send(res, 503, { error_code: 'TEMPORARILY_UNAVAILABLE', message: err.message });
       opts.onInternalError?.(err, url);
-      send(res, 500, { error_code: 'INTERNAL_ERROR', message: err instanceof Error ? err.message : String(err) });
+      send(res, 500, { error_code: 'INTERNAL_ERROR', message: 'Internal error in the tracking endpoint; its log has the details.' });
     }
   }
 
@@ -148,7 +149,7 @@ export async function startTrackingEndpoint(opts: TrackingEndpointOptions): Prom
 }
 
 function send(res: http.ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
+  const text = stringifyJson(body);
   res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-store' });
   res.end(text);
 }

@@ -2,7 +2,7 @@
 // with unset fields omitted and empty repeated fields left out, and doubles that JSON cannot hold
 // (NaN, ±Infinity) as strings. The endpoint writes responses with these helpers and the REST store
 // reads them back, so both sides agree on one encoding.
-import type { Experiment, KeyValue, Metric, Run, RunInfo } from '../types.ts';
+import type { Experiment, KeyValue, Metric, Run, RunInfo, Step } from '../types.ts';
 
 /** A double as protobuf JSON writes it: NaN and ±Infinity become strings. */
 export function encodeDouble(v: number): number | string {
@@ -29,7 +29,22 @@ export interface MetricJson {
   key: string;
   value: number | string;
   timestamp: number;
-  step: number;
+  step: Step;
+}
+
+/** Marks a bigint for stringifyJson; JSON.stringify escapes the NUL, so no string can forge it. */
+const BIGINT_MARK = '\u0000int64:';
+
+/** JSON.stringify that also writes bigints (int64 steps beyond 2^53) as bare integer literals, as
+ * MLflow's server writes int64 fields. */
+export function stringifyJson(value: unknown, replacer?: (key: string, v: unknown) => unknown, space?: number): string {
+  let marked = false;
+  const text = JSON.stringify(value, (k, v: unknown) => {
+    if (typeof v !== 'bigint') return replacer ? replacer(k, v) : v;
+    marked = true;
+    return `${BIGINT_MARK}${v}`;
+  }, space);
+  return marked ? text.replace(/"\\u0000int64:(-?\d+)"/g, '$1') : text;
 }
 
 export function metricJson(m: Metric): MetricJson {
@@ -87,13 +102,43 @@ export function experimentJson(e: Experiment): Record<string, unknown> {
 }
 
 /** Parses a request body that may contain bare NaN/Infinity tokens (Python's json.dumps writes
- * them): strict JSON first, then a second attempt with those tokens quoted. */
+ * them): strict JSON first, then a second attempt with those tokens quoted. Integer literals a
+ * double cannot hold exactly arrive as their decimal string, so an int64 field sees the value that
+ * was sent (JSON.parse would round 9007199254740993 to ...992). */
 export function parseJsonLenient(text: string): unknown {
+  const exact = quoteUnsafeIntegers(text);
   try {
-    return JSON.parse(text);
+    return JSON.parse(exact);
   } catch (err) {
-    const quoted = text.replace(/([:[,]\s*)(-?Infinity|NaN)(?=\s*[,}\]])/g, '$1"$2"');
-    if (quoted === text) throw err;
+    const quoted = exact.replace(/([:[,]\s*)(-?Infinity|NaN)(?=\s*[,}\]])/g, '$1"$2"');
+    if (quoted === exact) throw err;
     return JSON.parse(quoted);
   }
+}
+
+/** Wraps in quotes every integer literal outside strings that is not a safe integer. */
+export function quoteUnsafeIntegers(text: string): string {
+  // Fast path: a safe integer has at most 16 digits.
+  if (!/\d{16}/.test(text)) return text;
+  let out = '';
+  let copied = 0;
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i]!;
+    if (c === '"') {
+      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
+      i++;
+    } else if (c === '-' || (c >= '0' && c <= '9')) {
+      const start = i;
+      for (i++; i < text.length && /[\d.eE+-]/.test(text[i]!); i++);
+      const token = text.slice(start, i);
+      if (/^-?\d+$/.test(token) && !Number.isSafeInteger(Number(token))) {
+        out += `${text.slice(copied, start)}"${token}"`;
+        copied = i;
+      }
+    } else {
+      i++;
+    }
+  }
+  return copied === 0 ? text : out + text.slice(copied);
 }

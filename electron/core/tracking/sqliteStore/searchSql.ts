@@ -68,8 +68,10 @@ export function compileRunSearch(q: {
   const joins: string[] = [];
   const where: string[] = [];
 
-  where.push(`r.experiment_id IN (${q.experimentIds.map(() => '?').join(', ')})`);
-  whereParams.push(...q.experimentIds);
+  // One JSON parameter however many ids: a `?` per id would exceed SQLite's variable limit
+  // (32,766) on a long list, and MLflow sets no limit on experiment_ids.
+  where.push('r.experiment_id IN (SELECT value FROM json_each(?))');
+  whereParams.push(JSON.stringify([...new Set(q.experimentIds)]));
   if (q.view === 'ACTIVE_ONLY') where.push("r.lifecycle_stage = 'active'");
   else if (q.view === 'DELETED_ONLY') where.push("r.lifecycle_stage = 'deleted'");
 

@@ -38,7 +38,7 @@ import type {
   TrackingStore,
   ViewType,
 } from '../types.ts';
-import { MlflowError } from '../types.ts';
+import { MlflowError, readStep, type Step } from '../types.ts';
 import { randomRunName } from './runNames.ts';
 import { MLFLOW_2X_HEAD, KNOWN_REVISIONS, REQUIRED_COLUMNS, SCHEMA_0584BDC529EB } from './schema.ts';
 import { compileRunSearch } from './searchSql.ts';
@@ -99,9 +99,14 @@ interface MetricRow {
   key: string;
   value: number;
   timestamp: number | null;
-  step: number;
+  /** A number, or decimal text for an integer beyond 2^53 (see STEP_SQL). */
+  step: number | string;
   is_nan: number;
 }
+
+/** The step column read exactly: better-sqlite3 would round an INTEGER beyond 2^53 to a double, so
+ * such a step is read as its decimal text and turned into a bigint by readStep. */
+const STEP_SQL = 'CASE WHEN step BETWEEN -9007199254740991 AND 9007199254740991 THEN step ELSE CAST(step AS TEXT) END AS step';
 
 function invalid(message: string): MlflowError {
   return new MlflowError('INVALID_PARAMETER_VALUE', message);
@@ -126,7 +131,7 @@ export function storedMetricValue(value: number): { value: number; isNan: 0 | 1 
 }
 
 /** MLflow's latest-metric rule: the greater (step, timestamp, value) tuple wins. */
-export function isNewerMetric(a: { step: number; timestamp: number; value: number }, b: { step: number; timestamp: number | null; value: number }): boolean {
+export function isNewerMetric(a: { step: Step; timestamp: number; value: number }, b: { step: Step; timestamp: number | null; value: number }): boolean {
   if (a.step !== b.step) return a.step > b.step;
   const bt = b.timestamp ?? -Infinity;
   if (a.timestamp !== bt) return a.timestamp > bt;
@@ -265,14 +270,14 @@ export class SqliteTrackingStore implements TrackingStore {
       runSetStage: db.prepare('UPDATE runs SET lifecycle_stage = ?, deleted_time = ? WHERE run_uuid = ?'),
       tagsOf: db.prepare('SELECT "key" AS key, value FROM tags WHERE run_uuid = ? ORDER BY rowid'),
       paramsOf: db.prepare('SELECT "key" AS key, value FROM params WHERE run_uuid = ? ORDER BY rowid'),
-      latestOf: db.prepare('SELECT "key" AS key, value, timestamp, step, is_nan FROM latest_metrics WHERE run_uuid = ? ORDER BY rowid'),
+      latestOf: db.prepare(`SELECT "key" AS key, value, timestamp, ${STEP_SQL}, is_nan FROM latest_metrics WHERE run_uuid = ? ORDER BY rowid`),
       tagUpsert: db.prepare('INSERT INTO tags ("key", value, run_uuid) VALUES (?, ?, ?) ON CONFLICT ("key", run_uuid) DO UPDATE SET value = excluded.value'),
       tagGet: db.prepare('SELECT value FROM tags WHERE run_uuid = ? AND "key" = ?'),
       tagDelete: db.prepare('DELETE FROM tags WHERE run_uuid = ? AND "key" = ?'),
       paramGet: db.prepare('SELECT value FROM params WHERE "key" = ? AND run_uuid = ?'),
       paramInsert: db.prepare('INSERT INTO params ("key", value, run_uuid) VALUES (?, ?, ?)'),
       metricInsert: db.prepare('INSERT INTO metrics ("key", value, timestamp, run_uuid, step, is_nan) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING'),
-      latestGet: db.prepare('SELECT value, timestamp, step, is_nan FROM latest_metrics WHERE "key" = ? AND run_uuid = ?'),
+      latestGet: db.prepare(`SELECT value, timestamp, ${STEP_SQL}, is_nan FROM latest_metrics WHERE "key" = ? AND run_uuid = ?`),
       latestUpsert: db.prepare(
         'INSERT INTO latest_metrics ("key", value, timestamp, step, is_nan, run_uuid) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT ("key", run_uuid) DO UPDATE SET value = excluded.value, timestamp = excluded.timestamp, step = excluded.step, is_nan = excluded.is_nan',
       ),
@@ -288,7 +293,7 @@ export class SqliteTrackingStore implements TrackingStore {
         tags: db.prepare('SELECT value, run_uuid FROM tags NOT INDEXED WHERE "key" = ?').raw(),
         params: db.prepare('SELECT value, run_uuid FROM params NOT INDEXED WHERE "key" = ?').raw(),
       },
-      history: db.prepare('SELECT "key" AS key, value, timestamp, step, is_nan FROM metrics WHERE run_uuid = ? AND "key" = ? ORDER BY step, timestamp, rowid LIMIT ? OFFSET ?'),
+      history: db.prepare(`SELECT "key" AS key, value, timestamp, ${STEP_SQL}, is_nan FROM metrics WHERE run_uuid = ? AND "key" = ? ORDER BY metrics.step, timestamp, rowid LIMIT ? OFFSET ?`),
     };
   }
 
@@ -412,7 +417,7 @@ export class SqliteTrackingStore implements TrackingStore {
   }
 
   private toMetric(r: MetricRow): Metric {
-    return { key: r.key, value: r.is_nan ? NaN : r.value, timestamp: r.timestamp ?? 0, step: r.step };
+    return { key: r.key, value: r.is_nan ? NaN : r.value, timestamp: r.timestamp ?? 0, step: readStep(r.step) };
   }
 
   private loadRun(row: RunRow, withInputs: boolean): Run {
@@ -451,7 +456,7 @@ export class SqliteTrackingStore implements TrackingStore {
     if (!q) {
       const qs = Array.from({ length: n }, () => '?').join(', ');
       q = {
-        metrics: this.db.prepare(`SELECT run_uuid, "key", value, timestamp, step, is_nan FROM latest_metrics WHERE run_uuid IN (${qs}) ORDER BY rowid`).raw(),
+        metrics: this.db.prepare(`SELECT run_uuid, "key", value, timestamp, ${STEP_SQL}, is_nan FROM latest_metrics WHERE run_uuid IN (${qs}) ORDER BY rowid`).raw(),
         params: this.db.prepare(`SELECT run_uuid, "key", value FROM params WHERE run_uuid IN (${qs}) ORDER BY rowid`).raw(),
         tags: this.db.prepare(`SELECT run_uuid, "key", value FROM tags WHERE run_uuid IN (${qs}) ORDER BY rowid`).raw(),
       };
@@ -476,8 +481,8 @@ export class SqliteTrackingStore implements TrackingStore {
     for (let i = 0; i < ids.length; i += 500) {
       const chunk = ids.slice(i, i + 500);
       const q = this.hydrateStatements(chunk.length);
-      for (const r of q.metrics.all(...chunk) as [string, string, number, number | null, number, number][]) {
-        push(metrics, r[0], { key: r[1], value: r[5] ? NaN : r[2], timestamp: r[3] ?? 0, step: r[4] });
+      for (const r of q.metrics.all(...chunk) as [string, string, number, number | null, number | string, number][]) {
+        push(metrics, r[0], { key: r[1], value: r[5] ? NaN : r[2], timestamp: r[3] ?? 0, step: readStep(r[4]) });
       }
       for (const r of q.params.all(...chunk) as [string, string, string][]) push(params, r[0], { key: r[1], value: r[2] });
       for (const r of q.tags.all(...chunk) as [string, string, string][]) push(tags, r[0], { key: r[1], value: r[2] });
@@ -759,7 +764,7 @@ export class SqliteTrackingStore implements TrackingStore {
       // One latest_metrics candidate per key (MLflow's rule over the batch's points), then one
       // read and at most one upsert per key below. Written without a temporary object per point:
       // allocation and GC were a visible share of a 1,000-metric batch.
-      const best = new Map<string, { value: number; isNan: 0 | 1; timestamp: number; step: number }>();
+      const best = new Map<string, { value: number; isNan: 0 | 1; timestamp: number; step: Step }>();
       const insert = this.st.metricInsert;
       for (const m of metrics) {
         const v = m.value;
@@ -778,7 +783,7 @@ export class SqliteTrackingStore implements TrackingStore {
       }
       for (const [key, cand] of best) {
         const cur = this.st.latestGet.get(key, runId) as MetricRow | undefined;
-        if (!cur || isNewerMetric(cand, cur)) this.st.latestUpsert.run(key, cand.value, cand.timestamp, cand.step, cand.isNan, runId);
+        if (!cur || isNewerMetric(cand, { ...cur, step: readStep(cur.step) })) this.st.latestUpsert.run(key, cand.value, cand.timestamp, cand.step, cand.isNan, runId);
       }
       for (const t of tags) {
         this.upsertTag(runId, t.key, t.value);

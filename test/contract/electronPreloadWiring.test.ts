@@ -1,5 +1,8 @@
-// The bundled preload (dist/electron/preload.cjs) under Node with a stand-in for electron: it exposes
-// one object, forwards only contract channels, and hands listeners the payload, never the IPC event.
+// Wiring test, not an Electron test: the bundled preload (dist/electron/preload.cjs) under plain Node
+// with a recording stand-in for electron. It checks what OUR preload does with Electron's API: it
+// exposes one object, forwards only contract channels, and hands listeners the payload, never the
+// IPC event. What the stand-in itself answers proves nothing and is not asserted; the real bridge
+// is covered by the Electron e2e (e2e/electron/) where a binary exists.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -13,7 +16,7 @@ const exposed = {}; const invoked = []; const listeners = {};
 const stub = {
   contextBridge: { exposeInMainWorld(k, v) { exposed[k] = v; } },
   ipcRenderer: {
-    invoke(ch, input) { invoked.push([ch, input]); return Promise.resolve({ ok: true, value: ch }); },
+    invoke(ch, input) { invoked.push([ch, input]); return Promise.resolve(null); },
     on(ch, fn) { (listeners[ch] ??= []).push(fn); },
     removeListener(ch, fn) { listeners[ch] = (listeners[ch] ?? []).filter((f) => f !== fn); },
   },
@@ -25,7 +28,7 @@ require(process.env.PRELOAD_PATH);
 (async () => {
   const api = exposed.sweepdeck;
   const out = { keys: Object.keys(exposed), apiKeys: Object.keys(api).sort() };
-  out.known = await api.invoke('sweeps.list', {});
+  await api.invoke('sweeps.list', {});
   out.unknown = await api.invoke('fs.readFile', '/etc/passwd');
   out.proto = await api.invoke('__proto__', {});
   out.invoked = invoked;
@@ -57,14 +60,13 @@ afterAll(() => {
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
-describe('bundled preload', () => {
+describe('preload wiring (bundled preload.cjs under a recording electron stand-in)', () => {
   it('exposes one object with invoke and on', () => {
     expect(out.keys).toEqual(['sweepdeck']);
     expect(out.apiKeys).toEqual(['invoke', 'on']);
   });
 
   it('forwards contract channels and refuses others before IPC', () => {
-    expect(out.known).toEqual({ ok: true, value: 'sweeps.list' });
     expect(out.unknown).toMatchObject({ ok: false, error: { code: 'UNKNOWN_CHANNEL' } });
     expect(out.proto).toMatchObject({ ok: false, error: { code: 'UNKNOWN_CHANNEL' } });
     expect(out.invoked).toEqual([['sweeps.list', {}]]);
