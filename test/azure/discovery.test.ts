@@ -136,6 +136,22 @@ describe('discovery against the double', () => {
     await expect(discovery({ wait: async () => undefined, maxRetries: 2 }).workspacesOf(fabrikam.tenantId, sub)).rejects.toThrow(/HTTP 429 TooManyRequests/);
   });
 
+  it('keeps at most `concurrency` ARM requests in flight, and does overlap them', async () => {
+    const local = await startAzureDouble();
+    try {
+      const ldd = addDiscovery(local);
+      ldd.latencyMs = 30;
+      const { NODE_EXTRA_CA_CERTS: _ca, ...env } = local.env();
+      // Per-subscription lists for the five subscriptions of the home tenant (no Resource Graph).
+      const d = new Discovery({ credentials: servicePrincipalSource(env, { ca: local.caPem }), ca: local.caPem, timeoutMs: 5_000, concurrency: 2, resourceGraphThreshold: 100 });
+      const contoso = byName(await d.all(), 'Contoso');
+      expect(contoso.via).toBe('arm');
+      expect(ldd.maxInFlight).toBe(2);
+    } finally {
+      await local.close();
+    }
+  });
+
   it('gives every request a deadline', async () => {
     double.addRoute(({ url }) => url.pathname === '/hanging-list');
     const arm = new ArmClient({ armEndpoint: double.url, ca: double.caPem, timeoutMs: 300 });

@@ -41,6 +41,10 @@ export interface DiscoveryDouble {
   inject(...f: DiscoveryFault[]): void;
   /** The next n workspace-list or Resource Graph requests answer 429, with this Retry-After if given. */
   throttleNext(n: number, retryAfter?: string): void;
+  /** Delay before answering each ARM request of this module, ms (to see requests overlap). */
+  latencyMs: number;
+  /** Most ARM requests of this module seen in flight at once. */
+  readonly maxInFlight: number;
   /** The azureml:// tracking URI ARM reports for a workspace. */
   trackingUriOf(subscriptionId: string, resourceGroup: string, name: string): string;
 }
@@ -105,9 +109,15 @@ export function addDiscovery(double: AzureDouble, tenants: TenantSpec[] = defaul
   const faults = new Set<DiscoveryFault>();
   let throttle = { left: 0, retryAfter: undefined as string | undefined };
   const host = `127.0.0.1:${double.port}`;
+  let inFlight = 0;
+  let maxInFlight = 0;
   const dd: DiscoveryDouble = {
     tenants,
     pageSize: 2,
+    latencyMs: 0,
+    get maxInFlight() {
+      return maxInFlight;
+    },
     inject: (...f) => f.forEach((x) => faults.add(x)),
     throttleNext: (n, retryAfter) => {
       throttle = { left: n, retryAfter };
@@ -168,7 +178,20 @@ export function addDiscovery(double: AzureDouble, tenants: TenantSpec[] = defaul
     return true;
   };
 
-  double.addRoute(async ({ req, res, url, body, rec }) => {
+  const arm = /^\/(tenants|subscriptions|providers\/Microsoft\.ResourceGraph)(\/|$)/;
+  double.addRoute(async (ctx) => {
+    if (!arm.test(ctx.url.pathname)) return route(ctx);
+    inFlight++;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    try {
+      if (dd.latencyMs > 0) await new Promise((r) => setTimeout(r, dd.latencyMs));
+      return await route(ctx);
+    } finally {
+      inFlight--;
+    }
+  });
+
+  async function route({ req, res, url, body, rec }: Parameters<Parameters<AzureDouble['addRoute']>[0]>[0]): Promise<boolean> {
     const p = url.pathname;
     const method = req.method ?? '';
     const extraTenant = /^\/([^/]+)\//.exec(p)?.[1];
@@ -280,6 +303,6 @@ export function addDiscovery(double: AzureDouble, tenants: TenantSpec[] = defaul
       return true;
     }
     return false;
-  });
+  }
   return dd;
 }
