@@ -183,12 +183,58 @@ export const trackingStatusSchema = z.object({
   localStorePath: z.string(),
   /** Azure workspace fields, from settings or the AZURE_* environment. */
   azure: z.object({ subscriptionId: z.string(), resourceGroup: z.string(), workspaceName: z.string() }).nullable(),
+  /** Where `azure` came from: AZURE_* in the environment (they win) or the workspace chosen in the app / `sweepdeck azure use`. */
+  azureSource: z.enum(['environment', 'chosen']).nullable(),
   remoteUri: z.string().nullable(),
   /** Writes queued in the outbox while the remote store is unreachable. */
   pendingOutbox: count,
   checkedAt: epochMs,
 });
 export type TrackingStatus = z.infer<typeof trackingStatusSchema>;
+
+// Azure workspace discovery and the workspace picker.
+export const workspaceKindSchema = z.enum(['workspace', 'hub', 'project', 'feature-store']);
+export const tenantStatusSchema = z.enum(['ok', 'needs-sign-in', 'error']);
+const tenantId = z.string().min(1).max(256).regex(/^[A-Za-z0-9][A-Za-z0-9.-]*$/, 'a tenant id (GUID) or domain');
+const subscriptionId = z.string().regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'a subscription id (GUID)');
+export const azureTenantSchema = z.object({
+  tenantId: z.string(),
+  displayName: z.string().nullable(),
+  defaultDomain: z.string().nullable(),
+  status: tenantStatusSchema,
+  /** Why it is not 'ok' (needs-sign-in: the user must sign in again for it). */
+  message: z.string().nullable(),
+  subscriptionCount: count.nullable(),
+});
+export type AzureTenant = z.infer<typeof azureTenantSchema>;
+export const azureSubscriptionSchema = z.object({ subscriptionId: z.string(), displayName: z.string(), tenantId: z.string(), state: z.string() });
+export const azureWorkspaceInfoSchema = z.object({
+  tenantId: z.string(),
+  subscriptionId: z.string(),
+  subscriptionName: z.string().nullable(),
+  resourceGroup: z.string(),
+  name: z.string(),
+  id: z.string(),
+  region: z.string(),
+  kind: workspaceKindSchema,
+  /** A project's hub (ARM id). */
+  hubId: z.string().nullable(),
+  /** azureml://...; null for a hub (runs are tracked in its projects). */
+  mlflowTrackingUri: z.string().nullable(),
+});
+export type AzureWorkspaceInfo = z.infer<typeof azureWorkspaceInfoSchema>;
+export const currentWorkspaceSchema = z.object({
+  subscriptionId: z.string(),
+  resourceGroup: z.string(),
+  workspaceName: z.string(),
+  /** environment: AZURE_* variables (they win over a choice); chosen: picked in the app or with `sweepdeck azure use`. */
+  source: z.enum(['environment', 'chosen']),
+  tenantId: z.string().nullable(),
+  region: z.string().nullable(),
+  kind: workspaceKindSchema.nullable(),
+  chosenAt: epochMs,
+});
+export type CurrentWorkspace = z.infer<typeof currentWorkspaceSchema>;
 
 export const storeKindSchema = z.enum(['sqlite', 'mlruns', 'remote', 'azure']);
 export const storeInfoSchema = z.object({
@@ -432,6 +478,43 @@ export const contract = {
       localStorePath: filePath.optional(),
     }),
     output: trackingStatusSchema,
+  },
+
+  /** The Azure tenants the credentials reach, each with its status (a tenant needing sign-in is listed, never dropped). */
+  'workspaces.tenants': {
+    input: z.strictObject({ refresh: z.boolean().optional() }),
+    output: z.object({ tenants: z.array(azureTenantSchema) }),
+  },
+  /** One tenant's subscriptions (listed with that tenant's token). */
+  'workspaces.subscriptions': {
+    input: z.strictObject({ tenantId }),
+    output: z.object({ status: tenantStatusSchema, message: z.string().nullable(), subscriptions: z.array(azureSubscriptionSchema) }),
+  },
+  /** Azure ML workspaces of one subscription, or of all of a tenant's subscriptions (Resource Graph when many). */
+  'workspaces.list': {
+    input: z.strictObject({ tenantId, subscriptionId: subscriptionId.optional() }),
+    output: z.object({
+      status: tenantStatusSchema,
+      message: z.string().nullable(),
+      via: z.enum(['resource-graph', 'arm']).nullable(),
+      workspaces: z.array(azureWorkspaceInfoSchema),
+      subscriptionErrors: z.array(z.object({ subscriptionId: z.string(), message: z.string() })),
+    }),
+  },
+  /** The workspace new sweeps track to, and where that comes from. */
+  'workspaces.current': {
+    input: empty,
+    output: z.object({
+      current: currentWorkspaceSchema.nullable(),
+      /** AZURE_* or MLFLOW_TRACKING_URI in the environment: they win over a choice made here. */
+      environmentOverrides: z.boolean(),
+    }),
+  },
+  /** Choose the workspace new sweeps track to (checked with Azure first), or null to forget it.
+   * Running sweeps keep the target they started with. */
+  'workspaces.choose': {
+    input: z.strictObject({ workspace: azureWorkspaceSchema.nullable(), tenantId: tenantId.optional() }),
+    output: z.object({ current: currentWorkspaceSchema.nullable(), environmentOverrides: z.boolean(), tracking: trackingStatusSchema }),
   },
 
   'stores.list': {

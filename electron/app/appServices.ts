@@ -1,11 +1,11 @@
 // The app's services: one handler per contract channel over the core, plus the event bus. Plain
 // Node (no electron import): Electron main and the browser host both serve exactly this.
 import { readFileSync, statSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { MAX_CONFIG_BYTES, resolveCheckpointPath, resolveStudyName } from '../../shared/config.ts';
 import type { Handlers } from '../../shared/contract.ts';
 import { AppFault } from './appError.ts';
+import { defaultDataDir } from './dataDir.ts';
 import { AppState } from './appState.ts';
 import { ConfigValidator } from './configValidator.ts';
 import { loadCore, type CoreModules } from './core.ts';
@@ -14,6 +14,8 @@ import { EventBus } from './eventBus.ts';
 import { SweepsService } from './sweepsService.ts';
 import { TrackingService } from './trackingService.ts';
 import { AzureMirrorService } from './azureMirrorService.ts';
+import { AppAzureCredentials, type AzureCredentialOptions } from './azureCredentials.ts';
+import { WorkspacesService } from './workspacesService.ts';
 
 export interface PlatformActions {
   /** Show the file in the OS file manager (Electron: shell.showItemInFolder). */
@@ -32,6 +34,9 @@ export interface AppServicesOptions {
   env?: NodeJS.ProcessEnv;
   /** How long sweeps.start waits for the runner to report it started. */
   startWaitMs?: number;
+  /** Credentials and transport for Azure calls (the workspace picker; tracking a chosen workspace
+   * with a token of its tenant). Default: the service principal in the environment. */
+  azure?: AzureCredentialOptions;
 }
 
 export interface AppServices {
@@ -40,11 +45,14 @@ export interface AppServices {
   bus: EventBus;
   sweeps: SweepsService;
   tracking: TrackingService;
+  workspaces: WorkspacesService;
   state: AppState;
   dataDir: string;
   /** Stops running sweeps (gracefully) and closes stores. */
   close(): Promise<void>;
 }
+
+export { defaultDataDir };
 
 function readTextFile(file: string, what: string): { path: string; text: string } {
   const abs = path.resolve(file);
@@ -61,21 +69,22 @@ function readTextFile(file: string, what: string): { path: string; text: string 
   return { path: abs, text: readFileSync(abs, 'utf8') };
 }
 
-/** The default data folder: $SWEEPDECK_DATA_DIR, else the platform's per-user app data folder. */
-export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.SWEEPDECK_DATA_DIR) return path.resolve(env.SWEEPDECK_DATA_DIR);
-  if (process.platform === 'win32') return path.join(env.APPDATA ?? path.join(os.homedir(), 'AppData', 'Roaming'), 'sweepdeck');
-  if (process.platform === 'darwin') return path.join(os.homedir(), 'Library', 'Application Support', 'sweepdeck');
-  return path.join(env.XDG_DATA_HOME || path.join(os.homedir(), '.local', 'share'), 'sweepdeck');
-}
-
 export async function createAppServices(opts: AppServicesOptions): Promise<AppServices> {
   const dataDir = path.resolve(opts.dataDir);
   const state = new AppState(dataDir);
   const core = opts.core ?? (await loadCore());
   const bus = new EventBus();
+  const azureCredentials = new AppAzureCredentials(opts.env ?? process.env, opts.azure ?? {});
   const azureMirror = new AzureMirrorService({ dataDir, bus, ...(opts.env ? { env: opts.env } : {}) });
-  const tracking = new TrackingService({ state, core, bus, dataDir, env: opts.env, azureMirror });
+  const tracking = new TrackingService({ state, core, bus, dataDir, env: opts.env, azureMirror, credentialFor: (tenantId) => azureCredentials.credentialFor(tenantId) });
+  const workspaces = new WorkspacesService({
+    state,
+    tracking,
+    env: opts.env,
+    credentials: azureCredentials,
+    ...(opts.azure?.ca ? { ca: opts.azure.ca } : {}),
+    ...(opts.azure?.timeoutMs !== undefined ? { timeoutMs: opts.azure.timeoutMs } : {}),
+  });
   const sweeps = new SweepsService({
     state,
     core,
@@ -155,6 +164,11 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
 
     'tracking.status': async () => tracking.status(),
     'tracking.configure': async (i) => tracking.configure(i),
+    'workspaces.tenants': async (i) => workspaces.tenants(i),
+    'workspaces.subscriptions': async (i) => workspaces.subscriptions(i),
+    'workspaces.list': async (i) => workspaces.list(i),
+    'workspaces.current': async () => workspaces.current(),
+    'workspaces.choose': async (i) => workspaces.choose(i),
     'stores.list': async () => ({ stores: await tracking.stores() }),
     'stores.add': async (i) => tracking.addStore(i),
     'stores.remove': async ({ id }) => tracking.removeStore(id),
@@ -206,6 +220,7 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
     bus,
     sweeps,
     tracking,
+    workspaces,
     state,
     dataDir,
     async close() {

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { chosenWorkspaceSchema, sameWorkspace, type ChosenWorkspace } from '../core/azure/workspaceChoice.ts';
 import { hasUrlCredentials, withoutUrlCredentials } from '../../shared/urlCredentials.ts';
 
 export const sweepRecordSchema = z.object({
@@ -53,6 +54,8 @@ const stateFileSchema = z.object({
   tracking: trackingSettingsSchema.default({ azure: null, remoteUri: null, fallbackToLocal: true, localStorePath: null }),
   /** Example configs already registered once (so one the user removed is not added back). */
   offered: z.array(z.string()).default([]),
+  /** The Azure ML workspace picked in Settings or with `sweepdeck azure use` (non-secret details). */
+  azureChoice: chosenWorkspaceSchema.nullable().default(null),
 });
 export type StateFile = z.infer<typeof stateFileSchema>;
 
@@ -193,6 +196,21 @@ export class AppState {
     this.save();
   }
 
+  /** The remembered workspace choice; null when none, or when tracking.azure was changed since. */
+  azureChoice(): ChosenWorkspace | null {
+    return choiceInEffect(this.data);
+  }
+
+  /** Remembers a chosen workspace (or forgets it: null), and makes it the tracking target, in one write. */
+  chooseWorkspace(choice: ChosenWorkspace | null): void {
+    this.data.azureChoice = choice;
+    this.data.tracking = {
+      ...this.data.tracking,
+      azure: choice ? { subscriptionId: choice.subscriptionId, resourceGroup: choice.resourceGroup, workspaceName: choice.workspaceName } : null,
+    };
+    this.save();
+  }
+
   tracking(): TrackingSettings {
     return this.data.tracking;
   }
@@ -202,4 +220,25 @@ export class AppState {
     this.save();
     return this.data.tracking;
   }
+}
+
+/** The remembered workspace choice in a data folder's state.json, read without creating or moving
+ * anything (for CLI commands that only read it). A file that does not parse gives null and a
+ * warning naming it (the app keeps such a file aside when it next starts). */
+export function readChosenWorkspace(dataDir: string, warn: (message: string) => void = (m) => console.error(m)): ChosenWorkspace | null {
+  const file = path.join(dataDir, 'state.json');
+  if (!existsSync(file)) return null;
+  try {
+    return choiceInEffect(stateFileSchema.parse(JSON.parse(readFileSync(file, 'utf8'))));
+  } catch (e) {
+    warn(`sweepdeck: ${file} could not be read (${(e as Error).message.split('\n')[0]}); the remembered Azure workspace is ignored.`);
+    return null;
+  }
+}
+
+/** The choice, unless tracking.azure was set to another workspace since (tracking.configure). */
+function choiceInEffect(data: StateFile): ChosenWorkspace | null {
+  const c = data.azureChoice;
+  const a = data.tracking.azure;
+  return c && a && sameWorkspace(a, c) ? c : null;
 }

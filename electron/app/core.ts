@@ -1,5 +1,6 @@
 // The one place the app services reach the core engine: a narrow interface the services code
 // against (tests inject fakes for faults), and the real core behind it.
+import type { TokenCredential } from '@azure/core-auth';
 import type { HpoConfig } from '../../shared/config.ts';
 import { openStudyStorage } from '../core/studies/optunaSqliteStorage.ts';
 import type { StudyStorage } from '../core/studies/types.ts';
@@ -42,6 +43,8 @@ export interface TrackingSetupArgs {
   /** Folder of the local store's mlflow.db. */
   localDir: string;
   env?: NodeJS.ProcessEnv;
+  /** The Azure credential to use (the chosen workspace's tenant); default the setup's own. */
+  credential?: TokenCredential;
 }
 
 export interface CoreModules {
@@ -64,6 +67,8 @@ export interface SweepTrackingArgs {
   outputDir: string;
   fallbackToLocal: boolean;
   env?: NodeJS.ProcessEnv;
+  /** The Azure credential to use (the chosen workspace's tenant); default the setup's own. */
+  credential?: TokenCredential;
 }
 
 export interface SweepTrackingHandle {
@@ -83,7 +88,7 @@ async function setupTracking(a: TrackingSetupArgs): Promise<TrackingSetupOutcome
   else if (a.azure) delete env.MLFLOW_TRACKING_URI;
   const r = await setupTrackingCrossPlatform({
     experimentName: a.experimentName,
-    ...(a.azure ? { azure: a.azure } : {}),
+    ...(a.azure || a.credential ? { azure: { ...a.azure, ...(a.credential ? { credential: a.credential } : {}) } } : {}),
     fallbackToLocal: a.fallbackToLocal,
     localDir: a.localDir,
     env,
@@ -98,6 +103,7 @@ async function openSweepTracking(a: SweepTrackingArgs): Promise<SweepTrackingHan
     outputDir: a.outputDir,
     fallbackToLocal: a.fallbackToLocal,
     env: a.env ?? process.env,
+    ...(a.credential ? { credential: a.credential } : {}),
   });
   const hooks = sessionTrackingHooks(session, a.config);
   return {

@@ -5,7 +5,9 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ChannelOutput, ParsedInput, StoreInfo, TrackingStatus } from '../../shared/contract.ts';
+import type { TokenCredential } from '@azure/core-auth';
 import type { Metric, Run, TrackingStore } from '../core/tracking/types.ts';
+import { effectiveWorkspace, envWithChosenWorkspace, type ChosenWorkspace, type EffectiveWorkspace } from '../core/azure/workspaceChoice.ts';
 import { AppFault, toAppError } from './appError.ts';
 import { newId, type AppState, type StoreRecord, type TrackingSettings } from './appState.ts';
 import type { CoreModules, SweepTrackingHandle } from './core.ts';
@@ -29,6 +31,8 @@ export interface TrackingServiceOptions {
   env?: NodeJS.ProcessEnv;
   /** Azure workspace stores are browsed through their offline mirror when given. */
   azureMirror?: AzureMirrorService;
+  /** A credential for a tenant (the chosen workspace's); undefined: the setup's own. */
+  credentialFor?: (tenantId: string) => TokenCredential | undefined;
 }
 
 /** The offline/as-of marks of a page from an Azure workspace's browsing store, if any. */
@@ -53,14 +57,29 @@ export class TrackingService {
     return sqliteUriOf(this.localStorePath());
   }
 
-  /** Azure fields from settings, else from AZURE_* in the environment (the settings screen is prefilled). */
-  private azure(settings: TrackingSettings): TrackingStatus['azure'] {
-    if (settings.azure) return settings.azure;
-    const env = this.o.env ?? process.env;
-    const s = env.AZURE_SUBSCRIPTION_ID;
-    const g = env.AZURE_RESOURCE_GROUP;
-    const w = env.AZURE_WORKSPACE_NAME;
-    return s && g && w ? { subscriptionId: s, resourceGroup: g, workspaceName: w } : null;
+  /** The workspace chosen in the app / `sweepdeck azure use`, or set through tracking.configure. */
+  private chosen(settings: TrackingSettings): ChosenWorkspace | null {
+    const c = this.o.state.azureChoice();
+    if (c) return c;
+    return settings.azure ? { ...settings.azure, tenantId: null, region: null, kind: null, mlflowTrackingUri: null, chosenAt: 0 } : null;
+  }
+
+  /** The workspace in effect: AZURE_* in the environment win over the chosen one. */
+  currentWorkspace(): EffectiveWorkspace | null {
+    return effectiveWorkspace(this.env(), this.chosen(this.o.state.tracking()));
+  }
+
+  private env(): NodeJS.ProcessEnv {
+    return this.o.env ?? process.env;
+  }
+
+  private azure(settings: TrackingSettings): { fields: TrackingStatus['azure']; source: TrackingStatus['azureSource']; chosen: boolean; credential: TokenCredential | undefined } {
+    const eff = effectiveWorkspace(this.env(), this.chosen(settings));
+    if (!eff) return { fields: null, source: null, chosen: false, credential: undefined };
+    // A workspace chosen in another tenant needs a token of that tenant.
+    const tenantId = eff.source === 'chosen' ? eff.chosen?.tenantId : null;
+    const credential = tenantId ? this.o.credentialFor?.(tenantId) : undefined;
+    return { fields: { subscriptionId: eff.subscriptionId, resourceGroup: eff.resourceGroup, workspaceName: eff.workspaceName }, source: eff.source, chosen: eff.source === 'chosen', credential };
   }
 
   async status(): Promise<TrackingStatus> {
@@ -78,30 +97,33 @@ export class TrackingService {
 
   private async compute(): Promise<TrackingStatus> {
     const settings = this.o.state.tracking();
-    const azure = this.azure(settings);
+    const { fields: azure, source: azureSource, chosen, credential } = this.azure(settings);
     const localStorePath = this.localStorePath();
     mkdirSync(path.dirname(localStorePath), { recursive: true });
     const base = {
       fallbackToLocal: settings.fallbackToLocal,
       localStorePath,
       azure,
+      azureSource,
       remoteUri: settings.remoteUri,
       pendingOutbox: this.current?.pendingOutbox ?? 0,
       checkedAt: Date.now(),
     };
     let status: TrackingStatus;
-    const env = this.o.env ?? process.env;
+    const env = this.env();
     if (!azure && !settings.remoteUri && !env.MLFLOW_TRACKING_URI) {
       status = { ...base, mode: 'local', uri: this.localUri(), fallbackReason: null };
     } else {
       try {
         const outcome = await this.o.core.setupTracking({
           experimentName: this.o.experimentName ?? 'Default',
-          azure: settings.azure,
+          // A chosen workspace only when the environment names no target (the environment wins).
+          azure: chosen ? azure : null,
           remoteUri: settings.remoteUri,
           fallbackToLocal: settings.fallbackToLocal,
           localDir: path.dirname(localStorePath),
           env,
+          ...(credential ? { credential } : {}),
         });
         status = { ...base, mode: outcome.mode, uri: outcome.uri, fallbackReason: outcome.fallbackReason };
       } catch (e) {
@@ -139,17 +161,12 @@ export class TrackingService {
   /** Tracking for one sweep: the app's local store when nothing else is configured, else the
    * cross-platform setup with the settings' Azure workspace / remote server and fallback. */
   async openForSweep(config: HpoConfig): Promise<SweepTrackingHandle> {
+    // Read once, now: the sweep keeps this target for its whole life, whatever is chosen later.
     const settings = this.o.state.tracking();
-    const env: NodeJS.ProcessEnv = { ...(this.o.env ?? process.env) };
-    const azure = this.azure(settings);
-    if (settings.azure) {
-      env.AZURE_SUBSCRIPTION_ID = settings.azure.subscriptionId;
-      env.AZURE_RESOURCE_GROUP = settings.azure.resourceGroup;
-      env.AZURE_WORKSPACE_NAME = settings.azure.workspaceName;
-      delete env.MLFLOW_TRACKING_URI;
-    } else if (settings.remoteUri) {
-      env.MLFLOW_TRACKING_URI = settings.remoteUri;
-    }
+    const { fields: azure, credential } = this.azure(settings);
+    // The chosen workspace fills in AZURE_* unless the environment names a target itself.
+    const env: NodeJS.ProcessEnv = envWithChosenWorkspace({ ...this.env() }, this.chosen(settings));
+    if (!azure && settings.remoteUri) env.MLFLOW_TRACKING_URI = settings.remoteUri;
     const localOnly = !azure && !settings.remoteUri && !env.MLFLOW_TRACKING_URI;
     const handle = await this.o.core.openSweepTracking({
       config,
@@ -157,6 +174,7 @@ export class TrackingService {
       outputDir: path.dirname(this.localStorePath()),
       fallbackToLocal: settings.fallbackToLocal,
       env,
+      ...(credential ? { credential } : {}),
     });
     if (this.current && (handle.mode !== this.current.mode || handle.fallbackReason !== this.current.fallbackReason)) {
       this.current = { ...this.current, mode: handle.mode, uri: handle.trackingUri, fallbackReason: handle.fallbackReason, checkedAt: Date.now() };
@@ -261,7 +279,7 @@ export class TrackingService {
       remoteUri: null,
       fallbackToLocal: false,
       localDir: path.dirname(this.localStorePath()),
-      env: this.o.env ?? process.env,
+      env: this.env(),
     });
     return outcome.uri;
   }

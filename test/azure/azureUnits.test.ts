@@ -16,14 +16,16 @@ import { openSqliteStore } from '../../electron/core/tracking/sqliteStore/sqlite
 import type { TrackingStore } from '../../electron/core/tracking/types.ts';
 
 describe('mlflowRestBaseFromTrackingUri', () => {
-  it('maps the documented azureml:// form to https:// on the same host and path', () => {
+  it('maps azureml:// the way the azureml-mlflow plugin does: same host, /mlflow/v2.0, the workspace scope', () => {
     const sub = '11111111-2222-3333-4444-555555555555';
     const scope = `/subscriptions/${sub}/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws`;
-    expect(mlflowRestBaseFromTrackingUri(`azureml://westeurope.api.azureml.ms/mlflow/v1.0${scope}`)).toBe(`https://westeurope.api.azureml.ms/mlflow/v1.0${scope}`);
-    // A private-link host keeps its own name; only the scheme changes.
-    expect(mlflowRestBaseFromTrackingUri(`azureml://abc123.workspace.westeurope.api.azureml.ms/mlflow/v1.0${scope}/`)).toBe(
-      `https://abc123.workspace.westeurope.api.azureml.ms/mlflow/v1.0${scope}`,
+    // ARM reports /mlflow/v1.0 in the URI; MLflow 2.x/3.x clients call /mlflow/v2.0 (mlflow #11462 logs).
+    expect(mlflowRestBaseFromTrackingUri(`azureml://westeurope.api.azureml.ms/mlflow/v1.0${scope}`)).toBe(`https://westeurope.api.azureml.ms/mlflow/v2.0${scope}`);
+    // A private-link host keeps its own name; a trailing slash or query is not part of the base.
+    expect(mlflowRestBaseFromTrackingUri(`azureml://abc123.workspace.westeurope.api.azureml.ms/mlflow/v1.0${scope}/?x=1`)).toBe(
+      `https://abc123.workspace.westeurope.api.azureml.ms/mlflow/v2.0${scope}`,
     );
+    expect(() => mlflowRestBaseFromTrackingUri('azureml://westeurope.api.azureml.ms/mlflow/v1.0/subscriptions/s')).toThrow(/names no workspace/);
   });
 
   it('keeps https, allows http only on loopback, refuses other schemes', () => {

@@ -49,7 +49,7 @@ function options(env: Record<string, string | undefined>, extra: Partial<SetupTr
 
 /** Computed from the double's own settings, not from our mapping code. */
 function expectedRestBase(): string {
-  return `https://127.0.0.1:${double.port}/mlflow/v1.0/subscriptions/${double.subscriptionId}/resourceGroups/${double.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${double.workspaceName}`;
+  return `https://127.0.0.1:${double.port}/mlflow/v2.0/subscriptions/${double.subscriptionId}/resourceGroups/${double.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${double.workspaceName}`;
 }
 
 function expectNoSecrets(r: TrackingSetupResult | Error): void {

@@ -54,7 +54,7 @@ function expectNoSecret(r: CliResult): void {
 }
 
 const restBase = (): string =>
-  `https://127.0.0.1:${double.port}/mlflow/v1.0/subscriptions/${double.subscriptionId}/resourceGroups/${double.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${double.workspaceName}`;
+  `https://127.0.0.1:${double.port}/mlflow/v2.0/subscriptions/${double.subscriptionId}/resourceGroups/${double.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${double.workspaceName}`;
 
 describe('sweepdeck tracking setup', () => {
   it('--json: reaches the workspace through the double and prints mode azure with the mapped URI', async () => {

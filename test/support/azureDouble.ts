@@ -71,7 +71,12 @@ export interface RecordedRequest {
   authorization?: string;
 }
 
+/** An extra handler tried before the built-in parts; true when it answered the request. */
+export type DoubleRoute = (ctx: { req: IncomingMessage; res: ServerResponse; url: URL; body: string; rec: RecordedRequest }) => boolean | Promise<boolean>;
+
 export interface AzureDouble {
+  /** Adds a handler tried before the built-in parts (extensions such as azureIdentityDouble.ts). */
+  addRoute(route: DoubleRoute): void;
   /** https://127.0.0.1:PORT: authority host, ARM endpoint and MLflow host at once. */
   readonly url: string;
   readonly port: number;
@@ -100,7 +105,10 @@ export interface AzureDouble {
   close(): Promise<void>;
 }
 
-const MLFLOW_PREFIX = '/mlflow/v1.0';
+/** What ARM reports in mlFlowTrackingUri, and (apart) the path the MLflow REST API is served
+ * under: real clients call /mlflow/v2.0 (docs/AZURE.md, "Workspaces and the tracking URI"). */
+const TRACKING_URI_PREFIX = '/mlflow/v1.0';
+const MLFLOW_PREFIX = '/mlflow/v2.0';
 
 export async function startAzureDouble(opts: AzureDoubleOptions = {}): Promise<AzureDouble> {
   const tenantId = opts.tenantId ?? crypto.randomUUID();
@@ -120,6 +128,7 @@ export async function startAzureDouble(opts: AzureDoubleOptions = {}): Promise<A
   const requests: RecordedRequest[] = [];
   const issuedTokens: string[] = [];
   const experiments = new Map<string, { experiment_id: string; name: string }>();
+  const routes: DoubleRoute[] = [];
   const sockets = new Set<net.Socket>();
   let closedPort: string | undefined;
 
@@ -132,7 +141,7 @@ export async function startAzureDouble(opts: AzureDoubleOptions = {}): Promise<A
   const port = (server.address() as net.AddressInfo).port;
   const url = `https://127.0.0.1:${port}`;
   const wsScope = `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${workspaceName}`;
-  const mlflowTrackingUri = (host: string): string => `azureml://${host}${MLFLOW_PREFIX}${wsScope}`;
+  const mlflowTrackingUri = (host: string): string => `azureml://${host}${TRACKING_URI_PREFIX}${wsScope}`;
 
   const tokenValid = (auth: string | undefined): boolean => {
     const m = /^Bearer (.+)$/.exec(auth ?? '');
@@ -151,6 +160,7 @@ export async function startAzureDouble(opts: AzureDoubleOptions = {}): Promise<A
         ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
       };
       requests.push(rec);
+      for (const route of routes) if (await route({ req, res, url: u, body, rec })) return;
       const p = u.pathname;
 
       // (a) identity platform
@@ -285,6 +295,7 @@ export async function startAzureDouble(opts: AzureDoubleOptions = {}): Promise<A
   });
 
   return {
+    addRoute: (route) => routes.push(route),
     url,
     port,
     caPem: certPem,
@@ -376,7 +387,7 @@ function workspaceResource(w: {
   };
 }
 
-function aadError(error: string, description: string, code: number): Record<string, unknown> {
+export function aadError(error: string, description: string, code: number): Record<string, unknown> {
   return {
     error,
     error_description: `${description}\r\nTrace ID: ${crypto.randomUUID()}\r\nCorrelation ID: ${crypto.randomUUID()}\r\nTimestamp: ${new Date().toISOString().replace('T', ' ').slice(0, 19)}Z`,
@@ -388,11 +399,11 @@ function aadError(error: string, description: string, code: number): Record<stri
   };
 }
 
-function armError(code: string, message: string): Record<string, unknown> {
+export function armError(code: string, message: string): Record<string, unknown> {
   return { error: { code, message } };
 }
 
-function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
   res.end(text);
@@ -404,7 +415,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function fakeJwt(claims: Record<string, unknown>): string {
+export function fakeJwt(claims: Record<string, unknown>): string {
   const now = Math.floor(Date.now() / 1000);
   const b64 = (o: unknown): string => Buffer.from(JSON.stringify(o)).toString('base64url');
   return `${b64({ typ: 'JWT', alg: 'RS256' })}.${b64({ ...claims, iat: now, nbf: now, exp: now + 3599 })}.${crypto.randomBytes(32).toString('base64url')}`;

@@ -1,14 +1,19 @@
-// `sweepdeck azure <subcommand>`: each subcommand in its own module, loaded when used.
-import { dispatchSubcommand } from '../cliSupport.ts';
+// `sweepdeck azure <subcommand>`: each subcommand in its own module, loaded only when used. Other
+// Azure commands (login, logout, whoami) join by adding one entry to SUBCOMMANDS.
+import { dispatchSubcommand, type CommandModule } from '../cliSupport.ts';
 
-const USAGE = `Usage: sweepdeck azure <subcommand> [options]
+export const SUBCOMMANDS: Record<string, { usage: string; load: () => Promise<CommandModule> }> = {
+  workspaces: { usage: 'sweepdeck azure workspaces [--json]', load: () => import('./azureWorkspaces.ts') },
+  use: { usage: 'sweepdeck azure use SUBSCRIPTION/RESOURCE_GROUP/WORKSPACE [--no-verify] | --none', load: () => import('./azureUse.ts') },
+  sync: { usage: 'sweepdeck azure sync [--experiment NAME] [--histories] [--full]', load: () => import('./azureSync.ts') },
+};
 
-Subcommands:
-  sync   bring the offline mirror of the chosen Azure ML workspace up to date
-         (sweepdeck azure sync [--experiment NAME] [--histories] [--full])`;
+export function usage(): string {
+  const lines = Object.values(SUBCOMMANDS).map((s) => s.usage);
+  return `Usage: ${lines.join('\n       ')}`;
+}
 
 export function run(argv: string[]): Promise<number> {
-  return dispatchSubcommand(argv, USAGE, {
-    sync: () => import('./azureSync.ts'),
-  });
+  const loaders = Object.fromEntries(Object.entries(SUBCOMMANDS).map(([name, s]) => [name, s.load]));
+  return dispatchSubcommand(argv, usage(), loaders);
 }

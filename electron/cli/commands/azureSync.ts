@@ -6,8 +6,10 @@ import { print, printError } from '../terminalText.ts';
 import { AzureSetupError } from '../../core/azure/azureErrors.ts';
 import { syncWorkspace, type SyncEvent } from '../../core/azure/mirror/sync.ts';
 import { connectWorkspace, credentialFromEnvironment, openMirrorFor, workspaceFromEnv } from '../../core/azure/mirror/workspaceMirror.ts';
+import { readChosenWorkspace } from '../../app/appState.ts';
+import { defaultDataDir } from '../../app/dataDir.ts';
+import { envWithChosenWorkspace } from '../../core/azure/workspaceChoice.ts';
 import { MlflowError, StoreUnavailableError } from '../../core/tracking/types.ts';
-import { defaultDataDir } from '../../app/appServices.ts';
 import { CliError, parseCli, printedHelp } from '../cliSupport.ts';
 
 const USAGE = `Usage: sweepdeck azure sync [--experiment NAME]... [--histories] [--full] [--page-size N]
@@ -68,7 +70,8 @@ export async function run(argv: string[]): Promise<number> {
   const env = process.env;
   let ref;
   try {
-    ref = workspaceFromEnv(env);
+    // The environment's AZURE_* workspace, else the one chosen with `sweepdeck azure use` / the app.
+    ref = workspaceFromEnv(envWithChosenWorkspace(env, readChosenWorkspace(defaultDataDir(env))));
   } catch (err) {
     if (err instanceof AzureSetupError) throw new CliError(err.message, 2);
     throw err;

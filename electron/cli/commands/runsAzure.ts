@@ -5,9 +5,11 @@ import { print } from '../terminalText.ts';
 import { stringifyJson } from '../../core/tracking/endpoint/wire.ts';
 import { AzureSetupError } from '../../core/azure/azureErrors.ts';
 import { openWorkspaceBrowser, workspaceFromEnv } from '../../core/azure/mirror/workspaceMirror.ts';
+import { readChosenWorkspace } from '../../app/appState.ts';
+import { defaultDataDir } from '../../app/dataDir.ts';
+import { envWithChosenWorkspace } from '../../core/azure/workspaceChoice.ts';
 import type { TrackingStore } from '../../core/tracking/types.ts';
 import { MlflowError } from '../../core/tracking/types.ts';
-import { defaultDataDir } from '../../app/appServices.ts';
 import { CliError } from '../cliSupport.ts';
 import { renderTree, type ExperimentTree } from './runs.ts';
 
@@ -18,7 +20,8 @@ export async function listAzureRuns(
   const env = process.env;
   let ref;
   try {
-    ref = workspaceFromEnv(env);
+    // The environment's AZURE_* workspace, else the one chosen with `sweepdeck azure use` / the app.
+    ref = workspaceFromEnv(envWithChosenWorkspace(env, readChosenWorkspace(defaultDataDir(env))));
   } catch (err) {
     if (err instanceof AzureSetupError) throw new CliError(err.message, 2);
     throw err;

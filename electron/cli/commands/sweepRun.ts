@@ -19,6 +19,10 @@ import { runSweep, SweepSetupError, type SweepHandle } from '../../core/sweeps/s
 import { startTrackedSweep, type TrackedSweepHandle } from '../../core/sweeps/trackedSweep.ts';
 import type { SweepCounts, SweepEvent, SweepResult } from '../../core/sweeps/types.ts';
 import { CliError, parseCli, printedHelp } from '../cliSupport.ts';
+import { readChosenWorkspace } from '../../app/appState.ts';
+import { defaultDataDir } from '../../app/dataDir.ts';
+import { envWithChosenWorkspace } from '../../core/azure/workspaceChoice.ts';
+import { chosenWorkspaceCredential } from '../chosenWorkspaceCredential.ts';
 import { print, printError, terminalSafe } from '../terminalText.ts';
 
 const USAGE = `Usage: sweepdeck sweep run CONFIG.yaml [--output-dir DIR] [--max-trials N] [--tracking-uri URI] [--no-tracking]
@@ -212,7 +216,12 @@ export async function run(argv: string[]): Promise<number> {
   } else {
     let tracked: TrackedSweepHandle;
     try {
-      tracked = await startTrackedSweep(sweepOptions, values['tracking-uri'] ? { trackingUri: values['tracking-uri'] } : {});
+      // The workspace chosen with `sweepdeck azure use` when the environment names no target.
+      const chosen = readChosenWorkspace(defaultDataDir(process.env));
+      const env = envWithChosenWorkspace(process.env, chosen);
+      const credential = await chosenWorkspaceCredential(process.env, chosen);
+      const choice = { env, ...(credential ? { credential } : {}) };
+      tracked = await startTrackedSweep(sweepOptions, values['tracking-uri'] ? { trackingUri: values['tracking-uri'], ...choice } : choice);
     } catch (err) {
       throw new CliError(`tracking could not start: ${(err as Error).message}\n(use --no-tracking to run the sweep without MLflow)`);
     }

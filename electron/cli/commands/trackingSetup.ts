@@ -2,6 +2,10 @@
 // the app makes (Azure ML, another MLflow server, or the local store) and prints it with the
 // reason for any fallback. Azure settings and the service principal come from the environment.
 import { CliError, parseCli, printedHelp } from '../cliSupport.ts';
+import { readChosenWorkspace } from '../../app/appState.ts';
+import { defaultDataDir } from '../../app/dataDir.ts';
+import { effectiveWorkspace, envWithChosenWorkspace } from '../../core/azure/workspaceChoice.ts';
+import { chosenWorkspaceCredential } from '../chosenWorkspaceCredential.ts';
 import { TrackingSetupError, setupTrackingCrossPlatform, type TrackingSetupResult } from '../../core/tracking/setup.ts';
 import { print, printError } from '../terminalText.ts';
 
@@ -10,6 +14,7 @@ const USAGE = `Usage: sweepdeck tracking setup --experiment NAME [--no-fallback]
 Decides where tracking goes and prints the decision:
   azure   the Azure ML workspace's MLflow endpoint (AZURE_SUBSCRIPTION_ID, AZURE_RESOURCE_GROUP,
           AZURE_WORKSPACE_NAME + service principal AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET)
+          or, when none of those is set, the workspace chosen with \`sweepdeck azure use\`
   remote  the MLflow server in MLFLOW_TRACKING_URI (http/https)
   local   sqlite:///<dir>/mlflow.db, with the reason Azure/remote was not used
 
@@ -41,9 +46,16 @@ export async function run(argv: string[]): Promise<number> {
   if (printedHelp(values, USAGE)) return 0;
   if (!values.experiment?.trim()) throw new CliError(`--experiment NAME is required (the MLflow experiment to track into).\n\n${USAGE}`);
 
+  // The environment wins; the workspace chosen with `sweepdeck azure use` fills in when it names none.
+  const chosen = readChosenWorkspace(defaultDataDir(process.env));
+  const workspaceSource = effectiveWorkspace(process.env, chosen)?.source ?? null;
   let result: TrackingSetupResult;
   try {
+    const credential = await chosenWorkspaceCredential(process.env, chosen);
     result = await setupTrackingCrossPlatform({
+      env: envWithChosenWorkspace(process.env, chosen),
+      // A workspace chosen in another tenant is read with a token of that tenant.
+      ...(credential ? { azure: { credential } } : {}),
       experimentName: values.experiment,
       fallbackToLocal: !values['no-fallback'],
       ...(values['local-dir'] ? { localDir: values['local-dir'] } : {}),
@@ -57,12 +69,15 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   if (values.json) {
-    print(JSON.stringify(toJson(result), null, 2));
+    print(JSON.stringify({ ...toJson(result), workspaceSource }, null, 2));
     return 0;
   }
   const lines = [`mode: ${result.mode}`, `tracking URI: ${result.trackingUri}`];
   if (result.reasonCode) lines.push(`reason (${result.reasonCode}): ${result.reason ?? ''}`);
-  if (result.azure) lines.push(`workspace: ${result.azure.workspaceName} (${result.azure.location ?? 'unknown region'}), resource group ${result.azure.resourceGroup}`);
+  if (result.azure) {
+    const from = workspaceSource === 'chosen' ? ', chosen with `sweepdeck azure use`' : workspaceSource === 'environment' ? ', from AZURE_* in the environment' : '';
+    lines.push(`workspace: ${result.azure.workspaceName} (${result.azure.location ?? 'unknown region'}), resource group ${result.azure.resourceGroup}${from}`);
+  }
   lines.push(`experiment: ${result.experimentName}`);
   lines.push(`platform: ${result.platform.kind} (${result.platform.evidence})`);
   if (result.mode === 'local') lines.push(`local store folder: ${result.localDir} (${result.localDirWhy})`);

@@ -15,14 +15,9 @@ import {
 import { AzureSetupError, redact } from './azureErrors.ts';
 import { ARM_SCOPE, DEFAULT_ARM_ENDPOINT, DEFAULT_TIMEOUT_MS, mlflowRestBaseFromTrackingUri } from './endpoints.ts';
 import { TransportError, sendRequest, type TransportFailureKind } from './httpTransport.ts';
+import { validateWorkspaceRef, type WorkspaceRef } from './workspaceRef.ts';
 
-export { DEFAULT_ARM_ENDPOINT, mlflowRestBaseFromTrackingUri };
-
-export interface WorkspaceRef {
-  subscriptionId: string;
-  resourceGroup: string;
-  workspaceName: string;
-}
+export { DEFAULT_ARM_ENDPOINT, mlflowRestBaseFromTrackingUri, validateWorkspaceRef, type WorkspaceRef };
 
 export interface ResolvedWorkspace extends WorkspaceRef {
   /** ARM resource id. */
@@ -44,27 +39,6 @@ export interface ResolveWorkspaceOptions {
   ca?: string;
   /** Retries of 5xx/429 by the SDK's pipeline; default 1 (setup must stay bounded). */
   maxRetries?: number;
-}
-
-const NAME_RE: Record<keyof WorkspaceRef, RegExp> = {
-  // A subscription id is a GUID.
-  subscriptionId: /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/,
-  resourceGroup: /^[-\w._()]{1,90}$/,
-  workspaceName: /^[A-Za-z0-9][\w-]{1,32}$/,
-};
-const ENV_NAME: Record<keyof WorkspaceRef, string> = {
-  subscriptionId: 'AZURE_SUBSCRIPTION_ID',
-  resourceGroup: 'AZURE_RESOURCE_GROUP',
-  workspaceName: 'AZURE_WORKSPACE_NAME',
-};
-
-/** Throws NOT_CONFIGURED naming the bad field when a workspace reference is malformed. */
-export function validateWorkspaceRef(ref: WorkspaceRef): void {
-  for (const key of Object.keys(NAME_RE) as (keyof WorkspaceRef)[]) {
-    if (!NAME_RE[key].test(ref[key])) {
-      throw new AzureSetupError('NOT_CONFIGURED', `${key} (${ENV_NAME[key]}) '${ref[key]}' is not a valid Azure ${key === 'subscriptionId' ? 'subscription id (a GUID)' : 'name'}; check the workspace settings in the Azure portal`);
-    }
-  }
 }
 
 /**

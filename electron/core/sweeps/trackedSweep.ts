@@ -1,6 +1,7 @@
 // A sweep with its MLflow tracking: opens the tracking session (the embedded endpoint in front of
 // the active store), plugs the parent/child run hooks into the runner, and closes the session when
 // the sweep ends. The CLI and the app both start sweeps through here.
+import type { TokenCredential } from '@azure/core-auth';
 import { sessionTrackingHooks } from '../tracking/sweepHooks.ts';
 import type { SweepTracking } from '../tracking/sweepTracking.ts';
 import { openTrackingSession, type TrackingDecision, type TrackingSession } from '../tracking/trackingSession.ts';
@@ -13,6 +14,8 @@ export interface TrackingChoice {
   trackingUri?: string;
   fallbackToLocal?: boolean;
   env?: Record<string, string | undefined>;
+  /** The Azure credential (e.g. for the chosen workspace's tenant); default the setup's own. */
+  credential?: TokenCredential;
   /** A session the caller keeps open across sweeps (the app); otherwise one is opened and closed here. */
   session?: TrackingSession;
 }
@@ -76,6 +79,7 @@ export async function startTrackedSweep(options: RunSweepOptions, choice: Tracki
       outputDir: path.resolve(options.outputDir),
       fallbackToLocal: choice.fallbackToLocal,
       env: choice.env,
+      ...(choice.credential ? { credential: choice.credential } : {}),
     }));
 
   let resolveParent!: (v: { runId: string; experimentId: string; continued: boolean }) => void;

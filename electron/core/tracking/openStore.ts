@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { hasUrlCredentials, URL_CREDENTIALS_ADVICE } from '../../../shared/urlCredentials.ts';
 import { looksLikeMlruns, openFileStore } from './fileStore.ts';
-import { createRestStore, type RestStoreOptions } from './restStore.ts';
+import { createRestStore, restBase, type RestStoreOptions } from './restStore.ts';
 import { openSqliteStore } from './sqliteStore/sqliteStore.ts';
 import type { TrackingStore } from './types.ts';
 import { MlflowError } from './types.ts';
@@ -51,7 +51,13 @@ export function resolveStoreUri(uri: string, cwd: string = process.cwd()): Store
     if (hasUrlCredentials(u)) throw new MlflowError('INVALID_PARAMETER_VALUE', `tracking URI: ${URL_CREDENTIALS_ADVICE}`);
     return { kind: 'rest', uri: u.replace(/\/+$/, '') };
   }
-  if (/^azureml:\/\//i.test(u)) return { kind: 'rest', uri: `https://${u.slice('azureml://'.length)}`.replace(/\/+$/, '') };
+  if (/^azureml:\/\//i.test(u)) {
+    try {
+      return { kind: 'rest', uri: restBase(u) };
+    } catch (err) {
+      throw new MlflowError('INVALID_PARAMETER_VALUE', (err as Error).message);
+    }
+  }
   let p: string;
   if (/^file:/i.test(u)) {
     try {

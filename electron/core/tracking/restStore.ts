@@ -3,6 +3,7 @@
 // exponential backoff and jitter, honouring Retry-After; a server that stays unreachable surfaces
 // as StoreUnavailableError (which the outbox queues), a server that answers with an MLflow error
 // as MlflowError with its code.
+import { mlflowRestBaseFromTrackingUri } from '../azure/endpoints.ts';
 import { decodeDouble, encodeDouble, parseJsonLenient, stringifyJson } from './endpoint/wire.ts';
 import {
   MlflowError,
@@ -60,9 +61,11 @@ function toErrorCode(code: unknown, status: number): MlflowErrorCode {
   return 'BAD_REQUEST';
 }
 
-/** REST base from a tracking URI: azureml:// is https://, and a trailing /api/2.0/mlflow is dropped. */
+/** REST base from a tracking URI: azureml:// as the azureml-mlflow plugin maps it, and a trailing /api/2.0/mlflow is dropped. */
 export function restBase(uri: string): string {
-  let base = uri.trim().replace(/^azureml:\/\//i, 'https://').replace(/\/+$/, '');
+  // azureml:// is mapped the way the azureml-mlflow plugin maps it (host + workspace scope).
+  if (/^azureml:\/\//i.test(uri.trim())) return mlflowRestBaseFromTrackingUri(uri);
+  let base = uri.trim().replace(/\/+$/, '');
   base = base.replace(/\/(ajax-)?api\/2\.0\/mlflow$/, '');
   let parsed: URL;
   try {
@@ -77,7 +80,7 @@ export function restBase(uri: string): string {
 }
 
 function isAzure(base: string): boolean {
-  return /\.api\.azureml\.ms(\/|$)|\/mlflow\/v1\.0\//i.test(base);
+  return /\.api\.azureml\.ms(\/|$)|\/mlflow\/v[12]\.0\//i.test(base);
 }
 
 /** Delay asked for by Retry-After: delta-seconds or an HTTP date. */

@@ -1,6 +1,7 @@
 // One sweep's (or the app's) tracking session: decide the target (explicit URI, or the
 // cross-platform setup with its fallback reason), open the store, put the outbox in front of a
 // remote one, and serve the embedded MLflow endpoint trials log through.
+import type { TokenCredential } from '@azure/core-auth';
 import path from 'node:path';
 import { startTrackingEndpoint, type TrackingEndpoint } from './endpoint/server.ts';
 import { openTrackingStore, resolveStoreUri } from './openStore.ts';
@@ -30,6 +31,9 @@ export interface TrackingSessionOptions {
   env?: EnvLike;
   /** Token for the embedded endpoint; default SWEEPDECK_TRACKING_TOKEN or random. */
   endpointToken?: string;
+  /** The Azure credential for the workspace (e.g. one for the chosen workspace's tenant); default
+   * the setup's own. */
+  credential?: TokenCredential;
 }
 
 export interface TrackingSession {
@@ -58,6 +62,7 @@ export async function openTrackingSession(opts: TrackingSessionOptions): Promise
       outputDir: opts.outputDir,
       fallbackToLocal: opts.fallbackToLocal ?? true,
       env,
+      ...(opts.credential ? { azure: { credential: opts.credential } } : {}),
     });
     decision = { mode: setup.mode, trackingUri: setup.trackingUri, reason: setup.reason, reasonCode: setup.reasonCode, source: 'setup' };
     tokenProvider = setup.tokenProvider;

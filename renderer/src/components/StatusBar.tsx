@@ -12,6 +12,16 @@ export function StatusBar() {
         Tracking: {t ? t.mode : tracking.isError ? 'unknown' : '…'}
         {t?.fallbackReason ? <span className="warn-text"> (fallback)</span> : null}
       </span>
+      {t?.azure ? (
+        <span
+          className="status-item"
+          data-testid="status-workspace"
+          title={`${t.azure.subscriptionId}/${t.azure.resourceGroup}/${t.azure.workspaceName} (${t.azureSource === 'environment' ? 'from AZURE_* in the environment' : 'chosen in Sweepdeck'})`}
+        >
+          Workspace: {t.azure.workspaceName}
+          {t.azureSource === 'environment' ? <span className="muted"> (env)</span> : null}
+        </span>
+      ) : null}
       <span className="status-item">Outbox: {t ? `${t.pendingOutbox} pending` : '…'}</span>
       <span className="status-item">Running sweeps: {running}</span>
     </footer>

@@ -6,6 +6,7 @@ import type { ChannelInput, TrackingStatus } from '../../../shared/contract.ts';
 import { useClient } from '../api/clientContext.tsx';
 import { keys, useStores, useTracking } from '../api/queries.ts';
 import { ErrorBox, Loading } from '../components/Notice.tsx';
+import { WorkspacePickerCard } from '../components/WorkspacePicker.tsx';
 import { fmtTime } from '../lib/format.ts';
 
 function TrackingForm({ status }: { status: TrackingStatus }) {
@@ -43,8 +44,10 @@ function TrackingForm({ status }: { status: TrackingStatus }) {
       }}
     >
       <fieldset>
-        <legend>Azure ML workspace</legend>
-        <p className="muted small">Prefilled from AZURE_SUBSCRIPTION_ID, AZURE_RESOURCE_GROUP and AZURE_WORKSPACE_NAME when set. Leave all three empty for local or remote tracking.</p>
+        <legend>Azure ML workspace (by hand)</legend>
+        <p className="muted small">
+          Prefilled with the workspace in use ({status.azureSource === 'environment' ? 'from AZURE_SUBSCRIPTION_ID, AZURE_RESOURCE_GROUP and AZURE_WORKSPACE_NAME, which win over these fields' : status.azureSource === 'chosen' ? 'chosen in Sweepdeck' : 'none'}). Leave all three empty for local or remote tracking.
+        </p>
         <label>
           Subscription ID
           <input type="text" value={sub} onChange={(e) => setSub(e.target.value)} autoComplete="off" />
@@ -207,7 +210,9 @@ export function SettingsScreen() {
               </div>
             ) : null}
           </div>
-          <TrackingForm status={t.data} />
+          <WorkspacePickerCard />
+          {/* Remounted when the workspace in use changes (e.g. chosen in the picker), so its fields never hold a stale one. */}
+          <TrackingForm key={JSON.stringify(t.data.azure)} status={t.data} />
         </>
       ) : null}
       <StoresCard />

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { mlflowRestBaseFromTrackingUri } from '../../../electron/core/azure/endpoints.ts';
 import { sendRequest } from '../../../electron/core/azure/httpTransport.ts';
 import { MirrorDb } from '../../../electron/core/azure/mirror/mirrorDb.ts';
 import { openBrowseStore } from '../../../electron/core/azure/mirror/browseStore.ts';
@@ -36,7 +37,7 @@ beforeEach(() => {
 /** A raw MLflow call, as any client could send it. */
 async function raw(endpoint: string, body: Record<string, unknown>): Promise<{ status: number; body: string }> {
   const tok = await (await import('./support.ts')).credentialOf(d).getToken('https://management.azure.com/.default');
-  const base = d.double.mlflowTrackingUri.replace('azureml://', 'https://');
+  const base = mlflowRestBaseFromTrackingUri(d.double.mlflowTrackingUri);
   return sendRequest(
     { method: 'POST', url: `${base}/api/2.0/mlflow/${endpoint}`, headers: { authorization: `Bearer ${tok.token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) },
     { timeoutMs: 10_000, ca: d.double.caPem },
@@ -64,7 +65,7 @@ describe('the double refuses what Azure refuses', () => {
   it('refuses order_by on a metric and metric history pages of 1,000 or more', async () => {
     expect((await raw('runs/search', { experiment_ids: [experimentId], order_by: ['metrics.m0 DESC'] })).status).toBe(400);
     const tok = await (await import('./support.ts')).credentialOf(d).getToken('https://management.azure.com/.default');
-    const base = d.double.mlflowTrackingUri.replace('azureml://', 'https://');
+    const base = mlflowRestBaseFromTrackingUri(d.double.mlflowTrackingUri);
     const r = await sendRequest(
       { method: 'GET', url: `${base}/api/2.0/mlflow/metrics/get-history?run_id=${runIds[0]}&metric_key=m0&max_results=1000`, headers: { authorization: `Bearer ${tok.token}` } },
       { timeoutMs: 10_000, ca: d.double.caPem },

@@ -238,7 +238,7 @@ describe('REST store retries and error mapping (HTTP double)', () => {
   it('uses the Azure ML base path, sends max_results on history (999 there), and splits large batches to 200 metrics', async () => {
     const d = await startDouble(() => ({ status: 200, body: '{"metrics":[{"key":"k","value":"NaN","timestamp":1,"step":0}]}' }));
     try {
-      const ws = '/mlflow/v1.0/subscriptions/s1/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/w1';
+      const ws = '/mlflow/v2.0/subscriptions/s1/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/w1';
       const azure = createRestStore(`${d.url}${ws}`, { retries: 0 });
       const h = await azure.getMetricHistory('run1', 'k');
       expect(Number.isNaN(h.items[0]!.value)).toBe(true);
@@ -264,7 +264,7 @@ describe('REST store retries and error mapping (HTTP double)', () => {
 
   it('derives the REST base from tracking URIs', () => {
     expect(restBase('azureml://westeurope.api.azureml.ms/mlflow/v1.0/subscriptions/s/resourceGroups/r/providers/Microsoft.MachineLearningServices/workspaces/w'))
-      .toBe('https://westeurope.api.azureml.ms/mlflow/v1.0/subscriptions/s/resourceGroups/r/providers/Microsoft.MachineLearningServices/workspaces/w');
+      .toBe('https://westeurope.api.azureml.ms/mlflow/v2.0/subscriptions/s/resourceGroups/r/providers/Microsoft.MachineLearningServices/workspaces/w');
     expect(restBase('http://127.0.0.1:5000/')).toBe('http://127.0.0.1:5000');
     expect(restBase('http://h:1/api/2.0/mlflow')).toBe('http://h:1');
     expect(() => restBase('sqlite:///x.db')).toThrow(/http, https or azureml/);

@@ -25,7 +25,9 @@ describe('resolveStoreUri', () => {
 
   it('sends http(s) and azureml to the REST store and refuses what it cannot open', () => {
     expect(resolveStoreUri('http://127.0.0.1:5000/')).toEqual({ kind: 'rest', uri: 'http://127.0.0.1:5000' });
-    expect(resolveStoreUri('azureml://westeurope.api.azureml.ms/mlflow/v1.0/subscriptions/s')).toEqual({ kind: 'rest', uri: 'https://westeurope.api.azureml.ms/mlflow/v1.0/subscriptions/s' });
+    const scope = '/subscriptions/s/resourceGroups/r/providers/Microsoft.MachineLearningServices/workspaces/w';
+    expect(resolveStoreUri(`azureml://westeurope.api.azureml.ms/mlflow/v1.0${scope}`)).toEqual({ kind: 'rest', uri: `https://westeurope.api.azureml.ms/mlflow/v2.0${scope}` });
+    expect(() => resolveStoreUri('azureml://westeurope.api.azureml.ms/mlflow/v1.0/subscriptions/s')).toThrow(/names no workspace/);
     expect(() => resolveStoreUri('ftp://x/y')).toThrow(/Unsupported tracking URI scheme/);
     const empty = tempDir();
     mkdirSync(path.join(empty, 'sub'));

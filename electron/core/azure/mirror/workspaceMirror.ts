@@ -30,7 +30,7 @@ export function workspaceFromEnv(env: EnvLike): WorkspaceRef {
     .filter(([, v]) => !v)
     .map(([k]) => k);
   if (missing.length) {
-    throw new AzureSetupError('NOT_CONFIGURED', `no Azure ML workspace chosen: set ${missing.join(', ')} (the workspace's subscription id, resource group and name from the Azure portal)`);
+    throw new AzureSetupError('NOT_CONFIGURED', `no Azure ML workspace chosen: set ${missing.join(', ')} (the workspace's subscription id, resource group and name from the Azure portal), or choose one with \`sweepdeck azure use SUBSCRIPTION/RESOURCE_GROUP/WORKSPACE\``);
   }
   return ref;
 }
