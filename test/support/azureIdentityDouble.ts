@@ -229,7 +229,8 @@ export async function startIdentityDouble(opts: AzureDoubleOptions = {}): Promis
     const token = /^\/([^/]+)\/oauth2\/v2\.0\/token$/.exec(p);
     if (token && req.method === 'POST') {
       const form = Object.fromEntries(new URLSearchParams(body));
-      const grant = form.grant_type ?? '';
+      // msal-node sends the short `device_code`; RFC 8628 names the URN. The platform takes both.
+      const grant = form.grant_type === 'device_code' ? 'urn:ietf:params:oauth:grant-type:device_code' : (form.grant_type ?? '');
       if (!['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'].includes(grant)) return false; // client credentials: the base double
       rec.part = 'token';
       const { code_verifier: _v, refresh_token: _r, device_code: _d, code: _c, ...visible } = form;

@@ -14,7 +14,7 @@ import {
   type AuthenticationResult,
 } from '@azure/msal-node';
 import path from 'node:path';
-import type { AzureCloudEndpoints, AzureCloudName } from './authTypes.ts';
+import type { AzureCloudEndpoints, AzureCloudName, CredentialSource } from './authTypes.ts';
 import { readAccountRecord, removeFile, writeAccountRecord, type AccountRecord } from './accountRecord.ts';
 import { AzureSetupError, redact } from './azureErrors.ts';
 import { cloudEndpoints } from './clouds.ts';
@@ -106,7 +106,7 @@ export interface AccountSessionOptions {
   ca?: string | undefined;
 }
 
-export class AccountSession {
+export class AccountSession implements CredentialSource {
   readonly cloud: AzureCloudName;
   readonly endpoints: AzureCloudEndpoints;
   readonly clientId: string;
@@ -265,6 +265,14 @@ export class AccountSession {
     },
   };
 
+  /**
+   * The signed-in account in one tenant (CredentialSource): getToken throws SignInRequiredError
+   * when that tenant needs an interaction (MFA), for listTenants() to show "needs sign-in".
+   */
+  credentialFor(tenantId?: string): TokenCredential {
+    return { getToken: (scopes, options) => this.getToken(scopes, { tenantId: options?.tenantId ?? tenantId, claims: options?.claims }) };
+  }
+
   /** Forgets the account: the token cache (memory and file), the keyring key and the record. */
   async signOut(): Promise<void> {
     const cache = this.app.getTokenCache();
@@ -291,6 +299,11 @@ export class AccountSession {
   private remember(result: AuthenticationResult | null, via: AccountRecord['signedInVia'], opts: SignInCommon): AccountRecord {
     const account = result?.account;
     if (!result?.accessToken || !account) throw new SignInError('refused', 'the identity platform returned no account');
+    // msal-node 7.2 does not find, in the same process, the refresh token an interactive or
+    // device-code sign-in just stored (silent calls fail with no_tokens_found) while the same
+    // cache read back from its serialization works: re-read it so silent refresh works at once.
+    const cache = this.app.getTokenCache();
+    cache.deserialize(cache.serialize());
     if (opts.keepDefaultTenant && this.current && this.current.homeAccountId === account.homeAccountId) return this.current;
     const record: AccountRecord = {
       version: 1,
