@@ -69,6 +69,9 @@ export interface TrackingSetupResult {
   localDirWhy: string;
   /** Set in azure mode. */
   azure?: ResolvedWorkspace;
+  /** Azure mode: a token asking for given claims, for answering claims challenges
+   * (fetchWithClaimsChallenge in ../azure/claimsChallenge.ts). */
+  claimsTokenProvider?: (claims?: string) => Promise<string>;
   /** Azure mode with the credential chain: the link that gave the token. */
   credentialLink?: CredentialLinkName;
   /** A fresh bearer token per call (azure mode, or remote with MLFLOW_TRACKING_TOKEN). */
@@ -146,16 +149,17 @@ export async function setupTrackingCrossPlatform(opts: SetupTrackingOptions): Pr
         ...(opts.ca ? { ca: opts.ca } : {}),
       });
     }
-    const tokenProvider = async (): Promise<string> => {
-      const t = await credential.getToken(scope);
+    const claimsTokenProvider = async (claims?: string): Promise<string> => {
+      const t = await credential.getToken(scope, claims ? { claims } : {});
       if (!t) throw new AzureSetupError('TOKEN_REFUSED', 'the credential returned no token');
       return t.token;
     };
+    const tokenProvider = (): Promise<string> => claimsTokenProvider();
     if (opts.probe !== false) {
       const token = await tokenProvider();
       await probeMlflow(workspace.restBase, experimentName, `Bearer ${token}`, timeoutMs, opts.ca, `the MLflow endpoint of workspace '${workspace.workspaceName}'`);
     }
-    return { ...base, trackingUri: workspace.restBase, mode: 'azure', azure: workspace, tokenProvider, ...(chain?.activeLink ? { credentialLink: chain.activeLink } : {}) };
+    return { ...base, trackingUri: workspace.restBase, mode: 'azure', azure: workspace, tokenProvider, claimsTokenProvider, ...(chain?.activeLink ? { credentialLink: chain.activeLink } : {}) };
   } catch (err) {
     if (err instanceof AzureSetupError) return local(err);
     if (err instanceof TrackingSetupError) throw err;
