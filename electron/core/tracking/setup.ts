@@ -114,6 +114,8 @@ export async function setupTrackingCrossPlatform(opts: SetupTrackingOptions): Pr
   };
 
   try {
+    // Extra roots: the caller's PEM (Settings), else the file in SWEEPDECK_AZURE_CA_FILE.
+    const ca = opts.ca ?? (env.SWEEPDECK_AZURE_CA_FILE ? (await import('../azure/tlsAdvice.ts')).readCaFile(env.SWEEPDECK_AZURE_CA_FILE) : undefined);
     const target = chooseTarget(opts, env, platform);
     if (target.kind === 'local-uri') return { ...base, trackingUri: target.uri, mode: 'local' };
     if (target.kind === 'none') throw new AzureSetupError('NOT_CONFIGURED', target.why);
@@ -125,12 +127,12 @@ export async function setupTrackingCrossPlatform(opts: SetupTrackingOptions): Pr
         : env.MLFLOW_TRACKING_USERNAME && env.MLFLOW_TRACKING_PASSWORD
           ? `Basic ${Buffer.from(`${env.MLFLOW_TRACKING_USERNAME}:${env.MLFLOW_TRACKING_PASSWORD}`).toString('base64')}`
           : undefined;
-      if (opts.probe !== false) await probeMlflow(target.base, experimentName, auth, timeoutMs, opts.ca, 'the MLflow server in MLFLOW_TRACKING_URI');
+      if (opts.probe !== false) await probeMlflow(target.base, experimentName, auth, timeoutMs, ca, 'the MLflow server in MLFLOW_TRACKING_URI');
       return { ...base, trackingUri: target.base, mode: 'remote', ...(token ? { tokenProvider: async () => token } : {}) };
     }
 
     // Azure: credential -> (ARM workspace -> mlFlowTrackingUri) -> token -> probe.
-    const signIn = opts.azure?.credential ? undefined : await credentialFromEnv(env, opts, timeoutMs);
+    const signIn = opts.azure?.credential ? undefined : await credentialFromEnv(env, { ...opts, ...(ca ? { ca } : {}) }, timeoutMs);
     const chain = signIn?.chain;
     const credential: TokenCredential = opts.azure?.credential ?? (chain as CredentialChain);
     // The cloud's ARM endpoint and scope (the signed-in account's cloud, else SWEEPDECK_AZURE_CLOUD),
@@ -146,7 +148,7 @@ export async function setupTrackingCrossPlatform(opts: SetupTrackingOptions): Pr
         armEndpoint: opts.armEndpoint ?? signIn?.endpoints.armEndpoint ?? (env.SWEEPDECK_AZURE_ARM_ENDPOINT || DEFAULT_ARM_ENDPOINT),
         scope,
         timeoutMs,
-        ...(opts.ca ? { ca: opts.ca } : {}),
+        ...(ca ? { ca } : {}),
       });
     }
     const claimsTokenProvider = async (claims?: string): Promise<string> => {
@@ -157,7 +159,7 @@ export async function setupTrackingCrossPlatform(opts: SetupTrackingOptions): Pr
     const tokenProvider = (): Promise<string> => claimsTokenProvider();
     if (opts.probe !== false) {
       const token = await tokenProvider();
-      await probeMlflow(workspace.restBase, experimentName, `Bearer ${token}`, timeoutMs, opts.ca, `the MLflow endpoint of workspace '${workspace.workspaceName}'`);
+      await probeMlflow(workspace.restBase, experimentName, `Bearer ${token}`, timeoutMs, ca, `the MLflow endpoint of workspace '${workspace.workspaceName}'`);
     }
     return { ...base, trackingUri: workspace.restBase, mode: 'azure', azure: workspace, tokenProvider, claimsTokenProvider, ...(chain?.activeLink ? { credentialLink: chain.activeLink } : {}) };
   } catch (err) {
