@@ -133,8 +133,9 @@ export async function setupTrackingCrossPlatform(opts: SetupTrackingOptions): Pr
 
     // Azure: credential -> (ARM workspace -> mlFlowTrackingUri) -> token -> probe.
     const signIn = opts.azure?.credential ? undefined : await credentialFromEnv(env, { ...opts, ...(ca ? { ca } : {}) }, timeoutMs);
-    const chain = signIn?.chain;
-    const credential: TokenCredential = opts.azure?.credential ?? (chain as CredentialChain);
+    const credential: TokenCredential = opts.azure?.credential ?? (signIn?.chain as CredentialChain);
+    // A chain the caller built (the app, with its own secret store) still names its link.
+    const chain = signIn?.chain ?? (isChain(opts.azure?.credential) ? opts.azure.credential : undefined);
     // The cloud's ARM endpoint and scope (the signed-in account's cloud, else SWEEPDECK_AZURE_CLOUD),
     // under the explicit options and SWEEPDECK_AZURE_* overrides.
     const scope = opts.tokenScope ?? signIn?.endpoints.armScope ?? (env.SWEEPDECK_AZURE_TOKEN_SCOPE || ARM_SCOPE);
@@ -168,6 +169,10 @@ export async function setupTrackingCrossPlatform(opts: SetupTrackingOptions): Pr
     // A credential supplied by the caller may throw anything; treat it as a refused token.
     return local(new AzureSetupError('TOKEN_REFUSED', `getting a token failed: ${err instanceof Error ? err.message : String(err)}`));
   }
+}
+
+function isChain(c: TokenCredential | undefined): c is TokenCredential & Pick<CredentialChain, 'activeLink'> {
+  return !!c && 'activeLink' in c;
 }
 
 /** sqlite:/// + absolute path with forward slashes (so /abs gives sqlite:////abs, as MLflow writes it). */
