@@ -276,3 +276,29 @@ describe('claims challenge on the MLflow endpoint', () => {
     expect(double.counters.claimsGrants).toBe(before + 1);
   });
 });
+
+describe('the app wiring: its own chain (its own secret store) handed to tracking setup', () => {
+  it('tracks to the workspace with the signed-in account and names that link', async () => {
+    const s = session(testStore());
+    await deviceSignIn(s);
+    const { buildCredentialChain } = await import('../../electron/core/azure/credentialChain.ts');
+    const { setupTrackingCrossPlatform } = await import('../../electron/core/tracking/setup.ts');
+    const env = {
+      AZURE_SUBSCRIPTION_ID: double.subscriptionId,
+      AZURE_RESOURCE_GROUP: double.resourceGroup,
+      AZURE_WORKSPACE_NAME: double.workspaceName,
+      SWEEPDECK_AZURE_ARM_ENDPOINT: double.url,
+      AZURE_TOKEN_CREDENTIALS: 'dev',
+    };
+    const chain = buildCredentialChain({ env, endpoints: s.endpoints, account: s.credential });
+    // ARM (the SDK's own pipeline, through the chain) and the MLflow probe each meet a claims
+    // challenge and answer it once.
+    double.requireClaims('arm');
+    double.requireClaims('mlflow');
+    const grants = double.counters.claimsGrants;
+    const r = await setupTrackingCrossPlatform({ experimentName: 'app-wired', env, platformProbe: { env, exists: () => false }, localDir: dir, ca: double.caPem, timeoutMs: 5_000, fallbackToLocal: false, azure: { credential: chain } });
+    expect(r).toMatchObject({ mode: 'azure', credentialLink: 'signed-in account' });
+    expect(double.counters.claimsGrants).toBe(grants + 2);
+    expect(double.issuedTokens).toContain(await r.tokenProvider?.());
+  });
+});

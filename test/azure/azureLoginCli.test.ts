@@ -93,6 +93,19 @@ describe('device code, with a keyring (stand-in secret-tool)', () => {
     expect(JSON.parse(setup.stdout)).toMatchObject({ mode: 'azure', credentialLink: 'signed-in account' });
     expectNoTokenIn(who.stdout + setup.stdout);
 
+    // Tenants: the MFA tenant is listed as needs sign-in, with the command that signs in to it.
+    const tenants = await runCli(['azure', 'tenants', '--json'], env(), home);
+    expect(tenants.code).toBe(0);
+    const list = (JSON.parse(tenants.stdout) as { tenants: { tenantId: string; state: string }[] }).tenants;
+    expect(Object.fromEntries(list.map((t) => [t.tenantId, t.state]))).toEqual({
+      [double.tenantId]: 'signed in',
+      [double.secondTenantId]: 'signed in',
+      [double.mfaTenantId]: 'needs sign-in',
+    });
+    const text = await runCli(['azure', 'tenants'], env(), home);
+    expect(text.stdout).toContain(`needs sign-in Woodgrove (MFA), woodgrove.example  (sweepdeck azure login --tenant ${double.mfaTenantId})`);
+    expectNoTokenIn(tenants.stdout + text.stdout);
+
     const out = await runCli(['azure', 'logout'], env(), home);
     expect(out.code).toBe(0);
     expect(out.stdout).toContain(`Signed out ${double.user.username}`);

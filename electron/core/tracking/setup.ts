@@ -159,8 +159,8 @@ export async function setupTrackingCrossPlatform(opts: SetupTrackingOptions): Pr
     };
     const tokenProvider = (): Promise<string> => claimsTokenProvider();
     if (opts.probe !== false) {
-      const token = await tokenProvider();
-      await probeMlflow(workspace.restBase, experimentName, `Bearer ${token}`, timeoutMs, ca, `the MLflow endpoint of workspace '${workspace.workspaceName}'`);
+      // A token getter rather than a header: a claims challenge on the probe is answered once.
+      await probeMlflow(workspace.restBase, experimentName, claimsTokenProvider, timeoutMs, ca, `the MLflow endpoint of workspace '${workspace.workspaceName}'`);
     }
     return { ...base, trackingUri: workspace.restBase, mode: 'azure', azure: workspace, tokenProvider, claimsTokenProvider, ...(chain?.activeLink ? { credentialLink: chain.activeLink } : {}) };
   } catch (err) {
@@ -269,11 +269,22 @@ async function credentialFromEnv(env: EnvLike, opts: SetupTrackingOptions, timeo
  * One read against the MLflow REST API: get-by-name of the experiment. 200, or 404 with
  * RESOURCE_DOES_NOT_EXIST (the sweep will create it), means the endpoint works.
  */
-async function probeMlflow(base: string, experimentName: string, auth: string | undefined, timeoutMs: number, ca: string | undefined, what: string): Promise<void> {
+async function probeMlflow(
+  base: string,
+  experimentName: string,
+  auth: string | undefined | ((claims?: string) => Promise<string>),
+  timeoutMs: number,
+  ca: string | undefined,
+  what: string,
+): Promise<void> {
   const url = `${base}/api/2.0/mlflow/experiments/get-by-name?experiment_name=${encodeURIComponent(experimentName)}`;
   let res;
   try {
-    res = await sendRequest({ method: 'GET', url, headers: { accept: 'application/json', ...(auth ? { authorization: auth } : {}) } }, { timeoutMs, ca });
+    const req = { method: 'GET' as const, url, headers: { accept: 'application/json' } };
+    res =
+      typeof auth === 'function'
+        ? await (await import('../azure/claimsChallenge.ts')).sendWithClaimsChallenge(req, { timeoutMs, ca }, auth)
+        : await sendRequest({ ...req, headers: { ...req.headers, ...(auth ? { authorization: auth } : {}) } }, { timeoutMs, ca });
   } catch (err) {
     if (err instanceof TransportError) throw new AzureSetupError(err.kind, `could not reach ${what}: ${err.message}`);
     throw err;
