@@ -163,3 +163,25 @@ describe('browser (authorization code with PKCE)', () => {
     expect(r.stderr).toMatch(/--cloud 'AzureGermany' is not an Azure cloud; use one of AzureCloud, AzureChinaCloud, AzureUSGovernment/);
   });
 });
+
+describe('a damaged account record', () => {
+  it('is reported as NO_CREDENTIAL naming the file and what to do, by whoami and by tracking setup', async () => {
+    fs.mkdirSync(azureDir(), { recursive: true });
+    fs.writeFileSync(path.join(azureDir(), 'account.json'), '{"version":1,"cloud":"Mars"}');
+    const who = await runCli(['azure', 'whoami', '--json'], env(), home);
+    expect(who.code).toBe(1);
+    const out = JSON.parse(who.stdout) as { reasonCode: string; reason: string };
+    expect(out.reasonCode).toBe('NO_CREDENTIAL');
+    expect(out.reason).toContain(`the Azure account record ${path.join(azureDir(), 'account.json')} is not valid`);
+    expect(out.reason).toMatch(/sweepdeck azure logout/);
+    const setup = await runCli(['tracking', 'setup', '--experiment', 'e', '--json'], { ...env(), AZURE_SUBSCRIPTION_ID: double.subscriptionId, AZURE_RESOURCE_GROUP: double.resourceGroup, AZURE_WORKSPACE_NAME: double.workspaceName }, home);
+    expect(JSON.parse(setup.stdout)).toMatchObject({ mode: 'local', reasonCode: 'NO_CREDENTIAL' });
+    const login = await runCli(['azure', 'login', '--device-code'], env(), home);
+    expect(login.code).toBe(1);
+    expect(login.stderr).toMatch(/sweepdeck azure: the Azure account record .* is not valid/);
+    // Signing out still works, and clears it.
+    const logout = await runCli(['azure', 'logout'], env(), home);
+    expect(logout.code).toBe(0);
+    expect(fs.readdirSync(azureDir())).toEqual([]);
+  });
+});

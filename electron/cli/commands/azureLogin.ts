@@ -52,6 +52,9 @@ export async function run(argv: string[]): Promise<number> {
     ...(values['client-id'] ? { clientId: values['client-id'] } : {}),
     timeoutMs: timeoutFromEnv(),
     ca: await caFromEnv(),
+  }).catch((err: unknown) => {
+    // A damaged account record: say which file and what to do.
+    throw new CliError((err as Error).message, 1);
   });
   // Ctrl-C cancels the wait cleanly (the loopback server closes, device-code polling stops).
   const abort = new AbortController();
