@@ -5,7 +5,7 @@ import path from 'node:path';
 import { MAX_CONFIG_BYTES, resolveCheckpointPath, resolveStudyName } from '../../shared/config.ts';
 import type { Handlers } from '../../shared/contract.ts';
 import { AppFault } from './appError.ts';
-import { defaultDataDir } from './dataDir.ts';
+import { defaultDataDir } from '../core/platform/dataDir.ts';
 import { AppState } from './appState.ts';
 import { ConfigValidator } from './configValidator.ts';
 import { loadCore, type CoreModules } from './core.ts';

@@ -7,7 +7,7 @@ const GROUPS: Record<string, { summary: string; load: () => Promise<CommandModul
   sweep: { summary: 'run a sweep, show a study file\'s status, or fail a trial left RUNNING', load: () => import('./commands/sweep.ts') },
   tracking: { summary: 'set up tracking, or serve the embedded MLflow endpoint', load: () => import('./commands/tracking.ts') },
   runs: { summary: 'list experiments and parent runs with their trials', load: () => import('./commands/runs.ts') },
-  azure: { summary: 'Azure ML: list workspaces, choose one, sync the offline mirror', load: () => import('./commands/azure.ts') },
+  azure: { summary: 'Azure ML: sign in, workspaces, the offline mirror (login, whoami, workspaces, use, sync)', load: () => import('./commands/azure.ts') },
   serve: { summary: 'serve the app in a browser over loopback with a token', load: () => import('./commands/serve.ts') },
 };
 

@@ -1,8 +1,15 @@
-// `sweepdeck azure <subcommand>`: each subcommand in its own module, loaded only when used. Other
-// Azure commands (login, logout, whoami) join by adding one entry to SUBCOMMANDS.
+// `sweepdeck azure <subcommand>`: each subcommand in its own module, loaded only when used.
+// Azure commands join by adding one entry to SUBCOMMANDS.
 import { dispatchSubcommand, type CommandModule } from '../cliSupport.ts';
 
 export const SUBCOMMANDS: Record<string, { usage: string; load: () => Promise<CommandModule> }> = {
+  login: {
+    usage: 'sweepdeck azure login [--device-code] [--tenant ID] [--cloud AzureCloud|AzureChinaCloud|AzureUSGovernment] [--client-id ID]',
+    load: () => import('./azureLogin.ts'),
+  },
+  logout: { usage: 'sweepdeck azure logout', load: () => import('./azureLogout.ts') },
+  whoami: { usage: 'sweepdeck azure whoami [--json]', load: () => import('./azureWhoami.ts') },
+  tenants: { usage: 'sweepdeck azure tenants [--json]', load: () => import('./azureTenants.ts') },
   workspaces: { usage: 'sweepdeck azure workspaces [--json]', load: () => import('./azureWorkspaces.ts') },
   use: { usage: 'sweepdeck azure use SUBSCRIPTION/RESOURCE_GROUP/WORKSPACE [--no-verify] | --none', load: () => import('./azureUse.ts') },
   sync: { usage: 'sweepdeck azure sync [--experiment NAME] [--histories] [--full]', load: () => import('./azureSync.ts') },

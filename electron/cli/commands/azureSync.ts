@@ -7,7 +7,7 @@ import { AzureSetupError } from '../../core/azure/azureErrors.ts';
 import { syncWorkspace, type SyncEvent } from '../../core/azure/mirror/sync.ts';
 import { connectWorkspace, credentialFromEnvironment, openMirrorFor, workspaceFromEnv } from '../../core/azure/mirror/workspaceMirror.ts';
 import { readChosenWorkspace } from '../../app/appState.ts';
-import { defaultDataDir } from '../../app/dataDir.ts';
+import { defaultDataDir } from '../../core/platform/dataDir.ts';
 import { envWithChosenWorkspace } from '../../core/azure/workspaceChoice.ts';
 import { MlflowError, StoreUnavailableError } from '../../core/tracking/types.ts';
 import { CliError, parseCli, printedHelp } from '../cliSupport.ts';

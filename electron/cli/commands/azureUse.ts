@@ -3,7 +3,7 @@
 // the subscription must be in a tenant the credentials reach and the workspace must exist there
 // and track runs (a hub does not; its projects do).
 import { AppState } from '../../app/appState.ts';
-import { defaultDataDir } from '../../app/dataDir.ts';
+import { defaultDataDir } from '../../core/platform/dataDir.ts';
 import { AzureSetupError } from '../../core/azure/azureErrors.ts';
 import type { DiscoveredWorkspace } from '../../core/azure/discovery.ts';
 import { effectiveWorkspace, environmentNamesTarget, parseWorkspacePath, type ChosenWorkspace } from '../../core/azure/workspaceChoice.ts';

@@ -3,7 +3,7 @@
 // need sign-in, and which workspace new sweeps track to (and whether the environment or the
 // remembered choice says so).
 import { readChosenWorkspace } from '../../app/appState.ts';
-import { defaultDataDir } from '../../app/dataDir.ts';
+import { defaultDataDir } from '../../core/platform/dataDir.ts';
 import type { DiscoveredWorkspace, TenantDiscovery } from '../../core/azure/discovery.ts';
 import { effectiveWorkspace, sameWorkspace, type EffectiveWorkspace } from '../../core/azure/workspaceChoice.ts';
 import { cliDiscovery } from '../azureContext.ts';

@@ -6,7 +6,7 @@ import { stringifyJson } from '../../core/tracking/endpoint/wire.ts';
 import { AzureSetupError } from '../../core/azure/azureErrors.ts';
 import { openWorkspaceBrowser, workspaceFromEnv } from '../../core/azure/mirror/workspaceMirror.ts';
 import { readChosenWorkspace } from '../../app/appState.ts';
-import { defaultDataDir } from '../../app/dataDir.ts';
+import { defaultDataDir } from '../../core/platform/dataDir.ts';
 import { envWithChosenWorkspace } from '../../core/azure/workspaceChoice.ts';
 import type { TrackingStore } from '../../core/tracking/types.ts';
 import { MlflowError } from '../../core/tracking/types.ts';

@@ -20,7 +20,7 @@ import { startTrackedSweep, type TrackedSweepHandle } from '../../core/sweeps/tr
 import type { SweepCounts, SweepEvent, SweepResult } from '../../core/sweeps/types.ts';
 import { CliError, parseCli, printedHelp } from '../cliSupport.ts';
 import { readChosenWorkspace } from '../../app/appState.ts';
-import { defaultDataDir } from '../../app/dataDir.ts';
+import { defaultDataDir } from '../../core/platform/dataDir.ts';
 import { envWithChosenWorkspace } from '../../core/azure/workspaceChoice.ts';
 import { chosenWorkspaceCredential } from '../chosenWorkspaceCredential.ts';
 import { print, printError, terminalSafe } from '../terminalText.ts';

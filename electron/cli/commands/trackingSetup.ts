@@ -3,7 +3,7 @@
 // reason for any fallback. Azure settings and the service principal come from the environment.
 import { CliError, parseCli, printedHelp } from '../cliSupport.ts';
 import { readChosenWorkspace } from '../../app/appState.ts';
-import { defaultDataDir } from '../../app/dataDir.ts';
+import { defaultDataDir } from '../../core/platform/dataDir.ts';
 import { effectiveWorkspace, envWithChosenWorkspace } from '../../core/azure/workspaceChoice.ts';
 import { chosenWorkspaceCredential } from '../chosenWorkspaceCredential.ts';
 import { TrackingSetupError, setupTrackingCrossPlatform, type TrackingSetupResult } from '../../core/tracking/setup.ts';
@@ -13,8 +13,10 @@ const USAGE = `Usage: sweepdeck tracking setup --experiment NAME [--no-fallback]
 
 Decides where tracking goes and prints the decision:
   azure   the Azure ML workspace's MLflow endpoint (AZURE_SUBSCRIPTION_ID, AZURE_RESOURCE_GROUP,
-          AZURE_WORKSPACE_NAME + service principal AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET)
-          or, when none of those is set, the workspace chosen with \`sweepdeck azure use\`
+          AZURE_WORKSPACE_NAME) or, when none of those is set, the workspace chosen with
+          \`sweepdeck azure use\`; signed in through the credential chain: \`sweepdeck azure login\`,
+          service principal (AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET), managed or
+          workload identity on Azure compute, Azure CLI, Azure Developer CLI, Azure PowerShell
   remote  the MLflow server in MLFLOW_TRACKING_URI (http/https)
   local   sqlite:///<dir>/mlflow.db, with the reason Azure/remote was not used
 
@@ -78,6 +80,7 @@ export async function run(argv: string[]): Promise<number> {
     const from = workspaceSource === 'chosen' ? ', chosen with `sweepdeck azure use`' : workspaceSource === 'environment' ? ', from AZURE_* in the environment' : '';
     lines.push(`workspace: ${result.azure.workspaceName} (${result.azure.location ?? 'unknown region'}), resource group ${result.azure.resourceGroup}${from}`);
   }
+  if (result.credentialLink) lines.push(`signed in through: ${result.credentialLink}`);
   lines.push(`experiment: ${result.experimentName}`);
   lines.push(`platform: ${result.platform.kind} (${result.platform.evidence})`);
   if (result.mode === 'local') lines.push(`local store folder: ${result.localDir} (${result.localDirWhy})`);
@@ -92,6 +95,7 @@ function toJson(r: TrackingSetupResult): Record<string, unknown> {
     mode: r.mode,
     trackingUri: r.trackingUri,
     ...(r.reasonCode ? { reasonCode: r.reasonCode, reason: r.reason } : {}),
+    ...(r.credentialLink ? { credentialLink: r.credentialLink } : {}),
     experimentName: r.experimentName,
     platform: r.platform,
     localDir: r.localDir,

@@ -6,11 +6,13 @@ import path from 'node:path';
 import type { TokenCredential } from '@azure/core-auth';
 import { hasUrlCredentials, URL_CREDENTIALS_ADVICE } from '../../../shared/urlCredentials.ts';
 import { AzureSetupError, redact, type SetupReasonCode } from '../azure/azureErrors.ts';
-import { ARM_SCOPE, DEFAULT_ARM_ENDPOINT, DEFAULT_AUTHORITY_HOST, DEFAULT_TIMEOUT_MS, mlflowRestBaseFromTrackingUri } from '../azure/endpoints.ts';
+import { ARM_SCOPE, DEFAULT_ARM_ENDPOINT, DEFAULT_TIMEOUT_MS, mlflowRestBaseFromTrackingUri } from '../azure/endpoints.ts';
 import { TransportError, safeUrl, sendRequest } from '../azure/httpTransport.ts';
 // Types only: msal-node and the ARM SDK are loaded when the Azure path is taken (about 1-3 s of
 // module loading that the local-only path should not pay).
 import type { ResolvedWorkspace, WorkspaceRef } from '../azure/workspace.ts';
+import type { AzureCloudEndpoints, CredentialLinkName } from '../azure/authTypes.ts';
+import type { CredentialChain } from '../azure/credentialChain.ts';
 import { detectPlatform, nodeProbe, type PlatformInfo, type PlatformProbe } from '../platform/detectPlatform.ts';
 import { localStoreDir } from '../platform/localPaths.ts';
 
@@ -24,8 +26,11 @@ export interface SetupTrackingOptions {
   experimentName: string;
   /** Azure ML workspace; fields default from AZURE_SUBSCRIPTION_ID, AZURE_RESOURCE_GROUP,
    * AZURE_WORKSPACE_NAME (and on Azure ML compute from AZUREML_ARM_*). The credential defaults to
-   * the service principal in AZURE_TENANT_ID / AZURE_CLIENT_ID / AZURE_CLIENT_SECRET. */
-  azure?: Partial<WorkspaceRef> & { credential?: TokenCredential };
+   * the credential chain: the account signed in inside Sweepdeck, then the service principal in
+   * AZURE_TENANT_ID / AZURE_CLIENT_ID / AZURE_CLIENT_SECRET, workload/managed identity on Azure
+   * compute, Azure CLI, Azure Developer CLI, Azure PowerShell. `accountDir` is where the signed-in
+   * account is kept (default: the data folder's `azure/`); false leaves that link out. */
+  azure?: Partial<WorkspaceRef> & { credential?: TokenCredential; accountDir?: string | false };
   /** Default true: any failure gives the local store plus the reason. False: it throws. */
   fallbackToLocal?: boolean;
   /** Explicit folder for the local store (mlflow.db); default depends on the platform. */
@@ -65,6 +70,11 @@ export interface TrackingSetupResult {
   localDirWhy: string;
   /** Set in azure mode. */
   azure?: ResolvedWorkspace;
+  /** Azure mode: a token asking for given claims, for answering claims challenges
+   * (fetchWithClaimsChallenge in ../azure/claimsChallenge.ts). */
+  claimsTokenProvider?: (claims?: string) => Promise<string>;
+  /** Azure mode with the credential chain: the link that gave the token. */
+  credentialLink?: CredentialLinkName;
   /** A fresh bearer token per call (azure mode, or remote with MLFLOW_TRACKING_TOKEN). */
   tokenProvider?: () => Promise<string>;
 }
@@ -105,6 +115,8 @@ export async function setupTrackingCrossPlatform(opts: SetupTrackingOptions): Pr
   };
 
   try {
+    // Extra roots: the caller's PEM (Settings), else the file in SWEEPDECK_AZURE_CA_FILE.
+    const ca = opts.ca ?? (env.SWEEPDECK_AZURE_CA_FILE ? (await import('../azure/tlsAdvice.ts')).readCaFile(env.SWEEPDECK_AZURE_CA_FILE) : undefined);
     const target = chooseTarget(opts, env, platform);
     if (target.kind === 'local-uri') return { ...base, trackingUri: target.uri, mode: 'local' };
     if (target.kind === 'none') throw new AzureSetupError('NOT_CONFIGURED', target.why);
@@ -116,13 +128,18 @@ export async function setupTrackingCrossPlatform(opts: SetupTrackingOptions): Pr
         : env.MLFLOW_TRACKING_USERNAME && env.MLFLOW_TRACKING_PASSWORD
           ? `Basic ${Buffer.from(`${env.MLFLOW_TRACKING_USERNAME}:${env.MLFLOW_TRACKING_PASSWORD}`).toString('base64')}`
           : undefined;
-      if (opts.probe !== false) await probeMlflow(target.base, experimentName, auth, timeoutMs, opts.ca, 'the MLflow server in MLFLOW_TRACKING_URI');
+      if (opts.probe !== false) await probeMlflow(target.base, experimentName, auth, timeoutMs, ca, 'the MLflow server in MLFLOW_TRACKING_URI');
       return { ...base, trackingUri: target.base, mode: 'remote', ...(token ? { tokenProvider: async () => token } : {}) };
     }
 
     // Azure: credential -> (ARM workspace -> mlFlowTrackingUri) -> token -> probe.
-    const scope = opts.tokenScope ?? (env.SWEEPDECK_AZURE_TOKEN_SCOPE || ARM_SCOPE);
-    const credential = opts.azure?.credential ?? (await credentialFromEnv(env, opts, timeoutMs));
+    const signIn = opts.azure?.credential ? undefined : await credentialFromEnv(env, { ...opts, ...(ca ? { ca } : {}) }, timeoutMs);
+    const credential: TokenCredential = opts.azure?.credential ?? (signIn?.chain as CredentialChain);
+    // A chain the caller built (the app, with its own secret store) still names its link.
+    const chain = signIn?.chain ?? (isChain(opts.azure?.credential) ? opts.azure.credential : undefined);
+    // The cloud's ARM endpoint and scope (the signed-in account's cloud, else SWEEPDECK_AZURE_CLOUD),
+    // under the explicit options and SWEEPDECK_AZURE_* overrides.
+    const scope = opts.tokenScope ?? signIn?.endpoints.armScope ?? (env.SWEEPDECK_AZURE_TOKEN_SCOPE || ARM_SCOPE);
     let workspace: ResolvedWorkspace;
     if (target.kind === 'azure-uri') {
       workspace = { ...target.ref, mlflowTrackingUri: target.uri, restBase: mlflowRestBaseFromTrackingUri(target.uri) };
@@ -130,28 +147,33 @@ export async function setupTrackingCrossPlatform(opts: SetupTrackingOptions): Pr
       const { resolveWorkspace } = await import('../azure/workspace.ts');
       workspace = await resolveWorkspace(target.ref, {
         credential,
-        armEndpoint: opts.armEndpoint ?? (env.SWEEPDECK_AZURE_ARM_ENDPOINT || DEFAULT_ARM_ENDPOINT),
+        armEndpoint: opts.armEndpoint ?? signIn?.endpoints.armEndpoint ?? (env.SWEEPDECK_AZURE_ARM_ENDPOINT || DEFAULT_ARM_ENDPOINT),
         scope,
         timeoutMs,
-        ...(opts.ca ? { ca: opts.ca } : {}),
+        ...(ca ? { ca } : {}),
       });
     }
-    const tokenProvider = async (): Promise<string> => {
-      const t = await credential.getToken(scope);
+    const claimsTokenProvider = async (claims?: string): Promise<string> => {
+      const t = await credential.getToken(scope, claims ? { claims } : {});
       if (!t) throw new AzureSetupError('TOKEN_REFUSED', 'the credential returned no token');
       return t.token;
     };
+    const tokenProvider = (): Promise<string> => claimsTokenProvider();
     if (opts.probe !== false) {
-      const token = await tokenProvider();
-      await probeMlflow(workspace.restBase, experimentName, `Bearer ${token}`, timeoutMs, opts.ca, `the MLflow endpoint of workspace '${workspace.workspaceName}'`);
+      // A token getter rather than a header: a claims challenge on the probe is answered once.
+      await probeMlflow(workspace.restBase, experimentName, claimsTokenProvider, timeoutMs, ca, `the MLflow endpoint of workspace '${workspace.workspaceName}'`);
     }
-    return { ...base, trackingUri: workspace.restBase, mode: 'azure', azure: workspace, tokenProvider };
+    return { ...base, trackingUri: workspace.restBase, mode: 'azure', azure: workspace, tokenProvider, claimsTokenProvider, ...(chain?.activeLink ? { credentialLink: chain.activeLink } : {}) };
   } catch (err) {
     if (err instanceof AzureSetupError) return local(err);
     if (err instanceof TrackingSetupError) throw err;
     // A credential supplied by the caller may throw anything; treat it as a refused token.
     return local(new AzureSetupError('TOKEN_REFUSED', `getting a token failed: ${err instanceof Error ? err.message : String(err)}`));
   }
+}
+
+function isChain(c: TokenCredential | undefined): c is TokenCredential & Pick<CredentialChain, 'activeLink'> {
+  return !!c && 'activeLink' in c;
 }
 
 /** sqlite:/// + absolute path with forward slashes (so /abs gives sqlite:////abs, as MLflow writes it). */
@@ -222,35 +244,50 @@ function workspaceRefFromAzuremlUri(uri: string): WorkspaceRef {
   return { subscriptionId: m?.[1] ?? '', resourceGroup: m?.[2] ?? '', workspaceName: m?.[3] ?? '' };
 }
 
-async function credentialFromEnv(env: EnvLike, opts: SetupTrackingOptions, timeoutMs: number): Promise<TokenCredential> {
-  const missing = ['AZURE_TENANT_ID', 'AZURE_CLIENT_ID', 'AZURE_CLIENT_SECRET'].filter((n) => !env[n]?.trim());
-  if (missing.length) throw noCredential(missing);
-  const { servicePrincipalFromEnv } = await import('../azure/credentials.ts');
-  const sp = servicePrincipalFromEnv(env, {
-    authorityHost: opts.authorityHost ?? (env.SWEEPDECK_AZURE_AUTHORITY_HOST || DEFAULT_AUTHORITY_HOST),
+/**
+ * The credential chain (signed-in account, environment, workload/managed identity on Azure
+ * compute, Azure CLI, Azure Developer CLI, Azure PowerShell) for this environment. Loaded lazily:
+ * @azure/identity costs module-loading time the local-only path should not pay.
+ */
+async function credentialFromEnv(env: EnvLike, opts: SetupTrackingOptions, timeoutMs: number): Promise<{ chain: CredentialChain; endpoints: AzureCloudEndpoints }> {
+  const [{ buildCredentialChain }, { cloudEndpoints, parseCloudName }, { signedInAccountCredential }] = await Promise.all([
+    import('../azure/credentialChain.ts'),
+    import('../azure/clouds.ts'),
+    import('../azure/accountLink.ts'),
+  ]);
+  const account = opts.azure?.accountDir === false ? undefined : await signedInAccountCredential({ env, ...(opts.azure?.accountDir ? { dir: opts.azure.accountDir } : {}), timeoutMs, ...(opts.ca ? { ca: opts.ca } : {}) });
+  const endpoints = cloudEndpoints(account?.cloud ?? parseCloudName(env.SWEEPDECK_AZURE_CLOUD, 'SWEEPDECK_AZURE_CLOUD'), env);
+  const chain = buildCredentialChain({
+    env,
+    endpoints: { ...endpoints, authorityHost: opts.authorityHost ?? endpoints.authorityHost },
+    account: account?.credential,
+    ...(opts.platformProbe ? { platformProbe: opts.platformProbe } : {}),
     timeoutMs,
-    ...(opts.ca ? { ca: opts.ca } : {}),
+    ca: opts.ca,
   });
-  if ('missing' in sp) throw noCredential(sp.missing);
-  return sp.credential;
-}
-
-function noCredential(missing: string[]): AzureSetupError {
-  return new AzureSetupError(
-    'NO_CREDENTIAL',
-    `no Azure credential: ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not set. Set the service principal's AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (interactive sign-in is not available yet)`,
-  );
+  return { chain, endpoints };
 }
 
 /**
  * One read against the MLflow REST API: get-by-name of the experiment. 200, or 404 with
  * RESOURCE_DOES_NOT_EXIST (the sweep will create it), means the endpoint works.
  */
-async function probeMlflow(base: string, experimentName: string, auth: string | undefined, timeoutMs: number, ca: string | undefined, what: string): Promise<void> {
+async function probeMlflow(
+  base: string,
+  experimentName: string,
+  auth: string | undefined | ((claims?: string) => Promise<string>),
+  timeoutMs: number,
+  ca: string | undefined,
+  what: string,
+): Promise<void> {
   const url = `${base}/api/2.0/mlflow/experiments/get-by-name?experiment_name=${encodeURIComponent(experimentName)}`;
   let res;
   try {
-    res = await sendRequest({ method: 'GET', url, headers: { accept: 'application/json', ...(auth ? { authorization: auth } : {}) } }, { timeoutMs, ca });
+    const req = { method: 'GET' as const, url, headers: { accept: 'application/json' } };
+    res =
+      typeof auth === 'function'
+        ? await (await import('../azure/claimsChallenge.ts')).sendWithClaimsChallenge(req, { timeoutMs, ca }, auth)
+        : await sendRequest({ ...req, headers: { ...req.headers, ...(auth ? { authorization: auth } : {}) } }, { timeoutMs, ca });
   } catch (err) {
     if (err instanceof TransportError) throw new AzureSetupError(err.kind, `could not reach ${what}: ${err.message}`);
     throw err;
