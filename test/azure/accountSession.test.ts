@@ -262,7 +262,7 @@ describe('claims challenge on the MLflow endpoint', () => {
       );
       return new Response(res.body, { status: res.status, headers: res.headers });
     };
-    const restBase = `${double.url}/mlflow/v1.0/subscriptions/${double.subscriptionId}/resourceGroups/${double.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${double.workspaceName}`;
+    const restBase = `${double.url}/mlflow/v2.0/subscriptions/${double.subscriptionId}/resourceGroups/${double.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${double.workspaceName}`;
     const before = double.counters.claimsGrants;
     const plain = createRestStore(restBase, { token: () => getToken(), fetch: viaTransport, retries: 0 });
     await expect(plain.getExperimentByName('cae-exp')).rejects.toThrow(/Continuous access evaluation resulted in challenge/);
