@@ -1,10 +1,9 @@
-// What the `sweepdeck azure ...` commands share: the credential source and the discovery options
-// from the environment. cliCredentialSource is the one place to swap the service principal for the
-// sign-in chain's CredentialSource.
+// What the `sweepdeck azure ...` commands share: the credential source (the sign-in chain) and the
+// discovery options from the environment.
 import type { CredentialSource } from '../core/azure/authTypes.ts';
 import { AzureSetupError } from '../core/azure/azureErrors.ts';
 import { Discovery } from '../core/azure/discovery.ts';
-import { servicePrincipalSource } from '../core/azure/servicePrincipalSource.ts';
+import { credentialSourceFromEnv } from '../core/azure/envCredentialSource.ts';
 import { CliError } from './cliSupport.ts';
 
 type EnvLike = Record<string, string | undefined>;
@@ -18,20 +17,20 @@ export function azureTimeoutMs(env: EnvLike): number | undefined {
   return n;
 }
 
-/** The credentials the azure commands use (today: the service principal in AZURE_TENANT_ID /
- * AZURE_CLIENT_ID / AZURE_CLIENT_SECRET). */
-export function cliCredentialSource(env: EnvLike): CredentialSource {
+/** The credentials the azure commands use: the chain (signed-in account, service principal,
+ * Azure CLI, ...). */
+export async function cliCredentialSource(env: EnvLike): Promise<CredentialSource> {
   try {
     const timeoutMs = azureTimeoutMs(env);
-    return servicePrincipalSource(env, timeoutMs !== undefined ? { timeoutMs } : {});
+    return await credentialSourceFromEnv(env, timeoutMs !== undefined ? { timeoutMs } : {});
   } catch (err) {
     if (err instanceof AzureSetupError) throw new CliError(err.message, 1);
     throw err;
   }
 }
 
-export function cliDiscovery(env: EnvLike): Discovery {
+export async function cliDiscovery(env: EnvLike): Promise<Discovery> {
   const timeoutMs = azureTimeoutMs(env);
-  return new Discovery({ credentials: cliCredentialSource(env), ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
+  return new Discovery({ credentials: await cliCredentialSource(env), ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
 }
 

@@ -15,7 +15,7 @@ export async function chosenWorkspaceCredential(env: EnvLike, chosen: ChosenWork
   const { cliCredentialSource } = await import('./azureContext.ts');
   const { CliError } = await import('./cliSupport.ts');
   try {
-    return cliCredentialSource(env).credentialFor(tenantId);
+    return (await cliCredentialSource(env)).credentialFor(tenantId);
   } catch (err) {
     if (err instanceof CliError) return undefined;
     throw err;

@@ -76,7 +76,7 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 async function verify(ref: WorkspaceRef, env: NodeJS.ProcessEnv): Promise<DiscoveredWorkspace> {
-  const discovery = cliDiscovery(env);
+  const discovery = await cliDiscovery(env);
   const where = `${ref.subscriptionId}/${ref.resourceGroup}/${ref.workspaceName}`;
   try {
     const found = await discovery.tenantOfSubscription(ref.subscriptionId);

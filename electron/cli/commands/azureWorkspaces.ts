@@ -27,7 +27,7 @@ export async function run(argv: string[]): Promise<number> {
   );
   if (printedHelp(values, USAGE)) return 0;
   const env = process.env;
-  const discovery = cliDiscovery(env);
+  const discovery = await cliDiscovery(env);
   let tenants: TenantDiscovery[];
   try {
     tenants = await discovery.all();

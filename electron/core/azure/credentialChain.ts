@@ -210,12 +210,25 @@ function environmentLink(env: EnvLike, authorityHost: string, timeoutMs: number,
     return unavailable(`${list} not set${missing.includes('AZURE_CLIENT_SECRET') ? ' (nor AZURE_CLIENT_CERTIFICATE_PATH)' : ''}`);
   }
   if (secret?.trim()) {
-    return new ServicePrincipalCredential({ tenantId: tenantId ?? '', clientId: clientId ?? '', clientSecret: secret, authorityHost, timeoutMs, ...(ca ? { ca } : {}) });
+    // A token is per tenant: a request for another tenant (options.tenantId, e.g. a workspace in a
+    // second tenant) goes to that tenant's authority, never answered with the home tenant's token.
+    const byTenant = new Map<string, ServicePrincipalCredential>();
+    const forTenant = (t: string): ServicePrincipalCredential => {
+      let c = byTenant.get(t);
+      if (!c) {
+        c = new ServicePrincipalCredential({ tenantId: t, clientId: clientId ?? '', clientSecret: secret, authorityHost, timeoutMs, ...(ca ? { ca } : {}) });
+        byTenant.set(t, c);
+      }
+      return c;
+    };
+    return { getToken: (scopes, options) => forTenant(options?.tenantId?.trim() || (tenantId ?? '')).getToken(scopes, options) };
   }
   const password = env.AZURE_CLIENT_CERTIFICATE_PASSWORD;
   return new ClientCertificateCredential(tenantId ?? '', clientId ?? '', { certificatePath: certPath ?? '', ...(password ? { certificatePassword: password } : {}) }, {
     authorityHost,
     sendCertificateChain: env.AZURE_CLIENT_SEND_CERTIFICATE_CHAIN === 'true' || env.AZURE_CLIENT_SEND_CERTIFICATE_CHAIN === '1',
+    // Tokens for the other tenants the app registration is consented in (options.tenantId).
+    additionallyAllowedTenants: ['*'],
   });
 }
 

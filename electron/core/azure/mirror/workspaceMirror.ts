@@ -3,7 +3,7 @@
 // from one function, credentialFromEnvironment(), which the sign-in chain replaces.
 import type { TokenCredential } from '@azure/core-auth';
 import { AzureSetupError } from '../azureErrors.ts';
-import { ARM_SCOPE, DEFAULT_ARM_ENDPOINT, DEFAULT_AUTHORITY_HOST, DEFAULT_TIMEOUT_MS } from '../endpoints.ts';
+import { ARM_SCOPE, DEFAULT_ARM_ENDPOINT, DEFAULT_TIMEOUT_MS } from '../endpoints.ts';
 import type { AzureFetchOptions } from '../azureFetch.ts';
 import { openAzureMlflowStore } from '../azureMlflowStore.ts';
 import type { WorkspaceRef } from '../workspace.ts';
@@ -35,17 +35,10 @@ export function workspaceFromEnv(env: EnvLike): WorkspaceRef {
   return ref;
 }
 
-/** The credential sync uses. For now the service principal in AZURE_TENANT_ID / AZURE_CLIENT_ID /
- * AZURE_CLIENT_SECRET; the sign-in chain (CredentialSource) replaces this one function. */
+/** The credential sync and browsing use: the sign-in chain from the environment. */
 export async function credentialFromEnvironment(env: EnvLike, opts: { ca?: string; timeoutMs?: number } = {}): Promise<TokenCredential> {
-  const { servicePrincipalFromEnv } = await import('../credentials.ts');
-  const sp = servicePrincipalFromEnv(env, {
-    authorityHost: env.SWEEPDECK_AZURE_AUTHORITY_HOST || DEFAULT_AUTHORITY_HOST,
-    timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-    ...(opts.ca ? { ca: opts.ca } : {}),
-  });
-  if ('missing' in sp) throw new AzureSetupError('NO_CREDENTIAL', `no Azure credential: ${sp.missing.join(', ')} not set`);
-  return sp.credential;
+  const { credentialSourceFromEnv } = await import('../envCredentialSource.ts');
+  return (await credentialSourceFromEnv(env, opts)).credentialFor();
 }
 
 export interface ConnectOptions {
