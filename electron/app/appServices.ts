@@ -116,6 +116,7 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
     'sweeps.stop': async ({ id }) => sweeps.stop(id),
     'sweeps.resume': async (i) => sweeps.resume(i),
     'sweeps.remove': async ({ id }) => sweeps.remove(id),
+    'sweeps.locate': async (i) => sweeps.locateFile(i),
     'sweeps.trials': async (i) => sweeps.trials(i),
     'sweeps.trialColumns': async (i) => sweeps.trialColumns(i),
     'sweeps.intermediateColumns': async (i) => sweeps.intermediateColumns(i),

@@ -5,7 +5,9 @@ import type { SweepSummary } from '../../../shared/contract.ts';
 import { useSweepAction } from '../api/queries.ts';
 import { errorCode } from '../lib/format.ts';
 import { href, navigate } from '../lib/router.ts';
+import { LocateFile } from './LocateFile.tsx';
 import { ErrorBox } from './Notice.tsx';
+import { RemoveSweep } from './RemoveSweep.tsx';
 
 function needsConfig(e: unknown): boolean {
   const d = (e as { details?: unknown } | null)?.details;
@@ -18,6 +20,7 @@ export function SweepActions({ sweep, showOpen = true }: { sweep: SweepSummary; 
   const stop = useSweepAction('sweeps.stop');
   const [configPath, setConfigPath] = useState('');
   const [askConfig, setAskConfig] = useState(false);
+  const [locating, setLocating] = useState(false);
   const name = sweep.studyName;
   const busy = start.isPending || resume.isPending || stop.isPending;
   const error = start.error ?? resume.error ?? stop.error;
@@ -61,12 +64,21 @@ export function SweepActions({ sweep, showOpen = true }: { sweep: SweepSummary; 
             {sweep.state === 'stopping' || stop.isPending ? 'Stopping…' : 'Stop'}
           </button>
         ) : null}
+        {sweep.state === 'missing' ? (
+          <>
+            <button type="button" className="primary" aria-label={`Locate the file of ${name}`} aria-expanded={locating} onClick={() => setLocating(true)}>
+              Locate…
+            </button>
+            <RemoveSweep sweep={sweep} label={name} />
+          </>
+        ) : null}
         {showOpen ? (
           <a className="button" href={href({ name: 'sweep', id: sweep.id })} aria-label={`Open ${name}`}>
             Open
           </a>
         ) : null}
       </div>
+      {locating && sweep.state === 'missing' ? <LocateFile sweep={sweep} label={name} onDone={() => setLocating(false)} /> : null}
       {askConfig ? (
         <form
           className="inline-form"

@@ -27,6 +27,7 @@ function SweepCard({ s }: { s: SweepSummary }) {
           <span className="muted small">{s.source === 'file' ? 'opened study file' : s.source === 'folder' ? 'found in folder' : s.backbone ?? ''}</span>
         </div>
         {s.state === 'unresponsive' ? <p className="sweep-msg warn-text">{s.message}</p> : null}
+        {s.state === 'missing' ? <p className="sweep-msg error-text">{s.message}</p> : null}
         {s.state === 'interrupted' || s.state === 'failed' ? <p className={`sweep-msg ${s.state === 'failed' ? 'error-text' : 'warn-text'}`}>{s.message ?? (s.state === 'interrupted' ? 'Interrupted before its budget was used: resume continues with the remaining trials.' : 'Failed.')}</p> : null}
         <ProgressBar value={s.finishedTrials} max={s.maxTrials} label={`Progress of ${s.studyName}`} state={s.state} />
         <dl className="facts">
@@ -97,7 +98,7 @@ function OpenStudyForm() {
 export function SweepsScreen() {
   const q = useSweeps();
   const sweeps = q.data?.sweeps ?? [];
-  const order: Record<string, number> = { running: 0, stopping: 1, interrupted: 2, failed: 3, ready: 4, finished: 5 };
+  const order: Record<string, number> = { running: 0, stopping: 1, interrupted: 2, failed: 3, missing: 3, ready: 4, finished: 5 };
   const sorted = sweeps.slice().sort((a, b) => (order[a.state] ?? 9) - (order[b.state] ?? 9) || (b.updatedAt ?? 0) - (a.updatedAt ?? 0));
   const interrupted = sweeps.filter((s) => s.state === 'interrupted').length;
   return (
