@@ -160,6 +160,7 @@ describe.skipIf(missing !== null)('browser e2e through sweepdeck serve', { timeo
     // The live log tail of the running trial shows what it prints.
     await page.getByRole('table', { name: 'Trials' }).waitFor();
     await page.getByRole('button', { name: `Stop ${STUDY}` }).click();
+    await page.getByRole('button', { name: `Yes, stop ${STUDY}` }).click();
     await until('the sweep to be interrupted', async () => (await stateOn(page.locator('#detail-h'))) === 'interrupted', 30_000);
     const n = await progressOf(STUDY);
     expect(n).toBeGreaterThanOrEqual(1);

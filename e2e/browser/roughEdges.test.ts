@@ -2,13 +2,14 @@
 // child process, the built renderer): a moved study file, raw system errors, lost New sweep drafts,
 // the tracking dot while falling back, removing sweeps and reaching everything by keyboard.
 // Screenshots of the fixed states go to test-results/screenshots/.
-import { copyFileSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, httpTransport, type Client } from '../../shared/client.ts';
 import { FIXTURES } from '../../test/support/peers.ts';
+import { quickConfig, quickTrial } from '../../test/support/quickSweep.ts';
 import { until } from '../../test/support/until.ts';
 import { chromiumMissing, ensureRendererBuilt, launchChromium, screenshot, startServe, type ServedHost } from './support.ts';
 
@@ -97,5 +98,97 @@ describe.skipIf(missing !== null)('rough edges in the browser', { timeout: 120_0
     await card(FIXTURE_STUDY).waitFor({ state: 'detached' });
     expect((await api.get('sweeps.list', {})).sweeps.some((s) => s.studyName === FIXTURE_STUDY)).toBe(false);
     expect(pageErrors).toEqual([]);
+  });
+
+  it('sweeps can be removed (after asking), and duplicates have buttons with unique names', async () => {
+    const dir = path.join(work, 'dups');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'trial.mjs'), quickTrial(50));
+    writeFileSync(path.join(dir, 'hpo.yaml'), quickConfig(2, 'dups'));
+    const a = await api.get('sweeps.register', { configPath: path.join(dir, 'hpo.yaml') });
+    const b = await api.get('sweeps.register', { configPath: path.join(dir, 'hpo.yaml') });
+    await page.goto(host.url);
+    const starts = page.getByRole('button', { name: /^Start hpo_tiny/ });
+    await until('both duplicates listed', async () => (await starts.count()) === 2);
+    const names = await starts.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')));
+    expect(new Set(names).size).toBe(2);
+    expect(names).toContain(`Start hpo_tiny in ${a.studyPath}`);
+    expect(names).toContain(`Start hpo_tiny in ${b.studyPath}`);
+
+    const cardB = page.getByRole('listitem', { name: `Sweep hpo_tiny in ${b.studyPath}` });
+    await cardB.getByRole('button', { name: `Remove hpo_tiny in ${b.studyPath}` }).click();
+    await screenshot(page, 'rough-08-remove-confirm');
+    // Cancel keeps it.
+    await cardB.getByRole('button', { name: `Keep hpo_tiny in ${b.studyPath}` }).click();
+    await cardB.getByRole('button', { name: `Remove hpo_tiny in ${b.studyPath}` }).click();
+    await cardB.getByRole('button', { name: `Yes, remove hpo_tiny in ${b.studyPath}` }).click();
+    // The one left has its plain name again.
+    await page.getByRole('button', { name: 'Start hpo_tiny', exact: true }).waitFor();
+    expect((await api.get('sweeps.list', {})).sweeps.map((s) => s.id)).not.toContain(b.id);
+  });
+
+  it('the Open-study field is a few Tab presses from the top, whatever the list holds', async () => {
+    // A list of several sweeps, each with its buttons, between the top and where the field was.
+    const dir = path.join(work, 'many');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'trial.mjs'), quickTrial(50));
+    for (let i = 0; i < 4; i++) {
+      writeFileSync(path.join(dir, `hpo${i}.yaml`), quickConfig(2, 'many').replace('backbone: tiny', `backbone: many${i}`));
+      await api.get('sweeps.register', { configPath: path.join(dir, `hpo${i}.yaml`) });
+    }
+    await page.goto(host.url);
+    await page.getByRole('listitem', { name: 'Sweep hpo_many3' }).waitFor();
+    await page.getByRole('heading', { name: 'Sweeps', level: 1 }).waitFor();
+    const field = page.getByRole('textbox', { name: 'Optuna study file (.db)' });
+    let presses = 0;
+    await until('the Open-study field to have focus', async () => {
+      if (await field.evaluate((el) => el === document.activeElement)) return true;
+      presses += 1;
+      if (presses > 40) throw new Error('the Open-study field was not reached in 40 Tab presses');
+      await page.keyboard.press('Tab');
+      return undefined;
+    });
+    console.log(`Open-study field reached in ${presses} Tab presses`);
+    expect(presses).toBeLessThanOrEqual(8);
+  });
+
+  it('trial rows are reached by keyboard: Tab to a row, arrows move, Enter shows its log', async () => {
+    const dir = path.join(work, 'keys');
+    mkdirSync(dir, { recursive: true });
+    copyFileSync(path.join(FIXTURES, 'optuna-3.1.0', 'study.db'), path.join(dir, 'study.db'));
+    const opened = await api.get('sweeps.openStudyFile', { path: path.join(dir, 'study.db') });
+    const id = opened.sweeps[0]!.id;
+    await page.goto(`${host.url}#/sweep/${encodeURIComponent(id)}`);
+    await page.getByRole('table', { name: 'Trials' }).waitFor();
+    await page.getByTestId('trials-scroll').focus();
+    await page.keyboard.press('Tab');
+    const focusedRow = () => page.evaluate(() => document.activeElement?.getAttribute('aria-rowindex') ?? null);
+    expect(await focusedRow()).toBe('2');
+    await page.keyboard.press('ArrowDown');
+    await until('the second row to have focus', async () => (await focusedRow()) === '3');
+    const label = await page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? '');
+    const n = /^Trial (\d+)/.exec(label)?.[1];
+    expect(n).toBeDefined();
+    await page.keyboard.press('Enter');
+    await page.getByText(`Log of trial ${n}`).waitFor();
+    await screenshot(page, 'rough-08-trial-row-keyboard');
+  });
+
+  it('Stop asks first; Keep running keeps it running, Yes stops it', async () => {
+    const dir = path.join(work, 'stop');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'trial.mjs'), quickTrial(1500));
+    writeFileSync(path.join(dir, 'hpo.yaml'), quickConfig(20, 'stop-asks').replace('backbone: tiny', 'backbone: stopper'));
+    const { id } = await api.get('sweeps.start', { configPath: path.join(dir, 'hpo.yaml') });
+    await page.goto(`${host.url}#/sweep/${encodeURIComponent(id)}`);
+    const stop = page.getByRole('button', { name: 'Stop hpo_stopper' });
+    await stop.click();
+    await page.getByRole('group', { name: 'Confirm stopping hpo_stopper' }).waitFor();
+    await screenshot(page, 'rough-08-stop-confirm');
+    await page.getByRole('button', { name: 'Keep hpo_stopper running' }).click();
+    expect((await api.get('sweeps.get', { id })).state).toBe('running');
+    await stop.click();
+    await page.getByRole('button', { name: 'Yes, stop hpo_stopper' }).click();
+    await until('the sweep to stop', async () => ((await api.get('sweeps.get', { id })).state === 'interrupted' ? true : undefined), 30_000);
   });
 });

@@ -14,14 +14,17 @@ function needsConfig(e: unknown): boolean {
   return errorCode(e) === 'CONFLICT' && typeof d === 'object' && d !== null && (d as { needsConfig?: unknown }).needsConfig === true;
 }
 
-export function SweepActions({ sweep, showOpen = true }: { sweep: SweepSummary; showOpen?: boolean }) {
+/** label: the sweep's name in button names, unique on the screen (SweepsScreen adds the study
+ * path when two sweeps share a study name), so "Resume X" names one button. */
+export function SweepActions({ sweep, showOpen = true, label }: { sweep: SweepSummary; showOpen?: boolean; label?: string }) {
   const start = useSweepAction('sweeps.start');
   const resume = useSweepAction('sweeps.resume');
   const stop = useSweepAction('sweeps.stop');
   const [configPath, setConfigPath] = useState('');
   const [askConfig, setAskConfig] = useState(false);
   const [locating, setLocating] = useState(false);
-  const name = sweep.studyName;
+  const [confirmStop, setConfirmStop] = useState(false);
+  const name = label ?? sweep.studyName;
   const busy = start.isPending || resume.isPending || stop.isPending;
   const error = start.error ?? resume.error ?? stop.error;
   const canResume = sweep.state === 'interrupted' || sweep.state === 'failed';
@@ -60,17 +63,14 @@ export function SweepActions({ sweep, showOpen = true }: { sweep: SweepSummary; 
           </button>
         ) : null}
         {sweep.state === 'running' || sweep.state === 'stopping' ? (
-          <button type="button" className="danger" disabled={busy || sweep.state === 'stopping'} aria-label={`Stop ${name}`} onClick={() => stop.mutate({ id: sweep.id })}>
+          <button type="button" className="danger" disabled={busy || sweep.state === 'stopping' || confirmStop} aria-label={`Stop ${name}`} onClick={() => setConfirmStop(true)}>
             {sweep.state === 'stopping' || stop.isPending ? 'Stopping…' : 'Stop'}
           </button>
         ) : null}
         {sweep.state === 'missing' ? (
-          <>
-            <button type="button" className="primary" aria-label={`Locate the file of ${name}`} aria-expanded={locating} onClick={() => setLocating(true)}>
-              Locate…
-            </button>
-            <RemoveSweep sweep={sweep} label={name} />
-          </>
+          <button type="button" className="primary" aria-label={`Locate the file of ${name}`} aria-expanded={locating} onClick={() => setLocating(true)}>
+            Locate…
+          </button>
         ) : null}
         {showOpen ? (
           <a className="button" href={href({ name: 'sweep', id: sweep.id })} aria-label={`Open ${name}`}>
@@ -78,6 +78,27 @@ export function SweepActions({ sweep, showOpen = true }: { sweep: SweepSummary; 
           </a>
         ) : null}
       </div>
+      {confirmStop && sweep.state === 'running' ? (
+        <div className="confirm-row" role="group" aria-label={`Confirm stopping ${name}`}>
+          <span className="small">Stop {name}? Running trials are ended and offered again on Resume; finished trials are kept.</span>
+          <button
+            type="button"
+            className="danger"
+            autoFocus
+            aria-label={`Yes, stop ${name}`}
+            onClick={() => {
+              setConfirmStop(false);
+              stop.mutate({ id: sweep.id });
+            }}
+          >
+            Yes, stop
+          </button>
+          <button type="button" aria-label={`Keep ${name} running`} onClick={() => setConfirmStop(false)}>
+            Keep running
+          </button>
+        </div>
+      ) : null}
+      {sweep.state !== 'running' && sweep.state !== 'stopping' ? <RemoveSweep sweep={sweep} label={name} /> : null}
       {locating && sweep.state === 'missing' ? <LocateFile sweep={sweep} label={name} onDone={() => setLocating(false)} /> : null}
       {askConfig ? (
         <form

@@ -15,9 +15,17 @@ function trackingTarget(s: SweepSummary): string {
   return [s.experimentName, t.storeUri].filter(Boolean).join(' · ');
 }
 
-function SweepCard({ s }: { s: SweepSummary }) {
+/** Names for the cards and their buttons, unique on the list: the study name, with its study file
+ * when another listed sweep has the same study name. */
+function uniqueLabels(sweeps: readonly SweepSummary[]): Map<string, string> {
+  const seen = new Map<string, number>();
+  for (const s of sweeps) seen.set(s.studyName, (seen.get(s.studyName) ?? 0) + 1);
+  return new Map(sweeps.map((s) => [s.id, (seen.get(s.studyName) ?? 0) > 1 ? `${s.studyName} in ${s.studyPath}` : s.studyName]));
+}
+
+function SweepCard({ s, label }: { s: SweepSummary; label: string }) {
   return (
-    <li className={`sweep-card sweep-${s.state}`} aria-label={`Sweep ${s.studyName}`}>
+    <li className={`sweep-card sweep-${s.state}`} aria-label={`Sweep ${label}`}>
       <div className="sweep-main">
         <div className="sweep-title">
           <a href={href({ name: 'sweep', id: s.id })} className="sweep-name">
@@ -56,7 +64,7 @@ function SweepCard({ s }: { s: SweepSummary }) {
           </div>
         </dl>
       </div>
-      <SweepActions sweep={s} />
+      <SweepActions sweep={s} label={label} />
     </li>
   );
 }
@@ -101,6 +109,7 @@ export function SweepsScreen() {
   const order: Record<string, number> = { running: 0, stopping: 1, interrupted: 2, failed: 3, missing: 3, ready: 4, finished: 5 };
   const sorted = sweeps.slice().sort((a, b) => (order[a.state] ?? 9) - (order[b.state] ?? 9) || (b.updatedAt ?? 0) - (a.updatedAt ?? 0));
   const interrupted = sweeps.filter((s) => s.state === 'interrupted').length;
+  const labels = uniqueLabels(sweeps);
   return (
     <section className="screen" aria-labelledby="sweeps-h">
       <header className="screen-head">
@@ -109,6 +118,9 @@ export function SweepsScreen() {
           New sweep
         </a>
       </header>
+      {/* Above the list, so it is a few Tab presses away however many sweeps there are. */}
+      <h2 className="section-h">Open a study file</h2>
+      <OpenStudyForm />
       {interrupted > 0 ? (
         <div className="notice notice-warn" role="status">
           {interrupted === 1 ? 'One sweep was interrupted.' : `${interrupted} sweeps were interrupted.`} Resume continues with only the remaining trials; finished trials are kept.
@@ -126,12 +138,10 @@ export function SweepsScreen() {
       {sorted.length > 0 ? (
         <ul className="sweep-list" aria-label="Sweeps">
           {sorted.map((s) => (
-            <SweepCard key={s.id} s={s} />
+            <SweepCard key={s.id} s={s} label={labels.get(s.id) ?? s.studyName} />
           ))}
         </ul>
       ) : null}
-      <h2 className="section-h">Open a study file</h2>
-      <OpenStudyForm />
     </section>
   );
 }
