@@ -3,6 +3,7 @@
 // the tracking dot while falling back, removing sweeps and reaching everything by keyboard.
 // Screenshots of the fixed states go to test-results/screenshots/.
 import { copyFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -190,5 +191,40 @@ describe.skipIf(missing !== null)('rough edges in the browser', { timeout: 120_0
     await stop.click();
     await page.getByRole('button', { name: 'Yes, stop hpo_stopper' }).click();
     await until('the sweep to stop', async () => ((await api.get('sweeps.get', { id })).state === 'interrupted' ? true : undefined), 30_000);
+  });
+
+  it('the tracking dot turns amber while falling back, and the reason names Settings as the source', async () => {
+    // A loopback port with nothing listening: the server set in Settings cannot be reached.
+    const port = await new Promise<number>((resolve, reject) => {
+      const srv = createServer();
+      srv.once('error', reject);
+      srv.listen(0, '127.0.0.1', () => {
+        const a = srv.address();
+        srv.close(() => (typeof a === 'object' && a ? resolve(a.port) : reject(new Error('no port'))));
+      });
+    });
+    const status = await api.get('tracking.configure', { remoteUri: `http://127.0.0.1:${port}`, fallbackToLocal: true });
+    expect(status.fallbackReason).toContain('set in Settings');
+    expect(status.fallbackReason).not.toContain('MLFLOW_TRACKING_URI');
+    await page.goto(host.url);
+    const dot = page.getByTestId('tracking-dot');
+    await until('the dot to say fallback', async () => ((await dot.getAttribute('class')) ?? '').includes('dot-fallback'));
+    const color = await dot.evaluate((el) => getComputedStyle(el).backgroundColor);
+    const okColor = await page.evaluate(() => {
+      const probe = document.createElement('span');
+      probe.className = 'dot dot-local';
+      document.body.append(probe);
+      const c = getComputedStyle(probe).backgroundColor;
+      probe.remove();
+      return c;
+    });
+    expect(color).not.toBe(okColor);
+    const title = (await page.getByRole('contentinfo', { name: 'Status bar' }).locator('[title]').first().getAttribute('title')) ?? '';
+    expect(title).toContain('Falling back to the local store');
+    expect(title).toContain(`127.0.0.1:${port}`);
+    expect(title).toContain('set in Settings');
+    await screenshot(page, 'rough-07-fallback-dot');
+    await api.get('tracking.configure', { remoteUri: null });
+    await until('the dot to be plain local again', async () => ((await dot.getAttribute('class')) ?? '').includes('dot-local'));
   });
 });

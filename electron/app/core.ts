@@ -10,6 +10,7 @@ import { sessionTrackingHooks } from '../core/tracking/sweepHooks.ts';
 import { openTrackingSession } from '../core/tracking/trackingSession.ts';
 import type { SweepEvent, SweepHooks, SweepResult } from '../core/sweeps/types.ts';
 import type { TrackingStore } from '../core/tracking/types.ts';
+import { SETTINGS_SERVER } from './settingNames.ts';
 
 export interface StartSweepArgs {
   config: HpoConfig;
@@ -64,6 +65,8 @@ export interface SweepTrackingArgs {
   outputDir: string;
   fallbackToLocal: boolean;
   env?: NodeJS.ProcessEnv;
+  /** Where env.MLFLOW_TRACKING_URI came from, for messages (Settings or the environment). */
+  trackingUriSource?: string;
 }
 
 export interface SweepTrackingHandle {
@@ -87,6 +90,7 @@ async function setupTracking(a: TrackingSetupArgs): Promise<TrackingSetupOutcome
     fallbackToLocal: a.fallbackToLocal,
     localDir: a.localDir,
     env,
+    ...(a.remoteUri && !a.azure ? { trackingUriSource: SETTINGS_SERVER } : {}),
   });
   return { mode: r.mode, uri: r.trackingUri, fallbackReason: r.reason ?? null };
 }
@@ -98,6 +102,7 @@ async function openSweepTracking(a: SweepTrackingArgs): Promise<SweepTrackingHan
     outputDir: a.outputDir,
     fallbackToLocal: a.fallbackToLocal,
     env: a.env ?? process.env,
+    ...(a.trackingUriSource ? { trackingUriSource: a.trackingUriSource } : {}),
   });
   const hooks = sessionTrackingHooks(session, a.config);
   return {

@@ -11,6 +11,7 @@ import { newId, type AppState, type StoreRecord, type TrackingSettings } from '.
 import type { CoreModules, SweepTrackingHandle } from './core.ts';
 import type { HpoConfig } from '../../shared/config.ts';
 import type { EventBus } from './eventBus.ts';
+import { SETTINGS_SERVER } from './settingNames.ts';
 
 export const LOCAL_STORE_ID = 'local';
 export const ACTIVE_STORE_ID = 'active';
@@ -137,6 +138,7 @@ export class TrackingService {
     } else if (settings.remoteUri) {
       env.MLFLOW_TRACKING_URI = settings.remoteUri;
     }
+    const fromSettings = !settings.azure && Boolean(settings.remoteUri);
     const localOnly = !azure && !settings.remoteUri && !env.MLFLOW_TRACKING_URI;
     const handle = await this.o.core.openSweepTracking({
       config,
@@ -144,6 +146,7 @@ export class TrackingService {
       outputDir: path.dirname(this.localStorePath()),
       fallbackToLocal: settings.fallbackToLocal,
       env,
+      ...(fromSettings ? { trackingUriSource: SETTINGS_SERVER } : {}),
     });
     if (this.current && (handle.mode !== this.current.mode || handle.fallbackReason !== this.current.fallbackReason)) {
       this.current = { ...this.current, mode: handle.mode, uri: handle.trackingUri, fallbackReason: handle.fallbackReason, checkedAt: Date.now() };

@@ -28,6 +28,8 @@ export interface TrackingSessionOptions {
   outputDir: string;
   fallbackToLocal?: boolean;
   env?: EnvLike;
+  /** Where MLFLOW_TRACKING_URI came from, for messages (see SetupTrackingOptions). */
+  trackingUriSource?: string;
   /** Token for the embedded endpoint; default SWEEPDECK_TRACKING_TOKEN or random. */
   endpointToken?: string;
 }
@@ -58,6 +60,7 @@ export async function openTrackingSession(opts: TrackingSessionOptions): Promise
       outputDir: opts.outputDir,
       fallbackToLocal: opts.fallbackToLocal ?? true,
       env,
+      ...(opts.trackingUriSource ? { trackingUriSource: opts.trackingUriSource } : {}),
     });
     decision = { mode: setup.mode, trackingUri: setup.trackingUri, reason: setup.reason, reasonCode: setup.reasonCode, source: 'setup' };
     tokenProvider = setup.tokenProvider;

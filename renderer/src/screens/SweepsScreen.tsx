@@ -131,7 +131,7 @@ export function SweepsScreen() {
       {q.isSuccess && sweeps.length === 0 ? (
         <EmptyState title="No sweeps yet">
           <p>
-            <a href={href({ name: 'new' })}>Start the example sweep</a> from the New sweep screen, or open a study file below (an Optuna <code>.db</code> made here or elsewhere).
+            <a href={href({ name: 'new' })}>Start the example sweep</a> from the New sweep screen, or open a study file above (an Optuna <code>.db</code> made here or elsewhere).
           </p>
         </EmptyState>
       ) : null}
