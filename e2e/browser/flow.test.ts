@@ -147,6 +147,8 @@ describe.skipIf(missing !== null)('browser e2e through sweepdeck serve', { timeo
 
   it('starts the example sweep (edited down) and watches its progress, then stops it midway', async () => {
     const editor = page.getByRole('textbox', { name: 'HPO config (YAML)' });
+    // The invalid edit is unsaved: loading the example asks before discarding it.
+    page.once('dialog', (d) => void d.accept());
     await page.getByRole('button', { name: 'Load example' }).click();
     await until('the example to reload', async () => !(await editor.inputValue()).includes('max: -1'));
     await editor.fill(quickConfig(await editor.inputValue()));

@@ -227,4 +227,57 @@ describe.skipIf(missing !== null)('rough edges in the browser', { timeout: 120_0
     await api.get('tracking.configure', { remoteUri: null });
     await until('the dot to be plain local again', async () => ((await dot.getAttribute('class')) ?? '').includes('dot-local'));
   });
+
+  it('New sweep keeps unsaved edits across screens and reloads, and asks before discarding them', async () => {
+    const dialogs: string[] = [];
+    let answer = true;
+    const onDialog = (d: import('playwright-core').Dialog): void => {
+      dialogs.push(d.type());
+      void (answer ? d.accept() : d.dismiss());
+    };
+    page.on('dialog', onDialog);
+    try {
+      await page.goto(`${host.url}#/new`);
+      const editor = page.getByRole('textbox', { name: 'HPO config (YAML)' });
+      // No example in this host (--no-example): start from a config file.
+      const dir = path.join(work, 'draft');
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(path.join(dir, 'hpo.yaml'), quickConfig(2, 'draft'));
+      await page.getByRole('textbox', { name: 'Config file path' }).fill(path.join(dir, 'hpo.yaml'));
+      await page.getByRole('button', { name: 'Load file' }).click();
+      await until('the file to load', async () => (await editor.inputValue()).includes('experiment_name: draft'));
+      const loaded = await editor.inputValue();
+      await editor.fill(`${loaded}# my unsaved edit\n`);
+      await page.getByRole('button', { name: 'Discard edits' }).waitFor();
+
+      // Another screen and back: the edit is still there, and said to be kept.
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Sweeps' }).click();
+      await page.getByRole('heading', { name: 'Sweeps', level: 1 }).waitFor();
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'New sweep' }).click();
+      await until('the edit to come back', async () => (await editor.inputValue()).includes('# my unsaved edit'));
+      await page.getByText('Your unsaved edits were kept').waitFor();
+
+      // A reload keeps it too.
+      await page.reload();
+      await until('the edit to survive the reload', async () => (await editor.inputValue()).includes('# my unsaved edit'));
+      await screenshot(page, 'rough-06-draft-kept');
+
+      // Loading over it asks; saying no keeps the edit.
+      answer = false;
+      await page.getByRole('button', { name: 'Load example' }).click();
+      await until('the question', async () => dialogs.includes('confirm'));
+      expect(await editor.inputValue()).toContain('# my unsaved edit');
+
+      // Discard asks too; yes goes back to the file as loaded.
+      answer = true;
+      const asked = dialogs.length;
+      await page.getByRole('button', { name: 'Discard edits' }).click();
+      await until('the edit to be discarded', async () => (await editor.inputValue()) === loaded);
+      expect(dialogs.length).toBe(asked + 1);
+      await page.getByRole('button', { name: 'Discard edits' }).waitFor({ state: 'detached' });
+      expect(await page.evaluate(() => sessionStorage.getItem('sweepdeck.newSweepDraft'))).toBeNull();
+    } finally {
+      page.off('dialog', onDialog);
+    }
+  });
 });
