@@ -280,4 +280,20 @@ describe.skipIf(missing !== null)('rough edges in the browser', { timeout: 120_0
       page.off('dialog', onDialog);
     }
   });
+
+  it('Open study answers a relative path or a folder with a message naming it and what to give', async () => {
+    await page.goto(host.url);
+    const form = page.getByRole('form', { name: 'Open a study file' });
+    const field = form.getByRole('textbox', { name: 'Optuna study file (.db)' });
+    await field.fill('sweepdeck-output/distilbert/study.db');
+    await form.getByRole('button', { name: 'Open study file' }).click();
+    const alert = form.getByRole('alert');
+    await until('the relative path to be refused', async () => /give an absolute path/.test(await alert.innerText().catch(() => '')));
+    expect(await alert.innerText()).toContain("'sweepdeck-output/distilbert/study.db'");
+    await screenshot(page, 'rough-03-relative-path');
+    await field.fill(work);
+    await form.getByRole('button', { name: 'Open study file' }).click();
+    await until('the folder to be refused', async () => (await alert.innerText().catch(() => '')).includes(`${work} is a folder`));
+    expect(await alert.innerText()).not.toMatch(/EISDIR|ENOENT/);
+  });
 });

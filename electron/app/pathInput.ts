@@ -1,7 +1,7 @@
 // Paths typed by the user: absolute only (a relative path would resolve against the host's working
 // folder, which the user cannot see), and said plainly when they name nothing or the wrong kind of
 // thing, instead of raw ENOENT / EISDIR text.
-import { statSync } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
 import path from 'node:path';
 import { AppFault } from './appError.ts';
 
@@ -29,4 +29,40 @@ export function existingFile(p: string, what: string, example: string): string {
   }
   if (isDir) throw new AppFault('INVALID_INPUT', `${what} ${abs} is a folder; give the file inside it (${example}).`);
   return abs;
+}
+
+/** An absolute folder to write into: it may not exist yet (it is made), but it must not be a file,
+ * and the folder (or, when it does not exist yet, its nearest existing parent) must be writable. */
+export function folderToWrite(p: string, what: string): string {
+  const abs = absoluteInput(p, what);
+  let probe = abs;
+  for (;;) {
+    let isDir: boolean | null;
+    try {
+      isDir = statSync(probe).isDirectory();
+    } catch {
+      isDir = null; // not there yet: the parent decides
+    }
+    if (isDir === false) {
+      throw new AppFault('INVALID_INPUT', probe === abs ? `${what} ${abs} is a file, not a folder; give a folder.` : `${what} ${abs} cannot be made: ${probe} is a file, not a folder.`);
+    }
+    if (isDir) break;
+    const up = path.dirname(probe);
+    if (up === probe) break;
+    probe = up;
+  }
+  if (!writable(probe)) {
+    throw new AppFault('FORBIDDEN', `${what} ${abs} cannot be written by this user (${probe} is read-only); pick a folder you can write to, or fix its permissions.`);
+  }
+  return abs;
+}
+
+/** Whether this process may write `p` (permission bits and read-only mounts alike). */
+export function writable(p: string): boolean {
+  try {
+    accessSync(p, constants.W_OK);
+    return true;
+  } catch {
+    return false; // EACCES, EPERM, EROFS: all mean no
+  }
 }

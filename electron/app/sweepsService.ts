@@ -15,7 +15,7 @@ import type { SweepCounts, SweepEvent, SweepResult } from '../core/sweeps/types.
 import { checkConfigSize, ConfigError, parseConfigText } from '../core/config/loadConfig.ts';
 import { judgeHeartbeat } from '../core/sweeps/heartbeat.ts';
 import { AppFault } from './appError.ts';
-import { existingFile } from './pathInput.ts';
+import { absoluteInput, existingFile, folderToWrite } from './pathInput.ts';
 import { newId, type AppState, type SweepRecord } from './appState.ts';
 import type { CoreModules, RunningSweep, SweepTrackingHandle } from './core.ts';
 import type { EventBus } from './eventBus.ts';
@@ -469,13 +469,13 @@ export class SweepsService {
     let configPath: string;
     let config: HpoConfig;
     if (input.configPath !== undefined) {
-      configPath = path.resolve(input.configPath);
+      configPath = existingFile(input.configPath, 'The HPO config', 'e.g. hpo.yaml');
       config = readConfig(configPath);
     } else {
       config = parseConfigText(input.configText ?? '', input.basedOn ?? 'the edited config');
       configPath = this.saveConfigText(id, input.configText ?? '', input.basedOn);
     }
-    const outputDir = input.outputDir ? path.resolve(input.outputDir) : path.join(this.o.dataDir, 'sweeps', id);
+    const outputDir = input.outputDir ? folderToWrite(input.outputDir, 'The output folder') : path.join(this.o.dataDir, 'sweeps', id);
     const studyPath = path.resolve(outputDir, resolveCheckpointPath(config, outputDir));
     const studyName = resolveStudyName(config);
     const rec = newSweepRecord({ id, source: 'app', configPath, outputDir, studyPath, studyName });
@@ -491,7 +491,7 @@ export class SweepsService {
   }
 
   openStudyFile(input: ParsedInput<'sweeps.openStudyFile'>): ChannelOutput<'sweeps.openStudyFile'> {
-    const file = path.resolve(input.path);
+    const file = existingFile(input.path, 'The study file', 'e.g. study.db');
     // Read-only: a file that is not an Optuna study, or a damaged one, is reported, never touched.
     this.o.core.openStudyStorage(file, { readonly: true, verify: true }).close();
     const names = this.read(file, (s) => s.listStudies().map((x) => x.name));
@@ -556,7 +556,7 @@ export class SweepsService {
   }
 
   addFolder(p: string): { folders: string[] } {
-    const abs = path.resolve(p);
+    const abs = absoluteInput(p, 'The folder');
     let isDir: boolean;
     try {
       isDir = statSync(abs).isDirectory();
@@ -585,7 +585,7 @@ export class SweepsService {
 
   /** A study made elsewhere gets a config of its own: the given one, pointed at this study file. */
   private attachConfig(rec: SweepRecord, configPath: string): SweepRecord {
-    const src = path.resolve(configPath);
+    const src = existingFile(configPath, 'The HPO config', 'e.g. hpo.yaml');
     readConfig(src); // say what is wrong with it before anything changes
     const text = readFileSync(src, 'utf8');
     const derived = this.saveConfigText(rec.id, text, src, { storagePath: rec.studyPath, studyName: rec.studyName });

@@ -11,6 +11,7 @@ import { newId, type AppState, type StoreRecord, type TrackingSettings } from '.
 import type { CoreModules, SweepTrackingHandle } from './core.ts';
 import type { HpoConfig } from '../../shared/config.ts';
 import type { EventBus } from './eventBus.ts';
+import { absoluteInput, existingFile, folderToWrite, writable } from './pathInput.ts';
 import { SETTINGS_SERVER } from './settingNames.ts';
 
 export const LOCAL_STORE_ID = 'local';
@@ -112,12 +113,17 @@ export class TrackingService {
     if (input.fallbackToLocal !== undefined) patch.fallbackToLocal = input.fallbackToLocal;
     if (input.localStorePath !== undefined) {
       // The local store is always `<folder>/mlflow.db` (what tracking setup and the CLI use).
-      const p = path.resolve(input.localStorePath);
+      const p = absoluteInput(input.localStorePath, 'The local store folder');
       const isDir = existsSync(p) && statSync(p).isDirectory();
       if (!isDir && path.basename(p) !== 'mlflow.db') {
         throw new AppFault('INVALID_INPUT', `${p}: the local store is a file named mlflow.db; give its folder (or a path ending in mlflow.db).`);
       }
-      patch.localStorePath = isDir ? path.join(p, 'mlflow.db') : p;
+      const db = isDir ? path.join(p, 'mlflow.db') : p;
+      // Said now, naming the place, rather than as SQLite's "attempt to write a readonly database"
+      // at the first run logged there.
+      folderToWrite(path.dirname(db), 'The local store folder');
+      if (existsSync(db) && !writable(db)) throw new AppFault('FORBIDDEN', `The local store ${db} cannot be written by this user; pick a folder you can write to, or fix its permissions.`);
+      patch.localStorePath = db;
       this.open.delete(LOCAL_STORE_ID);
     }
     this.o.state.setTracking(patch);
@@ -179,13 +185,12 @@ export class TrackingService {
     const id = newId('store');
     switch (input.kind) {
       case 'sqlite': {
-        const p = path.resolve(input.path);
-        if (!existsSync(p) || !statSync(p).isFile()) throw new AppFault('NOT_FOUND', `${p} is not a file; give the path of an MLflow SQLite database (e.g. mlflow.db).`);
+        const p = existingFile(input.path, 'The MLflow store', 'e.g. mlflow.db');
         rec = { id, kind: 'sqlite', label: input.label ?? path.basename(p), uri: sqliteUriOf(p), workspace: null };
         break;
       }
       case 'mlruns': {
-        const p = path.resolve(input.path);
+        const p = absoluteInput(input.path, 'The mlruns folder');
         if (!existsSync(p) || !statSync(p).isDirectory()) throw new AppFault('NOT_FOUND', `${p} is not a folder; give the path of an mlruns/ folder.`);
         rec = { id, kind: 'mlruns', label: input.label ?? `${path.basename(path.dirname(p))}/${path.basename(p)}`, uri: pathToFileURL(p).href, workspace: null };
         break;
