@@ -11,6 +11,7 @@ export const CHANNEL_NAMES = [
   'sweeps.stop',
   'sweeps.resume',
   'sweeps.remove',
+  'sweeps.locate',
   'sweeps.trials',
   'sweeps.trialColumns',
   'sweeps.intermediateColumns',

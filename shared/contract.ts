@@ -33,8 +33,9 @@ export const distributionSchema = z.discriminatedUnion('kind', [
 /** ready: registered, never started. interrupted: a runner died (stale RUNNING trials, or the
  * registry says running but no live runner) or was stopped before the budget was used.
  * unresponsive: another runner's heartbeats are late but not yet stale (the message says when it
- * counts as interrupted). */
-export const sweepStateSchema = z.enum(['ready', 'running', 'stopping', 'interrupted', 'finished', 'failed', 'unresponsive']);
+ * counts as interrupted). missing: its study file (a study opened here) or its config file is no
+ * longer where it was (moved or deleted); the message names the path, and Locate or Remove fix it. */
+export const sweepStateSchema = z.enum(['ready', 'running', 'stopping', 'interrupted', 'finished', 'failed', 'unresponsive', 'missing']);
 
 export const trialCountsSchema = z.object({
   RUNNING: count,
@@ -378,6 +379,12 @@ export const contract = {
   /** Resume an interrupted sweep. A study opened from a file has no config: give one. */
   'sweeps.resume': {
     input: z.strictObject({ id, configPath: filePath.optional(), maxTrials: z.number().int().positive().max(1_000_000).optional() }),
+    output: sweepSummarySchema,
+  },
+  /** Point a sweep whose file moved (state missing) at the file's new place: the study file (it must
+   * hold the sweep's study) or, when the study is fine, the HPO config. */
+  'sweeps.locate': {
+    input: z.strictObject({ id, path: filePath }),
     output: sweepSummarySchema,
   },
   /** Forget a sweep (files are kept). */

@@ -147,6 +147,8 @@ describe.skipIf(missing !== null)('browser e2e through sweepdeck serve', { timeo
 
   it('starts the example sweep (edited down) and watches its progress, then stops it midway', async () => {
     const editor = page.getByRole('textbox', { name: 'HPO config (YAML)' });
+    // The invalid edit is unsaved: loading the example asks before discarding it.
+    page.once('dialog', (d) => void d.accept());
     await page.getByRole('button', { name: 'Load example' }).click();
     await until('the example to reload', async () => !(await editor.inputValue()).includes('max: -1'));
     await editor.fill(quickConfig(await editor.inputValue()));
@@ -160,6 +162,7 @@ describe.skipIf(missing !== null)('browser e2e through sweepdeck serve', { timeo
     // The live log tail of the running trial shows what it prints.
     await page.getByRole('table', { name: 'Trials' }).waitFor();
     await page.getByRole('button', { name: `Stop ${STUDY}` }).click();
+    await page.getByRole('button', { name: `Yes, stop ${STUDY}` }).click();
     await until('the sweep to be interrupted', async () => (await stateOn(page.locator('#detail-h'))) === 'interrupted', 30_000);
     const n = await progressOf(STUDY);
     expect(n).toBeGreaterThanOrEqual(1);

@@ -160,6 +160,7 @@ describe.skipIf(!DIST)('Electron app', () => {
     }, 60_000);
     await page.screenshot({ path: path.join(SHOTS, 'running.png') });
     await page.getByRole('button', { name: `Stop ${STUDY}` }).click();
+    await page.getByRole('button', { name: `Yes, stop ${STUDY}` }).click();
     const s = await until('the stop', async () => {
       const x = await value<SweepSummary>('sweeps.get', { id });
       return x.state === 'interrupted' ? x : undefined;

@@ -6,6 +6,7 @@ import { MAX_CONFIG_BYTES, resolveCheckpointPath, resolveStudyName } from '../..
 import type { Handlers } from '../../shared/contract.ts';
 import { AppFault } from './appError.ts';
 import { defaultDataDir } from '../core/platform/dataDir.ts';
+import { existingFile } from './pathInput.ts';
 import { AppState } from './appState.ts';
 import { ConfigValidator } from './configValidator.ts';
 import { loadCore, type CoreModules } from './core.ts';
@@ -55,14 +56,8 @@ export interface AppServices {
 export { defaultDataDir };
 
 function readTextFile(file: string, what: string): { path: string; text: string } {
-  const abs = path.resolve(file);
-  let st;
-  try {
-    st = statSync(abs);
-  } catch {
-    throw new AppFault('NOT_FOUND', `${abs}: no such ${what}; check the path.`);
-  }
-  if (!st.isFile()) throw new AppFault('NOT_FOUND', `${abs} is not a file; give the path of the ${what}.`);
+  const abs = existingFile(file, `The ${what}`, 'e.g. hpo.yaml');
+  const st = statSync(abs);
   if (st.size > MAX_CONFIG_BYTES) {
     throw new AppFault('CONFIG_TOO_LARGE', `${abs} is ${st.size} bytes, over the ${MAX_CONFIG_BYTES}-byte (${MAX_CONFIG_BYTES / 1024} KiB) limit for an ${what} (a real one is a few KB); check that this is the right file.`);
   }
@@ -127,6 +122,7 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
     'sweeps.stop': async ({ id }) => sweeps.stop(id),
     'sweeps.resume': async (i) => sweeps.resume(i),
     'sweeps.remove': async ({ id }) => sweeps.remove(id),
+    'sweeps.locate': async (i) => sweeps.locateFile(i),
     'sweeps.trials': async (i) => sweeps.trials(i),
     'sweeps.trialColumns': async (i) => sweeps.trialColumns(i),
     'sweeps.intermediateColumns': async (i) => sweeps.intermediateColumns(i),

@@ -11,6 +11,7 @@ import { sessionTrackingHooks } from '../core/tracking/sweepHooks.ts';
 import { openTrackingSession } from '../core/tracking/trackingSession.ts';
 import type { SweepEvent, SweepHooks, SweepResult } from '../core/sweeps/types.ts';
 import type { TrackingStore } from '../core/tracking/types.ts';
+import { SETTINGS_SERVER } from './settingNames.ts';
 
 export interface StartSweepArgs {
   config: HpoConfig;
@@ -69,6 +70,8 @@ export interface SweepTrackingArgs {
   env?: NodeJS.ProcessEnv;
   /** The Azure credential to use (the chosen workspace's tenant); default the setup's own. */
   credential?: TokenCredential;
+  /** Where env.MLFLOW_TRACKING_URI came from, for messages (Settings or the environment). */
+  trackingUriSource?: string;
 }
 
 export interface SweepTrackingHandle {
@@ -92,6 +95,7 @@ async function setupTracking(a: TrackingSetupArgs): Promise<TrackingSetupOutcome
     fallbackToLocal: a.fallbackToLocal,
     localDir: a.localDir,
     env,
+    ...(a.remoteUri && !a.azure ? { trackingUriSource: SETTINGS_SERVER } : {}),
   });
   return { mode: r.mode, uri: r.trackingUri, fallbackReason: r.reason ?? null };
 }
@@ -104,6 +108,7 @@ async function openSweepTracking(a: SweepTrackingArgs): Promise<SweepTrackingHan
     fallbackToLocal: a.fallbackToLocal,
     env: a.env ?? process.env,
     ...(a.credential ? { credential: a.credential } : {}),
+    ...(a.trackingUriSource ? { trackingUriSource: a.trackingUriSource } : {}),
   });
   const hooks = sessionTrackingHooks(session, a.config);
   return {

@@ -15,6 +15,7 @@ import type { SweepCounts, SweepEvent, SweepResult } from '../core/sweeps/types.
 import { checkConfigSize, ConfigError, parseConfigText } from '../core/config/loadConfig.ts';
 import { judgeHeartbeat } from '../core/sweeps/heartbeat.ts';
 import { AppFault } from './appError.ts';
+import { absoluteInput, existingFile, folderToWrite } from './pathInput.ts';
 import { newId, type AppState, type SweepRecord } from './appState.ts';
 import type { CoreModules, RunningSweep, SweepTrackingHandle } from './core.ts';
 import type { EventBus } from './eventBus.ts';
@@ -232,9 +233,27 @@ export class SweepsService {
       summary.state = 'failed';
       summary.message = `the study file cannot be read: ${openError}`;
     }
-    const changesAt = live || openError ? null : (verdict()?.changesAt ?? null);
+    const missing = live ? null : this.missingFile(loc);
+    if (missing) {
+      summary.state = 'missing';
+      summary.message = missing.message;
+    }
+    const changesAt = live || openError || missing ? null : (verdict()?.changesAt ?? null);
     this.watchHeartbeat(loc.id, changesAt, summary.state);
     return summary;
+  }
+
+  /** The file a sweep needs that is no longer there (moved or deleted): an opened study file, or a
+   * registered config. A sweep started here has no study file until its first run, so that is not
+   * missing. */
+  private missingFile(loc: Located): { kind: 'study' | 'config'; path: string; message: string } | null {
+    const fix = 'Locate… picks its new place; Remove takes it off the list (no file is touched).';
+    if (loc.source === 'file' && !existsSync(loc.studyPath)) {
+      return { kind: 'study', path: loc.studyPath, message: `the study file ${loc.studyPath} is missing (moved, renamed or deleted). ${fix}` };
+    }
+    const cfg = loc.record?.configPath;
+    if (cfg && !existsSync(cfg)) return { kind: 'config', path: cfg, message: `the HPO config ${cfg} is missing (moved, renamed or deleted). ${fix}` };
+    return null;
   }
 
   /**
@@ -450,13 +469,13 @@ export class SweepsService {
     let configPath: string;
     let config: HpoConfig;
     if (input.configPath !== undefined) {
-      configPath = path.resolve(input.configPath);
+      configPath = existingFile(input.configPath, 'The HPO config', 'e.g. hpo.yaml');
       config = readConfig(configPath);
     } else {
       config = parseConfigText(input.configText ?? '', input.basedOn ?? 'the edited config');
       configPath = this.saveConfigText(id, input.configText ?? '', input.basedOn);
     }
-    const outputDir = input.outputDir ? path.resolve(input.outputDir) : path.join(this.o.dataDir, 'sweeps', id);
+    const outputDir = input.outputDir ? folderToWrite(input.outputDir, 'The output folder') : path.join(this.o.dataDir, 'sweeps', id);
     const studyPath = path.resolve(outputDir, resolveCheckpointPath(config, outputDir));
     const studyName = resolveStudyName(config);
     const rec = newSweepRecord({ id, source: 'app', configPath, outputDir, studyPath, studyName });
@@ -472,7 +491,7 @@ export class SweepsService {
   }
 
   openStudyFile(input: ParsedInput<'sweeps.openStudyFile'>): ChannelOutput<'sweeps.openStudyFile'> {
-    const file = path.resolve(input.path);
+    const file = existingFile(input.path, 'The study file', 'e.g. study.db');
     // Read-only: a file that is not an Optuna study, or a damaged one, is reported, never touched.
     this.o.core.openStudyStorage(file, { readonly: true, verify: true }).close();
     const names = this.read(file, (s) => s.listStudies().map((x) => x.name));
@@ -494,6 +513,34 @@ export class SweepsService {
     return { sweeps: out };
   }
 
+  /** Points a sweep whose study file or config moved at its new place, after checking that the
+   * file there is what it replaces. */
+  locateFile(input: ParsedInput<'sweeps.locate'>): SweepSummary {
+    const loc = this.locate(input.id);
+    const missing = this.live.has(loc.id) ? null : this.missingFile(loc);
+    if (!missing || !loc.record) throw new AppFault('CONFLICT', `Sweep '${loc.studyName}' has no missing file to locate (its study file is ${loc.studyPath}).`);
+    if (missing.kind === 'study') {
+      const file = existingFile(input.path, 'The study file', 'e.g. study.db');
+      // Read-only: a file that is not an Optuna study, or a damaged one, is reported, never touched.
+      this.o.core.openStudyStorage(file, { readonly: true, verify: true }).close();
+      const names = this.read(file, (s) => s.listStudies().map((x) => x.name));
+      if (!names.includes(loc.studyName)) {
+        const holds = names.length ? `it holds ${names.map((n) => `'${n}'`).join(', ')}` : 'it holds no study';
+        throw new AppFault('NOT_FOUND', `${file} has no study named '${loc.studyName}' (${holds}); pick the file that holds it, or open this one with Open study file.`);
+      }
+      const other = this.o.state.findSweepByStudy(file, loc.studyName);
+      if (other && other.id !== loc.id) throw new AppFault('CONFLICT', `The study '${loc.studyName}' in ${file} is already in the list; Remove this entry instead.`);
+      this.o.state.updateSweep(loc.id, { studyPath: file, message: null });
+    } else {
+      const file = existingFile(input.path, 'The HPO config', 'e.g. hpo.yaml');
+      readConfig(file); // say what is wrong with it before anything changes
+      this.o.state.updateSweep(loc.id, { configPath: file, message: null });
+    }
+    this.configCache.clear();
+    this.o.bus.emit('sweeps.changed', { reason: 'located' });
+    return this.summary(loc.id);
+  }
+
   remove(id: string): { removed: boolean } {
     if (this.live.has(id)) throw new AppFault('CONFLICT', `Sweep '${id}' is running; stop it before removing it.`);
     const removed = this.o.state.removeSweep(id);
@@ -509,7 +556,7 @@ export class SweepsService {
   }
 
   addFolder(p: string): { folders: string[] } {
-    const abs = path.resolve(p);
+    const abs = absoluteInput(p, 'The folder');
     let isDir: boolean;
     try {
       isDir = statSync(abs).isDirectory();
@@ -538,7 +585,7 @@ export class SweepsService {
 
   /** A study made elsewhere gets a config of its own: the given one, pointed at this study file. */
   private attachConfig(rec: SweepRecord, configPath: string): SweepRecord {
-    const src = path.resolve(configPath);
+    const src = existingFile(configPath, 'The HPO config', 'e.g. hpo.yaml');
     readConfig(src); // say what is wrong with it before anything changes
     const text = readFileSync(src, 'utf8');
     const derived = this.saveConfigText(rec.id, text, src, { storagePath: rec.studyPath, studyName: rec.studyName });
@@ -567,9 +614,10 @@ export class SweepsService {
     const before = this.summarize(loc);
     if (before.state === 'running') throw new AppFault('CONFLICT', `Sweep '${id}' is ${before.message ?? 'running elsewhere'}; stop it there first.`);
     if (before.state === 'unresponsive') throw new AppFault('CONFLICT', `Sweep '${id}' may still be running in another process (${before.message ?? 'its heartbeats are late'}); Resume works once it is interrupted.`);
+    if (before.state === 'missing') throw new AppFault('NOT_FOUND', `Sweep '${loc.studyName}' cannot run: ${before.message ?? 'a file it needs is missing'}`);
     const rec = this.ensureRecord(loc);
     if (!rec.configPath) {
-      throw new AppFault('CONFLICT', `The study '${rec.studyName}' in ${rec.studyPath} was made elsewhere and has no HPO config here. Resume it with a config (configPath) that defines its search space and trial command.`, { needsConfig: true });
+      throw new AppFault('CONFLICT', `The study '${rec.studyName}' in ${rec.studyPath} was made elsewhere and has no HPO config here. Resume it with an HPO config file that defines its search space and trial command.`, { needsConfig: true });
     }
     if (before.state === 'finished' && maxTrials === undefined) {
       throw new AppFault('CONFLICT', `Sweep '${id}' already finished ${before.finishedTrials} of ${before.maxTrials ?? '?'} trials. Give a larger maxTrials to run more.`);

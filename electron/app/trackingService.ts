@@ -15,6 +15,8 @@ import type { HpoConfig } from '../../shared/config.ts';
 import type { EventBus } from './eventBus.ts';
 import type { AzureMirrorService, MirrorStatus } from './azureMirrorService.ts';
 import type { WorkspaceRef } from '../core/azure/workspace.ts';
+import { absoluteInput, existingFile, folderToWrite, writable } from './pathInput.ts';
+import { SETTINGS_SERVER } from './settingNames.ts';
 
 export const LOCAL_STORE_ID = 'local';
 export const ACTIVE_STORE_ID = 'active';
@@ -146,12 +148,17 @@ export class TrackingService {
     if (input.fallbackToLocal !== undefined) patch.fallbackToLocal = input.fallbackToLocal;
     if (input.localStorePath !== undefined) {
       // The local store is always `<folder>/mlflow.db` (what tracking setup and the CLI use).
-      const p = path.resolve(input.localStorePath);
+      const p = absoluteInput(input.localStorePath, 'The local store folder');
       const isDir = existsSync(p) && statSync(p).isDirectory();
       if (!isDir && path.basename(p) !== 'mlflow.db') {
         throw new AppFault('INVALID_INPUT', `${p}: the local store is a file named mlflow.db; give its folder (or a path ending in mlflow.db).`);
       }
-      patch.localStorePath = isDir ? path.join(p, 'mlflow.db') : p;
+      const db = isDir ? path.join(p, 'mlflow.db') : p;
+      // Said now, naming the place, rather than as SQLite's "attempt to write a readonly database"
+      // at the first run logged there.
+      folderToWrite(path.dirname(db), 'The local store folder');
+      if (existsSync(db) && !writable(db)) throw new AppFault('FORBIDDEN', `The local store ${db} cannot be written by this user; pick a folder you can write to, or fix its permissions.`);
+      patch.localStorePath = db;
       this.open.delete(LOCAL_STORE_ID);
     }
     this.o.state.setTracking(patch);
@@ -167,6 +174,7 @@ export class TrackingService {
     // The chosen workspace fills in AZURE_* unless the environment names a target itself.
     const env: NodeJS.ProcessEnv = envWithChosenWorkspace({ ...this.env() }, this.chosen(settings));
     if (!azure && settings.remoteUri) env.MLFLOW_TRACKING_URI = settings.remoteUri;
+    const fromSettings = !azure && Boolean(settings.remoteUri);
     const localOnly = !azure && !settings.remoteUri && !env.MLFLOW_TRACKING_URI;
     const handle = await this.o.core.openSweepTracking({
       config,
@@ -175,6 +183,7 @@ export class TrackingService {
       fallbackToLocal: settings.fallbackToLocal,
       env,
       ...(credential ? { credential } : {}),
+      ...(fromSettings ? { trackingUriSource: SETTINGS_SERVER } : {}),
     });
     if (this.current && (handle.mode !== this.current.mode || handle.fallbackReason !== this.current.fallbackReason)) {
       this.current = { ...this.current, mode: handle.mode, uri: handle.trackingUri, fallbackReason: handle.fallbackReason, checkedAt: Date.now() };
@@ -211,13 +220,12 @@ export class TrackingService {
     const id = newId('store');
     switch (input.kind) {
       case 'sqlite': {
-        const p = path.resolve(input.path);
-        if (!existsSync(p) || !statSync(p).isFile()) throw new AppFault('NOT_FOUND', `${p} is not a file; give the path of an MLflow SQLite database (e.g. mlflow.db).`);
+        const p = existingFile(input.path, 'The MLflow store', 'e.g. mlflow.db');
         rec = { id, kind: 'sqlite', label: input.label ?? path.basename(p), uri: sqliteUriOf(p), workspace: null };
         break;
       }
       case 'mlruns': {
-        const p = path.resolve(input.path);
+        const p = absoluteInput(input.path, 'The mlruns folder');
         if (!existsSync(p) || !statSync(p).isDirectory()) throw new AppFault('NOT_FOUND', `${p} is not a folder; give the path of an mlruns/ folder.`);
         rec = { id, kind: 'mlruns', label: input.label ?? `${path.basename(path.dirname(p))}/${path.basename(p)}`, uri: pathToFileURL(p).href, workspace: null };
         break;

@@ -4,14 +4,17 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createAppServices, defaultDataDir } from '../../app/appServices.ts';
 import { EXAMPLE_CONFIG, RENDERER_DIST, REPO_ROOT } from '../../host/paths.ts';
+import { HOST_TOKEN_PATTERN, hostTokenPath, loadHostToken } from '../../host/hostToken.ts';
 import { startHost } from '../../host/server.ts';
 import { CliError, parseCli, printedHelp } from '../cliSupport.ts';
 import { print } from '../terminalText.ts';
 
-const USAGE = `Usage: sweepdeck serve [--port N] [--data-dir DIR] [--renderer-dir DIR] [--no-example]
+const USAGE = `Usage: sweepdeck serve [--port N] [--data-dir DIR] [--renderer-dir DIR] [--no-example] [--rotate-token]
 
 Serves the Sweepdeck app on http://127.0.0.1:PORT for a browser. The first line printed is the URL
-with a random token; every request without it is refused. From another machine, tunnel it:
+with its token; every request without it is refused. The token is kept (owner-only) in the data
+folder's host-token file, so open tabs and bookmarks keep working across restarts. From another
+machine, tunnel it:
   ssh -L 8765:127.0.0.1:8765 workstation 'npx sweepdeck serve --port 8765'
 
   --port N          port on 127.0.0.1 (default: a free one)
@@ -19,7 +22,8 @@ with a random token; every request without it is refused. From another machine, 
                     (default: $SWEEPDECK_DATA_DIR, else ${defaultDataDir()})
   --renderer-dir    the built renderer (default: renderer/dist)
   --no-example      do not register the example sweep
-  --token T         use this token instead of a random one (also SWEEPDECK_HOST_TOKEN)`;
+  --rotate-token    make and keep a new token: every URL printed before stops working
+  --token T         use this token instead of the kept one (also SWEEPDECK_HOST_TOKEN)`;
 
 function version(): string {
   try {
@@ -39,6 +43,7 @@ export async function run(argv: string[]): Promise<number> {
         'renderer-dir': { type: 'string' },
         'no-example': { type: 'boolean' },
         token: { type: 'string' },
+        'rotate-token': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -52,9 +57,19 @@ export async function run(argv: string[]): Promise<number> {
     port = Number(values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port ${JSON.stringify(values.port)} is not a port number (0-65535).\n\n${USAGE}`);
   }
-  const token = values.token ?? process.env.SWEEPDECK_HOST_TOKEN;
-  if (token !== undefined && !/^[A-Za-z0-9_-]{16,256}$/.test(token)) throw new CliError('--token must be 16 to 256 characters of A-Z, a-z, 0-9, _ or -.');
+  const given = values.token ?? process.env.SWEEPDECK_HOST_TOKEN;
+  if (given !== undefined && !HOST_TOKEN_PATTERN.test(given)) throw new CliError('--token must be 16 to 256 characters of A-Z, a-z, 0-9, _ or -.');
+  if (given !== undefined && values['rotate-token']) throw new CliError('--rotate-token makes a new kept token; it cannot be combined with --token or SWEEPDECK_HOST_TOKEN.');
   const dataDir = values['data-dir'] ? path.resolve(values['data-dir']) : defaultDataDir();
+  let kept: { token: string; created: boolean } | null = null;
+  if (given === undefined) {
+    try {
+      kept = loadHostToken(dataDir, { rotate: values['rotate-token'] === true });
+    } catch (e) {
+      throw new CliError((e as Error).message);
+    }
+  }
+  const token = given ?? kept?.token;
   const rendererDir = values['renderer-dir'] ? path.resolve(values['renderer-dir']) : RENDERER_DIST;
 
   const app = await createAppServices({
@@ -74,6 +89,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   print(host.url);
   print(`sweepdeck: data in ${dataDir}`);
+  if (kept) print(kept.created ? `sweepdeck: a new token is kept in ${hostTokenPath(dataDir)}; URLs printed before no longer work.` : `sweepdeck: the token kept in ${hostTokenPath(dataDir)} (new one: --rotate-token).`);
   if (!existsSync(path.join(rendererDir, 'index.html'))) print(`sweepdeck: ${rendererDir} has no built renderer; serving a placeholder page (run npm run build).`);
   print('sweepdeck: press Ctrl-C to stop (running sweeps are stopped gracefully and stay resumable).');
 

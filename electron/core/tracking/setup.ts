@@ -33,6 +33,9 @@ export interface SetupTrackingOptions {
   azure?: Partial<WorkspaceRef> & { credential?: TokenCredential; accountDir?: string | false };
   /** Default true: any failure gives the local store plus the reason. False: it throws. */
   fallbackToLocal?: boolean;
+  /** Where MLFLOW_TRACKING_URI's value came from, as messages name it (e.g. "the MLflow server URL
+   * in Settings" when the app copied it there); default "MLFLOW_TRACKING_URI". */
+  trackingUriSource?: string;
   /** Explicit folder for the local store (mlflow.db); default depends on the platform. */
   localDir?: string;
   /** Output folder used on a workstation / Azure ML compute (the desktop app passes its data
@@ -128,7 +131,7 @@ export async function setupTrackingCrossPlatform(opts: SetupTrackingOptions): Pr
         : env.MLFLOW_TRACKING_USERNAME && env.MLFLOW_TRACKING_PASSWORD
           ? `Basic ${Buffer.from(`${env.MLFLOW_TRACKING_USERNAME}:${env.MLFLOW_TRACKING_PASSWORD}`).toString('base64')}`
           : undefined;
-      if (opts.probe !== false) await probeMlflow(target.base, experimentName, auth, timeoutMs, ca, 'the MLflow server in MLFLOW_TRACKING_URI');
+      if (opts.probe !== false) await probeMlflow(target.base, experimentName, auth, timeoutMs, ca, opts.trackingUriSource ? `${opts.trackingUriSource} (${target.base})` : 'the MLflow server in MLFLOW_TRACKING_URI');
       return { ...base, trackingUri: target.base, mode: 'remote', ...(token ? { tokenProvider: async () => token } : {}) };
     }
 
@@ -206,21 +209,22 @@ type Target =
 function chooseTarget(opts: SetupTrackingOptions, env: EnvLike, platform: PlatformInfo): Target {
   const explicit = opts.azure && (opts.azure.subscriptionId || opts.azure.resourceGroup || opts.azure.workspaceName);
   const uri = env.MLFLOW_TRACKING_URI?.trim();
+  const from = opts.trackingUriSource ?? 'MLFLOW_TRACKING_URI';
   if (!explicit && uri) {
     const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(uri)?.[1]?.toLowerCase();
     if (scheme === 'http' || scheme === 'https') {
       try {
         new URL(uri);
       } catch {
-        throw new AzureSetupError('NOT_CONFIGURED', `MLFLOW_TRACKING_URI '${uri}' is not a valid URL`);
+        throw new AzureSetupError('NOT_CONFIGURED', `${from} '${uri}' is not a valid URL`);
       }
       // The URL is shown in status lines and replies; a password in it would go with it.
-      if (hasUrlCredentials(uri)) throw new AzureSetupError('NOT_CONFIGURED', `MLFLOW_TRACKING_URI: ${URL_CREDENTIALS_ADVICE}`);
+      if (hasUrlCredentials(uri)) throw new AzureSetupError('NOT_CONFIGURED', `${from}: ${URL_CREDENTIALS_ADVICE}`);
       return { kind: 'remote', base: uri.replace(/\/+$/, '').replace(/\/(ajax-)?api\/2\.0\/mlflow$/, '') };
     }
     if (scheme === 'azureml') return { kind: 'azure-uri', uri, ref: workspaceRefFromAzuremlUri(uri) };
     if (scheme === 'sqlite' || scheme === 'file') return { kind: 'local-uri', uri };
-    throw new AzureSetupError('NOT_CONFIGURED', `MLFLOW_TRACKING_URI '${uri}' has a scheme Sweepdeck cannot use; use http(s)://, azureml://, sqlite:/// or file:, or unset it`);
+    throw new AzureSetupError('NOT_CONFIGURED', `${from} '${uri}' has a scheme Sweepdeck cannot use; use http(s)://, azureml://, sqlite:/// or file:, or ${opts.trackingUriSource ? 'change it' : 'unset it'}`);
   }
 
   const fields: [keyof WorkspaceRef, string, string | undefined][] = [

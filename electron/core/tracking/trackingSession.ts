@@ -30,6 +30,8 @@ export interface TrackingSessionOptions {
   outputDir: string;
   fallbackToLocal?: boolean;
   env?: EnvLike;
+  /** Where MLFLOW_TRACKING_URI came from, for messages (see SetupTrackingOptions). */
+  trackingUriSource?: string;
   /** Token for the embedded endpoint; default SWEEPDECK_TRACKING_TOKEN or random. */
   endpointToken?: string;
   /** The Azure credential for the workspace (e.g. one for the chosen workspace's tenant); default
@@ -65,6 +67,7 @@ export async function openTrackingSession(opts: TrackingSessionOptions): Promise
       fallbackToLocal: opts.fallbackToLocal ?? true,
       env,
       ...(opts.credential ? { azure: { credential: opts.credential } } : {}),
+      ...(opts.trackingUriSource ? { trackingUriSource: opts.trackingUriSource } : {}),
     });
     decision = { mode: setup.mode, trackingUri: setup.trackingUri, reason: setup.reason, reasonCode: setup.reasonCode, source: 'setup' };
     tokenProvider = setup.tokenProvider;

@@ -67,7 +67,7 @@ export const useTracking = () => useChannel(keys.tracking, 'tracking.status', {}
 export const useStores = () => useChannel(keys.stores, 'stores.list', {}, { enabled: useFirstViewDrawn() });
 
 /** A mutation on one channel that refreshes the sweep caches when it settles. */
-export function useSweepAction<C extends 'sweeps.start' | 'sweeps.stop' | 'sweeps.resume' | 'sweeps.remove' | 'sweeps.openStudyFile' | 'sweeps.register'>(channel: C) {
+export function useSweepAction<C extends 'sweeps.start' | 'sweeps.stop' | 'sweeps.resume' | 'sweeps.remove' | 'sweeps.locate' | 'sweeps.openStudyFile' | 'sweeps.register'>(channel: C) {
   const client = useClient();
   const qc = useQueryClient();
   return useMutation<ChannelOutput<C>, Error, ChannelInput<C>>({

@@ -8,6 +8,7 @@ const LABEL: Record<SweepSummary['state'], string> = {
   finished: 'Finished',
   failed: 'Failed',
   unresponsive: 'Not responding',
+  missing: 'File missing',
 };
 // A glyph besides colour, so the state reads without colour vision too.
 const GLYPH: Record<SweepSummary['state'], string> = {
@@ -18,6 +19,7 @@ const GLYPH: Record<SweepSummary['state'], string> = {
   finished: '✓',
   failed: '✕',
   unresponsive: '◌',
+  missing: '⊘',
 };
 
 export function StateBadge({ state }: { state: SweepSummary['state'] }) {

@@ -7,8 +7,9 @@ export function StatusBar() {
   const t = tracking.data;
   return (
     <footer className="statusbar" aria-label="Status bar">
-      <span className="status-item" title={t?.uri ?? ''}>
-        <span className={`dot dot-${t?.mode ?? 'unknown'}`} aria-hidden="true" />
+      <span className="status-item" title={t?.fallbackReason ? `Falling back to the local store: ${t.fallbackReason}` : (t?.uri ?? '')}>
+        {/* Amber while falling back: the mode alone (local) would look like all is well. */}
+        <span className={`dot dot-${t?.fallbackReason ? 'fallback' : (t?.mode ?? 'unknown')}`} data-testid="tracking-dot" aria-hidden="true" />
         Tracking: {t ? t.mode : tracking.isError ? 'unknown' : '…'}
         {t?.fallbackReason ? <span className="warn-text"> (fallback)</span> : null}
       </span>

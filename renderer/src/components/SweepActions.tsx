@@ -5,20 +5,26 @@ import type { SweepSummary } from '../../../shared/contract.ts';
 import { useSweepAction } from '../api/queries.ts';
 import { errorCode } from '../lib/format.ts';
 import { href, navigate } from '../lib/router.ts';
+import { LocateFile } from './LocateFile.tsx';
 import { ErrorBox } from './Notice.tsx';
+import { RemoveSweep } from './RemoveSweep.tsx';
 
 function needsConfig(e: unknown): boolean {
   const d = (e as { details?: unknown } | null)?.details;
   return errorCode(e) === 'CONFLICT' && typeof d === 'object' && d !== null && (d as { needsConfig?: unknown }).needsConfig === true;
 }
 
-export function SweepActions({ sweep, showOpen = true }: { sweep: SweepSummary; showOpen?: boolean }) {
+/** label: the sweep's name in button names, unique on the screen (SweepsScreen adds the study
+ * path when two sweeps share a study name), so "Resume X" names one button. */
+export function SweepActions({ sweep, showOpen = true, label }: { sweep: SweepSummary; showOpen?: boolean; label?: string }) {
   const start = useSweepAction('sweeps.start');
   const resume = useSweepAction('sweeps.resume');
   const stop = useSweepAction('sweeps.stop');
   const [configPath, setConfigPath] = useState('');
   const [askConfig, setAskConfig] = useState(false);
-  const name = sweep.studyName;
+  const [locating, setLocating] = useState(false);
+  const [confirmStop, setConfirmStop] = useState(false);
+  const name = label ?? sweep.studyName;
   const busy = start.isPending || resume.isPending || stop.isPending;
   const error = start.error ?? resume.error ?? stop.error;
   const canResume = sweep.state === 'interrupted' || sweep.state === 'failed';
@@ -57,8 +63,13 @@ export function SweepActions({ sweep, showOpen = true }: { sweep: SweepSummary; 
           </button>
         ) : null}
         {sweep.state === 'running' || sweep.state === 'stopping' ? (
-          <button type="button" className="danger" disabled={busy || sweep.state === 'stopping'} aria-label={`Stop ${name}`} onClick={() => stop.mutate({ id: sweep.id })}>
+          <button type="button" className="danger" disabled={busy || sweep.state === 'stopping' || confirmStop} aria-label={`Stop ${name}`} onClick={() => setConfirmStop(true)}>
             {sweep.state === 'stopping' || stop.isPending ? 'Stopping…' : 'Stop'}
+          </button>
+        ) : null}
+        {sweep.state === 'missing' ? (
+          <button type="button" className="primary" aria-label={`Locate the file of ${name}`} aria-expanded={locating} onClick={() => setLocating(true)}>
+            Locate…
           </button>
         ) : null}
         {showOpen ? (
@@ -67,6 +78,28 @@ export function SweepActions({ sweep, showOpen = true }: { sweep: SweepSummary; 
           </a>
         ) : null}
       </div>
+      {confirmStop && sweep.state === 'running' ? (
+        <div className="confirm-row" role="group" aria-label={`Confirm stopping ${name}`}>
+          <span className="small">Stop {name}? Running trials are ended and offered again on Resume; finished trials are kept.</span>
+          <button
+            type="button"
+            className="danger"
+            autoFocus
+            aria-label={`Yes, stop ${name}`}
+            onClick={() => {
+              setConfirmStop(false);
+              stop.mutate({ id: sweep.id });
+            }}
+          >
+            Yes, stop
+          </button>
+          <button type="button" aria-label={`Keep ${name} running`} onClick={() => setConfirmStop(false)}>
+            Keep running
+          </button>
+        </div>
+      ) : null}
+      {sweep.state !== 'running' && sweep.state !== 'stopping' ? <RemoveSweep sweep={sweep} label={name} /> : null}
+      {locating && sweep.state === 'missing' ? <LocateFile sweep={sweep} label={name} onDone={() => setLocating(false)} /> : null}
       {askConfig ? (
         <form
           className="inline-form"

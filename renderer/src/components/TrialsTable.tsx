@@ -1,7 +1,7 @@
 // The live trials table: virtualized (only the visible rows exist in the DOM), so 10,000 trials
 // scroll smoothly. ARIA table roles keep it readable by screen readers and findable by tests.
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { memo, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { memo, useCallback, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { TrialScalars } from '../../../shared/contract.ts';
 import { fmtDuration, fmtParam, fmtValue } from '../lib/format.ts';
 import { href } from '../lib/router.ts';
@@ -82,6 +82,23 @@ export const TrialsTable = memo(function TrialsTable({
     if (rows.length > 0) markAfterPaint('trials-table-drawn', () => afterQuiet(firstViewDrawn));
   }, [rows.length]);
 
+  // Arrow keys move between rows: the row may not exist yet (virtualized), so scroll to it and
+  // focus it once it is rendered, trying for a few frames.
+  const moveTo = useCallback(
+    (i: number) => {
+      const to = Math.max(0, Math.min(rows.length - 1, i));
+      virtualizer.scrollToIndex(to, { align: 'auto' });
+      let tries = 8;
+      const focus = (): void => {
+        const el = scrollRef.current?.querySelector<HTMLElement>(`[aria-rowindex="${to + 2}"]`);
+        if (el) el.focus();
+        else if (--tries > 0) requestAnimationFrame(focus);
+      };
+      requestAnimationFrame(focus);
+    },
+    [rows.length, virtualizer],
+  );
+
   const columns = `4.5rem 6.5rem 7rem 6rem ${paramNames.map(() => 'minmax(6.5rem, 1fr)').join(' ')} 5rem`;
   const header = (key: SortKey, label: string) => (
     <div role="columnheader" aria-sort={sort.key === key ? (sort.dir === 1 ? 'ascending' : 'descending') : 'none'}>
@@ -114,7 +131,7 @@ export const TrialsTable = memo(function TrialsTable({
             const t = rows[v.index]!;
             // Keyed by slot, not by trial: a row leaving the view is reused for the one coming in
             // (text updated in place) instead of unmounting one and building another.
-            return <TrialRowView key={v.index % ROW_SLOTS} t={t} index={v.index} start={v.start} columns={columns} paramNames={paramNames} storeId={storeId} selected={selected === t.number} onSelect={onSelect} />;
+            return <TrialRowView key={v.index % ROW_SLOTS} t={t} index={v.index} start={v.start} columns={columns} paramNames={paramNames} storeId={storeId} selected={selected === t.number} onSelect={onSelect} onMove={moveTo} />;
           })}
         </div>
       </div>
@@ -132,6 +149,7 @@ const TrialRowView = memo(function TrialRowView({
   storeId,
   selected,
   onSelect,
+  onMove,
 }: {
   t: TrialScalars;
   index: number;
@@ -141,18 +159,33 @@ const TrialRowView = memo(function TrialRowView({
   storeId: string | null;
   selected: boolean;
   onSelect: (n: number) => void;
+  onMove: (index: number) => void;
 }) {
   return (
+    // The row is the keyboard stop (Enter shows its log, arrows move between rows), so its number
+    // button is not a second one.
     <div
       role="row"
       aria-rowindex={index + 2}
       aria-selected={selected}
+      aria-label={`Trial ${t.number}, ${t.state.toLowerCase()}${t.value === null ? '' : `, value ${fmtValue(t.value)}`}: Enter shows its log`}
+      tabIndex={0}
       className={`trow${selected ? ' trow-selected' : ''}`}
       style={{ gridTemplateColumns: columns, transform: `translateY(${start}px)`, height: ROW_HEIGHT }}
       onClick={() => onSelect(t.number)}
+      onKeyDown={(e) => {
+        if (e.target !== e.currentTarget) return;
+        if (e.key === 'Enter' || e.key === ' ') {
+          e.preventDefault();
+          onSelect(t.number);
+        } else if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+          e.preventDefault();
+          onMove(index + (e.key === 'ArrowDown' ? 1 : -1));
+        }
+      }}
     >
       <div role="cell">
-        <button type="button" className="link-btn" aria-label={`Show log of trial ${t.number}`} onClick={() => onSelect(t.number)}>
+        <button type="button" className="link-btn" tabIndex={-1} aria-label={`Show log of trial ${t.number}`} onClick={() => onSelect(t.number)}>
           {t.number}
         </button>
       </div>

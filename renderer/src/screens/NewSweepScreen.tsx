@@ -6,6 +6,7 @@ import { useClient } from '../api/clientContext.tsx';
 import { useSweepAction } from '../api/queries.ts';
 import { ErrorBox } from '../components/Notice.tsx';
 import { navigate } from '../lib/router.ts';
+import { clearDraft, readDraft, saveDraft } from '../lib/sweepDraft.ts';
 
 type Validation = ChannelOutput<'config.validate'>;
 
@@ -62,8 +63,14 @@ function IssueList({ issues, onGo }: { issues: ConfigIssue[]; onGo: (line: numbe
 
 export function NewSweepScreen() {
   const client = useClient();
-  const [text, setText] = useState('');
-  const [basedOn, setBasedOn] = useState<string | null>(null);
+  // Unsaved edits from before (another screen, a reload) come back instead of the example.
+  const [restored] = useState(readDraft);
+  const [text, setText] = useState(restored?.text ?? '');
+  const [basedOn, setBasedOn] = useState<string | null>(restored?.basedOn ?? null);
+  /** The text as last loaded: edits are what differs from it. */
+  const [original, setOriginal] = useState(restored?.original ?? '');
+  const [showRestored, setShowRestored] = useState(restored !== null);
+  const dirty = text !== original;
   const [loadPath, setLoadPath] = useState('');
   const [loadError, setLoadError] = useState<unknown>(null);
   const [loading, setLoading] = useState(false);
@@ -72,7 +79,20 @@ export function NewSweepScreen() {
   const { result, pending, error } = useValidation(text, basedOn);
   const start = useSweepAction('sweeps.start');
 
+  useEffect(() => saveDraft({ text, basedOn, original }), [text, basedOn, original]);
+
+  // Closing the tab loses the draft (it is kept per tab): ask first.
+  useEffect(() => {
+    if (!dirty) return;
+    const ask = (e: BeforeUnloadEvent): void => e.preventDefault();
+    window.addEventListener('beforeunload', ask);
+    return () => window.removeEventListener('beforeunload', ask);
+  }, [dirty]);
+
+  const mayDiscard = (what: string): boolean => !dirty || window.confirm(`${what} replaces your unsaved edits to the config. Discard them?`);
+
   const load = async (what: 'example' | 'file', quiet = false): Promise<void> => {
+    if (!quiet && !mayDiscard(what === 'example' ? 'Loading the example' : 'Loading this file')) return;
     setLoading(true);
     const r = what === 'example' ? await client.call('config.readExample', {}) : await client.call('config.read', { path: loadPath.trim() });
     setLoading(false);
@@ -82,7 +102,16 @@ export function NewSweepScreen() {
     }
     setLoadError(null);
     setText(r.value.text);
+    setOriginal(r.value.text);
     setBasedOn(r.value.path);
+    setShowRestored(false);
+  };
+
+  const discard = (): void => {
+    if (!mayDiscard('Discarding')) return;
+    clearDraft();
+    setText(original);
+    setShowRestored(false);
   };
 
   // The example is there to start from: load it once when the screen opens (quietly: a build
@@ -91,6 +120,7 @@ export function NewSweepScreen() {
   useEffect(() => {
     if (autoLoaded.current) return;
     autoLoaded.current = true;
+    if (restored) return;
     void load('example', true);
   });
 
@@ -133,6 +163,11 @@ export function NewSweepScreen() {
           </button>
         </form>
       </div>
+      {showRestored && dirty ? (
+        <div className="notice" role="status">
+          Your unsaved edits were kept and are shown below.
+        </div>
+      ) : null}
       {loadError ? <ErrorBox error={loadError} title="The config could not be loaded" /> : null}
       {basedOn ? (
         <p className="muted small">
@@ -183,12 +218,27 @@ export function NewSweepScreen() {
           disabled={!valid || start.isPending}
           onClick={() =>
             start.mutate(basedOn ? { configText: text, basedOn } : { configText: text }, {
-              onSuccess: (s) => navigate({ name: 'sweep', id: s.id }),
+              onSuccess: (s) => {
+                // Saved with the sweep now: nothing left unsaved.
+                clearDraft();
+                setOriginal(text);
+                navigate({ name: 'sweep', id: s.id });
+              },
             })
           }
         >
           {start.isPending ? 'Starting…' : 'Start sweep'}
         </button>
+        {dirty ? (
+          <>
+            <span className="muted small" aria-live="polite">
+              Unsaved edits (kept while this tab is open)
+            </span>
+            <button type="button" onClick={discard}>
+              Discard edits
+            </button>
+          </>
+        ) : null}
       </div>
       {start.error ? <ErrorBox error={start.error} title="The sweep did not start" /> : null}
     </section>

@@ -157,7 +157,7 @@ export const SweepDetailScreen = memo(function SweepDetailScreen({ id }: { id: s
         </h1>
         <SweepActions sweep={s} showOpen={false} />
       </header>
-      {s.message && (s.state === 'interrupted' || s.state === 'failed' || s.state === 'unresponsive') ? <div className={`notice ${s.state === 'failed' ? 'notice-error' : 'notice-warn'}`}>{s.message}</div> : null}
+      {s.message && (s.state === 'interrupted' || s.state === 'failed' || s.state === 'unresponsive' || s.state === 'missing') ? <div className={`notice ${s.state === 'failed' || s.state === 'missing' ? 'notice-error' : 'notice-warn'}`}>{s.message}</div> : null}
       <div className="detail-grid">
         <div className="card">
           <ProgressBar value={s.finishedTrials} max={s.maxTrials} label={`Progress of ${s.studyName}`} state={s.state} />

@@ -15,9 +15,17 @@ function trackingTarget(s: SweepSummary): string {
   return [s.experimentName, t.storeUri].filter(Boolean).join(' · ');
 }
 
-function SweepCard({ s }: { s: SweepSummary }) {
+/** Names for the cards and their buttons, unique on the list: the study name, with its study file
+ * when another listed sweep has the same study name. */
+function uniqueLabels(sweeps: readonly SweepSummary[]): Map<string, string> {
+  const seen = new Map<string, number>();
+  for (const s of sweeps) seen.set(s.studyName, (seen.get(s.studyName) ?? 0) + 1);
+  return new Map(sweeps.map((s) => [s.id, (seen.get(s.studyName) ?? 0) > 1 ? `${s.studyName} in ${s.studyPath}` : s.studyName]));
+}
+
+function SweepCard({ s, label }: { s: SweepSummary; label: string }) {
   return (
-    <li className={`sweep-card sweep-${s.state}`} aria-label={`Sweep ${s.studyName}`}>
+    <li className={`sweep-card sweep-${s.state}`} aria-label={`Sweep ${label}`}>
       <div className="sweep-main">
         <div className="sweep-title">
           <a href={href({ name: 'sweep', id: s.id })} className="sweep-name">
@@ -27,6 +35,7 @@ function SweepCard({ s }: { s: SweepSummary }) {
           <span className="muted small">{s.source === 'file' ? 'opened study file' : s.source === 'folder' ? 'found in folder' : s.backbone ?? ''}</span>
         </div>
         {s.state === 'unresponsive' ? <p className="sweep-msg warn-text">{s.message}</p> : null}
+        {s.state === 'missing' ? <p className="sweep-msg error-text">{s.message}</p> : null}
         {s.state === 'interrupted' || s.state === 'failed' ? <p className={`sweep-msg ${s.state === 'failed' ? 'error-text' : 'warn-text'}`}>{s.message ?? (s.state === 'interrupted' ? 'Interrupted before its budget was used: resume continues with the remaining trials.' : 'Failed.')}</p> : null}
         <ProgressBar value={s.finishedTrials} max={s.maxTrials} label={`Progress of ${s.studyName}`} state={s.state} />
         <dl className="facts">
@@ -55,7 +64,7 @@ function SweepCard({ s }: { s: SweepSummary }) {
           </div>
         </dl>
       </div>
-      <SweepActions sweep={s} />
+      <SweepActions sweep={s} label={label} />
     </li>
   );
 }
@@ -97,9 +106,10 @@ function OpenStudyForm() {
 export function SweepsScreen() {
   const q = useSweeps();
   const sweeps = q.data?.sweeps ?? [];
-  const order: Record<string, number> = { running: 0, stopping: 1, interrupted: 2, failed: 3, ready: 4, finished: 5 };
+  const order: Record<string, number> = { running: 0, stopping: 1, interrupted: 2, failed: 3, missing: 3, ready: 4, finished: 5 };
   const sorted = sweeps.slice().sort((a, b) => (order[a.state] ?? 9) - (order[b.state] ?? 9) || (b.updatedAt ?? 0) - (a.updatedAt ?? 0));
   const interrupted = sweeps.filter((s) => s.state === 'interrupted').length;
+  const labels = uniqueLabels(sweeps);
   return (
     <section className="screen" aria-labelledby="sweeps-h">
       <header className="screen-head">
@@ -108,6 +118,9 @@ export function SweepsScreen() {
           New sweep
         </a>
       </header>
+      {/* Above the list, so it is a few Tab presses away however many sweeps there are. */}
+      <h2 className="section-h">Open a study file</h2>
+      <OpenStudyForm />
       {interrupted > 0 ? (
         <div className="notice notice-warn" role="status">
           {interrupted === 1 ? 'One sweep was interrupted.' : `${interrupted} sweeps were interrupted.`} Resume continues with only the remaining trials; finished trials are kept.
@@ -118,19 +131,17 @@ export function SweepsScreen() {
       {q.isSuccess && sweeps.length === 0 ? (
         <EmptyState title="No sweeps yet">
           <p>
-            <a href={href({ name: 'new' })}>Start the example sweep</a> from the New sweep screen, or open a study file below (an Optuna <code>.db</code> made here or elsewhere).
+            <a href={href({ name: 'new' })}>Start the example sweep</a> from the New sweep screen, or open a study file above (an Optuna <code>.db</code> made here or elsewhere).
           </p>
         </EmptyState>
       ) : null}
       {sorted.length > 0 ? (
         <ul className="sweep-list" aria-label="Sweeps">
           {sorted.map((s) => (
-            <SweepCard key={s.id} s={s} />
+            <SweepCard key={s.id} s={s} label={labels.get(s.id) ?? s.studyName} />
           ))}
         </ul>
       ) : null}
-      <h2 className="section-h">Open a study file</h2>
-      <OpenStudyForm />
     </section>
   );
 }
