@@ -1,7 +1,6 @@
 // The app's services: one handler per contract channel over the core, plus the event bus. Plain
 // Node (no electron import): Electron main and the browser host both serve exactly this.
 import { readFileSync, statSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { resolveCheckpointPath, resolveStudyName } from '../../shared/config.ts';
 import type { Handlers } from '../../shared/contract.ts';
@@ -60,13 +59,8 @@ function readTextFile(file: string, what: string): { path: string; text: string 
   return { path: abs, text: readFileSync(abs, 'utf8') };
 }
 
-/** The default data folder: $SWEEPDECK_DATA_DIR, else the platform's per-user app data folder. */
-export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.SWEEPDECK_DATA_DIR) return path.resolve(env.SWEEPDECK_DATA_DIR);
-  if (process.platform === 'win32') return path.join(env.APPDATA ?? path.join(os.homedir(), 'AppData', 'Roaming'), 'sweepdeck');
-  if (process.platform === 'darwin') return path.join(os.homedir(), 'Library', 'Application Support', 'sweepdeck');
-  return path.join(env.XDG_DATA_HOME || path.join(os.homedir(), '.local', 'share'), 'sweepdeck');
-}
+// Moved to core so the CLI and the Azure sign-in find the same folder.
+export { defaultDataDir } from '../core/platform/dataDir.ts';
 
 export async function createAppServices(opts: AppServicesOptions): Promise<AppServices> {
   const dataDir = path.resolve(opts.dataDir);

@@ -67,7 +67,12 @@ export interface RecordedRequest {
   authorization?: string;
 }
 
+/** An extra handler tried before the built-in parts; true when it answered the request. */
+export type DoubleRoute = (ctx: { req: IncomingMessage; res: ServerResponse; url: URL; body: string; rec: RecordedRequest }) => boolean | Promise<boolean>;
+
 export interface AzureDouble {
+  /** Adds a handler tried before the built-in parts (extensions such as azureIdentityDouble.ts). */
+  addRoute(route: DoubleRoute): void;
   /** https://127.0.0.1:PORT: authority host, ARM endpoint and MLflow host at once. */
   readonly url: string;
   readonly port: number;
@@ -116,6 +121,7 @@ export async function startAzureDouble(opts: AzureDoubleOptions = {}): Promise<A
   const requests: RecordedRequest[] = [];
   const issuedTokens: string[] = [];
   const experiments = new Map<string, { experiment_id: string; name: string }>();
+  const routes: DoubleRoute[] = [];
   const sockets = new Set<net.Socket>();
   let closedPort: string | undefined;
 
@@ -147,6 +153,7 @@ export async function startAzureDouble(opts: AzureDoubleOptions = {}): Promise<A
         ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
       };
       requests.push(rec);
+      for (const route of routes) if (await route({ req, res, url: u, body, rec })) return;
       const p = u.pathname;
 
       // (a) identity platform
@@ -281,6 +288,7 @@ export async function startAzureDouble(opts: AzureDoubleOptions = {}): Promise<A
   });
 
   return {
+    addRoute: (route) => routes.push(route),
     url,
     port,
     caPem: certPem,

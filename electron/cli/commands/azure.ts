@@ -1,14 +1,23 @@
-// `sweepdeck azure <subcommand>`: each subcommand in its own module, loaded when used.
-import { dispatchSubcommand } from '../cliSupport.ts';
+// `sweepdeck azure <subcommand>`: each subcommand in its own module, loaded only when used. Other
+// Azure commands (workspaces, use, sync) join by adding one entry to SUBCOMMANDS.
+import { dispatchSubcommand, type CommandModule } from '../cliSupport.ts';
 
-const USAGE = `Usage: sweepdeck azure <subcommand> [options]
+export const SUBCOMMANDS: Record<string, { usage: string; load: () => Promise<CommandModule> }> = {
+  login: {
+    usage: 'sweepdeck azure login [--device-code] [--tenant ID] [--cloud AzureCloud|AzureChinaCloud|AzureUSGovernment] [--client-id ID]',
+    load: () => import('./azureLogin.ts'),
+  },
+  logout: { usage: 'sweepdeck azure logout', load: () => import('./azureLogout.ts') },
+  whoami: { usage: 'sweepdeck azure whoami [--json]', load: () => import('./azureWhoami.ts') },
+  sync: { usage: 'sweepdeck azure sync [--experiment NAME] [--histories] [--full]', load: () => import('./azureSync.ts') },
+};
 
-Subcommands:
-  sync   bring the offline mirror of the chosen Azure ML workspace up to date
-         (sweepdeck azure sync [--experiment NAME] [--histories] [--full])`;
+export function usage(): string {
+  const lines = Object.values(SUBCOMMANDS).map((s) => s.usage);
+  return `Usage: ${lines.join('\n       ')}`;
+}
 
 export function run(argv: string[]): Promise<number> {
-  return dispatchSubcommand(argv, USAGE, {
-    sync: () => import('./azureSync.ts'),
-  });
+  const loaders = Object.fromEntries(Object.entries(SUBCOMMANDS).map(([name, s]) => [name, s.load]));
+  return dispatchSubcommand(argv, usage(), loaders);
 }

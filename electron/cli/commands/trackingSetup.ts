@@ -9,7 +9,9 @@ const USAGE = `Usage: sweepdeck tracking setup --experiment NAME [--no-fallback]
 
 Decides where tracking goes and prints the decision:
   azure   the Azure ML workspace's MLflow endpoint (AZURE_SUBSCRIPTION_ID, AZURE_RESOURCE_GROUP,
-          AZURE_WORKSPACE_NAME + service principal AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET)
+          AZURE_WORKSPACE_NAME), signed in through the credential chain: \`sweepdeck azure login\`,
+          service principal (AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET), managed or
+          workload identity on Azure compute, Azure CLI, Azure Developer CLI, Azure PowerShell
   remote  the MLflow server in MLFLOW_TRACKING_URI (http/https)
   local   sqlite:///<dir>/mlflow.db, with the reason Azure/remote was not used
 
@@ -63,6 +65,7 @@ export async function run(argv: string[]): Promise<number> {
   const lines = [`mode: ${result.mode}`, `tracking URI: ${result.trackingUri}`];
   if (result.reasonCode) lines.push(`reason (${result.reasonCode}): ${result.reason ?? ''}`);
   if (result.azure) lines.push(`workspace: ${result.azure.workspaceName} (${result.azure.location ?? 'unknown region'}), resource group ${result.azure.resourceGroup}`);
+  if (result.credentialLink) lines.push(`signed in through: ${result.credentialLink}`);
   lines.push(`experiment: ${result.experimentName}`);
   lines.push(`platform: ${result.platform.kind} (${result.platform.evidence})`);
   if (result.mode === 'local') lines.push(`local store folder: ${result.localDir} (${result.localDirWhy})`);
@@ -77,6 +80,7 @@ function toJson(r: TrackingSetupResult): Record<string, unknown> {
     mode: r.mode,
     trackingUri: r.trackingUri,
     ...(r.reasonCode ? { reasonCode: r.reasonCode, reason: r.reason } : {}),
+    ...(r.credentialLink ? { credentialLink: r.credentialLink } : {}),
     experimentName: r.experimentName,
     platform: r.platform,
     localDir: r.localDir,

@@ -20,7 +20,7 @@ export { ARM_SCOPE, DEFAULT_AUTHORITY_HOST, DEFAULT_TIMEOUT_MS };
 
 /** Hosts msal-node already knows (instance discovery works for them); anything else must be
  * declared as a known authority or msal-node refuses it. */
-const MICROSOFT_AUTHORITY_HOSTS = new Set([
+export const MICROSOFT_AUTHORITY_HOSTS = new Set([
   'login.microsoftonline.com',
   'login.microsoftonline.us',
   'login.chinacloudapi.cn',
@@ -167,7 +167,7 @@ function firstLine(s: string): string {
  * msal-node's network module, over our transport: a deadline on every call (msal-node's own POST
  * has none) and the last transport failure kept so getToken() can say "refused" or "timed out".
  */
-class DeadlineNetworkModule implements INetworkModule {
+export class DeadlineNetworkModule implements INetworkModule {
   lastFailure: { kind: TransportFailureKind; message: string } | undefined;
 
   constructor(

@@ -6,11 +6,13 @@ import path from 'node:path';
 import type { TokenCredential } from '@azure/core-auth';
 import { hasUrlCredentials, URL_CREDENTIALS_ADVICE } from '../../../shared/urlCredentials.ts';
 import { AzureSetupError, redact, type SetupReasonCode } from '../azure/azureErrors.ts';
-import { ARM_SCOPE, DEFAULT_ARM_ENDPOINT, DEFAULT_AUTHORITY_HOST, DEFAULT_TIMEOUT_MS, mlflowRestBaseFromTrackingUri } from '../azure/endpoints.ts';
+import { ARM_SCOPE, DEFAULT_ARM_ENDPOINT, DEFAULT_TIMEOUT_MS, mlflowRestBaseFromTrackingUri } from '../azure/endpoints.ts';
 import { TransportError, safeUrl, sendRequest } from '../azure/httpTransport.ts';
 // Types only: msal-node and the ARM SDK are loaded when the Azure path is taken (about 1-3 s of
 // module loading that the local-only path should not pay).
 import type { ResolvedWorkspace, WorkspaceRef } from '../azure/workspace.ts';
+import type { AzureCloudEndpoints, CredentialLinkName } from '../azure/authTypes.ts';
+import type { CredentialChain } from '../azure/credentialChain.ts';
 import { detectPlatform, nodeProbe, type PlatformInfo, type PlatformProbe } from '../platform/detectPlatform.ts';
 import { localStoreDir } from '../platform/localPaths.ts';
 
@@ -24,8 +26,11 @@ export interface SetupTrackingOptions {
   experimentName: string;
   /** Azure ML workspace; fields default from AZURE_SUBSCRIPTION_ID, AZURE_RESOURCE_GROUP,
    * AZURE_WORKSPACE_NAME (and on Azure ML compute from AZUREML_ARM_*). The credential defaults to
-   * the service principal in AZURE_TENANT_ID / AZURE_CLIENT_ID / AZURE_CLIENT_SECRET. */
-  azure?: Partial<WorkspaceRef> & { credential?: TokenCredential };
+   * the credential chain: the account signed in inside Sweepdeck, then the service principal in
+   * AZURE_TENANT_ID / AZURE_CLIENT_ID / AZURE_CLIENT_SECRET, workload/managed identity on Azure
+   * compute, Azure CLI, Azure Developer CLI, Azure PowerShell. `accountDir` is where the signed-in
+   * account is kept (default: the data folder's `azure/`); false leaves that link out. */
+  azure?: Partial<WorkspaceRef> & { credential?: TokenCredential; accountDir?: string | false };
   /** Default true: any failure gives the local store plus the reason. False: it throws. */
   fallbackToLocal?: boolean;
   /** Explicit folder for the local store (mlflow.db); default depends on the platform. */
@@ -65,6 +70,8 @@ export interface TrackingSetupResult {
   localDirWhy: string;
   /** Set in azure mode. */
   azure?: ResolvedWorkspace;
+  /** Azure mode with the credential chain: the link that gave the token. */
+  credentialLink?: CredentialLinkName;
   /** A fresh bearer token per call (azure mode, or remote with MLFLOW_TRACKING_TOKEN). */
   tokenProvider?: () => Promise<string>;
 }
@@ -121,8 +128,12 @@ export async function setupTrackingCrossPlatform(opts: SetupTrackingOptions): Pr
     }
 
     // Azure: credential -> (ARM workspace -> mlFlowTrackingUri) -> token -> probe.
-    const scope = opts.tokenScope ?? (env.SWEEPDECK_AZURE_TOKEN_SCOPE || ARM_SCOPE);
-    const credential = opts.azure?.credential ?? (await credentialFromEnv(env, opts, timeoutMs));
+    const signIn = opts.azure?.credential ? undefined : await credentialFromEnv(env, opts, timeoutMs);
+    const chain = signIn?.chain;
+    const credential: TokenCredential = opts.azure?.credential ?? (chain as CredentialChain);
+    // The cloud's ARM endpoint and scope (the signed-in account's cloud, else SWEEPDECK_AZURE_CLOUD),
+    // under the explicit options and SWEEPDECK_AZURE_* overrides.
+    const scope = opts.tokenScope ?? signIn?.endpoints.armScope ?? (env.SWEEPDECK_AZURE_TOKEN_SCOPE || ARM_SCOPE);
     let workspace: ResolvedWorkspace;
     if (target.kind === 'azure-uri') {
       workspace = { ...target.ref, mlflowTrackingUri: target.uri, restBase: mlflowRestBaseFromTrackingUri(target.uri) };
@@ -130,7 +141,7 @@ export async function setupTrackingCrossPlatform(opts: SetupTrackingOptions): Pr
       const { resolveWorkspace } = await import('../azure/workspace.ts');
       workspace = await resolveWorkspace(target.ref, {
         credential,
-        armEndpoint: opts.armEndpoint ?? (env.SWEEPDECK_AZURE_ARM_ENDPOINT || DEFAULT_ARM_ENDPOINT),
+        armEndpoint: opts.armEndpoint ?? signIn?.endpoints.armEndpoint ?? (env.SWEEPDECK_AZURE_ARM_ENDPOINT || DEFAULT_ARM_ENDPOINT),
         scope,
         timeoutMs,
         ...(opts.ca ? { ca: opts.ca } : {}),
@@ -145,7 +156,7 @@ export async function setupTrackingCrossPlatform(opts: SetupTrackingOptions): Pr
       const token = await tokenProvider();
       await probeMlflow(workspace.restBase, experimentName, `Bearer ${token}`, timeoutMs, opts.ca, `the MLflow endpoint of workspace '${workspace.workspaceName}'`);
     }
-    return { ...base, trackingUri: workspace.restBase, mode: 'azure', azure: workspace, tokenProvider };
+    return { ...base, trackingUri: workspace.restBase, mode: 'azure', azure: workspace, tokenProvider, ...(chain?.activeLink ? { credentialLink: chain.activeLink } : {}) };
   } catch (err) {
     if (err instanceof AzureSetupError) return local(err);
     if (err instanceof TrackingSetupError) throw err;
@@ -222,24 +233,28 @@ function workspaceRefFromAzuremlUri(uri: string): WorkspaceRef {
   return { subscriptionId: m?.[1] ?? '', resourceGroup: m?.[2] ?? '', workspaceName: m?.[3] ?? '' };
 }
 
-async function credentialFromEnv(env: EnvLike, opts: SetupTrackingOptions, timeoutMs: number): Promise<TokenCredential> {
-  const missing = ['AZURE_TENANT_ID', 'AZURE_CLIENT_ID', 'AZURE_CLIENT_SECRET'].filter((n) => !env[n]?.trim());
-  if (missing.length) throw noCredential(missing);
-  const { servicePrincipalFromEnv } = await import('../azure/credentials.ts');
-  const sp = servicePrincipalFromEnv(env, {
-    authorityHost: opts.authorityHost ?? (env.SWEEPDECK_AZURE_AUTHORITY_HOST || DEFAULT_AUTHORITY_HOST),
+/**
+ * The credential chain (signed-in account, environment, workload/managed identity on Azure
+ * compute, Azure CLI, Azure Developer CLI, Azure PowerShell) for this environment. Loaded lazily:
+ * @azure/identity costs module-loading time the local-only path should not pay.
+ */
+async function credentialFromEnv(env: EnvLike, opts: SetupTrackingOptions, timeoutMs: number): Promise<{ chain: CredentialChain; endpoints: AzureCloudEndpoints }> {
+  const [{ buildCredentialChain }, { cloudEndpoints, parseCloudName }, { signedInAccountCredential }] = await Promise.all([
+    import('../azure/credentialChain.ts'),
+    import('../azure/clouds.ts'),
+    import('../azure/accountLink.ts'),
+  ]);
+  const account = opts.azure?.accountDir === false ? undefined : await signedInAccountCredential({ env, ...(opts.azure?.accountDir ? { dir: opts.azure.accountDir } : {}), timeoutMs, ...(opts.ca ? { ca: opts.ca } : {}) });
+  const endpoints = cloudEndpoints(account?.cloud ?? parseCloudName(env.SWEEPDECK_AZURE_CLOUD, 'SWEEPDECK_AZURE_CLOUD'), env);
+  const chain = buildCredentialChain({
+    env,
+    endpoints: { ...endpoints, authorityHost: opts.authorityHost ?? endpoints.authorityHost },
+    account: account?.credential,
+    ...(opts.platformProbe ? { platformProbe: opts.platformProbe } : {}),
     timeoutMs,
-    ...(opts.ca ? { ca: opts.ca } : {}),
+    ca: opts.ca,
   });
-  if ('missing' in sp) throw noCredential(sp.missing);
-  return sp.credential;
-}
-
-function noCredential(missing: string[]): AzureSetupError {
-  return new AzureSetupError(
-    'NO_CREDENTIAL',
-    `no Azure credential: ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not set. Set the service principal's AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (interactive sign-in is not available yet)`,
-  );
+  return { chain, endpoints };
 }
 
 /**

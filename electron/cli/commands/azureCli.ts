@@ -1,0 +1,51 @@
+// What the `sweepdeck azure` subcommands share: settings from the environment and opening the
+// signed-in account the same way `tracking setup` does.
+import { spawn } from 'node:child_process';
+import { CliError } from '../cliSupport.ts';
+import type { AzureCloudName } from '../../core/azure/authTypes.ts';
+import { DEFAULT_TIMEOUT_MS } from '../../core/azure/endpoints.ts';
+
+export function timeoutFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.SWEEPDECK_AZURE_TIMEOUT_MS;
+  if (!raw) return DEFAULT_TIMEOUT_MS;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new CliError(`SWEEPDECK_AZURE_TIMEOUT_MS='${raw}' is not a positive number of milliseconds`);
+  return n;
+}
+
+export async function cloudOption(raw: string | undefined): Promise<AzureCloudName | undefined> {
+  if (raw === undefined) return undefined;
+  const { parseCloudName } = await import('../../core/azure/clouds.ts');
+  try {
+    return parseCloudName(raw, '--cloud');
+  } catch (err) {
+    throw new CliError((err as Error).message);
+  }
+}
+
+/**
+ * Prints the URL and tries the desktop's opener. `BROWSER` names another opener, `BROWSER=none`
+ * only prints (SSH sessions, tests). A failing opener is fine: the URL is on screen.
+ */
+export async function printAndOpen(url: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  console.log(`Sign in with your browser: ${url}`);
+  const browser = env.BROWSER?.trim();
+  if (browser === 'none') return;
+  const opener = browser || (process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open');
+  await new Promise<void>((resolve) => {
+    try {
+      const child = spawn(opener, [url], { stdio: 'ignore', detached: true });
+      child.on('error', () => {
+        console.log(`(could not start ${opener}; open the URL above yourself)`);
+        resolve();
+      });
+      child.on('spawn', () => {
+        child.unref();
+        resolve();
+      });
+    } catch {
+      console.log(`(could not start ${opener}; open the URL above yourself)`);
+      resolve();
+    }
+  });
+}

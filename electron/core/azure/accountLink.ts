@@ -1,0 +1,57 @@
+// Opens the signed-in account for headless use (CLI, `tracking setup`, `sweep run`): the record
+// and token cache in the data folder's `azure/`, the keyring through secret-tool when there is one.
+import path from 'node:path';
+import { defaultDataDir } from '../platform/dataDir.ts';
+import type { AzureCloudName } from './authTypes.ts';
+import { readAccountRecord } from './accountRecord.ts';
+import { AccountSession } from './accountSession.ts';
+import type { TokenCredential } from '@azure/core-auth';
+import type { SecretStore } from './secretStore.ts';
+import { openCliSecretStore } from './secretToolStore.ts';
+
+type EnvLike = Record<string, string | undefined>;
+
+/**
+ * `<data folder>/azure`. An environment naming no home or data folder at all (a synthetic one,
+ * as tests pass) has no signed-in account: the real user's sign-in is never picked up by accident.
+ */
+export function accountDirFromEnv(env: EnvLike): string | undefined {
+  if (!env.SWEEPDECK_DATA_DIR && !env.XDG_DATA_HOME && !env.HOME && !env.APPDATA) return undefined;
+  return path.join(defaultDataDir(env), 'azure');
+}
+
+export interface OpenAccountOptions {
+  env: EnvLike;
+  /** Default accountDirFromEnv(env). */
+  dir?: string;
+  cloud?: AzureCloudName;
+  clientId?: string;
+  timeoutMs?: number;
+  ca?: string | undefined;
+  /** Default: the CLI's (keyring through secret-tool, else memory only). The app passes safeStorage. */
+  secretStore?: SecretStore;
+}
+
+export async function openAccountSession(opts: OpenAccountOptions): Promise<AccountSession> {
+  const dir = opts.dir ?? accountDirFromEnv(opts.env);
+  if (!dir) throw new Error('no data folder: set SWEEPDECK_DATA_DIR (or HOME) so the Azure sign-in has somewhere to live');
+  return new AccountSession({
+    dir,
+    secretStore: opts.secretStore ?? (await openCliSecretStore(opts.env)),
+    env: opts.env,
+    ...(opts.cloud ? { cloud: opts.cloud } : {}),
+    ...(opts.clientId ? { clientId: opts.clientId } : {}),
+    ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
+    ...(opts.ca ? { ca: opts.ca } : {}),
+  });
+}
+
+/** The signed-in account as the chain's first link, or undefined when nobody signed in (no keyring touched then). */
+export async function signedInAccountCredential(
+  opts: OpenAccountOptions,
+): Promise<{ credential: TokenCredential; cloud: AzureCloudName; session: AccountSession } | undefined> {
+  const dir = opts.dir ?? accountDirFromEnv(opts.env);
+  if (!dir || !readAccountRecord(dir)) return undefined;
+  const session = await openAccountSession({ ...opts, dir });
+  return { credential: session.credential, cloud: session.cloud, session };
+}
