@@ -215,6 +215,10 @@ describe('several tenants', () => {
     expect(byId.get(double.secondTenantId)?.state).toBe('signed in');
     expect(byId.get(double.mfaTenantId)).toMatchObject({ state: 'needs sign-in', displayName: 'Woodgrove (MFA)' });
     expect(byId.get(double.mfaTenantId)?.detail).toMatch(/interaction_required|AADSTS50076/);
+    // A token per tenant: the second tenant's token is issued for that tenant.
+    const second = await s.getToken(s.endpoints.armScope, { tenantId: double.secondTenantId });
+    const tid = (JSON.parse(Buffer.from(second.token.split('.')[1] ?? '', 'base64url').toString()) as { tid: string }).tid;
+    expect(tid).toBe(double.secondTenantId);
     // The one button: sign in to that tenant; the default tenant stays.
     await deviceSignIn(s, double.mfaTenantId, true);
     expect(s.record?.tenantId).toBe(double.tenantId);

@@ -143,7 +143,7 @@ export async function startIdentityDouble(opts: AzureDoubleOptions = {}): Promis
     const idToken = jwt({ aud: clientId, iss: `${url}/${tenantId}/v2.0`, tid: tenantId, oid: user.oid, sub: user.oid, preferred_username: user.username, name: user.name, ver: '2.0', exp: now + 3600 });
     return {
       token_type: 'Bearer',
-      scope: `${resource}/user_impersonation`,
+      scope: `${resource}/user_impersonation ${resource}/.default`,
       expires_in: ext.accessTokenLifetime,
       ext_expires_in: ext.accessTokenLifetime,
       access_token: access,

@@ -231,19 +231,22 @@ export class AccountSession implements CredentialSource {
 
   /** A token without interaction, for the signed-in account in `tenantId` (default tenant if omitted). */
   async getToken(scopes: string | string[], options: { tenantId?: string | undefined; claims?: string | undefined } = {}): Promise<AccessToken> {
-    const account = await this.account();
+    const found = await this.account();
     const list = Array.isArray(scopes) ? scopes : [scopes];
+    const tenant = options.tenantId ?? this.current?.tenantId;
+    // msal looks tokens up by the account's tenant: another tenant of the same person is asked
+    // for with the account re-labelled to that tenant (msal's multi-tenant account model).
+    const account = tenant && tenant !== found.tenantId ? { ...found, tenantId: tenant } : found;
     try {
       const r = await this.app.acquireTokenSilent({
         account,
         scopes: list,
-        authority: this.authority(options.tenantId ?? this.current?.tenantId),
+        authority: this.authority(tenant),
         ...(options.claims ? { claims: options.claims } : {}),
       });
       return { token: r.accessToken, expiresOnTimestamp: (r.expiresOn ?? new Date(Date.now() + 5 * 60_000)).getTime(), tokenType: 'Bearer' };
     } catch (err) {
       if (err instanceof InteractionRequiredAuthError) {
-        const tenant = options.tenantId ?? this.current?.tenantId;
         throw new SignInRequiredError(
           `tenant ${tenant ?? ''} needs you to sign in again (${err.errorCode}${err.subError ? `/${err.subError}` : ''}): ${firstLine(err.errorMessage)}`,
           tenant,
