@@ -4,9 +4,11 @@ import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { resolveCheckpointPath, resolveStudyName } from '../../shared/config.ts';
 import type { Handlers } from '../../shared/contract.ts';
+import type { SecretStore } from '../core/azure/secretStore.ts';
 import { parseConfigText, validateConfigText } from '../core/config/loadConfig.ts';
 import { AppFault } from './appError.ts';
 import { AppState } from './appState.ts';
+import { AzureAccountService } from './azureAccountService.ts';
 import { loadCore, type CoreModules } from './core.ts';
 import { createDispatch, type Dispatch } from './dispatch.ts';
 import { EventBus } from './eventBus.ts';
@@ -16,6 +18,9 @@ import { TrackingService } from './trackingService.ts';
 export interface PlatformActions {
   /** Show the file in the OS file manager (Electron: shell.showItemInFolder). */
   revealPath?(file: string): Promise<boolean> | boolean;
+  /** Open a URL in the system browser (Electron: shell.openExternal), e.g. the Azure sign-in page.
+   * Absent in the browser host: the page opens it in a new tab. */
+  openExternal?(url: string): Promise<void> | void;
 }
 
 export interface AppServicesOptions {
@@ -30,6 +35,8 @@ export interface AppServicesOptions {
   env?: NodeJS.ProcessEnv;
   /** How long sweeps.start waits for the runner to report it started. */
   startWaitMs?: number;
+  /** The Azure token cache's encryption (Electron safeStorage); default the CLI's keyring or memory only. */
+  azureSecretStore?: SecretStore;
 }
 
 export interface AppServices {
@@ -38,6 +45,7 @@ export interface AppServices {
   bus: EventBus;
   sweeps: SweepsService;
   tracking: TrackingService;
+  azureAccount: AzureAccountService;
   state: AppState;
   dataDir: string;
   /** Stops running sweeps (gracefully) and closes stores. */
@@ -77,6 +85,16 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
     trackingFor: (config) => tracking.openForSweep(config),
     onOutboxPending: (n) => tracking.setPendingOutbox(n),
   });
+  const openExternal = opts.platform?.openExternal?.bind(opts.platform);
+  const azureAccount = new AzureAccountService({
+    dataDir,
+    env: opts.env ?? process.env,
+    bus,
+    ...(opts.azureSecretStore ? { secretStore: opts.azureSecretStore } : {}),
+    ...(openExternal ? { openExternal } : {}),
+    // A sign-in or sign-out can change where new sweeps track to.
+    onAccountChanged: () => void tracking.refresh().catch((e: unknown) => console.error(`sweepdeck: tracking setup: ${(e as Error).message}`)),
+  });
   const example = opts.exampleConfigPath ?? null;
 
   // The example is registered once, ready to start; if the user removes it, it stays removed (the
@@ -101,6 +119,12 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
       platform: `${process.platform}-${process.arch}`,
       exampleConfigPath: example ? path.resolve(example) : null,
     }),
+
+    'azure.account.status': async (i) => azureAccount.status(i),
+    'azure.account.signIn': async (i) => azureAccount.signIn(i),
+    'azure.account.cancel': async () => azureAccount.cancel(),
+    'azure.account.signOut': async () => azureAccount.signOut(),
+    'azure.account.tenants': async () => azureAccount.tenants(),
 
     'sweeps.list': async () => sweeps.list(),
     'sweeps.get': async ({ id }) => sweeps.get(id),
@@ -190,9 +214,11 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
     bus,
     sweeps,
     tracking,
+    azureAccount,
     state,
     dataDir,
     async close() {
+      azureAccount.close();
       await sweeps.close();
       await tracking.close();
     },

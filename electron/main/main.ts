@@ -1,9 +1,10 @@
 // Electron main process: lifecycle only. Everything the window can ask for goes through the typed
 // contract to the same app services the browser host serves (electron/app), so this file stays thin.
-import { app, BrowserWindow, dialog, shell } from 'electron';
+import { app, BrowserWindow, dialog, safeStorage, shell } from 'electron';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createAppServices, defaultDataDir, type AppServices } from '../app/appServices.ts';
+import { safeStorageSecretStore } from '../core/azure/secretStore.ts';
 import { bindContract, forwardEvents } from './ipc.ts';
 import { registerAppScheme, serveRenderer } from './protocol.ts';
 import { createMainWindow, guardContents, hardenSession } from './window.ts';
@@ -59,7 +60,15 @@ app.whenReady().then(async () => {
         shell.showItemInFolder(file);
         return true;
       },
+      // Only the identity platform's sign-in page goes here; anything else is not opened.
+      async openExternal(url) {
+        if (!/^https:\/\//.test(url) && !/^http:\/\/(localhost|127\.0\.0\.1)[:/]/.test(url)) throw new Error(`refusing to open ${new URL(url).protocol} URL in the browser`);
+        await shell.openExternal(url);
+      },
     },
+    // The Azure token cache is encrypted by the OS through safeStorage; on Linux without a keyring
+    // (backend basic_text) the store says so and tokens stay in memory.
+    azureSecretStore: safeStorageSecretStore(safeStorage),
   });
   bindContract(services, () => ourContents);
   openWindow();
