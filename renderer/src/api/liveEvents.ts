@@ -4,6 +4,7 @@ import { useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import type { ChannelOutput, SweepDetail } from '../../../shared/contract.ts';
 import type { EventPayload } from '../../../shared/events.ts';
+import { onAzureAccountEvent } from './azureAccount.ts';
 import { useClient } from './clientContext.tsx';
 import { keys } from './queries.ts';
 import type { TrialsData } from './trialsData.ts';
@@ -69,6 +70,7 @@ export function useLiveEvents(): void {
         void qc.invalidateQueries({ queryKey: keys.sweeps });
       }),
       client.on('tracking.status', (s) => qc.setQueryData(keys.tracking, s)),
+      client.on('azure.account', (s) => onAzureAccountEvent(qc, s)),
       client.on('outbox.pending', ({ pending }) =>
         qc.setQueryData<ChannelOutput<'tracking.status'>>(keys.tracking, (old) => (old ? { ...old, pendingOutbox: pending } : old)),
       ),

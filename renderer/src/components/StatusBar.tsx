@@ -1,4 +1,5 @@
 import { useSweeps, useTracking } from '../api/queries.ts';
+import { AzureStatusItem } from './AzureStatusItem.tsx';
 
 export function StatusBar() {
   const tracking = useTracking();
@@ -14,6 +15,7 @@ export function StatusBar() {
       </span>
       <span className="status-item">Outbox: {t ? `${t.pendingOutbox} pending` : '…'}</span>
       <span className="status-item">Running sweeps: {running}</span>
+      <AzureStatusItem />
     </footer>
   );
 }
