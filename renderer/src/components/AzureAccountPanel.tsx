@@ -115,6 +115,7 @@ function Tenants({ status }: { status: AccountStatus }) {
   if (tenants.isError) return <ErrorBox error={tenants.error} title="The tenants could not be listed" onRetry={() => void tenants.refetch()} />;
   return (
     <>
+      <h3 className="small muted">Tenants</h3>
       <ul className="store-list" aria-label="Tenants">
         {tenants.data.tenants.map((t) => (
           <li key={t.tenantId} data-testid="azure-tenant" data-state={t.state}>
@@ -164,7 +165,7 @@ function SignedIn({ status }: { status: AccountStatus }) {
         </div>
         <div>
           <dt>Token cache</dt>
-          <dd className="small">{status.tokenCache}</dd>
+          <dd className="small path" title={status.tokenCache ?? ""}>{status.tokenCache}</dd>
         </div>
       </dl>
       <div className="actions">
@@ -207,9 +208,14 @@ export function AzureAccountPanel() {
                   {s.account ? ` as ${s.account}` : ''}. Sign in here to use another account.
                 </p>
               ) : (
-                <p className="muted">Not signed in. {s.problem}</p>
+                <p>Not signed in, and no other Azure credential answered (Azure CLI, a service principal in AZURE_*, …).</p>
               )}
-              {s.link && s.problem ? <p className="muted small">{s.problem}</p> : null}
+              {s.problem ? (
+                <details className="muted small">
+                  <summary>Why</summary>
+                  {s.problem}
+                </details>
+              ) : null}
             </>
           )}
           <div className="row wrap">
