@@ -9,6 +9,8 @@ export const CHANNEL_NAMES = [
   'azure.account.cancel',
   'azure.account.signOut',
   'azure.account.tenants',
+  'outbox.list',
+  'outbox.retry',
   'sweeps.list',
   'sweeps.get',
   'sweeps.register',

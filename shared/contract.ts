@@ -3,6 +3,7 @@
 // Renderer code bundles this file, so it imports zod and nothing node-only.
 import { z } from 'zod';
 import { accountStatusSchema, accountTenantSchema, azureCloudSchema, signInAttemptSchema, signInMethodSchema, signInTenantSchema } from './azureAccount.ts';
+import { outboxInfoSchema } from './outbox.ts';
 import { CHANNEL_NAMES, type ChannelName } from './channels.ts';
 import { PER_TRIAL_COLUMNS, TRIAL_STATES } from './trialColumns.ts';
 import { hasUrlCredentials, URL_CREDENTIALS_ADVICE } from './urlCredentials.ts';
@@ -292,6 +293,17 @@ export const contract = {
   'azure.account.tenants': {
     input: empty,
     output: z.object({ tenants: z.array(accountTenantSchema) }),
+  },
+  /** Every sweep's outbox that holds writes waiting for its remote store (or is flushing now). */
+  'outbox.list': {
+    input: empty,
+    output: z.object({ outboxes: z.array(outboxInfoSchema) }),
+  },
+  /** Try the sweep's remote store again now: a running sweep's flusher is woken; a stopped sweep's
+   * outbox is opened with its store and flushed, for at most timeoutMs. */
+  'outbox.retry': {
+    input: z.strictObject({ sweepId: id, timeoutMs: z.number().int().positive().max(120_000).optional() }),
+    output: outboxInfoSchema,
   },
 
   'sweeps.list': {

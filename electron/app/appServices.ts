@@ -9,6 +9,7 @@ import { parseConfigText, validateConfigText } from '../core/config/loadConfig.t
 import { AppFault } from './appError.ts';
 import { AppState } from './appState.ts';
 import { AzureAccountService } from './azureAccountService.ts';
+import { OutboxService } from './outboxService.ts';
 import { loadCore, type CoreModules } from './core.ts';
 import { createDispatch, type Dispatch } from './dispatch.ts';
 import { EventBus } from './eventBus.ts';
@@ -95,6 +96,7 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
     // A sign-in or sign-out can change where new sweeps track to.
     onAccountChanged: () => void tracking.refresh().catch((e: unknown) => console.error(`sweepdeck: tracking setup: ${(e as Error).message}`)),
   });
+  const outbox = new OutboxService({ sweeps, core, env: opts.env ?? process.env });
   const example = opts.exampleConfigPath ?? null;
 
   // The example is registered once, ready to start; if the user removes it, it stays removed (the
@@ -125,6 +127,8 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
     'azure.account.cancel': async () => azureAccount.cancel(),
     'azure.account.signOut': async () => azureAccount.signOut(),
     'azure.account.tenants': async () => azureAccount.tenants(),
+    'outbox.list': async () => outbox.list(),
+    'outbox.retry': async (i) => outbox.retry(i),
 
     'sweeps.list': async () => sweeps.list(),
     'sweeps.get': async ({ id }) => sweeps.get(id),
