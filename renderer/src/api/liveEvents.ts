@@ -71,6 +71,7 @@ export function useLiveEvents(): void {
       }),
       client.on('tracking.status', (s) => qc.setQueryData(keys.tracking, s)),
       client.on('azure.account', (s) => onAzureAccountEvent(qc, s)),
+      client.on('outbox.pending', () => void qc.invalidateQueries({ queryKey: ['outbox.list'] })),
       client.on('outbox.pending', ({ pending }) =>
         qc.setQueryData<ChannelOutput<'tracking.status'>>(keys.tracking, (old) => (old ? { ...old, pendingOutbox: pending } : old)),
       ),

@@ -10,7 +10,7 @@ export function AzureStatusItem() {
   return (
     <span className="status-item" title={title} data-testid="status-azure">
       Azure: {text}
-      {s?.notice ? <span className="warn-text"> (this session only)</span> : null}
+      {s?.notice && s.signedIn ? <span className="warn-text"> (this session only)</span> : null}
     </span>
   );
 }

@@ -1,5 +1,6 @@
 import { useSweeps, useTracking } from '../api/queries.ts';
 import { AzureStatusItem } from './AzureStatusItem.tsx';
+import { OutboxStatusItem } from './OutboxPanel.tsx';
 
 export function StatusBar() {
   const tracking = useTracking();
@@ -13,7 +14,7 @@ export function StatusBar() {
         Tracking: {t ? t.mode : tracking.isError ? 'unknown' : '…'}
         {t?.fallbackReason ? <span className="warn-text"> (fallback)</span> : null}
       </span>
-      <span className="status-item">Outbox: {t ? `${t.pendingOutbox} pending` : '…'}</span>
+      <OutboxStatusItem fallback={t?.pendingOutbox} />
       <span className="status-item">Running sweeps: {running}</span>
       <AzureStatusItem />
     </footer>

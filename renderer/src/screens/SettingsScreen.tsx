@@ -6,6 +6,7 @@ import type { ChannelInput, TrackingStatus } from '../../../shared/contract.ts';
 import { useClient } from '../api/clientContext.tsx';
 import { keys, useStores, useTracking } from '../api/queries.ts';
 import { AzureAccountPanel } from '../components/AzureAccountPanel.tsx';
+import { OutboxPanel } from '../components/OutboxPanel.tsx';
 import { ErrorBox, Loading } from '../components/Notice.tsx';
 import { fmtTime } from '../lib/format.ts';
 
@@ -213,6 +214,7 @@ export function SettingsScreen() {
         </>
       ) : null}
       <StoresCard />
+      <OutboxPanel />
     </section>
   );
 }
