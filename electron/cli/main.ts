@@ -8,7 +8,7 @@ const GROUPS: Record<string, { summary: string; load: () => Promise<CommandModul
   tracking: { summary: 'set up tracking, or serve the embedded MLflow endpoint', load: () => import('./commands/tracking.ts') },
   runs: { summary: 'list experiments and parent runs with their trials', load: () => import('./commands/runs.ts') },
   serve: { summary: 'serve the app in a browser over loopback with a token', load: () => import('./commands/serve.ts') },
-  azure: { summary: 'Azure: sign in, workspaces, offline mirror sync', load: () => import('./commands/azure.ts') },
+  azure: { summary: 'Azure: sign in, tenants, workspaces, offline mirror sync', load: () => import('./commands/azure.ts') },
 };
 
 function usage(): string {

@@ -8,7 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AccountSession, SignInError, SignInRequiredError } from '../../electron/core/azure/accountSession.ts';
-import { sendWithClaimsChallenge, tokenGetter } from '../../electron/core/azure/claimsChallenge.ts';
+import { fetchWithClaimsChallenge, sendWithClaimsChallenge, tokenGetter } from '../../electron/core/azure/claimsChallenge.ts';
+import { createRestStore } from '../../electron/core/tracking/restStore.ts';
 import { memoryOnlyStore, NO_OS_ENCRYPTION_NOTICE, type SecretStore } from '../../electron/core/azure/secretStore.ts';
 import { listTenants } from '../../electron/core/azure/tenants.ts';
 import { sendRequest } from '../../electron/core/azure/httpTransport.ts';
@@ -241,5 +242,63 @@ describe('claims challenge', () => {
     expect(armCalls).toHaveLength(2);
     const claimsReq = double.userTokenRequests.at(-1);
     expect(JSON.parse(claimsReq?.claims ?? '{}')).toMatchObject({ access_token: { nbf: { essential: true }, xms_cc: { values: ['cp1'] } } });
+  });
+});
+
+describe('claims challenge on the MLflow endpoint', () => {
+  it('the REST store, given the claims-aware fetch, answers the challenge once and gets its answer', async () => {
+    const s = session(testStore());
+    await deviceSignIn(s);
+    double.experiments.set('cae-exp', { experiment_id: 'cae-0001', name: 'cae-exp' });
+    double.requireClaims('mlflow');
+    const getToken = tokenGetter(s.credentialFor(), s.endpoints.armScope);
+    // Our transport under fetch, so the double's CA is trusted in process.
+    const viaTransport: typeof fetch = async (input, init) => {
+      const headers: Record<string, string> = {};
+      new Headers(init?.headers).forEach((v, k) => (headers[k] = v));
+      const res = await sendRequest(
+        { method: (init?.method ?? 'GET') as 'GET', url: String(input), headers, ...(typeof init?.body === 'string' ? { body: init.body } : {}) },
+        { timeoutMs: 5_000, ca: double.caPem },
+      );
+      return new Response(res.body, { status: res.status, headers: res.headers });
+    };
+    const restBase = `${double.url}/mlflow/v1.0/subscriptions/${double.subscriptionId}/resourceGroups/${double.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${double.workspaceName}`;
+    const before = double.counters.claimsGrants;
+    const plain = createRestStore(restBase, { token: () => getToken(), fetch: viaTransport, retries: 0 });
+    await expect(plain.getExperimentByName('cae-exp')).rejects.toThrow(/Continuous access evaluation resulted in challenge/);
+    await plain.close();
+    const store = createRestStore(restBase, { token: () => getToken(), fetch: fetchWithClaimsChallenge(getToken, viaTransport), retries: 0 });
+    try {
+      expect((await store.getExperimentByName('cae-exp'))?.experiment_id).toBe('cae-0001');
+    } finally {
+      await store.close();
+    }
+    expect(double.counters.claimsGrants).toBe(before + 1);
+  });
+});
+
+describe('the app wiring: its own chain (its own secret store) handed to tracking setup', () => {
+  it('tracks to the workspace with the signed-in account and names that link', async () => {
+    const s = session(testStore());
+    await deviceSignIn(s);
+    const { buildCredentialChain } = await import('../../electron/core/azure/credentialChain.ts');
+    const { setupTrackingCrossPlatform } = await import('../../electron/core/tracking/setup.ts');
+    const env = {
+      AZURE_SUBSCRIPTION_ID: double.subscriptionId,
+      AZURE_RESOURCE_GROUP: double.resourceGroup,
+      AZURE_WORKSPACE_NAME: double.workspaceName,
+      SWEEPDECK_AZURE_ARM_ENDPOINT: double.url,
+      AZURE_TOKEN_CREDENTIALS: 'dev',
+    };
+    const chain = buildCredentialChain({ env, endpoints: s.endpoints, account: s.credential });
+    // ARM (the SDK's own pipeline, through the chain) and the MLflow probe each meet a claims
+    // challenge and answer it once.
+    double.requireClaims('arm');
+    double.requireClaims('mlflow');
+    const grants = double.counters.claimsGrants;
+    const r = await setupTrackingCrossPlatform({ experimentName: 'app-wired', env, platformProbe: { env, exists: () => false }, localDir: dir, ca: double.caPem, timeoutMs: 5_000, fallbackToLocal: false, azure: { credential: chain } });
+    expect(r).toMatchObject({ mode: 'azure', credentialLink: 'signed-in account' });
+    expect(double.counters.claimsGrants).toBe(grants + 2);
+    expect(double.issuedTokens).toContain(await r.tokenProvider?.());
   });
 });

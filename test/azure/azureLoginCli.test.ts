@@ -93,6 +93,19 @@ describe('device code, with a keyring (stand-in secret-tool)', () => {
     expect(JSON.parse(setup.stdout)).toMatchObject({ mode: 'azure', credentialLink: 'signed-in account' });
     expectNoTokenIn(who.stdout + setup.stdout);
 
+    // Tenants: the MFA tenant is listed as needs sign-in, with the command that signs in to it.
+    const tenants = await runCli(['azure', 'tenants', '--json'], env(), home);
+    expect(tenants.code).toBe(0);
+    const list = (JSON.parse(tenants.stdout) as { tenants: { tenantId: string; state: string }[] }).tenants;
+    expect(Object.fromEntries(list.map((t) => [t.tenantId, t.state]))).toEqual({
+      [double.tenantId]: 'signed in',
+      [double.secondTenantId]: 'signed in',
+      [double.mfaTenantId]: 'needs sign-in',
+    });
+    const text = await runCli(['azure', 'tenants'], env(), home);
+    expect(text.stdout).toContain(`needs sign-in Woodgrove (MFA), woodgrove.example  (sweepdeck azure login --tenant ${double.mfaTenantId})`);
+    expectNoTokenIn(tenants.stdout + text.stdout);
+
     const out = await runCli(['azure', 'logout'], env(), home);
     expect(out.code).toBe(0);
     expect(out.stdout).toContain(`Signed out ${double.user.username}`);
@@ -148,5 +161,27 @@ describe('browser (authorization code with PKCE)', () => {
     const r = await runCli(['azure', 'login', '--cloud', 'AzureGermany'], env(), home);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--cloud 'AzureGermany' is not an Azure cloud; use one of AzureCloud, AzureChinaCloud, AzureUSGovernment/);
+  });
+});
+
+describe('a damaged account record', () => {
+  it('is reported as NO_CREDENTIAL naming the file and what to do, by whoami and by tracking setup', async () => {
+    fs.mkdirSync(azureDir(), { recursive: true });
+    fs.writeFileSync(path.join(azureDir(), 'account.json'), '{"version":1,"cloud":"Mars"}');
+    const who = await runCli(['azure', 'whoami', '--json'], env(), home);
+    expect(who.code).toBe(1);
+    const out = JSON.parse(who.stdout) as { reasonCode: string; reason: string };
+    expect(out.reasonCode).toBe('NO_CREDENTIAL');
+    expect(out.reason).toContain(`the Azure account record ${path.join(azureDir(), 'account.json')} is not valid`);
+    expect(out.reason).toMatch(/sweepdeck azure logout/);
+    const setup = await runCli(['tracking', 'setup', '--experiment', 'e', '--json'], { ...env(), AZURE_SUBSCRIPTION_ID: double.subscriptionId, AZURE_RESOURCE_GROUP: double.resourceGroup, AZURE_WORKSPACE_NAME: double.workspaceName }, home);
+    expect(JSON.parse(setup.stdout)).toMatchObject({ mode: 'local', reasonCode: 'NO_CREDENTIAL' });
+    const login = await runCli(['azure', 'login', '--device-code'], env(), home);
+    expect(login.code).toBe(1);
+    expect(login.stderr).toMatch(/sweepdeck azure: the Azure account record .* is not valid/);
+    // Signing out still works, and clears it.
+    const logout = await runCli(['azure', 'logout'], env(), home);
+    expect(logout.code).toBe(0);
+    expect(fs.readdirSync(azureDir())).toEqual([]);
   });
 });

@@ -10,6 +10,7 @@ export const SUBCOMMANDS: Record<string, { usage: string; load: () => Promise<Co
   logout: { usage: 'sweepdeck azure logout', load: () => import('./azureLogout.ts') },
   whoami: { usage: 'sweepdeck azure whoami [--json]', load: () => import('./azureWhoami.ts') },
   sync: { usage: 'sweepdeck azure sync [--experiment NAME] [--histories] [--full]', load: () => import('./azureSync.ts') },
+  tenants: { usage: 'sweepdeck azure tenants [--json]', load: () => import('./azureTenants.ts') },
 };
 
 export function usage(): string {

@@ -13,6 +13,17 @@ export function timeoutFromEnv(env: NodeJS.ProcessEnv = process.env): number {
   return n;
 }
 
+/** Extra root certificate(s) from SWEEPDECK_AZURE_CA_FILE (NODE_EXTRA_CA_CERTS works on its own). */
+export async function caFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+  if (!env.SWEEPDECK_AZURE_CA_FILE) return undefined;
+  const { readCaFile } = await import('../../core/azure/tlsAdvice.ts');
+  try {
+    return readCaFile(env.SWEEPDECK_AZURE_CA_FILE);
+  } catch (err) {
+    throw new CliError((err as Error).message);
+  }
+}
+
 export async function cloudOption(raw: string | undefined): Promise<AzureCloudName | undefined> {
   if (raw === undefined) return undefined;
   const { parseCloudName } = await import('../../core/azure/clouds.ts');

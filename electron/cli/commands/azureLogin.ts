@@ -2,7 +2,7 @@
 // person in inside Sweepdeck (the first link of the credential chain). The browser way prints the
 // URL and tries to open it; the device-code way prints the code and the URL to enter it at.
 import { CliError, parseCli, printedHelp } from '../cliSupport.ts';
-import { cloudOption, printAndOpen, timeoutFromEnv } from './azureCli.ts';
+import { caFromEnv, cloudOption, printAndOpen, timeoutFromEnv } from './azureCli.ts';
 
 const USAGE = `Usage: sweepdeck azure login [--device-code] [--tenant ID] [--cloud AzureCloud|AzureChinaCloud|AzureUSGovernment] [--client-id ID]
 
@@ -51,6 +51,10 @@ export async function run(argv: string[]): Promise<number> {
     ...(cloud ? { cloud } : {}),
     ...(values['client-id'] ? { clientId: values['client-id'] } : {}),
     timeoutMs: timeoutFromEnv(),
+    ca: await caFromEnv(),
+  }).catch((err: unknown) => {
+    // A damaged account record: say which file and what to do.
+    throw new CliError((err as Error).message, 1);
   });
   // Ctrl-C cancels the wait cleanly (the loopback server closes, device-code polling stops).
   const abort = new AbortController();

@@ -1,7 +1,7 @@
 // `sweepdeck azure whoami [--json]`: the account, tenant, cloud and the link of the credential
 // chain that answered. Never prints a token.
 import { CliError, parseCli, printedHelp } from '../cliSupport.ts';
-import { timeoutFromEnv } from './azureCli.ts';
+import { caFromEnv, timeoutFromEnv } from './azureCli.ts';
 
 const USAGE = `Usage: sweepdeck azure whoami [--json]
 
@@ -17,7 +17,7 @@ export async function run(argv: string[]): Promise<number> {
   if (printedHelp(values, USAGE)) return 0;
   const [{ currentSignIn }, { AzureSetupError }] = await Promise.all([import('../../core/azure/signInStatus.ts'), import('../../core/azure/azureErrors.ts')]);
   try {
-    const s = await currentSignIn({ env: process.env, timeoutMs: timeoutFromEnv() });
+    const s = await currentSignIn({ env: process.env, timeoutMs: timeoutFromEnv(), ca: await caFromEnv() });
     if (values.json) {
       console.log(JSON.stringify({ ok: true, link: s.link, account: s.account ?? null, tenantId: s.tenantId ?? null, cloud: s.cloud, authorityHost: s.authorityHost, armEndpoint: s.armEndpoint, tokenCache: s.tokenCache ?? null, notice: s.notice ?? null }, null, 2));
       return 0;

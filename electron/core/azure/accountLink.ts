@@ -4,6 +4,7 @@ import path from 'node:path';
 import { defaultDataDir } from '../platform/dataDir.ts';
 import type { AzureCloudName } from './authTypes.ts';
 import { readAccountRecord } from './accountRecord.ts';
+import { AzureSetupError } from './azureErrors.ts';
 import { AccountSession } from './accountSession.ts';
 import type { TokenCredential } from '@azure/core-auth';
 import type { SecretStore } from './secretStore.ts';
@@ -64,7 +65,13 @@ export async function signedInAccountCredential(
 ): Promise<{ credential: TokenCredential; cloud: AzureCloudName; session: AccountSession } | undefined> {
   if (appSession && !opts.dir) return appSession.record ? { credential: appSession.credential, cloud: appSession.cloud, session: appSession } : undefined;
   const dir = opts.dir ?? accountDirFromEnv(opts.env);
-  if (!dir || !readAccountRecord(dir)) return undefined;
+  if (!dir) return undefined;
+  try {
+    if (!readAccountRecord(dir)) return undefined;
+  } catch (err) {
+    // A damaged record is not a refused token: say which file and what to do.
+    throw new AzureSetupError('NO_CREDENTIAL', (err as Error).message);
+  }
   const session = await openAccountSession({ ...opts, dir });
   return { credential: session.credential, cloud: session.cloud, session };
 }

@@ -15,7 +15,7 @@ import {
 } from '@azure/msal-node';
 import path from 'node:path';
 import type { AzureCloudEndpoints, AzureCloudName, CredentialSource } from './authTypes.ts';
-import { readAccountRecord, removeFile, writeAccountRecord, type AccountRecord } from './accountRecord.ts';
+import { RECORD_FILE, readAccountRecord, removeFile, writeAccountRecord, type AccountRecord } from './accountRecord.ts';
 import { AzureSetupError, redact } from './azureErrors.ts';
 import { cloudEndpoints } from './clouds.ts';
 import { LinkUnavailableError } from './credentialChain.ts';
@@ -282,7 +282,7 @@ export class AccountSession implements CredentialSource {
     for (const a of await cache.getAllAccounts()) await cache.removeAccount(a);
     this.cache.clear();
     await this.opts.secretStore.clear?.();
-    removeFile(path.join(this.opts.dir, 'account.json'));
+    removeFile(path.join(this.opts.dir, RECORD_FILE));
     this.current = undefined;
   }
 

@@ -6,7 +6,10 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
+import { isIP, type Socket } from 'node:net';
 import tls from 'node:tls';
+import { openTunnel, proxyFor } from './proxyTunnel.ts';
+import { tlsAdvice } from './tlsAdvice.ts';
 
 export type TransportFailureKind = 'NETWORK' | 'TIMEOUT';
 
@@ -28,6 +31,8 @@ export interface TransportOptions {
   timeoutMs: number;
   /** Extra trusted CA certificate(s), PEM. Added to Node's roots (which already honour NODE_EXTRA_CA_CERTS). */
   ca?: string | undefined;
+  /** Where HTTPS_PROXY / NO_PROXY are read; default process.env. */
+  proxyEnv?: Record<string, string | undefined>;
 }
 
 export interface TransportRequest {
@@ -83,6 +88,16 @@ export async function sendRequest(req: TransportRequest, opts: TransportOptions)
     throw new TransportError('NETWORK', `unsupported URL scheme '${url.protocol}' in ${safeUrl(url)}`);
   }
   const lib = isHttps ? https : http;
+  // HTTPS_PROXY: a CONNECT tunnel first, then TLS to the real host over it (see proxyTunnel.ts).
+  const proxy = isHttps ? proxyFor(url, opts.proxyEnv ?? process.env) : undefined;
+  let tunnel: Socket | undefined;
+  if (proxy) {
+    try {
+      tunnel = await openTunnel(proxy, url.hostname, url.port || '443', opts.timeoutMs);
+    } catch (err) {
+      throw classify(err as Error & { code?: string }, url);
+    }
+  }
   return await new Promise<TransportResponse>((resolve, reject) => {
     let settled = false;
     const finish = (err: Error | null, res?: TransportResponse): void => {
@@ -102,7 +117,14 @@ export async function sendRequest(req: TransportRequest, opts: TransportOptions)
         headers,
         // A fresh connection per call: setup makes a handful of requests, and pooled sockets to a
         // server that later hangs or closes would blur which request failed.
-        agent: false,
+        ...(tunnel
+          ? {
+              agent: undefined,
+              // SNI only for names (RFC 6066 forbids IP addresses there).
+              createConnection: () =>
+                tls.connect({ socket: tunnel, ...(isIP(url.hostname) ? {} : { servername: url.hostname }), ...(opts.ca ? { secureContext: contextWithExtraCa(opts.ca) } : {}) }),
+            }
+          : { agent: false }),
         ...(isHttps && opts.ca ? { secureContext: contextWithExtraCa(opts.ca) } : {}),
       },
       (res) => {
@@ -149,6 +171,8 @@ function classify(err: Error & { code?: string }, url: URL): TransportError {
   if (code === 'ETIMEDOUT' || code === 'ESOCKETTIMEDOUT') {
     return new TransportError('TIMEOUT', `connection to ${safeUrl(url)} timed out (${code})`, code);
   }
+  const advice = tlsAdvice(code, url.host);
+  if (advice) return new TransportError('NETWORK', `${advice} (at ${safeUrl(url)})`, code);
   const what = code === 'ECONNREFUSED' ? 'connection refused' : code === 'ENOTFOUND' ? 'host not found' : err.message;
   return new TransportError('NETWORK', `${what} at ${safeUrl(url)}${code && !what.includes(code) ? ` (${code})` : ''}`, code);
 }

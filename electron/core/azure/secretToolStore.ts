@@ -22,7 +22,7 @@ interface ToolResult {
 
 function runTool(tool: string, args: string[], input: string | undefined, env: EnvLike): Promise<ToolResult> {
   return new Promise((resolve) => {
-    const child = execFile(tool, args, { timeout: KEYRING_TIMEOUT_MS, env: env as NodeJS.ProcessEnv, encoding: 'utf8' }, (err, stdout) => {
+    const child = execFile(tool, args, { timeout: KEYRING_TIMEOUT_MS, killSignal: 'SIGKILL', env: env as NodeJS.ProcessEnv, encoding: 'utf8' }, (err, stdout) => {
       const e = err as (NodeJS.ErrnoException & { killed?: boolean; code?: unknown }) | null;
       if (e?.killed) return resolve({ code: null, stdout: '', failure: `secret-tool gave no answer within ${KEYRING_TIMEOUT_MS} ms (keyring locked or not running?)` });
       if (e && typeof e.code === 'string') return resolve({ code: null, stdout: '', failure: `secret-tool could not run (${e.code})` });

@@ -70,6 +70,9 @@ export interface TrackingSetupResult {
   localDirWhy: string;
   /** Set in azure mode. */
   azure?: ResolvedWorkspace;
+  /** Azure mode: a token asking for given claims, for answering claims challenges
+   * (fetchWithClaimsChallenge in ../azure/claimsChallenge.ts). */
+  claimsTokenProvider?: (claims?: string) => Promise<string>;
   /** Azure mode with the credential chain: the link that gave the token. */
   credentialLink?: CredentialLinkName;
   /** A fresh bearer token per call (azure mode, or remote with MLFLOW_TRACKING_TOKEN). */
@@ -112,6 +115,8 @@ export async function setupTrackingCrossPlatform(opts: SetupTrackingOptions): Pr
   };
 
   try {
+    // Extra roots: the caller's PEM (Settings), else the file in SWEEPDECK_AZURE_CA_FILE.
+    const ca = opts.ca ?? (env.SWEEPDECK_AZURE_CA_FILE ? (await import('../azure/tlsAdvice.ts')).readCaFile(env.SWEEPDECK_AZURE_CA_FILE) : undefined);
     const target = chooseTarget(opts, env, platform);
     if (target.kind === 'local-uri') return { ...base, trackingUri: target.uri, mode: 'local' };
     if (target.kind === 'none') throw new AzureSetupError('NOT_CONFIGURED', target.why);
@@ -123,14 +128,15 @@ export async function setupTrackingCrossPlatform(opts: SetupTrackingOptions): Pr
         : env.MLFLOW_TRACKING_USERNAME && env.MLFLOW_TRACKING_PASSWORD
           ? `Basic ${Buffer.from(`${env.MLFLOW_TRACKING_USERNAME}:${env.MLFLOW_TRACKING_PASSWORD}`).toString('base64')}`
           : undefined;
-      if (opts.probe !== false) await probeMlflow(target.base, experimentName, auth, timeoutMs, opts.ca, 'the MLflow server in MLFLOW_TRACKING_URI');
+      if (opts.probe !== false) await probeMlflow(target.base, experimentName, auth, timeoutMs, ca, 'the MLflow server in MLFLOW_TRACKING_URI');
       return { ...base, trackingUri: target.base, mode: 'remote', ...(token ? { tokenProvider: async () => token } : {}) };
     }
 
     // Azure: credential -> (ARM workspace -> mlFlowTrackingUri) -> token -> probe.
-    const signIn = opts.azure?.credential ? undefined : await credentialFromEnv(env, opts, timeoutMs);
-    const chain = signIn?.chain;
-    const credential: TokenCredential = opts.azure?.credential ?? (chain as CredentialChain);
+    const signIn = opts.azure?.credential ? undefined : await credentialFromEnv(env, { ...opts, ...(ca ? { ca } : {}) }, timeoutMs);
+    const credential: TokenCredential = opts.azure?.credential ?? (signIn?.chain as CredentialChain);
+    // A chain the caller built (the app, with its own secret store) still names its link.
+    const chain = signIn?.chain ?? (isChain(opts.azure?.credential) ? opts.azure.credential : undefined);
     // The cloud's ARM endpoint and scope (the signed-in account's cloud, else SWEEPDECK_AZURE_CLOUD),
     // under the explicit options and SWEEPDECK_AZURE_* overrides.
     const scope = opts.tokenScope ?? signIn?.endpoints.armScope ?? (env.SWEEPDECK_AZURE_TOKEN_SCOPE || ARM_SCOPE);
@@ -144,25 +150,30 @@ export async function setupTrackingCrossPlatform(opts: SetupTrackingOptions): Pr
         armEndpoint: opts.armEndpoint ?? signIn?.endpoints.armEndpoint ?? (env.SWEEPDECK_AZURE_ARM_ENDPOINT || DEFAULT_ARM_ENDPOINT),
         scope,
         timeoutMs,
-        ...(opts.ca ? { ca: opts.ca } : {}),
+        ...(ca ? { ca } : {}),
       });
     }
-    const tokenProvider = async (): Promise<string> => {
-      const t = await credential.getToken(scope);
+    const claimsTokenProvider = async (claims?: string): Promise<string> => {
+      const t = await credential.getToken(scope, claims ? { claims } : {});
       if (!t) throw new AzureSetupError('TOKEN_REFUSED', 'the credential returned no token');
       return t.token;
     };
+    const tokenProvider = (): Promise<string> => claimsTokenProvider();
     if (opts.probe !== false) {
-      const token = await tokenProvider();
-      await probeMlflow(workspace.restBase, experimentName, `Bearer ${token}`, timeoutMs, opts.ca, `the MLflow endpoint of workspace '${workspace.workspaceName}'`);
+      // A token getter rather than a header: a claims challenge on the probe is answered once.
+      await probeMlflow(workspace.restBase, experimentName, claimsTokenProvider, timeoutMs, ca, `the MLflow endpoint of workspace '${workspace.workspaceName}'`);
     }
-    return { ...base, trackingUri: workspace.restBase, mode: 'azure', azure: workspace, tokenProvider, ...(chain?.activeLink ? { credentialLink: chain.activeLink } : {}) };
+    return { ...base, trackingUri: workspace.restBase, mode: 'azure', azure: workspace, tokenProvider, claimsTokenProvider, ...(chain?.activeLink ? { credentialLink: chain.activeLink } : {}) };
   } catch (err) {
     if (err instanceof AzureSetupError) return local(err);
     if (err instanceof TrackingSetupError) throw err;
     // A credential supplied by the caller may throw anything; treat it as a refused token.
     return local(new AzureSetupError('TOKEN_REFUSED', `getting a token failed: ${err instanceof Error ? err.message : String(err)}`));
   }
+}
+
+function isChain(c: TokenCredential | undefined): c is TokenCredential & Pick<CredentialChain, 'activeLink'> {
+  return !!c && 'activeLink' in c;
 }
 
 /** sqlite:/// + absolute path with forward slashes (so /abs gives sqlite:////abs, as MLflow writes it). */
@@ -261,11 +272,22 @@ async function credentialFromEnv(env: EnvLike, opts: SetupTrackingOptions, timeo
  * One read against the MLflow REST API: get-by-name of the experiment. 200, or 404 with
  * RESOURCE_DOES_NOT_EXIST (the sweep will create it), means the endpoint works.
  */
-async function probeMlflow(base: string, experimentName: string, auth: string | undefined, timeoutMs: number, ca: string | undefined, what: string): Promise<void> {
+async function probeMlflow(
+  base: string,
+  experimentName: string,
+  auth: string | undefined | ((claims?: string) => Promise<string>),
+  timeoutMs: number,
+  ca: string | undefined,
+  what: string,
+): Promise<void> {
   const url = `${base}/api/2.0/mlflow/experiments/get-by-name?experiment_name=${encodeURIComponent(experimentName)}`;
   let res;
   try {
-    res = await sendRequest({ method: 'GET', url, headers: { accept: 'application/json', ...(auth ? { authorization: auth } : {}) } }, { timeoutMs, ca });
+    const req = { method: 'GET' as const, url, headers: { accept: 'application/json' } };
+    res =
+      typeof auth === 'function'
+        ? await (await import('../azure/claimsChallenge.ts')).sendWithClaimsChallenge(req, { timeoutMs, ca }, auth)
+        : await sendRequest({ ...req, headers: { ...req.headers, ...(auth ? { authorization: auth } : {}) } }, { timeoutMs, ca });
   } catch (err) {
     if (err instanceof TransportError) throw new AzureSetupError(err.kind, `could not reach ${what}: ${err.message}`);
     throw err;

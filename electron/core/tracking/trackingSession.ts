@@ -6,6 +6,7 @@ import { startTrackingEndpoint, type TrackingEndpoint } from './endpoint/server.
 import { openTrackingStore } from './openStore.ts';
 import { createOutboxStore, type OutboxStore } from './outbox.ts';
 import { createRestStore } from './restStore.ts';
+import { fetchWithClaimsChallenge } from '../azure/claimsChallenge.ts';
 import { setupTrackingCrossPlatform, type SetupReasonCode, type TrackingMode } from './setup.ts';
 import type { TrackingStore } from './types.ts';
 
@@ -46,6 +47,7 @@ export async function openTrackingSession(opts: TrackingSessionOptions): Promise
   const env = opts.env ?? process.env;
   let decision: TrackingDecision;
   let tokenProvider: (() => Promise<string>) | undefined;
+  let claimsToken: ((claims?: string) => Promise<string>) | undefined;
   if (opts.trackingUri) {
     decision = { mode: isHttp(opts.trackingUri) ? 'remote' : 'local', trackingUri: opts.trackingUri, source: 'explicit' };
     const token = env.MLFLOW_TRACKING_TOKEN;
@@ -59,6 +61,7 @@ export async function openTrackingSession(opts: TrackingSessionOptions): Promise
     });
     decision = { mode: setup.mode, trackingUri: setup.trackingUri, reason: setup.reason, reasonCode: setup.reasonCode, source: 'setup' };
     tokenProvider = setup.tokenProvider;
+    claimsToken = setup.claimsTokenProvider;
   }
 
   let store: TrackingStore;
@@ -66,7 +69,13 @@ export async function openTrackingSession(opts: TrackingSessionOptions): Promise
   if (isHttp(decision.trackingUri)) {
     // Short retries: behind the outbox a dead remote should queue the write quickly rather than
     // hold a trial's request for minutes.
-    const remote = createRestStore(decision.trackingUri, { retries: 2, timeoutMs: 10_000, ...(tokenProvider ? { token: tokenProvider } : {}) });
+    const remote = createRestStore(decision.trackingUri, {
+      retries: 2,
+      timeoutMs: 10_000,
+      ...(tokenProvider ? { token: tokenProvider } : {}),
+      // Azure: a 401 claims challenge (CAE, MFA step-up) is answered once with a new token.
+      ...(claimsToken ? { fetch: fetchWithClaimsChallenge(claimsToken) } : {}),
+    });
     // Writes the remote cannot take wait here, on disk, and are replayed in order when it returns.
     outbox = createOutboxStore(remote, outboxPath(opts.outputDir));
     store = outbox;
