@@ -9,7 +9,9 @@ import type { ParsedInput } from '../../shared/contract.ts';
 import { openAccountSession, shareAppAccountSession } from '../core/azure/accountLink.ts';
 import type { AccountSession } from '../core/azure/accountSession.ts';
 import { AzureSetupError, redact } from '../core/azure/azureErrors.ts';
-import { parseCloudName } from '../core/azure/clouds.ts';
+import type { AccessToken, TokenCredential } from '@azure/core-auth';
+import type { CredentialSource } from '../core/azure/authTypes.ts';
+import { cloudEndpoints, parseCloudName } from '../core/azure/clouds.ts';
 import type { SecretStore } from '../core/azure/secretStore.ts';
 import { openCliSecretStore } from '../core/azure/secretToolStore.ts';
 import { currentSignIn, openCredentialSource } from '../core/azure/signInStatus.ts';
@@ -51,6 +53,8 @@ export class AzureAccountService {
   private attempt: Attempt | undefined;
   private last: AccountStatus | undefined;
   private checking: Promise<AccountStatus> | undefined;
+  /** The chain behind credentialSource(), built again after a sign-in or sign-out. */
+  private chain: ReturnType<typeof openCredentialSource> | undefined;
   private closed = false;
 
   constructor(private readonly o: AzureAccountServiceOptions) {}
@@ -223,6 +227,7 @@ export class AzureAccountService {
       async () => {
         update({ state: 'signed-in' });
         this.last = undefined;
+        this.chain = undefined;
         this.emit(await this.check());
         this.o.onAccountChanged?.();
       },
@@ -249,10 +254,41 @@ export class AzureAccountService {
     await session.signOut();
     this.attempt = undefined;
     this.last = undefined;
+    this.chain = undefined;
     const status = await this.check();
     this.emit(status);
     this.o.onAccountChanged?.();
     return status;
+  }
+
+  /**
+   * The app's credential chain (the account signed in here first, then the environment, Azure CLI,
+   * ...) as a CredentialSource, for the workspace picker's discovery and for tracking a chosen
+   * workspace with its tenant's token. A tenant that needs an interaction fails with the account's
+   * SignInRequiredError ("needs sign-in"). Cloud and endpoints are those of the account signed in
+   * here, else of SWEEPDECK_AZURE_CLOUD.
+   */
+  credentialSource(): CredentialSource {
+    const cloud = this.session?.record?.cloud ?? this.session?.cloud ?? this.defaultCloud();
+    const chain = (): ReturnType<typeof openCredentialSource> => {
+      this.chain ??= (async () => {
+        await this.open();
+        return await openCredentialSource({ env: this.o.env, cloud, ...this.net() });
+      })();
+      // A failed build (e.g. a damaged record) is not kept: the next call tries again.
+      this.chain.catch(() => (this.chain = undefined));
+      return this.chain;
+    };
+    const forTenant = (tenantId: string | undefined): TokenCredential => ({
+      getToken: async (scopes, options): Promise<AccessToken | null> => {
+        const { source, session } = await chain();
+        // The signed-in account answers per tenant itself, so a tenant demanding MFA says so
+        // instead of being answered by the next link.
+        if (session?.record && tenantId) return await session.credentialFor(tenantId).getToken(scopes, options);
+        return await source.credentialFor(tenantId).getToken(scopes, options);
+      },
+    });
+    return { cloud, endpoints: cloudEndpoints(cloud, this.o.env), credentialFor: forTenant };
   }
 
   async tenants(): Promise<{ tenants: AccountTenant[] }> {

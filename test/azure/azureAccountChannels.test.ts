@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AccountStatus, SignInAttempt } from '../../shared/azureAccount.ts';
 import type { Result } from '../../shared/result.ts';
 import { AzureAccountService } from '../../electron/app/azureAccountService.ts';
@@ -24,14 +24,9 @@ let dispatch: Dispatch;
 let seen: string[];
 let opened: string[];
 
-beforeAll(async () => {
+// A double per test: a tenant signed in to (MFA done) stays so at the double.
+beforeEach(async () => {
   double = await startIdentityDouble();
-});
-afterAll(async () => {
-  await double.close();
-});
-
-beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'account-app-'));
   seen = [];
   opened = [];
@@ -55,8 +50,9 @@ beforeEach(() => {
     'azure.account.tenants': () => service.tenants(),
   });
 });
-afterEach(() => {
+afterEach(async () => {
   service.close();
+  await double.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -159,6 +155,23 @@ describe('azure.account channels', () => {
     const now = await call<{ tenants: { tenantId: string; state: string }[] }>('azure.account.tenants');
     expect(now.tenants.find((t) => t.tenantId === double.mfaTenantId)?.state).toBe('signed in');
     expectNoToken();
+  });
+
+  it('credentialSource: the chain for the workspace picker; per tenant, the MFA tenant needs sign-in until signed in to', async () => {
+    const before = service.credentialSource();
+    expect(before.endpoints.armEndpoint).toBe(double.url);
+    await expect(before.credentialFor(double.tenantId).getToken(before.endpoints.armScope)).rejects.toThrow(/no Azure credential/);
+    await deviceSignIn();
+    const src = service.credentialSource();
+    const second = await src.credentialFor(double.secondTenantId).getToken(src.endpoints.armScope);
+    const tid = (t: string): unknown => (JSON.parse(Buffer.from(t.split('.')[1] ?? '', 'base64url').toString('utf8')) as { tid?: unknown }).tid;
+    expect(tid(second?.token ?? '')).toBe(double.secondTenantId);
+    await expect(src.credentialFor(double.mfaTenantId).getToken(src.endpoints.armScope)).rejects.toMatchObject({ name: 'SignInRequiredError' });
+    await deviceSignIn({ tenantId: double.mfaTenantId, addTenant: true });
+    const mfa = await src.credentialFor(double.mfaTenantId).getToken(src.endpoints.armScope);
+    expect(tid(mfa?.token ?? '')).toBe(double.mfaTenantId);
+    // Without a tenant: the chain's default, i.e. the account's home tenant.
+    expect(tid((await src.credentialFor().getToken(src.endpoints.armScope))?.token ?? '')).toBe(double.tenantId);
   });
 
   it('refuses bad input with the field named, and adding a tenant while signed out', async () => {

@@ -18,7 +18,8 @@
 // sent again.
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { OutboxQueue, entryRunId, type OutboxEntry, type OutboxOp, type WaitingWrite } from './outboxQueue.ts';
+import { OutboxQueue, entryRunId, type OutboxEntry, type OutboxOp } from './outboxQueue.ts';
+import type { WaitingWrite } from './outboxQueue.ts';
 import {
   MlflowError,
   StoreUnavailableError,
