@@ -6,6 +6,7 @@ import path from 'node:path';
 import { createAppServices, defaultDataDir, type AppServices } from '../app/appServices.ts';
 import { safeStorageSecretStore } from '../core/azure/secretStore.ts';
 import { bindContract, forwardEvents } from './ipc.ts';
+import { isExternalWebUrl } from './senderCheck.ts';
 import { registerAppScheme, serveRenderer } from './protocol.ts';
 import { createMainWindow, guardContents, hardenSession } from './window.ts';
 
@@ -60,9 +61,9 @@ app.whenReady().then(async () => {
         shell.showItemInFolder(file);
         return true;
       },
-      // Only the identity platform's sign-in page goes here; anything else is not opened.
+      // The sign-in page: only web URLs go to the system browser (never file: or app schemes).
       async openExternal(url) {
-        if (!/^https:\/\//.test(url) && !/^http:\/\/(localhost|127\.0\.0\.1)[:/]/.test(url)) throw new Error(`refusing to open ${new URL(url).protocol} URL in the browser`);
+        if (!isExternalWebUrl(url)) throw new Error('refusing to open a URL that is not http(s) in the browser');
         await shell.openExternal(url);
       },
     },
