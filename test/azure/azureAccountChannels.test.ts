@@ -174,6 +174,19 @@ describe('azure.account channels', () => {
     expect(tid((await src.credentialFor().getToken(src.endpoints.armScope))?.token ?? '')).toBe(double.tenantId);
   });
 
+  it('cloud: the sign-in goes to the cloud chosen (the SWEEPDECK_AZURE_* hosts still win), and another cloud needs a sign-out first', async () => {
+    const status = await deviceSignIn({ cloud: 'AzureUSGovernment' });
+    expect(status).toMatchObject({ signedIn: true, cloud: 'AzureUSGovernment' });
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'azure', 'account.json'), 'utf8'))).toMatchObject({ cloud: 'AzureUSGovernment' });
+    const other = await dispatch('azure.account.signIn', { method: 'browser', cloud: 'AzureChinaCloud' });
+    expect(other).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
+    expect(JSON.stringify(other)).toMatch(/sign out before signing in to AzureChinaCloud/);
+    await call('azure.account.signOut');
+    const china = await call<SignInAttempt>('azure.account.signIn', { method: 'device-code', cloud: 'AzureChinaCloud' });
+    expect(china.state).toBe('waiting');
+    await call('azure.account.cancel');
+  });
+
   it('refuses bad input with the field named, and adding a tenant while signed out', async () => {
     const bad = await dispatch('azure.account.signIn', { method: 'device-code', tenantId: 'not a tenant!' });
     expect(bad).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
