@@ -4,6 +4,13 @@
 
 export const CHANNEL_NAMES = [
   'app.info',
+  'azure.account.status',
+  'azure.account.signIn',
+  'azure.account.cancel',
+  'azure.account.signOut',
+  'azure.account.tenants',
+  'outbox.list',
+  'outbox.retry',
   'sweeps.list',
   'sweeps.get',
   'sweeps.register',
@@ -48,6 +55,7 @@ export type ChannelName = (typeof CHANNEL_NAMES)[number];
 export const EVENT_NAMES_LIST = [
   'sweep.progress',
   'sweep.trialLog',
+  'azure.account',
   'sweeps.changed',
   'tracking.status',
   'outbox.pending',

@@ -2,6 +2,8 @@
 // binding, the preload's allow-list, the browser host and the typed client are all derived from it.
 // Renderer code bundles this file, so it imports zod and nothing node-only.
 import { z } from 'zod';
+import { accountStatusSchema, accountTenantSchema, azureCloudSchema, signInAttemptSchema, signInMethodSchema, signInTenantSchema } from './azureAccount.ts';
+import { outboxInfoSchema } from './outbox.ts';
 import { CHANNEL_NAMES, type ChannelName } from './channels.ts';
 import { PER_TRIAL_COLUMNS, TRIAL_STATES } from './trialColumns.ts';
 import { hasUrlCredentials, URL_CREDENTIALS_ADVICE } from './urlCredentials.ts';
@@ -328,6 +330,52 @@ export const contract = {
       platform: z.string(),
       exampleConfigPath: z.string().nullable(),
     }),
+  },
+
+  /** Who is signed in to Azure and through which link of the credential chain (no token, ever).
+   * refresh: ask the chain again instead of the last answer. */
+  'azure.account.status': {
+    input: z.strictObject({ refresh: z.boolean().optional() }),
+    output: accountStatusSchema,
+  },
+  /** Start a sign-in inside Sweepdeck. Replies once there is something to show: the device code
+   * and its URL, or the browser's sign-in page (opened by the desktop app, to be opened by the page
+   * in the browser host). Its end comes as an 'azure.account' event. tenantId with addTenant: sign
+   * in to one more tenant (e.g. one that demands MFA) and keep the default tenant. */
+  'azure.account.signIn': {
+    input: z.strictObject({
+      method: signInMethodSchema,
+      tenantId: signInTenantSchema.optional(),
+      addTenant: z.boolean().optional(),
+      cloud: azureCloudSchema.optional(),
+    }),
+    output: signInAttemptSchema,
+  },
+  /** Cancel the sign-in in progress. */
+  'azure.account.cancel': {
+    input: empty,
+    output: z.object({ cancelled: z.boolean() }),
+  },
+  /** Forget the account signed in inside Sweepdeck: its token cache and its record. */
+  'azure.account.signOut': {
+    input: empty,
+    output: accountStatusSchema,
+  },
+  /** The tenants the account reaches, a tenant that demands MFA as 'needs sign-in' (never dropped). */
+  'azure.account.tenants': {
+    input: empty,
+    output: z.object({ tenants: z.array(accountTenantSchema) }),
+  },
+  /** Every sweep's outbox that holds writes waiting for its remote store (or is flushing now). */
+  'outbox.list': {
+    input: empty,
+    output: z.object({ outboxes: z.array(outboxInfoSchema) }),
+  },
+  /** Try the sweep's remote store again now: a running sweep's flusher is woken; a stopped sweep's
+   * outbox is opened with its store and flushed, for at most timeoutMs. */
+  'outbox.retry': {
+    input: z.strictObject({ sweepId: id, timeoutMs: z.number().int().positive().max(120_000).optional() }),
+    output: outboxInfoSchema,
   },
 
   'sweeps.list': {

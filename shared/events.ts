@@ -1,6 +1,7 @@
 // Typed main -> renderer events. Main (Electron) sends them with webContents.send; the browser host
 // streams them over SSE. Payloads are validated where they are emitted.
 import { z } from 'zod';
+import { accountStatusSchema } from './azureAccount.ts';
 import { EVENT_NAMES_LIST, type EventNameLiteral } from './channels.ts';
 import { anyNumber, mirrorStatusSchema, sweepStateSchema, trackingStatusSchema, trialCountsSchema, trialStateSchema } from './contract.ts';
 
@@ -26,6 +27,8 @@ export const events = {
     stream: z.enum(['stdout', 'stderr']),
     line: z.string(),
   }),
+  /** The Azure account changed: signed in or out, a sign-in's code arrived or it ended. Never a token. */
+  'azure.account': accountStatusSchema,
   /** The set of sweeps changed (added, removed, discovered): refetch sweeps.list. */
   'sweeps.changed': z.object({ reason: z.string() }),
   'tracking.status': trackingStatusSchema,

@@ -70,9 +70,13 @@ describe.skipIf(missing !== null)('workspace picker through sweepdeck serve', { 
 
     const mfa = page.getByTestId('tenant-needs-sign-in');
     await mfa.getByText('Woodgrove (MFA)').waitFor();
-    const signIn = mfa.getByRole('button', { name: 'Sign in to Woodgrove (MFA)' });
-    expect(await signIn.isDisabled()).toBe(true);
-    expect(await signIn.getAttribute('title')).toMatch(/not available in this build yet/);
+    // Its Sign in starts the app's sign-in for that tenant, keeping the default one.
+    const signIn = mfa.getByRole('button', { name: 'Sign in to Woodgrove (MFA) for its workspaces' });
+    const asked = page.waitForRequest((r) => r.url().endsWith('/api/azure.account.signIn'));
+    await signIn.click();
+    const body = JSON.parse((await asked).postData() ?? '{}') as Record<string, unknown>;
+    expect(body).toMatchObject({ method: 'device-code', addTenant: true });
+    expect(typeof body.tenantId).toBe('string');
 
     const rows = page.getByTestId('workspace-row');
     await rows.filter({ hasText: double.workspaceName }).waitFor();

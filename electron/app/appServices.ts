@@ -4,11 +4,14 @@ import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { MAX_CONFIG_BYTES, resolveCheckpointPath, resolveStudyName } from '../../shared/config.ts';
 import type { Handlers } from '../../shared/contract.ts';
+import type { SecretStore } from '../core/azure/secretStore.ts';
 import { AppFault } from './appError.ts';
 import { defaultDataDir } from '../core/platform/dataDir.ts';
 import { existingFile } from './pathInput.ts';
 import { AppState } from './appState.ts';
 import { ConfigValidator } from './configValidator.ts';
+import { AzureAccountService } from './azureAccountService.ts';
+import { OutboxService } from './outboxService.ts';
 import { loadCore, type CoreModules } from './core.ts';
 import { createDispatch, type Dispatch } from './dispatch.ts';
 import { EventBus } from './eventBus.ts';
@@ -21,6 +24,9 @@ import { WorkspacesService } from './workspacesService.ts';
 export interface PlatformActions {
   /** Show the file in the OS file manager (Electron: shell.showItemInFolder). */
   revealPath?(file: string): Promise<boolean> | boolean;
+  /** Open a URL in the system browser (Electron: shell.openExternal), e.g. the Azure sign-in page.
+   * Absent in the browser host: the page opens it in a new tab. */
+  openExternal?(url: string): Promise<void> | void;
 }
 
 export interface AppServicesOptions {
@@ -36,8 +42,10 @@ export interface AppServicesOptions {
   /** How long sweeps.start waits for the runner to report it started. */
   startWaitMs?: number;
   /** Credentials and transport for Azure calls (the workspace picker; tracking a chosen workspace
-   * with a token of its tenant). Default: the service principal in the environment. */
+   * with a token of its tenant). Default: the app's sign-in (its account, then the chain). */
   azure?: AzureCredentialOptions;
+  /** The Azure token cache's encryption (Electron safeStorage); default the CLI's keyring or memory only. */
+  azureSecretStore?: SecretStore;
 }
 
 export interface AppServices {
@@ -47,6 +55,7 @@ export interface AppServices {
   sweeps: SweepsService;
   tracking: TrackingService;
   workspaces: WorkspacesService;
+  azureAccount: AzureAccountService;
   state: AppState;
   dataDir: string;
   /** Stops running sweeps (gracefully) and closes stores. */
@@ -69,8 +78,25 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
   const state = new AppState(dataDir);
   const core = opts.core ?? (await loadCore());
   const bus = new EventBus();
-  const azureCredentials = new AppAzureCredentials(opts.env ?? process.env, opts.azure ?? {});
-  const azureMirror = new AzureMirrorService({ dataDir, bus, ...(opts.env ? { env: opts.env } : {}) });
+  const openExternal = opts.platform?.openExternal?.bind(opts.platform);
+  const azureAccount = new AzureAccountService({
+    dataDir,
+    env: opts.env ?? process.env,
+    bus,
+    ...(opts.azureSecretStore ? { secretStore: opts.azureSecretStore } : {}),
+    ...(openExternal ? { openExternal } : {}),
+    // A sign-in or sign-out can change where new sweeps track to.
+    onAccountChanged: () => void tracking.refresh().catch((e: unknown) => console.error(`sweepdeck: tracking setup: ${(e as Error).message}`)),
+  });
+  // One sign-in for the whole app: the picker, a chosen workspace's tenant and the mirror all get
+  // their tokens from the account service (its signed-in account, then the chain).
+  const azureCredentials = new AppAzureCredentials(opts.env ?? process.env, { ...opts.azure, credentials: opts.azure?.credentials ?? (() => azureAccount.credentialSource()) });
+  const azureMirror = new AzureMirrorService({
+    dataDir,
+    bus,
+    ...(opts.env ? { env: opts.env } : {}),
+    ...(opts.azure?.credentials ? {} : { credential: async () => azureAccount.credentialSource().credentialFor() }),
+  });
   const tracking = new TrackingService({ state, core, bus, dataDir, env: opts.env, azureMirror, credentialFor: (tenantId) => azureCredentials.credentialFor(tenantId) });
   const workspaces = new WorkspacesService({
     state,
@@ -89,6 +115,7 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
     trackingFor: (config) => tracking.openForSweep(config),
     onOutboxPending: (n) => tracking.setPendingOutbox(n),
   });
+  const outbox = new OutboxService({ sweeps, core, env: opts.env ?? process.env });
   const example = opts.exampleConfigPath ?? null;
 
   // The example is registered once, ready to start; if the user removes it, it stays removed (the
@@ -114,6 +141,14 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
       platform: `${process.platform}-${process.arch}`,
       exampleConfigPath: example ? path.resolve(example) : null,
     }),
+
+    'azure.account.status': async (i) => azureAccount.status(i),
+    'azure.account.signIn': async (i) => azureAccount.signIn(i),
+    'azure.account.cancel': async () => azureAccount.cancel(),
+    'azure.account.signOut': async () => azureAccount.signOut(),
+    'azure.account.tenants': async () => azureAccount.tenants(),
+    'outbox.list': async () => outbox.list(),
+    'outbox.retry': async (i) => outbox.retry(i),
 
     'sweeps.list': async () => sweeps.list(),
     'sweeps.get': async ({ id }) => sweeps.get(id),
@@ -217,9 +252,11 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
     sweeps,
     tracking,
     workspaces,
+    azureAccount,
     state,
     dataDir,
     async close() {
+      azureAccount.close();
       await configValidator.close();
       await sweeps.close();
       await tracking.close();

@@ -1,6 +1,6 @@
 // The app's Azure credentials: one CredentialSource for the workspace picker and for tracking a
-// chosen workspace with a token of its own tenant. Today the service principal in the environment;
-// the sign-in chain's CredentialSource plugs in through `credentials`.
+// chosen workspace with a token of its own tenant. The app passes its sign-in (the account service's
+// source); without one, the service principal in the environment.
 import type { TokenCredential } from '@azure/core-auth';
 import type { CredentialSource } from '../core/azure/authTypes.ts';
 import { servicePrincipalSource } from '../core/azure/servicePrincipalSource.ts';

@@ -10,6 +10,7 @@ import { setupTrackingCrossPlatform } from '../core/tracking/setup.ts';
 import { sessionTrackingHooks } from '../core/tracking/sweepHooks.ts';
 import { openTrackingSession } from '../core/tracking/trackingSession.ts';
 import type { SweepEvent, SweepHooks, SweepResult } from '../core/sweeps/types.ts';
+import type { OutboxStore } from '../core/tracking/outbox.ts';
 import type { TrackingStore } from '../core/tracking/types.ts';
 import { SETTINGS_SERVER } from './settingNames.ts';
 
@@ -52,8 +53,9 @@ export interface CoreModules {
   openStudyStorage(file: string, opts?: { create?: boolean; readonly?: boolean; verify?: boolean }): StudyStorage;
   startSweep(args: StartSweepArgs): RunningSweep;
   /** readOnly: a store the user browses (never written, never created); else the app's own store,
-   * created when missing. */
-  openTrackingStore(uri: string, opts?: { readOnly?: boolean }): Promise<TrackingStore>;
+   * created when missing. token: for a remote store that needs one (an Azure ML workspace's MLflow
+   * endpoint). */
+  openTrackingStore(uri: string, opts?: { readOnly?: boolean; token?: () => Promise<string> }): Promise<TrackingStore>;
   setupTracking(opts: TrackingSetupArgs): Promise<TrackingSetupOutcome>;
   /** A sweep's tracking: its store behind the embedded MLflow endpoint trials log through, and the
    * runner hooks that make the parent run and one child run per trial. */
@@ -81,6 +83,8 @@ export interface SweepTrackingHandle {
   fallbackReason: string | null;
   /** Writes waiting in the outbox (remote targets), else 0. */
   pending(): number;
+  /** The outbox in front of a remote target (null: local target, no outbox). */
+  outbox(): OutboxStore | null;
   close(): Promise<void>;
 }
 
@@ -117,6 +121,7 @@ async function openSweepTracking(a: SweepTrackingArgs): Promise<SweepTrackingHan
     trackingUri: session.decision.trackingUri,
     fallbackReason: session.decision.reason ?? null,
     pending: () => session.outbox?.pending() ?? 0,
+    outbox: () => session.outbox ?? null,
     close: () => session.close(),
   };
 }
@@ -127,7 +132,8 @@ export async function loadCore(): Promise<CoreModules> {
     openStudyStorage: (file, opts) => openStudyStorage(file, opts),
     startSweep: (args) =>
       runSweep({ config: args.config, configDir: args.configDir, outputDir: args.outputDir, maxTrials: args.maxTrials, onEvent: args.onEvent, hooks: args.hooks }),
-    openTrackingStore: (uri, opts) => openTrackingStore(uri, opts?.readOnly ? { readOnly: true } : { create: true }),
+    openTrackingStore: (uri, opts) =>
+      openTrackingStore(uri, { ...(opts?.readOnly ? { readOnly: true } : { create: true }), ...(opts?.token ? { token: opts.token } : {}) }),
     setupTracking,
     openSweepTracking,
   };

@@ -332,6 +332,11 @@ export class SweepsService {
     return { sweeps, folders: [...this.o.state.folders()] };
   }
 
+  /** The tracking of a sweep running in this app (its live outbox), or null. */
+  liveTracking(id: string): SweepTrackingHandle | null {
+    return this.live.get(id)?.tracking ?? null;
+  }
+
   summary(id: string): SweepSummary {
     return this.summarize(this.locate(id));
   }

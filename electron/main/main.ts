@@ -1,10 +1,12 @@
 // Electron main process: lifecycle only. Everything the window can ask for goes through the typed
 // contract to the same app services the browser host serves (electron/app), so this file stays thin.
-import { app, BrowserWindow, dialog, shell } from 'electron';
+import { app, BrowserWindow, dialog, safeStorage, shell } from 'electron';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createAppServices, defaultDataDir, type AppServices } from '../app/appServices.ts';
+import { safeStorageSecretStore } from '../core/azure/secretStore.ts';
 import { bindContract, forwardEvents } from './ipc.ts';
+import { isExternalWebUrl } from './senderCheck.ts';
 import { registerAppScheme, serveRenderer } from './protocol.ts';
 import { createMainWindow, guardContents, hardenSession } from './window.ts';
 
@@ -59,7 +61,15 @@ app.whenReady().then(async () => {
         shell.showItemInFolder(file);
         return true;
       },
+      // The sign-in page: only web URLs go to the system browser (never file: or app schemes).
+      async openExternal(url) {
+        if (!isExternalWebUrl(url)) throw new Error('refusing to open a URL that is not http(s) in the browser');
+        await shell.openExternal(url);
+      },
     },
+    // The Azure token cache is encrypted by the OS through safeStorage; on Linux without a keyring
+    // (backend basic_text) the store says so and tokens stay in memory.
+    azureSecretStore: safeStorageSecretStore(safeStorage),
   });
   bindContract(services, () => ourContents);
   openWindow();

@@ -163,7 +163,7 @@ describe('workspace picker channels', () => {
       ...real,
       openSweepTracking: async (args) => {
         seen.push(args);
-        return { hooks: {}, mode: 'azure', trackingUri: `target-of-${args.env?.AZURE_WORKSPACE_NAME ?? 'none'}`, fallbackReason: null, pending: () => 0, close: async () => undefined };
+        return { hooks: {}, mode: 'azure', trackingUri: `target-of-${args.env?.AZURE_WORKSPACE_NAME ?? 'none'}`, fallbackReason: null, pending: () => 0, outbox: () => null, close: async () => undefined };
       },
     };
     const a = await app(env(), fake);

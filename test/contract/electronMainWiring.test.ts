@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHANNEL_NAMES } from '../../shared/channels.ts';
+import { NO_OS_ENCRYPTION_NOTICE } from '../../electron/core/azure/secretStore.ts';
 import { REPO_ROOT } from '../support/peers.ts';
 
 // The stand-in: records every call main makes, then drives the handlers it registered.
@@ -44,6 +45,9 @@ module.exports = {
   session: { defaultSession: { setPermissionRequestHandler() { calls.permissions++; }, setPermissionCheckHandler() { calls.permissions++; } } },
   shell: { openExternal(u) { calls.opened.push(u); return Promise.resolve(); }, showItemInFolder() {} },
   dialog: { showErrorBox(t, m) { calls.errorBox = [t, m]; } },
+  // Linux with no keyring: Chromium falls back to a hard-coded key ("basic_text").
+  safeStorage: { isEncryptionAvailable: () => true, getSelectedStorageBackend: () => 'basic_text',
+    encryptString() { throw new Error('basic_text must not be used'); }, decryptString() { throw new Error('basic_text must not be used'); } },
 };
 `;
 
@@ -78,6 +82,7 @@ const wait = (ms) => new Promise((r) => setTimeout(r, ms));
     badInput: await h['sweeps.get'](ev('sweepdeck://app/index.html'), { id: 7 }),
     openHttps: wc.openHandler({ url: 'https://mlflow.org/' }),
     openFile: wc.openHandler({ url: 'file:///etc/passwd' }),
+    azureAccount: await h['azure.account.status'](ev('sweepdeck://app/index.html'), {}),
   };
   let prevented = 0;
   wc.events['will-navigate']({ preventDefault: () => prevented++ }, 'https://evil.example/');
@@ -127,6 +132,10 @@ afterAll(() => {
 });
 
 describe('Electron main wiring (bundled main.cjs under a recording electron stand-in)', () => {
+  it("gives the Azure sign-in Electron's safeStorage, and refuses its basic_text backend: tokens in memory, with the notice", () => {
+    expect(result.azureAccount).toMatchObject({ ok: true, value: { signedIn: false, notice: NO_OS_ENCRYPTION_NOTICE } });
+  });
+
   it('binds exactly the contract channels', () => {
     expect(result.channels).toEqual([...CHANNEL_NAMES].sort());
   });

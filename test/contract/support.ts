@@ -18,7 +18,8 @@ export interface TempApp {
 export async function tempApp(opts: { exampleConfigPath?: string | null } = {}): Promise<TempApp> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'sweepdeck-contract-'));
   // No Azure or remote MLflow from the developer's environment: tracking stays local and offline.
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: dataDir };
+  // A generated Azure sign-in goes to a closed loopback port, never to Microsoft's sign-in hosts.
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: dataDir, SWEEPDECK_AZURE_AUTHORITY_HOST: 'https://127.0.0.1:9', SWEEPDECK_AZURE_ARM_ENDPOINT: 'https://127.0.0.1:9' };
   const app = await createAppServices({ dataDir, host: 'browser', exampleConfigPath: opts.exampleConfigPath ?? null, env });
   return {
     app,

@@ -55,8 +55,9 @@ interface DeviceGrant {
   scope: string;
 }
 
-export async function startIdentityDouble(opts: AzureDoubleOptions = {}): Promise<IdentityDouble> {
-  const base = await startAzureDouble(opts);
+/** `onto`: add the identity parts to a double already running (e.g. the MLflow double's), else start one. */
+export async function startIdentityDouble(opts: AzureDoubleOptions = {}, onto?: AzureDouble): Promise<IdentityDouble> {
+  const base = onto ?? (await startAzureDouble(opts));
   const url = base.url;
   const user = { oid: crypto.randomUUID(), username: 'ada@contoso.example', name: 'Ada Lovelace' };
   const secondTenantId = crypto.randomUUID();

@@ -47,10 +47,23 @@ export async function openAccountSession(opts: OpenAccountOptions): Promise<Acco
   });
 }
 
+/** The app's one live session (see shareAppAccountSession), or undefined in the CLI. */
+let appSession: AccountSession | undefined;
+
+/**
+ * The app keeps one session for its whole run: with no OS encryption its tokens exist only in that
+ * session's memory. Lookups in the same process that name no folder of their own (tracking setup
+ * for the app's sweeps, the status bar's chain) then use it instead of opening a second one.
+ */
+export function shareAppAccountSession(session: AccountSession | undefined): void {
+  appSession = session;
+}
+
 /** The signed-in account as the chain's first link, or undefined when nobody signed in (no keyring touched then). */
 export async function signedInAccountCredential(
   opts: OpenAccountOptions,
 ): Promise<{ credential: TokenCredential; cloud: AzureCloudName; session: AccountSession } | undefined> {
+  if (appSession && !opts.dir) return appSession.record ? { credential: appSession.credential, cloud: appSession.cloud, session: appSession } : undefined;
   const dir = opts.dir ?? accountDirFromEnv(opts.env);
   if (!dir) return undefined;
   try {

@@ -19,6 +19,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { OutboxQueue, decodeOp, encodeOp, entryRunId, type OutboxEntry, type OutboxOp } from './outboxQueue.ts';
+import type { WaitingWrite } from './outboxQueue.ts';
 import {
   MlflowError,
   StoreUnavailableError,
@@ -61,6 +62,8 @@ export interface OutboxStore extends TrackingStore {
   status(): OutboxStatus;
   /** Placeholder -> remote run id, for runs created while offline and replayed since. */
   mappings(): Map<string, string>;
+  /** The first `limit` writes still waiting, oldest first (the app's outbox details). */
+  peek(limit: number): WaitingWrite[];
   /** Resolves once nothing is pending, or rejects after timeoutMs. Nudges the flusher to try now. */
   drain(timeoutMs?: number): Promise<void>;
   on<E extends keyof OutboxEvents>(event: E, listener: (...args: OutboxEvents[E]) => void): this;
@@ -178,6 +181,10 @@ class OutboxStoreImpl extends EventEmitter implements OutboxStore {
 
   mappings(): Map<string, string> {
     return this.queue.mappings();
+  }
+
+  peek(limit: number): WaitingWrite[] {
+    return this.queue.peek(limit);
   }
 
   async drain(timeoutMs = 60_000): Promise<void> {

@@ -3,7 +3,7 @@
 // and a local view of the runs the outbox serves reads for. Each append is its own committed
 // transaction, so once a write is acknowledged to a trial it survives a crash or power loss.
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Experiment, KeyValue, Metric, Run, RunStatus } from './types.ts';
 
@@ -18,6 +18,16 @@ export type OutboxOp =
   | { op: 'setTag'; runId: string; tag: KeyValue }
   | { op: 'deleteTag'; runId: string; key: string }
   | { op: 'setExperimentTag'; experimentId: string; key: string; value: string };
+
+/** A write still waiting, as the app's outbox details show it. */
+export interface WaitingWrite {
+  seq: number;
+  op: OutboxOp['op'];
+  runId: string | null;
+  createdAt: number;
+  attempts: number;
+  lastError: string | null;
+}
 
 export interface OutboxEntry {
   seq: number;
@@ -84,6 +94,40 @@ export function entryRunId(w: OutboxOp): string | null {
   return w.runId;
 }
 
+/**
+ * What an outbox file holds, read without taking it over (its owner keeps it locked while it runs:
+ * then this throws saying the file is in use). undefined: no such file.
+ */
+export function peekOutboxFile(file: string, limit: number): { pending: number; waiting: WaitingWrite[] } | undefined {
+  if (!existsSync(file)) return undefined;
+  let db: Database.Database;
+  try {
+    db = new Database(file, { readonly: true, fileMustExist: true, timeout: 0 });
+  } catch (err) {
+    throw new Error(`cannot read outbox file ${file}: ${(err as Error).message}`, { cause: err });
+  }
+  try {
+    const pending = (db.prepare(`SELECT count(*) AS n FROM outbox_entries WHERE state = ${PENDING}`).get() as { n: number }).n;
+    const rows = db.prepare(`SELECT seq, op, run_id, created_at, attempts, last_error FROM outbox_entries WHERE state = ${PENDING} ORDER BY seq LIMIT ?`).all(limit) as WaitingRow[];
+    return { pending, waiting: rows.map(toWaiting) };
+  } catch (err) {
+    const msg = (err as Error).message;
+    throw new Error(/busy|locked/i.test(msg) ? `outbox file ${file} is in use by another Sweepdeck process (a sweep running from the CLI?)` : `cannot read outbox file ${file}: ${msg}`, { cause: err });
+  } finally {
+    db.close();
+  }
+}
+
+interface WaitingRow {
+  seq: number;
+  op: OutboxOp['op'];
+  run_id: string | null;
+  created_at: number;
+  attempts: number;
+  last_error: string | null;
+}
+const toWaiting = (r: WaitingRow): WaitingWrite => ({ seq: r.seq, op: r.op, runId: r.run_id, createdAt: r.created_at, attempts: r.attempts, lastError: r.last_error });
+
 export class OutboxQueue {
   private readonly db: Database.Database;
   private readonly stmts;
@@ -108,6 +152,7 @@ export class OutboxQueue {
     const db = this.db;
     this.stmts = {
       append: db.prepare('INSERT INTO outbox_entries (op, run_id, payload, created_at) VALUES (?, ?, ?, ?)'),
+      peek: db.prepare(`SELECT seq, op, run_id, created_at, attempts, last_error FROM outbox_entries WHERE state = ${PENDING} ORDER BY seq LIMIT ?`),
       head: db.prepare(`SELECT seq, attempts, payload FROM outbox_entries WHERE state = ${PENDING} ORDER BY seq LIMIT 1`),
       count: db.prepare(`SELECT count(*) AS n FROM outbox_entries WHERE state = ${PENDING}`),
       countRun: db.prepare(`SELECT count(*) AS n FROM outbox_entries WHERE state = ${PENDING} AND run_id = ?`),
@@ -157,6 +202,11 @@ export class OutboxQueue {
   head(): OutboxEntry | undefined {
     const row = this.stmts.head.get() as { seq: number; attempts: number; payload: string } | undefined;
     return row && { seq: row.seq, attempts: row.attempts, write: decode(row.payload) };
+  }
+
+  /** The first `limit` writes still waiting, oldest first. */
+  peek(limit: number): WaitingWrite[] {
+    return (this.stmts.peek.all(limit) as WaitingRow[]).map(toWaiting);
   }
 
   entriesForRun(runId: string): OutboxEntry[] {

@@ -87,7 +87,7 @@ export async function openTrackingSession(opts: TrackingSessionOptions): Promise
       ...(claimsToken ? { fetch: fetchWithClaimsChallenge(claimsToken) } : {}),
     });
     // Writes the remote cannot take wait here, on disk, and are replayed in order when it returns.
-    outbox = createOutboxStore(remote, path.join(opts.outputDir, '.sweepdeck', 'outbox.db'));
+    outbox = createOutboxStore(remote, outboxPath(opts.outputDir));
     store = outbox;
   } else {
     store = await openTrackingStore(decision.trackingUri, { create: true });
@@ -109,4 +109,9 @@ export async function openTrackingSession(opts: TrackingSessionOptions): Promise
       await store.close();
     },
   };
+}
+
+/** Where a sweep's outbox file lives, under its output folder. */
+export function outboxPath(outputDir: string): string {
+  return path.join(outputDir, '.sweepdeck', 'outbox.db');
 }

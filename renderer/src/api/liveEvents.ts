@@ -4,6 +4,7 @@ import { useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import type { ChannelOutput, SweepDetail } from '../../../shared/contract.ts';
 import type { EventPayload } from '../../../shared/events.ts';
+import { onAzureAccountEvent } from './azureAccount.ts';
 import { useClient } from './clientContext.tsx';
 import { keys } from './queries.ts';
 import type { TrialsData } from './trialsData.ts';
@@ -73,6 +74,8 @@ export function useLiveEvents(): void {
         // The tracking target is one of the stores (an Azure workspace, a server): list them again.
         void qc.invalidateQueries({ queryKey: keys.stores });
       }),
+      client.on('azure.account', (s) => onAzureAccountEvent(qc, s)),
+      client.on('outbox.pending', () => void qc.invalidateQueries({ queryKey: ['outbox.list'] })),
       client.on('outbox.pending', ({ pending }) =>
         qc.setQueryData<ChannelOutput<'tracking.status'>>(keys.tracking, (old) => (old ? { ...old, pendingOutbox: pending } : old)),
       ),

@@ -1,4 +1,6 @@
 import { useSweeps, useTracking } from '../api/queries.ts';
+import { AzureStatusItem } from './AzureStatusItem.tsx';
+import { OutboxStatusItem } from './OutboxPanel.tsx';
 
 export function StatusBar() {
   const tracking = useTracking();
@@ -23,8 +25,9 @@ export function StatusBar() {
           {t.azureSource === 'environment' ? <span className="muted"> (env)</span> : null}
         </span>
       ) : null}
-      <span className="status-item">Outbox: {t ? `${t.pendingOutbox} pending` : '…'}</span>
+      <OutboxStatusItem fallback={t?.pendingOutbox} />
       <span className="status-item">Running sweeps: {running}</span>
+      <AzureStatusItem />
     </footer>
   );
 }

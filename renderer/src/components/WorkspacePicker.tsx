@@ -5,10 +5,10 @@
 import { useMemo, useState } from 'react';
 import type { AzureTenant, AzureWorkspaceInfo, CurrentWorkspace } from '../../../shared/contract.ts';
 import { useAzureSubscriptions, useAzureTenants, useAzureWorkspaces, useChooseWorkspace, useCurrentWorkspace, useRefreshWorkspaces } from '../api/workspaceQueries.ts';
+import { useAzureSignIn } from '../api/azureAccount.ts';
 import { ErrorBox, Loading } from './Notice.tsx';
 
 const KIND_LABEL: Record<AzureWorkspaceInfo['kind'], string> = { workspace: 'Workspace', hub: 'Hub', project: 'Project', 'feature-store': 'Feature store' };
-const SIGN_IN_TITLE = 'Signing in to a tenant from the app is not available in this build yet';
 
 const tenantName = (t: AzureTenant): string => t.displayName ?? t.defaultDomain ?? t.tenantId;
 
@@ -103,6 +103,7 @@ function WorkspaceRows({ workspaces, current, tenantId }: { workspaces: AzureWor
 function Picker({ current }: { current: CurrentWorkspace | null }) {
   const tenants = useAzureTenants(true);
   const refresh = useRefreshWorkspaces();
+  const signIn = useAzureSignIn();
   const [picked, setPicked] = useState<string | null>(null);
   const [subscriptionId, setSubscriptionId] = useState<string | null>(null);
   const [search, setSearch] = useState('');
@@ -172,7 +173,13 @@ function Picker({ current }: { current: CurrentWorkspace | null }) {
                 <strong>{tenantName(t)}</strong> <span className="warn-text small">needs sign-in</span>
                 <div className="muted small">{t.message}</div>
               </div>
-              <button type="button" disabled title={SIGN_IN_TITLE} aria-label={`Sign in to ${tenantName(t)}`}>
+              <button
+                type="button"
+                disabled={signIn.isPending}
+                title="Sign in to this tenant with a device code (shown in the Azure account card); the default tenant stays signed in"
+                aria-label={`Sign in to ${tenantName(t)} for its workspaces`}
+                onClick={() => signIn.mutate({ method: 'device-code', tenantId: t.tenantId, addTenant: true })}
+              >
                 Sign in
               </button>
             </li>

@@ -5,6 +5,8 @@ import { useState } from 'react';
 import type { ChannelInput, TrackingStatus } from '../../../shared/contract.ts';
 import { useClient } from '../api/clientContext.tsx';
 import { keys, useStores, useTracking } from '../api/queries.ts';
+import { AzureAccountPanel } from '../components/AzureAccountPanel.tsx';
+import { OutboxPanel } from '../components/OutboxPanel.tsx';
 import { ErrorBox, Loading } from '../components/Notice.tsx';
 import { WorkspacePickerCard } from '../components/WorkspacePicker.tsx';
 import { fmtTime } from '../lib/format.ts';
@@ -177,6 +179,7 @@ export function SettingsScreen() {
       <header className="screen-head">
         <h1 id="settings-h">Settings / Tracking</h1>
       </header>
+      <AzureAccountPanel />
       {t.isPending ? <Loading what="tracking status" /> : null}
       {t.isError ? <ErrorBox error={t.error} title="The tracking status could not be read" onRetry={() => void t.refetch()} /> : null}
       {t.data ? (
@@ -216,6 +219,7 @@ export function SettingsScreen() {
         </>
       ) : null}
       <StoresCard />
+      <OutboxPanel />
     </section>
   );
 }
