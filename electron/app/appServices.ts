@@ -85,6 +85,8 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
     bus,
     ...(opts.azureSecretStore ? { secretStore: opts.azureSecretStore } : {}),
     ...(openExternal ? { openExternal } : {}),
+    ...(opts.azure?.ca ? { ca: opts.azure.ca } : {}),
+    ...(opts.azure?.timeoutMs !== undefined ? { timeoutMs: opts.azure.timeoutMs } : {}),
     // A sign-in or sign-out can change where new sweeps track to.
     onAccountChanged: () => void tracking.refresh().catch((e: unknown) => console.error(`sweepdeck: tracking setup: ${(e as Error).message}`)),
   });
