@@ -35,6 +35,14 @@ export async function buildElectron({ quiet = false, outDir = OUT } = {}) {
     banner: { js: importMetaBanner },
     define: { 'import.meta.url': '__sweepdeckImportMetaUrl' },
   });
+  // config.validate's worker thread (electron/app/configValidator.ts starts it from beside main.cjs).
+  await esbuild({
+    ...common,
+    entryPoints: [path.join(ROOT, 'electron/app/configWorker.ts')],
+    outfile: path.join(outDir, 'configWorker.cjs'),
+    banner: { js: importMetaBanner },
+    define: { 'import.meta.url': '__sweepdeckImportMetaUrl' },
+  });
   // A sandboxed preload may only require electron and a few built-ins: everything else is bundled.
   await esbuild({
     ...common,
@@ -42,7 +50,7 @@ export async function buildElectron({ quiet = false, outDir = OUT } = {}) {
     entryPoints: [path.join(ROOT, 'electron/preload/preload.ts')],
     outfile: path.join(outDir, 'preload.cjs'),
   });
-  return [path.join(outDir, 'main.cjs'), path.join(outDir, 'preload.cjs')];
+  return [path.join(outDir, 'main.cjs'), path.join(outDir, 'preload.cjs'), path.join(outDir, 'configWorker.cjs')];
 }
 
 function viteSetup() {

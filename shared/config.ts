@@ -173,6 +173,10 @@ export const BUILTIN_PLACEHOLDERS = ['backbone', 'trial_number', 'trial_dir'] as
 const TOKEN_RE = /\{\{|\}\}|\{([^{}]*)\}/g;
 
 /** Placeholder names used in one argv element, in order. */
+/** The largest HPO config accepted (bytes of YAML). A real one is a few KB; the cap keeps a wrong or
+ * hostile file from costing seconds of parsing and hundreds of MB. */
+export const MAX_CONFIG_BYTES = 256 * 1024;
+
 export function placeholdersIn(arg: string): string[] {
   const names: string[] = [];
   for (const m of arg.matchAll(TOKEN_RE)) if (m[1] !== undefined) names.push(m[1]);

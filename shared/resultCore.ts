@@ -10,6 +10,10 @@ export const ERROR_CODES = [
   'CONFLICT', // the action does not fit the current state (e.g. starting a running sweep)
   'CONFIG_INVALID', // the HPO YAML has errors; details hold the issues
   'STUDY_ERROR', // the Optuna study file could not be used; details.code says why
+  'STUDY_CORRUPT', // the study file fails SQLite's integrity check; it is never written
+  'STUDY_LOCKED', // another process holds the study file's lock
+  'STUDY_READ_ONLY', // the study file or its folder cannot be written
+  'CONFIG_TOO_LARGE', // the HPO YAML is over the size limit or expands too many aliases
   'TRACKING_ERROR', // MLflow store refused the request; details.errorCode is MLflow's
   'STORE_UNAVAILABLE', // the tracking store cannot be reached
   'FORBIDDEN', // the sender or request is not allowed

@@ -20,6 +20,23 @@ function field(e: object, key: string): unknown {
   return (e as Record<string, unknown>)[key];
 }
 
+/** A StudyError's code (also carried by SweepSetupError) as the code that crosses the boundary. */
+function studyCode(code: unknown): ErrorCode {
+  switch (code) {
+    case 'NOT_FOUND':
+    case 'STUDY_NOT_FOUND':
+      return 'NOT_FOUND';
+    case 'CORRUPT':
+      return 'STUDY_CORRUPT';
+    case 'LOCKED':
+      return 'STUDY_LOCKED';
+    case 'READ_ONLY_FILE':
+      return 'STUDY_READ_ONLY';
+    default:
+      return 'STUDY_ERROR';
+  }
+}
+
 /** Maps anything thrown by a handler (or the core below it) to the error that crosses the boundary.
  * Core classes are matched by `name` so this module does not load the core. */
 export function toAppError(e: unknown): AppError {
@@ -30,10 +47,10 @@ export function toAppError(e: unknown): AppError {
     switch (name) {
       case 'StudyError': {
         const code = field(e, 'code');
-        return { code: code === 'NOT_FOUND' || code === 'STUDY_NOT_FOUND' ? 'NOT_FOUND' : 'STUDY_ERROR', message, details: { code } };
+        return { code: studyCode(code), message, details: { code } };
       }
       case 'ConfigError':
-        return { code: 'CONFIG_INVALID', message, details: { file: field(e, 'file'), issues: field(e, 'issues') } };
+        return { code: field(e, 'tooLarge') === true ? 'CONFIG_TOO_LARGE' : 'CONFIG_INVALID', message, details: { file: field(e, 'file'), issues: field(e, 'issues') } };
       case 'MlflowError': {
         const errorCode = field(e, 'errorCode');
         return { code: errorCode === 'RESOURCE_DOES_NOT_EXIST' ? 'NOT_FOUND' : 'TRACKING_ERROR', message, details: { errorCode } };
@@ -45,7 +62,11 @@ export function toAppError(e: unknown): AppError {
       case 'SweepSetupError': {
         // The runner could not start: CONFIG / STORAGE problems, or a checkpoint conflict.
         const code = field(e, 'code');
-        return { code: code === 'CONFIG' ? 'CONFIG_INVALID' : code === 'STORAGE' ? 'STUDY_ERROR' : 'CONFLICT', message, details: { code } };
+        if (code === 'STORAGE') {
+          const studyErrorCode = field(e, 'studyCode');
+          return { code: studyCode(studyErrorCode), message, details: { code, studyCode: studyErrorCode } };
+        }
+        return { code: code === 'CONFIG' ? 'CONFIG_INVALID' : 'CONFLICT', message, details: { code } };
       }
     }
     const errno = field(e, 'code');

@@ -3,11 +3,11 @@
 import { readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { resolveCheckpointPath, resolveStudyName } from '../../shared/config.ts';
+import { MAX_CONFIG_BYTES, resolveCheckpointPath, resolveStudyName } from '../../shared/config.ts';
 import type { Handlers } from '../../shared/contract.ts';
-import { parseConfigText, validateConfigText } from '../core/config/loadConfig.ts';
 import { AppFault } from './appError.ts';
 import { AppState } from './appState.ts';
+import { ConfigValidator } from './configValidator.ts';
 import { loadCore, type CoreModules } from './core.ts';
 import { createDispatch, type Dispatch } from './dispatch.ts';
 import { EventBus } from './eventBus.ts';
@@ -45,8 +45,6 @@ export interface AppServices {
   close(): Promise<void>;
 }
 
-const MAX_CONFIG_BYTES = 1_000_000;
-
 function readTextFile(file: string, what: string): { path: string; text: string } {
   const abs = path.resolve(file);
   let st;
@@ -56,7 +54,9 @@ function readTextFile(file: string, what: string): { path: string; text: string 
     throw new AppFault('NOT_FOUND', `${abs}: no such ${what}; check the path.`);
   }
   if (!st.isFile()) throw new AppFault('NOT_FOUND', `${abs} is not a file; give the path of the ${what}.`);
-  if (st.size > MAX_CONFIG_BYTES) throw new AppFault('INVALID_INPUT', `${abs} is ${st.size} bytes; an ${what} is at most ${MAX_CONFIG_BYTES}.`);
+  if (st.size > MAX_CONFIG_BYTES) {
+    throw new AppFault('CONFIG_TOO_LARGE', `${abs} is ${st.size} bytes, over the ${MAX_CONFIG_BYTES}-byte (${MAX_CONFIG_BYTES / 1024} KiB) limit for an ${what} (a real one is a few KB); check that this is the right file.`);
+  }
   return { path: abs, text: readFileSync(abs, 'utf8') };
 }
 
@@ -99,6 +99,7 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
     }
   }
 
+  const configValidator = new ConfigValidator();
   const handlers: Handlers = {
     'app.info': async () => ({
       version: opts.version ?? '0.1.0',
@@ -124,9 +125,11 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
     'folders.remove': async ({ path: p }) => sweeps.removeFolder(p),
 
     'config.validate': async ({ text, path: file }) => {
-      const issues = validateConfigText(text).map((i) => ({ path: i.path, line: i.line ?? null, column: i.column ?? null, message: i.message }));
-      if (issues.length > 0) return { valid: false, issues, summary: null };
-      const cfg = parseConfigText(text, file ?? 'the config');
+      const checked = await configValidator.validate(text, file ?? 'the config');
+      if (checked.failure !== undefined) throw new Error(`config.validate: ${checked.failure}`);
+      const issues = checked.issues.map((i) => ({ path: i.path, line: i.line ?? null, column: i.column ?? null, message: i.message }));
+      const cfg = checked.config;
+      if (issues.length > 0 || !cfg) return { valid: false, issues, summary: null };
       return {
         valid: true,
         issues: [],
@@ -199,6 +202,7 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
     state,
     dataDir,
     async close() {
+      await configValidator.close();
       await sweeps.close();
       await tracking.close();
     },

@@ -45,9 +45,11 @@ export interface TrackingSetupArgs {
 }
 
 export interface CoreModules {
-  openStudyStorage(file: string, opts?: { create?: boolean; readonly?: boolean }): StudyStorage;
+  openStudyStorage(file: string, opts?: { create?: boolean; readonly?: boolean; verify?: boolean }): StudyStorage;
   startSweep(args: StartSweepArgs): RunningSweep;
-  openTrackingStore(uri: string): Promise<TrackingStore>;
+  /** readOnly: a store the user browses (never written, never created); else the app's own store,
+   * created when missing. */
+  openTrackingStore(uri: string, opts?: { readOnly?: boolean }): Promise<TrackingStore>;
   setupTracking(opts: TrackingSetupArgs): Promise<TrackingSetupOutcome>;
   /** A sweep's tracking: its store behind the embedded MLflow endpoint trials log through, and the
    * runner hooks that make the parent run and one child run per trial. */
@@ -114,7 +116,7 @@ export async function loadCore(): Promise<CoreModules> {
     openStudyStorage: (file, opts) => openStudyStorage(file, opts),
     startSweep: (args) =>
       runSweep({ config: args.config, configDir: args.configDir, outputDir: args.outputDir, maxTrials: args.maxTrials, onEvent: args.onEvent, hooks: args.hooks }),
-    openTrackingStore: (uri) => openTrackingStore(uri, { create: true }),
+    openTrackingStore: (uri, opts) => openTrackingStore(uri, opts?.readOnly ? { readOnly: true } : { create: true }),
     setupTracking,
     openSweepTracking,
   };

@@ -5,14 +5,14 @@
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
-import { resolveCheckpointPath, resolveStudyName, type HpoConfig } from '../../shared/config.ts';
+import { MAX_CONFIG_BYTES, resolveCheckpointPath, resolveStudyName, type HpoConfig } from '../../shared/config.ts';
 import type { ChannelOutput, ParsedInput, SweepDetail, SweepSummary, IntermediateColumns, TrialColumns, TrialRow } from '../../shared/contract.ts';
 import { toIntermediateColumns, toTrialColumns } from '../../shared/trialColumns.ts';
 import type { EventPayload } from '../../shared/events.ts';
 import type { Distribution, FrozenTrial } from '../core/search/types.ts';
 import type { StudyStorage } from '../core/studies/types.ts';
 import type { SweepCounts, SweepEvent, SweepResult } from '../core/sweeps/types.ts';
-import { parseConfigText } from '../core/config/loadConfig.ts';
+import { checkConfigSize, ConfigError, parseConfigText } from '../core/config/loadConfig.ts';
 import { judgeHeartbeat } from '../core/sweeps/heartbeat.ts';
 import { AppFault } from './appError.ts';
 import { newId, type AppState, type SweepRecord } from './appState.ts';
@@ -84,8 +84,11 @@ function newSweepRecord(where: Pick<SweepRecord, 'id' | 'source' | 'configPath' 
 function readConfig(file: string): HpoConfig {
   let text: string;
   try {
+    // The size cap first: a huge file is refused without reading it.
+    checkConfigSize(file, statSync(file).size);
     text = readFileSync(file, 'utf8');
   } catch (e) {
+    if (e instanceof ConfigError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     throw new AppFault(code === 'ENOENT' ? 'NOT_FOUND' : 'CONFIG_INVALID', `${file}: the config cannot be read (${code ?? (e as Error).message}); check the path.`);
   }
@@ -336,7 +339,8 @@ export class SweepsService {
     let configText: string | null = null;
     if (loc.record?.configPath) {
       try {
-        configText = readFileSync(loc.record.configPath, 'utf8');
+        // Shown in the detail view; a file over the cap is not loaded (its sweep cannot start anyway).
+        configText = statSync(loc.record.configPath).size <= MAX_CONFIG_BYTES ? readFileSync(loc.record.configPath, 'utf8') : null;
       } catch {
         configText = null;
       }
@@ -427,7 +431,9 @@ export class SweepsService {
   /** Saves YAML text the user edited. Relative paths in it keep meaning what they meant beside the
    * file it was edited from: trial.cwd is pinned to that folder when the text does not set it. */
   private saveConfigText(id: string, text: string, basedOn: string | undefined, overrides?: { storagePath: string; studyName: string }): string {
-    const doc = parseDocument(text);
+    // Called after parseConfigText accepted the text (size cap, aliases, duplicate keys), so yaml's
+    // quadratic duplicate-key check is not needed again.
+    const doc = parseDocument(text, { uniqueKeys: false });
     if (basedOn && !doc.hasIn(['trial', 'cwd'])) doc.setIn(['trial', 'cwd'], path.dirname(path.resolve(basedOn)));
     if (overrides) {
       doc.setIn(['checkpoint', 'storage_path'], overrides.storagePath);
@@ -467,7 +473,8 @@ export class SweepsService {
 
   openStudyFile(input: ParsedInput<'sweeps.openStudyFile'>): ChannelOutput<'sweeps.openStudyFile'> {
     const file = path.resolve(input.path);
-    // Read-only: a file that is not an Optuna study is reported, never touched.
+    // Read-only: a file that is not an Optuna study, or a damaged one, is reported, never touched.
+    this.o.core.openStudyStorage(file, { readonly: true, verify: true }).close();
     const names = this.read(file, (s) => s.listStudies().map((x) => x.name));
     if (names.length === 0) throw new AppFault('NOT_FOUND', `${file} is an Optuna study file but holds no study yet.`);
     const chosen = input.studyName === undefined ? names : names.filter((n) => n === input.studyName);

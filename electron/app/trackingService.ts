@@ -171,7 +171,7 @@ export class TrackingService {
     return out;
   }
 
-  addStore(input: ParsedInput<'stores.add'>): StoreInfo {
+  async addStore(input: ParsedInput<'stores.add'>): Promise<StoreInfo> {
     let rec: StoreRecord;
     const id = newId('store');
     switch (input.kind) {
@@ -203,8 +203,23 @@ export class TrackingService {
       }
     }
     if (this.o.state.stores().some((s) => s.uri === rec.uri)) throw new AppFault('CONFLICT', `${rec.uri} is already in the list of stores.`);
+    if (rec.kind === 'sqlite' || rec.kind === 'mlruns') await this.checkLocalStore(rec.uri);
     this.o.state.addStore(rec);
     return { id: rec.id, kind: rec.kind, label: rec.label, uri: rec.uri, readOnly: rec.kind === 'mlruns', builtin: false };
+  }
+
+  /** Opens a local store read-only once, so a file or folder that is not an MLflow store is refused
+   * when it is added (the message names it and says what it is), not when it is first expanded. */
+  private async checkLocalStore(uri: string): Promise<void> {
+    let store: TrackingStore;
+    try {
+      store = await this.o.core.openTrackingStore(uri, { readOnly: true });
+    } catch (e) {
+      const err = toAppError(e);
+      if (err.code === 'INTERNAL') throw e;
+      throw new AppFault('INVALID_INPUT', err.message);
+    }
+    await store.close();
   }
 
   async removeStore(id: string): Promise<{ removed: boolean }> {
@@ -238,7 +253,10 @@ export class TrackingService {
   store(id: string): Promise<TrackingStore> {
     let p = this.open.get(id);
     if (!p) {
-      p = this.resolveUri(id).then((uri) => this.o.core.openTrackingStore(uri));
+      // Browsing never writes a store the user added (no WAL switch, no -wal/-shm beside it); only
+      // the app's own stores, which its sweeps write anyway, are opened read-write.
+      const readOnly = id !== LOCAL_STORE_ID && id !== ACTIVE_STORE_ID;
+      p = this.resolveUri(id).then((uri) => this.o.core.openTrackingStore(uri, { readOnly }));
       this.open.set(id, p);
       p.catch(() => this.open.delete(id));
     }

@@ -1,11 +1,13 @@
 // `sweepdeck sweep run` on bad input: each case gives a clear message and a meaningful exit code,
 // and any file involved stays byte-for-byte untouched.
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it, vi } from 'vitest';
-import { FIXTURES } from '../support/peers.ts';
+import { damagedStudy, holdExclusiveLock } from '../support/damagedFiles.ts';
+import { FIXTURES, requirePeer } from '../support/peers.ts';
+import { makeReadOnly, readOnlyUnsupported } from '../support/readOnlyPlace.ts';
 import { main } from '../../electron/cli/main.ts';
 import { configInput, readTrials, tmpDir, writeConfig } from './support.ts';
 
@@ -70,6 +72,23 @@ describe('sweep run on bad input', () => {
     expect(m2).toMatch(/not an SQLite/i);
   }, 60_000);
 
+  it('a study with three damaged pages in the middle: never written, the message says how to recover', async () => {
+    const dir = tmpDir('bad');
+    const file = damagedStudy(dir);
+    const sha256Before = sha(file);
+    const msg = await refused(file);
+    expect(msg).toContain(file);
+    expect(msg).toMatch(/integrity check/);
+    expect(msg).toMatch(/restore .*backup/i);
+    expect(msg).toContain('.recover');
+    expect(msg).not.toMatch(/\n\s+at /);
+    // `sweep status` reads it read-only and says the same instead of failing half-way.
+    const status = await runCli(['sweep', 'status', file]);
+    expect(status.code).toBe(1);
+    expect(status.stderr).toMatch(/fails SQLite's integrity check/);
+    expect(sha(file)).toBe(sha256Before);
+  }, 30_000);
+
   it('an existing checkpoint with auto_resume off', async () => {
     const dir = tmpDir('bad');
     const file = path.join(dir, 'study.db');
@@ -115,4 +134,93 @@ describe('sweep run on bad input', () => {
     expect(noArg.code).toBe(2);
     expect(noArg.stderr).toMatch(/Usage: sweepdeck sweep run CONFIG.yaml/);
   }, 60_000);
+});
+
+/** A config whose checkpoint is `file`, written outside its folder (which may be read-only). */
+function configFor(file: string, dir = tmpDir('cfg')): { cfg: string; out: string } {
+  return { cfg: writeConfig(dir, configInput({ checkpoint: { enabled: true, storage_path: file, auto_resume: true } })), out: path.join(dir, 'out') };
+}
+
+describe('sweep run on files it cannot use: a message naming the file, exit 2, no stack trace', () => {
+  it('a YAML alias bomb ("billion laughs") in the config', async () => {
+    const dir = tmpDir('bad');
+    const levels = ['a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]'];
+    for (let i = 1; i < 9; i++) {
+      const prev = String.fromCharCode(96 + i);
+      levels.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill(`*${prev}`).join(', ')}]`);
+    }
+    const cfg = path.join(dir, 'bomb.yaml');
+    writeFileSync(cfg, `${levels.join('\n')}\n`);
+    const r = await runCli(['sweep', 'run', cfg, '--output-dir', path.join(dir, 'out')]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(cfg);
+    expect(r.stderr).toMatch(/alias/);
+    expect(r.stderr).not.toMatch(/ReferenceError|\n\s+at /);
+  }, 30_000);
+
+  it('a study held by another process\'s exclusive lock', async () => {
+    const dir = tmpDir('bad');
+    const file = path.join(dir, 'study.db');
+    copyFileSync(path.join(FIXTURES, 'optuna-3.1.0/study.db'), file);
+    const before = sha(file);
+    const lock = await holdExclusiveLock(file);
+    try {
+      const { cfg, out } = configFor(file);
+      const r = await runCli(['sweep', 'run', cfg, '--output-dir', out]);
+      expect(r.code, r.stdout + r.stderr).toBe(2);
+      expect(r.stderr).toContain(file);
+      expect(r.stderr).toMatch(/locked by another process/);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      await lock.release();
+    }
+    expect(sha(file)).toBe(before);
+  }, 60_000);
+
+  const roUnsupported = readOnlyUnsupported();
+  describe.runIf(requirePeer('a read-only location', roUnsupported === null, roUnsupported ?? ''))('read-only places', () => {
+    it('a read-only study file', async () => {
+      const dir = tmpDir('bad');
+      const file = path.join(dir, 'study.db');
+      copyFileSync(path.join(FIXTURES, 'optuna-3.1.0/study.db'), file);
+      const before = sha(file);
+      const ro = makeReadOnly(file);
+      try {
+        const { cfg, out } = configFor(file);
+        const r = await runCli(['sweep', 'run', cfg, '--output-dir', out]);
+        expect(r.code, r.stdout + r.stderr).toBe(2);
+        expect(r.stderr).toContain(file);
+        expect(r.stderr).toMatch(/read-only/);
+        expect(r.stderr).not.toMatch(/\n\s+at /);
+      } finally {
+        ro.release();
+      }
+      expect(sha(file)).toBe(before);
+      expect(sideFiles(file)).toEqual([]);
+    }, 30_000);
+
+    it('a study in a read-only folder, and a new study there', async () => {
+      const dir = tmpDir('bad');
+      const folder = path.join(dir, 'ro');
+      mkdirSync(folder);
+      const file = path.join(folder, 'study.db');
+      copyFileSync(path.join(FIXTURES, 'optuna-3.1.0/study.db'), file);
+      const before = sha(file);
+      const ro = makeReadOnly(folder);
+      try {
+        for (const target of [file, path.join(folder, 'new-study.db')]) {
+          const { cfg, out } = configFor(target);
+          const r = await runCli(['sweep', 'run', cfg, '--output-dir', out]);
+          expect(r.code, r.stdout + r.stderr).toBe(2);
+          expect(r.stderr).toContain(folder);
+          expect(r.stderr).toMatch(/read-only|cannot be written/);
+          expect(r.stderr).not.toMatch(/\n\s+at /);
+        }
+      } finally {
+        ro.release();
+      }
+      expect(sha(file)).toBe(before);
+      expect(readdirSync(folder)).toEqual(['study.db']);
+    }, 30_000);
+  });
 });

@@ -91,7 +91,7 @@ export async function run(argv: string[]): Promise<number> {
   const file = path.resolve(positionals[0] as string);
   let storage: StudyStorage;
   try {
-    storage = openStudyStorage(file, { readonly: true });
+    storage = openStudyStorage(file, { readonly: true, verify: true });
   } catch (e) {
     if (e instanceof StudyError) throw new CliError(e.message, 1);
     throw e;

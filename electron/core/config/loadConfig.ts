@@ -1,9 +1,9 @@
 // Loads and validates an HPO config file. Every problem is reported with the file, the field path,
 // the line/column in the YAML, the offending value and what to do, so a user can fix it without
 // reading our code.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
-import { HpoConfigSchema, type HpoConfig } from '../../../shared/config.ts';
+import { HpoConfigSchema, MAX_CONFIG_BYTES, type HpoConfig } from '../../../shared/config.ts';
 
 export interface ConfigIssue {
   /** Dotted field path, e.g. `search_space.dropout.min`; empty for the whole document. */
@@ -19,6 +19,8 @@ export class ConfigError extends Error {
   constructor(
     readonly file: string,
     readonly issues: ConfigIssue[],
+    /** The config is over the size limit or expands too many aliases (not a mistake in a field). */
+    readonly tooLarge = false,
   ) {
     super(formatIssues(file, issues));
   }
@@ -88,7 +90,10 @@ function withPosition(issue: ConfigIssue, offset: number | undefined, lc: LineCo
   return { ...issue, line, column: col };
 }
 
-type ParseOutcome = { ok: true; config: HpoConfig } | { ok: false; issues: ConfigIssue[] };
+type ParseOutcome = { ok: true; config: HpoConfig } | { ok: false; issues: ConfigIssue[]; tooLarge?: boolean };
+
+/** yaml's limit on alias expansion (its own default is 100 too); a real config needs a handful. */
+const MAX_ALIAS_COUNT = 100;
 
 function zodIssuesToConfigIssues(
   raw: unknown,
@@ -101,7 +106,8 @@ function zodIssuesToConfigIssues(
     const path = zi.path.filter((p): p is PathKey => typeof p === 'string' || typeof p === 'number');
     let message = zi.message;
     if (zi.code === 'unrecognized_keys' && zi.keys) {
-      message = `unknown field${zi.keys.length > 1 ? 's' : ''} ${zi.keys.map((k) => JSON.stringify(k)).join(', ')}: check the spelling or remove ${zi.keys.length > 1 ? 'them' : 'it'}`;
+      const named = zi.keys.slice(0, 10).map((k) => JSON.stringify(k)).join(', ') + (zi.keys.length > 10 ? ` and ${zi.keys.length - 10} more` : '');
+      message = `unknown field${zi.keys.length > 1 ? 's' : ''} ${named}: check the spelling or remove ${zi.keys.length > 1 ? 'them' : 'it'}`;
       // Point at the first unknown key itself.
       const first = zi.keys[0];
       const issue: ConfigIssue = { path: formatPath(first === undefined ? path : [...path, first]), message };
@@ -126,13 +132,58 @@ export function validateConfigObject(obj: unknown): ConfigIssue[] {
   return r.success ? [] : zodIssuesToConfigIssues(obj, r.error.issues);
 }
 
+/** Duplicate keys, found in one pass with a Set per mapping. yaml's own uniqueKeys check compares
+ * each key with every earlier one (quadratic: 256 KiB of keys took 15 s), so it is off. The rule is
+ * yaml's: scalar keys with the same value; `<<` merge keys may repeat. */
+function duplicateKeyIssues(doc: Document, lc: LineCounter): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const stack: unknown[] = [doc.contents];
+  while (stack.length > 0 && issues.length < MAX_LISTED_ISSUES) {
+    const node = stack.pop();
+    if (isMap(node)) {
+      const seen = new Set<unknown>();
+      for (const pair of node.items) {
+        if (isScalar(pair.key) && pair.key.value !== '<<') {
+          if (seen.has(pair.key.value)) {
+            const issue: ConfigIssue = { path: '', message: 'malformed YAML: Map keys must be unique; fix the YAML syntax there' };
+            issues.push(withPosition(issue, pair.key.range?.[0], lc));
+          }
+          seen.add(pair.key.value);
+        }
+        stack.push(pair.value);
+      }
+    } else if (isSeq(node)) {
+      for (const item of node.items) stack.push(item);
+    }
+  }
+  return issues;
+}
+
+/** Issues listed for one document (a huge broken file would otherwise give a huge message). */
+const MAX_LISTED_ISSUES = 20;
+
+/** Refuses text over the size limit before parsing it. */
+function tooLargeIssue(bytes: number): ConfigIssue {
+  return {
+    path: '',
+    message: `the config is ${bytes} bytes, over the ${MAX_CONFIG_BYTES}-byte (${MAX_CONFIG_BYTES / 1024} KiB) limit for an HPO config (a real one is a few KB); check that this is the right file`,
+  };
+}
+
 function parseText(text: string): ParseOutcome {
+  // UTF-8 bytes are at most 3 per UTF-16 unit: only a string near the limit needs counting.
+  const bytes = text.length * 3 <= MAX_CONFIG_BYTES ? text.length : Buffer.byteLength(text, 'utf8');
+  if (bytes > MAX_CONFIG_BYTES) return { ok: false, tooLarge: true, issues: [tooLargeIssue(bytes)] };
   const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: true, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: true, uniqueKeys: false });
+  if (doc.errors.length === 0) {
+    const dups = duplicateKeyIssues(doc, lc);
+    if (dups.length > 0) return { ok: false, issues: dups };
+  }
   if (doc.errors.length > 0) {
     return {
       ok: false,
-      issues: doc.errors.map((e) => {
+      issues: doc.errors.slice(0, MAX_LISTED_ISSUES).map((e) => {
         const pos = e.linePos?.[0];
         const first = e.message.split('\n')[0] ?? e.message;
         return {
@@ -143,7 +194,29 @@ function parseText(text: string): ParseOutcome {
       }),
     };
   }
-  const raw: unknown = doc.toJS({ maxAliasCount: 100 });
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (e) {
+    // yaml throws a ReferenceError when the aliases would expand past the limit (a "billion
+    // laughs" document), or for an alias to an anchor that is defined later.
+    if (!(e instanceof ReferenceError)) throw e;
+    const bomb = /alias count/i.test(e.message);
+    return {
+      ok: false,
+      tooLarge: bomb,
+      issues: [
+        {
+          path: '',
+          message: bomb
+            ? `the YAML's aliases (*name) would expand to more than ${MAX_ALIAS_COUNT} copies of their anchors, as a "billion laughs" document does; an HPO config needs few aliases: write the values out`
+            : `malformed YAML: ${e.message}; define each anchor (&name) before its aliases (*name)`,
+          line: 1,
+          column: 1,
+        },
+      ],
+    };
+  }
   if (raw === null || raw === undefined) {
     return { ok: false, issues: [{ path: '', message: 'the file is empty: it needs experiment_name, backbone, search_space, sampling, objective and trial', line: 1, column: 1 }] };
   }
@@ -167,16 +240,24 @@ export function validateConfigText(text: string): ConfigIssue[] {
 /** Parses and validates YAML text; throws ConfigError naming `fileName`. */
 export function parseConfigText(text: string, fileName: string): HpoConfig {
   const r = parseText(text);
-  if (!r.ok) throw new ConfigError(fileName, r.issues);
+  if (!r.ok) throw new ConfigError(fileName, r.issues, r.tooLarge === true);
   return r.config;
+}
+
+/** Throws ConfigError (tooLarge) when a config file of `bytes` is over MAX_CONFIG_BYTES. */
+export function checkConfigSize(file: string, bytes: number): void {
+  if (bytes > MAX_CONFIG_BYTES) throw new ConfigError(file, [tooLargeIssue(bytes)], true);
 }
 
 /** Reads, parses and validates a config file; throws ConfigError with a clear message. */
 export function loadConfigFile(file: string): HpoConfig {
   let text: string;
   try {
+    // The size first: an 18 MB file is refused without reading it.
+    checkConfigSize(file, statSync(file).size);
     text = readFileSync(file, 'utf8');
   } catch (e) {
+    if (e instanceof ConfigError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     const why =
       code === 'ENOENT' ? 'the file does not exist; check the path (relative paths are from the current directory)'

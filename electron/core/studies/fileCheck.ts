@@ -2,6 +2,7 @@
 // revision we know? All checks are reads (the header, then a read-only connection), so a file that
 // fails them is left byte-for-byte as it was.
 import fs from 'node:fs';
+import path from 'node:path';
 import Database from 'better-sqlite3';
 import { readRevision, type Revision } from './revisions.ts';
 import { REQUIRED_COLUMNS } from './schema.ts';
@@ -69,10 +70,46 @@ export function asStudyError(file: string, e: unknown): unknown {
         'Open it for writing once (for example, resume the sweep) and try again. The file was not changed.',
     );
   }
-  if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) {
+  if (code.startsWith('SQLITE_CORRUPT')) return corrupt(file, (e as Error).message);
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+    return new StudyError(
+      'LOCKED',
+      `${file}: the study file is locked by another process (${(e as Error).message}): a program holding a transaction open on it, ` +
+        'such as a sqlite3 shell or a Python script, or a copy of the file on a network share that does not support locks. ' +
+        'Finish or close that program and try again. The file was not changed.',
+    );
+  }
+  if (code === 'SQLITE_NOTADB') {
     return new StudyError('NOT_SQLITE', `${file}: not a readable SQLite database (${(e as Error).message}); expected an Optuna study file. The file was not changed.`);
   }
   return e;
+}
+
+/** What to do with a damaged study: it is never written, so the user restores or recovers it. */
+function corrupt(file: string, problems: string): StudyError {
+  return new StudyError(
+    'CORRUPT',
+    `${file}: the study file is damaged: it fails SQLite's integrity check (${problems}). Sweepdeck does not write to a damaged study. ` +
+      `Restore it from a backup, or recover what is still readable into a new file: sqlite3 '${file}' .recover > dump.sql && sqlite3 recovered.db < dump.sql ` +
+      '(then use recovered.db as checkpoint.storage_path). The file was not changed.',
+  );
+}
+
+/** Problems SQLite's quick_check reports beyond this many are not listed in the message. */
+const LISTED_PROBLEMS = 3;
+
+/** SQLite's quick_check on an open connection (reads every page once; O(file size), without the
+ * index cross-check of integrity_check): a file that fails it is refused before its first write. */
+export function checkIntegrity(db: Database.Database, file: string): void {
+  let rows: Array<{ quick_check: string }>;
+  try {
+    rows = db.prepare(`PRAGMA quick_check(${LISTED_PROBLEMS})`).all() as Array<{ quick_check: string }>;
+  } catch (e) {
+    throw asStudyError(file, e);
+  }
+  const problems = rows.map((r) => r.quick_check);
+  if (problems.length === 1 && problems[0] === 'ok') return;
+  throw corrupt(file, problems.join('; '));
 }
 
 /** Checks tables, revision and columns on an open connection (reads only). */
@@ -102,13 +139,48 @@ export function checkOptunaLayout(db: Database.Database, file: string): Revision
   return revision;
 }
 
-/** Full validation through a read-only connection; returns the revision. */
-export function validateStudyFile(file: string): Revision {
+function accessProblem(p: string): string | null {
+  try {
+    fs.accessSync(p, fs.constants.W_OK);
+    return null;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+  }
+}
+
+/** Refuses a study that cannot be written before anything is written: the file itself, or its folder,
+ * where SQLite creates the journal (rollback) or -wal/-shm files (WAL) every write needs.
+ * access(2) reports read-only mounts to root too, where permission bits would not stop a write. */
+export function checkWritable(file: string): void {
+  const fileProblem = accessProblem(file);
+  if (fileProblem) {
+    throw new StudyError(
+      'READ_ONLY_FILE',
+      `${file}: the study file is read-only (${fileProblem}); a sweep writes its trials into it. ` +
+        'Make it writable, or copy it to a writable folder and point checkpoint.storage_path at the copy. The file was not changed.',
+    );
+  }
+  const dir = path.dirname(file);
+  const dirProblem = accessProblem(dir);
+  if (dirProblem) {
+    throw new StudyError(
+      'READ_ONLY_FILE',
+      `${file}: its folder ${dir} cannot be written (${dirProblem}), and SQLite creates its journal beside the study file on every write. ` +
+        'Make the folder writable, or move the study to a writable folder and point checkpoint.storage_path there. The file was not changed.',
+    );
+  }
+}
+
+/** Full validation through a read-only connection, integrity included; returns the revision.
+ * `busyTimeoutMs`: how long to wait for another process's exclusive lock before refusing. */
+export function validateStudyFile(file: string, busyTimeoutMs = 10_000): Revision {
   checkSqliteHeader(file);
   let db: Database.Database | undefined;
   try {
-    db = new Database(file, { readonly: true, fileMustExist: true });
-    return checkOptunaLayout(db, file);
+    db = new Database(file, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
+    const revision = checkOptunaLayout(db, file);
+    checkIntegrity(db, file);
+    return revision;
   } catch (e) {
     throw asStudyError(file, e);
   } finally {

@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import type { Direction, Distribution, FinishedState, FrozenTrial, ParamValue, TrialState } from '../search/types.ts';
 import { formatOptunaDatetime, parseOptunaDatetime } from './datetime.ts';
 import { compatibilityProblem, distributionFromJson, distributionToJson, fromInternalRepr, toInternalRepr } from './distributionJson.ts';
-import { asStudyError, checkOptunaLayout, checkSqliteHeader, validateStudyFile } from './fileCheck.ts';
+import { asStudyError, checkIntegrity, checkOptunaLayout, checkSqliteHeader, checkWritable, validateStudyFile } from './fileCheck.ts';
 import { parsePythonJson, toPythonJson } from './pythonJson.ts';
 import { FROZEN_SCHEMA_VERSION, type Revision } from './revisions.ts';
 import { INDEX_3_2, TABLE_DDL } from './schema.ts';
@@ -22,6 +22,9 @@ export interface OpenStudyStorageOptions {
   runner?: boolean;
   /** Open read-only: nothing in the file changes; writes throw StudyError('READ_ONLY'). */
   readonly?: boolean;
+  /** Read-only opens: run SQLite's integrity check too (read-write opens always do, before their
+   * first write). Off by default: it reads the whole file, and readers open studies often. */
+  verify?: boolean;
   /** How long a write waits for another process's lock (default 10 s). */
   busyTimeoutMs?: number;
 }
@@ -128,7 +131,16 @@ function distributionJsonOf(d: Distribution): string {
 /** Creates a new study file atomically: built under a temporary name, then hard-linked into place
  * (never clobbers a file another process created meanwhile), so a crash leaves no half-made file. */
 function createStudyFile(file: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const dir = path.dirname(file);
+  let step = 'created';
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    step = 'written';
+    fs.accessSync(dir, fs.constants.W_OK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    throw new StudyError('READ_ONLY_FILE', `${file}: cannot create the study file: its folder ${dir} cannot be ${step} (${code}). Choose a writable folder for checkpoint.storage_path (or --output-dir).`);
+  }
   const tmp = `${file}.creating-${process.pid}-${randomBytes(4).toString('hex')}`;
   const db = new Database(tmp);
   try {
@@ -205,31 +217,36 @@ export class OptunaSqliteStorage implements StudyStorage {
     }
     let revision: Revision;
     let db: Database.Database;
+    const busyTimeoutMs = Math.max(0, Math.trunc(opts.busyTimeoutMs ?? 10_000));
     if (opts.readonly) {
       checkSqliteHeader(abs);
       try {
-        db = new Database(abs, { readonly: true, fileMustExist: true });
+        db = new Database(abs, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
       } catch (e) {
         throw asStudyError(abs, e);
       }
       try {
         revision = checkOptunaLayout(db, abs);
+        if (opts.verify) checkIntegrity(db, abs);
       } catch (e) {
         db.close();
         throw asStudyError(abs, e);
       }
     } else {
       try {
-        revision = validateStudyFile(abs);
-        db = new Database(abs, { fileMustExist: true });
+        revision = validateStudyFile(abs, busyTimeoutMs);
+        checkWritable(abs);
+        db = new Database(abs, { fileMustExist: true, timeout: busyTimeoutMs });
       } catch (e) {
-        if (!(e instanceof StudyError && e.code === 'NEEDS_RECOVERY')) throw e;
+        if (!(e instanceof StudyError && e.code === 'NEEDS_RECOVERY')) throw asStudyError(abs, e);
+        checkWritable(abs);
         // A crashed writer's hot journal: the header says SQLite, and a read-write connection
         // rolls the unfinished transaction back (SQLite's own crash recovery, restoring the last
         // committed state) before anything else; then the same layout checks run.
-        db = new Database(abs, { fileMustExist: true });
+        db = new Database(abs, { fileMustExist: true, timeout: busyTimeoutMs });
         try {
           revision = checkOptunaLayout(db, abs);
+          checkIntegrity(db, abs);
         } catch (e2) {
           db.close();
           throw asStudyError(abs, e2);

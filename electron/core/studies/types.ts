@@ -91,7 +91,10 @@ export type StudyErrorCode =
   | 'INCOMPATIBLE_DISTRIBUTION'
   | 'BAD_VALUE' // a stored row we cannot decode (distribution_json, value_json), or a value we cannot store
   | 'READ_ONLY' // a write on a storage opened read-only
-  | 'NEEDS_RECOVERY'; // a crashed writer left a hot journal; only a read-write open can roll it back
+  | 'NEEDS_RECOVERY' // a crashed writer left a hot journal; only a read-write open can roll it back
+  | 'CORRUPT' // the file fails SQLite's integrity check: it is never written
+  | 'LOCKED' // another process holds the file's lock for longer than the busy timeout
+  | 'READ_ONLY_FILE'; // the file, or the folder SQLite needs for its journal, cannot be written
 
 export class StudyError extends Error {
   constructor(

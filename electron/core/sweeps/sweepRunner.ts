@@ -67,7 +67,12 @@ export interface SweepHandle {
 
 /** The sweep could not start; the message says what to do. */
 export class SweepSetupError extends Error {
-  constructor(message: string, readonly code: 'CHECKPOINT_EXISTS' | 'DIRECTION_MISMATCH' | 'STORAGE' | 'CONFIG') {
+  constructor(
+    message: string,
+    readonly code: 'CHECKPOINT_EXISTS' | 'DIRECTION_MISMATCH' | 'STORAGE' | 'CONFIG',
+    /** For STORAGE: the StudyError's code (CORRUPT, LOCKED, READ_ONLY_FILE, ...). */
+    readonly studyCode?: string,
+  ) {
     super(message);
     this.name = 'SweepSetupError';
   }
@@ -185,7 +190,7 @@ class SweepRunner {
       storage = withAtomicClaims(await open(plan.studyPath, { create: true, runner: true }));
     } catch (err) {
       if (err instanceof StudyError) {
-        throw new SweepSetupError(`checkpoint.storage_path ${plan.studyPath}: ${err.message}`, 'STORAGE');
+        throw new SweepSetupError(`checkpoint.storage_path ${plan.studyPath}: ${err.message}`, 'STORAGE', err.code);
       }
       throw err;
     }
@@ -194,7 +199,7 @@ class SweepRunner {
       return await this.runOpen(storage, plan, components, hooks);
     } catch (err) {
       // A study file problem found while setting up (e.g. a param stored with another distribution).
-      if (err instanceof StudyError) throw new SweepSetupError(`${plan.studyPath}: ${err.message}`, 'STORAGE');
+      if (err instanceof StudyError) throw new SweepSetupError(`${plan.studyPath}: ${err.message}`, 'STORAGE', err.code);
       throw err;
     } finally {
       try {

@@ -1,0 +1,40 @@
+// Damaged copies of real files for the bad-input tests.
+import { spawn } from 'node:child_process';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { FIXTURES, REPO_ROOT } from './peers.ts';
+import { until } from './until.ts';
+
+/** A copy of the Optuna 3.1.0 fixture study with three pages in the middle overwritten with junk:
+ * the header is intact, so only an integrity check finds the damage. */
+export function damagedStudy(dir: string, name = 'damaged.db'): string {
+  const file = path.join(dir, name);
+  copyFileSync(path.join(FIXTURES, 'optuna-3.1.0/study.db'), file);
+  const bytes = readFileSync(file);
+  const pageSize = bytes.readUInt16BE(16);
+  const first = Math.floor(bytes.length / pageSize / 2) - 1;
+  for (let i = first * pageSize; i < (first + 3) * pageSize; i++) bytes[i] = (i * 2654435761) >>> 24;
+  writeFileSync(file, bytes);
+  return file;
+}
+
+/** Another process holding an exclusive lock on a SQLite file (as a sqlite3 shell in the middle of
+ * `BEGIN EXCLUSIVE` would), until release(). Resolves once the lock is held. */
+export async function holdExclusiveLock(file: string): Promise<{ release(): Promise<void> }> {
+  const holder = spawn(
+    process.execPath,
+    ['-e', "const db = new (require('better-sqlite3'))(process.argv[1]); db.exec('BEGIN EXCLUSIVE'); console.log('locked'); process.stdin.on('end', () => { db.exec('ROLLBACK'); db.close(); }); process.stdin.resume();", file],
+    { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'inherit'] },
+  );
+  let said = '';
+  holder.stdout.on('data', (d: Buffer) => void (said += d.toString()));
+  const exited = new Promise((r) => holder.on('exit', r));
+  await until('the other process to lock the study', async () => said.includes('locked') || holder.exitCode !== null);
+  if (!said.includes('locked')) throw new Error(`the lock holder exited (${holder.exitCode}) without locking ${file}`);
+  return {
+    async release() {
+      holder.stdin.end();
+      await exited;
+    },
+  };
+}
