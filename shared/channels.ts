@@ -32,6 +32,10 @@ export const CHANNEL_NAMES = [
   'runs.metricHistory',
   'runs.findSweep',
   'shell.revealPath',
+  'azure.mirrorStatus',
+  'azure.sync',
+  'azure.syncCancel',
+  'azure.reconnected',
 ] as const;
 export type ChannelName = (typeof CHANNEL_NAMES)[number];
 
@@ -41,6 +45,7 @@ export const EVENT_NAMES_LIST = [
   'sweeps.changed',
   'tracking.status',
   'outbox.pending',
+  'azure.syncProgress',
 ] as const;
 export type EventNameLiteral = (typeof EVENT_NAMES_LIST)[number];
 

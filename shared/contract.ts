@@ -240,6 +240,31 @@ export type Metric = z.infer<typeof metricSchema>;
 
 const viewTypeSchema = z.enum(['ACTIVE_ONLY', 'DELETED_ONLY', 'ALL']);
 const pageToken = z.string().max(4096);
+
+/** Where a page of an Azure workspace's data came from: `offline` when Azure could not be used and
+ * the offline mirror answered; `asOf` when it was last brought up to date (epoch ms). Absent for
+ * other stores. */
+const mirroredFields = {
+  offline: z.boolean().optional(),
+  asOf: epochMs.optional(),
+  offlineReason: z.string().nullable().optional(),
+};
+
+/** An Azure workspace's offline mirror and its sync, for the Experiments screen. */
+export const mirrorStatusSchema = z.object({
+  storeId: z.string(),
+  offline: z.boolean(),
+  reason: z.string().nullable(),
+  lastSyncAt: epochMs,
+  syncing: z.boolean(),
+  progress: z
+    .object({ phase: z.enum(['experiments', 'runs', 'histories']), experiment: z.string().nullable(), done: count, total: count.nullable(), runs: count })
+    .nullable(),
+  lastError: z.string().nullable(),
+  runs: count,
+  experiments: count,
+});
+export type MirrorStatusInfo = z.infer<typeof mirrorStatusSchema>;
 const empty = z.strictObject({});
 
 // ---------------------------------------------------------------------------------------------
@@ -435,7 +460,7 @@ export const contract = {
       maxResults: z.number().int().positive().max(50_000).optional(),
       pageToken: pageToken.optional(),
     }),
-    output: z.object({ experiments: z.array(experimentSchema), nextPageToken: z.string().nullable() }),
+    output: z.object({ experiments: z.array(experimentSchema), nextPageToken: z.string().nullable(), ...mirroredFields }),
   },
   'runs.search': {
     input: z.strictObject({
@@ -448,7 +473,7 @@ export const contract = {
       pageToken: pageToken.optional(),
       viewType: viewTypeSchema.optional(),
     }),
-    output: z.object({ runs: z.array(runSchema), nextPageToken: z.string().nullable() }),
+    output: z.object({ runs: z.array(runSchema), nextPageToken: z.string().nullable(), ...mirroredFields }),
   },
   'runs.get': {
     input: z.strictObject({ storeId: id, runId: z.string().min(1).max(256) }),
@@ -462,7 +487,7 @@ export const contract = {
       maxResults: z.number().int().positive().max(1_000_000).optional(),
       pageToken: pageToken.optional(),
     }),
-    output: z.object({ metrics: z.array(metricSchema), nextPageToken: z.string().nullable() }),
+    output: z.object({ metrics: z.array(metricSchema), nextPageToken: z.string().nullable(), ...mirroredFields }),
   },
   /** From a parent run, the sweep its `checkpoint_path` leads to (registered on the way). */
   'runs.findSweep': {
@@ -474,6 +499,27 @@ export const contract = {
   'shell.revealPath': {
     input: z.strictObject({ path: filePath }),
     output: z.object({ revealed: z.boolean() }),
+  },
+
+  /** An Azure workspace store's offline mirror: online or not, last sync, sync progress. */
+  'azure.mirrorStatus': {
+    input: z.strictObject({ storeId: id }),
+    output: mirrorStatusSchema,
+  },
+  /** Starts a sync of an Azure workspace store's mirror (returns at once; progress comes as
+   * 'azure.syncProgress' events). With experimentIds and histories: "make available offline". */
+  'azure.sync': {
+    input: z.strictObject({ storeId: id, experimentIds: z.array(z.string().min(1).max(256)).max(1000).optional(), histories: z.boolean().optional() }),
+    output: mirrorStatusSchema,
+  },
+  'azure.syncCancel': {
+    input: z.strictObject({ storeId: id }),
+    output: z.object({ cancelled: z.boolean() }),
+  },
+  /** Connectivity is back: Azure stores try again and sync. */
+  'azure.reconnected': {
+    input: empty,
+    output: z.object({ online: count }),
   },
 } as const satisfies Record<ChannelName, { input: z.ZodType; output: z.ZodType }>;
 

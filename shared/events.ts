@@ -2,7 +2,7 @@
 // streams them over SSE. Payloads are validated where they are emitted.
 import { z } from 'zod';
 import { EVENT_NAMES_LIST, type EventNameLiteral } from './channels.ts';
-import { anyNumber, sweepStateSchema, trackingStatusSchema, trialCountsSchema, trialStateSchema } from './contract.ts';
+import { anyNumber, mirrorStatusSchema, sweepStateSchema, trackingStatusSchema, trialCountsSchema, trialStateSchema } from './contract.ts';
 
 export const events = {
   /** A sweep changed: trial started/finished, state changed. Enough to redraw a progress bar. */
@@ -30,6 +30,8 @@ export const events = {
   'sweeps.changed': z.object({ reason: z.string() }),
   'tracking.status': trackingStatusSchema,
   'outbox.pending': z.object({ pending: z.number().int().nonnegative() }),
+  /** An Azure workspace store's mirror: sync progress, its end, or an online/offline change. */
+  'azure.syncProgress': mirrorStatusSchema,
 } as const satisfies Record<EventNameLiteral, z.ZodType>;
 
 export type Events = typeof events;

@@ -50,8 +50,8 @@ export interface ServedHost {
 
 /** Starts `node bin/sweepdeck.js serve --port 0 --data-dir DIR` with a clean environment (local
  * tracking, HOME in the temp dir) and resolves with the URL from its first line. */
-export async function startServe(dataDir: string, home: string, extraArgs: string[] = []): Promise<ServedHost> {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: home, LANG: 'C.UTF-8' };
+export async function startServe(dataDir: string, home: string, extraArgs: string[] = [], extraEnv: Record<string, string> = {}): Promise<ServedHost> {
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: home, LANG: 'C.UTF-8', ...extraEnv };
   const proc = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'sweepdeck.js'), 'serve', '--port', '0', '--data-dir', dataDir, ...extraArgs], {
     cwd: REPO_ROOT,
     env,

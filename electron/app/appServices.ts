@@ -13,6 +13,7 @@ import { createDispatch, type Dispatch } from './dispatch.ts';
 import { EventBus } from './eventBus.ts';
 import { SweepsService } from './sweepsService.ts';
 import { TrackingService } from './trackingService.ts';
+import { AzureMirrorService } from './azureMirrorService.ts';
 
 export interface PlatformActions {
   /** Show the file in the OS file manager (Electron: shell.showItemInFolder). */
@@ -73,7 +74,8 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
   const state = new AppState(dataDir);
   const core = opts.core ?? (await loadCore());
   const bus = new EventBus();
-  const tracking = new TrackingService({ state, core, bus, dataDir, env: opts.env });
+  const azureMirror = new AzureMirrorService({ dataDir, bus, ...(opts.env ? { env: opts.env } : {}) });
+  const tracking = new TrackingService({ state, core, bus, dataDir, env: opts.env, azureMirror });
   const sweeps = new SweepsService({
     state,
     core,
@@ -187,6 +189,11 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
       }
       return { revealed: await reveal(file) };
     },
+
+    'azure.mirrorStatus': async ({ storeId }) => tracking.mirrorStatus(storeId),
+    'azure.sync': async (i) => tracking.sync(i),
+    'azure.syncCancel': async ({ storeId }) => tracking.syncCancel(storeId),
+    'azure.reconnected': async () => ({ online: await azureMirror.reconnected() }),
   };
 
   const dispatch = createDispatch(handlers);
@@ -205,6 +212,7 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
       await configValidator.close();
       await sweeps.close();
       await tracking.close();
+      await azureMirror.close();
     },
   };
 }

@@ -11,9 +11,13 @@ import { newId, type AppState, type StoreRecord, type TrackingSettings } from '.
 import type { CoreModules, SweepTrackingHandle } from './core.ts';
 import type { HpoConfig } from '../../shared/config.ts';
 import type { EventBus } from './eventBus.ts';
+import type { AzureMirrorService, MirrorStatus } from './azureMirrorService.ts';
+import type { WorkspaceRef } from '../core/azure/workspace.ts';
 
 export const LOCAL_STORE_ID = 'local';
 export const ACTIVE_STORE_ID = 'active';
+/** The configured Azure workspace while tracking fell back elsewhere (browsed from its mirror). */
+export const AZURE_WORKSPACE_STORE_ID = 'azure-workspace';
 
 export interface TrackingServiceOptions {
   state: AppState;
@@ -23,6 +27,15 @@ export interface TrackingServiceOptions {
   /** Experiment name used to probe the tracking target. */
   experimentName?: string;
   env?: NodeJS.ProcessEnv;
+  /** Azure workspace stores are browsed through their offline mirror when given. */
+  azureMirror?: AzureMirrorService;
+}
+
+/** The offline/as-of marks of a page from an Azure workspace's browsing store, if any. */
+function mirroredFields(page: object): { offline?: boolean; asOf?: number | null; offlineReason?: string | null } {
+  const p = page as { offline?: unknown; asOf?: unknown; offlineReason?: unknown };
+  if (typeof p.offline !== 'boolean') return {};
+  return { offline: p.offline, asOf: typeof p.asOf === 'number' ? p.asOf : null, offlineReason: typeof p.offlineReason === 'string' ? p.offlineReason : null };
 }
 
 export class TrackingService {
@@ -167,6 +180,10 @@ export class TrackingService {
     if (st && st.mode !== 'local') {
       out.push({ id: ACTIVE_STORE_ID, kind: st.mode === 'azure' ? 'azure' : 'remote', label: st.mode === 'azure' ? `Azure ML: ${st.azure?.workspaceName ?? st.uri}` : `MLflow server ${st.uri}`, uri: st.uri, readOnly: false, builtin: true });
     }
+    if (st && st.mode !== 'azure' && st.azure && this.o.azureMirror) {
+      // Azure is configured but not reachable now: its workspace stays browsable from the mirror.
+      out.push({ id: AZURE_WORKSPACE_STORE_ID, kind: 'azure', label: `Azure ML: ${st.azure.workspaceName}`, uri: `azureml://subscriptions/${st.azure.subscriptionId}/resourceGroups/${st.azure.resourceGroup}/workspaces/${st.azure.workspaceName}`, readOnly: true, builtin: true });
+    }
     for (const r of this.o.state.stores()) out.push({ id: r.id, kind: r.kind, label: r.label, uri: r.uri, readOnly: r.kind === 'mlruns', builtin: false });
     return out;
   }
@@ -249,8 +266,50 @@ export class TrackingService {
     return outcome.uri;
   }
 
+  /** The Azure workspace behind a store id, or null for other stores. */
+  async workspaceOf(id: string): Promise<WorkspaceRef | null> {
+    if (id === ACTIVE_STORE_ID) {
+      const st = await this.status();
+      return st.mode === 'azure' && st.azure ? st.azure : null;
+    }
+    if (id === AZURE_WORKSPACE_STORE_ID) return (await this.status()).azure;
+    const rec = this.o.state.stores().find((s) => s.id === id);
+    return rec?.kind === 'azure' && rec.workspace ? rec.workspace : null;
+  }
+
+  private async azureWorkspace(storeId: string): Promise<{ mirror: AzureMirrorService; ws: WorkspaceRef }> {
+    const ws = await this.workspaceOf(storeId);
+    if (!ws || !this.o.azureMirror) throw new AppFault('INVALID_INPUT', `Store '${storeId}' is not an Azure ML workspace; only those have an offline mirror.`);
+    return { mirror: this.o.azureMirror, ws };
+  }
+
+  async mirrorStatus(storeId: string): Promise<MirrorStatus> {
+    const { mirror, ws } = await this.azureWorkspace(storeId);
+    return mirror.status(storeId, ws);
+  }
+
+  async sync(input: ParsedInput<'azure.sync'>): Promise<MirrorStatus> {
+    const { mirror, ws } = await this.azureWorkspace(input.storeId);
+    return mirror.startSync(input.storeId, ws, { ...(input.experimentIds ? { experimentIds: input.experimentIds } : {}), ...(input.histories ? { histories: true } : {}) });
+  }
+
+  async syncCancel(storeId: string): Promise<{ cancelled: boolean }> {
+    const { mirror, ws } = await this.azureWorkspace(storeId);
+    return { cancelled: mirror.cancelSync(ws) };
+  }
+
   /** The opened store (kept open; reopened after a failure). */
   store(id: string): Promise<TrackingStore> {
+    const p = this.open.get(id);
+    const azureMirror = this.o.azureMirror;
+    if (!p && azureMirror) {
+      // An Azure workspace is browsed through its mirror (the mirror service owns and closes it).
+      return this.workspaceOf(id).then((ws) => (ws ? azureMirror.browser(id, ws) : this.openStore(id)));
+    }
+    return p ?? this.openStore(id);
+  }
+
+  private openStore(id: string): Promise<TrackingStore> {
     let p = this.open.get(id);
     if (!p) {
       // Browsing never writes a store the user added (no WAL switch, no -wal/-shm beside it); only
@@ -266,7 +325,7 @@ export class TrackingService {
   async experiments(input: ParsedInput<'experiments.list'>): Promise<ChannelOutput<'experiments.list'>> {
     const store = await this.store(input.storeId);
     const page = await store.searchExperiments({ filter: input.filter, viewType: input.viewType, maxResults: input.maxResults, pageToken: input.pageToken });
-    return { experiments: page.items, nextPageToken: page.nextPageToken ?? null };
+    return { experiments: page.items, nextPageToken: page.nextPageToken ?? null, ...mirroredFields(page) };
   }
 
   async searchRuns(input: ParsedInput<'runs.search'>): Promise<ChannelOutput<'runs.search'>> {
@@ -279,7 +338,7 @@ export class TrackingService {
       pageToken: input.pageToken,
       runViewType: input.viewType,
     });
-    return { runs: page.items.map(appRun), nextPageToken: page.nextPageToken ?? null };
+    return { runs: page.items.map(appRun), nextPageToken: page.nextPageToken ?? null, ...mirroredFields(page) };
   }
 
   async getRun(input: ParsedInput<'runs.get'>): Promise<ChannelOutput<'runs.get'>> {
@@ -290,7 +349,7 @@ export class TrackingService {
   async metricHistory(input: ParsedInput<'runs.metricHistory'>): Promise<ChannelOutput<'runs.metricHistory'>> {
     const store = await this.store(input.storeId);
     const page = await store.getMetricHistory(input.runId, input.key, { maxResults: input.maxResults, pageToken: input.pageToken });
-    return { metrics: page.items.map(appMetric), nextPageToken: page.nextPageToken ?? null };
+    return { metrics: page.items.map(appMetric), nextPageToken: page.nextPageToken ?? null, ...mirroredFields(page) };
   }
 
   async close(): Promise<void> {

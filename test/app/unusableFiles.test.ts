@@ -4,7 +4,7 @@ import { copyFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempApp, type TempApp } from '../contract/support.ts';
-import { holdExclusiveLock } from '../support/damagedFiles.ts';
+import { aliasBomb, holdExclusiveLock } from '../support/damagedFiles.ts';
 import { FIXTURES, requirePeer } from '../support/peers.ts';
 import { makeReadOnly, readOnlyUnsupported } from '../support/readOnlyPlace.ts';
 import { configInput, tmpDir, writeConfig } from '../sweeps/support.ts';
@@ -15,16 +15,6 @@ afterEach(async () => {
   await t?.cleanup();
   t = undefined;
 });
-
-/** Nine levels of nine aliases each: 9^9 strings once expanded. */
-export function aliasBomb(): string {
-  const lines = ['a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]'];
-  for (let i = 1; i < 9; i++) {
-    const name = String.fromCharCode(97 + i);
-    lines.push(`${name}: &${name} [${Array(9).fill(`*${String.fromCharCode(96 + i)}`).join(', ')}]`);
-  }
-  return `${lines.join('\n')}\n`;
-}
 
 function expectError(r: { ok: boolean; error?: { code: string; message: string } }, code: string, ...says: Array<string | RegExp>): void {
   expect(r.ok).toBe(false);

@@ -42,6 +42,10 @@ export interface AzureDoubleOptions {
   /** Answers MLflow calls (after the token check) instead of the built-in stub; resolves true
    * when it answered. See azureMlflowDouble.ts. */
   mlflowHandler?: (call: MlflowCall) => Promise<boolean>;
+  /** Listen on this port (a restart of a stopped double); default a free one. */
+  port?: number;
+  /** Reuse this key and certificate (a restart); default a new self-signed pair. */
+  tls?: { keyPem: string; certPem: string };
 }
 
 /** One authenticated call to the workspace's MLflow endpoint, for an mlflowHandler. */
@@ -107,7 +111,7 @@ export async function startAzureDouble(opts: AzureDoubleOptions = {}): Promise<A
   const workspaceName = opts.workspaceName ?? 'ws-sweepdeck-test';
   const location = opts.location ?? 'westeurope';
 
-  const { keyPem, certPem } = makeSelfSignedCert();
+  const { keyPem, certPem } = opts.tls ?? makeSelfSignedCert();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'azure-double-'));
   const caFile = path.join(dir, 'ca.pem');
   fs.writeFileSync(caFile, certPem);
@@ -124,7 +128,7 @@ export async function startAzureDouble(opts: AzureDoubleOptions = {}): Promise<A
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, '127.0.0.1', resolve));
   const port = (server.address() as net.AddressInfo).port;
   const url = `https://127.0.0.1:${port}`;
   const wsScope = `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${workspaceName}`;
@@ -437,7 +441,7 @@ function utcTime(d: Date): Buffer {
   return der(0x17, Buffer.from(s, 'ascii'));
 }
 
-function makeSelfSignedCert(): { keyPem: string; certPem: string } {
+export function makeSelfSignedCert(): { keyPem: string; certPem: string } {
   const { privateKey, publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
   const ecdsaSha256 = seq(oid('1.2.840.10045.4.3.2'));
   const name = seq(set(seq(oid('2.5.4.3'), der(0x0c, Buffer.from('sweepdeck azure test double')))));

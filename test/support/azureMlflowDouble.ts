@@ -15,7 +15,7 @@ import { ROUTES } from '../../electron/core/tracking/endpoint/routes.ts';
 import { describeZodError } from '../../electron/core/tracking/endpoint/schemas.ts';
 import { openSqliteStore } from '../../electron/core/tracking/sqliteStore/sqliteStore.ts';
 import { MlflowError, type TrackingStore } from '../../electron/core/tracking/types.ts';
-import { startAzureDouble, type AzureDouble, type AzureDoubleOptions, type MlflowCall } from './azureDouble.ts';
+import { makeSelfSignedCert, startAzureDouble, type AzureDouble, type AzureDoubleOptions, type MlflowCall } from './azureDouble.ts';
 
 export interface MlflowTraffic {
   endpoint: string;
@@ -28,6 +28,8 @@ export interface MlflowTraffic {
 
 export interface AzureMlflowDouble {
   double: AzureDouble;
+  /** The double's key and certificate, for a restart that clients must not notice. */
+  tls: { keyPem: string; certPem: string };
   /** The workspace's runs, for seeding and checking (writes go straight to SQLite). */
   store: TrackingStore;
   dbFile: string;
@@ -149,7 +151,8 @@ export async function startAzureMlflowDouble(opts: AzureMlflowDoubleOptions = {}
     }
   };
 
-  const double = await startAzureDouble({ ...opts, mlflowHandler: handler });
+  const tls = opts.tls ?? makeSelfSignedCert();
+  const double = await startAzureDouble({ ...opts, tls, mlflowHandler: handler });
   let stopped = false;
   const stop = async (): Promise<void> => {
     if (stopped) return;
@@ -159,6 +162,7 @@ export async function startAzureMlflowDouble(opts: AzureMlflowDoubleOptions = {}
   };
   return {
     double,
+    tls,
     store,
     dbFile,
     traffic,
@@ -183,10 +187,13 @@ export async function startAzureMlflowDouble(opts: AzureMlflowDoubleOptions = {}
   };
 }
 
-/** The same workspace again (same ids, secret and runs) after stop(), on a new port. */
-export function restartAzureMlflowDouble(prev: AzureMlflowDouble, opts: Pick<AzureMlflowDoubleOptions, 'latencyMs'> = {}): Promise<AzureMlflowDouble> {
+/** The same workspace again after stop(): same ids, secret, runs, address and certificate, and
+ * the tokens handed out before still valid (an outage, not a new tenant). */
+export async function restartAzureMlflowDouble(prev: AzureMlflowDouble, opts: Pick<AzureMlflowDoubleOptions, 'latencyMs'> = {}): Promise<AzureMlflowDouble> {
   const d = prev.double;
-  return startAzureMlflowDouble({
+  const next = await startAzureMlflowDouble({
+    port: d.port,
+    tls: prev.tls,
     dbFile: prev.dbFile,
     tenantId: d.tenantId,
     clientId: d.clientId,
@@ -197,6 +204,8 @@ export function restartAzureMlflowDouble(prev: AzureMlflowDouble, opts: Pick<Azu
     location: d.location,
     latencyMs: opts.latencyMs ?? prev.latencyMs,
   });
+  next.double.issuedTokens.push(...d.issuedTokens);
+  return next;
 }
 
 export interface SeedOptions {

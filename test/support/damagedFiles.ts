@@ -38,3 +38,13 @@ export async function holdExclusiveLock(file: string): Promise<{ release(): Prom
     },
   };
 }
+
+/** A YAML "billion laughs": nine levels of nine aliases each, 9^9 strings once expanded. */
+export function aliasBomb(): string {
+  const lines = ['a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]'];
+  for (let i = 1; i < 9; i++) {
+    const name = String.fromCharCode(97 + i);
+    lines.push(`${name}: &${name} [${Array(9).fill(`*${String.fromCharCode(96 + i)}`).join(', ')}]`);
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -5,7 +5,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, truncat
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it, vi } from 'vitest';
-import { damagedStudy, holdExclusiveLock } from '../support/damagedFiles.ts';
+import { aliasBomb, damagedStudy, holdExclusiveLock } from '../support/damagedFiles.ts';
 import { FIXTURES, requirePeer } from '../support/peers.ts';
 import { makeReadOnly, readOnlyUnsupported } from '../support/readOnlyPlace.ts';
 import { main } from '../../electron/cli/main.ts';
@@ -144,13 +144,8 @@ function configFor(file: string, dir = tmpDir('cfg')): { cfg: string; out: strin
 describe('sweep run on files it cannot use: a message naming the file, exit 2, no stack trace', () => {
   it('a YAML alias bomb ("billion laughs") in the config', async () => {
     const dir = tmpDir('bad');
-    const levels = ['a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]'];
-    for (let i = 1; i < 9; i++) {
-      const prev = String.fromCharCode(96 + i);
-      levels.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill(`*${prev}`).join(', ')}]`);
-    }
     const cfg = path.join(dir, 'bomb.yaml');
-    writeFileSync(cfg, `${levels.join('\n')}\n`);
+    writeFileSync(cfg, aliasBomb());
     const r = await runCli(['sweep', 'run', cfg, '--output-dir', path.join(dir, 'out')]);
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toContain(cfg);

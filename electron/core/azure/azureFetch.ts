@@ -13,13 +13,14 @@ export interface AzureFetchOptions {
   ca?: string | undefined;
   /** Per-attempt deadline (default 30 s). */
   timeoutMs?: number;
-  /** Requests in flight at once (default 4). */
+  /** Requests in flight at once through this fetch. Default: at most 4 per host, shared by every
+   * fetch made without this option (browsing and sync together stay within it). */
   maxInFlight?: number;
   /** Attempts per request including the first (default 6). */
   maxAttempts?: number;
   /** First backoff step (default 500 ms), doubling per attempt, capped by maxDelayMs. */
   baseDelayMs?: number;
-  /** Cap for one wait, including a server's Retry-After (default 30 s). */
+  /** Longest wait before a retry (default 60 s); a Retry-After asking for longer ends the retries. */
   maxDelayMs?: number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   random?: () => number;
@@ -48,6 +49,18 @@ export function createLimiter(n: number): Limiter {
       waiting.shift()?.();
     }
   };
+}
+
+const DEFAULT_IN_FLIGHT = 4;
+const hostLimiters = new Map<string, Limiter>();
+
+function sharedLimiter(host: string): Limiter {
+  let l = hostLimiters.get(host);
+  if (!l) {
+    l = createLimiter(DEFAULT_IN_FLIGHT);
+    hostLimiters.set(host, l);
+  }
+  return l;
 }
 
 /** Full-jitter exponential backoff: uniform in [0, min(max, base * 2^attempt)). */
@@ -97,11 +110,11 @@ function requestParams(url: URL, body: string | undefined): Record<string, unkno
 }
 
 export function createAzureFetch(opts: AzureFetchOptions = {}): typeof fetch {
-  const limit = createLimiter(opts.maxInFlight ?? 4);
+  const own = opts.maxInFlight !== undefined ? createLimiter(opts.maxInFlight) : undefined;
   const timeoutMs = opts.timeoutMs ?? 30_000;
   const maxAttempts = Math.max(1, opts.maxAttempts ?? 6);
   const baseDelayMs = opts.baseDelayMs ?? 500;
-  const maxDelayMs = opts.maxDelayMs ?? 30_000;
+  const maxDelayMs = opts.maxDelayMs ?? 60_000;
   const sleep = opts.sleep ?? abortableSleep;
   const random = opts.random ?? Math.random;
   const now = opts.now ?? Date.now;
@@ -122,20 +135,22 @@ export function createAzureFetch(opts: AzureFetchOptions = {}): typeof fetch {
       let status: number | undefined;
       let retryAfter: number | undefined;
       try {
-        const res = await limit(() =>
+        const res = await (own ?? sharedLimiter(url.host))(() =>
           sendRequest({ method: method as 'GET', url: url.href, headers, ...(body !== undefined ? { body } : {}), signal }, { timeoutMs, ca: opts.ca }),
         );
-        if (!RETRY_STATUS.has(res.status) || attempt + 1 >= maxAttempts) {
+        retryAfter = RETRY_STATUS.has(res.status) ? retryAfterMs(res.headers['retry-after'] ?? null, now()) : undefined;
+        // Retrying sooner than the server asked would only be refused again: when it asks for
+        // longer than this caller may wait, the answer stands.
+        if (!RETRY_STATUS.has(res.status) || attempt + 1 >= maxAttempts || (retryAfter !== undefined && retryAfter > maxDelayMs)) {
           return new Response(res.status === 204 ? null : res.body, { status: res.status, headers: res.headers });
         }
         status = res.status;
-        retryAfter = retryAfterMs(res.headers['retry-after'] ?? null, now());
       } catch (err) {
         // A deadline or an abort is final: the caller's budget is spent. A refused or dropped
         // connection is retried like a 503.
         if (!(err instanceof TransportError) || err.kind !== 'NETWORK' || signal?.aborted || attempt + 1 >= maxAttempts) throw err;
       }
-      const waitMs = Math.min(maxDelayMs, retryAfter ?? backoffDelay(attempt, baseDelayMs, maxDelayMs, random));
+      const waitMs = retryAfter ?? backoffDelay(attempt, baseDelayMs, maxDelayMs, random);
       opts.onRetry?.({ endpoint, attempt, ...(status !== undefined ? { status } : {}), waitMs, retryAfter: retryAfter !== undefined });
       await sleep(waitMs, signal);
     }

@@ -52,11 +52,20 @@ function isDir(p: string): boolean {
   }
 }
 
+/** MLflow's meta.yaml files are a few hundred bytes; a bigger one is not MLflow's (and yaml's
+ * duplicate-key check is quadratic in the keys of a mapping). */
+const MAX_META_BYTES = 64 * 1024;
+
 function readYaml(file: string): Record<string, unknown> {
   let parsed: unknown;
   try {
-    parsed = parseYaml(readFileSync(file, 'utf8'));
+    const size = statSync(file).size;
+    if (size > MAX_META_BYTES) {
+      throw new MlflowError('INVALID_STATE', `${file} is ${size} bytes, over the ${MAX_META_BYTES}-byte limit for an MLflow meta.yaml (MLflow writes a few hundred bytes); the mlruns/ folder may be damaged.`);
+    }
+    parsed = parseYaml(readFileSync(file, 'utf8'), { uniqueKeys: false, maxAliasCount: 100 });
   } catch (err) {
+    if (err instanceof MlflowError) throw err;
     throw new MlflowError('INTERNAL_ERROR', `Cannot read ${file}: ${(err as Error).message}. The mlruns/ folder may be damaged.`);
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {

@@ -68,7 +68,11 @@ export function useLiveEvents(): void {
       client.on('sweeps.changed', () => {
         void qc.invalidateQueries({ queryKey: keys.sweeps });
       }),
-      client.on('tracking.status', (s) => qc.setQueryData(keys.tracking, s)),
+      client.on('tracking.status', (s) => {
+        qc.setQueryData(keys.tracking, s);
+        // The tracking target is one of the stores (an Azure workspace, a server): list them again.
+        void qc.invalidateQueries({ queryKey: keys.stores });
+      }),
       client.on('outbox.pending', ({ pending }) =>
         qc.setQueryData<ChannelOutput<'tracking.status'>>(keys.tracking, (old) => (old ? { ...old, pendingOutbox: pending } : old)),
       ),

@@ -3,6 +3,7 @@
 import { Fragment, useMemo, useState } from 'react';
 import type { Run, StoreInfo } from '../../../shared/contract.ts';
 import { keys, useChannel, useStores } from '../api/queries.ts';
+import { AzureMirrorBar, MirroredNotice } from '../components/AzureMirrorBar.tsx';
 import { MetricHistoryChart } from '../components/MetricHistoryChart.tsx';
 import { EmptyState, ErrorBox, Loading } from '../components/Notice.tsx';
 import { fmtDuration, fmtTime, fmtValue } from '../lib/format.ts';
@@ -18,8 +19,10 @@ function StoreNode({ store, open, selected }: { store: StoreInfo; open: boolean;
         <span aria-hidden="true">{expanded ? '▾' : '▸'}</span> {store.label}
         <span className="muted small"> {store.kind}</span>
       </button>
+      {expanded && store.kind === 'azure' ? <AzureMirrorBar storeId={store.id} /> : null}
       {expanded ? (
         <ul className="tree-children">
+          {exps.data?.offline ? <li className="muted small">Offline: the mirror as of {fmtTime(exps.data.asOf ?? null)}</li> : null}
           {exps.isPending ? <li className="muted small">Loading…</li> : null}
           {exps.isError ? (
             <li>
@@ -204,6 +207,7 @@ function RunsPanel({ storeId, experimentId }: { storeId: string; experimentId: s
 
   return (
     <div className="runs-panel">
+      {runs.data ? <MirroredNotice storeId={storeId} experimentId={experimentId} page={runs.data} /> : null}
       <form
         className="row toolbar"
         onSubmit={(e) => {

@@ -156,6 +156,15 @@ describe('429, Retry-After, backoff and dropped connections', () => {
     expect(d.traffic.filter((t) => t.endpoint === 'runs/search').length).toBe(5);
   });
 
+  it('a Retry-After longer than the caller may wait ends the retries instead of retrying early', async () => {
+    const r = recorder();
+    const store = await azureStoreOn(d, { sleep: r.sleep, maxDelayMs: 5_000 });
+    d.throttle({ retryAfter: '60' });
+    await expect(store.searchRuns({ experimentIds: [experimentId] })).rejects.toBeInstanceOf(StoreUnavailableError);
+    expect(r.waits).toEqual([]);
+    expect(d.traffic.filter((t) => t.endpoint === 'runs/search').map((t) => t.status)).toEqual([429]);
+  });
+
   it('retries a dropped connection', async () => {
     const r = recorder();
     const store = await azureStoreOn(d, { sleep: r.sleep, random: () => 0 });
@@ -165,14 +174,21 @@ describe('429, Retry-After, backoff and dropped connections', () => {
     expect(r.waits.length).toBe(2);
   });
 
-  it('keeps at most 4 requests in flight while making histories available offline', async () => {
+  it('keeps at most 4 requests in flight per workspace host, across stores, while making histories available offline', async () => {
     const mirror = MirrorDb.open(path.join(dir, 'inflight.db'), { create: true });
-    const store = await azureStoreOn(d, { maxInFlight: 4 });
-    await syncWorkspace({ store, mirror, experimentNames: ['limits'] });
+    // Two stores (as browsing and a sync would be), both on the shared per-host limit.
+    const a = await azureStoreOn(d);
+    const b = await azureStoreOn(d);
+    await syncWorkspace({ store: a, mirror, experimentNames: ['limits'] });
     d.latencyMs = 40;
-    const out = await makeAvailableOffline(store, mirror, { experiment_id: experimentId, name: 'limits' }, { concurrency: 8 });
-    expect(out.fetched).toBeGreaterThanOrEqual(runIds.length * 2);
+    const exp = { experiment_id: experimentId, name: 'limits' };
+    const second = MirrorDb.open(path.join(dir, 'inflight2.db'), { create: true });
+    await syncWorkspace({ store: b, mirror: second, experimentNames: ['limits'] });
+    const [x, y] = await Promise.all([makeAvailableOffline(a, mirror, exp, { concurrency: 8 }), makeAvailableOffline(b, second, exp, { concurrency: 8 })]);
+    expect(x.fetched + y.fetched).toBeGreaterThanOrEqual(runIds.length * 4);
+    expect(d.maxInFlight).toBeGreaterThan(1);
     expect(d.maxInFlight).toBeLessThanOrEqual(4);
     mirror.close();
+    second.close();
   });
 });

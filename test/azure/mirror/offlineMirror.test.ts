@@ -117,6 +117,22 @@ describe('sync, then browse offline', () => {
     mirror.close();
   });
 
+  it('a workspace answering 5xx: the browser tries twice, then the mirror answers', async () => {
+    const b = await browserOn(d, 3_000);
+    expect((await b.searchRuns({ experimentIds: [expA], maxResults: 5 })).offline).toBe(false);
+    d.double.inject('mlflow-5xx');
+    const before = d.double.requests.filter((r) => r.part === 'mlflow').length;
+    const page = await b.searchRuns({ experimentIds: [expA], maxResults: 100 });
+    expect(page.offline).toBe(true);
+    expect(page.offlineReason).toMatch(/HTTP 500/);
+    expect(d.double.requests.filter((r) => r.part === 'mlflow').length - before).toBe(2);
+    // Within the retry-online interval, reads go straight to the mirror: no request at all.
+    await b.searchRuns({ experimentIds: [expA], maxResults: 100 });
+    expect(d.double.requests.filter((r) => r.part === 'mlflow').length - before).toBe(2);
+    d.double.clearFaults();
+    await b.close();
+  });
+
   it('an online browser that loses the workspace mid-session answers from the mirror', async () => {
     const b = await browserOn(d, 500);
     expect((await b.searchRuns({ experimentIds: [expA], maxResults: 5 })).offline).toBe(false);

@@ -50,6 +50,8 @@ export interface BrowseState {
 
 export interface BrowseStore extends TrackingStore {
   readonly mirror: MirrorDb;
+  /** False when opened without a connection to Azure (mirror only until reopened). */
+  readonly connected: boolean;
   state(): BrowseState;
   /** Tries Azure now (one cheap request under the deadline); true when it answered. */
   reconnect(): Promise<boolean>;
@@ -128,6 +130,7 @@ export function openBrowseStore(o: BrowseStoreOptions): BrowseStore {
     uri: o.uri,
     readOnly: true,
     mirror,
+    connected: !!o.azure,
     state,
 
     async reconnect() {
@@ -170,7 +173,9 @@ export function openBrowseStore(o: BrowseStoreOptions): BrowseStore {
       if (azureCan) {
         // Azure answers this query itself: forward it and keep the runs.
         const page = await tryOnline(async (azure) => {
-          const p = await azure.searchRuns({ ...q, filter: split.remoteFilter, orderBy: split.remoteOrderBy });
+          // 500 runs with their metrics stay well under the transport's 4 MB answer limit; the
+          // caller pages on with the token as with any MLflow server.
+          const p = await azure.searchRuns({ ...q, maxResults: Math.min(q.maxResults ?? 1000, 500), filter: split.remoteFilter, orderBy: split.remoteOrderBy });
           mirror.commitRunPage(p.items, now());
           return p;
         });

@@ -39,7 +39,12 @@ export interface MirroredPage<T> extends Page<T> {
 const viewIncludes = (view: ViewType | undefined, stage: string): boolean =>
   (view ?? 'ACTIVE_ONLY') === 'ALL' || (view === 'DELETED_ONLY' ? stage === 'deleted' : stage === 'active');
 
-const minAsOf = (xs: number[]): number | null => (xs.length ? Math.min(...xs) : null);
+/** The oldest of the known times; 0 means "never brought up to date" (an experiment only listed,
+ * whose runs were browsed one by one) and is left out in favour of the runs' own times. */
+const minAsOf = (xs: number[]): number | null => {
+  const known = xs.filter((x) => x > 0);
+  return known.length ? Math.min(...known) : null;
+};
 
 export function mirrorSearchExperiments(db: MirrorDb, q: SearchExperimentsQuery = {}): MirroredPage<Experiment> {
   const comparisons = parseExperimentFilter(q.filter);

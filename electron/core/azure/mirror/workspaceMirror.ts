@@ -86,13 +86,18 @@ export function openMirrorFor(dataDir: string, ref: WorkspaceRef, opts: { readOn
 
 /** Browsing the workspace with the mirror behind it; when the workspace cannot be reached at all
  * (no credential, ARM down), the store serves the mirror and says why. */
-export async function openWorkspaceBrowser(o: Omit<ConnectOptions, 'credential'> & { dataDir: string; credential?: TokenCredential; deadlineMs?: number; offline?: boolean }): Promise<BrowseStore> {
+export async function openWorkspaceBrowser(
+  o: Omit<ConnectOptions, 'credential'> & { dataDir: string; credential?: TokenCredential; deadlineMs?: number; offline?: boolean; offlineReason?: string },
+): Promise<BrowseStore> {
   const mirror = openMirrorFor(o.dataDir, o.ref);
   const uri = `azureml://${o.ref.subscriptionId}/${o.ref.resourceGroup}/${o.ref.workspaceName}`;
-  if (o.offline) return openBrowseStore({ azure: null, unavailableReason: 'offline mode was asked for', mirror, uri });
+  if (o.offline) return openBrowseStore({ azure: null, unavailableReason: o.offlineReason ?? 'offline mode was asked for', mirror, uri });
   try {
     const credential = o.credential ?? (await credentialFromEnvironment(o.env ?? process.env, { ca: o.ca, timeoutMs: o.deadlineMs }));
-    const { restBase, store } = await connectWorkspace({ ...o, credential, timeoutMs: o.deadlineMs ?? o.timeoutMs });
+    // Browsing must answer within its deadline: one quick retry, no waiting out a long
+    // Retry-After (the mirror answers instead), and no request outliving the deadline (a hung
+    // one would hold one of the host's few request slots).
+    const { restBase, store } = await connectWorkspace({ ...o, credential, timeoutMs: o.deadlineMs ?? o.timeoutMs, fetch: { maxAttempts: 2, maxDelayMs: 1_000, timeoutMs: o.deadlineMs ?? 3_000, ...o.fetch } });
     mirror.setWorkspace({ ...o.ref, restBase });
     return openBrowseStore({ azure: store, mirror, uri, ...(o.deadlineMs ? { deadlineMs: o.deadlineMs } : {}) });
   } catch (err) {
