@@ -142,7 +142,9 @@ export async function startPostgres(): Promise<PgServer> {
     // A port can be taken between our probe and the server's bind: try a few.
     for (let attempt = 0; ; attempt++) {
       const port = await freePort();
-      const opts = `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c max_connections=200`;
+      // authentication_timeout: a client that gives up mid-authentication (no password to send)
+      // would otherwise hold its backend, and so DROP DATABASE, for the default minute.
+      const opts = `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c max_connections=200 -c authentication_timeout=3s`;
       const r = spawnSync(isRoot() ? 'runuser' : path.join(PG_BIN, 'pg_ctl'), [...(isRoot() ? ['-u', 'postgres', '--', path.join(PG_BIN, 'pg_ctl')] : []), '-D', data, '-o', opts, '-l', path.join(dir, 'log'), '-w', '-t', '60', 'start'], {
         encoding: 'utf8',
       });
