@@ -186,12 +186,14 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
   }
 
   /**
-   * Runs fn in one write transaction; the storage handed to fn joins it, so a caller can check a
-   * budget and create a trial atomically across machines. Holding the study row lock (createTrial)
-   * blocks other creators until commit: keep fn short.
+   * Runs fn in one write transaction; the storage handed to fn joins it. With lockStudy, the study
+   * row is locked first (Optuna's trial-creation lock), so a caller can check a budget and create a
+   * trial atomically across machines, Python Optuna's creators included. The lock blocks other
+   * creators until commit: keep fn short.
    */
-  async runInWriteTransaction<T>(fn: (tx: OptunaPostgresStorage) => Promise<T>): Promise<T> {
+  async runInWriteTransaction<T>(fn: (tx: OptunaPostgresStorage) => Promise<T>, opts: { lockStudy?: number } = {}): Promise<T> {
     return this.tx('write', async (c) => {
+      if (opts.lockStudy !== undefined) await this.studyRow(c, opts.lockStudy, true);
       const view = Object.create(this) as OptunaPostgresStorage;
       view.bound = c;
       return fn(view);
