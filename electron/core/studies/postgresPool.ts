@@ -10,8 +10,6 @@ export const DEFAULT_POOL_SIZE = 4;
 interface Shared {
   pool: pg.Pool;
   users: number;
-  /** The last error of an idle connection (the server went away); the next query reports it too. */
-  idleError: Error | null;
 }
 const pools = new Map<string, Shared>();
 
@@ -29,12 +27,11 @@ export function acquirePool(url: StudyUrl, poolSize = DEFAULT_POOL_SIZE): pg.Poo
       // A process with only idle connections left may exit (a CLI run that is done).
       allowExitOnIdle: true,
     });
-    const shared: Shared = { pool, users: 0, idleError: null };
-    // Without a listener an idle connection's error (a server restart) would crash the process.
-    pool.on('error', (e) => {
-      shared.idleError = e;
-    });
-    s = shared;
+    // Without a listener an idle connection's error (a server restart) would crash the process. The
+    // pool has already dropped that connection; the next query opens a new one, or reports the
+    // failure to its caller as a StudyError, so nothing is lost by not handling it here.
+    pool.on('error', () => undefined);
+    s = { pool, users: 0 };
     pools.set(key, s);
   }
   s.users++;
