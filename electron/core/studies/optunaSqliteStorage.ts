@@ -8,11 +8,14 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Direction, Distribution, FinishedState, FrozenTrial, ParamValue, TrialState } from '../search/types.ts';
 import { formatOptunaDatetime, parseOptunaDatetime } from './datetime.ts';
-import { compatibilityProblem, distributionFromJson, distributionToJson, fromInternalRepr, toInternalRepr } from './distributionJson.ts';
+import { compatibilityProblem, toInternalRepr } from './distributionJson.ts';
 import { asStudyError, checkIntegrity, checkOptunaLayout, checkSqliteHeader, checkWritable, validateStudyFile } from './fileCheck.ts';
-import { parsePythonJson, toPythonJson } from './pythonJson.ts';
 import { FROZEN_SCHEMA_VERSION, type Revision } from './revisions.ts';
+import { distributionJsonOf, encodeJson, RowDecoder, setKey, storedValue, valueType } from './rowCodec.ts';
 import { INDEX_3_2, TABLE_DDL } from './schema.ts';
+import { addAttrs, addIntermediates, addParams, addValues, trialShells, type AttrRow, type IntermediateRaw, type ParamRaw, type TrialRow, type ValueRaw } from './trialAssembly.ts';
+import { StateIndex, TrialCache } from './trialCache.ts';
+import { bestTrialOrderSql, finishOutcome, FINISHED, isStaleHeartbeat, zeroCounts } from './trialRules.ts';
 import { StudyError, type NewTrial, type StudyInfo, type StudyStorage, type StudySummary } from './types.ts';
 
 export interface OpenStudyStorageOptions {
@@ -33,99 +36,8 @@ export interface OpenStudyStorageOptions {
  * PEP 440-valid in case a tool parses it. */
 export const LIBRARY_VERSION = '0.1.0+sweepdeck';
 
-const TRIAL_STATES: readonly TrialState[] = ['RUNNING', 'COMPLETE', 'PRUNED', 'FAIL', 'WAITING'];
-const FINISHED = new Set<string>(['COMPLETE', 'PRUNED', 'FAIL']);
-
-type TrialRow = { trial_id: number; number: number | null; study_id: number; state: string; datetime_start: string | null; datetime_complete: string | null };
-
-/**
- * Per study: every trial's state as this connection last saw it, so that counts by state, the oldest
- * WAITING trial and the next trial number need no scan of the study. Finished trials never change,
- * so only rows above `mark` and the rows last seen unfinished are re-read, inside the transaction
- * that uses the result (under a claim's write lock it is exactly what a full scan would give).
- */
-interface StateIndex {
-  /** Highest trial_id seen for the study. */
-  mark: number;
-  /** The study's trials with trial_id <= mark. */
-  total: number;
-  finished: Record<string, number>;
-  /** Unfinished trials (RUNNING, WAITING, or a state we do not know), in trial_id order. */
-  open: Map<number, string>;
-}
-type AttrRow = { owner: number; key: string; value_json: string | null };
-
 export function openStudyStorage(file: string, opts: OpenStudyStorageOptions = {}): StudyStorage {
   return OptunaSqliteStorage.open(file, opts);
-}
-
-function valueType(v: number): { value: number | null; type: 'FINITE' | 'INF_POS' | 'INF_NEG' | 'NAN' } {
-  if (Number.isNaN(v)) return { value: null, type: 'NAN' };
-  if (v === Infinity) return { value: null, type: 'INF_POS' };
-  if (v === -Infinity) return { value: null, type: 'INF_NEG' };
-  return { value: v, type: 'FINITE' };
-}
-
-function storedValue(value: number | null, type: string): number {
-  switch (type) {
-    case 'INF_POS':
-      return Infinity;
-    case 'INF_NEG':
-      return -Infinity;
-    case 'NAN':
-      return NaN;
-    default:
-      return value ?? NaN;
-  }
-}
-
-/** Plain assignment would turn a "__proto__" key into a prototype change. */
-function setKey(o: Record<string, unknown>, k: string, v: unknown): void {
-  Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
-}
-
-function deepFreeze<T>(o: T): T {
-  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
-    Object.freeze(o);
-    for (const v of Object.values(o as object)) deepFreeze(v);
-  }
-  return o;
-}
-
-/** deepFreeze for a FrozenTrial, walking only the parts that can hold objects: the same result,
- * without Object.values on every param value and date (most of a cold 10,000-trial read). */
-function freezeTrial(t: FrozenTrial): FrozenTrial {
-  Object.freeze(t);
-  Object.freeze(t.params);
-  for (const k in t.params) {
-    const v = (t.params as Record<string, unknown>)[k];
-    if (v !== null && typeof v === 'object') deepFreeze(v);
-  }
-  Object.freeze(t.distributions);
-  for (const k in t.distributions) deepFreeze(t.distributions[k]);
-  Object.freeze(t.intermediateValues);
-  for (const iv of t.intermediateValues) Object.freeze(iv);
-  if (t.datetimeStart) Object.freeze(t.datetimeStart);
-  if (t.datetimeComplete) Object.freeze(t.datetimeComplete);
-  deepFreeze(t.userAttrs);
-  deepFreeze(t.systemAttrs);
-  return t;
-}
-
-/** distribution_json of a distribution object, remembered per object: a runner writes the same
- * space's objects for every trial, and Python's float repr is not free. The entry is used only while
- * the object still has the fields it was made from (Object.is, so -0 and NaN count). */
-const distJsonCache = new WeakMap<Distribution, { fields: unknown[]; json: string }>();
-function distributionFields(d: Distribution): unknown[] {
-  return d.kind === 'categorical' ? [d.kind, d.choices, d.choices.length, ...d.choices] : [d.kind, d.low, d.high, d.step, d.log];
-}
-function distributionJsonOf(d: Distribution): string {
-  const fields = distributionFields(d);
-  const hit = distJsonCache.get(d);
-  if (hit && hit.fields.length === fields.length && hit.fields.every((f, i) => Object.is(f, fields[i]))) return hit.json;
-  const json = distributionToJson(d);
-  distJsonCache.set(d, { fields, json });
-  return json;
 }
 
 /** Creates a new study file atomically: built under a temporary name, then hard-linked into place
@@ -192,12 +104,8 @@ export class OptunaSqliteStorage implements StudyStorage {
   private readonly stmts = new Map<string, Database.Statement>();
   private readonly writeTx: Database.Transaction<(f: () => unknown) => unknown>;
   private readonly readTx: Database.Transaction<(f: () => unknown) => unknown>;
-  /** Finished trials never change (Optuna refuses to edit them), so they are read once. */
-  private readonly finishedCache = new Map<number, FrozenTrial>();
-  private readonly distCache = new Map<string, Distribution>();
-  /** Per study: the finished trials read so far (sorted), the highest trial_id seen, and the ids
-   * last seen unfinished. */
-  private readonly studyCaches = new Map<number, { maxSeen: number; finished: FrozenTrial[]; unfinished: number[] }>();
+  private readonly trials = new TrialCache();
+  private readonly decoder: RowDecoder;
   /** First recorded distribution per (study, param), for Optuna's compatibility check. */
   private readonly firstDist = new Map<string, Distribution>();
   private readonly stateIndexes = new Map<number, StateIndex>();
@@ -258,6 +166,7 @@ export class OptunaSqliteStorage implements StudyStorage {
 
   private constructor(file: string, db: Database.Database, revision: Revision, opts: OpenStudyStorageOptions) {
     this.path = file;
+    this.decoder = new RowDecoder(file);
     this.db = db;
     this.revision = revision;
     this.readonly = opts.readonly === true;
@@ -334,8 +243,7 @@ export class OptunaSqliteStorage implements StudyStorage {
     this.stateIndexes.clear();
     this.firstDist.clear();
     if (this.cachedInWrite) {
-      this.studyCaches.clear();
-      this.finishedCache.clear();
+      this.trials.clear();
       this.cachedInWrite = false;
     }
   }
@@ -344,32 +252,18 @@ export class OptunaSqliteStorage implements StudyStorage {
   private stateIndex(studyId: number): StateIndex {
     let ix = this.stateIndexes.get(studyId);
     if (!ix) {
-      ix = { mark: 0, total: 0, finished: {}, open: new Map() };
+      ix = new StateIndex();
       this.stateIndexes.set(studyId, ix);
     }
     if (ix.open.size > 0) {
-      const rows = this.rawStmt('SELECT trial_id, study_id, state FROM trials WHERE trial_id IN (SELECT value FROM json_each(?))').all(JSON.stringify([...ix.open.keys()])) as Array<
-        [number, number, string]
-      >;
-      if (rows.length !== ix.open.size || rows.some((r) => r[1] !== studyId)) {
+      const rows = this.rawStmt('SELECT trial_id, study_id, state FROM trials WHERE trial_id IN (SELECT value FROM json_each(?))').all(JSON.stringify(ix.openIds())) as Array<[number, number, string]>;
+      if (!ix.applyOpen(rows, studyId)) {
         // Trials vanished (the study was deleted by another process): start over from the file.
         this.stateIndexes.delete(studyId);
         return this.stateIndex(studyId);
       }
-      for (const [id, , state] of rows) {
-        if (FINISHED.has(state)) {
-          ix.finished[state] = (ix.finished[state] ?? 0) + 1;
-          ix.open.delete(id);
-        } else ix.open.set(id, state);
-      }
     }
-    const fresh = this.rawStmt('SELECT trial_id, state FROM trials WHERE trial_id > ? AND study_id = ? ORDER BY trial_id').all(ix.mark, studyId) as Array<[number, string]>;
-    for (const [id, state] of fresh) {
-      ix.total++;
-      if (FINISHED.has(state)) ix.finished[state] = (ix.finished[state] ?? 0) + 1;
-      else ix.open.set(id, state);
-      ix.mark = id;
-    }
+    ix.applyFresh(this.rawStmt('SELECT trial_id, state FROM trials WHERE trial_id > ? AND study_id = ? ORDER BY trial_id').all(ix.mark, studyId) as Array<[number, string]>);
     return ix;
   }
 
@@ -379,39 +273,6 @@ export class OptunaSqliteStorage implements StudyStorage {
     // Inside a caller's transaction the snapshot is already there, and a read needs no savepoint.
     if (this.db.inTransaction) return f();
     return this.readTx.deferred(f) as T;
-  }
-
-  // ---- JSON columns ----
-
-  private parseJson(text: string | null, where: string): unknown {
-    if (text === null) return null;
-    try {
-      return parsePythonJson(text);
-    } catch (e) {
-      throw new StudyError('BAD_VALUE', `${this.path}: cannot decode ${where}: ${(e as Error).message}`);
-    }
-  }
-
-  private encodeJson(value: unknown, where: string): string {
-    try {
-      return toPythonJson(value);
-    } catch (e) {
-      throw new StudyError('BAD_VALUE', `${where}: the value cannot be stored as JSON (${(e as Error).message}).`);
-    }
-  }
-
-  private distribution(text: string | null, where: string): Distribution {
-    if (text === null) throw new StudyError('BAD_VALUE', `${this.path}: ${where} has no distribution_json.`);
-    let d = this.distCache.get(text);
-    if (!d) {
-      try {
-        d = distributionFromJson(text);
-      } catch (e) {
-        throw new StudyError('BAD_VALUE', `${this.path}: ${where}: ${(e as Error).message}`);
-      }
-      this.distCache.set(text, d);
-    }
-    return d;
   }
 
   // ---- studies ----
@@ -424,17 +285,13 @@ export class OptunaSqliteStorage implements StudyStorage {
 
   private directionsOf(studyId: number, name: string): Direction[] {
     const rows = this.stmt('SELECT direction FROM study_directions WHERE study_id = ? ORDER BY objective').all(studyId) as Array<{ direction: string }>;
-    return rows.map((r) => {
-      if (r.direction === 'MINIMIZE') return 'minimize';
-      if (r.direction === 'MAXIMIZE') return 'maximize';
-      throw new StudyError('BAD_VALUE', `${this.path}: study '${name}' has direction ${JSON.stringify(r.direction)}; expected MINIMIZE or MAXIMIZE.`);
-    });
+    return rows.map((r) => this.decoder.direction(r.direction, name));
   }
 
   private attrsOf(table: 'study_user_attributes' | 'study_system_attributes', studyId: number): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     for (const r of this.stmt(`SELECT "key" AS key, value_json FROM ${table} WHERE study_id = ? ORDER BY 1`).all(studyId) as AttrRow[]) {
-      setKey(out, r.key, this.parseJson(r.value_json, `${table} '${r.key}' of study ${studyId}`));
+      setKey(out, r.key, this.decoder.json(r.value_json, `${table} '${r.key}' of study ${studyId}`));
     }
     return out;
   }
@@ -456,7 +313,7 @@ export class OptunaSqliteStorage implements StudyStorage {
       const counts = this.stmt('SELECT study_id, state, COUNT(*) AS n FROM trials GROUP BY study_id, state').all() as Array<{ study_id: number; state: string; n: number }>;
       return studies.map(({ study_id }) => {
         const info = this.studyInfo(study_id);
-        const c = Object.fromEntries(TRIAL_STATES.map((s) => [s, 0])) as Record<TrialState, number>;
+        const c = zeroCounts();
         for (const r of counts) if (r.study_id === study_id && r.state in c) c[r.state as TrialState] += r.n;
         const best = info.directions.length === 1 ? this.bestRow(study_id, info.directions[0] as Direction) : undefined;
         return { ...info, counts: c, best: best ? { number: best.number ?? -1, value: storedValue(best.value, best.value_type) } : null };
@@ -493,7 +350,7 @@ export class OptunaSqliteStorage implements StudyStorage {
   }
 
   private setStudyAttr(table: 'study_user_attributes' | 'study_system_attributes', studyId: number, key: string, value: unknown): void {
-    const json = this.encodeJson(value, `${table} '${key}'`);
+    const json = encodeJson(value, `${table} '${key}'`);
     this.write(() => {
       this.studyRow(studyId);
       this.stmt(`INSERT INTO ${table} (study_id, "key", value_json) VALUES (?, ?, ?) ON CONFLICT (study_id, "key") DO UPDATE SET value_json = excluded.value_json`).run(studyId, key, json);
@@ -511,13 +368,7 @@ export class OptunaSqliteStorage implements StudyStorage {
 
   /** The study's trial counts by state, without reading the trials. */
   countTrials(studyId: number): Record<TrialState, number> {
-    return this.read(() => {
-      const c = Object.fromEntries(TRIAL_STATES.map((st) => [st, 0])) as Record<TrialState, number>;
-      const ix = this.stateIndex(studyId);
-      for (const [st, n] of Object.entries(ix.finished)) if (st in c) c[st as TrialState] = n;
-      for (const st of ix.open.values()) if (st in c) c[st as TrialState]++;
-      return c;
-    });
+    return this.read(() => this.stateIndex(studyId).counts());
   }
 
   // ---- trials: writes ----
@@ -540,7 +391,7 @@ export class OptunaSqliteStorage implements StudyStorage {
         'SELECT p.distribution_json FROM trial_params p JOIN trials t ON t.trial_id = p.trial_id WHERE t.study_id = ? AND p.param_name = ? ORDER BY p.param_id LIMIT 1',
       ).get(studyId, name) as { distribution_json: string | null } | undefined;
       if (r) {
-        first = this.distribution(r.distribution_json, `param '${name}'`);
+        first = this.decoder.distribution(r.distribution_json, `param '${name}'`);
         this.firstDist.set(key, first);
       }
     }
@@ -573,8 +424,8 @@ export class OptunaSqliteStorage implements StudyStorage {
     } = {},
   ): NewTrial {
     const state = opts.state ?? 'RUNNING';
-    const sys = Object.entries(opts.systemAttrs ?? {}).map(([k, v]) => [k, this.encodeJson(v, `trial system attr '${k}'`)] as const);
-    const usr = Object.entries(opts.userAttrs ?? {}).map(([k, v]) => [k, this.encodeJson(v, `trial user attr '${k}'`)] as const);
+    const sys = Object.entries(opts.systemAttrs ?? {}).map(([k, v]) => [k, encodeJson(v, `trial system attr '${k}'`)] as const);
+    const usr = Object.entries(opts.userAttrs ?? {}).map(([k, v]) => [k, encodeJson(v, `trial user attr '${k}'`)] as const);
     return this.write(() => {
       this.studyRow(studyId);
       const now = formatOptunaDatetime(new Date());
@@ -605,13 +456,7 @@ export class OptunaSqliteStorage implements StudyStorage {
   popWaitingTrial(studyId: number): NewTrial | null {
     return this.write(() => {
       this.studyRow(studyId);
-      let oldest: number | undefined;
-      for (const [id, st] of this.stateIndex(studyId).open) {
-        if (st === 'WAITING') {
-          oldest = id;
-          break;
-        }
-      }
+      const oldest = this.stateIndex(studyId).oldestWaiting();
       if (oldest === undefined) return null;
       const r = this.stmt("SELECT trial_id, number FROM trials WHERE trial_id = ? AND state = 'WAITING'").get(oldest) as { trial_id: number; number: number | null } | undefined;
       if (!r) throw new Error(`${this.path}: internal error: trial id ${oldest} was indexed as WAITING but is not`);
@@ -650,21 +495,15 @@ export class OptunaSqliteStorage implements StudyStorage {
     this.write(() => {
       const t = this.unfinishedTrial(trialId, `finishing as ${state}`);
       const nObjectives = (this.stmt('SELECT COUNT(*) AS n FROM study_directions WHERE study_id = ?').get(t.study_id) as { n: number }).n;
-      let finalState: FinishedState = state;
-      let stored: number | null = null;
-      if (state === 'COMPLETE') {
-        if (nObjectives > 1) throw new StudyError('BAD_VALUE', `${this.path}: study ${t.study_id} has ${nObjectives} objectives; finishTrial stores one value.`);
-        if (value === null || value === undefined || Number.isNaN(value)) finalState = 'FAIL';
-        else stored = value;
-      } else if (state === 'PRUNED' && nObjectives === 1) {
-        if (value !== null && value !== undefined && !Number.isNaN(value)) stored = value;
-        else {
-          const last = this.stmt('SELECT intermediate_value, intermediate_value_type FROM trial_intermediate_values WHERE trial_id = ? ORDER BY step DESC LIMIT 1').get(trialId) as
-            | { intermediate_value: number | null; intermediate_value_type: string }
-            | undefined;
-          if (last && last.intermediate_value_type !== 'NAN') stored = storedValue(last.intermediate_value, last.intermediate_value_type);
-        }
-      }
+      const outcome = finishOutcome(state, value, nObjectives, () => {
+        const last = this.stmt('SELECT intermediate_value, intermediate_value_type FROM trial_intermediate_values WHERE trial_id = ? ORDER BY step DESC LIMIT 1').get(trialId) as
+          | { intermediate_value: number | null; intermediate_value_type: string }
+          | undefined;
+        return last && last.intermediate_value_type !== 'NAN' ? storedValue(last.intermediate_value, last.intermediate_value_type) : undefined;
+      });
+      if (!outcome) throw new StudyError('BAD_VALUE', `${this.path}: study ${t.study_id} has ${nObjectives} objectives; finishTrial stores one value.`);
+      const finalState = outcome.state;
+      const stored = outcome.value;
       const changed = this.stmt("UPDATE trials SET state = ?, datetime_complete = ? WHERE trial_id = ? AND state IN ('RUNNING', 'WAITING')").run(
         finalState,
         formatOptunaDatetime(new Date()),
@@ -683,7 +522,7 @@ export class OptunaSqliteStorage implements StudyStorage {
   }
 
   setTrialUserAttr(trialId: number, key: string, value: unknown): void {
-    const json = this.encodeJson(value, `trial user attr '${key}'`);
+    const json = encodeJson(value, `trial user attr '${key}'`);
     this.write(() => {
       this.unfinishedTrial(trialId, `setting user attr '${key}'`);
       this.writeTrialAttr('trial_user_attributes', trialId, key, json);
@@ -691,24 +530,15 @@ export class OptunaSqliteStorage implements StudyStorage {
   }
 
   setTrialLinkAttr(trialId: number, key: string, value: unknown): void {
-    const json = this.encodeJson(value, `trial user attr '${key}'`);
+    const json = encodeJson(value, `trial user attr '${key}'`);
     this.write(() => this.writeTrialAttr('trial_user_attributes', trialId, key, json), 'light');
     // The one change a finished trial can get: re-read it so this connection's caches show it (other
     // connections keep what they cached, as Optuna's cached storage would).
-    if (this.finishedCache.delete(trialId)) {
-      const fresh = this.loadTrials([trialId])[0];
-      for (const c of this.studyCaches.values()) {
-        const i = c.finished.findIndex((t) => t.trialId === trialId);
-        if (i >= 0) {
-          if (fresh) c.finished[i] = fresh;
-          else c.finished.splice(i, 1);
-        }
-      }
-    }
+    if (this.trials.forget(trialId)) this.trials.replace(trialId, this.loadTrials([trialId])[0]);
   }
 
   setTrialSystemAttr(trialId: number, key: string, value: unknown): void {
-    const json = this.encodeJson(value, `trial system attr '${key}'`);
+    const json = encodeJson(value, `trial system attr '${key}'`);
     this.write(() => {
       this.unfinishedTrial(trialId, `setting system attr '${key}'`);
       this.writeTrialAttr('trial_system_attributes', trialId, key, json);
@@ -732,11 +562,7 @@ export class OptunaSqliteStorage implements StudyStorage {
       const stamp = formatOptunaDatetime(new Date(now));
       const ids: number[] = [];
       for (const r of rows) {
-        // Optuna's rule: only a heartbeat older than the grace period makes a trial stale. A RUNNING
-        // trial without heartbeats belongs to a worker that does not send them (Python Optuna's
-        // default): it is running elsewhere and is left alone (failTrial fails it on purpose).
-        const hb = parseOptunaDatetime(r.heartbeat);
-        if (hb !== null && now - hb.getTime() > staleSeconds * 1000) {
+        if (isStaleHeartbeat(parseOptunaDatetime(r.heartbeat), now, staleSeconds)) {
           if (this.stmt("UPDATE trials SET state = 'FAIL', datetime_complete = ? WHERE trial_id = ? AND state = 'RUNNING'").run(stamp, r.trial_id).changes === 1) ids.push(r.trial_id);
         }
       }
@@ -749,8 +575,7 @@ export class OptunaSqliteStorage implements StudyStorage {
     const ids = this.read(() => {
       this.studyRow(studyId);
       // The state index knows the RUNNING trials without a scan (a runner's claim asks this).
-      const running: number[] = [];
-      for (const [id, st] of this.stateIndex(studyId).open) if (st === 'RUNNING') running.push(id);
+      const running = this.stateIndex(studyId).running();
       if (!running.length) return [];
       const rows = this.rawStmt('SELECT j.value FROM json_each(?) j WHERE NOT EXISTS (SELECT 1 FROM trial_heartbeats h WHERE h.trial_id = j.value) ORDER BY j.value').all(JSON.stringify(running)) as Array<[number]>;
       return rows.map((r) => r[0]);
@@ -759,7 +584,7 @@ export class OptunaSqliteStorage implements StudyStorage {
   }
 
   failTrial(studyId: number, number: number, reason: string): FrozenTrial {
-    const json = this.encodeJson(reason, "trial system attr 'fail_reason'");
+    const json = encodeJson(reason, "trial system attr 'fail_reason'");
     const trialId = this.write(() => {
       this.studyRow(studyId);
       const r = this.stmt('SELECT * FROM trials WHERE study_id = ? AND number = ?').get(studyId, number) as TrialRow | undefined;
@@ -789,94 +614,32 @@ export class OptunaSqliteStorage implements StudyStorage {
    * Each child table is read in one statement for the whole set and joined in memory by trial_id
    * (a cold 10,000-trial study: 50,000 params, 30,000 intermediate values). */
   private buildTrials(rows: TrialRow[], range?: { after: number; studyId: number }): FrozenTrial[] {
-    const need = rows.filter((r) => !this.finishedCache.has(r.trial_id));
-    const built = new Map<number, FrozenTrial>();
+    const need = rows.filter((r) => !this.trials.has(r.trial_id));
+    let built = new Map<number, FrozenTrial>();
     if (need.length > 0) {
       // Children of a whole range of a study's trials are read through a join on the trials table
       // (several times faster than a list of ids at 1000+ trials); rows of already cached trials
-      // in that range are skipped below. The join walks trials in trial_id order, so one trial's
-      // rows arrive together.
+      // in that range are skipped by the assembly. The join walks trials in trial_id order, so one
+      // trial's rows arrive together.
       const from = (table: string): string =>
         range ? `${table} c JOIN trials t ON t.trial_id = c.trial_id WHERE t.trial_id > ? AND t.study_id = ?` : `${table} c WHERE c.trial_id IN (SELECT value FROM json_each(?))`;
       // Ordering by the trials side keeps SQLite on the index order (no temporary sort b-tree).
       const byTrial = range ? 't.trial_id' : 'c.trial_id';
       const args: unknown[] = range ? [range.after, range.studyId] : [JSON.stringify(need.map((r) => r.trial_id))];
-      const byId = new Map<number, FrozenTrial>();
-      for (const r of need) {
-        byId.set(r.trial_id, {
-          trialId: r.trial_id,
-          number: r.number ?? -1,
-          state: r.state as TrialState,
-          params: {},
-          distributions: {},
-          value: null,
-          intermediateValues: [],
-          datetimeStart: parseOptunaDatetime(r.datetime_start),
-          datetimeComplete: parseOptunaDatetime(r.datetime_complete),
-          userAttrs: {},
-          systemAttrs: {},
-        });
-      }
-      const at = (id: number): FrozenTrial | undefined => byId.get(id);
-      // Params must land in param_id order (the order they were suggested); rows come grouped by
-      // trial, so each group is sorted by param_id only when it is out of order.
-      type ParamRaw = [trialId: number, paramId: number, name: string, value: number, distJson: string | null];
-      const addParams = (group: ParamRaw[]): void => {
-        const t = at(group[0]![0]);
-        if (!t) return;
-        for (let i = 1; i < group.length; i++) {
-          if (group[i]![1] < group[i - 1]![1]) {
-            group.sort((a, b) => a[1] - b[1]);
-            break;
-          }
-        }
-        for (const [, , name, value, distJson] of group) {
-          const where = `trial ${t.number} param '${name}'`;
-          const d = this.distribution(distJson, where);
-          t.distributions[name] = d;
-          try {
-            t.params[name] = fromInternalRepr(name, d, value);
-          } catch (e) {
-            throw new StudyError('BAD_VALUE', `${this.path}: ${where}: ${(e as Error).message}`);
-          }
-        }
-      };
-      const paramRows = this.rawStmt(`SELECT c.trial_id, c.param_id, c.param_name, c.param_value, c.distribution_json FROM ${from('trial_params')} ORDER BY ${byTrial}`).all(...args) as ParamRaw[];
-      let group: ParamRaw[] = [];
-      for (const p of paramRows) {
-        if (group.length > 0 && group[0]![0] !== p[0]) {
-          addParams(group);
-          group = [];
-        }
-        group.push(p);
-      }
-      if (group.length > 0) addParams(group);
-      for (const [id, value, type] of this.rawStmt(`SELECT c.trial_id, c.value, c.value_type FROM ${from('trial_values')} AND c.objective = 0`).all(...args) as Array<[number, number | null, string]>) {
-        const t = at(id);
-        if (t) t.value = storedValue(value, type);
-      }
-      for (const [id, step, value, type] of this.rawStmt(`SELECT c.trial_id, c.step, c.intermediate_value, c.intermediate_value_type FROM ${from('trial_intermediate_values')} ORDER BY ${byTrial}, c.step`).all(...args) as Array<
-        [number, number, number | null, string]
-      >) {
-        at(id)?.intermediateValues.push([step, storedValue(value, type)]);
-      }
-      for (const [table, field] of [
-        ['trial_user_attributes', 'userAttrs'],
-        ['trial_system_attributes', 'systemAttrs'],
-      ] as const) {
-        for (const a of this.stmt(`SELECT c.trial_id AS owner, c."key" AS key, c.value_json FROM ${from(table)} ORDER BY ${byTrial}, 2`).all(...args) as AttrRow[]) {
-          const t = at(a.owner);
-          if (!t) continue;
-          setKey(t[field], a.key, this.parseJson(a.value_json, `${table} '${a.key}' of trial ${t.number}`));
-        }
+      built = trialShells(need);
+      addParams(built, this.rawStmt(`SELECT c.trial_id, c.param_id, c.param_name, c.param_value, c.distribution_json FROM ${from('trial_params')} ORDER BY ${byTrial}`).all(...args) as ParamRaw[], this.decoder);
+      addValues(built, this.rawStmt(`SELECT c.trial_id, c.value, c.value_type FROM ${from('trial_values')} AND c.objective = 0`).all(...args) as ValueRaw[]);
+      addIntermediates(
+        built,
+        this.rawStmt(`SELECT c.trial_id, c.step, c.intermediate_value, c.intermediate_value_type FROM ${from('trial_intermediate_values')} ORDER BY ${byTrial}, c.step`).all(...args) as IntermediateRaw[],
+      );
+      for (const table of ['trial_user_attributes', 'trial_system_attributes'] as const) {
+        addAttrs(built, table, this.stmt(`SELECT c.trial_id AS owner, c."key" AS key, c.value_json FROM ${from(table)} ORDER BY ${byTrial}, 2`).all(...args) as AttrRow[], this.decoder);
       }
       if (this.writeDepth > 0) this.cachedInWrite = true;
-      for (const t of byId.values()) {
-        if (FINISHED.has(t.state)) this.finishedCache.set(t.trialId, freezeTrial(t));
-        built.set(t.trialId, t);
-      }
+      for (const t of built.values()) this.trials.remember(t);
     }
-    return rows.map((r) => (this.finishedCache.get(r.trial_id) ?? built.get(r.trial_id)) as FrozenTrial);
+    return rows.map((r) => (this.trials.get(r.trial_id) ?? built.get(r.trial_id)) as FrozenTrial);
   }
 
   private loadTrials(ids: number[]): FrozenTrial[] {
@@ -895,42 +658,12 @@ export class OptunaSqliteStorage implements StudyStorage {
     return this.read(() => {
       this.studyRow(studyId);
       if (this.writeDepth > 0) this.cachedInWrite = true;
-      let c = this.studyCaches.get(studyId);
-      if (!c) {
-        c = { maxSeen: 0, finished: [], unfinished: [] };
-        this.studyCaches.set(studyId, c);
-      }
-      const fresh = this.stmt('SELECT * FROM trials WHERE trial_id > ? AND study_id = ? ORDER BY trial_id').all(c.maxSeen, studyId) as TrialRow[];
-      const again = c.unfinished.length
-        ? (this.stmt('SELECT * FROM trials WHERE trial_id IN (SELECT value FROM json_each(?)) ORDER BY trial_id').all(JSON.stringify(c.unfinished)) as TrialRow[])
+      const plan = this.trials.readPlan(studyId);
+      const fresh = this.stmt('SELECT * FROM trials WHERE trial_id > ? AND study_id = ? ORDER BY trial_id').all(plan.maxSeen, studyId) as TrialRow[];
+      const again = plan.unfinished.length
+        ? (this.stmt('SELECT * FROM trials WHERE trial_id IN (SELECT value FROM json_each(?)) ORDER BY trial_id').all(JSON.stringify(plan.unfinished)) as TrialRow[])
         : [];
-      // again holds ids <= maxSeen, fresh ids > maxSeen: the concatenation stays in trial_id order.
-      const built = [...this.buildTrials(again), ...this.buildTrials(fresh, { after: c.maxSeen, studyId })];
-      const unfinished: FrozenTrial[] = [];
-      let outOfOrder = false;
-      for (const t of built) {
-        if (FINISHED.has(t.state)) {
-          const last = c.finished[c.finished.length - 1];
-          if (last && last.trialId > t.trialId) outOfOrder = true;
-          c.finished.push(t);
-        } else unfinished.push(t);
-      }
-      // Trials finish out of order; keep the cached list sorted by trial_id.
-      if (outOfOrder) c.finished.sort((a, b) => a.trialId - b.trialId);
-      c.unfinished = unfinished.map((t) => t.trialId);
-      if (fresh.length) c.maxSeen = (fresh[fresh.length - 1] as TrialRow).trial_id;
-      const want = states ? new Set<string>(states) : null;
-      const out: FrozenTrial[] = [];
-      let i = 0;
-      let j = 0;
-      const fin = c.finished;
-      while (i < fin.length || j < unfinished.length) {
-        const a = fin[i];
-        const b = unfinished[j];
-        const t = b === undefined || (a !== undefined && a.trialId < b.trialId) ? (i++, a) : (j++, b);
-        if (t && (!want || want.has(t.state))) out.push(t);
-      }
-      return out;
+      return this.trials.merge(studyId, this.buildTrials(again), this.buildTrials(fresh, { after: plan.maxSeen, studyId }), states);
     });
   }
 
@@ -943,11 +676,9 @@ export class OptunaSqliteStorage implements StudyStorage {
   /** Optuna's best-trial SQL: COMPLETE trials ordered by value_type (-inf < finite < +inf) then
    * value; ties go to the earliest trial. */
   private bestRow(studyId: number, direction: Direction): { trial_id: number; number: number | null; value: number | null; value_type: string } | undefined {
-    const ord = direction === 'maximize' ? 'DESC' : 'ASC';
     return this.stmt(
       `SELECT t.trial_id, t.number, v.value, v.value_type FROM trials t JOIN trial_values v ON v.trial_id = t.trial_id AND v.objective = 0 ` +
-        `WHERE t.study_id = ? AND t.state = 'COMPLETE' ` +
-        `ORDER BY CASE v.value_type WHEN 'INF_NEG' THEN -1 WHEN 'FINITE' THEN 0 WHEN 'INF_POS' THEN 1 END ${ord}, v.value ${ord}, t.trial_id ASC LIMIT 1`,
+        `WHERE t.study_id = ? AND t.state = 'COMPLETE' ${bestTrialOrderSql(direction)} LIMIT 1`,
     ).get(studyId) as { trial_id: number; number: number | null; value: number | null; value_type: string } | undefined;
   }
 

@@ -29,36 +29,51 @@ export function isKnownRevision(r: string): r is KnownRevision {
   return Object.prototype.hasOwnProperty.call(KNOWN_REVISIONS, r);
 }
 
-/** Reads and checks the revision markers; throws StudyError('UNKNOWN_REVISION') otherwise. */
-export function readRevision(db: Database.Database, file: string): Revision {
-  const rows = db.prepare('SELECT version_num FROM alembic_version').all() as Array<{ version_num: unknown }>;
-  if (rows.length > 1) {
+/** How messages name the place: an SQLite file or a database at a URL. */
+export interface RevisionPlace {
+  /** The file path, or the URL without its password. */
+  place: string;
+  /** 'file' or 'database'. */
+  noun: 'file' | 'database';
+  /** The storage URL Optuna's upgrade command takes. */
+  storageUrl: string;
+}
+
+/** Checks the revision markers (alembic_version's rows, version_info's row); throws
+ * StudyError('UNKNOWN_REVISION') for anything but a known or unstamped schema. */
+export function judgeRevision(at: RevisionPlace, versionNums: readonly unknown[], vi: { schema_version: unknown } | undefined): Revision {
+  const { place, noun } = at;
+  const what = noun === 'file' ? 'study file' : 'database';
+  if (versionNums.length > 1) {
     throw new StudyError(
       'UNKNOWN_REVISION',
-      `${file}: alembic_version holds ${rows.length} revisions (${rows.map((r) => String(r.version_num)).join(', ')}); an Optuna study file holds one. Sweepdeck opens files at ${knownList()}.`,
+      `${place}: alembic_version holds ${versionNums.length} revisions (${versionNums.map(String).join(', ')}); an Optuna ${what} holds one. Sweepdeck opens ${noun}s at ${knownList()}.`,
     );
   }
-  const row = rows[0];
-  if (row) {
-    const rev = String(row.version_num);
+  if (versionNums.length === 1) {
+    const rev = String(versionNums[0]);
     if (isKnownRevision(rev)) return rev;
     throw new StudyError(
       'UNKNOWN_REVISION',
-      `${file}: the study file is at Optuna schema revision '${rev}' (table alembic_version), which Sweepdeck does not know. ` +
-        `It opens files at ${knownList()}. ` +
+      `${place}: the ${what} is at Optuna schema revision '${rev}' (table alembic_version), which Sweepdeck does not know. ` +
+        `It opens ${noun}s at ${knownList()}. ` +
         (OLDER_REVISIONS.has(rev)
-          ? 'This file comes from an older Optuna: upgrade a copy with `optuna storage upgrade --storage sqlite:///<file>` (one-way).'
-          : 'A newer Optuna may have written it; update Sweepdeck, or use a file from Optuna 3.0-5.0.') +
-        ' The file was not changed.',
+          ? `This ${noun} comes from an older Optuna: upgrade ${noun === 'file' ? 'a copy' : 'it (after a backup)'} with \`optuna storage upgrade --storage ${at.storageUrl}\` (one-way).`
+          : `A newer Optuna may have written it; update Sweepdeck, or use a ${noun} from Optuna 3.0-5.0.`) +
+        ` The ${noun} was not changed.`,
     );
   }
-  const vi = db.prepare('SELECT schema_version, library_version FROM version_info WHERE version_info_id = 1').get() as
-    | { schema_version: unknown; library_version: unknown }
-    | undefined;
   if (vi && Number(vi.schema_version) === FROZEN_SCHEMA_VERSION) return 'unstamped';
   throw new StudyError(
     'UNKNOWN_REVISION',
-    `${file}: alembic_version is empty and version_info ${vi ? `has schema_version ${String(vi.schema_version)}` : 'has no row'}, ` +
-      `so this is not a schema any Optuna 3.0-5.0 opens (expected revision ${knownList()}, or an empty alembic_version with schema_version ${FROZEN_SCHEMA_VERSION}). The file was not changed.`,
+    `${place}: alembic_version is empty and version_info ${vi ? `has schema_version ${String(vi.schema_version)}` : 'has no row'}, ` +
+      `so this is not a schema any Optuna 3.0-5.0 opens (expected revision ${knownList()}, or an empty alembic_version with schema_version ${FROZEN_SCHEMA_VERSION}). The ${noun} was not changed.`,
   );
+}
+
+/** Reads and checks the revision markers of an SQLite study file. */
+export function readRevision(db: Database.Database, file: string): Revision {
+  const rows = db.prepare('SELECT version_num FROM alembic_version').all() as Array<{ version_num: unknown }>;
+  const vi = db.prepare('SELECT schema_version, library_version FROM version_info WHERE version_info_id = 1').get() as { schema_version: unknown } | undefined;
+  return judgeRevision({ place: file, noun: 'file', storageUrl: 'sqlite:///<file>' }, rows.map((r) => r.version_num), vi);
 }

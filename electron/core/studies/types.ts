@@ -1,6 +1,7 @@
-// The study storage contract the runner, the CLI and the app depend on. One implementation: the
-// Optuna RDB schema on SQLite (optunaSqliteStorage.ts). Every method that changes state has
-// committed before it returns.
+// The study storage contract the runner, the CLI and the app depend on, on Optuna's RDB schema:
+// StudyStorage (synchronous: SQLite, optunaSqliteStorage.ts) and AsyncStudyStorage (the same
+// methods as promises: a database server, optunaPostgresStorage.ts). Every method that changes
+// state has committed before it returns (before its promise resolves).
 import type { Direction, Distribution, FinishedState, FrozenTrial, ParamValue, TrialState } from '../search/types.ts';
 
 export interface StudyInfo {
@@ -79,6 +80,16 @@ export interface StudyStorage {
   close(): void;
 }
 
+/** StudyStorage's methods, each returning a promise of its result. */
+type Promised<F> = F extends (...args: infer A) => infer R ? (...args: A) => Promise<R> : never;
+
+/** The same contract for a storage behind a server. `path` is the study URL without its password. */
+export type AsyncStudyStorage = { readonly path: string } & {
+  [K in Exclude<keyof StudyStorage, 'path' | 'runInWriteTransaction' | 'countTrials'>]: Promised<StudyStorage[K]>;
+} & {
+  countTrials(studyId: number): Promise<Record<TrialState, number>>;
+};
+
 export type StudyErrorCode =
   | 'NOT_FOUND' // the file does not exist
   | 'NOT_SQLITE' // not an SQLite database, or truncated / corrupt
@@ -94,7 +105,11 @@ export type StudyErrorCode =
   | 'NEEDS_RECOVERY' // a crashed writer left a hot journal; only a read-write open can roll it back
   | 'CORRUPT' // the file fails SQLite's integrity check: it is never written
   | 'LOCKED' // another process holds the file's lock for longer than the busy timeout
-  | 'READ_ONLY_FILE'; // the file, or the folder SQLite needs for its journal, cannot be written
+  | 'READ_ONLY_FILE' // the file, or the folder SQLite needs for its journal, cannot be written
+  | 'BAD_URL' // a study URL we cannot use (scheme, host, database name)
+  | 'AUTH_FAILED' // the database server refused the user or password
+  | 'UNREACHABLE' // no database server answers at the URL's host and port
+  | 'DATABASE_NOT_FOUND'; // the server has no database of the URL's name
 
 export class StudyError extends Error {
   constructor(

@@ -35,7 +35,7 @@ from optuna.distributions import distribution_to_json
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 DB = sys.argv[1]
 exec(sys.argv[2])
-storage = optuna.storages.RDBStorage("sqlite:///" + DB)
+storage = optuna.storages.RDBStorage(DB if "://" in DB else "sqlite:///" + DB)
 out = []
 for s in storage.get_all_studies():
     study = optuna.load_study(study_name=s.study_name, storage=storage)

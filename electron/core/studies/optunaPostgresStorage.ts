@@ -1,0 +1,633 @@
+// AsyncStudyStorage on Optuna's RDB schema in PostgreSQL, shared by many workers on many machines
+// (Sweepdeck's and Python Optuna's). The database is the coordinator, with Optuna's own locks: a
+// trial is created under `SELECT ... FOR UPDATE` on its study row, as RDBStorage does, so numbers
+// never repeat across processes; an enqueued WAITING trial is taken with FOR UPDATE SKIP LOCKED, so
+// it is taken once. Heartbeats and the stale check use the server's clock (LOCALTIMESTAMP, what
+// Optuna's func.now() stores), so machines with different clocks agree.
+import type pg from 'pg';
+import type { Direction, Distribution, FinishedState, FrozenTrial, ParamValue, TrialState } from '../search/types.ts';
+import { formatOptunaDatetime } from './datetime.ts';
+import { compatibilityProblem, toInternalRepr } from './distributionJson.ts';
+import { acquirePool, asPostgresError, DEFAULT_POOL_SIZE, releasePool } from './postgresPool.ts';
+import { PG_ENUM_DDL, PG_TABLE_DDL } from './postgresSchema.ts';
+import { FROZEN_SCHEMA_VERSION, judgeRevision, type Revision } from './revisions.ts';
+import { distributionJsonOf, encodeJson, RowDecoder, setKey, storedValue, valueType } from './rowCodec.ts';
+import { REQUIRED_COLUMNS } from './schema.ts';
+import { LIBRARY_VERSION } from './optunaSqliteStorage.ts';
+import { parseStudyUrl, type StudyUrl } from './studyUrl.ts';
+import { addAttrs, addIntermediates, addParams, addValues, trialShells, type AttrRow, type IntermediateRaw, type ParamRaw, type TrialRow, type ValueRaw } from './trialAssembly.ts';
+import { StateIndex, TrialCache } from './trialCache.ts';
+import { bestTrialOrderSql, finishOutcome, zeroCounts } from './trialRules.ts';
+import { StudyError, type AsyncStudyStorage, type NewTrial, type StudyInfo, type StudySummary } from './types.ts';
+
+export interface OpenPostgresStorageOptions {
+  /** Create Optuna's tables when the database has none of them (an empty database). */
+  create?: boolean;
+  /** Nothing in the database changes; writes throw StudyError('READ_ONLY'). */
+  readonly?: boolean;
+  /** Connections in this process's pool for the URL (shared by every storage on it). */
+  poolSize?: number;
+}
+
+const TRIAL_COLS = 'trial_id, number, study_id, state::text AS state, datetime_start::text AS datetime_start, datetime_complete::text AS datetime_complete';
+/** Deadlocks and serialization failures: the transaction is retried (Optuna retries trial creation too). */
+const RETRYABLE = new Set(['40P01', '40001']);
+/** pg_advisory_xact_lock key for schema creation ('swdk' as a number): two first workers do not
+ * both create the tables. */
+const SCHEMA_LOCK = 0x7377646b;
+
+type Queryable = pg.PoolClient;
+
+async function rows<R>(c: Queryable, text: string, values: unknown[] = []): Promise<R[]> {
+  return (await c.query(text, values)).rows as R[];
+}
+async function arrays<R extends unknown[]>(c: Queryable, text: string, values: unknown[] = []): Promise<R[]> {
+  return (await c.query({ text, values, rowMode: 'array' })).rows as R[];
+}
+
+/** Opens (and with create, sets up) the Optuna schema at a postgresql:// URL. Reads only, unless
+ * create is set and the database has no Optuna table at all. */
+export async function openPostgresStudyStorage(location: string, opts: OpenPostgresStorageOptions = {}): Promise<OptunaPostgresStorage> {
+  const url = parseStudyUrl(location);
+  const pool = acquirePool(url, opts.poolSize ?? DEFAULT_POOL_SIZE);
+  try {
+    const revision = await prepareSchema(url, pool, opts.create === true && opts.readonly !== true);
+    return new OptunaPostgresStorage(url, pool, revision, opts.readonly === true);
+  } catch (e) {
+    await releasePool(pool);
+    throw asPostgresError(url, e);
+  }
+}
+
+async function readLayout(c: Queryable): Promise<Map<string, Set<string>>> {
+  const cols = await rows<{ table_name: string; column_name: string }>(
+    c,
+    'SELECT table_name::text AS table_name, column_name::text AS column_name FROM information_schema.columns WHERE table_schema = current_schema()',
+  );
+  const tables = new Map<string, Set<string>>();
+  for (const r of cols) {
+    let s = tables.get(r.table_name);
+    if (!s) tables.set(r.table_name, (s = new Set()));
+    s.add(r.column_name);
+  }
+  return tables;
+}
+
+async function prepareSchema(url: StudyUrl, pool: pg.Pool, create: boolean): Promise<Revision> {
+  const c = await pool.connect();
+  try {
+    let tables = await readLayout(c);
+    const required = Object.keys(REQUIRED_COLUMNS);
+    const none = required.every((t) => t === 'alembic_version' || !tables.has(t));
+    if (none && create) {
+      await c.query('BEGIN');
+      try {
+        await c.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK]);
+        tables = await readLayout(c);
+        if (required.every((t) => !tables.has(t))) {
+          for (const ddl of [...PG_ENUM_DDL, ...PG_TABLE_DDL]) await c.query(ddl);
+          await c.query('INSERT INTO version_info (version_info_id, schema_version, library_version) VALUES (1, $1, $2)', [FROZEN_SCHEMA_VERSION, LIBRARY_VERSION]);
+        }
+        await c.query('COMMIT');
+      } catch (e) {
+        await c.query('ROLLBACK');
+        throw e;
+      }
+      tables = await readLayout(c);
+    }
+    const missing = required.filter((t) => !tables.has(t));
+    if (required.every((t) => t === 'alembic_version' || !tables.has(t))) {
+      const names = [...tables.keys()].sort();
+      const what = names.length === 0 ? 'has no tables' : `has tables ${names.slice(0, 12).join(', ')}${names.length > 12 ? ', ...' : ''} but none of Optuna's`;
+      throw new StudyError(
+        'NOT_OPTUNA',
+        `${url.redacted}: the database ${what}: no Optuna schema. Start a sweep on it with Sweepdeck (it creates the schema in an empty database) or create a study there with Python Optuna, or fix the database name. Nothing was changed.`,
+      );
+    }
+    if (missing.length > 0) {
+      throw new StudyError('NOT_OPTUNA', `${url.redacted}: the database has some of Optuna's tables but lacks ${missing.join(', ')}; it is not a complete Optuna schema. Nothing was changed.`);
+    }
+    for (const [table, cols] of Object.entries(REQUIRED_COLUMNS)) {
+      const lack = cols.filter((col) => !tables.get(table)?.has(col));
+      if (lack.length > 0) throw new StudyError('NOT_OPTUNA', `${url.redacted}: table ${table} lacks column(s) ${lack.join(', ')} of Optuna's schema. Nothing was changed.`);
+    }
+    const nums = await rows<{ version_num: string }>(c, 'SELECT version_num FROM alembic_version');
+    const vi = (await rows<{ schema_version: unknown }>(c, 'SELECT schema_version FROM version_info WHERE version_info_id = 1'))[0];
+    return judgeRevision({ place: url.redacted, noun: 'database', storageUrl: url.redacted }, nums.map((r) => r.version_num), vi);
+  } finally {
+    c.release();
+  }
+}
+
+export class OptunaPostgresStorage implements AsyncStudyStorage {
+  /** The study URL without its password. */
+  readonly path: string;
+  private readonly trials = new TrialCache();
+  private readonly stateIndexes = new Map<number, StateIndex>();
+  private readonly firstDist = new Map<string, Distribution>();
+  private readonly decoder: RowDecoder;
+  /** Set on the view runInWriteTransaction hands out: its calls join that transaction. */
+  private bound: Queryable | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly url: StudyUrl,
+    private readonly pool: pg.Pool,
+    readonly revision: Revision,
+    readonly readonly: boolean,
+  ) {
+    this.path = url.redacted;
+    this.decoder = new RowDecoder(url.redacted);
+  }
+
+  // ---- transactions ----
+
+  private async tx<T>(kind: 'read' | 'write', f: (c: Queryable) => Promise<T>): Promise<T> {
+    if (this.closed) throw new Error(`${this.path}: the study storage is closed.`);
+    if (kind === 'write' && this.readonly) throw new StudyError('READ_ONLY', `${this.path}: opened read-only; nothing was changed.`);
+    if (this.bound) return f(this.bound);
+    for (let attempt = 0; ; attempt++) {
+      let c: Queryable;
+      try {
+        c = await this.pool.connect();
+      } catch (e) {
+        throw asPostgresError(this.url, e);
+      }
+      let broken: Error | undefined;
+      try {
+        // Reads see one snapshot across their several SELECTs; writes run at READ COMMITTED with
+        // Optuna's row locks, so they interleave with Python Optuna's writes as Optuna's own do.
+        await c.query(kind === 'read' ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN');
+        const out = await f(c);
+        await c.query('COMMIT');
+        return out;
+      } catch (e) {
+        try {
+          await c.query('ROLLBACK');
+        } catch (e2) {
+          broken = e2 as Error;
+        }
+        if (kind === 'write') this.forgetUncommitted();
+        const code = (e as { code?: unknown }).code;
+        if (typeof code === 'string' && RETRYABLE.has(code) && attempt < 3) continue;
+        throw asPostgresError(this.url, e);
+      } finally {
+        // A connection whose rollback failed is dropped, not reused.
+        c.release(broken);
+      }
+    }
+  }
+
+  /** What the caches learnt inside a rolled-back write may never have been committed. */
+  private forgetUncommitted(): void {
+    this.stateIndexes.clear();
+    this.firstDist.clear();
+    this.trials.clear();
+  }
+
+  /**
+   * Runs fn in one write transaction; the storage handed to fn joins it. With lockStudy, the study
+   * row is locked first (Optuna's trial-creation lock), so a caller can check a budget and create a
+   * trial atomically across machines, Python Optuna's creators included. The lock blocks other
+   * creators until commit: keep fn short.
+   */
+  async runInWriteTransaction<T>(fn: (tx: OptunaPostgresStorage) => Promise<T>, opts: { lockStudy?: number } = {}): Promise<T> {
+    return this.tx('write', async (c) => {
+      if (opts.lockStudy !== undefined) await this.studyRow(c, opts.lockStudy, true);
+      const view = Object.create(this) as OptunaPostgresStorage;
+      view.bound = c;
+      return fn(view);
+    });
+  }
+
+  // ---- studies ----
+
+  private async studyRow(c: Queryable, studyId: number, forUpdate = false): Promise<{ study_id: number; study_name: string }> {
+    const r = (await rows<{ study_id: number; study_name: string }>(c, `SELECT study_id, study_name FROM studies WHERE study_id = $1${forUpdate ? ' FOR UPDATE' : ''}`, [studyId]))[0];
+    if (!r) throw new StudyError('STUDY_NOT_FOUND', `${this.path}: no study with id ${studyId}.`);
+    return r;
+  }
+
+  private async directionsOf(c: Queryable, studyId: number, name: string): Promise<Direction[]> {
+    const rs = await rows<{ direction: string }>(c, 'SELECT direction::text AS direction FROM study_directions WHERE study_id = $1 ORDER BY objective', [studyId]);
+    return rs.map((r) => this.decoder.direction(r.direction, name));
+  }
+
+  private async attrsOf(c: Queryable, table: 'study_user_attributes' | 'study_system_attributes', studyId: number): Promise<Record<string, unknown>> {
+    const out: Record<string, unknown> = {};
+    for (const r of await rows<AttrRow>(c, `SELECT "key" AS key, value_json FROM ${table} WHERE study_id = $1 ORDER BY 1`, [studyId])) {
+      setKey(out, r.key, this.decoder.json(r.value_json, `${table} '${r.key}' of study ${studyId}`));
+    }
+    return out;
+  }
+
+  private async studyInfo(c: Queryable, studyId: number): Promise<StudyInfo> {
+    const row = await this.studyRow(c, studyId);
+    return {
+      studyId,
+      name: row.study_name,
+      directions: await this.directionsOf(c, studyId, row.study_name),
+      userAttrs: await this.attrsOf(c, 'study_user_attributes', studyId),
+      systemAttrs: await this.attrsOf(c, 'study_system_attributes', studyId),
+    };
+  }
+
+  private async bestRow(c: Queryable, studyId: number, direction: Direction): Promise<{ trial_id: number; number: number | null; value: number | null; value_type: string } | undefined> {
+    return (
+      await rows<{ trial_id: number; number: number | null; value: number | null; value_type: string }>(
+        c,
+        `SELECT t.trial_id, t.number, v.value, v.value_type::text AS value_type FROM trials t JOIN trial_values v ON v.trial_id = t.trial_id AND v.objective = 0 ` +
+          `WHERE t.study_id = $1 AND t.state = 'COMPLETE' ${bestTrialOrderSql(direction)} LIMIT 1`,
+        [studyId],
+      )
+    )[0];
+  }
+
+  async listStudies(): Promise<StudySummary[]> {
+    return this.tx('read', async (c) => {
+      const studies = await rows<{ study_id: number }>(c, 'SELECT study_id FROM studies ORDER BY study_id');
+      const counts = await rows<{ study_id: number; state: string; n: string }>(c, 'SELECT study_id, state::text AS state, COUNT(*) AS n FROM trials GROUP BY study_id, state');
+      const out: StudySummary[] = [];
+      for (const { study_id } of studies) {
+        const info = await this.studyInfo(c, study_id);
+        const n = zeroCounts();
+        for (const r of counts) if (r.study_id === study_id && r.state in n) n[r.state as TrialState] += Number(r.n);
+        const best = info.directions.length === 1 ? await this.bestRow(c, study_id, info.directions[0] as Direction) : undefined;
+        out.push({ ...info, counts: n, best: best ? { number: best.number ?? -1, value: storedValue(best.value, best.value_type) } : null });
+      }
+      return out;
+    });
+  }
+
+  async getStudy(name: string): Promise<StudyInfo | undefined> {
+    return this.tx('read', async (c) => {
+      const r = (await rows<{ study_id: number }>(c, 'SELECT study_id FROM studies WHERE study_name = $1', [name]))[0];
+      return r ? this.studyInfo(c, r.study_id) : undefined;
+    });
+  }
+
+  /** The study of that name, or StudyError('STUDY_NOT_FOUND') naming the URL and the studies there. */
+  async loadStudy(name: string): Promise<StudyInfo> {
+    const info = await this.getStudy(name);
+    if (info) return info;
+    const names = await this.tx('read', async (c) => (await rows<{ study_name: string }>(c, 'SELECT study_name FROM studies ORDER BY study_id LIMIT 21')).map((r) => r.study_name));
+    const here = names.length === 0 ? 'the database has no studies' : `studies here: ${names.slice(0, 20).map((n) => `'${n}'`).join(', ')}${names.length > 20 ? ', ...' : ''}`;
+    throw new StudyError('STUDY_NOT_FOUND', `${this.path}: no study named '${name}' (${here}). Check the study name (--study, or study_name in the config). Nothing was changed.`);
+  }
+
+  async createStudy(name: string, directions: Direction[]): Promise<StudyInfo> {
+    if (directions.length === 0) throw new Error(`createStudy('${name}'): at least one direction is needed.`);
+    return this.tx('write', async (c) => {
+      if ((await rows(c, 'SELECT 1 FROM studies WHERE study_name = $1', [name])).length > 0) {
+        throw new StudyError('STUDY_EXISTS', `${this.path}: a study named '${name}' already exists; load it, or choose another study_name.`);
+      }
+      let studyId: number;
+      try {
+        studyId = (await rows<{ study_id: number }>(c, 'INSERT INTO studies (study_name) VALUES ($1) RETURNING study_id', [name]))[0]!.study_id;
+      } catch (e) {
+        // Another process created it between our check and our insert.
+        if ((e as { code?: unknown }).code === '23505') throw new StudyError('STUDY_EXISTS', `${this.path}: a study named '${name}' already exists; load it, or choose another study_name.`);
+        throw e;
+      }
+      for (const [i, d] of directions.entries()) {
+        await c.query('INSERT INTO study_directions (direction, study_id, objective) VALUES ($1, $2, $3)', [d === 'maximize' ? 'MAXIMIZE' : 'MINIMIZE', studyId, i]);
+      }
+      return { studyId, name, directions: [...directions], userAttrs: {}, systemAttrs: {} };
+    });
+  }
+
+  async setStudyUserAttr(studyId: number, key: string, value: unknown): Promise<void> {
+    await this.setStudyAttr('study_user_attributes', studyId, key, value);
+  }
+
+  async setStudySystemAttr(studyId: number, key: string, value: unknown): Promise<void> {
+    await this.setStudyAttr('study_system_attributes', studyId, key, value);
+  }
+
+  private async setStudyAttr(table: 'study_user_attributes' | 'study_system_attributes', studyId: number, key: string, value: unknown): Promise<void> {
+    const json = encodeJson(value, `${table} '${key}'`);
+    await this.tx('write', async (c) => {
+      await this.studyRow(c, studyId);
+      await c.query(`INSERT INTO ${table} (study_id, "key", value_json) VALUES ($1, $2, $3) ON CONFLICT (study_id, "key") DO UPDATE SET value_json = excluded.value_json`, [studyId, key, json]);
+    });
+  }
+
+  /** The study's StateIndex brought up to date inside the caller's transaction. */
+  private async stateIndex(c: Queryable, studyId: number): Promise<StateIndex> {
+    let ix = this.stateIndexes.get(studyId);
+    if (!ix) {
+      ix = new StateIndex();
+      this.stateIndexes.set(studyId, ix);
+    }
+    if (ix.open.size > 0) {
+      const again = await arrays<[number, number, string]>(c, 'SELECT trial_id, study_id, state::text FROM trials WHERE trial_id = ANY($1::int[])', [ix.openIds()]);
+      if (!ix.applyOpen(again, studyId)) {
+        this.stateIndexes.delete(studyId);
+        return this.stateIndex(c, studyId);
+      }
+    }
+    ix.applyFresh(await arrays<[number, string]>(c, 'SELECT trial_id, state::text FROM trials WHERE trial_id > $1 AND study_id = $2 ORDER BY trial_id', [ix.mark, studyId]));
+    return ix;
+  }
+
+  async countTrials(studyId: number): Promise<Record<TrialState, number>> {
+    return this.tx('read', async (c) => {
+      await this.studyRow(c, studyId);
+      return (await this.stateIndex(c, studyId)).counts();
+    });
+  }
+
+  // ---- trials: writes ----
+
+  private async unfinishedTrial(c: Queryable, trialId: number, what: string): Promise<TrialRow> {
+    // FOR UPDATE, as Optuna's writes lock the trial: a concurrent finish waits, then sees FINISHED.
+    const r = (await rows<TrialRow>(c, `SELECT ${TRIAL_COLS} FROM trials WHERE trial_id = $1 FOR UPDATE`, [trialId]))[0];
+    if (!r) throw new StudyError('TRIAL_NOT_FOUND', `${this.path}: no trial with id ${trialId}.`);
+    if (r.state === 'COMPLETE' || r.state === 'PRUNED' || r.state === 'FAIL') {
+      throw new StudyError('TRIAL_FINISHED', `${this.path}: trial ${r.number ?? '?'} (id ${trialId}) is already ${r.state}; finished trials are never changed (${what} refused).`);
+    }
+    return r;
+  }
+
+  private async writeParam(c: Queryable, studyId: number, trialId: number, name: string, value: ParamValue, d: Distribution): Promise<void> {
+    const key = `${studyId}\u0000${name}`;
+    let first = this.firstDist.get(key);
+    if (!first) {
+      const r = (
+        await rows<{ distribution_json: string | null }>(
+          c,
+          'SELECT p.distribution_json FROM trial_params p JOIN trials t ON t.trial_id = p.trial_id WHERE t.study_id = $1 AND p.param_name = $2 ORDER BY p.param_id LIMIT 1',
+          [studyId, name],
+        )
+      )[0];
+      if (r) {
+        first = this.decoder.distribution(r.distribution_json, `param '${name}'`);
+        this.firstDist.set(key, first);
+      }
+    }
+    if (first) {
+      const problem = compatibilityProblem(first, d);
+      if (problem) throw new StudyError('INCOMPATIBLE_DISTRIBUTION', `${this.path}: param '${name}' cannot be stored: ${problem}. Use a new study name or keep the distribution.`);
+    }
+    await c.query(
+      'INSERT INTO trial_params (trial_id, param_name, param_value, distribution_json) VALUES ($1, $2, $3, $4) ON CONFLICT (trial_id, param_name) DO UPDATE SET param_value = excluded.param_value, distribution_json = excluded.distribution_json',
+      [trialId, name, toInternalRepr(name, d, value), distributionJsonOf(d)],
+    );
+    if (!first) this.firstDist.set(key, d);
+  }
+
+  private async writeTrialAttr(c: Queryable, table: 'trial_user_attributes' | 'trial_system_attributes', trialId: number, key: string, json: string): Promise<void> {
+    await c.query(`INSERT INTO ${table} (trial_id, "key", value_json) VALUES ($1, $2, $3) ON CONFLICT (trial_id, "key") DO UPDATE SET value_json = excluded.value_json`, [trialId, key, json]);
+  }
+
+  /** Optuna's heartbeat: the server's LOCALTIMESTAMP (its func.now() in a naive column). */
+  private async writeHeartbeat(c: Queryable, trialId: number): Promise<void> {
+    await c.query('INSERT INTO trial_heartbeats (trial_id, heartbeat) VALUES ($1, LOCALTIMESTAMP) ON CONFLICT (trial_id) DO UPDATE SET heartbeat = excluded.heartbeat', [trialId]);
+  }
+
+  async createTrial(
+    studyId: number,
+    opts: {
+      state?: 'RUNNING' | 'WAITING';
+      params?: Record<string, { value: ParamValue; distribution: Distribution }>;
+      systemAttrs?: Record<string, unknown>;
+      userAttrs?: Record<string, unknown>;
+    } = {},
+  ): Promise<NewTrial> {
+    const state = opts.state ?? 'RUNNING';
+    const sys = Object.entries(opts.systemAttrs ?? {}).map(([k, v]) => [k, encodeJson(v, `trial system attr '${k}'`)] as const);
+    const usr = Object.entries(opts.userAttrs ?? {}).map(([k, v]) => [k, encodeJson(v, `trial user attr '${k}'`)] as const);
+    return this.tx('write', async (c) => {
+      // Optuna's lock: every creator (Python's RDBStorage too) holds the study row, so the trials
+      // committed when we hold it are all there are, and number = their count below our trial_id.
+      await this.studyRow(c, studyId, true);
+      const ix = await this.stateIndex(c, studyId);
+      let n = ix.total;
+      const now = formatOptunaDatetime(new Date());
+      const trialId = (
+        await rows<{ trial_id: number }>(c, 'INSERT INTO trials (number, study_id, state, datetime_start, datetime_complete) VALUES ($1, $2, $3, $4, NULL) RETURNING trial_id', [
+          n,
+          studyId,
+          state,
+          state === 'RUNNING' ? now : null,
+        ])
+      )[0]!.trial_id;
+      if (trialId <= ix.mark) {
+        // The sequence was reset below existing ids (a restored dump): count instead.
+        n = Number((await rows<{ n: string }>(c, 'SELECT COUNT(*) AS n FROM trials WHERE study_id = $1 AND trial_id < $2', [studyId, trialId]))[0]!.n);
+        await c.query('UPDATE trials SET number = $1 WHERE trial_id = $2', [n, trialId]);
+        this.stateIndexes.delete(studyId);
+      }
+      for (const [name, p] of Object.entries(opts.params ?? {})) await this.writeParam(c, studyId, trialId, name, p.value, p.distribution);
+      for (const [k, j] of sys) await this.writeTrialAttr(c, 'trial_system_attributes', trialId, k, j);
+      for (const [k, j] of usr) await this.writeTrialAttr(c, 'trial_user_attributes', trialId, k, j);
+      // Born with a heartbeat, so another worker's failStaleTrials never takes a trial created a
+      // moment ago for one a dead worker left behind.
+      if (state === 'RUNNING') await this.writeHeartbeat(c, trialId);
+      return { trialId, number: n };
+    });
+  }
+
+  async popWaitingTrial(studyId: number): Promise<NewTrial | null> {
+    return this.tx('write', async (c) => {
+      await this.studyRow(c, studyId);
+      // SKIP LOCKED: a WAITING trial another worker is taking right now is passed over, and the
+      // state check in the UPDATE re-reads a row that changed meanwhile, so each is taken once.
+      const r = (
+        await rows<{ trial_id: number; number: number | null }>(
+          c,
+          `UPDATE trials SET state = 'RUNNING', datetime_start = $2
+           WHERE trial_id = (SELECT trial_id FROM trials WHERE study_id = $1 AND state = 'WAITING' ORDER BY trial_id LIMIT 1 FOR UPDATE SKIP LOCKED) AND state = 'WAITING'
+           RETURNING trial_id, number`,
+          [studyId, formatOptunaDatetime(new Date())],
+        )
+      )[0];
+      if (!r) return null;
+      await this.writeHeartbeat(c, r.trial_id);
+      return { trialId: r.trial_id, number: r.number ?? 0 };
+    });
+  }
+
+  async setTrialParam(trialId: number, name: string, value: ParamValue, distribution: Distribution): Promise<void> {
+    await this.tx('write', async (c) => {
+      const t = await this.unfinishedTrial(c, trialId, `setting param '${name}'`);
+      await this.writeParam(c, t.study_id, trialId, name, value, distribution);
+    });
+  }
+
+  async reportIntermediate(trialId: number, step: number, value: number): Promise<void> {
+    if (!Number.isSafeInteger(step) || step < 0) throw new StudyError('BAD_VALUE', `reportIntermediate: step must be a non-negative integer, got ${step}.`);
+    if (typeof value !== 'number') throw new StudyError('BAD_VALUE', `reportIntermediate: value must be a number, got ${JSON.stringify(value)}.`);
+    const v = valueType(value);
+    await this.tx('write', async (c) => {
+      await this.unfinishedTrial(c, trialId, `reporting step ${step}`);
+      await c.query(
+        'INSERT INTO trial_intermediate_values (trial_id, step, intermediate_value, intermediate_value_type) VALUES ($1, $2, $3, $4) ON CONFLICT (trial_id, step) DO UPDATE SET intermediate_value = excluded.intermediate_value, intermediate_value_type = excluded.intermediate_value_type',
+        [trialId, step, v.value, v.type],
+      );
+    });
+  }
+
+  async finishTrial(trialId: number, state: FinishedState, value?: number | null): Promise<void> {
+    await this.tx('write', async (c) => {
+      const t = await this.unfinishedTrial(c, trialId, `finishing as ${state}`);
+      const nObjectives = Number((await rows<{ n: string }>(c, 'SELECT COUNT(*) AS n FROM study_directions WHERE study_id = $1', [t.study_id]))[0]!.n);
+      const last = (
+        await rows<{ intermediate_value: number | null; intermediate_value_type: string }>(
+          c,
+          'SELECT intermediate_value, intermediate_value_type::text AS intermediate_value_type FROM trial_intermediate_values WHERE trial_id = $1 ORDER BY step DESC LIMIT 1',
+          [trialId],
+        )
+      )[0];
+      const outcome = finishOutcome(state, value, nObjectives, () =>
+        last && last.intermediate_value_type !== 'NAN' ? storedValue(last.intermediate_value, last.intermediate_value_type) : undefined,
+      );
+      if (!outcome) throw new StudyError('BAD_VALUE', `${this.path}: study ${t.study_id} has ${nObjectives} objectives; finishTrial stores one value.`);
+      await c.query('UPDATE trials SET state = $1, datetime_complete = $2 WHERE trial_id = $3', [outcome.state, formatOptunaDatetime(new Date()), trialId]);
+      if (outcome.value !== null) {
+        const v = valueType(outcome.value);
+        await c.query(
+          'INSERT INTO trial_values (trial_id, objective, value, value_type) VALUES ($1, 0, $2, $3) ON CONFLICT (trial_id, objective) DO UPDATE SET value = excluded.value, value_type = excluded.value_type',
+          [trialId, v.value, v.type],
+        );
+      }
+    });
+  }
+
+  async setTrialUserAttr(trialId: number, key: string, value: unknown): Promise<void> {
+    const json = encodeJson(value, `trial user attr '${key}'`);
+    await this.tx('write', async (c) => {
+      await this.unfinishedTrial(c, trialId, `setting user attr '${key}'`);
+      await this.writeTrialAttr(c, 'trial_user_attributes', trialId, key, json);
+    });
+  }
+
+  async setTrialLinkAttr(trialId: number, key: string, value: unknown): Promise<void> {
+    const json = encodeJson(value, `trial user attr '${key}'`);
+    await this.tx('write', (c) => this.writeTrialAttr(c, 'trial_user_attributes', trialId, key, json));
+    // The one change a finished trial can get: re-read it so this process's caches show it.
+    if (this.trials.forget(trialId)) this.trials.replace(trialId, (await this.loadTrials([trialId]))[0]);
+  }
+
+  async setTrialSystemAttr(trialId: number, key: string, value: unknown): Promise<void> {
+    const json = encodeJson(value, `trial system attr '${key}'`);
+    await this.tx('write', async (c) => {
+      await this.unfinishedTrial(c, trialId, `setting system attr '${key}'`);
+      await this.writeTrialAttr(c, 'trial_system_attributes', trialId, key, json);
+    });
+  }
+
+  async heartbeat(trialId: number): Promise<void> {
+    await this.tx('write', async (c) => {
+      if ((await rows(c, 'SELECT 1 FROM trials WHERE trial_id = $1', [trialId])).length === 0) throw new StudyError('TRIAL_NOT_FOUND', `${this.path}: no trial with id ${trialId}.`);
+      await this.writeHeartbeat(c, trialId);
+    });
+  }
+
+  /** Optuna's rule (trialRules.isStaleHeartbeat), judged by the server's clock: only a heartbeat
+   * older than staleSeconds makes a RUNNING trial stale; trials without heartbeats are left alone. */
+  async failStaleTrials(studyId: number, staleSeconds: number): Promise<FrozenTrial[]> {
+    const ids = await this.tx('write', async (c) => {
+      await this.studyRow(c, studyId);
+      const failed = await rows<{ trial_id: number }>(
+        c,
+        `UPDATE trials t SET state = 'FAIL', datetime_complete = $2 FROM trial_heartbeats h
+         WHERE h.trial_id = t.trial_id AND t.study_id = $1 AND t.state = 'RUNNING' AND h.heartbeat < LOCALTIMESTAMP - make_interval(secs => $3)
+         RETURNING t.trial_id`,
+        [studyId, formatOptunaDatetime(new Date()), staleSeconds],
+      );
+      return failed.map((r) => r.trial_id).sort((a, b) => a - b);
+    });
+    return ids.length ? this.loadTrials(ids) : [];
+  }
+
+  async runningElsewhere(studyId: number): Promise<FrozenTrial[]> {
+    const ids = await this.tx('read', async (c) => {
+      await this.studyRow(c, studyId);
+      return (
+        await rows<{ trial_id: number }>(
+          c,
+          "SELECT t.trial_id FROM trials t WHERE t.study_id = $1 AND t.state = 'RUNNING' AND NOT EXISTS (SELECT 1 FROM trial_heartbeats h WHERE h.trial_id = t.trial_id) ORDER BY t.trial_id",
+          [studyId],
+        )
+      ).map((r) => r.trial_id);
+    });
+    return ids.length ? this.loadTrials(ids) : [];
+  }
+
+  async failTrial(studyId: number, number: number, reason: string): Promise<FrozenTrial> {
+    const json = encodeJson(reason, "trial system attr 'fail_reason'");
+    const trialId = await this.tx('write', async (c) => {
+      await this.studyRow(c, studyId);
+      const r = (await rows<{ trial_id: number }>(c, 'SELECT trial_id FROM trials WHERE study_id = $1 AND number = $2', [studyId, number]))[0];
+      if (!r) throw new StudyError('TRIAL_NOT_FOUND', `${this.path}: study id ${studyId} has no trial number ${number}.`);
+      await this.unfinishedTrial(c, r.trial_id, 'failing it');
+      await this.writeTrialAttr(c, 'trial_system_attributes', r.trial_id, 'fail_reason', json);
+      await c.query("UPDATE trials SET state = 'FAIL', datetime_complete = $1 WHERE trial_id = $2", [formatOptunaDatetime(new Date()), r.trial_id]);
+      return r.trial_id;
+    });
+    return this.getTrial(trialId);
+  }
+
+  // ---- trials: reads ----
+
+  /** Builds trials for the rows, reading children only for trials not in the finished cache, each
+   * child table in one statement for the whole set. */
+  private async buildTrials(c: Queryable, trialRows: TrialRow[]): Promise<FrozenTrial[]> {
+    const need = trialRows.filter((r) => !this.trials.has(r.trial_id));
+    let built = new Map<number, FrozenTrial>();
+    if (need.length > 0) {
+      const ids = need.map((r) => r.trial_id);
+      built = trialShells(need);
+      addParams(built, await arrays<ParamRaw>(c, 'SELECT trial_id, param_id, param_name, param_value, distribution_json FROM trial_params WHERE trial_id = ANY($1::int[]) ORDER BY trial_id', [ids]), this.decoder);
+      addValues(built, await arrays<ValueRaw>(c, 'SELECT trial_id, value, value_type::text FROM trial_values WHERE trial_id = ANY($1::int[]) AND objective = 0', [ids]));
+      addIntermediates(
+        built,
+        await arrays<IntermediateRaw>(c, 'SELECT trial_id, step, intermediate_value, intermediate_value_type::text FROM trial_intermediate_values WHERE trial_id = ANY($1::int[]) ORDER BY trial_id, step', [ids]),
+      );
+      for (const table of ['trial_user_attributes', 'trial_system_attributes'] as const) {
+        addAttrs(built, table, await rows<AttrRow>(c, `SELECT trial_id AS owner, "key" AS key, value_json FROM ${table} WHERE trial_id = ANY($1::int[]) ORDER BY trial_id, 2`, [ids]), this.decoder);
+      }
+      for (const t of built.values()) this.trials.remember(t);
+    }
+    return trialRows.map((r) => (this.trials.get(r.trial_id) ?? built.get(r.trial_id)) as FrozenTrial);
+  }
+
+  private async loadTrials(ids: number[]): Promise<FrozenTrial[]> {
+    return this.tx('read', async (c) => this.buildTrials(c, await rows<TrialRow>(c, `SELECT ${TRIAL_COLS} FROM trials WHERE trial_id = ANY($1::int[]) ORDER BY trial_id`, [ids])));
+  }
+
+  /** All trials of the study in trial_id order (optionally only some states); reads only trials
+   * not seen finished before (new ids, and ids last seen unfinished), as Optuna's cached storage. */
+  async getTrials(studyId: number, states?: readonly TrialState[]): Promise<FrozenTrial[]> {
+    return this.tx('read', async (c) => {
+      await this.studyRow(c, studyId);
+      const plan = this.trials.readPlan(studyId);
+      const fresh = await rows<TrialRow>(c, `SELECT ${TRIAL_COLS} FROM trials WHERE trial_id > $1 AND study_id = $2 ORDER BY trial_id`, [plan.maxSeen, studyId]);
+      const again = plan.unfinished.length ? await rows<TrialRow>(c, `SELECT ${TRIAL_COLS} FROM trials WHERE trial_id = ANY($1::int[]) ORDER BY trial_id`, [plan.unfinished]) : [];
+      return this.trials.merge(studyId, await this.buildTrials(c, again), await this.buildTrials(c, fresh), states);
+    });
+  }
+
+  async getTrial(trialId: number): Promise<FrozenTrial> {
+    const t = (await this.loadTrials([trialId]))[0];
+    if (!t) throw new StudyError('TRIAL_NOT_FOUND', `${this.path}: no trial with id ${trialId}.`);
+    return t;
+  }
+
+  async getBestTrial(studyId: number): Promise<FrozenTrial | null> {
+    const id = await this.tx('read', async (c) => {
+      const row = await this.studyRow(c, studyId);
+      const dirs = await this.directionsOf(c, studyId, row.study_name);
+      if (dirs.length !== 1) return undefined;
+      return (await this.bestRow(c, studyId, dirs[0] as Direction))?.trial_id;
+    });
+    return id === undefined ? null : this.getTrial(id);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed || this.bound) return;
+    this.closed = true;
+    await releasePool(this.pool);
+  }
+}

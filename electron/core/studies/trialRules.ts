@@ -1,0 +1,53 @@
+// Optuna's rules about trials that every backend applies the same way: which states are final, when
+// a heartbeat is stale, what tell stores for a finishing trial, and how the best trial is ranked.
+import type { Direction, FinishedState, TrialState } from '../search/types.ts';
+
+export const TRIAL_STATES: readonly TrialState[] = ['RUNNING', 'COMPLETE', 'PRUNED', 'FAIL', 'WAITING'];
+export const FINISHED: ReadonlySet<string> = new Set<string>(['COMPLETE', 'PRUNED', 'FAIL']);
+
+export function zeroCounts(): Record<TrialState, number> {
+  return Object.fromEntries(TRIAL_STATES.map((s) => [s, 0])) as Record<TrialState, number>;
+}
+
+/**
+ * Optuna's rule: only a heartbeat older than the grace period makes a RUNNING trial stale. A trial
+ * without heartbeats belongs to a worker that does not send them (Python Optuna's default): it is
+ * running elsewhere and is never failed as stale (failTrial fails it on purpose).
+ */
+export function isStaleHeartbeat(heartbeat: Date | null, nowMs: number, staleSeconds: number): boolean {
+  return heartbeat !== null && nowMs - heartbeat.getTime() > staleSeconds * 1000;
+}
+
+/**
+ * What Optuna's tell stores when a trial finishes: COMPLETE with a NaN or missing value becomes FAIL;
+ * PRUNED without a value takes the last intermediate value unless it is NaN; FAIL stores no value.
+ * lastIntermediate is asked for only when needed: the highest step's value, undefined when there is
+ * none or it is NaN.
+ * Returns null for a COMPLETE of a multi-objective study (one value cannot finish it).
+ */
+export function finishOutcome(
+  state: FinishedState,
+  value: number | null | undefined,
+  nObjectives: number,
+  lastIntermediate: () => number | undefined,
+): { state: FinishedState; value: number | null } | null {
+  if (state === 'COMPLETE') {
+    if (nObjectives > 1) return null;
+    if (value === null || value === undefined || Number.isNaN(value)) return { state: 'FAIL', value: null };
+    return { state, value };
+  }
+  if (state === 'PRUNED' && nObjectives === 1) {
+    if (value !== null && value !== undefined && !Number.isNaN(value)) return { state, value };
+    const last = lastIntermediate();
+    return { state, value: last === undefined ? null : last };
+  }
+  return { state, value: null };
+}
+
+/** Optuna's best-trial ordering over trial_values (v) joined to trials (t): -inf < finite < +inf by
+ * value_type, then value; ties go to the earliest trial (optuna#4420). Same SQL on SQLite and
+ * PostgreSQL. */
+export function bestTrialOrderSql(direction: Direction): string {
+  const ord = direction === 'maximize' ? 'DESC' : 'ASC';
+  return `ORDER BY CASE v.value_type WHEN 'INF_NEG' THEN -1 WHEN 'FINITE' THEN 0 WHEN 'INF_POS' THEN 1 END ${ord}, v.value ${ord}, t.trial_id ASC`;
+}

@@ -1,0 +1,162 @@
+// The real PostgreSQL the PostgreSQL-storage tests run against: a throw-away cluster of Debian's
+// `postgresql` (initdb in a temporary folder, a free loopback port, a password), removed afterwards.
+// SWEEPDECK_TEST_PG_URL points the tests at an existing server instead (its user needs CREATEDB:
+// every test database is created and dropped by the tests). No mock of PostgreSQL anywhere.
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { needPeer, requirePeer, type Skipper } from './peers.ts';
+
+export const PG_BIN = process.env.SWEEPDECK_TEST_PG_BIN ?? '/usr/lib/postgresql/15/bin';
+export const PG_URL_ENV = 'SWEEPDECK_TEST_PG_URL';
+const PG = 'PostgreSQL 15 (Debian postgresql)';
+const PG_INSTALL = `apt-get install -y postgresql (or set ${PG_URL_ENV}=postgresql://user:password@host:port/db for an existing server)`;
+
+const isRoot = (): boolean => typeof process.getuid === 'function' && process.getuid() === 0;
+
+/** The uid/gid initdb runs as when we are root (initdb refuses root). */
+function postgresUser(): { uid: number; gid: number } | null {
+  const u = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });
+  const g = spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' });
+  if (u.status !== 0 || g.status !== 0) return null;
+  return { uid: Number(u.stdout.trim()), gid: Number(g.stdout.trim()) };
+}
+
+function canStartCluster(): boolean {
+  if (!existsSync(path.join(PG_BIN, 'initdb')) || !existsSync(path.join(PG_BIN, 'pg_ctl')) || !existsSync('/usr/bin/psql')) return false;
+  return !isRoot() || postgresUser() !== null;
+}
+
+export const postgresPresent = (): boolean => Boolean(process.env[PG_URL_ENV]) || canStartCluster();
+/** For describe.runIf: throws under CI when PostgreSQL is missing, else warns and gives false. */
+export const hasPostgres = (): boolean => requirePeer(PG, postgresPresent(), PG_INSTALL);
+export const needPostgres = (ctx: Skipper): void => needPeer(ctx, PG, postgresPresent(), PG_INSTALL);
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (addr && typeof addr === 'object' ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+function run(argv: string[], opts: { asPostgres?: boolean; env?: NodeJS.ProcessEnv } = {}): string {
+  const cmd = opts.asPostgres && isRoot() ? ['runuser', '-u', 'postgres', '--', ...argv] : argv;
+  const r = spawnSync(cmd[0]!, cmd.slice(1), { encoding: 'utf8', env: { ...process.env, ...opts.env } });
+  if (r.status !== 0) throw new Error(`${argv[0]} failed (${r.status ?? r.signal}):\n${r.stderr}${r.stdout}`);
+  return r.stdout;
+}
+
+export interface PgServer {
+  /** The server's admin URL, password included (tests only). */
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly password: string;
+  /** A URL to `db` on this server, password included. */
+  urlFor(db: string): string;
+  /** Creates an empty database and returns its URL; dropped by stop(). */
+  createDatabase(prefix?: string): string;
+  /** Runs SQL through psql on a database (default: the admin database); returns stdout (unaligned,
+   * tuples only, `|`-separated). */
+  psql(sql: string, db?: string): string;
+  /** Drops the databases made here; stops and removes a cluster started here. */
+  stop(): void;
+}
+
+function serverFor(url: URL, stopCluster: () => void): PgServer {
+  const made: string[] = [];
+  const user = decodeURIComponent(url.username);
+  const password = decodeURIComponent(url.password);
+  const adminDb = url.pathname.replace(/^\//, '') || 'postgres';
+  const urlFor = (db: string): string => {
+    const u = new URL(url.href);
+    u.pathname = `/${db}`;
+    return u.href;
+  };
+  const psql = (sql: string, db = adminDb): string =>
+    run(['/usr/bin/psql', '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-d', urlFor(db), '-c', sql], { env: { PGCONNECT_TIMEOUT: '10' } });
+  return {
+    url: url.href,
+    host: url.hostname,
+    port: Number(url.port || 5432),
+    user,
+    password,
+    urlFor,
+    psql,
+    createDatabase(prefix = 'sweepdeck_test') {
+      const name = `${prefix}_${randomBytes(5).toString('hex')}`;
+      psql(`CREATE DATABASE ${name}`);
+      made.push(name);
+      return urlFor(name);
+    },
+    stop() {
+      try {
+        for (const db of made.splice(0)) psql(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+      } finally {
+        stopCluster();
+      }
+    },
+  };
+}
+
+/**
+ * A server for the tests: the one SWEEPDECK_TEST_PG_URL names, or a new throw-away cluster (initdb
+ * as the postgres user when we are root, scram-sha-256 password, loopback only, a socket in its own
+ * folder). Call stop() in afterAll.
+ */
+export async function startPostgres(): Promise<PgServer> {
+  const given = process.env[PG_URL_ENV];
+  if (given) return serverFor(new URL(given), () => undefined);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'sweepdeck-pg-'));
+  const data = path.join(dir, 'data');
+  const password = randomBytes(12).toString('hex');
+  const pwfile = path.join(dir, 'pw');
+  writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
+  if (isRoot()) {
+    const pg = postgresUser();
+    if (!pg) throw new Error('no postgres user to run initdb as');
+    chownSync(dir, pg.uid, pg.gid);
+    chownSync(pwfile, pg.uid, pg.gid);
+  }
+  let started = false;
+  const stopCluster = (): void => {
+    try {
+      if (started) run([path.join(PG_BIN, 'pg_ctl'), '-D', data, '-m', 'immediate', '-w', 'stop'], { asPostgres: true });
+    } finally {
+      started = false;
+      process.off('exit', stopCluster);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  try {
+    run([path.join(PG_BIN, 'initdb'), '-D', data, '-U', 'sweepdeck', `--pwfile=${pwfile}`, '-A', 'scram-sha-256', '-E', 'UTF8', '--locale=C', '--no-sync'], { asPostgres: true });
+    rmSync(pwfile);
+    // A port can be taken between our probe and the server's bind: try a few.
+    for (let attempt = 0; ; attempt++) {
+      const port = await freePort();
+      // authentication_timeout: a client that gives up mid-authentication (no password to send)
+      // would otherwise hold its backend, and so DROP DATABASE, for the default minute.
+      const opts = `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c max_connections=200 -c authentication_timeout=3s`;
+      const r = spawnSync(isRoot() ? 'runuser' : path.join(PG_BIN, 'pg_ctl'), [...(isRoot() ? ['-u', 'postgres', '--', path.join(PG_BIN, 'pg_ctl')] : []), '-D', data, '-o', opts, '-l', path.join(dir, 'log'), '-w', '-t', '60', 'start'], {
+        encoding: 'utf8',
+      });
+      if (r.status === 0) {
+        started = true;
+        process.on('exit', stopCluster);
+        return serverFor(new URL(`postgresql://sweepdeck:${password}@127.0.0.1:${port}/postgres`), stopCluster);
+      }
+      if (attempt >= 4) throw new Error(`pg_ctl start failed:\n${r.stderr}${r.stdout}`);
+    }
+  } catch (e) {
+    stopCluster();
+    throw e;
+  }
+}
