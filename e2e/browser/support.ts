@@ -88,7 +88,8 @@ export async function startServe(dataDir: string, home: string, extraArgs: strin
     // is a bug to report, not to paper over.
     stop: () =>
       new Promise<void>((resolve, reject) => {
-        if (proc.exitCode !== null) return resolve();
+        // Already gone (an exit code, or ended by a signal): no 'exit' event will come again.
+        if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
         let killed = false;
         const kill = setTimeout(() => {
           killed = true;
