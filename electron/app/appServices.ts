@@ -35,7 +35,7 @@ export interface AppServicesOptions {
   /** How long sweeps.start waits for the runner to report it started. */
   startWaitMs?: number;
   /** Credentials and transport for Azure calls (the workspace picker; tracking a chosen workspace
-   * with a token of its tenant). Default: the service principal in the environment. */
+   * with a token of its tenant). Default: the sign-in chain from the environment. */
   azure?: AzureCredentialOptions;
 }
 
