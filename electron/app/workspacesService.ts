@@ -45,11 +45,11 @@ export class WorkspacesService {
     return this.o.env ?? process.env;
   }
 
-  private discovery(): Discovery {
+  private async discovery(): Promise<Discovery> {
     if (this.discoveryInstance) return this.discoveryInstance;
     let credentials: CredentialSource;
     try {
-      credentials = this.o.credentials.source();
+      credentials = await this.o.credentials.source();
     } catch (err) {
       if (err instanceof AzureSetupError) throw new AppFault('NOT_AVAILABLE', `Listing Azure workspaces needs Azure credentials: ${err.message}`);
       throw err;
@@ -75,7 +75,7 @@ export class WorkspacesService {
       this.subsCache.clear();
       this.listCache.clear();
     }
-    const d = this.discovery();
+    const d = await this.discovery();
     let tenants: TenantInfo[];
     try {
       tenants = await this.cached(this.tenantsCache, () => d.tenants(), (c) => (this.tenantsCache = c));
@@ -92,10 +92,10 @@ export class WorkspacesService {
   }
 
   private subscriptionsOf(tenantId: string): Promise<SubscriptionsAnswer> {
-    const d = this.discovery();
     return this.cached(
       this.subsCache.get(tenantId),
       async () => {
+        const d = await this.discovery();
         try {
           return { status: 'ok' as const, message: null, subscriptions: await d.subscriptions(tenantId) };
         } catch (err) {
@@ -111,7 +111,7 @@ export class WorkspacesService {
   }
 
   async list(input: ParsedInput<'workspaces.list'>): Promise<ChannelOutput<'workspaces.list'>> {
-    const d = this.discovery();
+    const d = await this.discovery();
     const subs = await this.subscriptionsOf(input.tenantId);
     if (subs.status !== 'ok') return { status: subs.status, message: subs.message, via: null, workspaces: [], subscriptionErrors: [] };
     const names = new Map(subs.subscriptions.map((s) => [s.subscriptionId.toLowerCase(), s.displayName]));
@@ -173,7 +173,7 @@ export class WorkspacesService {
       } catch (err) {
         throw new AppFault('INVALID_INPUT', (err as Error).message);
       }
-      const d = this.discovery();
+      const d = await this.discovery();
       const where = `workspace '${ref.workspaceName}' in resource group '${ref.resourceGroup}' (subscription ${ref.subscriptionId})`;
       let tenantId = input.tenantId;
       if (!tenantId) {

@@ -6,6 +6,7 @@ import { openTrackingStore } from '../../core/tracking/openStore.ts';
 import type { Experiment, Run, TrackingStore } from '../../core/tracking/types.ts';
 import { MlflowError } from '../../core/tracking/types.ts';
 import { CliError, parseCli, printedHelp } from '../cliSupport.ts';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { oneLine, print } from '../terminalText.ts';
 import { withoutUrlCredentials } from '../../../shared/urlCredentials.ts';
@@ -117,6 +118,16 @@ function rank(list: string[], key: string): number {
   return i < 0 ? list.length : i;
 }
 
+/** A sweep parent run leads back to its study (wherever the run is stored, e.g. Azure ML): the
+ * checkpoint_path param, and whether that file is on this machine (then the sweep's own
+ * `sweep run CONFIG` resumes from it). */
+function checkpointLine(run: Run): string | undefined {
+  const file = run.data.params?.find((p) => p.key === 'checkpoint_path')?.value;
+  if (!file) return undefined;
+  const here = path.isAbsolute(file) && existsSync(file);
+  return `checkpoint: ${oneLine(file)} (${here ? 'on this machine' : 'not on this machine'})`;
+}
+
 function runLine(run: Run, isParent: boolean): string {
   const deleted = run.info.lifecycle_stage === 'deleted' ? ' (deleted)' : '';
   const name = run.info.run_name || run.info.run_id;
@@ -135,6 +146,8 @@ export function renderTree(trees: ExperimentTree[], storeUri: string, asOf?: Rea
     lines.push('', `Experiment ${oneLine(e.name)} (id ${oneLine(e.experiment_id)}${deleted}${asOfText}): ${t.runs.length} parent run(s), ${nChildren} child run(s)`);
     for (const node of t.runs) {
       lines.push(`  ${runLine(node.run, true)}`);
+      const checkpoint = checkpointLine(node.run);
+      if (checkpoint) lines.push(`    ${checkpoint}`);
       node.children.forEach((c, i) => {
         lines.push(`    ${i === node.children.length - 1 ? '└─' : '├─'} ${runLine(c, false)}`);
       });

@@ -6,6 +6,7 @@
 // these wrappers give the same to plain fetch (the MLflow REST store) and to our transport.
 import type { TokenCredential } from '@azure/core-auth';
 import { sendRequest, type TransportOptions, type TransportRequest, type TransportResponse } from './httpTransport.ts';
+import { proxyAwareFetch } from '../tracking/proxyFetch.ts';
 
 /** The decoded claims JSON of an insufficient_claims challenge, or undefined. */
 export function parseClaimsChallenge(wwwAuthenticate: string | null | undefined): string | undefined {
@@ -39,7 +40,7 @@ export function tokenGetter(credential: TokenCredential, scope: string, tenantId
  * A fetch that answers a claims challenge once: on 401 insufficient_claims it gets a token with
  * the claims and repeats the request with it. Other answers pass through untouched.
  */
-export function fetchWithClaimsChallenge(getToken: ClaimsTokenGetter, baseFetch: typeof fetch = fetch): typeof fetch {
+export function fetchWithClaimsChallenge(getToken: ClaimsTokenGetter, baseFetch: typeof fetch = proxyAwareFetch()): typeof fetch {
   return async (input, init) => {
     const res = await baseFetch(input, init);
     if (res.status !== 401) return res;

@@ -8,7 +8,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { isIP, type Socket } from 'node:net';
 import tls from 'node:tls';
-import { openTunnel, proxyFor } from './proxyTunnel.ts';
+import { openTunnel, proxyAuthorization, proxyFor } from './proxyTunnel.ts';
 import { tlsAdvice } from './tlsAdvice.ts';
 
 export type TransportFailureKind = 'NETWORK' | 'TIMEOUT';
@@ -89,9 +89,11 @@ export async function sendRequest(req: TransportRequest, opts: TransportOptions)
   }
   const lib = isHttps ? https : http;
   // HTTPS_PROXY: a CONNECT tunnel first, then TLS to the real host over it (see proxyTunnel.ts).
-  const proxy = isHttps ? proxyFor(url, opts.proxyEnv ?? process.env) : undefined;
+  // HTTP_PROXY (plain http targets): the request goes to the proxy with the absolute URL.
+  const proxy = proxyFor(url, opts.proxyEnv ?? process.env);
+  const httpProxy = !isHttps ? proxy : undefined;
   let tunnel: Socket | undefined;
-  if (proxy) {
+  if (proxy && isHttps) {
     try {
       tunnel = await openTunnel(proxy, url.hostname, url.port || '443', opts.timeoutMs);
     } catch (err) {
@@ -110,9 +112,14 @@ export async function sendRequest(req: TransportRequest, opts: TransportOptions)
     };
     const headers: Record<string, string | number> = { ...req.headers };
     if (req.body !== undefined) headers['content-length'] = Buffer.byteLength(req.body);
+    if (httpProxy) {
+      headers.host = url.host;
+      if (httpProxy.url.username) headers['proxy-authorization'] = proxyAuthorization(httpProxy);
+    }
     const request = lib.request(
-      url,
+      httpProxy ? new URL(httpProxy.url.origin) : url,
       {
+        ...(httpProxy ? { path: url.href } : {}),
         method: req.method,
         headers,
         // A fresh connection per call: setup makes a handful of requests, and pooled sockets to a

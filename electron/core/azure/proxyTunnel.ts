@@ -1,4 +1,4 @@
-// HTTPS_PROXY / HTTP_PROXY / NO_PROXY for our own HTTP client (sign-in, ARM, the probe), as curl
+// HTTPS_PROXY / HTTP_PROXY / NO_PROXY for our own HTTP client (sign-in, ARM, the probe, MLflow REST), as curl
 // and the Azure SDK read them. HTTPS goes through a CONNECT tunnel, so the proxy sees only the host
 // name (TLS stays end to end, our trusted roots still apply).
 import http from 'node:http';
@@ -39,10 +39,15 @@ function bypassed(target: URL, noProxy: string): boolean {
   return false;
 }
 
+/** The Proxy-Authorization value for the user:password in the proxy URL. */
+export function proxyAuthorization(proxy: ProxySettings): string {
+  return `Basic ${Buffer.from(`${decodeURIComponent(proxy.url.username)}:${decodeURIComponent(proxy.url.password)}`).toString('base64')}`;
+}
+
 /** Opens a CONNECT tunnel through the proxy to host:port; the caller runs TLS over the socket. */
 export function openTunnel(proxy: ProxySettings, host: string, port: string, timeoutMs: number): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
-    const auth = proxy.url.username ? `Basic ${Buffer.from(`${decodeURIComponent(proxy.url.username)}:${decodeURIComponent(proxy.url.password)}`).toString('base64')}` : undefined;
+    const auth = proxy.url.username ? proxyAuthorization(proxy) : undefined;
     const req = http.request({
       host: proxy.url.hostname,
       port: proxy.url.port || 80,

@@ -5,6 +5,7 @@
 // as MlflowError with its code.
 import { mlflowRestBaseFromTrackingUri } from '../azure/endpoints.ts';
 import { decodeDouble, encodeDouble, parseJsonLenient, stringifyJson } from './endpoint/wire.ts';
+import { proxyAwareFetch } from './proxyFetch.ts';
 import {
   MlflowError,
   readStep,
@@ -173,7 +174,7 @@ function splitBatch(batch: { metrics?: Metric[]; params?: KeyValue[]; tags?: Key
 export function createRestStore(uri: string, opts: RestStoreOptions = {}): TrackingStore {
   const base = restBase(uri);
   const azure = isAzure(base);
-  const doFetch = opts.fetch ?? fetch;
+  const doFetch = opts.fetch ?? proxyAwareFetch();
   const wait = opts.sleep ?? sleep;
   const now = opts.now ?? Date.now;
   const timeoutMs = opts.timeoutMs ?? 30_000;

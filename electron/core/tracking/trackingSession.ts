@@ -8,6 +8,7 @@ import { openTrackingStore, resolveStoreUri } from './openStore.ts';
 import { createOutboxStore, type OutboxStore } from './outbox.ts';
 import { createRestStore } from './restStore.ts';
 import { fetchWithClaimsChallenge } from '../azure/claimsChallenge.ts';
+import { proxyAwareFetch } from './proxyFetch.ts';
 import { setupTrackingCrossPlatform, type SetupReasonCode, type TrackingMode } from './setup.ts';
 import type { TrackingStore } from './types.ts';
 
@@ -84,7 +85,8 @@ export async function openTrackingSession(opts: TrackingSessionOptions): Promise
       timeoutMs: 10_000,
       ...(tokenProvider ? { token: tokenProvider } : {}),
       // Azure: a 401 claims challenge (CAE, MFA step-up) is answered once with a new token.
-      ...(claimsToken ? { fetch: fetchWithClaimsChallenge(claimsToken) } : {}),
+      // HTTPS_PROXY / NO_PROXY of the sweep's environment apply to its MLflow writes too.
+      fetch: claimsToken ? fetchWithClaimsChallenge(claimsToken, proxyAwareFetch(env)) : proxyAwareFetch(env),
     });
     // Writes the remote cannot take wait here, on disk, and are replayed in order when it returns.
     outbox = createOutboxStore(remote, outboxPath(opts.outputDir));
