@@ -50,6 +50,8 @@ export const sweepSummarySchema = z.object({
   /** Where the app learned of it: started/registered here, found in a folder, or opened as a file. */
   source: z.enum(['app', 'folder', 'file']),
   state: sweepStateSchema,
+  /** This app's own runner runs it (only then can Stop reach it); false when another process does. */
+  runsHere: z.boolean(),
   studyName: z.string(),
   studyPath: z.string(),
   configPath: z.string().nullable(),

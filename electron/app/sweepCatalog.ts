@@ -203,6 +203,7 @@ export function buildSummary(args: {
     id: args.id,
     source: args.source,
     state,
+    runsHere: args.live !== null,
     studyName: args.studyName,
     studyPath: args.studyPath,
     configPath: args.record?.configPath ?? null,

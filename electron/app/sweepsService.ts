@@ -270,7 +270,7 @@ export class SweepsService {
       return;
     }
     if (s.state === shown) return;
-    this.o.bus.emit('sweep.progress', { id, state: s.state, finishedTrials: s.finishedTrials, maxTrials: s.maxTrials, counts: s.counts, best: s.best, trial: null, message: s.message });
+    this.o.bus.emit('sweep.progress', { id, state: s.state, runsHere: s.runsHere, finishedTrials: s.finishedTrials, maxTrials: s.maxTrials, counts: s.counts, best: s.best, trial: null, message: s.message });
     this.o.bus.emit('sweeps.changed', { reason: `state: ${s.state}` });
   }
 
@@ -627,6 +627,7 @@ export class SweepsService {
       bus.emit('sweep.progress', {
         id,
         state: live.stopping ? 'stopping' : 'running',
+        runsHere: true,
         finishedTrials: live.counts.COMPLETE + live.counts.PRUNED,
         maxTrials: live.maxTrials,
         counts: live.counts,
@@ -684,6 +685,7 @@ export class SweepsService {
     this.o.bus.emit('sweep.progress', {
       id,
       state: summary.state,
+      runsHere: summary.runsHere,
       finishedTrials: counts.COMPLETE + counts.PRUNED,
       maxTrials: result.maxTrials ?? live?.maxTrials ?? null,
       counts,
@@ -717,6 +719,7 @@ export class SweepsService {
     this.o.bus.emit('sweep.progress', {
       id,
       state: 'stopping',
+      runsHere: true,
       finishedTrials: summary.finishedTrials,
       maxTrials: summary.maxTrials,
       counts: summary.counts,
