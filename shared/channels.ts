@@ -10,6 +10,7 @@ export const CHANNEL_NAMES = [
   'sweeps.start',
   'sweeps.stop',
   'sweeps.resume',
+  'sweeps.failTrial',
   'sweeps.remove',
   'sweeps.trials',
   'sweeps.trialColumns',

@@ -156,6 +156,9 @@ export const sweepDetailSchema = sweepSummarySchema.extend({
   checkpointPath: z.string(),
   configText: z.string().nullable(),
   userAttrs: z.record(z.string(), z.unknown()),
+  /** Numbers of its RUNNING trials without heartbeats (run elsewhere, e.g. by Python Optuna):
+   * only the user can fail one of them (sweeps.failTrial). */
+  runningElsewhere: z.array(count),
 });
 export type SweepDetail = z.infer<typeof sweepDetailSchema>;
 
@@ -381,6 +384,12 @@ export const contract = {
   'sweeps.resume': {
     input: z.strictObject({ id, configPath: filePath.optional(), maxTrials: z.number().int().positive().max(1_000_000).optional() }),
     output: sweepSummarySchema,
+  },
+  /** Fail on purpose a trial RUNNING elsewhere (no heartbeats) whose program no longer runs, as
+   * `sweepdeck sweep fail-trial` does; retry offers its params again to the next run. */
+  'sweeps.failTrial': {
+    input: z.strictObject({ id, trialNumber: count, retry: z.boolean().optional() }),
+    output: z.object({ number: count, state: trialStateSchema, reofferedAs: count.nullable() }),
   },
   /** Forget a sweep (files are kept). */
   'sweeps.remove': {

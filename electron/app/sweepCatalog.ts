@@ -52,7 +52,7 @@ export function deriveState(i: StateInputs): { state: SweepState; message: strin
   }
   if (elsewhere > 0) {
     // No heartbeats: another program (e.g. Python Optuna) runs them, or ran them and stopped.
-    const note = `${elsewhere} trial(s) RUNNING elsewhere (no heartbeats, e.g. Python Optuna); \`sweepdeck sweep fail-trial\` fails one that nothing runs any more`;
+    const note = `${elsewhere} trial(s) RUNNING elsewhere (no heartbeats, e.g. Python Optuna); fail one that nothing runs any more from the sweep page or with \`sweepdeck sweep fail-trial\``;
     if (i.maxTrials !== null && finished >= i.maxTrials) return { state: 'finished', message: note };
     return { state: 'interrupted', message: `${note}. Resume continues the study here and leaves them alone` };
   }
