@@ -48,7 +48,7 @@ export interface TrackingSetupArgs {
 }
 
 export interface CoreModules {
-  openStudyStorage(file: string, opts?: { create?: boolean; readonly?: boolean; verify?: boolean }): StudyStorage;
+  openStudyStorage(file: string, opts?: { create?: boolean; readonly?: boolean; verify?: boolean; busyTimeoutMs?: number }): StudyStorage;
   startSweep(args: StartSweepArgs): RunningSweep;
   /** readOnly: a store the user browses (never written, never created); else the app's own store,
    * created when missing. */

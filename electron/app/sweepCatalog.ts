@@ -31,6 +31,11 @@ export interface StateInputs {
   runningElsewhere?: number;
 }
 
+/** How long the app waits for another process's lock on a study. better-sqlite3 waits
+ * synchronously, on the thread that serves every request, so a study locked elsewhere answers
+ * STUDY_LOCKED at once instead of holding up the whole app for the storage's default 10 s. */
+export const APP_STUDY_BUSY_TIMEOUT_MS = 250;
+
 const seconds = (ms: number): number => Math.floor(ms / 1000);
 
 /** The state shown for a sweep, and why. Pure, so each rule is unit-tested. */
@@ -87,8 +92,7 @@ export function parseOptunaTime(s: string): number | null {
 export function newestRunningHeartbeat(studyPath: string, studyId: number): number | null {
   let db: Database.Database | undefined;
   try {
-    db = new Database(studyPath, { readonly: true, fileMustExist: true });
-    db.pragma('busy_timeout = 2000');
+        db = new Database(studyPath, { readonly: true, fileMustExist: true, timeout: APP_STUDY_BUSY_TIMEOUT_MS });
     const row = db
       .prepare(
         "SELECT MAX(h.heartbeat) AS hb FROM trial_heartbeats h JOIN trials t ON t.trial_id = h.trial_id WHERE t.study_id = ? AND t.state = 'RUNNING'",

@@ -21,6 +21,7 @@ import type { CoreModules, RunningSweep, SweepTrackingHandle } from './core.ts';
 import type { EventBus } from './eventBus.ts';
 import { StudyReaders } from './studyReaders.ts';
 import {
+  APP_STUDY_BUSY_TIMEOUT_MS,
   buildSummary,
   findDbFiles,
   newestRunningHeartbeat,
@@ -162,7 +163,7 @@ export class SweepsService {
 
   constructor(private readonly o: SweepsServiceOptions) {
     this.readers = new StudyReaders(
-      (f) => this.o.core.openStudyStorage(f, { readonly: true }),
+      (f) => this.o.core.openStudyStorage(f, { readonly: true, busyTimeoutMs: APP_STUDY_BUSY_TIMEOUT_MS }),
       (f) => [...this.live.keys()].some((id) => this.o.state.sweep(id)?.studyPath === f),
     );
   }
@@ -386,7 +387,7 @@ export class SweepsService {
     this.read(loc.studyPath, check);
     // Writing needs the file to ourselves: let go of our reader first.
     this.readers.drop(loc.studyPath);
-    const storage = this.o.core.openStudyStorage(loc.studyPath, {});
+    const storage = this.o.core.openStudyStorage(loc.studyPath, { busyTimeoutMs: APP_STUDY_BUSY_TIMEOUT_MS });
     let result: ChannelOutput<'sweeps.failTrial'>;
     try {
       // Checked again inside the writer: the trial may have finished meanwhile.
@@ -520,7 +521,7 @@ export class SweepsService {
   openStudyFile(input: ParsedInput<'sweeps.openStudyFile'>): ChannelOutput<'sweeps.openStudyFile'> {
     const file = path.resolve(input.path);
     // Read-only: a file that is not an Optuna study, or a damaged one, is reported, never touched.
-    this.o.core.openStudyStorage(file, { readonly: true, verify: true }).close();
+    this.o.core.openStudyStorage(file, { readonly: true, verify: true, busyTimeoutMs: APP_STUDY_BUSY_TIMEOUT_MS }).close();
     const names = this.read(file, (s) => s.listStudies().map((x) => x.name));
     if (names.length === 0) throw new AppFault('NOT_FOUND', `${file} is an Optuna study file but holds no study yet.`);
     const chosen = input.studyName === undefined ? names : names.filter((n) => n === input.studyName);
