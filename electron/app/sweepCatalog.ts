@@ -5,6 +5,7 @@ import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { FrozenTrial, TrialState } from '../core/search/types.ts';
+import { asStudyError } from '../core/studies/fileCheck.ts';
 import { judgeHeartbeat, type HeartbeatVerdict } from '../core/sweeps/heartbeat.ts';
 import type { StudyStorage, StudySummary } from '../core/studies/types.ts';
 import type { SweepSummary, TrialRow } from '../../shared/contract.ts';
@@ -88,7 +89,10 @@ export function parseOptunaTime(s: string): number | null {
 }
 
 /** Newest heartbeat of the study's RUNNING trials (epoch ms), read-only and without the storage
- * layer (the storage contract has no read for it). null when there is none or it cannot be read. */
+ * layer (the storage contract has no read for it). null when there is none, or the file has no
+ * heartbeat table (made by an Optuna without heartbeats). Any other failure (a lock held past the
+ * short wait, damage) is the StudyError naming the file: a swallowed one would read as "no
+ * heartbeat" and show a live sweep as interrupted. */
 export function newestRunningHeartbeat(studyPath: string, studyId: number): number | null {
   let db: Database.Database | undefined;
   try {
@@ -99,8 +103,9 @@ export function newestRunningHeartbeat(studyPath: string, studyId: number): numb
       )
       .get(studyId) as { hb: string | null } | undefined;
     return row?.hb ? parseOptunaTime(row.hb) : null;
-  } catch {
-    return null;
+  } catch (e) {
+    if (/no such table: trial_heartbeats/.test((e as Error).message)) return null;
+    throw asStudyError(studyPath, e);
   } finally {
     db?.close();
   }

@@ -6,6 +6,7 @@
 import { copyFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { newestRunningHeartbeat } from '../../electron/app/sweepCatalog.ts';
 import { tempApp, type TempApp } from '../contract/support.ts';
 import type { ChannelOutput } from '../../shared/contract.ts';
 import { holdExclusiveLock } from '../support/damagedFiles.ts';
@@ -59,5 +60,22 @@ describe('reading a study another process has locked', () => {
     expect(sha256(other)).toBe(before);
     // Once the lock is gone the same read works.
     expect((await t.app.dispatch('sweeps.trials', { id })).ok).toBe(true);
+  });
+
+  it('the heartbeat read says the study is locked, instead of "no heartbeat" (which shows a live sweep as interrupted)', async () => {
+    const file = studyCopy();
+    expect(newestRunningHeartbeat(file, 1)).toBeNull(); // the fixture has no RUNNING trial
+    const lock = await holdExclusiveLock(file);
+    try {
+      let thrown: unknown;
+      try {
+        newestRunningHeartbeat(file, 1);
+      } catch (e) {
+        thrown = e;
+      }
+      expect(thrown).toMatchObject({ name: 'StudyError', code: 'LOCKED', message: expect.stringContaining(file) });
+    } finally {
+      await lock.release();
+    }
   });
 });
