@@ -117,12 +117,16 @@ async function openSweepTracking(a: SweepTrackingArgs): Promise<SweepTrackingHan
 }
 
 /** The real core. */
+/** A store the user browses is read on the thread that serves every request (better-sqlite3 waits
+ * synchronously): a lock held elsewhere answers at once, naming the file, instead of after 20 s. */
+const BROWSE_BUSY_TIMEOUT_MS = 250;
+
 export async function loadCore(): Promise<CoreModules> {
   return {
     openStudyStorage: (file, opts) => openStudyStorage(file, opts),
     startSweep: (args) =>
       runSweep({ config: args.config, configDir: args.configDir, outputDir: args.outputDir, maxTrials: args.maxTrials, onEvent: args.onEvent, hooks: args.hooks }),
-    openTrackingStore: (uri, opts) => openTrackingStore(uri, opts?.readOnly ? { readOnly: true } : { create: true }),
+    openTrackingStore: (uri, opts) => openTrackingStore(uri, opts?.readOnly ? { readOnly: true, busyTimeoutMs: BROWSE_BUSY_TIMEOUT_MS } : { create: true }),
     setupTracking,
     openSweepTracking,
   };
