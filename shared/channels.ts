@@ -17,6 +17,7 @@ export const CHANNEL_NAMES = [
   'sweeps.start',
   'sweeps.stop',
   'sweeps.resume',
+  'sweeps.failTrial',
   'sweeps.remove',
   'sweeps.locate',
   'sweeps.trials',

@@ -53,6 +53,8 @@ export const sweepSummarySchema = z.object({
   /** Where the app learned of it: started/registered here, found in a folder, or opened as a file. */
   source: z.enum(['app', 'folder', 'file']),
   state: sweepStateSchema,
+  /** This app's own runner runs it (only then can Stop reach it); false when another process does. */
+  runsHere: z.boolean(),
   studyName: z.string(),
   studyPath: z.string(),
   configPath: z.string().nullable(),
@@ -157,6 +159,9 @@ export const sweepDetailSchema = sweepSummarySchema.extend({
   checkpointPath: z.string(),
   configText: z.string().nullable(),
   userAttrs: z.record(z.string(), z.unknown()),
+  /** Numbers of its RUNNING trials without heartbeats (run elsewhere, e.g. by Python Optuna):
+   * only the user can fail one of them (sweeps.failTrial). */
+  runningElsewhere: z.array(count),
 });
 export type SweepDetail = z.infer<typeof sweepDetailSchema>;
 
@@ -434,6 +439,12 @@ export const contract = {
   'sweeps.locate': {
     input: z.strictObject({ id, path: filePath }),
     output: sweepSummarySchema,
+  },
+  /** Fail on purpose a trial RUNNING elsewhere (no heartbeats) whose program no longer runs, as
+   * `sweepdeck sweep fail-trial` does; retry offers its params again to the next run. */
+  'sweeps.failTrial': {
+    input: z.strictObject({ id, trialNumber: count, retry: z.boolean().optional() }),
+    output: z.object({ number: count, state: trialStateSchema, reofferedAs: count.nullable() }),
   },
   /** Forget a sweep (files are kept). */
   'sweeps.remove': {

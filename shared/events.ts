@@ -10,6 +10,8 @@ export const events = {
   'sweep.progress': z.object({
     id: z.string(),
     state: sweepStateSchema,
+    /** As in the sweep summary: this app's own runner runs it. */
+    runsHere: z.boolean(),
     finishedTrials: z.number().int().nonnegative(),
     maxTrials: z.number().int().nonnegative().nullable(),
     counts: trialCountsSchema,

@@ -158,6 +158,7 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
     'sweeps.start': async (i) => sweeps.start(i),
     'sweeps.stop': async ({ id }) => sweeps.stop(id),
     'sweeps.resume': async (i) => sweeps.resume(i),
+    'sweeps.failTrial': async (i) => sweeps.failTrialElsewhere(i),
     'sweeps.remove': async ({ id }) => sweeps.remove(id),
     'sweeps.locate': async (i) => sweeps.locateFile(i),
     'sweeps.trials': async (i) => sweeps.trials(i),

@@ -50,7 +50,7 @@ export interface TrackingSetupArgs {
 }
 
 export interface CoreModules {
-  openStudyStorage(file: string, opts?: { create?: boolean; readonly?: boolean; verify?: boolean }): StudyStorage;
+  openStudyStorage(file: string, opts?: { create?: boolean; readonly?: boolean; verify?: boolean; busyTimeoutMs?: number }): StudyStorage;
   startSweep(args: StartSweepArgs): RunningSweep;
   /** readOnly: a store the user browses (never written, never created); else the app's own store,
    * created when missing. token: for a remote store that needs one (an Azure ML workspace's MLflow
@@ -127,13 +127,20 @@ async function openSweepTracking(a: SweepTrackingArgs): Promise<SweepTrackingHan
 }
 
 /** The real core. */
+/** A store the user browses is read on the thread that serves every request (better-sqlite3 waits
+ * synchronously): a lock held elsewhere answers at once, naming the file, instead of after 20 s. */
+const BROWSE_BUSY_TIMEOUT_MS = 250;
+
 export async function loadCore(): Promise<CoreModules> {
   return {
     openStudyStorage: (file, opts) => openStudyStorage(file, opts),
     startSweep: (args) =>
       runSweep({ config: args.config, configDir: args.configDir, outputDir: args.outputDir, maxTrials: args.maxTrials, onEvent: args.onEvent, hooks: args.hooks }),
     openTrackingStore: (uri, opts) =>
-      openTrackingStore(uri, { ...(opts?.readOnly ? { readOnly: true } : { create: true }), ...(opts?.token ? { token: opts.token } : {}) }),
+      openTrackingStore(uri, {
+        ...(opts?.readOnly ? { readOnly: true, busyTimeoutMs: BROWSE_BUSY_TIMEOUT_MS } : { create: true }),
+        ...(opts?.token ? { token: opts.token } : {}),
+      }),
     setupTracking,
     openSweepTracking,
   };

@@ -4,6 +4,7 @@
 // fresh connection each time, because an open reader would stop the runner from returning the file
 // to rollback-journal mode when it closes. Idle readers are closed after a while.
 import { statSync } from 'node:fs';
+import { asStudyError } from '../core/studies/fileCheck.ts';
 import type { StudyStorage } from '../core/studies/types.ts';
 
 interface Cached {
@@ -22,7 +23,17 @@ export class StudyReaders {
     private readonly idleMs = 20_000,
   ) {}
 
+  /** A SQLite error while reading (another process's lock outlasting the busy timeout, damage
+   * found mid-read) comes out as the StudyError that names the file and what to do. */
   with<T>(file: string, fn: (s: StudyStorage) => T): T {
+    try {
+      return this.withOpen(file, fn);
+    } catch (e) {
+      throw asStudyError(file, e);
+    }
+  }
+
+  private withOpen<T>(file: string, fn: (s: StudyStorage) => T): T {
     if (this.busy(file)) {
       this.drop(file);
       const s = this.open(file);

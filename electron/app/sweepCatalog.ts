@@ -5,6 +5,7 @@ import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { FrozenTrial, TrialState } from '../core/search/types.ts';
+import { asStudyError } from '../core/studies/fileCheck.ts';
 import { judgeHeartbeat, type HeartbeatVerdict } from '../core/sweeps/heartbeat.ts';
 import type { StudyStorage, StudySummary } from '../core/studies/types.ts';
 import type { SweepSummary, TrialRow } from '../../shared/contract.ts';
@@ -31,6 +32,11 @@ export interface StateInputs {
   runningElsewhere?: number;
 }
 
+/** How long the app waits for another process's lock on a study. better-sqlite3 waits
+ * synchronously, on the thread that serves every request, so a study locked elsewhere answers
+ * STUDY_LOCKED at once instead of holding up the whole app for the storage's default 10 s. */
+export const APP_STUDY_BUSY_TIMEOUT_MS = 250;
+
 const seconds = (ms: number): number => Math.floor(ms / 1000);
 
 /** The state shown for a sweep, and why. Pure, so each rule is unit-tested. */
@@ -52,7 +58,7 @@ export function deriveState(i: StateInputs): { state: SweepState; message: strin
   }
   if (elsewhere > 0) {
     // No heartbeats: another program (e.g. Python Optuna) runs them, or ran them and stopped.
-    const note = `${elsewhere} trial(s) RUNNING elsewhere (no heartbeats, e.g. Python Optuna); \`sweepdeck sweep fail-trial\` fails one that nothing runs any more`;
+    const note = `${elsewhere} trial(s) RUNNING elsewhere (no heartbeats, e.g. Python Optuna); fail one that nothing runs any more from the sweep page or with \`sweepdeck sweep fail-trial\``;
     if (i.maxTrials !== null && finished >= i.maxTrials) return { state: 'finished', message: note };
     return { state: 'interrupted', message: `${note}. Resume continues the study here and leaves them alone` };
   }
@@ -83,20 +89,23 @@ export function parseOptunaTime(s: string): number | null {
 }
 
 /** Newest heartbeat of the study's RUNNING trials (epoch ms), read-only and without the storage
- * layer (the storage contract has no read for it). null when there is none or it cannot be read. */
+ * layer (the storage contract has no read for it). null when there is none, or the file has no
+ * heartbeat table (made by an Optuna without heartbeats). Any other failure (a lock held past the
+ * short wait, damage) is the StudyError naming the file: a swallowed one would read as "no
+ * heartbeat" and show a live sweep as interrupted. */
 export function newestRunningHeartbeat(studyPath: string, studyId: number): number | null {
   let db: Database.Database | undefined;
   try {
-    db = new Database(studyPath, { readonly: true, fileMustExist: true });
-    db.pragma('busy_timeout = 2000');
+        db = new Database(studyPath, { readonly: true, fileMustExist: true, timeout: APP_STUDY_BUSY_TIMEOUT_MS });
     const row = db
       .prepare(
         "SELECT MAX(h.heartbeat) AS hb FROM trial_heartbeats h JOIN trials t ON t.trial_id = h.trial_id WHERE t.study_id = ? AND t.state = 'RUNNING'",
       )
       .get(studyId) as { hb: string | null } | undefined;
     return row?.hb ? parseOptunaTime(row.hb) : null;
-  } catch {
-    return null;
+  } catch (e) {
+    if (/no such table: trial_heartbeats/.test((e as Error).message)) return null;
+    throw asStudyError(studyPath, e);
   } finally {
     db?.close();
   }
@@ -203,6 +212,7 @@ export function buildSummary(args: {
     id: args.id,
     source: args.source,
     state,
+    runsHere: args.live !== null,
     studyName: args.studyName,
     studyPath: args.studyPath,
     configPath: args.record?.configPath ?? null,

@@ -14,6 +14,7 @@ import type { StudyStorage } from '../core/studies/types.ts';
 import type { SweepCounts, SweepEvent, SweepResult } from '../core/sweeps/types.ts';
 import { checkConfigSize, ConfigError, parseConfigText } from '../core/config/loadConfig.ts';
 import { judgeHeartbeat } from '../core/sweeps/heartbeat.ts';
+import { reofferTrial } from '../core/sweeps/studyEngine.ts';
 import { AppFault } from './appError.ts';
 import { absoluteInput, existingFile, folderToWrite } from './pathInput.ts';
 import { newId, type AppState, type SweepRecord } from './appState.ts';
@@ -21,6 +22,7 @@ import type { CoreModules, RunningSweep, SweepTrackingHandle } from './core.ts';
 import type { EventBus } from './eventBus.ts';
 import { StudyReaders } from './studyReaders.ts';
 import {
+  APP_STUDY_BUSY_TIMEOUT_MS,
   buildSummary,
   findDbFiles,
   newestRunningHeartbeat,
@@ -63,6 +65,9 @@ export interface SweepsServiceOptions {
   /** How long start() waits for the runner to report that it started (or why it could not). */
   startWaitMs?: number;
 }
+
+/** fail_reason of a trial the user failed from the app (the CLI's says fail-trial). */
+export const FAILED_BY_USER_IN_APP = 'failed on purpose by the user (Sweepdeck app, running elsewhere)';
 
 const toCounts = (c: SweepCounts): Counts => ({ RUNNING: c.running, COMPLETE: c.complete, PRUNED: c.pruned, FAIL: c.failed, WAITING: c.waiting });
 
@@ -159,7 +164,7 @@ export class SweepsService {
 
   constructor(private readonly o: SweepsServiceOptions) {
     this.readers = new StudyReaders(
-      (f) => this.o.core.openStudyStorage(f, { readonly: true }),
+      (f) => this.o.core.openStudyStorage(f, { readonly: true, busyTimeoutMs: APP_STUDY_BUSY_TIMEOUT_MS }),
       (f) => [...this.live.keys()].some((id) => this.o.state.sweep(id)?.studyPath === f),
     );
   }
@@ -289,7 +294,7 @@ export class SweepsService {
       return;
     }
     if (s.state === shown) return;
-    this.o.bus.emit('sweep.progress', { id, state: s.state, finishedTrials: s.finishedTrials, maxTrials: s.maxTrials, counts: s.counts, best: s.best, trial: null, message: s.message });
+    this.o.bus.emit('sweep.progress', { id, state: s.state, runsHere: s.runsHere, finishedTrials: s.finishedTrials, maxTrials: s.maxTrials, counts: s.counts, best: s.best, trial: null, message: s.message });
     this.o.bus.emit('sweeps.changed', { reason: `state: ${s.state}` });
   }
 
@@ -346,12 +351,14 @@ export class SweepsService {
     const summary = this.summarize(loc);
     const distributions: Record<string, Distribution> = {};
     let userAttrs: Record<string, unknown> = {};
+    let runningElsewhere: number[] = [];
     if (existsSync(loc.studyPath)) {
       try {
         this.read(loc.studyPath, (s) => {
           const info = s.getStudy(loc.studyName);
           if (!info) return;
           userAttrs = info.userAttrs;
+          if (!summary.runsHere && summary.counts.RUNNING > 0) runningElsewhere = s.runningElsewhere(info.studyId).map((t) => t.number);
           for (const t of s.getTrials(info.studyId)) {
             for (const [k, d] of Object.entries(t.distributions)) if (!(k in distributions)) distributions[k] = d;
           }
@@ -375,7 +382,47 @@ export class SweepsService {
       checkpointPath: loc.studyPath,
       configText,
       userAttrs: JSON.parse(JSON.stringify(userAttrs)) as Record<string, unknown>,
+      runningElsewhere,
     };
+  }
+
+  /**
+   * Fails on purpose a trial RUNNING elsewhere (no heartbeats), as `sweepdeck sweep fail-trial`
+   * does: no runner fails such a trial by itself, since nobody can tell whether its worker lives.
+   * A trial with heartbeats belongs to a Sweepdeck runner (Stop it, or its stale heartbeat fails
+   * it on resume), so it is refused here.
+   */
+  failTrialElsewhere(input: ParsedInput<'sweeps.failTrial'>): ChannelOutput<'sweeps.failTrial'> {
+    const loc = this.locate(input.id);
+    const n = input.trialNumber;
+    if (this.live.has(loc.id)) throw new AppFault('CONFLICT', `Sweep '${loc.id}' runs in this app: its trials are its runner's. Stop the sweep instead of failing trial ${n}.`);
+    if (!existsSync(loc.studyPath)) throw new AppFault('NOT_FOUND', `The study file ${loc.studyPath} of sweep '${loc.id}' does not exist.`);
+    const check = (s: StudyStorage): number => {
+      const study = s.getStudy(loc.studyName);
+      if (!study) throw new AppFault('NOT_FOUND', `There is no study '${loc.studyName}' in ${loc.studyPath}.`);
+      const trial = s.getTrials(study.studyId).find((t) => t.number === n);
+      if (!trial) throw new AppFault('NOT_FOUND', `Study '${loc.studyName}' in ${loc.studyPath} has no trial ${n}.`);
+      if (!s.runningElsewhere(study.studyId).some((t) => t.number === n)) {
+        const why = trial.state === 'RUNNING' ? 'it has heartbeats: a Sweepdeck runner runs it, or ran it (Stop that sweep, or Resume fails it once its heartbeat is stale)' : `it is ${trial.state}`;
+        throw new AppFault('CONFLICT', `Trial ${n} of study '${loc.studyName}' is not RUNNING elsewhere: ${why}. Only a trial RUNNING without heartbeats can be failed here.`);
+      }
+      return study.studyId;
+    };
+    this.read(loc.studyPath, check);
+    // Writing needs the file to ourselves: let go of our reader first.
+    this.readers.drop(loc.studyPath);
+    const storage = this.o.core.openStudyStorage(loc.studyPath, { busyTimeoutMs: APP_STUDY_BUSY_TIMEOUT_MS });
+    let result: ChannelOutput<'sweeps.failTrial'>;
+    try {
+      // Checked again inside the writer: the trial may have finished meanwhile.
+      const studyId = check(storage);
+      const failed = storage.failTrial(studyId, n, FAILED_BY_USER_IN_APP);
+      result = { number: failed.number, state: failed.state, reofferedAs: input.retry ? reofferTrial(storage, studyId, failed) : null };
+    } finally {
+      storage.close();
+    }
+    this.o.bus.emit('sweeps.changed', { reason: `trial ${n} failed by the user` });
+    return result;
   }
 
   trials(input: ParsedInput<'sweeps.trials'>): ChannelOutput<'sweeps.trials'> {
@@ -498,7 +545,7 @@ export class SweepsService {
   openStudyFile(input: ParsedInput<'sweeps.openStudyFile'>): ChannelOutput<'sweeps.openStudyFile'> {
     const file = existingFile(input.path, 'The study file', 'e.g. study.db');
     // Read-only: a file that is not an Optuna study, or a damaged one, is reported, never touched.
-    this.o.core.openStudyStorage(file, { readonly: true, verify: true }).close();
+    this.o.core.openStudyStorage(file, { readonly: true, verify: true, busyTimeoutMs: APP_STUDY_BUSY_TIMEOUT_MS }).close();
     const names = this.read(file, (s) => s.listStudies().map((x) => x.name));
     if (names.length === 0) throw new AppFault('NOT_FOUND', `${file} is an Optuna study file but holds no study yet.`);
     const chosen = input.studyName === undefined ? names : names.filter((n) => n === input.studyName);
@@ -680,6 +727,7 @@ export class SweepsService {
       bus.emit('sweep.progress', {
         id,
         state: live.stopping ? 'stopping' : 'running',
+        runsHere: true,
         finishedTrials: live.counts.COMPLETE + live.counts.PRUNED,
         maxTrials: live.maxTrials,
         counts: live.counts,
@@ -737,6 +785,7 @@ export class SweepsService {
     this.o.bus.emit('sweep.progress', {
       id,
       state: summary.state,
+      runsHere: summary.runsHere,
       finishedTrials: counts.COMPLETE + counts.PRUNED,
       maxTrials: result.maxTrials ?? live?.maxTrials ?? null,
       counts,
@@ -770,6 +819,7 @@ export class SweepsService {
     this.o.bus.emit('sweep.progress', {
       id,
       state: 'stopping',
+      runsHere: true,
       finishedTrials: summary.finishedTrials,
       maxTrials: summary.maxTrials,
       counts: summary.counts,

@@ -1,6 +1,7 @@
 // Entry point of the headless `sweepdeck` command. Each command group lives in its own module
 // under commands/ and is loaded only when used, so `sweepdeck --help` stays instant.
 import { CliError, type CommandModule } from './cliSupport.ts';
+import { CRASH_EXIT_CODE, crashReport } from './crashReport.ts';
 import { print, printError } from './terminalText.ts';
 
 const GROUPS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
@@ -37,6 +38,7 @@ export async function main(argv: string[]): Promise<number> {
       printError(`sweepdeck ${group}: ${err.message}`);
       return err.exitCode;
     }
-    throw err;
+    console.error(crashReport(group, err));
+    return CRASH_EXIT_CODE;
   }
 }

@@ -50,6 +50,8 @@ describe('a sweep whose runner was SIGKILLed', () => {
       return s?.state === 'running' ? s : undefined;
     });
     expect(running.message).toMatch(/running in another process/);
+    // Stop cannot reach another process's runner: the summary says this app does not run it.
+    expect(running.runsHere).toBe(false);
 
     const seen: Array<{ state: string; message: string | null; at: number }> = [];
     const isProgress = (m: EventMessage): m is EventMessage<'sweep.progress'> => m.event === 'sweep.progress';

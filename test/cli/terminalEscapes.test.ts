@@ -79,4 +79,20 @@ describe('sweepdeck with stored names holding escape sequences', () => {
     expect(r.out).not.toMatch(RAW_CONTROL);
     expect(r.out).toContain(`Study study${SHOWN}`);
   }, 60_000);
+
+  it('sweep fail-trial prints a study name visibly', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sweepdeck-escapes-'));
+    const file = path.join(dir, 'study.db');
+    const storage = openStudyStorage(file, { create: true });
+    try {
+      const { studyId } = storage.createStudy(`study${EVIL}`, ['maximize']);
+      storage.createTrial(studyId);
+    } finally {
+      storage.close();
+    }
+    const r = cli('sweep', 'fail-trial', file, '--trial', '0', '--retry', '--force');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).not.toMatch(RAW_CONTROL);
+    expect(r.out).toContain(`study 'study${SHOWN}' is now FAIL`);
+  }, 60_000);
 });

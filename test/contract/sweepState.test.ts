@@ -68,6 +68,8 @@ describe('buildSummary', () => {
     expect(s.objectiveMetric).toBe('f1');
     expect(s.tracking.parentRunId).toBe('abc');
     expect(s.state).toBe('running');
+    // Running, but by another process: Stop here cannot reach it.
+    expect(s.runsHere).toBe(false);
     const stale = buildSummary({ id: 'x', source: 'file', studyPath: '/s.db', studyName: 's', study, record: null, facts: { backbone: null, experimentName: null, maxTrials: null, metric: null, direction: null }, live: null, heartbeatAt: now - 16_000, now });
     expect(stale.state).toBe('interrupted');
   });
@@ -84,7 +86,9 @@ describe('buildSummary', () => {
     expect(at(15_000).state).toBe('unresponsive');
     expect(at(15_001).state).toBe('interrupted');
     // This process's own runner is running whatever the heartbeat says.
-    expect(buildSummary({ id: 'x', source: 'app', studyPath: '/s.db', studyName: 's', study, record: null, facts: { backbone: null, experimentName: null, maxTrials: null, metric: null, direction: null }, live: 'running', heartbeatAt: hb, now: hb + 60_000 }).state).toBe('running');
+    const here = buildSummary({ id: 'x', source: 'app', studyPath: '/s.db', studyName: 's', study, record: null, facts: { backbone: null, experimentName: null, maxTrials: null, metric: null, direction: null }, live: 'running', heartbeatAt: hb, now: hb + 60_000 });
+    expect(here.state).toBe('running');
+    expect(here.runsHere).toBe(true);
   });
 
   it('judgeHeartbeat says when the verdict changes next, so the app can re-read then', () => {

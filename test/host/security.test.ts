@@ -187,6 +187,7 @@ describe('events over SSE', () => {
     bus.emit('sweep.progress', {
       id: 's',
       state: 'running',
+      runsHere: true,
       finishedTrials: 1,
       maxTrials: 2,
       counts: { RUNNING: 1, COMPLETE: 1, PRUNED: 0, FAIL: 0, WAITING: 0 },

@@ -19,13 +19,18 @@ export function damagedStudy(dir: string, name = 'damaged.db'): string {
 }
 
 /** Another process holding an exclusive lock on a SQLite file (as a sqlite3 shell in the middle of
- * `BEGIN EXCLUSIVE` would), until release(). Resolves once the lock is held. */
-export async function holdExclusiveLock(file: string): Promise<{ release(): Promise<void> }> {
-  const holder = spawn(
-    process.execPath,
-    ['-e', "const db = new (require('better-sqlite3'))(process.argv[1]); db.exec('BEGIN EXCLUSIVE'); console.log('locked'); process.stdin.on('end', () => { db.exec('ROLLBACK'); db.close(); }); process.stdin.resume();", file],
-    { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'inherit'] },
-  );
+ * `BEGIN EXCLUSIVE` would), until release(), or until it lets go by itself after `giveUpAfterMs`
+ * (so a reader that waits long enough gets in: how a test tells a short busy timeout from a long one
+ * by what is answered, not by timing it). Resolves once the lock is held. */
+export async function holdExclusiveLock(file: string, giveUpAfterMs?: number): Promise<{ release(): Promise<void>; stillHeld(): Promise<boolean> }> {
+  const script = [
+    "const db = new (require('better-sqlite3'))(process.argv[1]); db.exec('BEGIN EXCLUSIVE'); let held = true; console.log('locked');",
+    "const let_go = () => { if (held) { held = false; db.exec('ROLLBACK'); db.close(); } };",
+    "const after = Number(process.argv[2]); if (after > 0) setTimeout(let_go, after);",
+    "process.stdin.on('data', () => console.log(held ? 'held' : 'released'));",
+    "process.stdin.on('end', () => { let_go(); process.exit(0); }); process.stdin.resume();",
+  ].join(' ');
+  const holder = spawn(process.execPath, ['-e', script, file, String(giveUpAfterMs ?? 0)], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
   let said = '';
   holder.stdout.on('data', (d: Buffer) => void (said += d.toString()));
   const exited = new Promise((r) => holder.on('exit', r));
@@ -35,6 +40,13 @@ export async function holdExclusiveLock(file: string): Promise<{ release(): Prom
     async release() {
       holder.stdin.end();
       await exited;
+    },
+    /** Asks the holder whether it still holds the lock. */
+    async stillHeld() {
+      const from = said.length;
+      holder.stdin.write('?\n');
+      const answer = await until('the lock holder to answer', async () => /held|released/.exec(said.slice(from))?.[0]);
+      return answer === 'held';
     },
   };
 }

@@ -8,6 +8,7 @@ import { openStudyStorage } from '../../core/studies/optunaSqliteStorage.ts';
 import { StudyError, type StudyStorage } from '../../core/studies/types.ts';
 import { reofferTrial } from '../../core/sweeps/studyEngine.ts';
 import { CliError, parseCli, printedHelp } from '../cliSupport.ts';
+import { oneLine, print } from '../terminalText.ts';
 import { pickStudy } from './sweepStatus.ts';
 
 const USAGE = `Usage: sweepdeck sweep fail-trial STUDY_DB --trial N [--study NAME] [--retry] [--force]
@@ -70,8 +71,9 @@ export async function run(argv: string[]): Promise<number> {
       );
     }
     const failed = storage.failTrial(study.studyId, number, FAILED_BY_USER);
-    console.log(`trial ${failed.number} of study '${study.name}' is now ${failed.state} (was ${trial.state})`);
-    if (values.retry) console.log(`its params are offered again as trial ${reofferTrial(storage, study.studyId, failed)}; the next sweep run runs them first`);
+    // The study name is stored text: shown made visible, on its line.
+    print(`trial ${failed.number} of study '${oneLine(study.name)}' is now ${failed.state} (was ${trial.state})`);
+    if (values.retry) print(`its params are offered again as trial ${reofferTrial(storage, study.studyId, failed)}; the next sweep run runs them first`);
     return 0;
   } catch (e) {
     if (e instanceof StudyError) throw new CliError(e.message, 1);

@@ -20,6 +20,8 @@ export interface OpenStoreOptions {
   readOnly?: boolean;
   /** SQLite: root of new experiments' artifact locations (default `<db folder>/mlartifacts`). */
   artifactRoot?: string;
+  /** SQLite: how long to wait for another process's lock (default the store's 20 s). */
+  busyTimeoutMs?: number;
   /** REST: bearer token, or a function giving a fresh one per request. */
   token?: string | (() => Promise<string> | string);
   /** REST: passed through untouched. */
@@ -89,7 +91,7 @@ export function resolveStoreUri(uri: string, cwd: string = process.cwd()): Store
 export async function openTrackingStore(uri: string, opts: OpenStoreOptions = {}): Promise<TrackingStore> {
   const loc = resolveStoreUri(uri);
   if (loc.kind === 'sqlite') {
-    return openSqliteStore(loc.file, { create: opts.create, readOnly: opts.readOnly, artifactRoot: opts.artifactRoot, uri: loc.uri });
+    return openSqliteStore(loc.file, { create: opts.create, readOnly: opts.readOnly, artifactRoot: opts.artifactRoot, uri: loc.uri, ...(opts.busyTimeoutMs !== undefined ? { busyTimeoutMs: opts.busyTimeoutMs } : {}) });
   }
   if (loc.kind === 'file') return openFileStore(loc.root, loc.uri);
   // A static import: the Electron main bundle must contain the REST store (a variable import()

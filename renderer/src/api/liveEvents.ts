@@ -19,7 +19,7 @@ const BIG_STUDY = 2000;
 export const LOG_TAIL_CHARS = 200_000;
 
 function patchProgress(qc: QueryClient, p: EventPayload<'sweep.progress'>): void {
-  const patch = { state: p.state, finishedTrials: p.finishedTrials, maxTrials: p.maxTrials, counts: p.counts, best: p.best, message: p.message };
+  const patch = { state: p.state, runsHere: p.runsHere, finishedTrials: p.finishedTrials, maxTrials: p.maxTrials, counts: p.counts, best: p.best, message: p.message };
   qc.setQueryData<SweepList>(keys.sweeps, (old) =>
     old ? { ...old, sweeps: old.sweeps.map((s) => (s.id === p.id ? { ...s, ...patch } : s)) } : old,
   );

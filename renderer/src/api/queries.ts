@@ -67,6 +67,20 @@ export const useTracking = () => useChannel(keys.tracking, 'tracking.status', {}
 export const useStores = () => useChannel(keys.stores, 'stores.list', {}, { enabled: useFirstViewDrawn() });
 
 /** A mutation on one channel that refreshes the sweep caches when it settles. */
+/** Fails a trial running elsewhere; the sweep, its detail and its trials are read again. */
+export function useFailTrial(id: string) {
+  const client = useClient();
+  const qc = useQueryClient();
+  return useMutation<ChannelOutput<'sweeps.failTrial'>, Error, ChannelInput<'sweeps.failTrial'>>({
+    mutationFn: (input) => client.get('sweeps.failTrial', input),
+    onSettled: () => {
+      void qc.invalidateQueries({ queryKey: keys.sweeps });
+      void qc.invalidateQueries({ queryKey: keys.sweep(id) });
+      void qc.invalidateQueries({ queryKey: keys.trials(id) });
+    },
+  });
+}
+
 export function useSweepAction<C extends 'sweeps.start' | 'sweeps.stop' | 'sweeps.resume' | 'sweeps.remove' | 'sweeps.locate' | 'sweeps.openStudyFile' | 'sweeps.register'>(channel: C) {
   const client = useClient();
   const qc = useQueryClient();

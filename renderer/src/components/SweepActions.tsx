@@ -14,6 +14,11 @@ function needsConfig(e: unknown): boolean {
   return errorCode(e) === 'CONFLICT' && typeof d === 'object' && d !== null && (d as { needsConfig?: unknown }).needsConfig === true;
 }
 
+/** Why Stop is off for a sweep another process runs, and where to stop it. */
+export function runsElsewhereTitle(sweep: SweepSummary): string {
+  return `Runs in another process, not in this app${sweep.message ? ` (${sweep.message})` : ''}: stop it where it was started.`;
+}
+
 /** label: the sweep's name in button names, unique on the screen (SweepsScreen adds the study
  * path when two sweeps share a study name), so "Resume X" names one button. */
 export function SweepActions({ sweep, showOpen = true, label }: { sweep: SweepSummary; showOpen?: boolean; label?: string }) {
@@ -62,9 +67,16 @@ export function SweepActions({ sweep, showOpen = true, label }: { sweep: SweepSu
             {resume.isPending ? 'Resuming…' : 'Resume'}
           </button>
         ) : null}
-        {sweep.state === 'running' || sweep.state === 'stopping' ? (
+        {(sweep.state === 'running' || sweep.state === 'stopping') && sweep.runsHere ? (
           <button type="button" className="danger" disabled={busy || sweep.state === 'stopping' || confirmStop} aria-label={`Stop ${name}`} onClick={() => setConfirmStop(true)}>
             {sweep.state === 'stopping' || stop.isPending ? 'Stopping…' : 'Stop'}
+          </button>
+        ) : null}
+        {(sweep.state === 'running' || sweep.state === 'stopping') && !sweep.runsHere ? (
+          // Stop reaches only this app's own runner: say where this one runs instead of offering a
+          // button that would answer CONFLICT.
+          <button type="button" className="danger" disabled aria-label={`Stop ${name}`} title={runsElsewhereTitle(sweep)}>
+            Stop
           </button>
         ) : null}
         {sweep.state === 'missing' ? (

@@ -9,6 +9,7 @@ import { ImportanceChart } from '../components/charts/ImportanceChart.tsx';
 import { IntermediateChart } from '../components/charts/IntermediateChart.tsx';
 import { ParallelCoords } from '../components/charts/ParallelCoords.tsx';
 import { LogTail } from '../components/LogTail.tsx';
+import { FailElsewhereTrial } from '../components/FailElsewhereTrial.tsx';
 import { ErrorBox, Loading } from '../components/Notice.tsx';
 import { ProgressBar } from '../components/ProgressBar.tsx';
 import { StateBadge } from '../components/StateBadge.tsx';
@@ -203,6 +204,7 @@ export const SweepDetailScreen = memo(function SweepDetailScreen({ id }: { id: s
             <p className="muted small">No HPO config here (a study made elsewhere): Resume asks for one.</p>
           )}
         </div>
+        <FailElsewhereTrial sweepId={id} trialNumbers={s.runningElsewhere} />
       </div>
 
       <div className="charts-grid">
