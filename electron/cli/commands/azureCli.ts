@@ -2,6 +2,8 @@
 // signed-in account the same way `tracking setup` does.
 import { spawn } from 'node:child_process';
 import { CliError } from '../cliSupport.ts';
+import { print } from '../terminalText.ts';
+import { isWithheldFromTrials } from '../../core/sweeps/trialEnv.ts';
 import type { AzureCloudName } from '../../core/azure/authTypes.ts';
 import { DEFAULT_TIMEOUT_MS } from '../../core/azure/endpoints.ts';
 
@@ -39,15 +41,17 @@ export async function cloudOption(raw: string | undefined): Promise<AzureCloudNa
  * only prints (SSH sessions, tests). A failing opener is fine: the URL is on screen.
  */
 export async function printAndOpen(url: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  console.log(`Sign in with your browser: ${url}`);
+  print(`Sign in with your browser: ${url}`);
   const browser = env.BROWSER?.trim();
   if (browser === 'none') return;
   const opener = browser || (process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open');
   await new Promise<void>((resolve) => {
     try {
-      const child = spawn(opener, [url], { stdio: 'ignore', detached: true });
+      // The opener (a browser) gets none of the app's credentials: the same policy trials follow.
+      const openerEnv = Object.fromEntries(Object.entries(env).filter(([k, v]) => v !== undefined && !isWithheldFromTrials(k)));
+      const child = spawn(opener, [url], { stdio: 'ignore', detached: true, env: openerEnv });
       child.on('error', () => {
-        console.log(`(could not start ${opener}; open the URL above yourself)`);
+        print(`(could not start ${opener}; open the URL above yourself)`);
         resolve();
       });
       child.on('spawn', () => {
@@ -55,7 +59,7 @@ export async function printAndOpen(url: string, env: NodeJS.ProcessEnv = process
         resolve();
       });
     } catch {
-      console.log(`(could not start ${opener}; open the URL above yourself)`);
+      print(`(could not start ${opener}; open the URL above yourself)`);
       resolve();
     }
   });

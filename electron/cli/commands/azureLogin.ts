@@ -1,6 +1,7 @@
 // `sweepdeck azure login [--device-code] [--tenant ID] [--cloud NAME] [--client-id ID]`: signs a
 // person in inside Sweepdeck (the first link of the credential chain). The browser way prints the
 // URL and tries to open it; the device-code way prints the code and the URL to enter it at.
+import { print, printError } from '../terminalText.ts';
 import { CliError, parseCli, printedHelp } from '../cliSupport.ts';
 import { caFromEnv, cloudOption, printAndOpen, timeoutFromEnv } from './azureCli.ts';
 
@@ -63,15 +64,15 @@ export async function run(argv: string[]): Promise<number> {
   try {
     const common = { ...(tenant ? { tenantId: tenant } : {}), signal: abort.signal, ...(waitMs ? { timeoutMs: waitMs } : {}) };
     const record = values['device-code']
-      ? await session.signInWithDeviceCode({ ...common, onCode: (info) => console.log(info.message || `To sign in, open ${info.verificationUri} and enter the code ${info.userCode}`) })
+      ? await session.signInWithDeviceCode({ ...common, onCode: (info) => print(info.message || `To sign in, open ${info.verificationUri} and enter the code ${info.userCode}`) })
       : await session.signInWithBrowser({ ...common, openBrowser: (url) => printAndOpen(url) });
-    console.log(`Signed in as ${record.username} (tenant ${record.tenantId}, ${record.cloud}) through the ${record.signedInVia}.`);
-    console.log(`Token cache: ${session.cacheDescription}`);
-    if (session.notice) console.log(`Note: ${session.notice}`);
+    print(`Signed in as ${record.username} (tenant ${record.tenantId}, ${record.cloud}) through the ${record.signedInVia}.`);
+    print(`Token cache: ${session.cacheDescription}`);
+    if (session.notice) print(`Note: ${session.notice}`);
     return 0;
   } catch (err) {
     if (err instanceof SignInError) {
-      console.error(`sweepdeck azure login: ${err.message}`);
+      printError(`sweepdeck azure login: ${err.message}`);
       return err.kind === 'cancelled' ? 130 : 1;
     }
     throw err;

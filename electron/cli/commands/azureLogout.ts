@@ -1,5 +1,6 @@
 // `sweepdeck azure logout`: forgets the account signed in inside Sweepdeck (record, token cache,
 // keyring key). Azure CLI and the other links of the chain are not touched.
+import { print } from '../terminalText.ts';
 import path from 'node:path';
 import { CliError, parseCli, printedHelp } from '../cliSupport.ts';
 
@@ -22,11 +23,11 @@ export async function run(argv: string[]): Promise<number> {
     const [{ RECORD_FILE, removeFile }, { CACHE_FILE }] = await Promise.all([import('../../core/azure/accountRecord.ts'), import('../../core/azure/tokenCachePlugin.ts')]);
     removeFile(path.join(dir, RECORD_FILE));
     removeFile(path.join(dir, CACHE_FILE));
-    console.log(`Removed the damaged Azure account record and token cache in ${dir}.`);
+    print(`Removed the damaged Azure account record and token cache in ${dir}.`);
     return 0;
   }
   const who = session.record?.username;
   await session.signOut();
-  console.log(who ? `Signed out ${who}: the account record and token cache are removed.` : 'Nobody was signed in inside Sweepdeck; nothing to remove.');
+  print(who ? `Signed out ${who}: the account record and token cache are removed.` : 'Nobody was signed in inside Sweepdeck; nothing to remove.');
   return 0;
 }

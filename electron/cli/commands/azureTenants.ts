@@ -1,6 +1,7 @@
 // `sweepdeck azure tenants [--json]`: every tenant the signed-in identity reaches, each with
 // whether a token for it comes without interaction. A tenant that demands MFA shows as
 // "needs sign-in" with the command that signs in to it; none is dropped.
+import { print, printError } from '../terminalText.ts';
 import { CliError, parseCli, printedHelp } from '../cliSupport.ts';
 import { caFromEnv, timeoutFromEnv } from './azureCli.ts';
 
@@ -28,18 +29,18 @@ export async function run(argv: string[]): Promise<number> {
     await chain.getToken(source.endpoints.armScope);
     const tenants = await listTenants({ credentialFor: (t) => source.credentialFor(t), armEndpoint: source.endpoints.armEndpoint, armScope: source.endpoints.armScope, timeoutMs, ca });
     if (values.json) {
-      console.log(JSON.stringify({ ok: true, link: chain.activeLink ?? null, tenants }, null, 2));
+      print(JSON.stringify({ ok: true, link: chain.activeLink ?? null, tenants }, null, 2));
       return 0;
     }
     for (const t of tenants) {
       const name = [t.displayName, t.defaultDomain].filter(Boolean).join(', ');
-      console.log(`${t.tenantId}  ${t.state.padEnd(13)} ${name}${t.state === 'needs sign-in' ? `  (sweepdeck azure login --tenant ${t.tenantId})` : ''}`);
+      print(`${t.tenantId}  ${t.state.padEnd(13)} ${name}${t.state === 'needs sign-in' ? `  (sweepdeck azure login --tenant ${t.tenantId})` : ''}`);
     }
     return 0;
   } catch (err) {
     if (err instanceof AzureSetupError) {
-      if (values.json) console.log(JSON.stringify({ ok: false, reasonCode: err.reasonCode, reason: err.message }, null, 2));
-      console.error(`sweepdeck azure tenants: ${err.reasonCode}: ${err.message}`);
+      if (values.json) print(JSON.stringify({ ok: false, reasonCode: err.reasonCode, reason: err.message }, null, 2));
+      printError(`sweepdeck azure tenants: ${err.reasonCode}: ${err.message}`);
       return 1;
     }
     if (err instanceof Error && /account record/.test(err.message)) throw new CliError(err.message, 1);

@@ -1,5 +1,6 @@
 // `sweepdeck azure whoami [--json]`: the account, tenant, cloud and the link of the credential
 // chain that answered. Never prints a token.
+import { print, printError } from '../terminalText.ts';
 import { CliError, parseCli, printedHelp } from '../cliSupport.ts';
 import { caFromEnv, timeoutFromEnv } from './azureCli.ts';
 
@@ -19,18 +20,18 @@ export async function run(argv: string[]): Promise<number> {
   try {
     const s = await currentSignIn({ env: process.env, timeoutMs: timeoutFromEnv(), ca: await caFromEnv() });
     if (values.json) {
-      console.log(JSON.stringify({ ok: true, link: s.link, account: s.account ?? null, tenantId: s.tenantId ?? null, cloud: s.cloud, authorityHost: s.authorityHost, armEndpoint: s.armEndpoint, tokenCache: s.tokenCache ?? null, notice: s.notice ?? null }, null, 2));
+      print(JSON.stringify({ ok: true, link: s.link, account: s.account ?? null, tenantId: s.tenantId ?? null, cloud: s.cloud, authorityHost: s.authorityHost, armEndpoint: s.armEndpoint, tokenCache: s.tokenCache ?? null, notice: s.notice ?? null }, null, 2));
       return 0;
     }
     const lines = [`signed in through: ${s.link}`, `account: ${s.account ?? 'unknown'}`, `tenant: ${s.tenantId ?? 'unknown'}`, `cloud: ${s.cloud} (${s.authorityHost})`];
     if (s.tokenCache) lines.push(`token cache: ${s.tokenCache}`);
     if (s.notice) lines.push(`note: ${s.notice}`);
-    console.log(lines.join('\n'));
+    print(lines.join('\n'));
     return 0;
   } catch (err) {
     if (err instanceof AzureSetupError) {
-      if (values.json) console.log(JSON.stringify({ ok: false, reasonCode: err.reasonCode, reason: err.message }, null, 2));
-      console.error(`sweepdeck azure whoami: ${err.reasonCode}: ${err.message}`);
+      if (values.json) print(JSON.stringify({ ok: false, reasonCode: err.reasonCode, reason: err.message }, null, 2));
+      printError(`sweepdeck azure whoami: ${err.reasonCode}: ${err.message}`);
       return 1;
     }
     if (err instanceof Error && /account record/.test(err.message)) throw new CliError(err.message, 1);
