@@ -3,13 +3,11 @@
 // --offline is given), with each experiment's "as of" time when the mirror answered.
 import { print } from '../terminalText.ts';
 import { stringifyJson } from '../../core/tracking/endpoint/wire.ts';
-import { AzureSetupError } from '../../core/azure/azureErrors.ts';
-import { openWorkspaceBrowser, workspaceFromEnv } from '../../core/azure/mirror/workspaceMirror.ts';
-import { readChosenWorkspace } from '../../app/appState.ts';
+import { openWorkspaceBrowser } from '../../core/azure/mirror/workspaceMirror.ts';
 import { defaultDataDir } from '../../core/platform/dataDir.ts';
-import { envWithChosenWorkspace } from '../../core/azure/workspaceChoice.ts';
 import type { TrackingStore } from '../../core/tracking/types.ts';
 import { MlflowError } from '../../core/tracking/types.ts';
+import { chosenWorkspaceRef } from '../chosenWorkspaceRef.ts';
 import { CliError } from '../cliSupport.ts';
 import { renderTree, type ExperimentTree } from './runs.ts';
 
@@ -18,14 +16,7 @@ export async function listAzureRuns(
   collect: (store: TrackingStore, experimentName: string | undefined, all: boolean) => Promise<ExperimentTree[]>,
 ): Promise<number> {
   const env = process.env;
-  let ref;
-  try {
-    // The environment's AZURE_* workspace, else the one chosen with `sweepdeck azure use` / the app.
-    ref = workspaceFromEnv(envWithChosenWorkspace(env, readChosenWorkspace(defaultDataDir(env))));
-  } catch (err) {
-    if (err instanceof AzureSetupError) throw new CliError(err.message, 2);
-    throw err;
-  }
+  const ref = chosenWorkspaceRef(env);
   let store;
   try {
     store = await openWorkspaceBrowser({ ref, env, dataDir: defaultDataDir(env), offline: o.offline });
