@@ -24,6 +24,22 @@ export async function caFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<s
   }
 }
 
+/**
+ * How `azure whoami` and `azure tenants` end when signing in fails: an AzureSetupError is reported
+ * (as JSON too with --json) with exit 1; an unreadable account record is the user's to fix (exit 1);
+ * anything else is rethrown.
+ */
+export async function signInFailed(command: string, err: unknown, json: boolean): Promise<number> {
+  const { AzureSetupError } = await import('../../core/azure/azureErrors.ts');
+  if (err instanceof AzureSetupError) {
+    if (json) console.log(JSON.stringify({ ok: false, reasonCode: err.reasonCode, reason: err.message }, null, 2));
+    console.error(`sweepdeck azure ${command}: ${err.reasonCode}: ${err.message}`);
+    return 1;
+  }
+  if (err instanceof Error && /account record/.test(err.message)) throw new CliError(err.message, 1);
+  throw err;
+}
+
 export async function cloudOption(raw: string | undefined): Promise<AzureCloudName | undefined> {
   if (raw === undefined) return undefined;
   const { parseCloudName } = await import('../../core/azure/clouds.ts');

@@ -1,7 +1,7 @@
 // `sweepdeck azure whoami [--json]`: the account, tenant, cloud and the link of the credential
 // chain that answered. Never prints a token.
-import { CliError, parseCli, printedHelp } from '../cliSupport.ts';
-import { caFromEnv, timeoutFromEnv } from './azureCli.ts';
+import { parseCli, printedHelp } from '../cliSupport.ts';
+import { caFromEnv, signInFailed, timeoutFromEnv } from './azureCli.ts';
 
 const USAGE = `Usage: sweepdeck azure whoami [--json]
 
@@ -15,7 +15,7 @@ export async function run(argv: string[]): Promise<number> {
     USAGE,
   );
   if (printedHelp(values, USAGE)) return 0;
-  const [{ currentSignIn }, { AzureSetupError }] = await Promise.all([import('../../core/azure/signInStatus.ts'), import('../../core/azure/azureErrors.ts')]);
+  const { currentSignIn } = await import('../../core/azure/signInStatus.ts');
   try {
     const s = await currentSignIn({ env: process.env, timeoutMs: timeoutFromEnv(), ca: await caFromEnv() });
     if (values.json) {
@@ -28,12 +28,6 @@ export async function run(argv: string[]): Promise<number> {
     console.log(lines.join('\n'));
     return 0;
   } catch (err) {
-    if (err instanceof AzureSetupError) {
-      if (values.json) console.log(JSON.stringify({ ok: false, reasonCode: err.reasonCode, reason: err.message }, null, 2));
-      console.error(`sweepdeck azure whoami: ${err.reasonCode}: ${err.message}`);
-      return 1;
-    }
-    if (err instanceof Error && /account record/.test(err.message)) throw new CliError(err.message, 1);
-    throw err;
+    return await signInFailed('whoami', err, values.json);
   }
 }
