@@ -11,14 +11,14 @@ import { toInternalRepr } from './distributionJson.ts';
 import { acquirePool, asPostgresError, DEFAULT_POOL_SIZE, releasePool } from './postgresPool.ts';
 import { PG_ENUM_DDL, PG_TABLE_DDL } from './postgresSchema.ts';
 import { FROZEN_SCHEMA_VERSION, judgeRevision, type Revision } from './revisions.ts';
-import { distributionJsonOf, encodeJson, RowDecoder, setKey, storedValue, valueType } from './rowCodec.ts';
+import { distributionJsonOf, encodeJson, encodeTrialAttrs, RowDecoder, setKey, storedValue, valueType } from './rowCodec.ts';
 import { REQUIRED_COLUMNS } from './schema.ts';
 import { LIBRARY_VERSION } from './optunaSqliteStorage.ts';
 import { parseStudyUrl, type StudyUrl } from './studyUrl.ts';
 import { addAttrs, addIntermediates, addParams, addValues, trialShells, type AttrRow, type IntermediateRaw, type ParamRaw, type TrialRow, type ValueRaw } from './trialAssembly.ts';
 import { StateIndex, TrialCache } from './trialCache.ts';
 import { bestTrialOrderSql, checkParamDistribution, finishOutcome, unfinishedTrialRow, zeroCounts } from './trialRules.ts';
-import { StudyError, type AsyncStudyStorage, type NewTrial, type StudyInfo, type StudySummary } from './types.ts';
+import { StudyError, type CreateTrialOptions, type AsyncStudyStorage, type NewTrial, type StudyInfo, type StudySummary } from './types.ts';
 
 export interface OpenPostgresStorageOptions {
   /** Create Optuna's tables when the database has none of them (an empty database). */
@@ -380,16 +380,11 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
 
   async createTrial(
     studyId: number,
-    opts: {
-      state?: 'RUNNING' | 'WAITING';
-      params?: Record<string, { value: ParamValue; distribution: Distribution }>;
-      systemAttrs?: Record<string, unknown>;
-      userAttrs?: Record<string, unknown>;
-    } = {},
+    opts: CreateTrialOptions = {},
   ): Promise<NewTrial> {
     const state = opts.state ?? 'RUNNING';
-    const sys = Object.entries(opts.systemAttrs ?? {}).map(([k, v]) => [k, encodeJson(v, `trial system attr '${k}'`)] as const);
-    const usr = Object.entries(opts.userAttrs ?? {}).map(([k, v]) => [k, encodeJson(v, `trial user attr '${k}'`)] as const);
+    const sys = encodeTrialAttrs(opts.systemAttrs, 'system');
+    const usr = encodeTrialAttrs(opts.userAttrs, 'user');
     return this.tx('write', async (c) => {
       // Optuna's lock: every creator (Python's RDBStorage too) holds the study row, so the trials
       // committed when we hold it are all there are, and number = their count below our trial_id.

@@ -11,12 +11,12 @@ import { formatOptunaDatetime, parseOptunaDatetime } from './datetime.ts';
 import { toInternalRepr } from './distributionJson.ts';
 import { asStudyError, checkIntegrity, checkOptunaLayout, checkSqliteHeader, checkWritable, validateStudyFile } from './fileCheck.ts';
 import { FROZEN_SCHEMA_VERSION, type Revision } from './revisions.ts';
-import { distributionJsonOf, encodeJson, RowDecoder, setKey, storedValue, valueType } from './rowCodec.ts';
+import { distributionJsonOf, encodeJson, encodeTrialAttrs, RowDecoder, setKey, storedValue, valueType } from './rowCodec.ts';
 import { INDEX_3_2, TABLE_DDL } from './schema.ts';
 import { addAttrs, addIntermediates, addParams, addValues, trialShells, type AttrRow, type IntermediateRaw, type ParamRaw, type TrialRow, type ValueRaw } from './trialAssembly.ts';
 import { StateIndex, TrialCache } from './trialCache.ts';
 import { bestTrialOrderSql, checkParamDistribution, finishOutcome, isStaleHeartbeat, unfinishedTrialRow, zeroCounts } from './trialRules.ts';
-import { StudyError, type NewTrial, type StudyInfo, type StudyStorage, type StudySummary } from './types.ts';
+import { StudyError, type CreateTrialOptions, type NewTrial, type StudyInfo, type StudyStorage, type StudySummary } from './types.ts';
 
 export interface OpenStudyStorageOptions {
   /** Create the file (3.2 layout, alembic_version left empty) when it does not exist. */
@@ -408,16 +408,11 @@ export class OptunaSqliteStorage implements StudyStorage {
 
   createTrial(
     studyId: number,
-    opts: {
-      state?: 'RUNNING' | 'WAITING';
-      params?: Record<string, { value: ParamValue; distribution: Distribution }>;
-      systemAttrs?: Record<string, unknown>;
-      userAttrs?: Record<string, unknown>;
-    } = {},
+    opts: CreateTrialOptions = {},
   ): NewTrial {
     const state = opts.state ?? 'RUNNING';
-    const sys = Object.entries(opts.systemAttrs ?? {}).map(([k, v]) => [k, encodeJson(v, `trial system attr '${k}'`)] as const);
-    const usr = Object.entries(opts.userAttrs ?? {}).map(([k, v]) => [k, encodeJson(v, `trial user attr '${k}'`)] as const);
+    const sys = encodeTrialAttrs(opts.systemAttrs, 'system');
+    const usr = encodeTrialAttrs(opts.userAttrs, 'user');
     return this.write(() => {
       this.studyRow(studyId);
       const now = formatOptunaDatetime(new Date());
