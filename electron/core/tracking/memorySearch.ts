@@ -1,6 +1,6 @@
-// MLflow's searches evaluated in memory, for the stores that hold experiments and runs as objects
-// (the mlruns/ file store, the Azure offline mirror): view type, filter, order_by and page, with
-// the same grammar and messages as the SQLite store. Inputs are checked before any item is read.
+// MLflow's searches evaluated in memory: view type, filter, order_by and page over experiments or runs
+// read as objects (the mlruns/ file store, the Azure offline mirror, and the SQLite store's
+// experiments, which are few). Inputs are checked before any item is read.
 import { validateMaxResults } from './mlflowLimits.ts';
 import {
   compareExperimentsBy,
