@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeStandInBin, type StandInBin } from '../../test/support/azureCliStandIn.ts';
 import { startIdentityDouble, type IdentityDouble } from '../../test/support/azureIdentityDouble.ts';
 import { until } from '../../test/support/until.ts';
-import { chromiumMissing, ensureRendererBuilt, launchChromium, startServe, type ServedHost } from './support.ts';
+import { chromiumMissing, ensureRendererBuilt, launchChromium, recordReplies, startServe, type ServedHost } from './support.ts';
 
 const missing = chromiumMissing();
 if (missing) console.warn(`browser e2e skipped: ${missing}`);
@@ -46,13 +46,7 @@ describe.skipIf(missing !== null)('the Azure CLI link in the app', { timeout: 90
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1360, height: 900 }, colorScheme: 'light' });
     page.setDefaultTimeout(30_000);
-    page.on('response', (r) => {
-      if (r.url().includes('/api/events')) return;
-      void r.text().then(
-        (text) => received.push(text),
-        () => undefined,
-      );
-    });
+    recordReplies(page, received, { exceptEvents: true });
   });
 
   afterAll(async () => {

@@ -9,7 +9,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedSweep, startAzureMlflowDouble, type AzureMlflowDouble } from '../../test/support/azureMlflowDouble.ts';
 import { until } from '../../test/support/until.ts';
-import { chromiumMissing, ensureRendererBuilt, launchChromium, screenshot, startServe, type ServedHost } from './support.ts';
+import { chromiumMissing, ensureRendererBuilt, launchChromium, recordReplies, screenshot, startServe, type ServedHost } from './support.ts';
 
 const missing = chromiumMissing();
 if (missing) console.warn(`skipping the Azure mirror browser e2e: ${missing}`);
@@ -38,9 +38,7 @@ describe.skipIf(missing !== null)('Azure workspace in the Experiments screen, on
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1360, height: 900 }, colorScheme: 'light' });
     page.setDefaultTimeout(20_000);
-    page.on('response', (r) => {
-      void r.text().then((t) => seenText.push(t)).catch(() => undefined);
-    });
+    recordReplies(page, seenText);
     page.on('websocket', () => undefined);
     await serve();
   });

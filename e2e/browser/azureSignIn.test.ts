@@ -16,7 +16,7 @@ import { NO_OS_ENCRYPTION_NOTICE } from '../../electron/core/azure/secretStore.t
 import { sendRequest } from '../../electron/core/azure/httpTransport.ts';
 import { startIdentityDouble, type IdentityDouble } from '../../test/support/azureIdentityDouble.ts';
 import { until } from '../../test/support/until.ts';
-import { chromiumMissing, ensureRendererBuilt, launchChromium, screenshot, startServe, type ServedHost } from './support.ts';
+import { chromiumMissing, ensureRendererBuilt, launchChromium, recordReplies, screenshot, startServe, type ServedHost } from './support.ts';
 
 const missing = chromiumMissing();
 if (missing) console.warn(`browser e2e skipped: ${missing}`);
@@ -83,13 +83,7 @@ describe.skipIf(missing !== null)('Azure sign-in through sweepdeck serve', { tim
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: host.origin });
     await context.addInitScript(RECORD_EVENT_STREAM);
     // Every reply any tab was sent (the event stream is recorded by the init script).
-    context.on('response', (r) => {
-      if (r.url().includes('/api/events')) return;
-      void r.text().then(
-        (t) => received.push(t),
-        () => undefined,
-      );
-    });
+    recordReplies(context, received, { exceptEvents: true });
     page = await context.newPage();
     page.setDefaultTimeout(20_000);
     page.on('pageerror', (e) => pageErrors.push(e.message));

@@ -3,8 +3,6 @@
 // count, the first waiting writes under Details, and Retry; when the store is not known, Retry
 // says what to do instead.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -13,19 +11,12 @@ import { createClient, httpTransport, type Client } from '../../shared/client.ts
 import { createOutboxStore } from '../../electron/core/tracking/outbox.ts';
 import { createRestStore } from '../../electron/core/tracking/restStore.ts';
 import { outboxPath } from '../../electron/core/tracking/trackingSession.ts';
+import { unusedLoopbackPort } from '../../test/support/loopbackPort.ts';
 import { until } from '../../test/support/until.ts';
 import { chromiumMissing, ensureRendererBuilt, launchChromium, REPO_ROOT, screenshot, startServe, type ServedHost } from './support.ts';
 
 const missing = chromiumMissing();
 if (missing) console.warn(`browser e2e skipped: ${missing}`);
-
-async function closedPort(): Promise<number> {
-  const s = http.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 describe.skipIf(missing !== null)('the outbox in Settings through sweepdeck serve', { timeout: 90_000 }, () => {
   let work: string;
@@ -44,7 +35,7 @@ describe.skipIf(missing !== null)('the outbox in Settings through sweepdeck serv
     const example = path.join(REPO_ROOT, 'resources', 'examples', 'resume-ner', 'hpo.yaml');
     await api.get('sweeps.register', { configText: readFileSync(example, 'utf8'), basedOn: example, outputDir });
     // Two writes wait for a store that did not answer, as a sweep leaves them.
-    const down = createRestStore(`http://127.0.0.1:${await closedPort()}`, { retries: 0, timeoutMs: 2_000 });
+    const down = createRestStore(`http://127.0.0.1:${await unusedLoopbackPort()}`, { retries: 0, timeoutMs: 2_000 });
     const outbox = createOutboxStore(down, outboxPath(outputDir), { retryDelayMs: 50, maxRetryDelayMs: 100 });
     const run = await outbox.createRun({ experimentId: '1', runName: 'trial_0', startTime: 1_000 });
     await outbox.logMetric(run.info.run_id, { key: 'f1', value: 0.5, timestamp: 2_000, step: 1 });

@@ -5,7 +5,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const CHROMIUM = '/usr/bin/chromium';
@@ -114,4 +114,19 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const file = path.join(SCREENSHOT_DIR, `${name}.png`);
   await page.screenshot({ path: file });
   return file;
+}
+
+/**
+ * Keeps the body of every reply `target` (a page, or every tab of a context) is sent, for tests that
+ * look for secrets in what reached the browser. `exceptEvents` leaves out the event stream (a test
+ * that records it another way). A body that cannot be read (the page closed first) is passed over.
+ */
+export function recordReplies(target: Page | BrowserContext, into: string[], opts: { exceptEvents?: boolean } = {}): void {
+  target.on('response', (r) => {
+    if (opts.exceptEvents && r.url().includes('/api/events')) return;
+    void r.text().then(
+      (t) => into.push(t),
+      () => undefined,
+    );
+  });
 }

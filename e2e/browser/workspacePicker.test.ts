@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDiscovery } from '../../test/support/azureDiscoveryDouble.ts';
 import { startAzureDouble, type AzureDouble } from '../../test/support/azureDouble.ts';
 import { until } from '../../test/support/until.ts';
-import { chromiumMissing, ensureRendererBuilt, launchChromium, screenshot, startServe, type ServedHost } from './support.ts';
+import { chromiumMissing, ensureRendererBuilt, launchChromium, recordReplies, screenshot, startServe, type ServedHost } from './support.ts';
 
 const missing = chromiumMissing();
 if (missing) console.warn(`browser e2e skipped: ${missing}`);
@@ -48,12 +48,7 @@ describe.skipIf(missing !== null)('workspace picker through sweepdeck serve', { 
     page.setDefaultTimeout(20_000);
     page.on('pageerror', (e) => pageErrors.push(e.message));
     // Everything the page is sent (replies and the event stream), to look for tokens in it.
-    page.on('response', (r) => {
-      void r.text().then(
-        (t) => received.push(t),
-        () => undefined,
-      );
-    });
+    recordReplies(page, received);
   });
 
   afterAll(async () => {

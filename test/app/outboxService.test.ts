@@ -2,8 +2,6 @@
 // down holds writes in its outbox file; outbox.list shows how many, the first waiting writes and
 // why they wait; outbox.retry opens the store (now up) and flushes them, and the run arrives.
 import { rmSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OutboxInfo } from '../../shared/outbox.ts';
@@ -17,15 +15,7 @@ import { createRestStore } from '../../electron/core/tracking/restStore.ts';
 import { outboxPath } from '../../electron/core/tracking/trackingSession.ts';
 import { startLocalServer, tempDir, type LocalServer } from '../tracking/endpoint/support.ts';
 import { until } from '../support/until.ts';
-
-/** A loopback port where nothing listens. */
-async function closedPort(): Promise<number> {
-  const s = http.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
+import { unusedLoopbackPort } from '../support/loopbackPort.ts';
 
 let remote: LocalServer;
 let outputDir: string;
@@ -37,7 +27,7 @@ beforeAll(async () => {
   experimentId = await remote.store.createExperiment('visible');
   outputDir = tempDir('outbox-sweep');
   // The sweep ran while its store was away: two writes wait in its outbox file.
-  const down = createRestStore(`http://127.0.0.1:${await closedPort()}`, { retries: 0, timeoutMs: 2_000 });
+  const down = createRestStore(`http://127.0.0.1:${await unusedLoopbackPort()}`, { retries: 0, timeoutMs: 2_000 });
   const outbox = createOutboxStore(down, outboxPath(outputDir), { retryDelayMs: 50, maxRetryDelayMs: 100 });
   const run = await outbox.createRun({ experimentId, runName: 'trial_0', startTime: 1_000 });
   await outbox.logMetric(run.info.run_id, { key: 'f1', value: 0.5, timestamp: 2_000, step: 1 });

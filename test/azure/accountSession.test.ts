@@ -13,6 +13,7 @@ import { createRestStore } from '../../electron/core/tracking/restStore.ts';
 import { memoryOnlyStore, NO_OS_ENCRYPTION_NOTICE, type SecretStore } from '../../electron/core/azure/secretStore.ts';
 import { listTenants } from '../../electron/core/azure/tenants.ts';
 import { sendRequest } from '../../electron/core/azure/httpTransport.ts';
+import { transportFetch } from '../support/transportFetch.ts';
 import { startIdentityDouble, type IdentityDouble } from '../support/azureIdentityDouble.ts';
 import { until } from '../support/until.ts';
 
@@ -253,15 +254,7 @@ describe('claims challenge on the MLflow endpoint', () => {
     double.requireClaims('mlflow');
     const getToken = tokenGetter(s.credentialFor(), s.endpoints.armScope);
     // Our transport under fetch, so the double's CA is trusted in process.
-    const viaTransport: typeof fetch = async (input, init) => {
-      const headers: Record<string, string> = {};
-      new Headers(init?.headers).forEach((v, k) => (headers[k] = v));
-      const res = await sendRequest(
-        { method: (init?.method ?? 'GET') as 'GET', url: String(input), headers, ...(typeof init?.body === 'string' ? { body: init.body } : {}) },
-        { timeoutMs: 5_000, ca: double.caPem },
-      );
-      return new Response(res.body, { status: res.status, headers: res.headers });
-    };
+    const viaTransport = transportFetch(double.caPem);
     const restBase = `${double.url}/mlflow/v2.0/subscriptions/${double.subscriptionId}/resourceGroups/${double.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${double.workspaceName}`;
     const before = double.counters.claimsGrants;
     const plain = createRestStore(restBase, { token: () => getToken(), fetch: viaTransport, retries: 0 });

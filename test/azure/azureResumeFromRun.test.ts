@@ -2,7 +2,6 @@
 // Azure double, then the app (`sweepdeck serve` with the same workspace) opens the workspace as a
 // store, finds the sweep's parent run there, follows its checkpoint_path to the study on this
 // machine, and resumes it to the end (the study made by the CLI needs its config, as the app asks).
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, httpTransport, type Client } from '../../shared/client.ts';
 import { startServe, type ServedHost } from '../../e2e/browser/support.ts';
 import { startAzureMlflowDouble, type AzureMlflowDouble } from '../support/azureMlflowDouble.ts';
-import { REPO_ROOT } from '../support/peers.ts';
+import { runCli } from '../support/sweepdeckCli.ts';
 import { quickConfig, quickTrial } from '../support/quickSweep.ts';
 import { until } from '../support/until.ts';
 
@@ -31,18 +30,10 @@ afterAll(async () => {
 });
 
 /** Async spawn: the double answers from this process's event loop. */
-function sweepRun(args: string[]): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/sweepdeck.js'), 'sweep', 'run', ...args], {
-      cwd: work,
-      env: { PATH: process.env.PATH ?? '', HOME: work, SWEEPDECK_AZURE_TIMEOUT_MS: '10000', ...azure.double.env() },
-    });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, out }));
-  });
+async function sweepRun(args: string[]): Promise<{ code: number | null; out: string }> {
+  const env = { PATH: process.env.PATH ?? '', HOME: work, SWEEPDECK_AZURE_TIMEOUT_MS: '10000', ...azure.double.env() };
+  const r = await runCli(['sweep', 'run', ...args], env, work);
+  return { code: r.code, out: r.stdout + r.stderr };
 }
 
 describe('a sweep tracked to Azure, found from its parent run in the app', () => {

@@ -2,7 +2,6 @@
 // page of 1,000 points or more is refused): every child run must end FINISHED holding the study's
 // intermediate values. The double answers MLflow calls over a SQLite store with all of Azure's
 // documented refusals (azureMlflowDouble.ts), and the test then reads that store.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,7 +10,7 @@ import { openStudyStorage } from '../../electron/core/studies/optunaSqliteStorag
 import { TRIAL_ATTR_RUN } from '../../electron/core/tracking/sweepTracking.ts';
 import type { TrackingStore } from '../../electron/core/tracking/types.ts';
 import { startAzureMlflowDouble, type AzureMlflowDouble } from '../support/azureMlflowDouble.ts';
-import { REPO_ROOT } from '../support/peers.ts';
+import { runCli } from '../support/sweepdeckCli.ts';
 import { quickConfig, quickTrial } from '../support/quickSweep.ts';
 
 let workDir: string;
@@ -30,19 +29,8 @@ afterAll(async () => {
 
 /** Async spawn: the double answers from this process's event loop, so spawnSync would deadlock. */
 function sweepRun(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/sweepdeck.js'), 'sweep', 'run', ...args], {
-      cwd: workDir,
-      // A clean environment: nothing from the developer's shell (MLFLOW_*, AZURE_*) leaks in.
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', SWEEPDECK_AZURE_TIMEOUT_MS: '10000', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  // A clean environment: nothing from the developer's shell (MLFLOW_*, AZURE_*) leaks in.
+  return runCli(['sweep', 'run', ...args], { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', SWEEPDECK_AZURE_TIMEOUT_MS: '10000', ...env }, workDir);
 }
 
 describe('sweep run tracked to Azure (the double, with its metric-history limit)', () => {

@@ -1,12 +1,11 @@
 // `sweepdeck azure workspaces` and `sweepdeck azure use` as a user runs them (node bin/sweepdeck.js,
 // a separate process) against the Azure double with several tenants, and `tracking setup` then
 // targeting the chosen workspace, with the environment still winning over the choice.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../support/peers.ts';
+import { runCli } from '../support/sweepdeckCli.ts';
 import { addDiscovery, type DiscoveryDouble } from '../support/azureDiscoveryDouble.ts';
 import { startAzureDouble, type AzureDouble } from '../support/azureDouble.ts';
 
@@ -41,18 +40,7 @@ function credentialsEnv(): Record<string, string> {
 /** Async spawn: the double answers from this process's event loop. A clean environment. */
 function cli(args: string[], env: Record<string, string | undefined> = credentialsEnv()): Promise<CliResult> {
   const base = { PATH: process.env.PATH, HOME: workDir, SWEEPDECK_DATA_DIR: dataDir, SWEEPDECK_AZURE_TIMEOUT_MS: '5000' };
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/sweepdeck.js'), ...args], {
-      cwd: workDir,
-      env: Object.fromEntries(Object.entries({ ...base, ...env }).filter((e): e is [string, string] => e[1] !== undefined)),
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCli(args, { ...base, ...env }, workDir);
 }
 
 function expectNoSecret(r: CliResult): void {

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { SetupReasonCode } from '../../electron/core/azure/azureErrors.ts';
-import { sendRequest } from '../../electron/core/azure/httpTransport.ts';
+import { transportFetch } from '../support/transportFetch.ts';
 import { createRestStore } from '../../electron/core/tracking/restStore.ts';
 import { setupTrackingCrossPlatform, type SetupTrackingOptions, type TrackingSetupResult } from '../../electron/core/tracking/setup.ts';
 import { closedPortUrl, startAzureDouble, type AzureDouble } from '../support/azureDouble.ts';
@@ -95,15 +95,7 @@ describe('Azure success path', () => {
     const r = await setupTrackingCrossPlatform(options(azureEnv(), { experimentName: 'hpo-exp' }));
     expect(r.mode).toBe('azure');
     // The REST store's fetch, routed through our transport so the double's CA is trusted in-process.
-    const viaTransport: typeof fetch = async (input, init) => {
-      const headers: Record<string, string> = {};
-      new Headers(init?.headers).forEach((v, k) => (headers[k] = v));
-      const res = await sendRequest(
-        { method: (init?.method ?? 'GET') as 'GET', url: String(input), headers, ...(typeof init?.body === 'string' ? { body: init.body } : {}) },
-        { timeoutMs: 5_000, ca: double.caPem },
-      );
-      return new Response(res.body, { status: res.status, headers: res.headers });
-    };
+    const viaTransport = transportFetch(double.caPem);
     const store = createRestStore(r.trackingUri, { token: r.tokenProvider, fetch: viaTransport, retries: 0 });
     try {
       const exp = await store.getExperimentByName('hpo-exp');

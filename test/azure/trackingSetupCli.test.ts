@@ -2,12 +2,11 @@
 // Azure settings in its environment, pointed at the local Azure test double through the
 // documented overrides (SWEEPDECK_AZURE_AUTHORITY_HOST, SWEEPDECK_AZURE_ARM_ENDPOINT) and Node's
 // standard NODE_EXTRA_CA_CERTS for the double's certificate.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../support/peers.ts';
+import { runCli } from '../support/sweepdeckCli.ts';
 import { startAzureDouble, type AzureDouble } from '../support/azureDouble.ts';
 
 let double: AzureDouble;
@@ -33,18 +32,7 @@ interface CliResult {
 function cli(args: string[], env: Record<string, string | undefined>): Promise<CliResult> {
   // A clean environment: nothing from the developer's shell (MLFLOW_*, AZURE_*) leaks in.
   const base = { PATH: process.env.PATH, HOME: process.env.HOME, SWEEPDECK_AZURE_TIMEOUT_MS: '5000' };
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/sweepdeck.js'), 'tracking', 'setup', ...args], {
-      cwd: workDir,
-      env: Object.fromEntries(Object.entries({ ...base, ...env }).filter((e): e is [string, string] => e[1] !== undefined)),
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCli(['tracking', 'setup', ...args], { ...base, ...env }, workDir);
 }
 
 function expectNoSecret(r: CliResult): void {

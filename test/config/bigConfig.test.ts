@@ -9,15 +9,7 @@ import { MAX_CONFIG_BYTES } from '../../shared/config.ts';
 import { main } from '../../electron/cli/main.ts';
 import { tempApp, type TempApp } from '../contract/support.ts';
 import { tmpDir } from '../sweeps/support.ts';
-
-const MINIMAL = `experiment_name: e
-backbone: bert
-search_space:
-  lr: {type: loguniform, min: 1.0e-5, max: 1.0e-3}
-sampling: {algorithm: random, max_trials: 5}
-objective: {metric: f1, goal: maximize}
-trial: {command: ["node", "t.js", "{lr}"]}
-`;
+import { MINIMAL_CONFIG as MINIMAL } from './minimalConfig.ts';
 
 /** YAML of one flat mapping with `bytes` or a little more of `kN: N` lines. */
 function manyKeys(bytes: number): string {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfigFile, parseConfigText, validateConfigObject, validateConfigText } from '../../electron/core/config/loadConfig.ts';
 import { expandPlaceholders, HpoConfigSchema, placeholdersIn, resolveCheckpointPath, resolveStudyName } from '../../shared/config.ts';
+import { MINIMAL_CONFIG as MINIMAL } from './minimalConfig.ts';
 
 // The example from issue 2, verbatim.
 const EXAMPLE = `experiment_name: resume_ner_baseline-hpo-distilbert
@@ -36,15 +37,6 @@ checkpoint:
   enabled: true
   storage_path: "{backbone}/study.db"   # relative: under the output dir; absolute: as is
   auto_resume: true
-`;
-
-const MINIMAL = `experiment_name: e
-backbone: bert
-search_space:
-  lr: {type: loguniform, min: 1.0e-5, max: 1.0e-3}
-sampling: {algorithm: random, max_trials: 5}
-objective: {metric: f1, goal: maximize}
-trial: {command: ["node", "t.js", "{lr}"]}
 `;
 
 /** Parses and returns the single ConfigError (fails the test if it parses). */

@@ -13,6 +13,7 @@ import path from 'node:path';
 import type { ServerResponse } from 'node:http';
 import { ROUTES } from '../../electron/core/tracking/endpoint/routes.ts';
 import { describeZodError } from '../../electron/core/tracking/endpoint/schemas.ts';
+import { queryObject } from '../../electron/core/tracking/endpoint/server.ts';
 import { openSqliteStore } from '../../electron/core/tracking/sqliteStore/sqliteStore.ts';
 import { MlflowError, type TrackingStore } from '../../electron/core/tracking/types.ts';
 import { makeSelfSignedCert, startAzureDouble, type AzureDouble, type AzureDoubleOptions, type MlflowCall } from './azureDouble.ts';
@@ -70,15 +71,6 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), ...headers });
   res.end(text);
-}
-
-function queryObject(params: URLSearchParams): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const key of new Set(params.keys())) {
-    const all = params.getAll(key);
-    out[key] = all.length === 1 ? all[0] : all;
-  }
-  return out;
 }
 
 export interface AzureMlflowDoubleOptions extends AzureDoubleOptions {

@@ -5,9 +5,9 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { unusedLoopbackPort } from './loopbackPort.ts';
 import { needPeer, requirePeer, type Skipper } from './peers.ts';
 
 export const PG_BIN = process.env.SWEEPDECK_TEST_PG_BIN ?? '/usr/lib/postgresql/15/bin';
@@ -34,17 +34,6 @@ export const postgresPresent = (): boolean => Boolean(process.env[PG_URL_ENV]) |
 /** For describe.runIf: throws under CI when PostgreSQL is missing, else warns and gives false. */
 export const hasPostgres = (): boolean => requirePeer(PG, postgresPresent(), PG_INSTALL);
 export const needPostgres = (ctx: Skipper): void => needPeer(ctx, PG, postgresPresent(), PG_INSTALL);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (addr && typeof addr === 'object' ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 function run(argv: string[], opts: { asPostgres?: boolean; env?: NodeJS.ProcessEnv } = {}): string {
   const cmd = opts.asPostgres && isRoot() ? ['runuser', '-u', 'postgres', '--', ...argv] : argv;
@@ -141,7 +130,7 @@ export async function startPostgres(): Promise<PgServer> {
     rmSync(pwfile);
     // A port can be taken between our probe and the server's bind: try a few.
     for (let attempt = 0; ; attempt++) {
-      const port = await freePort();
+      const port = await unusedLoopbackPort();
       // authentication_timeout: a client that gives up mid-authentication (no password to send)
       // would otherwise hold its backend, and so DROP DATABASE, for the default minute.
       const opts = `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c max_connections=200 -c authentication_timeout=3s`;

@@ -9,7 +9,8 @@ export interface CliRun {
   /** Output so far. */
   readonly stdout: string;
   readonly stderr: string;
-  done: Promise<{ code: number | null; stdout: string; stderr: string }>;
+  /** signal: what killed it, or null when it exited by itself. */
+  done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
 }
 
 export function startCli(args: string[], env: Record<string, string | undefined>, cwd?: string): CliRun {
@@ -21,9 +22,9 @@ export function startCli(args: string[], env: Record<string, string | undefined>
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve, reject) => {
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
   return {
     child,

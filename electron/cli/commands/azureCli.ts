@@ -2,7 +2,7 @@
 // signed-in account the same way `tracking setup` does.
 import { spawn } from 'node:child_process';
 import { CliError } from '../cliSupport.ts';
-import { print } from '../terminalText.ts';
+import { print, printError } from '../terminalText.ts';
 import { isWithheldFromTrials } from '../../core/sweeps/trialEnv.ts';
 import type { AzureCloudName } from '../../core/azure/authTypes.ts';
 import { DEFAULT_TIMEOUT_MS } from '../../core/azure/endpoints.ts';
@@ -24,6 +24,22 @@ export async function caFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<s
   } catch (err) {
     throw new CliError((err as Error).message);
   }
+}
+
+/**
+ * How `azure whoami` and `azure tenants` end when signing in fails: an AzureSetupError is reported
+ * (as JSON too with --json) with exit 1; an unreadable account record is the user's to fix (exit 1);
+ * anything else is rethrown.
+ */
+export async function signInFailed(command: string, err: unknown, json: boolean): Promise<number> {
+  const { AzureSetupError } = await import('../../core/azure/azureErrors.ts');
+  if (err instanceof AzureSetupError) {
+    if (json) print(JSON.stringify({ ok: false, reasonCode: err.reasonCode, reason: err.message }, null, 2));
+    printError(`sweepdeck azure ${command}: ${err.reasonCode}: ${err.message}`);
+    return 1;
+  }
+  if (err instanceof Error && /account record/.test(err.message)) throw new CliError(err.message, 1);
+  throw err;
 }
 
 export async function cloudOption(raw: string | undefined): Promise<AzureCloudName | undefined> {

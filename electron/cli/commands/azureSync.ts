@@ -5,11 +5,10 @@
 import { print, printError } from '../terminalText.ts';
 import { AzureSetupError } from '../../core/azure/azureErrors.ts';
 import { syncWorkspace, type SyncEvent } from '../../core/azure/mirror/sync.ts';
-import { connectWorkspace, credentialFromEnvironment, openMirrorFor, workspaceFromEnv } from '../../core/azure/mirror/workspaceMirror.ts';
-import { readChosenWorkspace } from '../../app/appState.ts';
+import { connectWorkspace, credentialFromEnvironment, openMirrorFor } from '../../core/azure/mirror/workspaceMirror.ts';
 import { defaultDataDir } from '../../core/platform/dataDir.ts';
-import { envWithChosenWorkspace } from '../../core/azure/workspaceChoice.ts';
 import { MlflowError, StoreUnavailableError } from '../../core/tracking/types.ts';
+import { chosenWorkspaceRef } from '../chosenWorkspaceRef.ts';
 import { CliError, parseCli, printedHelp } from '../cliSupport.ts';
 
 const USAGE = `Usage: sweepdeck azure sync [--experiment NAME]... [--histories] [--full] [--page-size N]
@@ -68,14 +67,7 @@ export async function run(argv: string[]): Promise<number> {
     throw new CliError(`--page-size '${values['page-size']}' must be a whole number from 1 to 1000`);
   }
   const env = process.env;
-  let ref;
-  try {
-    // The environment's AZURE_* workspace, else the one chosen with `sweepdeck azure use` / the app.
-    ref = workspaceFromEnv(envWithChosenWorkspace(env, readChosenWorkspace(defaultDataDir(env))));
-  } catch (err) {
-    if (err instanceof AzureSetupError) throw new CliError(err.message, 2);
-    throw err;
-  }
+  const ref = chosenWorkspaceRef(env);
   const dataDir = defaultDataDir(env);
   const mirror = openMirrorFor(dataDir, ref);
   const abort = new AbortController();

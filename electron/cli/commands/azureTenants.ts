@@ -1,9 +1,9 @@
 // `sweepdeck azure tenants [--json]`: every tenant the signed-in identity reaches, each with
 // whether a token for it comes without interaction. A tenant that demands MFA shows as
 // "needs sign-in" with the command that signs in to it; none is dropped.
-import { print, printError } from '../terminalText.ts';
-import { CliError, parseCli, printedHelp } from '../cliSupport.ts';
-import { caFromEnv, timeoutFromEnv } from './azureCli.ts';
+import { print } from '../terminalText.ts';
+import { parseCli, printedHelp } from '../cliSupport.ts';
+import { caFromEnv, signInFailed, timeoutFromEnv } from './azureCli.ts';
 
 const USAGE = `Usage: sweepdeck azure tenants [--json]
 
@@ -16,11 +16,7 @@ export async function run(argv: string[]): Promise<number> {
     USAGE,
   );
   if (printedHelp(values, USAGE)) return 0;
-  const [{ openCredentialSource }, { listTenants }, { AzureSetupError }] = await Promise.all([
-    import('../../core/azure/signInStatus.ts'),
-    import('../../core/azure/tenants.ts'),
-    import('../../core/azure/azureErrors.ts'),
-  ]);
+  const [{ openCredentialSource }, { listTenants }] = await Promise.all([import('../../core/azure/signInStatus.ts'), import('../../core/azure/tenants.ts')]);
   const timeoutMs = timeoutFromEnv();
   const ca = await caFromEnv();
   try {
@@ -38,12 +34,6 @@ export async function run(argv: string[]): Promise<number> {
     }
     return 0;
   } catch (err) {
-    if (err instanceof AzureSetupError) {
-      if (values.json) print(JSON.stringify({ ok: false, reasonCode: err.reasonCode, reason: err.message }, null, 2));
-      printError(`sweepdeck azure tenants: ${err.reasonCode}: ${err.message}`);
-      return 1;
-    }
-    if (err instanceof Error && /account record/.test(err.message)) throw new CliError(err.message, 1);
-    throw err;
+    return await signInFailed('tenants', err, values.json);
   }
 }

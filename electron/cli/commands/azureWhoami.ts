@@ -1,8 +1,8 @@
 // `sweepdeck azure whoami [--json]`: the account, tenant, cloud and the link of the credential
 // chain that answered. Never prints a token.
-import { print, printError } from '../terminalText.ts';
-import { CliError, parseCli, printedHelp } from '../cliSupport.ts';
-import { caFromEnv, timeoutFromEnv } from './azureCli.ts';
+import { print } from '../terminalText.ts';
+import { parseCli, printedHelp } from '../cliSupport.ts';
+import { caFromEnv, signInFailed, timeoutFromEnv } from './azureCli.ts';
 
 const USAGE = `Usage: sweepdeck azure whoami [--json]
 
@@ -16,7 +16,7 @@ export async function run(argv: string[]): Promise<number> {
     USAGE,
   );
   if (printedHelp(values, USAGE)) return 0;
-  const [{ currentSignIn }, { AzureSetupError }] = await Promise.all([import('../../core/azure/signInStatus.ts'), import('../../core/azure/azureErrors.ts')]);
+  const { currentSignIn } = await import('../../core/azure/signInStatus.ts');
   try {
     const s = await currentSignIn({ env: process.env, timeoutMs: timeoutFromEnv(), ca: await caFromEnv() });
     if (values.json) {
@@ -29,12 +29,6 @@ export async function run(argv: string[]): Promise<number> {
     print(lines.join('\n'));
     return 0;
   } catch (err) {
-    if (err instanceof AzureSetupError) {
-      if (values.json) print(JSON.stringify({ ok: false, reasonCode: err.reasonCode, reason: err.message }, null, 2));
-      printError(`sweepdeck azure whoami: ${err.reasonCode}: ${err.message}`);
-      return 1;
-    }
-    if (err instanceof Error && /account record/.test(err.message)) throw new CliError(err.message, 1);
-    throw err;
+    return await signInFailed('whoami', err, values.json);
   }
 }

@@ -160,6 +160,24 @@ export function renderTree(trees: ExperimentTree[], storeUri: string, asOf?: Rea
   return lines.join('\n');
 }
 
+/** --json output. stringifyJson: an int64 step beyond 2^53 is a bigint, which JSON.stringify
+ * refuses; ±inf and NaN, which JSON has no numbers for, as text. */
+export function printJson(value: unknown): void {
+  print(stringifyJson(value, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2));
+}
+
+/** Runs `read`, turning a store error into a CliError naming the store, and closes the store. */
+export async function readingStore<T>(store: TrackingStore, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (err) {
+    if (err instanceof MlflowError) throw new CliError(`reading ${store.uri} failed: ${err.message}`, 1);
+    throw err;
+  } finally {
+    await store.close();
+  }
+}
+
 export async function collect(store: TrackingStore, experimentName: string | undefined, all: boolean): Promise<ExperimentTree[]> {
   let experiments: Experiment[];
   if (experimentName !== undefined) {
@@ -220,19 +238,10 @@ export async function run(argv: string[]): Promise<number> {
     }
     throw err;
   }
-  try {
+  return readingStore(store, async () => {
     const trees = await collect(store, values.experiment, values.all);
-    if (values.json) {
-      // stringifyJson: an int64 step beyond 2^53 is a bigint, which JSON.stringify refuses.
-      print(stringifyJson({ store: store.uri, experiments: trees }, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2));
-    } else {
-      print(renderTree(trees, store.uri));
-    }
+    if (values.json) printJson({ store: store.uri, experiments: trees });
+    else print(renderTree(trees, store.uri));
     return 0;
-  } catch (err) {
-    if (err instanceof MlflowError) throw new CliError(`reading ${store.uri} failed: ${err.message}`, 1);
-    throw err;
-  } finally {
-    await store.close();
-  }
+  });
 }

@@ -4,11 +4,10 @@
 // tell whether its worker still lives. A trial with heartbeats belongs to a Sweepdeck runner (the
 // next `sweep run` fails it once its heartbeat is stale), so it needs --force.
 import path from 'node:path';
-import { openStudyStorage } from '../../core/studies/optunaSqliteStorage.ts';
-import { StudyError, type StudyStorage } from '../../core/studies/types.ts';
 import { reofferTrial } from '../../core/sweeps/studyEngine.ts';
 import { CliError, parseCli, printedHelp } from '../cliSupport.ts';
 import { oneLine, print } from '../terminalText.ts';
+import { withStudyFile } from '../withStudyFile.ts';
 import { pickStudy } from './sweepStatus.ts';
 
 const USAGE = `Usage: sweepdeck sweep fail-trial STUDY_DB --trial N [--study NAME] [--retry] [--force]
@@ -50,14 +49,7 @@ export async function run(argv: string[]): Promise<number> {
     throw new CliError(`--trial ${raw === undefined ? 'is required' : JSON.stringify(raw)}: give the trial's number (a whole number >= 0).\n\n${USAGE}`);
   }
   const file = path.resolve(positionals[0] as string);
-  let storage: StudyStorage;
-  try {
-    storage = openStudyStorage(file, {});
-  } catch (e) {
-    if (e instanceof StudyError) throw new CliError(e.message, 1);
-    throw e;
-  }
-  try {
+  return withStudyFile(file, {}, (storage) => {
     const study = pickStudy(file, storage.listStudies(), values.study);
     const trial = storage.getTrials(study.studyId).find((t) => t.number === number);
     if (!trial) throw new CliError(`study '${study.name}' in ${file} has no trial ${number} (its trials are 0 to ${Math.max(0, ...storage.getTrials(study.studyId).map((t) => t.number))}).`, 1);
@@ -75,10 +67,5 @@ export async function run(argv: string[]): Promise<number> {
     print(`trial ${failed.number} of study '${oneLine(study.name)}' is now ${failed.state} (was ${trial.state})`);
     if (values.retry) print(`its params are offered again as trial ${reofferTrial(storage, study.studyId, failed)}; the next sweep run runs them first`);
     return 0;
-  } catch (e) {
-    if (e instanceof StudyError) throw new CliError(e.message, 1);
-    throw e;
-  } finally {
-    storage.close();
-  }
+  });
 }

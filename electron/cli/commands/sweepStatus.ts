@@ -2,10 +2,10 @@
 // trial of one study in an Optuna study file. Opens the file read-only: it never changes it.
 import path from 'node:path';
 import type { ParamValue, TrialState } from '../../core/search/types.ts';
-import { openStudyStorage } from '../../core/studies/optunaSqliteStorage.ts';
-import { StudyError, type StudyStorage, type StudySummary } from '../../core/studies/types.ts';
+import type { StudyStorage, StudySummary } from '../../core/studies/types.ts';
 import { CliError, parseCli, printedHelp } from '../cliSupport.ts';
 import { oneLine, print } from '../terminalText.ts';
+import { withStudyFile } from '../withStudyFile.ts';
 
 const USAGE = 'Usage: sweepdeck sweep status STUDY_DB [--study NAME] [--json]';
 const STATES: readonly TrialState[] = ['COMPLETE', 'PRUNED', 'FAIL', 'RUNNING', 'WAITING'];
@@ -89,21 +89,9 @@ export async function run(argv: string[]): Promise<number> {
   if (printedHelp(values, USAGE)) return 0;
   if (positionals.length !== 1) throw new CliError(`expected one STUDY_DB file, got ${positionals.length}.\n\n${USAGE}`);
   const file = path.resolve(positionals[0] as string);
-  let storage: StudyStorage;
-  try {
-    storage = openStudyStorage(file, { readonly: true, verify: true });
-  } catch (e) {
-    if (e instanceof StudyError) throw new CliError(e.message, 1);
-    throw e;
-  }
-  try {
+  return withStudyFile(file, { readonly: true, verify: true }, (storage) => {
     const status = studyStatus(storage, values.study);
     print(values.json ? JSON.stringify(status, null, 2) : formatText(status));
     return 0;
-  } catch (e) {
-    if (e instanceof StudyError) throw new CliError(e.message, 1);
-    throw e;
-  } finally {
-    storage.close();
-  }
+  });
 }

@@ -7,18 +7,18 @@
 import type pg from 'pg';
 import type { Direction, Distribution, FinishedState, FrozenTrial, ParamValue, TrialState } from '../search/types.ts';
 import { formatOptunaDatetime } from './datetime.ts';
-import { compatibilityProblem, toInternalRepr } from './distributionJson.ts';
+import { toInternalRepr } from './distributionJson.ts';
 import { acquirePool, asPostgresError, DEFAULT_POOL_SIZE, releasePool } from './postgresPool.ts';
 import { PG_ENUM_DDL, PG_TABLE_DDL } from './postgresSchema.ts';
 import { FROZEN_SCHEMA_VERSION, judgeRevision, type Revision } from './revisions.ts';
-import { distributionJsonOf, encodeJson, RowDecoder, setKey, storedValue, valueType } from './rowCodec.ts';
+import { distributionJsonOf, encodeJson, encodeTrialAttrs, RowDecoder, setKey, storedValue, valueType } from './rowCodec.ts';
 import { REQUIRED_COLUMNS } from './schema.ts';
 import { LIBRARY_VERSION } from './optunaSqliteStorage.ts';
 import { parseStudyUrl, type StudyUrl } from './studyUrl.ts';
 import { addAttrs, addIntermediates, addParams, addValues, trialShells, type AttrRow, type IntermediateRaw, type ParamRaw, type TrialRow, type ValueRaw } from './trialAssembly.ts';
 import { StateIndex, TrialCache } from './trialCache.ts';
-import { bestTrialOrderSql, finishOutcome, zeroCounts } from './trialRules.ts';
-import { StudyError, type AsyncStudyStorage, type NewTrial, type StudyInfo, type StudySummary } from './types.ts';
+import { bestTrialOrderSql, checkParamDistribution, finishOutcome, unfinishedTrialRow, zeroCounts } from './trialRules.ts';
+import { StudyError, type CreateTrialOptions, type AsyncStudyStorage, type NewTrial, type StudyInfo, type StudySummary } from './types.ts';
 
 export interface OpenPostgresStorageOptions {
   /** Create Optuna's tables when the database has none of them (an empty database). */
@@ -342,11 +342,7 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
   private async unfinishedTrial(c: Queryable, trialId: number, what: string): Promise<TrialRow> {
     // FOR UPDATE, as Optuna's writes lock the trial: a concurrent finish waits, then sees FINISHED.
     const r = (await rows<TrialRow>(c, `SELECT ${TRIAL_COLS} FROM trials WHERE trial_id = $1 FOR UPDATE`, [trialId]))[0];
-    if (!r) throw new StudyError('TRIAL_NOT_FOUND', `${this.path}: no trial with id ${trialId}.`);
-    if (r.state === 'COMPLETE' || r.state === 'PRUNED' || r.state === 'FAIL') {
-      throw new StudyError('TRIAL_FINISHED', `${this.path}: trial ${r.number ?? '?'} (id ${trialId}) is already ${r.state}; finished trials are never changed (${what} refused).`);
-    }
-    return r;
+    return unfinishedTrialRow(this.path, trialId, r, what);
   }
 
   private async writeParam(c: Queryable, studyId: number, trialId: number, name: string, value: ParamValue, d: Distribution): Promise<void> {
@@ -365,10 +361,7 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
         this.firstDist.set(key, first);
       }
     }
-    if (first) {
-      const problem = compatibilityProblem(first, d);
-      if (problem) throw new StudyError('INCOMPATIBLE_DISTRIBUTION', `${this.path}: param '${name}' cannot be stored: ${problem}. Use a new study name or keep the distribution.`);
-    }
+    checkParamDistribution(this.path, name, first, d);
     await c.query(
       'INSERT INTO trial_params (trial_id, param_name, param_value, distribution_json) VALUES ($1, $2, $3, $4) ON CONFLICT (trial_id, param_name) DO UPDATE SET param_value = excluded.param_value, distribution_json = excluded.distribution_json',
       [trialId, name, toInternalRepr(name, d, value), distributionJsonOf(d)],
@@ -387,16 +380,11 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
 
   async createTrial(
     studyId: number,
-    opts: {
-      state?: 'RUNNING' | 'WAITING';
-      params?: Record<string, { value: ParamValue; distribution: Distribution }>;
-      systemAttrs?: Record<string, unknown>;
-      userAttrs?: Record<string, unknown>;
-    } = {},
+    opts: CreateTrialOptions = {},
   ): Promise<NewTrial> {
     const state = opts.state ?? 'RUNNING';
-    const sys = Object.entries(opts.systemAttrs ?? {}).map(([k, v]) => [k, encodeJson(v, `trial system attr '${k}'`)] as const);
-    const usr = Object.entries(opts.userAttrs ?? {}).map(([k, v]) => [k, encodeJson(v, `trial user attr '${k}'`)] as const);
+    const sys = encodeTrialAttrs(opts.systemAttrs, 'system');
+    const usr = encodeTrialAttrs(opts.userAttrs, 'user');
     return this.tx('write', async (c) => {
       // Optuna's lock: every creator (Python's RDBStorage too) holds the study row, so the trials
       // committed when we hold it are all there are, and number = their count below our trial_id.

@@ -8,15 +8,15 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Direction, Distribution, FinishedState, FrozenTrial, ParamValue, TrialState } from '../search/types.ts';
 import { formatOptunaDatetime, parseOptunaDatetime } from './datetime.ts';
-import { compatibilityProblem, toInternalRepr } from './distributionJson.ts';
+import { toInternalRepr } from './distributionJson.ts';
 import { asStudyError, checkIntegrity, checkOptunaLayout, checkSqliteHeader, checkWritable, validateStudyFile } from './fileCheck.ts';
 import { FROZEN_SCHEMA_VERSION, type Revision } from './revisions.ts';
-import { distributionJsonOf, encodeJson, RowDecoder, setKey, storedValue, valueType } from './rowCodec.ts';
+import { distributionJsonOf, encodeJson, encodeTrialAttrs, RowDecoder, setKey, storedValue, valueType } from './rowCodec.ts';
 import { INDEX_3_2, TABLE_DDL } from './schema.ts';
 import { addAttrs, addIntermediates, addParams, addValues, trialShells, type AttrRow, type IntermediateRaw, type ParamRaw, type TrialRow, type ValueRaw } from './trialAssembly.ts';
 import { StateIndex, TrialCache } from './trialCache.ts';
-import { bestTrialOrderSql, finishOutcome, FINISHED, isStaleHeartbeat, zeroCounts } from './trialRules.ts';
-import { StudyError, type NewTrial, type StudyInfo, type StudyStorage, type StudySummary } from './types.ts';
+import { bestTrialOrderSql, checkParamDistribution, finishOutcome, isStaleHeartbeat, unfinishedTrialRow, zeroCounts } from './trialRules.ts';
+import { StudyError, type CreateTrialOptions, type NewTrial, type StudyInfo, type StudyStorage, type StudySummary } from './types.ts';
 
 export interface OpenStudyStorageOptions {
   /** Create the file (3.2 layout, alembic_version left empty) when it does not exist. */
@@ -375,12 +375,7 @@ export class OptunaSqliteStorage implements StudyStorage {
 
   /** The trial's row, checked to be unfinished (Optuna's UpdateFinishedTrialError). */
   private unfinishedTrial(trialId: number, what: string): TrialRow {
-    const r = this.stmt('SELECT * FROM trials WHERE trial_id = ?').get(trialId) as TrialRow | undefined;
-    if (!r) throw new StudyError('TRIAL_NOT_FOUND', `${this.path}: no trial with id ${trialId}.`);
-    if (FINISHED.has(r.state)) {
-      throw new StudyError('TRIAL_FINISHED', `${this.path}: trial ${r.number ?? '?'} (id ${trialId}) is already ${r.state}; finished trials are never changed (${what} refused).`);
-    }
-    return r;
+    return unfinishedTrialRow(this.path, trialId, this.stmt('SELECT * FROM trials WHERE trial_id = ?').get(trialId) as TrialRow | undefined, what);
   }
 
   private writeParam(studyId: number, trialId: number, name: string, value: ParamValue, d: Distribution): void {
@@ -395,10 +390,7 @@ export class OptunaSqliteStorage implements StudyStorage {
         this.firstDist.set(key, first);
       }
     }
-    if (first) {
-      const problem = compatibilityProblem(first, d);
-      if (problem) throw new StudyError('INCOMPATIBLE_DISTRIBUTION', `${this.path}: param '${name}' cannot be stored: ${problem}. Use a new study name or keep the distribution.`);
-    }
+    checkParamDistribution(this.path, name, first, d);
     const internal = toInternalRepr(name, d, value);
     this.stmt(
       'INSERT INTO trial_params (trial_id, param_name, param_value, distribution_json) VALUES (?, ?, ?, ?) ON CONFLICT (trial_id, param_name) DO UPDATE SET param_value = excluded.param_value, distribution_json = excluded.distribution_json',
@@ -416,16 +408,11 @@ export class OptunaSqliteStorage implements StudyStorage {
 
   createTrial(
     studyId: number,
-    opts: {
-      state?: 'RUNNING' | 'WAITING';
-      params?: Record<string, { value: ParamValue; distribution: Distribution }>;
-      systemAttrs?: Record<string, unknown>;
-      userAttrs?: Record<string, unknown>;
-    } = {},
+    opts: CreateTrialOptions = {},
   ): NewTrial {
     const state = opts.state ?? 'RUNNING';
-    const sys = Object.entries(opts.systemAttrs ?? {}).map(([k, v]) => [k, encodeJson(v, `trial system attr '${k}'`)] as const);
-    const usr = Object.entries(opts.userAttrs ?? {}).map(([k, v]) => [k, encodeJson(v, `trial user attr '${k}'`)] as const);
+    const sys = encodeTrialAttrs(opts.systemAttrs, 'system');
+    const usr = encodeTrialAttrs(opts.userAttrs, 'user');
     return this.write(() => {
       this.studyRow(studyId);
       const now = formatOptunaDatetime(new Date());

@@ -44,6 +44,11 @@ export function encodeJson(value: unknown, where: string): string {
   }
 }
 
+/** [key, value_json] of each trial attribute; messages name the attribute. */
+export function encodeTrialAttrs(attrs: Record<string, unknown> | undefined, kind: 'system' | 'user'): (readonly [string, string])[] {
+  return Object.entries(attrs ?? {}).map(([k, v]) => [k, encodeJson(v, `trial ${kind} attr '${k}'`)] as const);
+}
+
 /** distribution_json of a distribution object, remembered per object: a runner writes the same
  * space's objects for every trial, and Python's float repr is not free. The entry is used only while
  * the object still has the fields it was made from (Object.is, so -0 and NaN count). */

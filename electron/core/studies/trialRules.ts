@@ -1,9 +1,31 @@
 // Optuna's rules about trials that every backend applies the same way: which states are final, when
-// a heartbeat is stale, what tell stores for a finishing trial, and how the best trial is ranked.
-import type { Direction, FinishedState, TrialState } from '../search/types.ts';
+// a heartbeat is stale, which trials and params may be written, what tell stores for a finishing
+// trial, and how the best trial is ranked.
+import type { Direction, Distribution, FinishedState, TrialState } from '../search/types.ts';
+import { compatibilityProblem } from './distributionJson.ts';
+import type { TrialRow } from './trialAssembly.ts';
+import { StudyError } from './types.ts';
 
 export const TRIAL_STATES: readonly TrialState[] = ['RUNNING', 'COMPLETE', 'PRUNED', 'FAIL', 'WAITING'];
 export const FINISHED: ReadonlySet<string> = new Set<string>(['COMPLETE', 'PRUNED', 'FAIL']);
+
+/** Optuna's UpdateFinishedTrialError: the trial's row (undefined when none was found), checked to
+ * exist and be unfinished before `what` changes it. `place` is the study's path or URL. */
+export function unfinishedTrialRow(place: string, trialId: number, r: TrialRow | undefined, what: string): TrialRow {
+  if (!r) throw new StudyError('TRIAL_NOT_FOUND', `${place}: no trial with id ${trialId}.`);
+  if (FINISHED.has(r.state)) {
+    throw new StudyError('TRIAL_FINISHED', `${place}: trial ${r.number ?? '?'} (id ${trialId}) is already ${r.state}; finished trials are never changed (${what} refused).`);
+  }
+  return r;
+}
+
+/** Optuna's rule: a param is stored only with a distribution compatible with the first one the study
+ * stored under its name (undefined when this is the first). */
+export function checkParamDistribution(place: string, name: string, first: Distribution | undefined, d: Distribution): void {
+  if (!first) return;
+  const problem = compatibilityProblem(first, d);
+  if (problem) throw new StudyError('INCOMPATIBLE_DISTRIBUTION', `${place}: param '${name}' cannot be stored: ${problem}. Use a new study name or keep the distribution.`);
+}
 
 export function zeroCounts(): Record<TrialState, number> {
   return Object.fromEntries(TRIAL_STATES.map((s) => [s, 0])) as Record<TrialState, number>;

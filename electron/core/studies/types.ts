@@ -4,6 +4,14 @@
 // state has committed before it returns (before its promise resolves).
 import type { Direction, Distribution, FinishedState, FrozenTrial, ParamValue, TrialState } from '../search/types.ts';
 
+/** What a new trial starts with (createTrial). */
+export interface CreateTrialOptions {
+  state?: 'RUNNING' | 'WAITING';
+  params?: Record<string, { value: ParamValue; distribution: Distribution }>;
+  systemAttrs?: Record<string, unknown>;
+  userAttrs?: Record<string, unknown>;
+}
+
 export interface StudyInfo {
   studyId: number;
   name: string;
@@ -33,15 +41,7 @@ export interface StudyStorage {
 
   /** Creates a trial (RUNNING by default) and assigns the next number atomically. Params given here
    * are written in the same transaction. */
-  createTrial(
-    studyId: number,
-    opts?: {
-      state?: 'RUNNING' | 'WAITING';
-      params?: Record<string, { value: ParamValue; distribution: Distribution }>;
-      systemAttrs?: Record<string, unknown>;
-      userAttrs?: Record<string, unknown>;
-    },
-  ): NewTrial;
+  createTrial(studyId: number, opts?: CreateTrialOptions): NewTrial;
   /** Atomically takes the oldest WAITING trial and makes it RUNNING, or returns null. */
   popWaitingTrial(studyId: number): NewTrial | null;
   setTrialParam(trialId: number, name: string, value: ParamValue, distribution: Distribution): void;

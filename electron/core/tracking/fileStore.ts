@@ -8,17 +8,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { validateMaxResults } from './mlflowLimits.ts';
-import {
-  compareExperimentsBy,
-  compareRunsBy,
-  decodePageToken,
-  experimentMatches,
-  pageOf,
-  parseExperimentFilter,
-  parseRunFilter,
-  parseRunOrderBy,
-  runMatches,
-} from './searchFilter.ts';
+import { searchExperimentsInMemory, searchRunsInMemory } from './memorySearch.ts';
+import { decodePageToken, pageOf } from './searchFilter.ts';
 import type {
   Experiment,
   KeyValue,
@@ -30,7 +21,6 @@ import type {
   SearchExperimentsQuery,
   SearchRunsQuery,
   TrackingStore,
-  ViewType,
 } from './types.ts';
 import { MlflowError, readStep } from './types.ts';
 
@@ -293,16 +283,7 @@ export class FileTrackingStore implements TrackingStore {
   }
 
   async searchExperiments(query: SearchExperimentsQuery = {}): Promise<Page<Experiment>> {
-    const comparisons = parseExperimentFilter(query.filter);
-    const order = compareExperimentsBy(query.orderBy);
-    const maxResults = validateMaxResults(query.maxResults);
-    const offset = decodePageToken(query.pageToken);
-    const view = query.viewType ?? 'ACTIVE_ONLY';
-    const all = this.experimentEntries()
-      .map((e) => e.experiment)
-      .filter((e) => viewIncludes(view, e.lifecycle_stage) && experimentMatches(e, comparisons))
-      .sort(order);
-    return pageOf(all, offset, maxResults);
+    return searchExperimentsInMemory(query, () => this.experimentEntries().map((e) => e.experiment), (e) => e);
   }
 
   async deleteExperiment(..._args: unknown[]): Promise<void> {
@@ -343,24 +324,21 @@ export class FileTrackingStore implements TrackingStore {
   }
 
   async searchRuns(query: SearchRunsQuery): Promise<Page<Run>> {
-    const comparisons = parseRunFilter(query.filter);
-    const orderBy = parseRunOrderBy(query.orderBy);
-    const maxResults = validateMaxResults(query.maxResults);
-    const offset = decodePageToken(query.pageToken);
-    const view = query.runViewType ?? 'ACTIVE_ONLY';
     const wanted = new Set((query.experimentIds ?? []).map(String));
-    const runs: Run[] = [];
-    for (const e of this.experimentEntries()) {
-      if (!wanted.has(e.experiment.experiment_id)) continue;
-      const deleted = e.experiment.lifecycle_stage === 'deleted';
-      for (const dir of this.runFolders(e.dir)) {
-        const run = this.readRun(dir, deleted);
-        this.runDirs.set(run.info.run_id, dir);
-        if (viewIncludes(view, run.info.lifecycle_stage) && runMatches(run, comparisons)) runs.push(run);
+    const readRuns = (): Run[] => {
+      const runs: Run[] = [];
+      for (const e of this.experimentEntries()) {
+        if (!wanted.has(e.experiment.experiment_id)) continue;
+        const deleted = e.experiment.lifecycle_stage === 'deleted';
+        for (const dir of this.runFolders(e.dir)) {
+          const run = this.readRun(dir, deleted);
+          this.runDirs.set(run.info.run_id, dir);
+          runs.push(run);
+        }
       }
-    }
-    runs.sort(compareRunsBy(orderBy));
-    return pageOf(runs, offset, maxResults);
+      return runs;
+    };
+    return searchRunsInMemory(query, readRuns, (r) => r);
   }
 
   async logBatch(..._args: unknown[]): Promise<void> {
@@ -395,12 +373,6 @@ export class FileTrackingStore implements TrackingStore {
   async close(): Promise<void> {
     this.runDirs.clear();
   }
-}
-
-function viewIncludes(view: ViewType, stage: string): boolean {
-  if (view === 'ALL') return true;
-  if (view === 'DELETED_ONLY') return stage === 'deleted';
-  return stage === 'active';
 }
 
 /** True when `dir` looks like an mlruns/ folder: some `<id>/meta.yaml` inside. */

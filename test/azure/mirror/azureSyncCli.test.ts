@@ -2,12 +2,10 @@
 // separate process against the double (service principal from the environment, the double's CA
 // through NODE_EXTRA_CA_CERTS). The kill test SIGKILLs a sync once pages are committed and checks
 // the next sync ends with exactly the workspace's runs.
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MirrorDb, mirrorPathFor } from '../../../electron/core/azure/mirror/mirrorDb.ts';
-import { REPO_ROOT } from '../../support/peers.ts';
+import { startCli, type CliRun } from '../../support/sweepdeckCli.ts';
 import { until } from '../../support/until.ts';
 import { restartAzureMlflowDouble, seedSweep, startAzureMlflowDouble, type AzureMlflowDouble } from '../../support/azureMlflowDouble.ts';
 import { refOf, tempDir } from './support.ts';
@@ -26,28 +24,12 @@ afterAll(async () => {
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
-interface CliResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-function start(args: string[], extraEnv: Record<string, string> = {}): { child: ChildProcess; done: Promise<CliResult> } {
+function start(args: string[], extraEnv: Record<string, string> = {}): CliRun {
   const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', SWEEPDECK_DATA_DIR: dataDir, SWEEPDECK_AZURE_TIMEOUT_MS: '5000', ...d.double.env(), ...extraEnv };
-  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/sweepdeck.js'), ...args], { cwd: dataDir, env });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (b: Buffer) => (stdout += b.toString()));
-  child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
-  const done = new Promise<CliResult>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-  return { child, done };
+  return startCli(args, env, dataDir);
 }
 
-const cli = (args: string[], extraEnv?: Record<string, string>): Promise<CliResult> => start(args, extraEnv).done;
+const cli = (args: string[], extraEnv?: Record<string, string>): CliRun['done'] => start(args, extraEnv).done;
 
 function mirrorRunIds(): string[] {
   const m = MirrorDb.open(mirrorPathFor(dataDir, refOf(d)), { readOnly: true });

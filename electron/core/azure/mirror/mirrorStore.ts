@@ -1,30 +1,10 @@
 // The offline mirror as a read-only TrackingStore, so the Experiments tree and `runs ls` browse
 // it through the same interface as any MLflow store. Filters and order_by use the full MLflow
-// grammar, evaluated in memory (the same evaluator the mlruns/ file store uses); pages carry the
+// grammar, evaluated in memory (memorySearch.ts, as for the mlruns/ file store); pages carry the
 // "as of" time of what they show.
-import {
-  compareExperimentsBy,
-  compareRunsBy,
-  decodePageToken,
-  experimentMatches,
-  pageOf,
-  parseExperimentFilter,
-  parseRunFilter,
-  parseRunOrderBy,
-} from '../../tracking/searchFilter.ts';
-import { validateMaxResults } from '../../tracking/mlflowLimits.ts';
-import {
-  MlflowError,
-  type Experiment,
-  type Metric,
-  type Page,
-  type Run,
-  type SearchExperimentsQuery,
-  type SearchRunsQuery,
-  type TrackingStore,
-  type ViewType,
-} from '../../tracking/types.ts';
-import { runMatches } from '../../tracking/searchFilter.ts';
+import { searchExperimentsInMemory, searchRunsInMemory } from '../../tracking/memorySearch.ts';
+import { decodePageToken, pageOf } from '../../tracking/searchFilter.ts';
+import { MlflowError, type Experiment, type Metric, type Page, type Run, type SearchExperimentsQuery, type SearchRunsQuery, type TrackingStore } from '../../tracking/types.ts';
 import type { MirrorDb } from './mirrorDb.ts';
 
 /** A page with where it came from: `offline` when Azure could not be reached and the mirror
@@ -36,9 +16,6 @@ export interface MirroredPage<T> extends Page<T> {
   offlineReason?: string;
 }
 
-const viewIncludes = (view: ViewType | undefined, stage: string): boolean =>
-  (view ?? 'ACTIVE_ONLY') === 'ALL' || (view === 'DELETED_ONLY' ? stage === 'deleted' : stage === 'active');
-
 /** The oldest of the known times; 0 means "never brought up to date" (an experiment only listed,
  * whose runs were browsed one by one) and is left out in favour of the runs' own times. */
 const minAsOf = (xs: number[]): number | null => {
@@ -47,27 +24,13 @@ const minAsOf = (xs: number[]): number | null => {
 };
 
 export function mirrorSearchExperiments(db: MirrorDb, q: SearchExperimentsQuery = {}): MirroredPage<Experiment> {
-  const comparisons = parseExperimentFilter(q.filter);
-  const order = compareExperimentsBy(q.orderBy);
-  const max = validateMaxResults(q.maxResults);
-  const all = db
-    .experiments()
-    .filter((e) => viewIncludes(q.viewType, e.experiment.lifecycle_stage) && experimentMatches(e.experiment, comparisons))
-    .sort((a, b) => order(a.experiment, b.experiment));
-  const page = pageOf(all, decodePageToken(q.pageToken), max);
+  const page = searchExperimentsInMemory(q, () => db.experiments(), (e) => e.experiment);
   const listed = db.meta('experiments_as_of');
   return { items: page.items.map((e) => e.experiment), nextPageToken: page.nextPageToken, offline: false, asOf: listed ? Number(listed) : null };
 }
 
 export function mirrorSearchRuns(db: MirrorDb, q: SearchRunsQuery): MirroredPage<Run> {
-  const comparisons = parseRunFilter(q.filter);
-  const order = compareRunsBy(parseRunOrderBy(q.orderBy));
-  const max = validateMaxResults(q.maxResults);
-  const all = db
-    .runsOf(q.experimentIds.map(String))
-    .filter((r) => viewIncludes(q.runViewType, r.run.info.lifecycle_stage) && runMatches(r.run, comparisons))
-    .sort((a, b) => order(a.run, b.run));
-  const page = pageOf(all, decodePageToken(q.pageToken), max);
+  const page = searchRunsInMemory(q, () => db.runsOf(q.experimentIds.map(String)), (r) => r.run);
   const expAsOf = q.experimentIds.map((id) => db.experiment(String(id))?.asOf ?? 0);
   return { items: page.items.map((r) => r.run), nextPageToken: page.nextPageToken, offline: false, asOf: minAsOf([...expAsOf, ...page.items.map((r) => r.asOf)]) };
 }

@@ -155,7 +155,7 @@ function send(res: http.ServerResponse, status: number, body: unknown): void {
 }
 
 /** Query string -> object; a key given more than once becomes an array. */
-function queryObject(params: URLSearchParams): Record<string, unknown> {
+export function queryObject(params: URLSearchParams): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const key of new Set(params.keys())) {
     const all = params.getAll(key);

@@ -15,16 +15,7 @@ import {
   validateMaxResults,
   validateRunTag,
 } from '../mlflowLimits.ts';
-import {
-  compareExperimentsBy,
-  decodePageToken,
-  encodePageToken,
-  experimentMatches,
-  pageOf,
-  parseExperimentFilter,
-  parseRunFilter,
-  parseRunOrderBy,
-} from '../searchFilter.ts';
+import { decodePageToken, encodePageToken, parseRunFilter, parseRunOrderBy } from '../searchFilter.ts';
 import type {
   Experiment,
   KeyValue,
@@ -36,9 +27,9 @@ import type {
   SearchExperimentsQuery,
   SearchRunsQuery,
   TrackingStore,
-  ViewType,
 } from '../types.ts';
 import { MlflowError, readStep, type Step } from '../types.ts';
+import { searchExperimentsInMemory } from '../memorySearch.ts';
 import { randomRunName } from './runNames.ts';
 import { MLFLOW_2X_HEAD, KNOWN_REVISIONS, REQUIRED_COLUMNS, SCHEMA_0584BDC529EB } from './schema.ts';
 import { compileRunSearch } from './searchSql.ts';
@@ -532,24 +523,17 @@ export class SqliteTrackingStore implements TrackingStore {
   }
 
   async searchExperiments(query: SearchExperimentsQuery = {}): Promise<Page<Experiment>> {
-    const comparisons = parseExperimentFilter(query.filter);
-    const order = compareExperimentsBy(query.orderBy);
-    const maxResults = validateMaxResults(query.maxResults);
-    const offset = decodePageToken(query.pageToken);
-    const view = query.viewType ?? 'ACTIVE_ONLY';
-    return this.guard('search experiments', () => {
-      const tags = new Map<number, KeyValue[]>();
-      for (const t of this.st.expTagsAll.all() as (KeyValue & { experiment_id: number })[]) {
-        const list = tags.get(t.experiment_id) ?? [];
-        list.push({ key: t.key, value: t.value });
-        tags.set(t.experiment_id, list);
-      }
-      const all = (this.st.expAll.all() as ExperimentRow[])
-        .map((r) => this.toExperiment(r, tags.get(r.experiment_id) ?? []))
-        .filter((e) => viewIncludes(view, e.lifecycle_stage) && experimentMatches(e, comparisons))
-        .sort(order);
-      return pageOf(all, offset, maxResults);
-    });
+    const read = (): Experiment[] =>
+      this.guard('search experiments', () => {
+        const tags = new Map<number, KeyValue[]>();
+        for (const t of this.st.expTagsAll.all() as (KeyValue & { experiment_id: number })[]) {
+          const list = tags.get(t.experiment_id) ?? [];
+          list.push({ key: t.key, value: t.value });
+          tags.set(t.experiment_id, list);
+        }
+        return (this.st.expAll.all() as ExperimentRow[]).map((r) => this.toExperiment(r, tags.get(r.experiment_id) ?? []));
+      });
+    return searchExperimentsInMemory(query, read, (e) => e);
   }
 
   async deleteExperiment(experimentId: string): Promise<void> {
@@ -831,12 +815,6 @@ export class SqliteTrackingStore implements TrackingStore {
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
-}
-
-function viewIncludes(view: ViewType, stage: string): boolean {
-  if (view === 'ALL') return true;
-  if (view === 'DELETED_ONLY') return stage === 'deleted';
-  return stage === 'active';
 }
 
 function notMlflow(file: string, why: string): MlflowError {
