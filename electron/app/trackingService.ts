@@ -187,6 +187,7 @@ export class TrackingService {
       env,
       ...(credential ? { credential } : {}),
       ...(fromSettings ? { trackingUriSource: SETTINGS_SERVER } : {}),
+      ...this.caOption(),
     });
     if (this.current && (handle.mode !== this.current.mode || handle.fallbackReason !== this.current.fallbackReason)) {
       this.current = { ...this.current, mode: handle.mode, uri: handle.trackingUri, fallbackReason: handle.fallbackReason, checkedAt: Date.now() };
