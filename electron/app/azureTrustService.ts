@@ -84,6 +84,8 @@ export class AzureTrustService {
     mkdirSync(path.dirname(this.file), { recursive: true });
     // Written beside and renamed, so a crash leaves the old import or the new one, never half.
     const tmp = `${this.file}.tmp`;
+    // A leftover from a crash is removed first: the mode below applies only to a new file.
+    rmSync(tmp, { force: true });
     writeFileSync(tmp, pem, { mode: 0o600 });
     renameSync(tmp, this.file);
     this.o.onChanged?.();
