@@ -19,6 +19,11 @@ const filePath = z.string().min(1).max(4096);
 /** An http(s) MLflow server; never with a user name or password in it (see urlCredentials.ts). */
 const serverUrl = z.url({ protocol: /^https?$/ }).max(2048).refine((u) => !hasUrlCredentials(u), { message: URL_CREDENTIALS_ADVICE });
 const count = z.number().int().nonnegative();
+const trustInfoSchema = z.object({
+  /** The imported copy in the data folder; null when none is imported. */
+  file: z.string().nullable(),
+  certificates: z.array(z.object({ subject: z.string(), issuer: z.string(), validTo: z.string(), fingerprint256: z.string() })),
+});
 /** Epoch milliseconds, or null when unknown. */
 const epochMs = z.number().nullable();
 
@@ -370,6 +375,21 @@ export const contract = {
   'azure.account.tenants': {
     input: empty,
     output: z.object({ tenants: z.array(accountTenantSchema) }),
+  },
+  /** The extra root certificates imported in Settings (for a TLS-inspecting proxy), or none. */
+  'azure.trust.get': {
+    input: empty,
+    output: trustInfoSchema,
+  },
+  /** Import (or replace) the extra roots from an absolute path to a PEM of one or more certificates. */
+  'azure.trust.import': {
+    input: z.strictObject({ path: filePath }),
+    output: trustInfoSchema,
+  },
+  /** Forget the imported roots (SWEEPDECK_AZURE_CA_FILE and NODE_EXTRA_CA_CERTS still apply). */
+  'azure.trust.remove': {
+    input: empty,
+    output: trustInfoSchema,
   },
   /** Every sweep's outbox that holds writes waiting for its remote store (or is flushing now). */
   'outbox.list': {

@@ -20,6 +20,7 @@ import { TrackingService } from './trackingService.ts';
 import { AzureMirrorService } from './azureMirrorService.ts';
 import { AppAzureCredentials, type AzureCredentialOptions } from './azureCredentials.ts';
 import { WorkspacesService } from './workspacesService.ts';
+import { AzureTrustService } from './azureTrustService.ts';
 
 export interface PlatformActions {
   /** Show the file in the OS file manager (Electron: shell.showItemInFolder). */
@@ -79,33 +80,58 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
   const core = opts.core ?? (await loadCore());
   const bus = new EventBus();
   const openExternal = opts.platform?.openExternal?.bind(opts.platform);
+  const trust = new AzureTrustService({
+    dataDir,
+    env: opts.env ?? process.env,
+    ...(opts.azure?.ca ? { baseCa: opts.azure.ca } : {}),
+    // New roots: connections and answers made with the old ones are dropped, tracking set up again.
+    onChanged: () => {
+      azureAccount.trustChanged();
+      workspaces.forgetAnswers();
+      void tracking.refresh().catch((e: unknown) => console.error(`sweepdeck: tracking setup: ${(e as Error).message}`));
+    },
+  });
   const azureAccount = new AzureAccountService({
     dataDir,
     env: opts.env ?? process.env,
     bus,
     ...(opts.azureSecretStore ? { secretStore: opts.azureSecretStore } : {}),
     ...(openExternal ? { openExternal } : {}),
-    ...(opts.azure?.ca ? { ca: opts.azure.ca } : {}),
+    // Read at each call: roots imported in Settings apply without a restart.
+    get ca() {
+      return trust.ca();
+    },
     ...(opts.azure?.timeoutMs !== undefined ? { timeoutMs: opts.azure.timeoutMs } : {}),
     // A sign-in or sign-out can change where new sweeps track to.
     onAccountChanged: () => void tracking.refresh().catch((e: unknown) => console.error(`sweepdeck: tracking setup: ${(e as Error).message}`)),
   });
   // One sign-in for the whole app: the picker, a chosen workspace's tenant and the mirror all get
   // their tokens from the account service (its signed-in account, then the chain).
-  const azureCredentials = new AppAzureCredentials(opts.env ?? process.env, { ...opts.azure, credentials: opts.azure?.credentials ?? (() => azureAccount.credentialSource()) });
+  const azureCredentials = new AppAzureCredentials(opts.env ?? process.env, {
+    ...opts.azure,
+    credentials: opts.azure?.credentials ?? (() => azureAccount.credentialSource()),
+    get ca() {
+      return trust.ca();
+    },
+  });
   const azureMirror = new AzureMirrorService({
     dataDir,
     bus,
     ...(opts.env ? { env: opts.env } : {}),
     ...(opts.azure?.credentials ? {} : { credential: async () => azureAccount.credentialSource().credentialFor() }),
+    get ca() {
+      return trust.ca();
+    },
   });
-  const tracking = new TrackingService({ state, core, bus, dataDir, env: opts.env, azureMirror, credentialFor: (tenantId) => azureCredentials.credentialFor(tenantId) });
+  const tracking = new TrackingService({ state, core, bus, dataDir, env: opts.env, azureMirror, credentialFor: (tenantId) => azureCredentials.credentialFor(tenantId), ca: () => trust.ca() });
   const workspaces = new WorkspacesService({
     state,
     tracking,
     env: opts.env,
     credentials: azureCredentials,
-    ...(opts.azure?.ca ? { ca: opts.azure.ca } : {}),
+    get ca() {
+      return trust.ca();
+    },
     ...(opts.azure?.timeoutMs !== undefined ? { timeoutMs: opts.azure.timeoutMs } : {}),
   });
   const sweeps = new SweepsService({
@@ -149,6 +175,9 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
     'azure.account.cancel': async () => azureAccount.cancel(),
     'azure.account.signOut': async () => azureAccount.signOut(),
     'azure.account.tenants': async () => azureAccount.tenants(),
+    'azure.trust.get': async () => trust.get(),
+    'azure.trust.import': async ({ path: file }) => trust.import(file),
+    'azure.trust.remove': async () => trust.remove(),
     'outbox.list': async () => outbox.list(),
     'outbox.retry': async (i) => outbox.retry(i),
 

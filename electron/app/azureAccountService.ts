@@ -63,6 +63,14 @@ export class AzureAccountService {
     return { ...(this.o.timeoutMs ? { timeoutMs: this.o.timeoutMs } : {}), ...(this.o.ca ? { ca: this.o.ca } : {}) };
   }
 
+  /** New trusted roots: the session and chain built with the old ones are dropped and built again on
+   * the next call (kept while a sign-in is under way, which finishes with what it started with). */
+  trustChanged(): void {
+    this.chain = undefined;
+    this.last = undefined;
+    if (!this.attempt || !ACTIVE.has(this.attempt.info.state)) this.session = undefined;
+  }
+
   private get dir(): string {
     return path.join(this.o.dataDir, 'azure');
   }

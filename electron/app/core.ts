@@ -74,6 +74,8 @@ export interface SweepTrackingArgs {
   credential?: TokenCredential;
   /** Where env.MLFLOW_TRACKING_URI came from, for messages (Settings or the environment). */
   trackingUriSource?: string;
+  /** Extra trusted roots (PEM) for Azure: the environment's file and the PEM imported in Settings. */
+  ca?: string;
 }
 
 export interface SweepTrackingHandle {
@@ -113,6 +115,7 @@ async function openSweepTracking(a: SweepTrackingArgs): Promise<SweepTrackingHan
     env: a.env ?? process.env,
     ...(a.credential ? { credential: a.credential } : {}),
     ...(a.trackingUriSource ? { trackingUriSource: a.trackingUriSource } : {}),
+    ...(a.ca ? { ca: a.ca } : {}),
   });
   const hooks = sessionTrackingHooks(session, a.config);
   return {

@@ -35,6 +35,8 @@ export interface TrackingServiceOptions {
   azureMirror?: AzureMirrorService;
   /** A credential for a tenant (the chosen workspace's); undefined: the setup's own. */
   credentialFor?: (tenantId: string) => TokenCredential | undefined;
+  /** Extra trusted roots for Azure (the environment's file and the PEM imported in Settings), read at each setup. */
+  ca?: () => string | undefined;
 }
 
 /** The offline/as-of marks of a page from an Azure workspace's browsing store, if any. */
@@ -126,6 +128,7 @@ export class TrackingService {
           localDir: path.dirname(localStorePath),
           env,
           ...(credential ? { credential } : {}),
+          ...this.caOption(),
         });
         status = { ...base, mode: outcome.mode, uri: outcome.uri, fallbackReason: outcome.fallbackReason };
       } catch (e) {
@@ -184,6 +187,7 @@ export class TrackingService {
       env,
       ...(credential ? { credential } : {}),
       ...(fromSettings ? { trackingUriSource: SETTINGS_SERVER } : {}),
+      ...this.caOption(),
     });
     if (this.current && (handle.mode !== this.current.mode || handle.fallbackReason !== this.current.fallbackReason)) {
       this.current = { ...this.current, mode: handle.mode, uri: handle.trackingUri, fallbackReason: handle.fallbackReason, checkedAt: Date.now() };
@@ -288,8 +292,14 @@ export class TrackingService {
       fallbackToLocal: false,
       localDir: path.dirname(this.localStorePath()),
       env: this.env(),
+      ...this.caOption(),
     });
     return outcome.uri;
+  }
+
+  private caOption(): { ca?: string } {
+    const ca = this.o.ca?.();
+    return ca ? { ca } : {};
   }
 
   /** The Azure workspace behind a store id, or null for other stores. */

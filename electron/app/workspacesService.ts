@@ -41,6 +41,15 @@ export class WorkspacesService {
 
   constructor(private readonly o: WorkspacesServiceOptions) {}
 
+  /** Drops the discovery client and its answers (e.g. after new roots were imported), so the next
+   * call connects again instead of repeating a TLS failure for a minute. */
+  forgetAnswers(): void {
+    this.discoveryInstance = null;
+    this.tenantsCache = null;
+    this.subsCache.clear();
+    this.listCache.clear();
+  }
+
   private env(): NodeJS.ProcessEnv {
     return this.o.env ?? process.env;
   }

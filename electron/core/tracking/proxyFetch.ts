@@ -10,7 +10,7 @@ type EnvLike = Record<string, string | undefined>;
 /** Deadline when the caller gives no abort signal; the REST store always gives one. */
 const FALLBACK_TIMEOUT_MS = 120_000;
 
-export function proxyAwareFetch(env: EnvLike = process.env, direct: typeof fetch = fetch): typeof fetch {
+export function proxyAwareFetch(env: EnvLike = process.env, direct: typeof fetch = fetch, ca?: string): typeof fetch {
   const proxied = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const url = new URL(input instanceof Request ? input.url : String(input));
     if (!proxyFor(url, env)) return direct(input, init);
@@ -24,7 +24,7 @@ export function proxyAwareFetch(env: EnvLike = process.env, direct: typeof fetch
     try {
       const res = await sendRequest(
         { method: (init?.method ?? 'GET').toUpperCase() as 'GET', url: url.href, headers, ...(typeof body === 'string' ? { body } : {}), signal },
-        { timeoutMs: FALLBACK_TIMEOUT_MS, proxyEnv: env },
+        { timeoutMs: FALLBACK_TIMEOUT_MS, proxyEnv: env, ...(ca ? { ca } : {}) },
       );
       const empty = res.status === 204 || res.status === 304;
       return new Response(empty ? null : res.body, { status: res.status, headers: res.headers });

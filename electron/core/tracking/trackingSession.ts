@@ -9,6 +9,7 @@ import { createOutboxStore, type OutboxStore } from './outbox.ts';
 import { createRestStore } from './restStore.ts';
 import { fetchWithClaimsChallenge } from '../azure/claimsChallenge.ts';
 import { proxyAwareFetch } from './proxyFetch.ts';
+import { createAzureFetch } from '../azure/azureFetch.ts';
 import { setupTrackingCrossPlatform, type SetupReasonCode, type TrackingMode } from './setup.ts';
 import type { TrackingStore } from './types.ts';
 
@@ -38,6 +39,9 @@ export interface TrackingSessionOptions {
   /** The Azure credential for the workspace (e.g. one for the chosen workspace's tenant); default
    * the setup's own. */
   credential?: TokenCredential;
+  /** Extra trusted roots (PEM) for Azure, e.g. imported in the app's Settings: used by the setup and
+   * by the store's requests to the workspace. Default: NODE_EXTRA_CA_CERTS and SWEEPDECK_AZURE_CA_FILE only. */
+  ca?: string;
 }
 
 export interface TrackingSession {
@@ -69,6 +73,7 @@ export async function openTrackingSession(opts: TrackingSessionOptions): Promise
       env,
       ...(opts.credential ? { azure: { credential: opts.credential } } : {}),
       ...(opts.trackingUriSource ? { trackingUriSource: opts.trackingUriSource } : {}),
+      ...(opts.ca ? { ca: opts.ca } : {}),
     });
     decision = { mode: setup.mode, trackingUri: setup.trackingUri, reason: setup.reason, reasonCode: setup.reasonCode, source: 'setup' };
     tokenProvider = setup.tokenProvider;
@@ -80,13 +85,19 @@ export async function openTrackingSession(opts: TrackingSessionOptions): Promise
   if (isHttp(decision.trackingUri)) {
     // Short retries: behind the outbox a dead remote should queue the write quickly rather than
     // hold a trial's request for minutes.
+    // Extra roots reach Node's fetch only through NODE_EXTRA_CA_CERTS: Azure requests go through our
+    // transport instead, one attempt each (the REST store retries, the outbox keeps what fails).
+    const caFetch = opts.ca && decision.mode === 'azure' ? createAzureFetch({ ca: opts.ca, maxAttempts: 1, timeoutMs: 10_000 }) : undefined;
+    const sweepFetch = proxyAwareFetch(env, caFetch ?? fetch, opts.ca);
     const remote = createRestStore(decision.trackingUri, {
       retries: 2,
       timeoutMs: 10_000,
       ...(tokenProvider ? { token: tokenProvider } : {}),
       // Azure: a 401 claims challenge (CAE, MFA step-up) is answered once with a new token.
-      // HTTPS_PROXY / NO_PROXY of the sweep's environment apply to its MLflow writes too.
-      fetch: claimsToken ? fetchWithClaimsChallenge(claimsToken, proxyAwareFetch(env)) : proxyAwareFetch(env),
+      // HTTPS_PROXY / NO_PROXY of the sweep's environment apply to its MLflow writes too; extra roots
+      // (imported in Settings) reach Node's fetch only through NODE_EXTRA_CA_CERTS, so with a CA the
+      // direct requests go through our transport.
+      fetch: claimsToken ? fetchWithClaimsChallenge(claimsToken, sweepFetch) : sweepFetch,
     });
     // Writes the remote cannot take wait here, on disk, and are replayed in order when it returns.
     outbox = createOutboxStore(remote, outboxPath(opts.outputDir));

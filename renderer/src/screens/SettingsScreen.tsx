@@ -7,6 +7,7 @@ import { useClient } from '../api/clientContext.tsx';
 import { keys, useStores, useTracking } from '../api/queries.ts';
 import { AzureAccountPanel } from '../components/AzureAccountPanel.tsx';
 import { OutboxPanel } from '../components/OutboxPanel.tsx';
+import { TrustedRootsPanel } from '../components/TrustedRootsPanel.tsx';
 import { ErrorBox, Loading } from '../components/Notice.tsx';
 import { WorkspacePickerCard } from '../components/WorkspacePicker.tsx';
 import { fmtTime } from '../lib/format.ts';
@@ -180,6 +181,7 @@ export function SettingsScreen() {
         <h1 id="settings-h">Settings / Tracking</h1>
       </header>
       <AzureAccountPanel />
+      <TrustedRootsPanel />
       {t.isPending ? <Loading what="tracking status" /> : null}
       {t.isError ? <ErrorBox error={t.error} title="The tracking status could not be read" onRetry={() => void t.refetch()} /> : null}
       {t.data ? (
