@@ -457,7 +457,9 @@ export function makeSelfSignedCert(): { keyPem: string; certPem: string } {
   const ecdsaSha256 = seq(oid('1.2.840.10045.4.3.2'));
   const name = seq(set(seq(oid('2.5.4.3'), der(0x0c, Buffer.from('sweepdeck azure test double')))));
   const serial = crypto.randomBytes(16);
-  serial[0] = (serial[0] ?? 0) & 0x7f; // positive INTEGER
+  // A positive INTEGER in minimal DER: the first byte non-zero and below 0x80 (a leading zero byte
+  // before a byte under 0x80 is "illegal padding", which failed about one double in 256).
+  serial[0] = ((serial[0] ?? 0) & 0x7f) | 0x01;
   const now = Date.now();
   const san = seq(der(0x87, Buffer.from([127, 0, 0, 1])), der(0x82, Buffer.from('localhost')));
   const extensions = der(
