@@ -6,7 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CredentialSource } from '../../electron/core/azure/authTypes.ts';
 import { ArmClient, limiter, needsInteraction } from '../../electron/core/azure/armRequests.ts';
 import { Discovery, type DiscoveryOptions, type TenantDiscovery } from '../../electron/core/azure/discovery.ts';
-import { servicePrincipalSource } from '../../electron/core/azure/servicePrincipalSource.ts';
+import { servicePrincipalSource } from '../support/servicePrincipalSource.ts';
 import { addDiscovery, type DiscoveryDouble } from '../support/azureDiscoveryDouble.ts';
 import { startAzureDouble, type AzureDouble } from '../support/azureDouble.ts';
 

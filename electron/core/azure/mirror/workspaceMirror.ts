@@ -1,6 +1,6 @@
 // From "the chosen workspace" to the pieces sync and browsing need: the mirror file, the
-// workspace's MLflow REST base (ARM), and the Azure-limited MLflow store. The credential comes
-// from one function, credentialFromEnvironment(), which the sign-in chain replaces.
+// workspace's MLflow REST base (ARM), and the Azure-limited MLflow store. Without a credential
+// from the caller, credentialFromEnvironment() gives the sign-in chain built from the environment.
 import type { TokenCredential } from '@azure/core-auth';
 import { AzureSetupError } from '../azureErrors.ts';
 import { ARM_SCOPE, DEFAULT_ARM_ENDPOINT, DEFAULT_TIMEOUT_MS } from '../endpoints.ts';

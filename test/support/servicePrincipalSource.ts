@@ -1,12 +1,12 @@
 // A CredentialSource over the service principal in AZURE_TENANT_ID / AZURE_CLIENT_ID /
 // AZURE_CLIENT_SECRET: one ServicePrincipalCredential per tenant (a multi-tenant app registration
-// gets tokens in every tenant it was consented in). The stand-in until the sign-in chain's
-// CredentialSource is wired in; discovery only sees the CredentialSource interface.
+// gets tokens in every tenant it was consented in). The app and CLI use the sign-in chain; tests of
+// discovery use this narrower source so they exercise discovery alone.
 import type { TokenCredential } from '@azure/core-auth';
-import type { CredentialSource } from './authTypes.ts';
-import { AzureSetupError } from './azureErrors.ts';
-import { ServicePrincipalCredential } from './credentials.ts';
-import { ARM_SCOPE, DEFAULT_ARM_ENDPOINT, DEFAULT_AUTHORITY_HOST, DEFAULT_TIMEOUT_MS } from './endpoints.ts';
+import type { CredentialSource } from '../../electron/core/azure/authTypes.ts';
+import { AzureSetupError } from '../../electron/core/azure/azureErrors.ts';
+import { ServicePrincipalCredential } from '../../electron/core/azure/credentials.ts';
+import { ARM_SCOPE, DEFAULT_ARM_ENDPOINT, DEFAULT_AUTHORITY_HOST, DEFAULT_TIMEOUT_MS } from '../../electron/core/azure/endpoints.ts';
 
 type EnvLike = Record<string, string | undefined>;
 
