@@ -265,10 +265,8 @@ export async function startAzureDouble(opts: AzureDoubleOptions = {}): Promise<A
           return json(res, 401, { error_code: 'UNAUTHENTICATED', message: 'The provided token is invalid or expired.' });
         }
         const endpoint = p.slice(mlflowBase.length);
-        // Azure refuses history pages of 1,000 points or more (mlflow #10694).
-        if (endpoint === 'metrics/get-history' && Number(u.searchParams.get('max_results') ?? 0) >= 1000) {
-          return json(res, 400, { error_code: 'INVALID_PARAMETER_VALUE', message: 'MaxResults must be less than 1000' });
-        }
+        // Azure's MLflow refusals (history pages of 1,000 or more, OR, LIKE, ...) live in one place,
+        // the handler of azureMlflowDouble.ts, which also records what was refused.
         if (opts.mlflowHandler && (await opts.mlflowHandler({ endpoint, method: req.method ?? '', query: u.searchParams, body, req, res }))) return;
         if (endpoint === 'experiments/get-by-name' && req.method === 'GET') {
           const name = u.searchParams.get('experiment_name');
