@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { accountStatusSchema, accountTenantSchema, azureCloudSchema, signInAttemptSchema, signInMethodSchema, signInTenantSchema } from './azureAccount.ts';
 import { outboxInfoSchema } from './outbox.ts';
 import { CHANNEL_NAMES, type ChannelName } from './channels.ts';
-import { PER_TRIAL_COLUMNS, TRIAL_STATES } from './trialColumns.ts';
+import { PER_TRIAL_COLUMNS, TRIAL_STATES } from './trialColumnKeys.ts';
 import { hasUrlCredentials, URL_CREDENTIALS_ADVICE } from './urlCredentials.ts';
 
 // ---------------------------------------------------------------------------------------------
