@@ -13,7 +13,7 @@ import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import type { CredentialSource } from '../core/azure/authTypes.ts';
 import { cloudEndpoints, parseCloudName } from '../core/azure/clouds.ts';
 import type { SecretStore } from '../core/azure/secretStore.ts';
-import { openCliSecretStore } from '../core/azure/secretToolStore.ts';
+import { openCliSecretStore } from '../core/azure/cliSecretStore.ts';
 import { currentSignIn, openCredentialSource } from '../core/azure/signInStatus.ts';
 import { listTenants } from '../core/azure/tenants.ts';
 import { AppFault } from './appError.ts';
@@ -76,7 +76,7 @@ export class AzureAccountService {
   }
 
   private store(): Promise<SecretStore> {
-    this.secretStore ??= this.o.secretStore ? Promise.resolve(this.o.secretStore) : openCliSecretStore(this.o.env);
+    this.secretStore ??= this.o.secretStore ? Promise.resolve(this.o.secretStore) : openCliSecretStore(this.o.env, { dir: this.dir });
     return this.secretStore;
   }
 
