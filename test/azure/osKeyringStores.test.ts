@@ -198,6 +198,17 @@ describe('Windows DPAPI: wiring against a stand-in of powershell.exe/pwsh, not t
     expect(ps.calls()).toHaveLength(1);
   });
 
+  it('a PATH without PowerShell: Windows PowerShell is found where Windows installs it (%SystemRoot%)', async () => {
+    const root = path.join(bin.dir, 'Windows');
+    const ps1 = path.join(root, 'System32', 'WindowsPowerShell', 'v1.0');
+    fs.mkdirSync(ps1, { recursive: true });
+    const ps = addPowerShellStandIn(bin);
+    fs.renameSync(path.join(bin.dir, 'powershell.exe'), path.join(ps1, 'powershell.exe'));
+    expect(await open({ PATH: bin.path })).toMatchObject({ encrypts: false });
+    expect(await open({ PATH: bin.path, SystemRoot: root })).toMatchObject({ encrypts: true, description: 'Windows DPAPI (powershell.exe)' });
+    expect(ps.calls()).toHaveLength(1);
+  });
+
   it('PowerShell refusing .NET (Constrained Language Mode): memory only, naming the tool and what to do; no key file', async () => {
     const ps = addPowerShellStandIn(bin);
     ps.setMode('constrained');

@@ -35,6 +35,15 @@ export function dpapiScript(op: 'Protect' | 'Unprotect', data: string): string {
   return `& { try { ${body} } catch { [Console]::Error.WriteLine($_.Exception.Message); exit 3 } }\n\n`;
 }
 
+/** Windows PowerShell where Windows installs it, for an environment whose PATH lost it. */
+function windowsPowerShellInSystemRoot(env: EnvLike): { file: string; name: string } | undefined {
+  const key = Object.keys(env).find((k) => k.toUpperCase() === 'SYSTEMROOT');
+  const root = key ? env[key] : undefined;
+  if (!root) return undefined;
+  const file = path.join(root, 'System32', 'WindowsPowerShell', 'v1.0', 'powershell.exe');
+  return fs.existsSync(file) ? { file, name: 'powershell.exe' } : undefined;
+}
+
 /** A SecretStore whose key is protected by DPAPI in `dir`, or a memory-only one saying why. */
 export async function openDpapiStore(env: EnvLike, dir: string): Promise<SecretStore> {
   let shell: { file: string; name: string } | undefined;
@@ -45,6 +54,7 @@ export async function openDpapiStore(env: EnvLike, dir: string): Promise<SecretS
       break;
     }
   }
+  shell ??= windowsPowerShellInSystemRoot(env);
   if (!shell) return memoryOnlyStore('Windows DPAPI: PowerShell (powershell.exe or pwsh) not found on PATH, so DPAPI cannot be used');
   const { file, name } = shell;
 
