@@ -27,7 +27,7 @@ export interface AzureAccountServiceOptions {
   env: EnvLike;
   bus: EventBus;
   /** The token cache's encryption: Electron safeStorage in the desktop app; default the CLI's
-   * (keyring through secret-tool, else memory only). */
+   * (the OS's keyring, Keychain or DPAPI through cliSecretStore, else memory only). */
   secretStore?: SecretStore;
   /** Opens the browser sign-in page in the system browser (desktop app). Absent (browser host):
    * the page opens it in a new tab. */
