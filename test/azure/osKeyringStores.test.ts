@@ -99,6 +99,8 @@ describe('macOS Keychain: wiring against a stand-in of `security`, not the real 
     );
     await expect(store.encrypt(TOKENS)).rejects.toThrow(/nothing secret is written/);
     expect(fs.readdirSync(dir)).toEqual([]);
+    // Only "not found" makes a new key: a locked keychain's key must not be replaced (-U would).
+    expect(security.calls()).toEqual([['find-generic-password', '-s', 'sweepdeck', '-a', 'azure-token-cache-key', '-w']]);
   });
 
   it('a refused add: memory only saying so, and the key is not in the message', async () => {
