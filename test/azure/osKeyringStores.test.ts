@@ -233,6 +233,14 @@ describe('Windows DPAPI: wiring against a stand-in of powershell.exe/pwsh, not t
     expect(fs.readFileSync(keyFile())).toEqual(damaged);
   });
 
+  it('an empty key file: memory only naming it (not a crash), and it stays', async () => {
+    const ps = addPowerShellStandIn(bin);
+    fs.writeFileSync(keyFile(), '');
+    expect(await open()).toMatchObject({ encrypts: false, description: `Windows DPAPI: ${keyFile()} is empty (an interrupted write?); delete it and sign in again` });
+    expect(fs.readFileSync(keyFile()).length).toBe(0);
+    expect(ps.calls()).toEqual([]);
+  });
+
   it('PowerShell that never answers: memory only after the deadline, not a hang', async () => {
     const ps = addPowerShellStandIn(bin);
     ps.setMode('hang');

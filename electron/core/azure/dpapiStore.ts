@@ -77,6 +77,7 @@ export async function openDpapiStore(env: EnvLike, dir: string): Promise<SecretS
   }
 
   let key: Buffer | undefined;
+  if (sealed?.length === 0) return memoryOnlyStore(`Windows DPAPI: ${keyFile} is empty (an interrupted write?); delete it and sign in again`);
   if (sealed) {
     const opened = await dpapi('Unprotect', sealed.toString('base64'));
     // The file stays as it is: it may be another Windows user's, or a profile restored later.
