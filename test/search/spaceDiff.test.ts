@@ -10,10 +10,10 @@ const F = (low: number, high: number, log = false, step: number | null = null): 
 const I = (low: number, high: number, step = 1, log = false): Distribution => ({ kind: 'int', low, high, step, log });
 const C = (...choices: Array<string | number | boolean | null>): Distribution => ({ kind: 'categorical', choices });
 
-function trial(number: number, distributions: Record<string, Distribution>): FrozenTrial {
+function trial(number: number, distributions: Record<string, Distribution>, state: FrozenTrial['state'] = 'COMPLETE'): FrozenTrial {
   const params = Object.fromEntries(Object.entries(distributions).map(([k, d]) => [k, d.kind === 'categorical' ? d.choices[0]! : d.low]));
   return {
-    trialId: number + 1, number, state: 'COMPLETE', params, distributions, value: 0, intermediateValues: [],
+    trialId: number + 1, number, state, params, distributions, value: 0, intermediateValues: [],
     datetimeStart: null, datetimeComplete: null, userAttrs: {}, systemAttrs: {},
   };
 }
@@ -108,6 +108,13 @@ describe('the study space against the config space', () => {
     const diff = diffSpaces(study, space([['x', F(0, 2)], ['z', C('a', 'b')]]));
     expect(diff.params).toEqual([{ param: 'z', change: 'added', config: C('a', 'b') }]);
     expect(spaceDiffLines(diff)).toEqual(['z: added (choices ["a", "b"]) — earlier trials have no value for it; new trials sample it']);
+  });
+
+  it('a RUNNING or FAIL trial holding only some params (Python sets them one by one) drops none', () => {
+    const all = { x: F(0, 1), y: I(0, 5) };
+    const study = studySpaceOf([trial(0, all), trial(1, { x: F(0, 1) }, 'FAIL'), trial(2, { x: F(0, 1) }, 'RUNNING')]);
+    expect(diffSpaces(study, space(Object.entries(all))).params).toEqual([]);
+    expect(diffSpaces(study, space([['x', F(0, 1)]])).params).toEqual([{ param: 'y', change: 'removed', study: I(0, 5) }]);
   });
 
   it('a study with two ranges already: compared with the latest, and says how many it holds', () => {

@@ -16,8 +16,10 @@ export interface StudyParam {
 /** The study's search space as its trials hold it. */
 export interface StudySpace {
   params: Map<string, StudyParam>;
-  /** Params of the highest-numbered trial with any param: the space the study was last sampled
-   * from. A param only older trials hold was dropped before and is not reported again. */
+  /** The space the study was last sampled from: params held by its last COMPLETE or PRUNED trial
+   * or by any trial after it. A param that a finished trial after its last appearance did not
+   * sample was dropped before (an accepted resume) and is not reported again. (A RUNNING or FAIL
+   * trial may hold only some params: Python sets them one by one, so those do not decide.) */
   lastSampled: ReadonlySet<string>;
 }
 
@@ -46,27 +48,27 @@ export function sameDistribution(a: Distribution, b: Distribution): boolean {
 export function studySpaceOf(trials: readonly FrozenTrial[]): StudySpace {
   const sorted = [...trials].sort((a, b) => a.trialId - b.trialId);
   const params = new Map<string, StudyParam>();
-  const latestNumber = new Map<string, number>();
-  let last: { number: number; names: string[] } | undefined;
+  const lastSeen = new Map<string, number>();
+  let lastFinished = -Infinity;
   for (const t of sorted) {
     const names = Object.keys(t.distributions);
-    if (names.length && (!last || t.number > last.number)) last = { number: t.number, names };
+    if (names.length && (t.state === 'COMPLETE' || t.state === 'PRUNED')) lastFinished = Math.max(lastFinished, t.number);
     for (const name of names) {
       const d = t.distributions[name]!;
       const p = params.get(name);
       if (!p) {
         params.set(name, { distributions: [d], latest: d });
-        latestNumber.set(name, t.number);
+        lastSeen.set(name, t.number);
         continue;
       }
       if (!p.distributions.some((x) => sameDistribution(x, d))) p.distributions.push(d);
-      if (t.number > latestNumber.get(name)!) {
+      if (t.number > lastSeen.get(name)!) {
         p.latest = d;
-        latestNumber.set(name, t.number);
+        lastSeen.set(name, t.number);
       }
     }
   }
-  return { params, lastSampled: new Set(last?.names ?? []) };
+  return { params, lastSampled: new Set([...lastSeen].filter(([, n]) => n >= lastFinished).map(([name]) => name)) };
 }
 
 export function diffSpaces(study: StudySpace, config: SearchSpace): SpaceDiff {
