@@ -142,14 +142,9 @@ export function fromInternalRepr(name: string, d: Distribution, internal: number
 /** Optuna's check_distribution_compatibility (search/compatibility.ts): same kind, same log, same
  * choices; ranges may differ. Returns what is wrong, in words, or null. */
 export function compatibilityProblem(old: Distribution, next: Distribution): string | null {
-  switch (incompatibility(old, next)) {
-    case null:
-      return null;
-    case 'kind':
-      return `it was recorded as ${old.kind} in this study, now ${next.kind}`;
-    case 'choices':
-      return `its choices were ${JSON.stringify((old as { choices: unknown }).choices)} in this study, now ${JSON.stringify((next as { choices: unknown }).choices)}`;
-    case 'log':
-      return `it was recorded with log=${(old as { log: boolean }).log} in this study, now log=${(next as { log: boolean }).log}`;
-  }
+  const why = incompatibility(old, next);
+  if (why === null) return null;
+  if (old.kind === 'categorical' && next.kind === 'categorical') return `its choices were ${JSON.stringify(old.choices)} in this study, now ${JSON.stringify(next.choices)}`;
+  if (why === 'log' && old.kind !== 'categorical') return `it was recorded with log=${old.log} in this study, now log=${!old.log}`;
+  return `it was recorded as ${old.kind} in this study, now ${next.kind}`;
 }
