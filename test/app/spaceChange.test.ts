@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ChannelOutput } from '../../shared/contract.ts';
 import { FIXTURE_STUDY_CONFIG } from '../support/fixtureStudy.ts';
 import { FIXTURES } from '../support/peers.ts';
-import { quickTrial } from '../support/quickSweep.ts';
+import { quickConfig, quickTrial } from '../support/quickSweep.ts';
 import { until } from '../support/until.ts';
 import { tempApp, type TempApp } from '../contract/support.ts';
 import { readTrials, tmpDir } from '../sweeps/support.ts';
@@ -94,5 +94,41 @@ describe('resuming with another search space from the app', () => {
     // The sweep's own (attached) config now matches what the study was last sampled with.
     const after = await t.app.dispatch('sweeps.spaceDiff', { id });
     expect(after.ok && (after.value as ChannelOutput<'sweeps.spaceDiff'>).changes).toEqual([]);
+  }, 60_000);
+
+  it("a sweep's own config, edited after a run: the same check when Resume is pressed", async () => {
+    t = await tempApp();
+    const dir = tmpDir('space-app-own');
+    writeFileSync(path.join(dir, 'trial.mjs'), quickTrial(5));
+    const cfg = path.join(dir, 'hpo.yaml');
+    writeFileSync(cfg, quickConfig(1));
+    const started = await t.app.dispatch('sweeps.start', { configPath: cfg });
+    if (!started.ok) throw new Error(started.error.message);
+    const id = (started.value as ChannelOutput<'sweeps.start'>).id;
+    const finished = await until('the first run to finish', async () => {
+      const s = await t!.app.dispatch('sweeps.get', { id });
+      return s.ok && (s.value as ChannelOutput<'sweeps.get'>).state === 'finished' ? (s.value as ChannelOutput<'sweeps.get'>) : undefined;
+    });
+    const study = finished.studyPath;
+    expect(await t.app.dispatch('sweeps.spaceDiff', { id })).toEqual({ ok: true, value: { studyPath: study, studyName: 'hpo_tiny', changes: [], refused: false } });
+
+    writeFileSync(cfg, quickConfig(1).replace('x: {type: uniform, min: 0.0, max: 1.0}', 'x: {type: uniform, min: 0.0, max: 0.5}'));
+    const before = sha(study);
+    const changes = [{ param: 'x', change: 'changed', text: 'x: range 0..1 → 0..0.5' }];
+    expect(await t.app.dispatch('sweeps.spaceDiff', { id })).toEqual({ ok: true, value: { studyPath: study, studyName: 'hpo_tiny', changes, refused: false } });
+    const refused = await t.app.dispatch('sweeps.resume', { id, maxTrials: 2 });
+    expect(refused.ok ? null : [refused.error.code, refused.error.details]).toEqual(['CONFLICT', { spaceDiff: { studyPath: study, studyName: 'hpo_tiny', changes, refused: false } }]);
+    expect(sha(study)).toBe(before);
+
+    const resumed = await t.app.dispatch('sweeps.resume', { id, maxTrials: 2, acceptSpaceChange: true });
+    expect(resumed.ok, JSON.stringify(resumed)).toBe(true);
+    await until('the resumed run to finish', async () => {
+      const s = await t!.app.dispatch('sweeps.get', { id });
+      return s.ok && (s.value as ChannelOutput<'sweeps.get'>).finishedTrials === 2 && (s.value as ChannelOutput<'sweeps.get'>).state === 'finished';
+    });
+    expect(readTrials(study, 'hpo_tiny').map((tr) => tr.distributions.x)).toEqual([
+      { kind: 'float', low: 0, high: 1, step: null, log: false },
+      { kind: 'float', low: 0, high: 0.5, step: null, log: false },
+    ]);
   }, 60_000);
 });
