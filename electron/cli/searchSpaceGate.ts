@@ -25,9 +25,11 @@ export function searchSpaceGate(config: HpoConfig, configPath: string, outputDir
       storage.close();
     }
   } catch (e) {
-    // A file the runner cannot use either: it says why, with the checkpoint's name (exit 2).
-    if (e instanceof StudyError) return [];
-    throw e;
+    if (!(e instanceof StudyError)) throw e;
+    // Locked past the busy timeout: said now, as the runner would say it, rather than waited for twice.
+    if (e.code === 'LOCKED') throw new CliError(`checkpoint.storage_path ${study.studyPath}: ${e.message}`);
+    // Any other file the runner cannot use either (or can recover, as a hot journal): it says why.
+    return [];
   }
   if (!diff || diff.params.length === 0) return [];
   const where = `study '${study.studyName}' in ${study.studyPath}`;
