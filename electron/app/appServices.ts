@@ -187,6 +187,7 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
     'sweeps.start': async (i) => sweeps.start(i),
     'sweeps.stop': async ({ id }) => sweeps.stop(id),
     'sweeps.resume': async (i) => sweeps.resume(i),
+    'sweeps.spaceDiff': async (i) => sweeps.spaceDiff(i),
     'sweeps.failTrial': async (i) => sweeps.failTrialElsewhere(i),
     'sweeps.remove': async ({ id }) => sweeps.remove(id),
     'sweeps.locate': async (i) => sweeps.locateFile(i),
