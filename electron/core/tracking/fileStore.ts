@@ -23,6 +23,7 @@ import type {
   TrackingStore,
 } from './types.ts';
 import { MlflowError, readStep } from './types.ts';
+import { summarizePoints, type MetricSummary } from './runViews/metricSummaries.ts';
 
 /** Folders inside an experiment folder that are not runs. */
 const RESERVED_EXPERIMENT_FOLDERS = new Set(['tags', 'datasets', 'traces', 'models']);
@@ -368,6 +369,16 @@ export class FileTrackingStore implements TrackingStore {
     const points = key.split('/').includes('..') || !existsSync(file) || isDir(file) ? [] : readMetricFile(file, key);
     if (opts.maxResults === undefined) return { items: points.slice(offset) };
     return pageOf(points, offset, validateMaxResults(opts.maxResults, undefined, Number.MAX_SAFE_INTEGER));
+  }
+
+  /** Min, max and count over every metric file of these runs (runViews/metricSummaries.ts). */
+  async metricSummaries(runIds: readonly string[]): Promise<MetricSummary[]> {
+    const out: MetricSummary[] = [];
+    for (const runId of new Set(runIds)) {
+      const { dir } = this.findRunDir(runId);
+      for (const { key, file } of readKeyFiles(path.join(dir, 'metrics'))) out.push(summarizePoints(runId, key, readMetricFile(file, key).map((m) => m.value)));
+    }
+    return out;
   }
 
   async close(): Promise<void> {

@@ -33,6 +33,7 @@ import { searchExperimentsInMemory } from '../memorySearch.ts';
 import { randomRunName } from './runNames.ts';
 import { MLFLOW_2X_HEAD, KNOWN_REVISIONS, REQUIRED_COLUMNS, SCHEMA_0584BDC529EB } from './schema.ts';
 import { compileRunSearch } from './searchSql.ts';
+import { sqliteMetricSummaries, type MetricSummary } from '../runViews/metricSummaries.ts';
 
 export interface SqliteStoreOptions {
   /** Create the database (and its folder) at head 0584bdc529eb when the file is missing or empty. */
@@ -810,6 +811,11 @@ export class SqliteTrackingStore implements TrackingStore {
       if (limit > 0 && rows.length === limit) page.nextPageToken = encodePageToken(offset + limit);
       return page;
     });
+  }
+
+  /** Min, max and count over every metric's history of these runs (read-only; runViews/metricSummaries.ts). */
+  async metricSummaries(runIds: readonly string[]): Promise<MetricSummary[]> {
+    return this.guard('read metric summaries', () => sqliteMetricSummaries(this.db, runIds));
   }
 
   async close(): Promise<void> {
