@@ -336,6 +336,10 @@ export const mirrorStatusSchema = z.object({
 });
 export type MirrorStatusInfo = z.infer<typeof mirrorStatusSchema>;
 const empty = z.strictObject({});
+/** A path inside a run's artifacts, '/'-separated and relative; the service refuses '..', absolute
+ * paths and symlinks out (naming the path), this only bounds its size. */
+const artifactPath = z.string().max(4096);
+
 
 // ---------------------------------------------------------------------------------------------
 // The channels
@@ -688,6 +692,36 @@ export const contract = {
   'runs.findSweep': {
     input: z.strictObject({ storeId: id, runId: z.string().min(1).max(256) }),
     output: z.object({ checkpointPath: z.string().nullable(), sweepId: z.string().nullable() }),
+  },
+
+  /** Best-of metric columns: min and max over each metric's whole history, per run (one read of a
+   * local store; `available: false` with the reason for stores that cannot, e.g. a REST server). */
+  'runs.metricSummaries': {
+    input: z.strictObject({ storeId: id, runIds: z.array(z.string().min(1).max(256)).min(1).max(50_000) }),
+    output: z.object({
+      available: z.boolean(),
+      reason: z.string().nullable(),
+      summaries: z.array(z.object({ runId: z.string(), key: z.string(), min: anyNumber.nullable(), max: anyNumber.nullable(), count })),
+    }),
+  },
+  /** One level of a run's artifacts (MLflow's artifacts/list); `path` is relative to the run's artifact root. */
+  'runs.artifacts': {
+    input: z.strictObject({ storeId: id, runId: z.string().min(1).max(256), path: artifactPath.optional() }),
+    output: z.object({
+      root: z.string(),
+      available: z.boolean(),
+      reason: z.string().nullable(),
+      files: z.array(z.object({ path: z.string(), is_dir: z.boolean(), file_size: count.optional() })),
+    }),
+  },
+  /** One artifact for showing it: text (cut when long), an image as base64 (size-capped), or only its size. */
+  'runs.artifact': {
+    input: z.strictObject({ storeId: id, runId: z.string().min(1).max(256), path: artifactPath.min(1) }),
+    output: z.discriminatedUnion('kind', [
+      z.object({ path: z.string(), size: count, kind: z.literal('text'), mime: z.string(), text: z.string(), truncated: z.boolean() }),
+      z.object({ path: z.string(), size: count, kind: z.literal('image'), mime: z.enum(['image/png', 'image/jpeg', 'image/gif', 'image/webp']), base64: z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/) }),
+      z.object({ path: z.string(), size: count, kind: z.enum(['binary', 'too-large']), mime: z.string() }),
+    ]),
   },
 
   /** Reveal a file in the OS file manager. Only the desktop app can; the browser host says so. */

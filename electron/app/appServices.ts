@@ -21,6 +21,7 @@ import { AzureMirrorService } from './azureMirrorService.ts';
 import { AppAzureCredentials, type AzureCredentialOptions } from './azureCredentials.ts';
 import { WorkspacesService } from './workspacesService.ts';
 import { AzureTrustService } from './azureTrustService.ts';
+import { listArtifacts, metricSummaries, readArtifact } from './runViewsService.ts';
 
 export interface PlatformActions {
   /** Show the file in the OS file manager (Electron: shell.showItemInFolder). */
@@ -256,6 +257,10 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
         return { checkpointPath, sweepId: null };
       }
     },
+
+    'runs.metricSummaries': async (i) => metricSummaries(tracking, i),
+    'runs.artifacts': async (i) => listArtifacts(tracking, i),
+    'runs.artifact': async (i) => readArtifact(tracking, i),
 
     'shell.revealPath': async ({ path: file }) => {
       const reveal = opts.platform?.revealPath;

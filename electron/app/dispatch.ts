@@ -12,6 +12,7 @@ const LARGE_ARRAYS: Partial<Record<Channel, string>> = {
   'sweeps.trials': 'trials',
   'runs.search': 'runs',
   'runs.metricHistory': 'metrics',
+  'runs.metricSummaries': 'summaries',
   'experiments.list': 'experiments',
 };
 const SAMPLE = 100;

@@ -12,9 +12,11 @@ export interface ArtifactEntry {
   file_size?: number;
 }
 
+export type ImageMime = 'image/png' | 'image/jpeg' | 'image/gif' | 'image/webp';
+
 export type ArtifactContent =
   | { path: string; size: number; kind: 'text'; mime: string; text: string; truncated: boolean }
-  | { path: string; size: number; kind: 'image'; mime: string; base64: string }
+  | { path: string; size: number; kind: 'image'; mime: ImageMime; base64: string }
   | { path: string; size: number; kind: 'binary' | 'too-large'; mime: string };
 
 /** Text beyond this is cut (the rest is said to be cut); images beyond IMAGE_MAX are not sent. */
@@ -27,7 +29,7 @@ const TEXT_TYPES: Record<string, string> = {
   '.xml': 'text/plain', '.html': 'text/plain', '.svg': 'text/plain',
 };
 // SVG is shown as text: it can carry scripts, and nothing is gained by drawing it.
-const IMAGE_TYPES: Record<string, string> = { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.gif': 'image/gif', '.webp': 'image/webp' };
+const IMAGE_TYPES: Record<string, ImageMime> = { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.gif': 'image/gif', '.webp': 'image/webp' };
 
 function refused(rel: string, why: string): MlflowError {
   return new MlflowError('INVALID_PARAMETER_VALUE', `Artifact path '${rel}' ${why}; give a path inside the run's artifacts, as listed.`);

@@ -1,0 +1,45 @@
+// The Experiments screen's run views beyond MLflow's REST reads: best-of metric columns (min and
+// max over each history) and a run's artifacts, listed and opened. Stores are the tracking
+// service's own (same ids, same opened instances).
+import type { ChannelOutput, ParsedInput } from '../../shared/contract.ts';
+import { localArtifactRoot } from '../core/tracking/runViews/artifactRoot.ts';
+import { listLocalArtifacts, readLocalArtifact } from '../core/tracking/runViews/localArtifacts.ts';
+import { canSummarizeMetrics } from '../core/tracking/runViews/metricSummaries.ts';
+import type { TrackingStore } from '../core/tracking/types.ts';
+import { AppFault } from './appError.ts';
+
+export interface StoreSource {
+  store(id: string): Promise<TrackingStore>;
+}
+
+const NO_SUMMARIES: Record<TrackingStore['kind'], string> = {
+  rest: "An MLflow server's REST API has no query for whole histories of many runs; the best-of columns need a local store (SQLite or mlruns/). Latest values are shown.",
+  mirror: "The Azure workspace's offline mirror keeps latest values only; the best-of columns need a local store. Latest values are shown.",
+  sqlite: '',
+  file: '',
+};
+
+export async function metricSummaries(stores: StoreSource, input: ParsedInput<'runs.metricSummaries'>): Promise<ChannelOutput<'runs.metricSummaries'>> {
+  const store = await stores.store(input.storeId);
+  if (!canSummarizeMetrics(store)) return { available: false, reason: NO_SUMMARIES[store.kind] || `This ${store.kind} store cannot read whole metric histories at once.`, summaries: [] };
+  return { available: true, reason: null, summaries: await store.metricSummaries(input.runIds) };
+}
+
+async function rootOf(stores: StoreSource, storeId: string, runId: string): Promise<{ uri: string; root: string | null; reason: string | null }> {
+  const store = await stores.store(storeId);
+  const uri = (await store.getRun(runId)).info.artifact_uri;
+  const r = localArtifactRoot(uri);
+  return r.local ? { uri, root: r.root, reason: null } : { uri, root: null, reason: r.reason };
+}
+
+export async function listArtifacts(stores: StoreSource, input: ParsedInput<'runs.artifacts'>): Promise<ChannelOutput<'runs.artifacts'>> {
+  const { uri, root, reason } = await rootOf(stores, input.storeId, input.runId);
+  if (!root) return { root: uri, available: false, reason, files: [] };
+  return { root, available: true, reason: null, files: listLocalArtifacts(root, input.path ?? '') };
+}
+
+export async function readArtifact(stores: StoreSource, input: ParsedInput<'runs.artifact'>): Promise<ChannelOutput<'runs.artifact'>> {
+  const { root, reason } = await rootOf(stores, input.storeId, input.runId);
+  if (!root) throw new AppFault('NOT_AVAILABLE', reason ?? `Run ${input.runId} has no local artifact folder.`);
+  return readLocalArtifact(root, input.path);
+}
