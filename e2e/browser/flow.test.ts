@@ -255,7 +255,7 @@ describe.skipIf(missing !== null)('browser e2e through sweepdeck serve', { timeo
     await checks.nth(1).check();
     await page.getByRole('button', { name: /^Compare 2/ }).click();
     await page.getByRole('region', { name: 'Compare runs' }).waitFor();
-    await page.getByRole('combobox', { name: 'Metric' }).selectOption('macro-f1');
+    await page.getByRole('group', { name: 'Metrics to chart' }).getByRole('checkbox', { name: 'macro-f1' }).check();
     await page.getByRole('img', { name: /History of macro-f1/ }).waitFor();
     await screenshot(page, '08-experiments-compare');
   });

@@ -3,12 +3,13 @@
 import { Fragment, useMemo, useState } from 'react';
 import type { Run, StoreInfo } from '../../../shared/contract.ts';
 import { keys, useChannel, useStores } from '../api/queries.ts';
+import { useBestOf } from '../api/runViews.ts';
 import { AzureMirrorBar, MirroredNotice } from '../components/AzureMirrorBar.tsx';
 import { MetricHistoryChart } from '../components/MetricHistoryChart.tsx';
 import { EmptyState, ErrorBox, Loading } from '../components/Notice.tsx';
 import { fmtDuration, fmtTime, fmtValue } from '../lib/format.ts';
 import { href } from '../lib/router.ts';
-import { cellValue, colId, compareCells, keysOf, PARENT_TAG, param, runName, tag, type Column } from '../lib/runs.ts';
+import { bestKey, cellValue, colId, compareCells, keysOf, metric, PARENT_TAG, param, runName, tag, type BestOf, type Column } from '../lib/runs.ts';
 
 function StoreNode({ store, open, selected }: { store: StoreInfo; open: boolean; selected: { storeId: string | null; experimentId: string | null } }) {
   const [expanded, setExpanded] = useState(open);
@@ -52,10 +53,25 @@ const ATTR_COLS: Column[] = [
   { kind: 'attr', key: 'start' },
   { kind: 'attr', key: 'duration' },
 ];
-const colLabel = (c: Column) => (c.kind === 'attr' ? { name: 'Name', status: 'Status', start: 'Started', duration: 'Duration' }[c.key] : c.key);
+const colLabel = (c: Column) =>
+  c.kind === 'attr' ? { name: 'Name', status: 'Status', start: 'Started', duration: 'Duration' }[c.key] : c.kind === 'best' ? `${c.key} (${c.of})` : c.kind === 'tags' ? `tag ${c.key}` : c.key;
 
-function renderCell(r: Run, c: Column, storeId: string) {
-  const v = cellValue(r, c);
+/** An MLflow filter on one tag's value (backquoted key; the value in the quote it does not hold). */
+export function tagFilter(key: string, value: string): string {
+  const q = value.includes("'") ? '"' : "'";
+  return `tags.\`${key}\` = ${q}${value}${q}`;
+}
+
+function renderCell(r: Run, c: Column, storeId: string, best: BestOf | undefined, onTag: (filter: string) => void) {
+  const v = cellValue(r, c, best);
+  if (c.kind === 'tags' && typeof v === 'string') {
+    const f = tagFilter(c.key, v);
+    return (
+      <button type="button" className="tag-filter" title={`Filter: ${f}`} aria-label={`Show runs with ${c.key} = ${v}`} onClick={() => onTag(f)}>
+        {v}
+      </button>
+    );
+  }
   if (c.kind === 'attr' && c.key === 'name') return <a href={href({ name: 'run', storeId, runId: r.info.run_id })}>{runName(r)}</a>;
   if (c.kind === 'attr' && c.key === 'start') return fmtTime(v as number);
   if (c.kind === 'attr' && c.key === 'duration') return fmtDuration(v as number | undefined);
@@ -68,7 +84,9 @@ function CompareView({ storeId, runs }: { storeId: string; runs: Run[] }) {
   const [all, setAll] = useState(false);
   const params = keysOf(runs, 'params');
   const metrics = keysOf(runs, 'metrics');
-  const [metricKey, setMetricKey] = useState(metrics[0] ?? '');
+  const [picked, setPicked] = useState<ReadonlySet<string>>(() => new Set(metrics.slice(0, 4)));
+  const runIds = useMemo(() => runs.map((r) => r.info.run_id), [runs]);
+  const { best } = useBestOf(storeId, runIds, metrics.length > 0);
   const rows = params
     .map((p) => ({ p, vals: runs.map((r) => param(r, p)) }))
     .filter(({ vals }) => all || new Set(vals.map((v) => v ?? '∅')).size > 1);
@@ -115,15 +133,70 @@ function CompareView({ storeId, runs }: { storeId: string; runs: Run[] }) {
       </div>
       {metrics.length ? (
         <>
-          <label className="inline">
-            Metric{' '}
-            <select value={metricKey} onChange={(e) => setMetricKey(e.target.value)}>
-              {metrics.map((m) => (
-                <option key={m}>{m}</option>
+          <div className="table-wrap">
+            <table className="grid" aria-label="Metric differences">
+              <thead>
+                <tr>
+                  <th scope="col">Metric</th>
+                  {runs.map((r) => (
+                    <th scope="col" key={r.info.run_id} className="num">
+                      {runName(r)}
+                    </th>
+                  ))}
+                </tr>
+              </thead>
+              <tbody>
+                {metrics.map((m) => {
+                  const latest = runs.map((r) => metric(r, m));
+                  return (
+                    <tr key={m}>
+                      <th scope="row">{m}</th>
+                      {runs.map((r, i) => {
+                        const b = best?.get(bestKey(r.info.run_id, m));
+                        return (
+                          <td key={r.info.run_id} className={`num${new Set(latest.map(String)).size > 1 ? ' diff' : ''}`}>
+                            {fmtValue(latest[i])}
+                            {b ? <span className="muted small"> ({fmtValue(b.min)} – {fmtValue(b.max)})</span> : null}
+                          </td>
+                        );
+                      })}
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+            <p className="muted small">Latest value, with the min – max over the whole history when the store has it.</p>
+          </div>
+          <fieldset className="metric-picks">
+            <legend>Metrics to chart</legend>
+            {metrics.map((m) => (
+              <label key={m} className="check">
+                <input
+                  type="checkbox"
+                  checked={picked.has(m)}
+                  onChange={() =>
+                    setPicked((s) => {
+                      const n = new Set(s);
+                      if (n.has(m)) n.delete(m);
+                      else n.add(m);
+                      return n;
+                    })
+                  }
+                />{' '}
+                {m}
+              </label>
+            ))}
+          </fieldset>
+          <div className="compare-charts">
+            {metrics
+              .filter((m) => picked.has(m))
+              .map((m) => (
+                <div key={m}>
+                  <h3>{m}</h3>
+                  <MetricHistoryChart storeId={storeId} runs={chartRuns} metricKey={m} />
+                </div>
               ))}
-            </select>
-          </label>
-          {metricKey ? <MetricHistoryChart storeId={storeId} runs={chartRuns} metricKey={metricKey} /> : null}
+          </div>
         </>
       ) : (
         <p className="muted">These runs logged no metrics.</p>
@@ -139,10 +212,30 @@ function RunsPanel({ storeId, experimentId }: { storeId: string; experimentId: s
   const list = useMemo(() => runs.data?.runs ?? [], [runs.data]);
   const metricKeys = useMemo(() => keysOf(list, 'metrics'), [list]);
   const paramKeys = useMemo(() => keysOf(list, 'params'), [list]);
+  const tagKeys = useMemo(() => keysOf(list, 'tags'), [list]);
+  // User tags are shown at first; MLflow's own (mlflow.*) are one click away in Columns.
+  const defaultCols = useMemo(() => new Set([...metricKeys.slice(0, 4).map((k) => `metrics.${k}`), ...tagKeys.filter((k) => !k.startsWith('mlflow.')).map((k) => `tags.${k}`)]), [metricKeys, tagKeys]);
   const [chosen, setChosen] = useState<Set<string> | null>(null);
-  const defaultCols = useMemo(() => new Set(metricKeys.slice(0, 4).map((k) => `metrics.${k}`)), [metricKeys]);
+
   const shown = chosen ?? defaultCols;
-  const columns: Column[] = [...ATTR_COLS, ...metricKeys.filter((k) => shown.has(`metrics.${k}`)).map((key) => ({ kind: 'metrics' as const, key })), ...paramKeys.filter((k) => shown.has(`params.${k}`)).map((key) => ({ kind: 'params' as const, key }))];
+  // Each metric's best-of columns (min, max over its history) sit beside its latest value.
+  const metricCols = metricKeys.flatMap((key): Column[] =>
+    [{ kind: 'metrics', key } as const, { kind: 'best', key, of: 'min' } as const, { kind: 'best', key, of: 'max' } as const].filter((c) => shown.has(colId(c))),
+  );
+  const columns: Column[] = [
+    ...ATTR_COLS,
+    ...metricCols,
+    ...paramKeys.filter((k) => shown.has(`params.${k}`)).map((key) => ({ kind: 'params' as const, key })),
+    ...tagKeys.filter((k) => shown.has(`tags.${k}`)).map((key) => ({ kind: 'tags' as const, key })),
+  ];
+  const wantsBest = columns.some((c) => c.kind === 'best');
+  const runIds = useMemo(() => list.map((r) => r.info.run_id), [list]);
+  const bestQ = useBestOf(storeId, runIds, wantsBest);
+  const best = bestQ.best;
+  const applyFilter = (f: string) => {
+    setDraft(f);
+    setFilter(f);
+  };
   const [sort, setSort] = useState<{ id: string; dir: 1 | -1 }>({ id: 'attr.start', dir: -1 });
   const [expanded, setExpanded] = useState<Set<string>>(new Set());
   const [selected, setSelected] = useState<Set<string>>(new Set());
@@ -163,7 +256,7 @@ function RunsPanel({ storeId, experimentId }: { storeId: string; experimentId: s
     return { tops, children: kids };
   }, [list]);
   const sortCol = columns.find((c) => colId(c) === sort.id) ?? ATTR_COLS[2]!;
-  const sorter = (a: Run, b: Run) => compareCells(cellValue(a, sortCol), cellValue(b, sortCol)) * sort.dir;
+  const sorter = (a: Run, b: Run) => compareCells(cellValue(a, sortCol, best), cellValue(b, sortCol, best)) * sort.dir;
   const sortedTops = tops.slice().sort(sorter);
   const toggle = (set: Set<string>, id: string) => {
     const n = new Set(set);
@@ -192,10 +285,10 @@ function RunsPanel({ storeId, experimentId }: { storeId: string; experimentId: s
                       {open ? '▾' : '▸'} {kids.length}
                     </button>
                   ) : null}
-                  {renderCell(r, c, storeId)}
+                  {renderCell(r, c, storeId, best, applyFilter)}
                 </span>
               ) : (
-                renderCell(r, c, storeId)
+                renderCell(r, c, storeId, best, applyFilter)
               )}
             </td>
           ))}
@@ -222,9 +315,17 @@ function RunsPanel({ storeId, experimentId }: { storeId: string; experimentId: s
           <fieldset>
             <legend>Metrics</legend>
             {metricKeys.map((k) => (
-              <label key={k} className="check">
-                <input type="checkbox" checked={shown.has(`metrics.${k}`)} onChange={() => setChosen(toggle(shown, `metrics.${k}`))} /> {k}
-              </label>
+              <div key={k} className="check">
+                <label>
+                  <input type="checkbox" checked={shown.has(`metrics.${k}`)} onChange={() => setChosen(toggle(shown, `metrics.${k}`))} /> {k}
+                </label>{' '}
+                <label className="small">
+                  <input type="checkbox" checked={shown.has(`min.${k}`)} onChange={() => setChosen(toggle(shown, `min.${k}`))} aria-label={`${k} min over its history`} /> min
+                </label>{' '}
+                <label className="small">
+                  <input type="checkbox" checked={shown.has(`max.${k}`)} onChange={() => setChosen(toggle(shown, `max.${k}`))} aria-label={`${k} max over its history`} /> max
+                </label>
+              </div>
             ))}
           </fieldset>
           <fieldset>
@@ -235,6 +336,14 @@ function RunsPanel({ storeId, experimentId }: { storeId: string; experimentId: s
               </label>
             ))}
           </fieldset>
+          <fieldset>
+            <legend>Tags</legend>
+            {tagKeys.map((k) => (
+              <label key={k} className="check">
+                <input type="checkbox" checked={shown.has(`tags.${k}`)} onChange={() => setChosen(toggle(shown, `tags.${k}`))} aria-label={`tag ${k}`} /> {k}
+              </label>
+            ))}
+          </fieldset>
         </details>
         <button type="button" className="primary" disabled={selectedRuns.length < 2} onClick={() => setComparing(true)}>
           Compare {selectedRuns.length || ''}
@@ -242,6 +351,8 @@ function RunsPanel({ storeId, experimentId }: { storeId: string; experimentId: s
       </form>
       {runs.isError ? <ErrorBox error={runs.error} title={filter ? 'The search failed: check the filter (MLflow syntax, e.g. metrics.loss < 0.5)' : 'The runs could not be read'} onRetry={() => void runs.refetch()} /> : null}
       {runs.isPending ? <Loading what="runs" /> : null}
+      {wantsBest && bestQ.reason ? <p className="notice notice-warn">{bestQ.reason}</p> : null}
+      {wantsBest && bestQ.error ? <ErrorBox error={bestQ.error} title="The min and max over the metric histories could not be read" /> : null}
       {runs.isSuccess && list.length === 0 ? <EmptyState title={filter ? 'No run matches this filter' : 'No runs in this experiment'} /> : null}
       {list.length > 0 ? (
         <div className="table-wrap">

@@ -3,11 +3,13 @@
 import { useMemo, useState } from 'react';
 import { useClient } from '../api/clientContext.tsx';
 import { keys, useChannel } from '../api/queries.ts';
+import { useBestOf } from '../api/runViews.ts';
+import { ArtifactsPanel } from '../components/ArtifactsPanel.tsx';
 import { MetricHistoryChart } from '../components/MetricHistoryChart.tsx';
 import { ErrorBox, Loading } from '../components/Notice.tsx';
 import { fmtDuration, fmtTime, fmtValue } from '../lib/format.ts';
 import { href, navigate } from '../lib/router.ts';
-import { keysOf, metric, PARENT_TAG, param, runName, tag } from '../lib/runs.ts';
+import { bestKey, keysOf, metric, PARENT_TAG, param, runName, tag } from '../lib/runs.ts';
 
 function ChildRuns({ storeId, experimentId, runId }: { storeId: string; experimentId: string; runId: string }) {
   const filter = `tags.${PARENT_TAG} = '${runId}'`;
@@ -60,6 +62,11 @@ function ChildRuns({ storeId, experimentId, runId }: { storeId: string; experime
   );
 }
 
+/** A metric's min and max over its history, beside its latest value. */
+function bestText(b: { min: number | null; max: number | null } | undefined): string {
+  return b ? `min ${fmtValue(b.min)} · max ${fmtValue(b.max)}` : '';
+}
+
 export function RunScreen({ storeId, runId }: { storeId: string; runId: string }) {
   const client = useClient();
   const q = useChannel(keys.run(storeId, runId), 'runs.get', { storeId, runId });
@@ -68,6 +75,8 @@ export function RunScreen({ storeId, runId }: { storeId: string; runId: string }
   const [findMsg, setFindMsg] = useState<string | null>(null);
   const r = q.data?.run;
   const chartRuns = useMemo(() => (r ? [{ id: r.info.run_id, name: runName(r) }] : []), [r]);
+  const runIds = useMemo(() => [runId], [runId]);
+  const { best } = useBestOf(storeId, runIds, (r?.data.metrics ?? []).length > 0);
   if (q.isPending) return <Loading what="the run" />;
   if (q.isError || !r)
     return (
@@ -169,6 +178,7 @@ export function RunScreen({ storeId, runId }: { storeId: string; runId: string }
                   </th>
                   <td className="num">{fmtValue(m.value)}</td>
                   <td className="muted small">step {m.step}</td>
+                  <td className="num muted small">{bestText(best?.get(bestKey(r.info.run_id, m.key)))}</td>
                 </tr>
               ))}
             </tbody>
@@ -176,6 +186,23 @@ export function RunScreen({ storeId, runId }: { storeId: string; runId: string }
           {metrics.length === 0 ? <p className="muted pad">No metrics logged.</p> : null}
         </section>
       </div>
+      <section className="card card-flush">
+        <h2 className="card-h pad">Tags</h2>
+        <table className="grid" aria-label="Tags">
+          <tbody>
+            {(r.data.tags ?? []).map((t) => (
+              <tr key={t.key}>
+                <th scope="row" className={t.key.startsWith('mlflow.') ? 'muted' : undefined}>
+                  {t.key}
+                </th>
+                <td className="mono">{t.value}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {(r.data.tags ?? []).length === 0 ? <p className="muted pad">No tags.</p> : null}
+      </section>
+      <ArtifactsPanel storeId={storeId} runId={r.info.run_id} />
       {shownKey ? (
         <section className="card">
           <h2 className="card-h">History of {shownKey}</h2>

@@ -8,8 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { localArtifactRoot } from '../../../electron/core/tracking/runViews/artifactRoot.ts';
 import { IMAGE_MAX, listLocalArtifacts, readLocalArtifact, TEXT_MAX } from '../../../electron/core/tracking/runViews/localArtifacts.ts';
 
-// The smallest PNG (1x1, transparent): its bytes, written as a file and expected back as base64.
-const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8ffff3f0005fe02fea7d6a4c80000000049454e44ae426082', 'hex');
+// A 4x3 red PNG, written as a file and expected back as base64.
+const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452000000040000000308020000003b963991000000104944415478da6338a1a101470c38390007a60d217cb1bc730000000049454e44ae426082', 'hex');
 
 function artifactsDir(): { base: string; root: string; outside: string } {
   const base = mkdtempSync(path.join(os.tmpdir(), 'sweepdeck-artifacts-'));
