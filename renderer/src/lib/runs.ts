@@ -58,3 +58,9 @@ export function compareCells(a: string | number | undefined, b: string | number 
   if (typeof a === 'number' && typeof b === 'number') return a - b;
   return String(a).localeCompare(String(b), undefined, { numeric: true });
 }
+
+/** An MLflow filter on one tag's value (backquoted key; the value in the quote it does not hold). */
+export function tagFilter(key: string, value: string): string {
+  const q = value.includes("'") ? '"' : "'";
+  return `tags.\`${key}\` = ${q}${value}${q}`;
+}

@@ -9,7 +9,7 @@ import { MetricHistoryChart } from '../components/MetricHistoryChart.tsx';
 import { EmptyState, ErrorBox, Loading } from '../components/Notice.tsx';
 import { fmtDuration, fmtTime, fmtValue } from '../lib/format.ts';
 import { href } from '../lib/router.ts';
-import { bestKey, cellValue, colId, compareCells, keysOf, metric, PARENT_TAG, param, runName, tag, type BestOf, type Column } from '../lib/runs.ts';
+import { bestKey, cellValue, colId, compareCells, keysOf, metric, PARENT_TAG, param, runName, tag, tagFilter, type BestOf, type Column } from '../lib/runs.ts';
 
 function StoreNode({ store, open, selected }: { store: StoreInfo; open: boolean; selected: { storeId: string | null; experimentId: string | null } }) {
   const [expanded, setExpanded] = useState(open);
@@ -55,12 +55,6 @@ const ATTR_COLS: Column[] = [
 ];
 const colLabel = (c: Column) =>
   c.kind === 'attr' ? { name: 'Name', status: 'Status', start: 'Started', duration: 'Duration' }[c.key] : c.kind === 'best' ? `${c.key} (${c.of})` : c.kind === 'tags' ? `tag ${c.key}` : c.key;
-
-/** An MLflow filter on one tag's value (backquoted key; the value in the quote it does not hold). */
-export function tagFilter(key: string, value: string): string {
-  const q = value.includes("'") ? '"' : "'";
-  return `tags.\`${key}\` = ${q}${value}${q}`;
-}
 
 function renderCell(r: Run, c: Column, storeId: string, best: BestOf | undefined, onTag: (filter: string) => void) {
   const v = cellValue(r, c, best);
