@@ -5,6 +5,7 @@ import type { ChannelOutput, ParsedInput } from '../../shared/contract.ts';
 import { localArtifactRoot } from '../core/tracking/runViews/artifactRoot.ts';
 import { listLocalArtifacts, readLocalArtifact } from '../core/tracking/runViews/localArtifacts.ts';
 import { canSummarizeMetrics } from '../core/tracking/runViews/metricSummaries.ts';
+import { canReadRemoteArtifacts } from '../core/tracking/runViews/remoteArtifacts.ts';
 import type { TrackingStore } from '../core/tracking/types.ts';
 import { AppFault } from './appError.ts';
 
@@ -25,21 +26,29 @@ export async function metricSummaries(stores: StoreSource, input: ParsedInput<'r
   return { available: true, reason: null, summaries: await store.metricSummaries(input.runIds) };
 }
 
-async function rootOf(stores: StoreSource, storeId: string, runId: string): Promise<{ uri: string; root: string | null; reason: string | null }> {
-  const store = await stores.store(storeId);
+async function rootOf(store: TrackingStore, runId: string): Promise<{ uri: string; root: string | null; reason: string | null }> {
   const uri = (await store.getRun(runId)).info.artifact_uri;
   const r = localArtifactRoot(uri);
   return r.local ? { uri, root: r.root, reason: null } : { uri, root: null, reason: r.reason };
 }
 
+// A tracking server's artifact_uri names a place on its side (even a plain path): its artifacts are
+// always asked of the server, never looked for on this machine.
 export async function listArtifacts(stores: StoreSource, input: ParsedInput<'runs.artifacts'>): Promise<ChannelOutput<'runs.artifacts'>> {
-  const { uri, root, reason } = await rootOf(stores, input.storeId, input.runId);
+  const store = await stores.store(input.storeId);
+  if (canReadRemoteArtifacts(store)) {
+    const uri = (await store.getRun(input.runId)).info.artifact_uri;
+    return { root: uri, available: true, reason: null, files: await store.listArtifacts(input.runId, input.path ?? '') };
+  }
+  const { uri, root, reason } = await rootOf(store, input.runId);
   if (!root) return { root: uri, available: false, reason, files: [] };
   return { root, available: true, reason: null, files: listLocalArtifacts(root, input.path ?? '') };
 }
 
 export async function readArtifact(stores: StoreSource, input: ParsedInput<'runs.artifact'>): Promise<ChannelOutput<'runs.artifact'>> {
-  const { root, reason } = await rootOf(stores, input.storeId, input.runId);
+  const store = await stores.store(input.storeId);
+  if (canReadRemoteArtifacts(store)) return store.readArtifact(input.runId, input.path);
+  const { root, reason } = await rootOf(store, input.runId);
   if (!root) throw new AppFault('NOT_AVAILABLE', reason ?? `Run ${input.runId} has no local artifact folder.`);
   return readLocalArtifact(root, input.path);
 }

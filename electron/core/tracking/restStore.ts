@@ -20,6 +20,9 @@ import {
   type TrackingStore,
 } from './types.ts';
 
+import type { ArtifactEntry } from './runViews/localArtifacts.ts';
+import { bytesToShow, readCapped, remoteArtifactPath, remoteContent, type RemoteArtifactReader } from './runViews/remoteArtifacts.ts';
+
 export interface RestStoreOptions {
   /** A fixed token, or a provider called before each request (Azure tokens expire and refresh). */
   token?: string | (() => Promise<string> | string);
@@ -171,7 +174,7 @@ function splitBatch(batch: { metrics?: Metric[]; params?: KeyValue[]; tags?: Key
   return out;
 }
 
-export function createRestStore(uri: string, opts: RestStoreOptions = {}): TrackingStore {
+export function createRestStore(uri: string, opts: RestStoreOptions = {}): TrackingStore & RemoteArtifactReader {
   const base = restBase(uri);
   const azure = isAzure(base);
   const doFetch = opts.fetch ?? proxyAwareFetch();
@@ -372,6 +375,37 @@ export function createRestStore(uri: string, opts: RestStoreOptions = {}): Track
       const items = (r.metrics ?? []).map(toMetric);
       // A 3.4+ server without pagination fix returns a token with an empty page forever: stop there.
       return { items, nextPageToken: items.length > 0 ? r.next_page_token || undefined : undefined } satisfies Page<Metric>;
+    },
+
+    // Artifacts (read only, for the run views; runViews/remoteArtifacts.ts).
+    async listArtifacts(runId, rel) {
+      const p = remoteArtifactPath(rel);
+      const files: ArtifactEntry[] = [];
+      let pageToken: string | undefined;
+      do {
+        const r = await get<{ files?: ArtifactEntry[]; next_page_token?: string }>('artifacts/list', { run_id: runId, run_uuid: runId, path: p || undefined, page_token: pageToken });
+        files.push(...(r.files ?? []));
+        pageToken = r.next_page_token || undefined;
+      } while (pageToken);
+      return files;
+    },
+    async readArtifact(runId, rel) {
+      const p = remoteArtifactPath(rel);
+      const qs = new URLSearchParams({ path: p, run_uuid: runId, run_id: runId });
+      const headers: Record<string, string> = {};
+      const tok = await token();
+      if (tok) headers.Authorization = `Bearer ${tok}`;
+      let res: Response;
+      try {
+        res = await doFetch(`${base}/get-artifact?${qs}`, { headers, signal: AbortSignal.timeout(timeoutMs) });
+      } catch (err) {
+        throw new StoreUnavailableError(`MLflow tracking server ${base} is unavailable (get-artifact ${p}): ${(err as Error).message}`, err);
+      }
+      if (!res.ok) {
+        const text = (await res.text()).slice(0, 300);
+        throw new MlflowError(toErrorCode(undefined, res.status), `get-artifact ${p} of run ${runId}: HTTP ${res.status}${text ? `: ${text}` : ''}`, res.status);
+      }
+      return remoteContent(p, res.headers.get('content-length'), await readCapped(res, bytesToShow(p)));
     },
 
     async close() {

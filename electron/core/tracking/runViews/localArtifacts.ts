@@ -114,21 +114,26 @@ function readHead(file: string, n: number): Buffer {
   }
 }
 
+/** How an artifact is shown, from its name, size and first bytes (at least min(size, TEXT_MAX) of
+ * them; all of them for an image up to IMAGE_MAX). Shared by local folders and tracking servers. */
+export function classifyArtifact(p: string, size: number, head: Buffer): ArtifactContent {
+  const ext = path.extname(p).toLowerCase();
+  const image = IMAGE_TYPES[ext];
+  if (image) return size > IMAGE_MAX ? { path: p, size, kind: 'too-large', mime: image } : { path: p, size, kind: 'image', mime: image, base64: head.toString('base64') };
+  const text = head.subarray(0, TEXT_MAX);
+  const mime = TEXT_TYPES[ext] ?? (text.subarray(0, 8192).includes(0) ? null : 'text/plain');
+  if (!mime) return { path: p, size, kind: 'binary', mime: 'application/octet-stream' };
+  return { path: p, size, kind: 'text', mime, text: text.toString('utf8'), truncated: size > text.length };
+}
+
 /** One artifact for showing it: text (cut at TEXT_MAX), an image (base64, up to IMAGE_MAX), or
  * only its size and type (other binaries, larger images). */
 export function readLocalArtifact(root: string, rel: string): ArtifactContent {
   const { real, stat } = resolveArtifact(root, rel);
   const p = artifactSegments(rel).join('/');
   if (stat.isDirectory()) throw new MlflowError('INVALID_PARAMETER_VALUE', `Artifact '${rel}' in ${root} is a folder; list it instead of opening it.`);
-  const ext = path.extname(real).toLowerCase();
   const size = stat.size;
-  const image = IMAGE_TYPES[ext];
-  if (image) {
-    if (size > IMAGE_MAX) return { path: p, size, kind: 'too-large', mime: image };
-    return { path: p, size, kind: 'image', mime: image, base64: readHead(real, size).toString('base64') };
-  }
-  const head = readHead(real, Math.min(size, TEXT_MAX));
-  const mime = TEXT_TYPES[ext] ?? (head.subarray(0, 8192).includes(0) ? null : 'text/plain');
-  if (!mime) return { path: p, size, kind: 'binary', mime: 'application/octet-stream' };
-  return { path: p, size, kind: 'text', mime, text: head.toString('utf8'), truncated: size > head.length };
+  const image = IMAGE_TYPES[path.extname(p).toLowerCase()] !== undefined;
+  const want = image ? (size > IMAGE_MAX ? 0 : size) : Math.min(size, TEXT_MAX);
+  return classifyArtifact(p, size, want > 0 ? readHead(real, want) : Buffer.alloc(0));
 }
