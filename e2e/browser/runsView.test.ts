@@ -161,6 +161,8 @@ describe.skipIf(missing !== null)('runs on the Experiments screen', { timeout: 1
     await img.waitFor();
     await until('the image decoded', async () => (await img.evaluate((el) => (el as HTMLImageElement).complete && (el as HTMLImageElement).naturalWidth)) === 4);
     expect(await img.getAttribute('src')).toMatch(/^blob:/);
+    await panel.scrollIntoViewIfNeeded();
+    await screenshot(page, 'run-artifacts');
     // The run's tags are listed too.
     expect(await page.getByRole('table', { name: 'Tags' }).innerText()).toContain('trial_number');
     expect(pageErrors).toEqual([]);
