@@ -1,6 +1,7 @@
 // The Experiments screen's run views beyond MLflow's REST reads: best-of metric columns (min and
 // max over each history) and a run's artifacts, listed and opened. Stores are the tracking
 // service's own (same ids, same opened instances).
+import { existsSync } from 'node:fs';
 import type { ChannelOutput, ParsedInput } from '../../shared/contract.ts';
 import { localArtifactRoot } from '../core/tracking/runViews/artifactRoot.ts';
 import { listLocalArtifacts, readLocalArtifact } from '../core/tracking/runViews/localArtifacts.ts';
@@ -42,6 +43,8 @@ export async function listArtifacts(stores: StoreSource, input: ParsedInput<'run
   }
   const { uri, root, reason } = await rootOf(store, input.runId);
   if (!root) return { root: uri, available: false, reason, files: [] };
+  // Usual for a store copied from another machine, or a run that logged no artifact: said, not an error.
+  if (!input.path && !existsSync(root)) return { root, available: false, reason: `The run's artifact folder ${root} is not on this machine (no artifact logged yet, moved, or logged on another machine).`, files: [] };
   return { root, available: true, reason: null, files: listLocalArtifacts(root, input.path ?? '') };
 }
 

@@ -89,6 +89,16 @@ describe('run views over the host', () => {
     expect(o).toMatchObject({ ok: false, error: { code: 'NOT_AVAILABLE' } });
   });
 
+  it("says a run's artifact folder is not on this machine (the fixture's paths are another machine's)", async () => {
+    const r = await client.get('runs.artifacts', { storeId, runId: '7979f1f644b54308bbdfabea1abe3e3f' });
+    expect(r).toEqual({
+      root: '/home/user/resume-ner/sqlite222/mlruns/1/7979f1f644b54308bbdfabea1abe3e3f/artifacts',
+      available: false,
+      reason: "The run's artifact folder /home/user/resume-ner/sqlite222/mlruns/1/7979f1f644b54308bbdfabea1abe3e3f/artifacts is not on this machine (no artifact logged yet, moved, or logged on another machine).",
+      files: [],
+    });
+  });
+
   it('validates input: no run ids, an oversized path, an empty path to open', async () => {
     expect(await client.call('runs.metricSummaries', { storeId, runIds: [] })).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
     expect(await client.call('runs.artifacts', { storeId, runId: TRIAL0, path: 'a'.repeat(5000) })).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
