@@ -2,6 +2,7 @@
 // (Optuna opens one pool per study object, and leaked connections exhaust servers: optuna#1347).
 // Connection failures become StudyErrors naming the URL without its password and what to do.
 import pg from 'pg';
+import { UNREACHABLE_ERRNO } from './postgresErrors.ts';
 import { StudyError } from './types.ts';
 import type { StudyUrl } from './studyUrl.ts';
 
@@ -24,6 +25,10 @@ export function acquirePool(url: StudyUrl, poolSize = DEFAULT_POOL_SIZE): pg.Poo
       idleTimeoutMillis: 30_000,
       connectionTimeoutMillis: 15_000,
       application_name: 'sweepdeck',
+      // TCP keepalive: a server that vanished without closing (a dead machine, a partition) shows
+      // up as a lost connection instead of a query that waits forever.
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
       // A process with only idle connections left may exit (a CLI run that is done).
       allowExitOnIdle: true,
     });
@@ -31,6 +36,11 @@ export function acquirePool(url: StudyUrl, poolSize = DEFAULT_POOL_SIZE): pg.Poo
     // pool has already dropped that connection; the next query opens a new one, or reports the
     // failure to its caller as a StudyError, so nothing is lost by not handling it here.
     pool.on('error', () => undefined);
+    // The same for a connection that is checked out but between statements when the server goes
+    // (pg emits 'error' on it, which nobody else listens to then): its next statement fails with a
+    // connection error, which the storage's reconnect handles; the statement running at that
+    // moment, if any, gets the error itself.
+    pool.on('connect', (client) => client.on('error', () => undefined));
     s = { pool, users: 0 };
     pools.set(key, s);
   }
@@ -50,8 +60,6 @@ export async function releasePool(pool: pg.Pool): Promise<void> {
   }
 }
 
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'EAI_AGAIN', 'ECONNRESET', 'EPIPE']);
-
 /** Never lets a password through, whatever a library put in a message. */
 function scrub(text: string, url: StudyUrl): string {
   let out = text;
@@ -62,6 +70,14 @@ function scrub(text: string, url: StudyUrl): string {
     // No parseable password: nothing to scrub beyond what env and .pgpass hold, which pg never echoes.
   }
   return out;
+}
+
+/** A short reason for a lost connection, for notices: the code and the message, password-free. */
+export function connectionReason(url: StudyUrl, e: unknown): string {
+  const err = e as { code?: unknown; message?: unknown } | null;
+  const code = typeof err?.code === 'string' ? err.code : '';
+  const message = scrub(typeof err?.message === 'string' ? err.message : String(e), url);
+  return code && !message.includes(code) ? `${code}: ${message}` : message;
 }
 
 /** Translates a connection or query error into a StudyError (or returns it unchanged if it is one). */
@@ -87,7 +103,7 @@ export function asPostgresError(url: StudyUrl, e: unknown): Error {
   if (code === '3D000') {
     return new StudyError('DATABASE_NOT_FOUND', `${at}: the server has no database '${url.database}'. Create it (createdb ${url.database}) or fix the database name in the URL. Nothing was changed.`);
   }
-  if (UNREACHABLE_CODES.has(code) || /timeout|terminated unexpectedly|Connection terminated/i.test(message)) {
+  if (UNREACHABLE_ERRNO.has(code) || /timeout|terminated unexpectedly|Connection terminated/i.test(message)) {
     return new StudyError(
       'UNREACHABLE',
       `${at}: no PostgreSQL server answers at ${url.host}:${url.port} (${code || message}). Check the host and port, that the server runs and accepts TCP connections from this machine (listen_addresses, pg_hba.conf, firewall). Nothing was changed.`,
