@@ -9,7 +9,7 @@ import type { Direction, Distribution, FinishedState, FrozenTrial, ParamValue, T
 import { formatOptunaDatetime } from './datetime.ts';
 import { toInternalRepr } from './distributionJson.ts';
 import { isConnectionLoss, ROLLED_BACK_SQLSTATE } from './postgresErrors.ts';
-import { acquirePool, asPostgresError, connectionReason, DEFAULT_POOL_SIZE, releasePool } from './postgresPool.ts';
+import { acquirePool, asPostgresError, checkOut, connectionReason, DEFAULT_POOL_SIZE, releasePool } from './postgresPool.ts';
 import { Backoff, CommitInDoubt, ConnectionWatch, PATIENCE_ENV, reconnectPolicy, sleep, type OutageNotice, type ReconnectPolicy } from './postgresRetry.ts';
 import { PG_ENUM_DDL, PG_TABLE_DDL } from './postgresSchema.ts';
 import { FROZEN_SCHEMA_VERSION, judgeRevision, type Revision } from './revisions.ts';
@@ -65,7 +65,7 @@ export async function openPostgresStudyStorage(location: string, opts: OpenPostg
     });
   } catch (e) {
     await releasePool(pool);
-    throw asPostgresError(url, e);
+    throw asPostgresError(url, e, pool);
   }
 }
 
@@ -84,7 +84,7 @@ async function readLayout(c: Queryable): Promise<Map<string, Set<string>>> {
 }
 
 async function prepareSchema(url: StudyUrl, pool: pg.Pool, create: boolean): Promise<Revision> {
-  const c = await pool.connect();
+  const c = await checkOut(pool);
   try {
     let tables = await readLayout(c);
     const required = Object.keys(REQUIRED_COLUMNS);
@@ -212,7 +212,7 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
         }
         const code = (e as { code?: unknown }).code;
         if (typeof code === 'string' && ROLLED_BACK_SQLSTATE.has(code) && rolledBack++ < 3) continue;
-        throw asPostgresError(this.url, e);
+        throw asPostgresError(this.url, e, this.pool);
       }
       // Still in doubt ('in progress'): wait, then ask again.
       await this.waitToReconnect(backoff, doubt?.lostWith, true);
@@ -232,7 +232,7 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
   /** One try of a transaction. Throws CommitInDoubt when a write's COMMIT went out and its answer
    * was lost with the connection; any other error as it came. */
   private async txOnce<T>(kind: 'read' | 'write', f: (c: Queryable) => Promise<T>): Promise<T> {
-    const c = await this.pool.connect();
+    const c = await checkOut(this.pool);
     let broken: Error | undefined;
     let xid: string | null = null;
     let out: T | undefined;
@@ -270,7 +270,7 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
   /** txid_status of a transaction whose COMMIT's answer was lost: committed, aborted, in progress,
    * or null when the server no longer remembers it. */
   private async commitStatus(xid: string): Promise<string | null> {
-    const c = await this.pool.connect();
+    const c = await checkOut(this.pool);
     let broken: Error | undefined;
     try {
       return (await rows<{ s: string | null }>(c, 'SELECT txid_status($1::bigint) AS s', [xid]))[0]?.s ?? null;
