@@ -1,6 +1,6 @@
 // A study URL's connection settings for node-postgres, with libpq's meanings where users rely on
 // them (the same URL works in Python Optuna, whose psycopg2 is libpq):
-// - password: the URL's, else PGPASSWORD, else the password file (pgpassFile.ts), asked for only
+// - password: the URL's (user:password@, or ?password=), else PGPASSWORD, else the password file (pgpassFile.ts), asked for only
 //   when the server wants one.
 // - sslmode (libpq's default is prefer, and so is ours):
 //   disable      plain text.
@@ -26,7 +26,7 @@ export type SslMode = 'disable' | 'prefer' | 'require' | 'verify-ca' | 'verify-f
 const SSL_MODES: readonly string[] = ['disable', 'prefer', 'require', 'verify-ca', 'verify-full'];
 
 /** Query parameters a study URL may carry; any other is refused rather than silently ignored. */
-const KNOWN_PARAMS = new Set(['sslmode', 'sslrootcert', 'sslcert', 'sslkey', 'application_name', 'connect_timeout', 'options']);
+const KNOWN_PARAMS = new Set(['sslmode', 'sslrootcert', 'sslcert', 'sslkey', 'application_name', 'connect_timeout', 'options', 'password']);
 
 export interface ClientSettings {
   /** For new pg.Pool (minus pool sizing). */
@@ -94,6 +94,11 @@ export function clientSettings(url: StudyUrl, env: NodeJS.ProcessEnv = process.e
     if (u.password) {
       source = 'the password in the URL';
       return decodeURIComponent(u.password);
+    }
+    const inQuery = q.get('password');
+    if (inQuery !== null) {
+      source = "the URL's password parameter";
+      return inQuery;
     }
     if (env.PGPASSWORD !== undefined) {
       source = 'PGPASSWORD';

@@ -89,7 +89,8 @@ function scrub(text: string, url: StudyUrl): string {
   let out = text;
   const secrets: string[] = [];
   try {
-    secrets.push(decodeURIComponent(new URL(url.connectionString).password));
+    const u = new URL(url.connectionString);
+    secrets.push(decodeURIComponent(u.password), u.searchParams.get('password') ?? '');
   } catch (e) {
     // parseStudyUrl already parsed it; if this one cannot, there is no password of its to hide.
     void e;

@@ -157,6 +157,16 @@ describe.runIf(hasPostgres() && hasOptuna())('bad PostgreSQL study URLs', () => 
     }
   });
 
+  it('a wrong password given as ?password=: AUTH_FAILED, the URL shown with the parameter blanked', async () => {
+    const u = new URL(withoutPassword(optunaDb));
+    u.searchParams.set('password', 'query-wr0ng-secret');
+    const e = await refusal(u.href);
+    expect(e.code).toBe('AUTH_FAILED');
+    expect(e.message).toContain("password from the URL's password parameter");
+    expect(e.message).toContain('password=***');
+    expect(e.message).not.toContain('query-wr0ng-secret');
+  });
+
   it('a URL parameter or sslmode we do not honour: BAD_URL naming it and what is supported', async () => {
     for (const [q, says] of [
       ['sslmode=allow', 'sslmode=allow is not supported; use one of disable, prefer, require, verify-ca, verify-full'],
