@@ -74,6 +74,8 @@ export interface ClusterControl {
   resume(): void;
   /** The server's log so far (for a failing test's message). */
   log(): string;
+  /** Puts a line first in pg_hba.conf and reloads the server's configuration. */
+  prependHba(line: string): Promise<void>;
 }
 
 function runAsync(argv: string[], asPostgres: boolean): Promise<string> {
@@ -232,6 +234,11 @@ export async function startPostgres(opts: StartOptions = {}): Promise<PgServer> 
             paused = [];
           },
           log: () => readFileSync(path.join(dir, 'log'), 'utf8'),
+          async prependHba(line) {
+            const hba = path.join(data, 'pg_hba.conf');
+            writeFileSync(hba, `${line}\n${readFileSync(hba, 'utf8')}`);
+            await runAsync([path.join(PG_BIN, 'pg_ctl'), '-D', data, 'reload'], true);
+          },
         };
         return serverFor(new URL(`postgresql://sweepdeck:${password}@127.0.0.1:${port}/postgres`), stopCluster, control);
       }

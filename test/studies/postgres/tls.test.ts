@@ -118,6 +118,22 @@ describe.runIf(hasOwnCluster())('sslmode against a real PostgreSQL serving TLS',
     }
   });
 
+  it('a server that takes only encrypted connections, and the URL says disable: AUTH_FAILED suggesting sslmode', async () => {
+    const db = pg.createDatabase('tls_only');
+    // For this database only, so the other tests' sessions are not affected.
+    await pg.cluster!.prependHba(`hostnossl ${new URL(db).pathname.slice(1)} all 127.0.0.1/32 reject`);
+    const url = withParams(db, { sslmode: 'disable' });
+      const e = (await openPostgresStudyStorage(url).catch((err: unknown) => err)) as StudyError;
+      expect(e).toBeInstanceOf(StudyError);
+      expect(e.code).toBe('AUTH_FAILED');
+      expect(e.message).toContain(withoutPassword(url));
+      expect(e.message).toContain('the server accepts only encrypted connections');
+      expect(e.message).toContain('sslmode=require');
+    // The same URL with sslmode=require gets in.
+    const s = await openPostgresStudyStorage(withParams(db, { sslmode: 'require' }), { create: true });
+    await s.close();
+  });
+
   it('require against a server without TLS: TLS_FAILED saying so; prefer falls back to plain text there', async () => {
     const db = plain.createDatabase('no_tls');
     const e = (await openPostgresStudyStorage(withParams(db, { sslmode: 'require' }), { create: true }).catch((err: unknown) => err)) as StudyError;
