@@ -26,23 +26,32 @@ function readBack(url: string, study: string): Seen[] {
   return JSON.parse(runPython(READ_BACK, [url, study]).trim().split('\n').pop()!) as Seen[];
 }
 
-/** What the writer must have left: trial i complete with value i, x = i, intermediate i, attr i. */
-const expected = (n: number): Seen[] => Array.from({ length: n }, (_, i) => [i, 'COMPLETE', i, i, i, i]);
+/** What the writers must have left: for each i, one trial complete with value i, x = i,
+ * intermediate i and attr i, and trial numbers 0..n-1 each once. */
+function expectEachOnce(seen: Seen[], ids: number[]): void {
+  expect(seen.map((t) => t[0]).sort((a, b) => a - b)).toEqual(ids.map((_, k) => k));
+  const byI = [...seen].sort((a, b) => (a[5] ?? -1) - (b[5] ?? -1));
+  expect(byI.map((t) => t.slice(1))).toEqual([...ids].sort((a, b) => a - b).map((i) => ['COMPLETE', i, i, i, i]));
+}
 
-/** Writes n trials one after another, each in five transactions, as a worker does; `done` counts
- * finished trials so the test can strike mid-way. */
-function writer(s: OptunaPostgresStorage, studyId: number, n: number): { done: () => number; finished: Promise<void> } {
+const range = (from: number, n: number): number[] => Array.from({ length: n }, (_, k) => from + k);
+
+/** Writers, each writing its trials one after another in five transactions, as a worker's slots
+ * do; `done` counts finished trials so the test can strike mid-way. */
+function writers(s: OptunaPostgresStorage, studyId: number, lanes: number[][]): { done: () => number; finished: Promise<void> } {
   let done = 0;
-  const finished = (async () => {
-    for (let i = 0; i < n; i++) {
-      const t = await s.createTrial(studyId);
-      await s.setTrialParam(t.trialId, 'x', i, X);
-      await s.reportIntermediate(t.trialId, 0, i);
-      await s.setTrialUserAttr(t.trialId, 'i', i);
-      await s.finishTrial(t.trialId, 'COMPLETE', i);
-      done++;
-    }
-  })();
+  const finished = Promise.all(
+    lanes.map(async (ids) => {
+      for (const i of ids) {
+        const t = await s.createTrial(studyId);
+        await s.setTrialParam(t.trialId, 'x', i, X);
+        await s.reportIntermediate(t.trialId, 0, i);
+        await s.setTrialUserAttr(t.trialId, 'i', i);
+        await s.finishTrial(t.trialId, 'COMPLETE', i);
+        done++;
+      }
+    }),
+  ).then(() => undefined);
   return { done: () => done, finished };
 }
 
@@ -59,41 +68,44 @@ describe.runIf(hasOwnCluster() && hasOptuna())('a PostgreSQL study storage throu
     return openPostgresStudyStorage(url, { create: true, reconnect: { firstDelayMs: 100, maxDelayMs: 2_000, patienceMs }, onConnectionNotice: (n) => notices.push(n) });
   }
 
-  it('a restart mid-way through the writes: waits while it is down, reconnects, loses and doubles nothing', async () => {
+  it('a restart mid-way through three concurrent writers: waits while it is down, reconnects, loses and doubles nothing', async () => {
     const url = pg.createDatabase('restart');
     const notices: OutageNotice[] = [];
     const s = await open(url, notices);
+    const lanes = [range(0, 30), range(100, 30), range(200, 30)];
     try {
       const study = await s.createStudy('restart', ['minimize']);
-      const w = writer(s, study.studyId, 60);
+      const w = writers(s, study.studyId, lanes);
       await until('20 trials written', async () => w.done() >= 20);
       const t0 = Date.now();
       await cluster.stopServer();
-      // Down until the storage has backed off five times (on a refused connection by then).
-      await until('five reconnect waits', async () => notices.filter((n) => n.kind === 'retry').length >= 5);
+      // Down until some call has backed off at least four times (a wait over 500 ms: the cap is
+      // 100 ms doubled, so only a fourth wait can be that long).
+      await until('a fourth backoff wait', async () => notices.some((n) => n.kind === 'retry' && n.delayMs! > 500));
       const doneWhileDown = w.done();
       await cluster.startServer();
       await w.finished;
       const back = notices.find((n) => n.kind === 'back');
       const delays = notices.filter((n) => n.kind === 'retry').map((n) => Math.round(n.delayMs!));
       console.log(`restart: down and up again in ${Date.now() - t0} ms; waits ${delays.join(', ')} ms; ${notices.filter((n) => n.kind !== 'retry').map((n) => n.message).join(' | ')}`);
-      expect(notices.filter((n) => n.kind !== 'retry').map((n) => n.kind)).toEqual(['lost', 'back']);
-      // Backoff of the one call that met the stopped server: each of its first five waits within
-      // [cap/2, cap] of a doubling cap (100 ms first, 2 s at most).
-      delays.slice(0, 5).forEach((d, i) => {
-        const cap = Math.min(2_000, 100 * 2 ** i);
-        expect(d).toBeGreaterThanOrEqual(cap / 2 - 1);
-        expect(d).toBeLessThanOrEqual(cap + 1);
-      });
+      // Lost, then back (again if a call got through while the server was still shutting down).
+      const kinds = notices.filter((n) => n.kind !== 'retry').map((n) => n.kind);
+      expect(kinds.length % 2).toBe(0);
+      expect(kinds).toEqual(kinds.map((_, k) => (k % 2 === 0 ? 'lost' : 'back')));
+      // Every wait within [first/2, max] (the three writers' calls back off independently).
+      for (const d of delays) {
+        expect(d).toBeGreaterThanOrEqual(50 - 1);
+        expect(d).toBeLessThanOrEqual(2_000 + 1);
+      }
       expect(notices.some((n) => n.kind === 'retry' && /ECONNREFUSED/.test(n.message))).toBe(true);
       expect(notices[0]!.message).toContain(new URL(url).host);
       expect(notices[0]!.message).not.toContain(pg.password);
       expect(back?.message).toMatch(/reconnected to the database after \d+\.\d s/);
-      expect(doneWhileDown).toBeLessThan(60);
+      expect(doneWhileDown).toBeLessThan(90);
     } finally {
       await s.close();
     }
-    expect(readBack(url, 'restart')).toEqual(expected(60));
+    expectEachOnce(readBack(url, 'restart'), lanes.flat());
   }, 120_000);
 
   it('a 10 s pause of the server mid-way: the writes wait and go on, nothing lost or doubled', async () => {
@@ -102,7 +114,7 @@ describe.runIf(hasOwnCluster() && hasOptuna())('a PostgreSQL study storage throu
     const s = await open(url, notices);
     try {
       const study = await s.createStudy('pause', ['minimize']);
-      const w = writer(s, study.studyId, 60);
+      const w = writers(s, study.studyId, [range(0, 60)]);
       await until('20 trials written', async () => w.done() >= 20);
       cluster.pause();
       let frozenAt: number;
@@ -121,7 +133,7 @@ describe.runIf(hasOwnCluster() && hasOptuna())('a PostgreSQL study storage throu
     } finally {
       await s.close();
     }
-    expect(readBack(url, 'pause')).toEqual(expected(60));
+    expectEachOnce(readBack(url, 'pause'), range(0, 60));
   }, 120_000);
 
   it.each(['before', 'after'] as const)('a connection cut %s the server received the COMMIT of createTrial: the trial exists exactly once', async (mode) => {
