@@ -72,6 +72,9 @@ export interface ClusterControl {
   pause(): void;
   /** SIGCONT to the same processes, postmaster last (so it does not fork into a frozen world). */
   resume(): void;
+  /** How many server processes pause() stopped, and whether the kernel shows each as stopped now
+   * (signals arrive asynchronously: wait for it). */
+  pausedState(): { processes: number; allStopped: boolean };
   /** The server's log so far (for a failing test's message). */
   log(): string;
   /** Puts a line first in pg_hba.conf and reloads the server's configuration. */
@@ -232,6 +235,18 @@ export async function startPostgres(opts: StartOptions = {}): Promise<PgServer> 
             for (const pid of paused.slice(1)) process.kill(pid, 'SIGCONT');
             if (paused[0] !== undefined) process.kill(paused[0], 'SIGCONT');
             paused = [];
+          },
+          pausedState() {
+            // Field 3 of /proc/PID/stat is the state; T is "stopped by a signal".
+            const states = paused.flatMap((pid) => {
+              try {
+                const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+                return [stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0]];
+              } catch {
+                return []; // a backend that exited just before it was stopped
+              }
+            });
+            return { processes: paused.length, allStopped: states.length > 0 && states.every((st) => st === 'T') };
           },
           log: () => readFileSync(path.join(dir, 'log'), 'utf8'),
           async prependHba(line) {
