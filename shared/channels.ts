@@ -28,6 +28,8 @@ export const CHANNEL_NAMES = [
   'sweeps.intermediateColumns',
   'sweeps.openStudyFile',
   'sweeps.trialLog',
+  'sweeps.openStudyUrl',
+  'sweeps.workers',
   'folders.add',
   'folders.remove',
   'config.validate',

@@ -16,6 +16,8 @@ import { loadCore, type CoreModules } from './core.ts';
 import { createDispatch, type Dispatch } from './dispatch.ts';
 import { EventBus } from './eventBus.ts';
 import { SweepsService } from './sweepsService.ts';
+import { StudyPasswords } from './studyPasswords.ts';
+import { openCliSecretStore } from '../core/azure/secretToolStore.ts';
 import { TrackingService } from './trackingService.ts';
 import { AzureMirrorService } from './azureMirrorService.ts';
 import { AppAzureCredentials, type AzureCredentialOptions } from './azureCredentials.ts';
@@ -45,8 +47,11 @@ export interface AppServicesOptions {
   /** Credentials and transport for Azure calls (the workspace picker; tracking a chosen workspace
    * with a token of its tenant). Default: the app's sign-in (its account, then the chain). */
   azure?: AzureCredentialOptions;
-  /** The Azure token cache's encryption (Electron safeStorage); default the CLI's keyring or memory only. */
+  /** The Azure token cache's encryption (Electron safeStorage); default the CLI's keyring or memory only.
+   * It also encrypts the passwords of PostgreSQL study URLs opened in the app. */
   azureSecretStore?: SecretStore;
+  /** How often an opened PostgreSQL study is read (ms); default 1 s. */
+  urlPollMs?: number;
 }
 
 export interface AppServices {
@@ -139,6 +144,9 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
     core,
     bus,
     dataDir,
+    // The Azure sign-in's encryption (Electron safeStorage, or the keyring), else memory only.
+    studyPasswords: new StudyPasswords(dataDir, async () => opts.azureSecretStore ?? openCliSecretStore(opts.env ?? process.env)),
+    ...(opts.urlPollMs !== undefined ? { urlPollMs: opts.urlPollMs } : {}),
     startWaitMs: opts.startWaitMs,
     trackingFor: (config) => tracking.openForSweep(config),
     onOutboxPending: (n) => tracking.setPendingOutbox(n),
@@ -185,7 +193,7 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
     'sweeps.get': async ({ id }) => sweeps.get(id),
     'sweeps.register': async (i) => sweeps.register(i),
     'sweeps.start': async (i) => sweeps.start(i),
-    'sweeps.stop': async ({ id }) => sweeps.stop(id),
+    'sweeps.stop': async ({ id }) => sweeps.requestStop(id),
     'sweeps.resume': async (i) => sweeps.resume(i),
     'sweeps.failTrial': async (i) => sweeps.failTrialElsewhere(i),
     'sweeps.remove': async ({ id }) => sweeps.remove(id),
@@ -195,6 +203,8 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
     'sweeps.intermediateColumns': async (i) => sweeps.intermediateColumns(i),
     'sweeps.openStudyFile': async (i) => sweeps.openStudyFile(i),
     'sweeps.trialLog': async (i) => sweeps.trialLog(i),
+    'sweeps.openStudyUrl': async (i) => sweeps.openStudyUrl(i),
+    'sweeps.workers': async ({ id }) => sweeps.workers(id),
     'folders.add': async ({ path: p }) => sweeps.addFolder(p),
     'folders.remove': async ({ path: p }) => sweeps.removeFolder(p),
 

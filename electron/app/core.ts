@@ -50,6 +50,9 @@ export interface TrackingSetupArgs {
 }
 
 export interface CoreModules {
+  /** True once startSweep runs sweeps whose storage is a PostgreSQL study URL (the distributed
+   * runner); until then the app watches and stops such studies but does not resume them. */
+  runsStudyUrls?: boolean;
   openStudyStorage(file: string, opts?: { create?: boolean; readonly?: boolean; verify?: boolean; busyTimeoutMs?: number }): StudyStorage;
   startSweep(args: StartSweepArgs): RunningSweep;
   /** readOnly: a store the user browses (never written, never created); else the app's own store,

@@ -21,6 +21,9 @@ import { newId, type AppState, type SweepRecord } from './appState.ts';
 import type { CoreModules, RunningSweep, SweepTrackingHandle } from './core.ts';
 import type { EventBus } from './eventBus.ts';
 import { StudyReaders } from './studyReaders.ts';
+import { isStudyUrl } from '../core/studies/studyUrl.ts';
+import type { StudyPasswords } from './studyPasswords.ts';
+import { UrlStudies } from './urlStudies.ts';
 import {
   APP_STUDY_BUSY_TIMEOUT_MS,
   buildSummary,
@@ -64,12 +67,24 @@ export interface SweepsServiceOptions {
   onOutboxPending?: (pending: number) => void;
   /** How long start() waits for the runner to report that it started (or why it could not). */
   startWaitMs?: number;
+  /** Passwords of PostgreSQL study URLs (absent: such studies cannot be opened). */
+  studyPasswords?: StudyPasswords;
+  /** How often an opened PostgreSQL study is read (ms). */
+  urlPollMs?: number;
 }
 
 /** fail_reason of a trial the user failed from the app (the CLI's says fail-trial). */
 export const FAILED_BY_USER_IN_APP = 'failed on purpose by the user (Sweepdeck app, running elsewhere)';
 
 const toCounts = (c: SweepCounts): Counts => ({ RUNNING: c.running, COMPLETE: c.complete, PRUNED: c.pruned, FAIL: c.failed, WAITING: c.waiting });
+
+/** The runner's own counts are newer than what a reader sees mid-transaction. */
+function applyLive(summary: SweepSummary, live: LiveSweep): void {
+  summary.counts = live.counts;
+  summary.finishedTrials = live.counts.COMPLETE + live.counts.PRUNED;
+  summary.best = live.best ?? summary.best;
+  summary.maxTrials = live.maxTrials ?? summary.maxTrials;
+}
 
 function configFacts(config: HpoConfig): ConfigFacts {
   return {
@@ -162,7 +177,15 @@ export class SweepsService {
   /** Sweeps another runner runs: when their state flips if no heartbeat comes, and the state shown. */
   private readonly heartbeatWatch = new Map<string, { timer: ReturnType<typeof setTimeout>; at: number; state: SweepSummary['state'] }>();
 
+  /** PostgreSQL studies opened by URL (null: no password store given, none can be opened). */
+  private readonly urls: UrlStudies | null;
+  /** The state last told to the renderer per URL study, so a read that changes it says so. */
+  private readonly urlStates = new Map<string, SweepSummary['state']>();
+
   constructor(private readonly o: SweepsServiceOptions) {
+    this.urls = o.studyPasswords
+      ? new UrlStudies({ passwords: o.studyPasswords, onChange: (id) => this.urlChanged(id), ...(o.urlPollMs !== undefined ? { intervalMs: o.urlPollMs } : {}) })
+      : null;
     this.readers = new StudyReaders(
       (f) => this.o.core.openStudyStorage(f, { readonly: true, busyTimeoutMs: APP_STUDY_BUSY_TIMEOUT_MS }),
       (f) => [...this.live.keys()].some((id) => this.o.state.sweep(id)?.studyPath === f),
@@ -192,6 +215,7 @@ export class SweepsService {
   }
 
   private summarize(loc: Located): SweepSummary {
+    if (isStudyUrl(loc.studyPath)) return this.summarizeUrl(loc);
     const live = this.live.get(loc.id);
     const liveState = live ? (live.stopping ? 'stopping' : 'running') : null;
     let study = null;
@@ -227,13 +251,7 @@ export class SweepsService {
       now,
       runningElsewhere,
     });
-    if (live) {
-      // The runner's own counts are newer than what a reader sees mid-transaction.
-      summary.counts = live.counts;
-      summary.finishedTrials = live.counts.COMPLETE + live.counts.PRUNED;
-      summary.best = live.best ?? summary.best;
-      summary.maxTrials = live.maxTrials ?? summary.maxTrials;
-    }
+    if (live) applyLive(summary, live);
     if (openError && !live) {
       summary.state = 'failed';
       summary.message = `the study file cannot be read: ${openError}`;
@@ -246,6 +264,71 @@ export class SweepsService {
     const changesAt = live || openError || missing ? null : (verdict()?.changesAt ?? null);
     this.watchHeartbeat(loc.id, changesAt, summary.state);
     return summary;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // PostgreSQL studies (by URL)
+
+  private urlStudies(): UrlStudies {
+    if (!this.urls) throw new AppFault('NOT_AVAILABLE', 'PostgreSQL studies cannot be opened in this app instance (no password store was set up).');
+    return this.urls;
+  }
+
+  private summarizeUrl(loc: Located): SweepSummary {
+    const live = this.live.get(loc.id);
+    const summary = this.urlStudies().summarize({
+      id: loc.id,
+      source: loc.source,
+      studyPath: loc.studyPath,
+      studyName: loc.studyName,
+      record: loc.record,
+      facts: this.facts(loc.record?.configPath ?? null),
+      live: live ? (live.stopping ? 'stopping' : 'running') : null,
+    });
+    if (live) applyLive(summary, live);
+    return summary;
+  }
+
+  /** A read of a URL study brought news: tell the renderer, as a runner's progress would. */
+  private urlChanged(id: string): void {
+    let s: SweepSummary;
+    try {
+      s = this.summary(id);
+    } catch (e) {
+      if (e instanceof AppFault && e.code === 'NOT_FOUND') return; // removed meanwhile
+      console.error(`sweepdeck: re-reading sweep ${id}: ${(e as Error).message}`);
+      return;
+    }
+    this.o.bus.emit('sweep.progress', { id, state: s.state, runsHere: s.runsHere, finishedTrials: s.finishedTrials, maxTrials: s.maxTrials, counts: s.counts, best: s.best, trial: null, message: s.message });
+    if (this.urlStates.get(id) !== s.state) {
+      this.urlStates.set(id, s.state);
+      this.o.bus.emit('sweeps.changed', { reason: `state: ${s.state}` });
+    }
+  }
+
+  /** The trials of a URL study as last read (the watch reads them incrementally every poll). */
+  private urlTrials(loc: Located): { trials: readonly FrozenTrial[]; direction: SweepDetail['direction'] } {
+    const snap = this.urlStudies().snapshot(loc);
+    return { trials: snap?.trials ?? [], direction: snap?.info.directions[0] ?? null };
+  }
+
+  async openStudyUrl(input: ParsedInput<'sweeps.openStudyUrl'>): Promise<ChannelOutput<'sweeps.openStudyUrl'>> {
+    const { records, notice } = await this.urlStudies().open(input, (p, n) => this.o.state.findSweepByStudy(p, n));
+    for (const rec of records) if (!this.o.state.sweep(rec.id)) this.o.state.addSweep(rec);
+    this.o.bus.emit('sweeps.changed', { reason: 'study URL opened' });
+    return { sweeps: records.map((r) => this.summarize(this.located(r))), notice };
+  }
+
+  workers(id: string): ChannelOutput<'sweeps.workers'> {
+    const loc = this.locate(id);
+    if (!isStudyUrl(loc.studyPath)) throw new AppFault('CONFLICT', `Sweep '${loc.studyName}' is a study file (${loc.studyPath}): the Workers panel is for PostgreSQL studies, where workers on many machines share one study.`);
+    return this.urlStudies().workers(loc);
+  }
+
+  /** Reads a URL study now (tests and a page that wants the newest trials). */
+  async refreshUrlStudy(id: string): Promise<void> {
+    const loc = this.locate(id);
+    if (isStudyUrl(loc.studyPath)) await this.urlStudies().refresh(loc);
   }
 
   /** The file a sweep needs that is no longer there (moved or deleted): an opened study file, or a
@@ -349,6 +432,7 @@ export class SweepsService {
   get(id: string): SweepDetail {
     const loc = this.locate(id);
     const summary = this.summarize(loc);
+    if (isStudyUrl(loc.studyPath)) return this.urlDetail(loc, summary);
     const distributions: Record<string, Distribution> = {};
     let userAttrs: Record<string, unknown> = {};
     let runningElsewhere: number[] = [];
@@ -383,6 +467,28 @@ export class SweepsService {
       configText,
       userAttrs: JSON.parse(JSON.stringify(userAttrs)) as Record<string, unknown>,
       runningElsewhere,
+    };
+  }
+
+  private urlDetail(loc: Located, summary: SweepSummary): SweepDetail {
+    const snap = this.urlStudies().snapshot(loc);
+    const distributions: Record<string, Distribution> = {};
+    for (const t of snap?.trials ?? []) for (const [k, d] of Object.entries(t.distributions)) if (!(k in distributions)) distributions[k] = d;
+    let configText: string | null = null;
+    if (loc.record?.configPath) {
+      try {
+        configText = statSync(loc.record.configPath).size <= MAX_CONFIG_BYTES ? readFileSync(loc.record.configPath, 'utf8') : null;
+      } catch {
+        configText = null;
+      }
+    }
+    return {
+      ...summary,
+      distributions: distributions as SweepDetail['distributions'],
+      checkpointPath: loc.studyPath,
+      configText,
+      userAttrs: JSON.parse(JSON.stringify(snap?.info.userAttrs ?? {})) as Record<string, unknown>,
+      runningElsewhere: (snap?.trials ?? []).filter((t) => t.state === 'RUNNING' && !snap?.heartbeats.has(t.trialId)).map((t) => t.number),
     };
   }
 
@@ -428,6 +534,11 @@ export class SweepsService {
   trials(input: ParsedInput<'sweeps.trials'>): ChannelOutput<'sweeps.trials'> {
     const loc = this.locate(input.id);
     const offset = input.offset ?? 0;
+    if (isStudyUrl(loc.studyPath)) {
+      const { trials: all, direction } = this.urlTrials(loc);
+      const page = input.limit === undefined ? all.slice(offset) : all.slice(offset, offset + input.limit);
+      return { total: all.length, offset, direction, trials: page.map(rowOf) };
+    }
     if (!existsSync(loc.studyPath)) return { total: 0, offset, direction: null, trials: [] };
     return this.read(loc.studyPath, (s) => {
       const info = s.getStudy(loc.studyName);
@@ -451,11 +562,7 @@ export class SweepsService {
    * are the same finished objects. */
   private columns<C extends TrialColumns | IntermediateColumns>(id: string, kind: 'scalars' | 'intermediate', build: (rows: TrialRow[], direction: TrialColumns['direction']) => C): C {
     const loc = this.locate(id);
-    if (!existsSync(loc.studyPath)) return build([], null);
-    return this.read(loc.studyPath, (s) => {
-      const info = s.getStudy(loc.studyName);
-      if (!info) return build([], null);
-      const all = s.getTrials(info.studyId);
+    const cached = (all: readonly FrozenTrial[], direction: TrialColumns['direction']): C => {
       const key = `${kind}\0${loc.studyPath}\0${loc.studyName}`;
       const hit = this.columnsCache.get(key);
       if (hit && hit.trials.length === all.length && all.every((t, i) => t === hit.trials[i] && Object.isFrozen(t))) {
@@ -464,13 +571,23 @@ export class SweepsService {
         this.columnsCache.set(key, hit);
         return hit.reply as C;
       }
-      const reply = build(all.map(rowOf), info.directions[0] ?? null);
+      const reply = build(all.map(rowOf), direction);
       this.columnsCache.delete(key);
       if (all.every((t) => Object.isFrozen(t))) {
         this.columnsCache.set(key, { trials: all.slice(), reply: freezeColumns(reply) });
         while (this.columnsCache.size > COLUMNS_CACHE_SIZE) this.columnsCache.delete(this.columnsCache.keys().next().value!);
       }
       return reply;
+    };
+    if (isStudyUrl(loc.studyPath)) {
+      const { trials, direction } = this.urlTrials(loc);
+      return cached(trials, direction);
+    }
+    if (!existsSync(loc.studyPath)) return build([], null);
+    return this.read(loc.studyPath, (s) => {
+      const info = s.getStudy(loc.studyName);
+      if (!info) return build([], null);
+      return cached(s.getTrials(info.studyId), info.directions[0] ?? null);
     });
   }
 
@@ -595,8 +712,14 @@ export class SweepsService {
 
   remove(id: string): { removed: boolean } {
     if (this.live.has(id)) throw new AppFault('CONFLICT', `Sweep '${id}' is running; stop it before removing it.`);
+    const rec = this.o.state.sweep(id);
     const removed = this.o.state.removeSweep(id);
     this.watchHeartbeat(id, null, 'ready');
+    if (rec && isStudyUrl(rec.studyPath) && this.urls) {
+      const stillUsed = this.o.state.sweeps().some((r) => r.studyPath === rec.studyPath);
+      this.urlStates.delete(id);
+      void this.urls.forget(id, rec.studyPath, stillUsed).catch((e: unknown) => console.error(`sweepdeck: closing the watch of ${rec.studyPath}: ${(e as Error).message}`));
+    }
     if (removed) this.o.bus.emit('sweeps.changed', { reason: 'removed' });
     return { removed };
   }
@@ -655,9 +778,25 @@ export class SweepsService {
 
   async resume(input: ParsedInput<'sweeps.resume'>): Promise<SweepSummary> {
     const loc = this.locate(input.id);
+    if (isStudyUrl(loc.studyPath)) await this.prepareUrlResume(loc);
     let rec = this.ensureRecord(loc);
     if (input.configPath !== undefined) rec = this.attachConfig(rec, input.configPath);
     return this.launch(rec.id, input.maxTrials);
+  }
+
+  /** Before local workers join a PostgreSQL study: it must be one Sweepdeck may drive, the runner
+   * must take study URLs, and a standing stop request is removed (else they would stop at once). */
+  private async prepareUrlResume(loc: Located): Promise<void> {
+    const urls = this.urlStudies();
+    const s = this.summarize(loc);
+    if (s.readOnly) throw new AppFault('CONFLICT', `Sweep '${loc.studyName}' is watched read-only: ${s.readOnly}`);
+    if (!this.o.core.runsStudyUrls) {
+      throw new AppFault(
+        'NOT_AVAILABLE',
+        `Resuming ${loc.studyPath} here needs a runner that works on PostgreSQL studies, which this build does not have yet. Start workers with \`sweepdeck sweep worker\` on the machines that should run trials.`,
+      );
+    }
+    await urls.clearStop(loc);
   }
 
   private async launch(id: string, maxTrials: number | undefined): Promise<SweepSummary> {
@@ -830,6 +969,18 @@ export class SweepsService {
     return summary;
   }
 
+  /** Stop from the app: a sweep this app runs is stopped here; a PostgreSQL study also gets the stop
+   * request every Sweepdeck worker reads from the study, on whatever machine it runs. */
+  async requestStop(id: string): Promise<SweepSummary> {
+    const loc = this.locate(id);
+    if (!isStudyUrl(loc.studyPath)) return this.stop(id);
+    await this.urlStudies().requestStop(loc);
+    if (this.live.has(id)) return this.stop(id);
+    const summary = this.summary(id);
+    this.o.bus.emit('sweep.progress', { id, state: summary.state, runsHere: summary.runsHere, finishedTrials: summary.finishedTrials, maxTrials: summary.maxTrials, counts: summary.counts, best: summary.best, trial: null, message: summary.message });
+    return summary;
+  }
+
   runningCount(): number {
     return this.live.size;
   }
@@ -845,5 +996,6 @@ export class SweepsService {
     });
     await Promise.race([Promise.all(waits), new Promise((r) => setTimeout(r, timeoutMs).unref?.())]);
     this.readers.close();
+    await this.urls?.close();
   }
 }
