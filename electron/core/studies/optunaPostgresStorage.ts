@@ -38,6 +38,12 @@ const SCHEMA_LOCK = 0x7377646b;
 
 type Queryable = pg.PoolClient;
 
+/** While a connection is checked out, the pool's own 'error' listener is off: a connection the
+ * server drops then (a restart, pg_terminate_backend) would raise an unhandled 'error' and end the
+ * process. The query in flight fails with the same error and the caller handles that, so the event
+ * itself needs nothing; the connection is released as broken. */
+const ignoreDropped = (): void => undefined;
+
 async function rows<R>(c: Queryable, text: string, values: unknown[] = []): Promise<R[]> {
   return (await c.query(text, values)).rows as R[];
 }
@@ -75,6 +81,7 @@ async function readLayout(c: Queryable): Promise<Map<string, Set<string>>> {
 
 async function prepareSchema(url: StudyUrl, pool: pg.Pool, create: boolean): Promise<Revision> {
   const c = await pool.connect();
+  c.on('error', ignoreDropped);
   try {
     let tables = await readLayout(c);
     const required = Object.keys(REQUIRED_COLUMNS);
@@ -115,6 +122,7 @@ async function prepareSchema(url: StudyUrl, pool: pg.Pool, create: boolean): Pro
     const vi = (await rows<{ schema_version: unknown }>(c, 'SELECT schema_version FROM version_info WHERE version_info_id = 1'))[0];
     return judgeRevision({ place: url.redacted, noun: 'database', storageUrl: url.redacted }, nums.map((r) => r.version_num), vi);
   } finally {
+    c.off('error', ignoreDropped);
     c.release();
   }
 }
@@ -153,6 +161,7 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
       } catch (e) {
         throw asPostgresError(this.url, e);
       }
+      c.on('error', ignoreDropped);
       let broken: Error | undefined;
       try {
         // Reads see one snapshot across their several SELECTs; writes run at READ COMMITTED with
@@ -173,6 +182,7 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
         throw asPostgresError(this.url, e);
       } finally {
         // A connection whose rollback failed is dropped, not reused.
+        c.off('error', ignoreDropped);
         c.release(broken);
       }
     }
