@@ -1,0 +1,288 @@
+// The app on a PostgreSQL study, against a real server (the throw-away cluster) and real Python
+// Optuna workers: opening by URL (bad password, unreachable server and a wrong study name each
+// answered with the URL without its password), trials written by another process appearing without
+// reopening, the Workers panel (Sweepdeck workers by host and pid, the Python row, stale marks),
+// read-only watching of a Python-only study, Stop writing the stop request into the study, and the
+// password never in the registry, a reply, an event or a log line.
+import { randomBytes, createCipheriv, createDecipheriv } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createAppServices, type AppServices } from '../../electron/app/appServices.ts';
+import type { SecretStore } from '../../electron/core/azure/secretStore.ts';
+import { openPostgresStudyStorage } from '../../electron/core/studies/optunaPostgresStorage.ts';
+import { SYS_STOP_REQUESTED, SYS_WORKER_HOST, SYS_WORKER_PID, SYS_WORKER_SLOT } from '../../electron/core/studies/sweepdeckAttrs.ts';
+import { startHost, type Host } from '../../electron/host/server.ts';
+import { createClient, httpTransport, type Client } from '../../shared/client.ts';
+import type { ChannelInput, ChannelOutput, Channel, SweepDetail } from '../../shared/contract.ts';
+import { hasOptuna, runPython } from '../support/peers.ts';
+import { hasPostgres, startPostgres, type PgServer } from '../support/postgresPeer.ts';
+import { unusedLoopbackPort } from '../support/loopbackPort.ts';
+import { until } from '../support/until.ts';
+
+/** A stand-in for the OS keyring: real AES-GCM with a key that lives only in this test. */
+function testKeyring(): SecretStore {
+  const key = randomBytes(32);
+  return {
+    description: 'test keyring',
+    encrypts: true,
+    encrypt: async (plain) => {
+      const iv = randomBytes(12);
+      const c = createCipheriv('aes-256-gcm', key, iv);
+      const body = Buffer.concat([c.update(plain, 'utf8'), c.final()]);
+      return Buffer.concat([iv, c.getAuthTag(), body]);
+    },
+    decrypt: async (data) => {
+      const d = createDecipheriv('aes-256-gcm', key, data.subarray(0, 12));
+      d.setAuthTag(data.subarray(12, 28));
+      return Buffer.concat([d.update(data.subarray(28)), d.final()]).toString('utf8');
+    },
+  };
+}
+
+const PY_WORKER = `
+import sys, optuna
+optuna.logging.set_verbosity(optuna.logging.ERROR)
+url, n = sys.argv[1], int(sys.argv[2])
+study = optuna.load_study(study_name="mixed", storage=url)
+study.optimize(lambda t: (t.suggest_float("x", -1, 1) - 0.25) ** 2, n_trials=n)
+left = study.ask()
+print(left.number)
+`;
+
+describe.runIf(hasPostgres() && hasOptuna())('the app on a PostgreSQL study', () => {
+  let pg: PgServer;
+  let work: string;
+  let dataDir: string;
+  let app: AppServices;
+  let host: Host;
+  let client: Client;
+  let keyring: SecretStore;
+  let url: string;
+  let db: string;
+  /** Everything the app said: replies, events, log lines. */
+  const said: string[] = [];
+  const logSpies: Array<ReturnType<typeof vi.spyOn>> = [];
+
+  async function up(env: NodeJS.ProcessEnv = {}): Promise<void> {
+    app = await createAppServices({ dataDir, host: 'browser', exampleConfigPath: null, env: { PATH: process.env.PATH, HOME: work, ...env }, azureSecretStore: keyring, urlPollMs: 150 });
+    app.bus.subscribe((m) => said.push(JSON.stringify(m)));
+    host = await startHost({ app, rendererDir: null });
+    client = createClient(httpTransport(host.origin, host.token, { reconnectMs: 50 }));
+  }
+  async function down(): Promise<void> {
+    client.close();
+    await host.close();
+    await app.close();
+  }
+  async function call<C extends Channel>(ch: C, input: ChannelInput<C>): Promise<ChannelOutput<C>> {
+    try {
+      const out = await client.get(ch, input);
+      said.push(JSON.stringify(out));
+      return out;
+    } catch (e) {
+      said.push(JSON.stringify({ message: (e as Error).message, details: (e as { details?: unknown }).details }));
+      throw e;
+    }
+  }
+  async function refused<C extends Channel>(ch: C, input: ChannelInput<C>): Promise<{ code: string; message: string }> {
+    try {
+      await call(ch, input);
+    } catch (e) {
+      return { code: String((e as { code?: unknown }).code), message: (e as Error).message };
+    }
+    throw new Error(`${ch} was expected to be refused`);
+  }
+
+  beforeAll(async () => {
+    for (const m of ['error', 'warn', 'log'] as const) {
+      logSpies.push(vi.spyOn(console, m).mockImplementation((...args: unknown[]) => void said.push(args.map(String).join(' '))));
+    }
+    pg = await startPostgres();
+    url = pg.createDatabase('app');
+    db = new URL(url).pathname.slice(1);
+    runPython('import sys, optuna\noptuna.create_study(study_name="mixed", storage=sys.argv[1], direction="minimize")', [url]);
+    work = mkdtempSync(path.join(os.tmpdir(), 'sweepdeck-pgapp-'));
+    dataDir = path.join(work, 'data');
+    keyring = testKeyring();
+    await up();
+  }, 120_000);
+
+  afterAll(async () => {
+    await down();
+    pg?.stop();
+    rmSync(work, { recursive: true, force: true });
+    for (const s of logSpies) s.mockRestore();
+  });
+
+  const withPassword = (pw: string): string => {
+    const u = new URL(url);
+    u.password = pw;
+    return u.href;
+  };
+  const withoutPassword = (): string => {
+    const u = new URL(url);
+    u.password = '';
+    return u.href;
+  };
+
+  let id = '';
+
+  it('a wrong password, an unreachable server and a wrong study name are refused naming the URL without its password', async () => {
+    const wrong = `wrong${randomBytes(6).toString('hex')}`;
+    const bad = await refused('sweeps.openStudyUrl', { url: withPassword(wrong) });
+    expect(bad.message).toContain(withoutPassword());
+    expect(bad.message).toMatch(/refused user 'sweepdeck'.*PGPASSWORD.*~\/\.pgpass/s);
+    expect(said.join('\n')).not.toContain(wrong);
+
+    const port = await unusedLoopbackPort();
+    const far = await refused('sweeps.openStudyUrl', { url: `postgresql://sweepdeck:${pg.password}@127.0.0.1:${port}/${db}` });
+    expect(far.message).toContain(`postgresql://sweepdeck@127.0.0.1:${port}/${db}`);
+    expect(far.message).toMatch(/no PostgreSQL server answers.*Check the host and port/s);
+
+    const name = await refused('sweeps.openStudyUrl', { url, studyName: 'nope' });
+    expect(name.code).toBe('NOT_FOUND');
+    expect(name.message).toBe(`${withoutPassword()} has no study named 'nope'; it holds: 'mixed'. Check the study name.`);
+    // Nothing was registered by any of them.
+    expect((await call('sweeps.list', {})).sweeps.filter((s) => s.storage === 'postgresql')).toEqual([]);
+  });
+
+  it('opens by URL: registered without the password, which is kept encrypted', async () => {
+    const opened = await call('sweeps.openStudyUrl', { url });
+    expect(opened.notice).toBeNull();
+    expect(opened.sweeps).toHaveLength(1);
+    const s = opened.sweeps[0]!;
+    id = s.id;
+    expect(s).toMatchObject({ studyName: 'mixed', studyPath: withoutPassword(), storage: 'postgresql', state: 'ready', finishedTrials: 0, readOnly: null });
+    const registry = readFileSync(path.join(dataDir, 'state.json'), 'utf8');
+    expect(registry).toContain(withoutPassword());
+    expect(registry).not.toContain(pg.password);
+    const kept = readFileSync(path.join(dataDir, 'study-passwords.json'), 'utf8');
+    expect(kept).toContain(withoutPassword());
+    expect(kept).not.toContain(pg.password);
+  });
+
+  it('trials a Python Optuna worker writes appear without reopening; a Python-only study is watched read-only', async () => {
+    const left = Number(runPython(PY_WORKER, [url, '5']).trim().split('\n').pop());
+    const seen = await until('the 5 Python trials and its RUNNING one', async () => {
+      const d = (await call('sweeps.get', { id })) as SweepDetail;
+      return d.counts.COMPLETE === 5 && d.counts.RUNNING === 1 ? d : null;
+    });
+    expect(seen.best?.number).toBeGreaterThanOrEqual(0);
+    expect(seen.distributions.x).toEqual({ kind: 'float', low: -1, high: 1, step: null, log: false });
+    expect(seen.runningElsewhere).toEqual([left]);
+    expect(seen.readOnly).toMatch(/^Only Python Optuna/);
+    const trials = await call('sweeps.trials', { id });
+    expect(trials.trials.map((t) => t.number)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(trials.trials.filter((t) => t.state === 'COMPLETE').every((t) => typeof t.params.x === 'number' && t.value !== null)).toBe(true);
+
+    const panel = await call('sweeps.workers', { id });
+    expect(panel.workers).toEqual([{ kind: 'python', host: null, pid: null, running: [left], recentFinished: 5, lastHeartbeatAt: null, heartbeat: 'none', stale: [] }]);
+    expect(panel.readOnly).toMatch(/^Only Python Optuna/);
+
+    const stop = await refused('sweeps.stop', { id });
+    expect(stop.message).toMatch(/watches it read-only/);
+    expect(pg.psql(`SELECT count(*) FROM study_system_attributes WHERE key = '${SYS_STOP_REQUESTED}'`, db).trim()).toBe('0');
+  });
+
+  it('the Workers panel groups Sweepdeck workers by host and pid, with heartbeats and stale marks', async () => {
+    const s = await openPostgresStudyStorage(url);
+    let a0: number;
+    let a1: number;
+    let b0: number;
+    try {
+      const studyId = (await s.loadStudy('mixed')).studyId;
+      const claim = async (hostName: string, pid: number, slot: number): Promise<number> =>
+        (await s.createTrial(studyId, { systemAttrs: { [SYS_WORKER_HOST]: hostName, [SYS_WORKER_PID]: pid, [SYS_WORKER_SLOT]: slot } })).number;
+      a0 = await claim('node-a', 4242, 0);
+      a1 = await claim('node-a', 4242, 1);
+      b0 = await claim('node-b', 77, 0);
+    } finally {
+      await s.close();
+    }
+    // node-b's worker went away a minute ago: its heartbeat is past the grace period.
+    pg.psql(`UPDATE trial_heartbeats SET heartbeat = LOCALTIMESTAMP - interval '60 seconds' WHERE trial_id = (SELECT trial_id FROM trials WHERE number = ${b0})`, db);
+    const panel = await until('the Sweepdeck workers in the panel', async () => {
+      const p = await call('sweeps.workers', { id });
+      return p.workers.length === 3 ? p : null;
+    });
+    expect(panel.readOnly).toBeNull();
+    const [a, b, py] = panel.workers;
+    expect(a).toMatchObject({ kind: 'sweepdeck', host: 'node-a', pid: 4242, running: [a0, a1], heartbeat: 'fresh', stale: [] });
+    expect(b).toMatchObject({ kind: 'sweepdeck', host: 'node-b', pid: 77, running: [b0], heartbeat: 'stale', stale: [b0] });
+    expect(py).toMatchObject({ kind: 'python', running: [5], heartbeat: 'none' });
+    expect(Date.now() - a!.lastHeartbeatAt!).toBeLessThan(Date.now() - b!.lastHeartbeatAt!);
+    const summary = (await call('sweeps.list', {})).sweeps.find((x) => x.id === id)!;
+    expect(summary).toMatchObject({ state: 'running', runsHere: false, readOnly: null });
+  });
+
+  it('Stop writes the stop request into the study; Resume is refused until the runner takes study URLs, leaving it', async () => {
+    const stopped = await call('sweeps.stop', { id });
+    expect(stopped.state).toBe('stopping');
+    const row = pg.psql(`SELECT value_json FROM study_system_attributes WHERE key = '${SYS_STOP_REQUESTED}'`, db).trim();
+    const req = JSON.parse(row) as { at: string; by: string };
+    expect(req.by).toBe(`${os.hostname()}:${process.pid}`);
+    expect(Number.isNaN(Date.parse(req.at))).toBe(false);
+    expect((await call('sweeps.workers', { id })).stopRequested).toEqual(req);
+
+    const resume = await refused('sweeps.resume', { id });
+    expect(resume.code).toBe('NOT_AVAILABLE');
+    expect(resume.message).toMatch(/sweepdeck sweep worker/);
+    expect(pg.psql(`SELECT count(*) FROM study_system_attributes WHERE key = '${SYS_STOP_REQUESTED}'`, db).trim()).toBe('1');
+  });
+
+  it('after a restart the kept password is used (no PGPASSWORD)', async () => {
+    await down();
+    await up();
+    const back = await until('the study read again after the restart', async () => {
+      const s = (await call('sweeps.list', {})).sweeps.find((x) => x.id === id);
+      return s && s.finishedTrials === 5 ? s : null;
+    });
+    expect(back.studyPath).toBe(withoutPassword());
+    expect(back.state).toBe('stopping');
+  });
+
+  it('a server that stops answering for the study is shown with the URL and what to do, and the page recovers', async () => {
+    const renamed = `${db}_away`;
+    // Nobody may connect while the database is renamed away (the app reconnects at once otherwise).
+    pg.psql(`ALTER DATABASE ${db} ALLOW_CONNECTIONS false`);
+    pg.psql(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${db}'`);
+    pg.psql(`ALTER DATABASE ${db} RENAME TO ${renamed}`);
+    try {
+      // (The first read may fail with the terminated connection; then it is the missing database.)
+      const failed = await until('the read failure on the sweep', async () => {
+        const s = (await call('sweeps.list', {})).sweeps.find((x) => x.id === id);
+        return s?.state === 'failed' && s.message?.includes('has no database') ? s : null;
+      });
+      expect(failed.message).toContain(`${withoutPassword()}: the server has no database '${db}'. Create it`);
+      expect(failed.message).toMatch(/showing what was read at/);
+      expect(failed.finishedTrials).toBe(5);
+      expect((await call('sweeps.workers', { id })).error).toContain(withoutPassword());
+    } finally {
+      pg.psql(`ALTER DATABASE ${renamed} RENAME TO ${db}`);
+      pg.psql(`ALTER DATABASE ${db} ALLOW_CONNECTIONS true`);
+    }
+    await until('the study read again', async () => {
+      const s = (await call('sweeps.list', {})).sweeps.find((x) => x.id === id);
+      return s?.state === 'stopping' ? s : null;
+    });
+  });
+
+  it('a password given in memory only when there is no OS encryption, and said so', async () => {
+    await down();
+    keyring = { description: 'no keyring here', encrypts: false, encrypt: () => Promise.reject(new Error('no')), decrypt: () => Promise.reject(new Error('no')) };
+    rmSync(path.join(dataDir, 'study-passwords.json'));
+    await up();
+    const opened = await call('sweeps.openStudyUrl', { url });
+    expect(opened.notice).toBe(`No OS encryption is available (no keyring here), so the password of ${withoutPassword()} is kept in memory only: give it again after a restart, or use PGPASSWORD or ~/.pgpass.`);
+    expect(existsSync(path.join(dataDir, 'study-passwords.json'))).toBe(false);
+    expect(opened.sweeps[0]!.finishedTrials).toBe(5);
+  });
+
+  it('the password is in nothing the app wrote or said', () => {
+    expect(said.length).toBeGreaterThan(20);
+    for (const text of said) expect(text).not.toContain(pg.password);
+    expect(readFileSync(path.join(dataDir, 'state.json'), 'utf8')).not.toContain(pg.password);
+  });
+});
