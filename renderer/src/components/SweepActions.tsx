@@ -16,6 +16,7 @@ function needsConfig(e: unknown): boolean {
 
 /** Why Stop is off for a sweep another process runs, and where to stop it. */
 export function runsElsewhereTitle(sweep: SweepSummary): string {
+  if (sweep.storage === 'postgresql') return 'Runs on workers sharing this PostgreSQL study: Stop workers in the Workers panel of its page asks every Sweepdeck worker to stop.';
   return `Runs in another process, not in this app${sweep.message ? ` (${sweep.message})` : ''}: stop it where it was started.`;
 }
 
@@ -32,7 +33,8 @@ export function SweepActions({ sweep, showOpen = true, label }: { sweep: SweepSu
   const name = label ?? sweep.studyName;
   const busy = start.isPending || resume.isPending || stop.isPending;
   const error = start.error ?? resume.error ?? stop.error;
-  const canResume = sweep.state === 'interrupted' || sweep.state === 'failed';
+  // A study the app only watches (e.g. only Python Optuna workers drive it) gets neither.
+  const canResume = (sweep.state === 'interrupted' || sweep.state === 'failed') && !sweep.readOnly;
 
   const doResume = (): void => {
     if (sweep.configPath === null && !configPath) {
@@ -55,7 +57,7 @@ export function SweepActions({ sweep, showOpen = true, label }: { sweep: SweepSu
             {start.isPending ? 'Starting…' : 'Start'}
           </button>
         ) : null}
-        {canResume || sweep.state === 'finished' ? (
+        {(canResume || sweep.state === 'finished') && !sweep.readOnly ? (
           <button
             type="button"
             className={canResume ? 'primary' : ''}
@@ -72,7 +74,7 @@ export function SweepActions({ sweep, showOpen = true, label }: { sweep: SweepSu
             {sweep.state === 'stopping' || stop.isPending ? 'Stopping…' : 'Stop'}
           </button>
         ) : null}
-        {(sweep.state === 'running' || sweep.state === 'stopping') && !sweep.runsHere ? (
+        {(sweep.state === 'running' || sweep.state === 'stopping') && !sweep.runsHere && !sweep.readOnly ? (
           // Stop reaches only this app's own runner: say where this one runs instead of offering a
           // button that would answer CONFLICT.
           <button type="button" className="danger" disabled aria-label={`Stop ${name}`} title={runsElsewhereTitle(sweep)}>
