@@ -803,8 +803,10 @@ export class SweepsService {
     const loc = this.locate(id);
     if (this.live.has(id)) throw new AppFault('CONFLICT', `Sweep '${id}' is already running.`);
     const before = this.summarize(loc);
-    if (before.state === 'running') throw new AppFault('CONFLICT', `Sweep '${id}' is ${before.message ?? 'running elsewhere'}; stop it there first.`);
-    if (before.state === 'unresponsive') throw new AppFault('CONFLICT', `Sweep '${id}' may still be running in another process (${before.message ?? 'its heartbeats are late'}); Resume works once it is interrupted.`);
+    // A PostgreSQL study is shared: local workers join the ones running elsewhere.
+    const shared = isStudyUrl(loc.studyPath);
+    if (before.state === 'running' && !shared) throw new AppFault('CONFLICT', `Sweep '${id}' is ${before.message ?? 'running elsewhere'}; stop it there first.`);
+    if (before.state === 'unresponsive' && !shared) throw new AppFault('CONFLICT', `Sweep '${id}' may still be running in another process (${before.message ?? 'its heartbeats are late'}); Resume works once it is interrupted.`);
     if (before.state === 'missing') throw new AppFault('NOT_FOUND', `Sweep '${loc.studyName}' cannot run: ${before.message ?? 'a file it needs is missing'}`);
     const rec = this.ensureRecord(loc);
     if (!rec.configPath) {

@@ -73,6 +73,14 @@ export class UrlStudies {
   async open(input: { url: string; studyName?: string | undefined }, existing: (studyPath: string, studyName: string) => SweepRecord | undefined): Promise<{ records: SweepRecord[]; notice: string | null }> {
     const url = parseStudyUrl(input.url);
     const redacted = url.redacted;
+    // libpq also takes ?password=: the registry would keep it with the URL, so it is refused.
+    const query = new URL(url.connectionString).searchParams;
+    if (query.has('password')) {
+      query.delete('password');
+      const shown = new URL(redacted);
+      shown.search = query.toString();
+      throw new AppFault('INVALID_INPUT', `${shown.href}: a password in the URL's query (?password=) is not accepted; put it before the host (postgresql://user:password@host/db), or use PGPASSWORD or ~/.pgpass.`);
+    }
     const password = passwordIn(url.connectionString);
     // The given password first; without one, what is kept for this URL (or PGPASSWORD, ~/.pgpass).
     const conn = password ? url.connectionString : await this.o.passwords.connectionString(redacted);

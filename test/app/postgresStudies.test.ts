@@ -5,11 +5,14 @@
 // read-only watching of a Python-only study, Stop writing the stop request into the study, and the
 // password never in the registry, a reply, an event or a log line.
 import { randomBytes, createCipheriv, createDecipheriv } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createAppServices, type AppServices } from '../../electron/app/appServices.ts';
+import { loadCore, type CoreModules, type StartSweepArgs } from '../../electron/app/core.ts';
+import type { SweepResult } from '../../electron/core/sweeps/types.ts';
+import { quickConfig } from '../support/quickSweep.ts';
 import type { SecretStore } from '../../electron/core/azure/secretStore.ts';
 import { openPostgresStudyStorage } from '../../electron/core/studies/optunaPostgresStorage.ts';
 import { SYS_STOP_REQUESTED, SYS_WORKER_HOST, SYS_WORKER_PID, SYS_WORKER_SLOT } from '../../electron/core/studies/sweepdeckAttrs.ts';
@@ -140,6 +143,9 @@ describe.runIf(hasPostgres() && hasOptuna())('the app on a PostgreSQL study', ()
     const far = await refused('sweeps.openStudyUrl', { url: `postgresql://sweepdeck:${pg.password}@127.0.0.1:${port}/${db}` });
     expect(far.message).toContain(`postgresql://sweepdeck@127.0.0.1:${port}/${db}`);
     expect(far.message).toMatch(/no PostgreSQL server answers.*Check the host and port/s);
+
+    const inQuery = await refused('sweeps.openStudyUrl', { url: `${withoutPassword()}?sslmode=disable&password=${pg.password}` });
+    expect(inQuery.message).toBe(`${withoutPassword()}?sslmode=disable: a password in the URL's query (?password=) is not accepted; put it before the host (postgresql://user:password@host/db), or use PGPASSWORD or ~/.pgpass.`);
 
     const name = await refused('sweeps.openStudyUrl', { url, studyName: 'nope' });
     expect(name.code).toBe('NOT_FOUND');
@@ -278,6 +284,48 @@ describe.runIf(hasPostgres() && hasOptuna())('the app on a PostgreSQL study', ()
     expect(opened.notice).toBe(`No OS encryption is available (no keyring here), so the password of ${withoutPassword()} is kept in memory only: give it again after a restart, or use PGPASSWORD or ~/.pgpass.`);
     expect(existsSync(path.join(dataDir, 'study-passwords.json'))).toBe(false);
     expect(opened.sweeps[0]!.finishedTrials).toBe(5);
+  });
+
+  it('Resume removes the stop request and starts local workers through the runner on the URL without its password', async () => {
+    // The runner that takes study URLs is not in this build: a stand-in records what it is given.
+    const started: StartSweepArgs[] = [];
+    const real = await loadCore();
+    const core: CoreModules = {
+      ...real,
+      runsStudyUrls: true,
+      startSweep: (args) => {
+        started.push(args);
+        let end: (r: SweepResult) => void = () => undefined;
+        const done = new Promise<SweepResult>((r) => (end = r));
+        const counts = { finished: 5, complete: 5, pruned: 0, failed: 0, running: 0, waiting: 0 };
+        args.onEvent({ type: 'sweep-start', studyName: 'mixed', studyPath: withoutPassword(), resumed: true, maxTrials: 8, counts, staleFailed: [], reoffered: [], runningElsewhere: [] });
+        return {
+          stop: () => end({ status: 'stopped', counts, best: null, studyName: 'mixed', studyPath: withoutPassword(), checkpointPath: withoutPassword(), checkpointEnabled: true, maxTrials: 8, trialsStarted: 0 }),
+          done,
+        };
+      },
+    };
+    const other = mkdtempSync(path.join(os.tmpdir(), 'sweepdeck-pgapp-resume-'));
+    const svc = await createAppServices({ dataDir: path.join(other, 'data'), host: 'browser', exampleConfigPath: null, env: { PATH: process.env.PATH, HOME: other }, azureSecretStore: keyring, urlPollMs: 150, core });
+    try {
+      writeFileSync(path.join(other, 'hpo.yaml'), quickConfig(8));
+      const opened = await svc.dispatch('sweeps.openStudyUrl', { url });
+      expect(opened.ok, JSON.stringify(opened)).toBe(true);
+      expect(pg.psql(`SELECT count(*) FROM study_system_attributes WHERE key = '${SYS_STOP_REQUESTED}'`, db).trim()).toBe('1');
+      const resumed = await svc.dispatch('sweeps.resume', { id, configPath: path.join(other, 'hpo.yaml') });
+      said.push(JSON.stringify(resumed));
+      expect(resumed.ok, JSON.stringify(resumed)).toBe(true);
+      expect(pg.psql(`SELECT count(*) FROM study_system_attributes WHERE key = '${SYS_STOP_REQUESTED}'`, db).trim()).toBe('0');
+      expect(started).toHaveLength(1);
+      expect(started[0]!.config.checkpoint.storage_path).toBe(withoutPassword());
+      expect(started[0]!.config.study_name).toBe('mixed');
+      const saved = readFileSync(svc.state.sweep(id)!.configPath!, 'utf8');
+      expect(saved).toContain(withoutPassword());
+      expect(saved).not.toContain(pg.password);
+    } finally {
+      await svc.close();
+      rmSync(other, { recursive: true, force: true });
+    }
   });
 
   it('the password is in nothing the app wrote or said', () => {

@@ -34,7 +34,9 @@ export function SweepActions({ sweep, showOpen = true, label }: { sweep: SweepSu
   const busy = start.isPending || resume.isPending || stop.isPending;
   const error = start.error ?? resume.error ?? stop.error;
   // A study the app only watches (e.g. only Python Optuna workers drive it) gets neither.
-  const canResume = (sweep.state === 'interrupted' || sweep.state === 'failed') && !sweep.readOnly;
+  // A shared PostgreSQL study takes local workers while others run elsewhere.
+  const joinsShared = sweep.storage === 'postgresql' && !sweep.runsHere && (sweep.state === 'running' || sweep.state === 'stopping' || sweep.state === 'unresponsive');
+  const canResume = (sweep.state === 'interrupted' || sweep.state === 'failed' || joinsShared) && !sweep.readOnly;
 
   const doResume = (): void => {
     if (sweep.configPath === null && !configPath) {
