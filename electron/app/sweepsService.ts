@@ -2,6 +2,7 @@
 // folders; starting, stopping and resuming them with the core runner in this process, and
 // reading their trials and logs. Study files are only ever read here (read-only connections); the
 // runner is the only writer.
+import os from 'node:os';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
@@ -24,6 +25,7 @@ import { StudyReaders } from './studyReaders.ts';
 import { isStudyUrl } from '../core/studies/studyUrl.ts';
 import type { StudyPasswords } from './studyPasswords.ts';
 import { UrlStudies } from './urlStudies.ts';
+import { workerOf } from './studyWorkers.ts';
 import {
   APP_STUDY_BUSY_TIMEOUT_MS,
   buildSummary,
@@ -593,18 +595,36 @@ export class SweepsService {
 
   trialLog(input: ParsedInput<'sweeps.trialLog'>): ChannelOutput<'sweeps.trialLog'> {
     const loc = this.locate(input.id);
+    const dir = isStudyUrl(loc.studyPath) ? this.urlTrialDir(loc, input.trialNumber) : this.fileTrialDir(loc, input);
+    if (!dir) return { path: null, text: '', size: 0, truncated: false };
+    const file = path.join(dir, `${input.stream}.log`);
+    if (!existsSync(file)) return { path: file, text: '', size: 0, truncated: false };
+    return { path: file, ...tail(file, input.maxBytes ?? 64 * 1024) };
+  }
+
+  /** A shared study's trial ran on some worker's machine: its log is here only if that is this one. */
+  private urlTrialDir(loc: Located, n: number): string | null {
+    const t = this.urlTrials(loc).trials.find((x) => x.number === n);
+    if (!t) throw new AppFault('NOT_FOUND', `Sweep '${loc.studyName}' has no trial number ${n} (as last read from ${loc.studyPath}).`);
+    const d = t.userAttrs.trial_dir;
+    const dir = typeof d === 'string' ? d : null;
+    const worker = workerOf(t);
+    if (worker && worker.host !== os.hostname()) {
+      throw new AppFault('NOT_AVAILABLE', `Trial ${n} ran on ${worker.host} (pid ${worker.pid ?? '?'}): its log is on that machine${dir ? `, in ${dir}` : ''}.`);
+    }
+    if (!worker && t.state !== 'WAITING') throw new AppFault('NOT_AVAILABLE', `Trial ${n} was run by a Python Optuna (or other non-Sweepdeck) worker: Sweepdeck keeps no log of it.`);
+    return dir;
+  }
+
+  private fileTrialDir(loc: Located, input: ParsedInput<'sweeps.trialLog'>): string | null {
     if (!existsSync(loc.studyPath)) throw new AppFault('NOT_FOUND', `Sweep '${input.id}' has no study file yet, so no trial logs.`);
-    const dir = this.read(loc.studyPath, (s) => {
+    return this.read(loc.studyPath, (s) => {
       const info = s.getStudy(loc.studyName);
       const t = info ? s.getTrials(info.studyId).find((x) => x.number === input.trialNumber) : undefined;
       if (!t) throw new AppFault('NOT_FOUND', `Sweep '${input.id}' has no trial number ${input.trialNumber}.`);
       const d = t.userAttrs.trial_dir;
       return typeof d === 'string' ? d : null;
     });
-    if (!dir) return { path: null, text: '', size: 0, truncated: false };
-    const file = path.join(dir, `${input.stream}.log`);
-    if (!existsSync(file)) return { path: file, text: '', size: 0, truncated: false };
-    return { path: file, ...tail(file, input.maxBytes ?? 64 * 1024) };
   }
 
   // ------------------------------------------------------------------------------------------

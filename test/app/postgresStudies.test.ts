@@ -221,6 +221,12 @@ describe.runIf(hasPostgres() && hasOptuna())('the app on a PostgreSQL study', ()
     expect(Date.now() - a!.lastHeartbeatAt!).toBeLessThan(Date.now() - b!.lastHeartbeatAt!);
     const summary = (await call('sweeps.list', {})).sweeps.find((x) => x.id === id)!;
     expect(summary).toMatchObject({ state: 'running', runsHere: false, readOnly: null });
+
+    // Logs stay on the machine that ran the trial.
+    const far = await refused('sweeps.trialLog', { id, trialNumber: a0, stream: 'stdout' });
+    expect(far).toEqual({ code: 'NOT_AVAILABLE', message: `Trial ${a0} ran on node-a (pid 4242): its log is on that machine.` });
+    const pyLog = await refused('sweeps.trialLog', { id, trialNumber: 0, stream: 'stdout' });
+    expect(pyLog.message).toBe('Trial 0 was run by a Python Optuna (or other non-Sweepdeck) worker: Sweepdeck keeps no log of it.');
   });
 
   it('Stop writes the stop request into the study; Resume is refused until the runner takes study URLs, leaving it', async () => {
@@ -324,6 +330,40 @@ describe.runIf(hasPostgres() && hasOptuna())('the app on a PostgreSQL study', ()
       expect(saved).not.toContain(pg.password);
     } finally {
       await svc.close();
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
+
+  it('a URL without a password uses ~/.pgpass (here PGPASSFILE), and keeps nothing', async () => {
+    const other = mkdtempSync(path.join(os.tmpdir(), 'sweepdeck-pgapp-pgpass-'));
+    const pgpass = path.join(other, 'pgpass');
+    const saved = { file: process.env.PGPASSFILE, pw: process.env.PGPASSWORD };
+    delete process.env.PGPASSWORD;
+    const svc = await createAppServices({ dataDir: path.join(other, 'data'), host: 'browser', exampleConfigPath: null, env: { PATH: process.env.PATH, HOME: other }, azureSecretStore: keyring, urlPollMs: 150 });
+    try {
+      writeFileSync(pgpass, '', { mode: 0o600 });
+      process.env.PGPASSFILE = pgpass;
+      const none = await svc.dispatch('sweeps.openStudyUrl', { url: withoutPassword() });
+      expect(none.ok).toBe(false);
+      if (!none.ok) {
+        expect(none.error.message.startsWith(`${withoutPassword()}: the server asks user 'sweepdeck' for a password and none was given.`), none.error.message).toBe(true);
+        expect(none.error.message).toContain('~/.pgpass');
+      }
+      writeFileSync(pgpass, `${pg.host}:${pg.port}:${db}:${pg.user}:${pg.password}\n`, { mode: 0o600 });
+      const opened = await svc.dispatch('sweeps.openStudyUrl', { url: withoutPassword() });
+      expect(opened.ok, JSON.stringify(opened)).toBe(true);
+      if (opened.ok) {
+        const value = opened.value as ChannelOutput<'sweeps.openStudyUrl'>;
+        said.push(JSON.stringify(value));
+        expect(value.notice).toBeNull();
+        expect(value.sweeps[0]).toMatchObject({ studyPath: withoutPassword(), finishedTrials: 5 });
+      }
+      expect(existsSync(path.join(other, 'data', 'study-passwords.json'))).toBe(false);
+    } finally {
+      await svc.close();
+      if (saved.file === undefined) delete process.env.PGPASSFILE;
+      else process.env.PGPASSFILE = saved.file;
+      if (saved.pw !== undefined) process.env.PGPASSWORD = saved.pw;
       rmSync(other, { recursive: true, force: true });
     }
   });
