@@ -368,6 +368,25 @@ describe.runIf(hasPostgres() && hasOptuna())('the app on a PostgreSQL study', ()
     }
   });
 
+  it('polls are incremental: finished trials read once stay the same objects, new ones are added', async () => {
+    runPython(
+      'import sys, optuna\noptuna.logging.set_verbosity(optuna.logging.ERROR)\ns = optuna.create_study(study_name="done", storage=sys.argv[1])\ns.optimize(lambda t: t.suggest_float("y", 0, 1), n_trials=int(sys.argv[2]))',
+      [url, '3'],
+    );
+    const opened = await call('sweeps.openStudyUrl', { url, studyName: 'done' });
+    const doneId = opened.sweeps[0]!.id;
+    const first = app.sweeps.trialColumns({ id: doneId });
+    expect(first.number).toEqual([0, 1, 2]);
+    await app.sweeps.refreshUrlStudy(doneId);
+    // The same reply: every trial object is the one read before (nothing was rebuilt).
+    expect(app.sweeps.trialColumns({ id: doneId })).toBe(first);
+    runPython('import sys, optuna\noptuna.logging.set_verbosity(optuna.logging.ERROR)\ns = optuna.load_study(study_name="done", storage=sys.argv[1])\ns.optimize(lambda t: t.suggest_float("y", 0, 1), n_trials=1)', [url]);
+    await app.sweeps.refreshUrlStudy(doneId);
+    const next = app.sweeps.trialColumns({ id: doneId });
+    expect(next.number).toEqual([0, 1, 2, 3]);
+    expect(next.value.slice(0, 3)).toEqual(first.value);
+  });
+
   it('the password is in nothing the app wrote or said', () => {
     expect(said.length).toBeGreaterThan(20);
     for (const text of said) expect(text).not.toContain(pg.password);
