@@ -22,6 +22,9 @@ export interface StartSweepArgs {
   maxTrials?: number;
   onEvent: (e: SweepEvent) => void;
   hooks?: SweepHooks;
+  /** A PostgreSQL study: its URL with the password the app keeps for it (if any), for the runner to
+   * connect with; the config names the URL without it. In-process only: never logged or sent. */
+  studyConnection?: string;
 }
 
 export interface RunningSweep {

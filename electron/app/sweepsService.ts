@@ -858,7 +858,16 @@ export class SweepsService {
     };
     let handle: RunningSweep;
     try {
-      handle = this.o.core.startSweep({ config, configDir: path.dirname(rec.configPath), outputDir, maxTrials: maxTrials ?? rec.maxTrials ?? undefined, onEvent, ...(tracking ? { hooks: tracking.hooks } : {}) });
+      const studyConnection = isStudyUrl(rec.studyPath) && this.o.studyPasswords ? await this.o.studyPasswords.connectionString(rec.studyPath) : undefined;
+      handle = this.o.core.startSweep({
+        config,
+        configDir: path.dirname(rec.configPath),
+        outputDir,
+        maxTrials: maxTrials ?? rec.maxTrials ?? undefined,
+        onEvent,
+        ...(tracking ? { hooks: tracking.hooks } : {}),
+        ...(studyConnection ? { studyConnection } : {}),
+      });
     } catch (e) {
       this.o.state.updateSweep(id, previous);
       await tracking?.close().catch(() => undefined);

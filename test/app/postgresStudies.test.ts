@@ -325,6 +325,8 @@ describe.runIf(hasPostgres() && hasOptuna())('the app on a PostgreSQL study', ()
       expect(started).toHaveLength(1);
       expect(started[0]!.config.checkpoint.storage_path).toBe(withoutPassword());
       expect(started[0]!.config.study_name).toBe('mixed');
+      // The runner alone gets the kept password, to connect with.
+      expect(started[0]!.studyConnection).toBe(url);
       const saved = readFileSync(svc.state.sweep(id)!.configPath!, 'utf8');
       expect(saved).toContain(withoutPassword());
       expect(saved).not.toContain(pg.password);
