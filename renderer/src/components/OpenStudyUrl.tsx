@@ -48,7 +48,9 @@ export function OpenStudyUrl() {
       <button type="submit" disabled={!url.trim() || open.isPending}>
         {open.isPending ? 'Opening…' : 'Open study URL'}
       </button>
-      <p className="muted small">A password can be in the URL (kept encrypted by the OS), or come from PGPASSWORD or ~/.pgpass.</p>
+      <p className="muted small" style={{ flexBasis: '100%', margin: 0 }}>
+        A password can be in the URL (kept encrypted by the OS), or come from PGPASSWORD or ~/.pgpass.
+      </p>
       {notice ? (
         <p className="notice notice-warn" role="status">
           {notice}

@@ -62,10 +62,10 @@ export function SweepActions({ sweep, showOpen = true, label }: { sweep: SweepSu
         {(canResume || sweep.state === 'finished') && !sweep.readOnly ? (
           <button
             type="button"
-            className={canResume ? 'primary' : ''}
+            className={canResume && !joinsShared ? 'primary' : ''}
             disabled={busy || sweep.state === 'finished'}
             aria-label={`Resume ${name}`}
-            title={sweep.state === 'finished' ? 'Finished: every trial of the budget is done.' : 'Continue with the remaining trials'}
+            title={sweep.state === 'finished' ? 'Finished: every trial of the budget is done.' : joinsShared ? 'Start workers here that join the ones running this study' : 'Continue with the remaining trials'}
             onClick={doResume}
           >
             {resume.isPending ? 'Resuming…' : 'Resume'}
