@@ -203,10 +203,10 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
     'sweeps.intermediateColumns': async (i) => sweeps.intermediateColumns(i),
     'sweeps.openStudyFile': async (i) => sweeps.openStudyFile(i),
     'sweeps.trialLog': async (i) => sweeps.trialLog(i),
-    'sweeps.openStudyUrl': async (i) => sweeps.openStudyUrl(i),
-    'sweeps.workers': async ({ id }) => sweeps.workers(id),
     'folders.add': async ({ path: p }) => sweeps.addFolder(p),
     'folders.remove': async ({ path: p }) => sweeps.removeFolder(p),
+    'sweeps.openStudyUrl': async (i) => sweeps.openStudyUrl(i),
+    'sweeps.workers': async ({ id }) => sweeps.workers(id),
 
     'config.validate': async ({ text, path: file }) => {
       const checked = await configValidator.validate(text, file ?? 'the config');

@@ -6,8 +6,10 @@
 // password never in the registry, a reply, an event or a log line.
 import { randomBytes, createCipheriv, createDecipheriv } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createAppServices, type AppServices } from '../../electron/app/appServices.ts';
 import { loadCore, type CoreModules, type StartSweepArgs } from '../../electron/app/core.ts';
@@ -19,10 +21,12 @@ import { SYS_STOP_REQUESTED, SYS_WORKER_HOST, SYS_WORKER_PID, SYS_WORKER_SLOT } 
 import { startHost, type Host } from '../../electron/host/server.ts';
 import { createClient, httpTransport, type Client } from '../../shared/client.ts';
 import type { ChannelInput, ChannelOutput, Channel, SweepDetail } from '../../shared/contract.ts';
-import { hasOptuna, runPython } from '../support/peers.ts';
+import { hasOptuna, PYTHON, runPython } from '../support/peers.ts';
 import { hasPostgres, startPostgres, type PgServer } from '../support/postgresPeer.ts';
 import { unusedLoopbackPort } from '../support/loopbackPort.ts';
 import { until } from '../support/until.ts';
+
+const execFileP = promisify(execFile);
 
 /** A stand-in for the OS keyring: real AES-GCM with a key that lives only in this test. */
 function testKeyring(): SecretStore {
@@ -53,6 +57,12 @@ study.optimize(lambda t: (t.suggest_float("x", -1, 1) - 0.25) ** 2, n_trials=n)
 left = study.ask()
 print(left.number)
 `;
+
+/** A Python worker as its own process, without blocking this one (the host serves the client here). */
+async function python(code: string, args: string[]): Promise<string> {
+  const { stdout } = await execFileP(PYTHON, ['-c', code, ...args], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+  return stdout;
+}
 
 describe.runIf(hasPostgres() && hasOptuna())('the app on a PostgreSQL study', () => {
   let pg: PgServer;
@@ -170,7 +180,7 @@ describe.runIf(hasPostgres() && hasOptuna())('the app on a PostgreSQL study', ()
   });
 
   it('trials a Python Optuna worker writes appear without reopening; a Python-only study is watched read-only', async () => {
-    const left = Number(runPython(PY_WORKER, [url, '5']).trim().split('\n').pop());
+    const left = Number((await python(PY_WORKER, [url, '5'])).trim().split('\n').pop());
     const seen = await until('the 5 Python trials and its RUNNING one', async () => {
       const d = (await call('sweeps.get', { id })) as SweepDetail;
       return d.counts.COMPLETE === 5 && d.counts.RUNNING === 1 ? d : null;
@@ -371,7 +381,7 @@ describe.runIf(hasPostgres() && hasOptuna())('the app on a PostgreSQL study', ()
   });
 
   it('polls are incremental: finished trials read once stay the same objects, new ones are added', async () => {
-    runPython(
+    await python(
       'import sys, optuna\noptuna.logging.set_verbosity(optuna.logging.ERROR)\ns = optuna.create_study(study_name="done", storage=sys.argv[1])\ns.optimize(lambda t: t.suggest_float("y", 0, 1), n_trials=int(sys.argv[2]))',
       [url, '3'],
     );
@@ -382,7 +392,7 @@ describe.runIf(hasPostgres() && hasOptuna())('the app on a PostgreSQL study', ()
     await app.sweeps.refreshUrlStudy(doneId);
     // The same reply: every trial object is the one read before (nothing was rebuilt).
     expect(app.sweeps.trialColumns({ id: doneId })).toBe(first);
-    runPython('import sys, optuna\noptuna.logging.set_verbosity(optuna.logging.ERROR)\ns = optuna.load_study(study_name="done", storage=sys.argv[1])\ns.optimize(lambda t: t.suggest_float("y", 0, 1), n_trials=1)', [url]);
+    await python('import sys, optuna\noptuna.logging.set_verbosity(optuna.logging.ERROR)\ns = optuna.load_study(study_name="done", storage=sys.argv[1])\ns.optimize(lambda t: t.suggest_float("y", 0, 1), n_trials=1)', [url]);
     await app.sweeps.refreshUrlStudy(doneId);
     const next = app.sweeps.trialColumns({ id: doneId });
     expect(next.number).toEqual([0, 1, 2, 3]);

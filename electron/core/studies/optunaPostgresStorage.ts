@@ -38,12 +38,6 @@ const SCHEMA_LOCK = 0x7377646b;
 
 type Queryable = pg.PoolClient;
 
-/** While a connection is checked out, the pool's own 'error' listener is off: a connection the
- * server drops then (a restart, pg_terminate_backend) would raise an unhandled 'error' and end the
- * process. The query in flight fails with the same error and the caller handles that, so the event
- * itself needs nothing; the connection is released as broken. */
-const ignoreDropped = (): void => undefined;
-
 async function rows<R>(c: Queryable, text: string, values: unknown[] = []): Promise<R[]> {
   return (await c.query(text, values)).rows as R[];
 }
@@ -81,7 +75,6 @@ async function readLayout(c: Queryable): Promise<Map<string, Set<string>>> {
 
 async function prepareSchema(url: StudyUrl, pool: pg.Pool, create: boolean): Promise<Revision> {
   const c = await pool.connect();
-  c.on('error', ignoreDropped);
   try {
     let tables = await readLayout(c);
     const required = Object.keys(REQUIRED_COLUMNS);
@@ -122,7 +115,6 @@ async function prepareSchema(url: StudyUrl, pool: pg.Pool, create: boolean): Pro
     const vi = (await rows<{ schema_version: unknown }>(c, 'SELECT schema_version FROM version_info WHERE version_info_id = 1'))[0];
     return judgeRevision({ place: url.redacted, noun: 'database', storageUrl: url.redacted }, nums.map((r) => r.version_num), vi);
   } finally {
-    c.off('error', ignoreDropped);
     c.release();
   }
 }
@@ -161,7 +153,6 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
       } catch (e) {
         throw asPostgresError(this.url, e);
       }
-      c.on('error', ignoreDropped);
       let broken: Error | undefined;
       try {
         // Reads see one snapshot across their several SELECTs; writes run at READ COMMITTED with
@@ -182,7 +173,6 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
         throw asPostgresError(this.url, e);
       } finally {
         // A connection whose rollback failed is dropped, not reused.
-        c.off('error', ignoreDropped);
         c.release(broken);
       }
     }
@@ -322,25 +312,11 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
     });
   }
 
-  /** Removes a study system attr (e.g. a stop request an explicit start clears); no-op when absent. */
+  /** Removes a study system attr (e.g. a stop request once a sweep is started again). */
   async deleteStudySystemAttr(studyId: number, key: string): Promise<void> {
     await this.tx('write', async (c) => {
       await this.studyRow(c, studyId);
       await c.query('DELETE FROM study_system_attributes WHERE study_id = $1 AND "key" = $2', [studyId, key]);
-    });
-  }
-
-  /** The heartbeats of the study's RUNNING trials, as ages by the server's clock (heartbeats are
-   * stamped with it), so a reader on a machine whose clock differs judges them as the workers do. */
-  async runningHeartbeats(studyId: number): Promise<Array<{ trialId: number; ageMs: number }>> {
-    return this.tx('read', async (c) => {
-      await this.studyRow(c, studyId);
-      const rs = await rows<{ trial_id: number; age_ms: number | string }>(
-        c,
-        "SELECT h.trial_id, EXTRACT(EPOCH FROM (LOCALTIMESTAMP - h.heartbeat)) * 1000 AS age_ms FROM trial_heartbeats h JOIN trials t ON t.trial_id = h.trial_id WHERE t.study_id = $1 AND t.state = 'RUNNING' ORDER BY h.trial_id",
-        [studyId],
-      );
-      return rs.map((r) => ({ trialId: r.trial_id, ageMs: Math.max(0, Number(r.age_ms)) }));
     });
   }
 
@@ -573,6 +549,20 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
       ).map((r) => r.trial_id);
     });
     return ids.length ? this.loadTrials(ids) : [];
+  }
+
+  /** The heartbeats of the study's RUNNING trials, as ages by the server's clock (heartbeats are
+   * stamped with it), so a reader on a machine whose clock differs judges them as the workers do. */
+  async runningHeartbeats(studyId: number): Promise<Array<{ trialId: number; ageMs: number }>> {
+    return this.tx('read', async (c) => {
+      await this.studyRow(c, studyId);
+      const rs = await rows<{ trial_id: number; age_ms: number | string }>(
+        c,
+        "SELECT h.trial_id, EXTRACT(EPOCH FROM (LOCALTIMESTAMP - h.heartbeat)) * 1000 AS age_ms FROM trial_heartbeats h JOIN trials t ON t.trial_id = h.trial_id WHERE t.study_id = $1 AND t.state = 'RUNNING' ORDER BY h.trial_id",
+        [studyId],
+      );
+      return rs.map((r) => ({ trialId: r.trial_id, ageMs: Math.max(0, Number(r.age_ms)) }));
+    });
   }
 
   async failTrial(studyId: number, number: number, reason: string): Promise<FrozenTrial> {

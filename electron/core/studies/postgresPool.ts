@@ -31,6 +31,11 @@ export function acquirePool(url: StudyUrl, poolSize = DEFAULT_POOL_SIZE): pg.Poo
     // pool has already dropped that connection; the next query opens a new one, or reports the
     // failure to its caller as a StudyError, so nothing is lost by not handling it here.
     pool.on('error', () => undefined);
+    // The same for a connection that is checked out but between statements when the server goes
+    // (pg emits 'error' on it, which nobody else listens to then): its next statement fails with a
+    // connection error, which the storage's reconnect handles; the statement running at that
+    // moment, if any, gets the error itself.
+    pool.on('connect', (client) => client.on('error', () => undefined));
     s = { pool, users: 0 };
     pools.set(key, s);
   }

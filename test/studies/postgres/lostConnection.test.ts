@@ -1,6 +1,7 @@
 // A connection the server drops while a storage holds it (a server restart, an administrator's
-// pg_terminate_backend) fails the call that used it with an error naming the URL (without its password); it never
-// surfaces as an unhandled 'error' event, which would end the whole process (the app included).
+// pg_terminate_backend) fails the call that used it with an error naming the URL (without its
+// password), or is reconnected; it never surfaces as an unhandled 'error' event, which would end
+// the whole process (the app included).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgresStudyStorage } from '../../../electron/core/studies/optunaPostgresStorage.ts';
 import { hasPostgres, startPostgres, type PgServer } from '../../support/postgresPeer.ts';
@@ -12,7 +13,7 @@ describe.runIf(hasPostgres())('a connection dropped by the server mid-transactio
   }, 120_000);
   afterAll(() => pg?.stop());
 
-  it('fails that call with an error naming the URL, and the storage works again afterwards', async () => {
+  it('fails that call naming the URL (or it is run again), never an unhandled error; the storage works afterwards', async () => {
     const url = pg.createDatabase('lost');
     const db = new URL(url).pathname.slice(1);
     const s = await openPostgresStudyStorage(url, { create: true });
@@ -27,11 +28,12 @@ describe.runIf(hasPostgres())('a connection dropped by the server mid-transactio
           () => null,
           (e: unknown) => e as Error,
         );
+      // A storage that reconnects may have run the transaction again; one that does not fails it.
       const redacted = new URL(url);
       redacted.password = '';
-      expect(failure?.message.startsWith(`${redacted.href}: `), failure?.message).toBe(true);
-      // The dropped connection was discarded: the next call gets a new one.
-      expect((await s.createTrial(studyId)).number).toBe(0);
+      if (failure) expect(failure.message.startsWith(`${redacted.href}: `), failure.message).toBe(true);
+      // Either way the dropped connection was discarded: the next call gets a new one.
+      expect((await s.createTrial(studyId)).number).toBe(failure ? 0 : 1);
     } finally {
       await s.close();
     }
