@@ -14,7 +14,7 @@ import type { SweepRecord } from './appState.ts';
 import { buildSummary, studySweepId, type ConfigFacts } from './sweepCatalog.ts';
 import type { StudyPasswords } from './studyPasswords.ts';
 import { groupWorkers, hasSweepdeckWorkers } from './studyWorkers.ts';
-import { UrlStudyWatch, type UrlStudySnapshot } from './urlStudyWatch.ts';
+import { appStorageOptions, UrlStudyWatch, type UrlStudySnapshot } from './urlStudyWatch.ts';
 
 export const DEFAULT_URL_POLL_MS = 1000;
 
@@ -85,7 +85,7 @@ export class UrlStudies {
     // The given password first; without one, what is kept for this URL (or PGPASSWORD, ~/.pgpass).
     const conn = password ? url.connectionString : await this.o.passwords.connectionString(redacted);
     let names: string[];
-    const storage = await openPostgresStudyStorage(conn, { readonly: true, poolSize: 2 });
+    const storage = await openPostgresStudyStorage(conn, appStorageOptions(true));
     try {
       names = (await storage.listStudies()).map((s) => s.name);
     } finally {
@@ -201,7 +201,7 @@ export class UrlStudies {
   }
 
   private async writeStudy(ref: { studyPath: string; studyName: string }, fn: (s: Awaited<ReturnType<typeof openPostgresStudyStorage>>, studyId: number) => Promise<void>): Promise<void> {
-    const s = await openPostgresStudyStorage(await this.o.passwords.connectionString(ref.studyPath), { poolSize: 2 });
+    const s = await openPostgresStudyStorage(await this.o.passwords.connectionString(ref.studyPath), appStorageOptions(false));
     try {
       await fn(s, (await s.loadStudy(ref.studyName)).studyId);
     } catch (e) {

@@ -4,8 +4,19 @@
 // snapshot the (synchronous) sweeps service answers from; a failed read keeps the last snapshot and
 // the error, in words naming the URL without its password, and the next poll tries again.
 import type { Direction, FrozenTrial, TrialState } from '../core/search/types.ts';
-import { openPostgresStudyStorage, type OptunaPostgresStorage } from '../core/studies/optunaPostgresStorage.ts';
+import { openPostgresStudyStorage, type OpenPostgresStorageOptions, type OptunaPostgresStorage } from '../core/studies/optunaPostgresStorage.ts';
 import type { StudyInfo } from '../core/studies/types.ts';
+
+/**
+ * How the app opens a study it shows: a few connections, and no waiting out an outage (a storage
+ * that reconnects would otherwise hold each read for minutes): the page says the server is away at
+ * once and the next poll reads again. Kept in a variable, so a storage without the reconnect
+ * option takes the rest.
+ */
+export function appStorageOptions(readonly: boolean): OpenPostgresStorageOptions {
+  const opts = { readonly, poolSize: 2, reconnect: { patienceMs: 0 } };
+  return opts;
+}
 
 export interface UrlStudySnapshot {
   info: StudyInfo;
@@ -74,7 +85,7 @@ export class UrlStudyWatch {
   private async read(): Promise<void> {
     const before = fingerprint(this.snapshot, this.error);
     try {
-      this.storage ??= await openPostgresStudyStorage(await this.o.connectionString(), { readonly: true, poolSize: 2 });
+      this.storage ??= await openPostgresStudyStorage(await this.o.connectionString(), appStorageOptions(true));
       const info = await this.storage.loadStudy(this.o.studyName);
       const trials = await this.storage.getTrials(info.studyId);
       const beats = await this.storage.runningHeartbeats(info.studyId);

@@ -358,7 +358,7 @@ describe.runIf(hasPostgres() && hasOptuna())('the app on a PostgreSQL study', ()
       const none = await svc.dispatch('sweeps.openStudyUrl', { url: withoutPassword() });
       expect(none.ok).toBe(false);
       if (!none.ok) {
-        expect(none.error.message.startsWith(`${withoutPassword()}: the server asks user 'sweepdeck' for a password and none was given.`), none.error.message).toBe(true);
+        expect(none.error.message.startsWith(`${withoutPassword()}: the server asks user 'sweepdeck' for a password and none was given`), none.error.message).toBe(true);
         expect(none.error.message).toContain('~/.pgpass');
       }
       writeFileSync(pgpass, `${pg.host}:${pg.port}:${db}:${pg.user}:${pg.password}\n`, { mode: 0o600 });
