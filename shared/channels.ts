@@ -20,6 +20,7 @@ export const CHANNEL_NAMES = [
   'sweeps.start',
   'sweeps.stop',
   'sweeps.resume',
+  'sweeps.spaceDiff',
   'sweeps.failTrial',
   'sweeps.remove',
   'sweeps.locate',

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { accountStatusSchema, accountTenantSchema, azureCloudSchema, signInAttemptSchema, signInMethodSchema, signInTenantSchema } from './azureAccount.ts';
 import { outboxInfoSchema } from './outbox.ts';
 import { CHANNEL_NAMES, type ChannelName } from './channels.ts';
-import { PER_TRIAL_COLUMNS, TRIAL_STATES } from './trialColumns.ts';
+import { PER_TRIAL_COLUMNS, TRIAL_STATES } from './trialColumnKeys.ts';
 import { hasUrlCredentials, URL_CREDENTIALS_ADVICE } from './urlCredentials.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -206,6 +206,17 @@ export const studyWorkersSchema = z.object({
   error: z.string().nullable(),
 });
 export type StudyWorkers = z.infer<typeof studyWorkersSchema>;
+
+/** How a config's search space differs from the one a study's trials hold, one entry per param,
+ * with its words (e.g. "learning_rate: range 1e-5..1e-2 → 1e-6..1e-1"). refused: a change Optuna
+ * cannot make within a study (a param's kind, log scale or categorical choices). */
+export const spaceDiffSchema = z.object({
+  studyPath: z.string(),
+  studyName: z.string(),
+  changes: z.array(z.object({ param: z.string(), change: z.enum(['added', 'removed', 'changed', 'incompatible']), text: z.string() })),
+  refused: z.boolean(),
+});
+export type SpaceDiffReply = z.infer<typeof spaceDiffSchema>;
 
 export const configIssueSchema = z.object({
   /** Dotted field path, e.g. `search_space.learning_rate.min`; '' for the whole document. */
@@ -475,6 +486,8 @@ export const contract = {
         outputDir: filePath.optional(),
         basedOn: filePath.optional(),
         maxTrials: z.number().int().positive().max(1_000_000).optional(),
+        /** As for sweeps.resume: an existing study with another search space. */
+        acceptSpaceChange: z.boolean().optional(),
       })
       .refine((v) => [v.id, v.configPath, v.configText].filter((x) => x !== undefined).length === 1, {
         message: 'give exactly one of id, configPath or configText',
@@ -488,8 +501,21 @@ export const contract = {
   },
   /** Resume an interrupted sweep. A study opened from a file has no config: give one. */
   'sweeps.resume': {
-    input: z.strictObject({ id, configPath: filePath.optional(), maxTrials: z.number().int().positive().max(1_000_000).optional() }),
+    input: z.strictObject({
+      id,
+      configPath: filePath.optional(),
+      maxTrials: z.number().int().positive().max(1_000_000).optional(),
+      /** Resume although the config's search space differs from the study's (sweeps.spaceDiff);
+       * without it such a resume is refused (CONFLICT, details.spaceDiff). */
+      acceptSpaceChange: z.boolean().optional(),
+    }),
     output: sweepSummarySchema,
+  },
+  /** Before Resume: how the config's search space (the sweep's, or configPath's) differs from the
+   * study's. Only reads. */
+  'sweeps.spaceDiff': {
+    input: z.strictObject({ id, configPath: filePath.optional() }),
+    output: spaceDiffSchema,
   },
   /** Point a sweep whose file moved (state missing) at the file's new place: the study file (it must
    * hold the sweep's study) or, when the study is fine, the HPO config. */

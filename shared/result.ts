@@ -1,20 +1,22 @@
 // How success and failure cross the IPC / HTTP boundary. Electron keeps only `message` of an error
 // thrown from ipcMain.handle, so handlers never throw across it: they return one of these.
 import { z } from 'zod';
-import { ERROR_CODES } from './resultCore.ts';
+import { ERROR_CODES, type AppError, type ErrorCode } from './resultCore.ts';
 
 // The codes and AppCallError live in resultCore.ts (no zod) for the renderer's client.
-export { AppCallError, ERROR_CODES } from './resultCore.ts';
+export { AppCallError, ERROR_CODES, type AppError, type ErrorCode } from './resultCore.ts';
 
 export const errorCodeSchema = z.enum(ERROR_CODES);
-export type ErrorCode = z.infer<typeof errorCodeSchema>;
 
 export const appErrorSchema = z.object({
   code: errorCodeSchema,
   message: z.string(),
   details: z.unknown().optional(),
 });
-export type AppError = z.infer<typeof appErrorSchema>;
+// The schema's type and resultCore's interface must stay one shape, both ways.
+type Schema = z.infer<typeof appErrorSchema>;
+const sameShape: [Schema, AppError, ErrorCode] extends [AppError, Schema, z.infer<typeof errorCodeSchema>] ? true : never = true;
+void sameShape;
 
 export type Ok<T> = { ok: true; value: T };
 export type Err = { ok: false; error: AppError };

@@ -1,6 +1,5 @@
 // The zod-free part of result.ts: error codes and the client's error class. The renderer's client
 // imports only this, so zod and the contract's schemas stay out of the page's first script.
-import type { AppError, ErrorCode } from './result.ts';
 
 export const ERROR_CODES = [
   'INVALID_INPUT', // the input did not match the channel's schema
@@ -20,6 +19,15 @@ export const ERROR_CODES = [
   'TRANSPORT', // the client could not reach the service (host down, IPC broken)
   'INTERNAL', // a bug: the message says what failed
 ] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** What a failed call carries (result.ts holds its zod schema, checked to match). */
+export interface AppError {
+  code: ErrorCode;
+  message: string;
+  details?: unknown;
+}
 
 /** Thrown by the client's `unwrap` helpers, so React Query sees a real Error with the code. */
 export class AppCallError extends Error {

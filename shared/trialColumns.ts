@@ -7,18 +7,13 @@
 // (fromTrialColumns). No zod here: the page's first script imports this file (the schema is in
 // contract.ts).
 import type { IntermediateColumns, TrialColumns, TrialRow, TrialScalars } from './contract.ts';
+import { PER_TRIAL_COLUMNS, TRIAL_STATES, type TrialStateName } from './trialColumnKeys.ts';
 
-/** Trial states by code: `state[i]` is an index into this list. contract.ts builds its trial state
- * enum from the same list, so the codes cannot drift from the names. */
-export const TRIAL_STATES = ['RUNNING', 'COMPLETE', 'PRUNED', 'FAIL', 'WAITING'] as const;
-export type TrialStateName = (typeof TRIAL_STATES)[number];
+export { PER_TRIAL_COLUMNS, TRIAL_STATES, type TrialStateName } from './trialColumnKeys.ts';
+
 const STATE_CODE: ReadonlyMap<string, number> = new Map(TRIAL_STATES.map((s, i) => [s, i]));
 
 type ParamValue = TrialRow['params'][string];
-
-/** The columns with one entry per trial besides `number` (and the params' own columns): the schema
- * (contract.ts) and fromTrialColumns check their lengths against it. */
-export const PER_TRIAL_COLUMNS = ['trialId', 'state', 'value', 'startedAt', 'completedAt', 'durationMs', 'childRunId', 'reason'] as const;
 
 /** Rows to columns (their intermediate values left out: toIntermediateColumns). Rows keep their order. */
 export function toTrialColumns(rows: readonly TrialScalars[], total: number, direction: TrialColumns['direction']): TrialColumns {

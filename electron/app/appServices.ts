@@ -17,7 +17,7 @@ import { createDispatch, type Dispatch } from './dispatch.ts';
 import { EventBus } from './eventBus.ts';
 import { SweepsService } from './sweepsService.ts';
 import { StudyPasswords } from './studyPasswords.ts';
-import { openCliSecretStore } from '../core/azure/secretToolStore.ts';
+import { openCliSecretStore } from '../core/azure/cliSecretStore.ts';
 import { TrackingService } from './trackingService.ts';
 import { AzureMirrorService } from './azureMirrorService.ts';
 import { AppAzureCredentials, type AzureCredentialOptions } from './azureCredentials.ts';
@@ -145,7 +145,7 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
     bus,
     dataDir,
     // The Azure sign-in's encryption (Electron safeStorage, or the keyring), else memory only.
-    studyPasswords: new StudyPasswords(dataDir, async () => opts.azureSecretStore ?? openCliSecretStore(opts.env ?? process.env)),
+    studyPasswords: new StudyPasswords(dataDir, async () => opts.azureSecretStore ?? openCliSecretStore(opts.env ?? process.env, { dir: path.join(dataDir, 'azure') })),
     ...(opts.urlPollMs !== undefined ? { urlPollMs: opts.urlPollMs } : {}),
     startWaitMs: opts.startWaitMs,
     trackingFor: (config) => tracking.openForSweep(config),
@@ -195,6 +195,7 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
     'sweeps.start': async (i) => sweeps.start(i),
     'sweeps.stop': async ({ id }) => sweeps.requestStop(id),
     'sweeps.resume': async (i) => sweeps.resume(i),
+    'sweeps.spaceDiff': async (i) => sweeps.spaceDiff(i),
     'sweeps.failTrial': async (i) => sweeps.failTrialElsewhere(i),
     'sweeps.remove': async ({ id }) => sweeps.remove(id),
     'sweeps.locate': async (i) => sweeps.locateFile(i),

@@ -13,7 +13,7 @@ import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import type { CredentialSource } from '../core/azure/authTypes.ts';
 import { cloudEndpoints, parseCloudName } from '../core/azure/clouds.ts';
 import type { SecretStore } from '../core/azure/secretStore.ts';
-import { openCliSecretStore } from '../core/azure/secretToolStore.ts';
+import { openCliSecretStore } from '../core/azure/cliSecretStore.ts';
 import { currentSignIn, openCredentialSource } from '../core/azure/signInStatus.ts';
 import { listTenants } from '../core/azure/tenants.ts';
 import { AppFault } from './appError.ts';
@@ -27,7 +27,7 @@ export interface AzureAccountServiceOptions {
   env: EnvLike;
   bus: EventBus;
   /** The token cache's encryption: Electron safeStorage in the desktop app; default the CLI's
-   * (keyring through secret-tool, else memory only). */
+   * (the OS's keyring, Keychain or DPAPI through cliSecretStore, else memory only). */
   secretStore?: SecretStore;
   /** Opens the browser sign-in page in the system browser (desktop app). Absent (browser host):
    * the page opens it in a new tab. */
@@ -76,7 +76,7 @@ export class AzureAccountService {
   }
 
   private store(): Promise<SecretStore> {
-    this.secretStore ??= this.o.secretStore ? Promise.resolve(this.o.secretStore) : openCliSecretStore(this.o.env);
+    this.secretStore ??= this.o.secretStore ? Promise.resolve(this.o.secretStore) : openCliSecretStore(this.o.env, { dir: this.dir });
     return this.secretStore;
   }
 

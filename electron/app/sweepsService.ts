@@ -16,6 +16,7 @@ import type { SweepCounts, SweepEvent, SweepResult } from '../core/sweeps/types.
 import { checkConfigSize, ConfigError, parseConfigText } from '../core/config/loadConfig.ts';
 import { judgeHeartbeat } from '../core/sweeps/heartbeat.ts';
 import { reofferTrial } from '../core/sweeps/studyEngine.ts';
+import { resumedStudyFile, studySpaceDiff } from '../core/sweeps/spaceCheck.ts';
 import { AppFault } from './appError.ts';
 import { absoluteInput, existingFile, folderToWrite } from './pathInput.ts';
 import { newId, type AppState, type SweepRecord } from './appState.ts';
@@ -26,6 +27,7 @@ import { isStudyUrl } from '../core/studies/studyUrl.ts';
 import type { StudyPasswords } from './studyPasswords.ts';
 import { UrlStudies } from './urlStudies.ts';
 import { workerOf } from './studyWorkers.ts';
+import { gateSpaceChange, spaceDiffReply } from './spaceGate.ts';
 import {
   APP_STUDY_BUSY_TIMEOUT_MS,
   buildSummary,
@@ -789,19 +791,26 @@ export class SweepsService {
   }
 
   async start(input: ParsedInput<'sweeps.start'>): Promise<SweepSummary> {
+    const accept = input.acceptSpaceChange === true;
     if (input.id === undefined) {
       const reg = this.register({ configPath: input.configPath, configText: input.configText, outputDir: input.outputDir, basedOn: input.basedOn });
-      return this.launch(reg.id, input.maxTrials);
+      return this.launch(reg.id, input.maxTrials, accept);
     }
-    return this.launch(input.id, input.maxTrials);
+    return this.launch(input.id, input.maxTrials, accept);
   }
 
   async resume(input: ParsedInput<'sweeps.resume'>): Promise<SweepSummary> {
     const loc = this.locate(input.id);
     if (isStudyUrl(loc.studyPath)) await this.prepareUrlResume(loc);
+    const accept = input.acceptSpaceChange === true;
     let rec = this.ensureRecord(loc);
-    if (input.configPath !== undefined) rec = this.attachConfig(rec, input.configPath);
-    return this.launch(rec.id, input.maxTrials);
+    if (input.configPath !== undefined) {
+      // Checked before the config is attached, so a refused resume changes nothing.
+      const file = existingFile(input.configPath, 'The HPO config', 'e.g. hpo.yaml');
+      gateSpaceChange(this.spaceDiffAt(loc.studyPath, loc.studyName, readConfig(file)), file, accept);
+      rec = this.attachConfig(rec, input.configPath);
+    }
+    return this.launch(rec.id, input.maxTrials, accept);
   }
 
   /** Before local workers join a PostgreSQL study: it must be one Sweepdeck may drive, the runner
@@ -819,7 +828,32 @@ export class SweepsService {
     await urls.clearStop(loc);
   }
 
-  private async launch(id: string, maxTrials: number | undefined): Promise<SweepSummary> {
+  /** How the config's search space (configPath's, else the sweep's own) differs from the study's. */
+  spaceDiff(input: ParsedInput<'sweeps.spaceDiff'>): ChannelOutput<'sweeps.spaceDiff'> {
+    const loc = this.locate(input.id);
+    if (input.configPath !== undefined) {
+      const file = existingFile(input.configPath, 'The HPO config', 'e.g. hpo.yaml');
+      return this.spaceDiffAt(loc.studyPath, loc.studyName, readConfig(file));
+    }
+    const configPath = loc.record?.configPath;
+    if (!configPath) {
+      throw new AppFault('CONFLICT', `The study '${loc.studyName}' in ${loc.studyPath} was made elsewhere and has no HPO config here. Give an HPO config file that defines its search space.`, { needsConfig: true });
+    }
+    const config = readConfig(configPath);
+    const target = resumedStudyFile({ config, outputDir: this.outputDirOf(loc.record!), configDir: path.dirname(configPath) });
+    return target ? this.spaceDiffAt(target.studyPath, target.studyName, config) : spaceDiffReply(loc.studyPath, loc.studyName, null);
+  }
+
+  private spaceDiffAt(studyPath: string, studyName: string, config: HpoConfig): ChannelOutput<'sweeps.spaceDiff'> {
+    if (!existsSync(studyPath)) return spaceDiffReply(studyPath, studyName, null);
+    return spaceDiffReply(studyPath, studyName, this.read(studyPath, (s) => studySpaceDiff(s, studyName, config)));
+  }
+
+  private outputDirOf(rec: SweepRecord): string {
+    return rec.outputDir ?? path.join(this.o.dataDir, 'sweeps', rec.id);
+  }
+
+  private async launch(id: string, maxTrials: number | undefined, acceptSpaceChange = false): Promise<SweepSummary> {
     const loc = this.locate(id);
     if (this.live.has(id)) throw new AppFault('CONFLICT', `Sweep '${id}' is already running.`);
     const before = this.summarize(loc);
@@ -836,7 +870,10 @@ export class SweepsService {
       throw new AppFault('CONFLICT', `Sweep '${id}' already finished ${before.finishedTrials} of ${before.maxTrials ?? '?'} trials. Give a larger maxTrials to run more.`);
     }
     const config = readConfig(rec.configPath);
-    const outputDir = rec.outputDir ?? path.join(this.o.dataDir, 'sweeps', rec.id);
+    const outputDir = this.outputDirOf(rec);
+    // The study the runner would resume, if any, is resumed with another search space only on purpose.
+    const resumed = resumedStudyFile({ config, outputDir, configDir: path.dirname(rec.configPath) });
+    if (resumed) gateSpaceChange(this.spaceDiffAt(resumed.studyPath, resumed.studyName, config), rec.configPath, acceptSpaceChange);
     // Tracking is opened before the runner, so a target that cannot be used (fallback off) is said
     // up front; once the sweep runs, tracking failures are warnings and the outbox keeps the writes.
     const tracking = this.o.trackingFor ? await this.o.trackingFor(config) : null;

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { safeStorageSecretStore, type SafeStorageLike } from '../../electron/core/azure/secretStore.ts';
-import { openCliSecretStore } from '../../electron/core/azure/secretToolStore.ts';
+import { openCliSecretStore } from '../../electron/core/azure/cliSecretStore.ts';
 import { makeStandInBin, type StandInBin } from '../support/azureCliStandIn.ts';
 
 let bin: StandInBin;

@@ -1,7 +1,7 @@
 // `sweepdeck sweep run|status|fail-trial`: each subcommand in its own module.
 import { dispatchSubcommand } from '../cliSupport.ts';
 
-const USAGE = 'Usage: sweepdeck sweep run CONFIG.yaml [--output-dir DIR] [--max-trials N] [--tracking-uri URI]\n       sweepdeck sweep status STUDY_DB [--study NAME] [--json]\n       sweepdeck sweep fail-trial STUDY_DB --trial N [--study NAME] [--retry] [--force]';
+const USAGE = 'Usage: sweepdeck sweep run CONFIG.yaml [--output-dir DIR] [--max-trials N] [--tracking-uri URI] [--accept-space-change]\n       sweepdeck sweep status STUDY_DB [--study NAME] [--json]\n       sweepdeck sweep fail-trial STUDY_DB --trial N [--study NAME] [--retry] [--force]';
 
 export function run(argv: string[]): Promise<number> {
   return dispatchSubcommand(argv, USAGE, {

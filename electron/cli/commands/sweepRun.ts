@@ -24,8 +24,9 @@ import { defaultDataDir } from '../../core/platform/dataDir.ts';
 import { envWithChosenWorkspace } from '../../core/azure/workspaceChoice.ts';
 import { chosenWorkspaceCredential } from '../chosenWorkspaceCredential.ts';
 import { print, printError, terminalSafe } from '../terminalText.ts';
+import { searchSpaceGate } from '../searchSpaceGate.ts';
 
-const USAGE = `Usage: sweepdeck sweep run CONFIG.yaml [--output-dir DIR] [--max-trials N] [--tracking-uri URI] [--no-tracking]
+const USAGE = `Usage: sweepdeck sweep run CONFIG.yaml [--output-dir DIR] [--max-trials N] [--tracking-uri URI] [--no-tracking] [--accept-space-change]
 
   --output-dir DIR    where the checkpoint (relative storage_path) and trial dirs go
                       (default: ./sweepdeck-output)
@@ -33,6 +34,11 @@ const USAGE = `Usage: sweepdeck sweep run CONFIG.yaml [--output-dir DIR] [--max-
   --tracking-uri URI  MLflow tracking store for this sweep (overrides the setup's choice:
                       Azure ML when configured and reachable, else <output-dir>/mlflow.db)
   --no-tracking       run without MLflow tracking
+  --accept-space-change
+                      resume a study whose search space differs from the config's (the
+                      difference is printed; without this flag the run is refused). A change
+                      of a param's kind, log scale or categorical choices is always refused:
+                      use a new study_name for it
 
 Exit codes: 0 complete, 1 sweep failed, 2 bad input, 3 sweep timeout reached (resumable),
 130/143 stopped by SIGINT/SIGTERM (resumable: run the same command again).`;
@@ -120,6 +126,7 @@ export async function run(argv: string[]): Promise<number> {
         'max-trials': { type: 'string' },
         'tracking-uri': { type: 'string' },
         'no-tracking': { type: 'boolean' },
+        'accept-space-change': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     },
@@ -145,6 +152,9 @@ export async function run(argv: string[]): Promise<number> {
     if (e.code === 'ENOENT') throw new CliError(`config file ${configPath} does not exist: give the path of an HPO config YAML`);
     throw err;
   }
+
+  // Before anything starts or is written: a study whose search space differs is resumed only on purpose.
+  for (const line of searchSpaceGate(config, configPath, outputDir, path.dirname(configPath), values['accept-space-change'] === true)) print(line);
 
   // A closed stdout (e.g. piped into `head`) must not kill the sweep: progress is only a view.
   if (!epipeGuarded) {

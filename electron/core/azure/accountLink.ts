@@ -1,5 +1,5 @@
 // Opens the signed-in account for headless use (CLI, `tracking setup`, `sweep run`): the record
-// and token cache in the data folder's `azure/`, the keyring through secret-tool when there is one.
+// and token cache in the data folder's `azure/`, encrypted by the OS when it can (cliSecretStore.ts).
 import path from 'node:path';
 import { defaultDataDir } from '../platform/dataDir.ts';
 import type { AzureCloudName } from './authTypes.ts';
@@ -8,7 +8,7 @@ import { AzureSetupError } from './azureErrors.ts';
 import { AccountSession } from './accountSession.ts';
 import type { TokenCredential } from '@azure/core-auth';
 import type { SecretStore } from './secretStore.ts';
-import { openCliSecretStore } from './secretToolStore.ts';
+import { openCliSecretStore } from './cliSecretStore.ts';
 
 type EnvLike = Record<string, string | undefined>;
 
@@ -29,7 +29,7 @@ export interface OpenAccountOptions {
   clientId?: string;
   timeoutMs?: number;
   ca?: string | undefined;
-  /** Default: the CLI's (keyring through secret-tool, else memory only). The app passes safeStorage. */
+  /** Default: the CLI's (the OS's keyring, Keychain or DPAPI, else memory only). The app passes safeStorage. */
   secretStore?: SecretStore;
 }
 
@@ -38,7 +38,7 @@ export async function openAccountSession(opts: OpenAccountOptions): Promise<Acco
   if (!dir) throw new Error('no data folder: set SWEEPDECK_DATA_DIR (or HOME) so the Azure sign-in has somewhere to live');
   return new AccountSession({
     dir,
-    secretStore: opts.secretStore ?? (await openCliSecretStore(opts.env)),
+    secretStore: opts.secretStore ?? (await openCliSecretStore(opts.env, { dir })),
     env: opts.env,
     ...(opts.cloud ? { cloud: opts.cloud } : {}),
     ...(opts.clientId ? { clientId: opts.clientId } : {}),

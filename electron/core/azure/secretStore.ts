@@ -1,9 +1,10 @@
 // Where the token cache's encryption comes from. Core never imports Electron: the app injects its
-// `safeStorage` through safeStorageSecretStore(); the CLI uses the desktop keyring through
-// `secret-tool` (secretToolStore.ts); without either, nothing secret is written at all.
+// `safeStorage` through safeStorageSecretStore(); the CLI uses the OS's own tools, chosen in
+// cliSecretStore.ts (libsecret's secret-tool, macOS `security`, Windows DPAPI through PowerShell);
+// without any of them, nothing secret is written at all.
 
 export interface SecretStore {
-  /** e.g. "Electron safeStorage (gnome_libsecret)", "libsecret (secret-tool)", "none". */
+  /** e.g. "Electron safeStorage (gnome_libsecret)", "libsecret (secret-tool)", "macOS Keychain (security)", "none". */
   readonly description: string;
   /** False: no OS encryption here. Tokens then stay in memory and nothing secret is written. */
   readonly encrypts: boolean;

@@ -1,6 +1,7 @@
 // Distribution <-> Optuna's distribution_json, and external <-> internal param representation.
 // The text is what optuna.distributions.distribution_to_json writes (json.dumps of name + attributes,
 // attributes in constructor order), so Python reads our rows as its own.
+import { incompatibility } from '../search/compatibility.ts';
 import type { CategoricalChoice, Distribution, ParamValue } from '../search/types.ts';
 import { parsePythonJson, pyFloatRepr, toPythonJson } from './pythonJson.ts';
 import { StudyError } from './types.ts';
@@ -138,15 +139,12 @@ export function fromInternalRepr(name: string, d: Distribution, internal: number
   }
 }
 
-/** Optuna's check_distribution_compatibility: same kind, same log, same choices; ranges may differ. */
+/** Optuna's check_distribution_compatibility (search/compatibility.ts): same kind, same log, same
+ * choices; ranges may differ. Returns what is wrong, in words, or null. */
 export function compatibilityProblem(old: Distribution, next: Distribution): string | null {
-  if (old.kind !== next.kind) return `it was recorded as ${old.kind} in this study, now ${next.kind}`;
-  if (old.kind === 'categorical' && next.kind === 'categorical') {
-    const same = old.choices.length === next.choices.length && old.choices.every((c, i) => sameChoice(c, next.choices[i] as CategoricalChoice));
-    return same ? null : `its choices were ${JSON.stringify(old.choices)} in this study, now ${JSON.stringify(next.choices)}`;
-  }
-  if (old.kind !== 'categorical' && next.kind !== 'categorical' && old.log !== next.log) {
-    return `it was recorded with log=${old.log} in this study, now log=${next.log}`;
-  }
-  return null;
+  const why = incompatibility(old, next);
+  if (why === null) return null;
+  if (old.kind === 'categorical' && next.kind === 'categorical') return `its choices were ${JSON.stringify(old.choices)} in this study, now ${JSON.stringify(next.choices)}`;
+  if (why === 'log' && old.kind !== 'categorical') return `it was recorded with log=${old.log} in this study, now log=${!old.log}`;
+  return `it was recorded as ${old.kind} in this study, now ${next.kind}`;
 }

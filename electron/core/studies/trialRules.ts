@@ -24,7 +24,7 @@ export function unfinishedTrialRow(place: string, trialId: number, r: TrialRow |
 export function checkParamDistribution(place: string, name: string, first: Distribution | undefined, d: Distribution): void {
   if (!first) return;
   const problem = compatibilityProblem(first, d);
-  if (problem) throw new StudyError('INCOMPATIBLE_DISTRIBUTION', `${place}: param '${name}' cannot be stored: ${problem}. Use a new study name or keep the distribution.`);
+  if (problem) throw new StudyError('INCOMPATIBLE_DISTRIBUTION', `${place}: param '${name}' cannot be stored: ${problem}. Keep it as the study holds it, or use a new study name (study_name in the HPO config) for the new space.`);
 }
 
 export function zeroCounts(): Record<TrialState, number> {

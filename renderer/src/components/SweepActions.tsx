@@ -1,13 +1,14 @@
 // Start / Resume / Stop / Open for one sweep, shared by the list and the detail screen. A study
 // opened from a file has no config: Resume then asks for one instead of failing.
 import { useState } from 'react';
-import type { SweepSummary } from '../../../shared/contract.ts';
+import type { SpaceDiffReply, SweepSummary } from '../../../shared/contract.ts';
 import { useSweepAction } from '../api/queries.ts';
 import { errorCode } from '../lib/format.ts';
 import { href, navigate } from '../lib/router.ts';
 import { LocateFile } from './LocateFile.tsx';
 import { ErrorBox } from './Notice.tsx';
 import { RemoveSweep } from './RemoveSweep.tsx';
+import { SpaceChangeConfirm, spaceDiffOf, useSpaceDiffCheck } from './SpaceChangeConfirm.tsx';
 
 function needsConfig(e: unknown): boolean {
   const d = (e as { details?: unknown } | null)?.details;
@@ -30,24 +31,44 @@ export function SweepActions({ sweep, showOpen = true, label }: { sweep: SweepSu
   const [askConfig, setAskConfig] = useState(false);
   const [locating, setLocating] = useState(false);
   const [confirmStop, setConfirmStop] = useState(false);
+  // Resume first asks how the config's search space differs from the study's (issue 13).
+  const spaceCheck = useSpaceDiffCheck();
+  const [spaceDiff, setSpaceDiff] = useState<SpaceDiffReply | null>(null);
   const name = label ?? sweep.studyName;
-  const busy = start.isPending || resume.isPending || stop.isPending;
-  const error = start.error ?? resume.error ?? stop.error;
+  const busy = start.isPending || resume.isPending || stop.isPending || spaceCheck.isPending;
+  const error = start.error ?? resume.error ?? stop.error ?? spaceCheck.error;
   // A study the app only watches (e.g. only Python Optuna workers drive it) gets neither.
   // A shared PostgreSQL study takes local workers while others run elsewhere.
   const joinsShared = sweep.storage === 'postgresql' && !sweep.runsHere && (sweep.state === 'running' || sweep.state === 'stopping' || sweep.state === 'unresponsive');
   const canResume = (sweep.state === 'interrupted' || sweep.state === 'failed' || joinsShared) && !sweep.readOnly;
+
+  const resumeNow = (acceptSpaceChange: boolean): void => {
+    resume.mutate({ id: sweep.id, ...(configPath ? { configPath } : {}), ...(acceptSpaceChange ? { acceptSpaceChange } : {}) }, {
+      onError: (e) => {
+        if (needsConfig(e)) setAskConfig(true);
+        setSpaceDiff(spaceDiffOf(e));
+      },
+      onSuccess: () => {
+        setAskConfig(false);
+        setSpaceDiff(null);
+      },
+    });
+  };
 
   const doResume = (): void => {
     if (sweep.configPath === null && !configPath) {
       setAskConfig(true);
       return;
     }
-    resume.mutate(configPath ? { id: sweep.id, configPath } : { id: sweep.id }, {
+    resume.reset();
+    spaceCheck.mutate(configPath ? { id: sweep.id, configPath } : { id: sweep.id }, {
       onError: (e) => {
         if (needsConfig(e)) setAskConfig(true);
       },
-      onSuccess: () => setAskConfig(false),
+      onSuccess: (d) => {
+        if (d.changes.length === 0) resumeNow(false);
+        else setSpaceDiff(d);
+      },
     });
   };
 
@@ -68,7 +89,7 @@ export function SweepActions({ sweep, showOpen = true, label }: { sweep: SweepSu
             title={sweep.state === 'finished' ? 'Finished: every trial of the budget is done.' : joinsShared ? 'Start workers here that join the ones running this study' : 'Continue with the remaining trials'}
             onClick={doResume}
           >
-            {resume.isPending ? 'Resuming…' : 'Resume'}
+            {spaceCheck.isPending ? 'Checking…' : resume.isPending ? 'Resuming…' : 'Resume'}
           </button>
         ) : null}
         {(sweep.state === 'running' || sweep.state === 'stopping') && sweep.runsHere ? (
@@ -136,7 +157,21 @@ export function SweepActions({ sweep, showOpen = true, label }: { sweep: SweepSu
           </button>
         </form>
       ) : null}
-      {error && !(askConfig && needsConfig(error)) ? <ErrorBox error={error} title={`Could not ${start.error ? 'start' : resume.error ? 'resume' : 'stop'} ${name}`} /> : null}
+      {spaceDiff ? (
+        <SpaceChangeConfirm
+          diff={spaceDiff}
+          label={name}
+          busy={busy}
+          onResume={() => resumeNow(true)}
+          onCancel={() => {
+            setSpaceDiff(null);
+            resume.reset();
+          }}
+        />
+      ) : null}
+      {error && !(askConfig && needsConfig(error)) && !(spaceDiff && spaceDiffOf(error)) ? (
+        <ErrorBox error={error} title={`Could not ${start.error ? 'start' : resume.error || spaceCheck.error ? 'resume' : 'stop'} ${name}`} />
+      ) : null}
     </div>
   );
 }
