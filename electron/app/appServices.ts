@@ -16,13 +16,13 @@ import { loadCore, type CoreModules } from './core.ts';
 import { createDispatch, type Dispatch } from './dispatch.ts';
 import { EventBus } from './eventBus.ts';
 import { SweepsService } from './sweepsService.ts';
-import { StudyPasswords } from './studyPasswords.ts';
-import { openCliSecretStore } from '../core/azure/cliSecretStore.ts';
 import { TrackingService } from './trackingService.ts';
 import { AzureMirrorService } from './azureMirrorService.ts';
 import { AppAzureCredentials, type AzureCredentialOptions } from './azureCredentials.ts';
 import { WorkspacesService } from './workspacesService.ts';
 import { AzureTrustService } from './azureTrustService.ts';
+import { StudyPasswords } from './studyPasswords.ts';
+import { openCliSecretStore } from '../core/azure/cliSecretStore.ts';
 
 export interface PlatformActions {
   /** Show the file in the OS file manager (Electron: shell.showItemInFolder). */
