@@ -1,6 +1,7 @@
 // Passwords of PostgreSQL study URLs opened in the app. The registry keeps each URL without its
 // password; a password typed into the URL is kept here, encrypted by the OS (Electron safeStorage,
-// or the keyring through secret-tool) in study-passwords.json, or only in memory for this session
+// else the CLI's store for the platform, core/azure/cliSecretStore.ts) in study-passwords.json, or
+// only in memory for this session
 // when the OS offers no encryption. URLs without one rely on PGPASSWORD or ~/.pgpass, which the
 // database client reads itself. No password leaves this module except inside a connection string.
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
