@@ -2,7 +2,8 @@
 // password; a password typed into the URL is kept here, encrypted by the OS (Electron safeStorage,
 // else the CLI's store for the platform, core/azure/cliSecretStore.ts) in study-passwords.json, or
 // only in memory for this session when the OS offers no encryption. URLs without one rely on
-// PGPASSWORD or ~/.pgpass, which the database client reads itself. No password leaves this module except inside a connection string.
+// PGPASSWORD or ~/.pgpass, which the database client reads itself. No password leaves this module
+// except inside a connection string.
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
