@@ -427,6 +427,14 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
     });
   }
 
+  /** Removes a study system attr (e.g. a stop request once a sweep is started again). */
+  async deleteStudySystemAttr(studyId: number, key: string): Promise<void> {
+    await this.tx('write', async (c) => {
+      await this.studyRow(c, studyId);
+      await c.query('DELETE FROM study_system_attributes WHERE study_id = $1 AND "key" = $2', [studyId, key]);
+    });
+  }
+
   /** The study's StateIndex brought up to date inside the caller's transaction. */
   private async stateIndex(c: Queryable, studyId: number): Promise<StateIndex> {
     let ix = this.stateIndexes.get(studyId);
@@ -656,6 +664,20 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
       ).map((r) => r.trial_id);
     });
     return ids.length ? this.loadTrials(ids) : [];
+  }
+
+  /** The heartbeats of the study's RUNNING trials, as ages by the server's clock (heartbeats are
+   * stamped with it), so a reader on a machine whose clock differs judges them as the workers do. */
+  async runningHeartbeats(studyId: number): Promise<Array<{ trialId: number; ageMs: number }>> {
+    return this.tx('read', async (c) => {
+      await this.studyRow(c, studyId);
+      const rs = await rows<{ trial_id: number; age_ms: number | string }>(
+        c,
+        "SELECT h.trial_id, EXTRACT(EPOCH FROM (LOCALTIMESTAMP - h.heartbeat)) * 1000 AS age_ms FROM trial_heartbeats h JOIN trials t ON t.trial_id = h.trial_id WHERE t.study_id = $1 AND t.state = 'RUNNING' ORDER BY h.trial_id",
+        [studyId],
+      );
+      return rs.map((r) => ({ trialId: r.trial_id, ageMs: Math.max(0, Number(r.age_ms)) }));
+    });
   }
 
   async failTrial(studyId: number, number: number, reason: string): Promise<FrozenTrial> {
