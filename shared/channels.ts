@@ -31,6 +31,8 @@ export const CHANNEL_NAMES = [
   'sweeps.trialLog',
   'folders.add',
   'folders.remove',
+  'sweeps.openStudyUrl',
+  'sweeps.workers',
   'config.validate',
   'config.readExample',
   'config.read',

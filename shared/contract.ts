@@ -82,6 +82,12 @@ export const sweepSummarySchema = z.object({
   /** Why it failed or is interrupted, in words. */
   message: z.string().nullable(),
   updatedAt: epochMs,
+  /** Where the study lives: a study file (absent: the same), or a PostgreSQL study URL (studyPath is
+   * then that URL without its password). */
+  storage: z.enum(['sqlite', 'postgresql']).optional(),
+  /** Set when the app only watches the study (e.g. only Python Optuna workers drive it): why Stop and
+   * Resume are off. */
+  readOnly: z.string().nullable().optional(),
 });
 export type SweepSummary = z.infer<typeof sweepSummarySchema>;
 
@@ -169,6 +175,37 @@ export const sweepDetailSchema = sweepSummarySchema.extend({
   runningElsewhere: z.array(count),
 });
 export type SweepDetail = z.infer<typeof sweepDetailSchema>;
+
+/** One worker of a shared study, as its trials' system attrs (sweepdeck:host / sweepdeck:pid) name
+ * it; trials without them (Python Optuna's) form one 'python' row. */
+export const studyWorkerSchema = z.object({
+  kind: z.enum(['sweepdeck', 'python']),
+  host: z.string().nullable(),
+  pid: z.number().int().nullable(),
+  /** Numbers of its RUNNING trials. */
+  running: z.array(count),
+  /** Its trials among the study's most recent ones that finished (COMPLETE, PRUNED, FAIL). */
+  recentFinished: count,
+  /** Newest heartbeat of its RUNNING trials (epoch ms, this machine's clock), null when none. */
+  lastHeartbeatAt: epochMs,
+  /** fresh / late / stale by the runner's heartbeat rule; none: no RUNNING trial with a heartbeat. */
+  heartbeat: z.enum(['fresh', 'late', 'stale', 'none']),
+  /** Numbers of its RUNNING trials whose heartbeat is past the grace period (their worker is gone). */
+  stale: z.array(count),
+});
+export type StudyWorker = z.infer<typeof studyWorkerSchema>;
+
+export const studyWorkersSchema = z.object({
+  workers: z.array(studyWorkerSchema),
+  /** The study's stop request (sweepdeck:stop_requested), while one stands. */
+  stopRequested: z.object({ at: z.string(), by: z.string() }).nullable(),
+  /** Why Stop and Resume are off (only Python Optuna workers), or null. */
+  readOnly: z.string().nullable(),
+  /** When the study was last read (epoch ms), and why the last read failed, if it did. */
+  readAt: epochMs,
+  error: z.string().nullable(),
+});
+export type StudyWorkers = z.infer<typeof studyWorkersSchema>;
 
 /** How a config's search space differs from the one a study's trials hold, one entry per param,
  * with its words (e.g. "learning_rate: range 1e-5..1e-2 → 1e-6..1e-1"). refused: a change Optuna
@@ -531,6 +568,19 @@ export const contract = {
   'sweeps.openStudyFile': {
     input: z.strictObject({ path: filePath, studyName: z.string().min(1).max(512).optional() }),
     output: z.object({ sweeps: z.array(sweepSummarySchema) }),
+  },
+  /** Add a study in a PostgreSQL database by its URL (postgresql://user[:password]@host:port/db).
+   * The registry keeps the URL without its password; a password in the URL is kept in the OS's
+   * encrypted storage (or in memory for this session when there is none; notice says so), and
+   * PGPASSWORD / ~/.pgpass are used when the URL has none. Nothing in the reply holds it. */
+  'sweeps.openStudyUrl': {
+    input: z.strictObject({ url: z.string().min(1).max(4096), studyName: z.string().min(1).max(512).optional() }),
+    output: z.object({ sweeps: z.array(sweepSummarySchema), notice: z.string().nullable() }),
+  },
+  /** Who runs a PostgreSQL study's trials: its workers by host and process, with their heartbeats. */
+  'sweeps.workers': {
+    input: z.strictObject({ id }),
+    output: studyWorkersSchema,
   },
   /** The tail of a trial's stdout/stderr. */
   'sweeps.trialLog': {

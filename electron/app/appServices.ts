@@ -21,6 +21,8 @@ import { AzureMirrorService } from './azureMirrorService.ts';
 import { AppAzureCredentials, type AzureCredentialOptions } from './azureCredentials.ts';
 import { WorkspacesService } from './workspacesService.ts';
 import { AzureTrustService } from './azureTrustService.ts';
+import { StudyPasswords } from './studyPasswords.ts';
+import { openCliSecretStore } from '../core/azure/cliSecretStore.ts';
 import { listArtifacts, metricSummaries, readArtifact } from './runViewsService.ts';
 
 export interface PlatformActions {
@@ -46,8 +48,11 @@ export interface AppServicesOptions {
   /** Credentials and transport for Azure calls (the workspace picker; tracking a chosen workspace
    * with a token of its tenant). Default: the app's sign-in (its account, then the chain). */
   azure?: AzureCredentialOptions;
-  /** The Azure token cache's encryption (Electron safeStorage); default the CLI's keyring or memory only. */
+  /** The Azure token cache's encryption (Electron safeStorage); default the CLI's keyring or memory only.
+   * It also encrypts the passwords of PostgreSQL study URLs opened in the app. */
   azureSecretStore?: SecretStore;
+  /** How often an opened PostgreSQL study is read (ms); default 1 s. */
+  urlPollMs?: number;
 }
 
 export interface AppServices {
@@ -140,6 +145,9 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
     core,
     bus,
     dataDir,
+    // The Azure sign-in's encryption (Electron safeStorage, or the keyring), else memory only.
+    studyPasswords: new StudyPasswords(dataDir, async () => opts.azureSecretStore ?? openCliSecretStore(opts.env ?? process.env, { dir: path.join(dataDir, 'azure') })),
+    ...(opts.urlPollMs !== undefined ? { urlPollMs: opts.urlPollMs } : {}),
     startWaitMs: opts.startWaitMs,
     trackingFor: (config) => tracking.openForSweep(config),
     onOutboxPending: (n) => tracking.setPendingOutbox(n),
@@ -186,7 +194,7 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
     'sweeps.get': async ({ id }) => sweeps.get(id),
     'sweeps.register': async (i) => sweeps.register(i),
     'sweeps.start': async (i) => sweeps.start(i),
-    'sweeps.stop': async ({ id }) => sweeps.stop(id),
+    'sweeps.stop': async ({ id }) => sweeps.requestStop(id),
     'sweeps.resume': async (i) => sweeps.resume(i),
     'sweeps.spaceDiff': async (i) => sweeps.spaceDiff(i),
     'sweeps.failTrial': async (i) => sweeps.failTrialElsewhere(i),
@@ -199,6 +207,8 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
     'sweeps.trialLog': async (i) => sweeps.trialLog(i),
     'folders.add': async ({ path: p }) => sweeps.addFolder(p),
     'folders.remove': async ({ path: p }) => sweeps.removeFolder(p),
+    'sweeps.openStudyUrl': async (i) => sweeps.openStudyUrl(i),
+    'sweeps.workers': async ({ id }) => sweeps.workers(id),
 
     'config.validate': async ({ text, path: file }) => {
       const checked = await configValidator.validate(text, file ?? 'the config');

@@ -22,6 +22,9 @@ export interface StartSweepArgs {
   maxTrials?: number;
   onEvent: (e: SweepEvent) => void;
   hooks?: SweepHooks;
+  /** A PostgreSQL study: its URL with the password the app keeps for it (if any), for the runner to
+   * connect with; the config names the URL without it. In-process only: never logged or sent. */
+  studyConnection?: string;
 }
 
 export interface RunningSweep {
@@ -50,6 +53,9 @@ export interface TrackingSetupArgs {
 }
 
 export interface CoreModules {
+  /** True once startSweep runs sweeps whose storage is a PostgreSQL study URL (the distributed
+   * runner); until then the app watches and stops such studies but does not resume them. */
+  runsStudyUrls?: boolean;
   openStudyStorage(file: string, opts?: { create?: boolean; readonly?: boolean; verify?: boolean; busyTimeoutMs?: number }): StudyStorage;
   startSweep(args: StartSweepArgs): RunningSweep;
   /** readOnly: a store the user browses (never written, never created); else the app's own store,

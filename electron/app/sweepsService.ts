@@ -2,6 +2,7 @@
 // folders; starting, stopping and resuming them with the core runner in this process, and
 // reading their trials and logs. Study files are only ever read here (read-only connections); the
 // runner is the only writer.
+import os from 'node:os';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
@@ -22,6 +23,10 @@ import { newId, type AppState, type SweepRecord } from './appState.ts';
 import type { CoreModules, RunningSweep, SweepTrackingHandle } from './core.ts';
 import type { EventBus } from './eventBus.ts';
 import { StudyReaders } from './studyReaders.ts';
+import { isStudyUrl } from '../core/studies/studyUrl.ts';
+import type { StudyPasswords } from './studyPasswords.ts';
+import { UrlStudies } from './urlStudies.ts';
+import { workerOf } from './studyWorkers.ts';
 import { gateSpaceChange, spaceDiffReply } from './spaceGate.ts';
 import {
   APP_STUDY_BUSY_TIMEOUT_MS,
@@ -66,12 +71,24 @@ export interface SweepsServiceOptions {
   onOutboxPending?: (pending: number) => void;
   /** How long start() waits for the runner to report that it started (or why it could not). */
   startWaitMs?: number;
+  /** Passwords of PostgreSQL study URLs (absent: such studies cannot be opened). */
+  studyPasswords?: StudyPasswords;
+  /** How often an opened PostgreSQL study is read (ms). */
+  urlPollMs?: number;
 }
 
 /** fail_reason of a trial the user failed from the app (the CLI's says fail-trial). */
 export const FAILED_BY_USER_IN_APP = 'failed on purpose by the user (Sweepdeck app, running elsewhere)';
 
 const toCounts = (c: SweepCounts): Counts => ({ RUNNING: c.running, COMPLETE: c.complete, PRUNED: c.pruned, FAIL: c.failed, WAITING: c.waiting });
+
+/** The runner's own counts are newer than what a reader sees mid-transaction. */
+function applyLive(summary: SweepSummary, live: LiveSweep): void {
+  summary.counts = live.counts;
+  summary.finishedTrials = live.counts.COMPLETE + live.counts.PRUNED;
+  summary.best = live.best ?? summary.best;
+  summary.maxTrials = live.maxTrials ?? summary.maxTrials;
+}
 
 function configFacts(config: HpoConfig): ConfigFacts {
   return {
@@ -164,7 +181,15 @@ export class SweepsService {
   /** Sweeps another runner runs: when their state flips if no heartbeat comes, and the state shown. */
   private readonly heartbeatWatch = new Map<string, { timer: ReturnType<typeof setTimeout>; at: number; state: SweepSummary['state'] }>();
 
+  /** PostgreSQL studies opened by URL (null: no password store given, none can be opened). */
+  private readonly urls: UrlStudies | null;
+  /** The state last told to the renderer per URL study, so a read that changes it says so. */
+  private readonly urlStates = new Map<string, SweepSummary['state']>();
+
   constructor(private readonly o: SweepsServiceOptions) {
+    this.urls = o.studyPasswords
+      ? new UrlStudies({ passwords: o.studyPasswords, onChange: (id) => this.urlChanged(id), ...(o.urlPollMs !== undefined ? { intervalMs: o.urlPollMs } : {}) })
+      : null;
     this.readers = new StudyReaders(
       (f) => this.o.core.openStudyStorage(f, { readonly: true, busyTimeoutMs: APP_STUDY_BUSY_TIMEOUT_MS }),
       (f) => [...this.live.keys()].some((id) => this.o.state.sweep(id)?.studyPath === f),
@@ -194,6 +219,7 @@ export class SweepsService {
   }
 
   private summarize(loc: Located): SweepSummary {
+    if (isStudyUrl(loc.studyPath)) return this.summarizeUrl(loc);
     const live = this.live.get(loc.id);
     const liveState = live ? (live.stopping ? 'stopping' : 'running') : null;
     let study = null;
@@ -229,13 +255,7 @@ export class SweepsService {
       now,
       runningElsewhere,
     });
-    if (live) {
-      // The runner's own counts are newer than what a reader sees mid-transaction.
-      summary.counts = live.counts;
-      summary.finishedTrials = live.counts.COMPLETE + live.counts.PRUNED;
-      summary.best = live.best ?? summary.best;
-      summary.maxTrials = live.maxTrials ?? summary.maxTrials;
-    }
+    if (live) applyLive(summary, live);
     if (openError && !live) {
       summary.state = 'failed';
       summary.message = `the study file cannot be read: ${openError}`;
@@ -248,6 +268,71 @@ export class SweepsService {
     const changesAt = live || openError || missing ? null : (verdict()?.changesAt ?? null);
     this.watchHeartbeat(loc.id, changesAt, summary.state);
     return summary;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // PostgreSQL studies (by URL)
+
+  private urlStudies(): UrlStudies {
+    if (!this.urls) throw new AppFault('NOT_AVAILABLE', 'PostgreSQL studies cannot be opened in this app instance (no password store was set up).');
+    return this.urls;
+  }
+
+  private summarizeUrl(loc: Located): SweepSummary {
+    const live = this.live.get(loc.id);
+    const summary = this.urlStudies().summarize({
+      id: loc.id,
+      source: loc.source,
+      studyPath: loc.studyPath,
+      studyName: loc.studyName,
+      record: loc.record,
+      facts: this.facts(loc.record?.configPath ?? null),
+      live: live ? (live.stopping ? 'stopping' : 'running') : null,
+    });
+    if (live) applyLive(summary, live);
+    return summary;
+  }
+
+  /** A read of a URL study brought news: tell the renderer, as a runner's progress would. */
+  private urlChanged(id: string): void {
+    let s: SweepSummary;
+    try {
+      s = this.summary(id);
+    } catch (e) {
+      if (e instanceof AppFault && e.code === 'NOT_FOUND') return; // removed meanwhile
+      console.error(`sweepdeck: re-reading sweep ${id}: ${(e as Error).message}`);
+      return;
+    }
+    this.o.bus.emit('sweep.progress', { id, state: s.state, runsHere: s.runsHere, finishedTrials: s.finishedTrials, maxTrials: s.maxTrials, counts: s.counts, best: s.best, trial: null, message: s.message });
+    if (this.urlStates.get(id) !== s.state) {
+      this.urlStates.set(id, s.state);
+      this.o.bus.emit('sweeps.changed', { reason: `state: ${s.state}` });
+    }
+  }
+
+  /** The trials of a URL study as last read (the watch reads them incrementally every poll). */
+  private urlTrials(loc: Located): { trials: readonly FrozenTrial[]; direction: SweepDetail['direction'] } {
+    const snap = this.urlStudies().snapshot(loc);
+    return { trials: snap?.trials ?? [], direction: snap?.info.directions[0] ?? null };
+  }
+
+  async openStudyUrl(input: ParsedInput<'sweeps.openStudyUrl'>): Promise<ChannelOutput<'sweeps.openStudyUrl'>> {
+    const { records, notice } = await this.urlStudies().open(input, (p, n) => this.o.state.findSweepByStudy(p, n));
+    for (const rec of records) if (!this.o.state.sweep(rec.id)) this.o.state.addSweep(rec);
+    this.o.bus.emit('sweeps.changed', { reason: 'study URL opened' });
+    return { sweeps: records.map((r) => this.summarize(this.located(r))), notice };
+  }
+
+  workers(id: string): ChannelOutput<'sweeps.workers'> {
+    const loc = this.locate(id);
+    if (!isStudyUrl(loc.studyPath)) throw new AppFault('CONFLICT', `Sweep '${loc.studyName}' is a study file (${loc.studyPath}): the Workers panel is for PostgreSQL studies, where workers on many machines share one study.`);
+    return this.urlStudies().workers(loc);
+  }
+
+  /** Reads a URL study now (tests and a page that wants the newest trials). */
+  async refreshUrlStudy(id: string): Promise<void> {
+    const loc = this.locate(id);
+    if (isStudyUrl(loc.studyPath)) await this.urlStudies().refresh(loc);
   }
 
   /** The file a sweep needs that is no longer there (moved or deleted): an opened study file, or a
@@ -351,6 +436,7 @@ export class SweepsService {
   get(id: string): SweepDetail {
     const loc = this.locate(id);
     const summary = this.summarize(loc);
+    if (isStudyUrl(loc.studyPath)) return this.urlDetail(loc, summary);
     const distributions: Record<string, Distribution> = {};
     let userAttrs: Record<string, unknown> = {};
     let runningElsewhere: number[] = [];
@@ -385,6 +471,28 @@ export class SweepsService {
       configText,
       userAttrs: JSON.parse(JSON.stringify(userAttrs)) as Record<string, unknown>,
       runningElsewhere,
+    };
+  }
+
+  private urlDetail(loc: Located, summary: SweepSummary): SweepDetail {
+    const snap = this.urlStudies().snapshot(loc);
+    const distributions: Record<string, Distribution> = {};
+    for (const t of snap?.trials ?? []) for (const [k, d] of Object.entries(t.distributions)) if (!(k in distributions)) distributions[k] = d;
+    let configText: string | null = null;
+    if (loc.record?.configPath) {
+      try {
+        configText = statSync(loc.record.configPath).size <= MAX_CONFIG_BYTES ? readFileSync(loc.record.configPath, 'utf8') : null;
+      } catch {
+        configText = null;
+      }
+    }
+    return {
+      ...summary,
+      distributions: distributions as SweepDetail['distributions'],
+      checkpointPath: loc.studyPath,
+      configText,
+      userAttrs: JSON.parse(JSON.stringify(snap?.info.userAttrs ?? {})) as Record<string, unknown>,
+      runningElsewhere: (snap?.trials ?? []).filter((t) => t.state === 'RUNNING' && !snap?.heartbeats.has(t.trialId)).map((t) => t.number),
     };
   }
 
@@ -430,6 +538,11 @@ export class SweepsService {
   trials(input: ParsedInput<'sweeps.trials'>): ChannelOutput<'sweeps.trials'> {
     const loc = this.locate(input.id);
     const offset = input.offset ?? 0;
+    if (isStudyUrl(loc.studyPath)) {
+      const { trials: all, direction } = this.urlTrials(loc);
+      const page = input.limit === undefined ? all.slice(offset) : all.slice(offset, offset + input.limit);
+      return { total: all.length, offset, direction, trials: page.map(rowOf) };
+    }
     if (!existsSync(loc.studyPath)) return { total: 0, offset, direction: null, trials: [] };
     return this.read(loc.studyPath, (s) => {
       const info = s.getStudy(loc.studyName);
@@ -453,11 +566,7 @@ export class SweepsService {
    * are the same finished objects. */
   private columns<C extends TrialColumns | IntermediateColumns>(id: string, kind: 'scalars' | 'intermediate', build: (rows: TrialRow[], direction: TrialColumns['direction']) => C): C {
     const loc = this.locate(id);
-    if (!existsSync(loc.studyPath)) return build([], null);
-    return this.read(loc.studyPath, (s) => {
-      const info = s.getStudy(loc.studyName);
-      if (!info) return build([], null);
-      const all = s.getTrials(info.studyId);
+    const cached = (all: readonly FrozenTrial[], direction: TrialColumns['direction']): C => {
       const key = `${kind}\0${loc.studyPath}\0${loc.studyName}`;
       const hit = this.columnsCache.get(key);
       if (hit && hit.trials.length === all.length && all.every((t, i) => t === hit.trials[i] && Object.isFrozen(t))) {
@@ -466,30 +575,58 @@ export class SweepsService {
         this.columnsCache.set(key, hit);
         return hit.reply as C;
       }
-      const reply = build(all.map(rowOf), info.directions[0] ?? null);
+      const reply = build(all.map(rowOf), direction);
       this.columnsCache.delete(key);
       if (all.every((t) => Object.isFrozen(t))) {
         this.columnsCache.set(key, { trials: all.slice(), reply: freezeColumns(reply) });
         while (this.columnsCache.size > COLUMNS_CACHE_SIZE) this.columnsCache.delete(this.columnsCache.keys().next().value!);
       }
       return reply;
+    };
+    if (isStudyUrl(loc.studyPath)) {
+      const { trials, direction } = this.urlTrials(loc);
+      return cached(trials, direction);
+    }
+    if (!existsSync(loc.studyPath)) return build([], null);
+    return this.read(loc.studyPath, (s) => {
+      const info = s.getStudy(loc.studyName);
+      if (!info) return build([], null);
+      return cached(s.getTrials(info.studyId), info.directions[0] ?? null);
     });
   }
 
   trialLog(input: ParsedInput<'sweeps.trialLog'>): ChannelOutput<'sweeps.trialLog'> {
     const loc = this.locate(input.id);
+    const dir = isStudyUrl(loc.studyPath) ? this.urlTrialDir(loc, input.trialNumber) : this.fileTrialDir(loc, input);
+    if (!dir) return { path: null, text: '', size: 0, truncated: false };
+    const file = path.join(dir, `${input.stream}.log`);
+    if (!existsSync(file)) return { path: file, text: '', size: 0, truncated: false };
+    return { path: file, ...tail(file, input.maxBytes ?? 64 * 1024) };
+  }
+
+  /** A shared study's trial ran on some worker's machine: its log is here only if that is this one. */
+  private urlTrialDir(loc: Located, n: number): string | null {
+    const t = this.urlTrials(loc).trials.find((x) => x.number === n);
+    if (!t) throw new AppFault('NOT_FOUND', `Sweep '${loc.studyName}' has no trial number ${n} (as last read from ${loc.studyPath}).`);
+    const d = t.userAttrs.trial_dir;
+    const dir = typeof d === 'string' ? d : null;
+    const worker = workerOf(t);
+    if (worker && worker.host !== os.hostname()) {
+      throw new AppFault('NOT_AVAILABLE', `Trial ${n} ran on ${worker.host} (pid ${worker.pid ?? '?'}): its log is on that machine${dir ? `, in ${dir}` : ''}.`);
+    }
+    if (!worker && t.state !== 'WAITING') throw new AppFault('NOT_AVAILABLE', `Trial ${n} was run by a Python Optuna (or other non-Sweepdeck) worker: Sweepdeck keeps no log of it.`);
+    return dir;
+  }
+
+  private fileTrialDir(loc: Located, input: ParsedInput<'sweeps.trialLog'>): string | null {
     if (!existsSync(loc.studyPath)) throw new AppFault('NOT_FOUND', `Sweep '${input.id}' has no study file yet, so no trial logs.`);
-    const dir = this.read(loc.studyPath, (s) => {
+    return this.read(loc.studyPath, (s) => {
       const info = s.getStudy(loc.studyName);
       const t = info ? s.getTrials(info.studyId).find((x) => x.number === input.trialNumber) : undefined;
       if (!t) throw new AppFault('NOT_FOUND', `Sweep '${input.id}' has no trial number ${input.trialNumber}.`);
       const d = t.userAttrs.trial_dir;
       return typeof d === 'string' ? d : null;
     });
-    if (!dir) return { path: null, text: '', size: 0, truncated: false };
-    const file = path.join(dir, `${input.stream}.log`);
-    if (!existsSync(file)) return { path: file, text: '', size: 0, truncated: false };
-    return { path: file, ...tail(file, input.maxBytes ?? 64 * 1024) };
   }
 
   // ------------------------------------------------------------------------------------------
@@ -597,8 +734,14 @@ export class SweepsService {
 
   remove(id: string): { removed: boolean } {
     if (this.live.has(id)) throw new AppFault('CONFLICT', `Sweep '${id}' is running; stop it before removing it.`);
+    const rec = this.o.state.sweep(id);
     const removed = this.o.state.removeSweep(id);
     this.watchHeartbeat(id, null, 'ready');
+    if (rec && isStudyUrl(rec.studyPath) && this.urls) {
+      const stillUsed = this.o.state.sweeps().some((r) => r.studyPath === rec.studyPath);
+      this.urlStates.delete(id);
+      void this.urls.forget(id, rec.studyPath, stillUsed).catch((e: unknown) => console.error(`sweepdeck: closing the watch of ${rec.studyPath}: ${(e as Error).message}`));
+    }
     if (removed) this.o.bus.emit('sweeps.changed', { reason: 'removed' });
     return { removed };
   }
@@ -658,6 +801,7 @@ export class SweepsService {
 
   async resume(input: ParsedInput<'sweeps.resume'>): Promise<SweepSummary> {
     const loc = this.locate(input.id);
+    if (isStudyUrl(loc.studyPath)) await this.prepareUrlResume(loc);
     const accept = input.acceptSpaceChange === true;
     let rec = this.ensureRecord(loc);
     if (input.configPath !== undefined) {
@@ -667,6 +811,21 @@ export class SweepsService {
       rec = this.attachConfig(rec, input.configPath);
     }
     return this.launch(rec.id, input.maxTrials, accept);
+  }
+
+  /** Before local workers join a PostgreSQL study: it must be one Sweepdeck may drive, the runner
+   * must take study URLs, and a standing stop request is removed (else they would stop at once). */
+  private async prepareUrlResume(loc: Located): Promise<void> {
+    const urls = this.urlStudies();
+    const s = this.summarize(loc);
+    if (s.readOnly) throw new AppFault('CONFLICT', `Sweep '${loc.studyName}' is watched read-only: ${s.readOnly}`);
+    if (!this.o.core.runsStudyUrls) {
+      throw new AppFault(
+        'NOT_AVAILABLE',
+        `Resuming ${loc.studyPath} here needs a runner that works on PostgreSQL studies, which this build does not have yet. Start workers with \`sweepdeck sweep worker\` on the machines that should run trials.`,
+      );
+    }
+    await urls.clearStop(loc);
   }
 
   /** How the config's search space (configPath's, else the sweep's own) differs from the study's. */
@@ -698,8 +857,10 @@ export class SweepsService {
     const loc = this.locate(id);
     if (this.live.has(id)) throw new AppFault('CONFLICT', `Sweep '${id}' is already running.`);
     const before = this.summarize(loc);
-    if (before.state === 'running') throw new AppFault('CONFLICT', `Sweep '${id}' is ${before.message ?? 'running elsewhere'}; stop it there first.`);
-    if (before.state === 'unresponsive') throw new AppFault('CONFLICT', `Sweep '${id}' may still be running in another process (${before.message ?? 'its heartbeats are late'}); Resume works once it is interrupted.`);
+    // A PostgreSQL study is shared: local workers join the ones running elsewhere.
+    const shared = isStudyUrl(loc.studyPath);
+    if (before.state === 'running' && !shared) throw new AppFault('CONFLICT', `Sweep '${id}' is ${before.message ?? 'running elsewhere'}; stop it there first.`);
+    if (before.state === 'unresponsive' && !shared) throw new AppFault('CONFLICT', `Sweep '${id}' may still be running in another process (${before.message ?? 'its heartbeats are late'}); Resume works once it is interrupted.`);
     if (before.state === 'missing') throw new AppFault('NOT_FOUND', `Sweep '${loc.studyName}' cannot run: ${before.message ?? 'a file it needs is missing'}`);
     const rec = this.ensureRecord(loc);
     if (!rec.configPath) {
@@ -734,7 +895,16 @@ export class SweepsService {
     };
     let handle: RunningSweep;
     try {
-      handle = this.o.core.startSweep({ config, configDir: path.dirname(rec.configPath), outputDir, maxTrials: maxTrials ?? rec.maxTrials ?? undefined, onEvent, ...(tracking ? { hooks: tracking.hooks } : {}) });
+      const studyConnection = isStudyUrl(rec.studyPath) && this.o.studyPasswords ? await this.o.studyPasswords.connectionString(rec.studyPath) : undefined;
+      handle = this.o.core.startSweep({
+        config,
+        configDir: path.dirname(rec.configPath),
+        outputDir,
+        maxTrials: maxTrials ?? rec.maxTrials ?? undefined,
+        onEvent,
+        ...(tracking ? { hooks: tracking.hooks } : {}),
+        ...(studyConnection ? { studyConnection } : {}),
+      });
     } catch (e) {
       this.o.state.updateSweep(id, previous);
       await tracking?.close().catch(() => undefined);
@@ -867,6 +1037,18 @@ export class SweepsService {
     return summary;
   }
 
+  /** Stop from the app: a sweep this app runs is stopped here; a PostgreSQL study also gets the stop
+   * request every Sweepdeck worker reads from the study, on whatever machine it runs. */
+  async requestStop(id: string): Promise<SweepSummary> {
+    const loc = this.locate(id);
+    if (!isStudyUrl(loc.studyPath)) return this.stop(id);
+    await this.urlStudies().requestStop(loc);
+    if (this.live.has(id)) return this.stop(id);
+    const summary = this.summary(id);
+    this.o.bus.emit('sweep.progress', { id, state: summary.state, runsHere: summary.runsHere, finishedTrials: summary.finishedTrials, maxTrials: summary.maxTrials, counts: summary.counts, best: summary.best, trial: null, message: summary.message });
+    return summary;
+  }
+
   runningCount(): number {
     return this.live.size;
   }
@@ -882,5 +1064,6 @@ export class SweepsService {
     });
     await Promise.race([Promise.all(waits), new Promise((r) => setTimeout(r, timeoutMs).unref?.())]);
     this.readers.close();
+    await this.urls?.close();
   }
 }

@@ -2,9 +2,9 @@
 // `postgresql` (initdb in a temporary folder, a free loopback port, a password), removed afterwards.
 // SWEEPDECK_TEST_PG_URL points the tests at an existing server instead (its user needs CREATEDB:
 // every test database is created and dropped by the tests). No mock of PostgreSQL anywhere.
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { unusedLoopbackPort } from './loopbackPort.ts';
@@ -58,9 +58,59 @@ export interface PgServer {
   psql(sql: string, db?: string): string;
   /** Drops the databases made here; stops and removes a cluster started here. */
   stop(): void;
+  /** Outage controls of a throw-away cluster; undefined for a server SWEEPDECK_TEST_PG_URL names. */
+  readonly cluster?: ClusterControl;
 }
 
-function serverFor(url: URL, stopCluster: () => void): PgServer {
+/** Outages on demand, on a cluster started here (same data folder, port and settings throughout). */
+export interface ClusterControl {
+  /** `pg_ctl stop -m fast`: sessions are ended (SQLSTATE 57P01), connections refused until start. */
+  stopServer(): Promise<void>;
+  /** Starts it again on the same port and data folder; resolves when it accepts connections. */
+  startServer(): Promise<void>;
+  /** SIGSTOP to the postmaster and every backend: connections hang, nothing answers. */
+  pause(): void;
+  /** SIGCONT to the same processes, postmaster last (so it does not fork into a frozen world). */
+  resume(): void;
+  /** How many server processes pause() stopped, and whether the kernel shows each as stopped now
+   * (signals arrive asynchronously: wait for it). */
+  pausedState(): { processes: number; allStopped: boolean };
+  /** The server's log so far (for a failing test's message). */
+  log(): string;
+  /** Puts a line first in pg_hba.conf and reloads the server's configuration. */
+  prependHba(line: string): Promise<void>;
+}
+
+function runAsync(argv: string[], asPostgres: boolean): Promise<string> {
+  const cmd = asPostgres && isRoot() ? ['runuser', '-u', 'postgres', '--', ...argv] : argv;
+  return new Promise((resolve, reject) => {
+    execFile(cmd[0]!, cmd.slice(1), { encoding: 'utf8' }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${argv[0]} failed (${err.code ?? err.signal}):\n${stderr}${stdout}`));
+      else resolve(stdout);
+    });
+  });
+}
+
+/** The postmaster's pid (first line of postmaster.pid) and its children's, from /proc. */
+function serverPids(data: string): { postmaster: number; children: number[] } {
+  const postmaster = Number(readFileSync(path.join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  const children: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // exited while we looked
+    }
+    // "pid (comm) state ppid ...": comm may hold spaces, so read after its closing parenthesis.
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (ppid === postmaster) children.push(Number(entry));
+  }
+  return { postmaster, children };
+}
+
+function serverFor(url: URL, stopCluster: () => void, cluster?: ClusterControl): PgServer {
   const made: string[] = [];
   const user = decodeURIComponent(url.username);
   const password = decodeURIComponent(url.password);
@@ -76,6 +126,7 @@ function serverFor(url: URL, stopCluster: () => void): PgServer {
     url: url.href,
     host: url.hostname,
     port: Number(url.port || 5432),
+    cluster,
     user,
     password,
     urlFor,
@@ -96,14 +147,25 @@ function serverFor(url: URL, stopCluster: () => void): PgServer {
   };
 }
 
+export interface StartOptions {
+  /** A cluster of its own even when SWEEPDECK_TEST_PG_URL is set (outage and TLS tests need one). */
+  own?: boolean;
+  /** Serve TLS with this certificate and key (PEM): ssl=on, files owned by the server's user. */
+  tls?: { certPem: string; keyPem: string };
+}
+
+/** True when startPostgres({ own: true }) can start a cluster here (initdb and pg_ctl present). */
+export const canStartOwnCluster = (): boolean => canStartCluster();
+export const hasOwnCluster = (): boolean => requirePeer(`${PG} (initdb, pg_ctl)`, canStartCluster(), 'apt-get install -y postgresql');
+
 /**
  * A server for the tests: the one SWEEPDECK_TEST_PG_URL names, or a new throw-away cluster (initdb
  * as the postgres user when we are root, scram-sha-256 password, loopback only, a socket in its own
  * folder). Call stop() in afterAll.
  */
-export async function startPostgres(): Promise<PgServer> {
+export async function startPostgres(opts: StartOptions = {}): Promise<PgServer> {
   const given = process.env[PG_URL_ENV];
-  if (given) return serverFor(new URL(given), () => undefined);
+  if (given && !opts.own && !opts.tls) return serverFor(new URL(given), () => undefined);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'sweepdeck-pg-'));
   const data = path.join(dir, 'data');
   const password = randomBytes(12).toString('hex');
@@ -128,19 +190,72 @@ export async function startPostgres(): Promise<PgServer> {
   try {
     run([path.join(PG_BIN, 'initdb'), '-D', data, '-U', 'sweepdeck', `--pwfile=${pwfile}`, '-A', 'scram-sha-256', '-E', 'UTF8', '--locale=C', '--no-sync'], { asPostgres: true });
     rmSync(pwfile);
+    let tlsOpts = '';
+    if (opts.tls) {
+      const cert = path.join(dir, 'server.crt');
+      const key = path.join(dir, 'server.key');
+      writeFileSync(cert, opts.tls.certPem, { mode: 0o600 });
+      writeFileSync(key, opts.tls.keyPem, { mode: 0o600 });
+      if (isRoot()) {
+        const pg = postgresUser()!;
+        chownSync(cert, pg.uid, pg.gid);
+        chownSync(key, pg.uid, pg.gid);
+      }
+      tlsOpts = ` -c ssl=on -c ssl_cert_file=${cert} -c ssl_key_file=${key}`;
+    }
     // A port can be taken between our probe and the server's bind: try a few.
     for (let attempt = 0; ; attempt++) {
       const port = await unusedLoopbackPort();
       // authentication_timeout: a client that gives up mid-authentication (no password to send)
       // would otherwise hold its backend, and so DROP DATABASE, for the default minute.
-      const opts = `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c max_connections=200 -c authentication_timeout=3s`;
-      const r = spawnSync(isRoot() ? 'runuser' : path.join(PG_BIN, 'pg_ctl'), [...(isRoot() ? ['-u', 'postgres', '--', path.join(PG_BIN, 'pg_ctl')] : []), '-D', data, '-o', opts, '-l', path.join(dir, 'log'), '-w', '-t', '60', 'start'], {
+      const serverOpts = `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c max_connections=200 -c authentication_timeout=3s${tlsOpts}`;
+      const startArgv = [path.join(PG_BIN, 'pg_ctl'), '-D', data, '-o', serverOpts, '-l', path.join(dir, 'log'), '-w', '-t', '60', 'start'];
+      const r = spawnSync(isRoot() ? 'runuser' : startArgv[0]!, [...(isRoot() ? ['-u', 'postgres', '--', ...startArgv] : startArgv.slice(1))], {
         encoding: 'utf8',
       });
       if (r.status === 0) {
         started = true;
         process.on('exit', stopCluster);
-        return serverFor(new URL(`postgresql://sweepdeck:${password}@127.0.0.1:${port}/postgres`), stopCluster);
+        let paused: number[] = [];
+        const control: ClusterControl = {
+          async stopServer() {
+            await runAsync([path.join(PG_BIN, 'pg_ctl'), '-D', data, '-m', 'fast', '-w', '-t', '60', 'stop'], true);
+          },
+          async startServer() {
+            await runAsync(startArgv, true);
+          },
+          pause() {
+            // The postmaster first, so that it forks no backend we would miss; then its children.
+            const { postmaster } = serverPids(data);
+            process.kill(postmaster, 'SIGSTOP');
+            paused = [postmaster, ...serverPids(data).children];
+            for (const pid of paused.slice(1)) process.kill(pid, 'SIGSTOP');
+          },
+          resume() {
+            for (const pid of paused.slice(1)) process.kill(pid, 'SIGCONT');
+            if (paused[0] !== undefined) process.kill(paused[0], 'SIGCONT');
+            paused = [];
+          },
+          pausedState() {
+            // Field 3 of /proc/PID/stat is the state; T is "stopped by a signal".
+            const states = paused.flatMap((pid) => {
+              try {
+                const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+                return [stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0]];
+              } catch {
+                return []; // a backend that exited just before it was stopped
+              }
+            });
+            return { processes: paused.length, allStopped: states.length > 0 && states.every((st) => st === 'T') };
+          },
+          log: () => readFileSync(path.join(dir, 'log'), 'utf8'),
+          async prependHba(line) {
+            const hba = path.join(data, 'pg_hba.conf');
+            writeFileSync(hba, `${line}\n${readFileSync(hba, 'utf8')}`);
+            await runAsync([path.join(PG_BIN, 'pg_ctl'), '-D', data, 'reload'], true);
+          },
+        };
+        return serverFor(new URL(`postgresql://sweepdeck:${password}@127.0.0.1:${port}/postgres`), stopCluster, control);
       }
       if (attempt >= 4) throw new Error(`pg_ctl start failed:\n${r.stderr}${r.stdout}`);
     }

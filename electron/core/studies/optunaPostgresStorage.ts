@@ -8,7 +8,9 @@ import type pg from 'pg';
 import type { Direction, Distribution, FinishedState, FrozenTrial, ParamValue, TrialState } from '../search/types.ts';
 import { formatOptunaDatetime } from './datetime.ts';
 import { toInternalRepr } from './distributionJson.ts';
-import { acquirePool, asPostgresError, DEFAULT_POOL_SIZE, releasePool } from './postgresPool.ts';
+import { isConnectionLoss, ROLLED_BACK_SQLSTATE } from './postgresErrors.ts';
+import { acquirePool, asPostgresError, checkOut, connectionReason, DEFAULT_POOL_SIZE, releasePool } from './postgresPool.ts';
+import { Backoff, CommitInDoubt, ConnectionWatch, PATIENCE_ENV, reconnectPolicy, sleep, type OutageNotice, type ReconnectPolicy } from './postgresRetry.ts';
 import { PG_ENUM_DDL, PG_TABLE_DDL } from './postgresSchema.ts';
 import { FROZEN_SCHEMA_VERSION, judgeRevision, type Revision } from './revisions.ts';
 import { distributionJsonOf, encodeJson, encodeTrialAttrs, RowDecoder, setKey, storedValue, valueType } from './rowCodec.ts';
@@ -27,11 +29,15 @@ export interface OpenPostgresStorageOptions {
   readonly?: boolean;
   /** Connections in this process's pool for the URL (shared by every storage on it). */
   poolSize?: number;
+  /** Backoff and patience while the database is away (default DEFAULT_RECONNECT, patience from
+   * SWEEPDECK_PG_PATIENCE_SECONDS). Opening does not wait: a URL that does not answer fails at once. */
+  reconnect?: Partial<ReconnectPolicy>;
+  /** Told once when the connection is lost, at each wait, and once when it is back (default: the
+   * lost and back lines on stderr). */
+  onConnectionNotice?: (n: OutageNotice) => void;
 }
 
 const TRIAL_COLS = 'trial_id, number, study_id, state::text AS state, datetime_start::text AS datetime_start, datetime_complete::text AS datetime_complete';
-/** Deadlocks and serialization failures: the transaction is retried (Optuna retries trial creation too). */
-const RETRYABLE = new Set(['40P01', '40001']);
 /** pg_advisory_xact_lock key for schema creation ('swdk' as a number): two first workers do not
  * both create the tables. */
 const SCHEMA_LOCK = 0x7377646b;
@@ -49,13 +55,17 @@ async function arrays<R extends unknown[]>(c: Queryable, text: string, values: u
  * create is set and the database has no Optuna table at all. */
 export async function openPostgresStudyStorage(location: string, opts: OpenPostgresStorageOptions = {}): Promise<OptunaPostgresStorage> {
   const url = parseStudyUrl(location);
+  const policy = reconnectPolicy(opts.reconnect);
   const pool = acquirePool(url, opts.poolSize ?? DEFAULT_POOL_SIZE);
   try {
     const revision = await prepareSchema(url, pool, opts.create === true && opts.readonly !== true);
-    return new OptunaPostgresStorage(url, pool, revision, opts.readonly === true);
+    return new OptunaPostgresStorage(url, pool, revision, opts.readonly === true, {
+      policy,
+      notify: opts.onConnectionNotice ?? ((n) => n.kind !== 'retry' && process.stderr.write(`${n.message}\n`)),
+    });
   } catch (e) {
     await releasePool(pool);
-    throw asPostgresError(url, e);
+    throw asPostgresError(url, e, pool);
   }
 }
 
@@ -74,7 +84,7 @@ async function readLayout(c: Queryable): Promise<Map<string, Set<string>>> {
 }
 
 async function prepareSchema(url: StudyUrl, pool: pg.Pool, create: boolean): Promise<Revision> {
-  const c = await pool.connect();
+  const c = await checkOut(pool);
   try {
     let tables = await readLayout(c);
     const required = Object.keys(REQUIRED_COLUMNS);
@@ -129,53 +139,158 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
   /** Set on the view runInWriteTransaction hands out: its calls join that transaction. */
   private bound: Queryable | null = null;
   private closed = false;
+  private readonly reconnect: ReconnectPolicy;
+  private readonly watch: ConnectionWatch;
 
   constructor(
     private readonly url: StudyUrl,
     private readonly pool: pg.Pool,
     readonly revision: Revision,
     readonly readonly: boolean,
+    outages: { policy: ReconnectPolicy; notify: (n: OutageNotice) => void },
   ) {
     this.path = url.redacted;
     this.decoder = new RowDecoder(url.redacted);
+    this.reconnect = outages.policy;
+    this.watch = new ConnectionWatch(url.redacted, outages.policy, outages.notify);
   }
 
   // ---- transactions ----
+
+  // Outages. Every call is one transaction; when the connection is lost (isConnectionLoss: errno or
+  // SQLSTATE class 08/57P0x, never a statement's own error) the call waits with backoff and runs
+  // again, for at most the reconnect patience. Whether running it again is safe:
+  // - Reads (listStudies, getTrials, countTrials, ...): always; they change nothing.
+  // - Writes that lost the connection before COMMIT was sent: the server rolls back a transaction
+  //   whose connection is gone, so none of it was saved and running it again saves it once.
+  // - Writes that lost the connection after COMMIT was sent are in doubt. They are never simply
+  //   run again: createTrial would make a second trial and popWaitingTrial take a second one. The
+  //   server is asked instead (txid_status of the transaction id read before COMMIT): committed ->
+  //   the call returns what its transaction returned; aborted -> it runs again; in progress -> ask
+  //   again after the next wait; unknown (too old) -> StudyError('COMMIT_UNKNOWN').
+  // Per method, running again after an abort is harmless: createTrial/popWaitingTrial/createStudy
+  // redo their work from the current state (a fresh number, the next WAITING trial, STUDY_EXISTS
+  // if someone else made it meanwhile); param, intermediate, attr and heartbeat writes are upserts
+  // of the same value; finishTrial and failTrial re-check that the trial is still unfinished;
+  // failStaleTrials re-judges staleness. A runInWriteTransaction body runs again as a whole, as it
+  // already does after a deadlock, so it must only touch the database.
 
   private async tx<T>(kind: 'read' | 'write', f: (c: Queryable) => Promise<T>): Promise<T> {
     if (this.closed) throw new Error(`${this.path}: the study storage is closed.`);
     if (kind === 'write' && this.readonly) throw new StudyError('READ_ONLY', `${this.path}: opened read-only; nothing was changed.`);
     if (this.bound) return f(this.bound);
-    for (let attempt = 0; ; attempt++) {
-      let c: Queryable;
+    const backoff = new Backoff(this.reconnect);
+    let doubt: CommitInDoubt | undefined;
+    for (let rolledBack = 0; ; ) {
       try {
-        c = await this.pool.connect();
-      } catch (e) {
-        throw asPostgresError(this.url, e);
-      }
-      let broken: Error | undefined;
-      try {
-        // Reads see one snapshot across their several SELECTs; writes run at READ COMMITTED with
-        // Optuna's row locks, so they interleave with Python Optuna's writes as Optuna's own do.
-        await c.query(kind === 'read' ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN');
-        const out = await f(c);
-        await c.query('COMMIT');
-        return out;
-      } catch (e) {
-        try {
-          await c.query('ROLLBACK');
-        } catch (e2) {
-          broken = e2 as Error;
+        if (doubt) {
+          const status = await this.commitStatus(doubt.xid);
+          if (status === 'committed') {
+            this.watch.back();
+            return doubt.result as T;
+          }
+          if (status === null) {
+            throw new StudyError(
+              'COMMIT_UNKNOWN',
+              `${this.path}: the connection was lost while a change was being committed, and the server no longer knows whether transaction ${doubt.xid} committed. Look at the study (the last trial's state) before running again.`,
+            );
+          }
+          // 'in progress': the old session still holds it; ask again after the next wait.
+          if (status === 'aborted') doubt = undefined;
         }
-        if (kind === 'write') this.forgetUncommitted();
+        if (!doubt) {
+          const out = await this.txOnce(kind, f);
+          this.watch.back();
+          return out;
+        }
+      } catch (e) {
+        if (e instanceof CommitInDoubt) doubt = e;
+        const lost = e instanceof CommitInDoubt ? e.lostWith : e;
+        if (e instanceof CommitInDoubt || isConnectionLoss(e)) {
+          await this.waitToReconnect(backoff, lost, doubt !== undefined);
+          continue;
+        }
         const code = (e as { code?: unknown }).code;
-        if (typeof code === 'string' && RETRYABLE.has(code) && attempt < 3) continue;
-        throw asPostgresError(this.url, e);
-      } finally {
-        // A connection whose rollback failed is dropped, not reused.
-        c.release(broken);
+        if (typeof code === 'string' && ROLLED_BACK_SQLSTATE.has(code) && rolledBack++ < 3) continue;
+        throw asPostgresError(this.url, e, this.pool);
       }
+      // Still in doubt ('in progress'): wait, then ask again.
+      await this.waitToReconnect(backoff, doubt?.lostWith, true);
     }
+  }
+
+  /** Announces the outage, waits the next backoff delay, or throws when patience is spent. */
+  private async waitToReconnect(backoff: Backoff, lost: unknown, inDoubt: boolean): Promise<void> {
+    const reason = connectionReason(this.url, lost);
+    this.watch.lost(reason);
+    const delay = backoff.next();
+    if (delay === null) throw this.outOfPatience(backoff, lost, inDoubt);
+    this.watch.retry(delay, reason);
+    await sleep(delay);
+  }
+
+  /** One try of a transaction. Throws CommitInDoubt when a write's COMMIT went out and its answer
+   * was lost with the connection; any other error as it came. */
+  private async txOnce<T>(kind: 'read' | 'write', f: (c: Queryable) => Promise<T>): Promise<T> {
+    const c = await checkOut(this.pool);
+    let broken: Error | undefined;
+    let xid: string | null = null;
+    let out: T | undefined;
+    let committing = false;
+    try {
+      // Reads see one snapshot across their several SELECTs; writes run at READ COMMITTED with
+      // Optuna's row locks, so they interleave with Python Optuna's writes as Optuna's own do.
+      await c.query(kind === 'read' ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN');
+      out = await f(c);
+      // The id to ask about if the COMMIT's answer is lost (null: the body wrote nothing).
+      if (kind === 'write') xid = (await rows<{ xid: string | null }>(c, 'SELECT txid_current_if_assigned()::text AS xid'))[0]?.xid ?? null;
+      committing = true;
+      await c.query('COMMIT');
+      return out;
+    } catch (e) {
+      if (kind === 'write') this.forgetUncommitted();
+      if (isConnectionLoss(e)) {
+        // The connection is gone: no ROLLBACK to send (the server rolls back on its own).
+        broken = e as Error;
+        if (committing && xid !== null) throw new CommitInDoubt(xid, out, e);
+        throw e;
+      }
+      try {
+        await c.query('ROLLBACK');
+      } catch (e2) {
+        broken = e2 as Error;
+      }
+      throw e;
+    } finally {
+      // A connection that failed is dropped, not reused.
+      c.release(broken);
+    }
+  }
+
+  /** txid_status of a transaction whose COMMIT's answer was lost: committed, aborted, in progress,
+   * or null when the server no longer remembers it. */
+  private async commitStatus(xid: string): Promise<string | null> {
+    const c = await checkOut(this.pool);
+    let broken: Error | undefined;
+    try {
+      return (await rows<{ s: string | null }>(c, 'SELECT txid_status($1::bigint) AS s', [xid]))[0]?.s ?? null;
+    } catch (e) {
+      broken = e as Error;
+      throw e;
+    } finally {
+      c.release(broken);
+    }
+  }
+
+  private outOfPatience(backoff: Backoff, lost: unknown, inDoubt: boolean): StudyError {
+    return new StudyError(
+      'UNREACHABLE',
+      `${this.path}: the database did not come back within ${(backoff.waitedMs / 1000).toFixed(0)} s (${backoff.attempts} reconnect attempts; last: ${connectionReason(this.url, lost)}). ` +
+        (inDoubt
+          ? 'The last change was being committed when the connection was lost: it may or may not be in the study. '
+          : 'The last change was not saved; everything committed before it is in the study. ') +
+        `Check the server; to wait longer through maintenance, set ${PATIENCE_ENV} (seconds).`,
+    );
   }
 
   /** What the caches learnt inside a rolled-back write may never have been committed. */
@@ -309,6 +424,14 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
     await this.tx('write', async (c) => {
       await this.studyRow(c, studyId);
       await c.query(`INSERT INTO ${table} (study_id, "key", value_json) VALUES ($1, $2, $3) ON CONFLICT (study_id, "key") DO UPDATE SET value_json = excluded.value_json`, [studyId, key, json]);
+    });
+  }
+
+  /** Removes a study system attr (e.g. a stop request once a sweep is started again). */
+  async deleteStudySystemAttr(studyId: number, key: string): Promise<void> {
+    await this.tx('write', async (c) => {
+      await this.studyRow(c, studyId);
+      await c.query('DELETE FROM study_system_attributes WHERE study_id = $1 AND "key" = $2', [studyId, key]);
     });
   }
 
@@ -541,6 +664,20 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
       ).map((r) => r.trial_id);
     });
     return ids.length ? this.loadTrials(ids) : [];
+  }
+
+  /** The heartbeats of the study's RUNNING trials, as ages by the server's clock (heartbeats are
+   * stamped with it), so a reader on a machine whose clock differs judges them as the workers do. */
+  async runningHeartbeats(studyId: number): Promise<Array<{ trialId: number; ageMs: number }>> {
+    return this.tx('read', async (c) => {
+      await this.studyRow(c, studyId);
+      const rs = await rows<{ trial_id: number; age_ms: number | string }>(
+        c,
+        "SELECT h.trial_id, EXTRACT(EPOCH FROM (LOCALTIMESTAMP - h.heartbeat)) * 1000 AS age_ms FROM trial_heartbeats h JOIN trials t ON t.trial_id = h.trial_id WHERE t.study_id = $1 AND t.state = 'RUNNING' ORDER BY h.trial_id",
+        [studyId],
+      );
+      return rs.map((r) => ({ trialId: r.trial_id, ageMs: Math.max(0, Number(r.age_ms)) }));
+    });
   }
 
   async failTrial(studyId: number, number: number, reason: string): Promise<FrozenTrial> {

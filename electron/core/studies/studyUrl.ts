@@ -26,6 +26,8 @@ export function redactUrl(location: string): string {
   try {
     const u = new URL(location.trim());
     if (u.password) u.password = '';
+    // libpq also takes a password (and a key's passphrase) as query parameters.
+    for (const k of ['password', 'sslpassword']) if (u.searchParams.has(k)) u.searchParams.set(k, '***');
     return u.href;
   } catch {
     // Not parseable: show only the scheme and host-ish part, never what may be a password.

@@ -109,7 +109,9 @@ export type StudyErrorCode =
   | 'BAD_URL' // a study URL we cannot use (scheme, host, database name)
   | 'AUTH_FAILED' // the database server refused the user or password
   | 'UNREACHABLE' // no database server answers at the URL's host and port
-  | 'DATABASE_NOT_FOUND'; // the server has no database of the URL's name
+  | 'DATABASE_NOT_FOUND' // the server has no database of the URL's name
+  | 'TLS_FAILED' // the server's certificate failed the URL's sslmode check, or TLS could not start
+  | 'COMMIT_UNKNOWN'; // the connection died during COMMIT and the server can no longer say whether it committed
 
 export class StudyError extends Error {
   constructor(

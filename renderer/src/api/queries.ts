@@ -81,7 +81,7 @@ export function useFailTrial(id: string) {
   });
 }
 
-export function useSweepAction<C extends 'sweeps.start' | 'sweeps.stop' | 'sweeps.resume' | 'sweeps.remove' | 'sweeps.locate' | 'sweeps.openStudyFile' | 'sweeps.register'>(channel: C) {
+export function useSweepAction<C extends 'sweeps.start' | 'sweeps.stop' | 'sweeps.resume' | 'sweeps.remove' | 'sweeps.locate' | 'sweeps.openStudyFile' | 'sweeps.openStudyUrl' | 'sweeps.register'>(channel: C) {
   const client = useClient();
   const qc = useQueryClient();
   return useMutation<ChannelOutput<C>, Error, ChannelInput<C>>({

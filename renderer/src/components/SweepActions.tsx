@@ -17,6 +17,7 @@ function needsConfig(e: unknown): boolean {
 
 /** Why Stop is off for a sweep another process runs, and where to stop it. */
 export function runsElsewhereTitle(sweep: SweepSummary): string {
+  if (sweep.storage === 'postgresql') return 'Runs on workers sharing this PostgreSQL study: Stop workers in the Workers panel of its page asks every Sweepdeck worker to stop.';
   return `Runs in another process, not in this app${sweep.message ? ` (${sweep.message})` : ''}: stop it where it was started.`;
 }
 
@@ -36,7 +37,10 @@ export function SweepActions({ sweep, showOpen = true, label }: { sweep: SweepSu
   const name = label ?? sweep.studyName;
   const busy = start.isPending || resume.isPending || stop.isPending || spaceCheck.isPending;
   const error = start.error ?? resume.error ?? stop.error ?? spaceCheck.error;
-  const canResume = sweep.state === 'interrupted' || sweep.state === 'failed';
+  // A study the app only watches (e.g. only Python Optuna workers drive it) gets neither.
+  // A shared PostgreSQL study takes local workers while others run elsewhere.
+  const joinsShared = sweep.storage === 'postgresql' && !sweep.runsHere && (sweep.state === 'running' || sweep.state === 'stopping' || sweep.state === 'unresponsive');
+  const canResume = (sweep.state === 'interrupted' || sweep.state === 'failed' || joinsShared) && !sweep.readOnly;
 
   const resumeNow = (acceptSpaceChange: boolean): void => {
     resume.mutate({ id: sweep.id, ...(configPath ? { configPath } : {}), ...(acceptSpaceChange ? { acceptSpaceChange } : {}) }, {
@@ -76,13 +80,13 @@ export function SweepActions({ sweep, showOpen = true, label }: { sweep: SweepSu
             {start.isPending ? 'Starting…' : 'Start'}
           </button>
         ) : null}
-        {canResume || sweep.state === 'finished' ? (
+        {(canResume || sweep.state === 'finished') && !sweep.readOnly ? (
           <button
             type="button"
-            className={canResume ? 'primary' : ''}
+            className={canResume && !joinsShared ? 'primary' : ''}
             disabled={busy || sweep.state === 'finished'}
             aria-label={`Resume ${name}`}
-            title={sweep.state === 'finished' ? 'Finished: every trial of the budget is done.' : 'Continue with the remaining trials'}
+            title={sweep.state === 'finished' ? 'Finished: every trial of the budget is done.' : joinsShared ? 'Start workers here that join the ones running this study' : 'Continue with the remaining trials'}
             onClick={doResume}
           >
             {spaceCheck.isPending ? 'Checking…' : resume.isPending ? 'Resuming…' : 'Resume'}
@@ -93,7 +97,7 @@ export function SweepActions({ sweep, showOpen = true, label }: { sweep: SweepSu
             {sweep.state === 'stopping' || stop.isPending ? 'Stopping…' : 'Stop'}
           </button>
         ) : null}
-        {(sweep.state === 'running' || sweep.state === 'stopping') && !sweep.runsHere ? (
+        {(sweep.state === 'running' || sweep.state === 'stopping') && !sweep.runsHere && !sweep.readOnly ? (
           // Stop reaches only this app's own runner: say where this one runs instead of offering a
           // button that would answer CONFLICT.
           <button type="button" className="danger" disabled aria-label={`Stop ${name}`} title={runsElsewhereTitle(sweep)}>

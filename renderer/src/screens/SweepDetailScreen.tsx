@@ -15,12 +15,13 @@ import { ProgressBar } from '../components/ProgressBar.tsx';
 import { StateBadge } from '../components/StateBadge.tsx';
 import { SweepActions } from '../components/SweepActions.tsx';
 import { TrialsTable } from '../components/TrialsTable.tsx';
+import { WorkersPanel } from '../components/WorkersPanel.tsx';
 import { errorCode, fmtValue } from '../lib/format.ts';
 import { href } from '../lib/router.ts';
 import { firstViewDrawn } from '../lib/firstView.ts';
 import { afterQuiet } from '../lib/scrollQuiet.ts';
 
-function RevealPath({ path }: { path: string }) {
+function RevealPath({ path, isUrl = false }: { path: string; isUrl?: boolean }) {
   const client = useClient();
   const [msg, setMsg] = useState<{ kind: 'ok' | 'info' | 'error'; text: string } | null>(null);
   return (
@@ -28,19 +29,22 @@ function RevealPath({ path }: { path: string }) {
       <code className="path" title={path}>
         {path}
       </code>
-      <button
-        type="button"
-        aria-label="Reveal checkpoint in folder"
-        onClick={() =>
-          void client.call('shell.revealPath', { path }).then((r) => {
-            if (r.ok) setMsg(r.value.revealed ? { kind: 'ok', text: 'Shown in your file manager.' } : { kind: 'info', text: 'The file manager did not open.' });
-            else if (r.error.code === 'NOT_AVAILABLE') setMsg({ kind: 'info', text: 'Reveal in folder works in the desktop app; in the browser, copy the path above.' });
-            else setMsg({ kind: 'error', text: r.error.message });
-          })
-        }
-      >
-        Reveal in folder
-      </button>
+      {/* A study URL (PostgreSQL) is no file to reveal. */}
+      {isUrl ? null : (
+        <button
+          type="button"
+          aria-label="Reveal checkpoint in folder"
+          onClick={() =>
+            void client.call('shell.revealPath', { path }).then((r) => {
+              if (r.ok) setMsg(r.value.revealed ? { kind: 'ok', text: 'Shown in your file manager.' } : { kind: 'info', text: 'The file manager did not open.' });
+              else if (r.error.code === 'NOT_AVAILABLE') setMsg({ kind: 'info', text: 'Reveal in folder works in the desktop app; in the browser, copy the path above.' });
+              else setMsg({ kind: 'error', text: r.error.message });
+            })
+          }
+        >
+          Reveal in folder
+        </button>
+      )}
       <button type="button" aria-label="Copy checkpoint path" onClick={() => void navigator.clipboard?.writeText(path).then(() => setMsg({ kind: 'ok', text: 'Path copied.' }), () => setMsg({ kind: 'info', text: 'Copying is not allowed here; select the path instead.' }))}>
         Copy
       </button>
@@ -195,7 +199,7 @@ export const SweepDetailScreen = memo(function SweepDetailScreen({ id }: { id: s
         </div>
         <div className="card">
           <h2 className="card-h">Checkpoint</h2>
-          <RevealPath path={s.checkpointPath || s.studyPath} />
+          <RevealPath path={s.checkpointPath || s.studyPath} isUrl={s.storage === 'postgresql'} />
           {s.configPath ? (
             <p className="muted small">
               Config: <code>{s.configPath}</code>
@@ -204,7 +208,8 @@ export const SweepDetailScreen = memo(function SweepDetailScreen({ id }: { id: s
             <p className="muted small">No HPO config here (a study made elsewhere): Resume asks for one.</p>
           )}
         </div>
-        <FailElsewhereTrial sweepId={id} trialNumbers={s.runningElsewhere} />
+        {/* A PostgreSQL study's trials are listed by worker in the Workers panel instead. */}
+        {s.storage === 'postgresql' ? <WorkersPanel sweep={s} /> : <FailElsewhereTrial sweepId={id} trialNumbers={s.runningElsewhere} />}
       </div>
 
       <div className="charts-grid">

@@ -3,6 +3,7 @@ import { useState } from 'react';
 import type { SweepSummary } from '../../../shared/contract.ts';
 import { useSweepAction, useSweeps } from '../api/queries.ts';
 import { ErrorBox, EmptyState, Loading } from '../components/Notice.tsx';
+import { OpenStudyUrl } from '../components/OpenStudyUrl.tsx';
 import { ProgressBar } from '../components/ProgressBar.tsx';
 import { StateBadge } from '../components/StateBadge.tsx';
 import { SweepActions } from '../components/SweepActions.tsx';
@@ -32,9 +33,10 @@ function SweepCard({ s, label }: { s: SweepSummary; label: string }) {
             {s.studyName}
           </a>
           <StateBadge state={s.state} />
-          <span className="muted small">{s.source === 'file' ? 'opened study file' : s.source === 'folder' ? 'found in folder' : s.backbone ?? ''}</span>
+          <span className="muted small">{s.storage === 'postgresql' ? 'PostgreSQL study' : s.source === 'file' ? 'opened study file' : s.source === 'folder' ? 'found in folder' : s.backbone ?? ''}</span>
         </div>
         {s.state === 'unresponsive' ? <p className="sweep-msg warn-text">{s.message}</p> : null}
+        {s.readOnly ? <p className="sweep-msg muted small">Read-only: {s.readOnly}</p> : null}
         {s.state === 'missing' ? <p className="sweep-msg error-text">{s.message}</p> : null}
         {s.state === 'interrupted' || s.state === 'failed' ? <p className={`sweep-msg ${s.state === 'failed' ? 'error-text' : 'warn-text'}`}>{s.message ?? (s.state === 'interrupted' ? 'Interrupted before its budget was used: resume continues with the remaining trials.' : 'Failed.')}</p> : null}
         <ProgressBar value={s.finishedTrials} max={s.maxTrials} label={`Progress of ${s.studyName}`} state={s.state} />
@@ -121,6 +123,7 @@ export function SweepsScreen() {
       {/* Above the list, so it is a few Tab presses away however many sweeps there are. */}
       <h2 className="section-h">Open a study file</h2>
       <OpenStudyForm />
+      <OpenStudyUrl />
       {interrupted > 0 ? (
         <div className="notice notice-warn" role="status">
           {interrupted === 1 ? 'One sweep was interrupted.' : `${interrupted} sweeps were interrupted.`} Resume continues with only the remaining trials; finished trials are kept.

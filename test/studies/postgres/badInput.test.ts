@@ -92,6 +92,95 @@ describe.runIf(hasPostgres() && hasOptuna())('bad PostgreSQL study URLs', () => 
     }
   });
 
+  it('passwords from PGPASSWORD and ~/.pgpass: a wrong one is refused naming where it came from, never what it is', async () => {
+    const bare = withoutPassword(optunaDb);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sweepdeck-pgpass-'));
+    const before = dumpAll(optunaDb);
+    try {
+      process.env.PGPASSFILE = path.join(dir, 'none');
+      process.env.PGPASSWORD = 'env-wr0ng-secret';
+      const viaEnv = await refusal(bare);
+      expect(viaEnv.code).toBe('AUTH_FAILED');
+      expect(viaEnv.message).toContain('password from PGPASSWORD');
+      expect(viaEnv.message).not.toContain('env-wr0ng-secret');
+
+      delete process.env.PGPASSWORD;
+      const pgpass = path.join(dir, 'pgpass');
+      // Comment, a line for another port, then the match: the first matching line wins.
+      fs.writeFileSync(pgpass, `# sweepdeck test\n${pg.host}:1:*:${pg.user}:${pg.password}\n*:${pg.port}:*:${pg.user}:file-wr0ng-secret\n*:*:*:*:${pg.password}\n`, { mode: 0o600 });
+      process.env.PGPASSFILE = pgpass;
+      const viaFile = await refusal(bare);
+      expect(viaFile.code).toBe('AUTH_FAILED');
+      expect(viaFile.message).toContain(`password from ${pgpass} line 3`);
+      expect(viaFile.message).not.toContain('file-wr0ng-secret');
+
+      // libpq ignores a password file others can read; so do we, and the message says why.
+      fs.writeFileSync(pgpass, `*:*:*:*:${pg.password}\n`);
+      fs.chmodSync(pgpass, 0o644);
+      const loose = await refusal(bare);
+      expect(loose.code).toBe('AUTH_FAILED');
+      expect(loose.message).toContain(`${pgpass} was ignored: group or others can read it (run chmod 600 ${pgpass})`);
+      expect(loose.message).not.toContain(pg.password);
+      fs.chmodSync(pgpass, 0o600);
+      const ok = await openPostgresStudyStorage(bare);
+      expect((await ok.getStudy('alpha'))?.name).toBe('alpha');
+      await ok.close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    expect(dumpAll(optunaDb)).toBe(before);
+  });
+
+  it('a ~/.pgpass password with escaped colon and backslash reaches the real server intact', async () => {
+    const db = new URL(optunaDb).pathname.slice(1);
+    const role = `pgpass_${Date.now().toString(36)}`;
+    const secret = 'a:b\\c:d';
+    pg.psql(`CREATE ROLE ${role} LOGIN PASSWORD '${secret.replace(/'/g, "''")}'`);
+    pg.psql(`GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${role}`, db);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sweepdeck-pgpass-'));
+    try {
+      delete process.env.PGPASSWORD;
+      const pgpass = path.join(dir, 'pgpass');
+      const escaped = secret.replace(/\\/g, '\\\\').replace(/:/g, '\\:');
+      fs.writeFileSync(pgpass, `${pg.host}:${pg.port}:${db}:${role}:${escaped}\n`, { mode: 0o600 });
+      process.env.PGPASSFILE = pgpass;
+      const u = new URL(optunaDb);
+      u.username = role;
+      u.password = '';
+      const s = await openPostgresStudyStorage(u.href, { readonly: true });
+      expect((await s.getStudy('alpha'))?.name).toBe('alpha');
+      await s.close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+      pg.psql(`REVOKE ALL ON ALL TABLES IN SCHEMA public FROM ${role}`, db);
+      pg.psql(`DROP ROLE ${role}`);
+    }
+  });
+
+  it('a wrong password given as ?password=: AUTH_FAILED, the URL shown with the parameter blanked', async () => {
+    const u = new URL(withoutPassword(optunaDb));
+    u.searchParams.set('password', 'query-wr0ng-secret');
+    const e = await refusal(u.href);
+    expect(e.code).toBe('AUTH_FAILED');
+    expect(e.message).toContain("password from the URL's password parameter");
+    expect(e.message).toContain('password=***');
+    expect(e.message).not.toContain('query-wr0ng-secret');
+  });
+
+  it('a URL parameter or sslmode we do not honour: BAD_URL naming it and what is supported', async () => {
+    for (const [q, says] of [
+      ['sslmode=allow', 'sslmode=allow is not supported; use one of disable, prefer, require, verify-ca, verify-full'],
+      ['target_session_attrs=read-write', "parameter 'target_session_attrs' is not supported"],
+      ['sslmode=verify-ca&sslrootcert=/nonexistent/ca.pem', 'sslrootcert=/nonexistent/ca.pem cannot be read (ENOENT)'],
+    ] as const) {
+      const e = await refusal(`${optunaDb}?${q}`);
+      expect(e.code).toBe('BAD_URL');
+      expect(e.message).toContain(says);
+      expect(e.message).toContain(withoutPassword(optunaDb));
+      expect(e.message).not.toContain(pg.password);
+    }
+  });
+
   it('an unreachable host: UNREACHABLE naming host and port', async () => {
     // A loopback port nobody listens on.
     const port = await new Promise<number>((resolve) => {
@@ -104,6 +193,7 @@ describe.runIf(hasPostgres() && hasOptuna())('bad PostgreSQL study URLs', () => 
     const e = await refusal(url);
     expect(e.code).toBe('UNREACHABLE');
     expect(e.message).toContain(`127.0.0.1:${port}`);
+    expect(e.message).toContain('Check the host and port');
     expect(e.message).not.toContain(pg.password);
   });
 
