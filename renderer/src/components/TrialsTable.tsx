@@ -10,7 +10,8 @@ import { markAfterPaint } from '../lib/perf.ts';
 import { afterQuiet, noteScroll, watchScroll } from '../lib/scrollQuiet.ts';
 import { TrialStateBadge } from './StateBadge.tsx';
 
-type SortKey = 'number' | 'value' | 'duration' | 'state';
+/** A param column sorts by that param (`param:<name>`). */
+type SortKey = 'number' | 'value' | 'duration' | 'state' | `param:${string}`;
 const ROW_HEIGHT = 32;
 /** More than the rows ever rendered at once (visible + overscan), so slot keys never collide. */
 const ROW_SLOTS = 256;
@@ -47,6 +48,12 @@ export const TrialsTable = memo(function TrialsTable({
           return t.durationMs ?? Number.POSITIVE_INFINITY * sort.dir;
         case 'state':
           return t.state;
+        default: {
+          // A trial without the param (or with NaN) goes last either way, as an unset value does.
+          const v = t.params[sort.key.slice('param:'.length)];
+          if (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v))) return Number.POSITIVE_INFINITY * sort.dir;
+          return typeof v === 'boolean' ? String(v) : v;
+        }
       }
     };
     const copy = trials.slice();
@@ -100,8 +107,8 @@ export const TrialsTable = memo(function TrialsTable({
   );
 
   const columns = `4.5rem 6.5rem 7rem 6rem ${paramNames.map(() => 'minmax(6.5rem, 1fr)').join(' ')} 5rem`;
-  const header = (key: SortKey, label: string) => (
-    <div role="columnheader" aria-sort={sort.key === key ? (sort.dir === 1 ? 'ascending' : 'descending') : 'none'}>
+  const header = (key: SortKey, label: string, className?: string) => (
+    <div role="columnheader" key={key} className={className} title={className ? label : undefined} aria-sort={sort.key === key ? (sort.dir === 1 ? 'ascending' : 'descending') : 'none'}>
       <button type="button" className="sort-btn" onClick={() => setSort((s) => ({ key, dir: s.key === key ? ((-s.dir) as 1 | -1) : 1 }))}>
         {label}
         <span aria-hidden="true">{sort.key === key ? (sort.dir === 1 ? ' ▲' : ' ▼') : ''}</span>
@@ -117,11 +124,7 @@ export const TrialsTable = memo(function TrialsTable({
           {header('state', 'State')}
           {header('value', 'Value')}
           {header('duration', 'Duration')}
-          {paramNames.map((p) => (
-            <div role="columnheader" key={p} className="param-col" title={p}>
-              {p}
-            </div>
-          ))}
+          {paramNames.map((p) => header(`param:${p}`, p, 'param-col'))}
           <div role="columnheader">Run</div>
         </div>
       </div>
