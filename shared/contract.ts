@@ -583,6 +583,11 @@ export const contract = {
     output: studyWorkersSchema,
   },
   /** The tail of a trial's stdout/stderr. */
+  /** One trial's user and system attributes (Optuna's trial_user_attributes / trial_system_attributes). */
+  'sweeps.trialAttrs': {
+    input: z.strictObject({ id, trialNumber: count }),
+    output: z.object({ number: count, userAttrs: z.record(z.string(), z.unknown()), systemAttrs: z.record(z.string(), z.unknown()) }),
+  },
   'sweeps.trialLog': {
     input: z.strictObject({
       id,

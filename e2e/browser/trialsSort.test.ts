@@ -1,4 +1,5 @@
-// The trials table sorts by any param (issue 13, trials table), in Debian Chromium through
+// The trials table sorts by any param and shows a trial's user and system attributes (issue 13,
+// trials table), in Debian Chromium through
 // `sweepdeck serve`, on a copy of the Optuna 3.1.0 fixture study. The expected order was read from
 // the fixture with sqlite3 (trial_params of learning_rate, ordered by value).
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -67,5 +68,14 @@ describe.skipIf(missing !== null)('trials table sorting', { timeout: 120_000 }, 
     await lr.getByRole('button').click();
     await until('descending by learning_rate', async () => JSON.stringify(await order(page)) === JSON.stringify([...BY_LEARNING_RATE].reverse()));
     expect(await lr.getAttribute('aria-sort')).toBe('descending');
+  });
+
+  it("shows the picked trial's user and system attributes", async () => {
+    await page.getByRole('row', { name: /^Trial 7, complete/ }).click();
+    const user = page.getByRole('table', { name: 'User attributes of trial 7' });
+    await user.waitFor();
+    expect((await user.innerText()).replace(/\s+/g, ' ').trim()).toBe('User attributes of trial 7 trial_dir outputs/hpo/distilbert/trial_7');
+    // The fixture's trials hold no system attributes.
+    expect((await page.getByRole('table', { name: 'System attributes of trial 7' }).innerText()).replace(/\s+/g, ' ').trim()).toBe('System attributes of trial 7 None.');
   });
 });

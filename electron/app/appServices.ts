@@ -205,6 +205,7 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
     'sweeps.intermediateColumns': async (i) => sweeps.intermediateColumns(i),
     'sweeps.openStudyFile': async (i) => sweeps.openStudyFile(i),
     'sweeps.trialLog': async (i) => sweeps.trialLog(i),
+    'sweeps.trialAttrs': async (i) => sweeps.trialAttrs(i),
     'folders.add': async ({ path: p }) => sweeps.addFolder(p),
     'folders.remove': async ({ path: p }) => sweeps.removeFolder(p),
     'sweeps.openStudyUrl': async (i) => sweeps.openStudyUrl(i),

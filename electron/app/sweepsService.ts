@@ -618,6 +618,23 @@ export class SweepsService {
     return dir;
   }
 
+  /** One trial's user and system attributes as Optuna stores them, for the trials view. */
+  trialAttrs(input: ParsedInput<'sweeps.trialAttrs'>): ChannelOutput<'sweeps.trialAttrs'> {
+    const loc = this.locate(input.id);
+    const find = (trials: readonly FrozenTrial[]): FrozenTrial | undefined => trials.find((x) => x.number === input.trialNumber);
+    let t: FrozenTrial | undefined;
+    if (isStudyUrl(loc.studyPath)) t = find(this.urlTrials(loc).trials);
+    else {
+      if (!existsSync(loc.studyPath)) throw new AppFault('NOT_FOUND', `The study file ${loc.studyPath} of sweep '${input.id}' does not exist.`);
+      t = this.read(loc.studyPath, (s) => {
+        const info = s.getStudy(loc.studyName);
+        return info ? find(s.getTrials(info.studyId)) : undefined;
+      });
+    }
+    if (!t) throw new AppFault('NOT_FOUND', `Sweep '${input.id}' has no trial number ${input.trialNumber}.`);
+    return { number: t.number, userAttrs: t.userAttrs, systemAttrs: t.systemAttrs };
+  }
+
   private fileTrialDir(loc: Located, input: ParsedInput<'sweeps.trialLog'>): string | null {
     if (!existsSync(loc.studyPath)) throw new AppFault('NOT_FOUND', `Sweep '${input.id}' has no study file yet, so no trial logs.`);
     return this.read(loc.studyPath, (s) => {

@@ -14,6 +14,7 @@ import { ErrorBox, Loading } from '../components/Notice.tsx';
 import { ProgressBar } from '../components/ProgressBar.tsx';
 import { StateBadge } from '../components/StateBadge.tsx';
 import { SweepActions } from '../components/SweepActions.tsx';
+import { TrialAttrs } from '../components/TrialAttrs.tsx';
 import { TrialsTable } from '../components/TrialsTable.tsx';
 import { WorkersPanel } from '../components/WorkersPanel.tsx';
 import { errorCode, fmtValue } from '../lib/format.ts';
@@ -237,6 +238,7 @@ export const SweepDetailScreen = memo(function SweepDetailScreen({ id }: { id: s
             {selectedRow?.reason ? <span className="muted small"> · {selectedRow.reason}</span> : null}
           </h2>
           {selected !== null ? <LogTail key={`${id}:${selected}`} sweepId={id} trialNumber={selected} live={selectedRow?.state === 'RUNNING'} /> : <p className="muted">Pick a trial in the table to see its output.</p>}
+          {selected !== null ? <TrialAttrs sweepId={id} trialNumber={selected} state={selectedRow?.state} /> : null}
         </div>
       </div>
     </section>
