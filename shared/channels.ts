@@ -30,6 +30,7 @@ export const CHANNEL_NAMES = [
   'sweeps.openStudyFile',
   'sweeps.trialLog',
   'sweeps.trialAttrs',
+  'sweeps.setTrialNote',
   'folders.add',
   'folders.remove',
   'sweeps.openStudyUrl',

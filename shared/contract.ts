@@ -588,6 +588,11 @@ export const contract = {
     input: z.strictObject({ id, trialNumber: count }),
     output: z.object({ number: count, userAttrs: z.record(z.string(), z.unknown()), systemAttrs: z.record(z.string(), z.unknown()) }),
   },
+  /** Saves a trial's note as its user attr `note` (Python Optuna sees it in trial.user_attrs). */
+  'sweeps.setTrialNote': {
+    input: z.strictObject({ id, trialNumber: count, note: z.string().max(10_000) }),
+    output: z.object({ number: count, note: z.string() }),
+  },
   'sweeps.trialLog': {
     input: z.strictObject({
       id,

@@ -1,5 +1,5 @@
-// The trials table sorts by any param and shows a trial's user and system attributes (issue 13,
-// trials table), in Debian Chromium through
+// The trials table sorts by any param, shows a trial's user and system attributes and saves its
+// note (issue 13, trials table), in Debian Chromium through
 // `sweepdeck serve`, on a copy of the Optuna 3.1.0 fixture study. The expected order was read from
 // the fixture with sqlite3 (trial_params of learning_rate, ordered by value).
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -77,5 +77,15 @@ describe.skipIf(missing !== null)('trials table sorting', { timeout: 120_000 }, 
     expect((await user.innerText()).replace(/\s+/g, ' ').trim()).toBe('User attributes of trial 7 trial_dir outputs/hpo/distilbert/trial_7');
     // The fixture's trials hold no system attributes.
     expect((await page.getByRole('table', { name: 'System attributes of trial 7' }).innerText()).replace(/\s+/g, ' ').trim()).toBe('System attributes of trial 7 None.');
+  });
+
+  it('saves a note on the picked trial; it comes back as its user attr note', async () => {
+    const field = page.getByRole('textbox', { name: /^Note on trial 7/ });
+    await field.fill('best f1 so far, check the tokenizer');
+    await page.getByRole('button', { name: 'Save note' }).click();
+    const user = page.getByRole('table', { name: 'User attributes of trial 7' });
+    await until('the note among the user attributes', async () => (await user.innerText()).replace(/\s+/g, ' ').includes('note best f1 so far, check the tokenizer'));
+    expect(await api.get('sweeps.trialAttrs', { id: sweepId, trialNumber: 7 })).toMatchObject({ userAttrs: { note: 'best f1 so far, check the tokenizer' } });
+    expect(await page.getByRole('button', { name: 'Save note' }).isDisabled()).toBe(true);
   });
 });

@@ -206,6 +206,7 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
     'sweeps.openStudyFile': async (i) => sweeps.openStudyFile(i),
     'sweeps.trialLog': async (i) => sweeps.trialLog(i),
     'sweeps.trialAttrs': async (i) => sweeps.trialAttrs(i),
+    'sweeps.setTrialNote': async (i) => sweeps.setTrialNote(i),
     'folders.add': async ({ path: p }) => sweeps.addFolder(p),
     'folders.remove': async ({ path: p }) => sweeps.removeFolder(p),
     'sweeps.openStudyUrl': async (i) => sweeps.openStudyUrl(i),

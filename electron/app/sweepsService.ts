@@ -138,6 +138,9 @@ function tail(file: string, maxBytes: number): { text: string; size: number; tru
 
 /** Rows of finished trials, built once per trial: the storage hands out the same frozen object for
  * a finished trial on every read, and it never changes. Saves rebuilding 10,000 rows per reply. */
+/** The trial user attr a note is kept in (what Python Optuna sees). */
+export const TRIAL_NOTE_ATTR = 'note';
+
 const finishedRows = new WeakMap<FrozenTrial, TrialRow>();
 function rowOf(t: FrozenTrial): TrialRow {
   if (!Object.isFrozen(t)) return toTrialRow(t);
@@ -633,6 +636,30 @@ export class SweepsService {
     }
     if (!t) throw new AppFault('NOT_FOUND', `Sweep '${input.id}' has no trial number ${input.trialNumber}.`);
     return { number: t.number, userAttrs: t.userAttrs, systemAttrs: t.systemAttrs };
+  }
+
+  /** Saves a trial's note as its user attr `note`, so Python Optuna reads it as
+   * trial.user_attrs['note']. Allowed on finished trials (a note is not a result) and while the sweep
+   * runs (one short write transaction, waiting for the runner's as any writer does). */
+  setTrialNote(input: ParsedInput<'sweeps.setTrialNote'>): ChannelOutput<'sweeps.setTrialNote'> {
+    const loc = this.locate(input.id);
+    const n = input.trialNumber;
+    if (isStudyUrl(loc.studyPath)) throw new AppFault('NOT_AVAILABLE', `Notes are saved in SQLite study files only for now; sweep '${input.id}' is a study on a database server. Set the user attr 'note' from Python instead.`);
+    if (!existsSync(loc.studyPath)) throw new AppFault('NOT_FOUND', `The study file ${loc.studyPath} of sweep '${input.id}' does not exist.`);
+    // Our reader caches finished trials: let it go, so the next read shows the note.
+    this.readers.drop(loc.studyPath);
+    const storage = this.o.core.openStudyStorage(loc.studyPath, { busyTimeoutMs: APP_STUDY_BUSY_TIMEOUT_MS });
+    try {
+      const info = storage.getStudy(loc.studyName);
+      if (!info) throw new AppFault('NOT_FOUND', `There is no study '${loc.studyName}' in ${loc.studyPath}.`);
+      const t = storage.getTrials(info.studyId).find((x) => x.number === n);
+      if (!t) throw new AppFault('NOT_FOUND', `Study '${loc.studyName}' in ${loc.studyPath} has no trial ${n}.`);
+      storage.setTrialLinkAttr(t.trialId, TRIAL_NOTE_ATTR, input.note);
+    } finally {
+      storage.close();
+    }
+    this.o.bus.emit('sweeps.changed', { reason: `note of trial ${n} saved` });
+    return { number: n, note: input.note };
   }
 
   private fileTrialDir(loc: Located, input: ParsedInput<'sweeps.trialLog'>): string | null {
