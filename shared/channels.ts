@@ -28,6 +28,7 @@ export const CHANNEL_NAMES = [
   'sweeps.intermediateColumns',
   'sweeps.openStudyFile',
   'sweeps.trialLog',
+  'sweeps.watch',
   'folders.add',
   'folders.remove',
   'config.validate',

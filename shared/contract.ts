@@ -497,6 +497,12 @@ export const contract = {
     input: z.strictObject({ id }),
     output: intermediateColumnsSchema,
   },
+  /** Watch these sweeps' study files for trials other processes write (a lease: ask again within
+   * leaseMs to keep watching); each change comes as a sweep.progress event. Unknown ids are left out. */
+  'sweeps.watch': {
+    input: z.strictObject({ ids: z.array(id).max(500) }),
+    output: z.object({ watching: z.array(z.string()), leaseMs: count }),
+  },
   /** Add an Optuna study file made elsewhere (every study in it becomes a sweep). */
   'sweeps.openStudyFile': {
     input: z.strictObject({ path: filePath, studyName: z.string().min(1).max(512).optional() }),
