@@ -489,7 +489,13 @@ export const contract = {
    * detail screen draws first (the table, the history chart), in under a third of the bytes of
    * sweeps.trials. */
   'sweeps.trialColumns': {
-    input: z.strictObject({ id }),
+    input: z.strictObject({
+      id,
+      /** Only what changed for a page that holds the trials up to number `after` (-1: none) and holds
+       * `numbers` unfinished: the trials above `after` and those of `numbers`, as they are now. The
+       * reply's total is still the study's whole count. Finished trials never change. */
+      since: z.strictObject({ after: z.number().int().min(-1), numbers: z.array(count).max(1_000_000) }).optional(),
+    }),
     output: trialColumnsSchema,
   },
   /** The intermediate values of a sweep's trials, flat, for the intermediate-values chart. */

@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, httpTransport, type Client } from '../../shared/client.ts';
+import { decodeWire } from '../../shared/wire.ts';
 import { needOptuna, runPython } from '../../test/support/peers.ts';
 import { quickConfig, quickTrial } from '../../test/support/quickSweep.ts';
 import { until } from '../../test/support/until.ts';
@@ -86,11 +87,28 @@ describe.skipIf(missing !== null)('a live screen in the browser', { timeout: 180
     await until('the detail to show 50 trials', async () => (await trialsCount()) === '50');
     // A mark a reload would wipe.
     await page.evaluate(() => ((window as unknown as { liveMark?: number }).liveMark = 1));
+    // What crosses the boundary from now on: only the trials that changed (issue 12 §4).
+    const sent: Array<{ delta: boolean; numbers: number[] }> = [];
+    page.on('response', (r) => {
+      if (!r.url().includes('/api/sweeps.trialColumns')) return;
+      const delta = (r.request().postData() ?? '').includes('"since"');
+      void r.text().then(
+        (t) => {
+          const reply = decodeWire(t) as { ok: boolean; value?: { number: number[] } };
+          sent.push({ delta, numbers: reply.value?.number ?? [] });
+        },
+        () => undefined,
+      );
+    });
 
     runPython(ADD_TRIALS, [file, '10']);
     await until('the detail to show 60 trials by itself', async () => (await trialsCount()) === '60');
     await until('the counts to say 60 complete', async () => (await page.locator('.facts').first().innerText()).includes('60 complete'));
     expect(await page.evaluate(() => (window as unknown as { liveMark?: number }).liveMark)).toBe(1);
+    await until('the trials to have been sent', async () => new Set(sent.flatMap((s) => s.numbers)).size >= 10);
+    expect(sent.every((s) => s.delta)).toBe(true);
+    expect(Math.min(...sent.flatMap((s) => s.numbers))).toBeGreaterThanOrEqual(50);
+    expect([...new Set(sent.flatMap((s) => s.numbers))].sort((a, b) => a - b)).toEqual([50, 51, 52, 53, 54, 55, 56, 57, 58, 59]);
     await screenshot(page, 'rough-04-python-trials-appear');
     expect(pageErrors).toEqual([]);
   });

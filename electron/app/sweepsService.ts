@@ -440,11 +440,27 @@ export class SweepsService {
   }
 
   trialColumns(input: ParsedInput<'sweeps.trialColumns'>): ChannelOutput<'sweeps.trialColumns'> {
+    if (input.since) return this.changedColumns(input.id, input.since);
     return this.columns(input.id, 'scalars', (rows, direction) => toTrialColumns(rows, rows.length, direction));
   }
 
   intermediateColumns(input: ParsedInput<'sweeps.intermediateColumns'>): ChannelOutput<'sweeps.intermediateColumns'> {
     return this.columns(input.id, 'intermediate', (rows) => toIntermediateColumns(rows));
+  }
+
+  /** Only the trials a page lacks (a live update): those above `since.after` and those it holds
+   * unfinished. The storage's reader reads only what is new, so this costs a filter of the trials. */
+  private changedColumns(id: string, since: { after: number; numbers: readonly number[] }): TrialColumns {
+    const loc = this.locate(id);
+    if (!existsSync(loc.studyPath)) return toTrialColumns([], 0, null);
+    return this.read(loc.studyPath, (s) => {
+      const info = s.getStudy(loc.studyName);
+      if (!info) return toTrialColumns([], 0, null);
+      const all = s.getTrials(info.studyId);
+      const again = new Set(since.numbers);
+      const rows = all.filter((t) => t.number > since.after || again.has(t.number)).map(rowOf);
+      return toTrialColumns(rows, all.length, info.directions[0] ?? null);
+    });
   }
 
   /** A column reply for sweep `id`, built from its rows, or the cached one while the study's trials

@@ -64,6 +64,13 @@ describe('trials written by other processes', () => {
     expect(ev.runsHere).toBe(false);
     const after = await t!.app.dispatch('sweeps.trialColumns', { id });
     expect(after.ok && (after.value as ChannelOutput<'sweeps.trialColumns'>).total).toBe(15);
+    // A page holding trials 0-4 asks only for what it lacks (and trial 2 again, as if it had been
+    // RUNNING then): the new ten and trial 2 cross, with the study's whole count.
+    const delta = await t!.app.dispatch('sweeps.trialColumns', { id, since: { after: 4, numbers: [2] } });
+    if (!delta.ok) throw new Error(delta.error.message);
+    const d = delta.value as ChannelOutput<'sweeps.trialColumns'>;
+    expect(d.number).toEqual([2, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]);
+    expect(d.total).toBe(15);
   });
 
   it('only watched studies are looked at, and a lease not renewed runs out', async (ctx) => {

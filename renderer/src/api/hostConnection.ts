@@ -6,6 +6,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useSyncExternalStore } from 'react';
 import type { HostConnection, HostConnectionInfo } from '../../../shared/hostConnection.ts';
 import { useMaybeClient } from './clientContext.tsx';
+import { forgetTrialDeltas } from './trialsData.ts';
 
 const ALWAYS: HostConnectionInfo = Object.freeze({ state: 'connected', reason: null, nextRetryAt: null });
 const noSubscription = (): (() => void) => () => undefined;
@@ -40,6 +41,7 @@ export function useRefetchOnReconnect(): void {
     if (info.state === 'disconnected') wasLost.current = true;
     else if (info.state === 'connected' && wasLost.current) {
       wasLost.current = false;
+      forgetTrialDeltas();
       void qc.invalidateQueries();
     }
   }, [info.state, qc]);

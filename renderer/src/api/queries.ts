@@ -7,7 +7,7 @@ import type { Channel, ChannelInput, ChannelOutput } from '../../../shared/contr
 import { useFirstViewDrawn } from '../lib/firstView.ts';
 import { afterPaint } from '../lib/perf.ts';
 import { useClient } from './clientContext.tsx';
-import { fetchTrials, type TrialsData } from './trialsData.ts';
+import { refreshTrials, type TrialsData } from './trialsData.ts';
 
 export const keys = {
   info: ['app.info'] as const,
@@ -39,9 +39,14 @@ export const useSweeps = () => useChannel(keys.sweeps, 'sweeps.list', {}, { enab
 export const useSweep = (id: string) => useChannel(keys.sweep(id), 'sweeps.get', { id });
 export function useTrials(id: string) {
   const client = useClient();
+  const qc = useQueryClient();
   return useQuery<TrialsData, Error>({
     queryKey: keys.trials(id),
-    queryFn: () => fetchTrials(client, id),
+    // A refetch (a live update) asks only for the trials that changed since the data held.
+    queryFn: () => refreshTrials(client, id, qc.getQueryData<TrialsData>(keys.trials(id))),
+    // refreshTrials shares what did not change itself (the same rows, or the same data); React
+    // Query's copy would also lose the mark of what a delta may build on.
+    structuralSharing: false,
     placeholderData: (prev) => prev,
   });
 }
