@@ -110,6 +110,18 @@ describe.skipIf(missing !== null)('a live screen in the browser', { timeout: 180
     expect(Math.min(...sent.flatMap((s) => s.numbers))).toBeGreaterThanOrEqual(50);
     expect([...new Set(sent.flatMap((s) => s.numbers))].sort((a, b) => a - b)).toEqual([50, 51, 52, 53, 54, 55, 56, 57, 58, 59]);
     await screenshot(page, 'rough-04-python-trials-appear');
+
+    // The list watches what it shows: the card of a study never opened in the detail follows too.
+    const other = path.join(work, 'py-list', 'study.db');
+    mkdirSync(path.dirname(other), { recursive: true });
+    runPython(ADD_TRIALS.replace("study_name='py'", "study_name='py_list'"), [other, '3']);
+    await api.get('sweeps.openStudyFile', { path: other });
+    await page.getByRole('navigation', { name: 'Breadcrumb' }).getByRole('link', { name: 'Sweeps' }).click();
+    const progress = page.getByRole('listitem', { name: 'Sweep py_list' }).getByRole('progressbar');
+    await until('the card to show 3 trials', async () => (await progress.getAttribute('aria-valuenow')) === '3');
+    runPython(ADD_TRIALS.replace("study_name='py'", "study_name='py_list'"), [other, '4']);
+    await until('the card to show 7 trials by itself', async () => (await progress.getAttribute('aria-valuenow')) === '7');
+    expect(await page.evaluate(() => (window as unknown as { liveMark?: number }).liveMark)).toBe(1);
     expect(pageErrors).toEqual([]);
   });
 
@@ -146,6 +158,7 @@ describe.skipIf(missing !== null)('a live screen in the browser', { timeout: 180
       return st !== 'unknown' && st !== 'running' ? st : undefined;
     });
     await until('the tracking dot to be green again', async () => ((await dot.getAttribute('class')) ?? '').includes('dot-local'));
+    await until('the status bar to count no running sweep', async () => (await page.getByRole('contentinfo', { name: 'Status bar' }).innerText()).includes('Running sweeps: 0'));
     await screenshot(page, 'rough-04-host-back');
     expect(pageErrors).toEqual([]);
   });
