@@ -71,6 +71,13 @@ export class StudyFileWatch {
     }
   }
 
+  /** Makes the next look at the file (the poll's, or an event's) report it as changed, whatever its
+   * stamp: for a reader that could not read it this time. */
+  recheck(file: string): void {
+    const w = this.files.get(file);
+    if (w) w.stamp = '';
+  }
+
   watching(): string[] {
     return [...this.files.keys()];
   }

@@ -66,6 +66,10 @@ export interface SweepsServiceOptions {
   startWaitMs?: number;
 }
 
+/** How a summary's message starts when the study file could not be read (locked past the busy
+ * timeout, damaged): watchedSweeps.ts reads such a study again before saying so. */
+export const UNREADABLE_STUDY = 'the study file cannot be read:';
+
 /** fail_reason of a trial the user failed from the app (the CLI's says fail-trial). */
 export const FAILED_BY_USER_IN_APP = 'failed on purpose by the user (Sweepdeck app, running elsewhere)';
 
@@ -236,7 +240,7 @@ export class SweepsService {
     }
     if (openError && !live) {
       summary.state = 'failed';
-      summary.message = `the study file cannot be read: ${openError}`;
+      summary.message = `${UNREADABLE_STUDY} ${openError}`;
     }
     const missing = live ? null : this.missingFile(loc);
     if (missing) {

@@ -4,6 +4,7 @@
 // Sweeps this app runs are left out: their runner's events already say every change.
 import type { SweepSummary } from '../../shared/contract.ts';
 import { AppFault } from './appError.ts';
+import { UNREADABLE_STUDY } from './sweepsService.ts';
 import type { EventBus } from './eventBus.ts';
 import { StudyFileWatch } from './studyFileWatch.ts';
 
@@ -19,10 +20,16 @@ export interface WatchedSweepsOptions {
 /** At most this many sweeps per page call (a list screen asks for what it shows). */
 export const MAX_WATCHED = 500;
 
+/** A study that cannot be read right after it changed is most often still locked by its writer
+ * (the app waits only briefly for a lock): it is read again at the next poll, and said to be
+ * unreadable only when it stays so this many times. */
+const UNREADABLE_RETRIES = 3;
+
 export class WatchedSweeps {
   private readonly leases = new Map<string, { until: number; file: string }>();
   private readonly files: StudyFileWatch;
   private readonly warnedDirs = new Set<string>();
+  private readonly unreadable = new Map<string, number>();
   private expiry: NodeJS.Timeout | null = null;
   readonly leaseMs: number;
 
@@ -91,6 +98,15 @@ export class WatchedSweeps {
         continue;
       }
       if (s.runsHere) continue;
+      if (s.message?.startsWith(UNREADABLE_STUDY)) {
+        const n = (this.unreadable.get(id) ?? 0) + 1;
+        this.unreadable.set(id, n);
+        if (n < UNREADABLE_RETRIES) {
+          this.files.recheck(file);
+          continue;
+        }
+      }
+      this.unreadable.delete(id);
       this.o.bus.emit('sweep.progress', {
         id,
         state: s.state,

@@ -3,11 +3,13 @@
 // counts follows, the trial columns then holding them. Only watched studies are looked at, a lease
 // runs out, and the poll alone (no fs.watch) still sees a change.
 import { mkdirSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ChannelOutput } from '../../shared/contract.ts';
+import type { ChannelOutput, SweepSummary } from '../../shared/contract.ts';
 import type { EventMessage, EventPayload } from '../../shared/events.ts';
 import { StudyFileWatch } from '../../electron/app/studyFileWatch.ts';
+import { UNREADABLE_STUDY } from '../../electron/app/sweepsService.ts';
 import { WatchedSweeps } from '../../electron/app/watchedSweeps.ts';
 import { tempApp, type TempApp } from '../contract/support.ts';
 import { needOptuna, runPython } from '../support/peers.ts';
@@ -82,6 +84,38 @@ describe('trials written by other processes', () => {
     watched.watch([id]);
     expect(watched.watchedFiles()).toEqual([file]);
     await until('the lease to run out', async () => watched.watchedFiles().length === 0, 10_000, 50);
+  });
+
+  it('a study still locked by its writer right after a change is read again, never shown as failed', async (ctx) => {
+    needOptuna(ctx);
+    const { id, file } = await openPythonStudy(2);
+    const reads: SweepSummary[] = [];
+    const sweeps = {
+      summary: (x: string): SweepSummary => {
+        const s = t!.app.sweeps.summary(x);
+        reads.push(s);
+        return s;
+      },
+    };
+    const emitted: EventPayload<'sweep.progress'>[] = [];
+    t!.app.bus.subscribe((m: EventMessage) => {
+      if (m.event === 'sweep.progress') emitted.push(m.payload as EventPayload<'sweep.progress'>);
+    });
+    const watched = new WatchedSweeps({ sweeps, bus: t!.app.bus, pollMs: 100 });
+    extra = watched;
+    watched.watch([id]);
+    runPython(ADD_TRIALS, [file, '3']);
+    // The writer (here: this test) holds the file past the app's short busy timeout.
+    const lock = new Database(file);
+    try {
+      lock.exec('BEGIN EXCLUSIVE');
+      await until('a read that met the lock', async () => reads.some((s) => s.message?.startsWith(UNREADABLE_STUDY)), 20_000, 20);
+      lock.exec('ROLLBACK');
+    } finally {
+      lock.close();
+    }
+    await until('the new count once the lock is gone', async () => emitted.find((p) => p.id === id && p.counts.COMPLETE === 5), 20_000, 20);
+    expect(emitted.filter((p) => p.state === 'failed')).toEqual([]);
   });
 
   it('without change events (fs.watch unusable there), the poll still notices a commit', async (ctx) => {
