@@ -10,6 +10,8 @@ import { useHostConnection } from './hostConnection.ts';
 import { useSweeps } from './queries.ts';
 
 const LIVE_ELSEWHERE = new Set(['running', 'stopping', 'unresponsive']);
+/** sweeps.watch takes at most this many ids (the contract's cap); the open sweep comes first. */
+const MAX_IDS = 500;
 
 export function useWatchedSweeps(route: Route): void {
   const client = useClient();
@@ -17,11 +19,11 @@ export function useWatchedSweeps(route: Route): void {
   const { info } = useHostConnection();
   const ids = useMemo(() => {
     const out = new Set<string>();
-    if (route.name === 'sweep') out.add(route.id);
     for (const s of sweeps ?? []) {
       if (route.name === 'sweeps' || (!s.runsHere && LIVE_ELSEWHERE.has(s.state))) out.add(s.id);
     }
-    return [...out].sort();
+    const open = route.name === 'sweep' ? [route.id] : [];
+    return [...open, ...[...out].filter((id) => !open.includes(id)).sort()].slice(0, MAX_IDS);
   }, [route, sweeps]);
   const key = ids.join('\n');
   const connected = info.state === 'connected';
