@@ -87,6 +87,21 @@ describe.skipIf(missing !== null)('a live screen in the browser', { timeout: 180
     await until('the detail to show 50 trials', async () => (await trialsCount()) === '50');
     // A mark a reload would wipe.
     await page.evaluate(() => ((window as unknown as { liveMark?: number }).liveMark = 1));
+    // Where the user put things: sorted by value, scrolled down, a trial picked (issue 12 §4).
+    const table = page.getByRole('table', { name: 'Trials' });
+    await table.getByRole('button', { name: 'Value', exact: true }).click();
+    await until('the table to sort by value', async () => (await table.getByRole('columnheader', { name: 'Value' }).getAttribute('aria-sort')) === 'ascending');
+    const scroller = page.getByTestId('trials-scroll');
+    await scroller.evaluate((el) => (el.scrollTop = 120));
+    await until('the table to scroll', async () => (await scroller.evaluate((el) => el.scrollTop)) === 120);
+    const pickedRow = table.locator('[role=row][aria-label^="Trial "]').nth(3);
+    const picked = /^Trial (\d+)/.exec((await pickedRow.getAttribute('aria-label')) ?? '')?.[1];
+    expect(picked).toBeDefined();
+    await pickedRow.click();
+    await page.getByRole('heading', { name: `Log of trial ${picked}` }).waitFor();
+    // Clicking may have scrolled the row into full view: the position to keep is the one now.
+    const top = await scroller.evaluate((el) => el.scrollTop);
+    expect(top).toBeGreaterThan(0);
     // What crosses the boundary from now on: only the trials that changed (issue 12 §4).
     const sent: Array<{ delta: boolean; numbers: number[] }> = [];
     page.on('response', (r) => {
@@ -105,6 +120,9 @@ describe.skipIf(missing !== null)('a live screen in the browser', { timeout: 180
     await until('the detail to show 60 trials by itself', async () => (await trialsCount()) === '60');
     await until('the counts to say 60 complete', async () => (await page.locator('.facts').first().innerText()).includes('60 complete'));
     expect(await page.evaluate(() => (window as unknown as { liveMark?: number }).liveMark)).toBe(1);
+    expect(await table.getByRole('columnheader', { name: 'Value' }).getAttribute('aria-sort')).toBe('ascending');
+    expect(await scroller.evaluate((el) => el.scrollTop)).toBe(top);
+    expect(await page.getByRole('heading', { name: `Log of trial ${picked}` }).count()).toBe(1);
     await until('the trials to have been sent', async () => new Set(sent.flatMap((s) => s.numbers)).size >= 10);
     expect(sent.every((s) => s.delta)).toBe(true);
     expect(Math.min(...sent.flatMap((s) => s.numbers))).toBeGreaterThanOrEqual(50);
