@@ -444,26 +444,27 @@ export class SweepsService {
   }
 
   trialColumns(input: ParsedInput<'sweeps.trialColumns'>): ChannelOutput<'sweeps.trialColumns'> {
-    if (input.since) return this.changedColumns(input.id, input.since);
+    if (input.since) return this.changedColumns(input.id, input.since, (rows, total, direction) => toTrialColumns(rows, total, direction));
     return this.columns(input.id, 'scalars', (rows, direction) => toTrialColumns(rows, rows.length, direction));
   }
 
   intermediateColumns(input: ParsedInput<'sweeps.intermediateColumns'>): ChannelOutput<'sweeps.intermediateColumns'> {
+    if (input.since) return this.changedColumns(input.id, input.since, (rows) => toIntermediateColumns(rows));
     return this.columns(input.id, 'intermediate', (rows) => toIntermediateColumns(rows));
   }
 
   /** Only the trials a page lacks (a live update): those above `since.after` and those it holds
    * unfinished. The storage's reader reads only what is new, so this costs a filter of the trials. */
-  private changedColumns(id: string, since: { after: number; numbers: readonly number[] }): TrialColumns {
+  private changedColumns<C>(id: string, since: { after: number; numbers: readonly number[] }, build: (rows: TrialRow[], total: number, direction: TrialColumns['direction']) => C): C {
     const loc = this.locate(id);
-    if (!existsSync(loc.studyPath)) return toTrialColumns([], 0, null);
+    if (!existsSync(loc.studyPath)) return build([], 0, null);
     return this.read(loc.studyPath, (s) => {
       const info = s.getStudy(loc.studyName);
-      if (!info) return toTrialColumns([], 0, null);
+      if (!info) return build([], 0, null);
       const all = s.getTrials(info.studyId);
       const again = new Set(since.numbers);
       const rows = all.filter((t) => t.number > since.after || again.has(t.number)).map(rowOf);
-      return toTrialColumns(rows, all.length, info.directions[0] ?? null);
+      return build(rows, all.length, info.directions[0] ?? null);
     });
   }
 

@@ -73,6 +73,8 @@ describe('trials written by other processes', () => {
     const d = delta.value as ChannelOutput<'sweeps.trialColumns'>;
     expect(d.number).toEqual([2, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]);
     expect(d.total).toBe(15);
+    const iv = await t!.app.dispatch('sweeps.intermediateColumns', { id, since: { after: 12, numbers: [] } });
+    expect(iv.ok ? (iv.value as ChannelOutput<'sweeps.intermediateColumns'>).number : iv.error).toEqual([13, 14]);
   });
 
   it('only watched studies are looked at, and a lease not renewed runs out', async (ctx) => {

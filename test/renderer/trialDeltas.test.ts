@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Client } from '../../shared/client.ts';
 import type { ChannelInput, TrialScalars } from '../../shared/contract.ts';
-import { toTrialColumns } from '../../shared/trialColumns.ts';
+import { toIntermediateColumns, toTrialColumns } from '../../shared/trialColumns.ts';
+import { mergeIntermediate, refreshIntermediate } from '../../renderer/src/api/intermediateData.ts';
 import { fetchTrials, forgetTrialDeltas, mergeTrials, refreshTrials, type TrialsData } from '../../renderer/src/api/trialsData.ts';
 
 const row = (number: number, state: TrialScalars['state'], value: number | null = null): TrialScalars => ({
@@ -31,6 +32,25 @@ function fakeClient(study: () => TrialScalars[]): { client: Client; asked: Array
       const all = study();
       const rows = input.since ? all.filter((t) => t.number > input.since!.after || input.since!.numbers.includes(t.number)) : all;
       return toTrialColumns(rows, all.length, 'minimize');
+    },
+  } as unknown as Client;
+  return { client, asked };
+}
+
+type Curve = { number: number; intermediate: Array<[number, number]> };
+
+/** A client answering sweeps.trialColumns and sweeps.intermediateColumns from `study` (with each
+ * trial's curve from `curves`), as the host does, recording the intermediate inputs. */
+function fakeStudyClient(study: () => TrialScalars[], curves: () => Curve[]): { client: Client; asked: Array<ChannelInput<'sweeps.intermediateColumns'>> } {
+  const asked: Array<ChannelInput<'sweeps.intermediateColumns'>> = [];
+  const pick = <T extends { number: number }>(all: T[], since: { after: number; numbers: number[] } | undefined): T[] =>
+    since ? all.filter((t) => t.number > since.after || since.numbers.includes(t.number)) : all;
+  const client = {
+    get: async (channel: string, input: { id: string; since?: { after: number; numbers: number[] } }) => {
+      if (channel === 'sweeps.trialColumns') return toTrialColumns(pick(study(), input.since), study().length, 'minimize');
+      if (channel !== 'sweeps.intermediateColumns') throw new Error(`unexpected ${channel}`);
+      asked.push(input);
+      return toIntermediateColumns(pick(curves(), input.since));
     },
   } as unknown as Client;
   return { client, asked };
@@ -78,5 +98,37 @@ describe('trial deltas', () => {
     expect(asked.map((a) => ('since' in a ? 'delta' : 'full'))).toEqual(['full', 'delta', 'full']);
     expect(again.total).toBe(1);
     expect(again.trials[0]?.value).toBe(7);
+  });
+
+  it('intermediate values: merged by trial number; only trials unfinished or new in the trials held are asked again', async () => {
+    let study = [row(0, 'COMPLETE', 1), row(1, 'RUNNING')];
+    let curves: Curve[] = [{ number: 0, intermediate: [[0, 3], [1, 1]] }, { number: 1, intermediate: [[0, 5]] }];
+    const { client, asked } = fakeStudyClient(() => study, () => curves);
+    const trials1 = await fetchTrials(client, 'sw');
+    const first = await refreshIntermediate(client, 'sw', undefined, trials1);
+    expect(asked.at(-1)).toEqual({ id: 'sw' });
+
+    study = [row(0, 'COMPLETE', 1), row(1, 'COMPLETE', 2), row(2, 'RUNNING')];
+    curves = [{ number: 0, intermediate: [[0, 3], [1, 1]] }, { number: 1, intermediate: [[0, 5], [1, 2]] }, { number: 2, intermediate: [[0, 9]] }];
+    const trials2 = await refreshTrials(client, 'sw', trials1);
+    const second = await refreshIntermediate(client, 'sw', first, trials2);
+    // Built on the trials held when `first` was asked for: trial 1 was running, nothing above 1 was held.
+    expect(asked.at(-1)).toEqual({ id: 'sw', since: { after: 1, numbers: [1] } });
+    expect(second).toEqual(toIntermediateColumns(curves));
+
+    // Nothing new: the same data; the next ask builds on the trials held now.
+    expect(await refreshIntermediate(client, 'sw', second, trials2)).toBe(second);
+    expect(asked.at(-1)).toEqual({ id: 'sw', since: { after: 2, numbers: [2] } });
+    forgetTrialDeltas();
+    await refreshIntermediate(client, 'sw', second, trials2);
+    expect(asked.at(-1)).toEqual({ id: 'sw' });
+  });
+
+  it('mergeIntermediate keeps the data when the trials sent again are as they were', () => {
+    const old = toIntermediateColumns([{ number: 0, intermediate: [[0, 1]] }, { number: 1, intermediate: [] }]);
+    expect(mergeIntermediate(old, toIntermediateColumns([{ number: 1, intermediate: [] }]))).toBe(old);
+    expect(mergeIntermediate(old, toIntermediateColumns([{ number: 1, intermediate: [[0, 2]] }]))).toEqual(
+      toIntermediateColumns([{ number: 0, intermediate: [[0, 1]] }, { number: 1, intermediate: [[0, 2]] }]),
+    );
   });
 });

@@ -24,6 +24,11 @@ function stamp(d: TrialsData): TrialsData {
   return d;
 }
 
+/** Changes with each forgetTrialDeltas(): data marked with an older one is not built on. */
+export function deltaEpoch(): number {
+  return epoch;
+}
+
 /** The next refresh of every sweep's trials asks for all of them (the host restarted: anything may
  * have changed, even a finished trial's file). */
 export function forgetTrialDeltas(): void {
@@ -89,16 +94,25 @@ export function mergeTrials(old: TrialsData, changed: readonly TrialScalars[], t
   return { total, direction, trials };
 }
 
-/** The trials again: only what changed when `old` can be built on, else all of them. */
-export async function refreshTrials(client: Client, id: string, old: TrialsData | undefined): Promise<TrialsData> {
-  if (!old || fetchedIn.get(old) !== epoch) return fetchTrials(client, id);
+/** What a page holding `data` lacks, for a delta (sweeps.*Columns `since`): the trials above the
+ * last it holds and those it holds unfinished. null when `data` may not be built on (fetched before
+ * a reconnect). */
+export function trialDeltaBase(data: TrialsData): { after: number; numbers: number[] } | null {
+  if (fetchedIn.get(data) !== epoch) return null;
   let after = -1;
   const numbers: number[] = [];
-  for (const t of old.trials) {
+  for (const t of data.trials) {
     if (t.number > after) after = t.number;
     if (UNFINISHED.has(t.state)) numbers.push(t.number);
   }
-  const c = await client.get('sweeps.trialColumns', { id, since: { after, numbers } });
+  return { after, numbers };
+}
+
+/** The trials again: only what changed when `old` can be built on, else all of them. */
+export async function refreshTrials(client: Client, id: string, old: TrialsData | undefined): Promise<TrialsData> {
+  const since = old ? trialDeltaBase(old) : null;
+  if (!old || !since) return fetchTrials(client, id);
+  const c = await client.get('sweeps.trialColumns', { id, since });
   const merged = mergeTrials(old, fromTrialColumns(c), c.total, c.direction);
   if (merged === null) return fetchTrials(client, id);
   return merged === old ? old : stamp(merged);
