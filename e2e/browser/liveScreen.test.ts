@@ -180,4 +180,30 @@ describe.skipIf(missing !== null)('a live screen in the browser', { timeout: 180
     await screenshot(page, 'rough-04-host-back');
     expect(pageErrors).toEqual([]);
   });
+
+  it('a host that dies (SIGKILL, no goodbye) is said at once on the list too, and the tab gets back in', async () => {
+    const dir = path.join(work, 'killed');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'trial.mjs'), quickTrial(1500));
+    writeFileSync(path.join(dir, 'hpo.yaml'), quickConfig(20, 'live-killed').replace('backbone: tiny', 'backbone: killed'));
+    await api.get('sweeps.start', { configPath: path.join(dir, 'hpo.yaml') });
+
+    await page.goto(host.url);
+    const badge = page.getByRole('listitem', { name: 'Sweep hpo_killed' }).locator('[data-state]').first();
+    const banner = page.getByTestId('connection-banner');
+    await until('the card to show Running', async () => (await badge.getAttribute('data-state')) === 'running');
+
+    const exited = new Promise<void>((resolve) => host.proc.once('exit', () => resolve()));
+    host.proc.kill('SIGKILL');
+    await exited;
+    await banner.waitFor();
+    await until('the card to stop claiming Running', async () => (await badge.getAttribute('data-state')) === 'unknown');
+    expect(await page.getByTestId('tracking-dot').getAttribute('class')).toContain('dot-unknown');
+
+    host = await serve();
+    await banner.waitFor({ state: 'detached', timeout: 30_000 });
+    // Its runner died with the host: read again, the sweep is interrupted, not running.
+    await until('the card to be read again', async () => (await badge.getAttribute('data-state')) === 'interrupted');
+    expect(pageErrors).toEqual([]);
+  });
 });
