@@ -29,6 +29,7 @@ export const CHANNEL_NAMES = [
   'sweeps.intermediateColumns',
   'sweeps.openStudyFile',
   'sweeps.trialLog',
+  'sweeps.watch',
   'folders.add',
   'folders.remove',
   'sweeps.openStudyUrl',
