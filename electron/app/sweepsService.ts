@@ -572,14 +572,19 @@ export class SweepsService {
    * unfinished. The storage's reader reads only what is new, so this costs a filter of the trials. */
   private changedColumns<C>(id: string, since: { after: number; numbers: readonly number[] }, build: (rows: TrialRow[], total: number, direction: TrialColumns['direction']) => C): C {
     const loc = this.locate(id);
+    const pick = (all: readonly FrozenTrial[], direction: TrialColumns['direction']): C => {
+      const again = new Set(since.numbers);
+      return build(all.filter((t) => t.number > since.after || again.has(t.number)).map(rowOf), all.length, direction);
+    };
+    if (isStudyUrl(loc.studyPath)) {
+      const { trials, direction } = this.urlTrials(loc);
+      return pick(trials, direction);
+    }
     if (!existsSync(loc.studyPath)) return build([], 0, null);
     return this.read(loc.studyPath, (s) => {
       const info = s.getStudy(loc.studyName);
       if (!info) return build([], 0, null);
-      const all = s.getTrials(info.studyId);
-      const again = new Set(since.numbers);
-      const rows = all.filter((t) => t.number > since.after || again.has(t.number)).map(rowOf);
-      return build(rows, all.length, info.directions[0] ?? null);
+      return pick(s.getTrials(info.studyId), info.directions[0] ?? null);
     });
   }
 

@@ -2,6 +2,7 @@
 // runner) so the page updates by itself. A page asks with sweeps.watch and asks again while it
 // looks (a lease): a closed tab, or a host restarted under it, leaves nothing watched for long.
 // Sweeps this app runs are left out: their runner's events already say every change.
+import { isStudyUrl } from '../core/studies/studyUrl.ts';
 import type { SweepSummary } from '../../shared/contract.ts';
 import { AppFault } from './appError.ts';
 import { UNREADABLE_STUDY } from './sweepsService.ts';
@@ -76,7 +77,8 @@ export class WatchedSweeps {
   private refresh(): void {
     const now = Date.now();
     for (const [id, l] of this.leases) if (l.until <= now) this.leases.delete(id);
-    this.files.set([...this.leases.values()].map((l) => l.file));
+    // A study behind a URL has no file: the app's URL-study poll (urlStudyWatch.ts) tells its changes.
+    this.files.set([...this.leases.values()].map((l) => l.file).filter((f) => !isStudyUrl(f)));
     if (this.expiry) clearTimeout(this.expiry);
     this.expiry = null;
     if (this.leases.size === 0) return;
