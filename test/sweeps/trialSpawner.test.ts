@@ -42,6 +42,16 @@ describe.runIf(posix)('trial spawner', () => {
     if (pgid) expect(Number(pgid)).not.toBe(seen.pid);
   });
 
+  it('a trial folder that cannot be made fails the start with a message naming it', async () => {
+    const blocker = path.join(tmp(), 'a-file');
+    writeFileSync(blocker, 'not a folder');
+    const trialDir = path.join(blocker, 'trial_0');
+    const exit = await new TrialProcess({ argv: ['/bin/echo', 'x'], cwd: os.tmpdir(), trialDir, env: {} }).done;
+    expect(exit.kind).toBe('spawn-error');
+    expect(exit.error).toContain(`the trial folder ${trialDir} could not be made (ENOTDIR`);
+    expect(readFileSync(blocker, 'utf8')).toBe('not a folder');
+  });
+
   it('applies a stop asked for before the trial has started', async () => {
     const p = new TrialProcess({ argv: [process.execPath, '-e', 'setTimeout(() => {}, 60000)'], cwd: os.tmpdir(), trialDir: path.join(tmp(), 't'), env: {}, killGraceMs: 1000 });
     p.stop('stopped');

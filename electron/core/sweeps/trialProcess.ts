@@ -71,10 +71,16 @@ function spawnErrorMessage(argv: readonly string[], cwd: string, err: NodeJS.Err
 
 /** What a start (through the spawner or in this process) reports back. */
 interface Launch {
-  spawned(pid: number): void;
+  /** watched: the starter (the spawner) ends the trial's group if this process dies; otherwise the
+   * trial watchdog is told to. */
+  spawned(pid: number, watched: boolean): void;
   output(stream: 'stdout' | 'stderr', chunk: string): void;
   exited(): void;
   finish(r: Omit<TrialExit, 'stderrTail' | 'durationMs' | 'stopReason'>): void;
+}
+
+function trialDirMessage(trialDir: string, why: string): string {
+  return `the trial folder ${trialDir} could not be made (${why}): check that the sweep's output dir is a writable folder`;
 }
 
 export class TrialProcess {
@@ -115,9 +121,8 @@ export class TrialProcess {
   }
 
   private start(): Promise<TrialExit> {
-    const { argv, trialDir } = this.opts;
+    const { argv } = this.opts;
     const t0 = Date.now();
-    mkdirSync(trialDir, { recursive: true });
     const tail: string[] = [];
     const outLines = new LineSplitter((l) => this.opts.onStdoutLine?.(l));
     const errLines = new LineSplitter((l) => {
@@ -129,9 +134,9 @@ export class TrialProcess {
     return new Promise<TrialExit>((resolve) => {
       let settled = false;
       const launch: Launch = {
-        spawned: (pid) => {
+        spawned: (pid, watched) => {
           this.childPid = pid;
-          this.releaseWatch = watchTrialGroup(pid, this.opts.killGraceMs ?? 5000);
+          if (!watched) this.releaseWatch = watchTrialGroup(pid, this.opts.killGraceMs ?? 5000);
           if (this.stopReason !== null) this.stop(this.stopReason);
         },
         output: (stream, chunk) => (stream === 'stdout' ? outLines : errLines).push(chunk),
@@ -156,8 +161,6 @@ export class TrialProcess {
         launch.finish({ kind: 'spawn-error', code: null, signal: null, error: 'trial.command is empty: give the program and its arguments as a list' });
         return;
       }
-      // Trials die with the runner, even a SIGKILLed one (see trialWatchdog.ts).
-      prepareTrialWatchdog();
       if (!this.startThroughSpawner(cmd, args, launch)) this.startHere(cmd, args, launch);
       if (this.opts.timeoutMs !== undefined && this.opts.timeoutMs > 0) {
         this.timeoutTimer = setTimeout(() => this.stop('timeout'), this.opts.timeoutMs);
@@ -170,9 +173,11 @@ export class TrialProcess {
     return spawnThroughSpawner(
       { cmd, args, cwd, env, trialDir, graceMs: this.opts.killGraceMs ?? 5000, closeWaitMs: CLOSE_WAIT_MS },
       {
-        spawned: launch.spawned,
+        // The spawner ends its trials' groups when this process dies (its stdin closes).
+        spawned: (pid) => launch.spawned(pid, true),
         spawnError: (code, message) =>
           launch.finish({ kind: 'spawn-error', code: null, signal: null, error: spawnErrorMessage(argv, cwd, Object.assign(new Error(message), code ? { code } : {})) }),
+        dirError: (message) => launch.finish({ kind: 'spawn-error', code: null, signal: null, error: trialDirMessage(trialDir, message) }),
         stdout: (d) => launch.output('stdout', d),
         stderr: (d) => launch.output('stderr', d),
         exit: () => launch.exited(),
@@ -192,6 +197,14 @@ export class TrialProcess {
   /** Starts the trial from this process (Windows, or no spawner). */
   private startHere(cmd: string, args: string[], launch: Launch): void {
     const { argv, cwd, trialDir, env } = this.opts;
+    try {
+      mkdirSync(trialDir, { recursive: true });
+    } catch (err) {
+      launch.finish({ kind: 'spawn-error', code: null, signal: null, error: trialDirMessage(trialDir, (err as Error).message) });
+      return;
+    }
+    // Trials die with the runner, even a SIGKILLed one (see trialWatchdog.ts).
+    prepareTrialWatchdog();
     const outFile = createWriteStream(path.join(trialDir, 'stdout.log'), { flags: 'a' });
     const errFile = createWriteStream(path.join(trialDir, 'stderr.log'), { flags: 'a' });
     const closeFiles = (): Promise<void> =>
@@ -218,7 +231,7 @@ export class TrialProcess {
       finish({ kind: 'spawn-error', code: null, signal: null, error: spawnErrorMessage(argv, cwd, err as NodeJS.ErrnoException) });
       return;
     }
-    if (child.pid !== undefined) launch.spawned(child.pid);
+    if (child.pid !== undefined) launch.spawned(child.pid, false);
     child.stdout?.setEncoding('utf8');
     child.stderr?.setEncoding('utf8');
     child.stdout?.on('data', (d: string) => {

@@ -3,21 +3,26 @@
 // SQLite, in the app the whole main process) costs several ms of copied page tables per trial on
 // the runner's main thread, which the user waits for between trials. The helper is a bare Node
 // process with a small heap, so its fork is as cheap as a minimal script's; it also opens and writes
-// the trial's log files, so those syscalls stay off the runner's thread too.
+// the trial's folder and log files, so those syscalls stay off the runner's thread too.
 //
 // Protocol: JSON lines. The runner writes {id, cmd, args, cwd, env, trialDir, graceMs, closeWaitMs}
 // to the helper's stdin; the helper answers on its stdout with {id, ev, ...}: 'spawned' (pid),
-// 'error' (the spawn failed: code, message), 'out'/'err' (a chunk of the trial's stdout/stderr, as
+// 'error' (the spawn failed: code, message), 'dir-error' (the trial dir could not be made), 'out'/'err' (a chunk of the trial's stdout/stderr, as
 // also appended to stdout.log/stderr.log), 'exit' (code, signal: the process ended), 'done' (its
 // pipes closed, or closeWaitMs after the exit when a leftover group member holds them, and the log
 // files are closed). Order on the one pipe is the order of events.
 //
-// Like the trial watchdog (trialWatchdog.ts), the helper runs in its own process group, ignores a
-// terminal's SIGINT/SIGHUP and has a minimal environment (each trial gets exactly the environment
-// the runner sends). When the runner dies its stdin ends, and it ends the groups of the trials it
-// started (SIGTERM, SIGKILL after their grace) before exiting: that also covers the moment before
-// the runner has registered a new trial with the watchdog. Not used on Windows, where starting a
-// process does not copy the caller (trialProcess.ts starts trials itself there).
+// The helper also does the trial watchdog's job (trialWatchdog.ts) for the trials it starts, the
+// same way: it runs in its own process group, ignores a terminal's SIGINT/SIGHUP and has a minimal
+// environment (each trial gets exactly the environment the runner sends); when the runner dies,
+// however it dies, its stdin ends, and it ends the groups of the trials it started (SIGTERM, SIGKILL
+// after their grace) before exiting. So a trial needs no registration round trip with the watchdog,
+// and there is no moment between its start and its registration. Not used on Windows, where
+// starting a process does not copy the caller (trialProcess.ts starts trials itself there, under
+// the watchdog).
+//
+// Replies written in one turn of the helper's event loop go out in one write, so the runner wakes
+// once for them.
 import { spawn, type ChildProcess } from 'node:child_process';
 
 const SPAWNER_SOURCE = `
@@ -28,7 +33,16 @@ process.on('SIGINT', () => {});
 process.on('SIGHUP', () => {});
 process.stdout.on('error', () => process.exit(0));
 const live = new Map();
-const send = (m) => process.stdout.write(JSON.stringify(m) + '\\n');
+let queued = [];
+const flush = () => {
+  const text = queued.join('');
+  queued = [];
+  process.stdout.write(text);
+};
+const send = (m) => {
+  if (queued.length === 0) setImmediate(flush);
+  queued.push(JSON.stringify(m) + '\\n');
+};
 const signal = (pid, sig) => {
   try { process.kill(-pid, sig); } catch {}
 };
@@ -38,6 +52,12 @@ const closeAll = (streams, then) => {
 };
 function start(r) {
   const { id } = r;
+  try {
+    fs.mkdirSync(r.trialDir, { recursive: true });
+  } catch (e) {
+    send({ id, ev: 'dir-error', message: String(e.message) });
+    return;
+  }
   const logError = (e) => send({ id, ev: 'log-error', message: String(e && e.message || e) });
   const out = fs.createWriteStream(path.join(r.trialDir, 'stdout.log'), { flags: 'a' }).on('error', logError);
   const err = fs.createWriteStream(path.join(r.trialDir, 'stderr.log'), { flags: 'a' }).on('error', logError);
@@ -100,7 +120,7 @@ export interface SpawnRequest {
   args: readonly string[];
   cwd: string;
   env: Readonly<Record<string, string>>;
-  /** Exists already; the helper appends to stdout.log and stderr.log in it. */
+  /** Made if missing; the helper appends to stdout.log and stderr.log in it. */
   trialDir: string;
   /** SIGTERM -> SIGKILL grace if the runner dies while the trial runs. */
   graceMs: number;
@@ -112,6 +132,8 @@ export interface SpawnEvents {
   spawned(pid: number): void;
   /** The program could not be started; code is the errno code (ENOENT, EACCES, ...). */
   spawnError(code: string | null, message: string): void;
+  /** The trial dir could not be made: the program was not started. */
+  dirError(message: string): void;
   stdout(chunk: string): void;
   stderr(chunk: string): void;
   exit(code: number | null, signal: NodeJS.Signals | null): void;
@@ -126,6 +148,7 @@ export interface SpawnEvents {
 type Reply =
   | { id: number; ev: 'spawned'; pid: number }
   | { id: number; ev: 'error'; code: string | null; message: string }
+  | { id: number; ev: 'dir-error'; message: string }
   | { id: number; ev: 'out' | 'err'; d: string }
   | { id: number; ev: 'exit' | 'done'; code: number | null; signal: NodeJS.Signals | null }
   | { id: number; ev: 'log-error'; message: string };
@@ -184,6 +207,10 @@ class Spawner {
         case 'error':
           this.pending.delete(m.id);
           ev.spawnError(m.code, m.message);
+          break;
+        case 'dir-error':
+          this.pending.delete(m.id);
+          ev.dirError(m.message);
           break;
         case 'out':
           ev.stdout(m.d);
