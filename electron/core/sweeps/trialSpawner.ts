@@ -46,10 +46,21 @@ const send = (m) => {
 const signal = (pid, sig) => {
   try { process.kill(-pid, sig); } catch {}
 };
-const closeAll = (streams, then) => {
-  let left = streams.length;
-  for (const s of streams) s.end(() => { if (--left === 0) then(); });
-};
+// The logs are appended synchronously: small writes to the page cache, with no thread-pool round
+// trips between a trial's exit and its 'done'.
+function openLog(id, file) {
+  let fd = null;
+  const fail = (e) => {
+    send({ id, ev: 'log-error', message: String(e.message) });
+    if (fd !== null) try { fs.closeSync(fd); } catch {}
+    fd = null;
+  };
+  try { fd = fs.openSync(file, 'a'); } catch (e) { fail(e); }
+  return {
+    write: (d) => { if (fd !== null) try { fs.writeSync(fd, d); } catch (e) { fail(e); } },
+    close: () => { if (fd !== null) try { fs.closeSync(fd); } catch (e) { fail(e); } fd = null; },
+  };
+}
 function start(r) {
   const { id } = r;
   try {
@@ -58,10 +69,16 @@ function start(r) {
     send({ id, ev: 'dir-error', message: String(e.message) });
     return;
   }
-  const logError = (e) => send({ id, ev: 'log-error', message: String(e && e.message || e) });
-  const out = fs.createWriteStream(path.join(r.trialDir, 'stdout.log'), { flags: 'a' }).on('error', logError);
-  const err = fs.createWriteStream(path.join(r.trialDir, 'stderr.log'), { flags: 'a' }).on('error', logError);
-  const failed = (e) => closeAll([out, err], () => send({ id, ev: 'error', code: e.code || null, message: String(e.message) }));
+  // The logs are made right after the spawn, while the trial starts up on another core: a new
+  // file costs a journal update, which the trial need not wait for. No output can arrive before.
+  let out;
+  let err;
+  const openLogs = () => {
+    out = openLog(id, path.join(r.trialDir, 'stdout.log'));
+    err = openLog(id, path.join(r.trialDir, 'stderr.log'));
+  };
+  const closeLogs = () => { out.close(); err.close(); };
+  const failed = (e) => { openLogs(); closeLogs(); send({ id, ev: 'error', code: e.code || null, message: String(e.message) }); };
   let child;
   try {
     child = spawn(r.cmd, r.args, { cwd: r.cwd, env: r.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true, shell: false });
@@ -74,6 +91,7 @@ function start(r) {
   const pid = child.pid;
   live.set(id, { pid, grace: r.graceMs });
   send({ id, ev: 'spawned', pid });
+  openLogs();
   child.stdout.setEncoding('utf8');
   child.stderr.setEncoding('utf8');
   child.stdout.on('data', (d) => { out.write(d); send({ id, ev: 'out', d }); });
@@ -88,7 +106,8 @@ function start(r) {
     live.delete(id);
     child.stdout.destroy();
     child.stderr.destroy();
-    closeAll([out, err], () => send({ id, ev: 'done', code, signal }));
+    closeLogs();
+    send({ id, ev: 'done', code, signal });
   };
   child.on('exit', (code, sig) => {
     exitInfo = { code, signal: sig };
@@ -278,7 +297,3 @@ export function spawnThroughSpawner(req: SpawnRequest, events: SpawnEvents): boo
   return true;
 }
 
-/** Starts the helper ahead of the first trial, so that trial does not wait for Node to boot. */
-export function prepareTrialSpawner(): void {
-  if (process.platform !== 'win32') running();
-}
