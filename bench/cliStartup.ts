@@ -4,7 +4,7 @@
 // (one of each command per round) so load changes hit them alike.
 //
 // States: "cold" is the first run of each command right after the CLI was rebuilt (new files, no
-// run of them yet; the OS page cache cannot be dropped without root, so the files are likely in it);
+// run of them yet; the OS page cache is not dropped, so the files are likely in it);
 // "warm" the median of the rounds after that. "From source" runs the TypeScript through tsx, as
 // bin/sweepdeck.js does when a source changed since the build (and as every run did before the
 // prebuilt CLI). `npm start` runs with a fresh data folder first (a new user's first start), then
@@ -17,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { openStudyStorage } from '../electron/core/studies/optunaSqliteStorage.ts';
-import { machineLine, mdTable, REPO_ROOT, writeBenchSection } from './benchSupport.ts';
+import { machineLine, mdTable, REPO_ROOT, schedulingNote, writeBenchSection } from './benchSupport.ts';
 
 const { values } = parseArgs({
   options: {
@@ -160,10 +160,11 @@ async function main(): Promise<void> {
     '## CLI start-up and `npm start` (bench/cliStartup.ts)',
     '',
     machineLine(),
+    schedulingNote().line,
     `Code: commit ${head || 'unknown'}${dirty ? ', with uncommitted changes under bin/, scripts/ or electron/' : ', no uncommitted changes under bin/, scripts/ or electron/'}.`,
     `Load average (1 min) at start ${load0.toFixed(2)}, at end ${load1.toFixed(2)}, on ${os.cpus().length} cores shared with other work.`,
     '',
-    `\`npx tsx bench/cliStartup.ts\`: each command a new process (\`node bin/sweepdeck.js ...\`, as \`npx sweepdeck\` runs it minus npx), wall time from spawn to exit, ${ROUNDS} interleaved rounds. Cold: the first run right after \`node scripts/build.mjs --cli\` (what \`npm ci\`'s prepare script runs); the OS page cache cannot be dropped without root, so the files are likely cached. Warm: median of the rounds after it. "From source": the TypeScript through tsx, which bin/sweepdeck.js runs when a source changed since the build (and every run did before the prebuilt CLI).`,
+    `\`npx tsx bench/cliStartup.ts\`: each command a new process (\`node bin/sweepdeck.js ...\`, as \`npx sweepdeck\` runs it minus npx), wall time from spawn to exit, ${ROUNDS} interleaved rounds. Cold: the first run right after \`node scripts/build.mjs --cli\` (what \`npm ci\`'s prepare script runs); the OS page cache was not dropped (it is shared with the other work on this machine), so the files are likely in it. Warm: median of the rounds after it. "From source": the TypeScript through tsx, which bin/sweepdeck.js runs when a source changed since the build (and every run did before the prebuilt CLI).`,
     '',
     mdTable(['command', 'cold ms', 'warm ms (median)', 'warm min', 'warm over node -e 0', 'max RSS MB'], rows),
     '',
@@ -174,7 +175,7 @@ async function main(): Promise<void> {
     `\`npm start\` to the first page: ${pageMedian.toFixed(0)} ms median, first start ${firstStart.page.toFixed(0)} ms (target ≤ 1500 ms) — ${Math.max(pageMedian, firstStart.page) <= 1500 ? 'met' : 'NOT met'}.`,
   ].join('\n');
   console.log(md);
-  if (!values['no-write']) writeBenchSection('cli-startup', md);
+  if (!values['no-write']) writeBenchSection(`cli-startup${schedulingNote().suffix}`, md);
 }
 
 main().catch((e: unknown) => {

@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { machineLine, mdTable, REPO_ROOT, writeBenchSection } from './benchSupport.ts';
+import { machineLine, mdTable, REPO_ROOT, schedulingNote, writeBenchSection } from './benchSupport.ts';
 
 const { values } = parseArgs({
   options: {
@@ -176,6 +176,7 @@ const md = [
   '## Per-trial turnaround (bench/trialTurnaround.ts)',
   '',
   machineLine(),
+  schedulingNote().line,
   `Code: commit ${head || 'unknown'}${dirty ? ', with uncommitted changes under electron/ or bin/' : ', no uncommitted changes under electron/ or bin/'}.`,
   `Load average (1 min) at start ${load0.toFixed(2)}, at end ${load1.toFixed(2)}, on ${os.cpus().length} cores shared with other work.`,
   '',
@@ -186,4 +187,4 @@ const md = [
   ...verdicts,
 ].join('\n');
 console.log(md);
-if (!values['no-write'] && !values.only) writeBenchSection('trial-turnaround', md);
+if (!values['no-write'] && !values.only) writeBenchSection(`trial-turnaround${schedulingNote().suffix}`, md);
