@@ -35,6 +35,8 @@ const STAMP = 'built-from.json';
 export const RENDERER_STAMP = path.join(ROOT, 'dist', 'renderer-built-from.json');
 const inputsOf = (...results) => results.flatMap((r) => Object.keys(r.metafile.inputs));
 
+/** True when dist/cli is newer than all its sources. */
+export const cliIsFresh = () => builtFromIsFresh(path.join(CLI_OUT, STAMP), ROOT);
 /** True when the build in outDir (dist/electron by default) is newer than all its sources. */
 export const electronIsFresh = (outDir = OUT) => builtFromIsFresh(path.join(outDir, STAMP), ROOT);
 /** True when renderer/dist is newer than all its sources. */

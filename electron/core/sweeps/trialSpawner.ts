@@ -21,9 +21,13 @@
 // starting a process does not copy the caller (trialProcess.ts starts trials itself there, under
 // the watchdog).
 //
-// Replies written in one turn of the helper's event loop go out in one write, so the runner wakes
-// once for them.
+// Replies are batched: a trial's end goes out at once, its start, output and exit at most
+// BATCH_MS later (or with its end), so a short trial wakes the runner once. Output that reaches the
+// runner a few ms late changes nothing: pruning decisions take far longer than that.
 import { spawn, type ChildProcess } from 'node:child_process';
+
+/** The most a trial's start, output or exit waits in the helper to share a write with others. */
+const BATCH_MS = 15;
 
 const SPAWNER_SOURCE = `
 const { spawn } = require('node:child_process');
@@ -34,14 +38,22 @@ process.on('SIGHUP', () => {});
 process.stdout.on('error', () => process.exit(0));
 const live = new Map();
 let queued = [];
+let soon = null;
+let later = null;
 const flush = () => {
+  clearImmediate(soon);
+  clearTimeout(later);
+  soon = later = null;
   const text = queued.join('');
   queued = [];
   process.stdout.write(text);
 };
-const send = (m) => {
-  if (queued.length === 0) setImmediate(flush);
+// A trial's end goes out at once (the runner waits for it); its start and output may wait a few ms
+// to go out with it, so a short trial wakes the runner once, not three or four times.
+const send = (m, urgent) => {
   queued.push(JSON.stringify(m) + '\\n');
+  if (urgent) soon = soon || setImmediate(flush);
+  else later = later || setTimeout(flush, ${BATCH_MS});
 };
 const signal = (pid, sig) => {
   try { process.kill(-pid, sig); } catch {}
@@ -66,7 +78,7 @@ function start(r) {
   try {
     fs.mkdirSync(r.trialDir, { recursive: true });
   } catch (e) {
-    send({ id, ev: 'dir-error', message: String(e.message) });
+    send({ id, ev: 'dir-error', message: String(e.message) }, true);
     return;
   }
   // The logs are made right after the spawn, while the trial starts up on another core: a new
@@ -78,7 +90,7 @@ function start(r) {
     err = openLog(id, path.join(r.trialDir, 'stderr.log'));
   };
   const closeLogs = () => { out.close(); err.close(); };
-  const failed = (e) => { openLogs(); closeLogs(); send({ id, ev: 'error', code: e.code || null, message: String(e.message) }); };
+  const failed = (e) => { openLogs(); closeLogs(); send({ id, ev: 'error', code: e.code || null, message: String(e.message) }, true); };
   let child;
   try {
     child = spawn(r.cmd, r.args, { cwd: r.cwd, env: r.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true, shell: false });
@@ -107,7 +119,7 @@ function start(r) {
     child.stdout.destroy();
     child.stderr.destroy();
     closeLogs();
-    send({ id, ev: 'done', code, signal });
+    send({ id, ev: 'done', code, signal }, true);
   };
   child.on('exit', (code, sig) => {
     exitInfo = { code, signal: sig };
