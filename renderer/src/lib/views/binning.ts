@@ -27,3 +27,19 @@ export function densityAlpha(count: number, max: number, floor = 0.35): number {
   if (max <= 1) return 1;
   return floor + (1 - floor) * (Math.log1p(count - 1) / Math.log1p(max - 1));
 }
+
+/** The smallest of `values` per cell (NaN where no point fell), over the same grid as binPoints:
+ * the rank view colours a cell by the best trial in it. */
+export function binMin(px: ArrayLike<number>, py: ArrayLike<number>, values: ArrayLike<number>, cols: number, rows: number): Float64Array {
+  const out = new Float64Array(cols * rows).fill(NaN);
+  const n = Math.min(px.length, py.length, values.length);
+  for (let i = 0; i < n; i++) {
+    const x = Math.floor(px[i]!);
+    const y = Math.floor(py[i]!);
+    const v = values[i]!;
+    if (!(x >= 0 && x < cols && y >= 0 && y < rows) || !Number.isFinite(v)) continue;
+    const k = y * cols + x;
+    if (!(out[k]! <= v)) out[k] = v;
+  }
+  return out;
+}
