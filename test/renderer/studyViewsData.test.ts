@@ -1,8 +1,8 @@
 // The analysis views' data functions, on small inputs whose results are worked out by hand here.
 import { describe, expect, it } from 'vitest';
 import type { TrialScalars } from '../../shared/contract.ts';
-import { binPoints, densityAlpha } from '../../renderer/src/lib/views/binning.ts';
-import { axisCells, contourGrid } from '../../renderer/src/lib/views/contour.ts';
+import { binMin, binPoints, densityAlpha } from '../../renderer/src/lib/views/binning.ts';
+import { axisCells, cellsFor, contourGrid } from '../../renderer/src/lib/views/contour.ts';
 import { pickCurves } from '../../renderer/src/lib/views/curvePick.ts';
 import { edfSteps } from '../../renderer/src/lib/views/edf.ts';
 import { objectiveValues, paramCoords } from '../../renderer/src/lib/views/paramCoords.ts';
@@ -158,5 +158,21 @@ describe('the view in the URL', () => {
     expect(hashWithView('#/sweep/abc%2Fd', 'timeline')).toBe('#/sweep/abc%2Fd/timeline');
     expect(hashWithView('#/sweep/abc/slice', 'edf')).toBe('#/sweep/abc/edf');
     expect(hashWithView('#/sweeps', 'edf')).toBe('#/sweeps');
+  });
+});
+
+describe('cellsFor', () => {
+  it('aims at about four trials a cell, within 4 and 32 cells a side', () => {
+    // sqrt(196) / 2 = 7; sqrt(10) / 2 = 1.6 -> 4; sqrt(100000) / 2 = 158 -> 32.
+    expect(cellsFor(196)).toBe(7);
+    expect(cellsFor(10)).toBe(4);
+    expect(cellsFor(100_000)).toBe(32);
+  });
+});
+
+describe('binMin', () => {
+  it('keeps the smallest value per cell, NaN where none fell', () => {
+    // 2x1 grid: cell 0 gets 0.5 and 0.2 (keeps 0.2) and a NaN value (left out); cell 1 nothing.
+    expect([...binMin([0.1, 0.9, 0.5, 1.5], [0, 0.5, 0.2, 5], [0.5, 0.2, NaN, 0.1], 2, 1)]).toEqual([0.2, NaN]);
   });
 });

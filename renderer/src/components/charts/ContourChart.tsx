@@ -5,7 +5,7 @@ import { useMemo, useState } from 'react';
 import type uPlot from 'uplot';
 import type { TrialScalars } from '../../../../shared/contract.ts';
 import { fmtValue } from '../../lib/format.ts';
-import { contourGrid, type ContourGrid } from '../../lib/views/contour.ts';
+import { cellsFor, contourGrid, type ContourGrid } from '../../lib/views/contour.ts';
 import { objectiveValues, paramCoords, type Distribution, type ParamCoords } from '../../lib/views/paramCoords.ts';
 import { paintDensity } from './cellPaint.ts';
 import { goodRgb } from './palette.ts';
@@ -13,7 +13,6 @@ import { paramAxis, paramScale } from './paramAxis.ts';
 import { ParamPicker } from './ParamPicker.tsx';
 import { UPlotChart } from './UPlotChart.tsx';
 
-const CELLS = 24;
 const DOT_RGB = [0x1c, 0x22, 0x30] as const;
 
 function fixed(p: ParamCoords, edges: number[]): uPlot.Scale {
@@ -62,7 +61,12 @@ export function ContourChart({
   const objective = useMemo(() => objectiveValues(trials), [trials]);
   const cx = useMemo(() => (px === null ? null : paramCoords(trials, px, distributions[px])), [trials, px, distributions]);
   const cy = useMemo(() => (py === null ? null : paramCoords(trials, py, distributions[py])), [trials, py, distributions]);
-  const grid = useMemo(() => (cx && cy ? contourGrid(cx, cy, objective, CELLS) : null), [cx, cy, objective]);
+  const grid = useMemo(() => {
+    if (!cx || !cy) return null;
+    let n = 0;
+    for (let i = 0; i < objective.length; i++) if (Number.isFinite(objective[i]!) && Number.isFinite(cx.coords[i]!) && Number.isFinite(cy.coords[i]!)) n++;
+    return contourGrid(cx, cy, objective, cellsFor(n));
+  }, [cx, cy, objective]);
   const data = useMemo(() => {
     if (!grid || !cx || !cy) return null;
     // The trials' own positions, for the dots over the grid (x must ascend for uPlot: the dots are

@@ -62,7 +62,7 @@ export function RankChart({
         drawSeries: [
           (u: uPlot, i: number) => {
             if (i !== 1) return;
-            const grid = cellsOf(u, pts.xs, pts.ys, 4);
+            const grid = cellsOf(u, pts.xs, pts.ys, 6);
             const best = binMin(grid.px, grid.py, pts.rank, grid.cols, grid.rows);
             paintCells(u, grid, (k) => (Number.isFinite(best[k]!) ? WORDS[Math.round(best[k]! * LEVELS)]! : 0));
           },

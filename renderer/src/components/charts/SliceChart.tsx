@@ -44,7 +44,7 @@ export function SliceChart({ trials, params, distributions, metric }: { trials: 
       {n === 0 ? (
         <p className="muted chart-empty">No finished trial has a value for {param} yet.</p>
       ) : (
-        <UPlotChart options={options} data={data} height={320} label={`Slice: ${metric ?? 'objective'} against ${param}, ${n} trials`} />
+        <UPlotChart options={options} data={data} height={320} label={`Slice: ${metric ?? 'objective'} against ${param}, ${n} trials`} describe={coords.kind === 'categorical' ? `${param} choices: ${coords.labels.join(', ')}` : undefined} />
       )}
     </>
   );

@@ -90,6 +90,9 @@ function paintBars(u: uPlot, tl: Timeline): void {
   u.ctx.drawImage(off, left, top);
 }
 
+/** A time of day to the second: stalls are often seconds long. */
+const clock = (ms: number): string => new Date(ms).toLocaleTimeString();
+
 export function TimelineChart({ trials }: { trials: readonly TrialScalars[] }) {
   const tl = useMemo(() => buildTimeline(trials, Date.now()), [trials]);
   const counts = useMemo(() => {
@@ -122,7 +125,7 @@ export function TimelineChart({ trials }: { trials: readonly TrialScalars[] }) {
   const idle = tl.idle;
   return (
     <>
-      <UPlotChart options={options} data={data} height={300} label={`Timeline of ${tl.started} trials over ${fmtDuration(tl.to - tl.from)} of wall time in ${tl.lanes} lanes`} />
+      <UPlotChart options={options} data={data} height={300} label={`Timeline of ${tl.started} trials over ${fmtDuration(tl.to - tl.from)} of wall time in ${tl.lanes} ${tl.lanes === 1 ? 'lane' : 'lanes'}`} />
       <p className="legend-line">
         {BY_CONCERN.filter((s) => s !== 'WAITING' || counts.WAITING > 0).map((s) => (
           <span key={s} className="legend-item">
@@ -132,7 +135,7 @@ export function TimelineChart({ trials }: { trials: readonly TrialScalars[] }) {
       </p>
       <p className="muted small">
         {tl.started} trials from {fmtTime(tl.from)} over {fmtDuration(tl.to - tl.from)}, at most {tl.lanes} at once.{' '}
-        {idle ? `Longest stretch with nothing running: ${fmtDuration(idle.to - idle.from)}, from ${fmtTime(idle.from)} to ${fmtTime(idle.to)}.` : 'No stretch with nothing running.'}
+        {idle ? `Longest stretch with nothing running: ${fmtDuration(idle.to - idle.from)}, from ${clock(idle.from)} to ${clock(idle.to)}.` : 'No stretch with nothing running.'}
       </p>
     </>
   );

@@ -31,7 +31,7 @@ function edge(pos: number, size: number): number {
 }
 
 /** The points' places on the plot, in cells of `cssCell` CSS pixels. */
-export function cellsOf(u: uPlot, xs: ArrayLike<number>, ys: ArrayLike<number>, cssCell = 3, xScale = 'x', yScale = 'y'): CellGrid {
+export function cellsOf(u: uPlot, xs: ArrayLike<number>, ys: ArrayLike<number>, cssCell = 4, xScale = 'x', yScale = 'y'): CellGrid {
   const dpr = window.devicePixelRatio || 1;
   const cell = Math.max(1, Math.round(cssCell * dpr));
   const { left, top, width, height } = u.bbox;
@@ -94,7 +94,7 @@ export function paintDensity(u: uPlot, xs: ArrayLike<number>, ys: ArrayLike<numb
     if (c === 0) return 0;
     let w = words.get(c);
     if (w === undefined) {
-      w = pixel(rgb[0], rgb[1], rgb[2], densityAlpha(c, max));
+      w = pixel(rgb[0], rgb[1], rgb[2], densityAlpha(c, max, 0.55));
       words.set(c, w);
     }
     return w;

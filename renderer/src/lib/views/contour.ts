@@ -65,6 +65,12 @@ export interface ContourGrid {
   placed: number;
 }
 
+/** Cells per axis for `n` trials: about four trials per cell when spread evenly (sqrt(n) / 2 a
+ * side), at least 4 and at most 32 a side. */
+export function cellsFor(n: number): number {
+  return Math.max(4, Math.min(32, Math.round(Math.sqrt(n) / 2)));
+}
+
 export function contourGrid(px: ParamCoords, py: ParamCoords, objective: ArrayLike<number>, cells: number): ContourGrid {
   const x = axisCells(px, cells);
   const y = axisCells(py, cells);
