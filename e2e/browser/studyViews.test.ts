@@ -29,7 +29,10 @@ import logging, math, sys, time, optuna
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 logging.getLogger('optuna').setLevel(logging.CRITICAL)
 path, n = sys.argv[1], int(sys.argv[2])
-study = optuna.create_study(study_name='${PY_STUDY}', storage='sqlite:///' + path, direction='minimize',
+# Run in memory, then copied (trials, times, intermediate values) into the SQLite file by Optuna's own
+# copy_study: four times quicker than optimizing on SQLite, for the same file.
+mem = optuna.storages.InMemoryStorage()
+study = optuna.create_study(study_name='${PY_STUDY}', storage=mem, direction='minimize',
     sampler=optuna.samplers.RandomSampler(seed=3), pruner=optuna.pruners.PercentilePruner(80.0, n_startup_trials=10, n_warmup_steps=1))
 def objective(trial):
     lr = trial.suggest_float('learning_rate', 1e-5, 1e-1, log=True)
@@ -39,6 +42,7 @@ def objective(trial):
     base = (math.log10(lr) + 3) ** 2 * 0.1 + abs(layers - 3) * 0.05 + {'adam': 0.0, 'sgd': 0.15, 'rmsprop': 0.05}[opt] + (dropout - 0.2) ** 2
     if trial.number % 23 == 7:
         raise ValueError('diverged')
+    time.sleep(0.01)  # a trial takes a moment, as real ones do: bars on the timeline
     v = None
     for step in range(5):
         v = base + 0.5 / (step + 1)
@@ -49,6 +53,7 @@ def objective(trial):
 study.optimize(objective, n_trials=n // 2, catch=(ValueError,))
 time.sleep(1.5)
 study.optimize(objective, n_trials=n - n // 2, catch=(ValueError,))
+optuna.copy_study(from_study_name='${PY_STUDY}', from_storage=mem, to_storage='sqlite:///' + path)
 `;
 
 const EXAMPLE = path.join(REPO_ROOT, 'resources', 'examples', 'resume-ner', 'hpo.yaml');
@@ -122,7 +127,8 @@ describe.skipIf(missing !== null || !optuna)('analysis views in the browser', { 
       // A refused resource (a CSP violation among them) shows up here.
       if (m.type() === 'error' && !/favicon/.test(m.text())) pageErrors.push(m.text());
     });
-  });
+    // Python Optuna writing the study takes a while on a busy machine.
+  }, 240_000);
 
   afterAll(async () => {
     api?.close();
@@ -266,6 +272,7 @@ describe.skipIf(missing !== null || !optuna)('analysis views in the browser', { 
     await until('the sweep to finish', async () => (await api.get('sweeps.get', { id: started.id })).state === 'finished', 60_000);
     // The two-at-a-time trials sit in two lanes.
     await page.getByRole('img', { name: new RegExp(`^Timeline of ${EX_TRIALS} trials over .* in 2 lanes$`) }).waitFor();
+    await until('the timeline to show none running', async () => (await page.locator('#view-panel .legend-line').innerText()).includes('running (0)'));
     await drawn('the example timeline', 100);
     await shot('views-example-timeline');
     const { trials } = await api.get('sweeps.trials', { id: started.id });

@@ -67,7 +67,8 @@ function paintBars(u: uPlot, tl: Timeline): void {
     const x1 = Math.min(W, Math.max(x0 + 1, Math.ceil(u.valToPos(tl.end[i]! / 1000, 'x', true) - left)));
     const c = tl.concern[i]!;
     const row = lane * W;
-    for (let x = x0; x < x1; x++) if (lanePx[row + x]! < c) lanePx[row + x] = c;
+    // A bar wide enough to spare it starts with a blank pixel, so back-to-back trials stay apart.
+    for (let x = x1 - x0 >= 4 ? x0 + 1 : x0; x < x1; x++) if (lanePx[row + x]! < c) lanePx[row + x] = c;
   }
   const img = new ImageData(W, H);
   const buf = new Uint32Array(img.data.buffer);
