@@ -10,6 +10,7 @@ import { rankShares } from '../../renderer/src/lib/views/rank.ts';
 import { slicePoints } from '../../renderer/src/lib/views/slice.ts';
 import { longestIdle, timelineLanes } from '../../renderer/src/lib/views/timeline.ts';
 import { hashWithView, viewFromHash } from '../../renderer/src/lib/views/viewRoute.ts';
+import { fromTrialColumns, paramOf, toTrialColumns } from '../../shared/trialColumns.ts';
 
 function trial(number: number, params: TrialScalars['params'], value: number | null, state: TrialScalars['state'] = 'COMPLETE'): TrialScalars {
   return { trialId: number + 1, number, state, params, value, startedAt: null, completedAt: null, durationMs: null, childRunId: null, reason: null };
@@ -174,5 +175,16 @@ describe('binMin', () => {
   it('keeps the smallest value per cell, NaN where none fell', () => {
     // 2x1 grid: cell 0 gets 0.5 and 0.2 (keeps 0.2) and a NaN value (left out); cell 1 nothing.
     expect([...binMin([0.1, 0.9, 0.5, 1.5], [0, 0.5, 0.2, 5], [0.5, 0.2, NaN, 0.1], 2, 1)]).toEqual([0.2, NaN]);
+  });
+});
+
+describe('paramOf', () => {
+  it('reads a param from the columns of a column reply, undefined where the trial lacks it, as from a plain row', () => {
+    const plain = [trial(0, { lr: 0.1, opt: 'sgd' }, 1), trial(1, { opt: 'adam' }, 2)];
+    const rows = fromTrialColumns(toTrialColumns(plain, 2, 'minimize'));
+    expect([paramOf(rows[0]!, 'lr'), paramOf(rows[1]!, 'lr'), paramOf(rows[1]!, 'opt'), paramOf(rows[0]!, 'nope')]).toEqual([0.1, undefined, 'adam', undefined]);
+    expect([paramOf(plain[0]!, 'lr'), paramOf(plain[1]!, 'lr')]).toEqual([0.1, undefined]);
+    // paramCoords over column rows: the same coordinates as over plain rows.
+    expect([...paramCoords(rows, 'lr', undefined).coords]).toEqual([0.1, NaN]);
   });
 });

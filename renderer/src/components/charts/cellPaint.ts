@@ -94,7 +94,7 @@ export function paintDensity(u: uPlot, xs: ArrayLike<number>, ys: ArrayLike<numb
     if (c === 0) return 0;
     let w = words.get(c);
     if (w === undefined) {
-      w = pixel(rgb[0], rgb[1], rgb[2], densityAlpha(c, max, 0.55));
+      w = pixel(rgb[0], rgb[1], rgb[2], densityAlpha(c, max, 0.65));
       words.set(c, w);
     }
     return w;

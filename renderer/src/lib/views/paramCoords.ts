@@ -1,6 +1,7 @@
 // A param's values as numbers to place trials along an axis: the value itself (linear or log axis),
 // or a categorical choice's index among its choices.
 import type { SweepDetail, TrialScalars } from '../../../../shared/contract.ts';
+import { paramOf } from '../../../../shared/trialColumns.ts';
 import { fmtParam } from '../format.ts';
 
 export type Distribution = SweepDetail['distributions'][string];
@@ -21,7 +22,7 @@ export function paramCoords(trials: readonly TrialScalars[], name: string, dist:
   const values = new Array<unknown>(n);
   let categorical = dist?.kind === 'categorical';
   for (let i = 0; i < n; i++) {
-    const v = trials[i]!.params[name];
+    const v = paramOf(trials[i]!, name);
     values[i] = v;
     if (v !== undefined && v !== null && typeof v !== 'number') categorical = true;
   }
