@@ -40,16 +40,32 @@ export function RankChart({
   const ranks = useMemo(() => rankShares(objectiveValues(trials), direction), [trials, direction]);
   const cx = useMemo(() => (px === null ? null : paramCoords(trials, px, distributions[px])), [trials, px, distributions]);
   const cy = useMemo(() => (py === null ? null : paramCoords(trials, py, distributions[py])), [trials, py, distributions]);
-  // The ranked trials with both params, best drawn last is not needed: a cell keeps its best rank.
+  // The ranked trials with both params, in any order: a cell keeps its best rank.
   const pts = useMemo(() => {
     if (!cx || !cy) return null;
     const idx: number[] = [];
     for (let i = 0; i < ranks.length; i++) if (Number.isFinite(ranks[i]!) && Number.isFinite(cx.coords[i]!) && Number.isFinite(cy.coords[i]!)) idx.push(i);
-    // uPlot needs ascending x.
-    idx.sort((a, b) => cx.coords[a]! - cx.coords[b]!);
     return { xs: Float64Array.from(idx, (i) => cx.coords[i]!), ys: Float64Array.from(idx, (i) => cy.coords[i]!), rank: Float64Array.from(idx, (i) => ranks[i]!) };
   }, [cx, cy, ranks]);
-  const data = useMemo(() => (pts ? ([pts.xs, pts.ys] as unknown as uPlot.AlignedData) : null), [pts]);
+  // uPlot is given only the corners (its x data must ascend, and it takes its ranges from the data);
+  // the points are painted from pts.
+  const data = useMemo(() => {
+    if (!pts || pts.xs.length === 0) return null;
+    let x0 = Infinity;
+    let x1 = -Infinity;
+    let y0 = Infinity;
+    let y1 = -Infinity;
+    for (let i = 0; i < pts.xs.length; i++) {
+      x0 = Math.min(x0, pts.xs[i]!);
+      x1 = Math.max(x1, pts.xs[i]!);
+      y0 = Math.min(y0, pts.ys[i]!);
+      y1 = Math.max(y1, pts.ys[i]!);
+    }
+    return [
+      [x0, x1],
+      [y0, y1],
+    ] as uPlot.AlignedData;
+  }, [pts]);
   const options = useMemo<Omit<uPlot.Options, 'width' | 'height'> | null>(() => {
     if (!cx || !cy || !pts) return null;
     return {
