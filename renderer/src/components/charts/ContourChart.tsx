@@ -11,9 +11,13 @@ import { paintDensity } from './cellPaint.ts';
 import { goodRgb } from './palette.ts';
 import { paramAxis, paramScale } from './paramAxis.ts';
 import { ParamPicker } from './ParamPicker.tsx';
-import { UPlotChart } from './UPlotChart.tsx';
+import { cssVar, UPlotChart } from './UPlotChart.tsx';
 
-const DOT_RGB = [0x1c, 0x22, 0x30] as const;
+/** The trials' dots in the text colour, so they show in both palettes. */
+function dotRgb(): [number, number, number] {
+  const m = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(cssVar('--fg', '#1c2230'));
+  return m ? [parseInt(m[1]!, 16), parseInt(m[2]!, 16), parseInt(m[3]!, 16)] : [0x1c, 0x22, 0x30];
+}
 
 function fixed(p: ParamCoords, edges: number[]): uPlot.Scale {
   const lo = edges[0] ?? 0;
@@ -105,7 +109,7 @@ export function ContourChart({
           (u: uPlot, i: number) => {
             if (i !== 1) return;
             paintGrid(u, grid, direction);
-            paintDensity(u, data.xs, data.ys, DOT_RGB);
+            paintDensity(u, data.xs, data.ys, dotRgb());
           },
         ],
       },
