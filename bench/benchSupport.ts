@@ -2,6 +2,7 @@
 // `<!-- bench:NAME -->` and `<!-- /bench:NAME -->`, and replaces only that section so that benches
 // run at different times never clobber each other's numbers.
 import Database from 'better-sqlite3';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -89,4 +90,25 @@ export function commitFloorSamples(n: number): number[] {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** This process's CPU scheduling policy, from chrt (util-linux): 'SCHED_OTHER' is normal; a bench
+ * run under `chrt -r N` (real-time, preempting the machine's other work) says so. null: unknown. */
+export function schedulingPolicy(): { policy: string; priority: number } | null {
+  const r = spawnSync('chrt', ['-p', String(process.pid)], { encoding: 'utf8' });
+  const policy = /policy:\s*(\S+)/.exec(r.stdout ?? '')?.[1];
+  const priority = Number(/priority:\s*(\d+)/.exec(r.stdout ?? '')?.[1] ?? 0);
+  return r.status === 0 && policy ? { policy, priority } : null;
+}
+
+/** One line on how the bench was scheduled, and the section-name suffix for a real-time run ('-rt'),
+ * so a real-time run and a normal one each keep their own section. */
+export function schedulingNote(): { line: string; suffix: string } {
+  const s = schedulingPolicy();
+  if (!s) return { line: 'Scheduling: unknown (no chrt here).', suffix: '' };
+  if (s.policy === 'SCHED_OTHER') return { line: 'Scheduling: normal (SCHED_OTHER), sharing the CPUs with the machine\'s other work.', suffix: '' };
+  return {
+    line: `Scheduling: real-time (${s.policy}, priority ${s.priority}; run under \`chrt -r ${s.priority}\`): every process of the run, anchor included, preempts the machine's other work, which approximates an idle machine's CPU on this shared one; disk I/O (fsync) is still shared.`,
+    suffix: '-rt',
+  };
 }

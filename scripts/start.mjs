@@ -1,12 +1,12 @@
-// `npm start`: build, then open the desktop app. Where Electron cannot start (no Electron binary
-// on this machine, or no display), say why and serve the same app to a browser instead
+// `npm start`: build what changed since the last build (`npm ci` built it all), then open the
+// desktop app. Where Electron cannot start (no Electron binary on this machine, or no display), say why and serve the same app to a browser instead
 // (`sweepdeck serve`, whose first line is the URL with its token). Extra arguments go to the
 // browser host, e.g. `npm start -- --port 8765`.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildElectron, buildRenderer } from './build.mjs';
+import { buildCli, buildElectron, buildRenderer, cliIsFresh, electronIsFresh, rendererIsFresh } from './build.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const exe = process.platform === 'win32' ? 'electron.exe' : process.platform === 'darwin' ? 'Electron.app/Contents/MacOS/Electron' : 'electron';
@@ -64,8 +64,10 @@ async function main() {
     console.error(`start: not opening the desktop window: ${why}.`);
     console.error('start: serving the app to a browser instead; open the URL printed below (it carries the access token).');
   }
-  if (useElectron) await buildElectron({ quiet: true });
-  await buildRenderer({ quiet: true }).catch((e) => {
+  if (useElectron && !electronIsFresh()) await buildElectron({ quiet: true });
+  // The browser host is `sweepdeck serve`: after an edit, rebuild the CLI rather than transpile it.
+  if (!useElectron && !cliIsFresh()) await buildCli({ quiet: true }).catch((e) => console.error(`start: the CLI did not build (${String(e?.message ?? e).split('\n')[0]}); running it from the TypeScript sources.`));
+  if (!rendererIsFresh()) await buildRenderer({ quiet: true }).catch((e) => {
     console.error(`start: the renderer did not build (${String(e?.message ?? e).split('\n').filter((l) => l.trim() && !/^\s+at /.test(l)).join(' ').slice(0, 400)}); the app shows a placeholder page.`);
   });
 

@@ -31,6 +31,7 @@ export const CHANNEL_NAMES = [
   'sweeps.trialLog',
   'sweeps.trialAttrs',
   'sweeps.setTrialNote',
+  'sweeps.watch',
   'folders.add',
   'folders.remove',
   'sweeps.openStudyUrl',

@@ -6,6 +6,7 @@
 import { isChannelName as isChannel, isEventNameLiteral as isEventName } from './channels.ts';
 import type { Channel, ChannelInput, ChannelOutput } from './contract.ts';
 import type { EventName, EventPayload } from './events.ts';
+import { ConnectionTracker, type HostConnection } from './hostConnection.ts';
 import { AppCallError, ERROR_CODES } from './resultCore.ts';
 import type { AppError, Err, ErrorCode, Result } from './result.ts';
 import { decodeWire, encodeWire } from './wire.ts';
@@ -48,6 +49,9 @@ export interface Transport {
   invoke(channel: Channel, input: unknown): Promise<unknown>;
   subscribe(event: EventName, listener: (payload: unknown) => void): () => void;
   close?(): void;
+  /** Whether the host can be reached, for transports that can lose it (HTTP). IPC has none: the
+   * page lives inside the process that answers it. */
+  readonly connection?: HostConnection;
 }
 
 export interface Client {
@@ -102,11 +106,19 @@ export function ipcTransport(bridge: SweepdeckBridge): Transport {
 
 export const TOKEN_HEADER = 'x-sweepdeck-token';
 
+/** The host answered, but not with the event stream. */
+class HostRefused extends Error {}
+
 export interface HttpTransportOptions {
   /** For tests: a fetch to use instead of the global one. */
   fetch?: typeof fetch;
-  /** Delay before reconnecting the event stream after it drops (ms). */
+  /** Delay before reconnecting the event stream after it drops (ms); it doubles while attempts fail. */
   reconnectMs?: number;
+  /** The longest delay between reconnection attempts (ms). */
+  maxReconnectMs?: number;
+  /** An event stream silent for this long (the host sends a keep-alive every 15 s) is taken as lost
+   * and reconnected: a host whose machine slept or whose network went away sends no close (ms). */
+  stallMs?: number;
 }
 
 /** The browser host: POST /api/<channel>, events over SSE at GET /api/events. The token goes in a
@@ -118,6 +130,7 @@ export function httpTransport(baseUrl: string, token: string, opts: HttpTranspor
   const listeners = new Map<EventName, Set<(payload: unknown) => void>>();
   let stream: AbortController | null = null;
   let closed = false;
+  const conn = new ConnectionTracker(opts.reconnectMs ?? 1000, opts.maxReconnectMs ?? 5000);
 
   const dispatchEvent = (name: string, data: string): void => {
     if (!isEventName(name)) return;
@@ -140,9 +153,23 @@ export function httpTransport(baseUrl: string, token: string, opts: HttpTranspor
 
   async function runStream(ctrl: AbortController): Promise<void> {
     while (!ctrl.signal.aborted) {
+      // One attempt: aborted with the stream, or when it has been silent for too long.
+      const attempt = new AbortController();
+      const abortAttempt = (): void => attempt.abort();
+      ctrl.signal.addEventListener('abort', abortAttempt);
+      let stalled = false;
+      // Re-armed on every chunk (a page's timers have no refresh()).
+      const arm = (): ReturnType<typeof setTimeout> =>
+        setTimeout(() => {
+          stalled = true;
+          attempt.abort();
+        }, opts.stallMs ?? 45_000);
+      let stall = arm();
       try {
-        const res = await f(`${base}/api/events`, { headers: { [TOKEN_HEADER]: token, accept: 'text/event-stream' }, signal: ctrl.signal });
-        if (!res.ok || !res.body) throw new Error(`event stream refused: HTTP ${res.status}`);
+        const res = await f(`${base}/api/events`, { headers: { [TOKEN_HEADER]: token, accept: 'text/event-stream' }, signal: attempt.signal });
+        if (res.status === 401) throw new HostRefused("the host refused this page's token (a new one was made with --rotate-token?): open the URL it printed");
+        if (!res.ok || !res.body) throw new HostRefused(`the host refused the event stream (HTTP ${res.status})`);
+        conn.connected();
         const reader = res.body.getReader();
         const decoder = new TextDecoder();
         let buf = '';
@@ -151,6 +178,8 @@ export function httpTransport(baseUrl: string, token: string, opts: HttpTranspor
         for (;;) {
           const { value, done } = await reader.read();
           if (done) break;
+          clearTimeout(stall);
+          stall = arm();
           buf += decoder.decode(value, { stream: true });
           let nl: number;
           while ((nl = buf.indexOf('\n')) >= 0) {
@@ -169,22 +198,40 @@ export function httpTransport(baseUrl: string, token: string, opts: HttpTranspor
             }
           }
         }
-      } catch {
+        conn.lost('the host closed the connection (stopped or restarting)');
+      } catch (e) {
         if (ctrl.signal.aborted) return;
+        conn.lost(stalled ? 'the host sent nothing for too long' : e instanceof HostRefused ? e.message : `cannot reach the host at ${base} (${(e as Error)?.message ?? String(e)})`);
+      } finally {
+        clearTimeout(stall);
+        ctrl.signal.removeEventListener('abort', abortAttempt);
       }
       if (ctrl.signal.aborted) return;
-      await new Promise((r) => setTimeout(r, opts.reconnectMs ?? 1000));
+      await conn.backoff(ctrl.signal);
     }
   }
 
   return {
     kind: 'http',
+    connection: conn,
     async invoke(channel, input) {
-      const res = await f(`${base}/api/${encodeURIComponent(channel)}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', [TOKEN_HEADER]: token },
-        body: encodeWire(input),
-      });
+      let res: Response;
+      try {
+        res = await f(`${base}/api/${encodeURIComponent(channel)}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', [TOKEN_HEADER]: token },
+          body: encodeWire(input),
+        });
+      } catch (e) {
+        conn.lost(`cannot reach the host at ${base} (${(e as Error)?.message ?? String(e)})`);
+        throw e;
+      }
+      // The host answers again: the event stream need not wait out its backoff (it says connected
+      // once it is back); with no stream, this answer is the news.
+      if (conn.info().state !== 'connected') {
+        if (stream) conn.retryNow();
+        else conn.connected();
+      }
       const text = await res.text();
       try {
         return decodeWire(text);

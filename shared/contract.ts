@@ -115,6 +115,10 @@ export type TrialScalars = Omit<TrialRow, 'intermediate'>;
 
 /** The same trials column by column (see trialColumns.ts), without their intermediate values:
  * element i of every per-trial array is trial i. */
+/** What a page holding a study's trials lacks: the trials numbered above `after` (-1: it holds
+ * none), and `numbers` (those it holds unfinished). Finished trials never change. */
+const sinceSchema = z.strictObject({ after: z.number().int().min(-1), numbers: z.array(count).max(1_000_000) });
+
 export const trialColumnsSchema = z
   .object({
     total: count,
@@ -556,13 +560,26 @@ export const contract = {
    * detail screen draws first (the table, the history chart), in under a third of the bytes of
    * sweeps.trials. */
   'sweeps.trialColumns': {
-    input: z.strictObject({ id }),
+    input: z.strictObject({
+      id,
+      /** Only what changed for a page that holds the trials up to number `after` (-1: none) and holds
+       * `numbers` unfinished: the trials above `after` and those of `numbers`, as they are now. The
+       * reply's total is still the study's whole count. Finished trials never change. */
+      since: sinceSchema.optional(),
+    }),
     output: trialColumnsSchema,
   },
   /** The intermediate values of a sweep's trials, flat, for the intermediate-values chart. */
   'sweeps.intermediateColumns': {
-    input: z.strictObject({ id }),
+    /** since: as for sweeps.trialColumns, only the trials a page lacks. */
+    input: z.strictObject({ id, since: sinceSchema.optional() }),
     output: intermediateColumnsSchema,
+  },
+  /** Watch these sweeps' study files for trials other processes write (a lease: ask again within
+   * leaseMs to keep watching); each change comes as a sweep.progress event. Unknown ids are left out. */
+  'sweeps.watch': {
+    input: z.strictObject({ ids: z.array(id).max(500) }),
+    output: z.object({ watching: z.array(z.string()), leaseMs: count }),
   },
   /** Add an Optuna study file made elsewhere (every study in it becomes a sweep). */
   'sweeps.openStudyFile': {

@@ -195,14 +195,21 @@ describe.skipIf(missing !== null)('browser e2e through sweepdeck serve', { timeo
     expect(finished.length).toBe(MAX_TRIALS);
     await until('every trial row', async () => (await table.getByRole('row').count()) === trials.length + 1);
     await page.getByRole('img', { name: /Optimization history/ }).waitFor();
+    // The other views are one tab each.
+    const views = page.getByRole('tablist', { name: 'Analysis views' });
+    await views.getByRole('tab', { name: 'Parallel coordinates' }).click();
     await page.getByRole('img', { name: /Parallel coordinates/ }).waitFor();
     // The intermediate values come from their own channel: the chart has a curve for every trial
     // that reported some, the pruned ones counted apart.
     const withCurves = trials.filter((t) => t.intermediate.length > 0);
     expect(withCurves.length).toBeGreaterThan(0);
     const prunedCurves = withCurves.filter((t) => t.state === 'PRUNED').length;
+    await views.getByRole('tab', { name: 'Intermediate values' }).click();
     await page.getByRole('img', { name: `Intermediate values of ${withCurves.length} trials, ${prunedCurves} pruned shown in red` }).waitFor();
+    await views.getByRole('tab', { name: 'Importance' }).click();
     await page.getByRole('list', { name: 'Hyperparameter importance' }).waitFor();
+    await views.getByRole('tab', { name: 'History' }).click();
+    await page.getByRole('img', { name: /Optimization history/ }).waitFor();
     const last = finished[finished.length - 1]!;
     await page.getByRole('button', { name: `Show log of trial ${last.number}` }).click();
     await page.getByRole('button', { name: 'stdout' }).click();

@@ -16,6 +16,7 @@ import { loadCore, type CoreModules } from './core.ts';
 import { createDispatch, type Dispatch } from './dispatch.ts';
 import { EventBus } from './eventBus.ts';
 import { SweepsService } from './sweepsService.ts';
+import { WatchedSweeps } from './watchedSweeps.ts';
 import { TrackingService } from './trackingService.ts';
 import { AzureMirrorService } from './azureMirrorService.ts';
 import { AppAzureCredentials, type AzureCredentialOptions } from './azureCredentials.ts';
@@ -152,6 +153,8 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
     trackingFor: (config) => tracking.openForSweep(config),
     onOutboxPending: (n) => tracking.setPendingOutbox(n),
   });
+  // Trials other processes write into the studies a page looks at reach it as events.
+  const watched = new WatchedSweeps({ sweeps, bus });
   const outbox = new OutboxService({ sweeps, core, env: opts.env ?? process.env });
   const example = opts.exampleConfigPath ?? null;
 
@@ -207,6 +210,7 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
     'sweeps.trialLog': async (i) => sweeps.trialLog(i),
     'sweeps.trialAttrs': async (i) => sweeps.trialAttrs(i),
     'sweeps.setTrialNote': async (i) => sweeps.setTrialNote(i),
+    'sweeps.watch': async ({ ids }) => watched.watch(ids),
     'folders.add': async ({ path: p }) => sweeps.addFolder(p),
     'folders.remove': async ({ path: p }) => sweeps.removeFolder(p),
     'sweeps.openStudyUrl': async (i) => sweeps.openStudyUrl(i),
@@ -308,6 +312,7 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
     async close() {
       azureAccount.close();
       await configValidator.close();
+      watched.close();
       await sweeps.close();
       await tracking.close();
       await azureMirror.close();

@@ -77,6 +77,10 @@ export interface SweepsServiceOptions {
   urlPollMs?: number;
 }
 
+/** How a summary's message starts when the study file could not be read (locked past the busy
+ * timeout, damaged): watchedSweeps.ts reads such a study again before saying so. */
+export const UNREADABLE_STUDY = 'the study file cannot be read:';
+
 /** fail_reason of a trial the user failed from the app (the CLI's says fail-trial). */
 export const FAILED_BY_USER_IN_APP = 'failed on purpose by the user (Sweepdeck app, running elsewhere)';
 
@@ -261,7 +265,7 @@ export class SweepsService {
     if (live) applyLive(summary, live);
     if (openError && !live) {
       summary.state = 'failed';
-      summary.message = `the study file cannot be read: ${openError}`;
+      summary.message = `${UNREADABLE_STUDY} ${openError}`;
     }
     const missing = live ? null : this.missingFile(loc);
     if (missing) {
@@ -558,11 +562,33 @@ export class SweepsService {
   }
 
   trialColumns(input: ParsedInput<'sweeps.trialColumns'>): ChannelOutput<'sweeps.trialColumns'> {
+    if (input.since) return this.changedColumns(input.id, input.since, (rows, total, direction) => toTrialColumns(rows, total, direction));
     return this.columns(input.id, 'scalars', (rows, direction) => toTrialColumns(rows, rows.length, direction));
   }
 
   intermediateColumns(input: ParsedInput<'sweeps.intermediateColumns'>): ChannelOutput<'sweeps.intermediateColumns'> {
+    if (input.since) return this.changedColumns(input.id, input.since, (rows) => toIntermediateColumns(rows));
     return this.columns(input.id, 'intermediate', (rows) => toIntermediateColumns(rows));
+  }
+
+  /** Only the trials a page lacks (a live update): those above `since.after` and those it holds
+   * unfinished. The storage's reader reads only what is new, so this costs a filter of the trials. */
+  private changedColumns<C>(id: string, since: { after: number; numbers: readonly number[] }, build: (rows: TrialRow[], total: number, direction: TrialColumns['direction']) => C): C {
+    const loc = this.locate(id);
+    const pick = (all: readonly FrozenTrial[], direction: TrialColumns['direction']): C => {
+      const again = new Set(since.numbers);
+      return build(all.filter((t) => t.number > since.after || again.has(t.number)).map(rowOf), all.length, direction);
+    };
+    if (isStudyUrl(loc.studyPath)) {
+      const { trials, direction } = this.urlTrials(loc);
+      return pick(trials, direction);
+    }
+    if (!existsSync(loc.studyPath)) return build([], 0, null);
+    return this.read(loc.studyPath, (s) => {
+      const info = s.getStudy(loc.studyName);
+      if (!info) return build([], 0, null);
+      return pick(s.getTrials(info.studyId), info.directions[0] ?? null);
+    });
   }
 
   /** A column reply for sweep `id`, built from its rows, or the cached one while the study's trials

@@ -2,6 +2,9 @@ import { lazy, Suspense, useEffect, useRef } from 'react';
 import { useLiveEvents } from './api/liveEvents.ts';
 import { useAppInfo, useSweeps } from './api/queries.ts';
 import { StatusBar } from './components/StatusBar.tsx';
+import { ConnectionBanner } from './components/ConnectionBanner.tsx';
+import { useRefetchOnReconnect } from './api/hostConnection.ts';
+import { useWatchedSweeps } from './api/watchSweeps.ts';
 import { href, useRoute, type Route } from './lib/router.ts';
 import { Loading } from './components/Notice.tsx';
 import { SweepDetailScreen } from './screens/SweepDetailScreen.tsx';
@@ -41,6 +44,8 @@ const NAV: Array<{ route: Route; label: string; match: Route['name'][] }> = [
 export function App() {
   useLiveEvents();
   const route = useRoute();
+  useWatchedSweeps(route);
+  useRefetchOnReconnect();
   const info = useAppInfo();
   const sweeps = useSweeps();
   const interrupted = sweeps.data?.sweeps.filter((s) => s.state === 'interrupted').length ?? 0;
@@ -97,6 +102,7 @@ export function App() {
         </div>
       </aside>
       <main id="main" ref={main} tabIndex={-1}>
+        <ConnectionBanner />
         <Suspense fallback={<Loading what="the screen" />}>
           <Screen route={route} />
         </Suspense>

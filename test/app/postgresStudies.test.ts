@@ -397,6 +397,12 @@ describe.runIf(hasPostgres() && hasOptuna())('the app on a PostgreSQL study', ()
     const next = app.sweeps.trialColumns({ id: doneId });
     expect(next.number).toEqual([0, 1, 2, 3]);
     expect(next.value.slice(0, 3)).toEqual(first.value);
+    // A live page asks only for what it lacks (trials after 2, and trial 1 again): the delta holds
+    // just those, out of 4 in the study.
+    const delta = app.sweeps.trialColumns({ id: doneId, since: { after: 2, numbers: [1] } });
+    expect(delta.number).toEqual([1, 3]);
+    expect(delta.total).toBe(4);
+    expect(app.sweeps.intermediateColumns({ id: doneId, since: { after: 3, numbers: [] } }).number).toEqual([]);
   });
 
   it('the password is in nothing the app wrote or said', () => {

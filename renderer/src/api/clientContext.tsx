@@ -13,3 +13,8 @@ export function useClient(): Client {
   if (!c) throw new Error('useClient needs a ClientProvider above it');
   return c;
 }
+
+/** The client when there is one: for small pieces (a state badge) also drawn outside the app. */
+export function useMaybeClient(): Client | null {
+  return useContext(ClientContext);
+}

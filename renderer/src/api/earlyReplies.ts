@@ -43,5 +43,6 @@ export function withEarlyReplies(transport: Transport, id: string | null, early:
     },
     subscribe: (event, listener) => transport.subscribe(event, listener),
     close: () => transport.close?.(),
+    ...(transport.connection ? { connection: transport.connection } : {}),
   };
 }

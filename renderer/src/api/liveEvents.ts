@@ -61,9 +61,14 @@ export function useLiveEvents(): void {
     };
     const offs = [
       client.on('sweep.progress', (p) => {
+        const shown = qc.getQueryData<SweepList>(keys.sweeps)?.sweeps.find((s) => s.id === p.id)?.state;
         patchProgress(qc, p);
         refreshSoon(p.id);
-        if (p.trial === null || p.state !== 'running') void qc.invalidateQueries({ queryKey: keys.sweeps });
+        // A study another process writes (watched: watchSweeps.ts) changes with every trial it
+        // adds; the patch above already shows its counts, so the list is read again only when its
+        // state changed.
+        const listChanged = p.runsHere ? p.trial === null || p.state !== 'running' : shown !== p.state;
+        if (listChanged) void qc.invalidateQueries({ queryKey: keys.sweeps });
       }),
       client.on('sweep.trialLog', (p) => appendLogLine(qc, p)),
       client.on('sweeps.changed', () => {

@@ -1,13 +1,14 @@
 // React Query hooks over the typed client: one query key per channel + input, so events can
 // update exactly the caches they affect (see useLiveEvents).
-import { useMutation, useQuery, useQueryClient, type UseQueryOptions } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient, type QueryClient, type UseQueryOptions } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import type { Client } from '../../../shared/client.ts';
 import type { Channel, ChannelInput, ChannelOutput } from '../../../shared/contract.ts';
 import { useFirstViewDrawn } from '../lib/firstView.ts';
 import { afterPaint } from '../lib/perf.ts';
 import { useClient } from './clientContext.tsx';
-import { fetchTrials, type TrialsData } from './trialsData.ts';
+import { refreshIntermediate } from './intermediateData.ts';
+import { refreshTrials, type TrialsData } from './trialsData.ts';
 
 export const keys = {
   info: ['app.info'] as const,
@@ -39,18 +40,29 @@ export const useSweeps = () => useChannel(keys.sweeps, 'sweeps.list', {}, { enab
 export const useSweep = (id: string) => useChannel(keys.sweep(id), 'sweeps.get', { id });
 export function useTrials(id: string) {
   const client = useClient();
+  const qc = useQueryClient();
   return useQuery<TrialsData, Error>({
     queryKey: keys.trials(id),
-    queryFn: () => fetchTrials(client, id),
+    // A refetch (a live update) asks only for the trials that changed since the data held.
+    queryFn: () => refreshTrials(client, id, qc.getQueryData<TrialsData>(keys.trials(id))),
+    // refreshTrials shares what did not change itself (the same rows, or the same data); React
+    // Query's copy would also lose the mark of what a delta may build on.
+    structuralSharing: false,
     placeholderData: (prev) => prev,
   });
 }
 /** The trials' intermediate values (one chart draws them, after the first view): one query, read by
  * the chart and asked for ahead of it by usePrefetchIntermediate. */
-const intermediateQuery = (client: Client, id: string) => ({ queryKey: keys.intermediate(id), queryFn: () => client.get('sweeps.intermediateColumns', { id }) });
+const intermediateQuery = (client: Client, qc: QueryClient, id: string) => ({
+  queryKey: keys.intermediate(id),
+  // A refetch (a live update) asks only for the trials that may have changed (intermediateData.ts).
+  queryFn: () => refreshIntermediate(client, id, qc.getQueryData<ChannelOutput<'sweeps.intermediateColumns'>>(keys.intermediate(id)), qc.getQueryData<TrialsData>(keys.trials(id))),
+  structuralSharing: false,
+});
 export function useIntermediate(id: string) {
   const client = useClient();
-  return useQuery({ ...intermediateQuery(client, id), placeholderData: (prev: ChannelOutput<'sweeps.intermediateColumns'> | undefined) => prev });
+  const qc = useQueryClient();
+  return useQuery({ ...intermediateQuery(client, qc, id), placeholderData: (prev: ChannelOutput<'sweeps.intermediateColumns'> | undefined) => prev });
 }
 /** Asks for the intermediate values once the frame after `when` (the trials are in) has been painted,
  * so they are in by the time their chart is shown, rather than arriving (and being drawn) while the
@@ -60,7 +72,7 @@ export function usePrefetchIntermediate(id: string, when: boolean): void {
   const qc = useQueryClient();
   useEffect(() => {
     if (!when) return;
-    return afterPaint(() => void qc.prefetchQuery(intermediateQuery(client, id)));
+    return afterPaint(() => void qc.prefetchQuery(intermediateQuery(client, qc, id)));
   }, [client, qc, id, when]);
 }
 export const useTracking = () => useChannel(keys.tracking, 'tracking.status', {}, { enabled: useFirstViewDrawn() });

@@ -1,5 +1,8 @@
 // A sweep's trials for the detail screen: fetched column by column (sweeps.trialColumns, without
 // their intermediate values, which one later chart asks for apart) and turned back into rows here.
+// Once the page holds them, a live update asks only for what changed (the trials above the last one
+// held, and those held unfinished) and merges it in: unchanged rows keep their objects, and a reply
+// with nothing new keeps the same data, so nothing redraws.
 // No React: the page's first script uses it to ask for the trials before React has loaded.
 import type { Client } from '../../../shared/client.ts';
 import type { TrialColumns, TrialScalars } from '../../../shared/contract.ts';
@@ -12,10 +15,105 @@ export interface TrialsData {
   trials: TrialScalars[];
 }
 
+/** Data fetched before the last forgetTrialDeltas() is not built on: it is fetched in full. */
+let epoch = 0;
+const fetchedIn = new WeakMap<TrialsData, number>();
+
+function stamp(d: TrialsData): TrialsData {
+  fetchedIn.set(d, epoch);
+  return d;
+}
+
+/** Changes with each forgetTrialDeltas(): data marked with an older one is not built on. */
+export function deltaEpoch(): number {
+  return epoch;
+}
+
+/** The next refresh of every sweep's trials asks for all of them (the host restarted: anything may
+ * have changed, even a finished trial's file). */
+export function forgetTrialDeltas(): void {
+  epoch += 1;
+}
+
 export async function fetchTrials(client: Client, id: string): Promise<TrialsData> {
   const c = await client.get('sweeps.trialColumns', { id });
   const trials = fromTrialColumns(c);
   // For the render bench: the rows have arrived and been decoded, before any drawing.
   markOnce('trials-data');
-  return { total: c.total, direction: c.direction, trials };
+  return stamp({ total: c.total, direction: c.direction, trials });
+}
+
+const UNFINISHED: ReadonlySet<string> = new Set(['RUNNING', 'WAITING']);
+
+function sameParams(a: TrialScalars['params'], b: TrialScalars['params']): boolean {
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  return ka.every((k) => Object.is(a[k], b[k]));
+}
+
+/** A trial sent again (it was unfinished) that is as it was: its row is kept. */
+function sameRow(a: TrialScalars, b: TrialScalars): boolean {
+  return (
+    a.trialId === b.trialId &&
+    a.state === b.state &&
+    Object.is(a.value, b.value) &&
+    a.startedAt === b.startedAt &&
+    a.completedAt === b.completedAt &&
+    a.durationMs === b.durationMs &&
+    a.childRunId === b.childRunId &&
+    a.reason === b.reason &&
+    sameParams(a.params, b.params)
+  );
+}
+
+/** `old` with `changed` merged in by trial number, or null when they do not fit together (a trial
+ * count that does not add up: the study was replaced or trials removed). */
+export function mergeTrials(old: TrialsData, changed: readonly TrialScalars[], total: number, direction: TrialColumns['direction']): TrialsData | null {
+  const at = new Map<number, number>();
+  old.trials.forEach((t, i) => at.set(t.number, i));
+  const trials = old.trials.slice();
+  let sorted = true;
+  let same = total === old.total && direction === old.direction;
+  for (const t of changed) {
+    const i = at.get(t.number);
+    if (i !== undefined) {
+      if (sameRow(trials[i]!, t)) continue;
+      trials[i] = t;
+      same = false;
+    } else {
+      same = false;
+      const last = trials[trials.length - 1];
+      if (last && last.number > t.number) sorted = false;
+      at.set(t.number, trials.length);
+      trials.push(t);
+    }
+  }
+  if (same) return old;
+  if (!sorted) trials.sort((a, b) => a.number - b.number);
+  if (trials.length !== total) return null;
+  return { total, direction, trials };
+}
+
+/** What a page holding `data` lacks, for a delta (sweeps.*Columns `since`): the trials above the
+ * last it holds and those it holds unfinished. null when `data` may not be built on (fetched before
+ * a reconnect). */
+export function trialDeltaBase(data: TrialsData): { after: number; numbers: number[] } | null {
+  if (fetchedIn.get(data) !== epoch) return null;
+  let after = -1;
+  const numbers: number[] = [];
+  for (const t of data.trials) {
+    if (t.number > after) after = t.number;
+    if (UNFINISHED.has(t.state)) numbers.push(t.number);
+  }
+  return { after, numbers };
+}
+
+/** The trials again: only what changed when `old` can be built on, else all of them. */
+export async function refreshTrials(client: Client, id: string, old: TrialsData | undefined): Promise<TrialsData> {
+  const since = old ? trialDeltaBase(old) : null;
+  if (!old || !since) return fetchTrials(client, id);
+  const c = await client.get('sweeps.trialColumns', { id, since });
+  const merged = mergeTrials(old, fromTrialColumns(c), c.total, c.direction);
+  if (merged === null) return fetchTrials(client, id);
+  return merged === old ? old : stamp(merged);
 }

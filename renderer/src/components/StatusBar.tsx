@@ -1,3 +1,4 @@
+import { useHostReachable } from '../api/hostConnection.ts';
 import { useSweeps, useTracking } from '../api/queries.ts';
 import { AzureStatusItem } from './AzureStatusItem.tsx';
 import { OutboxStatusItem } from './OutboxPanel.tsx';
@@ -6,13 +7,16 @@ export function StatusBar() {
   const tracking = useTracking();
   const sweeps = useSweeps();
   const running = sweeps.data?.sweeps.filter((s) => s.state === 'running' || s.state === 'stopping').length ?? 0;
-  const t = tracking.data;
+  // Without the host, what it said last is no claim about now: the dot goes grey, counts unknown.
+  const reachable = useHostReachable();
+  const t = reachable ? tracking.data : undefined;
   return (
     <footer className="statusbar" aria-label="Status bar">
       <span className="status-item" title={t?.fallbackReason ? `Falling back to the local store: ${t.fallbackReason}` : (t?.uri ?? '')}>
         {/* Amber while falling back: the mode alone (local) would look like all is well. */}
         <span className={`dot dot-${t?.fallbackReason ? 'fallback' : (t?.mode ?? 'unknown')}`} data-testid="tracking-dot" aria-hidden="true" />
-        Tracking: {t ? t.mode : tracking.isError ? 'unknown' : '…'}
+        Tracking: {t ? t.mode : !reachable || tracking.isError ? 'unknown' : '…'}
+        {!reachable ? <span className="muted"> (host unreachable)</span> : null}
         {t?.fallbackReason ? <span className="warn-text"> (fallback)</span> : null}
       </span>
       {t?.azure ? (
@@ -26,7 +30,7 @@ export function StatusBar() {
         </span>
       ) : null}
       <OutboxStatusItem fallback={t?.pendingOutbox} />
-      <span className="status-item">Running sweeps: {running}</span>
+      <span className="status-item">Running sweeps: {reachable ? running : '?'}</span>
       <AzureStatusItem />
     </footer>
   );

@@ -1,18 +1,14 @@
 // Sweep detail: live trials table, charts, a trial's log tail, checkpoint with reveal-in-folder.
-import { memo, useDeferredValue, useEffect, useMemo, useState } from 'react';
-import type { SweepDetail as SweepDetailData, TrialScalars } from '../../../shared/contract.ts';
+import { memo, useEffect, useMemo, useState } from 'react';
 import { useClient } from '../api/clientContext.tsx';
 import { usePrefetchIntermediate, useSweep, useTrials } from '../api/queries.ts';
 import { useStoreIdFor } from '../api/storeFor.ts';
-import { HistoryChart } from '../components/charts/HistoryChart.tsx';
-import { ImportanceChart } from '../components/charts/ImportanceChart.tsx';
-import { IntermediateChart } from '../components/charts/IntermediateChart.tsx';
-import { ParallelCoords } from '../components/charts/ParallelCoords.tsx';
 import { LogTail } from '../components/LogTail.tsx';
 import { FailElsewhereTrial } from '../components/FailElsewhereTrial.tsx';
 import { ErrorBox, Loading } from '../components/Notice.tsx';
 import { ProgressBar } from '../components/ProgressBar.tsx';
 import { StateBadge } from '../components/StateBadge.tsx';
+import { StudyViews } from '../components/StudyViews.tsx';
 import { SweepActions } from '../components/SweepActions.tsx';
 import { TrialAttrs } from '../components/TrialAttrs.tsx';
 import { TrialsTable } from '../components/TrialsTable.tsx';
@@ -20,7 +16,6 @@ import { WorkersPanel } from '../components/WorkersPanel.tsx';
 import { errorCode, fmtValue } from '../lib/format.ts';
 import { href } from '../lib/router.ts';
 import { firstViewDrawn } from '../lib/firstView.ts';
-import { afterQuiet } from '../lib/scrollQuiet.ts';
 
 function RevealPath({ path, isUrl = false }: { path: string; isUrl?: boolean }) {
   const client = useClient();
@@ -55,64 +50,6 @@ function RevealPath({ path, isUrl = false }: { path: string; isUrl?: boolean }) 
         </span>
       ) : null}
     </div>
-  );
-}
-
-const NO_ROWS: readonly TrialScalars[] = [];
-
-/** How many of `steps` things to show: none until `ready`, then one more after each painted frame.
- * The heavier charts come in this way after the table and history chart are on screen, one per
- * task, so none of them holds up the first draw; while the table is being scrolled they wait. */
-function useStaged(ready: boolean, steps: number): number {
-  const [shown, setShown] = useState(0);
-  useEffect(() => {
-    if (!ready || shown >= steps) return;
-    let cancel = (): void => {};
-    const frame = requestAnimationFrame(() => {
-      cancel = afterQuiet(() => setShown((n) => n + 1));
-    });
-    return () => {
-      cancelAnimationFrame(frame);
-      cancel();
-    };
-  }, [ready, shown, steps]);
-  return shown;
-}
-
-function LaterCharts({
-  sweepId,
-  rows,
-  paramNames,
-  distributions,
-  metric,
-  direction,
-}: {
-  sweepId: string;
-  rows: readonly TrialScalars[];
-  paramNames: readonly string[];
-  distributions: SweepDetailData['distributions'];
-  metric: string | null;
-  direction: 'minimize' | 'maximize' | null;
-}) {
-  // On later updates (a running sweep) these lag behind rather than hold up the table.
-  const laterRows = useDeferredValue(rows, NO_ROWS);
-  const later = laterRows.length === 0 && rows.length > 0 ? null : laterRows;
-  const shown = useStaged(later !== null, 3);
-  return (
-    <>
-      <div className="card">
-        <h2 className="card-h">Intermediate values</h2>
-        {later && shown >= 1 ? <IntermediateChart sweepId={sweepId} trials={later} metric={metric} /> : <Loading what="the chart" />}
-      </div>
-      <div className="card">
-        <h2 className="card-h">Parallel coordinates</h2>
-        {later && shown >= 2 ? <ParallelCoords trials={later} params={paramNames} distributions={distributions} metric={metric} direction={direction} /> : <Loading what="the chart" />}
-      </div>
-      <div className="card">
-        <h2 className="card-h">Hyperparameter importance</h2>
-        {later && shown >= 3 ? <ImportanceChart trials={later} params={paramNames} /> : <Loading what="the chart" />}
-      </div>
-    </>
   );
 }
 
@@ -213,15 +150,7 @@ export const SweepDetailScreen = memo(function SweepDetailScreen({ id }: { id: s
         {s.storage === 'postgresql' ? <WorkersPanel sweep={s} /> : <FailElsewhereTrial sweepId={id} trialNumbers={s.runningElsewhere} />}
       </div>
 
-      <div className="charts-grid">
-        <div className="card">
-          <h2 className="card-h">Optimization history</h2>
-          {trials.isSuccess || trials.data ? <HistoryChart trials={rows} direction={direction} metric={s.objectiveMetric} /> : <Loading what="trials" />}
-        </div>
-        {/* The heavier charts (30,000 intermediate points, a line per trial, importance) come after
-            the table and history chart are on screen. */}
-        <LaterCharts sweepId={id} rows={rows} paramNames={paramNames} distributions={s.distributions} metric={s.objectiveMetric} direction={direction} />
-      </div>
+      <StudyViews sweepId={id} trials={rows} trialsReady={trials.isSuccess || trials.data !== undefined} paramNames={paramNames} distributions={s.distributions} metric={s.objectiveMetric} direction={direction} />
 
       <div className="table-log">
         <div className="card card-flush">

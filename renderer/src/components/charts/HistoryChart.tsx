@@ -1,8 +1,12 @@
-// Optimization history: every finished trial's value, and the best value so far as a step line.
-import { useMemo } from 'react';
+// Optimization history: every finished trial's value, and the best value so far as a step line. The
+// values are drawn as a density (charts/cellPaint.ts), so 100,000 trials stay readable; the value
+// axis can be logarithmic when every value is above zero.
+import { useMemo, useState } from 'react';
 import type uPlot from 'uplot';
 import type { TrialScalars } from '../../../../shared/contract.ts';
 import { markAfterPaint } from '../../lib/perf.ts';
+import { paintDensity } from './cellPaint.ts';
+import { ScaleToggle } from './ScaleToggle.tsx';
 import { axisStyle, INT_INCRS, UPlotChart } from './UPlotChart.tsx';
 
 export function historyData(trials: readonly TrialScalars[], direction: 'minimize' | 'maximize' | null): uPlot.AlignedData {
@@ -37,67 +41,42 @@ export function historyData(trials: readonly TrialScalars[], direction: 'minimiz
 
 const VALUE_RGB = [0x5b, 0x8d, 0xef] as const;
 const VALUE_COLOR = '#5b8def';
-// ImageData bytes are RGBA in memory; a 32-bit view reads them in the platform's byte order.
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
-/** Trial values as small squares, painted pixel by pixel into a buffer that goes onto the chart in
- * one drawImage. uPlot's own points are a circle path per trial: for 10,000 trials, building and
- * filling that path took ~50-100 ms (software raster, no GPU) of the first draw; this is a few ms.
- * Runs as uPlot's drawSeries hook for the values series, so the best-so-far line stays on top. */
+/** Trial values as a density, under the best-so-far line (uPlot's drawSeries hook for the values
+ * series). uPlot's own points are a circle path per trial: slow for 10,000 and a solid blob at
+ * 100,000. */
 export function paintValuePoints(u: uPlot, seriesIdx: number): void {
   if (seriesIdx !== 1) return;
   const xs = u.data[0];
   const ys = u.data[1];
-  const sx = u.scales.x;
-  const sy = u.scales.y;
-  if (!ys || !sx || !sy || sx.min == null || sx.max == null || sy.min == null || sy.max == null) return;
-  const dpr = window.devicePixelRatio || 1;
-  const size = Math.max(2, Math.round(4 * dpr));
-  const half = Math.floor(size / 2);
-  const { left, top, width, height } = u.bbox;
-  const pw = Math.max(1, Math.round(width));
-  const ph = Math.max(1, Math.round(height));
-  const W = pw + 2 * size;
-  const H = ph + 2 * size;
-  const img = new ImageData(W, H);
-  // One 32-bit write per pixel, a row of a square at a time (fill): this loop runs once, cold
-  // (not yet optimised by V8), so per-byte writes cost ~60 ms for 10,000 trials.
-  const px = new Uint32Array(img.data.buffer);
-  const color = LITTLE_ENDIAN
-    ? (0xff << 24) | (VALUE_RGB[2] << 16) | (VALUE_RGB[1] << 8) | VALUE_RGB[0]
-    : (VALUE_RGB[0] << 24) | (VALUE_RGB[1] << 16) | (VALUE_RGB[2] << 8) | 0xff;
-  // Both scales are linear (trial number, objective value).
-  const kx = sx.max === sx.min ? 0 : pw / (sx.max - sx.min);
-  const ky = sy.max === sy.min ? 0 : ph / (sy.max - sy.min);
+  if (!ys) return;
+  paintDensity(u, xs as ArrayLike<number>, ys as ArrayLike<number>, VALUE_RGB);
+}
+
+/** Smallest value of a series (Infinity when empty). */
+function smallest(ys: ArrayLike<number | null | undefined>): number {
+  let m = Infinity;
   for (let i = 0; i < ys.length; i++) {
-    const x = xs[i];
-    const y = ys[i];
-    if (x == null || y == null) continue;
-    const cx = Math.round((x - sx.min) * kx) + size;
-    const cy = Math.round(ph - (y - sy.min) * ky) + size;
-    // Outside the plot (zoomed in): not drawn.
-    if (cx < size - half || cx > pw + size + half || cy < size - half || cy > ph + size + half) continue;
-    for (let dy = -half; dy < size - half; dy++) {
-      const at = (cy + dy) * W + (cx - half);
-      px.fill(color, at, at + size);
-    }
+    const v = ys[i];
+    if (v !== null && v !== undefined && v < m) m = v;
   }
-  const buf = new OffscreenCanvas(W, H);
-  buf.getContext('2d')?.putImageData(img, 0, 0);
-  u.ctx.drawImage(buf, left - size, top - size);
+  return m;
 }
 
 export function HistoryChart({ trials, direction, metric }: { trials: readonly TrialScalars[]; direction: 'minimize' | 'maximize' | null; metric: string | null }) {
   const data = useMemo(() => historyData(trials, direction), [trials, direction]);
+  const [logWanted, setLog] = useState(false);
+  const positive = useMemo(() => smallest(data[1] ?? []) > 0, [data]);
+  const log = logWanted && positive;
   const options = useMemo<Omit<uPlot.Options, 'width' | 'height'>>(
     () => ({
       legend: { show: true },
       hooks: { drawSeries: [paintValuePoints] },
       cursor: { drag: { x: true, y: false } },
-      scales: { x: { time: false } },
+      scales: { x: { time: false }, y: log ? { distr: 3 } : {} },
       axes: [
         { ...axisStyle(), label: 'trial', incrs: INT_INCRS },
-        { ...axisStyle(), label: metric ?? 'value', size: 60 },
+        { ...axisStyle(), label: `${metric ?? 'value'}${log ? ' (log)' : ''}`, size: 60 },
       ],
       series: [
         { label: 'trial' },
@@ -106,8 +85,13 @@ export function HistoryChart({ trials, direction, metric }: { trials: readonly T
         { label: 'best so far', stroke: '#f59e0b', width: 2, points: { show: false } },
       ],
     }),
-    [metric],
+    [metric, log],
   );
   if (data[0].length === 0) return <p className="muted chart-empty">No finished trial yet: the history appears with the first result.</p>;
-  return <UPlotChart options={options} data={data} label={`Optimization history of ${metric ?? 'the objective'} with best-so-far line`} onDrawn={() => markAfterPaint('history-chart-drawn')} />;
+  return (
+    <>
+      <ScaleToggle log={log} onChange={setLog} label="Value axis" disabledReason={positive ? null : 'A log axis needs every value above zero.'} />
+      <UPlotChart options={options} data={data} label={`Optimization history of ${metric ?? 'the objective'} with best-so-far line, ${data[0].length} trials${log ? ', log scale' : ''}`} onDrawn={() => markAfterPaint('history-chart-drawn')} />
+    </>
+  );
 }

@@ -1,17 +1,27 @@
 // Intermediate values (the metric a trial reports at each step), one curve per trial; pruned trials
-// in red, so one sees where the pruner cut them. Only the most recent trials are drawn, to stay light.
+// in red, so one sees where the pruner cut them. The most recent trials are drawn, as many as the
+// user picks (of the states picked), and the chart says how many of how many it shows.
 // The values come from their own query (sweeps.intermediateColumns), which the detail screen asks
 // for once the table and history chart are painted; the trials' rows give their states.
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
 import type uPlot from 'uplot';
 import type { IntermediateColumns, TrialScalars } from '../../../../shared/contract.ts';
 import { intermediateAt } from '../../../../shared/trialColumns.ts';
 import { useIntermediate } from '../../api/queries.ts';
+import { pickCurves, type CurveFilter } from '../../lib/views/curvePick.ts';
 import { useQuietValue } from '../../lib/useQuiet.ts';
 import { ErrorBox, Loading } from '../Notice.tsx';
 import { axisStyle, INT_INCRS, UPlotChart } from './UPlotChart.tsx';
 
-const MAX_CURVES = 80;
+/** How many curves one can ask for: a curve is a uPlot series, and a few thousand is where drawing
+ * them stops being quick. */
+const LIMITS = [20, 80, 300, 1000] as const;
+const FILTERS: ReadonlyArray<{ id: CurveFilter; label: string }> = [
+  { id: 'all', label: 'all states' },
+  { id: 'PRUNED', label: 'pruned' },
+  { id: 'COMPLETE', label: 'complete' },
+  { id: 'RUNNING', label: 'running' },
+];
 
 interface Curve {
   number: number;
@@ -19,16 +29,17 @@ interface Curve {
   points: Array<[number, number]>;
 }
 
-/** The most recent trials (by number) that reported intermediate values, oldest first. */
-function recentCurves(c: IntermediateColumns, trials: readonly TrialScalars[]): Curve[] {
-  const withValues: number[] = [];
-  for (let i = 0; i < c.number.length; i++) if (c.start[i + 1]! > c.start[i]!) withValues.push(i);
-  withValues.sort((a, b) => c.number[b]! - c.number[a]!);
-  const picked = withValues.slice(0, MAX_CURVES).reverse();
-  const stateOf = new Map<number, TrialScalars['state']>();
-  const wanted = new Set(picked.map((i) => c.number[i]!));
-  for (const t of trials) if (wanted.has(t.number)) stateOf.set(t.number, t.state);
-  return picked.map((i) => ({ number: c.number[i]!, state: stateOf.get(c.number[i]!), points: intermediateAt(c, i) }));
+function curves(c: IntermediateColumns, trials: readonly TrialScalars[], filter: CurveFilter, limit: number): { shown: Curve[]; matching: number; withValues: number } {
+  const stateOfNumber = new Map<number, TrialScalars['state']>();
+  for (const t of trials) stateOfNumber.set(t.number, t.state);
+  const counts = new Array<number>(c.number.length);
+  for (let i = 0; i < c.number.length; i++) counts[i] = c.start[i + 1]! - c.start[i]!;
+  const pick = pickCurves(c.number, counts, (i) => stateOfNumber.get(c.number[i]!), filter, limit);
+  return {
+    shown: pick.picked.map((i) => ({ number: c.number[i]!, state: stateOfNumber.get(c.number[i]!), points: intermediateAt(c, i) })),
+    matching: pick.matching,
+    withValues: pick.withValues,
+  };
 }
 
 export function IntermediateChart({ sweepId, trials, metric }: { sweepId: string; trials: readonly TrialScalars[]; metric: string | null }) {
@@ -41,7 +52,9 @@ export function IntermediateChart({ sweepId, trials, metric }: { sweepId: string
 }
 
 function Curves({ columns, trials, metric }: { columns: IntermediateColumns; trials: readonly TrialScalars[]; metric: string | null }) {
-  const shown = useMemo(() => recentCurves(columns, trials), [columns, trials]);
+  const [limit, setLimit] = useState<number>(80);
+  const [filter, setFilter] = useState<CurveFilter>('all');
+  const { shown, matching, withValues } = useMemo(() => curves(columns, trials, filter, limit), [columns, trials, filter, limit]);
   const seriesKey = shown.map((t) => `${t.number}:${t.state}`).join(',');
   const data = useMemo(() => {
     const steps = [...new Set(shown.flatMap((t) => t.points.map(([s]) => s)))].sort((a, b) => a - b);
@@ -76,16 +89,46 @@ function Curves({ columns, trials, metric }: { columns: IntermediateColumns; tri
     // The series set is what seriesKey describes.
     [seriesKey, metric],
   );
-  if (shown.length === 0) return <p className="muted chart-empty">No intermediate values reported yet.</p>;
   const pruned = shown.filter((t) => t.state === 'PRUNED').length;
+  const filterLabel = FILTERS.find((f) => f.id === filter)!.label;
   return (
     <>
-      <UPlotChart options={options} data={data} label={`Intermediate values of ${shown.length} trials, ${pruned} pruned shown in red`} />
-      <p className="legend-line">
-        <span className="swatch swatch-blue" aria-hidden="true" /> complete <span className="swatch swatch-red" aria-hidden="true" /> pruned ({pruned}){' '}
-        <span className="swatch swatch-green" aria-hidden="true" /> running
-        {columns.number.length > MAX_CURVES ? <span className="muted"> · last {shown.length} trials</span> : null}
-      </p>
+      <div className="chart-tools">
+        <label className="inline">
+          Show the last
+          <select value={limit} onChange={(e) => setLimit(Number(e.target.value))}>
+            {LIMITS.map((n) => (
+              <option key={n} value={n}>
+                {n}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="inline">
+          trials, of
+          <select value={filter} onChange={(e) => setFilter(e.target.value as CurveFilter)}>
+            {FILTERS.map((f) => (
+              <option key={f.id} value={f.id}>
+                {f.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <span className="muted small" role="status">
+          Showing {shown.length} of {matching} {filter === 'all' ? '' : `${filterLabel} `}trials with intermediate values{filter === 'all' ? '' : ` (${withValues} of any state)`}
+        </span>
+      </div>
+      {shown.length === 0 ? (
+        <p className="muted chart-empty">{withValues === 0 ? 'No intermediate values reported yet.' : `No ${filterLabel} trial has intermediate values.`}</p>
+      ) : (
+        <>
+          <UPlotChart options={options} data={data} height={300} label={`Intermediate values of ${shown.length} trials, ${pruned} pruned shown in red`} />
+          <p className="legend-line">
+            <span className="swatch swatch-blue" aria-hidden="true" /> complete <span className="swatch swatch-red" aria-hidden="true" /> pruned ({pruned} of {shown.length} shown){' '}
+            <span className="swatch swatch-green" aria-hidden="true" /> running
+          </p>
+        </>
+      )}
     </>
   );
 }

@@ -2,6 +2,7 @@
 // objective, one polyline per finished trial coloured by its value (best end highlighted).
 import { useEffect, useMemo, useRef } from 'react';
 import type { SweepDetail, TrialScalars } from '../../../../shared/contract.ts';
+import { paramOf } from '../../../../shared/trialColumns.ts';
 import { fmtParam } from '../../lib/format.ts';
 import { afterQuiet } from '../../lib/scrollQuiet.ts';
 import { cssVar } from './UPlotChart.tsx';
@@ -43,13 +44,13 @@ function buildAxes(trials: readonly TrialScalars[], params: readonly string[], d
   const axes: Axis[] = [];
   for (const p of params) {
     const d = dists[p];
-    const vals = trials.map((t) => t.params[p]).filter((v) => v !== undefined && v !== null);
+    const vals = trials.map((t) => paramOf(t, p)).filter((v) => v !== undefined && v !== null);
     if (d?.kind === 'categorical' || vals.some((v) => typeof v !== 'number')) {
       const choices = d?.kind === 'categorical' ? d.choices.map((c) => fmtParam(c)) : [...new Set(vals.map((v) => fmtParam(v)))];
       const at = new Map(choices.map((c, i) => [c, choices.length === 1 ? 0.5 : i / (choices.length - 1)]));
-      axes.push({ name: p, pos: (t) => at.get(fmtParam(t.params[p])) ?? null, ticks: choices.map((c) => [at.get(c)!, c]) });
+      axes.push({ name: p, pos: (t) => at.get(fmtParam(paramOf(t, p))) ?? null, ticks: choices.map((c) => [at.get(c)!, c]) });
     } else {
-      axes.push(numericAxis(p, vals as number[], d?.log === true, (t) => t.params[p]));
+      axes.push(numericAxis(p, vals as number[], d?.log === true, (t) => paramOf(t, p)));
     }
   }
   axes.push(numericAxis(metric, trials.map((t) => t.value ?? NaN), false, (t) => t.value));

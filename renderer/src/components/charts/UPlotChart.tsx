@@ -24,12 +24,15 @@ export function UPlotChart({
   height = 240,
   label,
   onDrawn,
+  describe,
 }: {
   options: Omit<uPlot.Options, 'width' | 'height'>;
   data: uPlot.AlignedData;
   height?: number;
   label: string;
   onDrawn?: () => void;
+  /** More for assistive technology, after the axes' names (e.g. a categorical axis's choices). */
+  describe?: string;
 }) {
   const ref = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
@@ -65,5 +68,11 @@ export function UPlotChart({
     plot.current?.setData(data);
   }, [data]);
 
-  return <div className="chart" ref={ref} role="img" aria-label={label} />;
+  // uPlot draws the axis names on the canvas: said here too, for screen readers.
+  const axes = (options.axes ?? [])
+    .map((a, i) => (typeof a.label === 'string' ? `${i === 0 ? 'x' : 'y'} axis: ${a.label}` : null))
+    .filter((x) => x !== null)
+    .join('; ');
+  const description = [axes, describe].filter(Boolean).join('; ');
+  return <div className="chart" ref={ref} role="img" aria-label={label} aria-description={description || undefined} />;
 }
