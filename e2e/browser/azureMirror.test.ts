@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MirrorDb, mirrorPathFor } from '../../electron/core/azure/mirror/mirrorDb.ts';
 import { restartAzureMlflowDouble, seedSweep, startAzureMlflowDouble, type AzureMlflowDouble } from '../../test/support/azureMlflowDouble.ts';
 import { until } from '../../test/support/until.ts';
-import { chromiumMissing, ensureRendererBuilt, launchChromium, recordReplies, screenshot, startServe, type ServedHost } from './support.ts';
+import { appPage, chromiumMissing, ensureRendererBuilt, launchChromium, recordReplies, screenshot, startServe, type ServedHost } from './support.ts';
 
 const missing = chromiumMissing();
 if (missing) console.warn(`skipping the Azure mirror browser e2e: ${missing}`);
@@ -69,8 +69,7 @@ describe.skipIf(missing !== null)('Azure workspace in the Experiments screen, on
     caCopy = path.join(work, 'double-ca.pem');
     copyFileSync(d.double.caFile, caCopy);
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1360, height: 900 }, colorScheme: 'light' });
-    page.setDefaultTimeout(20_000);
+    page = await appPage(browser);
     recordReplies(page, seenText);
     page.on('websocket', () => undefined);
     await serve();

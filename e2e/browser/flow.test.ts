@@ -15,7 +15,7 @@ import { FIXTURE_STUDY_CONFIG as FIXTURE_CONFIG } from '../../test/support/fixtu
 import { FIXTURES } from '../../test/support/peers.ts';
 import { quickTrial } from '../../test/support/quickSweep.ts';
 import { until } from '../../test/support/until.ts';
-import { chromiumMissing, ensureRendererBuilt, launchChromium, screenshot, startServe, type ServedHost } from './support.ts';
+import { appPage, chromiumMissing, ensureRendererBuilt, launchChromium, screenshot, startServe, type ServedHost } from './support.ts';
 
 const missing = chromiumMissing();
 if (missing) console.warn(`browser e2e skipped: ${missing}`);
@@ -59,8 +59,7 @@ describe.skipIf(missing !== null)('browser e2e through sweepdeck serve', { timeo
     host = await startServe(dataDir, work);
     await connect();
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1360, height: 900 }, colorScheme: 'light' });
-    page.setDefaultTimeout(20_000);
+    page = await appPage(browser);
     page.on('console', (m) => {
       // A refused resource (e.g. a CSP violation) shows up here. Not counted: the favicon 404, and
       // the old page's requests refused while the host restarts (the test does that on purpose).

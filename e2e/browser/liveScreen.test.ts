@@ -14,7 +14,7 @@ import { decodeWire } from '../../shared/wire.ts';
 import { needOptuna, runPython } from '../../test/support/peers.ts';
 import { quickConfig, quickTrial } from '../../test/support/quickSweep.ts';
 import { until } from '../../test/support/until.ts';
-import { chromiumMissing, ensureRendererBuilt, launchChromium, screenshot, startServe, type ServedHost } from './support.ts';
+import { appPage, chromiumMissing, ensureRendererBuilt, launchChromium, screenshot, startServe, type ServedHost } from './support.ts';
 
 const missing = chromiumMissing();
 if (missing) console.warn(`browser e2e skipped: ${missing}`);
@@ -58,9 +58,7 @@ describe.skipIf(missing !== null)('a live screen in the browser', { timeout: 180
     host = await serve();
     api = createClient(httpTransport(host.origin, host.token));
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1360, height: 900 }, colorScheme: 'light' });
-    page.setDefaultTimeout(20_000);
-    page.on('pageerror', (e) => pageErrors.push(e.message));
+    page = await appPage(browser, pageErrors);
   });
 
   afterAll(async () => {

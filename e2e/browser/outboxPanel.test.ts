@@ -13,7 +13,7 @@ import { createRestStore } from '../../electron/core/tracking/restStore.ts';
 import { outboxPath } from '../../electron/core/tracking/trackingSession.ts';
 import { unusedLoopbackPort } from '../../test/support/loopbackPort.ts';
 import { until } from '../../test/support/until.ts';
-import { chromiumMissing, ensureRendererBuilt, launchChromium, REPO_ROOT, screenshot, startServe, type ServedHost } from './support.ts';
+import { appPage, chromiumMissing, ensureRendererBuilt, launchChromium, REPO_ROOT, screenshot, startServe, type ServedHost } from './support.ts';
 
 const missing = chromiumMissing();
 if (missing) console.warn(`browser e2e skipped: ${missing}`);
@@ -42,8 +42,7 @@ describe.skipIf(missing !== null)('the outbox in Settings through sweepdeck serv
     await until('a failed replay to be recorded', async () => outbox.peek(1)[0]?.lastError);
     await outbox.close();
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1360, height: 900 }, colorScheme: 'light' });
-    page.setDefaultTimeout(20_000);
+    page = await appPage(browser);
   });
 
   afterAll(async () => {

@@ -14,7 +14,7 @@ import { SYS_STOP_REQUESTED, SYS_WORKER_HOST, SYS_WORKER_PID, SYS_WORKER_SLOT } 
 import { hasOptuna, runPython } from '../../test/support/peers.ts';
 import { hasPostgres, startPostgres, type PgServer } from '../../test/support/postgresPeer.ts';
 import { until } from '../../test/support/until.ts';
-import { chromiumMissing, ensureRendererBuilt, launchChromium, recordReplies, screenshot, startServe, type ServedHost } from './support.ts';
+import { appPage, chromiumMissing, ensureRendererBuilt, launchChromium, recordReplies, screenshot, startServe, type ServedHost } from './support.ts';
 
 const missing = chromiumMissing();
 if (missing) console.warn(`browser e2e skipped: ${missing}`);
@@ -62,9 +62,7 @@ describe.runIf(missing === null && hasPostgres() && hasOptuna())('a PostgreSQL s
     // No keyring in a test: the password is kept in memory, and the page says so.
     host = await startServe(dataDir, work, ['--no-example'], { SWEEPDECK_AZURE_TOKEN_CACHE: 'memory' });
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1360, height: 900 }, colorScheme: 'light' });
-    page.setDefaultTimeout(20_000);
-    page.on('pageerror', (e) => pageErrors.push(e.message));
+    page = await appPage(browser, pageErrors);
     recordReplies(page, replies);
   }, 180_000);
 

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, httpTransport, type Client } from '../../shared/client.ts';
 import { FIXTURES } from '../../test/support/peers.ts';
 import { until } from '../../test/support/until.ts';
-import { chromiumMissing, ensureRendererBuilt, launchChromium, screenshot, startServe, type ServedHost } from './support.ts';
+import { appPage, chromiumMissing, ensureRendererBuilt, launchChromium, screenshot, startServe, type ServedHost } from './support.ts';
 
 const missing = chromiumMissing();
 if (missing) console.warn(`browser e2e skipped: ${missing}`);
@@ -49,9 +49,7 @@ describe.skipIf(missing !== null)('runs on the Experiments screen', { timeout: 1
     api = createClient(httpTransport(host.origin, host.token));
     storeId = (await api.get('stores.add', { kind: 'sqlite', path: db, label: 'fixture 2.22' })).id;
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1360, height: 900 }, colorScheme: 'light' });
-    page.setDefaultTimeout(20_000);
-    page.on('pageerror', (e) => pageErrors.push(e.message));
+    page = await appPage(browser, pageErrors);
   });
 
   afterAll(async () => {

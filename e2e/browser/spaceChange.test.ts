@@ -13,7 +13,7 @@ import { FIXTURE_STUDY_CONFIG } from '../../test/support/fixtureStudy.ts';
 import { FIXTURES } from '../../test/support/peers.ts';
 import { quickTrial } from '../../test/support/quickSweep.ts';
 import { until } from '../../test/support/until.ts';
-import { chromiumMissing, ensureRendererBuilt, launchChromium, screenshot, startServe, type ServedHost } from './support.ts';
+import { appPage, chromiumMissing, ensureRendererBuilt, launchChromium, screenshot, startServe, type ServedHost } from './support.ts';
 
 const missing = chromiumMissing();
 if (missing) console.warn(`browser e2e skipped: ${missing}`);
@@ -35,9 +35,7 @@ describe.skipIf(missing !== null)('resuming with another search space, in the br
     host = await startServe(path.join(work, 'data'), work, ['--no-example']);
     api = createClient(httpTransport(host.origin, host.token));
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1360, height: 900 }, colorScheme: 'light' });
-    page.setDefaultTimeout(20_000);
-    page.on('pageerror', (e) => pageErrors.push(e.message));
+    page = await appPage(browser, pageErrors);
   });
 
   afterAll(async () => {

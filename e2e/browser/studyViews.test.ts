@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, httpTransport, type Client } from '../../shared/client.ts';
 import { optunaVersion, requirePeer, runPython } from '../../test/support/peers.ts';
 import { until } from '../../test/support/until.ts';
-import { chromiumMissing, ensureRendererBuilt, launchChromium, REPO_ROOT, SCREENSHOT_DIR, startServe, type ServedHost } from './support.ts';
+import { appPage, chromiumMissing, ensureRendererBuilt, launchChromium, REPO_ROOT, SCREENSHOT_DIR, startServe, type ServedHost } from './support.ts';
 
 const missing = chromiumMissing();
 if (missing) console.warn(`browser e2e skipped: ${missing}`);
@@ -120,9 +120,7 @@ describe.skipIf(missing !== null || !optuna)('analysis views in the browser', { 
     const opened = await api.get('sweeps.openStudyFile', { path: studyPath });
     pyId = opened.sweeps.find((s) => s.studyName === PY_STUDY)!.id;
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1360, height: 900 }, colorScheme: 'light' });
-    page.setDefaultTimeout(20_000);
-    page.on('pageerror', (e) => pageErrors.push(e.message));
+    page = await appPage(browser, pageErrors);
     page.on('console', (m) => {
       // A refused resource (a CSP violation among them) shows up here.
       if (m.type() === 'error' && !/favicon/.test(m.text())) pageErrors.push(m.text());

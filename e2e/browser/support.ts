@@ -109,6 +109,15 @@ export async function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 }
 
+/** A page the size the screenshots are taken at, with the tests' default wait; the page's uncaught
+ * errors go to `errors` when given (a test then expects none). */
+export async function appPage(browser: Browser, errors?: string[]): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1360, height: 900 }, colorScheme: 'light' });
+  page.setDefaultTimeout(20_000);
+  if (errors) page.on('pageerror', (e) => errors.push(e.message));
+  return page;
+}
+
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   const file = path.join(SCREENSHOT_DIR, `${name}.png`);

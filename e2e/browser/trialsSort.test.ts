@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, httpTransport, type Client } from '../../shared/client.ts';
 import { FIXTURES } from '../../test/support/peers.ts';
 import { until } from '../../test/support/until.ts';
-import { chromiumMissing, ensureRendererBuilt, launchChromium, startServe, type ServedHost } from './support.ts';
+import { appPage, chromiumMissing, ensureRendererBuilt, launchChromium, startServe, type ServedHost } from './support.ts';
 
 const missing = chromiumMissing();
 if (missing) console.warn(`browser e2e skipped: ${missing}`);
@@ -37,8 +37,7 @@ describe.skipIf(missing !== null)('trials table sorting', { timeout: 120_000 }, 
     const opened = await api.get('sweeps.openStudyFile', { path: study });
     sweepId = opened.sweeps[0]!.id;
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1360, height: 900 }, colorScheme: 'light' });
-    page.setDefaultTimeout(20_000);
+    page = await appPage(browser);
   });
 
   afterAll(async () => {

@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeSelfSignedCert } from '../../test/support/azureDouble.ts';
-import { chromiumMissing, ensureRendererBuilt, launchChromium, screenshot, startServe, type ServedHost } from './support.ts';
+import { appPage, chromiumMissing, ensureRendererBuilt, launchChromium, screenshot, startServe, type ServedHost } from './support.ts';
 
 const missing = chromiumMissing();
 if (missing) console.warn(`browser e2e skipped: ${missing}`);
@@ -23,8 +23,7 @@ describe.skipIf(missing !== null)('trusted root certificates in Settings through
     work = mkdtempSync(path.join(os.tmpdir(), 'sweepdeck-trust-'));
     host = await startServe(path.join(work, 'data'), work, ['--no-example']);
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1360, height: 900 }, colorScheme: 'light' });
-    page.setDefaultTimeout(20_000);
+    page = await appPage(browser);
   });
 
   afterAll(async () => {

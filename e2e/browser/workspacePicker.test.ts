@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDiscovery } from '../../test/support/azureDiscoveryDouble.ts';
 import { startAzureDouble, type AzureDouble } from '../../test/support/azureDouble.ts';
 import { until } from '../../test/support/until.ts';
-import { chromiumMissing, ensureRendererBuilt, launchChromium, recordReplies, screenshot, startServe, type ServedHost } from './support.ts';
+import { appPage, chromiumMissing, ensureRendererBuilt, launchChromium, recordReplies, screenshot, startServe, type ServedHost } from './support.ts';
 
 const missing = chromiumMissing();
 if (missing) console.warn(`browser e2e skipped: ${missing}`);
@@ -44,9 +44,7 @@ describe.skipIf(missing !== null)('workspace picker through sweepdeck serve', { 
     dataDir = path.join(work, 'data');
     host = await startServe(dataDir, work, [], serveEnv());
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1360, height: 900 }, colorScheme: 'light' });
-    page.setDefaultTimeout(20_000);
-    page.on('pageerror', (e) => pageErrors.push(e.message));
+    page = await appPage(browser, pageErrors);
     // Everything the page is sent (replies and the event stream), to look for tokens in it.
     recordReplies(page, received);
   });
