@@ -462,20 +462,11 @@ export class SweepsService {
         // summarize() already reported why the file cannot be read.
       }
     }
-    let configText: string | null = null;
-    if (loc.record?.configPath) {
-      try {
-        // Shown in the detail view; a file over the cap is not loaded (its sweep cannot start anyway).
-        configText = statSync(loc.record.configPath).size <= MAX_CONFIG_BYTES ? readFileSync(loc.record.configPath, 'utf8') : null;
-      } catch {
-        configText = null;
-      }
-    }
     return {
       ...summary,
       distributions: distributions as SweepDetail['distributions'],
       checkpointPath: loc.studyPath,
-      configText,
+      configText: configTextOf(loc.record?.configPath),
       userAttrs: JSON.parse(JSON.stringify(userAttrs)) as Record<string, unknown>,
       runningElsewhere,
     };
@@ -485,19 +476,11 @@ export class SweepsService {
     const snap = this.urlStudies().snapshot(loc);
     const distributions: Record<string, Distribution> = {};
     for (const t of snap?.trials ?? []) for (const [k, d] of Object.entries(t.distributions)) if (!(k in distributions)) distributions[k] = d;
-    let configText: string | null = null;
-    if (loc.record?.configPath) {
-      try {
-        configText = statSync(loc.record.configPath).size <= MAX_CONFIG_BYTES ? readFileSync(loc.record.configPath, 'utf8') : null;
-      } catch {
-        configText = null;
-      }
-    }
     return {
       ...summary,
       distributions: distributions as SweepDetail['distributions'],
       checkpointPath: loc.studyPath,
-      configText,
+      configText: configTextOf(loc.record?.configPath),
       userAttrs: JSON.parse(JSON.stringify(snap?.info.userAttrs ?? {})) as Record<string, unknown>,
       runningElsewhere: (snap?.trials ?? []).filter((t) => t.state === 'RUNNING' && !snap?.heartbeats.has(t.trialId)).map((t) => t.number),
     };
@@ -1135,5 +1118,18 @@ export class SweepsService {
     await Promise.race([Promise.all(waits), new Promise((r) => setTimeout(r, timeoutMs).unref?.())]);
     this.readers.close();
     await this.urls?.close();
+  }
+}
+
+/** The sweep's config as the detail view shows it; none when there is no config, it is over the cap
+ * (such a sweep cannot start anyway) or it cannot be read now (the detail says so elsewhere: the
+ * sweep's state names the missing file). */
+function configTextOf(configPath: string | undefined | null): string | null {
+  if (!configPath) return null;
+  try {
+    return statSync(configPath).size <= MAX_CONFIG_BYTES ? readFileSync(configPath, 'utf8') : null;
+  } catch (e) {
+    if (['ENOENT', 'ENOTDIR', 'EISDIR', 'EACCES', 'EPERM'].includes((e as NodeJS.ErrnoException).code ?? '')) return null;
+    throw e;
   }
 }
