@@ -312,6 +312,25 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
     });
   }
 
+  /** Writes a study system attr only when the study has none under that key (the unique
+   * (study_id, key) constraint decides between racing workers); true when this call wrote it. */
+  async insertStudySystemAttr(studyId: number, key: string, value: unknown): Promise<boolean> {
+    const json = encodeJson(value, `study_system_attributes '${key}'`);
+    return this.tx('write', async (c) => {
+      await this.studyRow(c, studyId);
+      const r = await rows(c, 'INSERT INTO study_system_attributes (study_id, "key", value_json) VALUES ($1, $2, $3) ON CONFLICT (study_id, "key") DO NOTHING RETURNING study_id', [studyId, key, json]);
+      return r.length === 1;
+    });
+  }
+
+  /** Removes a study system attr (e.g. a stop request once a sweep is started again). */
+  async deleteStudySystemAttr(studyId: number, key: string): Promise<void> {
+    await this.tx('write', async (c) => {
+      await this.studyRow(c, studyId);
+      await c.query('DELETE FROM study_system_attributes WHERE study_id = $1 AND "key" = $2', [studyId, key]);
+    });
+  }
+
   /** The study's StateIndex brought up to date inside the caller's transaction. */
   private async stateIndex(c: Queryable, studyId: number): Promise<StateIndex> {
     let ix = this.stateIndexes.get(studyId);

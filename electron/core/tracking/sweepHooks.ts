@@ -37,12 +37,25 @@ type StartContext = Parameters<NonNullable<SweepHooks['onSweepStart']>>[0];
  */
 class StudyRunLinks {
   private readonly trialByRun = new Map<string, number>();
+  /** Relinks are written one after another; the first failure is kept for onSweepEnd to report. */
+  private writing: Promise<void> = Promise.resolve();
+  private failure: unknown;
 
-  constructor(private readonly ctx: StartContext) {
-    for (const t of ctx.trialUserAttrs()) {
+  private constructor(private readonly ctx: StartContext) {}
+
+  static async read(ctx: StartContext): Promise<StudyRunLinks> {
+    const links = new StudyRunLinks(ctx);
+    for (const t of await ctx.trialUserAttrs()) {
       const run = t.userAttrs[TRIAL_ATTR_RUN];
-      if (typeof run === 'string') this.trialByRun.set(run, t.trialId);
+      if (typeof run === 'string') links.trialByRun.set(run, t.trialId);
     }
+    return links;
+  }
+
+  /** Waits for the relinks so far; throws the first that failed. */
+  async settled(): Promise<void> {
+    await this.writing;
+    if (this.failure !== undefined) throw this.failure;
   }
 
   addTrial(runId: string, trialId: number): void {
@@ -51,15 +64,22 @@ class StudyRunLinks {
 
   relink(placeholder: string, runId: string): void {
     const { ctx } = this;
+    const writes: Array<() => Promise<void>> = [];
     if (ctx.studyUserAttrs[STUDY_ATTR_PARENT_RUN] === placeholder) {
-      ctx.setStudyUserAttr(STUDY_ATTR_PARENT_RUN, runId);
+      writes.push(() => ctx.setStudyUserAttr(STUDY_ATTR_PARENT_RUN, runId));
       ctx.studyUserAttrs[STUDY_ATTR_PARENT_RUN] = runId;
     }
     const trialId = this.trialByRun.get(placeholder);
-    if (trialId === undefined) return;
-    ctx.setTrialLinkAttr(trialId, TRIAL_ATTR_RUN, runId);
-    this.trialByRun.delete(placeholder);
-    this.trialByRun.set(runId, trialId);
+    if (trialId !== undefined) {
+      writes.push(() => ctx.setTrialLinkAttr(trialId, TRIAL_ATTR_RUN, runId));
+      this.trialByRun.delete(placeholder);
+      this.trialByRun.set(runId, trialId);
+    }
+    for (const w of writes) {
+      this.writing = this.writing.then(w).catch((err: unknown) => {
+        this.failure ??= err;
+      });
+    }
   }
 }
 
@@ -87,7 +107,7 @@ export function createTrackingHooks(input: TrackingHooksInput): SweepHooks {
       // Runs an earlier session made offline and the outbox has created since.
       const { outbox } = input;
       if (outbox) {
-        const studyLinks = new StudyRunLinks(ctx);
+        const studyLinks = await StudyRunLinks.read(ctx);
         links = studyLinks;
         for (const [placeholder, runId] of outbox.mappings()) studyLinks.relink(placeholder, runId);
         const onMapped = (m: { placeholder: string; runId: string }) => studyLinks.relink(m.placeholder, m.runId);
@@ -112,7 +132,7 @@ export function createTrackingHooks(input: TrackingHooksInput): SweepHooks {
         },
       });
       for (const [k, v] of Object.entries(tracking.studyAttrs())) {
-        ctx.setStudyUserAttr(k, v);
+        await ctx.setStudyUserAttr(k, v);
         ctx.studyUserAttrs[k] = v;
       }
       // Child runs left RUNNING by a runner that died are closed once their trial is finished in the
@@ -146,7 +166,7 @@ export function createTrackingHooks(input: TrackingHooksInput): SweepHooks {
       if (!lt) return;
       live.delete(trial.number);
       const t = need();
-      const points = study?.trialIntermediateValues(trial.trialId) ?? [];
+      const points = study ? await study.trialIntermediateValues(trial.trialId) : [];
       await t.syncTrialMetrics(lt.runId, { key: input.objectiveMetric, points }, lt.stdout);
       await t.endTrial(lt.runId, state, reason);
     },
@@ -158,7 +178,8 @@ export function createTrackingHooks(input: TrackingHooksInput): SweepHooks {
     async onSweepEnd(summary) {
       // The study closes after this hook; links mapped later are rewritten at the next start.
       stopRelinking();
-      if (!tracking) return;
+      const relinked = links?.settled();
+      if (!tracking) return relinked;
       // A sweep leaves no RUNNING run behind, whatever happened before: trials failed as stale during
       // this run (their runner died, maybe moments before this one started) get their runs closed
       // here. A failure here must not keep the parent RUNNING.
@@ -175,13 +196,14 @@ export function createTrackingHooks(input: TrackingHooksInput): SweepHooks {
         best: summary.best?.value ?? null,
       });
       if (childError !== undefined) throw childError;
+      await relinked;
     },
   };
 }
 
 /** Closes the child runs whose trial is finished in the study, with the trial's state. */
 async function closeFinished(tracking: SweepTracking, ctx: StartContext): Promise<number> {
-  const trials = ctx.trialStates();
+  const trials = await ctx.trialStates();
   const byRun = new Map<string, (typeof trials)[number]>();
   const byNumber = new Map<number, (typeof trials)[number]>();
   for (const t of trials) {
