@@ -128,6 +128,10 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
   private readonly decoder: RowDecoder;
   /** Set on the view runInWriteTransaction hands out: its calls join that transaction. */
   private bound: Queryable | null = null;
+  /** The caches above are brought up to date by one call at a time: two concurrent refreshes from
+   * the same mark (a runner counting while it claims) would otherwise both add the same trials.
+   * An object, so the transaction views (Object.create) share it. */
+  private readonly cacheGate: { tail: Promise<unknown> } = { tail: Promise.resolve() };
   private closed = false;
 
   constructor(
@@ -141,6 +145,14 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
   }
 
   // ---- transactions ----
+
+  /** Runs f once every earlier cache refresh of this storage is done. f never waits for a lock of
+   * the database while it holds the gate, only for its own queries. */
+  private withCaches<T>(f: () => Promise<T>): Promise<T> {
+    const run = this.cacheGate.tail.then(f, f);
+    this.cacheGate.tail = run.catch(() => undefined);
+    return run;
+  }
 
   private async tx<T>(kind: 'read' | 'write', f: (c: Queryable) => Promise<T>): Promise<T> {
     if (this.closed) throw new Error(`${this.path}: the study storage is closed.`);
@@ -312,13 +324,14 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
     });
   }
 
-  /** Writes a study system attr only when the study has none under that key (the unique
-   * (study_id, key) constraint decides between racing workers); true when this call wrote it. */
+  /** Writes a study system attr only when the study has none under that key, or null there (the
+   * unique (study_id, key) constraint and the row lock decide between racing workers); true when
+   * this call wrote it. */
   async insertStudySystemAttr(studyId: number, key: string, value: unknown): Promise<boolean> {
     const json = encodeJson(value, `study_system_attributes '${key}'`);
     return this.tx('write', async (c) => {
       await this.studyRow(c, studyId);
-      const r = await rows(c, 'INSERT INTO study_system_attributes (study_id, "key", value_json) VALUES ($1, $2, $3) ON CONFLICT (study_id, "key") DO NOTHING RETURNING study_id', [studyId, key, json]);
+      const r = await rows(c, 'INSERT INTO study_system_attributes AS a (study_id, "key", value_json) VALUES ($1, $2, $3) ON CONFLICT (study_id, "key") DO UPDATE SET value_json = excluded.value_json WHERE a.value_json = \'null\' RETURNING a.study_id', [studyId, key, json]);
       return r.length === 1;
     });
   }
@@ -350,10 +363,13 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
   }
 
   async countTrials(studyId: number): Promise<Record<TrialState, number>> {
-    return this.tx('read', async (c) => {
-      await this.studyRow(c, studyId);
-      return (await this.stateIndex(c, studyId)).counts();
-    });
+    // The gate first, then the snapshot: a refresh never applies a snapshot older than the last.
+    return this.withCaches(() =>
+      this.tx('read', async (c) => {
+        await this.studyRow(c, studyId);
+        return (await this.stateIndex(c, studyId)).counts();
+      }),
+    );
   }
 
   // ---- trials: writes ----
@@ -408,7 +424,7 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
       // Optuna's lock: every creator (Python's RDBStorage too) holds the study row, so the trials
       // committed when we hold it are all there are, and number = their count below our trial_id.
       await this.studyRow(c, studyId, true);
-      const ix = await this.stateIndex(c, studyId);
+      const ix = await this.withCaches(() => this.stateIndex(c, studyId));
       let n = ix.total;
       const now = formatOptunaDatetime(new Date());
       const trialId = (
@@ -607,13 +623,17 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
   /** All trials of the study in trial_id order (optionally only some states); reads only trials
    * not seen finished before (new ids, and ids last seen unfinished), as Optuna's cached storage. */
   async getTrials(studyId: number, states?: readonly TrialState[]): Promise<FrozenTrial[]> {
-    return this.tx('read', async (c) => {
-      await this.studyRow(c, studyId);
-      const plan = this.trials.readPlan(studyId);
-      const fresh = await rows<TrialRow>(c, `SELECT ${TRIAL_COLS} FROM trials WHERE trial_id > $1 AND study_id = $2 ORDER BY trial_id`, [plan.maxSeen, studyId]);
-      const again = plan.unfinished.length ? await rows<TrialRow>(c, `SELECT ${TRIAL_COLS} FROM trials WHERE trial_id = ANY($1::int[]) ORDER BY trial_id`, [plan.unfinished]) : [];
-      return this.trials.merge(studyId, await this.buildTrials(c, again), await this.buildTrials(c, fresh), states);
-    });
+    // The gate first, then the snapshot: a merge never applies a snapshot older than the last one
+    // (trials it cannot see yet would drop out of the cache for good).
+    return this.withCaches(() =>
+      this.tx('read', async (c) => {
+        await this.studyRow(c, studyId);
+        const plan = this.trials.readPlan(studyId);
+        const fresh = await rows<TrialRow>(c, `SELECT ${TRIAL_COLS} FROM trials WHERE trial_id > $1 AND study_id = $2 ORDER BY trial_id`, [plan.maxSeen, studyId]);
+        const again = plan.unfinished.length ? await rows<TrialRow>(c, `SELECT ${TRIAL_COLS} FROM trials WHERE trial_id = ANY($1::int[]) ORDER BY trial_id`, [plan.unfinished]) : [];
+        return this.trials.merge(studyId, await this.buildTrials(c, again), await this.buildTrials(c, fresh), states);
+      }),
+    );
   }
 
   async getTrial(trialId: number): Promise<FrozenTrial> {
