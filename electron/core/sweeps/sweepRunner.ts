@@ -18,11 +18,12 @@ import path from 'node:path';
 import type { HpoConfig } from '../../../shared/config.ts';
 import { SearchSpaceExhaustedError } from '../search/errors.ts';
 import type { FinishedState, FrozenTrial, TrialState } from '../search/types.ts';
-import { isStopRequest, SYS_STOP_REQUESTED, SYS_WORKER_HOST, SYS_WORKER_PID, SYS_WORKER_SLOT, type StopRequest } from '../studies/sweepdeckAttrs.ts';
+import { isStopRequest, SYS_PARENT_RUN, SYS_STOP_REQUESTED, SYS_WORKER_HOST, SYS_WORKER_PID, SYS_WORKER_SLOT, type StopRequest } from '../studies/sweepdeckAttrs.ts';
 import { StudyError, type AsyncStudyStorage } from '../studies/types.ts';
 import { buildArgv } from './argvTemplate.ts';
 import { DEFAULT_HEARTBEAT_MS, STALE_HEARTBEATS } from './heartbeat.ts';
 import { parseMetricLine } from './metricLines.ts';
+import { storeSweepConfig } from './sharedConfig.ts';
 import { staleRetryOptions } from './staleRetry.ts';
 import { StudyEngine, SYS_FAIL_REASON } from './studyEngine.ts';
 import { planSweep, type SweepPlan } from './sweepPlan.ts';
@@ -280,6 +281,13 @@ class SweepRunner {
     } else if (isStopRequest(study.systemAttrs[SYS_STOP_REQUESTED])) {
       this.onStopRequest(study.systemAttrs[SYS_STOP_REQUESTED]);
     }
+    // A parent-run claim whose worker died before it wrote the run id would keep every worker
+    // waiting: starting the sweep takes it back (tracking makes or continues the parent then).
+    const parentClaim = study.systemAttrs[SYS_PARENT_RUN];
+    if ((this.opts.role ?? 'run') === 'run' && parentClaim && typeof parentClaim === 'object' && (parentClaim as { run_id?: unknown }).run_id === '') {
+      await store.clearStudySystemAttr(study.studyId, SYS_PARENT_RUN);
+    }
+    if (plan.shared) await storeSweepConfig(store, study, config, this.opts.role ?? 'run');
     await this.opts.onStudyReady?.({ store, studyId: study.studyId });
 
     // Trials of a dead runner: FAIL them, as Optuna's heartbeat handling does, and offer their params
@@ -313,6 +321,7 @@ class SweepRunner {
         trialIntermediateValues: async (trialId) => (await storage.getTrial(trialId)).intermediateValues,
         studySystemAttrs: async () => (await storage.getStudy(plan.studyName))?.systemAttrs ?? {},
         claimStudySystemAttr: (k, v) => store.insertStudySystemAttr(studyId, k, v),
+        setStudySystemAttr: (k, v) => storage.setStudySystemAttr(studyId, k, v),
         shared: store.shared,
         counts,
       })));
@@ -488,6 +497,14 @@ class SweepRunner {
     const entry: RunningTrial = { ref, proc: undefined, done: Promise.resolve() };
     entry.done = this.runTrial(entry, asked.fromWaiting, plan, hooks)
       .catch((err: unknown) => {
+        entry.proc?.stop('stopped');
+        // Another process finished the trial meanwhile: on a shared study a worker that judged its
+        // heartbeat stale (a stall longer than the grace period). The trial is theirs now; this
+        // runner goes on with others.
+        if (err instanceof StudyError && err.code === 'TRIAL_FINISHED') {
+          this.warn(`trial ${ref.number} was finished by another process while it ran here (its heartbeat looked stale to it), so its result here is dropped: ${err.message}`);
+          return;
+        }
         this.fatal ??= `trial ${ref.number}: ${(err as Error).message}`;
         this.stop();
       })
@@ -575,21 +592,29 @@ class SweepRunner {
     let printedCount = 0;
     let pruned = false;
     const intermediate = (): Array<[number, number]> => [...objective.entries()].sort((a, b) => a[0] - b[0]);
-    // Steps are stored and judged one after another, in the order printed.
+    // Steps are stored and judged one after another, in the order printed; the first failure ends
+    // the trial and is raised once it has exited.
     let reporting: Promise<void> = Promise.resolve();
+    let reportError: { err: unknown } | undefined;
     const addObjective = (step: number, value: number): void => {
       objective.set(step, value);
       this.emit({ type: 'trial-intermediate', number: ref.number, step, value });
       const upToHere = intermediate();
-      reporting = reporting.then(async () => {
-        // A step that arrives after the prune decision (before the stop lands) is still the trial's:
-        // the study keeps it (the pruned value is the last step), and so does its MLflow run.
-        if (pruned) await engine.record(ref, step, value);
-        else if (await engine.report(ref, step, value, upToHere)) {
-          pruned = true;
-          entry.proc?.stop('pruned');
-        }
-      });
+      reporting = reporting
+        .then(async () => {
+          // A step that arrives after the prune decision (before the stop lands) is still the trial's:
+          // the study keeps it (the pruned value is the last step), and so does its MLflow run.
+          if (pruned) await engine.record(ref, step, value);
+          else if (await engine.report(ref, step, value, upToHere)) {
+            pruned = true;
+            entry.proc?.stop('pruned');
+          }
+        })
+        .catch((err: unknown) => {
+          // The step could not be stored: the trial cannot go on.
+          reportError ??= { err };
+          entry.proc?.stop('stopped');
+        });
     };
 
     let argv: string[];
@@ -662,6 +687,7 @@ class SweepRunner {
     if (exit.kind === 'exited' && (!exit.stopReason || exit.stopReason === 'pruned')) await poll();
     await Promise.all(metricWrites);
     await reporting;
+    if (reportError) throw reportError.err;
 
     const steps = intermediate();
     const last = steps.length ? steps[steps.length - 1]![1] : null;

@@ -50,6 +50,7 @@ export interface SweepStartContext {
   trialIntermediateValues(trialId: number): Promise<Array<[step: number, value: number]>>;
   /** The study's system attrs now (shared by every worker: the parent run claim lives there). */
   studySystemAttrs(): Promise<Record<string, unknown>>;
+  setStudySystemAttr(key: string, value: unknown): Promise<void>;
   /** Inserts a study system attr only when the study has none under that key; true when this call
    * wrote it (the first of several workers racing for it). */
   claimStudySystemAttr(key: string, value: unknown): Promise<boolean>;

@@ -13,6 +13,8 @@ import type { HpoConfig } from '../../../shared/config.ts';
 import type { TrackingSession } from './trackingSession.ts';
 import type { TrackingStore } from './types.ts';
 import type { OutboxStore } from './outbox.ts';
+import { agreeOnParentRun } from './sharedParentRun.ts';
+import { redactUrl } from '../studies/studyUrl.ts';
 
 export interface TrackingHooksInput {
   store: TrackingStore;
@@ -26,6 +28,8 @@ export interface TrackingHooksInput {
   /** The outbox in front of a remote store: runs made while it was away get placeholder ids, which
    * the study must not keep once the remote ids are known (the study may be opened elsewhere). */
   outbox?: Pick<OutboxStore, 'mappings' | 'on' | 'off'>;
+  /** Shared studies: how long a worker waits for another to create the parent run. */
+  parentRunWaitMs?: number;
 }
 
 type StartContext = Parameters<NonNullable<SweepHooks['onSweepStart']>>[0];
@@ -116,7 +120,7 @@ export function createTrackingHooks(input: TrackingHooksInput): SweepHooks {
       }
       const attrs = ctx.studyUserAttrs;
       const str = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
-      tracking = await SweepTracking.start({
+      const startInput = {
         store: input.store,
         experimentName: input.experimentName,
         backbone: input.backbone,
@@ -130,7 +134,23 @@ export function createTrackingHooks(input: TrackingHooksInput): SweepHooks {
           trackingUri: str(attrs[STUDY_ATTR_TRACKING_URI]),
           resumeCount: typeof attrs[STUDY_ATTR_RESUME_COUNT] === 'number' ? (attrs[STUDY_ATTR_RESUME_COUNT] as number) : undefined,
         },
-      });
+      };
+      if (ctx.shared) {
+        // Many workers, one sweep: one parent run, made by whichever worker claims it first.
+        let made: SweepTracking | undefined;
+        const agreed = await agreeOnParentRun(
+          ctx,
+          redactUrl(input.store.uri),
+          async () => {
+            made = await SweepTracking.start(startInput);
+            return made.parentRunId;
+          },
+          input.parentRunWaitMs !== undefined ? { waitMs: input.parentRunWaitMs } : {},
+        );
+        tracking = made ?? (await SweepTracking.start({ ...startInput, joinParentRunId: agreed.runId }));
+      } else {
+        tracking = await SweepTracking.start(startInput);
+      }
       for (const [k, v] of Object.entries(tracking.studyAttrs())) {
         await ctx.setStudyUserAttr(k, v);
         ctx.studyUserAttrs[k] = v;
@@ -188,6 +208,14 @@ export function createTrackingHooks(input: TrackingHooksInput): SweepHooks {
         if (ctxForEnd) await closeFinished(tracking, ctxForEnd);
       } catch (err) {
         childError = err;
+      }
+      // On a shared study one worker's end is not the sweep's: the parent run stays open for the
+      // others, and ends with the sweep (the worker that sees the budget reached).
+      if (study?.shared && summary.status !== 'completed') {
+        await tracking.updateProgress({ finished: summary.counts.finished, completed: summary.counts.complete, best: summary.best?.value ?? null });
+        if (childError !== undefined) throw childError;
+        await relinked;
+        return;
       }
       const status = summary.status === 'completed' ? 'FINISHED' : summary.status === 'failed' ? 'FAILED' : 'KILLED';
       await tracking.finish(status, {
