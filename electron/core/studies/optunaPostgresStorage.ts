@@ -32,6 +32,16 @@ export interface OpenPostgresStorageOptions {
 const TRIAL_COLS = 'trial_id, number, study_id, state::text AS state, datetime_start::text AS datetime_start, datetime_complete::text AS datetime_complete';
 /** Deadlocks and serialization failures: the transaction is retried (Optuna retries trial creation too). */
 const RETRYABLE = new Set(['40P01', '40001']);
+/**
+ * Our heartbeats are stamped this much before the server's time. Python Optuna 3.1 judges a
+ * heartbeat by `(now - heartbeat).seconds > grace_period`, with `now` read when its check's
+ * transaction began: a heartbeat written after that moment gives a negative difference, whose
+ * `.seconds` is about 86,400, so it fails a trial that has just beaten (seen with Python workers
+ * beside ours). Setting ours back keeps them behind any check that starts while they are written.
+ * Our own stale rule adds the lag back, so our grace periods are unchanged; Python workers see our
+ * heartbeats this much older (keep their grace_period above our stale age plus this).
+ */
+export const HEARTBEAT_LAG_SECONDS = 1;
 /** pg_advisory_xact_lock key for schema creation ('swdk' as a number): two first workers do not
  * both create the tables. */
 const SCHEMA_LOCK = 0x7377646b;
@@ -408,9 +418,13 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
     await c.query(`INSERT INTO ${table} (trial_id, "key", value_json) VALUES ($1, $2, $3) ON CONFLICT (trial_id, "key") DO UPDATE SET value_json = excluded.value_json`, [trialId, key, json]);
   }
 
-  /** Optuna's heartbeat: the server's LOCALTIMESTAMP (its func.now() in a naive column). */
+  /** Optuna's heartbeat: the server's LOCALTIMESTAMP (its func.now() in a naive column), set back
+   * by HEARTBEAT_LAG_SECONDS (see there). */
   private async writeHeartbeat(c: Queryable, trialId: number): Promise<void> {
-    await c.query('INSERT INTO trial_heartbeats (trial_id, heartbeat) VALUES ($1, LOCALTIMESTAMP) ON CONFLICT (trial_id) DO UPDATE SET heartbeat = excluded.heartbeat', [trialId]);
+    await c.query(
+      'INSERT INTO trial_heartbeats (trial_id, heartbeat) VALUES ($1, LOCALTIMESTAMP - make_interval(secs => $2::float8)) ON CONFLICT (trial_id) DO UPDATE SET heartbeat = excluded.heartbeat',
+      [trialId, HEARTBEAT_LAG_SECONDS],
+    );
   }
 
   async createTrial(
@@ -555,9 +569,9 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
       const failed = await rows<{ trial_id: number }>(
         c,
         `UPDATE trials t SET state = 'FAIL', datetime_complete = $2 FROM trial_heartbeats h
-         WHERE h.trial_id = t.trial_id AND t.study_id = $1 AND t.state = 'RUNNING' AND h.heartbeat < LOCALTIMESTAMP - make_interval(secs => $3)
+         WHERE h.trial_id = t.trial_id AND t.study_id = $1 AND t.state = 'RUNNING' AND h.heartbeat < LOCALTIMESTAMP - make_interval(secs => $3::float8 + $4::float8)
          RETURNING t.trial_id`,
-        [studyId, formatOptunaDatetime(new Date()), staleSeconds],
+        [studyId, formatOptunaDatetime(new Date()), staleSeconds, HEARTBEAT_LAG_SECONDS],
       );
       return failed.map((r) => r.trial_id).sort((a, b) => a - b);
     });
