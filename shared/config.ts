@@ -242,7 +242,9 @@ function checkAcrossSections(input: unknown, ctx: z.core.$RefinementCtx<unknown>
     }
   }
   const checkpoint = cfg.checkpoint;
-  if (typeof cfg.storage === 'string' && checkpoint && typeof checkpoint === 'object' && typeof (checkpoint as Record<string, unknown>).storage_path === 'string') {
+  // The section's default is applied before this check runs: only a storage_path of the user's counts.
+  const storagePath = checkpoint && typeof checkpoint === 'object' ? (checkpoint as Record<string, unknown>).storage_path : undefined;
+  if (typeof cfg.storage === 'string' && typeof storagePath === 'string' && storagePath !== DEFAULT_STORAGE_PATH) {
     ctx.addIssue({ code: 'custom', path: ['storage'], message: 'storage and checkpoint.storage_path both say where the study is: keep one of them' });
   }
   const trial = cfg.trial;
