@@ -101,7 +101,8 @@ describe.runIf(hasPostgres() && hasOptuna())('worker faults and stop requests on
       const after = await readStudy(url, 'faults');
       expect(after.trials.filter((t) => t.state === 'RUNNING')).toEqual([]);
       const stopped = after.trials.filter((t) => t.systemAttrs.fail_reason === 'stopped by user');
-      expect(stopped.length).toBeGreaterThanOrEqual(2);
+      // A worker between two trials when the request lands has none to stop.
+      expect(stopped.length).toBeGreaterThan(0);
       for (const t of stopped) expect(after.trials.some((w) => w.state === 'WAITING' && w.systemAttrs.failed_trial === t.number)).toBe(true);
 
       // A worker started now stops at once.
