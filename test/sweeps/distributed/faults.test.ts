@@ -78,6 +78,34 @@ describe.runIf(hasPostgres() && hasOptuna())('worker faults and stop requests on
     expect(py.best).toBe(best.number);
   }, 180_000);
 
+  it('SIGTERM stops a worker cleanly (exit 0, its trial failed and re-offered); sweep status --storage shows the study without the password', async () => {
+    const url = pg.createDatabase('term');
+    const dir = tmpDir('pgterm');
+    const config = slowConfig(dir, url, 50);
+    const env = workerEnv(path.join(dir, 'data'), HB_MS);
+    const w = startWorker(config, ['--no-tracking', '--output-dir', path.join(dir, 'w')], env, dir);
+    const running = await until('the worker to run a trial', async () => {
+      const r = await readStudy(url, 'faults').catch(() => null);
+      return r?.trials.find((t) => t.state === 'RUNNING');
+    });
+    w.child.kill('SIGTERM');
+    const e = await w.exit;
+    expect(e.code, w.stdout() + w.stderr()).toBe(0);
+    const { trials } = await readStudy(url, 'faults');
+    const t = trials.find((x) => x.trialId === running.trialId)!;
+    expect([t.state, t.systemAttrs.fail_reason]).toEqual(['FAIL', 'stopped by user']);
+    expect(trials.filter((x) => x.state === 'WAITING' && x.systemAttrs.failed_trial === t.number)).toHaveLength(1);
+    expect(trials.filter((x) => x.state === 'RUNNING')).toEqual([]);
+
+    const status = await runCli(['sweep', 'status', '--storage', url, '--study', 'faults', '--json'], env, dir);
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout + status.stderr).not.toContain(pg.password);
+    const parsed = JSON.parse(status.stdout) as { file: string; counts: Record<string, number> };
+    expect(parsed.file).toBe(url.replace(`:${encodeURIComponent(pg.password)}@`, '@'));
+    expect(parsed.counts.WAITING).toBe(1);
+    expect(parsed.counts.FAIL).toBe(trials.filter((x) => x.state === 'FAIL').length);
+  }, 180_000);
+
   it('a stop request in the study stops every worker (exit 0, trials failed and re-offered), a new worker honours it, and sweep run takes it back', async () => {
     const url = pg.createDatabase('stop');
     const dir = tmpDir('pgstop');
