@@ -18,6 +18,7 @@ import type { Distribution, ParamValue, Sampler } from '../electron/core/search/
 import { openStudyStorage } from '../electron/core/studies/optunaSqliteStorage.ts';
 import { withAtomicClaims } from '../electron/core/sweeps/atomicClaims.ts';
 import { StudyEngine } from '../electron/core/sweeps/studyEngine.ts';
+import { sqliteSweepStore } from '../electron/core/sweeps/sweepStore.ts';
 import { commitFloorSamples, machineLine, mdTable, REPO_ROOT, writeBenchSection } from './benchSupport.ts';
 
 const { values: args } = parseArgs({
@@ -56,7 +57,7 @@ interface Series {
   phases?: { sample: number; askRest: number; tell: number };
 }
 
-function runOurs(sampler: Sampler, n: number, dir: string, label: string = sampler.name): Series {
+async function runOurs(sampler: Sampler, n: number, dir: string, label: string = sampler.name): Promise<Series> {
   const file = path.join(dir, `ours-${label.replace(/[^a-z0-9]+/gi, '-')}.db`);
   const storage = withAtomicClaims(openStudyStorage(file, { create: true, runner: true }));
   const study = storage.createStudy('bench', ['minimize']);
@@ -75,7 +76,7 @@ function runOurs(sampler: Sampler, n: number, dir: string, label: string = sampl
       }
     },
   };
-  const engine = new StudyEngine({ storage, studyId: study.studyId, space: SPACE, sampler: timedSampler, pruner: new NopPruner(), direction: 'minimize' });
+  const engine = new StudyEngine({ store: sqliteSweepStore(storage), studyId: study.studyId, space: SPACE, sampler: timedSampler, pruner: new NopPruner(), direction: 'minimize' });
   // The runner's real path: the budgeted, atomic claim.
   const budget = { limit: n, states: ['COMPLETE', 'PRUNED', 'RUNNING'] as const };
   const times: number[] = [];
@@ -83,12 +84,12 @@ function runOurs(sampler: Sampler, n: number, dir: string, label: string = sampl
   const t0 = performance.now();
   for (let i = 0; i < n; i++) {
     const a = performance.now();
-    const t = engine.ask(budget);
+    const t = await engine.ask(budget);
     const b = performance.now();
     if (!t) throw new Error('budget exhausted early');
     const v = objective(t.params);
     const c = performance.now();
-    engine.tell(t, 'COMPLETE', v);
+    await engine.tell(t, 'COMPLETE', v);
     tellMs += performance.now() - c;
     askMs += b - a;
     best = Math.min(best, v);
@@ -149,7 +150,7 @@ try {
     [new RandomSampler(SEED), 'random'],
   ];
   for (const [sampler, label] of ourRuns) {
-    const s = runOurs(sampler, N, dir, label);
+    const s = await runOurs(sampler, N, dir, label);
     console.log(`sweepdeck ${s.sampler} ${N}: ${meanMs(s.times).toFixed(2)} ms/trial`);
     series.push(s);
   }

@@ -215,6 +215,10 @@ const BaseConfigSchema = z.object({
   early_termination: EarlyTerminationSchema.optional(),
   trial: TrialSchema,
   checkpoint: CheckpointSchema.optional(),
+  /** The study's location when it is not a file under the output dir: a `postgresql://` study URL
+   * (shared by workers on many machines) or a study file path. Same as checkpoint.storage_path;
+   * give one of the two. */
+  storage: z.string().min(1, { message: 'storage must not be empty: a postgresql:// study URL or a study file path' }).optional(),
 });
 
 function reservedOrBadName(name: string): string | null {
@@ -236,6 +240,12 @@ function checkAcrossSections(input: unknown, ctx: z.core.$RefinementCtx<unknown>
       const bad = reservedOrBadName(name);
       if (bad) ctx.addIssue({ code: 'custom', path: ['search_space', name], message: bad });
     }
+  }
+  const checkpoint = cfg.checkpoint;
+  // The section's default is applied before this check runs: only a storage_path of the user's counts.
+  const storagePath = checkpoint && typeof checkpoint === 'object' ? (checkpoint as Record<string, unknown>).storage_path : undefined;
+  if (typeof cfg.storage === 'string' && typeof storagePath === 'string' && storagePath !== DEFAULT_STORAGE_PATH) {
+    ctx.addIssue({ code: 'custom', path: ['storage'], message: 'storage and checkpoint.storage_path both say where the study is: keep one of them' });
   }
   const trial = cfg.trial;
   const command = trial && typeof trial === 'object' ? (trial as Record<string, unknown>).command : undefined;
@@ -287,13 +297,19 @@ export function isAbsolutePath(p: string): boolean {
   return p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p) || p.startsWith('\\\\');
 }
 
-/** Where the checkpoint lives: `{backbone}` substituted; relative paths resolve under outputDir,
- * absolute ones are used as they are. */
+/** True for a database study URL (`postgresql://...`, `postgres+psycopg2://...`) rather than a file. */
+export function isStudyUrlText(location: string): boolean {
+  return /^(postgres|postgresql)(\+[a-z0-9_]+)?:\/\//i.test(location.trim());
+}
+
+/** Where the checkpoint lives (`storage`, else checkpoint.storage_path): `{backbone}` substituted;
+ * relative paths resolve under outputDir, absolute ones and study URLs are used as they are. */
 export function resolveCheckpointPath(
-  cfg: Pick<HpoConfig, 'backbone'> & { checkpoint?: { storage_path?: string | undefined } | undefined },
+  cfg: Pick<HpoConfig, 'backbone'> & { checkpoint?: { storage_path?: string | undefined } | undefined; storage?: string | undefined },
   outputDir: string,
 ): string {
-  const raw = (cfg.checkpoint?.storage_path ?? DEFAULT_STORAGE_PATH).split('{backbone}').join(cfg.backbone);
+  const raw = (cfg.storage ?? cfg.checkpoint?.storage_path ?? DEFAULT_STORAGE_PATH).split('{backbone}').join(cfg.backbone);
+  if (isStudyUrlText(raw)) return raw.trim();
   if (isAbsolutePath(raw)) return raw;
   const sep = /^[A-Za-z]:\\|\\\\/.test(outputDir) && !outputDir.includes('/') ? '\\' : '/';
   const base = outputDir.replace(/[\\/]+$/, '');

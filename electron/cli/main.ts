@@ -5,7 +5,7 @@ import { CRASH_EXIT_CODE, crashReport } from './crashReport.ts';
 import { print, printError } from './terminalText.ts';
 
 const GROUPS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
-  sweep: { summary: 'run a sweep, show a study file\'s status, or fail a trial left RUNNING', load: () => import('./commands/sweep.ts') },
+  sweep: { summary: 'run a sweep or join one as a worker, show a study\'s status, or fail a trial left RUNNING', load: () => import('./commands/sweep.ts') },
   tracking: { summary: 'set up tracking, or serve the embedded MLflow endpoint', load: () => import('./commands/tracking.ts') },
   runs: { summary: 'list experiments and parent runs with their trials', load: () => import('./commands/runs.ts') },
   azure: { summary: 'Azure ML: sign in, workspaces, the offline mirror (login, whoami, workspaces, use, sync)', load: () => import('./commands/azure.ts') },

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openStudyStorage } from '../../electron/core/studies/optunaSqliteStorage.ts';
 import { runSweep } from '../../electron/core/sweeps/sweepRunner.ts';
+import { sqliteSweepStore } from '../../electron/core/sweeps/sweepStore.ts';
 import { openTrackingStore } from '../../electron/core/tracking/openStore.ts';
 import { createTrackingHooks } from '../../electron/core/tracking/sweepHooks.ts';
 import type { TrackingStore } from '../../electron/core/tracking/types.ts';
@@ -80,7 +81,7 @@ describe('no RUNNING run once a sweep ends', () => {
       config: parseConfig(input),
       outputDir: path.join(dir, 'out'),
       hooks,
-      openStorage: (file, opts) => {
+      openStorage: async (file, opts) => {
         const s = openStudyStorage(file, opts);
         const finish = s.finishTrial.bind(s);
         s.finishTrial = (...a) => {
@@ -90,7 +91,7 @@ describe('no RUNNING run once a sweep ends', () => {
           }
           return finish(...a);
         };
-        return s;
+        return sqliteSweepStore(s);
       },
     }).done;
     expect(result.status).toBe('failed');

@@ -6,6 +6,7 @@ import { RandomSampler } from '../../electron/core/search/samplers/random.ts';
 import type { Distribution } from '../../electron/core/search/types.ts';
 import { openStudyStorage } from '../../electron/core/studies/optunaSqliteStorage.ts';
 import { withAtomicClaims } from '../../electron/core/sweeps/atomicClaims.ts';
+import { sqliteSweepStore } from '../../electron/core/sweeps/sweepStore.ts';
 import { StudyEngine } from '../../electron/core/sweeps/studyEngine.ts';
 import { tmpDir } from './support.ts';
 
@@ -18,21 +19,21 @@ const SPACE = new Map<string, Distribution>([
 function setup() {
   const storage = withAtomicClaims(openStudyStorage(path.join(tmpDir('engine'), 's.db'), { create: true, runner: true }));
   const study = storage.createStudy('s', ['maximize']);
-  const engine = new StudyEngine({ storage, studyId: study.studyId, space: SPACE, sampler: new RandomSampler(4), pruner: new NopPruner(), direction: 'maximize' });
+  const engine = new StudyEngine({ store: sqliteSweepStore(storage), studyId: study.studyId, space: SPACE, sampler: new RandomSampler(4), pruner: new NopPruner(), direction: 'maximize' });
   return { storage, engine, studyId: study.studyId };
 }
 
 describe('study engine', () => {
-  it('asks params inside the space, tells values, and stops at the budget', () => {
+  it('asks params inside the space, tells values, and stops at the budget', async () => {
     const { storage, engine, studyId } = setup();
     const budget = { limit: 3, states: ['COMPLETE', 'PRUNED', 'RUNNING'] as const };
-    const a = engine.ask(budget)!;
-    const b = engine.ask(budget)!;
-    engine.tell(a, 'COMPLETE', 0.5);
-    const c = engine.ask(budget)!;
-    expect(engine.ask(budget)).toBeNull(); // 1 COMPLETE + 2 RUNNING
-    engine.tell(b, 'FAIL', null, 'boom');
-    const d = engine.ask(budget)!; // the FAIL freed a slot
+    const a = (await engine.ask(budget))!;
+    const b = (await engine.ask(budget))!;
+    await engine.tell(a, 'COMPLETE', 0.5);
+    const c = (await engine.ask(budget))!;
+    expect(await engine.ask(budget)).toBeNull(); // 1 COMPLETE + 2 RUNNING
+    await engine.tell(b, 'FAIL', null, 'boom');
+    const d = (await engine.ask(budget))!; // the FAIL freed a slot
     expect([a, b, c, d].map((t) => t.number)).toEqual([0, 1, 2, 3]);
     for (const t of [a, b, c, d]) {
       const x = t.params.x as number;
@@ -42,18 +43,18 @@ describe('study engine', () => {
     }
     expect(storage.getTrial(b.trialId).systemAttrs.fail_reason).toBe('boom');
     // COMPLETE with NaN becomes FAIL, as in Optuna.
-    expect(engine.tell(c, 'COMPLETE', NaN)).toBe('FAIL');
+    expect(await engine.tell(c, 'COMPLETE', NaN)).toBe('FAIL');
     expect(storage.getTrial(c.trialId).systemAttrs.fail_reason).toBe('objective value is NaN');
-    engine.tell(d, 'COMPLETE', 0.9);
-    expect(engine.best()).toEqual({ number: 3, value: 0.9 });
+    await engine.tell(d, 'COMPLETE', 0.9);
+    expect(await engine.best()).toEqual({ number: 3, value: 0.9 });
     expect(storage.getTrials(studyId).map((t) => t.state)).toEqual(['COMPLETE', 'FAIL', 'FAIL', 'COMPLETE']);
     storage.close();
   });
 
-  it('takes WAITING trials first: fixed params that fit are kept, the rest sampled; re-offers copy params', () => {
+  it('takes WAITING trials first: fixed params that fit are kept, the rest sampled; re-offers copy params', async () => {
     const { storage, engine, studyId } = setup();
     storage.createTrial(studyId, { state: 'WAITING', systemAttrs: { fixed_params: { x: 0.25, c: null, n: 4 } } }); // n=4 is off the step grid
-    const t = engine.ask()!;
+    const t = (await engine.ask())!;
     expect(t.fromWaiting).toBe(true);
     expect(t.params.x).toBe(0.25);
     expect(t.params.c).toBeNull();
@@ -61,24 +62,24 @@ describe('study engine', () => {
     const stored = storage.getTrial(t.trialId);
     expect(stored.params).toEqual(t.params);
     storage.finishTrial(t.trialId, 'FAIL');
-    const num = engine.reoffer(storage.getTrial(t.trialId));
-    const again = engine.ask()!;
+    const num = await engine.reoffer(storage.getTrial(t.trialId));
+    const again = (await engine.ask())!;
     expect(again.number).toBe(num);
     expect(again.params).toEqual(t.params);
     expect(storage.getTrial(again.trialId).systemAttrs.failed_trial).toBe(t.number);
     storage.close();
   });
 
-  it('two engines on two connections, caches warm, interleaving asks, tells and re-offers: unique numbers, each WAITING trial taken once, the budget exact', () => {
+  it('two engines on two connections, caches warm, interleaving asks, tells and re-offers: unique numbers, each WAITING trial taken once, the budget exact', async () => {
     const file = path.join(tmpDir('engine'), 's.db');
     const open = () => withAtomicClaims(openStudyStorage(file, { create: true, runner: true }));
     const s1 = open();
     const studyId = s1.createStudy('s', ['maximize']).studyId;
     const s2 = open();
-    const mk = (storage: typeof s1, seed: number) => new StudyEngine({ storage, studyId, space: SPACE, sampler: new RandomSampler(seed), pruner: new NopPruner(), direction: 'maximize' });
+    const mk = (storage: typeof s1, seed: number) => new StudyEngine({ store: sqliteSweepStore(storage), studyId, space: SPACE, sampler: new RandomSampler(seed), pruner: new NopPruner(), direction: 'maximize' });
     const engines = [mk(s1, 1), mk(s2, 2)];
     const budget = { limit: 40, states: ['COMPLETE', 'PRUNED', 'RUNNING'] as const };
-    const running: Array<{ e: number; t: NonNullable<ReturnType<StudyEngine['ask']>> }> = [];
+    const running: Array<{ e: number; t: NonNullable<Awaited<ReturnType<StudyEngine['ask']>>> }> = [];
     const handed: number[] = [];
     const fromWaiting: number[] = [];
     let reoffered = 0;
@@ -87,7 +88,7 @@ describe('study engine', () => {
       const e = (step * 7) % 5 < 3 ? 0 : 1;
       const mine = running.filter((r) => r.e === e);
       if (mine.length < 3 && step % 4 !== 3) {
-        const t = engines[e]!.ask(budget);
+        const t = await engines[e]!.ask(budget);
         if (t) {
           handed.push(t.number);
           if (t.fromWaiting) fromWaiting.push(t.number);
@@ -98,19 +99,19 @@ describe('study engine', () => {
         running.splice(running.indexOf(r), 1);
         if (step % 5 === 0) {
           // A failure whose params another engine's next ask should take first.
-          engines[r.e]!.tell(r.t, 'FAIL', null, 'flaky');
-          engines[r.e]!.reoffer(s1.getTrial(r.t.trialId));
+          await engines[r.e]!.tell(r.t, 'FAIL', null, 'flaky');
+          await engines[r.e]!.reoffer(s1.getTrial(r.t.trialId));
           reoffered++;
-        } else engines[r.e]!.tell(r.t, step % 3 === 0 ? 'PRUNED' : 'COMPLETE', step);
+        } else await engines[r.e]!.tell(r.t, step % 3 === 0 ? 'PRUNED' : 'COMPLETE', step);
       }
     }
-    for (const r of running.splice(0)) engines[r.e]!.tell(r.t, 'COMPLETE', 1);
+    for (const r of running.splice(0)) await engines[r.e]!.tell(r.t, 'COMPLETE', 1);
     while (true) {
-      const t = engines[0]!.ask(budget);
+      const t = await engines[0]!.ask(budget);
       if (!t) break;
       handed.push(t.number);
       if (t.fromWaiting) fromWaiting.push(t.number);
-      engines[0]!.tell(t, 'COMPLETE', 1);
+      await engines[0]!.tell(t, 'COMPLETE', 1);
     }
     expect(new Set(handed).size).toBe(handed.length);
     expect(reoffered).toBeGreaterThan(3);

@@ -15,19 +15,21 @@
 // 143 by SIGTERM (resumable).
 import path from 'node:path';
 import { ConfigError, loadConfigFile } from '../../core/config/loadConfig.ts';
-import { runSweep, SweepSetupError, type SweepHandle } from '../../core/sweeps/sweepRunner.ts';
-import { startTrackedSweep, type TrackedSweepHandle } from '../../core/sweeps/trackedSweep.ts';
+import { redactUrl, isStudyUrl } from '../../core/studies/studyUrl.ts';
+import { SweepSetupError, type SweepHandle } from '../../core/sweeps/sweepRunner.ts';
+import type { TrackedSweepHandle } from '../../core/sweeps/trackedSweep.ts';
 import type { SweepCounts, SweepEvent, SweepResult } from '../../core/sweeps/types.ts';
 import { CliError, parseCli, printedHelp } from '../cliSupport.ts';
-import { readChosenWorkspace } from '../../app/appState.ts';
-import { defaultDataDir } from '../../core/platform/dataDir.ts';
-import { envWithChosenWorkspace } from '../../core/azure/workspaceChoice.ts';
-import { chosenWorkspaceCredential } from '../chosenWorkspaceCredential.ts';
+import { launchSweep, timingsFromEnv } from '../sweepLaunch.ts';
 import { print, printError, terminalSafe } from '../terminalText.ts';
 import { searchSpaceGate } from '../searchSpaceGate.ts';
 
-const USAGE = `Usage: sweepdeck sweep run CONFIG.yaml [--output-dir DIR] [--max-trials N] [--tracking-uri URI] [--no-tracking] [--accept-space-change]
+const USAGE = `Usage: sweepdeck sweep run CONFIG.yaml [--storage FILE_OR_URL] [--output-dir DIR] [--max-trials N] [--tracking-uri URI] [--no-tracking] [--accept-space-change]
 
+  --storage FILE_OR_URL  the study: a study file, or a postgresql://USER@HOST:PORT/DB URL that
+                      workers on other machines join (sweepdeck sweep worker); overrides the
+                      config's storage / checkpoint.storage_path. The password comes from the
+                      URL, PGPASSWORD or ~/.pgpass and is never printed.
   --output-dir DIR    where the checkpoint (relative storage_path) and trial dirs go
                       (default: ./sweepdeck-output)
   --max-trials N      override sampling.max_trials
@@ -48,14 +50,6 @@ export const DEFAULT_OUTPUT_DIR = 'sweepdeck-output';
 let epipeGuarded = false;
 function ignoreEpipe(err: NodeJS.ErrnoException): void {
   if (err.code !== 'EPIPE') throw err;
-}
-
-function envMs(name: string): number | undefined {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return undefined;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) throw new CliError(`${name}=${JSON.stringify(raw)} must be a positive number of milliseconds`);
-  return n;
 }
 
 function fmt(v: number | null | undefined): string {
@@ -123,6 +117,7 @@ export async function run(argv: string[]): Promise<number> {
       strict: true,
       options: {
         'output-dir': { type: 'string' },
+        storage: { type: 'string' },
         'max-trials': { type: 'string' },
         'tracking-uri': { type: 'string' },
         'no-tracking': { type: 'boolean' },
@@ -211,36 +206,25 @@ export async function run(argv: string[]): Promise<number> {
   let pendingEnd: string | undefined;
   let trackedHandle: TrackedSweepHandle | undefined;
 
+  const storage = values.storage !== undefined ? (isStudyUrl(values.storage) ? values.storage.trim() : path.resolve(values.storage)) : undefined;
   const sweepOptions = {
     config,
     configDir: path.dirname(configPath),
     outputDir,
     ...(maxTrials !== undefined ? { maxTrials } : {}),
+    ...(storage !== undefined ? { storage } : {}),
     onEvent,
-    ...(envMs('SWEEPDECK_HEARTBEAT_MS') !== undefined ? { heartbeatIntervalMs: envMs('SWEEPDECK_HEARTBEAT_MS') } : {}),
-    ...(envMs('SWEEPDECK_KILL_GRACE_MS') !== undefined ? { killGraceMs: envMs('SWEEPDECK_KILL_GRACE_MS') } : {}),
+    ...timingsFromEnv(),
   };
-  let handle: SweepHandle;
-  if (values['no-tracking']) {
-    handle = runSweep(sweepOptions);
-  } else {
-    let tracked: TrackedSweepHandle;
-    try {
-      // The workspace chosen with `sweepdeck azure use` when the environment names no target.
-      const chosen = readChosenWorkspace(defaultDataDir(process.env));
-      const env = envWithChosenWorkspace(process.env, chosen);
-      const credential = await chosenWorkspaceCredential(process.env, chosen);
-      const choice = { env, ...(credential ? { credential } : {}) };
-      tracked = await startTrackedSweep(sweepOptions, values['tracking-uri'] ? { trackingUri: values['tracking-uri'], ...choice } : choice);
-    } catch (err) {
-      throw new CliError(`tracking could not start: ${(err as Error).message}\n(use --no-tracking to run the sweep without MLflow)`);
-    }
+  const launched = await launchSweep(sweepOptions, { enabled: !values['no-tracking'], trackingUri: values['tracking-uri'] });
+  const handle: SweepHandle = launched.handle;
+  if (launched.tracked) {
+    const tracked = launched.tracked;
     const d = tracked.decision;
     view.line(`tracking: ${d.mode} ${d.trackingUri}${d.reason ? ` (${d.reason})` : ''}`);
     view.line(`trials log through the MLflow endpoint ${tracked.endpointUrl}`);
     void tracked.parentRun.then((p) => view.line(`parent run ${p.runId} in experiment ${p.experimentId}${p.continued ? ' (continued)' : ''}`));
     trackedHandle = tracked;
-    handle = tracked;
   }
 
   let signalled: NodeJS.Signals | undefined;
@@ -257,7 +241,7 @@ export async function run(argv: string[]): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  const resumeCmd = `sweepdeck sweep run ${positionals[0]} --output-dir ${outputDir}${maxTrials !== undefined ? ` --max-trials ${maxTrials}` : ''}`;
+  const resumeCmd = `sweepdeck sweep run ${positionals[0]}${storage !== undefined ? ` --storage ${isStudyUrl(storage) ? redactUrl(storage) : storage}` : ''} --output-dir ${outputDir}${maxTrials !== undefined ? ` --max-trials ${maxTrials}` : ''}`;
   let result: SweepResult;
   try {
     result = await handle.done;

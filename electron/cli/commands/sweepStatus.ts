@@ -1,13 +1,13 @@
-// `sweepdeck sweep status STUDY_DB [--study NAME] [--json]`: trial counts by state and the best
-// trial of one study in an Optuna study file. Opens the file read-only: it never changes it.
-import path from 'node:path';
+// `sweepdeck sweep status STUDY_DB|--storage URL [--study NAME] [--json]`: trial counts by state
+// and the best trial of one study in an Optuna study file or a PostgreSQL study URL. Opens it
+// read-only: it never changes it.
 import type { ParamValue, TrialState } from '../../core/search/types.ts';
-import type { StudyStorage, StudySummary } from '../../core/studies/types.ts';
+import type { AsyncStudyStorage, StudySummary } from '../../core/studies/types.ts';
 import { CliError, parseCli, printedHelp } from '../cliSupport.ts';
 import { oneLine, print } from '../terminalText.ts';
-import { withStudyFile } from '../withStudyFile.ts';
+import { studyLocation, withStudy } from '../withStudy.ts';
 
-const USAGE = 'Usage: sweepdeck sweep status STUDY_DB [--study NAME] [--json]';
+const USAGE = 'Usage: sweepdeck sweep status STUDY_DB [--study NAME] [--json]\n       sweepdeck sweep status --storage postgresql://USER@HOST:PORT/DB [--study NAME] [--json]';
 const STATES: readonly TrialState[] = ['COMPLETE', 'PRUNED', 'FAIL', 'RUNNING', 'WAITING'];
 
 export interface StudyStatus {
@@ -46,9 +46,9 @@ export function pickStudy(file: string, studies: StudySummary[], name: string | 
   return found;
 }
 
-export function studyStatus(storage: StudyStorage, name: string | undefined): StudyStatus {
-  const summary = pickStudy(storage.path, storage.listStudies(), name);
-  const best = summary.best ? storage.getBestTrial(summary.studyId) : null;
+export async function studyStatus(storage: AsyncStudyStorage, name: string | undefined): Promise<StudyStatus> {
+  const summary = pickStudy(storage.path, await storage.listStudies(), name);
+  const best = summary.best ? await storage.getBestTrial(summary.studyId) : null;
   return {
     file: storage.path,
     study: summary.name,
@@ -56,7 +56,7 @@ export function studyStatus(storage: StudyStorage, name: string | undefined): St
     total: totalOf(summary),
     counts: Object.fromEntries(STATES.map((st) => [st, summary.counts[st]])) as Record<TrialState, number>,
     best: best && best.value !== null ? { number: best.number, value: jsonNumber(best.value), params: best.params } : null,
-    runningElsewhere: summary.counts.RUNNING > 0 ? storage.runningElsewhere(summary.studyId).map((t) => t.number) : [],
+    runningElsewhere: summary.counts.RUNNING > 0 ? (await storage.runningElsewhere(summary.studyId)).map((t) => t.number) : [],
   };
 }
 
@@ -83,14 +83,15 @@ function formatText(s: StudyStatus): string {
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCli(
-    { args: argv, allowPositionals: true, strict: true, options: { study: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } },
+    { args: argv, allowPositionals: true, strict: true, options: { study: { type: 'string' }, storage: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } },
     USAGE,
   );
   if (printedHelp(values, USAGE)) return 0;
-  if (positionals.length !== 1) throw new CliError(`expected one STUDY_DB file, got ${positionals.length}.\n\n${USAGE}`);
-  const file = path.resolve(positionals[0] as string);
-  return withStudyFile(file, { readonly: true, verify: true }, (storage) => {
-    const status = studyStatus(storage, values.study);
+  const given = values.storage !== undefined ? 1 : 0;
+  if (positionals.length + given !== 1) throw new CliError(`expected one STUDY_DB file or --storage URL, got ${positionals.length + given}.\n\n${USAGE}`);
+  const location = studyLocation(values.storage ?? (positionals[0] as string));
+  return withStudy(location, { readonly: true, verify: true }, async (storage) => {
+    const status = await studyStatus(storage, values.study);
     print(values.json ? JSON.stringify(status, null, 2) : formatText(status));
     return 0;
   });

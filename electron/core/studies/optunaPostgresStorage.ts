@@ -38,6 +38,16 @@ export interface OpenPostgresStorageOptions {
 }
 
 const TRIAL_COLS = 'trial_id, number, study_id, state::text AS state, datetime_start::text AS datetime_start, datetime_complete::text AS datetime_complete';
+/**
+ * Our heartbeats are stamped this much before the server's time. Python Optuna 3.1 judges a
+ * heartbeat by `(now - heartbeat).seconds > grace_period`, with `now` read when its check's
+ * transaction began: a heartbeat written after that moment gives a negative difference, whose
+ * `.seconds` is about 86,400, so it fails a trial that has just beaten (seen with Python workers
+ * beside ours). Setting ours back keeps them behind any check that starts while they are written.
+ * Our own stale rule adds the lag back, so our grace periods are unchanged; Python workers see our
+ * heartbeats this much older (keep their grace_period above our stale age plus this).
+ */
+export const HEARTBEAT_LAG_SECONDS = 1;
 /** pg_advisory_xact_lock key for schema creation ('swdk' as a number): two first workers do not
  * both create the tables. */
 const SCHEMA_LOCK = 0x7377646b;
@@ -138,6 +148,10 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
   private readonly decoder: RowDecoder;
   /** Set on the view runInWriteTransaction hands out: its calls join that transaction. */
   private bound: Queryable | null = null;
+  /** The caches above are brought up to date by one call at a time: two concurrent refreshes from
+   * the same mark (a runner counting while it claims) would otherwise both add the same trials.
+   * An object, so the transaction views (Object.create) share it. */
+  private readonly cacheGate: { tail: Promise<unknown> } = { tail: Promise.resolve() };
   private closed = false;
   private readonly reconnect: ReconnectPolicy;
   private readonly watch: ConnectionWatch;
@@ -174,6 +188,13 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
   // of the same value; finishTrial and failTrial re-check that the trial is still unfinished;
   // failStaleTrials re-judges staleness. A runInWriteTransaction body runs again as a whole, as it
   // already does after a deadlock, so it must only touch the database.
+  /** Runs f once every earlier cache refresh of this storage is done. f never waits for a lock of
+   * the database while it holds the gate, only for its own queries. */
+  private withCaches<T>(f: () => Promise<T>): Promise<T> {
+    const run = this.cacheGate.tail.then(f, f);
+    this.cacheGate.tail = run.catch(() => undefined);
+    return run;
+  }
 
   private async tx<T>(kind: 'read' | 'write', f: (c: Queryable) => Promise<T>): Promise<T> {
     if (this.closed) throw new Error(`${this.path}: the study storage is closed.`);
@@ -427,6 +448,18 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
     });
   }
 
+  /** Writes a study system attr only when the study has none under that key, or null there (the
+   * unique (study_id, key) constraint and the row lock decide between racing workers); true when
+   * this call wrote it. */
+  async insertStudySystemAttr(studyId: number, key: string, value: unknown): Promise<boolean> {
+    const json = encodeJson(value, `study_system_attributes '${key}'`);
+    return this.tx('write', async (c) => {
+      await this.studyRow(c, studyId);
+      const r = await rows(c, 'INSERT INTO study_system_attributes AS a (study_id, "key", value_json) VALUES ($1, $2, $3) ON CONFLICT (study_id, "key") DO UPDATE SET value_json = excluded.value_json WHERE a.value_json = \'null\' RETURNING a.study_id', [studyId, key, json]);
+      return r.length === 1;
+    });
+  }
+
   /** Removes a study system attr (e.g. a stop request once a sweep is started again). */
   async deleteStudySystemAttr(studyId: number, key: string): Promise<void> {
     await this.tx('write', async (c) => {
@@ -454,10 +487,13 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
   }
 
   async countTrials(studyId: number): Promise<Record<TrialState, number>> {
-    return this.tx('read', async (c) => {
-      await this.studyRow(c, studyId);
-      return (await this.stateIndex(c, studyId)).counts();
-    });
+    // The gate first, then the snapshot: a refresh never applies a snapshot older than the last.
+    return this.withCaches(() =>
+      this.tx('read', async (c) => {
+        await this.studyRow(c, studyId);
+        return (await this.stateIndex(c, studyId)).counts();
+      }),
+    );
   }
 
   // ---- trials: writes ----
@@ -496,9 +532,13 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
     await c.query(`INSERT INTO ${table} (trial_id, "key", value_json) VALUES ($1, $2, $3) ON CONFLICT (trial_id, "key") DO UPDATE SET value_json = excluded.value_json`, [trialId, key, json]);
   }
 
-  /** Optuna's heartbeat: the server's LOCALTIMESTAMP (its func.now() in a naive column). */
+  /** Optuna's heartbeat: the server's LOCALTIMESTAMP (its func.now() in a naive column), set back
+   * by HEARTBEAT_LAG_SECONDS (see there). */
   private async writeHeartbeat(c: Queryable, trialId: number): Promise<void> {
-    await c.query('INSERT INTO trial_heartbeats (trial_id, heartbeat) VALUES ($1, LOCALTIMESTAMP) ON CONFLICT (trial_id) DO UPDATE SET heartbeat = excluded.heartbeat', [trialId]);
+    await c.query(
+      'INSERT INTO trial_heartbeats (trial_id, heartbeat) VALUES ($1, LOCALTIMESTAMP - make_interval(secs => $2::float8)) ON CONFLICT (trial_id) DO UPDATE SET heartbeat = excluded.heartbeat',
+      [trialId, HEARTBEAT_LAG_SECONDS],
+    );
   }
 
   async createTrial(
@@ -512,7 +552,7 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
       // Optuna's lock: every creator (Python's RDBStorage too) holds the study row, so the trials
       // committed when we hold it are all there are, and number = their count below our trial_id.
       await this.studyRow(c, studyId, true);
-      const ix = await this.stateIndex(c, studyId);
+      const ix = await this.withCaches(() => this.stateIndex(c, studyId));
       let n = ix.total;
       const now = formatOptunaDatetime(new Date());
       const trialId = (
@@ -643,9 +683,9 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
       const failed = await rows<{ trial_id: number }>(
         c,
         `UPDATE trials t SET state = 'FAIL', datetime_complete = $2 FROM trial_heartbeats h
-         WHERE h.trial_id = t.trial_id AND t.study_id = $1 AND t.state = 'RUNNING' AND h.heartbeat < LOCALTIMESTAMP - make_interval(secs => $3)
+         WHERE h.trial_id = t.trial_id AND t.study_id = $1 AND t.state = 'RUNNING' AND h.heartbeat < LOCALTIMESTAMP - make_interval(secs => $3::float8 + $4::float8)
          RETURNING t.trial_id`,
-        [studyId, formatOptunaDatetime(new Date()), staleSeconds],
+        [studyId, formatOptunaDatetime(new Date()), staleSeconds, HEARTBEAT_LAG_SECONDS],
       );
       return failed.map((r) => r.trial_id).sort((a, b) => a - b);
     });
@@ -725,13 +765,17 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
   /** All trials of the study in trial_id order (optionally only some states); reads only trials
    * not seen finished before (new ids, and ids last seen unfinished), as Optuna's cached storage. */
   async getTrials(studyId: number, states?: readonly TrialState[]): Promise<FrozenTrial[]> {
-    return this.tx('read', async (c) => {
-      await this.studyRow(c, studyId);
-      const plan = this.trials.readPlan(studyId);
-      const fresh = await rows<TrialRow>(c, `SELECT ${TRIAL_COLS} FROM trials WHERE trial_id > $1 AND study_id = $2 ORDER BY trial_id`, [plan.maxSeen, studyId]);
-      const again = plan.unfinished.length ? await rows<TrialRow>(c, `SELECT ${TRIAL_COLS} FROM trials WHERE trial_id = ANY($1::int[]) ORDER BY trial_id`, [plan.unfinished]) : [];
-      return this.trials.merge(studyId, await this.buildTrials(c, again), await this.buildTrials(c, fresh), states);
-    });
+    // The gate first, then the snapshot: a merge never applies a snapshot older than the last one
+    // (trials it cannot see yet would drop out of the cache for good).
+    return this.withCaches(() =>
+      this.tx('read', async (c) => {
+        await this.studyRow(c, studyId);
+        const plan = this.trials.readPlan(studyId);
+        const fresh = await rows<TrialRow>(c, `SELECT ${TRIAL_COLS} FROM trials WHERE trial_id > $1 AND study_id = $2 ORDER BY trial_id`, [plan.maxSeen, studyId]);
+        const again = plan.unfinished.length ? await rows<TrialRow>(c, `SELECT ${TRIAL_COLS} FROM trials WHERE trial_id = ANY($1::int[]) ORDER BY trial_id`, [plan.unfinished]) : [];
+        return this.trials.merge(studyId, await this.buildTrials(c, again), await this.buildTrials(c, fresh), states);
+      }),
+    );
   }
 
   async getTrial(trialId: number): Promise<FrozenTrial> {

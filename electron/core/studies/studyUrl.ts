@@ -1,13 +1,14 @@
 // Study URLs (`postgresql://user[:password]@host[:port]/database?sslmode=...`), as Optuna users
 // write them, SQLAlchemy driver suffixes included (`postgresql+psycopg2://`). The password never
 // leaves this module in a message: `redacted` is what every message, log and registry shows.
+import { isStudyUrlText } from '../../../shared/config.ts';
 import { StudyError } from './types.ts';
 
 const SCHEME = /^(postgres|postgresql)(\+[a-z0-9_]+)?:\/\//i;
 
 /** True when a study location is a database URL rather than a file path. */
 export function isStudyUrl(location: string): boolean {
-  return SCHEME.test(location.trim());
+  return isStudyUrlText(location);
 }
 
 export interface StudyUrl {

@@ -27,3 +27,9 @@ export interface StopRequest {
 export function isStopRequest(v: unknown): v is StopRequest {
   return typeof v === 'object' && v !== null && typeof (v as StopRequest).at === 'string' && typeof (v as StopRequest).by === 'string';
 }
+
+/** Study system attr: the sweep's HPO config, so `sweepdeck sweep worker URL --study NAME` can join
+ * without the YAML: {"config": the validated config without its study location and without
+ * trial.env values, "env_names": the trial.env names (each worker supplies the values from its own
+ * environment)}. Written by `sweep run` on a study URL. */
+export const SYS_SWEEP_CONFIG = 'sweepdeck:config';

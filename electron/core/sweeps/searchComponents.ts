@@ -3,7 +3,7 @@ import type { HpoConfig } from '../../../shared/config.ts';
 import { createPruner } from '../search/pruners.ts';
 import { createSampler } from '../search/samplers/index.ts';
 import { buildSearchSpace } from '../search/space.ts';
-import type { SearchComponents } from './sweepRunner.ts';
+import type { SearchComponents } from './types.ts';
 
 export function searchComponents(config: HpoConfig): SearchComponents {
   return {

@@ -2,8 +2,9 @@
 // The runner drives it for every trial, and the engine-overhead bench measures it directly, so what
 // is benchmarked is exactly what runs.
 import type { Direction, Distribution, FinishedState, FrozenTrial, ParamValue, Pruner, Sampler, SearchSpace, TrialState } from '../search/types.ts';
-import type { StudyStorage } from '../studies/types.ts';
-import { claimTrialSlot, type SlotBudget } from './trialSlots.ts';
+import type { AsyncStudyStorage, CreateTrialOptions, StudyStorage } from '../studies/types.ts';
+import type { SweepStore } from './sweepStore.ts';
+import type { ParamsWithDistributions, SlotBudget, TrialClaimer } from './trialClaims.ts';
 
 /** Trial system attr keys the engine writes. `fixed_params` is Optuna's own enqueue convention. */
 export const SYS_FIXED_PARAMS = 'fixed_params';
@@ -19,7 +20,7 @@ export interface AskedTrial {
 }
 
 export interface StudyEngineOptions {
-  storage: StudyStorage;
+  store: SweepStore;
   studyId: number;
   space: SearchSpace;
   sampler: Sampler;
@@ -41,30 +42,33 @@ function valueFits(v: unknown, d: Distribution): v is ParamValue {
   return Math.abs(k - Math.round(k)) < 1e-8;
 }
 
-/** Offers a failed trial's params again as a WAITING trial (Optuna's enqueue convention, plus the
- * number of the trial it re-runs); the next claim takes it first. Returns the new trial's number. */
-export function reofferTrial(storage: StudyStorage, studyId: number, failed: FrozenTrial): number {
+/** A WAITING trial that offers a failed trial's params again (Optuna's enqueue convention, plus the
+ * number of the trial it re-runs); the next claim takes it first. */
+export function reofferOptions(failed: FrozenTrial): CreateTrialOptions {
   const fixed: Record<string, ParamValue> = {};
   const prev = failed.systemAttrs[SYS_FIXED_PARAMS];
   if (prev && typeof prev === 'object' && !Array.isArray(prev)) Object.assign(fixed, prev as Record<string, ParamValue>);
   Object.assign(fixed, failed.params);
-  const t = storage.createTrial(studyId, {
-    state: 'WAITING',
-    systemAttrs: { [SYS_FIXED_PARAMS]: fixed, [SYS_FAILED_TRIAL]: failed.number },
-  });
-  return t.number;
+  return { state: 'WAITING', systemAttrs: { [SYS_FIXED_PARAMS]: fixed, [SYS_FAILED_TRIAL]: failed.number } };
+}
+
+/** Offers a failed trial's params again on a study file; returns the new trial's number. */
+export function reofferTrial(storage: StudyStorage, studyId: number, failed: FrozenTrial): number {
+  return storage.createTrial(studyId, reofferOptions(failed)).number;
 }
 
 export class StudyEngine {
-  readonly storage: StudyStorage;
+  readonly storage: AsyncStudyStorage;
   readonly studyId: number;
+  private readonly claims: TrialClaimer;
   readonly space: SearchSpace;
   readonly direction: Direction;
   private readonly sampler: Sampler;
   private readonly pruner: Pruner;
 
   constructor(opts: StudyEngineOptions) {
-    this.storage = opts.storage;
+    this.storage = opts.store.storage;
+    this.claims = opts.store.claims;
     this.studyId = opts.studyId;
     this.space = opts.space;
     this.direction = opts.direction;
@@ -74,29 +78,32 @@ export class StudyEngine {
 
   /** Every trial of the study. The storage keeps finished trials in memory and re-reads only new
    * trials and those it last saw unfinished, so this costs O(new) reads per call. */
-  history(): FrozenTrial[] {
+  history(): Promise<FrozenTrial[]> {
     return this.storage.getTrials(this.studyId);
   }
 
   /** Finished trials only (what samplers and pruners learn from). */
-  finishedHistory(): FrozenTrial[] {
-    return this.history().filter((t) => FINISHED.has(t.state));
+  async finishedHistory(): Promise<FrozenTrial[]> {
+    return (await this.history()).filter((t) => FINISHED.has(t.state));
   }
 
   /**
    * Starts the next trial: the oldest WAITING trial first (its `fixed_params` and stored params are
    * kept, the rest sampled), else a new sampled trial. With a budget, returns null when the study
    * already holds `budget.limit` trials in the budget's states; the check and the creation happen in
-   * one write transaction, so concurrent runners never overshoot.
+   * one atomic claim, so concurrent runners never overshoot. `systemAttrs` are written with the
+   * claim (who runs the trial).
    */
-  ask(budget?: SlotBudget): AskedTrial | null {
+  async ask(budget?: SlotBudget, systemAttrs?: Record<string, unknown>): Promise<AskedTrial | null> {
     // Sampling reads the history outside the write lock: it may take milliseconds and must not block
     // other writers. The proposal is used for a new trial, or to fill a WAITING trial's gaps.
-    const history = this.history();
+    const history = await this.history();
     const proposal = this.sampler.sample(this.space, history, this.direction);
-    return claimTrialSlot(this.storage, this.studyId, budget, {
+    return this.claims.claim(this.studyId, {
+      ...(budget ? { budget } : {}),
+      ...(systemAttrs ? { systemAttrs } : {}),
       newTrialParams: () => this.withDistributions(proposal),
-      fillWaiting: (waiting) => this.fillWaiting(waiting, proposal),
+      waitingParams: (waiting) => this.fillWaiting(waiting, proposal),
     });
   }
 
@@ -110,44 +117,40 @@ export class StudyEngine {
     return out;
   }
 
-  /** Gives a popped WAITING trial its params: stored ones stay, `fixed_params` next, sampled last. */
-  private fillWaiting(waiting: FrozenTrial, proposal: Record<string, ParamValue>): Record<string, ParamValue> {
+  /** A popped WAITING trial's params: stored ones stay, `fixed_params` next, sampled last. */
+  private fillWaiting(waiting: FrozenTrial, proposal: Record<string, ParamValue>): ParamsWithDistributions {
     const fixedRaw = waiting.systemAttrs[SYS_FIXED_PARAMS];
     const fixed = fixedRaw && typeof fixedRaw === 'object' && !Array.isArray(fixedRaw) ? (fixedRaw as Record<string, unknown>) : {};
-    const params: Record<string, ParamValue> = {};
-    for (const [name, dist] of this.space) {
+    const params: ParamsWithDistributions = {};
+    for (const [name, distribution] of this.space) {
       const stored = waiting.params[name];
-      if (stored !== undefined) {
-        params[name] = stored;
-        continue;
-      }
       const f = fixed[name];
       let value: ParamValue;
-      if (f !== undefined && valueFits(f, dist)) value = f;
+      if (stored !== undefined) value = stored;
+      else if (f !== undefined && valueFits(f, distribution)) value = f;
       else value = proposal[name] as ParamValue;
-      this.storage.setTrialParam(waiting.trialId, name, value, dist);
-      params[name] = value;
+      params[name] = { value, distribution };
     }
     return params;
   }
 
   /** Stores an intermediate value without asking the pruner (the trial is already being pruned). */
-  record(trial: { trialId: number }, step: number, value: number): void {
-    this.storage.reportIntermediate(trial.trialId, step, value);
+  record(trial: { trialId: number }, step: number, value: number): Promise<void> {
+    return this.storage.reportIntermediate(trial.trialId, step, value);
   }
 
   /** Records an intermediate value; returns true when the pruner says to stop the trial. */
-  report(trial: { trialId: number; number: number }, step: number, value: number, intermediate: Array<[number, number]>): boolean {
-    this.storage.reportIntermediate(trial.trialId, step, value);
+  async report(trial: { trialId: number; number: number }, step: number, value: number, intermediate: Array<[number, number]>): Promise<boolean> {
+    await this.storage.reportIntermediate(trial.trialId, step, value);
     if (this.pruner.name === 'none') return false;
-    return this.pruner.shouldPrune({ number: trial.number, intermediateValues: intermediate }, this.finishedHistory(), this.direction);
+    return this.pruner.shouldPrune({ number: trial.number, intermediateValues: intermediate }, await this.finishedHistory(), this.direction);
   }
 
   /**
    * Finishes a trial. COMPLETE needs a finite-or-infinite value (NaN becomes FAIL, as in Optuna);
    * PRUNED takes the last intermediate value when none is given, as Optuna does.
    */
-  tell(trial: { trialId: number }, state: FinishedState, value?: number | null, failReason?: string): FinishedState {
+  async tell(trial: { trialId: number }, state: FinishedState, value?: number | null, failReason?: string): Promise<FinishedState> {
     let final = state;
     let v = value ?? null;
     if (state === 'COMPLETE' && (v === null || Number.isNaN(v))) {
@@ -157,18 +160,18 @@ export class StudyEngine {
     }
     if (final === 'FAIL') v = null;
     if (final === 'PRUNED' && v !== null && Number.isNaN(v)) v = null;
-    if (failReason !== undefined && final === 'FAIL') this.storage.setTrialSystemAttr(trial.trialId, SYS_FAIL_REASON, failReason);
-    this.storage.finishTrial(trial.trialId, final, v);
+    if (failReason !== undefined && final === 'FAIL') await this.storage.setTrialSystemAttr(trial.trialId, SYS_FAIL_REASON, failReason);
+    await this.storage.finishTrial(trial.trialId, final, v);
     return final;
   }
 
   /** Offers a trial's params again as a WAITING trial, which the next ask() takes first. */
-  reoffer(failed: FrozenTrial): number {
-    return reofferTrial(this.storage, this.studyId, failed);
+  async reoffer(failed: FrozenTrial): Promise<number> {
+    return (await this.storage.createTrial(this.studyId, reofferOptions(failed))).number;
   }
 
-  best(): { number: number; value: number } | null {
-    const b = this.storage.getBestTrial(this.studyId);
+  async best(): Promise<{ number: number; value: number } | null> {
+    const b = await this.storage.getBestTrial(this.studyId);
     return b && b.value !== null ? { number: b.number, value: b.value } : null;
   }
 }

@@ -3,13 +3,21 @@
 import path from 'node:path';
 import { resolveCheckpointPath, resolveStudyName, type HpoConfig } from '../../../shared/config.ts';
 import type { Direction } from '../search/types.ts';
+import { isStudyUrl, parseStudyUrl } from '../studies/studyUrl.ts';
+import { StudyError } from '../studies/types.ts';
 
 export interface SweepPlan {
   studyName: string;
   direction: Direction;
   objectiveMetric: string;
-  /** Absolute path of the study file the engine uses. */
+  /** Absolute path of the study file the engine uses, or its study URL without the password: what
+   * messages, events and the registry show. */
   studyPath: string;
+  /** What the engine opens: the same path, or the study URL as given (it may hold a password:
+   * never shown). */
+  studyLocation: string;
+  /** The study is a database server's (`postgresql://`), shared by workers on many machines. */
+  shared: boolean;
   /** False: `studyPath` is a throw-away file for this run only (checkpoint.enabled: false). */
   checkpointEnabled: boolean;
   /** The configured checkpoint path (absolute), even when checkpointing is off. */
@@ -37,6 +45,10 @@ export interface PlanInput {
   maxTrials?: number;
   /** Where the throw-away study goes when checkpointing is off. */
   ephemeralStudyPath?: string;
+  /** `--storage`: a study file or URL instead of the config's. */
+  storage?: string;
+  /** `--slots`: trials at once in this process instead of sampling.max_concurrent_trials. */
+  slots?: number;
 }
 
 const MINUTE = 60_000;
@@ -46,7 +58,13 @@ export function planSweep(input: PlanInput): SweepPlan {
   const outputDir = path.resolve(input.outputDir);
   const configDir = path.resolve(input.configDir ?? process.cwd());
   const studyName = resolveStudyName(config);
-  const checkpointPath = path.resolve(outputDir, resolveCheckpointPath(config, outputDir));
+  const configured = input.storage ?? resolveCheckpointPath(config, outputDir);
+  const shared = isStudyUrl(configured);
+  const url = shared ? parseStudyUrl(configured) : undefined;
+  if (url && !config.checkpoint.enabled) {
+    throw new StudyError('BAD_URL', `${url.redacted}: a study URL is a shared study, never a throw-away one; remove checkpoint.enabled: false, or use a study file.`);
+  }
+  const checkpointPath = url ? url.redacted : path.resolve(outputDir, configured);
   const maxTrials = input.maxTrials ?? config.sampling.max_trials;
   // The study is the engine's state even without a checkpoint: then it lives in a file that this
   // run creates fresh and deletes at the end, so nothing is ever resumed from it.
@@ -61,11 +79,13 @@ export function planSweep(input: PlanInput): SweepPlan {
     direction: config.objective.goal,
     objectiveMetric: config.objective.metric,
     studyPath,
+    studyLocation: url ? configured.trim() : studyPath,
+    shared,
     checkpointEnabled,
     checkpointPath,
     autoResume: config.checkpoint.auto_resume,
     maxTrials,
-    maxConcurrent: config.sampling.max_concurrent_trials,
+    maxConcurrent: input.slots ?? config.sampling.max_concurrent_trials,
     maxFailed: config.sampling.max_failed_trials,
     sweepTimeoutMs: config.sampling.timeout_minutes !== undefined ? config.sampling.timeout_minutes * MINUTE : undefined,
     trialTimeoutMs: config.trial.timeout_minutes !== undefined ? config.trial.timeout_minutes * MINUTE : undefined,

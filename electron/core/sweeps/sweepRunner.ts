@@ -13,28 +13,29 @@
 // - max_failed_trials counts failures caused by trials in this run (not trials failed because a
 //   runner was killed), so repeated kills never exhaust it.
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { HpoConfig } from '../../../shared/config.ts';
 import { SearchSpaceExhaustedError } from '../search/errors.ts';
-import type { FinishedState, Pruner, Sampler, SearchSpace, TrialState } from '../search/types.ts';
-import { StudyError, type StudyStorage } from '../studies/types.ts';
+import type { FinishedState, FrozenTrial, TrialState } from '../search/types.ts';
+import { isStopRequest, SYS_PARENT_RUN, SYS_STOP_REQUESTED, SYS_WORKER_HOST, SYS_WORKER_PID, SYS_WORKER_SLOT, type StopRequest } from '../studies/sweepdeckAttrs.ts';
+import { StudyError, type AsyncStudyStorage } from '../studies/types.ts';
 import { buildArgv } from './argvTemplate.ts';
 import { DEFAULT_HEARTBEAT_MS, STALE_HEARTBEATS } from './heartbeat.ts';
-import { withAtomicClaims } from './atomicClaims.ts';
 import { parseMetricLine } from './metricLines.ts';
+import { storeSweepConfig } from './sharedConfig.ts';
+import { staleRetryOptions } from './staleRetry.ts';
 import { StudyEngine, SYS_FAIL_REASON } from './studyEngine.ts';
 import { planSweep, type SweepPlan } from './sweepPlan.ts';
+import { openSweepStore, type SweepStore } from './sweepStore.ts';
 import { trialEnvironment } from './trialEnv.ts';
 import { TrialProcess, type TrialExit } from './trialProcess.ts';
-import type { SweepCounts, SweepEvent, SweepHooks, SweepResult, SweepStatus, TrialRef, TrialStartResult } from './types.ts';
+import type { SearchComponents, SweepCounts, SweepEvent, SweepHooks, SweepResult, SweepStatus, TrialRef, TrialStartResult } from './types.ts';
 
-export type OpenStorage = (file: string, opts: { create: boolean; runner: boolean }) => StudyStorage | Promise<StudyStorage>;
+export type { SearchComponents } from './types.ts';
 
-export interface SearchComponents {
-  space: SearchSpace;
-  sampler: Sampler;
-  pruner: Pruner;
-}
+/** Opens the study file or study URL a sweep runs on. */
+export type OpenStorage = (location: string, opts: { create: boolean; runner: boolean }) => Promise<SweepStore>;
 
 export interface RunSweepOptions {
   config: HpoConfig;
@@ -53,9 +54,21 @@ export interface RunSweepOptions {
   /** A trial command that fails this many times in a row, the same way, before any trial of this run
    * succeeds, is treated as broken and ends the sweep. */
   brokenCommandThreshold?: number;
-  /** Injected in tests; default: the Optuna SQLite storage and the config's search components. */
+  /** Injected in tests; default: the Optuna SQLite storage for a file, the PostgreSQL one for a
+   * study URL, and the config's search components. */
   openStorage?: OpenStorage;
   components?: SearchComponents;
+  /** The study file or `postgresql://` URL (`--storage`), instead of the config's. */
+  storage?: string;
+  /** Trials run at once by this process (`--slots`), instead of sampling.max_concurrent_trials. */
+  slots?: number;
+  /** 'run' (default) starts the sweep: it removes a stop request left in the study. A 'worker' joins
+   * one: it honours a stop request, even one made before it started. */
+  role?: 'run' | 'worker';
+  /** How often the study is checked for a stop request (default: the heartbeat interval). */
+  stopPollMs?: number;
+  /** Called once the study is open and set up (before the first trial): e.g. to store the config. */
+  onStudyReady?: (ctx: { store: SweepStore; studyId: number }) => Promise<void>;
 }
 
 export interface SweepHandle {
@@ -124,7 +137,11 @@ class SweepRunner {
   private completesThisRun = 0;
   private sameFailureStreak: { sig: string; n: number } | undefined;
   private trialsStarted = 0;
-  private storage: StudyStorage | undefined;
+  private storage: AsyncStudyStorage | undefined;
+  private store: SweepStore | undefined;
+  /** Slot numbers (0-based) of this process's running trials. */
+  private readonly slotsInUse = new Set<number>();
+  private stopRequest: StopRequest | undefined;
   private engine: StudyEngine | undefined;
   private plan: SweepPlan | undefined;
 
@@ -164,11 +181,17 @@ class SweepRunner {
 
   async run(): Promise<SweepResult> {
     const { config } = this.opts;
-    const plan = planSweep({ config, outputDir: this.opts.outputDir, configDir: this.opts.configDir, maxTrials: this.opts.maxTrials });
+    let plan: SweepPlan;
+    try {
+      plan = planSweep({ config, outputDir: this.opts.outputDir, configDir: this.opts.configDir, maxTrials: this.opts.maxTrials, ...(this.opts.storage !== undefined ? { storage: this.opts.storage } : {}), ...(this.opts.slots !== undefined ? { slots: this.opts.slots } : {}) });
+    } catch (err) {
+      if (err instanceof StudyError) throw new SweepSetupError(err.message, 'CONFIG', err.code);
+      throw err;
+    }
     this.plan = plan;
     const hooks = this.opts.hooks ?? {};
 
-    if (plan.checkpointEnabled && existsSync(plan.studyPath) && !plan.autoResume) {
+    if (plan.checkpointEnabled && !plan.shared && existsSync(plan.studyPath) && !plan.autoResume) {
       throw new SweepSetupError(
         `checkpoint ${plan.studyPath} already exists and checkpoint.auto_resume is false. To continue that sweep set ` +
           `checkpoint.auto_resume: true; to start a new one move or delete the file, or use another --output-dir or checkpoint.storage_path.`,
@@ -176,7 +199,7 @@ class SweepRunner {
       );
     }
     mkdirSync(plan.outputDir, { recursive: true });
-    mkdirSync(path.dirname(plan.studyPath), { recursive: true });
+    if (!plan.shared) mkdirSync(path.dirname(plan.studyPath), { recursive: true });
 
     let components: SearchComponents;
     try {
@@ -184,57 +207,54 @@ class SweepRunner {
     } catch (err) {
       throw new SweepSetupError(`search_space / sampling: ${(err as Error).message}`, 'CONFIG');
     }
-    const open = this.opts.openStorage ?? (await import('../studies/optunaSqliteStorage.ts')).openStudyStorage;
-    let storage: StudyStorage;
+    const open = this.opts.openStorage ?? openSweepStore;
+    let store: SweepStore;
     try {
-      storage = withAtomicClaims(await open(plan.studyPath, { create: true, runner: true }));
+      store = await open(plan.studyLocation, { create: true, runner: true });
     } catch (err) {
       if (err instanceof StudyError) {
-        throw new SweepSetupError(`checkpoint.storage_path ${plan.studyPath}: ${err.message}`, 'STORAGE', err.code);
+        // A URL's own messages name it (without its password) already.
+        throw new SweepSetupError(plan.shared ? err.message : `checkpoint.storage_path ${plan.studyPath}: ${err.message}`, 'STORAGE', err.code);
       }
       throw err;
     }
+    const storage = store.storage;
+    this.store = store;
     this.storage = storage;
     try {
-      return await this.runOpen(storage, plan, components, hooks);
+      return await this.runOpen(store, plan, components, hooks);
     } catch (err) {
       // A study file problem found while setting up (e.g. a param stored with another distribution).
       if (err instanceof StudyError) throw new SweepSetupError(`${plan.studyPath}: ${err.message}`, 'STORAGE', err.code);
       throw err;
     } finally {
       try {
-        storage.close();
+        await storage.close();
       } catch (err) {
         this.warn(`closing ${plan.studyPath} failed: ${(err as Error).message}`);
       }
-      if (!plan.checkpointEnabled) rmSync(plan.studyPath, { force: true });
+      if (!plan.checkpointEnabled && !plan.shared) rmSync(plan.studyPath, { force: true });
       for (const ext of plan.checkpointEnabled ? [] : ['-wal', '-shm', '-journal']) rmSync(plan.studyPath + ext, { force: true });
     }
   }
 
-  private counts(): SweepCounts {
-    const storage = this.storage!;
-    const studyId = this.engine!.studyId;
-    let c: Record<TrialState, number>;
-    if (storage.countTrials) c = storage.countTrials(studyId);
-    else {
-      c = { RUNNING: 0, COMPLETE: 0, PRUNED: 0, FAIL: 0, WAITING: 0 };
-      for (const t of storage.getTrials(studyId)) c[t.state]++;
-    }
+  private async counts(): Promise<SweepCounts> {
+    const c: Record<TrialState, number> = await this.storage!.countTrials(this.engine!.studyId);
     return { finished: c.COMPLETE + c.PRUNED, complete: c.COMPLETE, pruned: c.PRUNED, failed: c.FAIL, running: c.RUNNING, waiting: c.WAITING };
   }
 
-  private async runOpen(storage: StudyStorage, plan: SweepPlan, components: SearchComponents, hooks: SweepHooks): Promise<SweepResult> {
+  private async runOpen(store: SweepStore, plan: SweepPlan, components: SearchComponents, hooks: SweepHooks): Promise<SweepResult> {
     const { config } = this.opts;
-    let study = storage.getStudy(plan.studyName);
+    const storage = store.storage;
+    let study = await storage.getStudy(plan.studyName);
     const existed = study !== undefined;
     if (!study) {
       try {
-        study = storage.createStudy(plan.studyName, [plan.direction]);
+        study = await storage.createStudy(plan.studyName, [plan.direction]);
       } catch (err) {
         // Another runner created it a moment ago: join that one.
         if (!(err instanceof StudyError && err.code === 'STUDY_EXISTS')) throw err;
-        study = storage.getStudy(plan.studyName)!;
+        study = (await storage.getStudy(plan.studyName))!;
       }
     }
     const dirs = study.directions;
@@ -245,25 +265,38 @@ class SweepRunner {
         'DIRECTION_MISMATCH',
       );
     }
-    const engine = new StudyEngine({ storage, studyId: study.studyId, direction: plan.direction, ...components });
+    const engine = new StudyEngine({ store, studyId: study.studyId, direction: plan.direction, ...components });
     this.engine = engine;
-    const before = this.counts();
+    const before = await this.counts();
     const resumed = existed && before.finished + before.failed + before.running + before.waiting > 0;
 
     for (const [k, v] of Object.entries(sweepStudyAttrs(config, plan))) {
-      if (JSON.stringify(study.userAttrs[k]) !== JSON.stringify(v)) storage.setStudyUserAttr(study.studyId, k, v);
+      if (JSON.stringify(study.userAttrs[k]) !== JSON.stringify(v)) await storage.setStudyUserAttr(study.studyId, k, v);
     }
     // Optuna >= 3.2 and optuna-dashboard show the objective's name from this key.
-    if (!Array.isArray(study.systemAttrs['study:metric_names'])) storage.setStudySystemAttr(study.studyId, 'study:metric_names', [plan.objectiveMetric]);
+    if (!Array.isArray(study.systemAttrs['study:metric_names'])) await storage.setStudySystemAttr(study.studyId, 'study:metric_names', [plan.objectiveMetric]);
+    // Starting a sweep takes back an earlier Stop; a joining worker honours it.
+    if ((this.opts.role ?? 'run') === 'run' && study.systemAttrs[SYS_STOP_REQUESTED] !== undefined && study.systemAttrs[SYS_STOP_REQUESTED] !== null) {
+      await store.clearStudySystemAttr(study.studyId, SYS_STOP_REQUESTED);
+    } else if (isStopRequest(study.systemAttrs[SYS_STOP_REQUESTED])) {
+      this.onStopRequest(study.systemAttrs[SYS_STOP_REQUESTED]);
+    }
+    // A parent-run claim whose worker died before it wrote the run id would keep every worker
+    // waiting: starting the sweep takes it back (tracking makes or continues the parent then).
+    const parentClaim = study.systemAttrs[SYS_PARENT_RUN];
+    if ((this.opts.role ?? 'run') === 'run' && parentClaim && typeof parentClaim === 'object' && (parentClaim as { run_id?: unknown }).run_id === '') {
+      await store.clearStudySystemAttr(study.studyId, SYS_PARENT_RUN);
+    }
+    if (plan.shared) await storeSweepConfig(store, study, config, this.opts.role ?? 'run');
+    await this.opts.onStudyReady?.({ store, studyId: study.studyId });
 
     // Trials of a dead runner: FAIL them, as Optuna's heartbeat handling does, and offer their params
     // again. A RUNNING trial with a fresh heartbeat belongs to a live runner and is left alone, and so
     // is one without heartbeats (running elsewhere, e.g. Python Optuna): the user may fail it on
     // purpose (`sweepdeck sweep fail-trial`).
-    const stale = storage.failStaleTrials(study.studyId, (STALE_HEARTBEATS * this.hbMs) / 1000);
-    const reoffered = stale.map((t) => engine.reoffer(t));
-    const counts = this.counts();
-    const runningElsewhere = storage.runningElsewhere(study.studyId).map((t) => t.number);
+    const { failed: stale, reoffered } = await this.failStale();
+    const counts = await this.counts();
+    const runningElsewhere = (await storage.runningElsewhere(study.studyId)).map((t) => t.number);
     this.emit({ type: 'sweep-start', studyName: plan.studyName, studyPath: plan.studyPath, resumed, maxTrials: plan.maxTrials, counts, staleFailed: stale.map((t) => t.number), reoffered, runningElsewhere });
 
     const studyId = study.studyId;
@@ -278,18 +311,23 @@ class SweepRunner {
         outputDir: plan.outputDir,
         studyUserAttrs: { ...study.userAttrs },
         setStudyUserAttr: (k, v) => storage.setStudyUserAttr(studyId, k, v),
-        trialUserAttrs: () => storage.getTrials(studyId).map((t) => ({ trialId: t.trialId, userAttrs: t.userAttrs })),
-        trialStates: () =>
-          storage.getTrials(studyId).map((t) => {
+        trialUserAttrs: async () => (await storage.getTrials(studyId)).map((t) => ({ trialId: t.trialId, userAttrs: t.userAttrs })),
+        trialStates: async () =>
+          (await storage.getTrials(studyId)).map((t) => {
             const reason = t.systemAttrs[SYS_FAIL_REASON];
             return { trialId: t.trialId, number: t.number, state: t.state, userAttrs: t.userAttrs, ...(typeof reason === 'string' ? { failReason: reason } : {}) };
           }),
         setTrialLinkAttr: (trialId, k, v) => storage.setTrialLinkAttr(trialId, k, v),
-        trialIntermediateValues: (trialId) => storage.getTrial(trialId).intermediateValues,
+        trialIntermediateValues: async (trialId) => (await storage.getTrial(trialId)).intermediateValues,
+        studySystemAttrs: async () => (await storage.getStudy(plan.studyName))?.systemAttrs ?? {},
+        claimStudySystemAttr: (k, v) => store.insertStudySystemAttr(studyId, k, v),
+        setStudySystemAttr: (k, v) => storage.setStudySystemAttr(studyId, k, v),
+        shared: store.shared,
         counts,
       })));
 
     const sweepTimer = plan.sweepTimeoutMs !== undefined ? setTimeout(() => (this.timedOut = true), plan.sweepTimeoutMs) : undefined;
+    const stopWatch = this.watchStopRequests(plan.studyName);
     let status: SweepStatus;
     let message: string | undefined;
     try {
@@ -303,12 +341,14 @@ class SweepRunner {
       message = this.fatal;
     } finally {
       clearTimeout(sweepTimer);
+      stopWatch.end();
+      await stopWatch.idle();
     }
     const result: SweepResult = {
       status,
       ...(message !== undefined ? { message } : {}),
-      counts: this.safeCounts(),
-      best: this.safeBest(),
+      counts: await this.safeCounts(),
+      best: await this.safeBest(),
       studyName: plan.studyName,
       studyPath: plan.studyPath,
       checkpointPath: plan.checkpointPath,
@@ -321,20 +361,65 @@ class SweepRunner {
     return result;
   }
 
-  private safeCounts(): SweepCounts {
+  private async safeCounts(): Promise<SweepCounts> {
     try {
-      return this.counts();
-    } catch {
+      return await this.counts();
+    } catch (err) {
+      this.warn(`reading the final counts failed: ${(err as Error).message}`);
       return { finished: 0, complete: 0, pruned: 0, failed: 0, running: 0, waiting: 0 };
     }
   }
 
-  private safeBest(): { number: number; value: number } | null {
+  private async safeBest(): Promise<{ number: number; value: number } | null> {
     try {
-      return this.engine!.best();
-    } catch {
+      return await this.engine!.best();
+    } catch (err) {
+      this.warn(`reading the best trial failed: ${(err as Error).message}`);
       return null;
     }
+  }
+
+  /** A stop asked for through the study (the app's Stop, on any machine): stop like stop(). */
+  private onStopRequest(req: StopRequest): void {
+    if (this.stopRequest) return;
+    this.stopRequest = req;
+    this.stop();
+  }
+
+  /** Polls the study for a stop request while the sweep runs. */
+  private watchStopRequests(studyName: string): { end(): void; idle(): Promise<void> } {
+    let checking: Promise<void> = Promise.resolve();
+    let warned = false;
+    const check = async (): Promise<void> => {
+      try {
+        const req = (await this.storage!.getStudy(studyName))?.systemAttrs[SYS_STOP_REQUESTED];
+        if (isStopRequest(req)) this.onStopRequest(req);
+      } catch (err) {
+        if (!warned) this.warn(`checking the study for a stop request failed (tried again): ${(err as Error).message}`);
+        warned = true;
+      }
+    };
+    const timer = setInterval(() => (checking = checking.then(check)), this.opts.stopPollMs ?? this.hbMs);
+    timer.unref();
+    return { end: () => clearInterval(timer), idle: () => checking };
+  }
+
+  /** FAILs the study's stale RUNNING trials (their runner died) and runs their params again: on a
+   * study file every time; on a shared study once per trial, as Optuna's RetryFailedTrialCallback. */
+  private async failStale(): Promise<{ failed: FrozenTrial[]; reoffered: number[] }> {
+    const storage = this.storage!;
+    const engine = this.engine!;
+    const failed = await storage.failStaleTrials(engine.studyId, (STALE_HEARTBEATS * this.hbMs) / 1000);
+    const reoffered: number[] = [];
+    for (const t of failed) {
+      if (!this.store!.shared) {
+        reoffered.push(await engine.reoffer(t));
+        continue;
+      }
+      const retry = staleRetryOptions(t);
+      if (retry) reoffered.push((await storage.createTrial(engine.studyId, retry)).number);
+    }
+    return { failed, reoffered };
   }
 
   private halted(): boolean {
@@ -351,7 +436,9 @@ class SweepRunner {
       while (!this.halted() && this.running.size < plan.maxConcurrent) {
         let asked;
         try {
-          asked = engine.ask(budget);
+          const slot = this.freeSlot();
+          asked = await engine.ask(budget, { [SYS_WORKER_HOST]: os.hostname(), [SYS_WORKER_PID]: process.pid, [SYS_WORKER_SLOT]: slot });
+          if (asked) this.startTrial(asked, slot, plan, hooks);
         } catch (err) {
           // A grid that has proposed every point: the sweep is complete, not broken.
           if (!(err instanceof SearchSpaceExhaustedError)) throw err;
@@ -362,24 +449,25 @@ class SweepRunner {
           exhausted = true;
           break;
         }
-        this.startTrial(asked, plan, hooks);
       }
       if (this.running.size === 0) {
         if (gridDone !== undefined && !this.halted()) return { status: 'completed', message: gridDone };
         if (this.fatal !== undefined) return { status: 'failed', message: this.fatal };
-        if (this.stopping) return { status: 'stopped', message: 'stopped by user; the study is resumable' };
+        if (this.stopping) {
+          const by = this.stopRequest ? `stopped by a stop request in the study (from ${this.stopRequest.by} at ${this.stopRequest.at})` : 'stopped by user';
+          return { status: 'stopped', message: `${by}; the study is resumable` };
+        }
         if (this.failuresThisRun >= Math.max(1, plan.maxFailed)) {
           return { status: 'failed', message: `${this.failuresThisRun} trials failed in this run, reaching sampling.max_failed_trials (${plan.maxFailed}); see fail_reason and stderr.log in the trial dirs under ${plan.trialsRoot}` };
         }
         if (this.timedOut) return { status: 'timed-out', message: `sampling.timeout_minutes (${this.opts.config.sampling.timeout_minutes}) reached; the study is resumable` };
         if (exhausted) {
-          const c = this.counts();
+          const c = await this.counts();
           if (c.finished >= plan.maxTrials) return { status: 'completed' };
           // The remaining slots are held by RUNNING trials of another runner. Wait: they finish (the
           // sweep completes), fail (a slot frees up) or go stale (their runner died: fail them and
           // re-offer their params).
-          const stale = this.storage!.failStaleTrials(engine.studyId, (STALE_HEARTBEATS * this.hbMs) / 1000);
-          for (const t of stale) engine.reoffer(t);
+          const { failed: stale } = await this.failStale();
           if (stale.length) continue;
           if (!waitingAnnounced) {
             waitingAnnounced = true;
@@ -395,16 +483,35 @@ class SweepRunner {
     }
   }
 
-  private startTrial(asked: { trialId: number; number: number; params: TrialRef['params']; fromWaiting: boolean }, plan: SweepPlan, hooks: SweepHooks): void {
+  /** The lowest slot number not in use by this process. */
+  private freeSlot(): number {
+    let slot = 0;
+    while (this.slotsInUse.has(slot)) slot++;
+    return slot;
+  }
+
+  private startTrial(asked: { trialId: number; number: number; params: TrialRef['params']; fromWaiting: boolean }, slot: number, plan: SweepPlan, hooks: SweepHooks): void {
     this.trialsStarted++;
+    this.slotsInUse.add(slot);
     const ref: TrialRef = { trialId: asked.trialId, number: asked.number, params: asked.params, trialDir: path.join(plan.trialsRoot, `trial_${asked.number}`) };
     const entry: RunningTrial = { ref, proc: undefined, done: Promise.resolve() };
     entry.done = this.runTrial(entry, asked.fromWaiting, plan, hooks)
       .catch((err: unknown) => {
+        entry.proc?.stop('stopped');
+        // Another process finished the trial meanwhile: on a shared study a worker that judged its
+        // heartbeat stale (a stall longer than the grace period). The trial is theirs now; this
+        // runner goes on with others.
+        if (err instanceof StudyError && err.code === 'TRIAL_FINISHED') {
+          this.warn(`trial ${ref.number} was finished by another process while it ran here (its heartbeat looked stale to it), so its result here is dropped: ${err.message}`);
+          return;
+        }
         this.fatal ??= `trial ${ref.number}: ${(err as Error).message}`;
         this.stop();
       })
-      .finally(() => this.running.delete(ref.number));
+      .finally(() => {
+        this.running.delete(ref.number);
+        this.slotsInUse.delete(slot);
+      });
     this.running.set(ref.number, entry);
   }
 
@@ -413,36 +520,40 @@ class SweepRunner {
     const storage = this.storage!;
     const engine = this.engine!;
     // First heartbeat at once: a resuming runner must not take this fresh trial for a dead one.
-    storage.heartbeat(ref.trialId);
+    await storage.heartbeat(ref.trialId);
     let hbWarned = false;
-    const hbTimer = setInterval(() => {
+    let beating: Promise<void> = Promise.resolve();
+    const beat = async (): Promise<void> => {
       try {
-        storage.heartbeat(ref.trialId);
+        await storage.heartbeat(ref.trialId);
       } catch (err) {
         if (!hbWarned) this.warn(`heartbeat of trial ${ref.number} failed: ${(err as Error).message}`);
         hbWarned = true;
       }
-    }, this.hbMs);
+    };
+    // One heartbeat at a time: a slow database must not pile them up.
+    const hbTimer = setInterval(() => (beating = beating.then(beat)), this.hbMs);
     hbTimer.unref();
     try {
-      storage.setTrialUserAttr(ref.trialId, 'trial_dir', ref.trialDir);
+      await storage.setTrialUserAttr(ref.trialId, 'trial_dir', ref.trialDir);
       this.emit({ type: 'trial-start', number: ref.number, params: ref.params, trialDir: ref.trialDir, fromWaiting });
       const started = (await this.hook('onTrialStart', hooks.onTrialStart && (() => hooks.onTrialStart!(ref)))) as TrialStartResult | undefined;
-      for (const [k, v] of Object.entries(started?.userAttrs ?? {})) storage.setTrialUserAttr(ref.trialId, k, v);
+      for (const [k, v] of Object.entries(started?.userAttrs ?? {})) await storage.setTrialUserAttr(ref.trialId, k, v);
 
       const outcome = await this.execute(entry, plan, hooks, started?.env ?? {});
       clearInterval(hbTimer);
+      await beating;
       const reason = outcome.state === 'FAIL' ? outcome.reason : undefined;
-      const final = engine.tell(ref, outcome.state, outcome.value, reason);
+      const final = await engine.tell(ref, outcome.state, outcome.value, reason);
       let reofferedAs: number | undefined;
-      if (final === 'FAIL' && outcome.reoffer) reofferedAs = engine.reoffer(storage.getTrial(ref.trialId));
+      if (final === 'FAIL' && outcome.reoffer) reofferedAs = await engine.reoffer(await storage.getTrial(ref.trialId));
       const value = final === 'FAIL' ? null : outcome.value;
-      const finalReason = final === 'FAIL' ? (reason ?? String(storage.getTrial(ref.trialId).systemAttrs[SYS_FAIL_REASON] ?? '')) : undefined;
+      const finalReason = final === 'FAIL' ? (reason ?? String((await storage.getTrial(ref.trialId)).systemAttrs[SYS_FAIL_REASON] ?? '')) : undefined;
       this.account(final, outcome);
       this.emit({ type: 'trial-end', number: ref.number, state: final, value, ...(finalReason ? { reason: finalReason } : {}), durationMs: outcome.durationMs, ...(reofferedAs !== undefined ? { reofferedAs } : {}) });
       await this.hook('onTrialEnd', hooks.onTrialEnd && (() => hooks.onTrialEnd!(ref, final, value, finalReason)));
-      const counts = this.counts();
-      const best = engine.best();
+      const counts = await this.counts();
+      const best = await engine.best();
       this.emit({ type: 'progress', counts, maxTrials: plan.maxTrials, best });
       await this.hook('onProgress', hooks.onProgress && (() => hooks.onProgress!(counts, best)));
       if (outcome.fatal) {
@@ -481,16 +592,29 @@ class SweepRunner {
     let printedCount = 0;
     let pruned = false;
     const intermediate = (): Array<[number, number]> => [...objective.entries()].sort((a, b) => a[0] - b[0]);
+    // Steps are stored and judged one after another, in the order printed; the first failure ends
+    // the trial and is raised once it has exited.
+    let reporting: Promise<void> = Promise.resolve();
+    let reportError: { err: unknown } | undefined;
     const addObjective = (step: number, value: number): void => {
       objective.set(step, value);
       this.emit({ type: 'trial-intermediate', number: ref.number, step, value });
-      // A step that arrives after the prune decision (before the stop lands) is still the trial's:
-      // the study keeps it (the pruned value is the last step), and so does its MLflow run.
-      if (pruned) engine.record(ref, step, value);
-      else if (engine.report(ref, step, value, intermediate())) {
-        pruned = true;
-        entry.proc?.stop('pruned');
-      }
+      const upToHere = intermediate();
+      reporting = reporting
+        .then(async () => {
+          // A step that arrives after the prune decision (before the stop lands) is still the trial's:
+          // the study keeps it (the pruned value is the last step), and so does its MLflow run.
+          if (pruned) await engine.record(ref, step, value);
+          else if (await engine.report(ref, step, value, upToHere)) {
+            pruned = true;
+            entry.proc?.stop('pruned');
+          }
+        })
+        .catch((err: unknown) => {
+          // The step could not be stored: the trial cannot go on.
+          reportError ??= { err };
+          entry.proc?.stop('stopped');
+        });
     };
 
     let argv: string[];
@@ -562,6 +686,8 @@ class SweepRunner {
     // A pruned trial may have logged steps after the last poll too.
     if (exit.kind === 'exited' && (!exit.stopReason || exit.stopReason === 'pruned')) await poll();
     await Promise.all(metricWrites);
+    await reporting;
+    if (reportError) throw reportError.err;
 
     const steps = intermediate();
     const last = steps.length ? steps[steps.length - 1]![1] : null;

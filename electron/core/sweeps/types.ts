@@ -1,5 +1,12 @@
 // The runner's public shapes: hooks the tracking layer implements, progress events, the result.
-import type { FinishedState, ParamValue, TrialState } from '../search/types.ts';
+import type { FinishedState, ParamValue, Pruner, Sampler, SearchSpace, TrialState } from '../search/types.ts';
+
+/** The config's search space, sampler and pruner, as the engine needs them (searchComponents.ts). */
+export interface SearchComponents {
+  space: SearchSpace;
+  sampler: Sampler;
+  pruner: Pruner;
+}
 
 export interface TrialRef {
   trialId: number;
@@ -31,16 +38,24 @@ export interface SweepStartContext {
   outputDir: string;
   /** The study's user attrs as they were at start (tracking keeps its run ids there). */
   studyUserAttrs: Record<string, unknown>;
-  setStudyUserAttr(key: string, value: unknown): void;
+  setStudyUserAttr(key: string, value: unknown): Promise<void>;
   /** Every trial's user attrs now; with the setter, valid until onSweepEnd returns. */
-  trialUserAttrs(): Array<{ trialId: number; userAttrs: Record<string, unknown> }>;
+  trialUserAttrs(): Promise<Array<{ trialId: number; userAttrs: Record<string, unknown> }>>;
   /** Every trial's number and state now, with its fail_reason (tracking closes the child runs of
    * finished trials from it); valid until onSweepEnd returns. */
-  trialStates(): Array<{ trialId: number; number: number; state: TrialState; userAttrs: Record<string, unknown>; failReason?: string }>;
+  trialStates(): Promise<Array<{ trialId: number; number: number; state: TrialState; userAttrs: Record<string, unknown>; failReason?: string }>>;
   /** Sets a link attr (a run id), also on finished trials: see StudyStorage.setTrialLinkAttr. */
-  setTrialLinkAttr(trialId: number, key: string, value: unknown): void;
+  setTrialLinkAttr(trialId: number, key: string, value: unknown): Promise<void>;
   /** A trial's intermediate values of the objective as the study holds them, by step. */
-  trialIntermediateValues(trialId: number): Array<[step: number, value: number]>;
+  trialIntermediateValues(trialId: number): Promise<Array<[step: number, value: number]>>;
+  /** The study's system attrs now (shared by every worker: the parent run claim lives there). */
+  studySystemAttrs(): Promise<Record<string, unknown>>;
+  setStudySystemAttr(key: string, value: unknown): Promise<void>;
+  /** Inserts a study system attr only when the study has none under that key; true when this call
+   * wrote it (the first of several workers racing for it). */
+  claimStudySystemAttr(key: string, value: unknown): Promise<boolean>;
+  /** True when the study is a database shared by workers on many machines. */
+  shared: boolean;
   counts: SweepCounts;
 }
 

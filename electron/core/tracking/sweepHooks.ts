@@ -13,6 +13,8 @@ import type { HpoConfig } from '../../../shared/config.ts';
 import type { TrackingSession } from './trackingSession.ts';
 import type { TrackingStore } from './types.ts';
 import type { OutboxStore } from './outbox.ts';
+import { agreeOnParentRun } from './sharedParentRun.ts';
+import { redactUrl } from '../studies/studyUrl.ts';
 
 export interface TrackingHooksInput {
   store: TrackingStore;
@@ -26,6 +28,8 @@ export interface TrackingHooksInput {
   /** The outbox in front of a remote store: runs made while it was away get placeholder ids, which
    * the study must not keep once the remote ids are known (the study may be opened elsewhere). */
   outbox?: Pick<OutboxStore, 'mappings' | 'on' | 'off'>;
+  /** Shared studies: how long a worker waits for another to create the parent run. */
+  parentRunWaitMs?: number;
 }
 
 type StartContext = Parameters<NonNullable<SweepHooks['onSweepStart']>>[0];
@@ -37,12 +41,25 @@ type StartContext = Parameters<NonNullable<SweepHooks['onSweepStart']>>[0];
  */
 class StudyRunLinks {
   private readonly trialByRun = new Map<string, number>();
+  /** Relinks are written one after another; the first failure is kept for onSweepEnd to report. */
+  private writing: Promise<void> = Promise.resolve();
+  private failure: unknown;
 
-  constructor(private readonly ctx: StartContext) {
-    for (const t of ctx.trialUserAttrs()) {
+  private constructor(private readonly ctx: StartContext) {}
+
+  static async read(ctx: StartContext): Promise<StudyRunLinks> {
+    const links = new StudyRunLinks(ctx);
+    for (const t of await ctx.trialUserAttrs()) {
       const run = t.userAttrs[TRIAL_ATTR_RUN];
-      if (typeof run === 'string') this.trialByRun.set(run, t.trialId);
+      if (typeof run === 'string') links.trialByRun.set(run, t.trialId);
     }
+    return links;
+  }
+
+  /** Waits for the relinks so far; throws the first that failed. */
+  async settled(): Promise<void> {
+    await this.writing;
+    if (this.failure !== undefined) throw this.failure;
   }
 
   addTrial(runId: string, trialId: number): void {
@@ -51,15 +68,22 @@ class StudyRunLinks {
 
   relink(placeholder: string, runId: string): void {
     const { ctx } = this;
+    const writes: Array<() => Promise<void>> = [];
     if (ctx.studyUserAttrs[STUDY_ATTR_PARENT_RUN] === placeholder) {
-      ctx.setStudyUserAttr(STUDY_ATTR_PARENT_RUN, runId);
+      writes.push(() => ctx.setStudyUserAttr(STUDY_ATTR_PARENT_RUN, runId));
       ctx.studyUserAttrs[STUDY_ATTR_PARENT_RUN] = runId;
     }
     const trialId = this.trialByRun.get(placeholder);
-    if (trialId === undefined) return;
-    ctx.setTrialLinkAttr(trialId, TRIAL_ATTR_RUN, runId);
-    this.trialByRun.delete(placeholder);
-    this.trialByRun.set(runId, trialId);
+    if (trialId !== undefined) {
+      writes.push(() => ctx.setTrialLinkAttr(trialId, TRIAL_ATTR_RUN, runId));
+      this.trialByRun.delete(placeholder);
+      this.trialByRun.set(runId, trialId);
+    }
+    for (const w of writes) {
+      this.writing = this.writing.then(w).catch((err: unknown) => {
+        this.failure ??= err;
+      });
+    }
   }
 }
 
@@ -87,7 +111,7 @@ export function createTrackingHooks(input: TrackingHooksInput): SweepHooks {
       // Runs an earlier session made offline and the outbox has created since.
       const { outbox } = input;
       if (outbox) {
-        const studyLinks = new StudyRunLinks(ctx);
+        const studyLinks = await StudyRunLinks.read(ctx);
         links = studyLinks;
         for (const [placeholder, runId] of outbox.mappings()) studyLinks.relink(placeholder, runId);
         const onMapped = (m: { placeholder: string; runId: string }) => studyLinks.relink(m.placeholder, m.runId);
@@ -96,7 +120,7 @@ export function createTrackingHooks(input: TrackingHooksInput): SweepHooks {
       }
       const attrs = ctx.studyUserAttrs;
       const str = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
-      tracking = await SweepTracking.start({
+      const startInput = {
         store: input.store,
         experimentName: input.experimentName,
         backbone: input.backbone,
@@ -110,9 +134,25 @@ export function createTrackingHooks(input: TrackingHooksInput): SweepHooks {
           trackingUri: str(attrs[STUDY_ATTR_TRACKING_URI]),
           resumeCount: typeof attrs[STUDY_ATTR_RESUME_COUNT] === 'number' ? (attrs[STUDY_ATTR_RESUME_COUNT] as number) : undefined,
         },
-      });
+      };
+      if (ctx.shared) {
+        // Many workers, one sweep: one parent run, made by whichever worker claims it first.
+        let made: SweepTracking | undefined;
+        const agreed = await agreeOnParentRun(
+          ctx,
+          redactUrl(input.store.uri),
+          async () => {
+            made = await SweepTracking.start(startInput);
+            return made.parentRunId;
+          },
+          input.parentRunWaitMs !== undefined ? { waitMs: input.parentRunWaitMs } : {},
+        );
+        tracking = made ?? (await SweepTracking.start({ ...startInput, joinParentRunId: agreed.runId }));
+      } else {
+        tracking = await SweepTracking.start(startInput);
+      }
       for (const [k, v] of Object.entries(tracking.studyAttrs())) {
-        ctx.setStudyUserAttr(k, v);
+        await ctx.setStudyUserAttr(k, v);
         ctx.studyUserAttrs[k] = v;
       }
       // Child runs left RUNNING by a runner that died are closed once their trial is finished in the
@@ -146,7 +186,7 @@ export function createTrackingHooks(input: TrackingHooksInput): SweepHooks {
       if (!lt) return;
       live.delete(trial.number);
       const t = need();
-      const points = study?.trialIntermediateValues(trial.trialId) ?? [];
+      const points = study ? await study.trialIntermediateValues(trial.trialId) : [];
       await t.syncTrialMetrics(lt.runId, { key: input.objectiveMetric, points }, lt.stdout);
       await t.endTrial(lt.runId, state, reason);
     },
@@ -158,7 +198,8 @@ export function createTrackingHooks(input: TrackingHooksInput): SweepHooks {
     async onSweepEnd(summary) {
       // The study closes after this hook; links mapped later are rewritten at the next start.
       stopRelinking();
-      if (!tracking) return;
+      const relinked = links?.settled();
+      if (!tracking) return relinked;
       // A sweep leaves no RUNNING run behind, whatever happened before: trials failed as stale during
       // this run (their runner died, maybe moments before this one started) get their runs closed
       // here. A failure here must not keep the parent RUNNING.
@@ -168,6 +209,14 @@ export function createTrackingHooks(input: TrackingHooksInput): SweepHooks {
       } catch (err) {
         childError = err;
       }
+      // On a shared study one worker's end is not the sweep's: the parent run stays open for the
+      // others, and ends with the sweep (the worker that sees the budget reached).
+      if (study?.shared && summary.status !== 'completed') {
+        await tracking.updateProgress({ finished: summary.counts.finished, completed: summary.counts.complete, best: summary.best?.value ?? null });
+        if (childError !== undefined) throw childError;
+        await relinked;
+        return;
+      }
       const status = summary.status === 'completed' ? 'FINISHED' : summary.status === 'failed' ? 'FAILED' : 'KILLED';
       await tracking.finish(status, {
         finished: summary.counts.finished,
@@ -175,13 +224,14 @@ export function createTrackingHooks(input: TrackingHooksInput): SweepHooks {
         best: summary.best?.value ?? null,
       });
       if (childError !== undefined) throw childError;
+      await relinked;
     },
   };
 }
 
 /** Closes the child runs whose trial is finished in the study, with the trial's state. */
 async function closeFinished(tracking: SweepTracking, ctx: StartContext): Promise<number> {
-  const trials = ctx.trialStates();
+  const trials = await ctx.trialStates();
   const byRun = new Map<string, (typeof trials)[number]>();
   const byNumber = new Map<number, (typeof trials)[number]>();
   for (const t of trials) {

@@ -27,6 +27,9 @@ export interface SweepTrackingInput {
   resumedFromCheckpoint: boolean;
   /** What the study remembers from an earlier sweep session (its user attrs). */
   previous: { parentRunId?: string; trackingUri?: string; resumeCount?: number };
+  /** A parent run another worker of the same shared study made: join it as it is (no new run, no
+   * resume tags: the sweep is one, however many workers join it). */
+  joinParentRunId?: string;
   now?: () => Date;
 }
 
@@ -99,6 +102,7 @@ export class SweepTracking {
     const prevId = input.previous.parentRunId;
     const sameStore = !input.previous.trackingUri || input.previous.trackingUri === store.uri;
     const resumeCount = input.resumedFromCheckpoint ? (input.previous.resumeCount ?? 0) + 1 : 0;
+    if (input.joinParentRunId) return new SweepTracking(store, experimentId, input.joinParentRunId, true, input.previous.resumeCount ?? 0, now);
 
     if (prevId && sameStore && (await liveRun(store, prevId))) {
       await store.updateRun(prevId, { status: 'RUNNING' });
@@ -132,7 +136,7 @@ export class SweepTracking {
         { key: 'study_name', value: input.studyName },
         { key: 'checkpoint_path', value: input.checkpointPath },
         { key: 'checkpoint_enabled', value: String(input.checkpointEnabled) },
-        { key: 'checkpoint_storage_type', value: 'sqlite' },
+        { key: 'checkpoint_storage_type', value: /^postgres/i.test(input.checkpointPath) ? 'postgresql' : 'sqlite' },
       ],
     });
     return new SweepTracking(store, experimentId, parentRunId, false, resumeCount, now);
