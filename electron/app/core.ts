@@ -143,8 +143,19 @@ const BROWSE_BUSY_TIMEOUT_MS = 250;
 export async function loadCore(): Promise<CoreModules> {
   return {
     openStudyStorage: (file, opts) => openStudyStorage(file, opts),
+    // The runner takes study URLs: a PostgreSQL study's local workers connect with the kept
+    // password (studyConnection), while the config and every message carry the URL without it.
+    runsStudyUrls: true,
     startSweep: (args) =>
-      runSweep({ config: args.config, configDir: args.configDir, outputDir: args.outputDir, maxTrials: args.maxTrials, onEvent: args.onEvent, hooks: args.hooks }),
+      runSweep({
+        config: args.config,
+        configDir: args.configDir,
+        outputDir: args.outputDir,
+        maxTrials: args.maxTrials,
+        onEvent: args.onEvent,
+        hooks: args.hooks,
+        ...(args.studyConnection ? { storage: args.studyConnection } : {}),
+      }),
     openTrackingStore: (uri, opts) =>
       openTrackingStore(uri, {
         ...(opts?.readOnly ? { readOnly: true, busyTimeoutMs: BROWSE_BUSY_TIMEOUT_MS } : { create: true }),

@@ -854,7 +854,8 @@ export class SweepsService {
 
   async resume(input: ParsedInput<'sweeps.resume'>): Promise<SweepSummary> {
     const loc = this.locate(input.id);
-    if (isStudyUrl(loc.studyPath)) await this.prepareUrlResume(loc);
+    const shared = isStudyUrl(loc.studyPath);
+    if (shared) this.checkUrlResume(loc);
     const accept = input.acceptSpaceChange === true;
     let rec = this.ensureRecord(loc);
     if (input.configPath !== undefined) {
@@ -863,13 +864,16 @@ export class SweepsService {
       gateSpaceChange(this.spaceDiffAt(loc.studyPath, loc.studyName, readConfig(file)), file, accept);
       rec = this.attachConfig(rec, input.configPath);
     }
-    return this.launch(rec.id, input.maxTrials, accept);
+    const started = await this.launch(rec.id, input.maxTrials, accept);
+    // Only once local workers did start: a resume that could not start leaves the stop request. (The
+    // runner removes it too as it starts; whichever comes first, the other finds nothing.)
+    if (shared) await this.urlStudies().clearStop(loc);
+    return started;
   }
 
-  /** Before local workers join a PostgreSQL study: it must be one Sweepdeck may drive, the runner
-   * must take study URLs, and a standing stop request is removed (else they would stop at once). */
-  private async prepareUrlResume(loc: Located): Promise<void> {
-    const urls = this.urlStudies();
+  /** Before local workers join a PostgreSQL study: it must be one Sweepdeck may drive, and the
+   * runner must take study URLs. */
+  private checkUrlResume(loc: Located): void {
     const s = this.summarize(loc);
     if (s.readOnly) throw new AppFault('CONFLICT', `Sweep '${loc.studyName}' is watched read-only: ${s.readOnly}`);
     if (!this.o.core.runsStudyUrls) {
@@ -878,7 +882,6 @@ export class SweepsService {
         `Resuming ${loc.studyPath} here needs a runner that works on PostgreSQL studies, which this build does not have yet. Start workers with \`sweepdeck sweep worker\` on the machines that should run trials.`,
       );
     }
-    await urls.clearStop(loc);
   }
 
   /** How the config's search space (configPath's, else the sweep's own) differs from the study's. */

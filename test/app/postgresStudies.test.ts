@@ -239,7 +239,7 @@ describe.runIf(hasPostgres() && hasOptuna())('the app on a PostgreSQL study', ()
     expect(pyLog.message).toBe('Trial 0 was run by a Python Optuna (or other non-Sweepdeck) worker: Sweepdeck keeps no log of it.');
   });
 
-  it('Stop writes the stop request into the study; Resume is refused until the runner takes study URLs, leaving it', async () => {
+  it('Stop writes the stop request into the study; a Resume that cannot start leaves it', async () => {
     const stopped = await call('sweeps.stop', { id });
     expect(stopped.state).toBe('stopping');
     const row = pg.psql(`SELECT value_json FROM study_system_attributes WHERE key = '${SYS_STOP_REQUESTED}'`, db).trim();
@@ -249,8 +249,10 @@ describe.runIf(hasPostgres() && hasOptuna())('the app on a PostgreSQL study', ()
     expect((await call('sweeps.workers', { id })).stopRequested).toEqual(req);
 
     const resume = await refused('sweeps.resume', { id });
-    expect(resume.code).toBe('NOT_AVAILABLE');
-    expect(resume.message).toMatch(/sweepdeck sweep worker/);
+    // A resume that cannot start (no config for a study made elsewhere) says what to give, and the
+    // stop request stays: only local workers that did start remove it.
+    expect(resume.code).toBe('CONFLICT');
+    expect(resume.message).toBe(`The study 'mixed' in ${withoutPassword()} was made elsewhere and has no HPO config here. Resume it with an HPO config file that defines its search space and trial command.`);
     expect(pg.psql(`SELECT count(*) FROM study_system_attributes WHERE key = '${SYS_STOP_REQUESTED}'`, db).trim()).toBe('1');
   });
 
