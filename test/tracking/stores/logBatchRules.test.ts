@@ -30,6 +30,37 @@ const metricArb = fc.record({
   step: fc.integer({ min: -2, max: 3 }),
 });
 
+/** Checks the run's rows against MLflow's rules applied here to `batches`, logged in that order:
+ * one row per distinct point (MLflow's 6-column primary key), each key's rows in the order its
+ * points were sent, and latest_metrics the max of (step, timestamp, stored value) per key. */
+function expectMlflowRows(file: string, runId: string, batches: Metric[][]): void {
+  const all: Metric[] = batches.flat();
+  const seen = new Set<string>();
+  const sentByKey = new Map<string, { timestamp: number; step: number; value: number; is_nan: number }[]>();
+  for (const m of all) {
+    const id = JSON.stringify([m.key, m.timestamp, m.step, stored(m.value)]);
+    if (seen.has(id)) continue;
+    seen.add(id);
+    const list = sentByKey.get(m.key) ?? [];
+    list.push({ timestamp: m.timestamp, step: Number(m.step), ...stored(m.value) });
+    sentByKey.set(m.key, list);
+  }
+  expect(rawQuery<{ n: number }>(file, 'SELECT count(*) AS n FROM metrics WHERE run_uuid = ?', runId)[0]!.n).toBe(seen.size);
+  for (const [key, sent] of sentByKey) {
+    expect(rawQuery(file, 'SELECT timestamp, step, value, is_nan FROM metrics WHERE run_uuid = ? AND "key" = ? ORDER BY rowid', runId, key)).toEqual(sent);
+  }
+  const expected = new Map<string, { value: number; is_nan: number; timestamp: number; step: number }>();
+  for (const m of all) {
+    const s = stored(m.value);
+    const cur = expected.get(m.key);
+    const newer = !cur || m.step > cur.step || (m.step === cur.step && (m.timestamp > cur.timestamp || (m.timestamp === cur.timestamp && s.value > cur.value)));
+    if (newer) expected.set(m.key, { ...s, timestamp: m.timestamp, step: Number(m.step) });
+  }
+  const rows = rawQuery<{ key: string; value: number; is_nan: number; timestamp: number; step: number }>(
+    file, 'SELECT "key" AS key, value, is_nan, timestamp, step FROM latest_metrics WHERE run_uuid = ? ORDER BY "key"', runId);
+  expect(rows).toEqual([...expected].sort(([a], [b]) => (a < b ? -1 : 1)).map(([key, v]) => ({ key, ...v })));
+}
+
 describe('log-batch fast path', () => {
   it('writes every point and keeps latest_metrics by max (step, timestamp, stored value) across batches', async () => {
     const file = path.join(tempDir(), 'mlflow.db');
@@ -40,22 +71,24 @@ describe('log-batch fast path', () => {
       fc.asyncProperty(fc.array(fc.array(metricArb, { minLength: 1, maxLength: 40 }), { minLength: 1, maxLength: 4 }), async (batches) => {
         const runId = (await store.createRun({ experimentId: exp, startTime: 1 })).info.run_id;
         for (const b of batches) await store.logBatch(runId, { metrics: b });
-        const all: Metric[] = batches.flat();
-        // Identical (key, timestamp, step, value) points collapse into one row (MLflow's 6-column PK).
-        const distinct = new Set(all.map((m) => JSON.stringify([m.key, m.timestamp, m.step, stored(m.value)])));
-        expect(rawQuery<{ n: number }>(file, 'SELECT count(*) AS n FROM metrics WHERE run_uuid = ?', runId)[0]!.n).toBe(distinct.size);
-        const expected = new Map<string, { value: number; is_nan: number; timestamp: number; step: number }>();
-        for (const m of all) {
-          const s = stored(m.value);
-          const cur = expected.get(m.key);
-          const newer = !cur || m.step > cur.step || (m.step === cur.step && (m.timestamp > cur.timestamp || (m.timestamp === cur.timestamp && s.value > cur.value)));
-          if (newer) expected.set(m.key, { ...s, timestamp: m.timestamp, step: Number(m.step) });
-        }
-        const rows = rawQuery<{ key: string; value: number; is_nan: number; timestamp: number; step: number }>(
-          file, 'SELECT "key" AS key, value, is_nan, timestamp, step FROM latest_metrics WHERE run_uuid = ? ORDER BY "key"', runId);
-        expect(rows).toEqual([...expected].sort(([a], [b]) => (a < b ? -1 : 1)).map(([key, v]) => ({ key, ...v })));
+        expectMlflowRows(file, runId, batches);
       }),
       { numRuns: 60 },
+    );
+  });
+
+  it('follows the same rules for batches of hundreds of points (written key by key, 100 rows per INSERT, duplicates across those groups)', async () => {
+    const file = path.join(tempDir(), 'mlflow.db');
+    const store = openSqliteStore(file, { create: true });
+    opened.push(store);
+    const exp = await store.createExperiment('rules');
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.array(metricArb, { minLength: 99, maxLength: 1000 }), { minLength: 1, maxLength: 3 }), async (batches) => {
+        const runId = (await store.createRun({ experimentId: exp, startTime: 1 })).info.run_id;
+        for (const b of batches) await store.logBatch(runId, { metrics: b });
+        expectMlflowRows(file, runId, batches);
+      }),
+      { numRuns: 25 },
     );
   });
 

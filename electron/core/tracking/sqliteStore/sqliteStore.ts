@@ -28,8 +28,10 @@ import type {
   SearchRunsQuery,
   TrackingStore,
 } from '../types.ts';
-import { MlflowError, readStep, type Step } from '../types.ts';
+import { MlflowError, readStep } from '../types.ts';
 import { searchExperimentsInMemory } from '../memorySearch.ts';
+import { STEP_SQL, type MetricRow } from './metricValues.ts';
+import { MetricWriter } from './metricWriter.ts';
 import { randomRunName } from './runNames.ts';
 import { MLFLOW_2X_HEAD, KNOWN_REVISIONS, REQUIRED_COLUMNS, SCHEMA_0584BDC529EB } from './schema.ts';
 import { compileRunSearch } from './searchSql.ts';
@@ -60,8 +62,6 @@ const COMMON_KEY_ROWS = 2000;
 const VALUE_INDEX_KEYS = 8;
 const VALUE_INDEX_MAX_IDS = 2000;
 const VALUE_INDEX_AFTER_ASKS = 3;
-/** MLflow's SQL store keeps infinities as the largest finite doubles. */
-const DBL_MAX = 1.7976931348623157e308;
 
 interface ExperimentRow {
   experiment_id: number;
@@ -85,20 +85,6 @@ interface RunRow {
   deleted_time: number | null;
 }
 
-interface MetricRow {
-  run_uuid?: string;
-  key: string;
-  value: number;
-  timestamp: number | null;
-  /** A number, or decimal text for an integer beyond 2^53 (see STEP_SQL). */
-  step: number | string;
-  is_nan: number;
-}
-
-/** The step column read exactly: better-sqlite3 would round an INTEGER beyond 2^53 to a double, so
- * such a step is read as its decimal text and turned into a bigint by readStep. */
-const STEP_SQL = 'CASE WHEN step BETWEEN -9007199254740991 AND 9007199254740991 THEN step ELSE CAST(step AS TEXT) END AS step';
-
 function invalid(message: string): MlflowError {
   return new MlflowError('INVALID_PARAMETER_VALUE', message);
 }
@@ -111,22 +97,6 @@ function mustBeActive<T extends { lifecycle_stage: string | null }>(row: T, what
 
 function sqliteUri(file: string): string {
   return `sqlite:///${file}`;
-}
-
-/** The stored form of a metric value: NaN -> (0, 1), ±inf -> ±DBL_MAX. */
-export function storedMetricValue(value: number): { value: number; isNan: 0 | 1 } {
-  if (Number.isNaN(value)) return { value: 0, isNan: 1 };
-  if (value === Infinity) return { value: DBL_MAX, isNan: 0 };
-  if (value === -Infinity) return { value: -DBL_MAX, isNan: 0 };
-  return { value, isNan: 0 };
-}
-
-/** MLflow's latest-metric rule: the greater (step, timestamp, value) tuple wins. */
-export function isNewerMetric(a: { step: Step; timestamp: number; value: number }, b: { step: Step; timestamp: number | null; value: number }): boolean {
-  if (a.step !== b.step) return a.step > b.step;
-  const bt = b.timestamp ?? -Infinity;
-  if (a.timestamp !== bt) return a.timestamp > bt;
-  return a.value > b.value;
 }
 
 export class SqliteTrackingStore implements TrackingStore {
@@ -144,6 +114,7 @@ export class SqliteTrackingStore implements TrackingStore {
   private readonly db: Database.Database;
   private readonly now: () => number;
   private readonly st: ReturnType<SqliteTrackingStore['prepare']>;
+  private readonly metricWriter: MetricWriter;
   /** `${table}\0${key}` -> value -> run ids; see runsWithValue. */
   private readonly valueIndex = new Map<string, Map<string, string[]>>();
   private valueIndexVersion = -1;
@@ -208,6 +179,7 @@ export class SqliteTrackingStore implements TrackingStore {
       db.pragma('cache_size = -65536');
       db.pragma('mmap_size = 268435456');
       this.st = this.prepare();
+      this.metricWriter = new MetricWriter(db);
     } catch (err) {
       db.close();
       throw err;
@@ -267,11 +239,6 @@ export class SqliteTrackingStore implements TrackingStore {
       tagDelete: db.prepare('DELETE FROM tags WHERE run_uuid = ? AND "key" = ?'),
       paramGet: db.prepare('SELECT value FROM params WHERE "key" = ? AND run_uuid = ?'),
       paramInsert: db.prepare('INSERT INTO params ("key", value, run_uuid) VALUES (?, ?, ?)'),
-      metricInsert: db.prepare('INSERT INTO metrics ("key", value, timestamp, run_uuid, step, is_nan) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING'),
-      latestGet: db.prepare(`SELECT value, timestamp, ${STEP_SQL}, is_nan FROM latest_metrics WHERE "key" = ? AND run_uuid = ?`),
-      latestUpsert: db.prepare(
-        'INSERT INTO latest_metrics ("key", value, timestamp, step, is_nan, run_uuid) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT ("key", run_uuid) DO UPDATE SET value = excluded.value, timestamp = excluded.timestamp, step = excluded.step, is_nan = excluded.is_nan',
-      ),
       keyCount: {
         tags: db.prepare('SELECT count(*) AS n FROM (SELECT 1 FROM tags WHERE "key" = ? LIMIT ?)'),
         params: db.prepare('SELECT count(*) AS n FROM (SELECT 1 FROM params WHERE "key" = ? LIMIT ?)'),
@@ -745,30 +712,7 @@ export class SqliteTrackingStore implements TrackingStore {
         this.st.paramInsert.run(p.key, p.value, runId);
         this.notePatch('params', p.key, runId, undefined, p.value);
       }
-      // One latest_metrics candidate per key (MLflow's rule over the batch's points), then one
-      // read and at most one upsert per key below. Written without a temporary object per point:
-      // allocation and GC were a visible share of a 1,000-metric batch.
-      const best = new Map<string, { value: number; isNan: 0 | 1; timestamp: number; step: Step }>();
-      const insert = this.st.metricInsert;
-      for (const m of metrics) {
-        const v = m.value;
-        const isNan = Number.isNaN(v) ? 1 : 0;
-        const value = isNan === 1 ? 0 : v === Infinity ? DBL_MAX : v === -Infinity ? -DBL_MAX : v;
-        insert.run(m.key, value, m.timestamp, runId, m.step, isNan);
-        const cur = best.get(m.key);
-        if (!cur) best.set(m.key, { value, isNan, timestamp: m.timestamp, step: m.step });
-        // Same order as isNewerMetric: step, then timestamp, then stored value.
-        else if (m.step > cur.step || (m.step === cur.step && (m.timestamp > cur.timestamp || (m.timestamp === cur.timestamp && value > cur.value)))) {
-          cur.value = value;
-          cur.isNan = isNan;
-          cur.timestamp = m.timestamp;
-          cur.step = m.step;
-        }
-      }
-      for (const [key, cand] of best) {
-        const cur = this.st.latestGet.get(key, runId) as MetricRow | undefined;
-        if (!cur || isNewerMetric(cand, { ...cur, step: readStep(cur.step) })) this.st.latestUpsert.run(key, cand.value, cand.timestamp, cand.step, cand.isNan, runId);
-      }
+      this.metricWriter.write(runId, metrics);
       for (const t of tags) {
         this.upsertTag(runId, t.key, t.value);
         if (t.key === RUN_NAME_TAG) this.st.runSetName.run(t.value, runId);
