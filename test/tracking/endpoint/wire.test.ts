@@ -19,6 +19,8 @@ describe('quoteUnsafeIntegers', () => {
       '{"run_id":"12345678901234567890","metrics":[{"key":"9007199254740993","value":0.8414709848078965,"timestamp":1,"step":"9007199254740993"},'
       + '{"key":"k","value":0.5,"timestamp":1,"step":"-9223372036854775808"}, {"key":"k","value":1,"timestamp":1, "step": "18446744073709551616"}]}',
     );
+    expect(quoteUnsafeIntegers('9007199254740993')).toBe('"9007199254740993"');
+    expect(quoteUnsafeIntegers('[1,\n-9007199254740993]')).toBe('[1,\n"-9007199254740993"]');
     expect(parseJsonLenient(body)).toEqual({
       run_id: '12345678901234567890',
       metrics: [
