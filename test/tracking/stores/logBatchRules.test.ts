@@ -92,6 +92,41 @@ describe('log-batch fast path', () => {
     );
   });
 
+  it('writes batches that arrive together in one transaction, where a batch MLflow refuses fails alone and leaves no row', async () => {
+    const file = path.join(tempDir(), 'mlflow.db');
+    const store = openSqliteStore(file, { create: true });
+    opened.push(store);
+    const exp = await store.createExperiment('group');
+    const [a, b, gone] = await Promise.all([1, 2, 3].map(async () => (await store.createRun({ experimentId: exp, startTime: 1 })).info.run_id));
+    await store.deleteRun(gone!);
+    const point = (step: number) => ({ key: 'loss', value: step / 10, timestamp: 5, step });
+    // Called in one turn of the event loop: one group, one transaction.
+    const results = await Promise.allSettled([
+      store.logBatch(a!, { metrics: [point(0)], params: [{ key: 'lr', value: '0.1' }] }),
+      store.logBatch(a!, { metrics: [point(1)], params: [{ key: 'lr', value: '0.2' }] }),
+      store.logBatch(gone!, { metrics: [point(2)] }),
+      store.logBatch(b!, { metrics: [point(3)], tags: [{ key: 'mlflow.runName', value: 'renamed' }] }),
+      store.logBatch(a!, { metrics: [point(4)], params: [{ key: 'lr', value: '0.1' }, { key: 'bs', value: '32' }] }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled', 'fulfilled']);
+    expect(String((results[1] as PromiseRejectedResult).reason)).toContain(`Changing param values is not allowed. Param with key='lr' was already logged with value='0.1' for run ID='${a}'. Attempted logging new value '0.2'.`);
+    expect(String((results[2] as PromiseRejectedResult).reason)).toContain(`The run ${gone} must be in the 'active' state. Current state is deleted.`);
+    expect(rawQuery(file, 'SELECT run_uuid, step FROM metrics ORDER BY step')).toEqual([{ run_uuid: a, step: 0 }, { run_uuid: b, step: 3 }, { run_uuid: a, step: 4 }]);
+    expect(rawQuery(file, 'SELECT run_uuid, "key" AS key, value FROM params ORDER BY rowid')).toEqual([{ run_uuid: a, key: 'lr', value: '0.1' }, { run_uuid: a, key: 'bs', value: '32' }]);
+    expect(rawQuery(file, 'SELECT "key" AS key, step FROM latest_metrics WHERE run_uuid = ?', a)).toEqual([{ key: 'loss', step: 4 }]);
+    expect((await store.getRun(b!)).info.run_name).toBe('renamed');
+  });
+
+  it('writes batches still queued when the store is closed before answering them', async () => {
+    const file = path.join(tempDir(), 'mlflow.db');
+    const store = openSqliteStore(file, { create: true });
+    const runId = (await store.createRun({ experimentId: '0', startTime: 1 })).info.run_id;
+    const logged = store.logBatch(runId, { metrics: [{ key: 'm', value: 1, timestamp: 1, step: 7 }] });
+    await store.close();
+    await logged;
+    expect(rawQuery(file, 'SELECT "key" AS key, step FROM metrics WHERE run_uuid = ?', runId)).toEqual([{ key: 'm', step: 7 }]);
+  });
+
   it('leaves foreign keys on after a batch (also a failed one) and uses synchronous=NORMAL only in WAL', async () => {
     const file = path.join(tempDir(), 'mlflow.db');
     const store = openSqliteStore(file, { create: true });
