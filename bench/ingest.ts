@@ -10,7 +10,7 @@
 //                           [--anchor REV|none] [--cpu-prof DIR] [--no-write]
 import Database from 'better-sqlite3';
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -201,6 +201,55 @@ async function measure(variant: Variant, clients: number, opts: { seconds: numbe
   };
 }
 
+// ---------------------------------------------------------------------------------------------
+// --cpu-prof: where the server's sampled time went, by the job of the frames on each sample's stack.
+
+interface CallFrame { functionName: string; url: string }
+interface CpuProfile { nodes: { id: number; callFrame: CallFrame; children?: number[] }[]; samples: number[]; timeDeltas: number[] }
+
+const PROFILE_JOBS: [string, (stack: CallFrame[]) => boolean][] = [
+  ['idle', (s) => s[0]!.functionName === '(idle)'],
+  ['GC', (s) => s[0]!.functionName === '(garbage collector)'],
+  ['start-up (module loading)', (s) => s.some((f) => /^node:internal\/modules\/|\/tsx\/dist\//.test(f.url))],
+  ['SQLite BEGIN/COMMIT (WAL writes, checkpoints)', (s) => /better-sqlite3\/lib\/methods\/transaction\.js$/.test(s[0]!.url)],
+  ['SQLite metric INSERTs', (s) => /sqliteStore\/(metricWriter|sqliteStore)\.ts$/.test(s[0]!.url) && s.some((f) => /metricWriter\.ts$/.test(f.url) || f.functionName === 'writeBatch')],
+  ['other store work', (s) => /tracking\/(sqliteStore\/|mlflowLimits)|better-sqlite3/.test(s[0]!.url)],
+  ['JSON parse + int64 scan', (s) => s.some((f) => f.functionName === 'parseJsonLenient' || f.functionName === 'quoteUnsafeIntegers') || s[0]!.functionName.startsWith('RegExp')],
+  ['request validation (zod, parseMetrics)', (s) => s.some((f) => /zod|endpoint\/schemas\.ts$/.test(f.url))],
+  ['HTTP (parser, sockets, response)', (s) => s.some((f) => f.url.startsWith('node:') || /endpoint\/server\.ts$/.test(f.url))],
+];
+
+/** Milliseconds of samples per job in a V8 .cpuprofile (wall-clock samples of the main thread). */
+function profileJobs(file: string): Map<string, number> {
+  const p = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const out = new Map<string, number>();
+  p.samples.forEach((id, i) => {
+    const stack: CallFrame[] = [];
+    for (let c: number | undefined = id; c !== undefined; c = parent.get(c)) stack.push(byId.get(c)!.callFrame);
+    const job = PROFILE_JOBS.find(([, test]) => test(stack))?.[0] ?? 'other';
+    out.set(job, (out.get(job) ?? 0) + (p.timeDeltas[i] ?? 0) / 1000);
+  });
+  return out;
+}
+
+function printProfiles(dir: string): void {
+  for (const run of readdirSync(dir)) {
+    // The main thread's profile is thread 0 (tsx's loader thread writes another one).
+    const main = readdirSync(path.join(dir, run)).find((f) => /\.0\.\d+\.cpuprofile$/.test(f));
+    if (!main) continue;
+    const jobs = profileJobs(path.join(dir, run, main));
+    const busy = [...jobs].filter(([k]) => k !== 'idle' && !k.startsWith('start-up')).reduce((a, [, v]) => a + v, 0);
+    console.log(`\nserver profile ${run}/${main} (share of busy samples, idle and start-up excluded):`);
+    for (const [job, ms] of [...jobs].sort((a, b) => b[1] - a[1])) {
+      const share = job === 'idle' || job.startsWith('start-up') ? '' : `${((100 * ms) / busy).toFixed(1)}%`;
+      console.log(`  ${Math.round(ms).toString().padStart(6)} ms ${share.padStart(6)}  ${job}`);
+    }
+  }
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
@@ -259,7 +308,7 @@ async function orchestrate(values: Record<string, string | boolean | undefined>)
       '',
       `Commit: ${head}${dirty ? ' (with uncommitted changes under electron/)' : ''}. Load average (1 min) at the start of the windows: ${Math.min(...loads).toFixed(2)} to ${Math.max(...loads).toFixed(2)} (median ${median(loads).toFixed(2)}) on ${cores} cores.`,
       '',
-      `Each window starts a fresh server process (the embedded endpoint on 127.0.0.1 with a new SQLite store behind it: MLflow schema, WAL, synchronous=NORMAL, one transaction committed before each answer) and N client processes (plain Node, keep-alive HTTP/1.1), each posting batches of ${batch} metrics (${KEYS} keys × ${batch / KEYS} steps, built and serialised per batch) to its own run back to back; measured for ${seconds} s after a ${WARMUP_MS / 1000} s warm-up. Only HTTP 200 answers count. After the server exits, the database file is opened directly: every answered point is stored and latest_metrics holds each key's last step. The anchor is the endpoint of an earlier commit, run from a \`git archive\` of it in the same run, windows interleaved with ours. "Server CPU" is user+system time of the server process per 1,000 points: a load-independent measure of its work. ${repeat} windows per row; medians.`,
+      `Each window starts a fresh server process (the embedded endpoint on 127.0.0.1 with a new SQLite store behind it: MLflow schema, WAL, synchronous=NORMAL; every batch committed before it is answered, batches that arrive together sharing one transaction since group commit) and N client processes (plain Node, keep-alive HTTP/1.1), each posting batches of ${batch} metrics (${KEYS} keys × ${batch / KEYS} steps, built and serialised per batch) to its own run back to back; measured for ${seconds} s after a ${WARMUP_MS / 1000} s warm-up. Only HTTP 200 answers count. After the server exits, the database file is opened directly: every answered point is stored and latest_metrics holds each key's last step. The anchor is the endpoint of an earlier commit, run from a \`git archive\` of it in the same run, windows interleaved with ours. "Server CPU" is user+system time of the server process per 1,000 points: a load-independent measure of its work. ${repeat} windows per row; medians.`,
       '',
       mdTable(['endpoint', 'clients', 'points/s (median)', 'server CPU per 1,000 points', 'client CPU per 1,000 points', 'batch latency p50', 'p95'], summary.map((s) => [
         s.v.label, s.clients, fmt(s.rate), `${s.serverCpu.toFixed(2)} ms`, `${s.clientCpu.toFixed(2)} ms`, `${s.p50.toFixed(1)} ms`, `${s.p95.toFixed(1)} ms`,
@@ -278,6 +327,7 @@ async function orchestrate(values: Record<string, string | boolean | undefined>)
       '</details>',
     ].filter((l, i, all) => l !== '' || all[i - 1] !== '').join('\n');
     console.log(md);
+    if (cpuProf) printProfiles(cpuProf);
     if (!values['no-write'] && !cpuProf) writeBenchSection('ingest', md);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
@@ -295,7 +345,8 @@ const { values } = parseArgs({
     repeat: { type: 'string', default: '3' },
     batch: { type: 'string', default: '1000' },
     anchor: { type: 'string', default: DEFAULT_ANCHOR },
-    // Diagnosis: write a V8 CPU profile of every server process into this folder (BENCHMARKS.md untouched).
+    // Diagnosis: write a V8 CPU profile of every server process into this folder and print where its
+    // time went (BENCHMARKS.md untouched).
     'cpu-prof': { type: 'string' },
     'no-write': { type: 'boolean', default: false },
   },

@@ -3,7 +3,8 @@
 // the same file. New files are created exactly at alembic head 0584bdc529eb; existing files of any
 // MLflow version are used as they are and their alembic_version is never touched. Writes follow
 // MLflow's SQL store: latest_metrics kept in the metric's transaction, NaN as (0, is_nan=1), ±inf
-// as ±DBL_MAX, params immutable, one transaction per log-batch.
+// as ±DBL_MAX, params immutable, a log-batch written whole or not at all (batches that arrive
+// together share one transaction, see batchQueue.ts; each is answered after that commit).
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
