@@ -28,11 +28,6 @@ export function storedValue(value: number): number {
   return value;
 }
 
-/** The stored form of a metric value: NaN -> (0, 1), ±inf -> ±DBL_MAX. */
-export function storedMetricValue(value: number): { value: number; isNan: 0 | 1 } {
-  return { value: storedValue(value), isNan: Number.isNaN(value) ? 1 : 0 };
-}
-
 /** MLflow's latest-metric rule: the greater (step, timestamp, value) tuple wins. */
 export function isNewerMetric(a: { step: Step; timestamp: number; value: number }, b: { step: Step; timestamp: number | null; value: number }): boolean {
   if (a.step !== b.step) return a.step > b.step;
