@@ -30,6 +30,37 @@ const metricArb = fc.record({
   step: fc.integer({ min: -2, max: 3 }),
 });
 
+/** Checks the run's rows against MLflow's rules applied here to `batches`, logged in that order:
+ * one row per distinct point (MLflow's 6-column primary key), each key's rows in the order its
+ * points were sent, and latest_metrics the max of (step, timestamp, stored value) per key. */
+function expectMlflowRows(file: string, runId: string, batches: Metric[][]): void {
+  const all: Metric[] = batches.flat();
+  const seen = new Set<string>();
+  const sentByKey = new Map<string, { timestamp: number; step: number; value: number; is_nan: number }[]>();
+  for (const m of all) {
+    const id = JSON.stringify([m.key, m.timestamp, m.step, stored(m.value)]);
+    if (seen.has(id)) continue;
+    seen.add(id);
+    const list = sentByKey.get(m.key) ?? [];
+    list.push({ timestamp: m.timestamp, step: Number(m.step), ...stored(m.value) });
+    sentByKey.set(m.key, list);
+  }
+  expect(rawQuery<{ n: number }>(file, 'SELECT count(*) AS n FROM metrics WHERE run_uuid = ?', runId)[0]!.n).toBe(seen.size);
+  for (const [key, sent] of sentByKey) {
+    expect(rawQuery(file, 'SELECT timestamp, step, value, is_nan FROM metrics WHERE run_uuid = ? AND "key" = ? ORDER BY rowid', runId, key)).toEqual(sent);
+  }
+  const expected = new Map<string, { value: number; is_nan: number; timestamp: number; step: number }>();
+  for (const m of all) {
+    const s = stored(m.value);
+    const cur = expected.get(m.key);
+    const newer = !cur || m.step > cur.step || (m.step === cur.step && (m.timestamp > cur.timestamp || (m.timestamp === cur.timestamp && s.value > cur.value)));
+    if (newer) expected.set(m.key, { ...s, timestamp: m.timestamp, step: Number(m.step) });
+  }
+  const rows = rawQuery<{ key: string; value: number; is_nan: number; timestamp: number; step: number }>(
+    file, 'SELECT "key" AS key, value, is_nan, timestamp, step FROM latest_metrics WHERE run_uuid = ? ORDER BY "key"', runId);
+  expect(rows).toEqual([...expected].sort(([a], [b]) => (a < b ? -1 : 1)).map(([key, v]) => ({ key, ...v })));
+}
+
 describe('log-batch fast path', () => {
   it('writes every point and keeps latest_metrics by max (step, timestamp, stored value) across batches', async () => {
     const file = path.join(tempDir(), 'mlflow.db');
@@ -40,23 +71,60 @@ describe('log-batch fast path', () => {
       fc.asyncProperty(fc.array(fc.array(metricArb, { minLength: 1, maxLength: 40 }), { minLength: 1, maxLength: 4 }), async (batches) => {
         const runId = (await store.createRun({ experimentId: exp, startTime: 1 })).info.run_id;
         for (const b of batches) await store.logBatch(runId, { metrics: b });
-        const all: Metric[] = batches.flat();
-        // Identical (key, timestamp, step, value) points collapse into one row (MLflow's 6-column PK).
-        const distinct = new Set(all.map((m) => JSON.stringify([m.key, m.timestamp, m.step, stored(m.value)])));
-        expect(rawQuery<{ n: number }>(file, 'SELECT count(*) AS n FROM metrics WHERE run_uuid = ?', runId)[0]!.n).toBe(distinct.size);
-        const expected = new Map<string, { value: number; is_nan: number; timestamp: number; step: number }>();
-        for (const m of all) {
-          const s = stored(m.value);
-          const cur = expected.get(m.key);
-          const newer = !cur || m.step > cur.step || (m.step === cur.step && (m.timestamp > cur.timestamp || (m.timestamp === cur.timestamp && s.value > cur.value)));
-          if (newer) expected.set(m.key, { ...s, timestamp: m.timestamp, step: Number(m.step) });
-        }
-        const rows = rawQuery<{ key: string; value: number; is_nan: number; timestamp: number; step: number }>(
-          file, 'SELECT "key" AS key, value, is_nan, timestamp, step FROM latest_metrics WHERE run_uuid = ? ORDER BY "key"', runId);
-        expect(rows).toEqual([...expected].sort(([a], [b]) => (a < b ? -1 : 1)).map(([key, v]) => ({ key, ...v })));
+        expectMlflowRows(file, runId, batches);
       }),
       { numRuns: 60 },
     );
+  });
+
+  it('follows the same rules for batches of hundreds of points (written key by key, 100 rows per INSERT, duplicates across those groups)', async () => {
+    const file = path.join(tempDir(), 'mlflow.db');
+    const store = openSqliteStore(file, { create: true });
+    opened.push(store);
+    const exp = await store.createExperiment('rules');
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.array(metricArb, { minLength: 99, maxLength: 1000 }), { minLength: 1, maxLength: 3 }), async (batches) => {
+        const runId = (await store.createRun({ experimentId: exp, startTime: 1 })).info.run_id;
+        for (const b of batches) await store.logBatch(runId, { metrics: b });
+        expectMlflowRows(file, runId, batches);
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  it('writes batches that arrive together in one transaction, where a batch MLflow refuses fails alone and leaves no row', async () => {
+    const file = path.join(tempDir(), 'mlflow.db');
+    const store = openSqliteStore(file, { create: true });
+    opened.push(store);
+    const exp = await store.createExperiment('group');
+    const [a, b, gone] = await Promise.all([1, 2, 3].map(async () => (await store.createRun({ experimentId: exp, startTime: 1 })).info.run_id));
+    await store.deleteRun(gone!);
+    const point = (step: number) => ({ key: 'loss', value: step / 10, timestamp: 5, step });
+    // Called in one turn of the event loop: one group, one transaction.
+    const results = await Promise.allSettled([
+      store.logBatch(a!, { metrics: [point(0)], params: [{ key: 'lr', value: '0.1' }] }),
+      store.logBatch(a!, { metrics: [point(1)], params: [{ key: 'lr', value: '0.2' }] }),
+      store.logBatch(gone!, { metrics: [point(2)] }),
+      store.logBatch(b!, { metrics: [point(3)], tags: [{ key: 'mlflow.runName', value: 'renamed' }] }),
+      store.logBatch(a!, { metrics: [point(4)], params: [{ key: 'lr', value: '0.1' }, { key: 'bs', value: '32' }] }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled', 'fulfilled']);
+    expect(String((results[1] as PromiseRejectedResult).reason)).toContain(`Changing param values is not allowed. Param with key='lr' was already logged with value='0.1' for run ID='${a}'. Attempted logging new value '0.2'.`);
+    expect(String((results[2] as PromiseRejectedResult).reason)).toContain(`The run ${gone} must be in the 'active' state. Current state is deleted.`);
+    expect(rawQuery(file, 'SELECT run_uuid, step FROM metrics ORDER BY step')).toEqual([{ run_uuid: a, step: 0 }, { run_uuid: b, step: 3 }, { run_uuid: a, step: 4 }]);
+    expect(rawQuery(file, 'SELECT run_uuid, "key" AS key, value FROM params ORDER BY rowid')).toEqual([{ run_uuid: a, key: 'lr', value: '0.1' }, { run_uuid: a, key: 'bs', value: '32' }]);
+    expect(rawQuery(file, 'SELECT "key" AS key, step FROM latest_metrics WHERE run_uuid = ?', a)).toEqual([{ key: 'loss', step: 4 }]);
+    expect((await store.getRun(b!)).info.run_name).toBe('renamed');
+  });
+
+  it('writes batches still queued when the store is closed before answering them', async () => {
+    const file = path.join(tempDir(), 'mlflow.db');
+    const store = openSqliteStore(file, { create: true });
+    const runId = (await store.createRun({ experimentId: '0', startTime: 1 })).info.run_id;
+    const logged = store.logBatch(runId, { metrics: [{ key: 'm', value: 1, timestamp: 1, step: 7 }] });
+    await store.close();
+    await logged;
+    expect(rawQuery(file, 'SELECT "key" AS key, step FROM metrics WHERE run_uuid = ?', runId)).toEqual([{ key: 'm', step: 7 }]);
   });
 
   it('leaves foreign keys on after a batch (also a failed one) and uses synchronous=NORMAL only in WAL', async () => {

@@ -171,13 +171,28 @@ export function parseMetrics(list: unknown[]): Metric[] {
     if (typeof r.key !== 'string') throw bad(i, 'key', r.key, 'expected a string');
     const value = typeof r.value === 'number' ? r.value : decodeDouble(r.value);
     if (value === undefined) throw bad(i, 'value', r.value, 'expected a number, "NaN", "Infinity" or "-Infinity"');
-    const timestamp = readInt64Number(r.timestamp);
-    if ('problem' in timestamp) throw bad(i, 'timestamp', r.timestamp, timestamp.problem);
-    const step = r.step === undefined ? { value: 0 } : readStepField(r.step);
-    if ('problem' in step) throw bad(i, 'step', r.step, step.problem);
-    out[i] = { key: r.key, value, timestamp: timestamp.value, step: step.value };
+    out[i] = { key: r.key, value, timestamp: timestampField(i, r.timestamp, bad), step: stepField(i, r.step, bad) };
   }
   return out;
+}
+
+type BadField = (i: number, field: string, value: unknown, what: string) => MlflowError;
+
+// A safe integer JSON number, the usual case, is taken as it is (+ 0 turns -0 into 0, as the
+// BigInt round trip of readInt64 does): the round trip cost a BigInt per field and point.
+function timestampField(i: number, v: unknown, bad: BadField): number {
+  if (Number.isSafeInteger(v)) return (v as number) + 0;
+  const r = readInt64Number(v);
+  if ('problem' in r) throw bad(i, 'timestamp', v, r.problem);
+  return r.value;
+}
+
+function stepField(i: number, v: unknown, bad: BadField): Step {
+  if (v === undefined) return 0;
+  if (Number.isSafeInteger(v)) return (v as number) + 0;
+  const r = readStepField(v);
+  if ('problem' in r) throw bad(i, 'step', v, r.problem);
+  return r.value;
 }
 
 /** MLflow-style message for the first problem zod found, naming the field and the bad value. */

@@ -116,10 +116,16 @@ export function parseJsonLenient(text: string): unknown {
   }
 }
 
+/** 16 or more digits where a JSON number starts (after ':', ',', '[', whitespace or a minus sign)
+ * and not followed by a fraction or exponent: the only place an unsafe integer literal (2^53 has
+ * 16 digits) can be. Metric values such as 0.8414709848078965 carry 16 fractional digits, so a
+ * plain /\d{16}/ sent nearly every log-batch body through the character-by-character scan below
+ * (most of the endpoint's JSON cost). Inside a string it may match too; the scan then decides. */
+const MAYBE_UNSAFE_INTEGER = /(?:^|[:,[\s-])\d{16}(?![.eE])/;
+
 /** Wraps in quotes every integer literal outside strings that is not a safe integer. */
 export function quoteUnsafeIntegers(text: string): string {
-  // Fast path: a safe integer has at most 16 digits.
-  if (!/\d{16}/.test(text)) return text;
+  if (!MAYBE_UNSAFE_INTEGER.test(text)) return text;
   let out = '';
   let copied = 0;
   let i = 0;

@@ -3,7 +3,8 @@
 // the same file. New files are created exactly at alembic head 0584bdc529eb; existing files of any
 // MLflow version are used as they are and their alembic_version is never touched. Writes follow
 // MLflow's SQL store: latest_metrics kept in the metric's transaction, NaN as (0, is_nan=1), ±inf
-// as ±DBL_MAX, params immutable, one transaction per log-batch.
+// as ±DBL_MAX, params immutable, a log-batch written whole or not at all (batches that arrive
+// together share one transaction, see batchQueue.ts; each is answered after that commit).
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -28,8 +29,11 @@ import type {
   SearchRunsQuery,
   TrackingStore,
 } from '../types.ts';
-import { MlflowError, readStep, type Step } from '../types.ts';
+import { MlflowError, readStep } from '../types.ts';
 import { searchExperimentsInMemory } from '../memorySearch.ts';
+import { STEP_SQL, type MetricRow } from './metricValues.ts';
+import { BatchQueue, type BatchOutcome } from './batchQueue.ts';
+import { MetricWriter } from './metricWriter.ts';
 import { randomRunName } from './runNames.ts';
 import { MLFLOW_2X_HEAD, KNOWN_REVISIONS, REQUIRED_COLUMNS, SCHEMA_0584BDC529EB } from './schema.ts';
 import { compileRunSearch } from './searchSql.ts';
@@ -61,8 +65,6 @@ const COMMON_KEY_ROWS = 2000;
 const VALUE_INDEX_KEYS = 8;
 const VALUE_INDEX_MAX_IDS = 2000;
 const VALUE_INDEX_AFTER_ASKS = 3;
-/** MLflow's SQL store keeps infinities as the largest finite doubles. */
-const DBL_MAX = 1.7976931348623157e308;
 
 interface ExperimentRow {
   experiment_id: number;
@@ -71,6 +73,14 @@ interface ExperimentRow {
   lifecycle_stage: string | null;
   creation_time: number | null;
   last_update_time: number | null;
+}
+
+/** A validated log-batch waiting for its group's transaction. */
+interface QueuedBatch {
+  runId: string;
+  metrics: Metric[];
+  params: KeyValue[];
+  tags: KeyValue[];
 }
 
 interface RunRow {
@@ -86,20 +96,6 @@ interface RunRow {
   deleted_time: number | null;
 }
 
-interface MetricRow {
-  run_uuid?: string;
-  key: string;
-  value: number;
-  timestamp: number | null;
-  /** A number, or decimal text for an integer beyond 2^53 (see STEP_SQL). */
-  step: number | string;
-  is_nan: number;
-}
-
-/** The step column read exactly: better-sqlite3 would round an INTEGER beyond 2^53 to a double, so
- * such a step is read as its decimal text and turned into a bigint by readStep. */
-const STEP_SQL = 'CASE WHEN step BETWEEN -9007199254740991 AND 9007199254740991 THEN step ELSE CAST(step AS TEXT) END AS step';
-
 function invalid(message: string): MlflowError {
   return new MlflowError('INVALID_PARAMETER_VALUE', message);
 }
@@ -112,22 +108,6 @@ function mustBeActive<T extends { lifecycle_stage: string | null }>(row: T, what
 
 function sqliteUri(file: string): string {
   return `sqlite:///${file}`;
-}
-
-/** The stored form of a metric value: NaN -> (0, 1), ±inf -> ±DBL_MAX. */
-export function storedMetricValue(value: number): { value: number; isNan: 0 | 1 } {
-  if (Number.isNaN(value)) return { value: 0, isNan: 1 };
-  if (value === Infinity) return { value: DBL_MAX, isNan: 0 };
-  if (value === -Infinity) return { value: -DBL_MAX, isNan: 0 };
-  return { value, isNan: 0 };
-}
-
-/** MLflow's latest-metric rule: the greater (step, timestamp, value) tuple wins. */
-export function isNewerMetric(a: { step: Step; timestamp: number; value: number }, b: { step: Step; timestamp: number | null; value: number }): boolean {
-  if (a.step !== b.step) return a.step > b.step;
-  const bt = b.timestamp ?? -Infinity;
-  if (a.timestamp !== bt) return a.timestamp > bt;
-  return a.value > b.value;
 }
 
 export class SqliteTrackingStore implements TrackingStore {
@@ -145,6 +125,8 @@ export class SqliteTrackingStore implements TrackingStore {
   private readonly db: Database.Database;
   private readonly now: () => number;
   private readonly st: ReturnType<SqliteTrackingStore['prepare']>;
+  private readonly metricWriter: MetricWriter;
+  private readonly batchQueue = new BatchQueue<QueuedBatch>((batches) => this.writeBatches(batches));
   /** `${table}\0${key}` -> value -> run ids; see runsWithValue. */
   private readonly valueIndex = new Map<string, Map<string, string[]>>();
   private valueIndexVersion = -1;
@@ -209,6 +191,7 @@ export class SqliteTrackingStore implements TrackingStore {
       db.pragma('cache_size = -65536');
       db.pragma('mmap_size = 268435456');
       this.st = this.prepare();
+      this.metricWriter = new MetricWriter(db);
     } catch (err) {
       db.close();
       throw err;
@@ -268,11 +251,6 @@ export class SqliteTrackingStore implements TrackingStore {
       tagDelete: db.prepare('DELETE FROM tags WHERE run_uuid = ? AND "key" = ?'),
       paramGet: db.prepare('SELECT value FROM params WHERE "key" = ? AND run_uuid = ?'),
       paramInsert: db.prepare('INSERT INTO params ("key", value, run_uuid) VALUES (?, ?, ?)'),
-      metricInsert: db.prepare('INSERT INTO metrics ("key", value, timestamp, run_uuid, step, is_nan) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING'),
-      latestGet: db.prepare(`SELECT value, timestamp, ${STEP_SQL}, is_nan FROM latest_metrics WHERE "key" = ? AND run_uuid = ?`),
-      latestUpsert: db.prepare(
-        'INSERT INTO latest_metrics ("key", value, timestamp, step, is_nan, run_uuid) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT ("key", run_uuid) DO UPDATE SET value = excluded.value, timestamp = excluded.timestamp, step = excluded.step, is_nan = excluded.is_nan',
-      ),
       keyCount: {
         tags: db.prepare('SELECT count(*) AS n FROM (SELECT 1 FROM tags WHERE "key" = ? LIMIT ?)'),
         params: db.prepare('SELECT count(*) AS n FROM (SELECT 1 FROM params WHERE "key" = ? LIMIT ?)'),
@@ -310,10 +288,14 @@ export class SqliteTrackingStore implements TrackingStore {
     }
   }
 
-  private write<T>(what: string, fn: () => T): T {
+  private assertWritable(what: string): void {
     if (this.readOnly) {
       throw new MlflowError('PERMISSION_DENIED', `${what}: the tracking store ${this.uri} was opened read-only; open it without readOnly to write.`);
     }
+  }
+
+  private write<T>(what: string, fn: () => T): T {
+    this.assertWritable(what);
     this.pendingPatches = [];
     let result: T;
     try {
@@ -717,64 +699,80 @@ export class SqliteTrackingStore implements TrackingStore {
   // logging
 
   async logBatch(runId: string, batch: { metrics?: Metric[]; params?: KeyValue[]; tags?: KeyValue[] }): Promise<void> {
-    const { metrics, params, tags } = validateBatch(batch);
-    // Every row written here references only runId, whose row activeRunRow reads inside the same
-    // IMMEDIATE transaction (and MLflow never deletes a run row outside garbage collection), so the
-    // per-row foreign-key lookups into runs are redundant: they were ~10% of a 1,000-metric batch.
-    // The pragma is a no-op inside a transaction, hence around it; restored even on failure.
+    const valid = validateBatch(batch);
+    this.assertWritable('log batch');
+    return this.batchQueue.add({ runId, ...valid });
+  }
+
+  /** Writes a group of log-batches in one IMMEDIATE transaction. A batch MLflow refuses (its run
+   * missing or deleted, a param logged again with another value) is found by checkBatch before any
+   * of its rows is written, and fails alone; the others are written. Throws when none was written
+   * (the transaction failed to start or commit, or SQLite failed mid-way: all is rolled back). */
+  private writeBatches(batches: QueuedBatch[]): BatchOutcome[] {
+    const outcomes: BatchOutcome[] = [];
+    this.pendingPatches = [];
+    // Every row written here references only its batch's run, whose row activeRunRow reads inside
+    // the same IMMEDIATE transaction (and MLflow never deletes a run row outside garbage
+    // collection), so the per-row foreign-key lookups into runs are redundant: they were ~10% of a
+    // 1,000-metric batch. The pragma is a no-op inside a transaction, hence around it; restored
+    // even on failure.
     this.st.fkOff.run();
     try {
-      this.writeBatch(runId, metrics, params, tags);
+      this.guard('log batch', () => this.db.transaction(() => {
+        for (const b of batches) {
+          let newParams: KeyValue[];
+          try {
+            newParams = this.checkBatch(b);
+          } catch (err) {
+            if (!(err instanceof MlflowError)) throw err;
+            outcomes.push(err);
+            continue;
+          }
+          this.writeBatch(b, newParams);
+          outcomes.push(undefined);
+        }
+      }).immediate());
+    } catch (err) {
+      this.pendingPatches = [];
+      throw err;
     } finally {
       this.st.fkOn.run();
     }
+    // Committed: bring the per-key lookups up to date with what the transaction changed.
+    const patches = this.pendingPatches;
+    this.pendingPatches = [];
+    for (const patch of patches) patch();
+    return outcomes;
   }
 
-  private writeBatch(runId: string, metrics: Metric[], params: KeyValue[], tags: KeyValue[]): void {
-    this.write('log batch', () => {
-      this.activeRunRow(runId);
-      for (const p of params) {
-        const existing = this.st.paramGet.get(p.key, runId) as { value: string } | undefined;
-        if (existing) {
-          if (existing.value !== p.value) {
-            throw invalid(
-              `Changing param values is not allowed. Param with key='${p.key}' was already logged with value='${existing.value}' for run ID='${runId}'. Attempted logging new value '${p.value}'.`,
-            );
-          }
-          continue;
-        }
-        this.st.paramInsert.run(p.key, p.value, runId);
-        this.notePatch('params', p.key, runId, undefined, p.value);
+  /** MLflow's refusals of a log-batch, read before anything of it is written: the run must be
+   * active, and a param may be logged again only with the same value (validateBatch already
+   * refused a key twice in one batch). Returns the params not stored yet. */
+  private checkBatch({ runId, params }: QueuedBatch): KeyValue[] {
+    this.activeRunRow(runId);
+    const fresh: KeyValue[] = [];
+    for (const p of params) {
+      const existing = this.st.paramGet.get(p.key, runId) as { value: string } | undefined;
+      if (!existing) fresh.push(p);
+      else if (existing.value !== p.value) {
+        throw invalid(
+          `Changing param values is not allowed. Param with key='${p.key}' was already logged with value='${existing.value}' for run ID='${runId}'. Attempted logging new value '${p.value}'.`,
+        );
       }
-      // One latest_metrics candidate per key (MLflow's rule over the batch's points), then one
-      // read and at most one upsert per key below. Written without a temporary object per point:
-      // allocation and GC were a visible share of a 1,000-metric batch.
-      const best = new Map<string, { value: number; isNan: 0 | 1; timestamp: number; step: Step }>();
-      const insert = this.st.metricInsert;
-      for (const m of metrics) {
-        const v = m.value;
-        const isNan = Number.isNaN(v) ? 1 : 0;
-        const value = isNan === 1 ? 0 : v === Infinity ? DBL_MAX : v === -Infinity ? -DBL_MAX : v;
-        insert.run(m.key, value, m.timestamp, runId, m.step, isNan);
-        const cur = best.get(m.key);
-        if (!cur) best.set(m.key, { value, isNan, timestamp: m.timestamp, step: m.step });
-        // Same order as isNewerMetric: step, then timestamp, then stored value.
-        else if (m.step > cur.step || (m.step === cur.step && (m.timestamp > cur.timestamp || (m.timestamp === cur.timestamp && value > cur.value)))) {
-          cur.value = value;
-          cur.isNan = isNan;
-          cur.timestamp = m.timestamp;
-          cur.step = m.step;
-        }
-      }
-      for (const [key, cand] of best) {
-        const cur = this.st.latestGet.get(key, runId) as MetricRow | undefined;
-        if (!cur || isNewerMetric(cand, { ...cur, step: readStep(cur.step) })) this.st.latestUpsert.run(key, cand.value, cand.timestamp, cand.step, cand.isNan, runId);
-      }
-      for (const t of tags) {
-        this.upsertTag(runId, t.key, t.value);
-        if (t.key === RUN_NAME_TAG) this.st.runSetName.run(t.value, runId);
-      }
-    });
+    }
+    return fresh;
+  }
+
+  private writeBatch({ runId, metrics, tags }: QueuedBatch, newParams: KeyValue[]): void {
+    for (const p of newParams) {
+      this.st.paramInsert.run(p.key, p.value, runId);
+      this.notePatch('params', p.key, runId, undefined, p.value);
+    }
+    this.metricWriter.write(runId, metrics);
+    for (const t of tags) {
+      this.upsertTag(runId, t.key, t.value);
+      if (t.key === RUN_NAME_TAG) this.st.runSetName.run(t.value, runId);
+    }
   }
 
   async logMetric(runId: string, metric: Metric): Promise<void> {
@@ -819,6 +817,7 @@ export class SqliteTrackingStore implements TrackingStore {
   }
 
   async close(): Promise<void> {
+    if (this.db.open) this.batchQueue.flush();
     if (this.db.open) this.db.close();
   }
 }
