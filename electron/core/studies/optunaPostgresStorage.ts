@@ -148,6 +148,10 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
   private readonly decoder: RowDecoder;
   /** Set on the view runInWriteTransaction hands out: its calls join that transaction. */
   private bound: Queryable | null = null;
+  /** The study row a transaction view holds FOR UPDATE (runInWriteTransaction's lockStudy). */
+  /** Objectives per study (from study_directions, fixed at creation). A Map shared by the views. */
+  private readonly objectiveCounts = new Map<number, number>();
+  private lockedStudy: { study_id: number; study_name: string } | null = null;
   /** The caches above are brought up to date by one call at a time: two concurrent refreshes from
    * the same mark (a runner counting while it claims) would otherwise both add the same trials.
    * An object, so the transaction views (Object.create) share it. */
@@ -329,9 +333,10 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
    */
   async runInWriteTransaction<T>(fn: (tx: OptunaPostgresStorage) => Promise<T>, opts: { lockStudy?: number } = {}): Promise<T> {
     return this.tx('write', async (c) => {
-      if (opts.lockStudy !== undefined) await this.studyRow(c, opts.lockStudy, true);
+      const locked = opts.lockStudy !== undefined ? await this.studyRow(c, opts.lockStudy, true) : null;
       const view = Object.create(this) as OptunaPostgresStorage;
       view.bound = c;
+      view.lockedStudy = locked;
       return fn(view);
     });
   }
@@ -339,6 +344,9 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
   // ---- studies ----
 
   private async studyRow(c: Queryable, studyId: number, forUpdate = false): Promise<{ study_id: number; study_name: string }> {
+    // Inside runInWriteTransaction({ lockStudy }) the row is already read and held: it cannot change
+    // before commit, so the claim's later steps need not read it again.
+    if (this.bound && this.lockedStudy?.study_id === studyId) return this.lockedStudy;
     const r = (await rows<{ study_id: number; study_name: string }>(c, `SELECT study_id, study_name FROM studies WHERE study_id = $1${forUpdate ? ' FOR UPDATE' : ''}`, [studyId]))[0];
     if (!r) throw new StudyError('STUDY_NOT_FOUND', `${this.path}: no study with id ${studyId}.`);
     return r;
@@ -532,6 +540,13 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
     await c.query(`INSERT INTO ${table} (trial_id, "key", value_json) VALUES ($1, $2, $3) ON CONFLICT (trial_id, "key") DO UPDATE SET value_json = excluded.value_json`, [trialId, key, json]);
   }
 
+  /** Several attrs of one new trial in one statement (keys are distinct: they come from an object). */
+  private async writeTrialAttrs(c: Queryable, table: 'trial_user_attributes' | 'trial_system_attributes', trialId: number, attrs: ReadonlyArray<readonly [string, string]>): Promise<void> {
+    if (attrs.length === 0) return;
+    const tuples = attrs.map((_, i) => `($1, $${2 * i + 2}, $${2 * i + 3})`).join(', ');
+    await c.query(`INSERT INTO ${table} (trial_id, "key", value_json) VALUES ${tuples} ON CONFLICT (trial_id, "key") DO UPDATE SET value_json = excluded.value_json`, [trialId, ...attrs.flat()]);
+  }
+
   /** Optuna's heartbeat: the server's LOCALTIMESTAMP (its func.now() in a naive column), set back
    * by HEARTBEAT_LAG_SECONDS (see there). */
   private async writeHeartbeat(c: Queryable, trialId: number): Promise<void> {
@@ -570,8 +585,8 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
         this.stateIndexes.delete(studyId);
       }
       for (const [name, p] of Object.entries(opts.params ?? {})) await this.writeParam(c, studyId, trialId, name, p.value, p.distribution);
-      for (const [k, j] of sys) await this.writeTrialAttr(c, 'trial_system_attributes', trialId, k, j);
-      for (const [k, j] of usr) await this.writeTrialAttr(c, 'trial_user_attributes', trialId, k, j);
+      await this.writeTrialAttrs(c, 'trial_system_attributes', trialId, sys);
+      await this.writeTrialAttrs(c, 'trial_user_attributes', trialId, usr);
       // Born with a heartbeat, so another worker's failStaleTrials never takes a trial created a
       // moment ago for one a dead worker left behind.
       if (state === 'RUNNING') await this.writeHeartbeat(c, trialId);
@@ -622,14 +637,23 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
   async finishTrial(trialId: number, state: FinishedState, value?: number | null): Promise<void> {
     await this.tx('write', async (c) => {
       const t = await this.unfinishedTrial(c, trialId, `finishing as ${state}`);
-      const nObjectives = Number((await rows<{ n: string }>(c, 'SELECT COUNT(*) AS n FROM study_directions WHERE study_id = $1', [t.study_id]))[0]!.n);
-      const last = (
-        await rows<{ intermediate_value: number | null; intermediate_value_type: string }>(
-          c,
-          'SELECT intermediate_value, intermediate_value_type::text AS intermediate_value_type FROM trial_intermediate_values WHERE trial_id = $1 ORDER BY step DESC LIMIT 1',
-          [trialId],
-        )
-      )[0];
+      // A study's directions never change once it exists: counted once per study.
+      let nObjectives = this.objectiveCounts.get(t.study_id);
+      if (nObjectives === undefined) {
+        nObjectives = Number((await rows<{ n: string }>(c, 'SELECT COUNT(*) AS n FROM study_directions WHERE study_id = $1', [t.study_id]))[0]!.n);
+        this.objectiveCounts.set(t.study_id, nObjectives);
+      }
+      // The last intermediate value only matters to a PRUNED trial finished without a value.
+      const needsLast = state === 'PRUNED' && (value === null || value === undefined || Number.isNaN(value));
+      const last = needsLast
+        ? (
+            await rows<{ intermediate_value: number | null; intermediate_value_type: string }>(
+              c,
+              'SELECT intermediate_value, intermediate_value_type::text AS intermediate_value_type FROM trial_intermediate_values WHERE trial_id = $1 ORDER BY step DESC LIMIT 1',
+              [trialId],
+            )
+          )[0]
+        : undefined;
       const outcome = finishOutcome(state, value, nObjectives, () =>
         last && last.intermediate_value_type !== 'NAN' ? storedValue(last.intermediate_value, last.intermediate_value_type) : undefined,
       );
@@ -771,9 +795,18 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
       this.tx('read', async (c) => {
         await this.studyRow(c, studyId);
         const plan = this.trials.readPlan(studyId);
-        const fresh = await rows<TrialRow>(c, `SELECT ${TRIAL_COLS} FROM trials WHERE trial_id > $1 AND study_id = $2 ORDER BY trial_id`, [plan.maxSeen, studyId]);
-        const again = plan.unfinished.length ? await rows<TrialRow>(c, `SELECT ${TRIAL_COLS} FROM trials WHERE trial_id = ANY($1::int[]) ORDER BY trial_id`, [plan.unfinished]) : [];
-        return this.trials.merge(studyId, await this.buildTrials(c, again), await this.buildTrials(c, fresh), states);
+        // One statement for the new rows and those last seen unfinished, and one children read for
+        // both sets: a runner asks for the history before every trial.
+        const all = await rows<TrialRow>(c, `SELECT ${TRIAL_COLS} FROM trials WHERE (trial_id > $1 AND study_id = $2) OR trial_id = ANY($3::int[]) ORDER BY trial_id`, [
+          plan.maxSeen,
+          studyId,
+          plan.unfinished,
+        ]);
+        const built = await this.buildTrials(c, all);
+        const again: FrozenTrial[] = [];
+        const fresh: FrozenTrial[] = [];
+        for (const t of built) (t.trialId > plan.maxSeen ? fresh : again).push(t);
+        return this.trials.merge(studyId, again, fresh, states);
       }),
     );
   }
