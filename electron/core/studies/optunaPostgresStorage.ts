@@ -151,6 +151,10 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
   /** The study row a transaction view holds FOR UPDATE (runInWriteTransaction's lockStudy). */
   /** Objectives per study (from study_directions, fixed at creation). A Map shared by the views. */
   private readonly objectiveCounts = new Map<number, number>();
+  /** Directions per study (fixed at creation), for getBestTrial. */
+  private readonly studyDirections = new Map<number, Direction[]>();
+  /** Studies whose state index this transaction view refreshed under the study-row lock. */
+  private indexedUnderLock: Set<number> = new Set();
   private lockedStudy: { study_id: number; study_name: string } | null = null;
   /** The caches above are brought up to date by one call at a time: two concurrent refreshes from
    * the same mark (a runner counting while it claims) would otherwise both add the same trials.
@@ -337,6 +341,7 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
       const view = Object.create(this) as OptunaPostgresStorage;
       view.bound = c;
       view.lockedStudy = locked;
+      view.indexedUnderLock = new Set();
       return fn(view);
     });
   }
@@ -478,6 +483,14 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
 
   /** The study's StateIndex brought up to date inside the caller's transaction. */
   private async stateIndex(c: Queryable, studyId: number): Promise<StateIndex> {
+    // Under the study-row lock no trial of the study can be created by anyone else, so an index
+    // refreshed earlier in the same transaction (the claim's budget count) still has every trial:
+    // createTrial, which only needs the total, does not read it again.
+    const locked = this.bound !== null && this.lockedStudy?.study_id === studyId;
+    if (locked && this.indexedUnderLock.has(studyId)) {
+      const known = this.stateIndexes.get(studyId);
+      if (known) return known;
+    }
     let ix = this.stateIndexes.get(studyId);
     if (!ix) {
       ix = new StateIndex();
@@ -491,6 +504,7 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
       }
     }
     ix.applyFresh(await arrays<[number, string]>(c, 'SELECT trial_id, state::text FROM trials WHERE trial_id > $1 AND study_id = $2 ORDER BY trial_id', [ix.mark, studyId]));
+    if (locked) this.indexedUnderLock.add(studyId);
     return ix;
   }
 
@@ -513,27 +527,41 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
   }
 
   private async writeParam(c: Queryable, studyId: number, trialId: number, name: string, value: ParamValue, d: Distribution): Promise<void> {
-    const key = `${studyId}\u0000${name}`;
-    let first = this.firstDist.get(key);
-    if (!first) {
-      const r = (
-        await rows<{ distribution_json: string | null }>(
-          c,
-          'SELECT p.distribution_json FROM trial_params p JOIN trials t ON t.trial_id = p.trial_id WHERE t.study_id = $1 AND p.param_name = $2 ORDER BY p.param_id LIMIT 1',
-          [studyId, name],
-        )
-      )[0];
-      if (r) {
-        first = this.decoder.distribution(r.distribution_json, `param '${name}'`);
-        this.firstDist.set(key, first);
+    await this.writeParams(c, studyId, trialId, [[name, { value, distribution: d }]]);
+  }
+
+  /** Checks each param against the study's first distribution of that name, then writes them all
+   * in one statement (names are distinct: they come from an object). */
+  private async writeParams(c: Queryable, studyId: number, trialId: number, params: ReadonlyArray<readonly [string, { value: ParamValue; distribution: Distribution }]>): Promise<void> {
+    if (params.length === 0) return;
+    const values: unknown[] = [trialId];
+    const fresh: Array<[string, Distribution]> = [];
+    for (const [name, { value, distribution: d }] of params) {
+      const key = `${studyId}\u0000${name}`;
+      let first = this.firstDist.get(key);
+      if (!first) {
+        const r = (
+          await rows<{ distribution_json: string | null }>(
+            c,
+            'SELECT p.distribution_json FROM trial_params p JOIN trials t ON t.trial_id = p.trial_id WHERE t.study_id = $1 AND p.param_name = $2 ORDER BY p.param_id LIMIT 1',
+            [studyId, name],
+          )
+        )[0];
+        if (r) {
+          first = this.decoder.distribution(r.distribution_json, `param '${name}'`);
+          this.firstDist.set(key, first);
+        }
       }
+      checkParamDistribution(this.path, name, first, d);
+      if (!first) fresh.push([key, d]);
+      values.push(name, toInternalRepr(name, d, value), distributionJsonOf(d));
     }
-    checkParamDistribution(this.path, name, first, d);
+    const tuples = params.map((_, i) => `($1, $${3 * i + 2}, $${3 * i + 3}, $${3 * i + 4})`).join(', ');
     await c.query(
-      'INSERT INTO trial_params (trial_id, param_name, param_value, distribution_json) VALUES ($1, $2, $3, $4) ON CONFLICT (trial_id, param_name) DO UPDATE SET param_value = excluded.param_value, distribution_json = excluded.distribution_json',
-      [trialId, name, toInternalRepr(name, d, value), distributionJsonOf(d)],
+      `INSERT INTO trial_params (trial_id, param_name, param_value, distribution_json) VALUES ${tuples} ON CONFLICT (trial_id, param_name) DO UPDATE SET param_value = excluded.param_value, distribution_json = excluded.distribution_json`,
+      values,
     );
-    if (!first) this.firstDist.set(key, d);
+    for (const [key, d] of fresh) this.firstDist.set(key, d);
   }
 
   private async writeTrialAttr(c: Queryable, table: 'trial_user_attributes' | 'trial_system_attributes', trialId: number, key: string, json: string): Promise<void> {
@@ -578,13 +606,15 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
           state === 'RUNNING' ? now : null,
         ])
       )[0]!.trial_id;
+      // The index no longer holds every trial (not this one): a later step reads it again.
+      this.indexedUnderLock.delete(studyId);
       if (trialId <= ix.mark) {
         // The sequence was reset below existing ids (a restored dump): count instead.
         n = Number((await rows<{ n: string }>(c, 'SELECT COUNT(*) AS n FROM trials WHERE study_id = $1 AND trial_id < $2', [studyId, trialId]))[0]!.n);
         await c.query('UPDATE trials SET number = $1 WHERE trial_id = $2', [n, trialId]);
         this.stateIndexes.delete(studyId);
       }
-      for (const [name, p] of Object.entries(opts.params ?? {})) await this.writeParam(c, studyId, trialId, name, p.value, p.distribution);
+      await this.writeParams(c, studyId, trialId, Object.entries(opts.params ?? {}));
       await this.writeTrialAttrs(c, 'trial_system_attributes', trialId, sys);
       await this.writeTrialAttrs(c, 'trial_user_attributes', trialId, usr);
       // Born with a heartbeat, so another worker's failStaleTrials never takes a trial created a
@@ -818,13 +848,23 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
   }
 
   async getBestTrial(studyId: number): Promise<FrozenTrial | null> {
-    const id = await this.tx('read', async (c) => {
+    // One transaction (a runner asks after every trial): the best trial is COMPLETE, so usually in
+    // the finished cache already; only a trial not seen finished yet is read, in the same snapshot.
+    return this.tx('read', async (c) => {
       const row = await this.studyRow(c, studyId);
-      const dirs = await this.directionsOf(c, studyId, row.study_name);
-      if (dirs.length !== 1) return undefined;
-      return (await this.bestRow(c, studyId, dirs[0] as Direction))?.trial_id;
+      let dirs = this.studyDirections.get(studyId);
+      if (!dirs) {
+        dirs = await this.directionsOf(c, studyId, row.study_name);
+        this.studyDirections.set(studyId, dirs);
+      }
+      if (dirs.length !== 1) return null;
+      const id = (await this.bestRow(c, studyId, dirs[0] as Direction))?.trial_id;
+      if (id === undefined) return null;
+      const cached = this.trials.get(id);
+      if (cached) return cached;
+      const built = await this.buildTrials(c, await rows<TrialRow>(c, `SELECT ${TRIAL_COLS} FROM trials WHERE trial_id = $1`, [id]));
+      return built[0] ?? null;
     });
-    return id === undefined ? null : this.getTrial(id);
   }
 
   async close(): Promise<void> {
