@@ -148,6 +148,14 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
   private readonly decoder: RowDecoder;
   /** Set on the view runInWriteTransaction hands out: its calls join that transaction. */
   private bound: Queryable | null = null;
+  /** The study row a transaction view holds FOR UPDATE (runInWriteTransaction's lockStudy). */
+  /** Objectives per study (from study_directions, fixed at creation). A Map shared by the views. */
+  private readonly objectiveCounts = new Map<number, number>();
+  /** Directions per study (fixed at creation), for getBestTrial. */
+  private readonly studyDirections = new Map<number, Direction[]>();
+  /** Studies whose state index this transaction view refreshed under the study-row lock. */
+  private indexedUnderLock: Set<number> = new Set();
+  private lockedStudy: { study_id: number; study_name: string } | null = null;
   /** The caches above are brought up to date by one call at a time: two concurrent refreshes from
    * the same mark (a runner counting while it claims) would otherwise both add the same trials.
    * An object, so the transaction views (Object.create) share it. */
@@ -329,9 +337,11 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
    */
   async runInWriteTransaction<T>(fn: (tx: OptunaPostgresStorage) => Promise<T>, opts: { lockStudy?: number } = {}): Promise<T> {
     return this.tx('write', async (c) => {
-      if (opts.lockStudy !== undefined) await this.studyRow(c, opts.lockStudy, true);
+      const locked = opts.lockStudy !== undefined ? await this.studyRow(c, opts.lockStudy, true) : null;
       const view = Object.create(this) as OptunaPostgresStorage;
       view.bound = c;
+      view.lockedStudy = locked;
+      view.indexedUnderLock = new Set();
       return fn(view);
     });
   }
@@ -339,6 +349,9 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
   // ---- studies ----
 
   private async studyRow(c: Queryable, studyId: number, forUpdate = false): Promise<{ study_id: number; study_name: string }> {
+    // Inside runInWriteTransaction({ lockStudy }) the row is already read and held: it cannot change
+    // before commit, so the claim's later steps need not read it again.
+    if (this.bound && this.lockedStudy?.study_id === studyId) return this.lockedStudy;
     const r = (await rows<{ study_id: number; study_name: string }>(c, `SELECT study_id, study_name FROM studies WHERE study_id = $1${forUpdate ? ' FOR UPDATE' : ''}`, [studyId]))[0];
     if (!r) throw new StudyError('STUDY_NOT_FOUND', `${this.path}: no study with id ${studyId}.`);
     return r;
@@ -470,6 +483,14 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
 
   /** The study's StateIndex brought up to date inside the caller's transaction. */
   private async stateIndex(c: Queryable, studyId: number): Promise<StateIndex> {
+    // Under the study-row lock no trial of the study can be created by anyone else, so an index
+    // refreshed earlier in the same transaction (the claim's budget count) still has every trial:
+    // createTrial, which only needs the total, does not read it again.
+    const locked = this.bound !== null && this.lockedStudy?.study_id === studyId;
+    if (locked && this.indexedUnderLock.has(studyId)) {
+      const known = this.stateIndexes.get(studyId);
+      if (known) return known;
+    }
     let ix = this.stateIndexes.get(studyId);
     if (!ix) {
       ix = new StateIndex();
@@ -483,6 +504,7 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
       }
     }
     ix.applyFresh(await arrays<[number, string]>(c, 'SELECT trial_id, state::text FROM trials WHERE trial_id > $1 AND study_id = $2 ORDER BY trial_id', [ix.mark, studyId]));
+    if (locked) this.indexedUnderLock.add(studyId);
     return ix;
   }
 
@@ -505,31 +527,52 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
   }
 
   private async writeParam(c: Queryable, studyId: number, trialId: number, name: string, value: ParamValue, d: Distribution): Promise<void> {
-    const key = `${studyId}\u0000${name}`;
-    let first = this.firstDist.get(key);
-    if (!first) {
-      const r = (
-        await rows<{ distribution_json: string | null }>(
-          c,
-          'SELECT p.distribution_json FROM trial_params p JOIN trials t ON t.trial_id = p.trial_id WHERE t.study_id = $1 AND p.param_name = $2 ORDER BY p.param_id LIMIT 1',
-          [studyId, name],
-        )
-      )[0];
-      if (r) {
-        first = this.decoder.distribution(r.distribution_json, `param '${name}'`);
-        this.firstDist.set(key, first);
+    await this.writeParams(c, studyId, trialId, [[name, { value, distribution: d }]]);
+  }
+
+  /** Checks each param against the study's first distribution of that name, then writes them all
+   * in one statement (names are distinct: they come from an object). */
+  private async writeParams(c: Queryable, studyId: number, trialId: number, params: ReadonlyArray<readonly [string, { value: ParamValue; distribution: Distribution }]>): Promise<void> {
+    if (params.length === 0) return;
+    const values: unknown[] = [trialId];
+    const fresh: Array<[string, Distribution]> = [];
+    for (const [name, { value, distribution: d }] of params) {
+      const key = `${studyId}\u0000${name}`;
+      let first = this.firstDist.get(key);
+      if (!first) {
+        const r = (
+          await rows<{ distribution_json: string | null }>(
+            c,
+            'SELECT p.distribution_json FROM trial_params p JOIN trials t ON t.trial_id = p.trial_id WHERE t.study_id = $1 AND p.param_name = $2 ORDER BY p.param_id LIMIT 1',
+            [studyId, name],
+          )
+        )[0];
+        if (r) {
+          first = this.decoder.distribution(r.distribution_json, `param '${name}'`);
+          this.firstDist.set(key, first);
+        }
       }
+      checkParamDistribution(this.path, name, first, d);
+      if (!first) fresh.push([key, d]);
+      values.push(name, toInternalRepr(name, d, value), distributionJsonOf(d));
     }
-    checkParamDistribution(this.path, name, first, d);
+    const tuples = params.map((_, i) => `($1, $${3 * i + 2}, $${3 * i + 3}, $${3 * i + 4})`).join(', ');
     await c.query(
-      'INSERT INTO trial_params (trial_id, param_name, param_value, distribution_json) VALUES ($1, $2, $3, $4) ON CONFLICT (trial_id, param_name) DO UPDATE SET param_value = excluded.param_value, distribution_json = excluded.distribution_json',
-      [trialId, name, toInternalRepr(name, d, value), distributionJsonOf(d)],
+      `INSERT INTO trial_params (trial_id, param_name, param_value, distribution_json) VALUES ${tuples} ON CONFLICT (trial_id, param_name) DO UPDATE SET param_value = excluded.param_value, distribution_json = excluded.distribution_json`,
+      values,
     );
-    if (!first) this.firstDist.set(key, d);
+    for (const [key, d] of fresh) this.firstDist.set(key, d);
   }
 
   private async writeTrialAttr(c: Queryable, table: 'trial_user_attributes' | 'trial_system_attributes', trialId: number, key: string, json: string): Promise<void> {
     await c.query(`INSERT INTO ${table} (trial_id, "key", value_json) VALUES ($1, $2, $3) ON CONFLICT (trial_id, "key") DO UPDATE SET value_json = excluded.value_json`, [trialId, key, json]);
+  }
+
+  /** Several attrs of one new trial in one statement (keys are distinct: they come from an object). */
+  private async writeTrialAttrs(c: Queryable, table: 'trial_user_attributes' | 'trial_system_attributes', trialId: number, attrs: ReadonlyArray<readonly [string, string]>): Promise<void> {
+    if (attrs.length === 0) return;
+    const tuples = attrs.map((_, i) => `($1, $${2 * i + 2}, $${2 * i + 3})`).join(', ');
+    await c.query(`INSERT INTO ${table} (trial_id, "key", value_json) VALUES ${tuples} ON CONFLICT (trial_id, "key") DO UPDATE SET value_json = excluded.value_json`, [trialId, ...attrs.flat()]);
   }
 
   /** Optuna's heartbeat: the server's LOCALTIMESTAMP (its func.now() in a naive column), set back
@@ -563,15 +606,17 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
           state === 'RUNNING' ? now : null,
         ])
       )[0]!.trial_id;
+      // The index no longer holds every trial (not this one): a later step reads it again.
+      this.indexedUnderLock.delete(studyId);
       if (trialId <= ix.mark) {
         // The sequence was reset below existing ids (a restored dump): count instead.
         n = Number((await rows<{ n: string }>(c, 'SELECT COUNT(*) AS n FROM trials WHERE study_id = $1 AND trial_id < $2', [studyId, trialId]))[0]!.n);
         await c.query('UPDATE trials SET number = $1 WHERE trial_id = $2', [n, trialId]);
         this.stateIndexes.delete(studyId);
       }
-      for (const [name, p] of Object.entries(opts.params ?? {})) await this.writeParam(c, studyId, trialId, name, p.value, p.distribution);
-      for (const [k, j] of sys) await this.writeTrialAttr(c, 'trial_system_attributes', trialId, k, j);
-      for (const [k, j] of usr) await this.writeTrialAttr(c, 'trial_user_attributes', trialId, k, j);
+      await this.writeParams(c, studyId, trialId, Object.entries(opts.params ?? {}));
+      await this.writeTrialAttrs(c, 'trial_system_attributes', trialId, sys);
+      await this.writeTrialAttrs(c, 'trial_user_attributes', trialId, usr);
       // Born with a heartbeat, so another worker's failStaleTrials never takes a trial created a
       // moment ago for one a dead worker left behind.
       if (state === 'RUNNING') await this.writeHeartbeat(c, trialId);
@@ -622,14 +667,23 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
   async finishTrial(trialId: number, state: FinishedState, value?: number | null): Promise<void> {
     await this.tx('write', async (c) => {
       const t = await this.unfinishedTrial(c, trialId, `finishing as ${state}`);
-      const nObjectives = Number((await rows<{ n: string }>(c, 'SELECT COUNT(*) AS n FROM study_directions WHERE study_id = $1', [t.study_id]))[0]!.n);
-      const last = (
-        await rows<{ intermediate_value: number | null; intermediate_value_type: string }>(
-          c,
-          'SELECT intermediate_value, intermediate_value_type::text AS intermediate_value_type FROM trial_intermediate_values WHERE trial_id = $1 ORDER BY step DESC LIMIT 1',
-          [trialId],
-        )
-      )[0];
+      // A study's directions never change once it exists: counted once per study.
+      let nObjectives = this.objectiveCounts.get(t.study_id);
+      if (nObjectives === undefined) {
+        nObjectives = Number((await rows<{ n: string }>(c, 'SELECT COUNT(*) AS n FROM study_directions WHERE study_id = $1', [t.study_id]))[0]!.n);
+        this.objectiveCounts.set(t.study_id, nObjectives);
+      }
+      // The last intermediate value only matters to a PRUNED trial finished without a value.
+      const needsLast = state === 'PRUNED' && (value === null || value === undefined || Number.isNaN(value));
+      const last = needsLast
+        ? (
+            await rows<{ intermediate_value: number | null; intermediate_value_type: string }>(
+              c,
+              'SELECT intermediate_value, intermediate_value_type::text AS intermediate_value_type FROM trial_intermediate_values WHERE trial_id = $1 ORDER BY step DESC LIMIT 1',
+              [trialId],
+            )
+          )[0]
+        : undefined;
       const outcome = finishOutcome(state, value, nObjectives, () =>
         last && last.intermediate_value_type !== 'NAN' ? storedValue(last.intermediate_value, last.intermediate_value_type) : undefined,
       );
@@ -771,9 +825,18 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
       this.tx('read', async (c) => {
         await this.studyRow(c, studyId);
         const plan = this.trials.readPlan(studyId);
-        const fresh = await rows<TrialRow>(c, `SELECT ${TRIAL_COLS} FROM trials WHERE trial_id > $1 AND study_id = $2 ORDER BY trial_id`, [plan.maxSeen, studyId]);
-        const again = plan.unfinished.length ? await rows<TrialRow>(c, `SELECT ${TRIAL_COLS} FROM trials WHERE trial_id = ANY($1::int[]) ORDER BY trial_id`, [plan.unfinished]) : [];
-        return this.trials.merge(studyId, await this.buildTrials(c, again), await this.buildTrials(c, fresh), states);
+        // One statement for the new rows and those last seen unfinished, and one children read for
+        // both sets: a runner asks for the history before every trial.
+        const all = await rows<TrialRow>(c, `SELECT ${TRIAL_COLS} FROM trials WHERE (trial_id > $1 AND study_id = $2) OR trial_id = ANY($3::int[]) ORDER BY trial_id`, [
+          plan.maxSeen,
+          studyId,
+          plan.unfinished,
+        ]);
+        const built = await this.buildTrials(c, all);
+        const again: FrozenTrial[] = [];
+        const fresh: FrozenTrial[] = [];
+        for (const t of built) (t.trialId > plan.maxSeen ? fresh : again).push(t);
+        return this.trials.merge(studyId, again, fresh, states);
       }),
     );
   }
@@ -785,13 +848,23 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
   }
 
   async getBestTrial(studyId: number): Promise<FrozenTrial | null> {
-    const id = await this.tx('read', async (c) => {
+    // One transaction (a runner asks after every trial): the best trial is COMPLETE, so usually in
+    // the finished cache already; only a trial not seen finished yet is read, in the same snapshot.
+    return this.tx('read', async (c) => {
       const row = await this.studyRow(c, studyId);
-      const dirs = await this.directionsOf(c, studyId, row.study_name);
-      if (dirs.length !== 1) return undefined;
-      return (await this.bestRow(c, studyId, dirs[0] as Direction))?.trial_id;
+      let dirs = this.studyDirections.get(studyId);
+      if (!dirs) {
+        dirs = await this.directionsOf(c, studyId, row.study_name);
+        this.studyDirections.set(studyId, dirs);
+      }
+      if (dirs.length !== 1) return null;
+      const id = (await this.bestRow(c, studyId, dirs[0] as Direction))?.trial_id;
+      if (id === undefined) return null;
+      const cached = this.trials.get(id);
+      if (cached) return cached;
+      const built = await this.buildTrials(c, await rows<TrialRow>(c, `SELECT ${TRIAL_COLS} FROM trials WHERE trial_id = $1`, [id]));
+      return built[0] ?? null;
     });
-    return id === undefined ? null : this.getTrial(id);
   }
 
   async close(): Promise<void> {

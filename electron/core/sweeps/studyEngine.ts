@@ -92,9 +92,9 @@ export class StudyEngine {
    * kept, the rest sampled), else a new sampled trial. With a budget, returns null when the study
    * already holds `budget.limit` trials in the budget's states; the check and the creation happen in
    * one atomic claim, so concurrent runners never overshoot. `systemAttrs` are written with the
-   * claim (who runs the trial).
+   * claim (who runs the trial), and so are `userAttrs` (given the trial's number).
    */
-  async ask(budget?: SlotBudget, systemAttrs?: Record<string, unknown>): Promise<AskedTrial | null> {
+  async ask(budget?: SlotBudget, systemAttrs?: Record<string, unknown>, userAttrs?: (number: number) => Record<string, unknown>): Promise<AskedTrial | null> {
     // Sampling reads the history outside the write lock: it may take milliseconds and must not block
     // other writers. The proposal is used for a new trial, or to fill a WAITING trial's gaps.
     const history = await this.history();
@@ -102,6 +102,7 @@ export class StudyEngine {
     return this.claims.claim(this.studyId, {
       ...(budget ? { budget } : {}),
       ...(systemAttrs ? { systemAttrs } : {}),
+      ...(userAttrs ? { userAttrs } : {}),
       newTrialParams: () => this.withDistributions(proposal),
       waitingParams: (waiting) => this.fillWaiting(waiting, proposal),
     });

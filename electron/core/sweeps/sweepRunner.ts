@@ -437,7 +437,8 @@ class SweepRunner {
         let asked;
         try {
           const slot = this.freeSlot();
-          asked = await engine.ask(budget, { [SYS_WORKER_HOST]: os.hostname(), [SYS_WORKER_PID]: process.pid, [SYS_WORKER_SLOT]: slot });
+          // Who runs the trial and where its files go are written by the claim itself.
+          asked = await engine.ask(budget, { [SYS_WORKER_HOST]: os.hostname(), [SYS_WORKER_PID]: process.pid, [SYS_WORKER_SLOT]: slot }, (number) => ({ trial_dir: this.trialDirOf(plan, number) }));
           if (asked) this.startTrial(asked, slot, plan, hooks);
         } catch (err) {
           // A grid that has proposed every point: the sweep is complete, not broken.
@@ -490,10 +491,14 @@ class SweepRunner {
     return slot;
   }
 
+  private trialDirOf(plan: SweepPlan, number: number): string {
+    return path.join(plan.trialsRoot, `trial_${number}`);
+  }
+
   private startTrial(asked: { trialId: number; number: number; params: TrialRef['params']; fromWaiting: boolean }, slot: number, plan: SweepPlan, hooks: SweepHooks): void {
     this.trialsStarted++;
     this.slotsInUse.add(slot);
-    const ref: TrialRef = { trialId: asked.trialId, number: asked.number, params: asked.params, trialDir: path.join(plan.trialsRoot, `trial_${asked.number}`) };
+    const ref: TrialRef = { trialId: asked.trialId, number: asked.number, params: asked.params, trialDir: this.trialDirOf(plan, asked.number) };
     const entry: RunningTrial = { ref, proc: undefined, done: Promise.resolve() };
     entry.done = this.runTrial(entry, asked.fromWaiting, plan, hooks)
       .catch((err: unknown) => {
@@ -519,8 +524,8 @@ class SweepRunner {
     const { ref } = entry;
     const storage = this.storage!;
     const engine = this.engine!;
-    // First heartbeat at once: a resuming runner must not take this fresh trial for a dead one.
-    await storage.heartbeat(ref.trialId);
+    // The claim gave the trial its first heartbeat (both storages write one when a trial becomes
+    // RUNNING), so a resuming runner never takes this fresh trial for a dead one.
     let hbWarned = false;
     let beating: Promise<void> = Promise.resolve();
     const beat = async (): Promise<void> => {
@@ -535,7 +540,6 @@ class SweepRunner {
     const hbTimer = setInterval(() => (beating = beating.then(beat)), this.hbMs);
     hbTimer.unref();
     try {
-      await storage.setTrialUserAttr(ref.trialId, 'trial_dir', ref.trialDir);
       this.emit({ type: 'trial-start', number: ref.number, params: ref.params, trialDir: ref.trialDir, fromWaiting });
       const started = (await this.hook('onTrialStart', hooks.onTrialStart && (() => hooks.onTrialStart!(ref)))) as TrialStartResult | undefined;
       for (const [k, v] of Object.entries(started?.userAttrs ?? {})) await storage.setTrialUserAttr(ref.trialId, k, v);

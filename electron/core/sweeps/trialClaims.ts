@@ -35,6 +35,9 @@ export interface ClaimRequest {
   waitingParams(waiting: FrozenTrial): ParamsWithDistributions;
   /** Trial system attrs written in the same step (who runs the trial). */
   systemAttrs?: Record<string, unknown>;
+  /** Trial user attrs written in the same step, given the trial's number (e.g. its trial dir): one
+   * write step per trial instead of a transaction of their own. */
+  userAttrs?: (number: number) => Record<string, unknown>;
 }
 
 export interface TrialClaimer {
@@ -77,10 +80,12 @@ export function sqliteClaimer(storage: StudyStorage): TrialClaimer {
       const all = req.waitingParams(waiting);
       for (const [name, p] of missing(waiting, all)) storage.setTrialParam(popped.trialId, name, p.value, p.distribution);
       for (const [k, v] of Object.entries(req.systemAttrs ?? {})) storage.setTrialSystemAttr(popped.trialId, k, v);
+      for (const [k, v] of Object.entries(req.userAttrs?.(popped.number) ?? {})) storage.setTrialUserAttr(popped.trialId, k, v);
       return { ...popped, params: plain(all), fromWaiting: true };
     }
     const params = req.newTrialParams();
     const t: NewTrial = storage.createTrial(studyId, { state: 'RUNNING', params, ...(req.systemAttrs ? { systemAttrs: req.systemAttrs } : {}) });
+    for (const [k, v] of Object.entries(req.userAttrs?.(t.number) ?? {})) storage.setTrialUserAttr(t.trialId, k, v);
     return { trialId: t.trialId, number: t.number, params: plain(params), fromWaiting: false };
   };
   return {
@@ -106,10 +111,12 @@ export function postgresClaimer(storage: OptunaPostgresStorage): TrialClaimer {
             const all = req.waitingParams(waiting);
             for (const [name, p] of missing(waiting, all)) await tx.setTrialParam(popped.trialId, name, p.value, p.distribution);
             for (const [k, v] of Object.entries(req.systemAttrs ?? {})) await tx.setTrialSystemAttr(popped.trialId, k, v);
+            for (const [k, v] of Object.entries(req.userAttrs?.(popped.number) ?? {})) await tx.setTrialUserAttr(popped.trialId, k, v);
             return { ...popped, params: plain(all), fromWaiting: true };
           }
           const params = req.newTrialParams();
           const t = await tx.createTrial(studyId, { state: 'RUNNING', params, ...(req.systemAttrs ? { systemAttrs: req.systemAttrs } : {}) });
+          for (const [k, v] of Object.entries(req.userAttrs?.(t.number) ?? {})) await tx.setTrialUserAttr(t.trialId, k, v);
           return { trialId: t.trialId, number: t.number, params: plain(params), fromWaiting: false };
         },
         { lockStudy: studyId },
