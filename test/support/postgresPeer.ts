@@ -246,7 +246,9 @@ export async function startPostgres(opts: StartOptions = {}): Promise<PgServer> 
                 return []; // a backend that exited just before it was stopped
               }
             });
-            return { processes: paused.length, allStopped: states.length > 0 && states.every((st) => st === 'T') };
+            // A backend that exited just before the stop stays a zombie (Z) while the stopped
+            // postmaster cannot reap it: it serves nothing, so it counts as stopped.
+            return { processes: paused.length, allStopped: states.length > 0 && states.every((st) => st === 'T' || st === 'Z' || st === 'X') };
           },
           log: () => readFileSync(path.join(dir, 'log'), 'utf8'),
           async prependHba(line) {
