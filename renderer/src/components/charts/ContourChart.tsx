@@ -1,16 +1,16 @@
 // Contour: two params (picked by the user) against the objective. The plane is cut into a grid and
 // each cell coloured by the mean objective of the finished trials in it (lib/views/contour.ts), amber
 // for the best means, blue for the poorest; the trials themselves are drawn over it as dark dots.
-import { useMemo, useState } from 'react';
+import { useMemo } from 'react';
 import type uPlot from 'uplot';
-import type { TrialScalars } from '../../../../shared/contract.ts';
 import { fmtValue } from '../../lib/format.ts';
 import { cellsFor, contourGrid, type ContourGrid } from '../../lib/views/contour.ts';
-import { objectiveValues, paramCoords, type Distribution, type ParamCoords } from '../../lib/views/paramCoords.ts';
+import { objectiveValues, paramCoords, type ParamCoords } from '../../lib/views/paramCoords.ts';
 import { paintDensity } from './cellPaint.ts';
 import { goodRgb } from './palette.ts';
 import { paramAxis, paramScale } from './paramAxis.ts';
 import { ParamPicker } from './ParamPicker.tsx';
+import { useParamPair, type ParamViewProps } from './paramPair.ts';
 import { cssVar, UPlotChart } from './UPlotChart.tsx';
 
 /** The trials' dots in the text colour, so they show in both palettes. */
@@ -45,23 +45,8 @@ function paintGrid(u: uPlot, g: ContourGrid, direction: 'minimize' | 'maximize' 
   }
 }
 
-export function ContourChart({
-  trials,
-  params,
-  distributions,
-  metric,
-  direction,
-}: {
-  trials: readonly TrialScalars[];
-  params: readonly string[];
-  distributions: Record<string, Distribution>;
-  metric: string | null;
-  direction: 'minimize' | 'maximize' | null;
-}) {
-  const [pickX, setX] = useState<string | null>(null);
-  const [pickY, setY] = useState<string | null>(null);
-  const px = pickX !== null && params.includes(pickX) ? pickX : (params[0] ?? null);
-  const py = pickY !== null && params.includes(pickY) ? pickY : (params.find((p) => p !== px) ?? null);
+export function ContourChart({ trials, params, distributions, metric, direction }: ParamViewProps) {
+  const { px, py, setX, setY } = useParamPair(params);
   const objective = useMemo(() => objectiveValues(trials), [trials]);
   const cx = useMemo(() => (px === null ? null : paramCoords(trials, px, distributions[px])), [trials, px, distributions]);
   const cy = useMemo(() => (py === null ? null : paramCoords(trials, py, distributions[py])), [trials, py, distributions]);

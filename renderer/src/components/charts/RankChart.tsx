@@ -1,16 +1,16 @@
 // Rank: two params (picked by the user), each finished trial a point coloured by its objective's rank
 // among all finished trials (amber = best, blue = poorest). Points are binned into small cells and a
 // cell shows its best trial, so good regions stay visible under 100,000 trials.
-import { useMemo, useState } from 'react';
+import { useMemo } from 'react';
 import type uPlot from 'uplot';
-import type { TrialScalars } from '../../../../shared/contract.ts';
 import { binMin } from '../../lib/views/binning.ts';
-import { objectiveValues, paramCoords, type Distribution } from '../../lib/views/paramCoords.ts';
+import { objectiveValues, paramCoords } from '../../lib/views/paramCoords.ts';
 import { rankShares } from '../../lib/views/rank.ts';
 import { cellsOf, paintCells, pixel } from './cellPaint.ts';
 import { goodRgb } from './palette.ts';
 import { paramAxis, paramScale } from './paramAxis.ts';
 import { ParamPicker } from './ParamPicker.tsx';
+import { useParamPair, type ParamViewProps } from './paramPair.ts';
 import { UPlotChart } from './UPlotChart.tsx';
 
 /** Rank shares in 1/64 steps: a pixel word per step instead of per cell. */
@@ -20,23 +20,8 @@ const WORDS = Array.from({ length: LEVELS + 1 }, (_, k) => {
   return pixel(r, g, b, 0.9);
 });
 
-export function RankChart({
-  trials,
-  params,
-  distributions,
-  metric,
-  direction,
-}: {
-  trials: readonly TrialScalars[];
-  params: readonly string[];
-  distributions: Record<string, Distribution>;
-  metric: string | null;
-  direction: 'minimize' | 'maximize' | null;
-}) {
-  const [pickX, setX] = useState<string | null>(null);
-  const [pickY, setY] = useState<string | null>(null);
-  const px = pickX !== null && params.includes(pickX) ? pickX : (params[0] ?? null);
-  const py = pickY !== null && params.includes(pickY) ? pickY : (params.find((p) => p !== px) ?? null);
+export function RankChart({ trials, params, distributions, metric, direction }: ParamViewProps) {
+  const { px, py, setX, setY } = useParamPair(params);
   const ranks = useMemo(() => rankShares(objectiveValues(trials), direction), [trials, direction]);
   const cx = useMemo(() => (px === null ? null : paramCoords(trials, px, distributions[px])), [trials, px, distributions]);
   const cy = useMemo(() => (py === null ? null : paramCoords(trials, py, distributions[py])), [trials, py, distributions]);
