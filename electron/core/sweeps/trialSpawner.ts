@@ -55,8 +55,18 @@ const send = (m, urgent) => {
   if (urgent) soon = soon || setImmediate(flush);
   else later = later || setTimeout(flush, ${BATCH_MS});
 };
+// Signals that could not be sent (ESRCH, a group already gone, is not one): said on stderr and in
+// the exit code when the helper ends, as the runner that would read a message is gone by then.
+const unsent = [];
 const signal = (pid, sig) => {
-  try { process.kill(-pid, sig); } catch {}
+  try { process.kill(-pid, sig); } catch (e) { if (e.code !== 'ESRCH') unsent.push(sig + ' to trial group ' + pid + ': ' + e.message); }
+};
+const end = () => {
+  if (unsent.length) {
+    process.exitCode = 3;
+    fs.writeSync(2, 'sweepdeck trial helper: could not send ' + unsent.join('; ') + '\\n');
+  }
+  process.exit();
 };
 // The logs are appended synchronously: small writes to the page cache, with no thread-pool round
 // trips between a trial's exit and its 'done'.
@@ -64,7 +74,7 @@ function openLog(id, file) {
   let fd = null;
   const fail = (e) => {
     send({ id, ev: 'log-error', message: String(e.message) });
-    if (fd !== null) try { fs.closeSync(fd); } catch {}
+    if (fd !== null) try { fs.closeSync(fd); } catch (c) { send({ id, ev: 'log-error', message: 'closing the log after that failed too: ' + String(c.message) }); }
     fd = null;
   };
   try { fd = fs.openSync(file, 'a'); } catch (e) { fail(e); }
@@ -136,11 +146,11 @@ process.stdin.on('data', (d) => {
   for (const l of lines) if (l) start(JSON.parse(l));
 });
 process.stdin.on('end', () => {
-  if (!live.size) process.exit(0);
+  if (!live.size) end();
   for (const t of live.values()) signal(t.pid, 'SIGTERM');
   setTimeout(() => {
     for (const t of live.values()) signal(t.pid, 'SIGKILL');
-    process.exit(0);
+    end();
   }, Math.max(0, ...[...live.values()].map((t) => t.grace)));
 });
 process.stdin.resume();
