@@ -4,9 +4,11 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../electron/cli/main.ts';
+import { openPostgresStudyStorage } from '../../electron/core/studies/optunaPostgresStorage.ts';
 import type { HpoConfigInput } from '../../shared/config.ts';
+import { hasPostgres, startPostgres, type PgServer } from '../support/postgresPeer.ts';
 import { configInput, readTrials, tmpDir, writeConfig } from './support.ts';
 
 async function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -105,9 +107,74 @@ describe('sweep run on a study with another search space', () => {
     expect(r2.stdout + r2.stderr).not.toMatch(/search space|search_space/);
   }, 60_000);
 
+  it('checks the study --storage names, not the config\'s checkpoint', async () => {
+    const dir = tmpDir('space');
+    const out = path.join(dir, 'out');
+    const elsewhere = path.join(dir, 'elsewhere.db');
+    const made = await runCli(['sweep', 'run', writeConfig(dir, first()), '--storage', elsewhere, '--output-dir', out, '--no-tracking']);
+    expect(made.code, made.stdout + made.stderr).toBe(0);
+    const before = sha(elsewhere);
+    const dropped = writeConfig(dir, first({
+      search_space: { x: { type: 'uniform', min: 0, max: 1 }, y: { type: 'int', min: 0, max: 5 }, c: { type: 'choice', values: ['a', 'b'] } },
+      sampling: { algorithm: 'random', max_trials: 4, max_concurrent_trials: 1, seed: 7 },
+    }), 'dropped.yaml');
+    // The config's own checkpoint (out/tiny/study.db) does not exist: the study checked is --storage's.
+    const refused = await runCli(['sweep', 'run', dropped, '--storage', elsewhere, '--output-dir', out, '--no-tracking']);
+    expect(refused.code, refused.stdout + refused.stderr).toBe(2);
+    expect(refused.stderr).toContain(`the search_space of ${dropped} differs from study 'hpo_tiny' in ${elsewhere}`);
+    expect(refused.stderr).toContain('  - weight_decay: removed');
+    expect(sha(elsewhere)).toBe(before);
+    expect(sideFiles(elsewhere)).toEqual([]);
+    expect(existsSync(path.join(out, 'tiny', 'study.db'))).toBe(false);
+  }, 60_000);
+
   it('the usage text documents the flag', async () => {
     const r = await runCli(['sweep', 'run', '--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/--accept-space-change\s+resume a study whose search space differs/);
   });
+});
+
+describe.runIf(hasPostgres())('sweep run on a study URL with another search space', () => {
+  let pg: PgServer;
+  beforeAll(async () => {
+    pg = await startPostgres();
+  }, 120_000);
+  afterAll(() => pg?.stop());
+
+  it('shows the difference and refuses, leaving the study as it was; resumes with the flag', async () => {
+    const dir = tmpDir('space-url');
+    const out = path.join(dir, 'out');
+    const url = pg.createDatabase('space');
+    const made = await runCli(['sweep', 'run', writeConfig(dir, first()), '--storage', url, '--output-dir', out, '--no-tracking']);
+    expect(made.code, made.stdout + made.stderr).toBe(0);
+    const widened = writeConfig(dir, first({
+      search_space: { x: { type: 'uniform', min: 0, max: 2 }, y: { type: 'int', min: 0, max: 5 }, c: { type: 'choice', values: ['a', 'b'] }, weight_decay: { type: 'uniform', min: 0, max: 0.1 } },
+      sampling: { algorithm: 'random', max_trials: 3, max_concurrent_trials: 1, seed: 7 },
+    }), 'widened.yaml');
+    const refused = await runCli(['sweep', 'run', widened, '--storage', url, '--output-dir', out, '--no-tracking']);
+    expect(refused.code, refused.stdout + refused.stderr).toBe(2);
+    expect(refused.stderr).toContain(`the search_space of ${widened} differs from study 'hpo_tiny' in postgresql://`);
+    expect(refused.stderr).toContain('  - x: range 0..1 → 0..2\n');
+    expect(refused.stdout + refused.stderr).not.toContain(pg.password);
+    const trialsIn = async (): Promise<number> => {
+      const s = await openPostgresStudyStorage(url, { readonly: true, poolSize: 1 });
+      try {
+        const study = await s.getStudy('hpo_tiny');
+        return study ? (await s.getTrials(study.studyId)).length : -1;
+      } finally {
+        await s.close();
+      }
+    };
+    expect(await trialsIn()).toBe(2);
+    // A worker given the same config is held to the same rule.
+    const worker = await runCli(['sweep', 'worker', widened, '--storage', url, '--output-dir', out, '--no-tracking']);
+    expect(worker.code, worker.stdout + worker.stderr).toBe(2);
+    expect(worker.stderr).toContain(`the search_space of ${widened} differs from study 'hpo_tiny' in postgresql://`);
+    expect(await trialsIn()).toBe(2);
+    const accepted = await runCli(['sweep', 'run', widened, '--storage', url, '--output-dir', out, '--no-tracking', '--accept-space-change']);
+    expect(accepted.code, accepted.stdout + accepted.stderr).toBe(0);
+    expect(accepted.stdout).toContain('(accepted with --accept-space-change):\n  - x: range 0..1 → 0..2\n');
+    expect(await trialsIn()).toBe(3);
+  }, 120_000);
 });

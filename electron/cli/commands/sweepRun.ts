@@ -148,8 +148,10 @@ export async function run(argv: string[]): Promise<number> {
     throw err;
   }
 
-  // Before anything starts or is written: a study whose search space differs is resumed only on purpose.
-  for (const line of searchSpaceGate(config, configPath, outputDir, path.dirname(configPath), values['accept-space-change'] === true)) print(line);
+  const storage = values.storage !== undefined ? (isStudyUrl(values.storage) ? values.storage.trim() : path.resolve(values.storage)) : undefined;
+  // Before anything starts or is written: a study whose search space differs is resumed only on
+  // purpose. The study checked is the one the run resumes (--storage's when given).
+  for (const line of await searchSpaceGate(config, configPath, outputDir, path.dirname(configPath), values['accept-space-change'] === true, storage)) print(line);
 
   // A closed stdout (e.g. piped into `head`) must not kill the sweep: progress is only a view.
   if (!epipeGuarded) {
@@ -206,7 +208,6 @@ export async function run(argv: string[]): Promise<number> {
   let pendingEnd: string | undefined;
   let trackedHandle: TrackedSweepHandle | undefined;
 
-  const storage = values.storage !== undefined ? (isStudyUrl(values.storage) ? values.storage.trim() : path.resolve(values.storage)) : undefined;
   const sweepOptions = {
     config,
     configDir: path.dirname(configPath),

@@ -20,11 +20,13 @@ import type { SweepEvent, SweepResult } from '../../core/sweeps/types.ts';
 import { CliError, parseCli, printedHelp } from '../cliSupport.ts';
 import { launchSweep, timingsFromEnv } from '../sweepLaunch.ts';
 import { print, printError, terminalSafe } from '../terminalText.ts';
+import { searchSpaceGate } from '../searchSpaceGate.ts';
 import { withStudy } from '../withStudy.ts';
 import { DEFAULT_OUTPUT_DIR } from './sweepRun.ts';
 
 const USAGE = `Usage: sweepdeck sweep worker CONFIG.yaml|postgresql://USER@HOST:PORT/DB [--study NAME] [--slots N] [--max-trials N]
                              [--storage URL] [--output-dir DIR] [--tracking-uri URI] [--no-tracking]
+                             [--accept-space-change]
 
   Joins a sweep on a shared PostgreSQL study and runs its trials until the budget is reached, the
   study asks its workers to stop, or SIGTERM/SIGINT (running trials are failed and re-offered).
@@ -39,6 +41,9 @@ const USAGE = `Usage: sweepdeck sweep worker CONFIG.yaml|postgresql://USER@HOST:
   --output-dir DIR    where trial dirs go (default: ./sweepdeck-output)
   --tracking-uri URI  MLflow tracking store (every worker of a sweep should use the same one)
   --no-tracking       run without MLflow tracking
+  --accept-space-change
+                      join with CONFIG.yaml although its search_space differs from the study's
+                      (without it, the difference is shown and the worker does not start)
 
 Exit codes: 0 budget reached or stopped, 1 the sweep failed here, 2 bad input, 3 sweep timeout.`;
 
@@ -113,6 +118,7 @@ export async function run(argv: string[]): Promise<number> {
         'output-dir': { type: 'string' },
         'tracking-uri': { type: 'string' },
         'no-tracking': { type: 'boolean' },
+        'accept-space-change': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     },
@@ -129,12 +135,19 @@ export async function run(argv: string[]): Promise<number> {
   let config = byUrl ? await configAtUrl(target, values.study) : loadConfig(path.resolve(target));
   if (!byUrl && values.study !== undefined) config = { ...config, study_name: values.study };
   const metric = config.objective.metric;
+  const outputDir = path.resolve(values['output-dir'] ?? DEFAULT_OUTPUT_DIR);
+  // A worker given a config of its own joins only a study sampled from the same space (a URL's
+  // worker runs the config stored in the study, so there is nothing to compare).
+  if (!byUrl) {
+    const configPath = path.resolve(target);
+    for (const line of await searchSpaceGate(config, configPath, outputDir, path.dirname(configPath), values['accept-space-change'] === true, storage)) print(line);
+  }
 
   const { handle } = await launchSweep(
     {
       config,
       configDir: byUrl ? process.cwd() : path.dirname(path.resolve(target)),
-      outputDir: path.resolve(values['output-dir'] ?? DEFAULT_OUTPUT_DIR),
+      outputDir,
       role: 'worker',
       ...(storage !== undefined ? { storage } : {}),
       ...(slots !== undefined ? { slots } : {}),
