@@ -16,7 +16,7 @@ import type { SweepCounts, SweepEvent, SweepResult } from '../core/sweeps/types.
 import { checkConfigSize, ConfigError, parseConfigText } from '../core/config/loadConfig.ts';
 import { judgeHeartbeat } from '../core/sweeps/heartbeat.ts';
 import { reofferTrial } from '../core/sweeps/studyEngine.ts';
-import { resumedStudyFile, studySpaceDiff } from '../core/sweeps/spaceCheck.ts';
+import { diffWith, resumedStudyFile, studySpaceDiff } from '../core/sweeps/spaceCheck.ts';
 import { AppFault } from './appError.ts';
 import { absoluteInput, existingFile, folderToWrite } from './pathInput.ts';
 import { newId, type AppState, type SweepRecord } from './appState.ts';
@@ -861,7 +861,7 @@ export class SweepsService {
     if (input.configPath !== undefined) {
       // Checked before the config is attached, so a refused resume changes nothing.
       const file = existingFile(input.configPath, 'The HPO config', 'e.g. hpo.yaml');
-      gateSpaceChange(this.spaceDiffAt(loc.studyPath, loc.studyName, readConfig(file)), file, accept);
+      gateSpaceChange(await this.spaceDiffAt(loc, loc.studyPath, loc.studyName, readConfig(file)), file, accept);
       rec = this.attachConfig(rec, input.configPath);
     }
     const started = await this.launch(rec.id, input.maxTrials, accept);
@@ -885,11 +885,11 @@ export class SweepsService {
   }
 
   /** How the config's search space (configPath's, else the sweep's own) differs from the study's. */
-  spaceDiff(input: ParsedInput<'sweeps.spaceDiff'>): ChannelOutput<'sweeps.spaceDiff'> {
+  async spaceDiff(input: ParsedInput<'sweeps.spaceDiff'>): Promise<ChannelOutput<'sweeps.spaceDiff'>> {
     const loc = this.locate(input.id);
     if (input.configPath !== undefined) {
       const file = existingFile(input.configPath, 'The HPO config', 'e.g. hpo.yaml');
-      return this.spaceDiffAt(loc.studyPath, loc.studyName, readConfig(file));
+      return this.spaceDiffAt(loc, loc.studyPath, loc.studyName, readConfig(file));
     }
     const configPath = loc.record?.configPath;
     if (!configPath) {
@@ -897,10 +897,17 @@ export class SweepsService {
     }
     const config = readConfig(configPath);
     const target = resumedStudyFile({ config, outputDir: this.outputDirOf(loc.record!), configDir: path.dirname(configPath) });
-    return target ? this.spaceDiffAt(target.studyPath, target.studyName, config) : spaceDiffReply(loc.studyPath, loc.studyName, null);
+    return target ? this.spaceDiffAt(loc, target.studyPath, target.studyName, config) : spaceDiffReply(loc.studyPath, loc.studyName, null);
   }
 
-  private spaceDiffAt(studyPath: string, studyName: string, config: HpoConfig): ChannelOutput<'sweeps.spaceDiff'> {
+  private async spaceDiffAt(loc: Located, studyPath: string, studyName: string, config: HpoConfig): Promise<ChannelOutput<'sweeps.spaceDiff'>> {
+    if (isStudyUrl(studyPath)) {
+      // The sweep's own study URL: its trials as read now (another URL is not one this app watches).
+      if (studyPath !== loc.studyPath || studyName !== loc.studyName) return spaceDiffReply(studyPath, studyName, null);
+      await this.urlStudies().refresh(loc);
+      const snap = this.urlStudies().snapshot(loc);
+      return spaceDiffReply(studyPath, studyName, snap ? diffWith(snap.trials, config) : null);
+    }
     if (!existsSync(studyPath)) return spaceDiffReply(studyPath, studyName, null);
     return spaceDiffReply(studyPath, studyName, this.read(studyPath, (s) => studySpaceDiff(s, studyName, config)));
   }
@@ -929,7 +936,7 @@ export class SweepsService {
     const outputDir = this.outputDirOf(rec);
     // The study the runner would resume, if any, is resumed with another search space only on purpose.
     const resumed = resumedStudyFile({ config, outputDir, configDir: path.dirname(rec.configPath) });
-    if (resumed) gateSpaceChange(this.spaceDiffAt(resumed.studyPath, resumed.studyName, config), rec.configPath, acceptSpaceChange);
+    if (resumed) gateSpaceChange(await this.spaceDiffAt(loc, resumed.studyPath, resumed.studyName, config), rec.configPath, acceptSpaceChange);
     // Tracking is opened before the runner, so a target that cannot be used (fallback off) is said
     // up front; once the sweep runs, tracking failures are warnings and the outbox keeps the writes.
     const tracking = this.o.trackingFor ? await this.o.trackingFor(config) : null;

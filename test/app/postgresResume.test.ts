@@ -105,4 +105,41 @@ describe.runIf(hasPostgres() && hasOptuna())('Resume of a PostgreSQL study in th
     expect(written.some((f) => f.text.includes(withoutPassword))).toBe(true);
     for (const f of written) expect(f.text.includes(pg.password), f.file).toBe(false);
   }, 240_000);
+
+  it('shows how a config\'s search space differs from the study\'s and resumes only on purpose', async () => {
+    const url = pg.createDatabase('space');
+    const dir = mkdtempSync(path.join(work, 'space-'));
+    const config = path.join(dir, 'hpo.yaml');
+    writeFileSync(config, `${quickConfig(BUDGET)}study_name: ${STUDY}\n`);
+    writeFileSync(path.join(dir, 'trial.mjs'), quickTrial(10));
+    const first = await runCli(['sweep', 'run', config, '--storage', url, '--max-trials', String(FIRST), '--no-tracking', '--output-dir', path.join(dir, 'cli')], { SWEEPDECK_DATA_DIR: path.join(dir, 'clidata') }, dir);
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    const widened = path.join(dir, 'widened.yaml');
+    writeFileSync(widened, `${quickConfig(BUDGET).replace('max: 1.0', 'max: 2.0')}study_name: ${STUDY}\n`);
+
+    const app: AppServices = await createAppServices({ dataDir: path.join(dir, 'data'), host: 'browser', exampleConfigPath: null, env: { PATH: process.env.PATH, HOME: dir }, azureSecretStore: noKeyring, urlPollMs: 150 });
+    try {
+      const opened = await app.dispatch('sweeps.openStudyUrl', { url });
+      expect(opened.ok, JSON.stringify(opened)).toBe(true);
+      const sweep = (opened.ok ? (opened.value as ChannelOutput<'sweeps.openStudyUrl'>) : null)!.sweeps.find((s) => s.studyName === STUDY)!;
+      const diff = await app.dispatch('sweeps.spaceDiff', { id: sweep.id, configPath: widened });
+      expect(diff.ok, JSON.stringify(diff)).toBe(true);
+      expect((diff.ok ? (diff.value as ChannelOutput<'sweeps.spaceDiff'>) : null)!.changes.map((c) => c.text)).toEqual(['x: range 0..1 → 0..2']);
+
+      const refused = await app.dispatch('sweeps.resume', { id: sweep.id, configPath: widened });
+      expect(refused.ok).toBe(false);
+      expect(refused.ok ? '' : refused.error.message).toContain(`The search space of ${widened} differs from study '${STUDY}'`);
+      expect((await readStudy(url, STUDY)).trials.length).toBe(FIRST);
+
+      const resumed = await app.dispatch('sweeps.resume', { id: sweep.id, configPath: widened, acceptSpaceChange: true, maxTrials: FIRST + 1 });
+      expect(resumed.ok, JSON.stringify(resumed)).toBe(true);
+      await until('the resumed sweep to add its trial', async () => ((await readStudy(url, STUDY)).trials.filter((t) => t.state === 'COMPLETE').length === FIRST + 1 ? true : null), 120_000);
+      await until('the sweep to end', async () => {
+        const s = await app.dispatch('sweeps.get', { id: sweep.id });
+        return s.ok && (s.value as ChannelOutput<'sweeps.get'>).state !== 'running' ? true : null;
+      }, 60_000);
+    } finally {
+      await app.close();
+    }
+  }, 240_000);
 });

@@ -8,7 +8,8 @@ import type { FrozenTrial } from '../search/types.ts';
 import type { AsyncStudyStorage, StudyStorage } from '../studies/types.ts';
 import { planSweep, type PlanInput } from './sweepPlan.ts';
 
-const diffWith = (trials: readonly FrozenTrial[], config: HpoConfig): SpaceDiff => diffSpaces(studySpaceOf(trials), buildSearchSpace(config.search_space));
+/** How the config's search space differs from the one `trials` hold. */
+export const diffWith = (trials: readonly FrozenTrial[], config: HpoConfig): SpaceDiff => diffSpaces(studySpaceOf(trials), buildSearchSpace(config.search_space));
 
 /** The difference for study `studyName` in an open storage; null when the storage has no such study. */
 export function studySpaceDiff(storage: StudyStorage, studyName: string, config: HpoConfig): SpaceDiff | null {
