@@ -326,7 +326,8 @@ describe.runIf(hasPostgres() && hasOptuna())('the app on a PostgreSQL study', ()
     const other = mkdtempSync(path.join(os.tmpdir(), 'sweepdeck-pgapp-resume-'));
     const svc = await createAppServices({ dataDir: path.join(other, 'data'), host: 'browser', exampleConfigPath: null, env: { PATH: process.env.PATH, HOME: other }, azureSecretStore: keyring, urlPollMs: 150, core });
     try {
-      writeFileSync(path.join(other, 'hpo.yaml'), quickConfig(8));
+      // The study's own space (Python sampled x in -1..1): a resume with another asks first.
+      writeFileSync(path.join(other, 'hpo.yaml'), quickConfig(8).replace('min: 0.0', 'min: -1.0'));
       const opened = await svc.dispatch('sweeps.openStudyUrl', { url });
       expect(opened.ok, JSON.stringify(opened)).toBe(true);
       expect(pg.psql(`SELECT count(*) FROM study_system_attributes WHERE key = '${SYS_STOP_REQUESTED}'`, db).trim()).toBe('1');
