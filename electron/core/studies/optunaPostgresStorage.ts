@@ -35,7 +35,15 @@ export interface OpenPostgresStorageOptions {
   /** Told once when the connection is lost, at each wait, and once when it is back (default: the
    * lost and back lines on stderr). */
   onConnectionNotice?: (n: OutageNotice) => void;
+  /** How long an open waits for a schema another program is creating right now (Python Optuna
+   * creates its tables, then its version rows, in separate steps): default SCHEMA_SETTLE_MS. */
+  schemaSettleMs?: number;
+  /** Told once when the open waits for such a schema (default: a line on stderr). */
+  onSchemaWait?: (message: string) => void;
 }
+
+export const SCHEMA_SETTLE_MS = 15_000;
+const SCHEMA_POLL_MS = 200;
 
 const TRIAL_COLS = 'trial_id, number, study_id, state::text AS state, datetime_start::text AS datetime_start, datetime_complete::text AS datetime_complete';
 /**
@@ -68,7 +76,10 @@ export async function openPostgresStudyStorage(location: string, opts: OpenPostg
   const policy = reconnectPolicy(opts.reconnect);
   const pool = acquirePool(url, opts.poolSize ?? DEFAULT_POOL_SIZE);
   try {
-    const revision = await prepareSchema(url, pool, opts.create === true && opts.readonly !== true);
+    const revision = await prepareSchema(url, pool, opts.create === true && opts.readonly !== true, {
+      settleMs: opts.schemaSettleMs ?? SCHEMA_SETTLE_MS,
+      onWait: opts.onSchemaWait ?? ((m) => process.stderr.write(`${m}\n`)),
+    });
     return new OptunaPostgresStorage(url, pool, revision, opts.readonly === true, {
       policy,
       notify: opts.onConnectionNotice ?? ((n) => n.kind !== 'retry' && process.stderr.write(`${n.message}\n`)),
@@ -93,7 +104,7 @@ async function readLayout(c: Queryable): Promise<Map<string, Set<string>>> {
   return tables;
 }
 
-async function prepareSchema(url: StudyUrl, pool: pg.Pool, create: boolean): Promise<Revision> {
+async function prepareSchema(url: StudyUrl, pool: pg.Pool, create: boolean, settle: { settleMs: number; onWait: (message: string) => void }): Promise<Revision> {
   const c = await checkOut(pool);
   try {
     let tables = await readLayout(c);
@@ -115,6 +126,27 @@ async function prepareSchema(url: StudyUrl, pool: pg.Pool, create: boolean): Pro
       }
       tables = await readLayout(c);
     }
+    // A schema half made is most likely being made now (a first Python worker): waited for a while,
+    // then judged as it stands.
+    const deadline = Date.now() + settle.settleMs;
+    for (let told = false; ; told = true) {
+      const judged = await judgeSchema(url, c, tables);
+      if ('revision' in judged) return judged.revision;
+      if (!judged.forming || Date.now() >= deadline) throw judged.error;
+      if (!told) settle.onWait(`${url.redacted}: the Optuna schema there is incomplete, as while another worker (Python Optuna, or Sweepdeck) creates it; waiting up to ${Math.round(settle.settleMs / 1000)} s for it.`);
+      await new Promise((r) => setTimeout(r, SCHEMA_POLL_MS));
+      tables = await readLayout(c);
+    }
+  } finally {
+    c.release();
+  }
+}
+
+/** The schema's revision, or why it is not one Sweepdeck opens; `forming`: the tables or version
+ * rows are partly there, as while another program creates them. */
+async function judgeSchema(url: StudyUrl, c: Queryable, tables: Map<string, Set<string>>): Promise<{ revision: Revision } | { error: StudyError; forming: boolean }> {
+  const required = Object.keys(REQUIRED_COLUMNS);
+  try {
     const missing = required.filter((t) => !tables.has(t));
     if (required.every((t) => t === 'alembic_version' || !tables.has(t))) {
       const names = [...tables.keys()].sort();
@@ -133,9 +165,17 @@ async function prepareSchema(url: StudyUrl, pool: pg.Pool, create: boolean): Pro
     }
     const nums = await rows<{ version_num: string }>(c, 'SELECT version_num FROM alembic_version');
     const vi = (await rows<{ schema_version: unknown }>(c, 'SELECT schema_version FROM version_info WHERE version_info_id = 1'))[0];
-    return judgeRevision({ place: url.redacted, noun: 'database', storageUrl: url.redacted }, nums.map((r) => r.version_num), vi);
-  } finally {
-    c.release();
+    try {
+      return { revision: judgeRevision({ place: url.redacted, noun: 'database', storageUrl: url.redacted }, nums.map((r) => r.version_num), vi) };
+    } catch (e) {
+      if (e instanceof StudyError) return { error: e, forming: nums.length === 0 && vi === undefined };
+      throw e;
+    }
+  } catch (e) {
+    if (!(e instanceof StudyError)) throw e;
+    const present = required.filter((t) => tables.has(t) && t !== 'alembic_version');
+    const missing = required.filter((t) => !tables.has(t));
+    return { error: e, forming: present.length > 0 && missing.length > 0 };
   }
 }
 
