@@ -11,11 +11,12 @@ import type { ChannelOutput, ParsedInput, SweepDetail, SweepSummary, Intermediat
 import { toIntermediateColumns, toTrialColumns } from '../../shared/trialColumns.ts';
 import type { EventPayload } from '../../shared/events.ts';
 import type { Distribution, FrozenTrial } from '../core/search/types.ts';
-import type { StudyStorage } from '../core/studies/types.ts';
+import type { AsyncStudyStorage, StudyStorage } from '../core/studies/types.ts';
 import type { SweepCounts, SweepEvent, SweepResult } from '../core/sweeps/types.ts';
 import { checkConfigSize, ConfigError, parseConfigText } from '../core/config/loadConfig.ts';
 import { judgeHeartbeat } from '../core/sweeps/heartbeat.ts';
-import { reofferTrial } from '../core/sweeps/studyEngine.ts';
+import { failTrialOnPurpose, type FailOnPurpose } from '../core/sweeps/failOnPurpose.ts';
+import { promisedStorage } from '../core/studies/promisedStorage.ts';
 import { diffWith, resumedStudyFile, studySpaceDiff } from '../core/sweeps/spaceCheck.ts';
 import { AppFault } from './appError.ts';
 import { absoluteInput, existingFile, folderToWrite } from './pathInput.ts';
@@ -492,37 +493,36 @@ export class SweepsService {
    * A trial with heartbeats belongs to a Sweepdeck runner (Stop it, or its stale heartbeat fails
    * it on resume), so it is refused here.
    */
-  failTrialElsewhere(input: ParsedInput<'sweeps.failTrial'>): ChannelOutput<'sweeps.failTrial'> {
+  async failTrialElsewhere(input: ParsedInput<'sweeps.failTrial'>): Promise<ChannelOutput<'sweeps.failTrial'>> {
     const loc = this.locate(input.id);
     const n = input.trialNumber;
-    if (this.live.has(loc.id)) throw new AppFault('CONFLICT', `Sweep '${loc.id}' runs in this app: its trials are its runner's. Stop the sweep instead of failing trial ${n}.`);
-    if (!existsSync(loc.studyPath)) throw new AppFault('NOT_FOUND', `The study file ${loc.studyPath} of sweep '${loc.id}' does not exist.`);
-    const check = (s: StudyStorage): number => {
-      const study = s.getStudy(loc.studyName);
-      if (!study) throw new AppFault('NOT_FOUND', `There is no study '${loc.studyName}' in ${loc.studyPath}.`);
-      const trial = s.getTrials(study.studyId).find((t) => t.number === n);
-      if (!trial) throw new AppFault('NOT_FOUND', `Study '${loc.studyName}' in ${loc.studyPath} has no trial ${n}.`);
-      if (!s.runningElsewhere(study.studyId).some((t) => t.number === n)) {
-        const why = trial.state === 'RUNNING' ? 'it has heartbeats: a Sweepdeck runner runs it, or ran it (Stop that sweep, or Resume fails it once its heartbeat is stale)' : `it is ${trial.state}`;
-        throw new AppFault('CONFLICT', `Trial ${n} of study '${loc.studyName}' is not RUNNING elsewhere: ${why}. Only a trial RUNNING without heartbeats can be failed here.`);
+    const act = (s: AsyncStudyStorage, studyId: number): Promise<FailOnPurpose> => failTrialOnPurpose(s, studyId, n, { reason: FAILED_BY_USER_IN_APP, retry: input.retry === true, force: false });
+    let r: FailOnPurpose;
+    if (isStudyUrl(loc.studyPath)) {
+      // Shared: trials of other workers (Python without heartbeats) may be failed while ours run.
+      r = await this.urlStudies().writeStudy(loc, act);
+      await this.urlStudies().refresh(loc);
+    } else {
+      if (this.live.has(loc.id)) throw new AppFault('CONFLICT', `Sweep '${loc.id}' runs in this app: its trials are its runner's. Stop the sweep instead of failing trial ${n}.`);
+      if (!existsSync(loc.studyPath)) throw new AppFault('NOT_FOUND', `The study file ${loc.studyPath} of sweep '${loc.id}' does not exist.`);
+      // Writing needs the file to ourselves: let go of our reader first.
+      this.readers.drop(loc.studyPath);
+      const storage = this.o.core.openStudyStorage(loc.studyPath, { busyTimeoutMs: APP_STUDY_BUSY_TIMEOUT_MS });
+      try {
+        const study = storage.getStudy(loc.studyName);
+        if (!study) throw new AppFault('NOT_FOUND', `There is no study '${loc.studyName}' in ${loc.studyPath}.`);
+        r = await act(promisedStorage(storage), study.studyId);
+      } finally {
+        storage.close();
       }
-      return study.studyId;
-    };
-    this.read(loc.studyPath, check);
-    // Writing needs the file to ourselves: let go of our reader first.
-    this.readers.drop(loc.studyPath);
-    const storage = this.o.core.openStudyStorage(loc.studyPath, { busyTimeoutMs: APP_STUDY_BUSY_TIMEOUT_MS });
-    let result: ChannelOutput<'sweeps.failTrial'>;
-    try {
-      // Checked again inside the writer: the trial may have finished meanwhile.
-      const studyId = check(storage);
-      const failed = storage.failTrial(studyId, n, FAILED_BY_USER_IN_APP);
-      result = { number: failed.number, state: failed.state, reofferedAs: input.retry ? reofferTrial(storage, studyId, failed) : null };
-    } finally {
-      storage.close();
+    }
+    if (!r.ok) {
+      if (r.why === 'missing') throw new AppFault('NOT_FOUND', `Study '${loc.studyName}' in ${loc.studyPath} has no trial ${n}.`);
+      const why = r.why === 'heartbeats' ? 'it has heartbeats: a Sweepdeck runner runs it, or ran it (Stop that sweep, or Resume fails it once its heartbeat is stale)' : `it is ${r.state}`;
+      throw new AppFault('CONFLICT', `Trial ${n} of study '${loc.studyName}' is not RUNNING elsewhere: ${why}. Only a trial RUNNING without heartbeats can be failed here.`);
     }
     this.o.bus.emit('sweeps.changed', { reason: `trial ${n} failed by the user` });
-    return result;
+    return { number: r.failed.number, state: r.failed.state, reofferedAs: r.reofferedAs };
   }
 
   trials(input: ParsedInput<'sweeps.trials'>): ChannelOutput<'sweeps.trials'> {
@@ -650,22 +650,32 @@ export class SweepsService {
   /** Saves a trial's note as its user attr `note`, so Python Optuna reads it as
    * trial.user_attrs['note']. Allowed on finished trials (a note is not a result) and while the sweep
    * runs (one short write transaction, waiting for the runner's as any writer does). */
-  setTrialNote(input: ParsedInput<'sweeps.setTrialNote'>): ChannelOutput<'sweeps.setTrialNote'> {
+  async setTrialNote(input: ParsedInput<'sweeps.setTrialNote'>): Promise<ChannelOutput<'sweeps.setTrialNote'>> {
     const loc = this.locate(input.id);
     const n = input.trialNumber;
-    if (isStudyUrl(loc.studyPath)) throw new AppFault('NOT_AVAILABLE', `Notes are saved in SQLite study files only for now; sweep '${input.id}' is a study on a database server. Set the user attr 'note' from Python instead.`);
-    if (!existsSync(loc.studyPath)) throw new AppFault('NOT_FOUND', `The study file ${loc.studyPath} of sweep '${input.id}' does not exist.`);
-    // Our reader caches finished trials: let it go, so the next read shows the note.
-    this.readers.drop(loc.studyPath);
-    const storage = this.o.core.openStudyStorage(loc.studyPath, { busyTimeoutMs: APP_STUDY_BUSY_TIMEOUT_MS });
-    try {
-      const info = storage.getStudy(loc.studyName);
-      if (!info) throw new AppFault('NOT_FOUND', `There is no study '${loc.studyName}' in ${loc.studyPath}.`);
-      const t = storage.getTrials(info.studyId).find((x) => x.number === n);
-      if (!t) throw new AppFault('NOT_FOUND', `Study '${loc.studyName}' in ${loc.studyPath} has no trial ${n}.`);
-      storage.setTrialLinkAttr(t.trialId, TRIAL_NOTE_ATTR, input.note);
-    } finally {
-      storage.close();
+    const noTrial = (): AppFault => new AppFault('NOT_FOUND', `Study '${loc.studyName}' in ${loc.studyPath} has no trial ${n}.`);
+    if (isStudyUrl(loc.studyPath)) {
+      const trialId = await this.urlStudies().writeStudy(loc, async (s, studyId) => {
+        const t = (await s.getTrials(studyId)).find((x) => x.number === n);
+        if (!t) throw noTrial();
+        await s.setTrialLinkAttr(t.trialId, TRIAL_NOTE_ATTR, input.note);
+        return t.trialId;
+      });
+      await this.urlStudies().reloadTrial(loc, trialId);
+    } else {
+      if (!existsSync(loc.studyPath)) throw new AppFault('NOT_FOUND', `The study file ${loc.studyPath} of sweep '${input.id}' does not exist.`);
+      // Our reader caches finished trials: let it go, so the next read shows the note.
+      this.readers.drop(loc.studyPath);
+      const storage = this.o.core.openStudyStorage(loc.studyPath, { busyTimeoutMs: APP_STUDY_BUSY_TIMEOUT_MS });
+      try {
+        const info = storage.getStudy(loc.studyName);
+        if (!info) throw new AppFault('NOT_FOUND', `There is no study '${loc.studyName}' in ${loc.studyPath}.`);
+        const t = storage.getTrials(info.studyId).find((x) => x.number === n);
+        if (!t) throw noTrial();
+        storage.setTrialLinkAttr(t.trialId, TRIAL_NOTE_ATTR, input.note);
+      } finally {
+        storage.close();
+      }
     }
     this.o.bus.emit('sweeps.changed', { reason: `note of trial ${n} saved` });
     return { number: n, note: input.note };

@@ -200,16 +200,22 @@ export class UrlStudies {
     await w.refresh();
   }
 
-  private async writeStudy(ref: { studyPath: string; studyName: string }, fn: (s: Awaited<ReturnType<typeof openPostgresStudyStorage>>, studyId: number) => Promise<void>): Promise<void> {
+  /** Runs `fn` on a writable connection to the study (opened for it, closed after). */
+  async writeStudy<T>(ref: { studyPath: string; studyName: string }, fn: (s: Awaited<ReturnType<typeof openPostgresStudyStorage>>, studyId: number) => Promise<T>): Promise<T> {
     const s = await openPostgresStudyStorage(await this.o.passwords.connectionString(ref.studyPath), appStorageOptions(false));
     try {
-      await fn(s, (await s.loadStudy(ref.studyName)).studyId);
+      return await fn(s, (await s.loadStudy(ref.studyName)).studyId);
     } catch (e) {
       if (e instanceof Error) e.message = this.o.passwords.scrub(e.message);
       throw e;
     } finally {
       await s.close();
     }
+  }
+
+  /** After a finished trial changed (a note): the watch's copy of it is read again. */
+  async reloadTrial(ref: { id: string; studyPath: string; studyName: string }, trialId: number): Promise<void> {
+    await this.watchOf(ref).reloadTrial(trialId);
   }
 
   /** Stops watching a sweep's study; its kept password is forgotten when no other sweep uses the URL. */

@@ -111,6 +111,14 @@ export class UrlStudyWatch {
     if (fingerprint(this.snapshot, this.error) !== before) this.o.onChange();
   }
 
+  /** After this app changed a finished trial (a note): its cached copy is read again, then the
+   * study. */
+  async reloadTrial(trialId: number): Promise<void> {
+    await this.inFlight?.catch(() => undefined);
+    await this.storage?.reloadTrial(trialId);
+    await this.refresh();
+  }
+
   /** Polls until close(). */
   start(): void {
     if (this.timer || this.closed) return;

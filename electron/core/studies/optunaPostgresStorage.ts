@@ -750,7 +750,12 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
   async setTrialLinkAttr(trialId: number, key: string, value: unknown): Promise<void> {
     const json = encodeJson(value, `trial user attr '${key}'`);
     await this.tx('write', (c) => this.writeTrialAttr(c, 'trial_user_attributes', trialId, key, json));
-    // The one change a finished trial can get: re-read it so this process's caches show it.
+    await this.reloadTrial(trialId);
+  }
+
+  /** A link attr is the one change a finished trial can get (from this or another process): the
+   * trial is read again, so the caches show it. */
+  async reloadTrial(trialId: number): Promise<void> {
     if (this.trials.forget(trialId)) this.trials.replace(trialId, (await this.loadTrials([trialId]))[0]);
   }
 

@@ -2,7 +2,7 @@
 // The runner drives it for every trial, and the engine-overhead bench measures it directly, so what
 // is benchmarked is exactly what runs.
 import type { Direction, Distribution, FinishedState, FrozenTrial, ParamValue, Pruner, Sampler, SearchSpace, TrialState } from '../search/types.ts';
-import type { AsyncStudyStorage, CreateTrialOptions, StudyStorage } from '../studies/types.ts';
+import type { AsyncStudyStorage, CreateTrialOptions } from '../studies/types.ts';
 import type { SweepStore } from './sweepStore.ts';
 import type { ParamsWithDistributions, SlotBudget, TrialClaimer } from './trialClaims.ts';
 
@@ -50,11 +50,6 @@ export function reofferOptions(failed: FrozenTrial): CreateTrialOptions {
   if (prev && typeof prev === 'object' && !Array.isArray(prev)) Object.assign(fixed, prev as Record<string, ParamValue>);
   Object.assign(fixed, failed.params);
   return { state: 'WAITING', systemAttrs: { [SYS_FIXED_PARAMS]: fixed, [SYS_FAILED_TRIAL]: failed.number } };
-}
-
-/** Offers a failed trial's params again on a study file; returns the new trial's number. */
-export function reofferTrial(storage: StudyStorage, studyId: number, failed: FrozenTrial): number {
-  return storage.createTrial(studyId, reofferOptions(failed)).number;
 }
 
 export class StudyEngine {

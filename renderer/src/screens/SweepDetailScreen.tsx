@@ -147,7 +147,8 @@ export const SweepDetailScreen = memo(function SweepDetailScreen({ id }: { id: s
           )}
         </div>
         {/* A PostgreSQL study's trials are listed by worker in the Workers panel instead. */}
-        {s.storage === 'postgresql' ? <WorkersPanel sweep={s} /> : <FailElsewhereTrial sweepId={id} trialNumbers={s.runningElsewhere} />}
+        {s.storage === 'postgresql' ? <WorkersPanel sweep={s} /> : null}
+        <FailElsewhereTrial sweepId={id} trialNumbers={s.runningElsewhere} />
       </div>
 
       <StudyViews sweepId={id} trials={rows} trialsReady={trials.isSuccess || trials.data !== undefined} paramNames={paramNames} distributions={s.distributions} metric={s.objectiveMetric} direction={direction} />
