@@ -152,6 +152,17 @@ describe('PED-ANOVA', () => {
     expect(r.params.reduce((s, p) => s + p.score, 0)).toBeCloseTo(1, 12);
   });
 
+  it("a categorical None (null) is a choice where the distribution has it, and a missing value elsewhere; 16 and '16' are different choices", () => {
+    const trials = [trial(0, { a: null, b: null, c: 16 }, 1), trial(1, { a: 'x', b: 'x', c: '16' }, 2)];
+    const d: Record<string, Distribution> = { a: { kind: 'categorical', choices: ['x', null] }, b: { kind: 'categorical', choices: ['x'] }, c: { kind: 'categorical', choices: [16, '16'] } };
+    const p = prepareImportance(trials, ['a', 'b', 'c'], d, 'minimize').params;
+    expect(p.map((x) => [...x.binOf])).toEqual([
+      [1, 0],
+      [-1, 0],
+      [0, 1],
+    ]);
+  });
+
   it('a param without a distribution is binned from its values: numbers on a line, anything else as choices', () => {
     const trials = Array.from({ length: 20 }, (_, i) => trial(i, { n: i, s: i % 2 ? 'a' : 'b' }, i));
     const p = prepareImportance(trials, ['n', 's'], {}, 'minimize').params;

@@ -24,6 +24,8 @@ export const MIN_TRIALS = 2 * MIN_TOP;
 /** Grid points of a numeric param's range (fewer for a stepped or log int param). */
 export const GRID_STEPS = 50;
 
+type ParamValue = TrialScalars['params'][string];
+
 export interface PreparedParam {
   name: string;
   kind: 'numeric' | 'categorical';
@@ -47,8 +49,6 @@ export interface PreparedStudy {
   params: PreparedParam[];
 }
 
-const choiceKey = (v: unknown): string => `${typeof v}:${String(v)}`;
-
 function numericGrid(dist: Distribution | undefined, lo: number, hi: number): { bins: number; log: boolean } {
   const log = dist !== undefined && dist.kind !== 'categorical' && dist.log && lo > 0;
   if (dist?.kind === 'int' && log) return { bins: Math.min(Math.ceil(Math.log2(hi - lo + 1)) + 1, GRID_STEPS), log };
@@ -60,7 +60,9 @@ function numericGrid(dist: Distribution | undefined, lo: number, hi: number): { 
 
 function prepareParam(rows: readonly TrialScalars[], name: string, dist: Distribution | undefined): PreparedParam {
   const n = rows.length;
-  const values = new Array<unknown>(n);
+  const values = new Array<ParamValue | undefined>(n);
+  // null is a value only where it is one of the choices (Optuna allows None); elsewhere it is absent.
+  const nullIsChoice = dist?.kind === 'categorical' && dist.choices.includes(null);
   let present = 0;
   let numeric = dist === undefined || dist.kind !== 'categorical';
   let lo = Infinity;
@@ -68,7 +70,7 @@ function prepareParam(rows: readonly TrialScalars[], name: string, dist: Distrib
   for (let i = 0; i < n; i++) {
     const v = paramOf(rows[i]!, name);
     values[i] = v;
-    if (v === undefined || v === null) continue;
+    if (v === undefined || (v === null && !nullIsChoice)) continue;
     present++;
     if (typeof v !== 'number' || !Number.isFinite(v)) numeric = false;
     else {
@@ -83,28 +85,30 @@ function prepareParam(rows: readonly TrialScalars[], name: string, dist: Distrib
       lo = Math.min(lo, dist.low);
       hi = Math.max(hi, dist.high);
     }
-    const fixed = !(hi > lo);
     const { bins, log } = numericGrid(dist, lo, hi);
-    if (fixed || bins < 2) return { name, kind: 'numeric', bins: 1, binOf: binOf.map((_, i) => (values[i] === undefined || values[i] === null ? -1 : 0)), present, fixed: true };
-    const s = log ? Math.log : (x: number) => x;
-    const s0 = s(lo);
-    const width = (s(hi) - s0) / (bins - 1);
+    if (!(hi > lo) || bins < 2) {
+      for (let i = 0; i < n; i++) if (typeof values[i] === 'number') binOf[i] = 0;
+      return { name, kind: 'numeric', bins: 1, binOf, present, fixed: true };
+    }
+    const s0 = log ? Math.log(lo) : lo;
+    const perBin = (bins - 1) / ((log ? Math.log(hi) : hi) - s0);
     for (let i = 0; i < n; i++) {
       const v = values[i];
       if (typeof v !== 'number') continue;
-      binOf[i] = Math.min(bins - 1, Math.max(0, Math.round((s(v) - s0) / width)));
+      const b = Math.round(((log ? Math.log(v) : v) - s0) * perBin);
+      binOf[i] = b < 0 ? 0 : b >= bins ? bins - 1 : b;
     }
     return { name, kind: 'numeric', bins, binOf, present, fixed: false };
   }
-  // Choices: the distribution's, then any value it lacks, in order of first appearance.
-  const at = new Map<string, number>();
-  if (dist?.kind === 'categorical') for (const c of dist.choices) if (!at.has(choiceKey(c))) at.set(choiceKey(c), at.size);
+  // Choices: the distribution's, then any value it lacks, in order of first appearance. A Map keyed
+  // by the value itself tells 16 from '16' and true from 'true', as Optuna's choices do.
+  const at = new Map<ParamValue, number>();
+  if (dist?.kind === 'categorical') for (const c of dist.choices) if (!at.has(c)) at.set(c, at.size);
   for (let i = 0; i < n; i++) {
     const v = values[i];
-    if (v === undefined || v === null) continue;
-    const k = choiceKey(v);
-    let b = at.get(k);
-    if (b === undefined) at.set(k, (b = at.size));
+    if (v === undefined || (v === null && !nullIsChoice)) continue;
+    let b = at.get(v);
+    if (b === undefined) at.set(v, (b = at.size));
     binOf[i] = b;
   }
   return { name, kind: 'categorical', bins: Math.max(1, at.size), binOf, present, fixed: at.size < 2 };
