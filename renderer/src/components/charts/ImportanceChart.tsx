@@ -9,9 +9,9 @@ const pct = (x: number): string => `${(x * 100).toFixed(0)}%`;
 
 /** The ranking's certainty in words, from how often the top param stayed first over the resamples. */
 function verdict(first: number): string {
-  if (first >= 0.95) return 'sure';
-  if (first >= 0.75) return 'fairly sure';
-  return 'not sure';
+  if (first >= 0.95) return 'Sure';
+  if (first >= 0.75) return 'Fairly sure';
+  return 'Not sure';
 }
 
 export function ImportanceChart({
