@@ -28,7 +28,7 @@ export function ImportanceChart({
   // Milliseconds for 100,000 trials, the bootstrap more: each in a task of its own, not in a render
   // during a scroll; the ranking is shown before its certainty.
   const imp = useQuietMemo(() => paramImportance({ trials, params, distributions, direction }), [trials, params, distributions, direction]);
-  const stab = useQuietMemo<Stability | null>(() => (imp?.kind === 'ped-anova' ? importanceStability(imp.prepared) : null), [imp]);
+  const stab = useQuietMemo<{ of: typeof imp; s: Stability } | null>(() => (imp?.kind === 'ped-anova' && imp.params.length > 0 ? { of: imp, s: importanceStability(imp.prepared) } : null), [imp]);
   if (imp === undefined) return <Loading what="the importance" />;
   if (imp.kind === 'too-few') {
     return (
@@ -37,13 +37,18 @@ export function ImportanceChart({
       </p>
     );
   }
-  const index = new Map(imp.prepared.params.map((p, i) => [p.name, i]));
-  // A stale result (of the trials before the last update) has other params or none.
-  const s = stab !== undefined && stab !== null && stab.low.length === imp.prepared.params.length ? stab : null;
+  // While a live sweep's new trials are resampled, the last bootstrap stays shown (no flicker); it is
+  // read by param name, as its params may differ.
+  const s = stab?.of?.kind === 'ped-anova' ? stab.s : null;
+  const index = new Map(stab?.of?.kind === 'ped-anova' ? stab.of.prepared.params.map((p, i) => [p.name, i]) : []);
+  const at = (arr: Float64Array, param: string): number | undefined => {
+    const i = index.get(param);
+    return i === undefined ? undefined : arr[i];
+  };
   const top = imp.params[0];
-  const topFirst = s !== null && top !== undefined ? s.first[index.get(top.param)!]! : null;
+  const topFirst = s !== null && top !== undefined ? (at(s.first, top.param) ?? null) : null;
   const runnerUp = s !== null ? imp.params.slice(1).reduce<{ param: string; first: number } | null>((best, p) => {
-    const f = s.first[index.get(p.param)!]!;
+    const f = at(s.first, p.param) ?? 0;
     return f > 0 && (best === null || f > best.first) ? { param: p.param, first: f } : best;
   }, null) : null;
   const conditional = imp.params.some((p) => p.conditional);
@@ -54,9 +59,8 @@ export function ImportanceChart({
       </p>
       <ul className="imp-list" aria-label="Hyperparameter importance">
         {imp.params.map((p) => {
-          const i = index.get(p.param)!;
-          const lo = s?.low[i];
-          const hi = s?.high[i];
+          const lo = s === null ? undefined : at(s.low, p.param);
+          const hi = s === null ? undefined : at(s.high, p.param);
           const interval = lo !== undefined && hi !== undefined && !Number.isNaN(lo) && !Number.isNaN(hi) ? { lo, hi } : null;
           return (
             <li key={p.param}>
@@ -75,16 +79,18 @@ export function ImportanceChart({
           );
         })}
       </ul>
-      <p className="imp-certainty" aria-label="How sure">
-        {s === null || top === undefined || topFirst === null ? (
-          'Measuring how sure the ranking is…'
-        ) : (
-          <>
-            {verdict(topFirst)}: <strong>{top.param}</strong> ranked first in {pct(topFirst)} of {s.resamples} resamples of the trials
-            {topFirst < 0.95 && runnerUp !== null ? `, ${runnerUp.param} in ${pct(runnerUp.first)}` : ''}.
-          </>
-        )}
-      </p>
+      {top !== undefined && (
+        <p className="imp-certainty" aria-label="How sure">
+          {s === null || topFirst === null ? (
+            'Measuring how sure the ranking is…'
+          ) : (
+            <>
+              {verdict(topFirst)}: <strong>{top.param}</strong> ranked first in {pct(topFirst)} of {s.resamples} resamples of the trials
+              {topFirst < 0.95 && runnerUp !== null ? `, ${runnerUp.param} in ${pct(runnerUp.first)}` : ''}.
+            </>
+          )}
+        </p>
+      )}
       {imp.lacking.length > 0 && (
         <p className="muted small">
           Not enough trials: {imp.lacking.map((l) => `${l.param} (${l.trials} ${l.trials === 1 ? 'trial has' : 'trials have'} it)`).join(', ')}.
