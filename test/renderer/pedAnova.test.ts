@@ -102,6 +102,8 @@ describe('PED-ANOVA', () => {
     });
     const d = { x: float(-1, 1), y: float(-1, 1), z: float(-1, 1) };
     expect(ranked({ trials, params: ['z', 'y', 'x'], distributions: d, direction: 'minimize' })).toEqual(['x', 'y', 'z']);
+    const r = paramImportance({ trials, params: ['x'], distributions: d, direction: 'minimize' });
+    expect(r.kind === 'ped-anova' && methodLabel(r)).toBe('PED-ANOVA, top 10% vs all, 400 trials');
   });
 
   it('the direction picks the top trials: a param that matters only at the high end counts only when maximizing', () => {

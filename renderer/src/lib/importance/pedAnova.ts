@@ -1,6 +1,6 @@
 // PED-ANOVA (Watanabe et al., IJCAI 2023; Optuna's PedAnovaImportanceEvaluator, the evaluator
 // optuna-dashboard and Optuna 5 use): a param matters as much as its distribution among the best
-// trials (the top `targetQuantile` by objective) departs from its distribution among all trials.
+// trials (the top TARGET_QUANTILE by objective) departs from its distribution among all trials.
 // Per param: Parzen estimates of both over the param's grid, and the Pearson divergence between
 // them; the divergences are normalised to sum to 1. Only COMPLETE trials with a finite value count.
 //
