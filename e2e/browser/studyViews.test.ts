@@ -185,6 +185,11 @@ describe.skipIf(missing !== null || !optuna)('analysis views in the browser', { 
     const imp = page.getByRole('list', { name: 'Hyperparameter importance' });
     await imp.waitFor();
     expect((await imp.getByRole('listitem').allInnerTexts()).map((t) => t.split('\n')[0]).sort()).toEqual(['dropout', 'layers', 'learning_rate', 'optimizer']);
+    // The method is named, and how sure its ranking is follows once the bootstrap is done.
+    await page.getByText(`PED-ANOVA, top 10% vs all, ${complete} trials`, { exact: true }).waitFor();
+    const sure = page.getByLabel('How sure');
+    await until('how sure the ranking is', async () => / ranked first in \d+% of \d+ resamples of the trials/.test(await sure.innerText()));
+    await shot('views-importance');
 
     // Slice: the picked param on x (log, as its distribution says), the objective on y.
     await tab('Slice').click();

@@ -53,6 +53,24 @@ export function needPeer(ctx: Skipper, name: string, present: boolean, install: 
 export const needOptuna = (ctx: Skipper): void =>
   needPeer(ctx, OPTUNA, optunaVersion() !== null, OPTUNA_INSTALL);
 
+let sklearnChecked: string | null | undefined;
+
+/** scikit-learn's version when Debian's python3-sklearn is importable (Optuna 3.1's fANOVA
+ * importance evaluator needs it), else null. */
+export function sklearnVersion(): string | null {
+  if (sklearnChecked !== undefined) return sklearnChecked;
+  if (!existsSync(PYTHON)) return (sklearnChecked = null);
+  const r = spawnSync(PYTHON, ['-c', 'import sklearn; print(sklearn.__version__)'], { encoding: 'utf8' });
+  sklearnChecked = r.status === 0 ? r.stdout.trim() : null;
+  return sklearnChecked;
+}
+
+/** Optuna's fANOVA importance evaluator: Python Optuna with scikit-learn. */
+export const needFanova = (ctx: Skipper): void => {
+  needOptuna(ctx);
+  needPeer(ctx, 'scikit-learn for Optuna\'s fANOVA (Debian python3-sklearn)', sklearnVersion() !== null, 'apt-get install -y python3-sklearn');
+};
+
 /** Runs a Python snippet with the real Optuna; throws with stderr on failure. Returns stdout. */
 export function runPython(code: string, args: string[] = [], cwd?: string): string {
   const r = spawnSync(PYTHON, ['-c', code, ...args], { encoding: 'utf8', cwd, maxBuffer: 64 * 1024 * 1024 });

@@ -73,7 +73,7 @@ export function StudyViews({
   else if (!laterReady) body = <Loading what="the chart" />;
   else if (view === 'intermediate') body = <IntermediateChart sweepId={sweepId} trials={later} metric={metric} />;
   else if (view === 'parallel') body = <ParallelCoords trials={later} params={paramNames} distributions={distributions} metric={metric} direction={direction} />;
-  else if (view === 'importance') body = <ImportanceChart trials={later} params={paramNames} />;
+  else if (view === 'importance') body = <ImportanceChart trials={later} params={paramNames} distributions={distributions} direction={direction} />;
   else if (view === 'slice') body = <SliceChart trials={later} params={paramNames} distributions={distributions} metric={metric} />;
   else if (view === 'contour') body = <ContourChart trials={later} params={paramNames} distributions={distributions} metric={metric} direction={direction} />;
   else if (view === 'edf') body = <EdfChart trials={later} metric={metric} />;
