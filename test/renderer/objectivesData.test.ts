@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { TrialScalars } from '../../shared/contract.ts';
 import { objectiveLabels, paretoPoints } from '../../renderer/src/lib/views/objectives.ts';
 import { fromTrialColumns, paramOf, toTrialColumns, withObjective } from '../../shared/trialColumns.ts';
+import { mergeTrials, type TrialsData } from '../../renderer/src/api/trialsData.ts';
 
 function trial(number: number, values: Array<number | null> | undefined, state: TrialScalars['state'] = 'COMPLETE', feasible?: boolean): TrialScalars {
   const t: TrialScalars = { trialId: number + 1, number, state, params: { x: number / 10 }, value: values?.[0] ?? null, startedAt: null, completedAt: null, durationMs: null, childRunId: null, reason: null };
@@ -59,5 +60,21 @@ describe('objectiveLabels', () => {
   it('metric names when known, else objective k', () => {
     expect(objectiveLabels(undefined, 2)).toEqual(['objective 0', 'objective 1']);
     expect(objectiveLabels(['loss', null], 2)).toEqual(['loss', 'objective 1']);
+  });
+});
+
+describe('a live update of a multi-objective study', () => {
+  const data = (front: number[]): TrialsData => ({ total: 2, direction: 'minimize', trials: [trial(0, [1, 2]), trial(1, [2, 1])], objectives: { directions: ['minimize', 'minimize'], front } });
+  it('a reply with the same trials and front keeps the same data; a new front is news', () => {
+    const old = data([0, 1]);
+    expect(mergeTrials(old, [], 2, 'minimize', { directions: ['minimize', 'minimize'], front: [0, 1] })).toBe(old);
+    const merged = mergeTrials(old, [], 2, 'minimize', { directions: ['minimize', 'minimize'], front: [1] });
+    expect(merged).not.toBe(old);
+    expect(merged?.objectives?.front).toEqual([1]);
+  });
+  it('a trial whose second objective changed is taken (its value, objective 0, did not)', () => {
+    const old = data([0, 1]);
+    const merged = mergeTrials(old, [trial(1, [2, 0.5])], 2, 'minimize', { directions: ['minimize', 'minimize'], front: [1] });
+    expect(merged?.trials[1]?.values).toEqual([2, 0.5]);
   });
 });

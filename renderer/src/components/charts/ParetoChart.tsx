@@ -6,10 +6,12 @@ import { useMemo, useRef, useState } from 'react';
 import type uPlot from 'uplot';
 import type { TrialScalars } from '../../../../shared/contract.ts';
 import { paretoPoints, type StudyObjectives } from '../../lib/views/objectives.ts';
+import { paintDensity } from './cellPaint.ts';
 import { axisStyle, UPlotChart } from './UPlotChart.tsx';
 
 const FRONT = '#f59e0b';
-const DOMINATED = 'rgba(91, 141, 239, 0.35)';
+const DOMINATED = 'rgba(91, 141, 239, 0.5)';
+const DOMINATED_RGB = [0x5b, 0x8d, 0xef] as const;
 const INFEASIBLE = '#ef4444';
 /** How near (CSS pixels) a click must land to pick a point. */
 const PICK_RADIUS = 12;
@@ -88,11 +90,14 @@ export function ParetoChart({ trials, objectives, selected, onSelect }: { trials
         // Joined only for two objectives: a pair out of three or more is a projection, where the
         // front need not be a staircase.
         { label: 'on the front', stroke: FRONT, width: 1.5, spanGaps: true, ...(joined ? {} : { paths: () => null }), points: { show: true, size: 8, fill: FRONT, stroke: FRONT } },
-        { label: 'dominated', stroke: DOMINATED, paths: () => null, points: { show: true, size: 6, fill: DOMINATED, stroke: DOMINATED } },
+        // Usually most trials: drawn as a density (charts/cellPaint.ts), readable and quick at
+        // 100,000 where uPlot's own points would pile into a blob.
+        { label: 'dominated', stroke: DOMINATED, paths: () => null, points: { show: false } },
         { label: 'infeasible', stroke: INFEASIBLE, paths: () => null, points: { show: true, size: 7, width: 1.5, fill: 'transparent', stroke: INFEASIBLE } },
         { label: 'selected', stroke: '#111827', paths: () => null, points: { show: true, size: 14, width: 2, fill: 'transparent', stroke: '#111827' } },
       ],
       hooks: {
+        drawSeries: [(u: uPlot, i: number) => void (i === 2 && paintDensity(u, u.data[0] as ArrayLike<number>, u.data[2] as ArrayLike<number>, DOMINATED_RGB))],
         ready: [
           (u: uPlot) => {
             u.over.addEventListener('click', (e: MouseEvent) => {
