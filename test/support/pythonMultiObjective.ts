@@ -44,7 +44,7 @@ s3.optimize(three, n_trials=n // 2)
 from optuna.study._multi_objective import _get_pareto_front_trials_by_trials
 out = {}
 for s in (s2, s3):
-    optuna.copy_study(from_study_name=s.study_name, from_storage=storage, to_storage='sqlite:///' + path)
+    optuna.copy_study(from_study_name=s.study_name, from_storage=storage, to_storage=path if '://' in path else 'sqlite:///' + path)
     done = s.get_trials(states=(optuna.trial.TrialState.COMPLETE,))
     feasible = [t for t in done if t.system_attrs.get('constraints') is not None and all(c <= 0 for c in t.system_attrs['constraints'])]
     out[s.study_name] = {
@@ -72,8 +72,9 @@ export interface PyMoStudy {
   trials: PyMoTrial[];
 }
 
-/** Writes both studies into the SQLite file `file` (n trials for the two-objective one, n/2 for the
- * other) and returns what Python reads back from them. */
+/** Writes both studies into the SQLite file `file`, or the database of a storage URL
+ * (postgresql://...), n trials for the two-objective one, n/2 for the other, and returns what
+ * Python reads back from them. */
 export function makeMultiObjectiveStudies(file: string, n: number): Record<typeof MO2_STUDY | typeof MO3_STUDY, PyMoStudy> {
   return JSON.parse(runPython(SCRIPT, [file, String(n)])) as Record<typeof MO2_STUDY | typeof MO3_STUDY, PyMoStudy>;
 }
