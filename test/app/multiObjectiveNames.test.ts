@@ -3,17 +3,17 @@
 import { describe, expect, it } from 'vitest';
 import { objectiveNames } from '../../electron/app/multiObjective.ts';
 
-const study = (userAttrs: Record<string, unknown>, systemAttrs: Record<string, unknown> = {}) => ({ directions: ['minimize', 'maximize'] as const, userAttrs, systemAttrs });
+const study = (userAttrs: Record<string, unknown>, systemAttrs: Record<string, unknown> = {}) => ({ directions: ['minimize', 'maximize'] as Array<'minimize' | 'maximize'>, userAttrs, systemAttrs });
 
 describe('objectiveNames', () => {
   it("Optuna's metric names first, then a user attr list", () => {
-    expect(objectiveNames({ ...study({ metric_names: ['a', 'b'] }, { 'study:metric_names': ['loss', 'accuracy'] }), directions: ['minimize', 'maximize'] })).toEqual(['loss', 'accuracy']);
-    expect(objectiveNames({ ...study({ metric_names: ['a', 'b'] }), directions: ['minimize', 'maximize'] })).toEqual(['a', 'b']);
-    expect(objectiveNames({ ...study({ objective_metrics: ['eval_loss', 'f1'] }), directions: ['minimize', 'maximize'] })).toEqual(['eval_loss', 'f1']);
+    expect(objectiveNames(study({ metric_names: ['a', 'b'] }, { 'study:metric_names': ['loss', 'accuracy'] }))).toEqual(['loss', 'accuracy']);
+    expect(objectiveNames(study({ metric_names: ['a', 'b'] }))).toEqual(['a', 'b']);
+    expect(objectiveNames(study({ objective_metrics: ['eval_loss', 'f1'] }))).toEqual(['eval_loss', 'f1']);
   });
   it('none when absent, or a list that does not name every objective', () => {
-    expect(objectiveNames({ ...study({}), directions: ['minimize', 'maximize'] })).toEqual([null, null]);
-    expect(objectiveNames({ ...study({ metric_names: ['only-one'] }), directions: ['minimize', 'maximize'] })).toEqual([null, null]);
-    expect(objectiveNames({ ...study({ metric_names: ['a', 3] }), directions: ['minimize', 'maximize'] })).toEqual([null, null]);
+    expect(objectiveNames(study({}))).toEqual([null, null]);
+    expect(objectiveNames(study({ metric_names: ['only-one'] }))).toEqual([null, null]);
+    expect(objectiveNames(study({ metric_names: ['a', 3] }))).toEqual([null, null]);
   });
 });
