@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TrialScalars } from '../../shared/contract.ts';
 import { objectiveLabels, paretoPoints } from '../../renderer/src/lib/views/objectives.ts';
-import { fromTrialColumns, paramOf, toTrialColumns, withObjective } from '../../shared/trialColumns.ts';
+import { fromTrialColumns, objectiveOf, paramOf, toTrialColumns, withObjective } from '../../shared/trialColumns.ts';
 import { mergeTrials, type TrialsData } from '../../renderer/src/api/trialsData.ts';
 
 function trial(number: number, values: Array<number | null> | undefined, state: TrialScalars['state'] = 'COMPLETE', feasible?: boolean): TrialScalars {
@@ -40,6 +40,14 @@ describe('per-objective columns', () => {
     expect(second.map((t) => t.value)).toEqual([9, 5, null, 4, 8]);
     expect(second.map((t) => paramOf(t, 'x'))).toEqual([0, 0.1, 0.2, 0.3, 0.4]);
     expect(withObjective(back, 0)).toBe(back);
+  });
+
+  it('objectiveOf reads objective k from a column row, a plain row and a row seen through another objective', () => {
+    const back = fromTrialColumns(toTrialColumns(rows, rows.length, 'minimize'));
+    expect(back.map((t) => objectiveOf(t, 1))).toEqual([9, 5, null, 4, 8]);
+    expect(rows.map((t) => objectiveOf(t, 1))).toEqual([9, 5, null, 4, 8]);
+    expect(withObjective(back, 1).map((t) => objectiveOf(t, 0))).toEqual([1, 2, null, 4, 3]);
+    expect(objectiveOf(trial(7, undefined), 0)).toBeNull();
   });
 });
 

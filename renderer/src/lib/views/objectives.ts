@@ -2,6 +2,7 @@
 // the Pareto view (two objectives of every COMPLETE trial, grouped as on the front, dominated or
 // infeasible). No React, no uPlot: tested on its own.
 import type { TrialScalars } from '../../../../shared/contract.ts';
+import { objectiveOf } from '../../../../shared/trialColumns.ts';
 
 export type Direction = 'minimize' | 'maximize';
 
@@ -20,11 +21,7 @@ export function objectiveLabels(names: ReadonlyArray<string | null> | undefined,
 }
 
 /** Objective k of a trial (value for objective 0 of rows without per-objective values). */
-export function objectiveValue(t: TrialScalars, k: number): number | null {
-  const vs = t.values;
-  if (vs) return vs[k] ?? null;
-  return k === 0 ? t.value : null;
-}
+export const objectiveValue: (t: TrialScalars, k: number) => number | null = objectiveOf;
 
 /** The Pareto view's points, sorted by x (the chart's x axis must rise): one y array per group with
  * null where a point belongs to another group, and the trial number of each point. */
