@@ -127,7 +127,7 @@ export const SweepDetailScreen = memo(function SweepDetailScreen({ id }: { id: s
                   <dt>Objectives</dt>
                   <dd data-testid="objectives">{objectives.labels.map((l, k) => `${objectives.directions[k]} ${l}`).join(' · ')}</dd>
                 </div>
-                <div>
+                <div className="facts-wide">
                   <dt>Best trials (Pareto front: {objectives.front.size})</dt>
                   <dd>
                     <BestTrials trials={rows} objectives={objectives} onSelect={setPicked} />
