@@ -52,6 +52,19 @@ export const trialCountsSchema = z.object({
   WAITING: count,
 });
 
+/** What a study with several objectives shows instead of one best trial. */
+export const multiObjectiveSchema = z.object({
+  /** One per objective, in Optuna's objective order. */
+  directions: z.array(directionSchema).min(2),
+  /** Each objective's metric name when the config or the study names it, else null. */
+  names: z.array(z.string().nullable()),
+  /** How many trials are on the Pareto front (the best trials). */
+  frontSize: count,
+  /** Whether any trial has constraints recorded (Optuna's constraints_func). */
+  constrained: z.boolean(),
+});
+export type MultiObjective = z.infer<typeof multiObjectiveSchema>;
+
 export const sweepSummarySchema = z.object({
   /** Stable id: the registry id for app-known sweeps, derived from study path + name otherwise. */
   id,
@@ -88,6 +101,8 @@ export const sweepSummarySchema = z.object({
   /** Set when the app only watches the study (e.g. only Python Optuna workers drive it): why Stop and
    * Resume are off. */
   readOnly: z.string().nullable().optional(),
+  /** A multi-objective study only (absent for one objective: see `direction`). */
+  objectives: multiObjectiveSchema.optional(),
 });
 export type SweepSummary = z.infer<typeof sweepSummarySchema>;
 
@@ -106,6 +121,10 @@ export const trialRowSchema = z.object({
   childRunId: z.string().nullable(),
   /** Why it failed or was pruned, when recorded. */
   reason: z.string().nullable(),
+  /** A multi-objective study's trial: every objective's value (value is values[0]). */
+  values: z.array(anyNumber.nullable()).optional(),
+  /** Under Optuna's constraints: whether the trial met them (absent when none are recorded). */
+  feasible: z.boolean().optional(),
 });
 export type TrialRow = z.infer<typeof trialRowSchema>;
 
@@ -135,6 +154,14 @@ export const trialColumnsSchema = z
     reason: z.array(z.string().nullable()),
     /** One column per parameter name; `absent` lists the rows that have no value for it. */
     params: z.array(z.object({ name: z.string(), values: z.array(paramValueSchema), absent: z.array(count) })),
+    /** Multi-objective studies only: every direction, one value column per objective
+     * (values[k][i]: objective k of trial i), and the numbers of the whole study's trials on the
+     * Pareto front (in a `since` reply too, as `total`). */
+    directions: z.array(directionSchema).optional(),
+    values: z.array(z.array(anyNumber.nullable())).optional(),
+    front: z.array(count).optional(),
+    /** When some trial has constraints recorded: feasible or not per trial, null when unknown. */
+    feasible: z.array(z.boolean().nullable()).optional(),
   })
   .superRefine((c, ctx) => {
     const n = c.number.length;
@@ -142,6 +169,8 @@ export const trialColumnsSchema = z
     for (const k of PER_TRIAL_COLUMNS) {
       if (c[k].length !== n) bad(k, `has ${c[k].length} entries for ${n} trials`);
     }
+    for (const [k, col] of (c.values ?? []).entries()) if (col.length !== n) bad('values', `objective ${k} has ${col.length} entries for ${n} trials`);
+    if (c.feasible && c.feasible.length !== n) bad('feasible', `has ${c.feasible.length} entries for ${n} trials`);
     for (const p of c.params) {
       if (p.values.length !== n) bad('params', `column '${p.name}' has ${p.values.length} entries for ${n} trials`);
       if (p.absent.some((i) => i >= n)) bad('params', `column '${p.name}' marks a row past the last trial as absent`);

@@ -57,7 +57,23 @@ export function toTrialColumns(rows: readonly TrialScalars[], total: number, dir
       }
     }
   }
-  return { total, direction, trialId, number, state, value, startedAt, completedAt, durationMs, childRunId, reason, params };
+  return { total, direction, trialId, number, state, value, startedAt, completedAt, durationMs, childRunId, reason, params, ...objectiveColumns(rows) };
+}
+
+/** A multi-objective study's value columns (one per objective) and, under constraints, the
+ * feasibility column; nothing for rows that have neither, so single-objective replies stay as they
+ * were. */
+function objectiveColumns(rows: readonly TrialScalars[]): Pick<TrialColumns, 'values' | 'feasible'> {
+  let objectives = 0;
+  let constrained = false;
+  for (const r of rows) {
+    if (r.values && r.values.length > objectives) objectives = r.values.length;
+    if (r.feasible !== undefined) constrained = true;
+  }
+  const out: Pick<TrialColumns, 'values' | 'feasible'> = {};
+  if (objectives > 1) out.values = Array.from({ length: objectives }, (_, k) => rows.map((r) => (r.values ? (r.values[k] ?? null) : k === 0 ? r.value : null)));
+  if (constrained) out.feasible = rows.map((r) => r.feasible ?? null);
+  return out;
 }
 
 /** The rows' intermediate values, flat. Rows keep their order. */
@@ -140,6 +156,17 @@ class ColumnRow implements TrialScalars {
   get reason(): string | null {
     return this.#c.reason[this.#i]!;
   }
+  get values(): Array<number | null> | undefined {
+    return this.#c.values?.map((col) => col[this.#i]!);
+  }
+  /** Objective k's value, read from its column (no array made). */
+  objective(k: number): number | null {
+    const cols = this.#c.values;
+    return cols ? (cols[k]?.[this.#i] ?? null) : k === 0 ? this.value : null;
+  }
+  get feasible(): boolean | undefined {
+    return this.#c.feasible?.[this.#i] ?? undefined;
+  }
   param(name: string): ParamValue | undefined {
     let byName = paramColumnsByName.get(this.#c);
     if (!byName) {
@@ -171,6 +198,7 @@ const paramColumnsByName = new WeakMap<TrialColumns, Map<string, TrialColumns['p
  * read from the column, without building the row's params object: a view plotting one param over
  * 100,000 trials would otherwise build 100,000 objects first. */
 export function paramOf(t: TrialScalars, name: string): ParamValue | undefined {
+  if (t instanceof ObjectiveRow) return paramOf(t.base, name);
   if (!(t instanceof ColumnRow)) return t.params[name];
   return t.param(name);
 }
@@ -191,4 +219,69 @@ export function fromTrialColumns(c: TrialColumns): TrialScalars[] {
   const rows = new Array<TrialScalars>(n);
   for (let i = 0; i < n; i++) rows[i] = new ColumnRow(c, i);
   return rows;
+}
+
+/** A trial seen through one objective of a multi-objective study: its `value` is objective k's, so
+ * every single-objective view (history, slice, contour, EDF, ...) draws that objective unchanged. */
+class ObjectiveRow implements TrialScalars {
+  constructor(
+    readonly base: TrialScalars,
+    readonly k: number,
+  ) {}
+  get trialId(): number {
+    return this.base.trialId;
+  }
+  get number(): number {
+    return this.base.number;
+  }
+  get state(): TrialStateName {
+    return this.base.state;
+  }
+  get value(): number | null {
+    if (this.base instanceof ColumnRow) return this.base.objective(this.k);
+    const vs = this.base.values;
+    return vs ? (vs[this.k] ?? null) : this.k === 0 ? this.base.value : null;
+  }
+  get startedAt(): number | null {
+    return this.base.startedAt;
+  }
+  get completedAt(): number | null {
+    return this.base.completedAt;
+  }
+  get durationMs(): number | null {
+    return this.base.durationMs;
+  }
+  get childRunId(): string | null {
+    return this.base.childRunId;
+  }
+  get reason(): string | null {
+    return this.base.reason;
+  }
+  get params(): Record<string, ParamValue> {
+    return this.base.params;
+  }
+  get values(): Array<number | null> | undefined {
+    return this.base.values;
+  }
+  get feasible(): boolean | undefined {
+    return this.base.feasible;
+  }
+}
+
+/** Objective k of trial `t` (its value for objective 0 of a row without per-objective values). A
+ * row of a column reply reads it from its column, without making the row's array of values: the
+ * table sorts 100,000 rows by it. */
+export function objectiveOf(t: TrialScalars, k: number): number | null {
+  if (t instanceof ColumnRow) return t.objective(k);
+  if (t instanceof ObjectiveRow) return objectiveOf(t.base, k);
+  const vs = t.values;
+  if (vs) return vs[k] ?? null;
+  return k === 0 ? t.value : null;
+}
+
+/** The trials with objective k as their value (the rows themselves for objective 0, whose value
+ * `value` already is). */
+export function withObjective(rows: readonly TrialScalars[], k: number): readonly TrialScalars[] {
+  if (k === 0) return rows;
+  return rows.map((r) => new ObjectiveRow(r, k));
 }

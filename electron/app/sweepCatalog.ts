@@ -6,6 +6,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { FrozenTrial, TrialState } from '../core/search/types.ts';
 import { asStudyError } from '../core/studies/fileCheck.ts';
+import { feasibilityOf } from '../core/studies/paretoFront.ts';
 import { judgeHeartbeat, type HeartbeatVerdict } from '../core/sweeps/heartbeat.ts';
 import type { StudyStorage, StudySummary } from '../core/studies/types.ts';
 import type { SweepSummary, TrialRow } from '../../shared/contract.ts';
@@ -242,6 +243,16 @@ function reasonOf(t: FrozenTrial): string | null {
   return null;
 }
 
+/** A multi-objective trial's values, and its feasibility when constraints are recorded: absent
+ * otherwise, so single-objective rows stay as they were. */
+function objectiveFields(t: FrozenTrial): Pick<TrialRow, 'values' | 'feasible'> {
+  const out: Pick<TrialRow, 'values' | 'feasible'> = {};
+  if (t.values) out.values = t.values;
+  const feasible = feasibilityOf(t.systemAttrs);
+  if (feasible !== null) out.feasible = feasible;
+  return out;
+}
+
 export function toTrialRow(t: FrozenTrial): TrialRow {
   const startedAt = t.datetimeStart ? t.datetimeStart.getTime() : null;
   const completedAt = t.datetimeComplete ? t.datetimeComplete.getTime() : null;
@@ -257,6 +268,7 @@ export function toTrialRow(t: FrozenTrial): TrialRow {
     durationMs: startedAt !== null && completedAt !== null ? completedAt - startedAt : null,
     childRunId: str(t.userAttrs[TRIAL_ATTR_RUN]),
     reason: reasonOf(t),
+    ...objectiveFields(t),
   };
 }
 

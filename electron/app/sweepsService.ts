@@ -10,7 +10,7 @@ import { MAX_CONFIG_BYTES, resolveCheckpointPath, resolveStudyName, type HpoConf
 import type { ChannelOutput, ParsedInput, SweepDetail, SweepSummary, IntermediateColumns, TrialColumns, TrialRow } from '../../shared/contract.ts';
 import { toIntermediateColumns, toTrialColumns } from '../../shared/trialColumns.ts';
 import type { EventPayload } from '../../shared/events.ts';
-import type { Distribution, FrozenTrial } from '../core/search/types.ts';
+import type { Direction, Distribution, FrozenTrial } from '../core/search/types.ts';
 import type { AsyncStudyStorage, StudyStorage } from '../core/studies/types.ts';
 import type { SweepCounts, SweepEvent, SweepResult } from '../core/sweeps/types.ts';
 import { checkConfigSize, ConfigError, parseConfigText } from '../core/config/loadConfig.ts';
@@ -28,6 +28,7 @@ import { isStudyUrl } from '../core/studies/studyUrl.ts';
 import type { StudyPasswords } from './studyPasswords.ts';
 import { UrlStudies } from './urlStudies.ts';
 import { workerOf } from './studyWorkers.ts';
+import { frontOf, multiObjectiveOf } from './multiObjective.ts';
 import { gateSpaceChange, spaceDiffReply } from './spaceGate.ts';
 import {
   APP_STUDY_BUSY_TIMEOUT_MS,
@@ -146,6 +147,14 @@ function tail(file: string, maxBytes: number): { text: string; size: number; tru
 /** The trial user attr a note is kept in (what Python Optuna sees). */
 export const TRIAL_NOTE_ATTR = 'note';
 
+type MoColumns = Pick<TrialColumns, 'directions' | 'front'>;
+
+/** A multi-objective study's directions and its whole Pareto front, for a column reply (nothing for
+ * one objective). */
+function moColumns(all: readonly FrozenTrial[], directions: readonly Direction[]): MoColumns {
+  return directions.length > 1 ? { directions: [...directions], front: frontOf(all, directions) } : {};
+}
+
 const finishedRows = new WeakMap<FrozenTrial, TrialRow>();
 function rowOf(t: FrozenTrial): TrialRow {
   if (!Object.isFrozen(t)) return toTrialRow(t);
@@ -263,6 +272,14 @@ export class SweepsService {
       now,
       runningElsewhere,
     });
+    if (study && study.directions.length > 1 && !openError) {
+      const mo = study;
+      try {
+        summary.objectives = this.read(loc.studyPath, (s) => multiObjectiveOf(mo, s.getTrials(mo.studyId)));
+      } catch (e) {
+        openError = (e as Error).message;
+      }
+    }
     if (live) applyLive(summary, live);
     if (openError && !live) {
       summary.state = 'failed';
@@ -319,9 +336,9 @@ export class SweepsService {
   }
 
   /** The trials of a URL study as last read (the watch reads them incrementally every poll). */
-  private urlTrials(loc: Located): { trials: readonly FrozenTrial[]; direction: SweepDetail['direction'] } {
+  private urlTrials(loc: Located): { trials: readonly FrozenTrial[]; direction: SweepDetail['direction']; directions: Direction[] } {
     const snap = this.urlStudies().snapshot(loc);
-    return { trials: snap?.trials ?? [], direction: snap?.info.directions[0] ?? null };
+    return { trials: snap?.trials ?? [], direction: snap?.info.directions[0] ?? null, directions: snap?.info.directions ?? [] };
   }
 
   async openStudyUrl(input: ParsedInput<'sweeps.openStudyUrl'>): Promise<ChannelOutput<'sweeps.openStudyUrl'>> {
@@ -545,8 +562,8 @@ export class SweepsService {
   }
 
   trialColumns(input: ParsedInput<'sweeps.trialColumns'>): ChannelOutput<'sweeps.trialColumns'> {
-    if (input.since) return this.changedColumns(input.id, input.since, (rows, total, direction) => toTrialColumns(rows, total, direction));
-    return this.columns(input.id, 'scalars', (rows, direction) => toTrialColumns(rows, rows.length, direction));
+    if (input.since) return this.changedColumns(input.id, input.since, (rows, total, direction, mo) => ({ ...toTrialColumns(rows, total, direction), ...mo() }));
+    return this.columns(input.id, 'scalars', (rows, direction, mo) => ({ ...toTrialColumns(rows, rows.length, direction), ...mo() }));
   }
 
   intermediateColumns(input: ParsedInput<'sweeps.intermediateColumns'>): ChannelOutput<'sweeps.intermediateColumns'> {
@@ -556,29 +573,29 @@ export class SweepsService {
 
   /** Only the trials a page lacks (a live update): those above `since.after` and those it holds
    * unfinished. The storage's reader reads only what is new, so this costs a filter of the trials. */
-  private changedColumns<C>(id: string, since: { after: number; numbers: readonly number[] }, build: (rows: TrialRow[], total: number, direction: TrialColumns['direction']) => C): C {
+  private changedColumns<C>(id: string, since: { after: number; numbers: readonly number[] }, build: (rows: TrialRow[], total: number, direction: TrialColumns['direction'], mo: () => MoColumns) => C): C {
     const loc = this.locate(id);
-    const pick = (all: readonly FrozenTrial[], direction: TrialColumns['direction']): C => {
+    const pick = (all: readonly FrozenTrial[], directions: Direction[]): C => {
       const again = new Set(since.numbers);
-      return build(all.filter((t) => t.number > since.after || again.has(t.number)).map(rowOf), all.length, direction);
+      return build(all.filter((t) => t.number > since.after || again.has(t.number)).map(rowOf), all.length, directions[0] ?? null, () => moColumns(all, directions));
     };
     if (isStudyUrl(loc.studyPath)) {
-      const { trials, direction } = this.urlTrials(loc);
-      return pick(trials, direction);
+      const { trials, directions } = this.urlTrials(loc);
+      return pick(trials, directions);
     }
-    if (!existsSync(loc.studyPath)) return build([], 0, null);
+    if (!existsSync(loc.studyPath)) return build([], 0, null, () => ({}));
     return this.read(loc.studyPath, (s) => {
       const info = s.getStudy(loc.studyName);
-      if (!info) return build([], 0, null);
-      return pick(s.getTrials(info.studyId), info.directions[0] ?? null);
+      if (!info) return build([], 0, null, () => ({}));
+      return pick(s.getTrials(info.studyId), info.directions);
     });
   }
 
   /** A column reply for sweep `id`, built from its rows, or the cached one while the study's trials
    * are the same finished objects. */
-  private columns<C extends TrialColumns | IntermediateColumns>(id: string, kind: 'scalars' | 'intermediate', build: (rows: TrialRow[], direction: TrialColumns['direction']) => C): C {
+  private columns<C extends TrialColumns | IntermediateColumns>(id: string, kind: 'scalars' | 'intermediate', build: (rows: TrialRow[], direction: TrialColumns['direction'], mo: () => MoColumns) => C): C {
     const loc = this.locate(id);
-    const cached = (all: readonly FrozenTrial[], direction: TrialColumns['direction']): C => {
+    const cached = (all: readonly FrozenTrial[], directions: Direction[]): C => {
       const key = `${kind}\0${loc.studyPath}\0${loc.studyName}`;
       const hit = this.columnsCache.get(key);
       if (hit && hit.trials.length === all.length && all.every((t, i) => t === hit.trials[i] && Object.isFrozen(t))) {
@@ -587,7 +604,7 @@ export class SweepsService {
         this.columnsCache.set(key, hit);
         return hit.reply as C;
       }
-      const reply = build(all.map(rowOf), direction);
+      const reply = build(all.map(rowOf), directions[0] ?? null, () => moColumns(all, directions));
       this.columnsCache.delete(key);
       if (all.every((t) => Object.isFrozen(t))) {
         this.columnsCache.set(key, { trials: all.slice(), reply: freezeColumns(reply) });
@@ -596,14 +613,14 @@ export class SweepsService {
       return reply;
     };
     if (isStudyUrl(loc.studyPath)) {
-      const { trials, direction } = this.urlTrials(loc);
-      return cached(trials, direction);
+      const { trials, directions } = this.urlTrials(loc);
+      return cached(trials, directions);
     }
-    if (!existsSync(loc.studyPath)) return build([], null);
+    if (!existsSync(loc.studyPath)) return build([], null, () => ({}));
     return this.read(loc.studyPath, (s) => {
       const info = s.getStudy(loc.studyName);
-      if (!info) return build([], null);
-      return cached(s.getTrials(info.studyId), info.directions[0] ?? null);
+      if (!info) return build([], null, () => ({}));
+      return cached(s.getTrials(info.studyId), info.directions);
     });
   }
 

@@ -12,6 +12,7 @@ import type { StudySummary } from '../core/studies/types.ts';
 import { AppFault } from './appError.ts';
 import type { SweepRecord } from './appState.ts';
 import { buildSummary, studySweepId, type ConfigFacts } from './sweepCatalog.ts';
+import { multiObjectiveOf } from './multiObjective.ts';
 import type { StudyPasswords } from './studyPasswords.ts';
 import { groupWorkers, hasSweepdeckWorkers } from './studyWorkers.ts';
 import { appStorageOptions, UrlStudyWatch, type UrlStudySnapshot } from './urlStudyWatch.ts';
@@ -142,6 +143,8 @@ export class UrlStudies {
     });
     summary.storage = 'postgresql';
     summary.readOnly = this.readOnlyReason(snap);
+    const mo = snap ? multiObjectiveOf(snap.info, snap.trials) : undefined;
+    if (mo) summary.objectives = mo;
     summary.updatedAt = snap?.readAt ?? null;
     const stop = snap?.info.systemAttrs[SYS_STOP_REQUESTED];
     if (!ref.live && isStopRequest(stop) && (summary.state === 'running' || summary.state === 'unresponsive')) {

@@ -27,6 +27,9 @@ export interface FrozenTrial {
   distributions: Record<string, Distribution>;
   /** Objective 0 value (±Infinity allowed); null when none is stored. */
   value: number | null;
+  /** Every objective's value, by objective index, only on trials of a study with several
+   * objectives (absent otherwise: `value` is the whole result). */
+  values?: Array<number | null>;
   /** Sorted by step. NaN is kept as NaN. */
   intermediateValues: Array<[step: number, value: number]>;
   datetimeStart: Date | null;

@@ -844,7 +844,7 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
       const ids = need.map((r) => r.trial_id);
       built = trialShells(need);
       addParams(built, await arrays<ParamRaw>(c, 'SELECT trial_id, param_id, param_name, param_value, distribution_json FROM trial_params WHERE trial_id = ANY($1::int[]) ORDER BY trial_id', [ids]), this.decoder);
-      addValues(built, await arrays<ValueRaw>(c, 'SELECT trial_id, value, value_type::text FROM trial_values WHERE trial_id = ANY($1::int[]) AND objective = 0', [ids]));
+      addValues(built, await arrays<ValueRaw>(c, 'SELECT trial_id, value, value_type::text, objective FROM trial_values WHERE trial_id = ANY($1::int[])', [ids]));
       addIntermediates(
         built,
         await arrays<IntermediateRaw>(c, 'SELECT trial_id, step, intermediate_value, intermediate_value_type::text FROM trial_intermediate_values WHERE trial_id = ANY($1::int[]) ORDER BY trial_id, step', [ids]),

@@ -615,7 +615,7 @@ export class OptunaSqliteStorage implements StudyStorage {
       const args: unknown[] = range ? [range.after, range.studyId] : [JSON.stringify(need.map((r) => r.trial_id))];
       built = trialShells(need);
       addParams(built, this.rawStmt(`SELECT c.trial_id, c.param_id, c.param_name, c.param_value, c.distribution_json FROM ${from('trial_params')} ORDER BY ${byTrial}`).all(...args) as ParamRaw[], this.decoder);
-      addValues(built, this.rawStmt(`SELECT c.trial_id, c.value, c.value_type FROM ${from('trial_values')} AND c.objective = 0`).all(...args) as ValueRaw[]);
+      addValues(built, this.rawStmt(`SELECT c.trial_id, c.value, c.value_type, c.objective FROM ${from('trial_values')}`).all(...args) as ValueRaw[]);
       addIntermediates(
         built,
         this.rawStmt(`SELECT c.trial_id, c.step, c.intermediate_value, c.intermediate_value_type FROM ${from('trial_intermediate_values')} ORDER BY ${byTrial}, c.step`).all(...args) as IntermediateRaw[],

@@ -14,7 +14,8 @@ export interface TrialRow {
   datetime_complete: string | null;
 }
 export type ParamRaw = [trialId: number, paramId: number, name: string, value: number, distJson: string | null];
-export type ValueRaw = [trialId: number, value: number | null, type: string];
+/** objective absent: objective 0. */
+export type ValueRaw = [trialId: number, value: number | null, type: string, objective?: number];
 export type IntermediateRaw = [trialId: number, step: number, value: number | null, type: string];
 export interface AttrRow {
   owner: number;
@@ -74,11 +75,19 @@ export function addParams(byId: Map<number, FrozenTrial>, rows: ParamRaw[], deco
   if (group.length > 0) add(group);
 }
 
-/** Objective 0's values. */
+/** Objective 0's value as `value`; when a trial has values of other objectives, all of them as
+ * `values` too (single-objective trials carry no extra array). */
 export function addValues(byId: Map<number, FrozenTrial>, rows: readonly ValueRaw[]): void {
-  for (const [id, value, type] of rows) {
+  for (const [id, value, type, objective = 0] of rows) {
     const t = byId.get(id);
-    if (t) t.value = storedValue(value, type);
+    if (!t) continue;
+    const v = storedValue(value, type);
+    if (objective === 0) t.value = v;
+    else t.values ??= [t.value];
+    if (t.values) t.values[objective] = v;
+  }
+  for (const t of byId.values()) {
+    if (t.values) for (let i = 0; i < t.values.length; i++) t.values[i] ??= null;
   }
 }
 

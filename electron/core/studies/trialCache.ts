@@ -26,6 +26,7 @@ export function freezeTrial(t: FrozenTrial): FrozenTrial {
   for (const k in t.distributions) deepFreeze(t.distributions[k]);
   Object.freeze(t.intermediateValues);
   for (const iv of t.intermediateValues) Object.freeze(iv);
+  if (t.values) Object.freeze(t.values);
   if (t.datetimeStart) Object.freeze(t.datetimeStart);
   if (t.datetimeComplete) Object.freeze(t.datetimeComplete);
   deepFreeze(t.userAttrs);

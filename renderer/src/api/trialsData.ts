@@ -13,6 +13,18 @@ export interface TrialsData {
   total: number;
   direction: TrialColumns['direction'];
   trials: TrialScalars[];
+  /** A multi-objective study's directions and the numbers of its trials on the Pareto front. */
+  objectives?: { directions: NonNullable<TrialColumns['directions']>; front: readonly number[] };
+}
+
+/** The multi-objective part of a column reply, if any. */
+function objectivesOf(c: TrialColumns): TrialsData['objectives'] {
+  return c.directions && c.directions.length > 1 ? { directions: c.directions, front: c.front ?? [] } : undefined;
+}
+
+function sameObjectives(a: TrialsData['objectives'], b: TrialsData['objectives']): boolean {
+  if (!a || !b) return a === b;
+  return a.directions.join() === b.directions.join() && a.front.length === b.front.length && a.front.every((n, i) => n === b.front[i]);
 }
 
 /** Data fetched before the last forgetTrialDeltas() is not built on: it is fetched in full. */
@@ -40,7 +52,7 @@ export async function fetchTrials(client: Client, id: string): Promise<TrialsDat
   const trials = fromTrialColumns(c);
   // For the render bench: the rows have arrived and been decoded, before any drawing.
   markOnce('trials-data');
-  return stamp({ total: c.total, direction: c.direction, trials });
+  return stamp({ total: c.total, direction: c.direction, trials, objectives: objectivesOf(c) });
 }
 
 const UNFINISHED: ReadonlySet<string> = new Set(['RUNNING', 'WAITING']);
@@ -62,18 +74,20 @@ function sameRow(a: TrialScalars, b: TrialScalars): boolean {
     a.durationMs === b.durationMs &&
     a.childRunId === b.childRunId &&
     a.reason === b.reason &&
+    a.feasible === b.feasible &&
+    (a.values ?? []).join() === (b.values ?? []).join() &&
     sameParams(a.params, b.params)
   );
 }
 
 /** `old` with `changed` merged in by trial number, or null when they do not fit together (a trial
  * count that does not add up: the study was replaced or trials removed). */
-export function mergeTrials(old: TrialsData, changed: readonly TrialScalars[], total: number, direction: TrialColumns['direction']): TrialsData | null {
+export function mergeTrials(old: TrialsData, changed: readonly TrialScalars[], total: number, direction: TrialColumns['direction'], objectives?: TrialsData['objectives']): TrialsData | null {
   const at = new Map<number, number>();
   old.trials.forEach((t, i) => at.set(t.number, i));
   const trials = old.trials.slice();
   let sorted = true;
-  let same = total === old.total && direction === old.direction;
+  let same = total === old.total && direction === old.direction && sameObjectives(objectives, old.objectives);
   for (const t of changed) {
     const i = at.get(t.number);
     if (i !== undefined) {
@@ -91,7 +105,7 @@ export function mergeTrials(old: TrialsData, changed: readonly TrialScalars[], t
   if (same) return old;
   if (!sorted) trials.sort((a, b) => a.number - b.number);
   if (trials.length !== total) return null;
-  return { total, direction, trials };
+  return { total, direction, trials, objectives };
 }
 
 /** What a page holding `data` lacks, for a delta (sweeps.*Columns `since`): the trials above the
@@ -113,7 +127,7 @@ export async function refreshTrials(client: Client, id: string, old: TrialsData 
   const since = old ? trialDeltaBase(old) : null;
   if (!old || !since) return fetchTrials(client, id);
   const c = await client.get('sweeps.trialColumns', { id, since });
-  const merged = mergeTrials(old, fromTrialColumns(c), c.total, c.direction);
+  const merged = mergeTrials(old, fromTrialColumns(c), c.total, c.direction, objectivesOf(c));
   if (merged === null) return fetchTrials(client, id);
   return merged === old ? old : stamp(merged);
 }

@@ -9,9 +9,10 @@ import { firstViewDrawn } from '../lib/firstView.ts';
 import { markAfterPaint } from '../lib/perf.ts';
 import { afterQuiet, noteScroll, watchScroll } from '../lib/scrollQuiet.ts';
 import { TrialStateBadge } from './StateBadge.tsx';
+import { objectiveValue, type StudyObjectives } from '../lib/views/objectives.ts';
 
 /** A param column sorts by that param (`param:<name>`). */
-type SortKey = 'number' | 'value' | 'duration' | 'state' | `param:${string}`;
+type SortKey = 'number' | 'value' | 'duration' | 'state' | `param:${string}` | `objective:${number}` | 'feasible';
 const ROW_HEIGHT = 32;
 /** More than the rows ever rendered at once (visible + overscan), so slot keys never collide. */
 const ROW_SLOTS = 256;
@@ -27,12 +28,15 @@ export const TrialsTable = memo(function TrialsTable({
   storeId,
   selected,
   onSelect,
+  objectives,
 }: {
   trials: readonly TrialScalars[];
   paramNames: readonly string[];
   storeId: string | null;
   selected: number | null;
   onSelect: (n: number) => void;
+  /** A multi-objective study: one value column per objective, and Feasible under constraints. */
+  objectives?: Pick<StudyObjectives, 'labels' | 'constrained'>;
 }) {
   const [sort, setSort] = useState<{ key: SortKey; dir: 1 | -1 }>({ key: 'number', dir: 1 });
   const scrollRef = useRef<HTMLDivElement>(null);
@@ -48,7 +52,13 @@ export const TrialsTable = memo(function TrialsTable({
           return t.durationMs ?? Number.POSITIVE_INFINITY * sort.dir;
         case 'state':
           return t.state;
+        case 'feasible':
+          return t.feasible === undefined ? Number.POSITIVE_INFINITY * sort.dir : t.feasible ? 0 : 1;
         default: {
+          if (sort.key.startsWith('objective:')) {
+            const v = objectiveValue(t, Number(sort.key.slice('objective:'.length)));
+            return v === null || Number.isNaN(v) ? Number.POSITIVE_INFINITY * sort.dir : v;
+          }
           // A trial without the param (or with NaN) goes last either way, as an unset value does.
           const v = t.params[sort.key.slice('param:'.length)];
           if (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v))) return Number.POSITIVE_INFINITY * sort.dir;
@@ -106,7 +116,8 @@ export const TrialsTable = memo(function TrialsTable({
     [rows.length, virtualizer],
   );
 
-  const columns = `4.5rem 6.5rem 7rem 6rem ${paramNames.map(() => 'minmax(6.5rem, 1fr)').join(' ')} 5rem`;
+  const valueColumns = objectives ? objectives.labels.map(() => '7rem').join(' ') : '7rem';
+  const columns = `4.5rem 6.5rem ${valueColumns} ${objectives?.constrained ? '5.5rem ' : ''}6rem ${paramNames.map(() => 'minmax(6.5rem, 1fr)').join(' ')} 5rem`;
   const header = (key: SortKey, label: string, className?: string) => (
     <div role="columnheader" key={key} className={className} title={className ? label : undefined} aria-sort={sort.key === key ? (sort.dir === 1 ? 'ascending' : 'descending') : 'none'}>
       <button type="button" className="sort-btn" onClick={() => setSort((s) => ({ key, dir: s.key === key ? ((-s.dir) as 1 | -1) : 1 }))}>
@@ -122,7 +133,8 @@ export const TrialsTable = memo(function TrialsTable({
         <div className="trow trow-head" role="row" aria-rowindex={1} style={{ gridTemplateColumns: columns }}>
           {header('number', '#')}
           {header('state', 'State')}
-          {header('value', 'Value')}
+          {objectives ? objectives.labels.map((l, k) => header(`objective:${k}`, l)) : header('value', 'Value')}
+          {objectives?.constrained ? header('feasible', 'Feasible') : null}
           {header('duration', 'Duration')}
           {paramNames.map((p) => header(`param:${p}`, p, 'param-col'))}
           <div role="columnheader">Run</div>
@@ -134,7 +146,7 @@ export const TrialsTable = memo(function TrialsTable({
             const t = rows[v.index]!;
             // Keyed by slot, not by trial: a row leaving the view is reused for the one coming in
             // (text updated in place) instead of unmounting one and building another.
-            return <TrialRowView key={v.index % ROW_SLOTS} t={t} index={v.index} start={v.start} columns={columns} paramNames={paramNames} storeId={storeId} selected={selected === t.number} onSelect={onSelect} onMove={moveTo} />;
+            return <TrialRowView key={v.index % ROW_SLOTS} t={t} index={v.index} start={v.start} columns={columns} paramNames={paramNames} storeId={storeId} selected={selected === t.number} onSelect={onSelect} onMove={moveTo} objectives={objectives} />;
           })}
         </div>
       </div>
@@ -153,6 +165,7 @@ const TrialRowView = memo(function TrialRowView({
   selected,
   onSelect,
   onMove,
+  objectives,
 }: {
   t: TrialScalars;
   index: number;
@@ -163,6 +176,7 @@ const TrialRowView = memo(function TrialRowView({
   selected: boolean;
   onSelect: (n: number) => void;
   onMove: (index: number) => void;
+  objectives?: Pick<StudyObjectives, 'labels' | 'constrained'>;
 }) {
   return (
     // The row is the keyboard stop (Enter shows its log, arrows move between rows), so its number
@@ -195,9 +209,18 @@ const TrialRowView = memo(function TrialRowView({
       <div role="cell">
         <TrialStateBadge state={t.state} />
       </div>
-      <div role="cell" className="num" title={t.reason ?? undefined}>
-        {fmtValue(t.value)}
-      </div>
+      {objectives ? (
+        objectives.labels.map((_, k) => (
+          <div role="cell" key={`o${k}`} className="num" title={t.reason ?? undefined}>
+            {fmtValue(objectiveValue(t, k))}
+          </div>
+        ))
+      ) : (
+        <div role="cell" className="num" title={t.reason ?? undefined}>
+          {fmtValue(t.value)}
+        </div>
+      )}
+      {objectives?.constrained ? <div role="cell">{t.feasible === undefined ? <span className="muted">—</span> : t.feasible ? 'yes' : <span className="error-text">no</span>}</div> : null}
       <div role="cell" className="num">
         {fmtDuration(t.durationMs)}
       </div>

@@ -9,6 +9,7 @@ import { ErrorBox, Loading } from '../components/Notice.tsx';
 import { ProgressBar } from '../components/ProgressBar.tsx';
 import { StateBadge } from '../components/StateBadge.tsx';
 import { StudyViews } from '../components/StudyViews.tsx';
+import { BestTrials } from '../components/BestTrials.tsx';
 import { SweepActions } from '../components/SweepActions.tsx';
 import { TrialAttrs } from '../components/TrialAttrs.tsx';
 import { TrialsTable } from '../components/TrialsTable.tsx';
@@ -16,6 +17,7 @@ import { WorkersPanel } from '../components/WorkersPanel.tsx';
 import { errorCode, fmtValue } from '../lib/format.ts';
 import { href } from '../lib/router.ts';
 import { firstViewDrawn } from '../lib/firstView.ts';
+import { objectiveLabels, type StudyObjectives } from '../lib/views/objectives.ts';
 
 function RevealPath({ path, isUrl = false }: { path: string; isUrl?: boolean }) {
   const client = useClient();
@@ -71,6 +73,20 @@ export const SweepDetailScreen = memo(function SweepDetailScreen({ id }: { id: s
   const lastRunning = useMemo(() => rows.findLast((t) => t.state === 'RUNNING')?.number, [rows]);
   const selected = picked ?? lastRunning ?? rows[rows.length - 1]?.number ?? null;
   const selectedRow = useMemo(() => rows.find((t) => t.number === selected), [rows, selected]);
+  // A multi-objective study: directions and front from the trials' reply (as fresh as the trials),
+  // names and constraints from the summary.
+  const mo = trials.data?.objectives;
+  const moSummary = s?.objectives;
+  const objectives = useMemo<StudyObjectives | undefined>(() => {
+    const directions = mo?.directions ?? moSummary?.directions;
+    if (!directions || directions.length < 2) return undefined;
+    return {
+      directions,
+      labels: objectiveLabels(moSummary?.names, directions.length),
+      front: new Set(mo?.front ?? []),
+      constrained: (moSummary?.constrained ?? false) || rows.some((t) => t.feasible !== undefined),
+    };
+  }, [mo, moSummary, rows]);
 
   // Nothing to draw (no trials yet, or an error): the held shell requests need not wait.
   const nothingToDraw = sweep.isError || trials.isError || (trials.data !== undefined && rows.length === 0);
@@ -105,14 +121,31 @@ export const SweepDetailScreen = memo(function SweepDetailScreen({ id }: { id: s
         <div className="card">
           <ProgressBar value={s.finishedTrials} max={s.maxTrials} label={`Progress of ${s.studyName}`} state={s.state} />
           <dl className="facts">
-            <div>
-              <dt>Best</dt>
-              <dd className="num">{s.best ? `${fmtValue(s.best.value)} (trial ${s.best.number})` : '—'}</dd>
-            </div>
-            <div>
-              <dt>Objective</dt>
-              <dd>{s.objectiveMetric ? `${direction ?? ''} ${s.objectiveMetric}` : direction ?? '—'}</dd>
-            </div>
+            {objectives ? (
+              <>
+                <div>
+                  <dt>Objectives</dt>
+                  <dd data-testid="objectives">{objectives.labels.map((l, k) => `${objectives.directions[k]} ${l}`).join(' · ')}</dd>
+                </div>
+                <div className="facts-wide">
+                  <dt>Best trials (Pareto front: {objectives.front.size})</dt>
+                  <dd>
+                    <BestTrials trials={rows} objectives={objectives} onSelect={setPicked} />
+                  </dd>
+                </div>
+              </>
+            ) : (
+              <>
+                <div>
+                  <dt>Best</dt>
+                  <dd className="num">{s.best ? `${fmtValue(s.best.value)} (trial ${s.best.number})` : '—'}</dd>
+                </div>
+                <div>
+                  <dt>Objective</dt>
+                  <dd>{s.objectiveMetric ? `${direction ?? ''} ${s.objectiveMetric}` : direction ?? '—'}</dd>
+                </div>
+              </>
+            )}
             <div>
               <dt>Trials</dt>
               <dd>
@@ -151,7 +184,7 @@ export const SweepDetailScreen = memo(function SweepDetailScreen({ id }: { id: s
         <FailElsewhereTrial sweepId={id} trialNumbers={s.runningElsewhere} />
       </div>
 
-      <StudyViews sweepId={id} trials={rows} trialsReady={trials.isSuccess || trials.data !== undefined} paramNames={paramNames} distributions={s.distributions} metric={s.objectiveMetric} direction={direction} />
+      <StudyViews sweepId={id} trials={rows} trialsReady={trials.isSuccess || trials.data !== undefined} paramNames={paramNames} distributions={s.distributions} metric={s.objectiveMetric} direction={direction} objectives={objectives} selectedTrial={selected} onSelectTrial={setPicked} />
 
       <div className="table-log">
         <div className="card card-flush">
@@ -160,7 +193,7 @@ export const SweepDetailScreen = memo(function SweepDetailScreen({ id }: { id: s
           </h2>
           {trials.isError ? <ErrorBox error={trials.error} title="The trials could not be read" onRetry={() => void trials.refetch()} /> : null}
           {trials.data && rows.length === 0 ? <p className="muted pad">No trials yet. Start or resume the sweep to run some.</p> : null}
-          {rows.length > 0 ? <TrialsTable trials={rows} paramNames={paramNames} storeId={storeId} selected={selected} onSelect={setPicked} /> : null}
+          {rows.length > 0 ? <TrialsTable trials={rows} paramNames={paramNames} storeId={storeId} selected={selected} onSelect={setPicked} objectives={objectives} /> : null}
         </div>
         <div className="card">
           <h2 className="card-h">

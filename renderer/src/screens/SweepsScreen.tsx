@@ -41,13 +41,24 @@ function SweepCard({ s, label }: { s: SweepSummary; label: string }) {
         {s.state === 'interrupted' || s.state === 'failed' ? <p className={`sweep-msg ${s.state === 'failed' ? 'error-text' : 'warn-text'}`}>{s.message ?? (s.state === 'interrupted' ? 'Interrupted before its budget was used: resume continues with the remaining trials.' : 'Failed.')}</p> : null}
         <ProgressBar value={s.finishedTrials} max={s.maxTrials} label={`Progress of ${s.studyName}`} state={s.state} />
         <dl className="facts">
-          <div>
-            <dt>Best</dt>
-            <dd className="num">
-              {s.best ? `${fmtValue(s.best.value)} (trial ${s.best.number})` : '—'}
-              {s.objectiveMetric ? <span className="muted"> {s.direction === 'minimize' ? '↓' : '↑'} {s.objectiveMetric}</span> : null}
-            </dd>
-          </div>
+          {s.objectives ? (
+            // Several objectives have best trials (the Pareto front), not one best value.
+            <div>
+              <dt>Best trials</dt>
+              <dd className="num">
+                {s.objectives.frontSize} on front
+                <span className="muted"> · {s.objectives.directions.map((d, k) => `${d === 'minimize' ? '↓' : '↑'} ${s.objectives?.names[k] ?? `objective ${k}`}`).join(', ')}</span>
+              </dd>
+            </div>
+          ) : (
+            <div>
+              <dt>Best</dt>
+              <dd className="num">
+                {s.best ? `${fmtValue(s.best.value)} (trial ${s.best.number})` : '—'}
+                {s.objectiveMetric ? <span className="muted"> {s.direction === 'minimize' ? '↓' : '↑'} {s.objectiveMetric}</span> : null}
+              </dd>
+            </div>
+          )}
           <div>
             <dt>Tracking</dt>
             <dd className="ellipsis" title={s.tracking.storeUri ?? ''}>

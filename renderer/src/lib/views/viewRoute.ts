@@ -12,6 +12,8 @@ export const STUDY_VIEWS = [
   { id: 'edf', label: 'EDF' },
   { id: 'rank', label: 'Rank' },
   { id: 'timeline', label: 'Timeline' },
+  // Shown for multi-objective studies only.
+  { id: 'pareto', label: 'Pareto front' },
 ] as const;
 
 export type StudyView = (typeof STUDY_VIEWS)[number]['id'];
