@@ -1,6 +1,7 @@
 // The in-process ask/tell engine over one study: sampling, pruning decisions and durable storage.
 // The runner drives it for every trial, and the engine-overhead bench measures it directly, so what
 // is benchmarked is exactly what runs.
+import { SYS_CONSTRAINTS } from '../search/multiObjective.ts';
 import type { Direction, Distribution, FinishedState, FrozenTrial, ParamValue, Pruner, Sampler, SearchSpace, TrialState } from '../search/types.ts';
 import type { AsyncStudyStorage, CreateTrialOptions, StudyStorage } from '../studies/types.ts';
 import type { SweepStore } from './sweepStore.ts';
@@ -98,10 +99,12 @@ export class StudyEngine {
     // Sampling reads the history outside the write lock: it may take milliseconds and must not block
     // other writers. The proposal is used for a new trial, or to fill a WAITING trial's gaps.
     const history = await this.history();
-    const proposal = this.sampler.sample(this.space, history, this.direction);
+    const proposed = this.sampler.propose ? this.sampler.propose(this.space, history, this.direction) : { params: this.sampler.sample(this.space, history, this.direction), systemAttrs: {} };
+    const proposal = proposed.params;
+    const attrs = { ...proposed.systemAttrs, ...systemAttrs };
     return this.claims.claim(this.studyId, {
       ...(budget ? { budget } : {}),
-      ...(systemAttrs ? { systemAttrs } : {}),
+      ...(Object.keys(attrs).length > 0 ? { systemAttrs: attrs } : {}),
       ...(userAttrs ? { userAttrs } : {}),
       newTrialParams: () => this.withDistributions(proposal),
       waitingParams: (waiting) => this.fillWaiting(waiting, proposal),
@@ -151,17 +154,21 @@ export class StudyEngine {
    * Finishes a trial. COMPLETE needs a finite-or-infinite value (NaN becomes FAIL, as in Optuna);
    * PRUNED takes the last intermediate value when none is given, as Optuna does.
    */
-  async tell(trial: { trialId: number }, state: FinishedState, value?: number | null, failReason?: string): Promise<FinishedState> {
+  async tell(trial: { trialId: number }, state: FinishedState, value?: number | readonly number[] | null, failReason?: string, constraints?: readonly number[]): Promise<FinishedState> {
     let final = state;
-    let v = value ?? null;
-    if (state === 'COMPLETE' && (v === null || Number.isNaN(v))) {
+    let v: number | readonly number[] | null = value ?? null;
+    const hasNaN = Array.isArray(v) ? v.some((x) => Number.isNaN(x)) : typeof v === 'number' && Number.isNaN(v);
+    if (state === 'COMPLETE' && (v === null || hasNaN)) {
       final = 'FAIL';
       failReason ??= v === null ? 'no objective value' : 'objective value is NaN';
       v = null;
     }
     if (final === 'FAIL') v = null;
-    if (final === 'PRUNED' && v !== null && Number.isNaN(v)) v = null;
+    if (final === 'PRUNED' && v !== null && hasNaN) v = null;
     if (failReason !== undefined && final === 'FAIL') await this.storage.setTrialSystemAttr(trial.trialId, SYS_FAIL_REASON, failReason);
+    // Optuna's constraints_func runs in after_trial, before the trial is finished, for COMPLETE and
+    // PRUNED trials; the values are stored as the system attr `constraints`.
+    if (constraints && (final === 'COMPLETE' || final === 'PRUNED')) await this.storage.setTrialSystemAttr(trial.trialId, SYS_CONSTRAINTS, [...constraints]);
     await this.storage.finishTrial(trial.trialId, final, v);
     return final;
   }
