@@ -126,10 +126,39 @@ export function crowdingDistances(front: readonly FrozenTrial[]): Map<number, nu
   return dist;
 }
 
-/** Optuna's study.best_trials: the COMPLETE trials no other COMPLETE trial dominates, by number. */
+/** Optuna's study.best_trials: the COMPLETE trials no other COMPLETE trial dominates, by number.
+ * In lexicographic order of the (minimized) values, whatever dominates a trial comes before it, and
+ * so does a front member dominating that (dominance is transitive): checking each trial against the
+ * front found so far is enough, O(n log n + n * front size) instead of comparing every pair. */
 export function paretoFront(trials: readonly FrozenTrial[], directions: readonly Direction[]): FrozenTrial[] {
-  const done = trials.filter((t) => t.state === 'COMPLETE' && trialValues(t)?.length === directions.length);
-  return done.filter((t) => !done.some((o) => o !== t && dominates(o, t, directions))).sort((a, b) => a.number - b.number);
+  const done: Array<{ t: FrozenTrial; v: number[] }> = [];
+  for (const t of trials) {
+    const v = t.state === 'COMPLETE' ? minimized(t, directions) : null;
+    if (v && !v.some(Number.isNaN)) done.push({ t, v });
+  }
+  done.sort((a, b) => {
+    for (let i = 0; i < a.v.length; i++) if (a.v[i] !== b.v[i]) return a.v[i]! - b.v[i]!;
+    return 0;
+  });
+  const front: typeof done = [];
+  for (const c of done) {
+    const beaten = front.some((f) => f.v.every((x, i) => x <= c.v[i]!) && f.v.some((x, i) => x < c.v[i]!));
+    if (!beaten) front.push(c);
+  }
+  return front.map((f) => f.t).sort((a, b) => a.number - b.number);
+}
+
+/** Each objective's best value over the COMPLETE trials (null when there is none). */
+export function bestPerObjective(trials: readonly FrozenTrial[], directions: readonly Direction[]): Array<number | null> {
+  return directions.map((d, i) => {
+    let best: number | null = null;
+    for (const t of trials) {
+      const v = t.state === 'COMPLETE' ? trialValues(t)?.[i] : undefined;
+      if (v === undefined || Number.isNaN(v)) continue;
+      if (best === null || (d === 'maximize' ? v > best : v < best)) best = v;
+    }
+    return best;
+  });
 }
 
 /** Hypervolume of 2-D points (both to be minimized) dominated up to the reference point. */

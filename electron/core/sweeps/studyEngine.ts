@@ -1,10 +1,11 @@
 // The in-process ask/tell engine over one study: sampling, pruning decisions and durable storage.
 // The runner drives it for every trial, and the engine-overhead bench measures it directly, so what
 // is benchmarked is exactly what runs.
-import { SYS_CONSTRAINTS } from '../search/multiObjective.ts';
+import { bestPerObjective, paretoFront, SYS_CONSTRAINTS } from '../search/multiObjective.ts';
 import type { Direction, Distribution, FinishedState, FrozenTrial, ParamValue, Pruner, Sampler, SearchSpace, TrialState } from '../search/types.ts';
 import type { AsyncStudyStorage, CreateTrialOptions, StudyStorage } from '../studies/types.ts';
 import type { SweepStore } from './sweepStore.ts';
+import type { SweepFront } from './types.ts';
 import type { ParamsWithDistributions, SlotBudget, TrialClaimer } from './trialClaims.ts';
 
 /** Trial system attr keys the engine writes. `fixed_params` is Optuna's own enqueue convention. */
@@ -27,6 +28,8 @@ export interface StudyEngineOptions {
   sampler: Sampler;
   pruner: Pruner;
   direction: Direction;
+  /** Every objective's direction (default: [direction]). */
+  directions?: readonly Direction[];
 }
 
 const FINISHED: ReadonlySet<TrialState> = new Set(['COMPLETE', 'PRUNED', 'FAIL']);
@@ -64,6 +67,7 @@ export class StudyEngine {
   private readonly claims: TrialClaimer;
   readonly space: SearchSpace;
   readonly direction: Direction;
+  readonly directions: readonly Direction[];
   private readonly sampler: Sampler;
   private readonly pruner: Pruner;
 
@@ -73,6 +77,7 @@ export class StudyEngine {
     this.studyId = opts.studyId;
     this.space = opts.space;
     this.direction = opts.direction;
+    this.directions = opts.directions ?? [opts.direction];
     this.sampler = opts.sampler;
     this.pruner = opts.pruner;
   }
@@ -176,6 +181,13 @@ export class StudyEngine {
   /** Offers a trial's params again as a WAITING trial, which the next ask() takes first. */
   async reoffer(failed: FrozenTrial): Promise<number> {
     return (await this.storage.createTrial(this.studyId, reofferOptions(failed))).number;
+  }
+
+  /** A multi-objective study's front and per-objective bests; undefined with one objective. */
+  async front(): Promise<SweepFront | undefined> {
+    if (this.directions.length < 2) return undefined;
+    const done = await this.storage.getTrials(this.studyId, ['COMPLETE']);
+    return { size: paretoFront(done, this.directions).length, bestPerObjective: bestPerObjective(done, this.directions) };
   }
 
   async best(): Promise<{ number: number; value: number } | null> {

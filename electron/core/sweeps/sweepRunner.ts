@@ -30,7 +30,7 @@ import { planSweep, type SweepPlan } from './sweepPlan.ts';
 import { openSweepStore, type SweepStore } from './sweepStore.ts';
 import { trialEnvironment } from './trialEnv.ts';
 import { TrialProcess, type TrialExit } from './trialProcess.ts';
-import type { SearchComponents, SweepCounts, SweepEvent, SweepHooks, SweepResult, SweepStatus, TrialRef, TrialStartResult } from './types.ts';
+import type { SearchComponents, SweepCounts, SweepEvent, SweepFront, SweepHooks, SweepResult, SweepStatus, TrialRef, TrialStartResult } from './types.ts';
 
 export type { SearchComponents } from './types.ts';
 
@@ -268,7 +268,7 @@ class SweepRunner {
         'DIRECTION_MISMATCH',
       );
     }
-    const engine = new StudyEngine({ store, studyId: study.studyId, direction: plan.direction, ...components });
+    const engine = new StudyEngine({ store, studyId: study.studyId, direction: plan.direction, directions: plan.directions, ...components });
     this.engine = engine;
     const before = await this.counts();
     const resumed = existed && before.finished + before.failed + before.running + before.waiting > 0;
@@ -352,6 +352,7 @@ class SweepRunner {
       ...(message !== undefined ? { message } : {}),
       counts: await this.safeCounts(),
       best: await this.safeBest(),
+      ...(await this.safeFront()),
       studyName: plan.studyName,
       studyPath: plan.studyPath,
       checkpointPath: plan.checkpointPath,
@@ -359,7 +360,7 @@ class SweepRunner {
       maxTrials: plan.maxTrials,
       trialsStarted: this.trialsStarted,
     };
-    await this.hook('onSweepEnd', hooks.onSweepEnd && (() => hooks.onSweepEnd!({ status: result.status, ...(message !== undefined ? { message } : {}), counts: result.counts, best: result.best })));
+    await this.hook('onSweepEnd', hooks.onSweepEnd && (() => hooks.onSweepEnd!({ status: result.status, ...(message !== undefined ? { message } : {}), counts: result.counts, best: result.best, ...(result.front ? { front: result.front } : {}) })));
     this.emit({ type: 'sweep-end', result });
     return result;
   }
@@ -379,6 +380,16 @@ class SweepRunner {
     } catch (err) {
       this.warn(`reading the best trial failed: ${(err as Error).message}`);
       return null;
+    }
+  }
+
+  private async safeFront(): Promise<{ front?: SweepFront }> {
+    try {
+      const front = await this.engine?.front();
+      return front ? { front } : {};
+    } catch (err) {
+      this.warn(`reading the Pareto front failed: ${(err as Error).message}`);
+      return {};
     }
   }
 
@@ -561,8 +572,9 @@ class SweepRunner {
       await this.hook('onTrialEnd', hooks.onTrialEnd && (() => hooks.onTrialEnd!(ref, final, value, finalReason)));
       const counts = await this.counts();
       const best = await engine.best();
+      const front = await engine.front();
       this.emit({ type: 'progress', counts, maxTrials: plan.maxTrials, best });
-      await this.hook('onProgress', hooks.onProgress && (() => hooks.onProgress!(counts, best)));
+      await this.hook('onProgress', hooks.onProgress && (() => hooks.onProgress!(counts, best, front)));
       if (outcome.fatal) {
         this.fatal ??= outcome.fatal;
         this.stop();
