@@ -40,6 +40,9 @@ export class Nsga2Sampler implements Sampler {
   readonly name = 'nsga2' as const;
   private readonly populationSize: number;
   private readonly dominance: Dominance;
+  /** Elite trial numbers by (generation, its members, the parents): finished trials never change, so
+   * each generation's selection is computed once per process instead of at every proposal. */
+  private readonly elites = new Map<string, number[]>();
 
   constructor(private readonly opts: Nsga2Options) {
     this.populationSize = opts.populationSize ?? 50;
@@ -78,7 +81,16 @@ export class Nsga2Sampler implements Sampler {
     for (;;) {
       const population = byGeneration.get(generation + 1) ?? [];
       if (population.length < this.populationSize) break;
-      parents = this.elite([...population, ...parents]);
+      const pool = [...population, ...parents];
+      const key = `${generation + 1}:${pool.map((t) => t.number).join(',')}`;
+      const known = this.elites.get(key);
+      if (known) {
+        const byNumber = new Map(pool.map((t) => [t.number, t]));
+        parents = known.map((n) => byNumber.get(n)!);
+      } else {
+        parents = this.elite(pool);
+        this.elites.set(key, parents.map((t) => t.number));
+      }
       generation++;
     }
     return { generation, parents };
