@@ -280,9 +280,6 @@ function checkObjectives(cfg: Record<string, unknown>, ctx: z.core.$RefinementCt
       if (sampling[k] !== undefined) ctx.addIssue({ code: 'custom', path: ['sampling', k], message: `${k} is an NSGA-II setting: use algorithm: nsga2, or drop ${k}` });
     }
   }
-  if (multi && sampling && (sampling.algorithm === 'tpe' || sampling.algorithm === 'grid')) {
-    ctx.addIssue({ code: 'custom', path: ['sampling', 'algorithm'], message: `algorithm ${sampling.algorithm} is single-objective here: use nsga2 (the default with objectives) or random for a multi-objective sweep` });
-  }
   const et = cfg.early_termination;
   const policy = et && typeof et === 'object' ? (et as Record<string, unknown>).policy : undefined;
   if (multi && policy !== undefined && policy !== 'none') {

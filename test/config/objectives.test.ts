@@ -37,6 +37,12 @@ describe('objectives', () => {
     expect(validateConfigObject(c)).toEqual([]);
   });
 
+  it('tpe (multi-objective TPE), random and grid take several objectives too', () => {
+    for (const algorithm of ['tpe', 'random', 'grid']) {
+      expect(parseConfigText(MULTI.replace('sampling: {max_trials: 5}', `sampling: {algorithm: ${algorithm}, max_trials: 5}`), 'sweep.yaml').sampling.algorithm).toBe(algorithm);
+    }
+  });
+
   const bad: Array<{ name: string; text: string; path: string; message: RegExp }> = [
     { name: 'both objective and objectives', text: MULTI.replace('objectives:', 'objective: {metric: loss, goal: minimize}\nobjectives:'), path: 'objectives', message: /either objective .* or objectives .*not both/ },
     { name: 'neither', text: MINIMAL.replace('objective: {metric: f1, goal: maximize}\n', ''), path: 'objective', message: /objective is required.*objectives/ },
@@ -44,7 +50,7 @@ describe('objectives', () => {
     { name: 'a bad goal in the list', text: MULTI.replace('goal: minimize', 'goal: lower'), path: 'objectives.1.goal', message: /maximize or minimize/ },
     { name: 'a metric twice', text: MULTI.replace('latency_ms', 'f1'), path: 'objectives.1.metric', message: /"f1" is already objective 0/ },
     { name: 'a pruner with several objectives', text: `${MULTI}early_termination: {policy: median}\n`, path: 'early_termination.policy', message: /policy "median".*multi-objective.*policy: none/ },
-    { name: 'tpe with several objectives', text: MULTI.replace('sampling: {max_trials: 5}', 'sampling: {algorithm: tpe, max_trials: 5}'), path: 'sampling.algorithm', message: /tpe is single-objective here: use nsga2/ },
+    { name: 'an unknown sampler with several objectives', text: MULTI.replace('sampling: {max_trials: 5}', 'sampling: {algorithm: motpe, max_trials: 5}'), path: 'sampling.algorithm', message: /tpe, random, grid, nsga2/ },
     { name: 'no algorithm with one objective', text: MINIMAL.replace('algorithm: random, ', ''), path: 'sampling.algorithm', message: /algorithm is required/ },
     { name: 'NSGA-II settings on another sampler', text: MINIMAL.replace('max_trials: 5', 'max_trials: 5, population_size: 10'), path: 'sampling.population_size', message: /NSGA-II setting: use algorithm: nsga2/ },
     { name: 'population of one', text: MULTI.replace('sampling: {max_trials: 5}', 'sampling: {max_trials: 5, population_size: 1}'), path: 'sampling.population_size', message: /at least 2/ },

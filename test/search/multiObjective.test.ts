@@ -11,7 +11,9 @@ import {
   paretoFront,
 } from '../../electron/core/search/multiObjective.ts';
 import { Nsga2Sampler } from '../../electron/core/search/samplers/nsga2.ts';
+import { belowWeights, hypervolume, scoreTrialsMulti, splitMultiObjective } from '../../electron/core/search/samplers/motpeSplit.ts';
 import { RandomSampler } from '../../electron/core/search/samplers/random.ts';
+import { TpeSampler } from '../../electron/core/search/samplers/tpe.ts';
 import type { Direction, FrozenTrial, ParamValue, Sampler, SearchSpace } from '../../electron/core/search/types.ts';
 import { trial } from './helpers.ts';
 
@@ -110,4 +112,48 @@ describe('NSGA-II on ZDT1', () => {
     expect(nsga).toBeGreaterThan(random);
     expect(nsga).toBeLessThanOrEqual(TRUE_FRONT_HV);
   }, 60_000);
+});
+
+describe('multi-objective TPE', () => {
+  it('splits by non-domination rank, cuts the last rank by hypervolume, and weighs by contribution (by hand)', () => {
+    // Losses (both minimized): rank 0 = (1,4) (2,2) (4,1); rank 1 = (3,3) (2.5,5) (5,2.5).
+    const trials = [mo(0, [1, 4]), mo(1, [3, 3]), mo(2, [2, 2]), mo(3, [2.5, 5]), mo(4, [4, 1]), mo(5, [5, 2.5])];
+    const scored = scoreTrialsMulti(trials, MIN2, false);
+    // Four good: rank 0 whole, then the one of rank 1 with the most hypervolume to its reference
+    // point (1.1 x the rank's worst: (5.5, 5.5)): (3,3) has 2.5*2.5 = 6.25, (2.5,5) 3*0.5 = 1.5,
+    // (5,2.5) 0.5*3 = 1.5.
+    const isBelow = splitMultiObjective(scored, 4);
+    expect([...isBelow]).toEqual([1, 1, 1, 0, 1, 0]);
+    // Weights over the good group, reference 1.1 x its worst (4, 4) = (4.4, 4.4). Each point's
+    // contribution is the area only it covers: (1,4): [1,2)x[4,4.4) = 0.4; (4,1): [4,4.4)x[1,2) =
+    // 0.4; (3,3) lies inside (2,2)'s area: 0 (plus 1e-12); (2,2): [2,4.4)^2 = 5.76 less the union of
+    // the others there (0.96 + 0.96 + 1.96 - 0.16 - 0.56 - 0.56 + 0.16 = 2.76) = 3.
+    const w = belowWeights(scored, isBelow);
+    expect(w.get(2)).toBeCloseTo(1, 9);
+    expect(w.get(0)).toBeCloseTo(0.4 / 3, 9);
+    expect(w.get(4)).toBeCloseTo(0.4 / 3, 9);
+    expect(w.get(1)).toBeGreaterThan(0);
+    expect(w.get(1)).toBeLessThan(1e-11);
+  });
+
+  it('feasible trials fill the good group first', () => {
+    const trials = [mo(0, [1, 1], { constraints: [1] }), mo(1, [5, 5], { constraints: [0] }), mo(2, [4, 6], { constraints: [-1] }), mo(3, [6, 6], { constraints: [0.5] })];
+    const scored = scoreTrialsMulti(trials, MIN2, true);
+    expect([...splitMultiObjective(scored, 2)]).toEqual([0, 1, 1, 0]);
+    // Three good: the two feasible ones and the least violating (0.5 < 1).
+    expect([...splitMultiObjective(scored, 3)]).toEqual([0, 1, 1, 1]);
+  });
+
+  it('3-D hypervolume of two boxes (by hand: 8 + 8 - overlap 4 = 12)', () => {
+    expect(hypervolume([[0, 0, 2], [2, 0, 0]], [2, 2, 4].map((x, i) => (i === 0 ? 4 : x)))).toBeCloseTo(4 * 2 * 2 + 2 * 2 * 4 - 2 * 2 * 2, 12);
+  });
+
+  for (const seed of [1, 2]) {
+    it(`seed ${seed}: 300 trials on ZDT1 reach a front of larger hypervolume than random sampling's`, () => {
+      const tpe = hvOf(optimizeMo(new TpeSampler({ seed, directions: MIN2 }), 300));
+      const random = hvOf(optimizeMo(new RandomSampler(seed), 300));
+      expect(tpe).toBeLessThanOrEqual(TRUE_FRONT_HV);
+      expect(tpe).toBeGreaterThan(random);
+    }, 60_000);
+  }
 });

@@ -48,6 +48,16 @@ describe('multi-objective sweeps', () => {
     expect(Math.max(...(generations as number[]))).toBe(2);
   }, 60_000);
 
+  it('runs multi-objective TPE (algorithm: tpe) past its startup trials', async () => {
+    const dir = tmpDir('mo');
+    const db = path.join(dir, 'study.db');
+    const res = await runSweep({ config: parseConfig(zdt1Config(db, 14, { sampling: { algorithm: 'tpe', max_trials: 14, seed: 5 } })), outputDir: path.join(dir, 'out') }).done;
+    expect(res.status).toBe('completed');
+    const trials = readTrials(db, 'hpo_zdt');
+    expect(trials.filter((t) => t.state === 'COMPLETE' && t.values?.length === 2)).toHaveLength(14);
+    expect(trials.every((t) => t.systemAttrs['nsga2:generation'] === undefined)).toBe(true);
+  }, 60_000);
+
   it('a trial that prints no value for one objective fails, naming the metric', async () => {
     const dir = tmpDir('mo');
     const db = path.join(dir, 'study.db');

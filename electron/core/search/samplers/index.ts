@@ -23,7 +23,7 @@ export function createSampler(
     case 'grid':
       return new GridSampler(sampling.seed);
     case 'tpe':
-      return new TpeSampler({ seed: sampling.seed });
+      return new TpeSampler({ seed: sampling.seed, ...(objectives.directions.length > 1 ? { directions: objectives.directions, constrained: objectives.constrained } : {}) });
     case 'nsga2':
       return new Nsga2Sampler({
         seed: sampling.seed,
