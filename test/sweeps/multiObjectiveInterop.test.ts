@@ -83,6 +83,7 @@ describe.runIf(hasOptuna())('multi-objective interop with Python Optuna 3.1', ()
     const config = writeConfig(dir, zdt1Config(db, 18, { constraints: ['x1_over'] }));
     const r = await runCli(['sweep', 'run', config, '--no-tracking', '--output-dir', path.join(dir, 'out')], { SWEEPDECK_DATA_DIR: path.join(dir, 'data') }, dir);
     expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(r.stdout).toMatch(/sweep complete: 18\/18 finished .*; Pareto front \d+ trials?, best f1=\S+ f2=\S+/);
 
     const after = pyStudy(db);
     expect(after.trials).toHaveLength(18);
