@@ -5,6 +5,7 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { configFromStudy, storableConfig } from '../../electron/core/sweeps/sharedConfig.ts';
 import { runSweep } from '../../electron/core/sweeps/sweepRunner.ts';
 import { zdt1, zdt1Config } from './moSupport.ts';
 import { parseConfig, readTrials, tmpDir } from './support.ts';
@@ -90,4 +91,22 @@ describe('multi-objective sweeps', () => {
     const flipped = zdt1Config(db, 2, { objectives: [{ metric: 'f1', goal: 'minimize' }, { metric: 'f2', goal: 'maximize' }] });
     await expect(runSweep({ config: parseConfig(flipped), outputDir: path.join(dir, 'out') }).done).rejects.toThrow(/has direction\(s\) minimize, minimize but objectives says minimize, maximize: fix objectives/);
   }, 60_000);
+
+  it('the config a shared study keeps: a single objective exactly as before, several as objectives, and a worker reads both back', () => {
+    const one = parseConfig({ experiment_name: 'e', backbone: 'b', search_space: { x: { type: 'uniform', min: 0, max: 1 } }, sampling: { algorithm: 'random', max_trials: 3 }, objective: { metric: 'm', goal: 'maximize' }, trial: { command: ['x'] } });
+    // Written out by hand: the stored form (and its key order) of a version without objectives:.
+    expect(JSON.stringify(storableConfig(one))).toBe(
+      '{"config":{"experiment_name":"e","backbone":"b","search_space":{"x":{"type":"uniform","min":0,"max":1}},"sampling":{"algorithm":"random","max_trials":3,"max_concurrent_trials":1,"max_failed_trials":3},' +
+        '"objective":{"metric":"m","goal":"maximize"},"study_name":"hpo_b","early_termination":{"policy":"none","evaluation_interval":1,"delay_evaluation":0},"checkpoint":{"enabled":true,"auto_resume":true},"trial":{"command":["x"]}},"env_names":[]}',
+    );
+    const many = parseConfig(zdt1Config('/tmp/unused.db', 4, { constraints: ['x1_over'] }));
+    const stored = storableConfig(many);
+    expect(stored.config.objective).toBeUndefined();
+    expect(stored.config.objectives).toEqual(many.objectives);
+    const study = { studyId: 1, name: 'hpo_zdt', directions: ['minimize' as const, 'minimize' as const], userAttrs: {}, systemAttrs: { 'sweepdeck:config': stored } };
+    const back = configFromStudy(study, 'postgresql://h/db', {}).config;
+    expect(back.objectives).toEqual(many.objectives);
+    expect(back.constraints).toEqual(['x1_over']);
+    expect(back.sampling).toEqual(many.sampling);
+  });
 });
