@@ -78,6 +78,10 @@ export class StudyEngine {
     this.space = opts.space;
     this.direction = opts.direction;
     this.directions = opts.directions ?? [opts.direction];
+    // As Optuna: pruning judges one objective's intermediate values, which several objectives lack.
+    if (this.directions.length > 1 && opts.pruner.name !== 'none') {
+      throw new Error(`the ${opts.pruner.name} pruner cannot judge a multi-objective study (${this.directions.length} objectives): Optuna does not prune multi-objective studies either; use early_termination policy none`);
+    }
     this.sampler = opts.sampler;
     this.pruner = opts.pruner;
   }
