@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { paretoFront } from '../../electron/core/search/multiObjective.ts';
 import { startTrackedSweep } from '../../electron/core/sweeps/trackedSweep.ts';
+import type { SweepFront, SweepHooks } from '../../electron/core/sweeps/types.ts';
 import { openTrackingStore } from '../../electron/core/tracking/openStore.ts';
 import { zdt1, zdt1Config } from '../sweeps/moSupport.ts';
 import { parseConfig, readTrials, tmpDir } from '../sweeps/support.ts';
@@ -14,7 +15,10 @@ describe('multi-objective sweep tracked in the local SQLite store', () => {
   it('the parent run logs pareto_front_size and best_<metric> per objective, and no best_value', async () => {
     const dir = tmpDir('mo-tracked');
     const db = path.join(dir, 'study.db');
-    const handle = await startTrackedSweep({ config: parseConfig(zdt1Config(db, 6)), outputDir: dir, heartbeatIntervalMs: 500 }, { env });
+    // A hook of the caller's own beside tracking's (as the app has): both see the front.
+    const fronts: Array<SweepFront | undefined> = [];
+    const hooks: SweepHooks = { onProgress: (_counts, _best, front) => void fronts.push(front) };
+    const handle = await startTrackedSweep({ config: parseConfig(zdt1Config(db, 6)), outputDir: dir, heartbeatIntervalMs: 500, hooks }, { env });
     const result = await handle.done;
     expect(result.status).toBe('completed');
     const parent = await handle.parentRun;
@@ -26,6 +30,8 @@ describe('multi-objective sweep tracked in the local SQLite store', () => {
     const bestF2 = Math.min(...points.map((p) => p[1]));
     const frontSize = points.filter((p) => !points.some((q) => q !== p && q[0] <= p[0] && q[1] <= p[1] && (q[0] < p[0] || q[1] < p[1]))).length;
     expect(paretoFront(trials, ['minimize', 'minimize'])).toHaveLength(frontSize);
+    expect(fronts).toHaveLength(6);
+    expect(fronts[5]).toEqual({ size: frontSize, bestPerObjective: [expect.closeTo(bestF1, 9), expect.closeTo(bestF2, 9)] });
 
     const store = await openTrackingStore(`sqlite:///${path.join(dir, 'mlflow.db')}`);
     try {
@@ -36,6 +42,9 @@ describe('multi-objective sweep tracked in the local SQLite store', () => {
       expect(metrics.best_f1).toBeCloseTo(bestF1, 9);
       expect(metrics.best_f2).toBeCloseTo(bestF2, 9);
       expect(metrics.best_value).toBeUndefined();
+      // Logged as the sweep goes (one point per finished trial), not only at its end.
+      const history = await store.getMetricHistory(parent.runId, 'pareto_front_size');
+      expect(history.items.map((m) => m.step)).toEqual(expect.arrayContaining([1, 2, 3, 4, 5, 6]));
     } finally {
       await store.close?.();
     }

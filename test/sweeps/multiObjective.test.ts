@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { configFromStudy, storableConfig } from '../../electron/core/sweeps/sharedConfig.ts';
 import { runSweep } from '../../electron/core/sweeps/sweepRunner.ts';
+import type { SweepHooks } from '../../electron/core/sweeps/types.ts';
 import { zdt1, zdt1Config } from './moSupport.ts';
 import { parseConfig, readTrials, tmpDir } from './support.ts';
 
@@ -57,6 +58,26 @@ describe('multi-objective sweeps', () => {
     const trials = readTrials(db, 'hpo_zdt');
     expect(trials.filter((t) => t.state === 'COMPLETE' && t.values?.length === 2)).toHaveLength(14);
     expect(trials.every((t) => t.systemAttrs['nsga2:generation'] === undefined)).toBe(true);
+  }, 60_000);
+
+  it('takes an objective the trial logged only through the second metric channel (its MLflow run)', async () => {
+    const dir = tmpDir('mo');
+    const db = path.join(dir, 'study.db');
+    const input = zdt1Config(db, 2);
+    const asked: Array<string | undefined> = [];
+    const hooks: SweepHooks = {
+      pollTrialMetrics: async (_t, metric) => {
+        asked.push(metric);
+        return metric === 'f2' ? [{ step: 3, value: 0.25 }, { step: 7, value: 0.125 }] : [];
+      },
+    };
+    const res = await runSweep({ config: parseConfig({ ...input, trial: { ...input.trial, env: { TWO_SKIP: 'f2' } } }), outputDir: path.join(dir, 'out'), hooks }).done;
+    expect(res.status).toBe('completed');
+    for (const t of readTrials(db, 'hpo_zdt')) {
+      expect(t.state).toBe('COMPLETE');
+      expect(t.values).toEqual([zdt1(t.params)[0], 0.125]); // the highest step's value
+    }
+    expect(asked).toContain('f2');
   }, 60_000);
 
   it('a trial that prints no value for one objective fails, naming the metric', async () => {

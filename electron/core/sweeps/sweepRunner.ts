@@ -703,6 +703,14 @@ class SweepRunner {
       for (const p of points ?? []) {
         if (!objective.has(p.step)) addObjective(p.step, p.value);
       }
+      // The other objectives and the constraints the trial logged there: a printed step stays as printed.
+      for (const m of others) {
+        const more = await this.hook('pollTrialMetrics', () => hooks.pollTrialMetrics!(ref, m));
+        for (const p of more ?? []) {
+          const seen = lastOf.get(m);
+          if (!seen || p.step > seen.step) lastOf.set(m, { step: p.step, value: p.value });
+        }
+      }
     };
     let polling = Promise.resolve();
     const pollTimer = hooks.pollTrialMetrics

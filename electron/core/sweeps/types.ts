@@ -96,8 +96,9 @@ export interface SweepHooks {
   onProgress?(counts: SweepCounts, best: { number: number; value: number } | null, front?: SweepFront): void | Promise<void>;
   onSweepEnd?(summary: SweepSummary): void | Promise<void>;
   /** A second metric channel (e.g. MLflow history the trial logs itself): the objective's points so
-   * far. Polled while the trial runs and once after it exits; steps already known are ignored. */
-  pollTrialMetrics?(trial: TrialRef): Promise<ReadonlyArray<{ step: number; value: number }>>;
+   * far (or those of `metric`: the other objectives and the constraints of a multi-objective sweep).
+   * Polled while the trial runs and once after it exits; steps already known are ignored. */
+  pollTrialMetrics?(trial: TrialRef, metric?: string): Promise<ReadonlyArray<{ step: number; value: number }>>;
 }
 
 export type SweepStatus =

@@ -183,10 +183,10 @@ export function createTrackingHooks(input: TrackingHooksInput): SweepHooks {
       live.get(trial.number)?.stdout.push({ key, value, step });
     },
 
-    async pollTrialMetrics(trial) {
+    async pollTrialMetrics(trial, metric) {
       const lt = live.get(trial.number);
       if (!lt || !tracking) return [];
-      const points = await tracking.history(lt.runId, input.objectiveMetric);
+      const points = await tracking.history(lt.runId, metric ?? input.objectiveMetric);
       return points.map((m) => ({ step: Number(m.step), value: m.value }));
     },
 
