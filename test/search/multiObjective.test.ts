@@ -62,6 +62,10 @@ describe('multi-objective order', () => {
     const trials = [mo(0, [2, 2]), mo(1, [1, 3]), mo(2, [2, 2]), mo(3, [3, 3]), mo(4, [], {}, 'FAIL'), mo(5, [3, 0.5])];
     expect(paretoFront(trials, MIN2).map((t) => t.number)).toEqual([0, 1, 2, 5]);
     expect(paretoFront(trials, ['maximize', 'maximize']).map((t) => t.number)).toEqual([3]); // (3, 3) beats every other point
+    // Infinite values (Optuna stores them): (-inf, 5), (1, 1) and (inf, 0) are each best somewhere;
+    // (inf, 2) and (-inf, inf) are beaten by (inf, 0) and (-inf, 5).
+    const inf = [mo(0, [Infinity, 2]), mo(1, [-Infinity, 5]), mo(2, [1, 1]), mo(3, [Infinity, 0]), mo(4, [-Infinity, Infinity])];
+    expect(paretoFront(inf, MIN2).map((t) => t.number)).toEqual([1, 2, 3]);
   });
 
   it('2-D hypervolume of a staircase', () => {

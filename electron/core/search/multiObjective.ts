@@ -109,7 +109,8 @@ export function crowdingDistances(front: readonly FrozenTrial[]): Map<number, nu
   if (front.length === 0) return dist;
   const m = trialValues(front[0]!)?.length ?? 0;
   for (let k = 0; k < m; k++) {
-    const sorted = [...front].sort((a, b) => trialValues(a)![k]! - trialValues(b)![k]!);
+    const at = (t: FrozenTrial): number => trialValues(t)![k]!;
+    const sorted = [...front].sort((a, b) => (at(a) === at(b) ? 0 : at(a) < at(b) ? -1 : 1));
     const first = trialValues(sorted[0]!)![k]!;
     const last = trialValues(sorted[sorted.length - 1]!)![k]!;
     if (first === last) continue;
@@ -137,7 +138,8 @@ export function paretoFront(trials: readonly FrozenTrial[], directions: readonly
     if (v && !v.some(Number.isNaN)) done.push({ t, v });
   }
   done.sort((a, b) => {
-    for (let i = 0; i < a.v.length; i++) if (a.v[i] !== b.v[i]) return a.v[i]! - b.v[i]!;
+    // Compared, not subtracted: inf - inf is NaN.
+    for (let i = 0; i < a.v.length; i++) if (a.v[i] !== b.v[i]) return a.v[i]! < b.v[i]! ? -1 : 1;
     return 0;
   });
   const front: typeof done = [];

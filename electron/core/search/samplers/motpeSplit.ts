@@ -65,24 +65,30 @@ function referencePoint(losses: ReadonlyArray<readonly number[]>): number[] {
   return ref;
 }
 
-/** Non-domination rank of each loss vector (0 = not dominated). */
-function nondominationRanks(losses: ReadonlyArray<readonly number[]>): number[] {
-  const n = losses.length;
-  const dominatedBy = (i: number, j: number): boolean => losses[i]!.every((x, k) => x >= losses[j]![k]!) && losses[i]!.some((x, k) => x > losses[j]![k]!);
-  const ranks = new Array<number>(n).fill(-1);
-  let left = n;
-  for (let rank = 0; left > 0; rank++) {
-    const now: number[] = [];
-    for (let i = 0; i < n; i++) {
-      if (ranks[i] !== -1) continue;
-      let beaten = false;
-      for (let j = 0; j < n && !beaten; j++) if (ranks[j] === -1 && j !== i && dominatedBy(i, j)) beaten = true;
-      if (!beaten) now.push(i);
-    }
-    for (const i of now) ranks[i] = rank;
-    left -= now.length;
+/** The non-dominated fronts of the loss vectors (positions into `losses`, ascending), best first,
+ * only as many as it takes to hold `enough` of them: the good group needs a few fronts of a large
+ * study, never all. In lexicographic order whatever dominates a vector comes before it, so checking
+ * each against the front found so far is enough (O(n * front size) per front). */
+function leadingFronts(losses: ReadonlyArray<readonly number[]>, enough: number): number[][] {
+  const dominates = (a: readonly number[], b: readonly number[]): boolean => a.every((x, k) => x <= b[k]!) && a.some((x, k) => x < b[k]!);
+  let left = Array.from({ length: losses.length }, (_, i) => i).sort((a, b) => {
+    const la = losses[a]!;
+    const lb = losses[b]!;
+    // Compared, not subtracted: inf - inf is NaN.
+    for (let k = 0; k < la.length; k++) if (la[k] !== lb[k]) return la[k]! < lb[k]! ? -1 : 1;
+    return a - b;
+  });
+  const fronts: number[][] = [];
+  let held = 0;
+  while (left.length > 0 && held < enough) {
+    const front: number[] = [];
+    const rest: number[] = [];
+    for (const i of left) (front.some((f) => dominates(losses[f]!, losses[i]!)) ? rest : front).push(i);
+    fronts.push(front.sort((a, b) => a - b));
+    held += front.length;
+    left = rest;
   }
-  return ranks;
+  return fronts;
 }
 
 /** Greedy hypervolume subset selection: `size` of the candidates, each step the largest gain. */
@@ -109,11 +115,9 @@ function greedyHssp(losses: ReadonlyArray<readonly number[]>, candidates: readon
 /** The indices of the good group (sorted), as Optuna splits multi-objective observations. */
 function splitByLoss(scored: readonly MoScored[], indices: readonly number[], nBelow: number): number[] {
   const losses = indices.map((i) => scored[i]!.losses);
-  const ranks = nondominationRanks(losses);
   const below: number[] = [];
-  for (let rank = 0; below.length < nBelow; rank++) {
-    const members = ranks.flatMap((r, k) => (r === rank ? [k] : []));
-    if (members.length === 0) break;
+  for (const members of leadingFronts(losses, nBelow)) {
+    if (below.length >= nBelow) break;
     if (below.length + members.length <= nBelow) {
       below.push(...members);
       continue;
