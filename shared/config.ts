@@ -114,7 +114,13 @@ const positiveInt = (what: string) =>
     .min(1, { message: `${what} must be at least 1` });
 
 export const SamplingSchema = z.strictObject({
-  algorithm: z.enum(['tpe', 'random', 'grid'], { error: 'algorithm must be one of tpe, random, grid' }),
+  /** Required with one objective; with `objectives:` it defaults to nsga2 (Optuna 3.1's default
+   * sampler for a multi-objective study, so a study resumed in Python 3.1 keeps its sampler). */
+  algorithm: z.enum(['tpe', 'random', 'grid', 'nsga2'], { error: 'algorithm must be one of tpe, random, grid, nsga2' }).optional(),
+  /** NSGA-II only: trials per generation (Optuna's population_size, default 50). */
+  population_size: z.number().int({ message: 'population_size must be a whole number' }).min(2, { message: 'population_size must be at least 2 (Optuna\'s NSGA-II needs two parents)' }).optional(),
+  /** NSGA-II only: how two parents make a child (Optuna 3.1's default: uniform). */
+  crossover: z.enum(['uniform', 'sbx'], { error: 'crossover must be uniform or sbx' }).optional(),
   max_trials: positiveInt('max_trials'),
   max_concurrent_trials: positiveInt('max_concurrent_trials').default(1),
   timeout_minutes: z.number().positive({ message: 'timeout_minutes must be a positive number of minutes' }).optional(),
@@ -128,6 +134,15 @@ export const SamplingSchema = z.strictObject({
 export const ObjectiveSchema = z.strictObject({
   metric: z.string().min(1, { message: 'metric must name the metric the trial prints, e.g. macro-f1' }),
   goal: z.enum(['maximize', 'minimize'], { error: 'goal must be maximize or minimize' }),
+});
+
+/** Several objectives (Optuna's directions=[...]); objective i is the study's objective index i. */
+export const ObjectivesSchema = z.array(ObjectiveSchema, { error: 'objectives must be a list of {metric, goal}, e.g. [{metric: f1, goal: maximize}, {metric: latency_ms, goal: minimize}]' })
+  .min(1, { message: 'objectives must not be empty: list at least one {metric, goal}' });
+
+/** Metrics whose value <= 0 means feasible (Optuna's constraints_func convention). */
+export const ConstraintsSchema = z.array(z.string().min(1, { message: 'a constraint must name a metric the trial prints' }), {
+  error: 'constraints must be a list of metric names, e.g. [memory_over_budget]; a trial is feasible when each is <= 0',
 });
 
 export const EarlyTerminationSchema = z.strictObject({
@@ -211,7 +226,10 @@ const BaseConfigSchema = z.object({
   study_name: z.string().min(1, { message: 'study_name must not be empty (or leave it out for hpo_{backbone})' }).optional(),
   search_space: z.record(z.string(), ParamSpecSchema, { error: 'search_space must be a mapping of parameter name to {type, ...}' }),
   sampling: SamplingSchema,
-  objective: ObjectiveSchema,
+  /** Exactly one of objective / objectives (checked across sections). */
+  objective: ObjectiveSchema.optional(),
+  objectives: ObjectivesSchema.optional(),
+  constraints: ConstraintsSchema.optional(),
   early_termination: EarlyTerminationSchema.optional(),
   trial: TrialSchema,
   checkpoint: CheckpointSchema.optional(),
@@ -225,6 +243,48 @@ function reservedOrBadName(name: string): string | null {
   if (!NAME_RE.test(name)) return `parameter name ${JSON.stringify(name)} must start with a letter or _ and contain only letters, digits, _, . or -`;
   if ((BUILTIN_PLACEHOLDERS as readonly string[]).includes(name)) return `parameter name ${JSON.stringify(name)} is reserved for a built-in placeholder; rename it`;
   return null;
+}
+
+/** objective XOR objectives; each metric named once; what multi-objective cannot do (pruning, as in
+ * Optuna; the grid has no use for it either way, so it stays allowed). */
+function checkObjectives(cfg: Record<string, unknown>, ctx: z.core.$RefinementCtx<unknown>): void {
+  const hasOne = cfg.objective !== undefined;
+  const many = cfg.objectives;
+  // A validated config holds both (objective is then objectives[0]): it must validate again.
+  const first: unknown = Array.isArray(many) ? many[0] : undefined;
+  if (hasOne && many !== undefined && JSON.stringify(first) !== JSON.stringify(cfg.objective)) {
+    ctx.addIssue({ code: 'custom', path: ['objectives'], message: 'give either objective (one metric) or objectives (a list), not both' });
+    return;
+  }
+  if (!hasOne && many === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['objective'], message: 'objective is required: {metric, goal}, or objectives: a list of them for a multi-objective sweep' });
+    return;
+  }
+  const metrics = Array.isArray(many) ? many.map((o: unknown) => (o && typeof o === 'object' ? (o as Record<string, unknown>).metric : undefined)) : [];
+  metrics.forEach((m, i) => {
+    if (typeof m === 'string' && metrics.indexOf(m) !== i) ctx.addIssue({ code: 'custom', path: ['objectives', i, 'metric'], message: `metric ${JSON.stringify(m)} is already objective ${metrics.indexOf(m)}: list each metric once` });
+  });
+  const constraints = cfg.constraints;
+  if (Array.isArray(constraints)) {
+    constraints.forEach((c: unknown, i) => {
+      if (typeof c === 'string' && constraints.indexOf(c) !== i) ctx.addIssue({ code: 'custom', path: ['constraints', i], message: `constraint ${JSON.stringify(c)} is listed twice: list each metric once` });
+    });
+  }
+  const sampling = cfg.sampling && typeof cfg.sampling === 'object' ? (cfg.sampling as Record<string, unknown>) : undefined;
+  const multi = Array.isArray(many) && many.length > 1;
+  if (sampling && sampling.algorithm === undefined && !multi) {
+    ctx.addIssue({ code: 'custom', path: ['sampling', 'algorithm'], message: 'algorithm is required: one of tpe, random, grid, nsga2' });
+  }
+  if (sampling && sampling.algorithm !== undefined && sampling.algorithm !== 'nsga2') {
+    for (const k of ['population_size', 'crossover']) {
+      if (sampling[k] !== undefined) ctx.addIssue({ code: 'custom', path: ['sampling', k], message: `${k} is an NSGA-II setting: use algorithm: nsga2, or drop ${k}` });
+    }
+  }
+  const et = cfg.early_termination;
+  const policy = et && typeof et === 'object' ? (et as Record<string, unknown>).policy : undefined;
+  if (multi && policy !== undefined && policy !== 'none') {
+    ctx.addIssue({ code: 'custom', path: ['early_termination', 'policy'], message: `policy ${JSON.stringify(policy)} prunes on one objective's intermediate values, which a multi-objective sweep does not have (Optuna does not prune multi-objective studies either): set policy: none or remove early_termination` });
+  }
 }
 
 // Runs even when other sections have errors (`when`), so the UI shows every problem at once; it
@@ -241,6 +301,7 @@ function checkAcrossSections(input: unknown, ctx: z.core.$RefinementCtx<unknown>
       if (bad) ctx.addIssue({ code: 'custom', path: ['search_space', name], message: bad });
     }
   }
+  checkObjectives(cfg, ctx);
   const checkpoint = cfg.checkpoint;
   // The section's default is applied before this check runs: only a storage_path of the user's counts.
   const storagePath = checkpoint && typeof checkpoint === 'object' ? (checkpoint as Record<string, unknown>).storage_path : undefined;
@@ -270,8 +331,17 @@ function checkAcrossSections(input: unknown, ctx: z.core.$RefinementCtx<unknown>
 /** The HPO config schema: validates, and applies every default. */
 export const HpoConfigSchema = BaseConfigSchema.superRefine(checkAcrossSections, { when: () => true }).transform((c) => ({
   ...c,
+  // The cross-section check has made sure exactly one of the two is there. `objective` stays the
+  // first objective, so what shows one metric keeps working; `objectives` is every one, in order.
+  objective: (c.objective ?? c.objectives?.[0]) as z.output<typeof ObjectiveSchema>,
+  objectives: c.objectives ?? (c.objective ? [c.objective] : []),
+  constraints: c.constraints ?? [],
   study_name: c.study_name ?? `hpo_${c.backbone}`,
-  sampling: { ...c.sampling, max_failed_trials: c.sampling.max_failed_trials ?? c.sampling.max_trials },
+  sampling: {
+    ...c.sampling,
+    algorithm: c.sampling.algorithm ?? ('nsga2' as const),
+    max_failed_trials: c.sampling.max_failed_trials ?? c.sampling.max_trials,
+  },
   early_termination: c.early_termination ?? { policy: 'none' as const, evaluation_interval: 1, delay_evaluation: 0 },
   checkpoint: c.checkpoint ?? { enabled: true, storage_path: DEFAULT_STORAGE_PATH, auto_resume: true },
 }));

@@ -106,6 +106,30 @@ describe('StudyStorage semantics', () => {
     expect(s.getBestTrial(studyId)?.trialId).toBe(d.trialId); // the only COMPLETE trial
   });
 
+  it('a multi-objective study: one trial_values row per objective (±inf as value_type), no best trial, a wrong count refused naming both', () => {
+    const mo = s.createStudy('mo', ['minimize', 'maximize']).studyId;
+    const a = s.createTrial(mo);
+    s.finishTrial(a.trialId, 'COMPLETE', [1.5, Infinity]);
+    const b = s.createTrial(mo);
+    s.finishTrial(b.trialId, 'PRUNED'); // several objectives: a PRUNED trial stores no value, as Optuna
+    const c = s.createTrial(mo);
+    expect(() => s.finishTrial(c.trialId, 'COMPLETE', 2)).toThrow(/has 2 objective\(s\); finishTrial got one value/);
+    expect(() => s.finishTrial(c.trialId, 'COMPLETE', [1, 2, 3])).toThrow(/has 2 objective\(s\); finishTrial got 3 value\(s\)/);
+    expect(s.getTrial(c.trialId).state).toBe('RUNNING'); // refused: nothing written
+    s.finishTrial(c.trialId, 'COMPLETE', [NaN, 1]); // a NaN among the values fails it, as Optuna's tell
+    expect(sqliteRows(db, `SELECT t.trial_id, objective, value, value_type FROM trial_values v JOIN trials t ON t.trial_id = v.trial_id WHERE t.study_id = ${mo} ORDER BY t.trial_id, objective`)).toEqual([
+      [a.trialId, 0, 1.5, 'FINITE'],
+      [a.trialId, 1, null, 'INF_POS'],
+    ]);
+    expect(s.getTrials(mo).map((t) => [t.state, t.value, t.values])).toEqual([
+      ['COMPLETE', 1.5, [1.5, Infinity]],
+      ['PRUNED', null, undefined],
+      ['FAIL', null, undefined],
+    ]);
+    expect(s.getBestTrial(mo)).toBeNull();
+    expect(s.getStudy('mo')?.directions).toEqual(['minimize', 'maximize']);
+  });
+
   it('orders the best trial as fixed Optuna does: -inf < finite < +inf, ties to the earliest', () => {
     const put = (v: number): number => {
       const t = s.createTrial(studyId);

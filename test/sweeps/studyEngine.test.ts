@@ -1,7 +1,8 @@
 // The in-process engine: ask/tell, budgets, WAITING trials with fixed params, re-offers.
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { NopPruner } from '../../electron/core/search/pruners.ts';
+import { MedianPruner, NopPruner } from '../../electron/core/search/pruners.ts';
+import { Nsga2Sampler } from '../../electron/core/search/samplers/nsga2.ts';
 import { RandomSampler } from '../../electron/core/search/samplers/random.ts';
 import type { Distribution } from '../../electron/core/search/types.ts';
 import { openStudyStorage } from '../../electron/core/studies/optunaSqliteStorage.ts';
@@ -122,5 +123,25 @@ describe('study engine', () => {
     expect(all.filter((t) => t.state === 'WAITING' || t.state === 'RUNNING')).toHaveLength(0);
     s2.close();
     s1.close();
+  });
+
+  it('multi-objective: tells one value per objective (a NaN among them fails the trial), writes the sampler\'s system attrs, refuses a pruner', async () => {
+    const storage = withAtomicClaims(openStudyStorage(path.join(tmpDir('engine'), 'mo.db'), { create: true, runner: true }));
+    const study = storage.createStudy('mo', ['minimize', 'maximize']);
+    const base = { store: sqliteSweepStore(storage), studyId: study.studyId, space: SPACE, direction: 'minimize' as const, directions: ['minimize' as const, 'maximize' as const] };
+    expect(() => new StudyEngine({ ...base, sampler: new RandomSampler(1), pruner: new MedianPruner(0, 1) })).toThrow(
+      /median pruner cannot judge a multi-objective study \(2 objectives\).*policy none/,
+    );
+    const engine = new StudyEngine({ ...base, sampler: new Nsga2Sampler({ seed: 1, directions: base.directions, populationSize: 2 }), pruner: new NopPruner() });
+    const a = (await engine.ask())!;
+    const b = (await engine.ask())!;
+    expect(await engine.tell(a, 'COMPLETE', [0.5, 2], undefined, [-1])).toBe('COMPLETE');
+    expect(await engine.tell(b, 'COMPLETE', [NaN, 1])).toBe('FAIL');
+    const [ta, tb] = storage.getTrials(study.studyId);
+    expect(ta).toMatchObject({ state: 'COMPLETE', value: 0.5, values: [0.5, 2], systemAttrs: { 'nsga2:generation': 0, constraints: [-1] } });
+    expect(tb).toMatchObject({ state: 'FAIL', value: null, systemAttrs: { 'nsga2:generation': 0, fail_reason: 'objective value is NaN' } });
+    expect(tb?.values).toBeUndefined();
+    expect(await engine.front()).toEqual({ size: 1, bestPerObjective: [0.5, 2] });
+    storage.close();
   });
 });

@@ -259,7 +259,10 @@ export async function run(argv: string[]): Promise<number> {
   const pending = trackedHandle?.outboxPending() ?? 0;
   if (pending) print(`tracking: ${pending} write(s) could not reach the remote store yet; they are kept in ${path.join(outputDir, '.sweepdeck', 'outbox.db')} and sent when it is reachable`);
   const c = result.counts;
-  const best = result.best ? `best ${metric}=${fmt(result.best.value)} (trial ${result.best.number})` : 'no completed trial';
+  const front = result.front;
+  const best = front
+    ? `Pareto front ${front.size} trial${front.size === 1 ? '' : 's'}, best ${config.objectives.map((o, i) => `${o.metric}=${fmt(front.bestPerObjective[i] ?? null)}`).join(' ')} (sweepdeck sweep status lists the front)`
+    : result.best ? `best ${metric}=${fmt(result.best.value)} (trial ${result.best.number})` : 'no completed trial';
   const summary = `${c.finished}/${result.maxTrials} finished (${c.complete} complete, ${c.pruned} pruned), ${c.failed} failed; ${best}`;
   const where = result.checkpointEnabled ? `checkpoint: ${result.studyPath}` : 'checkpoint disabled: nothing to resume from';
   switch (result.status) {

@@ -1,6 +1,7 @@
 // `sweepdeck sweep status STUDY_DB|--storage URL [--study NAME] [--json]`: trial counts by state
 // and the best trial of one study in an Optuna study file or a PostgreSQL study URL. Opens it
 // read-only: it never changes it.
+import { constraintsOf, paretoFront, trialValues, violation } from '../../core/search/multiObjective.ts';
 import type { ParamValue, TrialState } from '../../core/search/types.ts';
 import type { AsyncStudyStorage, StudySummary } from '../../core/studies/types.ts';
 import { CliError, parseCli, printedHelp } from '../cliSupport.ts';
@@ -20,7 +21,15 @@ export interface StudyStatus {
   /** RUNNING trials without heartbeats: another program (e.g. Python Optuna) runs them, or ran them
    * and stopped. No runner fails them; `sweep fail-trial` does, on purpose. */
   runningElsewhere: number[];
+  /** A multi-objective study only: each objective's name (study:metric_names, else objective i) and
+   * the Pareto front (Optuna's best_trials) by trial number; `feasible` when the trial has
+   * constraint values. */
+  objectives?: Array<{ metric: string; direction: string }>;
+  front?: Array<{ number: number; values: Array<number | string>; params: Record<string, ParamValue>; feasible?: boolean }>;
 }
+
+/** Front trials listed in text (all of them in --json). */
+const FRONT_LINES = 20;
 
 /** JSON has no NaN/Infinity: write them as the strings Python's json would print. */
 function jsonNumber(v: number): number | string {
@@ -57,7 +66,22 @@ export async function studyStatus(storage: AsyncStudyStorage, name: string | und
     counts: Object.fromEntries(STATES.map((st) => [st, summary.counts[st]])) as Record<TrialState, number>,
     best: best && best.value !== null ? { number: best.number, value: jsonNumber(best.value), params: best.params } : null,
     runningElsewhere: summary.counts.RUNNING > 0 ? (await storage.runningElsewhere(summary.studyId)).map((t) => t.number) : [],
+    ...(summary.directions.length > 1 ? await frontOf(storage, summary) : {}),
   };
+}
+
+async function frontOf(storage: AsyncStudyStorage, summary: StudySummary): Promise<Pick<StudyStatus, 'objectives' | 'front'>> {
+  const names = summary.systemAttrs['study:metric_names'];
+  const objectives = summary.directions.map((direction, i) => ({
+    metric: Array.isArray(names) && typeof names[i] === 'string' ? (names[i] as string) : `objective ${i}`,
+    direction,
+  }));
+  const complete = await storage.getTrials(summary.studyId, ['COMPLETE']);
+  const front = paretoFront(complete, summary.directions).map((t) => {
+    const c = constraintsOf(t);
+    return { number: t.number, values: trialValues(t)!.map(jsonNumber), params: t.params, ...(c ? { feasible: violation(c) === 0 } : {}) };
+  });
+  return { objectives, front };
 }
 
 function formatText(s: StudyStatus): string {
@@ -71,7 +95,16 @@ function formatText(s: StudyStatus): string {
         `or ran them and stopped; if nothing runs them: sweepdeck sweep fail-trial ${s.file} --study ${s.study} --trial N)`,
     );
   }
-  if (s.best) {
+  if (s.front && s.objectives) {
+    lines.push(`Objectives: ${s.objectives.map((o) => `${oneLine(o.metric)} (${o.direction})`).join(', ')}`);
+    lines.push(s.front.length === 0 ? 'Pareto front: none yet (no COMPLETE trial)' : `Pareto front (best trials): ${s.front.length} trial${s.front.length === 1 ? '' : 's'}`);
+    for (const t of s.front.slice(0, FRONT_LINES)) {
+      const values = t.values.map((v, i) => `${oneLine(s.objectives![i]!.metric)}=${v}`).join(' ');
+      const params = Object.entries(t.params).map(([k, v]) => `${oneLine(k)}=${JSON.stringify(v)}`).join(' ');
+      lines.push(`  trial ${t.number}  ${values}${t.feasible === false ? '  (infeasible)' : ''}  ${params}`);
+    }
+    if (s.front.length > FRONT_LINES) lines.push(`  ... and ${s.front.length - FRONT_LINES} more (--json lists every one)`);
+  } else if (s.best) {
     lines.push(`Best: trial ${s.best.number}, value ${s.best.value}`);
     const width = Math.max(0, ...Object.keys(s.best.params).map((k) => k.length));
     for (const [k, v] of Object.entries(s.best.params)) lines.push(`  ${oneLine(k).padEnd(width)}  ${JSON.stringify(v)}`);

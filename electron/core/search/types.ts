@@ -27,9 +27,9 @@ export interface FrozenTrial {
   distributions: Record<string, Distribution>;
   /** Objective 0 value (±Infinity allowed); null when none is stored. */
   value: number | null;
-  /** Every objective's value, by objective index, only on trials of a study with several
-   * objectives (absent otherwise: `value` is the whole result). */
-  values?: Array<number | null>;
+  /** Every objective's value in objective order, only on a trial of a multi-objective study that has
+   * values (Optuna's trial.values); a single-objective trial has just `value`. */
+  values?: number[];
   /** Sorted by step. NaN is kept as NaN. */
   intermediateValues: Array<[step: number, value: number]>;
   datetimeStart: Date | null;
@@ -41,8 +41,11 @@ export interface FrozenTrial {
 /** A sampler proposes the params of the next trial from the finished history. Deterministic for a
  * given seed and history. */
 export interface Sampler {
-  readonly name: 'random' | 'grid' | 'tpe';
+  readonly name: 'random' | 'grid' | 'tpe' | 'nsga2';
   sample(space: SearchSpace, history: readonly FrozenTrial[], direction: Direction): Record<string, ParamValue>;
+  /** Samplers that keep state in the new trial's system attrs (NSGA-II's generation, as Optuna
+   * stores it): the proposal with the attrs to write with the trial. Absent: sample() alone. */
+  propose?(space: SearchSpace, history: readonly FrozenTrial[], direction: Direction): { params: Record<string, ParamValue>; systemAttrs: Record<string, unknown> };
   /** Finite samplers (grid) only: how many proposals are left given the history. When it is 0,
    * `sample` throws SearchSpaceExhaustedError (search/errors.ts). Absent means unbounded. */
   remaining?(space: SearchSpace, history: readonly FrozenTrial[]): number;

@@ -19,7 +19,7 @@ import { LIBRARY_VERSION } from './optunaSqliteStorage.ts';
 import { parseStudyUrl, type StudyUrl } from './studyUrl.ts';
 import { addAttrs, addIntermediates, addParams, addValues, trialShells, type AttrRow, type IntermediateRaw, type ParamRaw, type TrialRow, type ValueRaw } from './trialAssembly.ts';
 import { StateIndex, TrialCache } from './trialCache.ts';
-import { bestTrialOrderSql, checkParamDistribution, finishOutcome, unfinishedTrialRow, zeroCounts } from './trialRules.ts';
+import { bestTrialOrderSql, checkParamDistribution, finishOutcome, valueCount, unfinishedTrialRow, zeroCounts } from './trialRules.ts';
 import { StudyError, type CreateTrialOptions, type AsyncStudyStorage, type NewTrial, type StudyInfo, type StudySummary } from './types.ts';
 
 export interface OpenPostgresStorageOptions {
@@ -704,7 +704,7 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
     });
   }
 
-  async finishTrial(trialId: number, state: FinishedState, value?: number | null): Promise<void> {
+  async finishTrial(trialId: number, state: FinishedState, value?: number | readonly number[] | null): Promise<void> {
     await this.tx('write', async (c) => {
       const t = await this.unfinishedTrial(c, trialId, `finishing as ${state}`);
       // A study's directions never change once it exists: counted once per study.
@@ -714,7 +714,7 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
         this.objectiveCounts.set(t.study_id, nObjectives);
       }
       // The last intermediate value only matters to a PRUNED trial finished without a value.
-      const needsLast = state === 'PRUNED' && (value === null || value === undefined || Number.isNaN(value));
+      const needsLast = state === 'PRUNED' && (value === null || value === undefined || (typeof value === 'number' && Number.isNaN(value)));
       const last = needsLast
         ? (
             await rows<{ intermediate_value: number | null; intermediate_value_type: string }>(
@@ -727,13 +727,14 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
       const outcome = finishOutcome(state, value, nObjectives, () =>
         last && last.intermediate_value_type !== 'NAN' ? storedValue(last.intermediate_value, last.intermediate_value_type) : undefined,
       );
-      if (!outcome) throw new StudyError('BAD_VALUE', `${this.path}: study ${t.study_id} has ${nObjectives} objectives; finishTrial stores one value.`);
+      if (!outcome) throw new StudyError('BAD_VALUE', `${this.path}: study ${t.study_id} has ${nObjectives} objective(s); finishTrial got ${valueCount(value)}.`);
       await c.query('UPDATE trials SET state = $1, datetime_complete = $2 WHERE trial_id = $3', [outcome.state, formatOptunaDatetime(new Date()), trialId]);
-      if (outcome.value !== null) {
-        const v = valueType(outcome.value);
+      // One row per objective, objective index as Optuna writes them.
+      for (const [objective, x] of (outcome.values ?? []).entries()) {
+        const v = valueType(x);
         await c.query(
-          'INSERT INTO trial_values (trial_id, objective, value, value_type) VALUES ($1, 0, $2, $3) ON CONFLICT (trial_id, objective) DO UPDATE SET value = excluded.value, value_type = excluded.value_type',
-          [trialId, v.value, v.type],
+          'INSERT INTO trial_values (trial_id, objective, value, value_type) VALUES ($1, $2, $3, $4) ON CONFLICT (trial_id, objective) DO UPDATE SET value = excluded.value, value_type = excluded.value_type',
+          [trialId, objective, v.value, v.type],
         );
       }
     });

@@ -15,7 +15,7 @@ import { distributionJsonOf, encodeJson, encodeTrialAttrs, RowDecoder, setKey, s
 import { INDEX_3_2, TABLE_DDL } from './schema.ts';
 import { addAttrs, addIntermediates, addParams, addValues, trialShells, type AttrRow, type IntermediateRaw, type ParamRaw, type TrialRow, type ValueRaw } from './trialAssembly.ts';
 import { StateIndex, TrialCache } from './trialCache.ts';
-import { bestTrialOrderSql, checkParamDistribution, finishOutcome, isStaleHeartbeat, unfinishedTrialRow, zeroCounts } from './trialRules.ts';
+import { bestTrialOrderSql, checkParamDistribution, finishOutcome, valueCount, isStaleHeartbeat, unfinishedTrialRow, zeroCounts } from './trialRules.ts';
 import { StudyError, type CreateTrialOptions, type NewTrial, type StudyInfo, type StudyStorage, type StudySummary } from './types.ts';
 
 export interface OpenStudyStorageOptions {
@@ -478,7 +478,7 @@ export class OptunaSqliteStorage implements StudyStorage {
    * value becomes FAIL; PRUNED without a value takes the last intermediate value unless it is NaN;
    * FAIL stores no value.
    */
-  finishTrial(trialId: number, state: FinishedState, value?: number | null): void {
+  finishTrial(trialId: number, state: FinishedState, value?: number | readonly number[] | null): void {
     this.write(() => {
       const t = this.unfinishedTrial(trialId, `finishing as ${state}`);
       const nObjectives = (this.stmt('SELECT COUNT(*) AS n FROM study_directions WHERE study_id = ?').get(t.study_id) as { n: number }).n;
@@ -488,9 +488,9 @@ export class OptunaSqliteStorage implements StudyStorage {
           | undefined;
         return last && last.intermediate_value_type !== 'NAN' ? storedValue(last.intermediate_value, last.intermediate_value_type) : undefined;
       });
-      if (!outcome) throw new StudyError('BAD_VALUE', `${this.path}: study ${t.study_id} has ${nObjectives} objectives; finishTrial stores one value.`);
+      if (!outcome) throw new StudyError('BAD_VALUE', `${this.path}: study ${t.study_id} has ${nObjectives} objective(s); finishTrial got ${valueCount(value)}.`);
       const finalState = outcome.state;
-      const stored = outcome.value;
+      const stored = outcome.values;
       const changed = this.stmt("UPDATE trials SET state = ?, datetime_complete = ? WHERE trial_id = ? AND state IN ('RUNNING', 'WAITING')").run(
         finalState,
         formatOptunaDatetime(new Date()),
@@ -498,12 +498,16 @@ export class OptunaSqliteStorage implements StudyStorage {
       ).changes;
       if (changed !== 1) throw new StudyError('TRIAL_FINISHED', `${this.path}: trial id ${trialId} changed state while being finished.`);
       if (stored !== null) {
-        const v = valueType(stored);
-        this.stmt('INSERT INTO trial_values (trial_id, objective, value, value_type) VALUES (?, 0, ?, ?) ON CONFLICT (trial_id, objective) DO UPDATE SET value = excluded.value, value_type = excluded.value_type').run(
-          trialId,
-          v.value,
-          v.type,
-        );
+        // One row per objective, objective index as Optuna writes them.
+        stored.forEach((x, objective) => {
+          const v = valueType(x);
+          this.stmt('INSERT INTO trial_values (trial_id, objective, value, value_type) VALUES (?, ?, ?, ?) ON CONFLICT (trial_id, objective) DO UPDATE SET value = excluded.value, value_type = excluded.value_type').run(
+            trialId,
+            objective,
+            v.value,
+            v.type,
+          );
+        });
       }
     });
   }

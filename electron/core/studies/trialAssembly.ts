@@ -14,8 +14,7 @@ export interface TrialRow {
   datetime_complete: string | null;
 }
 export type ParamRaw = [trialId: number, paramId: number, name: string, value: number, distJson: string | null];
-/** objective absent: objective 0. */
-export type ValueRaw = [trialId: number, value: number | null, type: string, objective?: number];
+export type ValueRaw = [trialId: number, value: number | null, type: string, objective: number];
 export type IntermediateRaw = [trialId: number, step: number, value: number | null, type: string];
 export interface AttrRow {
   owner: number;
@@ -75,19 +74,28 @@ export function addParams(byId: Map<number, FrozenTrial>, rows: ParamRaw[], deco
   if (group.length > 0) add(group);
 }
 
-/** Objective 0's value as `value`; when a trial has values of other objectives, all of them as
- * `values` too (single-objective trials carry no extra array). */
+/** Rows in any order: objective 0 is `value`; a trial with several objectives also gets `values`
+ * (one per objective), which a single-objective trial never has. */
 export function addValues(byId: Map<number, FrozenTrial>, rows: readonly ValueRaw[]): void {
-  for (const [id, value, type, objective = 0] of rows) {
+  let several: Map<number, number[]> | undefined;
+  for (const [id, value, type, objective] of rows) {
     const t = byId.get(id);
     if (!t) continue;
     const v = storedValue(value, type);
-    if (objective === 0) t.value = v;
-    else t.values ??= [t.value];
-    if (t.values) t.values[objective] = v;
+    if (objective === 0) {
+      t.value = v;
+      continue;
+    }
+    several ??= new Map();
+    let vs = several.get(id);
+    if (!vs) several.set(id, (vs = []));
+    vs[objective] = v;
   }
-  for (const t of byId.values()) {
-    if (t.values) for (let i = 0; i < t.values.length; i++) t.values[i] ??= null;
+  for (const [id, vs] of several ?? []) {
+    const t = byId.get(id)!;
+    vs[0] = t.value ?? NaN;
+    // A missing objective row (never written by Optuna) reads as NaN rather than a hole.
+    t.values = Array.from(vs, (x) => x ?? NaN);
   }
 }
 

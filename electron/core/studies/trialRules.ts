@@ -45,25 +45,34 @@ export function isStaleHeartbeat(heartbeat: Date | null, nowMs: number, staleSec
  * PRUNED without a value takes the last intermediate value unless it is NaN; FAIL stores no value.
  * lastIntermediate is asked for only when needed: the highest step's value, undefined when there is
  * none or it is NaN.
- * Returns null for a COMPLETE of a multi-objective study (one value cannot finish it).
+ * A multi-objective COMPLETE takes one value per objective (a NaN among them makes it FAIL, as in
+ * Optuna's tell); a multi-objective PRUNED stores none.
+ * Returns null when the number of values does not match the study's objectives.
  */
 export function finishOutcome(
   state: FinishedState,
-  value: number | null | undefined,
+  value: number | readonly number[] | null | undefined,
   nObjectives: number,
   lastIntermediate: () => number | undefined,
-): { state: FinishedState; value: number | null } | null {
+): { state: FinishedState; values: number[] | null } | null {
+  if (Array.isArray(value)) {
+    if (value.length !== nObjectives) return null;
+    if (nObjectives === 1) return finishOutcome(state, value[0], 1, lastIntermediate);
+    if (state !== 'COMPLETE') return { state, values: null };
+    return value.some((v) => Number.isNaN(v)) ? { state: 'FAIL', values: null } : { state, values: [...value] };
+  }
+  const one = value as number | null | undefined;
   if (state === 'COMPLETE') {
     if (nObjectives > 1) return null;
-    if (value === null || value === undefined || Number.isNaN(value)) return { state: 'FAIL', value: null };
-    return { state, value };
+    if (one === null || one === undefined || Number.isNaN(one)) return { state: 'FAIL', values: null };
+    return { state, values: [one] };
   }
   if (state === 'PRUNED' && nObjectives === 1) {
-    if (value !== null && value !== undefined && !Number.isNaN(value)) return { state, value };
+    if (one !== null && one !== undefined && !Number.isNaN(one)) return { state, values: [one] };
     const last = lastIntermediate();
-    return { state, value: last === undefined ? null : last };
+    return { state, values: last === undefined ? null : [last] };
   }
-  return { state, value: null };
+  return { state, values: null };
 }
 
 /** Optuna's best-trial ordering over trial_values (v) joined to trials (t): -inf < finite < +inf by
@@ -72,4 +81,10 @@ export function finishOutcome(
 export function bestTrialOrderSql(direction: Direction): string {
   const ord = direction === 'maximize' ? 'DESC' : 'ASC';
   return `ORDER BY CASE v.value_type WHEN 'INF_NEG' THEN -1 WHEN 'FINITE' THEN 0 WHEN 'INF_POS' THEN 1 END ${ord}, v.value ${ord}, t.trial_id ASC`;
+}
+
+/** How many values a finishTrial call carried, for its error message. */
+export function valueCount(value: number | readonly number[] | null | undefined): string {
+  if (Array.isArray(value)) return `${value.length} value(s)`;
+  return value === null || value === undefined ? 'no value' : 'one value';
 }

@@ -47,8 +47,9 @@ export interface StudyStorage {
   setTrialParam(trialId: number, name: string, value: ParamValue, distribution: Distribution): void;
   /** Re-reporting a step overwrites it; NaN and ±inf are stored as Optuna does. */
   reportIntermediate(trialId: number, step: number, value: number): void;
-  /** Finishes a RUNNING trial. Throws StudyError('TRIAL_FINISHED') when it is already finished. */
-  finishTrial(trialId: number, state: FinishedState, value?: number | null): void;
+  /** Finishes a RUNNING trial. Throws StudyError('TRIAL_FINISHED') when it is already finished.
+   * A multi-objective study's COMPLETE takes one value per objective (objective order). */
+  finishTrial(trialId: number, state: FinishedState, value?: number | readonly number[] | null): void;
   setTrialUserAttr(trialId: number, key: string, value: unknown): void;
   /** A user attr that links elsewhere (e.g. the trial's MLflow run, whose id can change once an
    * offline-made run reaches the server): allowed on finished trials too, as it is not a result. */

@@ -8,7 +8,7 @@ import type { SearchComponents } from './types.ts';
 export function searchComponents(config: HpoConfig): SearchComponents {
   return {
     space: buildSearchSpace(config.search_space),
-    sampler: createSampler(config.sampling),
+    sampler: createSampler(config.sampling, { directions: config.objectives.map((o) => o.goal), constrained: config.constraints.length > 0 }),
     pruner: createPruner(config.early_termination, config.objective.goal),
   };
 }

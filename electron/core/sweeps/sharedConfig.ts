@@ -13,10 +13,19 @@ export interface StoredSweepConfig {
 }
 
 export function storableConfig(config: HpoConfig): StoredSweepConfig {
-  const { storage: _location, checkpoint, trial, ...rest } = config;
+  const { storage: _location, checkpoint, trial, objectives, constraints, ...rest } = config;
   const { env, ...trialRest } = trial;
   const { storage_path: _path, ...checkpointRest } = checkpoint;
-  return { config: { ...rest, checkpoint: checkpointRest, trial: trialRest }, env_names: Object.keys(env ?? {}).sort() };
+  // The objectives as the user wrote them: a single-objective config is kept exactly as before
+  // multi-objective sweeps existed (key order included: older workers read it, and an unchanged
+  // config is not rewritten), a multi-objective one as `objectives` (objective is its first).
+  const kept: Record<string, unknown> = { ...rest };
+  if (objectives.length > 1) {
+    delete kept.objective;
+    kept.objectives = objectives;
+  }
+  if (constraints.length) kept.constraints = constraints;
+  return { config: { ...kept, checkpoint: checkpointRest, trial: trialRest }, env_names: Object.keys(env ?? {}).sort() };
 }
 
 /** `sweep run` records its config; a worker that brought a config file records it only when the

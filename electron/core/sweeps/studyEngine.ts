@@ -1,9 +1,11 @@
 // The in-process ask/tell engine over one study: sampling, pruning decisions and durable storage.
 // The runner drives it for every trial, and the engine-overhead bench measures it directly, so what
 // is benchmarked is exactly what runs.
+import { bestPerObjective, paretoFront, SYS_CONSTRAINTS } from '../search/multiObjective.ts';
 import type { Direction, Distribution, FinishedState, FrozenTrial, ParamValue, Pruner, Sampler, SearchSpace, TrialState } from '../search/types.ts';
 import type { AsyncStudyStorage, CreateTrialOptions } from '../studies/types.ts';
 import type { SweepStore } from './sweepStore.ts';
+import type { SweepFront } from './types.ts';
 import type { ParamsWithDistributions, SlotBudget, TrialClaimer } from './trialClaims.ts';
 
 /** Trial system attr keys the engine writes. `fixed_params` is Optuna's own enqueue convention. */
@@ -26,6 +28,8 @@ export interface StudyEngineOptions {
   sampler: Sampler;
   pruner: Pruner;
   direction: Direction;
+  /** Every objective's direction (default: [direction]). */
+  directions?: readonly Direction[];
 }
 
 const FINISHED: ReadonlySet<TrialState> = new Set(['COMPLETE', 'PRUNED', 'FAIL']);
@@ -58,6 +62,7 @@ export class StudyEngine {
   private readonly claims: TrialClaimer;
   readonly space: SearchSpace;
   readonly direction: Direction;
+  readonly directions: readonly Direction[];
   private readonly sampler: Sampler;
   private readonly pruner: Pruner;
 
@@ -67,6 +72,11 @@ export class StudyEngine {
     this.studyId = opts.studyId;
     this.space = opts.space;
     this.direction = opts.direction;
+    this.directions = opts.directions ?? [opts.direction];
+    // As Optuna: pruning judges one objective's intermediate values, which several objectives lack.
+    if (this.directions.length > 1 && opts.pruner.name !== 'none') {
+      throw new Error(`the ${opts.pruner.name} pruner cannot judge a multi-objective study (${this.directions.length} objectives): Optuna does not prune multi-objective studies either; use early_termination policy none`);
+    }
     this.sampler = opts.sampler;
     this.pruner = opts.pruner;
   }
@@ -93,10 +103,12 @@ export class StudyEngine {
     // Sampling reads the history outside the write lock: it may take milliseconds and must not block
     // other writers. The proposal is used for a new trial, or to fill a WAITING trial's gaps.
     const history = await this.history();
-    const proposal = this.sampler.sample(this.space, history, this.direction);
+    const proposed = this.sampler.propose ? this.sampler.propose(this.space, history, this.direction) : { params: this.sampler.sample(this.space, history, this.direction), systemAttrs: {} };
+    const proposal = proposed.params;
+    const attrs = { ...proposed.systemAttrs, ...systemAttrs };
     return this.claims.claim(this.studyId, {
       ...(budget ? { budget } : {}),
-      ...(systemAttrs ? { systemAttrs } : {}),
+      ...(Object.keys(attrs).length > 0 ? { systemAttrs: attrs } : {}),
       ...(userAttrs ? { userAttrs } : {}),
       newTrialParams: () => this.withDistributions(proposal),
       waitingParams: (waiting) => this.fillWaiting(waiting, proposal),
@@ -146,17 +158,21 @@ export class StudyEngine {
    * Finishes a trial. COMPLETE needs a finite-or-infinite value (NaN becomes FAIL, as in Optuna);
    * PRUNED takes the last intermediate value when none is given, as Optuna does.
    */
-  async tell(trial: { trialId: number }, state: FinishedState, value?: number | null, failReason?: string): Promise<FinishedState> {
+  async tell(trial: { trialId: number }, state: FinishedState, value?: number | readonly number[] | null, failReason?: string, constraints?: readonly number[]): Promise<FinishedState> {
     let final = state;
-    let v = value ?? null;
-    if (state === 'COMPLETE' && (v === null || Number.isNaN(v))) {
+    let v: number | readonly number[] | null = value ?? null;
+    const hasNaN = Array.isArray(v) ? v.some((x) => Number.isNaN(x)) : typeof v === 'number' && Number.isNaN(v);
+    if (state === 'COMPLETE' && (v === null || hasNaN)) {
       final = 'FAIL';
       failReason ??= v === null ? 'no objective value' : 'objective value is NaN';
       v = null;
     }
     if (final === 'FAIL') v = null;
-    if (final === 'PRUNED' && v !== null && Number.isNaN(v)) v = null;
+    if (final === 'PRUNED' && v !== null && hasNaN) v = null;
     if (failReason !== undefined && final === 'FAIL') await this.storage.setTrialSystemAttr(trial.trialId, SYS_FAIL_REASON, failReason);
+    // Optuna's constraints_func runs in after_trial, before the trial is finished, for COMPLETE and
+    // PRUNED trials; the values are stored as the system attr `constraints`.
+    if (constraints && (final === 'COMPLETE' || final === 'PRUNED')) await this.storage.setTrialSystemAttr(trial.trialId, SYS_CONSTRAINTS, [...constraints]);
     await this.storage.finishTrial(trial.trialId, final, v);
     return final;
   }
@@ -164,6 +180,13 @@ export class StudyEngine {
   /** Offers a trial's params again as a WAITING trial, which the next ask() takes first. */
   async reoffer(failed: FrozenTrial): Promise<number> {
     return (await this.storage.createTrial(this.studyId, reofferOptions(failed))).number;
+  }
+
+  /** A multi-objective study's front and per-objective bests; undefined with one objective. */
+  async front(): Promise<SweepFront | undefined> {
+    if (this.directions.length < 2) return undefined;
+    const done = await this.storage.getTrials(this.studyId, ['COMPLETE']);
+    return { size: paretoFront(done, this.directions).length, bestPerObjective: bestPerObjective(done, this.directions) };
   }
 
   async best(): Promise<{ number: number; value: number } | null> {

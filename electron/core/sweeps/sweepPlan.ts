@@ -8,8 +8,14 @@ import { StudyError } from '../studies/types.ts';
 
 export interface SweepPlan {
   studyName: string;
+  /** Objective 0 (the only one of a single-objective sweep). */
   direction: Direction;
   objectiveMetric: string;
+  /** Every objective, in the study's objective order. */
+  directions: Direction[];
+  objectiveMetrics: string[];
+  /** Metrics whose values (<= 0 feasible) are stored as the trial's `constraints` system attr. */
+  constraintMetrics: string[];
   /** Absolute path of the study file the engine uses, or its study URL without the password: what
    * messages, events and the registry show. */
   studyPath: string;
@@ -78,6 +84,9 @@ export function planSweep(input: PlanInput): SweepPlan {
     studyName,
     direction: config.objective.goal,
     objectiveMetric: config.objective.metric,
+    directions: config.objectives.map((o) => o.goal),
+    objectiveMetrics: config.objectives.map((o) => o.metric),
+    constraintMetrics: [...config.constraints],
     studyPath,
     studyLocation: url ? configured.trim() : studyPath,
     shared,

@@ -30,7 +30,7 @@ import { planSweep, type SweepPlan } from './sweepPlan.ts';
 import { openSweepStore, type SweepStore } from './sweepStore.ts';
 import { trialEnvironment } from './trialEnv.ts';
 import { TrialProcess, type TrialExit } from './trialProcess.ts';
-import type { SearchComponents, SweepCounts, SweepEvent, SweepHooks, SweepResult, SweepStatus, TrialRef, TrialStartResult } from './types.ts';
+import type { SearchComponents, SweepCounts, SweepEvent, SweepFront, SweepHooks, SweepResult, SweepStatus, TrialRef, TrialStartResult } from './types.ts';
 
 export type { SearchComponents } from './types.ts';
 
@@ -112,6 +112,8 @@ export function sweepStudyAttrs(config: HpoConfig, plan: SweepPlan): Record<stri
     objective_goal: plan.direction,
     max_trials: plan.maxTrials,
     sampling_algorithm: config.sampling.algorithm,
+    // Only a multi-objective study gets these, so a single-objective study's attrs stay as they were.
+    ...(plan.directions.length > 1 ? { objective_metrics: plan.objectiveMetrics, objective_goals: plan.directions } : {}),
   };
 }
 
@@ -250,7 +252,7 @@ class SweepRunner {
     const existed = study !== undefined;
     if (!study) {
       try {
-        study = await storage.createStudy(plan.studyName, [plan.direction]);
+        study = await storage.createStudy(plan.studyName, plan.directions);
       } catch (err) {
         // Another runner created it a moment ago: join that one.
         if (!(err instanceof StudyError && err.code === 'STUDY_EXISTS')) throw err;
@@ -258,14 +260,15 @@ class SweepRunner {
       }
     }
     const dirs = study.directions;
-    if (dirs.length !== 1 || dirs[0] !== plan.direction) {
+    if (dirs.length !== plan.directions.length || dirs.some((d, i) => d !== plan.directions[i])) {
+      const field = plan.directions.length > 1 ? 'objectives' : 'objective.goal';
       throw new SweepSetupError(
-        `study '${plan.studyName}' in ${plan.studyPath} has direction(s) ${dirs.join(', ')} but objective.goal is ${plan.direction}: ` +
-          `fix objective.goal, or use another study_name for a new study.`,
+        `study '${plan.studyName}' in ${plan.studyPath} has direction(s) ${dirs.join(', ')} but ${field} ${plan.directions.length > 1 ? 'says' : 'is'} ${plan.directions.join(', ')}: ` +
+          `fix ${dirs.length > 1 && plan.directions.length === 1 ? 'the config (give objectives: one {metric, goal} per direction)' : field}, or use another study_name for a new study.`,
         'DIRECTION_MISMATCH',
       );
     }
-    const engine = new StudyEngine({ store, studyId: study.studyId, direction: plan.direction, ...components });
+    const engine = new StudyEngine({ store, studyId: study.studyId, direction: plan.direction, directions: plan.directions, ...components });
     this.engine = engine;
     const before = await this.counts();
     const resumed = existed && before.finished + before.failed + before.running + before.waiting > 0;
@@ -274,7 +277,7 @@ class SweepRunner {
       if (JSON.stringify(study.userAttrs[k]) !== JSON.stringify(v)) await storage.setStudyUserAttr(study.studyId, k, v);
     }
     // Optuna >= 3.2 and optuna-dashboard show the objective's name from this key.
-    if (!Array.isArray(study.systemAttrs['study:metric_names'])) await storage.setStudySystemAttr(study.studyId, 'study:metric_names', [plan.objectiveMetric]);
+    if (!Array.isArray(study.systemAttrs['study:metric_names'])) await storage.setStudySystemAttr(study.studyId, 'study:metric_names', plan.objectiveMetrics);
     // Starting a sweep takes back an earlier Stop; a joining worker honours it.
     if ((this.opts.role ?? 'run') === 'run' && study.systemAttrs[SYS_STOP_REQUESTED] !== undefined && study.systemAttrs[SYS_STOP_REQUESTED] !== null) {
       await store.clearStudySystemAttr(study.studyId, SYS_STOP_REQUESTED);
@@ -349,6 +352,7 @@ class SweepRunner {
       ...(message !== undefined ? { message } : {}),
       counts: await this.safeCounts(),
       best: await this.safeBest(),
+      ...(await this.safeFront()),
       studyName: plan.studyName,
       studyPath: plan.studyPath,
       checkpointPath: plan.checkpointPath,
@@ -356,7 +360,7 @@ class SweepRunner {
       maxTrials: plan.maxTrials,
       trialsStarted: this.trialsStarted,
     };
-    await this.hook('onSweepEnd', hooks.onSweepEnd && (() => hooks.onSweepEnd!({ status: result.status, ...(message !== undefined ? { message } : {}), counts: result.counts, best: result.best })));
+    await this.hook('onSweepEnd', hooks.onSweepEnd && (() => hooks.onSweepEnd!({ status: result.status, ...(message !== undefined ? { message } : {}), counts: result.counts, best: result.best, ...(result.front ? { front: result.front } : {}) })));
     this.emit({ type: 'sweep-end', result });
     return result;
   }
@@ -376,6 +380,16 @@ class SweepRunner {
     } catch (err) {
       this.warn(`reading the best trial failed: ${(err as Error).message}`);
       return null;
+    }
+  }
+
+  private async safeFront(): Promise<{ front?: SweepFront }> {
+    try {
+      const front = await this.engine?.front();
+      return front ? { front } : {};
+    } catch (err) {
+      this.warn(`reading the Pareto front failed: ${(err as Error).message}`);
+      return {};
     }
   }
 
@@ -548,7 +562,7 @@ class SweepRunner {
       clearInterval(hbTimer);
       await beating;
       const reason = outcome.state === 'FAIL' ? outcome.reason : undefined;
-      const final = await engine.tell(ref, outcome.state, outcome.value, reason);
+      const final = await engine.tell(ref, outcome.state, outcome.values ?? outcome.value, reason, outcome.constraints);
       let reofferedAs: number | undefined;
       if (final === 'FAIL' && outcome.reoffer) reofferedAs = await engine.reoffer(await storage.getTrial(ref.trialId));
       const value = final === 'FAIL' ? null : outcome.value;
@@ -558,8 +572,9 @@ class SweepRunner {
       await this.hook('onTrialEnd', hooks.onTrialEnd && (() => hooks.onTrialEnd!(ref, final, value, finalReason)));
       const counts = await this.counts();
       const best = await engine.best();
+      const front = await engine.front();
       this.emit({ type: 'progress', counts, maxTrials: plan.maxTrials, best });
-      await this.hook('onProgress', hooks.onProgress && (() => hooks.onProgress!(counts, best)));
+      await this.hook('onProgress', hooks.onProgress && (() => hooks.onProgress!(counts, best, front)));
       if (outcome.fatal) {
         this.fatal ??= outcome.fatal;
         this.stop();
@@ -639,9 +654,14 @@ class SweepRunner {
         SWEEPDECK_TRIAL_DIR: ref.trialDir,
         SWEEPDECK_STUDY_NAME: plan.studyName,
         SWEEPDECK_OBJECTIVE_METRIC: metric,
+        ...(plan.objectiveMetrics.length > 1 ? { SWEEPDECK_OBJECTIVE_METRICS: plan.objectiveMetrics.join(',') } : {}),
       },
     });
     const metricWrites: Promise<unknown>[] = [];
+    // The other objectives and the constraints: each metric's value at its highest step, as objective
+    // 0's value is its last intermediate value.
+    const others = new Set([...plan.objectiveMetrics.slice(1), ...plan.constraintMetrics].filter((m) => m !== metric));
+    const lastOf = new Map<string, { step: number; value: number }>();
     const proc = new TrialProcess({
       argv,
       cwd: plan.trialCwd,
@@ -663,6 +683,10 @@ class SweepRunner {
           } else {
             step = parsed.step ?? Math.max(0, printedCount - 1);
           }
+          if (others.has(key)) {
+            const seen = lastOf.get(key);
+            if (!seen || step >= seen.step) lastOf.set(key, { step, value });
+          }
           this.emit({ type: 'trial-metric', number: ref.number, key, value, step });
           if (hooks.onTrialMetric) metricWrites.push(this.hook('onTrialMetric', () => hooks.onTrialMetric!(ref, key, value, step)));
         }
@@ -678,6 +702,14 @@ class SweepRunner {
       const points = await this.hook('pollTrialMetrics', () => hooks.pollTrialMetrics!(ref));
       for (const p of points ?? []) {
         if (!objective.has(p.step)) addObjective(p.step, p.value);
+      }
+      // The other objectives and the constraints the trial logged there: a printed step stays as printed.
+      for (const m of others) {
+        const more = await this.hook('pollTrialMetrics', () => hooks.pollTrialMetrics!(ref, m));
+        for (const p of more ?? []) {
+          const seen = lastOf.get(m);
+          if (!seen || p.step > seen.step) lastOf.set(m, { step: p.step, value: p.value });
+        }
       }
     };
     let polling = Promise.resolve();
@@ -727,13 +759,35 @@ class SweepRunner {
     if (Number.isNaN(last)) {
       return { ...base, state: 'FAIL', value: null, reason: `objective ${metric} is NaN`, reoffer: false, signature: `nan|${failureSignature(exit)}` };
     }
-    return { ...base, state: 'COMPLETE', value: last, reoffer: false };
+    const valueOf = (m: string): number | undefined => (m === metric ? last : lastOf.get(m)?.value);
+    for (const [what, names] of [['objective', plan.objectiveMetrics], ['constraint', plan.constraintMetrics]] as const) {
+      for (const m of names) {
+        const v = valueOf(m);
+        if (v === undefined) {
+          return { ...base, state: 'FAIL', value: null, reason: `no value for ${what} '${m}': the trial printed no '${m}=<number>' line on stdout${tail}`, reoffer: false, signature: `no-${what}|${m}|${failureSignature(exit)}` };
+        }
+        if (Number.isNaN(v)) return { ...base, state: 'FAIL', value: null, reason: `${what} ${m} is NaN`, reoffer: false, signature: `nan|${m}|${failureSignature(exit)}` };
+      }
+    }
+    return {
+      ...base,
+      state: 'COMPLETE',
+      value: last,
+      ...(plan.objectiveMetrics.length > 1 ? { values: plan.objectiveMetrics.map((m) => valueOf(m)!) } : {}),
+      ...(plan.constraintMetrics.length > 0 ? { constraints: plan.constraintMetrics.map((m) => valueOf(m)!) } : {}),
+      reoffer: false,
+    };
   }
 }
 
 interface TrialOutcome {
   state: FinishedState;
+  /** Objective 0's value. */
   value: number | null;
+  /** A multi-objective COMPLETE: every objective's value, objective order. */
+  values?: number[];
+  /** The constraint metrics' values (Optuna's constraints_func result), when the config has any. */
+  constraints?: number[];
   reason?: string;
   durationMs: number;
   /** The trial was stopped by us: its params are offered again. */

@@ -54,15 +54,15 @@ export function combineHooks(...all: Array<SweepHooks | undefined>): SweepHooks 
     async onTrialEnd(trial, state, value, reason) {
       for (const h of list) await h.onTrialEnd?.(trial, state, value, reason);
     },
-    async onProgress(counts, best) {
-      for (const h of list) await h.onProgress?.(counts, best);
+    async onProgress(counts, best, front) {
+      for (const h of list) await h.onProgress?.(counts, best, front);
     },
     async onSweepEnd(summary) {
       for (const h of list) await h.onSweepEnd?.(summary);
     },
-    async pollTrialMetrics(trial) {
+    async pollTrialMetrics(trial, metric) {
       const out: Array<{ step: number; value: number }> = [];
-      for (const h of list) if (h.pollTrialMetrics) out.push(...(await h.pollTrialMetrics(trial)));
+      for (const h of list) if (h.pollTrialMetrics) out.push(...(await h.pollTrialMetrics(trial, metric)));
       return out;
     },
   };

@@ -71,6 +71,15 @@ export interface SweepSummary {
   message?: string;
   counts: SweepCounts;
   best: { number: number; value: number } | null;
+  /** A multi-objective sweep only (best is then null). */
+  front?: SweepFront;
+}
+
+/** A multi-objective study's Pareto front (Optuna's best_trials) and each objective's best value. */
+export interface SweepFront {
+  size: number;
+  /** Objective order; null while no trial is COMPLETE. */
+  bestPerObjective: Array<number | null>;
 }
 
 /**
@@ -84,11 +93,12 @@ export interface SweepHooks {
   onTrialMetric?(trial: TrialRef, key: string, value: number, step: number): void | Promise<void>;
   onTrialEnd?(trial: TrialRef, state: FinishedState, value: number | null, reason: string | undefined): void | Promise<void>;
   /** After each trial end, with the study's counts. */
-  onProgress?(counts: SweepCounts, best: { number: number; value: number } | null): void | Promise<void>;
+  onProgress?(counts: SweepCounts, best: { number: number; value: number } | null, front?: SweepFront): void | Promise<void>;
   onSweepEnd?(summary: SweepSummary): void | Promise<void>;
   /** A second metric channel (e.g. MLflow history the trial logs itself): the objective's points so
-   * far. Polled while the trial runs and once after it exits; steps already known are ignored. */
-  pollTrialMetrics?(trial: TrialRef): Promise<ReadonlyArray<{ step: number; value: number }>>;
+   * far (or those of `metric`: the other objectives and the constraints of a multi-objective sweep).
+   * Polled while the trial runs and once after it exits; steps already known are ignored. */
+  pollTrialMetrics?(trial: TrialRef, metric?: string): Promise<ReadonlyArray<{ step: number; value: number }>>;
 }
 
 export type SweepStatus =

@@ -1,12 +1,13 @@
 // Plugs SweepTracking into the runner's hooks. Tracking never costs a trial: the runner reports a
 // failing hook as a warning and goes on, and a remote store sits behind the outbox.
 import type { FinishedState } from '../search/types.ts';
-import type { SweepHooks, TrialRef } from '../sweeps/types.ts';
+import type { SweepFront, SweepHooks, TrialRef } from '../sweeps/types.ts';
 import {
   STUDY_ATTR_PARENT_RUN,
   STUDY_ATTR_RESUME_COUNT,
   STUDY_ATTR_TRACKING_URI,
   SweepTracking,
+  type ProgressCounts,
   TRIAL_ATTR_RUN,
 } from './sweepTracking.ts';
 import type { HpoConfig } from '../../../shared/config.ts';
@@ -23,6 +24,8 @@ export interface TrackingHooksInput {
   experimentName: string;
   backbone: string;
   objectiveMetric: string;
+  /** Every objective's metric, objective order (a multi-objective sweep logs each one's best). */
+  objectiveMetrics?: readonly string[];
   /** Receives the tracker once the parent run exists (the CLI prints its id). */
   onStarted?: (tracking: SweepTracking) => void;
   /** The outbox in front of a remote store: runs made while it was away get placeholder ids, which
@@ -100,6 +103,12 @@ export function createTrackingHooks(input: TrackingHooksInput): SweepHooks {
   let stopRelinking = () => {};
   let ctxForEnd: StartContext | undefined;
 
+  const frontMetrics = (front: SweepFront | undefined): Pick<ProgressCounts, 'front'> => {
+    if (!front) return {};
+    const names = input.objectiveMetrics ?? [input.objectiveMetric];
+    return { front: { size: front.size, best: front.bestPerObjective.map((value, i) => ({ metric: names[i] ?? `objective_${i}`, value })) } };
+  };
+
   const need = (): SweepTracking => {
     if (!tracking) throw new Error('tracking did not start (see the earlier warning)');
     return tracking;
@@ -174,10 +183,10 @@ export function createTrackingHooks(input: TrackingHooksInput): SweepHooks {
       live.get(trial.number)?.stdout.push({ key, value, step });
     },
 
-    async pollTrialMetrics(trial) {
+    async pollTrialMetrics(trial, metric) {
       const lt = live.get(trial.number);
       if (!lt || !tracking) return [];
-      const points = await tracking.history(lt.runId, input.objectiveMetric);
+      const points = await tracking.history(lt.runId, metric ?? input.objectiveMetric);
       return points.map((m) => ({ step: Number(m.step), value: m.value }));
     },
 
@@ -191,8 +200,8 @@ export function createTrackingHooks(input: TrackingHooksInput): SweepHooks {
       await t.endTrial(lt.runId, state, reason);
     },
 
-    async onProgress(counts, best) {
-      await tracking?.updateProgress({ finished: counts.finished, completed: counts.complete, best: best?.value ?? null });
+    async onProgress(counts, best, front) {
+      await tracking?.updateProgress({ finished: counts.finished, completed: counts.complete, best: best?.value ?? null, ...frontMetrics(front) });
     },
 
     async onSweepEnd(summary) {
@@ -212,7 +221,7 @@ export function createTrackingHooks(input: TrackingHooksInput): SweepHooks {
       // On a shared study one worker's end is not the sweep's: the parent run stays open for the
       // others, and ends with the sweep (the worker that sees the budget reached).
       if (study?.shared && summary.status !== 'completed') {
-        await tracking.updateProgress({ finished: summary.counts.finished, completed: summary.counts.complete, best: summary.best?.value ?? null });
+        await tracking.updateProgress({ finished: summary.counts.finished, completed: summary.counts.complete, best: summary.best?.value ?? null, ...frontMetrics(summary.front) });
         if (childError !== undefined) throw childError;
         await relinked;
         return;
@@ -222,6 +231,7 @@ export function createTrackingHooks(input: TrackingHooksInput): SweepHooks {
         finished: summary.counts.finished,
         completed: summary.counts.complete,
         best: summary.best?.value ?? null,
+        ...frontMetrics(summary.front),
       });
       if (childError !== undefined) throw childError;
       await relinked;
@@ -256,6 +266,7 @@ export function sessionTrackingHooks(session: TrackingSession, config: HpoConfig
     experimentName: config.experiment_name,
     backbone: config.backbone,
     objectiveMetric: config.objective.metric,
+    objectiveMetrics: config.objectives.map((o) => o.metric),
     ...(onStarted ? { onStarted } : {}),
     ...(session.outbox ? { outbox: session.outbox } : {}),
   });

@@ -42,6 +42,8 @@ export interface ProgressCounts {
   finished: number; // COMPLETE + PRUNED
   completed: number; // COMPLETE only
   best: number | null;
+  /** A multi-objective sweep: the front's size and each objective's best, by metric name. */
+  front?: { size: number; best: Array<{ metric: string; value: number | null }> };
 }
 
 /** `hpo_{backbone}_{YYYYmmdd_HHMMSS}` in local time, as the seed notebook named them. */
@@ -283,6 +285,10 @@ export class SweepTracking {
       { key: 'n_completed_trials', value: c.completed, timestamp: ts, step },
     ];
     if (c.best !== null) metrics.push({ key: 'best_value', value: c.best, timestamp: ts, step });
+    if (c.front) {
+      metrics.push({ key: 'pareto_front_size', value: c.front.size, timestamp: ts, step });
+      for (const b of c.front.best) if (b.value !== null) metrics.push({ key: `best_${b.metric}`, value: b.value, timestamp: ts, step });
+    }
     await this.store.logBatch(this.parentRunId, { metrics });
   }
 

@@ -99,8 +99,8 @@ export function defaultWeights(n: number): Float64Array {
 }
 
 /** Mixture weights for n chronological observations plus the prior (weight `priorWeight`), normalised. */
-function mixtureWeights(n: number, priorWeight: number): Float64Array {
-  const base = defaultWeights(n);
+function mixtureWeights(n: number, priorWeight: number, rawWeights?: ArrayLike<number>): Float64Array {
+  const base = rawWeights ?? defaultWeights(n);
   const w = new Float64Array(n + 1);
   w.set(base);
   w[n] = priorWeight;
@@ -378,9 +378,10 @@ export class CategoricalParzen {
   private readonly pmf: Float64Array;
   private readonly cum: Float64Array;
 
-  constructor(observations: ArrayLike<number>, k: number, priorWeight: number) {
+  /** @param rawWeights the observations' weights (multi-objective TPE); default Optuna's default_weights */
+  constructor(observations: ArrayLike<number>, k: number, priorWeight: number, rawWeights?: ArrayLike<number>) {
     const n = observations.length;
-    const w = mixtureWeights(n, priorWeight);
+    const w = mixtureWeights(n, priorWeight, rawWeights);
     const fill = priorWeight / (n + 1);
     const rowSum = k * fill + 1;
     const pmf = new Float64Array(k);

@@ -10,6 +10,7 @@ import { isSingle } from '../space.ts';
 import type { Direction, Distribution, FrozenTrial, ParamValue, Sampler, SearchSpace } from '../types.ts';
 import { rngForNextTrial, sampleUniform, snapToStep, toInternal } from './common.ts';
 import { MultivariateParzen, type MvDim } from './mvParzen.ts';
+import { belowWeights, scoreTrialsMulti, splitMultiObjective } from './motpeSplit.ts';
 import { CategoricalParzen, defaultWeightAt, NumericParzen, type NumericParzenOptions } from './parzen.ts';
 
 export interface TpeOptions {
@@ -41,6 +42,10 @@ export interface TpeOptions {
   independentWeight?: number;
   /** Multivariate only: categorical smoothing (see MvParzenOptions). */
   categoricalSmoothing?: number;
+  /** The study's directions: with several, the multi-objective split and weights (motpeSplit.ts). */
+  directions?: readonly Direction[];
+  /** Multi-objective: the trials carry constraint values (feasible trials rank first). */
+  constrained?: boolean;
 }
 
 export const defaultGamma = (n: number): number => Math.min(Math.ceil(0.1 * n), 25);
@@ -100,6 +105,8 @@ export interface Split {
   isBelow: Uint8Array;
   below: Scored[];
   above: Scored[];
+  /** Multi-objective: each good trial's weight by trial number (else Optuna's default weights). */
+  belowWeights?: ReadonlyMap<number, number>;
 }
 
 /** (stepKey, loss) order: the ranking numpy's stable argsort gives on the structured pairs. */
@@ -297,6 +304,8 @@ export class TpeSampler implements Sampler {
   private readonly categoricalSmoothing: number;
   private readonly bandwidthRule: 'scott' | 'std';
   private readonly independentWeight: number;
+  private readonly directions: readonly Direction[];
+  private readonly constrained: boolean;
   /** Per (param, distribution): usable observations kept sorted across calls. */
   private readonly caches = new Map<string, SortedObservations>();
 
@@ -315,14 +324,32 @@ export class TpeSampler implements Sampler {
     this.categoricalSmoothing = opts.categoricalSmoothing ?? MULTIVARIATE_DEFAULTS.categoricalSmoothing;
     this.bandwidthRule = opts.bandwidthRule ?? MULTIVARIATE_DEFAULTS.bandwidthRule;
     this.independentWeight = opts.independentWeight ?? MULTIVARIATE_DEFAULTS.independentWeight;
+    this.directions = opts.directions ?? [];
+    this.constrained = opts.constrained ?? false;
+  }
+
+  /** Multi-objective: COMPLETE trials split by non-domination rank and hypervolume, weighted. */
+  private splitMulti(history: readonly FrozenTrial[]): { scored: Scored[]; split: Split | null } {
+    const mo = scoreTrialsMulti(history, this.directions, this.constrained);
+    const scored: Scored[] = mo.map((s) => ({ trial: s.trial, stepKey: -Infinity, loss: 0 }));
+    if (scored.length < this.nStartup) return { scored, split: null };
+    const isBelow = splitMultiObjective(mo, this.gamma(scored.length));
+    const below: Scored[] = [];
+    const above: Scored[] = [];
+    scored.forEach((s, i) => (isBelow[i] ? below : above).push(s));
+    return { scored, split: { all: scored, isBelow, below, above, belowWeights: belowWeights(mo, isBelow) } };
   }
 
   sample(space: SearchSpace, history: readonly FrozenTrial[], direction: Direction): Record<string, ParamValue> {
     const rng = rngForNextTrial(this.seed, history, SALT_TPE);
-    const scored = scoreTrials(history, direction);
     const out: Record<string, ParamValue> = {};
-    const startup = scored.length < this.nStartup;
-    const split = startup ? null : splitBelowAbove(scored, this.gamma(scored.length));
+    let split: Split | null;
+    if (this.directions.length > 1) {
+      split = this.splitMulti(history).split;
+    } else {
+      const scored = scoreTrials(history, direction);
+      split = scored.length < this.nStartup ? null : splitBelowAbove(scored, this.gamma(scored.length));
+    }
     if (split && this.caches.size > 4 * Math.max(1, space.size)) this.caches.clear();
     const joint = split && this.multivariate ? this.sampleJoint(space, split, rng) : null;
     for (const [name, d] of space) {
@@ -378,7 +405,7 @@ export class TpeSampler implements Sampler {
       for (let i = 0; i < n; i++) {
         if ((split.isBelow[i] === 1) !== below) continue;
         for (let d = 0; d < D; d++) (obs[d] as Float64Array)[r] = (cols[d] as Float64Array)[i] as number;
-        w[r] = defaultWeightAt(r, count);
+        w[r] = below && split.belowWeights ? (split.belowWeights.get((all[i] as Scored).trial.number) ?? 0) : defaultWeightAt(r, count);
         r++;
       }
       return new MultivariateParzen(dims, obs, w, opt);
@@ -443,7 +470,8 @@ export class TpeSampler implements Sampler {
     return out;
   }
 
-  private observations(group: readonly Scored[], name: string, d: Distribution, toModel: (v: number) => number): Float64Array {
+  /** The group's usable values of one param; `nums` (when given) receives their trials' numbers. */
+  private observations(group: readonly Scored[], name: string, d: Distribution, toModel: (v: number) => number, nums?: number[]): Float64Array {
     const vals: number[] = [];
     if (d.kind === 'categorical') {
       // Index lookup by map rather than a scan per trial. Map keys compare as SameValueZero, which
@@ -455,13 +483,19 @@ export class TpeSampler implements Sampler {
       for (const s of group) {
         const v = s.trial.params[name];
         const i = v === undefined ? undefined : index.get(v);
-        if (i !== undefined) vals.push(i);
+        if (i !== undefined) {
+          vals.push(i);
+          nums?.push(s.trial.number);
+        }
       }
       return Float64Array.from(vals);
     }
     for (const s of group) {
       const v = toInternal(d, s.trial.params[name]);
-      if (v !== null) vals.push(toModel(v));
+      if (v !== null) {
+        vals.push(toModel(v));
+        nums?.push(s.trial.number);
+      }
     }
     return Float64Array.from(vals);
   }
@@ -497,8 +531,11 @@ export class TpeSampler implements Sampler {
   /** Optuna's independent "good" and "bad" categorical estimators for one param. */
   private categoricalPair(name: string, d: Extract<Distribution, { kind: 'categorical' }>, split: Split): { l: CategoricalParzen; g: CategoricalParzen } {
     const k = d.choices.length;
+    const nums: number[] = [];
+    const below = this.observations(split.below, name, d, (v) => v, nums);
+    const weights = split.belowWeights ? nums.map((n) => split.belowWeights!.get(n) ?? 0) : undefined;
     return {
-      l: new CategoricalParzen(this.observations(split.below, name, d, (v) => v), k, this.priorWeight),
+      l: new CategoricalParzen(below, k, this.priorWeight, weights),
       g: new CategoricalParzen(this.observations(split.above, name, d, (v) => v), k, this.priorWeight),
     };
   }
@@ -507,11 +544,21 @@ export class TpeSampler implements Sampler {
   private numericPair(name: string, d: Exclude<Distribution, { kind: 'categorical' }>, split: Split): { tr: NumericTransform; l: NumericParzen; g: NumericParzen } {
     const tr = numericTransform(d);
     const opt = { low: tr.low, high: tr.high, q: tr.q, priorWeight: this.priorWeight, considerMagicClip: this.magicClip, considerEndpoints: this.endpoints, optuna31Density: this.optuna31Density };
-    const l = NumericParzen.fromObservations(this.observations(split.below, name, d, tr.toModel), opt);
+    const l = split.belowWeights ? this.weightedParzen(name, d, split, tr, opt) : NumericParzen.fromObservations(this.observations(split.below, name, d, tr.toModel), opt);
     // The large "above" group comes from the incrementally sorted cache: no per-call sort.
     const cache = this.cacheFor(name, d);
     cache.update(split.all, name, this.modelOf(d));
     return { tr, l, g: cache.parzenExcluding(split.all, split.isBelow, opt) };
+  }
+
+  /** The good estimator with each observation's multi-objective weight. */
+  private weightedParzen(name: string, d: Distribution, split: Split, tr: NumericTransform, opt: NumericParzenOptions): NumericParzen {
+    const nums: number[] = [];
+    const obs = this.observations(split.below, name, d, tr.toModel, nums);
+    const order = Array.from({ length: obs.length }, (_, i) => i).sort((a, b) => (obs[a] as number) - (obs[b] as number));
+    const mus = Float64Array.from(order, (i) => obs[i] as number);
+    const w = Float64Array.from(order, (i) => split.belowWeights!.get(nums[i] as number) ?? 0);
+    return new NumericParzen(mus, w, opt);
   }
 
   private sampleParam(name: string, d: Distribution, split: Split, rng: Rng): ParamValue {
