@@ -57,6 +57,23 @@ export function reofferTrial(storage: StudyStorage, studyId: number, failed: Fro
   return storage.createTrial(studyId, reofferOptions(failed)).number;
 }
 
+function countByState(trials: readonly FrozenTrial[]): Record<TrialState, number> {
+  const c: Record<TrialState, number> = { RUNNING: 0, COMPLETE: 0, PRUNED: 0, FAIL: 0, WAITING: 0 };
+  for (const t of trials) if (t.state in c) c[t.state]++;
+  return c;
+}
+
+/** Optuna's best trial (the storages' getBestTrial order): COMPLETE with a value, -inf < finite <
+ * +inf, ties to the earliest trial. */
+function bestOf(trials: readonly FrozenTrial[], direction: Direction): { number: number; value: number } | null {
+  let best: FrozenTrial | undefined;
+  for (const t of trials) {
+    if (t.state !== 'COMPLETE' || t.value === null || Number.isNaN(t.value)) continue;
+    if (!best || (direction === 'maximize' ? t.value > best.value! : t.value < best.value!) || (t.value === best.value && t.trialId < best.trialId)) best = t;
+  }
+  return best ? { number: best.number, value: best.value! } : null;
+}
+
 export class StudyEngine {
   readonly storage: AsyncStudyStorage;
   readonly studyId: number;
@@ -76,10 +93,24 @@ export class StudyEngine {
     this.pruner = opts.pruner;
   }
 
+  /** A history read by progress(), which the next ask() samples from instead of reading again. */
+  private recent: FrozenTrial[] | undefined;
+
   /** Every trial of the study. The storage keeps finished trials in memory and re-reads only new
    * trials and those it last saw unfinished, so this costs O(new) reads per call. */
   history(): Promise<FrozenTrial[]> {
     return this.storage.getTrials(this.studyId);
+  }
+
+  /**
+   * The study's counts by state and its best trial, from one history read (what countTrials and
+   * getBestTrial give, without their two reads). The next ask() samples from that same read: a
+   * runner reports progress after each trial and asks right after, so one read serves both.
+   */
+  async progress(): Promise<{ counts: Record<TrialState, number>; best: { number: number; value: number } | null }> {
+    const history = await this.history();
+    this.recent = history;
+    return { counts: countByState(history), best: bestOf(history, this.direction) };
   }
 
   /** Finished trials only (what samplers and pruners learn from). */
@@ -97,7 +128,8 @@ export class StudyEngine {
   async ask(budget?: SlotBudget, systemAttrs?: Record<string, unknown>, userAttrs?: (number: number) => Record<string, unknown>): Promise<AskedTrial | null> {
     // Sampling reads the history outside the write lock: it may take milliseconds and must not block
     // other writers. The proposal is used for a new trial, or to fill a WAITING trial's gaps.
-    const history = await this.history();
+    const history = this.recent ?? (await this.history());
+    this.recent = undefined;
     const proposal = this.sampler.sample(this.space, history, this.direction);
     return this.claims.claim(this.studyId, {
       ...(budget ? { budget } : {}),

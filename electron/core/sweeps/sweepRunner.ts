@@ -115,6 +115,10 @@ export function sweepStudyAttrs(config: HpoConfig, plan: SweepPlan): Record<stri
   };
 }
 
+function sweepCounts(c: Record<TrialState, number>): SweepCounts {
+  return { finished: c.COMPLETE + c.PRUNED, complete: c.COMPLETE, pruned: c.PRUNED, failed: c.FAIL, running: c.RUNNING, waiting: c.WAITING };
+}
+
 interface RunningTrial {
   ref: TrialRef;
   proc: TrialProcess | undefined;
@@ -239,8 +243,7 @@ class SweepRunner {
   }
 
   private async counts(): Promise<SweepCounts> {
-    const c: Record<TrialState, number> = await this.storage!.countTrials(this.engine!.studyId);
-    return { finished: c.COMPLETE + c.PRUNED, complete: c.COMPLETE, pruned: c.PRUNED, failed: c.FAIL, running: c.RUNNING, waiting: c.WAITING };
+    return sweepCounts(await this.storage!.countTrials(this.engine!.studyId));
   }
 
   private async runOpen(store: SweepStore, plan: SweepPlan, components: SearchComponents, hooks: SweepHooks): Promise<SweepResult> {
@@ -556,8 +559,9 @@ class SweepRunner {
       this.account(final, outcome);
       this.emit({ type: 'trial-end', number: ref.number, state: final, value, ...(finalReason ? { reason: finalReason } : {}), durationMs: outcome.durationMs, ...(reofferedAs !== undefined ? { reofferedAs } : {}) });
       await this.hook('onTrialEnd', hooks.onTrialEnd && (() => hooks.onTrialEnd!(ref, final, value, finalReason)));
-      const counts = await this.counts();
-      const best = await engine.best();
+      const progress = await engine.progress();
+      const counts = sweepCounts(progress.counts);
+      const best = progress.best;
       this.emit({ type: 'progress', counts, maxTrials: plan.maxTrials, best });
       await this.hook('onProgress', hooks.onProgress && (() => hooks.onProgress!(counts, best)));
       if (outcome.fatal) {
