@@ -13,7 +13,7 @@ import { acquirePool, asPostgresError, checkOut, connectionReason, DEFAULT_POOL_
 import { Backoff, CommitInDoubt, ConnectionWatch, PATIENCE_ENV, reconnectPolicy, sleep, type OutageNotice, type ReconnectPolicy } from './postgresRetry.ts';
 import { PG_ENUM_DDL, PG_TABLE_DDL } from './postgresSchema.ts';
 import { FROZEN_SCHEMA_VERSION, judgeRevision, type Revision } from './revisions.ts';
-import { distributionJsonOf, encodeJson, encodeTrialAttrs, RowDecoder, setKey, storedValue, valueType } from './rowCodec.ts';
+import { checkedSteps, distributionJsonOf, encodeJson, encodeTrialAttrs, RowDecoder, setKey, storedValue, valueType } from './rowCodec.ts';
 import { REQUIRED_COLUMNS } from './schema.ts';
 import { LIBRARY_VERSION } from './optunaSqliteStorage.ts';
 import { parseStudyUrl, type StudyUrl } from './studyUrl.ts';
@@ -48,6 +48,7 @@ const TRIAL_COLS = 'trial_id, number, study_id, state::text AS state, datetime_s
  * heartbeats this much older (keep their grace_period above our stale age plus this).
  */
 export const HEARTBEAT_LAG_SECONDS = 1;
+const INTERMEDIATE_UPSERT = 'ON CONFLICT (trial_id, step) DO UPDATE SET intermediate_value = excluded.intermediate_value, intermediate_value_type = excluded.intermediate_value_type';
 /** pg_advisory_xact_lock key for schema creation ('swdk' as a number): two first workers do not
  * both create the tables. */
 const SCHEMA_LOCK = 0x7377646b;
@@ -626,6 +627,11 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
     await c.query(`INSERT INTO ${table} (trial_id, "key", value_json) VALUES ${tuples} ON CONFLICT (trial_id, "key") DO UPDATE SET value_json = excluded.value_json`, [trialId, ...attrs.flat()]);
   }
 
+  private async writeIntermediate(c: Queryable, trialId: number, step: number, value: number): Promise<void> {
+    const v = valueType(value);
+    await c.query(`INSERT INTO trial_intermediate_values (trial_id, step, intermediate_value, intermediate_value_type) VALUES ($1, $2, $3, $4) ${INTERMEDIATE_UPSERT}`, [trialId, step, v.value, v.type]);
+  }
+
   /** Optuna's heartbeat: the server's LOCALTIMESTAMP (its func.now() in a naive column), set back
    * by HEARTBEAT_LAG_SECONDS (see there). */
   private async writeHeartbeat(c: Queryable, trialId: number): Promise<void> {
@@ -724,8 +730,7 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
         await rows<TrialRow>(
           c,
           `WITH t AS (SELECT ${TRIAL_COLS} FROM trials WHERE trial_id = $1 FOR UPDATE),
-           i AS (INSERT INTO trial_intermediate_values (trial_id, step, intermediate_value, intermediate_value_type) SELECT trial_id, $2::int, $3::float8, $4::trialintermediatevaluetype FROM t WHERE t.state IN ('RUNNING', 'WAITING')
-                 ON CONFLICT (trial_id, step) DO UPDATE SET intermediate_value = excluded.intermediate_value, intermediate_value_type = excluded.intermediate_value_type)
+           i AS (INSERT INTO trial_intermediate_values (trial_id, step, intermediate_value, intermediate_value_type) SELECT trial_id, $2::int, $3::float8, $4::trialintermediatevaluetype FROM t WHERE t.state IN ('RUNNING', 'WAITING') ${INTERMEDIATE_UPSERT})
            SELECT * FROM t`,
           [trialId, step, v.value, v.type],
         )
@@ -734,7 +739,8 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
     });
   }
 
-  async finishTrial(trialId: number, state: FinishedState, value?: number | null): Promise<void> {
+  async finishTrial(trialId: number, state: FinishedState, value?: number | null, steps?: ReadonlyArray<readonly [number, number]>): Promise<void> {
+    const unstored = checkedSteps(steps);
     const studyId = this.trialStudies.get(trialId);
     const nObjectives = studyId === undefined ? undefined : this.objectiveCounts.get(studyId);
     const needsLast = state === 'PRUNED' && (value === null || value === undefined || Number.isNaN(value));
@@ -747,7 +753,17 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
         const values: unknown[] = [outcome.state, formatOptunaDatetime(new Date()), trialId];
         const insertValue = v ? `, v AS (INSERT INTO trial_values (trial_id, objective, value, value_type) SELECT trial_id, 0, $4::float8, $5::trialvaluetype FROM u ON CONFLICT (trial_id, objective) DO UPDATE SET value = excluded.value, value_type = excluded.value_type)` : '';
         if (v) values.push(v.value, v.type);
-        const n = (await rows<{ n: number }>(c, `WITH u AS (UPDATE trials SET state = $1, datetime_complete = $2 WHERE trial_id = $3 AND state IN ('RUNNING', 'WAITING') RETURNING trial_id)${insertValue} SELECT COUNT(*)::int AS n FROM u`, values))[0]!.n;
+        // Steps not stored yet go in with the finish, only if it changed the trial.
+        let insertSteps = '';
+        if (unstored.length > 0) {
+          const at = (x: unknown): string => `$${values.push(x)}`;
+          const tuples = unstored.map(([step, iv]) => {
+            const t = valueType(iv);
+            return `(${at(step)}::int, ${at(t.value)}::float8, ${at(t.type)}::trialintermediatevaluetype)`;
+          });
+          insertSteps = `, i AS (INSERT INTO trial_intermediate_values (trial_id, step, intermediate_value, intermediate_value_type) SELECT u.trial_id, s.* FROM u, (VALUES ${tuples.join(', ')}) AS s ${INTERMEDIATE_UPSERT})`;
+        }
+        const n = (await rows<{ n: number }>(c, `WITH u AS (UPDATE trials SET state = $1, datetime_complete = $2 WHERE trial_id = $3 AND state IN ('RUNNING', 'WAITING') RETURNING trial_id)${insertValue}${insertSteps} SELECT COUNT(*)::int AS n FROM u`, values))[0]!.n;
         // Nothing changed: the trial is gone or finished; say which, as the general path does.
         if (n === 0) unfinishedTrialRow(this.path, trialId, (await rows<TrialRow>(c, `SELECT ${TRIAL_COLS} FROM trials WHERE trial_id = $1`, [trialId]))[0], `finishing as ${state}`);
         return n;
@@ -757,6 +773,7 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
     }
     await this.tx('write', async (c) => {
       const t = await this.unfinishedTrial(c, trialId, `finishing as ${state}`);
+      for (const [step, iv] of unstored) await this.writeIntermediate(c, trialId, step, iv);
       // A study's directions never change once it exists: counted once per study.
       let nObjectives = this.objectiveCounts.get(t.study_id);
       if (nObjectives === undefined) {

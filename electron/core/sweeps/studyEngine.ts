@@ -167,6 +167,12 @@ export class StudyEngine {
     return params;
   }
 
+  /** True when reported values are judged by a pruner (else a value is only stored, so a runner
+   * may hand it to tell() instead, when the trial ends before it is written). */
+  get prunes(): boolean {
+    return this.pruner.name !== 'none';
+  }
+
   /** Stores an intermediate value without asking the pruner (the trial is already being pruned). */
   record(trial: { trialId: number }, step: number, value: number): Promise<void> {
     return this.storage.reportIntermediate(trial.trialId, step, value);
@@ -181,9 +187,10 @@ export class StudyEngine {
 
   /**
    * Finishes a trial. COMPLETE needs a finite-or-infinite value (NaN becomes FAIL, as in Optuna);
-   * PRUNED takes the last intermediate value when none is given, as Optuna does.
+   * PRUNED takes the last intermediate value when none is given, as Optuna does. `unstoredSteps`
+   * (intermediate values not written yet) are stored in the same commit.
    */
-  async tell(trial: { trialId: number }, state: FinishedState, value?: number | null, failReason?: string): Promise<FinishedState> {
+  async tell(trial: { trialId: number }, state: FinishedState, value?: number | null, failReason?: string, unstoredSteps?: ReadonlyArray<readonly [number, number]>): Promise<FinishedState> {
     let final = state;
     let v = value ?? null;
     if (state === 'COMPLETE' && (v === null || Number.isNaN(v))) {
@@ -194,7 +201,7 @@ export class StudyEngine {
     if (final === 'FAIL') v = null;
     if (final === 'PRUNED' && v !== null && Number.isNaN(v)) v = null;
     if (failReason !== undefined && final === 'FAIL') await this.storage.setTrialSystemAttr(trial.trialId, SYS_FAIL_REASON, failReason);
-    await this.storage.finishTrial(trial.trialId, final, v);
+    await this.storage.finishTrial(trial.trialId, final, v, unstoredSteps);
     return final;
   }
 
