@@ -3,7 +3,8 @@
 // again), so a poll costs the same at trial 10 as at trial 10,000. The latest reading is kept as a
 // snapshot the (synchronous) sweeps service answers from; a failed read keeps the last snapshot and
 // the error, in words naming the URL without its password, and the next poll tries again.
-import type { Direction, FrozenTrial, TrialState } from '../core/search/types.ts';
+import type { FrozenTrial, TrialState } from '../core/search/types.ts';
+import { bestOfTrials, countStates } from '../core/studies/trialRules.ts';
 import { openPostgresStudyStorage, type OpenPostgresStorageOptions, type OptunaPostgresStorage } from '../core/studies/optunaPostgresStorage.ts';
 import type { StudyInfo } from '../core/studies/types.ts';
 
@@ -42,22 +43,6 @@ export interface UrlStudyWatchOptions {
   onChange: () => void;
 }
 
-function bestOf(trials: readonly FrozenTrial[], direction: Direction | undefined): { number: number; value: number } | null {
-  if (!direction) return null;
-  let best: FrozenTrial | null = null;
-  for (const t of trials) {
-    if (t.state !== 'COMPLETE' || t.value === null || Number.isNaN(t.value)) continue;
-    if (!best || (direction === 'minimize' ? t.value < best.value! : t.value > best.value!)) best = t;
-  }
-  return best ? { number: best.number, value: best.value! } : null;
-}
-
-function countsOf(trials: readonly FrozenTrial[]): Record<TrialState, number> {
-  const n: Record<TrialState, number> = { RUNNING: 0, COMPLETE: 0, PRUNED: 0, FAIL: 0, WAITING: 0 };
-  for (const t of trials) n[t.state]++;
-  return n;
-}
-
 /** What a change to show is about: the counts, the best, the heartbeats' trials, attrs, the error. */
 function fingerprint(s: UrlStudySnapshot | null, error: string | null): string {
   if (!s) return `none\0${error ?? ''}`;
@@ -93,8 +78,8 @@ export class UrlStudyWatch {
       this.snapshot = {
         info,
         trials,
-        counts: countsOf(trials),
-        best: info.directions.length === 1 ? bestOf(trials, info.directions[0]) : null,
+        counts: countStates(trials),
+        best: info.directions.length === 1 ? bestOfTrials(trials, info.directions[0]!) : null,
         heartbeats: new Map(beats.map((b) => [b.trialId, readAt - b.ageMs])),
         readAt,
       };

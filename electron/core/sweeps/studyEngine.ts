@@ -2,6 +2,7 @@
 // The runner drives it for every trial, and the engine-overhead bench measures it directly, so what
 // is benchmarked is exactly what runs.
 import type { Direction, Distribution, FinishedState, FrozenTrial, ParamValue, Pruner, Sampler, SearchSpace, TrialState } from '../search/types.ts';
+import { bestOfTrials, countStates } from '../studies/trialRules.ts';
 import type { AsyncStudyStorage, CreateTrialOptions, StudyStorage } from '../studies/types.ts';
 import type { SweepStore } from './sweepStore.ts';
 import type { ParamsWithDistributions, SlotBudget, TrialClaimer } from './trialClaims.ts';
@@ -57,23 +58,6 @@ export function reofferTrial(storage: StudyStorage, studyId: number, failed: Fro
   return storage.createTrial(studyId, reofferOptions(failed)).number;
 }
 
-function countByState(trials: readonly FrozenTrial[]): Record<TrialState, number> {
-  const c: Record<TrialState, number> = { RUNNING: 0, COMPLETE: 0, PRUNED: 0, FAIL: 0, WAITING: 0 };
-  for (const t of trials) if (t.state in c) c[t.state]++;
-  return c;
-}
-
-/** Optuna's best trial (the storages' getBestTrial order): COMPLETE with a value, -inf < finite <
- * +inf, ties to the earliest trial. */
-function bestOf(trials: readonly FrozenTrial[], direction: Direction): { number: number; value: number } | null {
-  let best: FrozenTrial | undefined;
-  for (const t of trials) {
-    if (t.state !== 'COMPLETE' || t.value === null || Number.isNaN(t.value)) continue;
-    if (!best || (direction === 'maximize' ? t.value > best.value! : t.value < best.value!) || (t.value === best.value && t.trialId < best.trialId)) best = t;
-  }
-  return best ? { number: best.number, value: best.value! } : null;
-}
-
 export class StudyEngine {
   readonly storage: AsyncStudyStorage;
   readonly studyId: number;
@@ -110,7 +94,7 @@ export class StudyEngine {
   async progress(): Promise<{ counts: Record<TrialState, number>; best: { number: number; value: number } | null }> {
     const history = await this.history();
     this.recent = history;
-    return { counts: countByState(history), best: bestOf(history, this.direction) };
+    return { counts: countStates(history), best: bestOfTrials(history, this.direction) };
   }
 
   /** Finished trials only (what samplers and pruners learn from). */
