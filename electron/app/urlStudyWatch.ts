@@ -56,6 +56,9 @@ export class UrlStudyWatch {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private inFlight: Promise<void> | null = null;
   private closed = false;
+  /** When the last read began (ms): reads on demand skip a study read this recently. */
+  private lastReadAt = 0;
+  private generation = 0;
 
   constructor(private readonly o: UrlStudyWatchOptions) {}
 
@@ -67,7 +70,20 @@ export class UrlStudyWatch {
     return this.inFlight;
   }
 
+  /** Reads the study in the background unless a read is under way or began within maxAgeMs: what
+   * a summary asks for when no page follows the study (no poll runs then). */
+  refreshIfOlderThan(maxAgeMs: number): void {
+    if (this.inFlight || this.closed || Date.now() - this.lastReadAt < maxAgeMs) return;
+    void this.refresh();
+  }
+
+  /** True while the study is polled (between start() and stop()). */
+  get polling(): boolean {
+    return this.timer !== null;
+  }
+
   private async read(): Promise<void> {
+    this.lastReadAt = Date.now();
     const before = fingerprint(this.snapshot, this.error);
     try {
       this.storage ??= await openPostgresStudyStorage(await this.o.connectionString(), appStorageOptions(true));
@@ -96,12 +112,14 @@ export class UrlStudyWatch {
     if (fingerprint(this.snapshot, this.error) !== before) this.o.onChange();
   }
 
-  /** Polls until close(). */
+  /** Polls until stop() or close(). */
   start(): void {
     if (this.timer || this.closed) return;
+    // A stop() and start() while a poll's read is under way must not leave two polls running.
+    const generation = ++this.generation;
     const tick = (): void => {
       void this.refresh().then(() => {
-        if (this.closed) return;
+        if (this.closed || this.timer === null || generation !== this.generation) return;
         // A failing server is asked less often.
         this.timer = setTimeout(tick, this.error ? Math.max(this.o.intervalMs * 3, 3000) : this.o.intervalMs);
         this.timer.unref?.();
@@ -109,6 +127,12 @@ export class UrlStudyWatch {
     };
     this.timer = setTimeout(tick, this.o.intervalMs);
     this.timer.unref?.();
+  }
+
+  /** Stops polling (the connection and the incremental caches stay for the next reads). */
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
   }
 
   async close(): Promise<void> {
