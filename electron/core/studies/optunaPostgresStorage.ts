@@ -54,6 +54,7 @@ const INTERMEDIATE_UPSERT = 'ON CONFLICT (trial_id, step) DO UPDATE SET intermed
 const SCHEMA_LOCK = 0x7377646b;
 
 type Queryable = pg.PoolClient;
+type StudyRow = { study_id: number; study_name: string };
 
 async function rows<R>(c: Queryable, text: string, values: unknown[] = []): Promise<R[]> {
   return (await c.query(text, values)).rows as R[];
@@ -209,10 +210,10 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
     return run;
   }
 
-  private async tx<T>(kind: 'read' | 'write' | 'statement', f: (c: Queryable) => Promise<T>): Promise<T> {
+  private async tx<T>(kind: 'read' | 'write' | 'statement', f: (c: Queryable, locked: StudyRow | null) => Promise<T>, lockStudy?: number): Promise<T> {
     if (this.closed) throw new Error(`${this.path}: the study storage is closed.`);
     if (kind === 'write' && this.readonly) throw new StudyError('READ_ONLY', `${this.path}: opened read-only; nothing was changed.`);
-    if (this.bound) return f(this.bound);
+    if (this.bound) return f(this.bound, null);
     const backoff = new Backoff(this.reconnect);
     let doubt: CommitInDoubt | undefined;
     for (let rolledBack = 0; ; ) {
@@ -233,7 +234,7 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
           if (status === 'aborted') doubt = undefined;
         }
         if (!doubt) {
-          const out = await this.txOnce(kind, f);
+          const out = await this.txOnce(kind, f, lockStudy);
           this.watch.back();
           return out;
         }
@@ -265,7 +266,7 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
 
   /** One try of a transaction. Throws CommitInDoubt when a write's COMMIT went out and its answer
    * was lost with the connection; any other error as it came. */
-  private async txOnce<T>(kind: 'read' | 'write' | 'statement', f: (c: Queryable) => Promise<T>): Promise<T> {
+  private async txOnce<T>(kind: 'read' | 'write' | 'statement', f: (c: Queryable, locked: StudyRow | null) => Promise<T>, lockStudy?: number): Promise<T> {
     const c = await checkOut(this.pool);
     let broken: Error | undefined;
     let xid: string | null = null;
@@ -275,15 +276,23 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
       // Reads see one snapshot across their several SELECTs; writes run at READ COMMITTED with
       // Optuna's row locks, so they interleave with Python Optuna's writes as Optuna's own do.
       // 'statement': f runs one read statement, which sees one snapshot by itself: no transaction.
-      if (kind === 'statement') return await f(c);
+      if (kind === 'statement') return await f(c, null);
+      let locked: StudyRow | null = null;
       if (kind === 'read') await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       else {
         // The id to ask about if the COMMIT's answer is lost, taken with BEGIN in one round trip (a
         // simple query of two statements): every write transaction pays one fewer.
-        const begun = (await c.query('BEGIN; SELECT txid_current()::text AS xid')) as unknown as pg.QueryResult[];
+        // With lockStudy, the study row's lock (Optuna's trial-creation lock) is taken in the same
+        // round trip; a simple query takes no parameters, so the id goes in as a checked integer.
+        const lock = lockStudy !== undefined && Number.isSafeInteger(lockStudy) ? `; SELECT study_id, study_name FROM studies WHERE study_id = ${lockStudy} FOR UPDATE` : '';
+        const begun = (await c.query(`BEGIN; SELECT txid_current()::text AS xid${lock}`)) as unknown as pg.QueryResult[];
         xid = (begun[1]?.rows[0] as { xid?: string } | undefined)?.xid ?? null;
+        if (lock) {
+          locked = (begun[2]?.rows[0] as StudyRow | undefined) ?? null;
+          if (!locked) throw new StudyError('STUDY_NOT_FOUND', `${this.path}: no study with id ${lockStudy}.`);
+        }
       }
-      out = await f(c);
+      out = await f(c, locked);
       committing = true;
       await c.query('COMMIT');
       return out;
@@ -349,14 +358,19 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
    * creators until commit: keep fn short.
    */
   async runInWriteTransaction<T>(fn: (tx: OptunaPostgresStorage) => Promise<T>, opts: { lockStudy?: number } = {}): Promise<T> {
-    return this.tx('write', async (c) => {
-      const locked = opts.lockStudy !== undefined ? await this.studyRow(c, opts.lockStudy, true) : null;
-      const view = Object.create(this) as OptunaPostgresStorage;
-      view.bound = c;
-      view.lockedStudy = locked;
-      view.indexedUnderLock = new Set();
-      return fn(view);
-    });
+    return this.tx(
+      'write',
+      async (c, lockedRow) => {
+        // The lock came with BEGIN, unless this runs inside another transaction.
+        const locked = opts.lockStudy === undefined ? null : (lockedRow ?? (await this.studyRow(c, opts.lockStudy, true)));
+        const view = Object.create(this) as OptunaPostgresStorage;
+        view.bound = c;
+        view.lockedStudy = locked;
+        view.indexedUnderLock = new Set();
+        return fn(view);
+      },
+      opts.lockStudy,
+    );
   }
 
   // ---- studies ----
