@@ -54,6 +54,8 @@ export interface AppServicesOptions {
   azureSecretStore?: SecretStore;
   /** How often an opened PostgreSQL study is read (ms); default 1 s. */
   urlPollMs?: number;
+  /** How long one sweeps.watch call keeps a sweep watched (default 60 s; tests shorten it). */
+  watchLeaseMs?: number;
 }
 
 export interface AppServices {
@@ -154,7 +156,7 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
     onOutboxPending: (n) => tracking.setPendingOutbox(n),
   });
   // Trials other processes write into the studies a page looks at reach it as events.
-  const watched = new WatchedSweeps({ sweeps, bus });
+  const watched = new WatchedSweeps({ sweeps, bus, onUrlLeases: (ids) => sweeps.followUrlStudies(ids), ...(opts.watchLeaseMs !== undefined ? { leaseMs: opts.watchLeaseMs } : {}) });
   const outbox = new OutboxService({ sweeps, core, env: opts.env ?? process.env });
   const example = opts.exampleConfigPath ?? null;
 

@@ -354,6 +354,16 @@ export class SweepsService {
     return this.urlStudies().workers(loc);
   }
 
+  /** The sweeps pages follow (sweeps.watch leases): their PostgreSQL studies are polled, no other. */
+  followUrlStudies(ids: readonly string[]): void {
+    this.urls?.follow(new Set(ids));
+  }
+
+  /** True while a URL study is polled (diagnostics and tests). */
+  urlStudyPolled(id: string): boolean {
+    return this.urls?.polling(id) ?? false;
+  }
+
   /** Reads a URL study now (tests and a page that wants the newest trials). */
   async refreshUrlStudy(id: string): Promise<void> {
     const loc = this.locate(id);

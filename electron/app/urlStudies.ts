@@ -44,6 +44,7 @@ const passwordIn = (connectionString: string): string => decodeURIComponent(new 
 
 export class UrlStudies {
   private readonly watches = new Map<string, UrlStudyWatch>();
+  private followed: ReadonlySet<string> = new Set();
 
   constructor(private readonly o: UrlStudiesOptions) {}
 
@@ -61,9 +62,33 @@ export class UrlStudies {
       });
       this.watches.set(ref.id, w);
       void w.refresh();
-      w.start();
+      // Polled only while a page follows it (sweeps.watch leases, follow()).
+      if (this.followed.has(ref.id)) w.start();
     }
     return w;
+  }
+
+  /** The sweep's watch, its study read again (in the background) when no page follows it and the
+   * last read is older than the poll interval: what a summary or a panel asks for stays fresh. */
+  private current(ref: { id: string; studyPath: string; studyName: string }): UrlStudyWatch {
+    const w = this.watchOf(ref);
+    w.refreshIfOlderThan(this.o.intervalMs ?? DEFAULT_URL_POLL_MS);
+    return w;
+  }
+
+  /** The sweeps pages follow now (their sweeps.watch leases): those are polled every interval, the
+   * others read only when a summary is asked for and the last read is older than the interval. */
+  follow(ids: ReadonlySet<string>): void {
+    this.followed = new Set(ids);
+    for (const [id, w] of this.watches) {
+      if (this.followed.has(id)) w.start();
+      else w.stop();
+    }
+  }
+
+  /** True while the sweep's study is polled (diagnostics and tests). */
+  polling(id: string): boolean {
+    return this.watches.get(id)?.polling ?? false;
   }
 
   /**
@@ -124,7 +149,7 @@ export class UrlStudies {
   }
 
   summarize(ref: UrlSweepRef): SweepSummary {
-    const w = this.watchOf(ref);
+    const w = this.current(ref);
     const snap = w.snapshot;
     const study: StudySummary | null = snap ? { ...snap.info, counts: snap.counts, best: snap.best } : null;
     const beats = snap ? [...snap.heartbeats.values()] : [];
@@ -162,7 +187,7 @@ export class UrlStudies {
   }
 
   snapshot(ref: { id: string; studyPath: string; studyName: string }): UrlStudySnapshot | null {
-    return this.watchOf(ref).snapshot;
+    return this.current(ref).snapshot;
   }
 
   /** Reads the study now (a caller that needs the newest trials, e.g. a test or a fresh page). */
@@ -171,7 +196,7 @@ export class UrlStudies {
   }
 
   workers(ref: { id: string; studyPath: string; studyName: string }): StudyWorkers {
-    const w = this.watchOf(ref);
+    const w = this.current(ref);
     const snap = w.snapshot;
     const stop = snap?.info.systemAttrs[SYS_STOP_REQUESTED];
     return {

@@ -3,7 +3,8 @@
 // again), so a poll costs the same at trial 10 as at trial 10,000. The latest reading is kept as a
 // snapshot the (synchronous) sweeps service answers from; a failed read keeps the last snapshot and
 // the error, in words naming the URL without its password, and the next poll tries again.
-import type { Direction, FrozenTrial, TrialState } from '../core/search/types.ts';
+import type { FrozenTrial, TrialState } from '../core/search/types.ts';
+import { bestOfTrials, countStates } from '../core/studies/trialRules.ts';
 import { openPostgresStudyStorage, type OpenPostgresStorageOptions, type OptunaPostgresStorage } from '../core/studies/optunaPostgresStorage.ts';
 import type { StudyInfo } from '../core/studies/types.ts';
 
@@ -42,22 +43,6 @@ export interface UrlStudyWatchOptions {
   onChange: () => void;
 }
 
-function bestOf(trials: readonly FrozenTrial[], direction: Direction | undefined): { number: number; value: number } | null {
-  if (!direction) return null;
-  let best: FrozenTrial | null = null;
-  for (const t of trials) {
-    if (t.state !== 'COMPLETE' || t.value === null || Number.isNaN(t.value)) continue;
-    if (!best || (direction === 'minimize' ? t.value < best.value! : t.value > best.value!)) best = t;
-  }
-  return best ? { number: best.number, value: best.value! } : null;
-}
-
-function countsOf(trials: readonly FrozenTrial[]): Record<TrialState, number> {
-  const n: Record<TrialState, number> = { RUNNING: 0, COMPLETE: 0, PRUNED: 0, FAIL: 0, WAITING: 0 };
-  for (const t of trials) n[t.state]++;
-  return n;
-}
-
 /** What a change to show is about: the counts, the best, the heartbeats' trials, attrs, the error. */
 function fingerprint(s: UrlStudySnapshot | null, error: string | null): string {
   if (!s) return `none\0${error ?? ''}`;
@@ -71,6 +56,9 @@ export class UrlStudyWatch {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private inFlight: Promise<void> | null = null;
   private closed = false;
+  /** When the last read began (ms): reads on demand skip a study read this recently. */
+  private lastReadAt = 0;
+  private generation = 0;
 
   constructor(private readonly o: UrlStudyWatchOptions) {}
 
@@ -82,7 +70,20 @@ export class UrlStudyWatch {
     return this.inFlight;
   }
 
+  /** Reads the study in the background unless a read is under way or began within maxAgeMs: what
+   * a summary asks for when no page follows the study (no poll runs then). */
+  refreshIfOlderThan(maxAgeMs: number): void {
+    if (this.inFlight || this.closed || Date.now() - this.lastReadAt < maxAgeMs) return;
+    void this.refresh();
+  }
+
+  /** True while the study is polled (between start() and stop()). */
+  get polling(): boolean {
+    return this.timer !== null;
+  }
+
   private async read(): Promise<void> {
+    this.lastReadAt = Date.now();
     const before = fingerprint(this.snapshot, this.error);
     try {
       this.storage ??= await openPostgresStudyStorage(await this.o.connectionString(), appStorageOptions(true));
@@ -93,8 +94,8 @@ export class UrlStudyWatch {
       this.snapshot = {
         info,
         trials,
-        counts: countsOf(trials),
-        best: info.directions.length === 1 ? bestOf(trials, info.directions[0]) : null,
+        counts: countStates(trials),
+        best: info.directions.length === 1 ? bestOfTrials(trials, info.directions[0]!) : null,
         heartbeats: new Map(beats.map((b) => [b.trialId, readAt - b.ageMs])),
         readAt,
       };
@@ -119,12 +120,14 @@ export class UrlStudyWatch {
     await this.refresh();
   }
 
-  /** Polls until close(). */
+  /** Polls until stop() or close(). */
   start(): void {
     if (this.timer || this.closed) return;
+    // A stop() and start() while a poll's read is under way must not leave two polls running.
+    const generation = ++this.generation;
     const tick = (): void => {
       void this.refresh().then(() => {
-        if (this.closed) return;
+        if (this.closed || this.timer === null || generation !== this.generation) return;
         // A failing server is asked less often.
         this.timer = setTimeout(tick, this.error ? Math.max(this.o.intervalMs * 3, 3000) : this.o.intervalMs);
         this.timer.unref?.();
@@ -132,6 +135,12 @@ export class UrlStudyWatch {
     };
     this.timer = setTimeout(tick, this.o.intervalMs);
     this.timer.unref?.();
+  }
+
+  /** Stops polling (the connection and the incremental caches stay for the next reads). */
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
   }
 
   async close(): Promise<void> {

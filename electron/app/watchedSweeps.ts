@@ -14,6 +14,8 @@ export interface WatchedSweepsOptions {
   bus: EventBus;
   /** How long one sweeps.watch call keeps a sweep watched (ms). */
   leaseMs?: number;
+  /** Told the leased sweeps whose study is a URL whenever the leases change (they are polled). */
+  onUrlLeases?: (ids: string[]) => void;
   pollMs?: number;
   settleMs?: number;
 }
@@ -79,6 +81,8 @@ export class WatchedSweeps {
     for (const [id, l] of this.leases) if (l.until <= now) this.leases.delete(id);
     // A study behind a URL has no file: the app's URL-study poll (urlStudyWatch.ts) tells its changes.
     this.files.set([...this.leases.values()].map((l) => l.file).filter((f) => !isStudyUrl(f)));
+    // A study behind a URL is polled by the app only while a lease holds it (urlStudies.ts).
+    this.o.onUrlLeases?.([...this.leases].filter(([, l]) => isStudyUrl(l.file)).map(([id]) => id));
     if (this.expiry) clearTimeout(this.expiry);
     this.expiry = null;
     if (this.leases.size === 0) return;
@@ -127,6 +131,7 @@ export class WatchedSweeps {
     if (this.expiry) clearTimeout(this.expiry);
     this.expiry = null;
     this.leases.clear();
+    this.o.onUrlLeases?.([]);
     this.files.close();
   }
 }

@@ -1,12 +1,8 @@
 // Starts a sweep for a CLI command (`sweep run`, `sweep worker`): with MLflow tracking through the
 // setup's choice (the workspace chosen with `sweepdeck azure use` when the environment names none),
 // or without it (--no-tracking). Timings for tests come from the environment.
-import { readChosenWorkspace } from '../app/appState.ts';
-import { envWithChosenWorkspace } from '../core/azure/workspaceChoice.ts';
-import { defaultDataDir } from '../core/platform/dataDir.ts';
 import { runSweep, type RunSweepOptions, type SweepHandle } from '../core/sweeps/sweepRunner.ts';
-import { startTrackedSweep, type TrackedSweepHandle } from '../core/sweeps/trackedSweep.ts';
-import { chosenWorkspaceCredential } from './chosenWorkspaceCredential.ts';
+import type { TrackedSweepHandle } from '../core/sweeps/trackedSweep.ts';
 import { CliError } from './cliSupport.ts';
 
 export function envMs(name: string): number | undefined {
@@ -27,6 +23,15 @@ export function timingsFromEnv(): Pick<RunSweepOptions, 'heartbeatIntervalMs' | 
 export async function launchSweep(options: RunSweepOptions, tracking: { enabled: boolean; trackingUri?: string | undefined }): Promise<{ handle: SweepHandle; tracked?: TrackedSweepHandle }> {
   if (!tracking.enabled) return { handle: runSweep(options) };
   try {
+    // The tracking stack (MLflow stores, Azure sign-in) loads only when tracking is on: a worker
+    // started with --no-tracking starts without it.
+    const [{ readChosenWorkspace }, { envWithChosenWorkspace }, { defaultDataDir }, { startTrackedSweep }, { chosenWorkspaceCredential }] = await Promise.all([
+      import('../app/appState.ts'),
+      import('../core/azure/workspaceChoice.ts'),
+      import('../core/platform/dataDir.ts'),
+      import('../core/sweeps/trackedSweep.ts'),
+      import('./chosenWorkspaceCredential.ts'),
+    ]);
     const chosen = readChosenWorkspace(defaultDataDir(process.env));
     const env = envWithChosenWorkspace(process.env, chosen);
     const credential = await chosenWorkspaceCredential(process.env, chosen);

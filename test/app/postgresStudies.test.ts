@@ -21,6 +21,7 @@ import { SYS_STOP_REQUESTED, SYS_WORKER_HOST, SYS_WORKER_PID, SYS_WORKER_SLOT } 
 import { startHost, type Host } from '../../electron/host/server.ts';
 import { createClient, httpTransport, type Client } from '../../shared/client.ts';
 import type { ChannelInput, ChannelOutput, Channel, SweepDetail } from '../../shared/contract.ts';
+import type { EventPayload } from '../../shared/events.ts';
 import { hasOptuna, PYTHON, runPython } from '../support/peers.ts';
 import { hasPostgres, startPostgres, type PgServer } from '../support/postgresPeer.ts';
 import { unusedLoopbackPort } from '../support/loopbackPort.ts';
@@ -379,6 +380,44 @@ describe.runIf(hasPostgres() && hasOptuna())('the app on a PostgreSQL study', ()
       if (saved.file === undefined) delete process.env.PGPASSFILE;
       else process.env.PGPASSFILE = saved.file;
       if (saved.pw !== undefined) process.env.PGPASSWORD = saved.pw;
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
+
+  it("a study is polled only while a page holds a sweeps.watch lease on it; without one, a summary asked for reads it again on demand", async () => {
+    const addTrial = (): Promise<string> =>
+      python('import sys, optuna\noptuna.logging.set_verbosity(optuna.logging.ERROR)\ns = optuna.create_study(study_name="leased", storage=sys.argv[1], load_if_exists=True)\ns.optimize(lambda t: t.suggest_float("y", 0, 1), n_trials=1)', [url]);
+    await addTrial();
+    const other = mkdtempSync(path.join(os.tmpdir(), 'sweepdeck-pgapp-lease-'));
+    const svc = await createAppServices({ dataDir: path.join(other, 'data'), host: 'browser', exampleConfigPath: null, env: { PATH: process.env.PATH, HOME: other }, azureSecretStore: keyring, urlPollMs: 100, watchLeaseMs: 15_000 });
+    const progress: Array<{ id: string; finishedTrials: number }> = [];
+    svc.bus.subscribe((m) => {
+      if (m.event === 'sweep.progress') progress.push(m.payload as EventPayload<'sweep.progress'>);
+    });
+    try {
+      const opened = await svc.dispatch('sweeps.openStudyUrl', { url: withPassword(pg.password), studyName: 'leased' });
+      expect(opened.ok, JSON.stringify(opened)).toBe(true);
+      const leasedId = (opened.ok ? (opened.value as ChannelOutput<'sweeps.openStudyUrl'>).sweeps[0]!.id : '') as string;
+      expect(svc.sweeps.urlStudyPolled(leasedId)).toBe(false);
+
+      // A page watches it (one lease, long enough for a Python worker to start and write a trial):
+      // polled, so the trial arrives as an event without anything asking for the sweep.
+      const watched = await svc.dispatch('sweeps.watch', { ids: [leasedId] });
+      expect(watched.ok).toBe(true);
+      expect(svc.sweeps.urlStudyPolled(leasedId)).toBe(true);
+      await addTrial();
+      await until('the poll to tell the second trial', async () => progress.some((p) => p.id === leasedId && p.finishedTrials === 2));
+
+      // The lease runs out: the poll stops; a summary asked for still reads the study again.
+      await until('the lease to end the poll', async () => !svc.sweeps.urlStudyPolled(leasedId));
+      await addTrial();
+      await until('a summary to read the third trial', async () => {
+        const got = await svc.dispatch('sweeps.get', { id: leasedId });
+        return got.ok && (got.value as SweepDetail).finishedTrials === 3;
+      });
+      expect(svc.sweeps.urlStudyPolled(leasedId)).toBe(false);
+    } finally {
+      await svc.close();
       rmSync(other, { recursive: true, force: true });
     }
   });

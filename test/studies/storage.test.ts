@@ -54,6 +54,19 @@ describe('StudyStorage semantics', () => {
     expect(sqliteRows(db, `SELECT COUNT(*) FROM trial_heartbeats WHERE trial_id IN (${w1.trialId}, ${w2.trialId})`)).toEqual([[2]]);
   });
 
+  it('finishTrial stores the intermediate values it is given in its own commit: a later one of a step wins, PRUNED takes the last, a finished trial takes none', () => {
+    const a = s.createTrial(studyId);
+    s.reportIntermediate(a.trialId, 0, 5);
+    s.finishTrial(a.trialId, 'COMPLETE', 1, [[1, 4], [2, NaN], [1, 3]]);
+    expect(s.getTrial(a.trialId).intermediateValues).toEqual([[0, 5], [1, 3], [2, NaN]]);
+    const b = s.createTrial(studyId);
+    s.finishTrial(b.trialId, 'PRUNED', null, [[0, 0.5], [3, 0.25]]);
+    expect(s.getTrial(b.trialId)).toMatchObject({ state: 'PRUNED', value: 0.25, intermediateValues: [[0, 0.5], [3, 0.25]] });
+    expect(codeOf(() => s.finishTrial(b.trialId, 'FAIL', null, [[4, 1]]))).toBe('TRIAL_FINISHED');
+    expect(codeOf(() => s.finishTrial(s.createTrial(studyId).trialId, 'COMPLETE', 1, [[-1, 1]]))).toBe('BAD_VALUE');
+    expect(s.getTrial(b.trialId).intermediateValues).toEqual([[0, 0.5], [3, 0.25]]);
+  });
+
   it('never edits a finished trial', () => {
     const t = s.createTrial(studyId, { params: { x: { value: 0.1, distribution: X } } });
     s.finishTrial(t.trialId, 'COMPLETE', 3);

@@ -52,6 +52,23 @@ describe('study engine', () => {
     storage.close();
   });
 
+  it("progress() gives the storage's own counts and best trial (±inf ranked, ties to the earliest) from one history read", async () => {
+    const { storage, engine, studyId } = setup();
+    const values = [0.5, Infinity, 0.7, Infinity, -Infinity];
+    for (const v of values) await engine.tell((await engine.ask())!, 'COMPLETE', v);
+    await engine.tell((await engine.ask())!, 'FAIL', null, 'boom');
+    await engine.tell((await engine.ask())!, 'PRUNED', 0.1);
+    await engine.ask(); // left RUNNING
+    storage.createTrial(studyId, { state: 'WAITING' });
+    const p = await engine.progress();
+    expect(p.counts).toEqual(storage.countTrials!(studyId));
+    expect(p.counts).toEqual({ RUNNING: 1, COMPLETE: 5, PRUNED: 1, FAIL: 1, WAITING: 1 });
+    // The earliest of the two +inf trials, as getBestTrial ranks them.
+    expect(p.best).toEqual({ number: 1, value: Infinity });
+    expect(p.best).toEqual(await engine.best());
+    storage.close();
+  });
+
   it('takes WAITING trials first: fixed params that fit are kept, the rest sampled; re-offers copy params', async () => {
     const { storage, engine, studyId } = setup();
     storage.createTrial(studyId, { state: 'WAITING', systemAttrs: { fixed_params: { x: 0.25, c: null, n: 4 } } }); // n=4 is off the step grid

@@ -13,7 +13,7 @@ import { acquirePool, asPostgresError, checkOut, connectionReason, DEFAULT_POOL_
 import { Backoff, CommitInDoubt, ConnectionWatch, PATIENCE_ENV, reconnectPolicy, sleep, type OutageNotice, type ReconnectPolicy } from './postgresRetry.ts';
 import { PG_ENUM_DDL, PG_TABLE_DDL } from './postgresSchema.ts';
 import { FROZEN_SCHEMA_VERSION, judgeRevision, type Revision } from './revisions.ts';
-import { distributionJsonOf, encodeJson, encodeTrialAttrs, RowDecoder, setKey, storedValue, valueType } from './rowCodec.ts';
+import { checkedSteps, distributionJsonOf, encodeJson, encodeTrialAttrs, RowDecoder, setKey, storedValue, valueType } from './rowCodec.ts';
 import { REQUIRED_COLUMNS } from './schema.ts';
 import { LIBRARY_VERSION } from './optunaSqliteStorage.ts';
 import { parseStudyUrl, type StudyUrl } from './studyUrl.ts';
@@ -56,11 +56,13 @@ const TRIAL_COLS = 'trial_id, number, study_id, state::text AS state, datetime_s
  * heartbeats this much older (keep their grace_period above our stale age plus this).
  */
 export const HEARTBEAT_LAG_SECONDS = 1;
+const INTERMEDIATE_UPSERT = 'ON CONFLICT (trial_id, step) DO UPDATE SET intermediate_value = excluded.intermediate_value, intermediate_value_type = excluded.intermediate_value_type';
 /** pg_advisory_xact_lock key for schema creation ('swdk' as a number): two first workers do not
  * both create the tables. */
 const SCHEMA_LOCK = 0x7377646b;
 
 type Queryable = pg.PoolClient;
+type StudyRow = { study_id: number; study_name: string };
 
 async function rows<R>(c: Queryable, text: string, values: unknown[] = []): Promise<R[]> {
   return (await c.query(text, values)).rows as R[];
@@ -196,6 +198,10 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
   /** Studies whose state index this transaction view refreshed under the study-row lock. */
   private indexedUnderLock: Set<number> = new Set();
   private lockedStudy: { study_id: number; study_name: string } | null = null;
+  /** Per study, from the last state-index refresh: RUNNING trials without a heartbeat. */
+  private readonly runningWithoutHeartbeat = new Map<number, number>();
+  /** The study of each trial this process created or took: finishTrial's one-statement path. */
+  private readonly trialStudies = new Map<number, number>();
   /** The caches above are brought up to date by one call at a time: two concurrent refreshes from
    * the same mark (a runner counting while it claims) would otherwise both add the same trials.
    * An object, so the transaction views (Object.create) share it. */
@@ -244,10 +250,10 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
     return run;
   }
 
-  private async tx<T>(kind: 'read' | 'write', f: (c: Queryable) => Promise<T>): Promise<T> {
+  private async tx<T>(kind: 'read' | 'write' | 'statement', f: (c: Queryable, locked: StudyRow | null) => Promise<T>, lockStudy?: number): Promise<T> {
     if (this.closed) throw new Error(`${this.path}: the study storage is closed.`);
     if (kind === 'write' && this.readonly) throw new StudyError('READ_ONLY', `${this.path}: opened read-only; nothing was changed.`);
-    if (this.bound) return f(this.bound);
+    if (this.bound) return f(this.bound, null);
     const backoff = new Backoff(this.reconnect);
     let doubt: CommitInDoubt | undefined;
     for (let rolledBack = 0; ; ) {
@@ -268,7 +274,7 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
           if (status === 'aborted') doubt = undefined;
         }
         if (!doubt) {
-          const out = await this.txOnce(kind, f);
+          const out = await this.txOnce(kind, f, lockStudy);
           this.watch.back();
           return out;
         }
@@ -300,7 +306,7 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
 
   /** One try of a transaction. Throws CommitInDoubt when a write's COMMIT went out and its answer
    * was lost with the connection; any other error as it came. */
-  private async txOnce<T>(kind: 'read' | 'write', f: (c: Queryable) => Promise<T>): Promise<T> {
+  private async txOnce<T>(kind: 'read' | 'write' | 'statement', f: (c: Queryable, locked: StudyRow | null) => Promise<T>, lockStudy?: number): Promise<T> {
     const c = await checkOut(this.pool);
     let broken: Error | undefined;
     let xid: string | null = null;
@@ -309,10 +315,24 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
     try {
       // Reads see one snapshot across their several SELECTs; writes run at READ COMMITTED with
       // Optuna's row locks, so they interleave with Python Optuna's writes as Optuna's own do.
-      await c.query(kind === 'read' ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN');
-      out = await f(c);
-      // The id to ask about if the COMMIT's answer is lost (null: the body wrote nothing).
-      if (kind === 'write') xid = (await rows<{ xid: string | null }>(c, 'SELECT txid_current_if_assigned()::text AS xid'))[0]?.xid ?? null;
+      // 'statement': f runs one read statement, which sees one snapshot by itself: no transaction.
+      if (kind === 'statement') return await f(c, null);
+      let locked: StudyRow | null = null;
+      if (kind === 'read') await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      else {
+        // The id to ask about if the COMMIT's answer is lost, taken with BEGIN in one round trip (a
+        // simple query of two statements): every write transaction pays one fewer.
+        // With lockStudy, the study row's lock (Optuna's trial-creation lock) is taken in the same
+        // round trip; a simple query takes no parameters, so the id goes in as a checked integer.
+        const lock = lockStudy !== undefined && Number.isSafeInteger(lockStudy) ? `; SELECT study_id, study_name FROM studies WHERE study_id = ${lockStudy} FOR UPDATE` : '';
+        const begun = (await c.query(`BEGIN; SELECT txid_current()::text AS xid${lock}`)) as unknown as pg.QueryResult[];
+        xid = (begun[1]?.rows[0] as { xid?: string } | undefined)?.xid ?? null;
+        if (lock) {
+          locked = (begun[2]?.rows[0] as StudyRow | undefined) ?? null;
+          if (!locked) throw new StudyError('STUDY_NOT_FOUND', `${this.path}: no study with id ${lockStudy}.`);
+        }
+      }
+      out = await f(c, locked);
       committing = true;
       await c.query('COMMIT');
       return out;
@@ -324,10 +344,12 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
         if (committing && xid !== null) throw new CommitInDoubt(xid, out, e);
         throw e;
       }
-      try {
-        await c.query('ROLLBACK');
-      } catch (e2) {
-        broken = e2 as Error;
+      if (kind !== 'statement') {
+        try {
+          await c.query('ROLLBACK');
+        } catch (e2) {
+          broken = e2 as Error;
+        }
       }
       throw e;
     } finally {
@@ -376,14 +398,19 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
    * creators until commit: keep fn short.
    */
   async runInWriteTransaction<T>(fn: (tx: OptunaPostgresStorage) => Promise<T>, opts: { lockStudy?: number } = {}): Promise<T> {
-    return this.tx('write', async (c) => {
-      const locked = opts.lockStudy !== undefined ? await this.studyRow(c, opts.lockStudy, true) : null;
-      const view = Object.create(this) as OptunaPostgresStorage;
-      view.bound = c;
-      view.lockedStudy = locked;
-      view.indexedUnderLock = new Set();
-      return fn(view);
-    });
+    return this.tx(
+      'write',
+      async (c, lockedRow) => {
+        // The lock came with BEGIN, unless this runs inside another transaction.
+        const locked = opts.lockStudy === undefined ? null : (lockedRow ?? (await this.studyRow(c, opts.lockStudy, true)));
+        const view = Object.create(this) as OptunaPostgresStorage;
+        view.bound = c;
+        view.lockedStudy = locked;
+        view.indexedUnderLock = new Set();
+        return fn(view);
+      },
+      opts.lockStudy,
+    );
   }
 
   // ---- studies ----
@@ -536,16 +563,43 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
       ix = new StateIndex();
       this.stateIndexes.set(studyId, ix);
     }
-    if (ix.open.size > 0) {
-      const again = await arrays<[number, number, string]>(c, 'SELECT trial_id, study_id, state::text FROM trials WHERE trial_id = ANY($1::int[])', [ix.openIds()]);
-      if (!ix.applyOpen(again, studyId)) {
-        this.stateIndexes.delete(studyId);
-        return this.stateIndex(c, studyId);
-      }
+    // One statement for the rows last seen open and the rows above the mark (disjoint: open ids are
+    // at most the mark). Each RUNNING row says whether it has a heartbeat, for the claim's budget.
+    const rs = await arrays<[number, number, string, boolean]>(
+      c,
+      `SELECT t.trial_id, t.study_id, t.state::text, t.state = 'RUNNING' AND NOT EXISTS (SELECT 1 FROM trial_heartbeats h WHERE h.trial_id = t.trial_id)
+       FROM trials t WHERE t.trial_id = ANY($1::int[]) OR (t.trial_id > $2 AND t.study_id = $3) ORDER BY t.trial_id`,
+      [ix.openIds(), ix.mark, studyId],
+    );
+    const again: Array<[number, number, string]> = [];
+    const fresh: Array<[number, string]> = [];
+    let withoutHeartbeat = 0;
+    for (const [id, sid, state, elsewhere] of rs) {
+      if (ix.open.has(id)) again.push([id, sid, state]);
+      else fresh.push([id, state]);
+      if (elsewhere) withoutHeartbeat++;
     }
-    ix.applyFresh(await arrays<[number, string]>(c, 'SELECT trial_id, state::text FROM trials WHERE trial_id > $1 AND study_id = $2 ORDER BY trial_id', [ix.mark, studyId]));
+    if (ix.open.size > 0 && !ix.applyOpen(again, studyId)) {
+      this.stateIndexes.delete(studyId);
+      return this.stateIndex(c, studyId);
+    }
+    ix.applyFresh(fresh);
+    // Every RUNNING trial of the study was in the rows (open before, or above the mark).
+    this.runningWithoutHeartbeat.set(studyId, withoutHeartbeat);
     if (locked) this.indexedUnderLock.add(studyId);
     return ix;
+  }
+
+  /** The counts by state and how many RUNNING trials have no heartbeat (running elsewhere), from one
+   * statement: what a claim's budget check needs (under the study lock, exact). */
+  async claimCounts(studyId: number): Promise<{ counts: Record<TrialState, number>; runningWithoutHeartbeat: number }> {
+    return this.withCaches(() =>
+      this.tx('read', async (c) => {
+        await this.studyRow(c, studyId);
+        const counts = (await this.stateIndex(c, studyId)).counts();
+        return { counts, runningWithoutHeartbeat: this.runningWithoutHeartbeat.get(studyId) ?? 0 };
+      }),
+    );
   }
 
   async countTrials(studyId: number): Promise<Record<TrialState, number>> {
@@ -574,7 +628,24 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
    * in one statement (names are distinct: they come from an object). */
   private async writeParams(c: Queryable, studyId: number, trialId: number, params: ReadonlyArray<readonly [string, { value: ParamValue; distribution: Distribution }]>): Promise<void> {
     if (params.length === 0) return;
-    const values: unknown[] = [trialId];
+    const checked = await this.checkParams(c, studyId, params);
+    const values: unknown[] = [trialId, ...checked.rows.flat()];
+    const tuples = params.map((_, i) => `($1, $${3 * i + 2}, $${3 * i + 3}, $${3 * i + 4})`).join(', ');
+    await c.query(
+      `INSERT INTO trial_params (trial_id, param_name, param_value, distribution_json) VALUES ${tuples} ON CONFLICT (trial_id, param_name) DO UPDATE SET param_value = excluded.param_value, distribution_json = excluded.distribution_json`,
+      values,
+    );
+    for (const [key, d] of checked.fresh) this.firstDist.set(key, d);
+  }
+
+  /** Each param checked against the study's first distribution of its name: the rows to store
+   * (name, internal value, distribution_json), and the first distributions to remember once stored. */
+  private async checkParams(
+    c: Queryable,
+    studyId: number,
+    params: ReadonlyArray<readonly [string, { value: ParamValue; distribution: Distribution }]>,
+  ): Promise<{ rows: Array<[string, number, string]>; fresh: Array<[string, Distribution]> }> {
+    const out: Array<[string, number, string]> = [];
     const fresh: Array<[string, Distribution]> = [];
     for (const [name, { value, distribution: d }] of params) {
       const key = `${studyId}\u0000${name}`;
@@ -594,14 +665,9 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
       }
       checkParamDistribution(this.path, name, first, d);
       if (!first) fresh.push([key, d]);
-      values.push(name, toInternalRepr(name, d, value), distributionJsonOf(d));
+      out.push([name, toInternalRepr(name, d, value), distributionJsonOf(d)]);
     }
-    const tuples = params.map((_, i) => `($1, $${3 * i + 2}, $${3 * i + 3}, $${3 * i + 4})`).join(', ');
-    await c.query(
-      `INSERT INTO trial_params (trial_id, param_name, param_value, distribution_json) VALUES ${tuples} ON CONFLICT (trial_id, param_name) DO UPDATE SET param_value = excluded.param_value, distribution_json = excluded.distribution_json`,
-      values,
-    );
-    for (const [key, d] of fresh) this.firstDist.set(key, d);
+    return { rows: out, fresh };
   }
 
   private async writeTrialAttr(c: Queryable, table: 'trial_user_attributes' | 'trial_system_attributes', trialId: number, key: string, json: string): Promise<void> {
@@ -615,6 +681,11 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
     await c.query(`INSERT INTO ${table} (trial_id, "key", value_json) VALUES ${tuples} ON CONFLICT (trial_id, "key") DO UPDATE SET value_json = excluded.value_json`, [trialId, ...attrs.flat()]);
   }
 
+  private async writeIntermediate(c: Queryable, trialId: number, step: number, value: number): Promise<void> {
+    const v = valueType(value);
+    await c.query(`INSERT INTO trial_intermediate_values (trial_id, step, intermediate_value, intermediate_value_type) VALUES ($1, $2, $3, $4) ${INTERMEDIATE_UPSERT}`, [trialId, step, v.value, v.type]);
+  }
+
   /** Optuna's heartbeat: the server's LOCALTIMESTAMP (its func.now() in a naive column), set back
    * by HEARTBEAT_LAG_SECONDS (see there). */
   private async writeHeartbeat(c: Queryable, trialId: number): Promise<void> {
@@ -624,42 +695,52 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
     );
   }
 
-  async createTrial(
-    studyId: number,
-    opts: CreateTrialOptions = {},
-  ): Promise<NewTrial> {
+  /**
+   * A new trial, in one statement after the study lock and the count: its row, params, attrs and
+   * (RUNNING) first heartbeat. `userAttrsFor` gives user attrs that depend on the trial's number
+   * (e.g. its trial dir), written in the same statement.
+   */
+  async createTrial(studyId: number, opts: CreateTrialOptions = {}, userAttrsFor?: (number: number) => Record<string, unknown>): Promise<NewTrial> {
     const state = opts.state ?? 'RUNNING';
     const sys = encodeTrialAttrs(opts.systemAttrs, 'system');
     const usr = encodeTrialAttrs(opts.userAttrs, 'user');
+    const params = Object.entries(opts.params ?? {});
     return this.tx('write', async (c) => {
       // Optuna's lock: every creator (Python's RDBStorage too) holds the study row, so the trials
       // committed when we hold it are all there are, and number = their count below our trial_id.
       await this.studyRow(c, studyId, true);
       const ix = await this.withCaches(() => this.stateIndex(c, studyId));
       let n = ix.total;
+      const checked = await this.checkParams(c, studyId, params);
+      const userAttrs = userAttrsFor ? encodeTrialAttrs({ ...opts.userAttrs, ...userAttrsFor(n) }, 'user') : usr;
       const now = formatOptunaDatetime(new Date());
-      const trialId = (
-        await rows<{ trial_id: number }>(c, 'INSERT INTO trials (number, study_id, state, datetime_start, datetime_complete) VALUES ($1, $2, $3, $4, NULL) RETURNING trial_id', [
-          n,
-          studyId,
-          state,
-          state === 'RUNNING' ? now : null,
-        ])
-      )[0]!.trial_id;
+      const values: unknown[] = [n, studyId, state, state === 'RUNNING' ? now : null];
+      const at = (v: unknown): string => `$${values.push(v)}`;
+      const ctes = ['t AS (INSERT INTO trials (number, study_id, state, datetime_start, datetime_complete) VALUES ($1, $2, $3, $4, NULL) RETURNING trial_id)'];
+      if (checked.rows.length > 0) {
+        const tuples = checked.rows.map(([name, v, dj]) => `(${at(name)}::text, ${at(v)}::float8, ${at(dj)}::text)`).join(', ');
+        ctes.push(`p AS (INSERT INTO trial_params (trial_id, param_name, param_value, distribution_json) SELECT t.trial_id, v.* FROM t, (VALUES ${tuples}) AS v)`);
+      }
+      for (const [name, table, attrs] of [['s', 'trial_system_attributes', sys], ['u', 'trial_user_attributes', userAttrs]] as const) {
+        if (attrs.length === 0) continue;
+        const tuples = attrs.map(([k, j]) => `(${at(k)}::text, ${at(j)}::text)`).join(', ');
+        ctes.push(`${name} AS (INSERT INTO ${table} (trial_id, "key", value_json) SELECT t.trial_id, v.* FROM t, (VALUES ${tuples}) AS v)`);
+      }
+      // Born with a heartbeat, so another worker's failStaleTrials never takes a trial created a
+      // moment ago for one a dead worker left behind.
+      if (state === 'RUNNING') ctes.push(`h AS (INSERT INTO trial_heartbeats (trial_id, heartbeat) SELECT trial_id, LOCALTIMESTAMP - make_interval(secs => ${at(HEARTBEAT_LAG_SECONDS)}::float8) FROM t)`);
+      const trialId = (await rows<{ trial_id: number }>(c, `WITH ${ctes.join(', ')} SELECT trial_id FROM t`, values))[0]!.trial_id;
+      for (const [key, d] of checked.fresh) this.firstDist.set(key, d);
       // The index no longer holds every trial (not this one): a later step reads it again.
       this.indexedUnderLock.delete(studyId);
       if (trialId <= ix.mark) {
         // The sequence was reset below existing ids (a restored dump): count instead.
         n = Number((await rows<{ n: string }>(c, 'SELECT COUNT(*) AS n FROM trials WHERE study_id = $1 AND trial_id < $2', [studyId, trialId]))[0]!.n);
         await c.query('UPDATE trials SET number = $1 WHERE trial_id = $2', [n, trialId]);
+        if (userAttrsFor) await this.writeTrialAttrs(c, 'trial_user_attributes', trialId, encodeTrialAttrs(userAttrsFor(n), 'user'));
         this.stateIndexes.delete(studyId);
       }
-      await this.writeParams(c, studyId, trialId, Object.entries(opts.params ?? {}));
-      await this.writeTrialAttrs(c, 'trial_system_attributes', trialId, sys);
-      await this.writeTrialAttrs(c, 'trial_user_attributes', trialId, usr);
-      // Born with a heartbeat, so another worker's failStaleTrials never takes a trial created a
-      // moment ago for one a dead worker left behind.
-      if (state === 'RUNNING') await this.writeHeartbeat(c, trialId);
+      this.trialStudies.set(trialId, studyId);
       return { trialId, number: n };
     });
   }
@@ -680,6 +761,7 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
       )[0];
       if (!r) return null;
       await this.writeHeartbeat(c, r.trial_id);
+      this.trialStudies.set(r.trial_id, studyId);
       return { trialId: r.trial_id, number: r.number ?? 0 };
     });
   }
@@ -696,17 +778,62 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
     if (typeof value !== 'number') throw new StudyError('BAD_VALUE', `reportIntermediate: value must be a number, got ${JSON.stringify(value)}.`);
     const v = valueType(value);
     await this.tx('write', async (c) => {
-      await this.unfinishedTrial(c, trialId, `reporting step ${step}`);
-      await c.query(
-        'INSERT INTO trial_intermediate_values (trial_id, step, intermediate_value, intermediate_value_type) VALUES ($1, $2, $3, $4) ON CONFLICT (trial_id, step) DO UPDATE SET intermediate_value = excluded.intermediate_value, intermediate_value_type = excluded.intermediate_value_type',
-        [trialId, step, v.value, v.type],
-      );
+      // One statement: the trial row locked (as unfinishedTrial does) and the step written only while
+      // it is unfinished; the row comes back for the refusal's message.
+      const r = (
+        await rows<TrialRow>(
+          c,
+          `WITH t AS (SELECT ${TRIAL_COLS} FROM trials WHERE trial_id = $1 FOR UPDATE),
+           i AS (INSERT INTO trial_intermediate_values (trial_id, step, intermediate_value, intermediate_value_type) SELECT trial_id, $2::int, $3::float8, $4::trialintermediatevaluetype FROM t WHERE t.state IN ('RUNNING', 'WAITING') ${INTERMEDIATE_UPSERT})
+           SELECT * FROM t`,
+          [trialId, step, v.value, v.type],
+        )
+      )[0];
+      unfinishedTrialRow(this.path, trialId, r, `reporting step ${step}`);
     });
   }
 
-  async finishTrial(trialId: number, state: FinishedState, value?: number | readonly number[] | null): Promise<void> {
+  async finishTrial(trialId: number, state: FinishedState, value?: number | readonly number[] | null, steps?: ReadonlyArray<readonly [number, number]>): Promise<void> {
+    const unstored = checkedSteps(steps);
+    const studyId = this.trialStudies.get(trialId);
+    const nObjectives = studyId === undefined ? undefined : this.objectiveCounts.get(studyId);
+    const needsLast = state === 'PRUNED' && (value === null || value === undefined || (typeof value === 'number' && Number.isNaN(value)));
+    const outcome = nObjectives === undefined || needsLast ? null : finishOutcome(state, value, nObjectives, () => undefined);
+    if (outcome) {
+      // A trial of a known study that needs no stored value: one statement, whose UPDATE re-checks
+      // the state on the row's latest version (a concurrent finish makes it change nothing).
+      const changed = await this.tx('write', async (c) => {
+        const values: unknown[] = [outcome.state, formatOptunaDatetime(new Date()), trialId];
+        const at = (x: unknown): string => `$${values.push(x)}`;
+        // One row per objective, objective index as Optuna writes them.
+        let insertValues = '';
+        if (outcome.values && outcome.values.length > 0) {
+          const tuples = outcome.values.map((x, objective) => {
+            const t = valueType(x);
+            return `(${at(objective)}::int, ${at(t.value)}::float8, ${at(t.type)}::trialvaluetype)`;
+          });
+          insertValues = `, v AS (INSERT INTO trial_values (trial_id, objective, value, value_type) SELECT u.trial_id, s.* FROM u, (VALUES ${tuples.join(', ')}) AS s ON CONFLICT (trial_id, objective) DO UPDATE SET value = excluded.value, value_type = excluded.value_type)`;
+        }
+        // Steps not stored yet go in with the finish, only if it changed the trial.
+        let insertSteps = '';
+        if (unstored.length > 0) {
+          const tuples = unstored.map(([step, iv]) => {
+            const t = valueType(iv);
+            return `(${at(step)}::int, ${at(t.value)}::float8, ${at(t.type)}::trialintermediatevaluetype)`;
+          });
+          insertSteps = `, i AS (INSERT INTO trial_intermediate_values (trial_id, step, intermediate_value, intermediate_value_type) SELECT u.trial_id, s.* FROM u, (VALUES ${tuples.join(', ')}) AS s ${INTERMEDIATE_UPSERT})`;
+        }
+        const n = (await rows<{ n: number }>(c, `WITH u AS (UPDATE trials SET state = $1, datetime_complete = $2 WHERE trial_id = $3 AND state IN ('RUNNING', 'WAITING') RETURNING trial_id)${insertValues}${insertSteps} SELECT COUNT(*)::int AS n FROM u`, values))[0]!.n;
+        // Nothing changed: the trial is gone or finished; say which, as the general path does.
+        if (n === 0) unfinishedTrialRow(this.path, trialId, (await rows<TrialRow>(c, `SELECT ${TRIAL_COLS} FROM trials WHERE trial_id = $1`, [trialId]))[0], `finishing as ${state}`);
+        return n;
+      });
+      if (changed) this.trialStudies.delete(trialId);
+      return;
+    }
     await this.tx('write', async (c) => {
       const t = await this.unfinishedTrial(c, trialId, `finishing as ${state}`);
+      for (const [step, iv] of unstored) await this.writeIntermediate(c, trialId, step, iv);
       // A study's directions never change once it exists: counted once per study.
       let nObjectives = this.objectiveCounts.get(t.study_id);
       if (nObjectives === undefined) {
@@ -858,6 +985,62 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
     return trialRows.map((r) => (this.trials.get(r.trial_id) ?? built.get(r.trial_id)) as FrozenTrial);
   }
 
+  /** The study's trials above maxSeen and those with the given ids, with every child row, in one
+   * statement, in trial_id order (finished ones remembered). Throws STUDY_NOT_FOUND when the study
+   * is gone. */
+  private async readTrialsAndChildren(c: Queryable, studyId: number, maxSeen: number, ids: readonly number[]): Promise<FrozenTrial[]> {
+    // Columns shared by every part: kind, trial id, an int (number, param_id, objective, step), a float, three texts.
+    type Row = [kind: number, id: number, i: number | null, f: number | null, a: string | null, b: string | null, c: string | null];
+    const rs = await arrays<Row>(
+      c,
+      `WITH t AS (SELECT trial_id, number, state::text AS state, datetime_start::text AS ds, datetime_complete::text AS dc FROM trials WHERE (trial_id > $1 AND study_id = $2) OR trial_id = ANY($3::int[]))
+       SELECT 0, study_id, NULL::int, NULL::float8, NULL::text, NULL::text, NULL::text FROM studies WHERE study_id = $2
+       UNION ALL SELECT 1, trial_id, number, NULL, state, ds, dc FROM t
+       UNION ALL SELECT 2, p.trial_id, p.param_id, p.param_value, p.param_name::text, p.distribution_json::text, NULL FROM trial_params p JOIN t ON t.trial_id = p.trial_id
+       UNION ALL SELECT 3, v.trial_id, v.objective, v.value, v.value_type::text, NULL, NULL FROM trial_values v JOIN t ON t.trial_id = v.trial_id
+       UNION ALL SELECT 4, iv.trial_id, iv.step, iv.intermediate_value, iv.intermediate_value_type::text, NULL, NULL FROM trial_intermediate_values iv JOIN t ON t.trial_id = iv.trial_id
+       UNION ALL SELECT 5, a.trial_id, NULL, NULL, a."key"::text, a.value_json::text, NULL FROM trial_user_attributes a JOIN t ON t.trial_id = a.trial_id
+       UNION ALL SELECT 6, a.trial_id, NULL, NULL, a."key"::text, a.value_json::text, NULL FROM trial_system_attributes a JOIN t ON t.trial_id = a.trial_id
+       ORDER BY 1, 2, 3, 5`,
+      [maxSeen, studyId, ids],
+    );
+    if (rs[0]?.[0] !== 0) throw new StudyError('STUDY_NOT_FOUND', `${this.path}: no study with id ${studyId}.`);
+    const trialRows: TrialRow[] = [];
+    const params: ParamRaw[] = [];
+    const values: ValueRaw[] = [];
+    const inter: IntermediateRaw[] = [];
+    const attrs: [AttrRow[], AttrRow[]] = [[], []];
+    for (const r of rs) {
+      switch (r[0]) {
+        case 1:
+          trialRows.push({ trial_id: r[1], number: r[2], study_id: studyId, state: r[4]!, datetime_start: r[5], datetime_complete: r[6] });
+          break;
+        case 2:
+          params.push([r[1], r[2]!, r[4]!, r[3]!, r[5]]);
+          break;
+        case 3:
+          values.push([r[1], r[3], r[4]!, r[2]!]);
+          break;
+        case 4:
+          inter.push([r[1], r[2]!, r[3], r[4]!]);
+          break;
+        case 5:
+        case 6:
+          attrs[r[0] - 5]!.push({ owner: r[1], key: r[4]!, value_json: r[5] });
+          break;
+      }
+    }
+    const need = trialRows.filter((r) => !this.trials.has(r.trial_id));
+    const built = trialShells(need);
+    addParams(built, params, this.decoder);
+    addValues(built, values);
+    addIntermediates(built, inter);
+    addAttrs(built, 'trial_user_attributes', attrs[0], this.decoder);
+    addAttrs(built, 'trial_system_attributes', attrs[1], this.decoder);
+    for (const t of built.values()) this.trials.remember(t);
+    return trialRows.map((r) => (this.trials.get(r.trial_id) ?? built.get(r.trial_id)) as FrozenTrial);
+  }
+
   private async loadTrials(ids: number[]): Promise<FrozenTrial[]> {
     return this.tx('read', async (c) => this.buildTrials(c, await rows<TrialRow>(c, `SELECT ${TRIAL_COLS} FROM trials WHERE trial_id = ANY($1::int[]) ORDER BY trial_id`, [ids])));
   }
@@ -868,17 +1051,12 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
     // The gate first, then the snapshot: a merge never applies a snapshot older than the last one
     // (trials it cannot see yet would drop out of the cache for good).
     return this.withCaches(() =>
-      this.tx('read', async (c) => {
-        await this.studyRow(c, studyId);
+      this.tx('statement', async (c) => {
         const plan = this.trials.readPlan(studyId);
-        // One statement for the new rows and those last seen unfinished, and one children read for
-        // both sets: a runner asks for the history before every trial.
-        const all = await rows<TrialRow>(c, `SELECT ${TRIAL_COLS} FROM trials WHERE (trial_id > $1 AND study_id = $2) OR trial_id = ANY($3::int[]) ORDER BY trial_id`, [
-          plan.maxSeen,
-          studyId,
-          plan.unfinished,
-        ]);
-        const built = await this.buildTrials(c, all);
+        // One statement (one snapshot, one round trip, no transaction around it) for the study's
+        // existence, the new rows and those last seen unfinished, and their children: a runner asks
+        // for the history before every trial.
+        const built = await this.readTrialsAndChildren(c, studyId, plan.maxSeen, plan.unfinished);
         const again: FrozenTrial[] = [];
         const fresh: FrozenTrial[] = [];
         for (const t of built) (t.trialId > plan.maxSeen ? fresh : again).push(t);

@@ -11,7 +11,7 @@ import { formatOptunaDatetime, parseOptunaDatetime } from './datetime.ts';
 import { toInternalRepr } from './distributionJson.ts';
 import { asStudyError, checkIntegrity, checkOptunaLayout, checkSqliteHeader, checkWritable, validateStudyFile } from './fileCheck.ts';
 import { FROZEN_SCHEMA_VERSION, type Revision } from './revisions.ts';
-import { distributionJsonOf, encodeJson, encodeTrialAttrs, RowDecoder, setKey, storedValue, valueType } from './rowCodec.ts';
+import { checkedSteps, distributionJsonOf, encodeJson, encodeTrialAttrs, RowDecoder, setKey, storedValue, valueType } from './rowCodec.ts';
 import { INDEX_3_2, TABLE_DDL } from './schema.ts';
 import { addAttrs, addIntermediates, addParams, addValues, trialShells, type AttrRow, type IntermediateRaw, type ParamRaw, type TrialRow, type ValueRaw } from './trialAssembly.ts';
 import { StateIndex, TrialCache } from './trialCache.ts';
@@ -464,13 +464,17 @@ export class OptunaSqliteStorage implements StudyStorage {
   reportIntermediate(trialId: number, step: number, value: number): void {
     if (!Number.isSafeInteger(step) || step < 0) throw new StudyError('BAD_VALUE', `reportIntermediate: step must be a non-negative integer, got ${step}.`);
     if (typeof value !== 'number') throw new StudyError('BAD_VALUE', `reportIntermediate: value must be a number, got ${JSON.stringify(value)}.`);
-    const v = valueType(value);
     this.write(() => {
       this.unfinishedTrial(trialId, `reporting step ${step}`);
-      this.stmt(
-        'INSERT INTO trial_intermediate_values (trial_id, step, intermediate_value, intermediate_value_type) VALUES (?, ?, ?, ?) ON CONFLICT (trial_id, step) DO UPDATE SET intermediate_value = excluded.intermediate_value, intermediate_value_type = excluded.intermediate_value_type',
-      ).run(trialId, step, v.value, v.type);
+      this.writeIntermediate(trialId, step, value);
     }, 'light');
+  }
+
+  private writeIntermediate(trialId: number, step: number, value: number): void {
+    const v = valueType(value);
+    this.stmt(
+      'INSERT INTO trial_intermediate_values (trial_id, step, intermediate_value, intermediate_value_type) VALUES (?, ?, ?, ?) ON CONFLICT (trial_id, step) DO UPDATE SET intermediate_value = excluded.intermediate_value, intermediate_value_type = excluded.intermediate_value_type',
+    ).run(trialId, step, v.value, v.type);
   }
 
   /**
@@ -478,9 +482,12 @@ export class OptunaSqliteStorage implements StudyStorage {
    * value becomes FAIL; PRUNED without a value takes the last intermediate value unless it is NaN;
    * FAIL stores no value.
    */
-  finishTrial(trialId: number, state: FinishedState, value?: number | readonly number[] | null): void {
+  finishTrial(trialId: number, state: FinishedState, value?: number | readonly number[] | null, steps?: ReadonlyArray<readonly [number, number]>): void {
+    const unstored = checkedSteps(steps);
     this.write(() => {
       const t = this.unfinishedTrial(trialId, `finishing as ${state}`);
+      // Steps not stored yet go in with the finish: one commit for both.
+      for (const [step, iv] of unstored) this.writeIntermediate(trialId, step, iv);
       const nObjectives = (this.stmt('SELECT COUNT(*) AS n FROM study_directions WHERE study_id = ?').get(t.study_id) as { n: number }).n;
       const outcome = finishOutcome(state, value, nObjectives, () => {
         const last = this.stmt('SELECT intermediate_value, intermediate_value_type FROM trial_intermediate_values WHERE trial_id = ? ORDER BY step DESC LIMIT 1').get(trialId) as

@@ -30,7 +30,7 @@ export function promisedStorage(s: StudyStorage): PromisedStudyStorage {
     popWaitingTrial: async (studyId) => s.popWaitingTrial(studyId),
     setTrialParam: async (trialId, name, value, distribution) => s.setTrialParam(trialId, name, value, distribution),
     reportIntermediate: async (trialId, step, value) => s.reportIntermediate(trialId, step, value),
-    finishTrial: async (trialId, state, value) => s.finishTrial(trialId, state, value),
+    finishTrial: async (trialId, state, value, steps) => s.finishTrial(trialId, state, value, steps),
     setTrialUserAttr: async (trialId, key, value) => s.setTrialUserAttr(trialId, key, value),
     setTrialLinkAttr: async (trialId, key, value) => s.setTrialLinkAttr(trialId, key, value),
     setTrialSystemAttr: async (trialId, key, value) => s.setTrialSystemAttr(trialId, key, value),

@@ -109,3 +109,15 @@ export class RowDecoder {
     throw new StudyError('BAD_VALUE', `${this.place}: study '${studyName}' has direction ${JSON.stringify(text)}; expected MINIMIZE or MAXIMIZE.`);
   }
 }
+
+/** Intermediate values to store with a trial's finish, checked as reportIntermediate checks one,
+ * one per step (the last given wins). */
+export function checkedSteps(steps: ReadonlyArray<readonly [number, number]> | undefined): Array<readonly [number, number]> {
+  const byStep = new Map<number, number>();
+  for (const [step, value] of steps ?? []) {
+    if (!Number.isSafeInteger(step) || step < 0) throw new StudyError('BAD_VALUE', `finishTrial: step must be a non-negative integer, got ${step}.`);
+    if (typeof value !== 'number') throw new StudyError('BAD_VALUE', `finishTrial: the value of step ${step} must be a number, got ${JSON.stringify(value)}.`);
+    byStep.set(step, value);
+  }
+  return [...byStep];
+}

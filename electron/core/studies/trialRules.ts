@@ -1,7 +1,7 @@
 // Optuna's rules about trials that every backend applies the same way: which states are final, when
 // a heartbeat is stale, which trials and params may be written, what tell stores for a finishing
 // trial, and how the best trial is ranked.
-import type { Direction, Distribution, FinishedState, TrialState } from '../search/types.ts';
+import type { Direction, Distribution, FinishedState, FrozenTrial, TrialState } from '../search/types.ts';
 import { compatibilityProblem } from './distributionJson.ts';
 import type { TrialRow } from './trialAssembly.ts';
 import { StudyError } from './types.ts';
@@ -87,4 +87,22 @@ export function bestTrialOrderSql(direction: Direction): string {
 export function valueCount(value: number | readonly number[] | null | undefined): string {
   if (Array.isArray(value)) return `${value.length} value(s)`;
   return value === null || value === undefined ? 'no value' : 'one value';
+}
+
+/** Trials by state, counted from a trial list (countTrials' answer, from a history already read). */
+export function countStates(trials: readonly FrozenTrial[]): Record<TrialState, number> {
+  const c = zeroCounts();
+  for (const t of trials) if (t.state in c) c[t.state]++;
+  return c;
+}
+
+/** The best trial of a trial list in getBestTrial's order (bestTrialOrderSql): COMPLETE with a
+ * value, -inf < finite < +inf, ties to the earliest (lists come in trial_id order). */
+export function bestOfTrials(trials: readonly FrozenTrial[], direction: Direction): { number: number; value: number } | null {
+  let best: FrozenTrial | undefined;
+  for (const t of trials) {
+    if (t.state !== 'COMPLETE' || t.value === null || Number.isNaN(t.value)) continue;
+    if (!best || (direction === 'maximize' ? t.value > best.value! : t.value < best.value!)) best = t;
+  }
+  return best ? { number: best.number, value: best.value! } : null;
 }

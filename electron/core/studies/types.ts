@@ -48,8 +48,10 @@ export interface StudyStorage {
   /** Re-reporting a step overwrites it; NaN and ±inf are stored as Optuna does. */
   reportIntermediate(trialId: number, step: number, value: number): void;
   /** Finishes a RUNNING trial. Throws StudyError('TRIAL_FINISHED') when it is already finished.
-   * A multi-objective study's COMPLETE takes one value per objective (objective order). */
-  finishTrial(trialId: number, state: FinishedState, value?: number | readonly number[] | null): void;
+   * A multi-objective study's COMPLETE takes one value per objective (objective order).
+   * `steps`: intermediate values not stored yet, written in the same transaction first (as
+   * reportIntermediate would; a later one of the same step wins). */
+  finishTrial(trialId: number, state: FinishedState, value?: number | readonly number[] | null, steps?: ReadonlyArray<readonly [number, number]>): void;
   setTrialUserAttr(trialId: number, key: string, value: unknown): void;
   /** A user attr that links elsewhere (e.g. the trial's MLflow run, whose id can change once an
    * offline-made run reaches the server): allowed on finished trials too, as it is not a result. */

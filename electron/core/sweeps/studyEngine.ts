@@ -3,6 +3,7 @@
 // is benchmarked is exactly what runs.
 import { bestPerObjective, paretoFront, SYS_CONSTRAINTS } from '../search/multiObjective.ts';
 import type { Direction, Distribution, FinishedState, FrozenTrial, ParamValue, Pruner, Sampler, SearchSpace, TrialState } from '../search/types.ts';
+import { bestOfTrials, countStates } from '../studies/trialRules.ts';
 import type { AsyncStudyStorage, CreateTrialOptions } from '../studies/types.ts';
 import type { SweepStore } from './sweepStore.ts';
 import type { SweepFront } from './types.ts';
@@ -81,10 +82,24 @@ export class StudyEngine {
     this.pruner = opts.pruner;
   }
 
+  /** A history read by progress(), which the next ask() samples from instead of reading again. */
+  private recent: FrozenTrial[] | undefined;
+
   /** Every trial of the study. The storage keeps finished trials in memory and re-reads only new
    * trials and those it last saw unfinished, so this costs O(new) reads per call. */
   history(): Promise<FrozenTrial[]> {
     return this.storage.getTrials(this.studyId);
+  }
+
+  /**
+   * The study's counts by state and its best trial, from one history read (what countTrials and
+   * getBestTrial give, without their two reads). The next ask() samples from that same read: a
+   * runner reports progress after each trial and asks right after, so one read serves both.
+   */
+  async progress(): Promise<{ counts: Record<TrialState, number>; best: { number: number; value: number } | null }> {
+    const history = await this.history();
+    this.recent = history;
+    return { counts: countStates(history), best: bestOfTrials(history, this.direction) };
   }
 
   /** Finished trials only (what samplers and pruners learn from). */
@@ -102,7 +117,8 @@ export class StudyEngine {
   async ask(budget?: SlotBudget, systemAttrs?: Record<string, unknown>, userAttrs?: (number: number) => Record<string, unknown>): Promise<AskedTrial | null> {
     // Sampling reads the history outside the write lock: it may take milliseconds and must not block
     // other writers. The proposal is used for a new trial, or to fill a WAITING trial's gaps.
-    const history = await this.history();
+    const history = this.recent ?? (await this.history());
+    this.recent = undefined;
     const proposed = this.sampler.propose ? this.sampler.propose(this.space, history, this.direction) : { params: this.sampler.sample(this.space, history, this.direction), systemAttrs: {} };
     const proposal = proposed.params;
     const attrs = { ...proposed.systemAttrs, ...systemAttrs };
@@ -142,6 +158,12 @@ export class StudyEngine {
     return params;
   }
 
+  /** True when reported values are judged by a pruner (else a value is only stored, so a runner
+   * may hand it to tell() instead, when the trial ends before it is written). */
+  get prunes(): boolean {
+    return this.pruner.name !== 'none';
+  }
+
   /** Stores an intermediate value without asking the pruner (the trial is already being pruned). */
   record(trial: { trialId: number }, step: number, value: number): Promise<void> {
     return this.storage.reportIntermediate(trial.trialId, step, value);
@@ -156,9 +178,17 @@ export class StudyEngine {
 
   /**
    * Finishes a trial. COMPLETE needs a finite-or-infinite value (NaN becomes FAIL, as in Optuna);
-   * PRUNED takes the last intermediate value when none is given, as Optuna does.
+   * PRUNED takes the last intermediate value when none is given, as Optuna does. `unstoredSteps`
+   * (intermediate values not written yet) are stored in the same commit.
    */
-  async tell(trial: { trialId: number }, state: FinishedState, value?: number | readonly number[] | null, failReason?: string, constraints?: readonly number[]): Promise<FinishedState> {
+  async tell(
+    trial: { trialId: number },
+    state: FinishedState,
+    value?: number | readonly number[] | null,
+    failReason?: string,
+    constraints?: readonly number[],
+    unstoredSteps?: ReadonlyArray<readonly [number, number]>,
+  ): Promise<FinishedState> {
     let final = state;
     let v: number | readonly number[] | null = value ?? null;
     const hasNaN = Array.isArray(v) ? v.some((x) => Number.isNaN(x)) : typeof v === 'number' && Number.isNaN(v);
@@ -173,7 +203,7 @@ export class StudyEngine {
     // Optuna's constraints_func runs in after_trial, before the trial is finished, for COMPLETE and
     // PRUNED trials; the values are stored as the system attr `constraints`.
     if (constraints && (final === 'COMPLETE' || final === 'PRUNED')) await this.storage.setTrialSystemAttr(trial.trialId, SYS_CONSTRAINTS, [...constraints]);
-    await this.storage.finishTrial(trial.trialId, final, v);
+    await this.storage.finishTrial(trial.trialId, final, v, unstoredSteps);
     return final;
   }
 
@@ -185,7 +215,8 @@ export class StudyEngine {
   /** A multi-objective study's front and per-objective bests; undefined with one objective. */
   async front(): Promise<SweepFront | undefined> {
     if (this.directions.length < 2) return undefined;
-    const done = await this.storage.getTrials(this.studyId, ['COMPLETE']);
+    // After progress(), its history read serves (it is kept for the next ask, not consumed here).
+    const done = this.recent ? this.recent.filter((t) => t.state === 'COMPLETE') : await this.storage.getTrials(this.studyId, ['COMPLETE']);
     return { size: paretoFront(done, this.directions).length, bestPerObjective: bestPerObjective(done, this.directions) };
   }
 

@@ -117,6 +117,10 @@ export function sweepStudyAttrs(config: HpoConfig, plan: SweepPlan): Record<stri
   };
 }
 
+function sweepCounts(c: Record<TrialState, number>): SweepCounts {
+  return { finished: c.COMPLETE + c.PRUNED, complete: c.COMPLETE, pruned: c.PRUNED, failed: c.FAIL, running: c.RUNNING, waiting: c.WAITING };
+}
+
 interface RunningTrial {
   ref: TrialRef;
   proc: TrialProcess | undefined;
@@ -241,8 +245,7 @@ class SweepRunner {
   }
 
   private async counts(): Promise<SweepCounts> {
-    const c: Record<TrialState, number> = await this.storage!.countTrials(this.engine!.studyId);
-    return { finished: c.COMPLETE + c.PRUNED, complete: c.COMPLETE, pruned: c.PRUNED, failed: c.FAIL, running: c.RUNNING, waiting: c.WAITING };
+    return sweepCounts(await this.storage!.countTrials(this.engine!.studyId));
   }
 
   private async runOpen(store: SweepStore, plan: SweepPlan, components: SearchComponents, hooks: SweepHooks): Promise<SweepResult> {
@@ -562,7 +565,7 @@ class SweepRunner {
       clearInterval(hbTimer);
       await beating;
       const reason = outcome.state === 'FAIL' ? outcome.reason : undefined;
-      const final = await engine.tell(ref, outcome.state, outcome.values ?? outcome.value, reason, outcome.constraints);
+      const final = await engine.tell(ref, outcome.state, outcome.values ?? outcome.value, reason, outcome.constraints, outcome.unstoredSteps);
       let reofferedAs: number | undefined;
       if (final === 'FAIL' && outcome.reoffer) reofferedAs = await engine.reoffer(await storage.getTrial(ref.trialId));
       const value = final === 'FAIL' ? null : outcome.value;
@@ -570,8 +573,9 @@ class SweepRunner {
       this.account(final, outcome);
       this.emit({ type: 'trial-end', number: ref.number, state: final, value, ...(finalReason ? { reason: finalReason } : {}), durationMs: outcome.durationMs, ...(reofferedAs !== undefined ? { reofferedAs } : {}) });
       await this.hook('onTrialEnd', hooks.onTrialEnd && (() => hooks.onTrialEnd!(ref, final, value, finalReason)));
-      const counts = await this.counts();
-      const best = await engine.best();
+      const progress = await engine.progress();
+      const counts = sweepCounts(progress.counts);
+      const best = progress.best;
       const front = await engine.front();
       this.emit({ type: 'progress', counts, maxTrials: plan.maxTrials, best });
       await this.hook('onProgress', hooks.onProgress && (() => hooks.onProgress!(counts, best, front)));
@@ -615,9 +619,34 @@ class SweepRunner {
     // the trial and is raised once it has exited.
     let reporting: Promise<void> = Promise.resolve();
     let reportError: { err: unknown } | undefined;
+    // Without a pruner a step is only stored: it is written on the next turn of the event loop, and
+    // one that the trial's end overtakes (a short trial's last line comes with its exit) goes into
+    // the finish's commit instead of a transaction of its own.
+    const deferred = !engine.prunes;
+    let unstored: Array<[number, number]> = [];
+    let flushing: NodeJS.Immediate | undefined;
+    let exited = false;
+    const flush = (): void => {
+      flushing = undefined;
+      const batch = unstored;
+      unstored = [];
+      reporting = reporting
+        .then(async () => {
+          for (const [step, value] of batch) await engine.record(ref, step, value);
+        })
+        .catch((err: unknown) => {
+          reportError ??= { err };
+          entry.proc?.stop('stopped');
+        });
+    };
     const addObjective = (step: number, value: number): void => {
       objective.set(step, value);
       this.emit({ type: 'trial-intermediate', number: ref.number, step, value });
+      if (deferred) {
+        unstored.push([step, value]);
+        if (!exited && flushing === undefined) flushing = setImmediate(flush);
+        return;
+      }
       const upToHere = intermediate();
       reporting = reporting
         .then(async () => {
@@ -717,6 +746,9 @@ class SweepRunner {
       ? setInterval(() => (polling = polling.then(poll)), this.opts.metricPollIntervalMs ?? 2000)
       : undefined;
     const exit = await proc.done;
+    exited = true;
+    clearImmediate(flushing);
+    flushing = undefined;
     clearInterval(pollTimer);
     await polling;
     // A pruned trial may have logged steps after the last poll too.
@@ -728,7 +760,7 @@ class SweepRunner {
     const steps = intermediate();
     const last = steps.length ? steps[steps.length - 1]![1] : null;
     const tail = exit.stderrTail.trim() ? `\nstderr (last lines):\n${exit.stderrTail.trimEnd()}` : '';
-    const base = { durationMs: exit.durationMs };
+    const base = { durationMs: exit.durationMs, ...(unstored.length > 0 ? { unstoredSteps: unstored } : {}) };
     if (exit.kind === 'spawn-error') {
       const reason = exit.error ?? 'the trial command could not be started';
       return { ...base, state: 'FAIL', value: null, reason, fatal: reason, reoffer: false };
@@ -796,4 +828,6 @@ interface TrialOutcome {
   fatal?: string;
   /** Identifies "the same failure" for the broken-command rule. */
   signature?: string;
+  /** Intermediate values the trial's end overtook: stored with its finish. */
+  unstoredSteps?: ReadonlyArray<readonly [number, number]>;
 }

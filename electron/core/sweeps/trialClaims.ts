@@ -101,11 +101,12 @@ export function postgresClaimer(storage: OptunaPostgresStorage): TrialClaimer {
     claim: (studyId, req) =>
       storage.runInWriteTransaction(
         async (tx) => {
-          if (req.budget) {
-            const elsewhere = req.budget.states.includes('RUNNING') ? (await tx.runningElsewhere(studyId)).length : 0;
-            if (budgetReached(req.budget, await tx.countTrials(studyId), elsewhere)) return null;
-          }
-          const popped = await tx.popWaitingTrial(studyId);
+          // One statement under the lock: the counts, and the RUNNING trials without heartbeats.
+          const { counts, runningWithoutHeartbeat } = await tx.claimCounts(studyId);
+          if (req.budget && budgetReached(req.budget, counts, req.budget.states.includes('RUNNING') ? runningWithoutHeartbeat : 0)) return null;
+          // Under the study lock the counts are exact, and WAITING trials are only ever created
+          // under it (Optuna's rule too): with none, there is nothing to pop.
+          const popped = counts.WAITING > 0 ? await tx.popWaitingTrial(studyId) : null;
           if (popped) {
             const waiting = await tx.getTrial(popped.trialId);
             const all = req.waitingParams(waiting);
@@ -115,8 +116,8 @@ export function postgresClaimer(storage: OptunaPostgresStorage): TrialClaimer {
             return { ...popped, params: plain(all), fromWaiting: true };
           }
           const params = req.newTrialParams();
-          const t = await tx.createTrial(studyId, { state: 'RUNNING', params, ...(req.systemAttrs ? { systemAttrs: req.systemAttrs } : {}) });
-          for (const [k, v] of Object.entries(req.userAttrs?.(t.number) ?? {})) await tx.setTrialUserAttr(t.trialId, k, v);
+          // The row, params, attrs and first heartbeat in one statement.
+          const t = await tx.createTrial(studyId, { state: 'RUNNING', params, ...(req.systemAttrs ? { systemAttrs: req.systemAttrs } : {}) }, req.userAttrs);
           return { trialId: t.trialId, number: t.number, params: plain(params), fromWaiting: false };
         },
         { lockStudy: studyId },

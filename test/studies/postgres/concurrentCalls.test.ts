@@ -42,4 +42,28 @@ describe.runIf(hasPostgres())('concurrent calls on one PostgreSQL storage', () =
       await s.close();
     }
   }, 120_000);
+  it('finishTrial stores the intermediate values it is given in its one statement (first finish and the fast path alike); a finished trial takes none', async () => {
+    const url = pg.createDatabase('finishsteps');
+    const s = await openPostgresStudyStorage(url, { create: true, poolSize: 1 });
+    try {
+      const { studyId } = await s.createStudy('f', ['minimize']);
+      const ids: number[] = [];
+      for (let k = 0; k < 3; k++) {
+        const t = await s.createTrial(studyId);
+        await s.reportIntermediate(t.trialId, 0, 5);
+        await s.finishTrial(t.trialId, 'COMPLETE', k, [[1, 4], [2, -Infinity], [1, 3]]);
+        ids.push(t.trialId);
+      }
+      const p = await s.createTrial(studyId);
+      await s.finishTrial(p.trialId, 'PRUNED', null, [[0, 0.5], [3, 0.25]]);
+      await expect(s.finishTrial(p.trialId, 'FAIL', null, [[4, 1]])).rejects.toMatchObject({ code: 'TRIAL_FINISHED' });
+      const fresh = await openPostgresStudyStorage(url, { readonly: true, poolSize: 1 });
+      const truth = await fresh.getTrials(studyId);
+      await fresh.close();
+      for (const [k, t] of truth.slice(0, 3).entries()) expect(t).toMatchObject({ trialId: ids[k], state: 'COMPLETE', value: k, intermediateValues: [[0, 5], [1, 3], [2, -Infinity]] });
+      expect(truth[3]).toMatchObject({ state: 'PRUNED', value: 0.25, intermediateValues: [[0, 0.5], [3, 0.25]] });
+    } finally {
+      await s.close();
+    }
+  }, 60_000);
 });

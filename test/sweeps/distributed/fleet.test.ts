@@ -38,7 +38,10 @@ def objective(t):
     x = t.suggest_float("x", 0, 1)
     ran.append(t.number)
     return x
-study.optimize(objective, callbacks=[optuna.study.MaxTrialsCallback(stop, states=None)])
+# MaxTrialsCallback is checked after each trial: a worker that joins a study already holding its
+# stop count (the Sweepdeck workers got there first) would still run one, past the fleet's budget.
+if len(study.get_trials(deepcopy=False)) < stop:
+    study.optimize(objective, callbacks=[optuna.study.MaxTrialsCallback(stop, states=None)])
 print(json.dumps({"ran": ran}), flush=True)
 `;
 
