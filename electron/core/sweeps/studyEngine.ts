@@ -99,7 +99,8 @@ export class StudyEngine {
   async progress(): Promise<{ counts: Record<TrialState, number>; best: { number: number; value: number } | null }> {
     const history = await this.history();
     this.recent = history;
-    return { counts: countStates(history), best: bestOfTrials(history, this.direction) };
+    // Several objectives have a front (front()), not one best.
+    return { counts: countStates(history), best: this.directions.length > 1 ? null : bestOfTrials(history, this.direction) };
   }
 
   /** Finished trials only (what samplers and pruners learn from). */
