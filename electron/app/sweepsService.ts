@@ -23,6 +23,7 @@ import { newId, type AppState, type SweepRecord } from './appState.ts';
 import type { CoreModules, RunningSweep, SweepTrackingHandle } from './core.ts';
 import type { EventBus } from './eventBus.ts';
 import { StudyReaders } from './studyReaders.ts';
+import { intermediateColumnsReply, REPLY_SYSTEM_KEYS, trialColumnsReply } from './studyColumnsReply.ts';
 import { isStudyUrl } from '../core/studies/studyUrl.ts';
 import type { StudyPasswords } from './studyPasswords.ts';
 import { UrlStudies } from './urlStudies.ts';
@@ -144,6 +145,12 @@ function tail(file: string, maxBytes: number): { text: string; size: number; tru
  * a finished trial on every read, and it never changes. Saves rebuilding 10,000 rows per reply. */
 /** The trial user attr a note is kept in (what Python Optuna sees). */
 export const TRIAL_NOTE_ATTR = 'note';
+
+/** The study's trial count, for a delta reply's total. */
+function studyTotal(s: StudyStorage, studyId: number): number {
+  const counts = s.countTrials ? s.countTrials(studyId) : null;
+  return counts ? Object.values(counts).reduce((a, b) => a + b, 0) : s.getTrials(studyId).length;
+}
 
 const finishedRows = new WeakMap<FrozenTrial, TrialRow>();
 function rowOf(t: FrozenTrial): TrialRow {
@@ -454,6 +461,10 @@ export class SweepsService {
           if (!info) return;
           userAttrs = info.userAttrs;
           if (!summary.runsHere && summary.counts.RUNNING > 0) runningElsewhere = s.runningElsewhere(info.studyId).map((t) => t.number);
+          if (s.paramDistributions) {
+            for (const [k, d] of s.paramDistributions(info.studyId)) distributions[k] = d;
+            return;
+          }
           for (const t of s.getTrials(info.studyId)) {
             for (const [k, d] of Object.entries(t.distributions)) if (!(k in distributions)) distributions[k] = d;
           }
@@ -545,13 +556,32 @@ export class SweepsService {
   }
 
   trialColumns(input: ParsedInput<'sweeps.trialColumns'>): ChannelOutput<'sweeps.trialColumns'> {
+    const direct = this.sqlColumns(input.id, (s, studyId, direction) => {
+      const c = s.readColumns!(studyId, input.since, REPLY_SYSTEM_KEYS);
+      return trialColumnsReply(c, input.since ? studyTotal(s, studyId) : c.number.length, direction);
+    });
+    if (direct) return direct;
     if (input.since) return this.changedColumns(input.id, input.since, (rows, total, direction) => toTrialColumns(rows, total, direction));
     return this.columns(input.id, 'scalars', (rows, direction) => toTrialColumns(rows, rows.length, direction));
   }
 
   intermediateColumns(input: ParsedInput<'sweeps.intermediateColumns'>): ChannelOutput<'sweeps.intermediateColumns'> {
+    const direct = this.sqlColumns(input.id, (s, studyId) => intermediateColumnsReply(s.readIntermediateColumns!(studyId, input.since)));
+    if (direct) return direct;
     if (input.since) return this.changedColumns(input.id, input.since, (rows) => toIntermediateColumns(rows));
     return this.columns(input.id, 'intermediate', (rows) => toIntermediateColumns(rows));
+  }
+
+  /** A column reply read straight from a study file's tables (storages that can: SQLite), or null
+   * for the other ways (a study URL, a missing file or study: the row-based path answers those). */
+  private sqlColumns<C>(id: string, build: (s: StudyStorage, studyId: number, direction: TrialColumns['direction']) => C): C | null {
+    const loc = this.locate(id);
+    if (isStudyUrl(loc.studyPath) || !existsSync(loc.studyPath)) return null;
+    return this.read(loc.studyPath, (s) => {
+      if (!s.readColumns || !s.readIntermediateColumns) return null;
+      const info = s.getStudy(loc.studyName);
+      return info ? build(s, info.studyId, info.directions[0] ?? null) : null;
+    });
   }
 
   /** Only the trials a page lacks (a live update): those above `since.after` and those it holds
