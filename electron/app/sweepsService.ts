@@ -146,6 +146,12 @@ function tail(file: string, maxBytes: number): { text: string; size: number; tru
 /** The trial user attr a note is kept in (what Python Optuna sees). */
 export const TRIAL_NOTE_ATTR = 'note';
 
+/** Trial `n` of the study: one row's read where the storage can (a 100,000-trial study is not read
+ * whole to show one trial's attrs or log). */
+function trialNumbered(s: StudyStorage, studyId: number, n: number): FrozenTrial | undefined {
+  return s.getTrialByNumber ? s.getTrialByNumber(studyId, n) : s.getTrials(studyId).find((x) => x.number === n);
+}
+
 /** The study's trial count, for a delta reply's total. */
 function studyTotal(s: StudyStorage, studyId: number): number {
   const counts = s.countTrials ? s.countTrials(studyId) : null;
@@ -670,7 +676,7 @@ export class SweepsService {
       if (!existsSync(loc.studyPath)) throw new AppFault('NOT_FOUND', `The study file ${loc.studyPath} of sweep '${input.id}' does not exist.`);
       t = this.read(loc.studyPath, (s) => {
         const info = s.getStudy(loc.studyName);
-        return info ? find(s.getTrials(info.studyId)) : undefined;
+        return info ? trialNumbered(s, info.studyId, input.trialNumber) : undefined;
       });
     }
     if (!t) throw new AppFault('NOT_FOUND', `Sweep '${input.id}' has no trial number ${input.trialNumber}.`);
@@ -691,7 +697,7 @@ export class SweepsService {
     try {
       const info = storage.getStudy(loc.studyName);
       if (!info) throw new AppFault('NOT_FOUND', `There is no study '${loc.studyName}' in ${loc.studyPath}.`);
-      const t = storage.getTrials(info.studyId).find((x) => x.number === n);
+      const t = trialNumbered(storage, info.studyId, n);
       if (!t) throw new AppFault('NOT_FOUND', `Study '${loc.studyName}' in ${loc.studyPath} has no trial ${n}.`);
       storage.setTrialLinkAttr(t.trialId, TRIAL_NOTE_ATTR, input.note);
     } finally {
@@ -705,7 +711,7 @@ export class SweepsService {
     if (!existsSync(loc.studyPath)) throw new AppFault('NOT_FOUND', `Sweep '${input.id}' has no study file yet, so no trial logs.`);
     return this.read(loc.studyPath, (s) => {
       const info = s.getStudy(loc.studyName);
-      const t = info ? s.getTrials(info.studyId).find((x) => x.number === input.trialNumber) : undefined;
+      const t = info ? trialNumbered(s, info.studyId, input.trialNumber) : undefined;
       if (!t) throw new AppFault('NOT_FOUND', `Sweep '${input.id}' has no trial number ${input.trialNumber}.`);
       const d = t.userAttrs.trial_dir;
       return typeof d === 'string' ? d : null;

@@ -114,6 +114,12 @@ describe('column read straight from SQL', () => {
     expect(intermediateColumnsReply(s.readIntermediateColumns!(ids.b!, since))).toEqual(toIntermediateColumns(want.map(toTrialRow)));
   });
 
+  it('reads one trial by its number as getTrials has it', () => {
+    const all = s.getTrials(ids.b!);
+    expect(s.getTrialByNumber!(ids.b!, 7)).toEqual(all.find((t) => t.number === 7));
+    expect(s.getTrialByNumber!(ids.b!, 99)).toBeUndefined();
+  });
+
   it('lists each param with its first recorded distribution', () => {
     expect(s.paramDistributions!(ids.a!)).toEqual([
       ['x', X],

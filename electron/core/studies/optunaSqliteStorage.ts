@@ -655,6 +655,14 @@ export class OptunaSqliteStorage implements StudyStorage {
     });
   }
 
+  getTrialByNumber(studyId: number, number: number): FrozenTrial | undefined {
+    const id = this.read(() => {
+      this.studyRow(studyId);
+      return (this.stmt('SELECT trial_id FROM trials WHERE study_id = ? AND number = ?').get(studyId, number) as { trial_id: number } | undefined)?.trial_id;
+    });
+    return id === undefined ? undefined : this.getTrial(id);
+  }
+
   readColumns(studyId: number, since: ColumnsSince, systemKeys: readonly string[]): StudyColumns {
     return this.read(() => {
       this.studyRow(studyId);

@@ -82,6 +82,8 @@ export interface StudyStorage {
   readColumns?(studyId: number, since: ColumnsSince, systemKeys: readonly string[]): StudyColumns;
   /** Optional (SQLite): the intermediate values of the trials readColumns gives, flat. */
   readIntermediateColumns?(studyId: number, since: ColumnsSince): IntermediateColumnsRead;
+  /** Optional (SQLite): one trial by its number, without reading the study's other trials. */
+  getTrialByNumber?(studyId: number, number: number): FrozenTrial | undefined;
   /** Optional (SQLite): each param with its first recorded distribution, without reading trials. */
   paramDistributions?(studyId: number): Array<[string, Distribution]>;
   /** Runner sessions switch the file to WAL; close() returns it to rollback-journal mode. */
@@ -89,7 +91,7 @@ export interface StudyStorage {
 }
 
 /** The optional column reads only a local file's storage offers. */
-type SqliteOnly = 'readColumns' | 'readIntermediateColumns' | 'paramDistributions';
+type SqliteOnly = 'readColumns' | 'readIntermediateColumns' | 'paramDistributions' | 'getTrialByNumber';
 
 /** StudyStorage's methods, each returning a promise of its result. */
 type Promised<F> = F extends (...args: infer A) => infer R ? (...args: A) => Promise<R> : never;
