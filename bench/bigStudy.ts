@@ -13,13 +13,14 @@
 // Writes section `big-study` of BENCHMARKS.md (one per --trials value). Run:
 //   npx tsx bench/bigStudy.ts [--trials 100000] [--repeat 2] [--no-write] [--cpu-prof DIR]
 // --cpu-prof DIR runs the host with node --cpu-prof (profiles in DIR) for finding where time goes.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createClient, httpTransport } from '../shared/client.ts';
-import { chromiumMissing, ensureRendererBuilt, launchChromium, startServe, type ServedHost } from '../e2e/browser/support.ts';
+import { chromiumMissing, ensureRendererBuilt, launchChromium, REPO_ROOT, startServe, type ServedHost } from '../e2e/browser/support.ts';
 import { machineLine, mdTable, writeBenchSection } from './benchSupport.ts';
 import { makeBigStudy } from './bigStudyFixture.ts';
 
@@ -137,14 +138,18 @@ async function main(): Promise<void> {
     return;
   }
   ensureRendererBuilt();
+  // The host as `npm ci` leaves it: prebuilt JavaScript (dist/cli), not TypeScript transpiled as it
+  // loads (which bin/sweepdeck.js falls back to when dist/cli is stale).
+  const build = spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'build.mjs'), '--cli'], { cwd: REPO_ROOT, encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`node scripts/build.mjs --cli failed:\n${build.stdout}${build.stderr}`);
   const loadAtStart = load();
   const work = mkdtempSync(path.join(os.tmpdir(), 'sweepdeck-bigstudy-'));
   const studyFile = path.join(work, 'study.db');
   const dataDir = path.join(work, 'data');
   const study = makeBigStudy(studyFile, TRIALS);
   console.log(`wrote ${TRIALS} trials in ${ms(study.writeMs)}`);
-  const env: Record<string, string> = args['cpu-prof'] ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.resolve(args['cpu-prof'])}` } : {};
-  const fresh = (): Promise<ServedHost> => startServe(dataDir, work, ['--no-example'], env);
+  const nodeArgs = args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(args['cpu-prof'])}`] : [];
+  const fresh = (): Promise<ServedHost> => startServe(dataDir, work, ['--no-example'], {}, nodeArgs);
   // Register the study once, in a host that is then stopped: every measured host starts without
   // having read it.
   {
