@@ -3,7 +3,7 @@
 // lib/trialsOrder.ts: row indices ordered over typed arrays. ARIA table roles keep it readable by
 // screen readers and findable by tests.
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { memo, useCallback, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { TrialScalars } from '../../../shared/contract.ts';
 import { fmtDuration, fmtParam, fmtValue } from '../lib/format.ts';
 import { href } from '../lib/router.ts';
@@ -58,6 +58,14 @@ export const TrialsTable = memo(function TrialsTable({
   }, [trials, sort, filters]);
   const setFilter = useCallback((key: ColumnKey, f: ColumnFilter | undefined) => setFilters((old) => ({ ...old, [key]: f })), []);
   const filtering = Object.values(filters).some((f) => f !== undefined);
+  // The filter fields read whole columns (kinds, choices): built in a task after the table's first
+  // paint, not on the way to it.
+  const [filtersReady, setFiltersReady] = useState(false);
+  useEffect(() => {
+    if (filtersReady || trials.length === 0) return undefined;
+    const timer = setTimeout(() => setFiltersReady(true), 0);
+    return () => clearTimeout(timer);
+  }, [filtersReady, trials.length]);
 
   const virtualizer = useVirtualizer({
     count: rows.length,
@@ -118,15 +126,15 @@ export const TrialsTable = memo(function TrialsTable({
             Clear filters
           </button>
         </div>
-        <ColumnFilterField trials={trials} column="state" label="state" as="set" filter={filters.state} onChange={setFilter} />
-        <ColumnFilterField trials={trials} column="value" label="value" as="range" filter={filters.value} onChange={setFilter} />
+        {filtersReady ? <ColumnFilterField trials={trials} column="state" label="state" as="set" filter={filters.state} onChange={setFilter} /> : <div />}
+        {filtersReady ? <ColumnFilterField trials={trials} column="value" label="value" as="range" filter={filters.value} onChange={setFilter} /> : <div />}
         <div className="muted small" aria-live="polite">
           {filtering ? `${rows.length.toLocaleString('en-US')} of ${trials.length.toLocaleString('en-US')}` : ''}
         </div>
-        {paramNames.map((p) => (
+        {!filtersReady ? null : paramNames.map((p) => (
           <ColumnFilterField key={p} trials={trials} column={`param:${p}`} label={p} as={categoricalParams?.has(p) ? 'set' : 'auto'} filter={filters[`param:${p}`]} onChange={setFilter} />
         ))}
-        {attrKeys.map((k) => (
+        {!filtersReady ? null : attrKeys.map((k) => (
           <ColumnFilterField key={k} trials={trials} column={`attr:${k}`} label={`user attr ${k}`} as="auto" filter={filters[`attr:${k}`]} onChange={setFilter} />
         ))}
         <div />
