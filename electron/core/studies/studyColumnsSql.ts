@@ -143,8 +143,7 @@ export class StudyColumnsReader {
   /** The first recorded distribution of param `name` among the scoped trials (storage order is
    * param_id order: the scan stops at the first match). */
   private firstDistribution(name: string, where: string, bind: Record<string, unknown>, scan: string): Distribution {
-    const [dist] = this.get(`SELECT c.distribution_json FROM trial_params c ${scan} WHERE ${where} AND c.param_name = @name ORDER BY c.param_id LIMIT 1`, { ...bind, name }) as [string | null];
-    return this.decoder.distribution(dist, `param '${name}'`);
+    return this.decoder.distribution(this.distributionText(name, where, bind, scan), `param '${name}'`);
   }
 
   private readParams(where: string, bind: Record<string, unknown>, scan: string, trialId: readonly number[], rowOf: (id: number) => number | undefined, number: readonly number[]): StudyColumns['params'] {
@@ -155,11 +154,12 @@ export class StudyColumnsReader {
     for (const [name] of this.all('SELECT c.param_name FROM trial_params c WHERE c.trial_id IN (@first, @last) ORDER BY c.param_id', { first: trialId[0], last: trialId[n - 1] }) as Array<[string]>) {
       if (!names.includes(name)) names.push(name);
     }
-    const cols = names.map((name) => ({ name, distribution: this.firstDistribution(name, where, bind, scan), values: new Array<ParamValue>(n).fill(null), present: new Array<boolean>(n).fill(false) }));
-    const nameBind: Record<string, unknown> = { ...bind, names: JSON.stringify(names) };
-    cols.forEach((c, i) => {
-      nameBind[`n${i}`] = c.name;
-      nameBind[`d${i}`] = this.distributionText(c.name, where, bind, scan);
+    const nameBind: Record<string, unknown> = { ...bind };
+    const cols = names.map((name, i) => {
+      const text = this.distributionText(name, where, bind, scan);
+      nameBind[`n${i}`] = name;
+      nameBind[`d${i}`] = text;
+      return { name, distribution: this.decoder.distribution(text, `param '${name}'`), values: new Array<ParamValue>(n).fill(null), present: new Array<boolean>(n).fill(false) };
     });
     const code = names.length ? `CASE c.param_name ${names.map((_, i) => `WHEN @n${i} THEN ${i}`).join(' ')} ELSE -1 END` : '-1';
     const firstDist = names.length ? `CASE c.param_name ${names.map((_, i) => `WHEN @n${i} THEN @d${i}`).join(' ')} END` : 'NULL';
