@@ -32,6 +32,9 @@ const REPEAT = Number(args.repeat);
 if (!Number.isInteger(TRIALS) || TRIALS < 100) throw new Error(`--trials: '${args.trials}' is not a whole number of at least 100`);
 if (!Number.isInteger(REPEAT) || REPEAT < 1) throw new Error(`--repeat: '${args.repeat}' is not a whole number of at least 1`);
 
+/** Found with the profiles this bench can take (--cpu-prof); kept with its numbers. */
+const WHERE_THE_TIME_WENT = 'Where the time went (CPU profiles of the host, `node --cpu-prof` through `--cpu-prof DIR`, and in-process timings of the host\'s handlers, 2026-12-08 at load 10-15 on the 2 cores, so proportions only): before this change a cold read of this study in the host took ~5.4 s in `getTrials` (a FrozenTrial per trial from ~600,000 param rows and 100,000 trial rows; 2 s of it GC), ~0.67 s checking the reply against the contract element by element, ~0.14 s encoding it, 610 MB resident; `sweeps.get` read every trial again for the distributions, and `sweeps.trialAttrs` / `sweeps.trialLog` (asked for right after the first draw, for the picked trial) read the whole study to find one trial. Now the trial columns are read straight with SQL (`electron/core/studies/studyColumnsSql.ts`: one scan per child table, SQLite folding each column into one text that JavaScript parses at once): ~1.5 s of SQLite and ~0.5 s of parsing at that load, measured against 5.4 + 0.67 s for the old path at the same load; the contract check is one loop per column (~20-90 ms); the distributions and a single trial are read without the other trials; the host stays under 300 MB. What is left on the way to the first draw: the SQLite scans (the largest part), encoding and sending the 14 MB JSON reply, then in the page parsing it (~0.3-0.5 s at that load) and the first render. The `render-trials` section above predates this work (10,000 trials, a host that had already read the study).';
+
 const ms = (x: number): string => (Number.isFinite(x) ? `${x.toFixed(0)} ms` : '—');
 const ms1 = (x: number): string => `${x.toFixed(1)} ms`;
 const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(0)} MB`;
@@ -261,6 +264,8 @@ async function main(): Promise<void> {
     machineLine(),
     `Load average (1/5/15 min): ${loadAtStart} at start, ${load()} at the end. Other work shares the ${os.cpus().length} cores: figures measured with other jobs running are not final.`,
     `Study: ${TRIALS.toLocaleString('en-US')} trials, 6 params (log float, categorical ×2, float, int, log int), intermediate values (3 steps) on every tenth, a user attr on each, ~10% pruned, ~2% failed; written straight into Optuna's schema in ${ms(study.writeMs)}. Debian Chromium (${browser.version()}, headless, --disable-gpu), viewport 1360×900, through \`sweepdeck serve\`. **Every host is started for its measurement and has never read the study** (it was registered by an earlier host, since stopped); each page is a new browser context (no HTTP or code cache) in a window left 3 s on about:blank first.`,
+    '',
+    WHERE_THE_TIME_WENT,
     '',
     `**(a) Opened in the app** (sweep list loaded, 1.5 s to settle, then a click on the study's Open link; from the click), ${REPEAT} opens, each in a new host:`,
     '',
