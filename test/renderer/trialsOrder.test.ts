@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TrialScalars } from '../../shared/contract.ts';
 import { fromTrialColumns, toTrialColumns } from '../../shared/trialColumns.ts';
-import { distinctValues, orderTrials } from '../../renderer/src/lib/trialsOrder.ts';
+import { distinctValues, orderTrials, radixOrder } from '../../renderer/src/lib/trialsOrder.ts';
 
 const row = (number: number, value: number | null, params: TrialScalars['params'], state: TrialScalars['state'] = 'COMPLETE'): TrialScalars => ({
   trialId: number + 1,
@@ -57,5 +57,21 @@ describe('trials order and filters', () => {
     expect(distinctValues(trials, 'param:opt')).toEqual(['adam', 'sgd']);
     expect(distinctValues(trials, 'param:lr')).toEqual(['0.001', '0.01', '0.02', '0.05', '0.1']);
     expect(distinctValues(trials, 'attr:gpu', 2)).toBeNull();
+  });
+
+  it('orders numbers by their bits as a comparison sort does: negatives, zeros, infinities, ties, NaN last', () => {
+    // Seeded values: ties, both zeros, tiny and huge magnitudes, infinities, NaN.
+    let seed = 12345;
+    const next = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const pool = [0, -0, 1, -1, 0.5, -0.5, 1e-300, -1e-300, 1e300, -1e300, Infinity, -Infinity, NaN, 3, 3, 2.5];
+    const keys = new Float64Array(5000);
+    for (let i = 0; i < keys.length; i++) keys[i] = next() < 0.5 ? pool[Math.floor(next() * pool.length)]! : (next() - 0.5) * 10 ** Math.floor(next() * 20 - 10);
+    const idx = Uint32Array.from(keys.keys());
+    for (const dir of [1, -1] as const) {
+      // The reference: a comparison sort, ties in index order (descending: reversed), NaN last.
+      const present = [...idx].filter((i) => !Number.isNaN(keys[i]!)).sort((a, b) => (keys[a]! - keys[b]! || a - b) * dir);
+      const missing = [...idx].filter((i) => Number.isNaN(keys[i]!)).sort((a, b) => (a - b) * dir);
+      expect([...radixOrder(idx, keys, dir)]).toEqual([...present, ...missing]);
+    }
   });
 });

@@ -130,6 +130,7 @@ export function orderTrials(trials: readonly TrialScalars[], sort: TrialSort, fi
     return idx;
   }
   const col = columnValues(trials, sort.key);
+  if (col.numeric && inNumberOrder(idx, numbers)) return radixOrder(idx, col.num, dir);
   if (col.numeric) {
     const v = col.num;
     idx.sort((a, b) => {
@@ -150,6 +151,77 @@ export function orderTrials(trials: readonly TrialScalars[], sort: TrialSort, fi
     });
   }
   return idx;
+}
+
+function inNumberOrder(idx: Uint32Array, numbers: Float64Array): boolean {
+  for (let k = 1; k < idx.length; k++) if (numbers[idx[k]!]! < numbers[idx[k - 1]!]!) return false;
+  return true;
+}
+
+/** `idx` (in trial-number order) ordered by `keys`: a stable LSD radix sort on the keys' 64 bits,
+ * 16 at a time (4 passes over the rows, no comparator calls: a 1,000,000-row comparator sort took
+ * 1-2 s). Rows whose key is NaN (no value) come last; descending reverses both parts, so ties and
+ * the rows without a value go in descending trial number, as the comparator sort has them. */
+export function radixOrder(idx: Uint32Array, keys: Float64Array, dir: 1 | -1): Uint32Array {
+  const present: number[] = [];
+  const missing: number[] = [];
+  for (let k = 0; k < idx.length; k++) (Number.isNaN(keys[idx[k]!]!) ? missing : present).push(idx[k]!);
+  const m = present.length;
+  const kv = new Float64Array(m);
+  // +0 and -0 compare equal: one bit pattern for both.
+  for (let k = 0; k < m; k++) kv[k] = keys[present[k]!]! + 0;
+  const words = new Uint32Array(kv.buffer);
+  const lo = new Uint32Array(m);
+  const hi = new Uint32Array(m);
+  // Bits ordered as unsigned integers in the numbers' order: negatives all flipped, positives with
+  // the sign bit set. (Little-endian words: the low word first; typed arrays use the platform's
+  // order, little-endian on every platform the app ships for.)
+  for (let k = 0; k < m; k++) {
+    const h = words[2 * k + 1]!;
+    const l = words[2 * k]!;
+    if (h & 0x80000000) {
+      hi[k] = ~h >>> 0;
+      lo[k] = ~l >>> 0;
+    } else {
+      hi[k] = (h | 0x80000000) >>> 0;
+      lo[k] = l;
+    }
+  }
+  let order = new Uint32Array(m);
+  for (let k = 0; k < m; k++) order[k] = k;
+  let next = new Uint32Array(m);
+  const counts = new Uint32Array(65536);
+  for (const [word, shift] of [
+    [lo, 0],
+    [lo, 16],
+    [hi, 0],
+    [hi, 16],
+  ] as const) {
+    counts.fill(0);
+    for (let k = 0; k < m; k++) counts[(word[k]! >>> shift) & 0xffff]!++;
+    // A digit every key shares changes nothing.
+    if (counts[(word[0]! >>> shift) & 0xffff] === m) continue;
+    let sum = 0;
+    for (let d = 0; d < 65536; d++) {
+      const c = counts[d]!;
+      counts[d] = sum;
+      sum += c;
+    }
+    for (let k = 0; k < m; k++) {
+      const p = order[k]!;
+      next[counts[(word[p]! >>> shift) & 0xffff]!++] = p;
+    }
+    [order, next] = [next, order];
+  }
+  const out = new Uint32Array(idx.length);
+  if (dir === 1) {
+    for (let k = 0; k < m; k++) out[k] = present[order[k]!]!;
+    for (let k = 0; k < missing.length; k++) out[m + k] = missing[k]!;
+  } else {
+    for (let k = 0; k < m; k++) out[k] = present[order[m - 1 - k]!]!;
+    for (let k = 0; k < missing.length; k++) out[m + k] = missing[missing.length - 1 - k]!;
+  }
+  return out;
 }
 
 /** The distinct texts of a column, sorted (numbers numerically), for a set filter's choices. At most
