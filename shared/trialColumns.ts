@@ -106,8 +106,8 @@ export function intermediateAt(c: IntermediateColumns, i: number): Array<[number
 }
 
 /** The rows a param column marks absent, as a set made once per column. */
-const absentSets = new WeakMap<TrialColumns['params'][number], Set<number>>();
-function absentSet(col: TrialColumns['params'][number]): Set<number> {
+const absentSets = new WeakMap<{ absent: readonly number[] }, Set<number>>();
+function absentSet(col: { absent: readonly number[] }): Set<number> {
   let set = absentSets.get(col);
   if (!set) {
     set = new Set(col.absent);
@@ -167,6 +167,10 @@ class ColumnRow implements TrialScalars {
   get feasible(): boolean | undefined {
     return this.#c.feasible?.[this.#i] ?? undefined;
   }
+  /** The reply this row reads from. */
+  get columns(): TrialColumns {
+    return this.#c;
+  }
   param(name: string): ParamValue | undefined {
     let byName = paramColumnsByName.get(this.#c);
     if (!byName) {
@@ -174,6 +178,16 @@ class ColumnRow implements TrialScalars {
       paramColumnsByName.set(this.#c, byName);
     }
     const col = byName.get(name);
+    if (!col || (col.absent.length > 0 && absentSet(col).has(this.#i))) return undefined;
+    return col.values[this.#i]!;
+  }
+  userAttr(key: string): UserAttrCell | undefined {
+    let byKey = attrColumnsByKey.get(this.#c);
+    if (!byKey) {
+      byKey = new Map((this.#c.userAttrs ?? []).map((col) => [col.key, col]));
+      attrColumnsByKey.set(this.#c, byKey);
+    }
+    const col = byKey.get(key);
     if (!col || (col.absent.length > 0 && absentSet(col).has(this.#i))) return undefined;
     return col.values[this.#i]!;
   }
@@ -189,6 +203,31 @@ class ColumnRow implements TrialScalars {
     }
     return this.#params;
   }
+}
+
+/** A trial user attribute as the columns carry it: a scalar, or the JSON text of anything else. */
+export type UserAttrCell = string | number | boolean | null;
+
+/** The user-attr columns of a reply by key, made once per reply. */
+const attrColumnsByKey = new WeakMap<TrialColumns, Map<string, NonNullable<TrialColumns['userAttrs']>[number]>>();
+
+/** Trial `t`'s user attribute `key` (undefined when it has none, or its rows came without them). */
+export function userAttrOf(t: TrialScalars, key: string): UserAttrCell | undefined {
+  return t instanceof ColumnRow ? t.userAttr(key) : undefined;
+}
+
+/** The user-attribute keys the rows' column replies carry, in first-seen order. */
+export function userAttrKeys(trials: readonly TrialScalars[]): string[] {
+  const seen = new Set<TrialColumns>();
+  const keys = new Set<string>();
+  for (const t of trials) {
+    if (!(t instanceof ColumnRow)) continue;
+    const c = t.columns;
+    if (seen.has(c)) continue;
+    seen.add(c);
+    for (const col of c.userAttrs ?? []) keys.add(col.key);
+  }
+  return [...keys];
 }
 
 /** The param columns of a reply by name, made once per reply. */

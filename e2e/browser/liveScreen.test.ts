@@ -85,10 +85,14 @@ describe.skipIf(missing !== null)('a live screen in the browser', { timeout: 180
     await until('the detail to show 50 trials', async () => (await trialsCount()) === '50');
     // A mark a reload would wipe.
     await page.evaluate(() => ((window as unknown as { liveMark?: number }).liveMark = 1));
-    // Where the user put things: sorted by value, scrolled down, a trial picked (issue 12 §4).
+    // Where the user put things: sorted by value, filtered, scrolled down, a trial picked (issue 12 §4).
     const table = page.getByRole('table', { name: 'Trials' });
     await table.getByRole('button', { name: 'Value', exact: true }).click();
     await until('the table to sort by value', async () => (await table.getByRole('columnheader', { name: 'Value' }).getAttribute('aria-sort')) === 'ascending');
+    // A filter too: the trials that arrive later go through it.
+    const filters = page.getByRole('group', { name: 'Trial filters' });
+    await filters.getByLabel('Filter state').selectOption('COMPLETE');
+    await until('the filter to apply', async () => (await filters.getByText('50 of 50').count()) === 1);
     const scroller = page.getByTestId('trials-scroll');
     await scroller.evaluate((el) => (el.scrollTop = 120));
     await until('the table to scroll', async () => (await scroller.evaluate((el) => el.scrollTop)) === 120);
@@ -119,6 +123,8 @@ describe.skipIf(missing !== null)('a live screen in the browser', { timeout: 180
     await until('the counts to say 60 complete', async () => (await page.locator('.facts').first().innerText()).includes('60 complete'));
     expect(await page.evaluate(() => (window as unknown as { liveMark?: number }).liveMark)).toBe(1);
     expect(await table.getByRole('columnheader', { name: 'Value' }).getAttribute('aria-sort')).toBe('ascending');
+    expect(await filters.getByLabel('Filter state').inputValue()).toBe('COMPLETE');
+    await until('the filter to count the new trials', async () => (await filters.getByText('60 of 60').count()) === 1);
     expect(await scroller.evaluate((el) => el.scrollTop)).toBe(top);
     expect(await page.getByRole('heading', { name: `Log of trial ${picked}` }).count()).toBe(1);
     await until('the trials to have been sent', async () => new Set(sent.flatMap((s) => s.numbers)).size >= 10);

@@ -48,12 +48,12 @@ export interface ServedHost {
   stop(): Promise<void>;
 }
 
-/** Starts `node bin/sweepdeck.js serve --port 0 --data-dir DIR` with a clean environment (local
+/** Starts `node [nodeArgs] bin/sweepdeck.js serve --port 0 --data-dir DIR` with a clean environment (local
  * tracking, HOME in the temp dir; `extraEnv` adds to it, e.g. the Azure double's settings) and
  * resolves with the URL from its first line. */
-export async function startServe(dataDir: string, home: string, extraArgs: string[] = [], extraEnv: Record<string, string> = {}): Promise<ServedHost> {
+export async function startServe(dataDir: string, home: string, extraArgs: string[] = [], extraEnv: Record<string, string> = {}, nodeArgs: string[] = []): Promise<ServedHost> {
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: home, LANG: 'C.UTF-8', ...extraEnv };
-  const proc = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'sweepdeck.js'), 'serve', '--port', '0', '--data-dir', dataDir, ...extraArgs], {
+  const proc = spawn(process.execPath, [...nodeArgs, path.join(REPO_ROOT, 'bin', 'sweepdeck.js'), 'serve', '--port', '0', '--data-dir', dataDir, ...extraArgs], {
     cwd: REPO_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,7 +1,8 @@
-// The trials table sorts by any param, shows a trial's user and system attributes and saves its
-// note (issue 13, trials table), in Debian Chromium through
-// `sweepdeck serve`, on a copy of the Optuna 3.1.0 fixture study. The expected order was read from
-// the fixture with sqlite3 (trial_params of learning_rate, ordered by value).
+// The trials table sorts by any param, value and user attribute, filters by any of them (combined),
+// shows a trial's user and system attributes and saves its note (issue 13, trials table), in Debian
+// Chromium through `sweepdeck serve`, on a copy of the Optuna 3.1.0 fixture study. The expected
+// orders and filtered sets were read from the fixture with Python's sqlite3 (trial_params,
+// trial_values, trial_user_attributes).
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,6 +18,8 @@ if (missing) console.warn(`browser e2e skipped: ${missing}`);
 
 /** Trial numbers by learning_rate, smallest first (trial 12 is the one left RUNNING). */
 const BY_LEARNING_RATE = [2, 3, 8, 6, 10, 5, 4, 0, 7, 12, 1, 11, 9];
+/** Trial numbers by value, smallest first; then 5 (FAIL) and 12 (RUNNING), which have none. */
+const BY_VALUE = [8, 10, 2, 6, 4, 3, 9, 7, 0, 1, 11, 5, 12];
 
 describe.skipIf(missing !== null)('trials table sorting', { timeout: 120_000 }, () => {
   let work: string;
@@ -67,6 +70,42 @@ describe.skipIf(missing !== null)('trials table sorting', { timeout: 120_000 }, 
     await lr.getByRole('button').click();
     await until('descending by learning_rate', async () => JSON.stringify(await order(page)) === JSON.stringify([...BY_LEARNING_RATE].reverse()));
     expect(await lr.getAttribute('aria-sort')).toBe('descending');
+  });
+
+  it('sorts by value (trials without one last either way) and by a user attribute', async () => {
+    const table = page.getByRole('table', { name: 'Trials' });
+    await table.getByRole('columnheader', { name: 'Value' }).getByRole('button').click();
+    await until('ascending by value', async () => JSON.stringify(await order(page)) === JSON.stringify(BY_VALUE));
+    await table.getByRole('columnheader', { name: 'Value' }).getByRole('button').click();
+    await until('descending by value', async () => JSON.stringify(await order(page)) === JSON.stringify([...BY_VALUE.slice(0, 11)].reverse().concat([12, 5])));
+    const dir = table.getByRole('columnheader', { name: 'trial_dir' });
+    await dir.getByRole('button').click();
+    // Text order: trial_10 sorts before trial_2; trial 12 has no trial_dir.
+    await until('ascending by trial_dir', async () => JSON.stringify(await order(page)) === JSON.stringify([0, 1, 10, 11, 2, 3, 4, 5, 6, 7, 8, 9, 12]));
+    expect(await dir.getAttribute('aria-sort')).toBe('ascending');
+    await table.getByRole('columnheader', { name: '#' }).getByRole('button').click();
+    await until('back in number order', async () => JSON.stringify(await order(page)) === JSON.stringify([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]));
+  });
+
+  it('filters by a param range, state, value, a categorical param and a user attribute, combined, and clears them', async () => {
+    const filters = page.getByRole('group', { name: 'Trial filters' });
+    const rows = async (): Promise<string> => JSON.stringify((await order(page)).sort((a, b) => a - b));
+    await filters.getByLabel('Filter learning_rate from').fill('2e-5');
+    await until('learning_rate >= 2e-5', async () => (await rows()) === JSON.stringify([0, 1, 4, 7, 9, 11, 12]));
+    await filters.getByLabel('Filter state').selectOption('COMPLETE');
+    await until('+ COMPLETE', async () => (await rows()) === JSON.stringify([0, 1, 4, 7, 9, 11]));
+    await filters.getByLabel('Filter value to').fill('0.85');
+    await until('+ value <= 0.85', async () => (await rows()) === JSON.stringify([0, 4, 7, 9]));
+    // batch_size is categorical (choices 8, 16, 32): a choice, not a range.
+    await filters.getByLabel('Filter batch_size').selectOption('16');
+    await until('+ batch_size 16', async () => (await rows()) === JSON.stringify([7, 9]));
+    await filters.getByLabel('Filter user attr trial_dir').selectOption('outputs/hpo/distilbert/trial_9');
+    await until('+ trial_dir of trial 9', async () => (await rows()) === JSON.stringify([9]));
+    expect(await filters.getByText('1 of 13').count()).toBe(1);
+    expect(await page.getByRole('table', { name: 'Trials' }).getAttribute('aria-rowcount')).toBe('2');
+    await filters.getByRole('button', { name: 'Clear filters' }).click();
+    await until('all 13 again', async () => (await rows()) === JSON.stringify([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]));
+    expect(await filters.getByLabel('Filter learning_rate from').inputValue()).toBe('');
   });
 
   it("shows the picked trial's user and system attributes", async () => {

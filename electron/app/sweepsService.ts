@@ -24,6 +24,7 @@ import { newId, type AppState, type SweepRecord } from './appState.ts';
 import type { CoreModules, RunningSweep, SweepTrackingHandle } from './core.ts';
 import type { EventBus } from './eventBus.ts';
 import { StudyReaders } from './studyReaders.ts';
+import { intermediateColumnsReply, REPLY_SYSTEM_KEYS, trialColumnsReply } from './studyColumnsReply.ts';
 import { isStudyUrl } from '../core/studies/studyUrl.ts';
 import type { StudyPasswords } from './studyPasswords.ts';
 import { UrlStudies } from './urlStudies.ts';
@@ -153,6 +154,18 @@ type MoColumns = Pick<TrialColumns, 'directions' | 'front'>;
  * one objective). */
 function moColumns(all: readonly FrozenTrial[], directions: readonly Direction[]): MoColumns {
   return directions.length > 1 ? { directions: [...directions], front: frontOf(all, directions) } : {};
+}
+
+/** Trial `n` of the study: one row's read where the storage can (a 100,000-trial study is not read
+ * whole to show one trial's attrs or log). */
+function trialNumbered(s: StudyStorage, studyId: number, n: number): FrozenTrial | undefined {
+  return s.getTrialByNumber ? s.getTrialByNumber(studyId, n) : s.getTrials(studyId).find((x) => x.number === n);
+}
+
+/** The study's trial count, for a delta reply's total. */
+function studyTotal(s: StudyStorage, studyId: number): number {
+  const counts = s.countTrials ? s.countTrials(studyId) : null;
+  return counts ? Object.values(counts).reduce((a, b) => a + b, 0) : s.getTrials(studyId).length;
 }
 
 const finishedRows = new WeakMap<FrozenTrial, TrialRow>();
@@ -482,6 +495,10 @@ export class SweepsService {
           if (!info) return;
           userAttrs = info.userAttrs;
           if (!summary.runsHere && summary.counts.RUNNING > 0) runningElsewhere = s.runningElsewhere(info.studyId).map((t) => t.number);
+          if (s.paramDistributions) {
+            for (const [k, d] of s.paramDistributions(info.studyId)) distributions[k] = d;
+            return;
+          }
           for (const t of s.getTrials(info.studyId)) {
             for (const [k, d] of Object.entries(t.distributions)) if (!(k in distributions)) distributions[k] = d;
           }
@@ -572,13 +589,33 @@ export class SweepsService {
   }
 
   trialColumns(input: ParsedInput<'sweeps.trialColumns'>): ChannelOutput<'sweeps.trialColumns'> {
+    // Several objectives take the row path (their values, front and feasibility are read there).
+    const direct = this.sqlColumns(input.id, (s, studyId, direction) => {
+      const c = s.readColumns!(studyId, input.since, REPLY_SYSTEM_KEYS);
+      return trialColumnsReply(c, input.since ? studyTotal(s, studyId) : c.number.length, direction);
+    });
+    if (direct) return direct;
     if (input.since) return this.changedColumns(input.id, input.since, (rows, total, direction, mo) => ({ ...toTrialColumns(rows, total, direction), ...mo() }));
     return this.columns(input.id, 'scalars', (rows, direction, mo) => ({ ...toTrialColumns(rows, rows.length, direction), ...mo() }));
   }
 
   intermediateColumns(input: ParsedInput<'sweeps.intermediateColumns'>): ChannelOutput<'sweeps.intermediateColumns'> {
+    const direct = this.sqlColumns(input.id, (s, studyId) => intermediateColumnsReply(s.readIntermediateColumns!(studyId, input.since)));
+    if (direct) return direct;
     if (input.since) return this.changedColumns(input.id, input.since, (rows) => toIntermediateColumns(rows));
     return this.columns(input.id, 'intermediate', (rows) => toIntermediateColumns(rows));
+  }
+
+  /** A column reply read straight from a study file's tables (storages that can: SQLite), or null
+   * for the other ways (a study URL, a missing file or study: the row-based path answers those). */
+  private sqlColumns<C>(id: string, build: (s: StudyStorage, studyId: number, direction: TrialColumns['direction']) => C): C | null {
+    const loc = this.locate(id);
+    if (isStudyUrl(loc.studyPath) || !existsSync(loc.studyPath)) return null;
+    return this.read(loc.studyPath, (s) => {
+      if (!s.readColumns || !s.readIntermediateColumns) return null;
+      const info = s.getStudy(loc.studyName);
+      return info && info.directions.length <= 1 ? build(s, info.studyId, info.directions[0] ?? null) : null;
+    });
   }
 
   /** Only the trials a page lacks (a live update): those above `since.after` and those it holds
@@ -667,7 +704,7 @@ export class SweepsService {
       if (!existsSync(loc.studyPath)) throw new AppFault('NOT_FOUND', `The study file ${loc.studyPath} of sweep '${input.id}' does not exist.`);
       t = this.read(loc.studyPath, (s) => {
         const info = s.getStudy(loc.studyName);
-        return info ? find(s.getTrials(info.studyId)) : undefined;
+        return info ? trialNumbered(s, info.studyId, input.trialNumber) : undefined;
       });
     }
     if (!t) throw new AppFault('NOT_FOUND', `Sweep '${input.id}' has no trial number ${input.trialNumber}.`);
@@ -697,7 +734,7 @@ export class SweepsService {
       try {
         const info = storage.getStudy(loc.studyName);
         if (!info) throw new AppFault('NOT_FOUND', `There is no study '${loc.studyName}' in ${loc.studyPath}.`);
-        const t = storage.getTrials(info.studyId).find((x) => x.number === n);
+        const t = trialNumbered(storage, info.studyId, n);
         if (!t) throw noTrial();
         storage.setTrialLinkAttr(t.trialId, TRIAL_NOTE_ATTR, input.note);
       } finally {
@@ -712,7 +749,7 @@ export class SweepsService {
     if (!existsSync(loc.studyPath)) throw new AppFault('NOT_FOUND', `Sweep '${input.id}' has no study file yet, so no trial logs.`);
     return this.read(loc.studyPath, (s) => {
       const info = s.getStudy(loc.studyName);
-      const t = info ? s.getTrials(info.studyId).find((x) => x.number === input.trialNumber) : undefined;
+      const t = info ? trialNumbered(s, info.studyId, input.trialNumber) : undefined;
       if (!t) throw new AppFault('NOT_FOUND', `Sweep '${input.id}' has no trial number ${input.trialNumber}.`);
       const d = t.userAttrs.trial_dir;
       return typeof d === 'string' ? d : null;

@@ -15,6 +15,7 @@ import { checkedSteps, distributionJsonOf, encodeJson, encodeTrialAttrs, RowDeco
 import { INDEX_3_2, TABLE_DDL } from './schema.ts';
 import { addAttrs, addIntermediates, addParams, addValues, trialShells, type AttrRow, type IntermediateRaw, type ParamRaw, type TrialRow, type ValueRaw } from './trialAssembly.ts';
 import { StateIndex, TrialCache } from './trialCache.ts';
+import { StudyColumnsReader, type ColumnsSince, type IntermediateColumnsRead, type StudyColumns } from './studyColumnsSql.ts';
 import { bestTrialOrderSql, checkParamDistribution, finishOutcome, valueCount, isStaleHeartbeat, unfinishedTrialRow, zeroCounts } from './trialRules.ts';
 import { StudyError, type CreateTrialOptions, type NewTrial, type StudyInfo, type StudyStorage, type StudySummary } from './types.ts';
 
@@ -662,6 +663,35 @@ export class OptunaSqliteStorage implements StudyStorage {
         ? (this.stmt('SELECT * FROM trials WHERE trial_id IN (SELECT value FROM json_each(?)) ORDER BY trial_id').all(JSON.stringify(plan.unfinished)) as TrialRow[])
         : [];
       return this.trials.merge(studyId, this.buildTrials(again), this.buildTrials(fresh, { after: plan.maxSeen, studyId }), states);
+    });
+  }
+
+  getTrialByNumber(studyId: number, number: number): FrozenTrial | undefined {
+    const id = this.read(() => {
+      this.studyRow(studyId);
+      return (this.stmt('SELECT trial_id FROM trials WHERE study_id = ? AND number = ?').get(studyId, number) as { trial_id: number } | undefined)?.trial_id;
+    });
+    return id === undefined ? undefined : this.getTrial(id);
+  }
+
+  readColumns(studyId: number, since: ColumnsSince, systemKeys: readonly string[]): StudyColumns {
+    return this.read(() => {
+      this.studyRow(studyId);
+      return new StudyColumnsReader(this.db, this.decoder).read(studyId, since, systemKeys);
+    });
+  }
+
+  readIntermediateColumns(studyId: number, since: ColumnsSince): IntermediateColumnsRead {
+    return this.read(() => {
+      this.studyRow(studyId);
+      return new StudyColumnsReader(this.db, this.decoder).intermediate(studyId, since);
+    });
+  }
+
+  paramDistributions(studyId: number): Array<[string, Distribution]> {
+    return this.read(() => {
+      this.studyRow(studyId);
+      return new StudyColumnsReader(this.db, this.decoder).distributions(studyId);
     });
   }
 

@@ -3,6 +3,7 @@
 // methods as promises: a database server, optunaPostgresStorage.ts). Every method that changes
 // state has committed before it returns (before its promise resolves).
 import type { Direction, Distribution, FinishedState, FrozenTrial, ParamValue, TrialState } from '../search/types.ts';
+import type { ColumnsSince, IntermediateColumnsRead, StudyColumns } from './studyColumnsSql.ts';
 
 /** What a new trial starts with (createTrial). */
 export interface CreateTrialOptions {
@@ -79,16 +80,28 @@ export interface StudyStorage {
   runInWriteTransaction?<T>(fn: () => T): T;
   /** Optional: the study's trial counts by state, without reading the trials. */
   countTrials?(studyId: number): Record<TrialState, number>;
+  /** Optional (SQLite): the study's trials column by column, read without building trials (views of
+   * every trial: the app's trials table and charts). See studyColumnsSql.ts. */
+  readColumns?(studyId: number, since: ColumnsSince, systemKeys: readonly string[]): StudyColumns;
+  /** Optional (SQLite): the intermediate values of the trials readColumns gives, flat. */
+  readIntermediateColumns?(studyId: number, since: ColumnsSince): IntermediateColumnsRead;
+  /** Optional (SQLite): one trial by its number, without reading the study's other trials. */
+  getTrialByNumber?(studyId: number, number: number): FrozenTrial | undefined;
+  /** Optional (SQLite): each param with its first recorded distribution, without reading trials. */
+  paramDistributions?(studyId: number): Array<[string, Distribution]>;
   /** Runner sessions switch the file to WAL; close() returns it to rollback-journal mode. */
   close(): void;
 }
+
+/** The optional column reads only a local file's storage offers. */
+type SqliteOnly = 'readColumns' | 'readIntermediateColumns' | 'paramDistributions' | 'getTrialByNumber';
 
 /** StudyStorage's methods, each returning a promise of its result. */
 type Promised<F> = F extends (...args: infer A) => infer R ? (...args: A) => Promise<R> : never;
 
 /** The same contract for a storage behind a server. `path` is the study URL without its password. */
 export type AsyncStudyStorage = { readonly path: string } & {
-  [K in Exclude<keyof StudyStorage, 'path' | 'runInWriteTransaction' | 'countTrials'>]: Promised<StudyStorage[K]>;
+  [K in Exclude<keyof StudyStorage, 'path' | 'runInWriteTransaction' | 'countTrials' | SqliteOnly>]: Promised<StudyStorage[K]>;
 } & {
   countTrials(studyId: number): Promise<Record<TrialState, number>>;
 };

@@ -1,7 +1,9 @@
-// The live trials table: virtualized (only the visible rows exist in the DOM), so 10,000 trials
-// scroll smoothly. ARIA table roles keep it readable by screen readers and findable by tests.
+// The live trials table: virtualized (only the visible rows exist in the DOM), so 100,000 trials
+// scroll smoothly. Sorted and filtered by any column (trial fields, params, user attributes) through
+// lib/trialsOrder.ts: row indices ordered over typed arrays. ARIA table roles keep it readable by
+// screen readers and findable by tests.
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { memo, useCallback, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { TrialScalars } from '../../../shared/contract.ts';
 import { fmtDuration, fmtParam, fmtValue } from '../lib/format.ts';
 import { href } from '../lib/router.ts';
@@ -10,9 +12,14 @@ import { markAfterPaint } from '../lib/perf.ts';
 import { afterQuiet, noteScroll, watchScroll } from '../lib/scrollQuiet.ts';
 import { TrialStateBadge } from './StateBadge.tsx';
 import { objectiveValue, type StudyObjectives } from '../lib/views/objectives.ts';
+import { paramOf, userAttrKeys, userAttrOf } from '../../../shared/trialColumns.ts';
+import { columnValues, distinctValues, orderTrials, type ColumnFilter, type ColumnKey, type TrialFilters, type TrialSort } from '../lib/trialsOrder.ts';
 
-/** A param column sorts by that param (`param:<name>`). */
-type SortKey = 'number' | 'value' | 'duration' | 'state' | `param:${string}` | `objective:${number}` | 'feasible';
+/** A user attribute's cell text ('—' when the trial has none). */
+function fmtAttr(v: string | number | boolean | null | undefined): string {
+  return v === undefined || v === null ? '—' : String(v);
+}
+
 const ROW_HEIGHT = 32;
 /** More than the rows ever rendered at once (visible + overscan), so slot keys never collide. */
 const ROW_SLOTS = 256;
@@ -25,6 +32,7 @@ const SCROLL_HEIGHT = 420;
 export const TrialsTable = memo(function TrialsTable({
   trials,
   paramNames,
+  categoricalParams,
   storeId,
   selected,
   onSelect,
@@ -32,48 +40,36 @@ export const TrialsTable = memo(function TrialsTable({
 }: {
   trials: readonly TrialScalars[];
   paramNames: readonly string[];
+  /** Params filtered by a set of choices rather than a range (categorical distributions). */
+  categoricalParams?: ReadonlySet<string>;
   storeId: string | null;
   selected: number | null;
   onSelect: (n: number) => void;
   /** A multi-objective study: one value column per objective, and Feasible under constraints. */
   objectives?: Pick<StudyObjectives, 'labels' | 'constrained'>;
 }) {
-  const [sort, setSort] = useState<{ key: SortKey; dir: 1 | -1 }>({ key: 'number', dir: 1 });
+  const [sort, setSort] = useState<TrialSort>({ key: 'number', dir: 1 });
+  const [filters, setFilters] = useState<TrialFilters>({});
   const scrollRef = useRef<HTMLDivElement>(null);
+  const attrKeys = useMemo(() => userAttrKeys(trials), [trials]);
 
+  // Row indices in order (typed arrays, lib/trialsOrder.ts), then the rows they stand for.
   const rows = useMemo(() => {
-    const get = (t: TrialScalars): number | string => {
-      switch (sort.key) {
-        case 'number':
-          return t.number;
-        case 'value':
-          return t.value === null || Number.isNaN(t.value) ? Number.POSITIVE_INFINITY * sort.dir : t.value;
-        case 'duration':
-          return t.durationMs ?? Number.POSITIVE_INFINITY * sort.dir;
-        case 'state':
-          return t.state;
-        case 'feasible':
-          return t.feasible === undefined ? Number.POSITIVE_INFINITY * sort.dir : t.feasible ? 0 : 1;
-        default: {
-          if (sort.key.startsWith('objective:')) {
-            const v = objectiveValue(t, Number(sort.key.slice('objective:'.length)));
-            return v === null || Number.isNaN(v) ? Number.POSITIVE_INFINITY * sort.dir : v;
-          }
-          // A trial without the param (or with NaN) goes last either way, as an unset value does.
-          const v = t.params[sort.key.slice('param:'.length)];
-          if (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v))) return Number.POSITIVE_INFINITY * sort.dir;
-          return typeof v === 'boolean' ? String(v) : v;
-        }
-      }
-    };
-    const copy = trials.slice();
-    copy.sort((a, b) => {
-      const x = get(a);
-      const y = get(b);
-      return (x < y ? -1 : x > y ? 1 : a.number - b.number) * sort.dir;
-    });
-    return copy;
-  }, [trials, sort]);
+    const idx = orderTrials(trials, sort, filters);
+    const out = new Array<TrialScalars>(idx.length);
+    for (let k = 0; k < idx.length; k++) out[k] = trials[idx[k]!]!;
+    return out;
+  }, [trials, sort, filters]);
+  const setFilter = useCallback((key: ColumnKey, f: ColumnFilter | undefined) => setFilters((old) => ({ ...old, [key]: f })), []);
+  const filtering = Object.values(filters).some((f) => f !== undefined);
+  // The filter fields read whole columns (kinds, choices): built in a task after the table's first
+  // paint, not on the way to it.
+  const [filtersReady, setFiltersReady] = useState(false);
+  useEffect(() => {
+    if (filtersReady || trials.length === 0) return undefined;
+    const timer = setTimeout(() => setFiltersReady(true), 0);
+    return () => clearTimeout(timer);
+  }, [filtersReady, trials.length]);
 
   const virtualizer = useVirtualizer({
     count: rows.length,
@@ -117,8 +113,8 @@ export const TrialsTable = memo(function TrialsTable({
   );
 
   const valueColumns = objectives ? objectives.labels.map(() => '7rem').join(' ') : '7rem';
-  const columns = `4.5rem 6.5rem ${valueColumns} ${objectives?.constrained ? '5.5rem ' : ''}6rem ${paramNames.map(() => 'minmax(6.5rem, 1fr)').join(' ')} 5rem`;
-  const header = (key: SortKey, label: string, className?: string) => (
+  const columns = `4.5rem 6.5rem ${valueColumns} ${objectives?.constrained ? '5.5rem ' : ''}6rem ${[...paramNames, ...attrKeys].map(() => 'minmax(6.5rem, 1fr)').join(' ')} 5rem`;
+  const header = (key: ColumnKey, label: string, className?: string) => (
     <div role="columnheader" key={key} className={className} title={className ? label : undefined} aria-sort={sort.key === key ? (sort.dir === 1 ? 'ascending' : 'descending') : 'none'}>
       <button type="button" className="sort-btn" onClick={() => setSort((s) => ({ key, dir: s.key === key ? ((-s.dir) as 1 | -1) : 1 }))}>
         {label}
@@ -128,31 +124,137 @@ export const TrialsTable = memo(function TrialsTable({
   );
 
   return (
-    <div className="trials" role="table" aria-label="Trials" aria-rowcount={rows.length + 1}>
-      <div className="trials-head" role="rowgroup">
-        <div className="trow trow-head" role="row" aria-rowindex={1} style={{ gridTemplateColumns: columns }}>
-          {header('number', '#')}
-          {header('state', 'State')}
-          {objectives ? objectives.labels.map((l, k) => header(`objective:${k}`, l)) : header('value', 'Value')}
-          {objectives?.constrained ? header('feasible', 'Feasible') : null}
-          {header('duration', 'Duration')}
-          {paramNames.map((p) => header(`param:${p}`, p, 'param-col'))}
-          <div role="columnheader">Run</div>
+    <>
+      <div className="trow trow-filters" role="group" aria-label="Trial filters" style={{ gridTemplateColumns: columns }}>
+        <div>
+          <button type="button" className="link-btn small" disabled={!filtering} onClick={() => setFilters({})}>
+            Clear filters
+          </button>
+        </div>
+        {filtersReady ? <ColumnFilterField trials={trials} column="state" label="state" as="set" filter={filters.state} onChange={setFilter} /> : <div />}
+        {objectives ? (
+          objectives.labels.map((l, k) => (filtersReady ? <ColumnFilterField key={`o${k}`} trials={trials} column={`objective:${k}`} label={l} as="range" filter={filters[`objective:${k}`]} onChange={setFilter} /> : <div key={`o${k}`} />))
+        ) : filtersReady ? (
+          <ColumnFilterField trials={trials} column="value" label="value" as="range" filter={filters.value} onChange={setFilter} />
+        ) : (
+          <div />
+        )}
+        {objectives?.constrained ? filtersReady ? <ColumnFilterField trials={trials} column="feasible" label="feasible" as="set" filter={filters.feasible} onChange={setFilter} /> : <div /> : null}
+        <div className="muted small" aria-live="polite">
+          {filtering ? `${rows.length.toLocaleString('en-US')} of ${trials.length.toLocaleString('en-US')}` : ''}
+        </div>
+        {!filtersReady ? null : paramNames.map((p) => (
+          <ColumnFilterField key={p} trials={trials} column={`param:${p}`} label={p} as={categoricalParams?.has(p) ? 'set' : 'auto'} filter={filters[`param:${p}`]} onChange={setFilter} />
+        ))}
+        {!filtersReady ? null : attrKeys.map((k) => (
+          <ColumnFilterField key={k} trials={trials} column={`attr:${k}`} label={`user attr ${k}`} as="auto" filter={filters[`attr:${k}`]} onChange={setFilter} />
+        ))}
+        <div />
+      </div>
+      <div className="trials" role="table" aria-label="Trials" aria-rowcount={rows.length + 1}>
+        <div className="trials-head" role="rowgroup">
+          <div className="trow trow-head" role="row" aria-rowindex={1} style={{ gridTemplateColumns: columns }}>
+            {header('number', '#')}
+            {header('state', 'State')}
+            {objectives ? objectives.labels.map((l, k) => header(`objective:${k}`, l)) : header('value', 'Value')}
+            {objectives?.constrained ? header('feasible', 'Feasible') : null}
+            {header('duration', 'Duration')}
+            {paramNames.map((p) => header(`param:${p}`, p, 'param-col'))}
+            {attrKeys.map((k) => header(`attr:${k}`, k, 'param-col'))}
+            <div role="columnheader">Run</div>
+          </div>
+        </div>
+        <div className="trials-scroll" ref={scrollRef} data-testid="trials-scroll" tabIndex={0} aria-label="Trials rows (scroll)" onWheel={noteScroll} onTouchMove={noteScroll} onKeyDown={noteScroll}>
+          <div role="rowgroup" className="trials-body" style={{ height: virtualizer.getTotalSize() }}>
+            {virtualizer.getVirtualItems().map((v) => {
+              const t = rows[v.index]!;
+              // Keyed by slot, not by trial: a row leaving the view is reused for the one coming in
+              // (text updated in place) instead of unmounting one and building another.
+              return (
+                <TrialRowView
+                  key={v.index % ROW_SLOTS}
+                  t={t}
+                  index={v.index}
+                  start={v.start}
+                  columns={columns}
+                  paramNames={paramNames}
+                  attrKeys={attrKeys}
+                  storeId={storeId}
+                  selected={selected === t.number}
+                  onSelect={onSelect}
+                  onMove={moveTo}
+                  objectives={objectives}
+                />
+              );
+            })}
+          </div>
         </div>
       </div>
-      <div className="trials-scroll" ref={scrollRef} data-testid="trials-scroll" tabIndex={0} aria-label="Trials rows (scroll)" onWheel={noteScroll} onTouchMove={noteScroll} onKeyDown={noteScroll}>
-        <div role="rowgroup" className="trials-body" style={{ height: virtualizer.getTotalSize() }}>
-          {virtualizer.getVirtualItems().map((v) => {
-            const t = rows[v.index]!;
-            // Keyed by slot, not by trial: a row leaving the view is reused for the one coming in
-            // (text updated in place) instead of unmounting one and building another.
-            return <TrialRowView key={v.index % ROW_SLOTS} t={t} index={v.index} start={v.start} columns={columns} paramNames={paramNames} storeId={storeId} selected={selected === t.number} onSelect={onSelect} onMove={moveTo} objectives={objectives} />;
-          })}
-        </div>
-      </div>
-    </div>
+    </>
   );
 });
+
+/** One column's filter in the row above the table: a from/to pair for numbers, a choice for a
+ * column with few distinct values (categorical params, states, most user attributes), else a text
+ * to look for. `as: 'auto'` picks by the column's values. */
+function ColumnFilterField({
+  trials,
+  column,
+  label,
+  as,
+  filter,
+  onChange,
+}: {
+  trials: readonly TrialScalars[];
+  column: ColumnKey;
+  label: string;
+  as: 'range' | 'set' | 'auto';
+  filter: ColumnFilter | undefined;
+  onChange: (key: ColumnKey, f: ColumnFilter | undefined) => void;
+}) {
+  const kind = useMemo(() => {
+    if (as === 'range') return 'range' as const;
+    const choices = distinctValues(trials, column, as === 'set' ? 200 : 50);
+    if (as === 'auto' && columnValues(trials, column).numeric) return 'range' as const;
+    return choices ? ({ choices } as const) : ('contains' as const);
+  }, [trials, column, as]);
+  if (kind === 'range') {
+    const range = filter?.kind === 'range' ? filter : { min: null, max: null };
+    const set = (end: 'min' | 'max', text: string): void => {
+      const x = text.trim() === '' ? null : Number(text);
+      const next = { kind: 'range' as const, min: range.min, max: range.max, [end]: x !== null && Number.isFinite(x) ? x : null };
+      onChange(column, next.min === null && next.max === null ? undefined : next);
+    };
+    return (
+      <div className="filter-range">
+        <input type="number" step="any" placeholder="from" aria-label={`Filter ${label} from`} value={range.min ?? ''} onChange={(e) => set('min', e.target.value)} />
+        <input type="number" step="any" placeholder="to" aria-label={`Filter ${label} to`} value={range.max ?? ''} onChange={(e) => set('max', e.target.value)} />
+      </div>
+    );
+  }
+  if (kind === 'contains') {
+    return (
+      <input
+        type="search"
+        placeholder="contains"
+        aria-label={`Filter ${label}`}
+        value={filter?.kind === 'contains' ? filter.text : ''}
+        onChange={(e) => onChange(column, e.target.value === '' ? undefined : { kind: 'contains', text: e.target.value })}
+      />
+    );
+  }
+  const chosen = filter?.kind === 'set' ? ([...filter.values][0] ?? '') : '';
+  return (
+    <select aria-label={`Filter ${label}`} value={chosen} onChange={(e) => onChange(column, e.target.value === '' ? undefined : { kind: 'set', values: new Set([e.target.value]) })}>
+      <option value="">all</option>
+      {kind.choices.map((c) => (
+        <option key={c} value={c}>
+          {c}
+        </option>
+      ))}
+    </select>
+  );
+}
 
 /** One row; memoized so scrolling renders only the rows that come into view. */
 const TrialRowView = memo(function TrialRowView({
@@ -161,6 +263,7 @@ const TrialRowView = memo(function TrialRowView({
   start,
   columns,
   paramNames,
+  attrKeys,
   storeId,
   selected,
   onSelect,
@@ -172,6 +275,7 @@ const TrialRowView = memo(function TrialRowView({
   start: number;
   columns: string;
   paramNames: readonly string[];
+  attrKeys: readonly string[];
   storeId: string | null;
   selected: boolean;
   onSelect: (n: number) => void;
@@ -226,7 +330,12 @@ const TrialRowView = memo(function TrialRowView({
       </div>
       {paramNames.map((p) => (
         <div role="cell" key={p} className="num">
-          {fmtParam(t.params[p])}
+          {fmtParam(paramOf(t, p))}
+        </div>
+      ))}
+      {attrKeys.map((k) => (
+        <div role="cell" key={`attr:${k}`}>
+          {fmtAttr(userAttrOf(t, k))}
         </div>
       ))}
       <div role="cell">

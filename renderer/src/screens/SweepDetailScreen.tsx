@@ -69,6 +69,7 @@ export const SweepDetailScreen = memo(function SweepDetailScreen({ id }: { id: s
     for (const t of rows.slice(0, 200)) for (const k of Object.keys(t.params)) names.add(k);
     return [...names];
   }, [s?.distributions, rows]);
+  const categoricalParams = useMemo(() => new Set(Object.entries(s?.distributions ?? {}).flatMap(([k, d]) => (d.kind === 'categorical' ? [k] : []))), [s?.distributions]);
   const [picked, setPicked] = useState<number | null>(null);
   const lastRunning = useMemo(() => rows.findLast((t) => t.state === 'RUNNING')?.number, [rows]);
   const selected = picked ?? lastRunning ?? rows[rows.length - 1]?.number ?? null;
@@ -193,7 +194,7 @@ export const SweepDetailScreen = memo(function SweepDetailScreen({ id }: { id: s
           </h2>
           {trials.isError ? <ErrorBox error={trials.error} title="The trials could not be read" onRetry={() => void trials.refetch()} /> : null}
           {trials.data && rows.length === 0 ? <p className="muted pad">No trials yet. Start or resume the sweep to run some.</p> : null}
-          {rows.length > 0 ? <TrialsTable trials={rows} paramNames={paramNames} storeId={storeId} selected={selected} onSelect={setPicked} objectives={objectives} /> : null}
+          {rows.length > 0 ? <TrialsTable trials={rows} paramNames={paramNames} categoricalParams={categoricalParams} storeId={storeId} selected={selected} onSelect={setPicked} objectives={objectives} /> : null}
         </div>
         <div className="card">
           <h2 className="card-h">

@@ -63,6 +63,13 @@ function smallest(ys: ArrayLike<number | null | undefined>): number {
   return m;
 }
 
+/** What the chart shows of the trials: every one, counted into the density, never a sample (the
+ * issue asks a view that samples to say so). */
+export function historyNote(points: number): string {
+  const n = points.toLocaleString('en-US');
+  return points === 1 ? 'The one finished trial with a value.' : `All ${n} finished trials with a value, drawn as a density (shade = how many per cell): no sample.`;
+}
+
 export function HistoryChart({ trials, direction, metric }: { trials: readonly TrialScalars[]; direction: 'minimize' | 'maximize' | null; metric: string | null }) {
   const data = useMemo(() => historyData(trials, direction), [trials, direction]);
   const [logWanted, setLog] = useState(false);
@@ -92,6 +99,7 @@ export function HistoryChart({ trials, direction, metric }: { trials: readonly T
     <>
       <ScaleToggle log={log} onChange={setLog} label="Value axis" disabledReason={positive ? null : 'A log axis needs every value above zero.'} />
       <UPlotChart options={options} data={data} label={`Optimization history of ${metric ?? 'the objective'} with best-so-far line, ${data[0].length} trials${log ? ', log scale' : ''}`} onDrawn={() => markAfterPaint('history-chart-drawn')} />
+      <p className="muted small history-sample-note">{historyNote(data[0].length)}</p>
     </>
   );
 }
