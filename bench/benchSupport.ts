@@ -112,3 +112,10 @@ export function schedulingNote(): { line: string; suffix: string } {
     suffix: '-rt',
   };
 }
+
+/** Builds the prebuilt CLI (dist/cli) as `npm ci` does, so a bench runs what users run rather than
+ * TypeScript transpiled as it loads (bin/sweepdeck.js falls back to that when dist/cli is stale). */
+export function buildCli(): void {
+  const build = spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'build.mjs'), '--cli'], { cwd: REPO_ROOT, encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`node scripts/build.mjs --cli failed:\n${build.stdout}${build.stderr}`);
+}

@@ -13,15 +13,14 @@
 // Writes section `big-study` of BENCHMARKS.md (one per --trials value). Run:
 //   npx tsx bench/bigStudy.ts [--trials 100000] [--repeat 2] [--no-write] [--cpu-prof DIR]
 // --cpu-prof DIR runs the host with node --cpu-prof (profiles in DIR) for finding where time goes.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createClient, httpTransport } from '../shared/client.ts';
-import { chromiumMissing, ensureRendererBuilt, launchChromium, REPO_ROOT, startServe, type ServedHost } from '../e2e/browser/support.ts';
-import { machineLine, mdTable, writeBenchSection } from './benchSupport.ts';
+import { chromiumMissing, ensureRendererBuilt, launchChromium, startServe, type ServedHost } from '../e2e/browser/support.ts';
+import { buildCli, machineLine, mdTable, writeBenchSection } from './benchSupport.ts';
 import { makeBigStudy } from './bigStudyFixture.ts';
 
 const { values: args } = parseArgs({
@@ -33,7 +32,7 @@ if (!Number.isInteger(TRIALS) || TRIALS < 100) throw new Error(`--trials: '${arg
 if (!Number.isInteger(REPEAT) || REPEAT < 1) throw new Error(`--repeat: '${args.repeat}' is not a whole number of at least 1`);
 
 /** Found with the profiles this bench can take (--cpu-prof); kept with its numbers. */
-const WHERE_THE_TIME_WENT = 'Where the time went for the 100,000-trial study (CPU profiles of the host, `node --cpu-prof` through `--cpu-prof DIR`, and in-process timings of the host\'s handlers, 2026-12-08 at load 10-15 on the 2 cores, so proportions only): before this change a cold read of this study in the host took ~5.4 s in `getTrials` (a FrozenTrial per trial from ~600,000 param rows and 100,000 trial rows; 2 s of it GC), ~0.67 s checking the reply against the contract element by element, ~0.14 s encoding it, 610 MB resident; `sweeps.get` read every trial again for the distributions, and `sweeps.trialAttrs` / `sweeps.trialLog` (asked for right after the first draw, for the picked trial) read the whole study to find one trial. Now the trial columns are read straight with SQL (`electron/core/studies/studyColumnsSql.ts`: one scan per child table, SQLite folding each column into one text that JavaScript parses at once): ~1.5 s of SQLite and ~0.5 s of parsing at that load, measured against 5.4 + 0.67 s for the old path at the same load; the contract check is one loop per column (~20-90 ms); the distributions and a single trial are read without the other trials; the host stays under 300 MB. What is left on the way to the first draw: the SQLite scans (the largest part), encoding and sending the 14 MB JSON reply, then in the page parsing it (~0.3-0.5 s at that load) and the first render. The `render-trials` section above predates this work (10,000 trials, a host that had already read the study).';
+const WHERE_THE_TIME_WENT = 'Where the time went for the 100,000-trial study (CPU profiles of the host, `node --cpu-prof` through `--cpu-prof DIR`, and in-process timings of the host\'s handlers, 2026-12-08 at load 10-15 on the 2 cores, so proportions only): before this change a cold read of this study in the host took ~5.4 s in `getTrials` (a FrozenTrial per trial from ~600,000 param rows and 100,000 trial rows; 2 s of it GC), ~0.67 s checking the reply against the contract element by element, ~0.14 s encoding it, 610 MB resident; `sweeps.get` read every trial again for the distributions, and `sweeps.trialAttrs` / `sweeps.trialLog` (asked for right after the first draw, for the picked trial) read the whole study to find one trial. Now the trial columns are read straight with SQL (`electron/core/studies/studyColumnsSql.ts`: one scan per child table, SQLite folding each column into one text that JavaScript parses at once): ~1.5 s of SQLite and ~0.5 s of parsing at that load, measured against 5.4 + 0.67 s for the old path at the same load; the contract check is one loop per column (~20-90 ms); the distributions and a single trial are read without the other trials; the host stays under 300 MB. What is left on the way to the first draw: the SQLite scans (the largest part), encoding and sending the 14 MB JSON reply, then in the page parsing it (~0.3-0.5 s at that load) and the first render.';
 
 const ms = (x: number): string => (Number.isFinite(x) ? `${x.toFixed(0)} ms` : '—');
 const ms1 = (x: number): string => `${x.toFixed(1)} ms`;
@@ -127,7 +126,7 @@ async function settledPage(browser: Browser): Promise<{ ctx: BrowserContext; pag
   await ctx.addInitScript({ content: 'globalThis.__name = (f) => f;' });
   const page = await ctx.newPage();
   // Opening a window in headless Chromium builds its own address-bar popup for ~1.4 s of a core
-  // (bench/renderTrials.ts): let that pass before the measured load.
+  // (what the earlier render bench found): let that pass before the measured load.
   await page.goto('about:blank');
   await page.waitForTimeout(3000);
   return { ctx, page };
@@ -143,8 +142,7 @@ async function main(): Promise<void> {
   ensureRendererBuilt();
   // The host as `npm ci` leaves it: prebuilt JavaScript (dist/cli), not TypeScript transpiled as it
   // loads (which bin/sweepdeck.js falls back to when dist/cli is stale).
-  const build = spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'build.mjs'), '--cli'], { cwd: REPO_ROOT, encoding: 'utf8' });
-  if (build.status !== 0) throw new Error(`node scripts/build.mjs --cli failed:\n${build.stdout}${build.stderr}`);
+  buildCli();
   const loadAtStart = load();
   const work = mkdtempSync(path.join(os.tmpdir(), 'sweepdeck-bigstudy-'));
   const studyFile = path.join(work, 'study.db');

@@ -17,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { openStudyStorage } from '../electron/core/studies/optunaSqliteStorage.ts';
-import { machineLine, mdTable, REPO_ROOT, schedulingNote, writeBenchSection } from './benchSupport.ts';
+import { buildCli, machineLine, mdTable, REPO_ROOT, schedulingNote, writeBenchSection } from './benchSupport.ts';
 
 const { values } = parseArgs({
   options: {
@@ -87,8 +87,7 @@ const commands: Array<{ label: string; args: string[] }> = [
 ];
 
 // Rebuild the CLI, then its first runs are the cold figures.
-const build = spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'build.mjs'), '--cli'], { cwd: REPO_ROOT, encoding: 'utf8' });
-if (build.status !== 0) throw new Error(`node scripts/build.mjs --cli failed: ${build.stderr}`);
+buildCli();
 const cold = commands.map((c) => ms(process.execPath, c.args));
 const warm: number[][] = commands.map(() => []);
 for (let r = 0; r < ROUNDS; r++) commands.forEach((c, i) => warm[i]!.push(ms(process.execPath, c.args)));

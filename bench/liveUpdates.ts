@@ -6,15 +6,14 @@
 // second, against the size of the whole study's first reply; and the animation-frame deltas during
 // the run: frames over 50 ms, per second. Writes section `live-updates` of BENCHMARKS.md. Run:
 //   npx tsx bench/liveUpdates.ts [--trials 100000] [--seconds 20] [--no-write]
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { createClient, httpTransport } from '../shared/client.ts';
-import { chromiumMissing, ensureRendererBuilt, launchChromium, REPO_ROOT, startServe } from '../e2e/browser/support.ts';
-import { machineLine, mdTable, writeBenchSection } from './benchSupport.ts';
+import { chromiumMissing, ensureRendererBuilt, launchChromium, startServe } from '../e2e/browser/support.ts';
+import { buildCli, machineLine, mdTable, writeBenchSection } from './benchSupport.ts';
 import { insertTrials, makeBigStudy } from './bigStudyFixture.ts';
 
 const { values: args } = parseArgs({ options: { trials: { type: 'string', default: '100000' }, seconds: { type: 'string', default: '20' }, 'no-write': { type: 'boolean', default: false } } });
@@ -39,8 +38,7 @@ async function main(): Promise<void> {
     return;
   }
   ensureRendererBuilt();
-  const build = spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'build.mjs'), '--cli'], { cwd: REPO_ROOT, encoding: 'utf8' });
-  if (build.status !== 0) throw new Error(`node scripts/build.mjs --cli failed:\n${build.stdout}${build.stderr}`);
+  buildCli();
   const loadAtStart = load();
   const work = mkdtempSync(path.join(os.tmpdir(), 'sweepdeck-live-'));
   const studyFile = path.join(work, 'study.db');

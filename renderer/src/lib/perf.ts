@@ -1,4 +1,4 @@
-// Performance marks the render benchmark reads (bench/renderTrials.ts): each is set once per page.
+// Performance marks the render benchmark reads (bench/bigStudy.ts): each is set once per page.
 const done = new Set<string>();
 
 export function markOnce(name: string): void {
