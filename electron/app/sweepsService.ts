@@ -548,17 +548,7 @@ export class SweepsService {
       await this.urlStudies().refresh(loc);
     } else {
       if (this.live.has(loc.id)) throw new AppFault('CONFLICT', `Sweep '${loc.id}' runs in this app: its trials are its runner's. Stop the sweep instead of failing trial ${n}.`);
-      if (!existsSync(loc.studyPath)) throw new AppFault('NOT_FOUND', `The study file ${loc.studyPath} of sweep '${loc.id}' does not exist.`);
-      // Writing needs the file to ourselves: let go of our reader first.
-      this.readers.drop(loc.studyPath);
-      const storage = this.o.core.openStudyStorage(loc.studyPath, { busyTimeoutMs: APP_STUDY_BUSY_TIMEOUT_MS });
-      try {
-        const study = storage.getStudy(loc.studyName);
-        if (!study) throw new AppFault('NOT_FOUND', `There is no study '${loc.studyName}' in ${loc.studyPath}.`);
-        r = await act(promisedStorage(storage), study.studyId);
-      } finally {
-        storage.close();
-      }
+      r = await this.writeStudyFile(loc, (storage, studyId) => act(promisedStorage(storage), studyId));
     }
     if (!r.ok) {
       if (r.why === 'missing') throw new AppFault('NOT_FOUND', `Study '${loc.studyName}' in ${loc.studyPath} has no trial ${n}.`);
@@ -727,22 +717,29 @@ export class SweepsService {
       });
       await this.urlStudies().reloadTrial(loc, trialId);
     } else {
-      if (!existsSync(loc.studyPath)) throw new AppFault('NOT_FOUND', `The study file ${loc.studyPath} of sweep '${input.id}' does not exist.`);
-      // Our reader caches finished trials: let it go, so the next read shows the note.
-      this.readers.drop(loc.studyPath);
-      const storage = this.o.core.openStudyStorage(loc.studyPath, { busyTimeoutMs: APP_STUDY_BUSY_TIMEOUT_MS });
-      try {
-        const info = storage.getStudy(loc.studyName);
-        if (!info) throw new AppFault('NOT_FOUND', `There is no study '${loc.studyName}' in ${loc.studyPath}.`);
-        const t = trialNumbered(storage, info.studyId, n);
+      await this.writeStudyFile(loc, (storage, studyId) => {
+        const t = trialNumbered(storage, studyId, n);
         if (!t) throw noTrial();
         storage.setTrialLinkAttr(t.trialId, TRIAL_NOTE_ATTR, input.note);
-      } finally {
-        storage.close();
-      }
+      });
     }
     this.o.bus.emit('sweeps.changed', { reason: `note of trial ${n} saved` });
     return { number: n, note: input.note };
+  }
+
+  /** Runs `fn` on the sweep's study file opened for writing (our reader let go first: a writer
+   * needs the file to itself, and the reader's cache of finished trials would hide the change). */
+  private async writeStudyFile<T>(loc: Located, fn: (storage: StudyStorage, studyId: number) => T | Promise<T>): Promise<T> {
+    if (!existsSync(loc.studyPath)) throw new AppFault('NOT_FOUND', `The study file ${loc.studyPath} of sweep '${loc.id}' does not exist.`);
+    this.readers.drop(loc.studyPath);
+    const storage = this.o.core.openStudyStorage(loc.studyPath, { busyTimeoutMs: APP_STUDY_BUSY_TIMEOUT_MS });
+    try {
+      const study = storage.getStudy(loc.studyName);
+      if (!study) throw new AppFault('NOT_FOUND', `There is no study '${loc.studyName}' in ${loc.studyPath}.`);
+      return await fn(storage, study.studyId);
+    } finally {
+      storage.close();
+    }
   }
 
   private fileTrialDir(loc: Located, input: ParsedInput<'sweeps.trialLog'>): string | null {
