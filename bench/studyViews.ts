@@ -3,7 +3,9 @@
 // measured in the page, from the click to the first animation frame after which the view's canvas
 // holds data (clearly coloured pixels: the views draw axes and grid in grey) or, for Importance, its
 // list is in the page. Each view is opened REPEAT times (switching to History in between).
-// Target: every view drawn within 1 s. Writes section `study-views` of BENCHMARKS.md.
+// Target: every view drawn within 1 s. A second study of as many trials with two objectives measures
+// the views of a multi-objective study (the Pareto front among them; no intermediate values, as
+// Optuna writes none for such trials). Writes section `study-views` of BENCHMARKS.md.
 // Run: npx tsx bench/studyViews.ts [--trials N] [--repeat N] [--no-write]
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -30,13 +32,14 @@ const DISTS: Record<string, Distribution> = {
   layers: { kind: 'int', low: 1, high: 8, step: 1, log: false },
 };
 
-/** A seeded study of TRIALS trials: 3 intermediate values each, ~10% pruned, ~2% failed. */
-function makeStudy(file: string): number {
+/** A seeded study of TRIALS trials. One objective: 3 intermediate values each, ~10% pruned, ~2%
+ * failed. Two objectives (loss and a cost that falls as loss rises): ~2% failed, the rest complete. */
+function makeStudy(file: string, objectives: 1 | 2): number {
   const t0 = performance.now();
   const s = openStudyStorage(file, { create: true, runner: true });
   const rng = new Rng(7);
   const r = (): number => rng.random();
-  const { studyId } = s.createStudy('bench_views', ['minimize']);
+  const { studyId } = s.createStudy('bench_views', objectives === 1 ? ['minimize'] : ['minimize', 'minimize']);
   const write = (): void => {
     for (let i = 0; i < TRIALS; i++) {
       const lr = Math.exp(Math.log(1e-5) + r() * (Math.log(1e-1) - Math.log(1e-5)));
@@ -51,8 +54,14 @@ function makeStudy(file: string): number {
       };
       const { trialId } = s.createTrial(studyId, { params });
       const loss = 0.1 * (Math.log10(lr) + 3) ** 2 + (dropout - 0.2) ** 2 + Math.abs(layers - 4) * 0.03 + (opt === 'sgd' ? 0.1 : 0) + r() * 0.05;
-      for (let k = 0; k < 3; k++) s.reportIntermediate(trialId, k, loss + 0.3 / (k + 1));
       const u = r();
+      if (objectives === 2) {
+        const cost = layers * 0.5 + (1 - dropout) + r() * 0.2;
+        if (u < 0.02) s.finishTrial(trialId, 'FAIL');
+        else s.finishTrial(trialId, 'COMPLETE', [loss, cost]);
+        continue;
+      }
+      for (let k = 0; k < 3; k++) s.reportIntermediate(trialId, k, loss + 0.3 / (k + 1));
       if (u < 0.02) s.finishTrial(trialId, 'FAIL');
       else if (u < 0.12) s.finishTrial(trialId, 'PRUNED', loss + 0.1);
       else s.finishTrial(trialId, 'COMPLETE', loss);
@@ -106,20 +115,68 @@ async function main(): Promise<void> {
   ensureRendererBuilt();
   const loadAtStart = os.loadavg()[0]!.toFixed(1);
   const work = mkdtempSync(path.join(os.tmpdir(), 'sweepdeck-viewsbench-'));
-  const studyFile = path.join(work, 'study.db');
-  const writeMs = makeStudy(studyFile);
-  console.log(`wrote ${TRIALS} trials in ${writeMs.toFixed(0)} ms`);
   const host = await startServe(path.join(work, 'data'), work, ['--no-example']);
   const api = createClient(httpTransport(host.origin, host.token));
   const browser = await launchChromium();
   try {
-    const opened = await api.get('sweeps.openStudyFile', { path: studyFile });
-    const id = opened.sweeps[0]!.id;
-    const ctx = await browser.newContext({ viewport: { width: 1360, height: 900 } });
+    // The views each kind of study shows: no Pareto front with one objective; no intermediate
+    // values with two.
+    const single = await measureStudy(browser, host.url, api, path.join(work, 'one.db'), 1, STUDY_VIEWS.filter((v) => v.id !== 'pareto'));
+    const multi = await measureStudy(browser, host.url, api, path.join(work, 'two.db'), 2, STUDY_VIEWS.filter((v) => v.id !== 'intermediate'));
+    const table = (m: Measured): string => mdTable(['view', 'opens', 'median', 'slowest', '≤ 1 s'], m.rows);
+    const met = [...single.rows, ...multi.rows].every((r) => r[4] === 'yes');
+    const md = [
+      '## Analysis views at 100,000 trials (bench/studyViews.ts)',
+      '',
+      machineLine(),
+      `Load average (1 min) at start: ${loadAtStart} (the machine is shared; numbers include that contention).`,
+      '',
+      `Two studies of ${TRIALS.toLocaleString('en-US')} trials each (4 params: log float, categorical, float, int), opened in the browser host in Debian Chromium (1360×900, software rendering). For each, the page is opened and then each view's tab is clicked ${REPEAT} times (History in between, so each view is mounted, computed and drawn afresh); the time is from the click to the first animation frame after which the view's canvas holds data (clearly coloured pixels; Importance: its list). Parallel coordinates draw in steps (a colour band per task): the time is to its first band, not its last.`,
+      '',
+      `One objective (3 intermediate values each; ~10% pruned, ~2% failed). Page open to the first view (History) drawn: ${single.firstHistory.toFixed(0)} ms.`,
+      '',
+      table(single),
+      '',
+      `Two objectives (both minimized; ~2% failed, the rest complete; no intermediate values). Page open to the first view (History) drawn: ${multi.firstHistory.toFixed(0)} ms.`,
+      '',
+      table(multi),
+      '',
+      `Target: every view drawn within 1 s of its tab's click: ${met ? 'met' : '**not met**'}. Not counted above: opening the page itself, which fetches and decodes the ${TRIALS.toLocaleString('en-US')} trials before the first view can draw (issue 12 §3, section \`big-study\`).`,
+    ].join('\n');
+    console.log(md);
+    if (!args['no-write']) writeBenchSection('study-views', md);
+  } finally {
+    api.close();
+    await browser.close();
+    await host.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+interface Measured {
+  firstHistory: number;
+  rows: Array<[string, number, string, string, string]>;
+}
+
+/** Writes a study, opens it in a fresh page and times each of `views` (History between them). */
+async function measureStudy(
+  browser: Awaited<ReturnType<typeof launchChromium>>,
+  url: string,
+  api: ReturnType<typeof createClient>,
+  studyFile: string,
+  objectives: 1 | 2,
+  views: ReadonlyArray<(typeof STUDY_VIEWS)[number]>,
+): Promise<Measured> {
+  const writeMs = makeStudy(studyFile, objectives);
+  console.log(`wrote ${TRIALS} trials (${objectives} objective(s)) in ${writeMs.toFixed(0)} ms`);
+  const opened = await api.get('sweeps.openStudyFile', { path: studyFile });
+  const id = opened.sweeps[0]!.id;
+  const ctx = await browser.newContext({ viewport: { width: 1360, height: 900 } });
+  try {
     const page = await ctx.newPage();
     page.setDefaultTimeout(60_000);
     const t0 = Date.now();
-    await page.goto(`${host.url}#/sweep/${encodeURIComponent(id)}`);
+    await page.goto(`${url}#/sweep/${encodeURIComponent(id)}`);
     await page.waitForFunction(() => performance.getEntriesByName('history-chart-drawn').length > 0, null, { timeout: 120_000 });
     const firstHistory = await page.evaluate(() => performance.getEntriesByName('history-chart-drawn')[0]!.startTime);
     console.log(`page open to history drawn: ${firstHistory.toFixed(0)} ms (wall ${Date.now() - t0} ms)`);
@@ -128,7 +185,7 @@ async function main(): Promise<void> {
     await page.waitForFunction(() => performance.getEntriesByType('resource').some((e) => e.name.endsWith('/api/sweeps.intermediateColumns') && (e as PerformanceResourceTiming).responseEnd > 0), null, { timeout: 120_000 });
     const times = new Map<string, number[]>();
     for (let k = 0; k < REPEAT; k++) {
-      for (const v of STUDY_VIEWS) {
+      for (const v of views) {
         if (v.id === 'history') continue;
         const ms = (await page.evaluate(`(${OPEN_VIEW})(${JSON.stringify(v.label)})`)) as number;
         times.set(v.label, [...(times.get(v.label) ?? []), ms]);
@@ -137,31 +194,13 @@ async function main(): Promise<void> {
         (times.get('History') ?? times.set('History', []).get('History')!).push((await page.evaluate(`(${OPEN_VIEW})("History")`)) as number);
       }
     }
-    const rows = STUDY_VIEWS.map((v) => {
+    const rows = views.map((v): [string, number, string, string, string] => {
       const xs = times.get(v.label) ?? [];
-      const med = median(xs);
-      return [v.label, xs.length, `${med.toFixed(0)} ms`, `${Math.max(...xs).toFixed(0)} ms`, Math.max(...xs) <= 1000 ? 'yes' : '**no**'];
+      return [v.label, xs.length, `${median(xs).toFixed(0)} ms`, `${Math.max(...xs).toFixed(0)} ms`, Math.max(...xs) <= 1000 ? 'yes' : '**no**'];
     });
-    const md = [
-      '## Analysis views at 100,000 trials (bench/studyViews.ts)',
-      '',
-      machineLine(),
-      `Load average (1 min) at start: ${loadAtStart} (the machine is shared; numbers include that contention).`,
-      '',
-      `A study of ${TRIALS.toLocaleString('en-US')} trials (4 params: log float, categorical, float, int; 3 intermediate values each; ~10% pruned, ~2% failed), opened in the browser host in Debian Chromium (1360×900, software rendering). Page open to the first view (History) drawn: ${firstHistory.toFixed(0)} ms. Then each view's tab is clicked ${REPEAT} times (History in between, so each view is mounted, computed and drawn afresh); the time is from the click to the first animation frame after which the view's canvas holds data (clearly coloured pixels; Importance: its list). Parallel coordinates draw in steps (a colour band per task): the time is to its first band, not its last.`,
-      '',
-      mdTable(['view', 'opens', 'median', 'slowest', '≤ 1 s'], rows),
-      '',
-      `Target: every view drawn within 1 s of its tab's click: ${rows.every((r) => r[4] === 'yes') ? 'met' : '**not met**'}. Not counted above, and over 1 s here: opening the page itself, which fetches and decodes the ${TRIALS.toLocaleString('en-US')} trials before the first view can draw (${(firstHistory / 1000).toFixed(1)} s in this run).`,
-    ].join('\n');
-    console.log(md);
-    if (!args['no-write']) writeBenchSection('study-views', md);
-    await ctx.close();
+    return { firstHistory, rows };
   } finally {
-    api.close();
-    await browser.close();
-    await host.stop();
-    rmSync(work, { recursive: true, force: true });
+    await ctx.close();
   }
 }
 
