@@ -55,6 +55,7 @@ export const CHANNEL_NAMES = [
   'runs.metricHistory',
   'runs.findSweep',
   'runs.metricSummaries',
+  'runs.table',
   'runs.artifacts',
   'runs.artifact',
   'shell.revealPath',

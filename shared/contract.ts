@@ -781,6 +781,33 @@ export const contract = {
       summaries: z.array(z.object({ runId: z.string(), key: z.string(), min: anyNumber.nullable(), max: anyNumber.nullable(), count })),
     }),
   },
+  /** A page of the Experiments screen's runs table, laid out by the host: one experiment's runs
+   * filtered (MLflow grammar), sorted by a column (shared/runCells.ts colId: `attr.start`,
+   * `metrics.loss`, `params.lr`, `tags.k`, `min.loss`, ...), runs whose parent is not shown at the
+   * top and the children of `expanded` runs under them; `offset` / `limit` pick the rows. */
+  'runs.table': {
+    input: z.strictObject({
+      storeId: id,
+      experimentId: z.string().min(1).max(256),
+      filter: z.string().max(4096).optional(),
+      sort: z.strictObject({ column: z.string().min(1).max(600), descending: z.boolean() }),
+      expanded: z.array(z.string().min(1).max(256)).max(1000),
+      offset: count,
+      limit: z.number().int().min(1).max(1000),
+    }),
+    output: z.object({
+      /** Changes when the store's runs change (the page then reads again). */
+      revision: z.string(),
+      /** Rows in the layout (top runs and the children of expanded ones). */
+      total: count,
+      /** Runs that match the filter, and runs in the experiment. */
+      matching: count,
+      runs: count,
+      keys: z.object({ metrics: z.array(z.string()), params: z.array(z.string()), tags: z.array(z.string()) }),
+      rows: z.array(z.object({ run: runSchema, depth: count, children: count })),
+      ...mirroredFields,
+    }),
+  },
   /** One level of a run's artifacts (MLflow's artifacts/list); `path` is relative to the run's artifact root. */
   'runs.artifacts': {
     input: z.strictObject({ storeId: id, runId: z.string().min(1).max(256), path: artifactPath.optional() }),

@@ -13,6 +13,7 @@ const LARGE_ARRAYS: Partial<Record<Channel, string>> = {
   'runs.search': 'runs',
   'runs.metricHistory': 'metrics',
   'runs.metricSummaries': 'summaries',
+  'runs.table': 'rows',
   'experiments.list': 'experiments',
 };
 const SAMPLE = 100;

@@ -1,7 +1,10 @@
 // Queries of the run views (best-of summaries, artifacts). Their keys live here, beside the hooks,
 // so the shared query-key list stays as it is.
+import { keepPreviousData, useQueries, type UseQueryResult } from '@tanstack/react-query';
 import { useMemo } from 'react';
+import type { ChannelOutput } from '../../../shared/contract.ts';
 import { bestOf, type BestOf } from '../lib/runs.ts';
+import { useClient } from './clientContext.tsx';
 import { useChannel } from './queries.ts';
 
 export const runViewKeys = {
@@ -15,4 +18,42 @@ export function useBestOf(storeId: string, runIds: readonly string[], enabled: b
   const q = useChannel(runViewKeys.summaries(storeId, runIds), 'runs.metricSummaries', { storeId, runIds: [...runIds] }, { enabled: enabled && runIds.length > 0 });
   const best = useMemo(() => (q.data?.available ? bestOf(q.data.summaries) : undefined), [q.data]);
   return { best, reason: q.data && !q.data.available ? q.data.reason : null, error: q.error, pending: enabled && runIds.length > 0 && q.isPending };
+}
+
+/** What the runs table shows (runs.table), without the rows asked for. */
+export interface RunTableView {
+  storeId: string;
+  experimentId: string;
+  filter: string;
+  sort: { column: string; descending: boolean };
+  expanded: string[];
+}
+
+/** Rows per runs.table request: a screenful and then some. */
+export const RUN_TABLE_PAGE = 200;
+
+const tableKey = (v: RunTableView, page: number) => ['runs.table', v.storeId, v.experimentId, v.filter, v.sort.column, v.sort.descending, v.expanded.join(','), page] as const;
+
+/** Pages of the host-laid-out runs table. While a new sort, filter or expansion is on its way, each
+ * page keeps showing what it held (so the table does not blank), and says so (isPlaceholderData). */
+export function useRunTablePages(view: RunTableView, pages: readonly number[]): Array<UseQueryResult<ChannelOutput<'runs.table'>, Error>> {
+  const client = useClient();
+  return useQueries({
+    queries: pages.map((page) => ({
+      queryKey: tableKey(view, page),
+      queryFn: () =>
+        client.get('runs.table', {
+          storeId: view.storeId,
+          experimentId: view.experimentId,
+          ...(view.filter ? { filter: view.filter } : {}),
+          sort: view.sort,
+          expanded: view.expanded,
+          offset: page * RUN_TABLE_PAGE,
+          limit: RUN_TABLE_PAGE,
+        }),
+      placeholderData: keepPreviousData,
+      // A failed filter is the user's to fix: no retries.
+      retry: false,
+    })),
+  });
 }
