@@ -1,7 +1,7 @@
 // Queries of the run views (best-of summaries, artifacts). Their keys live here, beside the hooks,
 // so the shared query-key list stays as it is.
-import { keepPreviousData, useQueries, type UseQueryResult } from '@tanstack/react-query';
-import { useMemo } from 'react';
+import { useQueries } from '@tanstack/react-query';
+import { useMemo, useRef } from 'react';
 import type { ChannelOutput } from '../../../shared/contract.ts';
 import { bestOf, type BestOf } from '../lib/runs.ts';
 import { useClient } from './clientContext.tsx';
@@ -34,11 +34,22 @@ export const RUN_TABLE_PAGE = 200;
 
 const tableKey = (v: RunTableView, page: number) => ['runs.table', v.storeId, v.experimentId, v.filter, v.sort.column, v.sort.descending, v.expanded.join(','), page] as const;
 
-/** Pages of the host-laid-out runs table. While a new sort, filter or expansion is on its way, each
- * page keeps showing what it held (so the table does not blank), and says so (isPlaceholderData). */
-export function useRunTablePages(view: RunTableView, pages: readonly number[]): Array<UseQueryResult<ChannelOutput<'runs.table'>, Error>> {
+/** One page of the runs table: its rows, or while a new sort, filter or expansion is on its way,
+ * the rows this page index last held (`stale`), so the table does not blank meanwhile. */
+export interface RunTablePage {
+  data: ChannelOutput<'runs.table'> | undefined;
+  stale: boolean;
+  pending: boolean;
+  error: Error | null;
+  refetch: () => void;
+}
+
+/** Pages of the host-laid-out runs table, by page index. */
+export function useRunTablePages(view: RunTableView, pages: readonly number[]): RunTablePage[] {
   const client = useClient();
-  return useQueries({
+  // The last rows each page index showed (useQueries keeps no previous data across keys).
+  const held = useRef(new Map<number, ChannelOutput<'runs.table'>>());
+  const qs = useQueries({
     queries: pages.map((page) => ({
       queryKey: tableKey(view, page),
       queryFn: () =>
@@ -51,9 +62,14 @@ export function useRunTablePages(view: RunTableView, pages: readonly number[]): 
           offset: page * RUN_TABLE_PAGE,
           limit: RUN_TABLE_PAGE,
         }),
-      placeholderData: keepPreviousData,
       // A failed filter is the user's to fix: no retries.
       retry: false,
     })),
+  });
+  return qs.map((q, k) => {
+    const page = pages[k]!;
+    if (q.data) held.current.set(page, q.data);
+    const data = q.data ?? (q.isError ? undefined : held.current.get(page));
+    return { data, stale: q.data === undefined && data !== undefined, pending: q.isPending, error: q.error, refetch: () => void q.refetch() };
   });
 }

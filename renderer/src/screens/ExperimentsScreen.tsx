@@ -233,7 +233,7 @@ function RunsPanel({ storeId, experimentId }: { storeId: string; experimentId: s
     const q = pageQs[pages.indexOf(Math.floor(k / RUN_TABLE_PAGE))];
     return q?.data?.rows[k % RUN_TABLE_PAGE];
   };
-  const busy = first?.isPlaceholderData === true || pageQs.some((q) => q.isPlaceholderData || q.isPending);
+  const busy = first?.stale === true || pageQs.some((q) => q.stale || q.pending);
 
   const metricKeys = head?.keys.metrics ?? EMPTY;
   const paramKeys = head?.keys.params ?? EMPTY;
@@ -376,13 +376,13 @@ function RunsPanel({ storeId, experimentId }: { storeId: string; experimentId: s
           Compare {selectedRuns.length || ''}
         </button>
       </form>
-      {first?.isError ? <ErrorBox error={first.error} title={filter ? 'The search failed: check the filter (MLflow syntax, e.g. metrics.loss < 0.5)' : 'The runs could not be read'} onRetry={() => void first.refetch()} /> : null}
-      {first?.isPending ? <Loading what="runs" /> : null}
+      {first?.error ? <ErrorBox error={first.error} title={filter ? 'The search failed: check the filter (MLflow syntax, e.g. metrics.loss < 0.5)' : 'The runs could not be read'} onRetry={first.refetch} /> : null}
+      {first?.pending && !first.data ? <Loading what="runs" /> : null}
       {wantsBest && bestQ.reason ? <p className="notice notice-warn">{bestQ.reason}</p> : null}
       {wantsBest && bestQ.error ? <ErrorBox error={bestQ.error} title="The min and max over the metric histories could not be read" /> : null}
       {head && total === 0 ? <EmptyState title={filter ? 'No run matches this filter' : 'No runs in this experiment'} /> : null}
       {head && filter && total > 0 ? (
-        <p className="muted small" role="status">
+        <p className="muted small" role="status" data-filter={filter}>
           {head.matching.toLocaleString('en-US')} of {head.runs.toLocaleString('en-US')} runs match.
         </p>
       ) : null}
