@@ -80,7 +80,13 @@ export function compareCells(a: string | number | undefined, b: string | number 
   if (a === undefined && b === undefined) return 0;
   if (a === undefined) return 1;
   if (b === undefined) return -1;
-  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  if (typeof a === 'number' && typeof b === 'number') {
+    // NaN after every number (a - b would leave the order undefined).
+    const na = Number.isNaN(a);
+    const nb = Number.isNaN(b);
+    if (na || nb) return na === nb ? 0 : na ? 1 : -1;
+    return a - b;
+  }
   return collator.compare(String(a), String(b));
 }
 

@@ -36,7 +36,7 @@ export class Interner {
     const had = this.seen.get(s);
     if (had !== undefined) return had;
     // Short strings only: long unique ones (ids, paths) would only fill the map.
-    if (s.length <= 64 && this.seen.size < 200_000) this.seen.set(s, s);
+    if (s.length <= 64 && this.seen.size < 20_000) this.seen.set(s, s);
     return s;
   }
 }

@@ -150,15 +150,17 @@ export class RunTable {
     const idx = new Int32Array(n);
     for (let i = 0; i < n; i++) idx[i] = i;
     if (vals.every((v) => typeof v !== 'string')) {
-      // Numbers and missing values only: a typed comparison (compareCells' order), missing last.
+      // Numbers and missing values only: a typed comparison in compareCells' order (numbers, then
+      // NaN, then missing values).
       const key = new Float64Array(n);
-      const missing = new Uint8Array(n);
+      const rank = new Uint8Array(n);
       for (let i = 0; i < n; i++) {
         const v = vals[i] as number | undefined;
-        if (v === undefined) missing[i] = 1;
+        if (v === undefined) rank[i] = 2;
+        else if (Number.isNaN(v)) rank[i] = 1;
         else key[i] = v;
       }
-      idx.sort((a, b) => missing[a]! - missing[b]! || key[a]! - key[b]! || a - b);
+      idx.sort((a, b) => rank[a]! - rank[b]! || key[a]! - key[b]! || a - b);
     } else idx.sort((a, b) => compareCells(vals[a], vals[b]) || a - b);
     return remember(this.orders, id, () => idx);
   }
