@@ -1,8 +1,8 @@
 // Experiments: stores -> experiments -> runs. Parent runs expand to their children; MLflow filter
 // search; sort by any column; choose columns; compare selected runs.
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useMemo, useRef, useState } from 'react';
-import type { Run, StoreInfo } from '../../../shared/contract.ts';
+import { memo, useCallback, useMemo, useRef, useState } from 'react';
+import type { ChannelOutput, Run, StoreInfo } from '../../../shared/contract.ts';
 import { keys, useChannel, useStores } from '../api/queries.ts';
 import { RUN_TABLE_PAGE, useBestOf, useRunTablePages, type RunTableView } from '../api/runViews.ts';
 import { AzureMirrorBar, MirroredNotice } from '../components/AzureMirrorBar.tsx';
@@ -200,6 +200,57 @@ function CompareView({ storeId, runs }: { storeId: string; runs: Run[] }) {
   );
 }
 
+type TableRow = ChannelOutput<'runs.table'>['rows'][number];
+
+/** One row of the runs table; drawn again only when its run, the columns or its state change. */
+const RunRow = memo(function RunRow({
+  item,
+  columns,
+  storeId,
+  best,
+  picked,
+  open,
+  onSelect,
+  onToggle,
+  onTag,
+}: {
+  item: TableRow;
+  columns: readonly Column[];
+  storeId: string;
+  best: BestOf | undefined;
+  picked: boolean;
+  open: boolean;
+  onSelect: (r: Run) => void;
+  onToggle: (runId: string) => void;
+  onTag: (filter: string) => void;
+}) {
+  const r = item.run;
+  const name = runName(r);
+  return (
+    <tr className={item.depth ? 'child-row' : undefined}>
+      <td className="sel">
+        <input type="checkbox" aria-label={`Select ${name}`} checked={picked} onChange={() => onSelect(r)} />
+      </td>
+      {columns.map((c, i) => (
+        <td key={colId(c)} className={c.kind !== 'attr' ? 'num' : undefined}>
+          {i === 0 ? (
+            <span className={`name-cell depth-${Math.min(item.depth, 4)}`}>
+              {item.children > 0 ? (
+                <button type="button" className="tree-toggle small" aria-expanded={open} aria-label={`${open ? 'Hide' : 'Show'} ${item.children} child runs of ${name}`} onClick={() => onToggle(r.info.run_id)}>
+                  {open ? '▾' : '▸'} {item.children}
+                </button>
+              ) : null}
+              {renderCell(r, c, storeId, best, onTag)}
+            </span>
+          ) : (
+            renderCell(r, c, storeId, best, onTag)
+          )}
+        </td>
+      ))}
+    </tr>
+  );
+});
+
 /** Rows drawn beyond the visible ones, and the table size from which rows are drawn only when seen. */
 const OVERSCAN = 12;
 const VIRTUAL_FROM = 300;
@@ -222,7 +273,14 @@ function RunsPanel({ storeId, experimentId }: { storeId: string; experimentId: s
   const head = first?.data;
   const total = head?.total ?? 0;
   const virtual = total > VIRTUAL_FROM;
-  const virtualizer = useVirtualizer({ count: virtual ? total : 0, getScrollElement: () => scrollRef.current, estimateSize: () => ROW_HEIGHT, overscan: OVERSCAN });
+  const virtualizer = useVirtualizer({
+    count: virtual ? total : 0,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: OVERSCAN,
+    // One commit per frame rather than one per scroll event (as the trials table does).
+    useFlushSync: false,
+  });
   const items = virtualizer.getVirtualItems();
   const shownIdx = virtual ? items.map((v) => v.index) : Array.from({ length: total }, (_, k) => k);
   // The pages the rows in view fall on (one or two): the same array while they stay the same.
@@ -243,32 +301,46 @@ function RunsPanel({ storeId, experimentId }: { storeId: string; experimentId: s
   const [chosen, setChosen] = useState<Set<string> | null>(null);
 
   const shown = chosen ?? defaultCols;
-  // Each metric's best-of columns (min, max over its history) sit beside its latest value.
-  const metricCols = metricKeys.flatMap((key): Column[] =>
-    [{ kind: 'metrics', key } as const, { kind: 'best', key, of: 'min' } as const, { kind: 'best', key, of: 'max' } as const].filter((c) => shown.has(colId(c))),
+  // Each metric's best-of columns (min, max over its history) sit beside its latest value. The same
+  // array while nothing changes, so rows in view are not drawn again as the table scrolls.
+  const columns = useMemo<Column[]>(
+    () => [
+      ...ATTR_COLS,
+      ...metricKeys.flatMap((key): Column[] =>
+        [{ kind: 'metrics', key } as const, { kind: 'best', key, of: 'min' } as const, { kind: 'best', key, of: 'max' } as const].filter((c) => shown.has(colId(c))),
+      ),
+      ...paramKeys.filter((k) => shown.has(`params.${k}`)).map((key) => ({ kind: 'params' as const, key })),
+      ...tagKeys.filter((k) => shown.has(`tags.${k}`)).map((key) => ({ kind: 'tags' as const, key })),
+    ],
+    [metricKeys, paramKeys, tagKeys, shown],
   );
-  const columns: Column[] = [
-    ...ATTR_COLS,
-    ...metricCols,
-    ...paramKeys.filter((k) => shown.has(`params.${k}`)).map((key) => ({ kind: 'params' as const, key })),
-    ...tagKeys.filter((k) => shown.has(`tags.${k}`)).map((key) => ({ kind: 'tags' as const, key })),
-  ];
   const wantsBest = columns.some((c) => c.kind === 'best');
   const shownRuns = shownIdx.map(rowAt).filter((r) => r !== undefined);
   const idKey = shownRuns.map((r) => r.run.info.run_id).join(',');
   const runIds = useMemo(() => (idKey === '' ? [] : idKey.split(',')), [idKey]);
   const bestQ = useBestOf(storeId, runIds, wantsBest);
   const best = bestQ.best;
-  const applyFilter = (f: string) => {
+  const applyFilter = useCallback((f: string) => {
     setDraft(f);
     setFilter(f);
-  };
+  }, []);
   const toggle = (set: Set<string>, id: string) => {
     const n = new Set(set);
     if (n.has(id)) n.delete(id);
     else n.add(id);
     return n;
   };
+  const onToggle = useCallback((id: string) => setExpanded((s) => toggle(s, id)), []);
+  const onSelect = useCallback(
+    (r: Run) =>
+      setSelected((s) => {
+        const n = new Map(s);
+        if (n.has(r.info.run_id)) n.delete(r.info.run_id);
+        else n.set(r.info.run_id, r);
+        return n;
+      }),
+    [],
+  );
   const selectedRuns = [...selected.values()];
 
   const row = (k: number, key: string | number) => {
@@ -282,45 +354,8 @@ function RunsPanel({ storeId, experimentId }: { storeId: string; experimentId: s
         </tr>
       );
     }
-    const r = item.run;
-    const depth = item.depth;
-    const open = expanded.has(r.info.run_id);
-    const name = runName(r);
-    return (
-      <tr key={r.info.run_id} className={depth ? 'child-row' : undefined}>
-        <td className="sel">
-          <input
-            type="checkbox"
-            aria-label={`Select ${name}`}
-            checked={selected.has(r.info.run_id)}
-            onChange={() =>
-              setSelected((s) => {
-                const n = new Map(s);
-                if (n.has(r.info.run_id)) n.delete(r.info.run_id);
-                else n.set(r.info.run_id, r);
-                return n;
-              })
-            }
-          />
-        </td>
-        {columns.map((c, i) => (
-          <td key={colId(c)} className={c.kind !== 'attr' ? 'num' : undefined}>
-            {i === 0 ? (
-              <span className={`name-cell depth-${Math.min(depth, 4)}`}>
-                {item.children > 0 ? (
-                  <button type="button" className="tree-toggle small" aria-expanded={open} aria-label={`${open ? 'Hide' : 'Show'} ${item.children} child runs of ${name}`} onClick={() => setExpanded((s) => toggle(s, r.info.run_id))}>
-                    {open ? '▾' : '▸'} {item.children}
-                  </button>
-                ) : null}
-                {renderCell(r, c, storeId, best, applyFilter)}
-              </span>
-            ) : (
-              renderCell(r, c, storeId, best, applyFilter)
-            )}
-          </td>
-        ))}
-      </tr>
-    );
+    const id = item.run.info.run_id;
+    return <RunRow key={id} item={item} columns={columns} storeId={storeId} best={best} picked={selected.has(id)} open={expanded.has(id)} onSelect={onSelect} onToggle={onToggle} onTag={applyFilter} />;
   };
   const before = virtual && items.length ? items[0]!.start : 0;
   const after = virtual && items.length ? virtualizer.getTotalSize() - items[items.length - 1]!.end : 0;
