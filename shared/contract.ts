@@ -794,6 +794,9 @@ export const contract = {
       expanded: z.array(z.string().min(1).max(256)).max(1000),
       offset: count,
       limit: z.number().int().min(1).max(1000),
+      /** The revision the page's other rows came from: a store that cannot say when it changed (REST,
+       * mlruns/, a mirror) is read again unless the host still holds this one. */
+      revision: z.string().max(200).optional(),
     }),
     output: z.object({
       /** Changes when the store's runs change (the page then reads again). */

@@ -2,7 +2,8 @@
 // columns (core/tracking/runViews/runTable.ts) and answers pages, sorts and filters from them. A
 // local SQLite store is read in one scan per table and its copy is kept until the store changes
 // (its revision: any commit, by this process or another); other stores are read through their
-// search, page by page, and read again after STALE_MS.
+// search, page by page, and their copy is used only for the pages of a table the screen already shows
+// from it (the request names its revision), so opening the table again reads the store again.
 import type { ChannelOutput, ParsedInput, Run } from '../../shared/contract.ts';
 import { bestOf, columnOf, type BestOf } from '../../shared/runCells.ts';
 import { canSummarizeMetrics } from '../core/tracking/runViews/metricSummaries.ts';
@@ -22,8 +23,6 @@ interface ColumnarStore {
 const isColumnar = (s: TrackingStore): s is TrackingStore & ColumnarStore =>
   typeof (s as Partial<ColumnarStore>).experimentRunColumns === 'function' && typeof (s as Partial<ColumnarStore>).revision === 'function';
 
-/** How long a copy of a store without a revision (REST, mlruns/, a mirror) is used. */
-const STALE_MS = 10_000;
 /** Experiments kept: 100,000 runs as columns are tens of MB. */
 const KEEP = 3;
 const PAGE = 50_000;
@@ -51,15 +50,15 @@ async function searchedColumns(store: TrackingStore, experimentId: string): Prom
 
 export class RunTableService {
   private readonly held = new Map<string, Held>();
+  private reads = 0;
 
   constructor(private readonly stores: StoreSource) {}
 
-  private async table(storeId: string, experimentId: string): Promise<{ table: RunTable; mirrored: Mirrored; revision: string }> {
+  private async table(storeId: string, experimentId: string, shown: string | undefined): Promise<{ table: RunTable; mirrored: Mirrored; revision: string }> {
     const store = await this.stores.store(storeId);
     const key = `${storeId}\u0000${experimentId}`;
-    const now = Date.now();
-    const revision = isColumnar(store) ? store.revision() : `t${Math.floor(now / STALE_MS)}`;
     let h = this.held.get(key);
+    const revision = isColumnar(store) ? `s${store.revision()}` : h && shown === h.revision ? h.revision : `r${++this.reads}`;
     if (!h || h.revision !== revision) {
       if (h) this.held.delete(key);
       const read = isColumnar(store) ? store.experimentRunColumns(experimentId).then((c) => ({ columns: c ?? columnsOfRuns(experimentId, []), mirrored: {} })) : searchedColumns(store, experimentId);
@@ -82,7 +81,7 @@ export class RunTableService {
   async page(input: ParsedInput<'runs.table'>): Promise<ChannelOutput<'runs.table'>> {
     const sort = columnOf(input.sort.column);
     if (!sort) throw new AppFault('INVALID_INPUT', `runs.table: sort column '${input.sort.column}' is not one of attr.name, attr.status, attr.start, attr.duration, metrics.KEY, params.KEY, tags.KEY, min.KEY or max.KEY.`);
-    const { table, mirrored, revision } = await this.table(input.storeId, input.experimentId);
+    const { table, mirrored, revision } = await this.table(input.storeId, input.experimentId, input.revision);
     const layout = await table.layout(input.filter ?? '', sort, input.sort.descending, new Set(input.expanded));
     const end = Math.min(layout.index.length, input.offset + input.limit);
     const rows: ChannelOutput<'runs.table'>['rows'] = [];

@@ -1,6 +1,6 @@
 // Queries of the run views (best-of summaries, artifacts). Their keys live here, beside the hooks,
 // so the shared query-key list stays as it is.
-import { useQueries } from '@tanstack/react-query';
+import { useQueries, type QueryClient } from '@tanstack/react-query';
 import { useMemo, useRef } from 'react';
 import type { ChannelOutput } from '../../../shared/contract.ts';
 import { bestOf, type BestOf } from '../lib/runs.ts';
@@ -44,8 +44,24 @@ export interface RunTablePage {
   refetch: () => void;
 }
 
+/** The revision of the rows a runs table shows (shared by its hooks): a store that cannot say when it
+ * changed is read again on a table's first request, and its copy reused for the pages that follow. */
+export interface ShownRevision {
+  current: string | undefined;
+  /** refreshRunTables' count for the store when `current` was set. */
+  epoch: number;
+}
+
+const epochs = new Map<string, number>();
+
+/** The runs tables of a store are read again from it (e.g. a mirror sync brought new runs). */
+export function refreshRunTables(qc: QueryClient, storeId: string): void {
+  epochs.set(storeId, (epochs.get(storeId) ?? 0) + 1);
+  void qc.invalidateQueries({ queryKey: ['runs.table', storeId] });
+}
+
 /** Pages of the host-laid-out runs table, by page index. */
-export function useRunTablePages(view: RunTableView, pages: readonly number[]): RunTablePage[] {
+export function useRunTablePages(view: RunTableView, pages: readonly number[], revision: ShownRevision): RunTablePage[] {
   const client = useClient();
   // The last rows each page index showed (useQueries keeps no previous data across keys).
   const held = useRef(new Map<number, ChannelOutput<'runs.table'>>());
@@ -61,6 +77,11 @@ export function useRunTablePages(view: RunTableView, pages: readonly number[]): 
           expanded: view.expanded,
           offset: page * RUN_TABLE_PAGE,
           limit: RUN_TABLE_PAGE,
+          ...(revision.current && revision.epoch === (epochs.get(view.storeId) ?? 0) ? { revision: revision.current } : {}),
+        }).then((r) => {
+          revision.current = r.revision;
+          revision.epoch = epochs.get(view.storeId) ?? 0;
+          return r;
         }),
       // A failed filter is the user's to fix: no retries.
       retry: false,

@@ -4,7 +4,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { memo, useCallback, useMemo, useRef, useState } from 'react';
 import type { ChannelOutput, Run, StoreInfo } from '../../../shared/contract.ts';
 import { keys, useChannel, useStores } from '../api/queries.ts';
-import { RUN_TABLE_PAGE, useBestOf, useRunTablePages, type RunTableView } from '../api/runViews.ts';
+import { RUN_TABLE_PAGE, useBestOf, useRunTablePages, type RunTableView, type ShownRevision } from '../api/runViews.ts';
 import { AzureMirrorBar, MirroredNotice } from '../components/AzureMirrorBar.tsx';
 import { MetricHistoryChart } from '../components/MetricHistoryChart.tsx';
 import { EmptyState, ErrorBox, Loading } from '../components/Notice.tsx';
@@ -269,7 +269,8 @@ function RunsPanel({ storeId, experimentId }: { storeId: string; experimentId: s
     [storeId, experimentId, filter, sort, expanded],
   );
   const scrollRef = useRef<HTMLDivElement>(null);
-  const [first] = useRunTablePages(view, [0]);
+  const revision = useRef<ShownRevision>({ current: undefined, epoch: 0 }).current;
+  const [first] = useRunTablePages(view, [0], revision);
   const head = first?.data;
   const total = head?.total ?? 0;
   const virtual = total > VIRTUAL_FROM;
@@ -286,7 +287,7 @@ function RunsPanel({ storeId, experimentId }: { storeId: string; experimentId: s
   // The pages the rows in view fall on (one or two): the same array while they stay the same.
   const pageKey = [...new Set(shownIdx.map((k) => Math.floor(k / RUN_TABLE_PAGE)))].join(',');
   const pages = useMemo(() => (pageKey === '' ? [] : pageKey.split(',').map(Number)), [pageKey]);
-  const pageQs = useRunTablePages(view, pages);
+  const pageQs = useRunTablePages(view, pages, revision);
   const rowAt = (k: number) => {
     const q = pageQs[pages.indexOf(Math.floor(k / RUN_TABLE_PAGE))];
     return q?.data?.rows[k % RUN_TABLE_PAGE];

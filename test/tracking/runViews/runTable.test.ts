@@ -121,4 +121,21 @@ describe('runs table', () => {
     expect(b.rows.map((r) => r.run.info.run_name)).toEqual(['c2', 'c1']);
     await expect(svc.page({ storeId: 'local', experimentId: exp, sort: { column: 'nope', descending: false }, expanded: [], offset: 0, limit: 1 })).rejects.toThrow(/sort column 'nope' is not one of attr.name/);
   });
+
+  it('reads a store that cannot say when it changed again for each new table, and reuses it for that table\'s pages', async () => {
+    let searches = 0;
+    // A store with only MLflow's search (as a REST server or a mirror): no columns, no revision.
+    const plain = { kind: 'rest', searchRuns: (q: Parameters<SqliteTrackingStore['searchRuns']>[0]) => (searches++, store.searchRuns(q)) };
+    const svc = new RunTableService({ store: async () => plain as unknown as SqliteTrackingStore });
+    const ask = (revision?: string) => svc.page({ storeId: 'remote', experimentId: exp, sort: { column: 'attr.name', descending: false }, expanded: [], offset: 0, limit: 10, ...(revision ? { revision } : {}) });
+    const a = await ask();
+    expect(a.rows.map((r) => r.run.info.run_name)).toEqual(['parent', 'solo']);
+    expect(searches).toBe(1);
+    expect((await ask(a.revision)).revision).toBe(a.revision);
+    expect(searches).toBe(1);
+    await store.createRun({ experimentId: exp, runName: 'late', startTime: 9000 });
+    const b = await ask();
+    expect(searches).toBe(2);
+    expect(b.rows.map((r) => r.run.info.run_name)).toEqual(['late', 'parent', 'solo']);
+  });
 });
