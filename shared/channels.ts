@@ -56,6 +56,7 @@ export const CHANNEL_NAMES = [
   'runs.findSweep',
   'runs.metricSummaries',
   'runs.table',
+  'runs.tableChart',
   'runs.artifacts',
   'runs.artifact',
   'shell.revealPath',

@@ -811,6 +811,18 @@ export const contract = {
       ...mirroredFields,
     }),
   },
+  /** One metric of the runs table's matching runs for its chart: each run's start time (ms, in
+   * order) and latest value; runs without a finite value are left out. */
+  'runs.tableChart': {
+    input: z.strictObject({
+      storeId: id,
+      experimentId: z.string().min(1).max(256),
+      filter: z.string().max(4096).optional(),
+      metric: z.string().min(1).max(500),
+      revision: z.string().max(200).optional(),
+    }),
+    output: z.object({ revision: z.string(), metric: z.string(), matching: count, x: z.array(z.number()), y: z.array(z.number()) }),
+  },
   /** One level of a run's artifacts (MLflow's artifacts/list); `path` is relative to the run's artifact root. */
   'runs.artifacts': {
     input: z.strictObject({ storeId: id, runId: z.string().min(1).max(256), path: artifactPath.optional() }),

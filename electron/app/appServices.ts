@@ -278,6 +278,7 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
 
     'runs.metricSummaries': async (i) => metricSummaries(tracking, i),
     'runs.table': async (i) => runTables.page(i),
+    'runs.tableChart': async (i) => runTables.chart(i),
     'runs.artifacts': async (i) => listArtifacts(tracking, i),
     'runs.artifact': async (i) => readArtifact(tracking, i),
 

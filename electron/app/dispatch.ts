@@ -14,6 +14,7 @@ const LARGE_ARRAYS: Partial<Record<Channel, string>> = {
   'runs.metricHistory': 'metrics',
   'runs.metricSummaries': 'summaries',
   'runs.table': 'rows',
+  'runs.tableChart': 'y',
   'experiments.list': 'experiments',
 };
 const SAMPLE = 100;

@@ -91,4 +91,10 @@ export class RunTableService {
     }
     return { revision, total: layout.index.length, matching: layout.matching, runs: table.size, keys: table.keys(), rows, ...mirrored };
   }
+
+  async chart(input: ParsedInput<'runs.tableChart'>): Promise<ChannelOutput<'runs.tableChart'>> {
+    const { table, revision } = await this.table(input.storeId, input.experimentId, input.revision);
+    const { x, y, matching } = await table.points(input.filter ?? '', input.metric);
+    return { revision, metric: input.metric, matching, x, y };
+  }
 }

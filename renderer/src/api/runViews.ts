@@ -1,6 +1,6 @@
 // Queries of the run views (best-of summaries, artifacts). Their keys live here, beside the hooks,
 // so the shared query-key list stays as it is.
-import { useQueries, type QueryClient } from '@tanstack/react-query';
+import { keepPreviousData, useQueries, useQuery, type QueryClient } from '@tanstack/react-query';
 import { useMemo, useRef } from 'react';
 import type { ChannelOutput } from '../../../shared/contract.ts';
 import { bestOf, type BestOf } from '../lib/runs.ts';
@@ -92,5 +92,24 @@ export function useRunTablePages(view: RunTableView, pages: readonly number[], r
     if (q.data) held.current.set(page, q.data);
     const data = q.data ?? (q.isError ? undefined : held.current.get(page));
     return { data, stale: q.data === undefined && data !== undefined, pending: q.isPending, error: q.error, refetch: () => void q.refetch() };
+  });
+}
+
+/** One metric of the runs table's matching runs, for its chart (runs.tableChart); asked only when shown. */
+export function useRunTableChart(view: RunTableView, metric: string | null, enabled: boolean, revision: ShownRevision) {
+  const client = useClient();
+  return useQuery({
+    queryKey: ['runs.tableChart', view.storeId, view.experimentId, view.filter, metric],
+    queryFn: () =>
+      client.get('runs.tableChart', {
+        storeId: view.storeId,
+        experimentId: view.experimentId,
+        ...(view.filter ? { filter: view.filter } : {}),
+        metric: metric!,
+        ...(revision.current && revision.epoch === (epochs.get(view.storeId) ?? 0) ? { revision: revision.current } : {}),
+      }),
+    enabled: enabled && metric !== null,
+    placeholderData: keepPreviousData,
+    retry: false,
   });
 }

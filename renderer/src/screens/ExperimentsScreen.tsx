@@ -4,7 +4,8 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { memo, useCallback, useMemo, useRef, useState } from 'react';
 import type { ChannelOutput, Run, StoreInfo } from '../../../shared/contract.ts';
 import { keys, useChannel, useStores } from '../api/queries.ts';
-import { RUN_TABLE_PAGE, useBestOf, useRunTablePages, type RunTableView, type ShownRevision } from '../api/runViews.ts';
+import { RUN_TABLE_PAGE, useBestOf, useRunTableChart, useRunTablePages, type RunTableView, type ShownRevision } from '../api/runViews.ts';
+import { RunsMetricChart, useChartMetric } from '../components/charts/RunsMetricChart.tsx';
 import { AzureMirrorBar, MirroredNotice } from '../components/AzureMirrorBar.tsx';
 import { MetricHistoryChart } from '../components/MetricHistoryChart.tsx';
 import { EmptyState, ErrorBox, Loading } from '../components/Notice.tsx';
@@ -343,6 +344,9 @@ function RunsPanel({ storeId, experimentId }: { storeId: string; experimentId: s
     [],
   );
   const selectedRuns = [...selected.values()];
+  const [chartOpen, setChartOpen] = useState(false);
+  const [chartMetric, setChartMetric] = useChartMetric(metricKeys);
+  const chart = useRunTableChart(view, chartMetric, chartOpen, revision);
 
   const row = (k: number, key: string | number) => {
     const item = rowAt(k);
@@ -412,6 +416,13 @@ function RunsPanel({ storeId, experimentId }: { storeId: string; experimentId: s
           Compare {selectedRuns.length || ''}
         </button>
       </form>
+      {metricKeys.length > 0 ? (
+        <details className="card runs-chart" open={chartOpen} onToggle={(e) => setChartOpen(e.currentTarget.open)}>
+          <summary>Chart a metric over these runs</summary>
+          {chartOpen && chartMetric ? <RunsMetricChart metrics={metricKeys} metric={chartMetric} onMetric={setChartMetric} data={chart.data} /> : null}
+          {chart.error ? <ErrorBox error={chart.error} title="The chart's values could not be read" /> : null}
+        </details>
+      ) : null}
       {first?.error ? <ErrorBox error={first.error} title={filter ? 'The search failed: check the filter (MLflow syntax, e.g. metrics.loss < 0.5)' : 'The runs could not be read'} onRetry={first.refetch} /> : null}
       {first?.pending && !first.data ? <Loading what="runs" /> : null}
       {wantsBest && bestQ.reason ? <p className="notice notice-warn">{bestQ.reason}</p> : null}

@@ -104,6 +104,13 @@ describe('runs table', () => {
     await expect(t.layout("params.batch_size = '8' or x", start, false, new Set())).rejects.toThrow(/Invalid clause\(s\) in filter string: 'OR'/);
   });
 
+  it('charts one metric of the matching runs by start time, leaving out runs without a finite value', async () => {
+    const t = await table();
+    // c0 (start 2000, loss 0.3) and c1 (2001, 0.1); solo's loss is NaN, parent and c2 have none.
+    expect(await t.points('', 'loss')).toEqual({ x: [2000, 2001], y: [0.3, 0.1], matching: 5 });
+    expect(await t.points("params.batch_size = '16'", 'loss')).toEqual({ x: [2001], y: [0.1], matching: 1 });
+  });
+
   it('answers pages from its copy, and reads again once the store has changed', async () => {
     const svc = new RunTableService({ store: async () => store });
     const ask = (offset = 0) => svc.page({ storeId: 'local', experimentId: exp, sort: { column: 'metrics.loss', descending: false }, expanded: [ids.parent!], offset, limit: 2 });

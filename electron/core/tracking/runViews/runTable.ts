@@ -202,4 +202,24 @@ export class RunTable {
     for (const [p, l] of kids) counts.set(p, l.length);
     return remember(this.layouts, key, () => ({ index: Int32Array.from(index), depth: Uint8Array.from(depth), matching, kids: counts }));
   }
+
+  /** The matching runs' start times (in order) and latest values of one metric, for a chart; runs
+   * without a finite value are left out. */
+  async points(filter: string, metric: string): Promise<{ x: number[]; y: number[]; matching: number }> {
+    const match = this.matches(filter);
+    const asc = await this.order({ kind: 'attr', key: 'start' });
+    const col = this.columns.metrics.get(metric);
+    const x: number[] = [];
+    const y: number[] = [];
+    let matching = 0;
+    for (let k = 0; k < asc.length; k++) {
+      const i = asc[k]!;
+      if (match && !match[i]) continue;
+      matching++;
+      if (!col?.has[i] || !Number.isFinite(col.value[i]!)) continue;
+      x.push(this.columns.start[i]!);
+      y.push(col.value[i]!);
+    }
+    return { x, y, matching };
+  }
 }
