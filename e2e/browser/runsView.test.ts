@@ -100,6 +100,7 @@ describe.skipIf(missing !== null)('runs on the Experiments screen', { timeout: 1
     expect(withLoss).toBeGreaterThan(1);
     await page.getByText('Chart a metric over these runs').click();
     const chart = page.locator('.runs-chart');
+    await chart.getByRole('combobox', { name: 'Metric' }).selectOption('loss');
     await chart.getByRole('img', { name: `loss of ${withLoss} runs by start time` }).waitFor();
     expect(await chart.getByText(`${withLoss} of ${runs.length} runs with loss`).count()).toBe(1);
     await until('the points drawn', async () =>
