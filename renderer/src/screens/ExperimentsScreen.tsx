@@ -253,7 +253,7 @@ const RunRow = memo(function RunRow({
 });
 
 /** Rows drawn beyond the visible ones, and the table size from which rows are drawn only when seen. */
-const OVERSCAN = 12;
+const OVERSCAN = 6;
 const VIRTUAL_FROM = 300;
 const ROW_HEIGHT = 35;
 
