@@ -55,6 +55,8 @@ export const CHANNEL_NAMES = [
   'runs.metricHistory',
   'runs.findSweep',
   'runs.metricSummaries',
+  'runs.table',
+  'runs.tableChart',
   'runs.artifacts',
   'runs.artifact',
   'shell.revealPath',

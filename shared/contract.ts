@@ -829,6 +829,48 @@ export const contract = {
       summaries: z.array(z.object({ runId: z.string(), key: z.string(), min: anyNumber.nullable(), max: anyNumber.nullable(), count })),
     }),
   },
+  /** A page of the Experiments screen's runs table, laid out by the host: one experiment's runs
+   * filtered (MLflow grammar), sorted by a column (shared/runCells.ts colId: `attr.start`,
+   * `metrics.loss`, `params.lr`, `tags.k`, `min.loss`, ...), runs whose parent is not shown at the
+   * top and the children of `expanded` runs under them; `offset` / `limit` pick the rows. */
+  'runs.table': {
+    input: z.strictObject({
+      storeId: id,
+      experimentId: z.string().min(1).max(256),
+      filter: z.string().max(4096).optional(),
+      sort: z.strictObject({ column: z.string().min(1).max(600), descending: z.boolean() }),
+      expanded: z.array(z.string().min(1).max(256)).max(1000),
+      offset: count,
+      limit: z.number().int().min(1).max(1000),
+      /** The revision the page's other rows came from: a store that cannot say when it changed (REST,
+       * mlruns/, a mirror) is read again unless the host still holds this one. */
+      revision: z.string().max(200).optional(),
+    }),
+    output: z.object({
+      /** Changes when the store's runs change (the page then reads again). */
+      revision: z.string(),
+      /** Rows in the layout (top runs and the children of expanded ones). */
+      total: count,
+      /** Runs that match the filter, and runs in the experiment. */
+      matching: count,
+      runs: count,
+      keys: z.object({ metrics: z.array(z.string()), params: z.array(z.string()), tags: z.array(z.string()) }),
+      rows: z.array(z.object({ run: runSchema, depth: count, children: count })),
+      ...mirroredFields,
+    }),
+  },
+  /** One metric of the runs table's matching runs for its chart: each run's start time (ms, in
+   * order) and latest value; runs without a finite value are left out. */
+  'runs.tableChart': {
+    input: z.strictObject({
+      storeId: id,
+      experimentId: z.string().min(1).max(256),
+      filter: z.string().max(4096).optional(),
+      metric: z.string().min(1).max(500),
+      revision: z.string().max(200).optional(),
+    }),
+    output: z.object({ revision: z.string(), metric: z.string(), matching: count, x: z.array(z.number()), y: z.array(z.number()) }),
+  },
   /** One level of a run's artifacts (MLflow's artifacts/list); `path` is relative to the run's artifact root. */
   'runs.artifacts': {
     input: z.strictObject({ storeId: id, runId: z.string().min(1).max(256), path: artifactPath.optional() }),

@@ -93,6 +93,33 @@ describe.skipIf(missing !== null)('runs on the Experiments screen', { timeout: 1
     await until('every top-level run again', async () => (await rowNames()).includes(PARENT));
   });
 
+  it('charts a metric over the runs by start time, following the filter', async () => {
+    await openExperiment();
+    const { runs } = await api.get('runs.search', { storeId, experimentIds: ['1'], maxResults: 1000 });
+    const withLoss = runs.filter((r) => Number.isFinite(r.data.metrics?.find((m) => m.key === 'loss')?.value ?? NaN)).length;
+    expect(withLoss).toBeGreaterThan(1);
+    await page.getByText('Chart a metric over these runs').click();
+    const chart = page.locator('.runs-chart');
+    await chart.getByRole('combobox', { name: 'Metric' }).selectOption('loss');
+    await chart.getByRole('img', { name: `loss of ${withLoss} runs by start time` }).waitFor();
+    expect(await chart.getByText(`${withLoss} of ${runs.length} runs with loss`).count()).toBe(1);
+    await until('the points drawn', async () =>
+      chart.locator('canvas').evaluate((c: HTMLCanvasElement) => {
+        const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+        let n = 0;
+        for (let i = 0; i < d.length; i += 4) if (d[i + 3]! > 80 && d[i + 2]! - d[i]! > 60) n++;
+        return n > 0;
+      }),
+    );
+    await page.getByRole('searchbox', { name: 'MLflow filter' }).fill("tags.`trial_number` = '1'");
+    await page.getByRole('button', { name: 'Search' }).click();
+    await chart.getByRole('img', { name: 'loss of 1 runs by start time' }).waitFor();
+    await page.getByRole('searchbox', { name: 'MLflow filter' }).fill('');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await chart.getByRole('img', { name: `loss of ${withLoss} runs by start time` }).waitFor();
+    await page.getByText('Chart a metric over these runs').click();
+  });
+
   it('best-of columns: min and max over each history beside the latest, sortable', async () => {
     await openExperiment();
     await page.locator('.columns-menu summary').click();

@@ -25,6 +25,7 @@ import { AzureTrustService } from './azureTrustService.ts';
 import { StudyPasswords } from './studyPasswords.ts';
 import { openCliSecretStore } from '../core/azure/cliSecretStore.ts';
 import { listArtifacts, metricSummaries, readArtifact } from './runViewsService.ts';
+import { RunTableService } from './runTableService.ts';
 
 export interface PlatformActions {
   /** Show the file in the OS file manager (Electron: shell.showItemInFolder). */
@@ -133,6 +134,7 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
     },
   });
   const tracking = new TrackingService({ state, core, bus, dataDir, env: opts.env, azureMirror, credentialFor: (tenantId) => azureCredentials.credentialFor(tenantId), ca: () => trust.ca() });
+  const runTables = new RunTableService(tracking);
   const workspaces = new WorkspacesService({
     state,
     tracking,
@@ -277,6 +279,8 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
     },
 
     'runs.metricSummaries': async (i) => metricSummaries(tracking, i),
+    'runs.table': async (i) => runTables.page(i),
+    'runs.tableChart': async (i) => runTables.chart(i),
     'runs.artifacts': async (i) => listArtifacts(tracking, i),
     'runs.artifact': async (i) => readArtifact(tracking, i),
 

@@ -13,6 +13,8 @@ const LARGE_ARRAYS: Partial<Record<Channel, string>> = {
   'runs.search': 'runs',
   'runs.metricHistory': 'metrics',
   'runs.metricSummaries': 'summaries',
+  'runs.table': 'rows',
+  'runs.tableChart': 'y',
   'experiments.list': 'experiments',
 };
 const SAMPLE = 100;

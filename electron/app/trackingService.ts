@@ -40,7 +40,7 @@ export interface TrackingServiceOptions {
 }
 
 /** The offline/as-of marks of a page from an Azure workspace's browsing store, if any. */
-function mirroredFields(page: object): { offline?: boolean; asOf?: number | null; offlineReason?: string | null } {
+export function mirroredFields(page: object): { offline?: boolean; asOf?: number | null; offlineReason?: string | null } {
   const p = page as { offline?: unknown; asOf?: unknown; offlineReason?: unknown };
   if (typeof p.offline !== 'boolean') return {};
   return { offline: p.offline, asOf: typeof p.asOf === 'number' ? p.asOf : null, offlineReason: typeof p.offlineReason === 'string' ? p.offlineReason : null };
@@ -401,7 +401,7 @@ function appMetric(m: Metric): Metric & { step: number } {
   return { ...m, step: Number(m.step) };
 }
 
-function appRun(r: Run): Run & { data: { metrics?: Array<Metric & { step: number }> } } {
+export function appRun(r: Run): Run & { data: { metrics?: Array<Metric & { step: number }> } } {
   return r.data.metrics ? { ...r, data: { ...r.data, metrics: r.data.metrics.map(appMetric) } } : (r as Run & { data: { metrics?: undefined } });
 }
 

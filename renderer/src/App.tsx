@@ -15,6 +15,7 @@ import { SweepsScreen } from './screens/SweepsScreen.tsx';
 const ExperimentsScreen = lazy(() => import('./screens/ExperimentsScreen.tsx').then((m) => ({ default: m.ExperimentsScreen })));
 const NewSweepScreen = lazy(() => import('./screens/NewSweepScreen.tsx').then((m) => ({ default: m.NewSweepScreen })));
 const RunScreen = lazy(() => import('./screens/RunScreen.tsx').then((m) => ({ default: m.RunScreen })));
+const CompareScreen = lazy(() => import('./screens/CompareScreen.tsx').then((m) => ({ default: m.CompareScreen })));
 const SettingsScreen = lazy(() => import('./screens/SettingsScreen.tsx').then((m) => ({ default: m.SettingsScreen })));
 
 function Screen({ route }: { route: Route }) {
@@ -25,6 +26,8 @@ function Screen({ route }: { route: Route }) {
       return <NewSweepScreen />;
     case 'sweep':
       return <SweepDetailScreen key={route.id} id={route.id} />;
+    case 'compare':
+      return <CompareScreen ids={route.ids} />;
     case 'experiments':
       return <ExperimentsScreen storeId={route.storeId} experimentId={route.experimentId} />;
     case 'run':
@@ -35,7 +38,7 @@ function Screen({ route }: { route: Route }) {
 }
 
 const NAV: Array<{ route: Route; label: string; match: Route['name'][] }> = [
-  { route: { name: 'sweeps' }, label: 'Sweeps', match: ['sweeps', 'sweep'] },
+  { route: { name: 'sweeps' }, label: 'Sweeps', match: ['sweeps', 'sweep', 'compare'] },
   { route: { name: 'new' }, label: 'New sweep', match: ['new'] },
   { route: { name: 'experiments', storeId: null, experimentId: null }, label: 'Experiments', match: ['experiments', 'run'] },
   { route: { name: 'settings' }, label: 'Settings', match: ['settings'] },

@@ -10,6 +10,7 @@ describe('router', () => {
     fc.constant<Route>({ name: 'new' }),
     fc.constant<Route>({ name: 'settings' }),
     seg.map((id): Route => ({ name: 'sweep', id })),
+    fc.array(seg, { maxLength: 5 }).map((ids): Route => ({ name: 'compare', ids })),
     fc.tuple(seg, seg).map(([storeId, runId]): Route => ({ name: 'run', storeId, runId })),
     fc.tuple(fc.option(seg, { nil: null }), fc.option(seg, { nil: null })).map(([s, e]): Route => ({ name: 'experiments', storeId: s, experimentId: s === null ? null : e })),
   );
@@ -26,5 +27,6 @@ describe('router', () => {
     expect(parseRoute('')).toEqual({ name: 'sweeps' });
     expect(parseRoute('#/nope/x')).toEqual({ name: 'sweeps' });
     expect(parseRoute('#/sweep')).toEqual({ name: 'sweeps' });
+    expect(parseRoute('#/compare')).toEqual({ name: 'compare', ids: [] });
   });
 });

@@ -355,7 +355,8 @@ function likeToRegExp(pattern: string, caseInsensitive: boolean): RegExp {
   return new RegExp(`${re}$`, caseInsensitive ? 'is' : 's');
 }
 
-function compareValues(actual: string | number, comparator: Comparator, expected: Comparison['value']): boolean {
+/** One comparison of a filter against a value the run holds (exported for columnar stores of runs). */
+export function compareValues(actual: string | number, comparator: Comparator, expected: Comparison['value']): boolean {
   switch (comparator) {
     case '=':
       return actual === expected;

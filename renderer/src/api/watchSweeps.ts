@@ -1,5 +1,6 @@
 // Tells the host which sweeps this page looks at (sweeps.watch), so trials other processes write
-// into them (Python Optuna, another runner) come back as events: the sweep open in the detail, the
+// into them (Python Optuna, another runner) come back as events: the sweep open in the detail (or
+// the sweeps compared), the
 // sweeps of the list while it is shown, and any running elsewhere (the status bar counts them). The
 // host watches for a lease, so the page asks again well within it, and again once it reconnects (a
 // restarted host watches nothing).
@@ -22,7 +23,7 @@ export function useWatchedSweeps(route: Route): void {
     for (const s of sweeps ?? []) {
       if (route.name === 'sweeps' || (!s.runsHere && LIVE_ELSEWHERE.has(s.state))) out.add(s.id);
     }
-    const open = route.name === 'sweep' ? [route.id] : [];
+    const open = route.name === 'sweep' ? [route.id] : route.name === 'compare' ? [...new Set(route.ids)] : [];
     return [...open, ...[...out].filter((id) => !open.includes(id)).sort()].slice(0, MAX_IDS);
   }, [route, sweeps]);
   const key = ids.join('\n');

@@ -7,6 +7,7 @@ import { useEffect, useState } from 'react';
 import type { ChannelOutput } from '../../../shared/contract.ts';
 import { useClient } from '../api/clientContext.tsx';
 import { keys, useChannel } from '../api/queries.ts';
+import { refreshRunTables } from '../api/runViews.ts';
 import { errorText, fmtTime } from '../lib/format.ts';
 
 type MirrorStatus = ChannelOutput<'azure.mirrorStatus'>;
@@ -36,6 +37,7 @@ export function AzureMirrorBar({ storeId }: { storeId: string }) {
         if (was?.syncing && !s.syncing) {
           void qc.invalidateQueries({ queryKey: keys.experiments(storeId) });
           void qc.invalidateQueries({ queryKey: ['runs.search', storeId] });
+          refreshRunTables(qc, storeId);
         }
       }),
     ];

@@ -6,6 +6,8 @@ export type Route =
   | { name: 'sweeps' }
   | { name: 'new' }
   | { name: 'sweep'; id: string }
+  /** Two or more sweeps' histories on one chart, in the order chosen. */
+  | { name: 'compare'; ids: string[] }
   | { name: 'experiments'; storeId: string | null; experimentId: string | null }
   | { name: 'run'; storeId: string; runId: string }
   | { name: 'settings' };
@@ -19,6 +21,7 @@ export function parseRoute(hash: string): Route {
     }
   });
   const [head, a, b] = parts;
+  if (head === 'compare') return { name: 'compare', ids: parts.slice(1) };
   switch (head) {
     case 'new':
       return { name: 'new' };
@@ -46,6 +49,8 @@ export function href(route: Route): string {
       return `#/sweep/${e(route.id)}`;
     case 'experiments':
       return ['#/experiments', route.storeId, route.experimentId].filter((x) => x !== null).map((x, i) => (i === 0 ? x : e(x as string))).join('/');
+    case 'compare':
+      return ['#/compare', ...route.ids.map(e)].join('/');
     case 'run':
       return `#/run/${e(route.storeId)}/${e(route.runId)}`;
     case 'settings':

@@ -1,15 +1,17 @@
 // Experiments: stores -> experiments -> runs. Parent runs expand to their children; MLflow filter
 // search; sort by any column; choose columns; compare selected runs.
-import { Fragment, useMemo, useState } from 'react';
-import type { Run, StoreInfo } from '../../../shared/contract.ts';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { memo, useCallback, useMemo, useRef, useState } from 'react';
+import type { ChannelOutput, Run, StoreInfo } from '../../../shared/contract.ts';
 import { keys, useChannel, useStores } from '../api/queries.ts';
-import { useBestOf } from '../api/runViews.ts';
+import { RUN_TABLE_PAGE, useBestOf, useRunTableChart, useRunTablePages, type RunTableView, type ShownRevision } from '../api/runViews.ts';
+import { RunsMetricChart, useChartMetric } from '../components/charts/RunsMetricChart.tsx';
 import { AzureMirrorBar, MirroredNotice } from '../components/AzureMirrorBar.tsx';
 import { MetricHistoryChart } from '../components/MetricHistoryChart.tsx';
 import { EmptyState, ErrorBox, Loading } from '../components/Notice.tsx';
 import { fmtDuration, fmtTime, fmtValue } from '../lib/format.ts';
 import { href } from '../lib/router.ts';
-import { bestKey, cellValue, colId, compareCells, keysOf, metric, PARENT_TAG, param, runName, tag, tagFilter, type BestOf, type Column } from '../lib/runs.ts';
+import { bestKey, cellValue, colId, keysOf, metric, param, runName, tagFilter, type BestOf, type Column } from '../lib/runs.ts';
 
 function StoreNode({ store, open, selected }: { store: StoreInfo; open: boolean; selected: { storeId: string | null; experimentId: string | null } }) {
   const [expanded, setExpanded] = useState(open);
@@ -199,102 +201,173 @@ function CompareView({ storeId, runs }: { storeId: string; runs: Run[] }) {
   );
 }
 
+type TableRow = ChannelOutput<'runs.table'>['rows'][number];
+
+/** One row of the runs table; drawn again only when its run, the columns or its state change. */
+const RunRow = memo(function RunRow({
+  item,
+  columns,
+  storeId,
+  best,
+  picked,
+  open,
+  onSelect,
+  onToggle,
+  onTag,
+}: {
+  item: TableRow;
+  columns: readonly Column[];
+  storeId: string;
+  best: BestOf | undefined;
+  picked: boolean;
+  open: boolean;
+  onSelect: (r: Run) => void;
+  onToggle: (runId: string) => void;
+  onTag: (filter: string) => void;
+}) {
+  const r = item.run;
+  const name = runName(r);
+  return (
+    <tr className={item.depth ? 'child-row' : undefined}>
+      <td className="sel">
+        <input type="checkbox" aria-label={`Select ${name}`} checked={picked} onChange={() => onSelect(r)} />
+      </td>
+      {columns.map((c, i) => (
+        <td key={colId(c)} className={c.kind !== 'attr' ? 'num' : undefined}>
+          {i === 0 ? (
+            <span className={`name-cell depth-${Math.min(item.depth, 4)}`}>
+              {item.children > 0 ? (
+                <button type="button" className="tree-toggle small" aria-expanded={open} aria-label={`${open ? 'Hide' : 'Show'} ${item.children} child runs of ${name}`} onClick={() => onToggle(r.info.run_id)}>
+                  {open ? '▾' : '▸'} {item.children}
+                </button>
+              ) : null}
+              {renderCell(r, c, storeId, best, onTag)}
+            </span>
+          ) : (
+            renderCell(r, c, storeId, best, onTag)
+          )}
+        </td>
+      ))}
+    </tr>
+  );
+});
+
+/** Rows drawn beyond the visible ones, and the table size from which rows are drawn only when seen. */
+const OVERSCAN = 6;
+const VIRTUAL_FROM = 300;
+const ROW_HEIGHT = 35;
+
 function RunsPanel({ storeId, experimentId }: { storeId: string; experimentId: string }) {
   const [draft, setDraft] = useState('');
   const [filter, setFilter] = useState('');
-  const runs = useChannel(keys.runs(storeId, [experimentId], filter), 'runs.search', filter ? { storeId, experimentIds: [experimentId], filter, maxResults: 5000 } : { storeId, experimentIds: [experimentId], maxResults: 5000 });
-  const list = useMemo(() => runs.data?.runs ?? [], [runs.data]);
-  const metricKeys = useMemo(() => keysOf(list, 'metrics'), [list]);
-  const paramKeys = useMemo(() => keysOf(list, 'params'), [list]);
-  const tagKeys = useMemo(() => keysOf(list, 'tags'), [list]);
+  const [sort, setSort] = useState<{ id: string; dir: 1 | -1 }>({ id: 'attr.start', dir: -1 });
+  const [expanded, setExpanded] = useState<Set<string>>(new Set());
+  // The runs ticked for Compare, kept as the rows showed them (the table holds only a page).
+  const [selected, setSelected] = useState<Map<string, Run>>(new Map());
+  const [comparing, setComparing] = useState(false);
+  const view = useMemo<RunTableView>(
+    () => ({ storeId, experimentId, filter, sort: { column: sort.id, descending: sort.dir === -1 }, expanded: [...expanded].sort() }),
+    [storeId, experimentId, filter, sort, expanded],
+  );
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const revision = useRef<ShownRevision>({ current: undefined, epoch: 0 }).current;
+  const [first] = useRunTablePages(view, [0], revision);
+  const head = first?.data;
+  const total = head?.total ?? 0;
+  const virtual = total > VIRTUAL_FROM;
+  const virtualizer = useVirtualizer({
+    count: virtual ? total : 0,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: OVERSCAN,
+    // One commit per frame rather than one per scroll event (as the trials table does).
+    useFlushSync: false,
+  });
+  const items = virtualizer.getVirtualItems();
+  const shownIdx = virtual ? items.map((v) => v.index) : Array.from({ length: total }, (_, k) => k);
+  // The pages the rows in view fall on (one or two): the same array while they stay the same.
+  const pageKey = [...new Set(shownIdx.map((k) => Math.floor(k / RUN_TABLE_PAGE)))].join(',');
+  const pages = useMemo(() => (pageKey === '' ? [] : pageKey.split(',').map(Number)), [pageKey]);
+  const pageQs = useRunTablePages(view, pages, revision);
+  const rowAt = (k: number) => {
+    const q = pageQs[pages.indexOf(Math.floor(k / RUN_TABLE_PAGE))];
+    return q?.data?.rows[k % RUN_TABLE_PAGE];
+  };
+  const busy = first?.stale === true || pageQs.some((q) => q.stale || q.pending);
+
+  const metricKeys = head?.keys.metrics ?? EMPTY;
+  const paramKeys = head?.keys.params ?? EMPTY;
+  const tagKeys = head?.keys.tags ?? EMPTY;
   // User tags are shown at first; MLflow's own (mlflow.*) are one click away in Columns.
   const defaultCols = useMemo(() => new Set([...metricKeys.slice(0, 4).map((k) => `metrics.${k}`), ...tagKeys.filter((k) => !k.startsWith('mlflow.')).map((k) => `tags.${k}`)]), [metricKeys, tagKeys]);
   const [chosen, setChosen] = useState<Set<string> | null>(null);
 
   const shown = chosen ?? defaultCols;
-  // Each metric's best-of columns (min, max over its history) sit beside its latest value.
-  const metricCols = metricKeys.flatMap((key): Column[] =>
-    [{ kind: 'metrics', key } as const, { kind: 'best', key, of: 'min' } as const, { kind: 'best', key, of: 'max' } as const].filter((c) => shown.has(colId(c))),
+  // Each metric's best-of columns (min, max over its history) sit beside its latest value. The same
+  // array while nothing changes, so rows in view are not drawn again as the table scrolls.
+  const columns = useMemo<Column[]>(
+    () => [
+      ...ATTR_COLS,
+      ...metricKeys.flatMap((key): Column[] =>
+        [{ kind: 'metrics', key } as const, { kind: 'best', key, of: 'min' } as const, { kind: 'best', key, of: 'max' } as const].filter((c) => shown.has(colId(c))),
+      ),
+      ...paramKeys.filter((k) => shown.has(`params.${k}`)).map((key) => ({ kind: 'params' as const, key })),
+      ...tagKeys.filter((k) => shown.has(`tags.${k}`)).map((key) => ({ kind: 'tags' as const, key })),
+    ],
+    [metricKeys, paramKeys, tagKeys, shown],
   );
-  const columns: Column[] = [
-    ...ATTR_COLS,
-    ...metricCols,
-    ...paramKeys.filter((k) => shown.has(`params.${k}`)).map((key) => ({ kind: 'params' as const, key })),
-    ...tagKeys.filter((k) => shown.has(`tags.${k}`)).map((key) => ({ kind: 'tags' as const, key })),
-  ];
   const wantsBest = columns.some((c) => c.kind === 'best');
-  const runIds = useMemo(() => list.map((r) => r.info.run_id), [list]);
+  const shownRuns = shownIdx.map(rowAt).filter((r) => r !== undefined);
+  const idKey = shownRuns.map((r) => r.run.info.run_id).join(',');
+  const runIds = useMemo(() => (idKey === '' ? [] : idKey.split(',')), [idKey]);
   const bestQ = useBestOf(storeId, runIds, wantsBest);
   const best = bestQ.best;
-  const applyFilter = (f: string) => {
+  const applyFilter = useCallback((f: string) => {
     setDraft(f);
     setFilter(f);
-  };
-  const [sort, setSort] = useState<{ id: string; dir: 1 | -1 }>({ id: 'attr.start', dir: -1 });
-  const [expanded, setExpanded] = useState<Set<string>>(new Set());
-  const [selected, setSelected] = useState<Set<string>>(new Set());
-  const [comparing, setComparing] = useState(false);
-
-  const { tops, children } = useMemo(() => {
-    const ids = new Set(list.map((r) => r.info.run_id));
-    const kids = new Map<string, Run[]>();
-    const tops: Run[] = [];
-    for (const r of list) {
-      const p = tag(r, PARENT_TAG);
-      if (p && ids.has(p)) {
-        const k = kids.get(p);
-        if (k) k.push(r);
-        else kids.set(p, [r]);
-      } else tops.push(r);
-    }
-    return { tops, children: kids };
-  }, [list]);
-  const sortCol = columns.find((c) => colId(c) === sort.id) ?? ATTR_COLS[2]!;
-  const sorter = (a: Run, b: Run) => compareCells(cellValue(a, sortCol, best), cellValue(b, sortCol, best)) * sort.dir;
-  const sortedTops = tops.slice().sort(sorter);
+  }, []);
   const toggle = (set: Set<string>, id: string) => {
     const n = new Set(set);
     if (n.has(id)) n.delete(id);
     else n.add(id);
     return n;
   };
-  const selectedRuns = list.filter((r) => selected.has(r.info.run_id));
+  const onToggle = useCallback((id: string) => setExpanded((s) => toggle(s, id)), []);
+  const onSelect = useCallback(
+    (r: Run) =>
+      setSelected((s) => {
+        const n = new Map(s);
+        if (n.has(r.info.run_id)) n.delete(r.info.run_id);
+        else n.set(r.info.run_id, r);
+        return n;
+      }),
+    [],
+  );
+  const selectedRuns = [...selected.values()];
+  const [chartOpen, setChartOpen] = useState(false);
+  const [chartMetric, setChartMetric] = useChartMetric(metricKeys);
+  const chart = useRunTableChart(view, chartMetric, chartOpen, revision);
 
-  const row = (r: Run, depth: number) => {
-    const kids = children.get(r.info.run_id);
-    const open = expanded.has(r.info.run_id);
-    const name = runName(r);
-    return (
-      <Fragment key={r.info.run_id}>
-        <tr className={depth ? 'child-row' : undefined}>
-          <td className="sel">
-            <input type="checkbox" aria-label={`Select ${name}`} checked={selected.has(r.info.run_id)} onChange={() => setSelected((s) => toggle(s, r.info.run_id))} />
+  const row = (k: number, key: string | number) => {
+    const item = rowAt(k);
+    if (!item) {
+      return (
+        <tr key={key} className="placeholder-row">
+          <td colSpan={columns.length + 1} className="muted">
+            …
           </td>
-          {columns.map((c, i) => (
-            <td key={colId(c)} className={c.kind !== 'attr' ? 'num' : undefined}>
-              {i === 0 ? (
-                <span className={`name-cell depth-${depth}`}>
-                  {kids ? (
-                    <button type="button" className="tree-toggle small" aria-expanded={open} aria-label={`${open ? 'Hide' : 'Show'} ${kids.length} child runs of ${name}`} onClick={() => setExpanded((s) => toggle(s, r.info.run_id))}>
-                      {open ? '▾' : '▸'} {kids.length}
-                    </button>
-                  ) : null}
-                  {renderCell(r, c, storeId, best, applyFilter)}
-                </span>
-              ) : (
-                renderCell(r, c, storeId, best, applyFilter)
-              )}
-            </td>
-          ))}
         </tr>
-        {open && kids ? kids.slice().sort(sorter).map((k) => row(k, depth + 1)) : null}
-      </Fragment>
-    );
+      );
+    }
+    const id = item.run.info.run_id;
+    return <RunRow key={id} item={item} columns={columns} storeId={storeId} best={best} picked={selected.has(id)} open={expanded.has(id)} onSelect={onSelect} onToggle={onToggle} onTag={applyFilter} />;
   };
+  const before = virtual && items.length ? items[0]!.start : 0;
+  const after = virtual && items.length ? virtualizer.getTotalSize() - items[items.length - 1]!.end : 0;
 
   return (
     <div className="runs-panel">
-      {runs.data ? <MirroredNotice storeId={storeId} experimentId={experimentId} page={runs.data} /> : null}
+      {head ? <MirroredNotice storeId={storeId} experimentId={experimentId} page={head} /> : null}
       <form
         className="row toolbar"
         onSubmit={(e) => {
@@ -343,14 +416,26 @@ function RunsPanel({ storeId, experimentId }: { storeId: string; experimentId: s
           Compare {selectedRuns.length || ''}
         </button>
       </form>
-      {runs.isError ? <ErrorBox error={runs.error} title={filter ? 'The search failed: check the filter (MLflow syntax, e.g. metrics.loss < 0.5)' : 'The runs could not be read'} onRetry={() => void runs.refetch()} /> : null}
-      {runs.isPending ? <Loading what="runs" /> : null}
+      {metricKeys.length > 0 ? (
+        <details className="card runs-chart" open={chartOpen} onToggle={(e) => setChartOpen(e.currentTarget.open)}>
+          <summary>Chart a metric over these runs</summary>
+          {chartOpen && chartMetric ? <RunsMetricChart metrics={metricKeys} metric={chartMetric} onMetric={setChartMetric} data={chart.data} /> : null}
+          {chart.error ? <ErrorBox error={chart.error} title="The chart's values could not be read" /> : null}
+        </details>
+      ) : null}
+      {first?.error ? <ErrorBox error={first.error} title={filter ? 'The search failed: check the filter (MLflow syntax, e.g. metrics.loss < 0.5)' : 'The runs could not be read'} onRetry={first.refetch} /> : null}
+      {first?.pending && !first.data ? <Loading what="runs" /> : null}
       {wantsBest && bestQ.reason ? <p className="notice notice-warn">{bestQ.reason}</p> : null}
       {wantsBest && bestQ.error ? <ErrorBox error={bestQ.error} title="The min and max over the metric histories could not be read" /> : null}
-      {runs.isSuccess && list.length === 0 ? <EmptyState title={filter ? 'No run matches this filter' : 'No runs in this experiment'} /> : null}
-      {list.length > 0 ? (
-        <div className="table-wrap">
-          <table className="grid runs" aria-label="Runs">
+      {head && total === 0 ? <EmptyState title={filter ? 'No run matches this filter' : 'No runs in this experiment'} /> : null}
+      {head && filter && total > 0 ? (
+        <p className="muted small" role="status" data-filter={filter}>
+          {head.matching.toLocaleString('en-US')} of {head.runs.toLocaleString('en-US')} runs match.
+        </p>
+      ) : null}
+      {total > 0 ? (
+        <div className={`table-wrap${virtual ? ' runs-scroll' : ''}`} ref={scrollRef}>
+          <table className="grid runs" aria-label="Runs" aria-rowcount={total + 1} aria-busy={busy}>
             <thead>
               <tr>
                 <th scope="col" className="sel">
@@ -369,7 +454,11 @@ function RunsPanel({ storeId, experimentId }: { storeId: string; experimentId: s
                 })}
               </tr>
             </thead>
-            <tbody>{sortedTops.map((r) => row(r, 0))}</tbody>
+            <tbody>
+              {before > 0 ? <tr aria-hidden="true" className="spacer-row" style={{ height: before }} /> : null}
+              {virtual ? items.map((v) => row(v.index, v.key as number)) : shownIdx.map((k) => row(k, k))}
+              {after > 0 ? <tr aria-hidden="true" className="spacer-row" style={{ height: after }} /> : null}
+            </tbody>
           </table>
         </div>
       ) : null}
@@ -377,6 +466,8 @@ function RunsPanel({ storeId, experimentId }: { storeId: string; experimentId: s
     </div>
   );
 }
+
+const EMPTY: string[] = [];
 
 export function ExperimentsScreen({ storeId, experimentId }: { storeId: string | null; experimentId: string | null }) {
   const stores = useStores();

@@ -1,29 +1,41 @@
 // One MLflow run: params, metrics with history, its parent or children, and (for a sweep's parent
 // run) the sweep and checkpoint it came from.
-import { useMemo, useState } from 'react';
+import { useMemo, useRef, useState } from 'react';
 import { useClient } from '../api/clientContext.tsx';
 import { keys, useChannel } from '../api/queries.ts';
-import { useBestOf } from '../api/runViews.ts';
+import { RUN_TABLE_PAGE, useBestOf, useRunTablePages, type RunTableView, type ShownRevision } from '../api/runViews.ts';
 import { ArtifactsPanel } from '../components/ArtifactsPanel.tsx';
 import { MetricHistoryChart } from '../components/MetricHistoryChart.tsx';
 import { ErrorBox, Loading } from '../components/Notice.tsx';
 import { fmtDuration, fmtTime, fmtValue } from '../lib/format.ts';
 import { href, navigate } from '../lib/router.ts';
-import { bestKey, keysOf, metric, PARENT_TAG, param, runName, tag } from '../lib/runs.ts';
+import { bestKey, keysOf, metric, PARENT_TAG, param, runName, tag, tagFilter } from '../lib/runs.ts';
+
+/** Child runs shown here at most (a sweep of 100,000 trials has as many); all of them are in the
+ * Experiments table, which draws only the rows in view. */
+const CHILDREN_SHOWN = RUN_TABLE_PAGE;
 
 function ChildRuns({ storeId, experimentId, runId }: { storeId: string; experimentId: string; runId: string }) {
-  const filter = `tags.${PARENT_TAG} = '${runId}'`;
-  const q = useChannel(keys.children(storeId, experimentId, runId), 'runs.search', { storeId, experimentIds: [experimentId], filter, maxResults: 5000 });
-  const kids = useMemo(() => (q.data?.runs ?? []).slice().sort((a, b) => a.info.start_time - b.info.start_time), [q.data]);
-  const metricKeys = keysOf(kids, 'metrics');
-  if (q.isPending) return <Loading what="child runs" />;
-  if (q.isError) return <ErrorBox error={q.error} title="The child runs could not be read" onRetry={() => void q.refetch()} />;
+  // The host's runs table, filtered to this run's children: the first page by start time.
+  const view = useMemo<RunTableView>(() => ({ storeId, experimentId, filter: tagFilter(PARENT_TAG, runId), sort: { column: 'attr.start', descending: false }, expanded: [] }), [storeId, experimentId, runId]);
+  const revision = useRef<ShownRevision>({ current: undefined, epoch: 0 }).current;
+  const [q] = useRunTablePages(view, [0], revision);
+  const kids = useMemo(() => (q?.data?.rows ?? []).map((row) => row.run), [q?.data]);
+  const metricKeys = useMemo(() => keysOf(kids, 'metrics'), [kids]);
+  const total = q?.data?.matching ?? 0;
+  if (!q || (q.pending && !q.data)) return <Loading what="child runs" />;
+  if (q.error) return <ErrorBox error={q.error} title="The child runs could not be read" onRetry={q.refetch} />;
   if (kids.length === 0) return null;
   return (
     <section className="card card-flush">
       <h2 className="card-h pad">
-        Child runs <span className="muted small">{kids.length}</span>
+        Child runs <span className="muted small">{total}</span>
       </h2>
+      {total > CHILDREN_SHOWN ? (
+        <p className="muted small pad">
+          The first {CHILDREN_SHOWN} by start time; <a href={href({ name: 'experiments', storeId, experimentId })}>all {total.toLocaleString('en-US')} in the Experiments table</a> (expand this run there).
+        </p>
+      ) : null}
       <div className="table-wrap">
         <table className="grid" aria-label="Child runs">
           <thead>

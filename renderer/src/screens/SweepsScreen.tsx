@@ -9,6 +9,7 @@ import { StateBadge } from '../components/StateBadge.tsx';
 import { SweepActions } from '../components/SweepActions.tsx';
 import { fmtTime, fmtValue } from '../lib/format.ts';
 import { href, navigate } from '../lib/router.ts';
+import { uniqueLabels } from '../lib/sweepLabels.ts';
 
 function trackingTarget(s: SweepSummary): string {
   const t = s.tracking;
@@ -16,19 +17,12 @@ function trackingTarget(s: SweepSummary): string {
   return [s.experimentName, t.storeUri].filter(Boolean).join(' · ');
 }
 
-/** Names for the cards and their buttons, unique on the list: the study name, with its study file
- * when another listed sweep has the same study name. */
-function uniqueLabels(sweeps: readonly SweepSummary[]): Map<string, string> {
-  const seen = new Map<string, number>();
-  for (const s of sweeps) seen.set(s.studyName, (seen.get(s.studyName) ?? 0) + 1);
-  return new Map(sweeps.map((s) => [s.id, (seen.get(s.studyName) ?? 0) > 1 ? `${s.studyName} in ${s.studyPath}` : s.studyName]));
-}
-
-function SweepCard({ s, label }: { s: SweepSummary; label: string }) {
+function SweepCard({ s, label, picked, onPick }: { s: SweepSummary; label: string; picked: boolean; onPick: (picked: boolean) => void }) {
   return (
     <li className={`sweep-card sweep-${s.state}`} aria-label={`Sweep ${label}`}>
       <div className="sweep-main">
         <div className="sweep-title">
+          <input type="checkbox" className="compare-pick" aria-label={`Compare ${label}`} title="Choose for Compare studies" checked={picked} onChange={(e) => onPick(e.target.checked)} />
           <a href={href({ name: 'sweep', id: s.id })} className="sweep-name">
             {s.studyName}
           </a>
@@ -123,6 +117,10 @@ export function SweepsScreen() {
   const sorted = sweeps.slice().sort((a, b) => (order[a.state] ?? 9) - (order[b.state] ?? 9) || (b.updatedAt ?? 0) - (a.updatedAt ?? 0));
   const interrupted = sweeps.filter((s) => s.state === 'interrupted').length;
   const labels = uniqueLabels(sweeps);
+  // Sweeps chosen for Compare studies, in the order chosen (their colours follow it).
+  const [picked, setPicked] = useState<string[]>([]);
+  const chosen = picked.filter((id) => sweeps.some((s) => s.id === id));
+  const pick = (id: string, on: boolean) => setPicked((p) => (on ? [...p.filter((x) => x !== id), id] : p.filter((x) => x !== id)));
   return (
     <section className="screen" aria-labelledby="sweeps-h">
       <header className="screen-head">
@@ -149,10 +147,24 @@ export function SweepsScreen() {
           </p>
         </EmptyState>
       ) : null}
+      {sorted.length > 1 ? (
+        <div className="row toolbar compare-bar">
+          <span className="muted small">{chosen.length < 2 ? 'Tick two or more sweeps to compare their histories on one chart.' : `${chosen.length} sweeps chosen.`}</span>
+          {chosen.length >= 2 ? (
+            <a className="button primary" href={href({ name: 'compare', ids: chosen })}>
+              Compare {chosen.length} studies
+            </a>
+          ) : (
+            <button type="button" className="primary" disabled>
+              Compare studies
+            </button>
+          )}
+        </div>
+      ) : null}
       {sorted.length > 0 ? (
         <ul className="sweep-list" aria-label="Sweeps">
           {sorted.map((s) => (
-            <SweepCard key={s.id} s={s} label={labels.get(s.id) ?? s.studyName} />
+            <SweepCard key={s.id} s={s} label={labels.get(s.id) ?? s.studyName} picked={chosen.includes(s.id)} onPick={(on) => pick(s.id, on)} />
           ))}
         </ul>
       ) : null}

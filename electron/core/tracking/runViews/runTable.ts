@@ -1,0 +1,225 @@
+// The Experiments screen's runs table, held by the host so only a page of it crosses to the renderer:
+// one experiment's runs as columns (runColumns.ts), filtered with MLflow's grammar, sorted by any
+// column with the renderer's own cell values (shared/runCells.ts), and laid out as the tree the
+// screen shows (runs whose parent is not shown at the top, the children of expanded runs under
+// them). Each order, filter and layout is computed once per snapshot and kept, so sorting back and
+// forth, filtering and scrolling 100,000 child runs answer from memory.
+import { colId, compareCells, durationCell, nameCell, paramCell, PARENT_TAG, type BestOf, type Column } from '../../../../shared/runCells.ts';
+import type { Run } from '../../../../shared/contract.ts';
+import { compareValues, parseRunFilter, runMatches, type Comparison } from '../searchFilter.ts';
+import { runAt, type RunColumns } from './runColumns.ts';
+
+export interface RunTableLayout {
+  /** Run indices in the order shown. */
+  index: Int32Array;
+  depth: Uint8Array;
+  /** Runs that match the filter. */
+  matching: number;
+  /** Matching children per run index (runs with none are absent). */
+  kids: ReadonlyMap<number, number>;
+}
+
+export interface RunTableKeys {
+  metrics: string[];
+  params: string[];
+  tags: string[];
+}
+
+const KEEP = 16;
+
+/** A small cache that forgets its oldest entry. */
+function remember<K, V>(map: Map<K, V>, key: K, make: () => V): V {
+  const had = map.get(key);
+  if (had !== undefined) return had;
+  const v = make();
+  if (map.size >= KEEP) map.delete(map.keys().next().value as K);
+  map.set(key, v);
+  return v;
+}
+
+export class RunTable {
+  readonly size: number;
+  /** Index of each run's parent, or -1. */
+  private readonly parentOf: Int32Array;
+  private readonly orders = new Map<string, Int32Array>();
+  private readonly filters = new Map<string, Uint8Array | null>();
+  private readonly layouts = new Map<string, RunTableLayout>();
+
+  constructor(
+    readonly columns: RunColumns,
+    /** Min / max over each metric's history, for the best-of columns (asked only when sorted by one). */
+    private readonly best: () => Promise<BestOf | undefined> = async () => undefined,
+  ) {
+    const n = columns.ids.length;
+    this.size = n;
+    const at = new Map<string, number>();
+    columns.ids.forEach((id, i) => at.set(id, i));
+    this.parentOf = new Int32Array(n).fill(-1);
+    const parents = columns.tags.get(PARENT_TAG);
+    if (parents) {
+      for (let i = 0; i < n; i++) {
+        const p = parents[i];
+        const j = p === undefined ? undefined : at.get(p);
+        if (j !== undefined && j !== i) this.parentOf[i] = j;
+      }
+    }
+  }
+
+  run(i: number): Run {
+    return runAt(this.columns, i);
+  }
+
+  /** Every metric, param and tag key the runs carry, sorted. */
+  keys(): RunTableKeys {
+    const c = this.columns;
+    return { metrics: [...c.metrics.keys()].sort(), params: [...c.params.keys()].sort(), tags: [...c.tags.keys()].sort() };
+  }
+
+  /** Which runs match an MLflow filter (null: all). Throws MLflow's error for a bad filter. */
+  matches(filter: string): Uint8Array | null {
+    const f = filter.trim();
+    if (f === '') return null;
+    return remember(this.filters, f, () => {
+      const out = new Uint8Array(this.size).fill(1);
+      for (const cmp of parseRunFilter(f)) this.narrow(out, cmp);
+      return out;
+    });
+  }
+
+  /** Clears the runs of `keep` that fail one comparison, reading its column (runMatches' rules). */
+  private narrow(keep: Uint8Array, cmp: Comparison): void {
+    const c = this.columns;
+    if (cmp.type === 'metric') {
+      const col = c.metrics.get(cmp.key);
+      for (let i = 0; i < this.size; i++) {
+        if (!keep[i]) continue;
+        if (!col || !col.has[i]) keep[i] = 0;
+        else if (Number.isNaN(col.value[i]!)) keep[i] = cmp.comparator === '!=' ? 1 : 0;
+        else keep[i] = compareValues(col.value[i]!, cmp.comparator, cmp.value) ? 1 : 0;
+      }
+    } else if (cmp.type === 'parameter' || cmp.type === 'tag') {
+      const col = (cmp.type === 'parameter' ? c.params : c.tags).get(cmp.key);
+      for (let i = 0; i < this.size; i++) {
+        if (!keep[i]) continue;
+        const v = col?.[i];
+        keep[i] = v !== undefined && compareValues(v, cmp.comparator, cmp.value) ? 1 : 0;
+      }
+    } else {
+      // Attributes (name, status, times, ids): rare in filters; the run itself is checked.
+      for (let i = 0; i < this.size; i++) if (keep[i] && !runMatches(this.run(i), [cmp])) keep[i] = 0;
+    }
+  }
+
+  /** Column `c`'s cell of every run, as cellValue gives it for the run. */
+  private async cells(c: Column): Promise<Array<string | number | undefined>> {
+    const t = this.columns;
+    const n = this.size;
+    const out = new Array<string | number | undefined>(n);
+    if (c.kind === 'metrics') {
+      const col = t.metrics.get(c.key);
+      for (let i = 0; i < n; i++) out[i] = col?.has[i] ? col.value[i] : undefined;
+    } else if (c.kind === 'params') {
+      const col = t.params.get(c.key);
+      for (let i = 0; i < n; i++) out[i] = paramCell(col?.[i]);
+    } else if (c.kind === 'tags') {
+      const col = t.tags.get(c.key);
+      for (let i = 0; i < n; i++) out[i] = col?.[i];
+    } else if (c.kind === 'best') {
+      const best = await this.best();
+      for (let i = 0; i < n; i++) out[i] = best?.get(`${t.ids[i]}\0${c.key}`)?.[c.of] ?? undefined;
+    } else if (c.key === 'name') {
+      const names = t.tags.get('mlflow.runName');
+      for (let i = 0; i < n; i++) out[i] = nameCell(t.names[i]!, names?.[i], t.ids[i]!);
+    } else if (c.key === 'status') {
+      for (let i = 0; i < n; i++) out[i] = t.status[i];
+    } else if (c.key === 'start') {
+      for (let i = 0; i < n; i++) out[i] = t.start[i];
+    } else {
+      for (let i = 0; i < n; i++) out[i] = durationCell(t.start[i]!, Number.isNaN(t.end[i]!) ? undefined : t.end[i]);
+    }
+    return out;
+  }
+
+  /** Every run in ascending order of column `c` (compareCells: missing values last), ties by position. */
+  async order(c: Column): Promise<Int32Array> {
+    const id = colId(c);
+    const had = this.orders.get(id);
+    if (had) return had;
+    const vals = await this.cells(c);
+    const n = this.size;
+    const idx = new Int32Array(n);
+    for (let i = 0; i < n; i++) idx[i] = i;
+    if (vals.every((v) => typeof v !== 'string')) {
+      // Numbers and missing values only: a typed comparison in compareCells' order (numbers, then
+      // NaN, then missing values).
+      const key = new Float64Array(n);
+      const rank = new Uint8Array(n);
+      for (let i = 0; i < n; i++) {
+        const v = vals[i] as number | undefined;
+        if (v === undefined) rank[i] = 2;
+        else if (Number.isNaN(v)) rank[i] = 1;
+        else key[i] = v;
+      }
+      idx.sort((a, b) => rank[a]! - rank[b]! || key[a]! - key[b]! || a - b);
+    } else idx.sort((a, b) => compareCells(vals[a], vals[b]) || a - b);
+    return remember(this.orders, id, () => idx);
+  }
+
+  /** The rows shown: matching runs whose parent is not shown at the top, each expanded run's
+   * matching children under it, every level in the column's order (descending: reversed). */
+  async layout(filter: string, sort: Column, descending: boolean, expanded: ReadonlySet<string>): Promise<RunTableLayout> {
+    const key = `${filter.trim()}\u0000${colId(sort)}\u0000${descending ? 'd' : 'a'}\u0000${[...expanded].sort().join(',')}`;
+    const had = this.layouts.get(key);
+    if (had) return had;
+    const match = this.matches(filter);
+    const asc = await this.order(sort);
+    const n = asc.length;
+    const tops: number[] = [];
+    const kids = new Map<number, number[]>();
+    let matching = 0;
+    for (let k = 0; k < n; k++) {
+      const i = asc[descending ? n - 1 - k : k]!;
+      if (match && !match[i]) continue;
+      matching++;
+      const p = this.parentOf[i]!;
+      if (p >= 0 && (!match || match[p])) {
+        const list = kids.get(p);
+        if (list) list.push(i);
+        else kids.set(p, [i]);
+      } else tops.push(i);
+    }
+    const index: number[] = [];
+    const depth: number[] = [];
+    const walk = (i: number, d: number): void => {
+      index.push(i);
+      depth.push(d);
+      const list = kids.get(i);
+      // A cycle in the parent tags is not followed round and round.
+      if (list && d < 32 && expanded.has(this.columns.ids[i]!)) for (const k of list) walk(k, d + 1);
+    };
+    for (const t of tops) walk(t, 0);
+    const counts = new Map<number, number>();
+    for (const [p, l] of kids) counts.set(p, l.length);
+    return remember(this.layouts, key, () => ({ index: Int32Array.from(index), depth: Uint8Array.from(depth), matching, kids: counts }));
+  }
+
+  /** The matching runs' start times (in order) and latest values of one metric, for a chart; runs
+   * without a finite value are left out. */
+  async points(filter: string, metric: string): Promise<{ x: number[]; y: number[]; matching: number }> {
+    const match = this.matches(filter);
+    const asc = await this.order({ kind: 'attr', key: 'start' });
+    const col = this.columns.metrics.get(metric);
+    const x: number[] = [];
+    const y: number[] = [];
+    let matching = 0;
+    for (let k = 0; k < asc.length; k++) {
+      const i = asc[k]!;
+      if (match && !match[i]) continue;
+      matching++;
+      if (!col?.has[i] || !Number.isFinite(col.value[i]!)) continue;
+      x.push(this.columns.start[i]!);
+      y.push(col.value[i]!);
+    }
+    return { x, y, matching };
+  }
+}
