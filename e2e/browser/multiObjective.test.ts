@@ -6,7 +6,7 @@
 // counts what it drew and selects a trial on a click; the trials table has a column per objective,
 // sortable, and a Feasible column; the history draws the objective picked, its best-so-far by that
 // objective's direction; three objectives are shown as a picked pair. Screenshots go to
-// test-results/screenshots/ (mo-pareto, mo-detail).
+// test-results/screenshots/ (mo-pareto, mo-detail, and mo-view-<view> of every view).
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,7 +16,8 @@ import { createClient, httpTransport, type Client } from '../../shared/client.ts
 import { optunaVersion, requirePeer } from '../../test/support/peers.ts';
 import { makeMultiObjectiveStudies, MO2_STUDY, MO3_STUDY, type PyMoStudy } from '../../test/support/pythonMultiObjective.ts';
 import { until } from '../../test/support/until.ts';
-import { appPage, chromiumMissing, ensureRendererBuilt, launchChromium, SCREENSHOT_DIR, startServe, type ServedHost } from './support.ts';
+import { STUDY_VIEWS } from '../../renderer/src/lib/views/viewRoute.ts';
+import { appPage, chromiumMissing, colouredPixels, ensureRendererBuilt, launchChromium, SCREENSHOT_DIR, startServe, type ServedHost } from './support.ts';
 
 const missing = chromiumMissing();
 if (missing) console.warn(`browser e2e skipped: ${missing}`);
@@ -179,6 +180,20 @@ describe.skipIf(missing !== null || !optuna)('multi-objective studies in the bro
     // The picker is shared: the slice view draws the same objective.
     await tab('Slice').click();
     await page.getByRole('img', { name: /^Slice: objective 1 against x, \d+ trials$/ }).waitFor();
+  });
+
+  it('every view draws the two-objective study for the objective picked (a screenshot of each)', async () => {
+    await page.goto(`${host.url}#/sweep/${encodeURIComponent(ids.get(MO2_STUDY)!)}`);
+    await page.locator('#view-panel').getByRole('combobox', { name: 'Objective' }).selectOption('1');
+    // Intermediate values: Optuna writes none for trials of a multi-objective study.
+    for (const v of STUDY_VIEWS.filter((x) => x.id !== 'intermediate')) {
+      await tab(v.label).click();
+      if (v.id === 'importance') await page.locator('#view-panel [aria-label="Hyperparameter importance"] li').first().waitFor();
+      else await until(`${v.label} drawn`, async () => (await colouredPixels(page)) >= 200);
+      if (v.id !== 'pareto' && v.id !== 'timeline') expect(await page.locator('#view-panel').getByRole('combobox', { name: 'Objective' }).inputValue()).toBe('1');
+      await shot(`mo-view-${v.id}`, page.locator('.study-views'));
+    }
+    expect(pageErrors).toEqual([]);
   });
 
   it('three objectives: a picked pair', async () => {

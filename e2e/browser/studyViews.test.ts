@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, httpTransport, type Client } from '../../shared/client.ts';
 import { optunaVersion, requirePeer, runPython } from '../../test/support/peers.ts';
 import { until } from '../../test/support/until.ts';
-import { appPage, chromiumMissing, ensureRendererBuilt, launchChromium, REPO_ROOT, SCREENSHOT_DIR, startServe, type ServedHost } from './support.ts';
+import { appPage, chromiumMissing, colouredPixels, ensureRendererBuilt, launchChromium, REPO_ROOT, SCREENSHOT_DIR, startServe, type ServedHost } from './support.ts';
 
 const missing = chromiumMissing();
 if (missing) console.warn(`browser e2e skipped: ${missing}`);
@@ -74,25 +74,6 @@ function quickExample(): string {
 
 /** Pixels on the open view's canvases that are clearly coloured (data: blue, amber, red, green),
  * as opposed to the grey of axes, grid and text. `pick` narrows to one colour family. */
-async function colouredPixels(page: Page, pick: 'any' | 'red' = 'any'): Promise<number> {
-  return page.evaluate((family) => {
-    let n = 0;
-    for (const c of document.querySelectorAll<HTMLCanvasElement>('#view-panel canvas')) {
-      const g = c.getContext('2d');
-      if (!g || c.width === 0 || c.height === 0) continue;
-      const d = g.getImageData(0, 0, c.width, c.height).data;
-      for (let i = 0; i < d.length; i += 4) {
-        const r = d[i]!;
-        const gg = d[i + 1]!;
-        const b = d[i + 2]!;
-        if (d[i + 3]! < 80) continue;
-        if (family === 'red' ? r > 180 && gg < 110 && b < 110 : Math.max(r, gg, b) - Math.min(r, gg, b) > 60) n++;
-      }
-    }
-    return n;
-  }, pick);
-}
-
 /** The open chart's axis names (uPlot draws them on the canvas; the chart says them in its
  * aria-description, "x axis: NAME; y axis: NAME"). */
 async function axisLabels(page: Page): Promise<string[]> {

@@ -139,3 +139,24 @@ export function recordReplies(target: Page | BrowserContext, into: string[], opt
     );
   });
 }
+
+/** Pixels of the open view's canvases that are clearly coloured (the views draw axes and grid in
+ * grey), or of a red family. */
+export async function colouredPixels(page: Page, pick: 'any' | 'red' = 'any'): Promise<number> {
+  return page.evaluate((family) => {
+    let n = 0;
+    for (const c of document.querySelectorAll<HTMLCanvasElement>('#view-panel canvas')) {
+      const g = c.getContext('2d');
+      if (!g || c.width === 0 || c.height === 0) continue;
+      const d = g.getImageData(0, 0, c.width, c.height).data;
+      for (let i = 0; i < d.length; i += 4) {
+        const r = d[i]!;
+        const gg = d[i + 1]!;
+        const b = d[i + 2]!;
+        if (d[i + 3]! < 80) continue;
+        if (family === 'red' ? r > 180 && gg < 110 && b < 110 : Math.max(r, gg, b) - Math.min(r, gg, b) > 60) n++;
+      }
+    }
+    return n;
+  }, pick);
+}
