@@ -3,7 +3,7 @@
 // module rebuilt for Electron by electron-builder), and the renderer by vite into renderer/dist
 // when renderer/ has a vite setup.
 // The headless CLI is bundled by esbuild into dist/cli/ (ESM, split so each command's modules load
-// only when that command runs; npm packages stay in node_modules), so `sweepdeck` starts without
+// only when that command runs; npm packages but zod stay in node_modules), so `sweepdeck` starts without
 // transpiling TypeScript; bin/sweepdeck.js runs it while no source it was built from has changed.
 //   node scripts/build.mjs            main + preload, and the renderer
 //   node scripts/build.mjs --electron main + preload only
@@ -11,7 +11,7 @@
 //   node scripts/build.mjs --cli      the CLI only (the flags combine: `npm ci` runs --cli --renderer)
 //   --outdir DIR                      write main + preload there instead of dist/electron (tests);
 //                                     with --cli alone, the CLI instead of dist/cli
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { builtFromIsFresh, writeBuiltFrom } from './builtFrom.mjs';
@@ -45,6 +45,13 @@ export const rendererIsFresh = () => existsSync(path.join(ROOT, 'renderer', 'dis
 /** Bundles the CLI into outDir: main.js and crashReport.js (what bin/sweepdeck.js imports), their
  * chunks, and configWorker.cjs (the serve command's config validation reads it from beside them).
  * Built in a scratch folder and moved into place, so a concurrent `sweepdeck` never sees half. */
+/** Every dependency but zod, kept out of the CLI bundle (resolved from node_modules at run time). */
+function cliExternals() {
+  const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+  const names = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.devDependencies ?? {})].filter((n) => n !== 'zod');
+  return [...names, ...names.map((n) => `${n}/*`)];
+}
+
 export async function buildCli({ quiet = false, outDir = CLI_OUT } = {}) {
   const builtAt = Date.now();
   const scratch = `${outDir}.${process.pid}.tmp`;
@@ -54,6 +61,11 @@ export async function buildCli({ quiet = false, outDir = CLI_OUT } = {}) {
     const common = { bundle: true, platform: 'node', target: 'node20', packages: 'external', logLevel: quiet ? 'error' : 'warning', absWorkingDir: ROOT, metafile: true };
     const cli = await esbuild({
       ...common,
+      // zod is bundled in: as a package it is ~100 ES modules that every command resolves and loads
+      // at start (about a third of `sweep status`). The other packages stay external (native
+      // modules, or loaded only by the commands that need them).
+      packages: undefined,
+      external: cliExternals(),
       entryPoints: { main: path.join(ROOT, 'electron/cli/main.ts'), crashReport: path.join(ROOT, 'electron/cli/crashReport.ts') },
       outdir: scratch,
       format: 'esm',
