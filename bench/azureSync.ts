@@ -119,7 +119,7 @@ try {
   const md = [
     '## Azure offline mirror: sync against the Azure double (`bench/azureSync.ts`)',
     '',
-    machineLine(),
+    machineLine(undefined, false),
     commit(),
     `Load average (1 min) ${load0.toFixed(1)} at start, ${load1.toFixed(1)} at end, on ${os.cpus().length} cores (shared machine).`,
     '',

@@ -32,9 +32,17 @@ export function machineInfo(): MachineInfo {
   };
 }
 
-/** One line for the top of a section: where the numbers come from. */
-export function machineLine(info: MachineInfo = machineInfo()): string {
-  return `Machine: ${info.cpuModel}, ${info.cores} cores, Node ${info.node}, ${info.platform}; run ${info.date}.`;
+/** The code measured: the commit, and whether the tree had changes not committed. */
+export function codeLine(): string {
+  const head = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).stdout?.trim();
+  const dirty = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: REPO_ROOT, encoding: 'utf8' }).stdout?.trim();
+  return `Code: commit ${head || 'unknown'}${dirty ? ', with uncommitted changes' : ''}.`;
+}
+
+/** One line for the top of a section: where the numbers come from (with `code`: which commit; off
+ * for a bench that states it more narrowly itself). */
+export function machineLine(info: MachineInfo = machineInfo(), code = true): string {
+  return `Machine: ${info.cpuModel}, ${info.cores} cores, Node ${info.node}, ${info.platform}; run ${info.date}.${code ? ` ${codeLine()}` : ''}`;
 }
 
 /** Replaces (or appends) the section NAME in the given markdown text. Pure, for testing. */

@@ -158,7 +158,7 @@ async function main(): Promise<void> {
   const md = [
     '## CLI start-up and `npm start` (bench/cliStartup.ts)',
     '',
-    machineLine(),
+    machineLine(undefined, false),
     schedulingNote().line,
     `Code: commit ${head || 'unknown'}${dirty ? ', with uncommitted changes under bin/, scripts/ or electron/' : ', no uncommitted changes under bin/, scripts/ or electron/'}.`,
     `Load average (1 min) at start ${load0.toFixed(2)}, at end ${load1.toFixed(2)}, on ${os.cpus().length} cores shared with other work.`,

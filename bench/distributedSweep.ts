@@ -6,7 +6,7 @@
 //
 // usage: npx tsx bench/distributedSweep.ts [--trials 2000] [--workers 8] [--no-write]
 //        (SWEEPDECK_TEST_PG_URL: an existing server instead of a throw-away cluster)
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -120,7 +120,7 @@ try {
     '',
     `Throughput ratio (ours / Optuna): ${(oursRow.perSecond / pyRow.perSecond).toFixed(2)}×. Load average (1 min) at start ${load0.toFixed(1)}, at end ${load1.toFixed(1)}.`,
     '',
-    `${machineLine()} Code: commit ${spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).stdout.trim() || 'unknown'}.`,
+    machineLine(),
   ].join('\n');
   console.log(md);
   if (!args['no-write']) writeBenchSection('distributed-sweep', md);

@@ -193,7 +193,7 @@ try {
   const md = [
     '## Engine overhead (sampling + durable storage per trial)',
     '',
-    machineLine(),
+    machineLine(undefined, false),
     codeLine(),
     '',
     `\`npx tsx bench/engineOverhead.ts\`: ${N} trials in-process with a cheap analytic objective (no child process), space of 5 floats, a log int and a 3-way categorical, minimize. ` +
