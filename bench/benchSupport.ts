@@ -32,10 +32,11 @@ export function machineInfo(): MachineInfo {
   };
 }
 
-/** The code measured: the commit, and whether the tree had changes not committed. */
+/** The code measured: the commit, and whether the tree had changes not committed (BENCHMARKS.md
+ * aside: the benches write it). */
 export function codeLine(): string {
   const head = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).stdout?.trim();
-  const dirty = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: REPO_ROOT, encoding: 'utf8' }).stdout?.trim();
+  const dirty = spawnSync('git', ['status', '--porcelain', '--untracked-files=no', '--', '.', ':!BENCHMARKS.md'], { cwd: REPO_ROOT, encoding: 'utf8' }).stdout?.trim();
   return `Code: commit ${head || 'unknown'}${dirty ? ', with uncommitted changes' : ''}.`;
 }
 

@@ -120,6 +120,8 @@ try {
     '',
     `Throughput ratio (ours / Optuna): ${(oursRow.perSecond / pyRow.perSecond).toFixed(2)}×. Load average (1 min) at start ${load0.toFixed(1)}, at end ${load1.toFixed(1)}.`,
     '',
+    `Against the targets: throughput ${(oursRow.perSecond / pyRow.perSecond).toFixed(2)}× Optuna's (at least 10× asked: ${oursRow.perSecond >= 10 * pyRow.perSecond ? 'met' : 'NOT met'}); cost per trial at the end ${(oursRow.atEnd / oursRow.at100).toFixed(2)}× that at trial 100 (within 1.5× asked: ${oursRow.atEnd <= 1.5 * oursRow.at100 ? 'met' : 'NOT met'}).`,
+    '',
     machineLine(),
   ].join('\n');
   console.log(md);
