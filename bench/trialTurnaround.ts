@@ -175,7 +175,7 @@ const dirty = spawnSync('git', ['status', '--porcelain', '--', 'electron', 'bin'
 const md = [
   '## Per-trial turnaround (bench/trialTurnaround.ts)',
   '',
-  machineLine(),
+  machineLine(undefined, false),
   schedulingNote().line,
   `Code: commit ${head || 'unknown'}${dirty ? ', with uncommitted changes under electron/ or bin/' : ', no uncommitted changes under electron/ or bin/'}.`,
   `Load average (1 min) at start ${load0.toFixed(2)}, at end ${load1.toFixed(2)}, on ${os.cpus().length} cores shared with other work.`,
