@@ -162,11 +162,6 @@ function trialNumbered(s: StudyStorage, studyId: number, n: number): FrozenTrial
   return s.getTrialByNumber ? s.getTrialByNumber(studyId, n) : s.getTrials(studyId).find((x) => x.number === n);
 }
 
-/** The study's trial count, for a delta reply's total. */
-function studyTotal(s: StudyStorage, studyId: number): number {
-  const counts = s.countTrials ? s.countTrials(studyId) : null;
-  return counts ? Object.values(counts).reduce((a, b) => a + b, 0) : s.getTrials(studyId).length;
-}
 
 const finishedRows = new WeakMap<FrozenTrial, TrialRow>();
 function rowOf(t: FrozenTrial): TrialRow {
@@ -582,7 +577,7 @@ export class SweepsService {
     // Several objectives take the row path (their values, front and feasibility are read there).
     const direct = this.sqlColumns(input.id, (s, studyId, direction) => {
       const c = s.readColumns!(studyId, input.since, REPLY_SYSTEM_KEYS);
-      return trialColumnsReply(c, input.since ? studyTotal(s, studyId) : c.number.length, direction);
+      return trialColumnsReply(c, c.total, direction);
     });
     if (direct) return direct;
     if (input.since) return this.changedColumns(input.id, input.since, (rows, total, direction, mo) => ({ ...toTrialColumns(rows, total, direction), ...mo() }));

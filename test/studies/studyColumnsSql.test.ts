@@ -112,6 +112,9 @@ describe('column read straight from SQL', () => {
     const expected = viaTrials(want, all.length);
     expect({ ...rest, params: [...rest.params].sort((p, q) => p.name.localeCompare(q.name)) }).toEqual({ ...expected, params: [...expected.params].sort((p, q) => p.name.localeCompare(q.name)) });
     expect(intermediateColumnsReply(s.readIntermediateColumns!(ids.b!, since))).toEqual(toIntermediateColumns(want.map(toTrialRow)));
+    // The study's count comes with the delta, from the same read (its trials only, not the file's).
+    expect(s.readColumns!(ids.b!, since, REPLY_SYSTEM_KEYS).total).toBe(all.length);
+    expect(s.readColumns!(ids.b!, undefined, REPLY_SYSTEM_KEYS).total).toBe(all.length);
   });
 
   it('reads one trial by its number as getTrials has it', () => {

@@ -29,6 +29,9 @@ export interface StudyColumns {
    * are read only for the keys asked for. */
   userAttrs: Map<string, unknown[]>;
   systemAttrs: Map<string, unknown[]>;
+  /** The study's trial count, read in the same snapshot as the columns (a `since` read holds only
+   * some trials; a count read apart would disagree with it while trials are being added). */
+  total: number;
 }
 
 export interface IntermediateColumnsRead {
@@ -137,7 +140,8 @@ export class StudyColumnsReader {
     const params = n === 0 ? [] : this.readParams(where, bind, scan, trialId, rowOf, number);
     const userAttrs = this.readAttrs('trial_user_attributes', where, bind, scan, n, rowOf, number, null);
     const systemAttrs = systemKeys.length ? this.readAttrs('trial_system_attributes', where, bind, scan, n, rowOf, number, systemKeys) : new Map<string, unknown[]>();
-    return { trialId, number, state, startedAt, completedAt, value, params, userAttrs, systemAttrs };
+    const total = since ? (this.get('SELECT count(*) FROM trials WHERE study_id = @study', { study: studyId }) as [number])[0] : number.length;
+    return { trialId, number, state, startedAt, completedAt, value, params, userAttrs, systemAttrs, total };
   }
 
   /** The first recorded distribution of param `name` among the scoped trials (storage order is
