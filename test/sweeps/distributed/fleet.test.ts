@@ -1,4 +1,4 @@
-// A mixed fleet on one PostgreSQL study: 4 Sweepdeck workers (separate processes, as on separate
+// A mixed fleet on one PostgreSQL study: 5 Sweepdeck workers (separate processes, as on separate
 // machines, each with 2 slots) and 2 Python Optuna workers, until 400 trials. Real PostgreSQL, real
 // Python Optuna, a real MLflow store (SQLite) shared by the Sweepdeck workers.
 import fs from 'node:fs';
@@ -52,7 +52,7 @@ describe.runIf(hasPostgres() && hasOptuna())('a mixed fleet on one PostgreSQL st
   }, 120_000);
   afterAll(() => pg?.stop());
 
-  it('4 Sweepdeck workers + 2 Python Optuna workers until 400: unique numbers, exactly 400 finished, no database error, every Sweepdeck trial a child run of one parent', async () => {
+  it('5 Sweepdeck workers + 2 Python Optuna workers until 400: unique numbers, exactly 400 finished, no database error, every Sweepdeck trial a child run of one parent', async () => {
     const url = pg.createDatabase('fleet');
     const dir = tmpDir('fleet');
     const config = writeConfig(
@@ -69,12 +69,14 @@ describe.runIf(hasPostgres() && hasOptuna())('a mixed fleet on one PostgreSQL st
     );
     const env = workerEnv(path.join(dir, 'data'), SD_HEARTBEAT_MS);
     const tracking = sqliteTrackingUri(dir);
-    const ours = Array.from({ length: 4 }, (_, i) => startWorker(config, ['--output-dir', path.join(dir, `w${i}`), '--tracking-uri', tracking], env, dir));
-    // Python Optuna creates its tables, and stamps alembic_version (Sweepdeck leaves it empty so that
-    // any Optuna version can stamp its own head), in several steps; two of its workers doing it at
-    // once collide (an Optuna limitation, on a fresh database too). As on a real cluster, the first
-    // Python worker joins once the study exists, the second once the first has stamped the schema.
-    await until('the Sweepdeck workers to create the study', async () => (await readStudy(url, 'fleet').catch(() => null)) !== null, 60_000);
+    // A first Sweepdeck worker makes the study (and its first trial). Python Optuna creates its
+    // tables, and stamps alembic_version (Sweepdeck leaves it empty so that any Optuna version can
+    // stamp its own head), in several steps; two of its workers doing it at once collide (an Optuna
+    // limitation, on a fresh database too). As on a real cluster, the first Python worker joins once
+    // the study exists, the second once the first has stamped the schema. The other Sweepdeck workers
+    // start once Python has run a trial: they are fast enough to take the whole budget otherwise.
+    const first = startWorker(config, ['--max-trials', '1', '--output-dir', path.join(dir, 'w-first'), '--tracking-uri', tracking], env, dir);
+    expect((await first.exit).code, first.stdout() + first.stderr()).toBe(0);
     const startPy = () => {
       const child = spawn(PYTHON, ['-c', PY_WORKER, url, 'fleet', String(PY_STOP)], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
@@ -86,6 +88,8 @@ describe.runIf(hasPostgres() && hasOptuna())('a mixed fleet on one PostgreSQL st
     const db = new URL(url).pathname.slice(1);
     await until('the first Python worker to stamp the schema', async () => pg.psql('SELECT count(*) FROM alembic_version', db).trim() === '1', 60_000);
     pys.push(startPy());
+    await until('a Python worker to finish a trial', async () => (await readStudy(url, 'fleet')).trials.some((t) => t.systemAttrs[SYS_WORKER_PID] === undefined && t.state === 'COMPLETE'), 120_000);
+    const ours = [first, ...Array.from({ length: 4 }, (_, i) => startWorker(config, ['--output-dir', path.join(dir, `w${i}`), '--tracking-uri', tracking], env, dir))];
     const exits = await Promise.all(ours.map((w) => w.exit));
     const pyExits = await Promise.all(pys.map((p) => p.done));
     const outputs = ours.map((w) => w.stdout() + w.stderr());
@@ -111,7 +115,7 @@ describe.runIf(hasPostgres() && hasOptuna())('a mixed fleet on one PostgreSQL st
       expect(typeof t.systemAttrs[SYS_WORKER_HOST]).toBe('string');
       expect([0, 1]).toContain(t.systemAttrs[SYS_WORKER_SLOT]);
     }
-    expect(new Set(sweepdeckTrials.map((t) => t.systemAttrs[SYS_WORKER_PID])).size).toBe(4);
+    expect(new Set(sweepdeckTrials.map((t) => t.systemAttrs[SYS_WORKER_PID])).size).toBe(5);
 
     // One parent run, whoever made it; every Sweepdeck trial is a child run under it.
     const parent = study.systemAttrs[SYS_PARENT_RUN] as { run_id: string };
