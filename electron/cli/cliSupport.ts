@@ -48,3 +48,11 @@ export async function dispatchSubcommand(
   if (!load) throw new CliError(`unknown subcommand '${sub}'.\n\n${usage}`);
   return (await load()).run(rest);
 }
+
+/** A flag's whole number >= 1 (e.g. --max-trials), or undefined when the flag was not given. */
+export function wholeNumber(flag: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new CliError(`${flag} ${JSON.stringify(raw)} must be a whole number >= 1`);
+  return n;
+}

@@ -19,7 +19,8 @@ import { redactUrl, isStudyUrl } from '../../core/studies/studyUrl.ts';
 import { SweepSetupError, type SweepHandle } from '../../core/sweeps/sweepRunner.ts';
 import type { TrackedSweepHandle } from '../../core/sweeps/trackedSweep.ts';
 import type { SweepCounts, SweepEvent, SweepResult } from '../../core/sweeps/types.ts';
-import { CliError, parseCli, printedHelp } from '../cliSupport.ts';
+import { CliError, parseCli, printedHelp, wholeNumber } from '../cliSupport.ts';
+import { studyLocation } from '../withStudy.ts';
 import { launchSweep, timingsFromEnv } from '../sweepLaunch.ts';
 import { print, printError, terminalSafe } from '../terminalText.ts';
 import { searchSpaceGate } from '../searchSpaceGate.ts';
@@ -130,12 +131,7 @@ export async function run(argv: string[]): Promise<number> {
   if (printedHelp(values, USAGE)) return 0;
   if (positionals.length !== 1) throw new CliError(`expected exactly one CONFIG.yaml, got ${positionals.length}.\n\n${USAGE}`);
   const configPath = path.resolve(positionals[0]!);
-  let maxTrials: number | undefined;
-  if (values['max-trials'] !== undefined) {
-    const n = Number(values['max-trials']);
-    if (!Number.isInteger(n) || n < 1) throw new CliError(`--max-trials ${JSON.stringify(values['max-trials'])} must be a whole number >= 1`);
-    maxTrials = n;
-  }
+  const maxTrials = wholeNumber('--max-trials', values['max-trials']);
   const outputDir = path.resolve(values['output-dir'] ?? DEFAULT_OUTPUT_DIR);
 
   let config;
@@ -148,7 +144,7 @@ export async function run(argv: string[]): Promise<number> {
     throw err;
   }
 
-  const storage = values.storage !== undefined ? (isStudyUrl(values.storage) ? values.storage.trim() : path.resolve(values.storage)) : undefined;
+  const storage = values.storage !== undefined ? studyLocation(values.storage) : undefined;
   // Before anything starts or is written: a study whose search space differs is resumed only on
   // purpose. The study checked is the one the run resumes (--storage's when given).
   for (const line of await searchSpaceGate(config, configPath, outputDir, path.dirname(configPath), values['accept-space-change'] === true, storage)) print(line);

@@ -17,11 +17,11 @@ import { isStudyUrl, redactUrl } from '../../core/studies/studyUrl.ts';
 import { configFromStudy } from '../../core/sweeps/sharedConfig.ts';
 import { SweepSetupError } from '../../core/sweeps/sweepRunner.ts';
 import type { SweepEvent, SweepResult } from '../../core/sweeps/types.ts';
-import { CliError, parseCli, printedHelp } from '../cliSupport.ts';
+import { CliError, parseCli, printedHelp, wholeNumber } from '../cliSupport.ts';
 import { launchSweep, timingsFromEnv } from '../sweepLaunch.ts';
 import { print, printError, terminalSafe } from '../terminalText.ts';
 import { searchSpaceGate } from '../searchSpaceGate.ts';
-import { withStudy } from '../withStudy.ts';
+import { studyLocation, withStudy } from '../withStudy.ts';
 import { DEFAULT_OUTPUT_DIR } from './sweepRun.ts';
 
 const USAGE = `Usage: sweepdeck sweep worker CONFIG.yaml|postgresql://USER@HOST:PORT/DB [--study NAME] [--slots N] [--max-trials N]
@@ -46,13 +46,6 @@ const USAGE = `Usage: sweepdeck sweep worker CONFIG.yaml|postgresql://USER@HOST:
                       (without it, the difference is shown and the worker does not start)
 
 Exit codes: 0 budget reached or stopped, 1 the sweep failed here, 2 bad input, 3 sweep timeout.`;
-
-function wholeNumber(flag: string, raw: string | undefined): number | undefined {
-  if (raw === undefined) return undefined;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new CliError(`${flag} ${JSON.stringify(raw)} must be a whole number >= 1`);
-  return n;
-}
 
 /** The config stored in the study at `url` (the named study, or the only one there). */
 async function configAtUrl(url: string, studyName: string | undefined): Promise<HpoConfig> {
@@ -131,7 +124,7 @@ export async function run(argv: string[]): Promise<number> {
   const target = positionals[0]!;
   const byUrl = isStudyUrl(target);
   if (byUrl && values.storage !== undefined) throw new CliError('give the study URL once: as the argument or with --storage, not both');
-  const storage = byUrl ? target.trim() : values.storage !== undefined ? (isStudyUrl(values.storage) ? values.storage.trim() : path.resolve(values.storage)) : undefined;
+  const storage = byUrl ? target.trim() : values.storage !== undefined ? studyLocation(values.storage) : undefined;
   let config = byUrl ? await configAtUrl(target, values.study) : loadConfig(path.resolve(target));
   if (!byUrl && values.study !== undefined) config = { ...config, study_name: values.study };
   const metric = config.objective.metric;
