@@ -704,8 +704,11 @@ export class SweepsService {
     const n = input.trialNumber;
     const noTrial = (): AppFault => new AppFault('NOT_FOUND', `Study '${loc.studyName}' in ${loc.studyPath} has no trial ${n}.`);
     if (isStudyUrl(loc.studyPath)) {
+      // The watch holds the study's trials already: the whole study is read again only for a trial
+      // it has not seen yet.
+      const known = this.urlStudies().snapshot(loc)?.trials.find((x) => x.number === n);
       const trialId = await this.urlStudies().writeStudy(loc, async (s, studyId) => {
-        const t = (await s.getTrials(studyId)).find((x) => x.number === n);
+        const t = known ?? (await s.getTrials(studyId)).find((x) => x.number === n);
         if (!t) throw noTrial();
         await s.setTrialLinkAttr(t.trialId, TRIAL_NOTE_ATTR, input.note);
         return t.trialId;
