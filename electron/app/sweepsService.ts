@@ -9,10 +9,8 @@ import { parseDocument } from 'yaml';
 import { MAX_CONFIG_BYTES, resolveCheckpointPath, resolveStudyName, type HpoConfig } from '../../shared/config.ts';
 import type { ChannelOutput, ParsedInput, SweepDetail, SweepSummary, IntermediateColumns, TrialColumns, TrialRow } from '../../shared/contract.ts';
 import { toIntermediateColumns, toTrialColumns } from '../../shared/trialColumns.ts';
-import type { EventPayload } from '../../shared/events.ts';
 import type { Direction, Distribution, FrozenTrial } from '../core/search/types.ts';
 import type { AsyncStudyStorage, StudyStorage } from '../core/studies/types.ts';
-import type { SweepCounts, SweepEvent, SweepResult } from '../core/sweeps/types.ts';
 import { checkConfigSize, ConfigError, parseConfigText } from '../core/config/loadConfig.ts';
 import { judgeHeartbeat } from '../core/sweeps/heartbeat.ts';
 import { failTrialOnPurpose, type FailOnPurpose } from '../core/sweeps/failOnPurpose.ts';
@@ -21,9 +19,10 @@ import { diffWith, resumedStudyFile, studySpaceDiff } from '../core/sweeps/space
 import { AppFault } from './appError.ts';
 import { absoluteInput, existingFile, folderToWrite } from './pathInput.ts';
 import { newId, type AppState, type SweepRecord } from './appState.ts';
-import type { CoreModules, RunningSweep, SweepTrackingHandle } from './core.ts';
+import type { CoreModules, SweepTrackingHandle } from './core.ts';
 import type { EventBus } from './eventBus.ts';
 import { StudyReaders } from './studyReaders.ts';
+import { applyLive, LiveSweeps } from './liveSweeps.ts';
 import { intermediateColumnsReply, REPLY_SYSTEM_KEYS, trialColumnsReply } from './studyColumnsReply.ts';
 import { isStudyUrl } from '../core/studies/studyUrl.ts';
 import type { StudyPasswords } from './studyPasswords.ts';
@@ -41,18 +40,6 @@ import {
   toTrialRow,
   type ConfigFacts,
 } from './sweepCatalog.ts';
-
-type Counts = SweepSummary['counts'];
-
-interface LiveSweep {
-  /** null only while the runner is being created. */
-  handle: RunningSweep | null;
-  stopping: boolean;
-  counts: Counts;
-  maxTrials: number | null;
-  best: { number: number; value: number } | null;
-  tracking: SweepTrackingHandle | null;
-}
 
 /** A sweep the app can name: a registry record, or a study found in a folder. */
 interface Located {
@@ -86,16 +73,6 @@ export const UNREADABLE_STUDY = 'the study file cannot be read:';
 
 /** fail_reason of a trial the user failed from the app (the CLI's says fail-trial). */
 export const FAILED_BY_USER_IN_APP = 'failed on purpose by the user (Sweepdeck app, running elsewhere)';
-
-const toCounts = (c: SweepCounts): Counts => ({ RUNNING: c.running, COMPLETE: c.complete, PRUNED: c.pruned, FAIL: c.failed, WAITING: c.waiting });
-
-/** The runner's own counts are newer than what a reader sees mid-transaction. */
-function applyLive(summary: SweepSummary, live: LiveSweep): void {
-  summary.counts = live.counts;
-  summary.finishedTrials = live.counts.COMPLETE + live.counts.PRUNED;
-  summary.best = live.best ?? summary.best;
-  summary.maxTrials = live.maxTrials ?? summary.maxTrials;
-}
 
 function configFacts(config: HpoConfig): ConfigFacts {
   return {
@@ -198,7 +175,7 @@ function freezeColumns<C extends TrialColumns | IntermediateColumns>(c: C): C {
 }
 
 export class SweepsService {
-  private readonly live = new Map<string, LiveSweep>();
+  private readonly live: LiveSweeps;
   private readonly columnsCache = new Map<string, ColumnsCacheEntry>();
   private readonly configCache = new Map<string, { mtimeMs: number; facts: ConfigFacts }>();
 
@@ -212,12 +189,13 @@ export class SweepsService {
   private readonly urlStates = new Map<string, SweepSummary['state']>();
 
   constructor(private readonly o: SweepsServiceOptions) {
+    this.live = new LiveSweeps({ state: o.state, core: o.core, bus: o.bus, summaryOf: (id) => this.summary(id), onOutboxPending: o.onOutboxPending, startWaitMs: o.startWaitMs });
     this.urls = o.studyPasswords
       ? new UrlStudies({ passwords: o.studyPasswords, onChange: (id) => this.urlChanged(id), ...(o.urlPollMs !== undefined ? { intervalMs: o.urlPollMs } : {}) })
       : null;
     this.readers = new StudyReaders(
       (f) => this.o.core.openStudyStorage(f, { readonly: true, busyTimeoutMs: APP_STUDY_BUSY_TIMEOUT_MS }),
-      (f) => [...this.live.keys()].some((id) => this.o.state.sweep(id)?.studyPath === f),
+      (f) => this.live.ids().some((id) => this.o.state.sweep(id)?.studyPath === f),
     );
   }
 
@@ -1009,151 +987,25 @@ export class SweepsService {
     // Tracking is opened before the runner, so a target that cannot be used (fallback off) is said
     // up front; once the sweep runs, tracking failures are warnings and the outbox keeps the writes.
     const tracking = this.o.trackingFor ? await this.o.trackingFor(config) : null;
-    const previous = { status: rec.status, message: rec.message, maxTrials: rec.maxTrials };
-    // No reader of ours may hold the file open while the runner owns it.
-    this.readers.drop(rec.studyPath);
-    this.o.state.updateSweep(id, { status: 'running', message: null, ownerPid: process.pid, ...(maxTrials !== undefined ? { maxTrials } : {}) });
-
-    let started = false;
-    let markStarted: () => void = () => {};
-    const startedP = new Promise<void>((r) => (markStarted = r));
-    const live: LiveSweep = { handle: null, stopping: false, counts: before.counts, maxTrials: maxTrials ?? before.maxTrials, best: before.best, tracking };
-    const onEvent = (e: SweepEvent): void => {
-      this.onRunnerEvent(id, live, e);
-      if (e.type === 'sweep-start') {
-        started = true;
-        markStarted();
-      }
-    };
-    let handle: RunningSweep;
+    let studyConnection: string | undefined;
     try {
-      const studyConnection = isStudyUrl(rec.studyPath) && this.o.studyPasswords ? await this.o.studyPasswords.connectionString(rec.studyPath) : undefined;
-      handle = this.o.core.startSweep({
-        config,
-        configDir: path.dirname(rec.configPath),
-        outputDir,
-        maxTrials: maxTrials ?? rec.maxTrials ?? undefined,
-        onEvent,
-        ...(tracking ? { hooks: tracking.hooks } : {}),
-        ...(studyConnection ? { studyConnection } : {}),
-      });
+      studyConnection = isStudyUrl(rec.studyPath) && this.o.studyPasswords ? await this.o.studyPasswords.connectionString(rec.studyPath) : undefined;
     } catch (e) {
-      this.o.state.updateSweep(id, previous);
-      await tracking?.close().catch(() => undefined);
+      await tracking?.close().catch((c: unknown) => console.error(`sweepdeck: closing tracking of ${rec.id}: ${(c as Error).message}`));
       throw e;
     }
-    live.handle = handle;
-    this.live.set(id, live);
-    let setupError: unknown;
-    const ended = handle.done
-      .then(
-        (result) => this.onEnded(id, result),
-        (e: unknown) => {
-          if (!started) setupError = e ?? new Error('the runner ended without a reason');
-          this.onFailed(id, e, started ? null : previous);
-        },
-      )
-      .finally(() => tracking?.close().catch((e: unknown) => console.error(`sweepdeck: closing tracking of ${id}: ${(e as Error).message}`)));
-    // Wait until the runner has started (or failed to), so a setup error reaches the caller.
-    await Promise.race([startedP, ended, new Promise((r) => setTimeout(r, this.o.startWaitMs ?? 15_000).unref?.())]);
-    if (setupError !== undefined) throw setupError;
+    // No reader of ours may hold the file open while the runner owns it.
+    this.readers.drop(rec.studyPath);
+    await this.live.launch({ record: rec, config, configDir: path.dirname(rec.configPath), outputDir, maxTrials, before, tracking, studyConnection });
     return this.summarize(this.locate(id));
   }
 
-  private onRunnerEvent(id: string, live: LiveSweep, e: SweepEvent): void {
-    const bus = this.o.bus;
-    const progress = (trial: EventPayload<'sweep.progress'>['trial'], message: string | null = null): void => {
-      bus.emit('sweep.progress', {
-        id,
-        state: live.stopping ? 'stopping' : 'running',
-        runsHere: true,
-        finishedTrials: live.counts.COMPLETE + live.counts.PRUNED,
-        maxTrials: live.maxTrials,
-        counts: live.counts,
-        best: live.best,
-        trial,
-        message,
-      });
-    };
-    switch (e.type) {
-      case 'sweep-start':
-        live.counts = toCounts(e.counts);
-        live.maxTrials = e.maxTrials;
-        progress(null, e.staleFailed.length ? `marked ${e.staleFailed.length} stale trial(s) failed and offered their params again` : null);
-        bus.emit('sweeps.changed', { reason: 'started' });
-        break;
-      case 'progress':
-        live.counts = toCounts(e.counts);
-        live.maxTrials = e.maxTrials;
-        live.best = e.best;
-        progress(null);
-        if (live.tracking && this.o.onOutboxPending) this.o.onOutboxPending(live.tracking.pending());
-        break;
-      case 'trial-start':
-        // The next progress event brings the runner's counts; until then count this one as running.
-        live.counts = { ...live.counts, RUNNING: live.counts.RUNNING + 1, WAITING: Math.max(0, live.counts.WAITING - (e.fromWaiting ? 1 : 0)) };
-        progress({ number: e.number, state: 'RUNNING', value: null });
-        break;
-      case 'trial-end':
-        progress({ number: e.number, state: e.state, value: e.value }, e.reason ?? null);
-        break;
-      case 'trial-log':
-        bus.emit('sweep.trialLog', { id, trialNumber: e.number, stream: e.stream, line: e.line });
-        break;
-      case 'warning':
-        progress(null, e.message);
-        break;
-      default:
-        break;
-    }
-  }
-
-  private onEnded(id: string, result: SweepResult): void {
-    const live = this.live.get(id);
-    this.live.delete(id);
-    const status: SweepRecord['status'] = result.status === 'completed' ? 'finished' : result.status === 'failed' ? 'failed' : 'stopped';
-    const message =
-      result.status === 'timed-out'
-        ? `the sweep timeout was reached after ${result.counts.finished} trials; Resume continues`
-        : result.status === 'slots-held-elsewhere'
-          ? 'the remaining trial slots are held by another live runner'
-          : (result.message ?? null);
-    this.o.state.updateSweep(id, { status, message, ownerPid: null });
-    const counts = toCounts(result.counts);
-    const summary = this.summarize(this.locate(id));
-    this.o.bus.emit('sweep.progress', {
-      id,
-      state: summary.state,
-      runsHere: summary.runsHere,
-      finishedTrials: counts.COMPLETE + counts.PRUNED,
-      maxTrials: result.maxTrials ?? live?.maxTrials ?? null,
-      counts,
-      best: result.best,
-      trial: null,
-      message: summary.message,
-    });
-    this.o.bus.emit('sweeps.changed', { reason: 'ended' });
-  }
-
-  /** previous: the record before launch when the runner never started (it is put back as it was,
-   * with the reason); null when it failed after starting. */
-  private onFailed(id: string, e: unknown, previous: Pick<SweepRecord, 'status' | 'message' | 'maxTrials'> | null): void {
-    this.live.delete(id);
-    const why = (e as Error)?.message ?? String(e);
-    if (previous) this.o.state.updateSweep(id, { status: previous.status, message: `could not start: ${why}`, ownerPid: null, maxTrials: previous.maxTrials });
-    else this.o.state.updateSweep(id, { status: 'failed', message: why, ownerPid: null });
-    this.o.bus.emit('sweeps.changed', { reason: previous ? 'start failed' : 'failed' });
-  }
-
   stop(id: string): SweepSummary {
-    const live = this.live.get(id);
-    if (!live) {
+    if (!this.live.stop(id)) {
       const s = this.summary(id);
       const where = s.state === 'running' || s.state === 'unresponsive' ? `it runs in another process: ${s.message ?? s.state}; stop it there` : `it is ${s.state}`;
       throw new AppFault('CONFLICT', `Sweep '${id}' is not running in this app (${where}).`);
     }
-    live.stopping = true;
-    live.handle?.stop();
     const summary = this.summary(id);
     this.o.bus.emit('sweep.progress', {
       id,
@@ -1189,12 +1041,7 @@ export class SweepsService {
   async close(timeoutMs = 30_000): Promise<void> {
     for (const w of this.heartbeatWatch.values()) clearTimeout(w.timer);
     this.heartbeatWatch.clear();
-    const waits = [...this.live.values()].map((l) => {
-      l.stopping = true;
-      l.handle?.stop();
-      return l.handle?.done.catch(() => undefined);
-    });
-    await Promise.race([Promise.all(waits), new Promise((r) => setTimeout(r, timeoutMs).unref?.())]);
+    await this.live.close(timeoutMs);
     this.readers.close();
     await this.urls?.close();
   }
