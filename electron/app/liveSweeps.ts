@@ -31,6 +31,11 @@ export function applyLive(summary: SweepSummary, live: LiveSweep): void {
   summary.maxTrials = live.maxTrials ?? summary.maxTrials;
 }
 
+/** A sweep's summary as a progress event (no trial in it). */
+export function progressOf(s: SweepSummary): EventPayload<'sweep.progress'> {
+  return { id: s.id, state: s.state, runsHere: s.runsHere, finishedTrials: s.finishedTrials, maxTrials: s.maxTrials, counts: s.counts, best: s.best, trial: null, message: s.message };
+}
+
 export interface LiveSweepsOptions {
   state: AppState;
   core: CoreModules;
@@ -209,17 +214,8 @@ export class LiveSweeps {
     this.o.state.updateSweep(id, { status, message, ownerPid: null });
     const counts = toCounts(result.counts);
     const summary = this.o.summaryOf(id);
-    this.o.bus.emit('sweep.progress', {
-      id,
-      state: summary.state,
-      runsHere: summary.runsHere,
-      finishedTrials: counts.COMPLETE + counts.PRUNED,
-      maxTrials: result.maxTrials ?? live?.maxTrials ?? null,
-      counts,
-      best: result.best,
-      trial: null,
-      message: summary.message,
-    });
+    // The run's own final counts: a reader may not see its last commit yet.
+    this.o.bus.emit('sweep.progress', { ...progressOf(summary), finishedTrials: counts.COMPLETE + counts.PRUNED, maxTrials: result.maxTrials ?? live?.maxTrials ?? null, counts, best: result.best });
     this.o.bus.emit('sweeps.changed', { reason: 'ended' });
   }
 

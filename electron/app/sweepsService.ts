@@ -22,7 +22,7 @@ import { newId, type AppState, type SweepRecord } from './appState.ts';
 import type { CoreModules, SweepTrackingHandle } from './core.ts';
 import type { EventBus } from './eventBus.ts';
 import { StudyReaders } from './studyReaders.ts';
-import { applyLive, LiveSweeps } from './liveSweeps.ts';
+import { applyLive, LiveSweeps, progressOf } from './liveSweeps.ts';
 import { intermediateColumnsReply, REPLY_SYSTEM_KEYS, trialColumnsReply } from './studyColumnsReply.ts';
 import { isStudyUrl } from '../core/studies/studyUrl.ts';
 import type { StudyPasswords } from './studyPasswords.ts';
@@ -314,7 +314,7 @@ export class SweepsService {
       console.error(`sweepdeck: re-reading sweep ${id}: ${(e as Error).message}`);
       return;
     }
-    this.o.bus.emit('sweep.progress', { id, state: s.state, runsHere: s.runsHere, finishedTrials: s.finishedTrials, maxTrials: s.maxTrials, counts: s.counts, best: s.best, trial: null, message: s.message });
+    this.o.bus.emit('sweep.progress', progressOf(s));
     if (this.urlStates.get(id) !== s.state) {
       this.urlStates.set(id, s.state);
       this.o.bus.emit('sweeps.changed', { reason: `state: ${s.state}` });
@@ -402,7 +402,7 @@ export class SweepsService {
       return;
     }
     if (s.state === shown) return;
-    this.o.bus.emit('sweep.progress', { id, state: s.state, runsHere: s.runsHere, finishedTrials: s.finishedTrials, maxTrials: s.maxTrials, counts: s.counts, best: s.best, trial: null, message: s.message });
+    this.o.bus.emit('sweep.progress', progressOf(s));
     this.o.bus.emit('sweeps.changed', { reason: `state: ${s.state}` });
   }
 
@@ -1007,17 +1007,7 @@ export class SweepsService {
       throw new AppFault('CONFLICT', `Sweep '${id}' is not running in this app (${where}).`);
     }
     const summary = this.summary(id);
-    this.o.bus.emit('sweep.progress', {
-      id,
-      state: 'stopping',
-      runsHere: true,
-      finishedTrials: summary.finishedTrials,
-      maxTrials: summary.maxTrials,
-      counts: summary.counts,
-      best: summary.best,
-      trial: null,
-      message: 'stopping: running trials are terminated and offered again on resume',
-    });
+    this.o.bus.emit('sweep.progress', { ...progressOf(summary), state: 'stopping', runsHere: true, message: 'stopping: running trials are terminated and offered again on resume' });
     return summary;
   }
 
@@ -1029,7 +1019,7 @@ export class SweepsService {
     await this.urlStudies().requestStop(loc);
     if (this.live.has(id)) return this.stop(id);
     const summary = this.summary(id);
-    this.o.bus.emit('sweep.progress', { id, state: summary.state, runsHere: summary.runsHere, finishedTrials: summary.finishedTrials, maxTrials: summary.maxTrials, counts: summary.counts, best: summary.best, trial: null, message: summary.message });
+    this.o.bus.emit('sweep.progress', progressOf(summary));
     return summary;
   }
 
