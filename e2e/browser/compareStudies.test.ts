@@ -6,13 +6,13 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fmtValue } from '../../renderer/src/lib/format.ts';
-import { createClient, httpTransport, type Client } from '../../shared/client.ts';
+import type { Client } from '../../shared/client.ts';
 import { optunaVersion, requirePeer, runPython } from '../../test/support/peers.ts';
 import { until } from '../../test/support/until.ts';
-import { appPage, chromiumMissing, ensureRendererBuilt, launchChromium, SCREENSHOT_DIR, startServe, type ServedHost } from './support.ts';
+import { chromiumMissing, ensureRendererBuilt, SCREENSHOT_DIR, type ServedHost, studiesInBrowser, type StudiesInBrowser } from './support.ts';
 
 const missing = chromiumMissing();
 if (missing) console.warn(`browser e2e skipped: ${missing}`);
@@ -54,11 +54,11 @@ async function pixelsOf(page: Page, rgb: [number, number, number]): Promise<numb
 describe.skipIf(missing !== null || !optuna)('compare studies in the browser', { timeout: 150_000 }, () => {
   let work: string;
   let host: ServedHost;
-  let browser: Browser;
   let page: Page;
   let api: Client;
   const ids: string[] = [];
-  const pageErrors: string[] = [];
+  let pageErrors: string[] = [];
+  let session: StudiesInBrowser | undefined;
 
   beforeAll(async () => {
     ensureRendererBuilt();
@@ -74,23 +74,13 @@ describe.skipIf(missing !== null || !optuna)('compare studies in the browser', {
       runPython(MAKE_STUDY, [file, name, direction, String(TRIALS)]);
       files.push(file);
     }
-    host = await startServe(path.join(work, 'data'), work, ['--no-example']);
-    api = createClient(httpTransport(host.origin, host.token));
-    for (const [i, file] of files.entries()) {
-      const opened = await api.get('sweeps.openStudyFile', { path: file });
-      ids.push(opened.sweeps.find((s) => s.studyName === studies[i]![0])!.id);
-    }
-    browser = await launchChromium();
-    page = await appPage(browser, pageErrors);
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !/favicon/.test(m.text())) pageErrors.push(m.text());
-    });
+    session = await studiesInBrowser(work, files);
+    ({ host, api, page, pageErrors } = session);
+    for (const [name] of studies) ids.push(session.opened.find((o) => o.studyName === name)!.id);
   }, 240_000);
 
   afterAll(async () => {
-    api?.close();
-    await browser?.close();
-    await host?.stop();
+    await session?.close();
     if (work) rmSync(work, { recursive: true, force: true });
   });
 

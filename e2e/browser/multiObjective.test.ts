@@ -10,14 +10,13 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, httpTransport, type Client } from '../../shared/client.ts';
 import { optunaVersion, requirePeer } from '../../test/support/peers.ts';
 import { makeMultiObjectiveStudies, MO2_STUDY, MO3_STUDY, type PyMoStudy } from '../../test/support/pythonMultiObjective.ts';
 import { until } from '../../test/support/until.ts';
 import { STUDY_VIEWS } from '../../renderer/src/lib/views/viewRoute.ts';
-import { appPage, chromiumMissing, colouredPixels, ensureRendererBuilt, launchChromium, SCREENSHOT_DIR, startServe, type ServedHost } from './support.ts';
+import { chromiumMissing, colouredPixels, ensureRendererBuilt, SCREENSHOT_DIR, type ServedHost, studiesInBrowser, type StudiesInBrowser } from './support.ts';
 
 const missing = chromiumMissing();
 if (missing) console.warn(`browser e2e skipped: ${missing}`);
@@ -29,12 +28,11 @@ const TRIALS = 60;
 describe.skipIf(missing !== null || !optuna)('multi-objective studies in the browser', { timeout: 150_000 }, () => {
   let work: string;
   let host: ServedHost;
-  let browser: Browser;
   let page: Page;
-  let api: Client;
   let py: Record<string, PyMoStudy>;
   const ids = new Map<string, string>();
-  const pageErrors: string[] = [];
+  let pageErrors: string[] = [];
+  let session: StudiesInBrowser | undefined;
 
   beforeAll(async () => {
     ensureRendererBuilt();
@@ -42,21 +40,14 @@ describe.skipIf(missing !== null || !optuna)('multi-objective studies in the bro
     const studyPath = path.join(work, 'py', 'mo.db');
     mkdirSync(path.dirname(studyPath), { recursive: true });
     py = makeMultiObjectiveStudies(studyPath, TRIALS);
-    host = await startServe(path.join(work, 'data'), work, ['--no-example']);
-    api = createClient(httpTransport(host.origin, host.token));
-    for (const s of (await api.get('sweeps.openStudyFile', { path: studyPath })).sweeps) ids.set(s.studyName, s.id);
-    browser = await launchChromium();
-    page = await appPage(browser, pageErrors);
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !/favicon/.test(m.text())) pageErrors.push(m.text());
-    });
+    session = await studiesInBrowser(work, [studyPath]);
+    ({ host, page, pageErrors } = session);
+    for (const s of session.opened) ids.set(s.studyName, s.id);
     // Python Optuna writing the studies takes a while on a busy machine.
   }, 240_000);
 
   afterAll(async () => {
-    api?.close();
-    await browser?.close();
-    await host?.stop();
+    await session?.close();
     if (work) rmSync(work, { recursive: true, force: true });
   });
 

@@ -8,12 +8,12 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, httpTransport, type Client } from '../../shared/client.ts';
+import type { Client } from '../../shared/client.ts';
 import { optunaVersion, requirePeer, runPython } from '../../test/support/peers.ts';
 import { until } from '../../test/support/until.ts';
-import { appPage, chromiumMissing, colouredPixels, ensureRendererBuilt, launchChromium, REPO_ROOT, SCREENSHOT_DIR, startServe, type ServedHost } from './support.ts';
+import { chromiumMissing, colouredPixels, ensureRendererBuilt, REPO_ROOT, SCREENSHOT_DIR, type ServedHost, studiesInBrowser, type StudiesInBrowser } from './support.ts';
 
 const missing = chromiumMissing();
 if (missing) console.warn(`browser e2e skipped: ${missing}`);
@@ -84,11 +84,11 @@ async function axisLabels(page: Page): Promise<string[]> {
 describe.skipIf(missing !== null || !optuna)('analysis views in the browser', { timeout: 150_000 }, () => {
   let work: string;
   let host: ServedHost;
-  let browser: Browser;
   let page: Page;
   let api: Client;
   let pyId = '';
-  const pageErrors: string[] = [];
+  let pageErrors: string[] = [];
+  let session: StudiesInBrowser | undefined;
 
   beforeAll(async () => {
     ensureRendererBuilt();
@@ -96,23 +96,14 @@ describe.skipIf(missing !== null || !optuna)('analysis views in the browser', { 
     const studyPath = path.join(work, 'py', 'study.db');
     mkdirSync(path.dirname(studyPath), { recursive: true });
     runPython(MAKE_STUDY, [studyPath, String(PY_TRIALS)]);
-    host = await startServe(path.join(work, 'data'), work, ['--no-example']);
-    api = createClient(httpTransport(host.origin, host.token));
-    const opened = await api.get('sweeps.openStudyFile', { path: studyPath });
-    pyId = opened.sweeps.find((s) => s.studyName === PY_STUDY)!.id;
-    browser = await launchChromium();
-    page = await appPage(browser, pageErrors);
-    page.on('console', (m) => {
-      // A refused resource (a CSP violation among them) shows up here.
-      if (m.type() === 'error' && !/favicon/.test(m.text())) pageErrors.push(m.text());
-    });
+    session = await studiesInBrowser(work, [studyPath]);
+    ({ host, api, page, pageErrors } = session);
+    pyId = session.opened.find((o) => o.studyName === PY_STUDY)!.id;
     // Python Optuna writing the study takes a while on a busy machine.
   }, 240_000);
 
   afterAll(async () => {
-    api?.close();
-    await browser?.close();
-    await host?.stop();
+    await session?.close();
     if (work) rmSync(work, { recursive: true, force: true });
   });
 

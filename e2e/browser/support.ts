@@ -6,6 +6,8 @@ import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { createClient, httpTransport, type Client } from '../../shared/client.ts';
+import type { SweepSummary } from '../../shared/contract.ts';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const CHROMIUM = '/usr/bin/chromium';
@@ -159,4 +161,43 @@ export async function colouredPixels(page: Page, pick: 'any' | 'red' = 'any'): P
     }
     return n;
   }, pick);
+}
+
+/** The browser host on `work`/data with these study files opened, and a page on it whose uncaught
+ * errors and console errors (a CSP refusal among them; not the favicon's 404) go to `pageErrors`. */
+export interface StudiesInBrowser {
+  host: ServedHost;
+  api: Client;
+  browser: Browser;
+  page: Page;
+  pageErrors: string[];
+  /** The sweeps each study file holds, as `sweeps.openStudyFile` listed them. */
+  opened: SweepSummary[];
+  close(): Promise<void>;
+}
+
+export async function studiesInBrowser(work: string, studyFiles: readonly string[]): Promise<StudiesInBrowser> {
+  const host = await startServe(path.join(work, 'data'), work, ['--no-example']);
+  const api = createClient(httpTransport(host.origin, host.token));
+  const opened: SweepSummary[] = [];
+  for (const file of studyFiles) opened.push(...(await api.get('sweeps.openStudyFile', { path: file })).sweeps);
+  const browser = await launchChromium();
+  const pageErrors: string[] = [];
+  const page = await appPage(browser, pageErrors);
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/favicon/.test(m.text())) pageErrors.push(m.text());
+  });
+  return {
+    host,
+    api,
+    browser,
+    page,
+    pageErrors,
+    opened,
+    close: async () => {
+      api.close();
+      await browser.close();
+      await host.stop();
+    },
+  };
 }
