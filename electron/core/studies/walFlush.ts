@@ -17,12 +17,19 @@ export class WalFlusher {
 
   constructor(private readonly db: string) {}
 
-  /** Resolves once everything written to the -wal file so far is on disk. */
+  /** Resolves once everything written to the -wal file so far is on disk; rejects with a message
+   * naming the file when that cannot be done (the commit stands, but is not durable). */
   flush(): Promise<void> {
+    const wal = `${this.db}-wal`;
+    const failed = (err: unknown): Error => new Error(`${wal}: the finished trial committed there could not be flushed to disk (${(err as Error).message}); check the disk and the folder's permissions, then resume the sweep`);
     let first = false;
     if (this.fd === undefined) {
-      // r+: Windows flushes only a handle open for writing.
-      this.fd = fs.openSync(`${this.db}-wal`, 'r+');
+      try {
+        // r+: Windows flushes only a handle open for writing.
+        this.fd = fs.openSync(wal, 'r+');
+      } catch (err) {
+        return Promise.reject(failed(err));
+      }
       first = true;
     }
     const fd = this.fd;
@@ -38,7 +45,9 @@ export class WalFlusher {
           fs.closeSync(dir);
         }
       }
-    })();
+    })().catch((err: unknown) => {
+      throw failed(err);
+    });
     this.inFlight.add(done);
     const settled = (): boolean => this.inFlight.delete(done);
     done.then(settled, settled);
