@@ -12,7 +12,7 @@ import { sha256, tempDir } from './support/optunaDump.ts';
 
 const WRITER = path.join(REPO_ROOT, 'test', 'studies', 'support', 'crashWriter.ts');
 
-function crash(mode: 'runner' | 'plain'): string {
+function crash(mode: 'runner' | 'plain' | 'flush-later'): string {
   const db = path.join(tempDir(`crash-${mode}`), 'study.db');
   const r = spawnSync(process.execPath, ['--import', 'tsx', WRITER, db, mode], { cwd: REPO_ROOT, encoding: 'utf8' });
   expect(r.signal, r.stderr).toBe('SIGKILL');
@@ -48,6 +48,13 @@ describe('a writer killed mid-transaction', () => {
     expect(committed(db, { runner: true })).toEqual([['s', 40, 0]]);
     expect(fs.readdirSync(path.dirname(db))).toEqual(['study.db']);
     expect(committed(db, { readonly: true })).toEqual([['s', 40, 0]]);
+  });
+
+  it('runner finishing trials with finishTrialFlushLater, killed before their fsyncs report back: every finished trial is there', () => {
+    const db = crash('flush-later');
+    expect(committed(db, { readonly: true })).toEqual([['s', 40, 0]]);
+    expect(committed(db, { runner: true })).toEqual([['s', 40, 0]]);
+    expect(fs.readdirSync(path.dirname(db))).toEqual(['study.db']);
   });
 
   it('runner (WAL) mode: committed trials are all there for readers and for the next runner, which leaves rollback-journal mode', () => {

@@ -291,6 +291,20 @@ describe('StudyStorage semantics', () => {
     expect(s.getStudy('s')!.userAttrs).toEqual({ k: 2 });
   });
 
+  it('finishTrialFlushLater commits the finish before it returns, with finishTrial\'s rules, and its promise resolves once flushed', async () => {
+    for (const runner of [true, false]) {
+      const w = openStudyStorage(db, { runner });
+      const t = w.createTrial(studyId);
+      const onDisk = w.finishTrialFlushLater!(t.trialId, 'COMPLETE', 0.5, [[0, 0.25]]);
+      // Another connection sees it at once, before the flush reports back.
+      expect(sqliteRows(db, `SELECT state FROM trials WHERE trial_id = ${t.trialId}`)).toEqual([['COMPLETE']]);
+      expect(s.getTrial(t.trialId)).toMatchObject({ state: 'COMPLETE', value: 0.5, intermediateValues: [[0, 0.25]] });
+      await onDisk;
+      expect(codeOf(() => void w.finishTrialFlushLater!(t.trialId, 'COMPLETE', 1))).toBe('TRIAL_FINISHED');
+      w.close();
+    }
+  });
+
   it('a read-only storage refuses writes and changes nothing', () => {
     s.createTrial(studyId);
     const r = openStudyStorage(db, { readonly: true });

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { MedianPruner, NopPruner } from '../../electron/core/search/pruners.ts';
 import { Nsga2Sampler } from '../../electron/core/search/samplers/nsga2.ts';
 import { RandomSampler } from '../../electron/core/search/samplers/random.ts';
-import type { Distribution } from '../../electron/core/search/types.ts';
+import { TpeSampler } from '../../electron/core/search/samplers/tpe.ts';
+import type { Distribution, Sampler } from '../../electron/core/search/types.ts';
 import { openStudyStorage } from '../../electron/core/studies/optunaSqliteStorage.ts';
 import { withAtomicClaims } from '../../electron/core/sweeps/atomicClaims.ts';
 import { sqliteSweepStore } from '../../electron/core/sweeps/sweepStore.ts';
@@ -160,5 +161,39 @@ describe('study engine', () => {
     expect(tb?.values).toBeUndefined();
     expect(await engine.front()).toEqual({ size: 1, bestPerObjective: [0.5, 2] });
     storage.close();
+  });
+  it('proposeNext samples the next ask\'s params early: the same params as ask would sample, and a proposal from a replaced history read is dropped', async () => {
+    // Two engines on two studies, the same seeded TPE: one samples in ask(), the other ahead of it.
+    const run = async (early: boolean): Promise<unknown[]> => {
+      const storage = withAtomicClaims(openStudyStorage(path.join(tmpDir('engine'), 's.db'), { create: true, runner: true }));
+      const { studyId } = storage.createStudy('s', ['maximize']);
+      const engine = new StudyEngine({ store: sqliteSweepStore(storage), studyId, space: SPACE, sampler: new TpeSampler({ seed: 9, nStartupTrials: 3 }), pruner: new NopPruner(), direction: 'maximize' });
+      const asked: unknown[] = [];
+      for (let i = 0; i < 8; i++) {
+        const t = (await engine.ask())!;
+        asked.push(t.params);
+        await engine.tell(t, 'COMPLETE', (t.params.x as number) * 2);
+        await engine.progress();
+        if (early) engine.proposeNext();
+      }
+      storage.close();
+      return asked;
+    };
+    expect(await run(true)).toEqual(await run(false));
+
+    // A proposal made from one read is not used once progress() has read the history again.
+    const { engine, storage } = setup();
+    const calls: number[] = [];
+    const counting: Sampler = { name: 'random', sample: () => (calls.push(calls.length), { x: 0.5, n: 3, c: 'a' }) };
+    const e2 = new StudyEngine({ store: sqliteSweepStore(storage), studyId: engine.studyId, space: SPACE, sampler: counting, pruner: new NopPruner(), direction: 'maximize' });
+    await e2.progress();
+    e2.proposeNext();
+    await e2.progress();
+    await e2.ask();
+    expect(calls).toEqual([0, 1]);
+    await e2.progress();
+    e2.proposeNext();
+    await e2.ask();
+    expect(calls).toEqual([0, 1, 2]);
   });
 });

@@ -15,6 +15,7 @@ import { checkedSteps, distributionJsonOf, encodeJson, encodeTrialAttrs, RowDeco
 import { INDEX_3_2, TABLE_DDL } from './schema.ts';
 import { addAttrs, addIntermediates, addParams, addValues, trialShells, type AttrRow, type IntermediateRaw, type ParamRaw, type TrialRow, type ValueRaw } from './trialAssembly.ts';
 import { StateIndex, TrialCache } from './trialCache.ts';
+import { WalFlusher } from './walFlush.ts';
 import { StudyColumnsReader, type ColumnsSince, type IntermediateColumnsRead, type StudyColumns } from './studyColumnsSql.ts';
 import { bestTrialOrderSql, checkParamDistribution, finishOutcome, valueCount, isStaleHeartbeat, unfinishedTrialRow, zeroCounts } from './trialRules.ts';
 import { StudyError, type CreateTrialOptions, type NewTrial, type StudyInfo, type StudyStorage, type StudySummary } from './types.ts';
@@ -116,6 +117,8 @@ export class OptunaSqliteStorage implements StudyStorage {
   private cachedInWrite = false;
   private closed = false;
   private sync: 'FULL' | 'NORMAL' = 'FULL';
+  /** finishTrialFlushLater's fsyncs of the WAL (runner sessions). */
+  private readonly wal: WalFlusher;
   private syncStmts: Record<'FULL' | 'NORMAL', Database.Statement> | undefined;
 
   static open(file: string, opts: OpenStudyStorageOptions): OptunaSqliteStorage {
@@ -167,6 +170,7 @@ export class OptunaSqliteStorage implements StudyStorage {
 
   private constructor(file: string, db: Database.Database, revision: Revision, opts: OpenStudyStorageOptions) {
     this.path = file;
+    this.wal = new WalFlusher(file);
     this.decoder = new RowDecoder(file);
     this.db = db;
     this.revision = revision;
@@ -210,6 +214,8 @@ export class OptunaSqliteStorage implements StudyStorage {
    * wrote since the last full commit, never a finished trial. Measured: an fsync costs 0.5-8 ms
    * here (bench/studyStorage.ts), several per trial would exceed the 3 ms/trial budget. Outside
    * WAL every commit is FULL (NORMAL in rollback-journal mode risks more than the last commits).
+   * finishTrialFlushLater commits a trial's end light and makes the same fsync right after, on the
+   * thread pool; its caller waits for it before anything that needs the finish durable.
    */
   private write<T>(f: () => T, durability: 'full' | 'light' = 'full'): T {
     if (this.closed) throw new Error(`${this.path}: the study storage is closed.`);
@@ -484,6 +490,26 @@ export class OptunaSqliteStorage implements StudyStorage {
    * FAIL stores no value.
    */
   finishTrial(trialId: number, state: FinishedState, value?: number | readonly number[] | null, steps?: ReadonlyArray<readonly [number, number]>): void {
+    this.finish(trialId, state, value, steps, 'full');
+  }
+
+  /**
+   * finishTrial for a runner with work to do while the finish reaches the disk. When this returns,
+   * the finish is committed: other connections see it and a kill of this process cannot lose it.
+   * The promise resolves once it is on disk, so that a power loss cannot lose it either: in a
+   * runner's WAL session the commit skips SQLite's fsync and the same fsync of the WAL file runs on
+   * libuv's thread pool instead (walFlush.ts); elsewhere the commit is finishTrial's own (FULL).
+   */
+  finishTrialFlushLater(trialId: number, state: FinishedState, value?: number | readonly number[] | null, steps?: ReadonlyArray<readonly [number, number]>): Promise<void> {
+    if (!this.runner) {
+      this.finish(trialId, state, value, steps, 'full');
+      return Promise.resolve();
+    }
+    this.finish(trialId, state, value, steps, 'light');
+    return this.wal.flush();
+  }
+
+  private finish(trialId: number, state: FinishedState, value: number | readonly number[] | null | undefined, steps: ReadonlyArray<readonly [number, number]> | undefined, durability: 'full' | 'light'): void {
     const unstored = checkedSteps(steps);
     this.write(() => {
       const t = this.unfinishedTrial(trialId, `finishing as ${state}`);
@@ -517,7 +543,7 @@ export class OptunaSqliteStorage implements StudyStorage {
           );
         });
       }
-    });
+    }, durability);
   }
 
   setTrialUserAttr(trialId: number, key: string, value: unknown): void {
@@ -731,6 +757,8 @@ export class OptunaSqliteStorage implements StudyStorage {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    // Before the -wal file goes away with the journal mode (a runner awaits its flushes before).
+    this.wal.close();
     try {
       if (!this.readonly && this.journalMode() === 'wal') this.restoreRollbackJournal();
     } catch {

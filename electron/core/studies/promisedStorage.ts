@@ -42,6 +42,16 @@ export function promisedStorage(s: StudyStorage): PromisedStudyStorage {
     getTrial: async (trialId) => s.getTrial(trialId),
     getBestTrial: async (studyId) => s.getBestTrial(studyId),
     countTrials,
+    ...(s.finishTrialFlushLater
+      ? {
+          finishTrialFlushLater: async (trialId, state, value, steps) => {
+            const onDisk = s.finishTrialFlushLater!(trialId, state, value, steps);
+            // A failed flush is the caller's to handle when it awaits onDisk; until then it is not unhandled.
+            onDisk.catch(() => undefined);
+            return { onDisk };
+          },
+        }
+      : {}),
     close: async () => s.close(),
   };
 }

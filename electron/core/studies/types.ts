@@ -80,6 +80,10 @@ export interface StudyStorage {
   runInWriteTransaction?<T>(fn: () => T): T;
   /** Optional: the study's trial counts by state, without reading the trials. */
   countTrials?(studyId: number): Record<TrialState, number>;
+  /** Optional (SQLite): finishTrial, committed when it returns (a kill of this process cannot lose
+   * it), with a promise that resolves once the finish is on disk as finishTrial's is (a power loss
+   * cannot lose it either). For a runner with work to do meanwhile. */
+  finishTrialFlushLater?(trialId: number, state: FinishedState, value?: number | readonly number[] | null, steps?: ReadonlyArray<readonly [number, number]>): Promise<void>;
   /** Optional (SQLite): the study's trials column by column, read without building trials (views of
    * every trial: the app's trials table and charts). See studyColumnsSql.ts. */
   readColumns?(studyId: number, since: ColumnsSince, systemKeys: readonly string[]): StudyColumns;
@@ -101,9 +105,11 @@ type Promised<F> = F extends (...args: infer A) => infer R ? (...args: A) => Pro
 
 /** The same contract for a storage behind a server. `path` is the study URL without its password. */
 export type AsyncStudyStorage = { readonly path: string } & {
-  [K in Exclude<keyof StudyStorage, 'path' | 'runInWriteTransaction' | 'countTrials' | SqliteOnly>]: Promised<StudyStorage[K]>;
+  [K in Exclude<keyof StudyStorage, 'path' | 'runInWriteTransaction' | 'countTrials' | 'finishTrialFlushLater' | SqliteOnly>]: Promised<StudyStorage[K]>;
 } & {
   countTrials(studyId: number): Promise<Record<TrialState, number>>;
+  /** Optional: see StudyStorage.finishTrialFlushLater; resolves once committed, with `onDisk`. */
+  finishTrialFlushLater?(trialId: number, state: FinishedState, value?: number | readonly number[] | null, steps?: ReadonlyArray<readonly [number, number]>): Promise<{ onDisk: Promise<void> }>;
 };
 
 export type StudyErrorCode =

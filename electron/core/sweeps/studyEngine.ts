@@ -33,6 +33,9 @@ export interface StudyEngineOptions {
   directions?: readonly Direction[];
 }
 
+/** A sampler's proposal, or its failure, made ahead of the ask() that uses it. */
+type Proposal = () => { params: Record<string, ParamValue>; systemAttrs: Record<string, unknown> };
+
 const FINISHED: ReadonlySet<TrialState> = new Set(['COMPLETE', 'PRUNED', 'FAIL']);
 
 function valueFits(v: unknown, d: Distribution): v is ParamValue {
@@ -84,6 +87,8 @@ export class StudyEngine {
 
   /** A history read by progress(), which the next ask() samples from instead of reading again. */
   private recent: FrozenTrial[] | undefined;
+  /** The next ask()'s proposal, made early from `recent` by proposeNext(). */
+  private early: { from: FrozenTrial[]; proposal: Proposal } | undefined;
 
   /** Every trial of the study. The storage keeps finished trials in memory and re-reads only new
    * trials and those it last saw unfinished, so this costs O(new) reads per call. */
@@ -119,8 +124,10 @@ export class StudyEngine {
     // Sampling reads the history outside the write lock: it may take milliseconds and must not block
     // other writers. The proposal is used for a new trial, or to fill a WAITING trial's gaps.
     const history = this.recent ?? (await this.history());
+    const early = this.early?.from === history ? this.early.proposal : undefined;
     this.recent = undefined;
-    const proposed = this.sampler.propose ? this.sampler.propose(this.space, history, this.direction) : { params: this.sampler.sample(this.space, history, this.direction), systemAttrs: {} };
+    this.early = undefined;
+    const proposed = early ? early() : this.propose(history);
     const proposal = proposed.params;
     const attrs = { ...proposed.systemAttrs, ...systemAttrs };
     return this.claims.claim(this.studyId, {
@@ -130,6 +137,32 @@ export class StudyEngine {
       newTrialParams: () => this.withDistributions(proposal),
       waitingParams: (waiting) => this.fillWaiting(waiting, proposal),
     });
+  }
+
+  private propose(history: FrozenTrial[]): { params: Record<string, ParamValue>; systemAttrs: Record<string, unknown> } {
+    return this.sampler.propose ? this.sampler.propose(this.space, history, this.direction) : { params: this.sampler.sample(this.space, history, this.direction), systemAttrs: {} };
+  }
+
+  /**
+   * Samples the next ask()'s params now, from the history progress() read: a runner calls it while
+   * a finished trial's commit reaches the disk, when it will ask next and nothing else can change
+   * the study meanwhile. The next ask() takes this proposal when it samples from that same read (the
+   * same sampler call it would make itself, with the same inputs), and the proposal is dropped
+   * otherwise. A sampler's failure (a grid with no point left) is raised by that ask().
+   */
+  proposeNext(): void {
+    const from = this.recent;
+    if (!from) return;
+    let proposal: Proposal;
+    try {
+      const made = this.propose(from);
+      proposal = () => made;
+    } catch (err) {
+      proposal = () => {
+        throw err;
+      };
+    }
+    this.early = { from, proposal };
   }
 
   private withDistributions(params: Record<string, ParamValue>): Record<string, { value: ParamValue; distribution: Distribution }> {
@@ -190,6 +223,36 @@ export class StudyEngine {
     constraints?: readonly number[],
     unstoredSteps?: ReadonlyArray<readonly [number, number]>,
   ): Promise<FinishedState> {
+    return (await this.settle(trial, state, value, failReason, constraints, unstoredSteps, false)).final;
+  }
+
+  /**
+   * tell, for a runner with work to do while the finish reaches the disk: resolves once the finish
+   * is committed (a kill of this process cannot lose it), with `onDisk`, which resolves once it is on
+   * disk as tell's finish is (a power loss cannot lose it either). Whatever must wait for a durable
+   * finish (the next trial's start, reporting the result) awaits onDisk. A storage without the split
+   * finishes durably first, and onDisk is already resolved.
+   */
+  async tellFlushLater(
+    trial: { trialId: number },
+    state: FinishedState,
+    value?: number | readonly number[] | null,
+    failReason?: string,
+    constraints?: readonly number[],
+    unstoredSteps?: ReadonlyArray<readonly [number, number]>,
+  ): Promise<{ final: FinishedState; onDisk: Promise<void> }> {
+    return this.settle(trial, state, value, failReason, constraints, unstoredSteps, true);
+  }
+
+  private async settle(
+    trial: { trialId: number },
+    state: FinishedState,
+    value: number | readonly number[] | null | undefined,
+    failReason: string | undefined,
+    constraints: readonly number[] | undefined,
+    unstoredSteps: ReadonlyArray<readonly [number, number]> | undefined,
+    flushLater: boolean,
+  ): Promise<{ final: FinishedState; onDisk: Promise<void> }> {
     let final = state;
     let v: number | readonly number[] | null = value ?? null;
     const hasNaN = Array.isArray(v) ? v.some((x) => Number.isNaN(x)) : typeof v === 'number' && Number.isNaN(v);
@@ -204,8 +267,12 @@ export class StudyEngine {
     // Optuna's constraints_func runs in after_trial, before the trial is finished, for COMPLETE and
     // PRUNED trials; the values are stored as the system attr `constraints`.
     if (constraints && (final === 'COMPLETE' || final === 'PRUNED')) await this.storage.setTrialSystemAttr(trial.trialId, SYS_CONSTRAINTS, [...constraints]);
+    if (flushLater && this.storage.finishTrialFlushLater) {
+      const { onDisk } = await this.storage.finishTrialFlushLater(trial.trialId, final, v, unstoredSteps);
+      return { final, onDisk };
+    }
     await this.storage.finishTrial(trial.trialId, final, v, unstoredSteps);
-    return final;
+    return { final, onDisk: Promise.resolve() };
   }
 
   /** Offers a trial's params again as a WAITING trial, which the next ask() takes first. */

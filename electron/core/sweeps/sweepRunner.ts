@@ -147,6 +147,11 @@ class SweepRunner {
   private store: SweepStore | undefined;
   /** Slot numbers (0-based) of this process's running trials. */
   private readonly slotsInUse = new Set<number>();
+  /** The runner's environment as the sweep started, which trials inherit (through the policy of
+   * trialEnv.ts): copied once, as reading process.env costs some 50 µs per trial. */
+  private readonly inheritedEnv: Readonly<Record<string, string | undefined>> = { ...process.env };
+  /** Finishes committed but not yet on disk (see StudyEngine.tellFlushLater). */
+  private readonly flushing = new Set<Promise<void>>();
   private stopRequest: StopRequest | undefined;
   private engine: StudyEngine | undefined;
   private plan: SweepPlan | undefined;
@@ -451,6 +456,13 @@ class SweepRunner {
     for (;;) {
       let exhausted = false;
       while (!this.halted() && this.running.size < plan.maxConcurrent) {
+        // Every finished trial is on disk before another trial starts: with several slots, another
+        // trial's finish may still be on its way there.
+        if (this.flushing.size > 0) {
+          const failed = (await Promise.allSettled([...this.flushing])).find((r) => r.status === 'rejected');
+          if (failed) throw failed.reason;
+          continue;
+        }
         let asked;
         try {
           const slot = this.freeSlot();
@@ -565,15 +577,27 @@ class SweepRunner {
       clearInterval(hbTimer);
       await beating;
       const reason = outcome.state === 'FAIL' ? outcome.reason : undefined;
-      const final = await engine.tell(ref, outcome.state, outcome.values ?? outcome.value, reason, outcome.constraints, outcome.unstoredSteps);
+      // The finish is committed here; it is on disk once onDisk resolves. Nothing is reported and no
+      // trial starts before that (every finished trial is durable before the next trial starts).
+      const { final, onDisk } = await engine.tellFlushLater(ref, outcome.state, outcome.values ?? outcome.value, reason, outcome.constraints, outcome.unstoredSteps);
+      this.flushing.add(onDisk);
+      const flushed = (): boolean => this.flushing.delete(onDisk);
+      onDisk.then(flushed, flushed);
       let reofferedAs: number | undefined;
-      if (final === 'FAIL' && outcome.reoffer) reofferedAs = await engine.reoffer(await storage.getTrial(ref.trialId));
+      if (final === 'FAIL' && outcome.reoffer) {
+        await onDisk;
+        reofferedAs = await engine.reoffer(await storage.getTrial(ref.trialId));
+      }
       const value = final === 'FAIL' ? null : outcome.value;
       const finalReason = final === 'FAIL' ? (reason ?? String((await storage.getTrial(ref.trialId)).systemAttrs[SYS_FAIL_REASON] ?? '')) : undefined;
       this.account(final, outcome);
+      // Meanwhile: the progress read, and the next trial's params when this runner asks next with
+      // nothing else running (they depend on this trial's result, which is known now).
+      const progress = await engine.progress();
+      if (this.running.size === 1 && !outcome.fatal && !this.halted()) engine.proposeNext();
+      await onDisk;
       this.emit({ type: 'trial-end', number: ref.number, state: final, value, ...(finalReason ? { reason: finalReason } : {}), durationMs: outcome.durationMs, ...(reofferedAs !== undefined ? { reofferedAs } : {}) });
       await this.hook('onTrialEnd', hooks.onTrialEnd && (() => hooks.onTrialEnd!(ref, final, value, finalReason)));
-      const progress = await engine.progress();
       const counts = sweepCounts(progress.counts);
       const best = progress.best;
       const front = await engine.front();
@@ -674,7 +698,7 @@ class SweepRunner {
     }
     // The policy of what a trial sees (no credential of the app's) lives in trialEnv.ts.
     const env = trialEnvironment({
-      inherited: process.env,
+      inherited: this.inheritedEnv,
       user: config.trial.env,
       sweep: {
         ...hookEnv,
