@@ -123,6 +123,38 @@ describe('column read straight from SQL', () => {
     expect(s.getTrialByNumber!(ids.b!, 99)).toBeUndefined();
   });
 
+  it('gives back every double exactly as stored, params and values (SQLite writes the text)', () => {
+    // Doubles whose 15- or 16-digit text parses to another double, and the extremes.
+    const hard = [0.1 + 0.2, 1 / 3, 5e-324, 2.2250738585072014e-308, 1.7976931348623157e308, -1.7976931348623157e308, 2 ** 53 + 2, 123456789.12345678, -Math.PI / 7e5, 1e21, 2 ** 60 + 2 ** 8];
+    const dir2 = mkdtempSync(path.join(os.tmpdir(), 'sweepdeck-colsql-exact-'));
+    try {
+      const f = path.join(dir2, 'study.db');
+      const w = openStudyStorage(f, { create: true });
+      const study = w.createStudy('exact', ['minimize']).studyId;
+      for (let i = 0; i < hard.length; i++) {
+        const { trialId } = w.createTrial(study, { params: { x: { value: 0.5, distribution: X } } });
+        w.finishTrial(trialId, 'COMPLETE', 1);
+      }
+      w.close();
+      const db = new Database(f);
+      hard.forEach((v, i) => {
+        db.prepare('UPDATE trial_params SET param_value = ? WHERE trial_id = (SELECT trial_id FROM trials WHERE number = ?)').run(v, i);
+        db.prepare('UPDATE trial_values SET value = ? WHERE trial_id = (SELECT trial_id FROM trials WHERE number = ?)').run(v, i);
+      });
+      db.close();
+      const r = openStudyStorage(f, {});
+      try {
+        const c = r.readColumns!(study, undefined, REPLY_SYSTEM_KEYS);
+        expect(c.params[0]!.values).toEqual(hard);
+        expect(c.value).toEqual(hard);
+      } finally {
+        r.close();
+      }
+    } finally {
+      rmSync(dir2, { recursive: true, force: true });
+    }
+  });
+
   it('lists each param with its first recorded distribution', () => {
     expect(s.paramDistributions!(ids.a!)).toEqual([
       ['x', X],
