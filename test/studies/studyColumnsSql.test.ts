@@ -59,6 +59,11 @@ beforeAll(() => {
   // Shapes Optuna does not write but parseOptunaDatetime reads; a Python-only JSON attr.
   db.prepare("UPDATE trials SET datetime_start = '2026-01-02T03:04:05.5' WHERE number = 1").run();
   db.prepare("UPDATE trials SET datetime_complete = '2026-01-02 03:04:06' WHERE number = 1").run();
+  // Optuna's shape with a month and an hour out of range (read as getTrials reads them), and a text
+  // holding the record separator the column read joins datetimes with.
+  db.prepare("UPDATE trials SET datetime_start = '2026-13-01 00:00:00.000000' WHERE number = 2").run();
+  db.prepare("UPDATE trials SET datetime_complete = '2026-01-01 24:00:00.250000' WHERE number = 2").run();
+  db.prepare("UPDATE trials SET datetime_start = '2026-01-02 03:04:05' || char(30) || 'x' WHERE number = 3").run();
   db.prepare("UPDATE trial_user_attributes SET value_json = 'NaN' WHERE \"key\" = 'nested' AND trial_id = (SELECT trial_id FROM trials WHERE number = 3 AND study_id = ?)").run(ids.a);
   db.prepare("UPDATE trial_values SET value = NULL, value_type = 'NAN' WHERE trial_id IN (SELECT trial_id FROM trials WHERE number = 9)").run();
   // A categorical's choices changed from trial 9 on (our storage refuses that; Python resumed with
