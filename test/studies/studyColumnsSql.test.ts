@@ -10,7 +10,8 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStudyStorage } from '../../electron/core/studies/optunaSqliteStorage.ts';
-import { distributionJsonOf } from '../../electron/core/studies/rowCodec.ts';
+import { distributionJsonOf, RowDecoder } from '../../electron/core/studies/rowCodec.ts';
+import { StudyColumnsReader } from '../../electron/core/studies/studyColumnsSql.ts';
 import { REPLY_SYSTEM_KEYS, trialColumnsReply, intermediateColumnsReply } from '../../electron/app/studyColumnsReply.ts';
 import { toTrialRow } from '../../electron/app/sweepCatalog.ts';
 import { toIntermediateColumns, toTrialColumns } from '../../shared/trialColumns.ts';
@@ -100,6 +101,32 @@ describe('column read straight from SQL', () => {
       expect(nested.values[0]).toBe('{"k":[1,2]}');
       expect(Number.isNaN(nested.values[3])).toBe(study === ids.a);
       expect(userAttrs!.find((a) => a.key === 'mlflow_run_id')!.values[4]).toBe('run-4');
+    }
+  });
+
+  it('reads the params of a long study a few trials at a time as it reads them at once', () => {
+    // Study b's trials are not one id range (interleaved with a's): a file with one study is.
+    const dir2 = mkdtempSync(path.join(os.tmpdir(), 'sweepdeck-colsql-chunk-'));
+    try {
+      const f = path.join(dir2, 'study.db');
+      const w = openStudyStorage(f, { create: true });
+      const study = w.createStudy('one', ['minimize']).studyId;
+      for (let i = 0; i < 10; i++) {
+        const params: Record<string, { value: number | string; distribution: typeof X | typeof OPT }> = { x: { value: i / 10, distribution: X } };
+        if (i % 3) params.opt = { value: i % 2 ? 'sgd' : 'adam', distribution: OPT };
+        w.createTrial(study, { params });
+      }
+      w.close();
+      const db = new Database(f, { readonly: true });
+      try {
+        const all = new StudyColumnsReader(db, new RowDecoder(f)).read(study, undefined, []);
+        for (const chunk of [1, 3, 4]) expect(new StudyColumnsReader(db, new RowDecoder(f), chunk).read(study, undefined, []), `chunk ${chunk}`).toEqual(all);
+        expect(all.params.find((p) => p.name === 'opt')!.present).toEqual([false, true, true, false, true, true, false, true, true, false]);
+      } finally {
+        db.close();
+      }
+    } finally {
+      rmSync(dir2, { recursive: true, force: true });
     }
   });
 

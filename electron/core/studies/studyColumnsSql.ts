@@ -1,8 +1,8 @@
 // A study's trials read column by column straight from Optuna's SQLite tables, for views that show
 // every trial (the app's trials table and charts), without building a FrozenTrial per trial. Each
 // child table is scanned once and SQLite folds every column into one text (a REAL as SQLite's own
-// text, which since 3.47 is the shortest that round-trips the double: 2-3x cheaper than the
-// `printf('%!.17e')` used before; json_group_array keeps only 15 digits), so JavaScript parses
+// text, the shortest that round-trips the double, which also makes shorter texts to parse than
+// `printf('%!.17e')`; json_group_array keeps only 15 digits), so JavaScript parses
 // a handful of long strings instead of receiving hundreds of thousands of row objects: a cold
 // 100,000-trial, 6-param study was ~5 s through getTrials (rows, per-trial objects, GC) and is a few
 // hundred ms this way. The Sweepdeck runner and samplers keep using getTrials.
@@ -84,9 +84,18 @@ function canonicalAt(t: string, i: number): boolean {
     const want = k === 4 || k === 7 ? 45 : k === 10 ? 32 : k === 13 || k === 16 ? 58 : k === 19 ? 46 : -1;
     if (want >= 0 ? c !== want : c < 48 || c > 57) return false;
   }
-  const two = (k: number): number => (t.charCodeAt(i + k) - 48) * 10 + t.charCodeAt(i + k + 1) - 48;
-  return two(5) >= 1 && two(5) <= 12 && two(8) >= 1 && two(8) <= 31 && two(11) <= 23 && two(14) <= 59 && two(17) <= 59;
+  return inRange(t, i + 5, 1, 12) && inRange(t, i + 8, 1, 31) && inRange(t, i + 11, 0, 23) && inRange(t, i + 14, 0, 59) && inRange(t, i + 17, 0, 59);
 }
+
+/** Whether the two digits at `at` make a number from lo to hi. (No closure in these: called for
+ * every trial, a closure per call cost as much as the rest.) */
+function inRange(t: string, at: number, lo: number, hi: number): boolean {
+  const v = (t.charCodeAt(at) - 48) * 10 + t.charCodeAt(at + 1) - 48;
+  return v >= lo && v <= hi;
+}
+
+/** The digit at `at`. */
+const digit = (t: string, at: number): number => t.charCodeAt(at) - 48;
 
 /** The epoch ms of each datetime in `text` (a datetimeText group_concat of `n` trials), null for
  * none. Optuna's own shape is read by position (the date's ms kept from the row before when the day
@@ -96,7 +105,6 @@ function datetimes(text: unknown, n: number): (number | null)[] | null {
   const out = new Array<number | null>(n).fill(null);
   if (typeof text !== 'string' || n === 0) return out;
   const t = text;
-  const d = (k: number): number => t.charCodeAt(k) - 48;
   let day = '';
   let dayMs = 0;
   let i = 0;
@@ -107,19 +115,27 @@ function datetimes(text: unknown, n: number): (number | null)[] | null {
       const thisDay = t.slice(i, i + 10);
       if (thisDay !== day) {
         day = thisDay;
-        dayMs = Date.UTC(d(i) * 1000 + d(i + 1) * 100 + d(i + 2) * 10 + d(i + 3), d(i + 5) * 10 + d(i + 6) - 1, d(i + 8) * 10 + d(i + 9));
+        dayMs = Date.UTC(digit(t, i) * 1000 + digit(t, i + 1) * 100 + digit(t, i + 2) * 10 + digit(t, i + 3), digit(t, i + 5) * 10 + digit(t, i + 6) - 1, digit(t, i + 8) * 10 + digit(t, i + 9));
       }
-      out[r] = dayMs + (d(i + 11) * 10 + d(i + 12)) * 3_600_000 + (d(i + 14) * 10 + d(i + 15)) * 60_000 + (d(i + 17) * 10 + d(i + 18)) * 1000 + d(i + 20) * 100 + d(i + 21) * 10 + d(i + 22);
+      const h = digit(t, i + 11) * 10 + digit(t, i + 12);
+      const m = digit(t, i + 14) * 10 + digit(t, i + 15);
+      const sec = digit(t, i + 17) * 10 + digit(t, i + 18);
+      out[r] = dayMs + h * 3_600_000 + m * 60_000 + sec * 1000 + digit(t, i + 20) * 100 + digit(t, i + 21) * 10 + digit(t, i + 22);
     } else if (j > i) out[r] = parseOptunaDatetime(t.slice(i, j))?.getTime() ?? null;
     i = j + 1;
   }
   return i === t.length + 1 ? out : null;
 }
 
+/** Rows per scan of trial_params in a whole-range read (~100,000 trials of 6 params). */
+const PARAM_CHUNK = 600_000;
+
 export class StudyColumnsReader {
   constructor(
     private readonly db: Database.Database,
     private readonly decoder: RowDecoder,
+    /** Rows per scan of trial_params in a whole-range read (tests make it small). */
+    private readonly paramChunk = PARAM_CHUNK,
   ) {}
 
   private get(sql: string, bind: Record<string, unknown>): unknown[] {
@@ -214,21 +230,36 @@ export class StudyColumnsReader {
       nameBind[`d${i}`] = text;
       return { name, distribution: this.decoder.distribution(text, `param '${name}'`), values: new Array<ParamValue>(n).fill(null), present: new Array<boolean>(n).fill(false) };
     });
+    // Trial id and name code travel as one integer (id * K + code + 1): one text fewer to build and
+    // parse for ~600,000 rows.
+    const K = names.length + 1;
     const code = names.length ? `CASE c.param_name ${names.map((_, i) => `WHEN @n${i} THEN ${i}`).join(' ')} ELSE -1 END` : '-1';
     const firstDist = names.length ? `CASE c.param_name ${names.map((_, i) => `WHEN @n${i} THEN @d${i}`).join(' ')} END` : 'NULL';
-    const [ids, codes, vals, odd] = this.get(
-      `SELECT group_concat(c.trial_id), group_concat(${code}), group_concat(${realText('c.param_value')}), sum(c.distribution_json IS NOT ${firstDist}) FROM trial_params c ${scan} WHERE ${where}`,
-      nameBind,
-    ) as [string | null, string | null, string | null, number | null];
-    const pi = jsonList(ids) as number[];
-    const pc = jsonList(codes) as number[];
-    const pv = jsonList(vals) as (number | null)[];
-    for (let k = 0; k < pi.length; k++) {
-      const r = rowOf(pi[k]!);
-      const col = cols[pc[k]!];
-      if (r === undefined || !col) continue;
-      col.values[r] = this.external(col.name, col.distribution, pv[k] ?? NaN, number[r]!);
-      col.present[r] = true;
+    const columnsOf = `group_concat(c.trial_id * ${K} + ${code} + 1), group_concat(${realText('c.param_value')}), sum(c.distribution_json IS NOT ${firstDist})`;
+    let scanSql = `SELECT ${columnsOf} FROM trial_params c ${scan} WHERE ${where}`;
+    let odd = 0;
+    // A whole-range read goes paramChunk rows (by param_id, the table's own order: each chunk a
+    // range of the table, not a scan of all of it) at a time, so the texts SQLite builds and the
+    // arrays parsed from them stay a few tens of MB at 1,000,000 trials instead of ~200 MB at once.
+    const chunks: Array<Record<string, unknown>> = [];
+    const [firstRow, lastRow] = scan ? (this.get('SELECT min(param_id), max(param_id) FROM trial_params', {}) as [number | null, number | null]) : [null, null];
+    if (firstRow !== null && lastRow !== null) {
+      scanSql += ' AND c.param_id BETWEEN @fromRow AND @toRow';
+      for (let from = firstRow; from <= lastRow; from += this.paramChunk) chunks.push({ ...nameBind, fromRow: from, toRow: Math.min(lastRow, from + this.paramChunk - 1) });
+    } else chunks.push(nameBind);
+    for (const chunkBind of chunks) {
+      const [keys, vals, chunkOdd] = this.get(scanSql, chunkBind) as [string | null, string | null, number | null];
+      odd += chunkOdd ?? 0;
+      const pk = jsonList(keys) as number[];
+      const pv = jsonList(vals) as (number | null)[];
+      for (let k = 0; k < pk.length; k++) {
+        const key = pk[k]!;
+        const r = rowOf(Math.floor(key / K));
+        const col = cols[(key % K) - 1];
+        if (r === undefined || !col) continue;
+        col.values[r] = this.external(col.name, col.distribution, pv[k] ?? NaN, number[r]!);
+        col.present[r] = true;
+      }
     }
     // Rows of names the guess missed (a conditional param), and rows whose distribution differs
     // from their param's first one (a resumed sweep widened a range or changed a categorical's
