@@ -6,6 +6,7 @@
 import { isChannelName as isChannel, isEventNameLiteral as isEventName } from './channels.ts';
 import type { Channel, ChannelInput, ChannelOutput } from './contract.ts';
 import type { EventName, EventPayload } from './events.ts';
+import { COLUMNS_MIME, decodeColumnsBody, isColumnChannel } from './columnsWire.ts';
 import { ConnectionTracker, type HostConnection } from './hostConnection.ts';
 import { AppCallError, ERROR_CODES } from './resultCore.ts';
 import type { AppError, Err, ErrorCode, Result } from './result.ts';
@@ -95,11 +96,17 @@ export function createClient(transport: Transport): Client {
   };
 }
 
+/** A reply as main sent it: a column reply comes as a binary columns body (bytes), decoded here
+ * (a malformed one throws, which call() reports as a TRANSPORT error). */
+function fromIpc(raw: unknown): unknown {
+  return raw instanceof Uint8Array || raw instanceof ArrayBuffer ? decodeColumnsBody(raw) : raw;
+}
+
 /** Electron: over the preload bridge. */
 export function ipcTransport(bridge: SweepdeckBridge): Transport {
   return {
     kind: 'ipc',
-    invoke: (channel, input) => bridge.invoke(channel, input),
+    invoke: async (channel, input) => fromIpc(await bridge.invoke(channel, input)),
     subscribe: (event, listener) => bridge.on(event, listener),
   };
 }
@@ -219,7 +226,8 @@ export function httpTransport(baseUrl: string, token: string, opts: HttpTranspor
       try {
         res = await f(`${base}/api/${encodeURIComponent(channel)}`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', [TOKEN_HEADER]: token },
+          // Column replies may come as a binary body (shared/columnsWire.ts); JSON otherwise.
+          headers: { 'content-type': 'application/json', [TOKEN_HEADER]: token, ...(isColumnChannel(channel) ? { accept: `${COLUMNS_MIME}, application/json` } : {}) },
           body: encodeWire(input),
         });
       } catch (e) {
@@ -232,6 +240,7 @@ export function httpTransport(baseUrl: string, token: string, opts: HttpTranspor
         if (stream) conn.retryNow();
         else conn.connected();
       }
+      if (res.headers.get('content-type')?.split(';')[0]?.trim() === COLUMNS_MIME) return decodeColumnsBody(await res.arrayBuffer());
       const text = await res.text();
       try {
         return decodeWire(text);

@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, httpTransport, type Client } from '../../shared/client.ts';
+import { COLUMNS_MIME, decodeColumnsBody } from '../../shared/columnsWire.ts';
 import { decodeWire } from '../../shared/wire.ts';
 import { needOptuna, runPython } from '../../test/support/peers.ts';
 import { quickConfig, quickTrial } from '../../test/support/quickSweep.ts';
@@ -109,9 +110,11 @@ describe.skipIf(missing !== null)('a live screen in the browser', { timeout: 180
     page.on('response', (r) => {
       if (!r.url().includes('/api/sweeps.trialColumns')) return;
       const delta = (r.request().postData() ?? '').includes('"since"');
-      void r.text().then(
-        (t) => {
-          const reply = decodeWire(t) as { ok: boolean; value?: { number: number[] } };
+      // The page asks for the columns as a binary body (shared/columnsWire.ts).
+      const binary = r.headers()['content-type'] === COLUMNS_MIME;
+      void r.body().then(
+        (b) => {
+          const reply = (binary ? decodeColumnsBody(b) : decodeWire(b.toString('utf8'))) as { ok: boolean; value?: { number: number[] } };
           sent.push({ delta, numbers: reply.value?.number ?? [] });
         },
         () => undefined,

@@ -1,7 +1,9 @@
 // The browser host: the same renderer and the same contract as the desktop app, over loopback HTTP.
 //   GET  /?token=...        the renderer (the token is also set as an HttpOnly SameSite cookie so
 //                           the page's scripts and styles load; the page keeps the token for the API)
-//   POST /api/<channel>     one contract call: JSON in, a typed result out (header x-sweepdeck-token)
+//   POST /api/<channel>     one contract call: JSON in, a typed result out (header x-sweepdeck-token);
+//                           a trial-columns reply as a binary columns body when the request accepts
+//                           it (shared/columnsWire.ts), else JSON
 //   GET  /api/events        server-sent events (header x-sweepdeck-token)
 // Requests with a foreign Host or Origin get 403, without the token 401.
 import { randomBytes } from 'node:crypto';
@@ -9,6 +11,7 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
+import { COLUMNS_MIME, encodeColumnsBody, isColumnChannel } from '../../shared/columnsWire.ts';
 import { err, type Result } from '../../shared/result.ts';
 import { decodeWire, encodeWire } from '../../shared/wire.ts';
 import type { AppServices } from '../app/appServices.ts';
@@ -77,6 +80,29 @@ function sendResult(res: ServerResponse, status: number, result: Result<unknown>
     frozenBodies.set(v, body);
   }
   send(res, status, body, type);
+}
+
+/** Binary bodies of frozen column replies, made once like frozenBodies. */
+const frozenColumnBodies = new WeakMap<object, Uint8Array>();
+
+/** Whether the request asks for column replies as a binary body (`accept` names COLUMNS_MIME). */
+const acceptsColumns = (req: IncomingMessage): boolean => (req.headers.accept ?? '').split(',').some((t) => t.split(';')[0]?.trim().toLowerCase() === COLUMNS_MIME);
+
+/** An ok reply of a column channel as a binary columns body; false when it goes as JSON. */
+function sendColumns(res: ServerResponse, result: Result<unknown>): boolean {
+  if (!result.ok) return false;
+  const v = result.value;
+  const frozen = v !== null && typeof v === 'object' && Object.isFrozen(v);
+  let body = frozen ? frozenColumnBodies.get(v) : undefined;
+  if (!body) {
+    const made = encodeColumnsBody(result);
+    if (!made) return false;
+    body = made;
+    if (frozen) frozenColumnBodies.set(v, body);
+  }
+  res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': COLUMNS_MIME, 'cache-control': 'no-store', 'content-length': body.byteLength });
+  res.end(body);
+  return true;
 }
 
 /** A request the client itself got wrong: answered with `status`, logged in one line at most. */
@@ -172,6 +198,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       return;
     }
     const result = await opts.app.dispatch(channel, input);
+    if (isColumnChannel(channel) && acceptsColumns(req) && sendColumns(res, result)) return;
     sendResult(res, 200, result);
   }
 

@@ -27,12 +27,22 @@
   }
   if (!token) return;
   var body = JSON.stringify({ id: id });
-  function ask(channel) {
+  // The trials may come as a binary columns body (shared/columnsWire.ts: COLUMNS_MIME), kept as bytes
+  // for the app to decode; every other reply is JSON text.
+  var COLUMNS = 'application/vnd.sweepdeck.columns';
+  function ask(channel, accept) {
+    var headers = { 'content-type': 'application/json', 'x-sweepdeck-token': token };
+    if (accept) headers.accept = accept;
     var p = fetch(location.origin + '/api/' + encodeURIComponent(channel), {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-sweepdeck-token': token },
+      headers: headers,
       body: body,
     }).then(function (r) {
+      if ((r.headers.get('content-type') || '').split(';')[0].trim() === COLUMNS) {
+        return r.arrayBuffer().then(function (bytes) {
+          return { status: r.status, bytes: bytes };
+        });
+      }
       return r.text().then(function (text) {
         return { status: r.status, text: text };
       });
@@ -41,7 +51,7 @@
     p.catch(function () {});
     return p;
   }
-  window.__sweepdeckEarly = { v: 1, id: id, body: body, replies: { 'sweeps.get': ask('sweeps.get'), 'sweeps.trialColumns': ask('sweeps.trialColumns') } };
+  window.__sweepdeckEarly = { v: 1, id: id, body: body, replies: { 'sweeps.get': ask('sweeps.get'), 'sweeps.trialColumns': ask('sweeps.trialColumns', COLUMNS + ', application/json') } };
   // Then, while those replies and the app's script are still on their way (the main thread has
   // nothing else to do yet), set up number and date formatting (ICU): the first Intl formatter in a
   // fresh renderer costs tens of milliseconds, and the chart library (uPlot) builds one when its

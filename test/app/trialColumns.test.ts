@@ -7,7 +7,9 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, httpTransport, type Client } from '../../shared/client.ts';
+import { createClient, httpTransport, TOKEN_HEADER, type Client } from '../../shared/client.ts';
+import { COLUMNS_MIME, decodeColumnsBody } from '../../shared/columnsWire.ts';
+import { decodeWire } from '../../shared/wire.ts';
 import type { TrialRow } from '../../shared/contract.ts';
 import { rowsFromColumns } from '../support/trialColumns.ts';
 import { createAppServices, type AppServices } from '../../electron/app/appServices.ts';
@@ -90,6 +92,32 @@ describe('sweeps.trialColumns', () => {
     expect(r.fromColumns[6]).toMatchObject({ state: 'COMPLETE', value: 42 });
     // Unchanged since: the reused reply is still right.
     expect((await both()).fromColumns).toEqual(r.rows);
+  });
+
+  it('sends the columns as a binary body only to a request that accepts one, with the token, holding what the JSON holds', async () => {
+    // Enough trials for every column to travel as a typed section.
+    for (let i = 7; i < 40; i++) addTrial(i, true);
+    const ask = (channel: string, headers: Record<string, string>) =>
+      fetch(`${host.origin}/api/${channel}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ id }) });
+    for (const channel of ['sweeps.trialColumns', 'sweeps.intermediateColumns']) {
+      const asJson = await ask(channel, { [TOKEN_HEADER]: host.token });
+      expect(asJson.headers.get('content-type')).toMatch(/^application\/json/);
+      const json = decodeWire(await asJson.text());
+      const asBinary = await ask(channel, { [TOKEN_HEADER]: host.token, accept: `${COLUMNS_MIME}, application/json` });
+      expect(asBinary.headers.get('content-type')).toBe(COLUMNS_MIME);
+      const bytes = await asBinary.arrayBuffer();
+      expect(decodeColumnsBody(bytes)).toEqual(json);
+      // No token, no columns; a bad input is a typed JSON error either way.
+      const refused = await ask(channel, { accept: COLUMNS_MIME });
+      expect(refused.status).toBe(401);
+      expect(refused.headers.get('content-type')).toMatch(/^application\/json/);
+      const bad = await fetch(`${host.origin}/api/${channel}`, { method: 'POST', headers: { 'content-type': 'application/json', [TOKEN_HEADER]: host.token, accept: COLUMNS_MIME }, body: JSON.stringify({ id, extra: 1 }) });
+      expect(bad.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(decodeWire(await bad.text())).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
+    }
+    const r = await both();
+    expect(r.total).toBe(40);
+    expect(r.fromColumns).toEqual(r.rows);
   });
 
   it('follows a study file replaced under the same path', async () => {

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Transport } from '../../shared/client.ts';
 import { withEarlyReplies } from '../../renderer/src/api/earlyReplies.ts';
+import { encodeColumnsBody } from '../../shared/columnsWire.ts';
 
 function fakeTransport(kind: 'http' | 'ipc' = 'http'): Transport & { calls: Array<[string, unknown]> } {
   const calls: Array<[string, unknown]> = [];
@@ -16,7 +17,7 @@ function fakeTransport(kind: 'http' | 'ipc' = 'http'): Transport & { calls: Arra
     subscribe: () => () => {},
   };
 }
-const early = (replies: Record<string, { status: number; text: string }>) => ({
+const early = (replies: Record<string, { status: number; text: string } | { status: number; bytes: ArrayBuffer }>) => ({
   v: 1 as const,
   id: 's1',
   body: JSON.stringify({ id: 's1' }),
@@ -41,6 +42,13 @@ describe('withEarlyReplies', () => {
     const w = withEarlyReplies(t, 's1', early({ 'sweeps.trialColumns': { status: 200, text: '{"ok":true,"value":1}' } }));
     expect(await w.invoke('sweeps.trialColumns', { id: 's1', extra: 1 })).toEqual({ ok: true, value: 'live sweeps.trialColumns' });
     expect(await w.invoke('sweeps.trialColumns', { id: 's1' })).toEqual({ ok: true, value: 1 });
+  });
+
+  it('decodes the trials sent as a binary columns body', async () => {
+    const value = { number: Array.from({ length: 20 }, (_, i) => i), value: Array.from({ length: 20 }, (_, i) => (i === 3 ? NaN : i === 4 ? null : i / 3)) };
+    const bytes = encodeColumnsBody({ ok: true, value })!;
+    const w = withEarlyReplies(fakeTransport(), 's1', early({ 'sweeps.trialColumns': { status: 200, bytes: bytes.slice().buffer } }));
+    expect(await w.invoke('sweeps.trialColumns', { id: 's1' })).toEqual({ ok: true, value });
   });
 
   it('a reply that is not JSON fails like the HTTP transport, naming the status', async () => {

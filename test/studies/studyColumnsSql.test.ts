@@ -10,7 +10,8 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStudyStorage } from '../../electron/core/studies/optunaSqliteStorage.ts';
-import { distributionJsonOf } from '../../electron/core/studies/rowCodec.ts';
+import { distributionJsonOf, RowDecoder } from '../../electron/core/studies/rowCodec.ts';
+import { StudyColumnsReader } from '../../electron/core/studies/studyColumnsSql.ts';
 import { REPLY_SYSTEM_KEYS, trialColumnsReply, intermediateColumnsReply } from '../../electron/app/studyColumnsReply.ts';
 import { toTrialRow } from '../../electron/app/sweepCatalog.ts';
 import { toIntermediateColumns, toTrialColumns } from '../../shared/trialColumns.ts';
@@ -59,6 +60,11 @@ beforeAll(() => {
   // Shapes Optuna does not write but parseOptunaDatetime reads; a Python-only JSON attr.
   db.prepare("UPDATE trials SET datetime_start = '2026-01-02T03:04:05.5' WHERE number = 1").run();
   db.prepare("UPDATE trials SET datetime_complete = '2026-01-02 03:04:06' WHERE number = 1").run();
+  // Optuna's shape with a month and an hour out of range (read as getTrials reads them), and a text
+  // holding the record separator the column read joins datetimes with.
+  db.prepare("UPDATE trials SET datetime_start = '2026-13-01 00:00:00.000000' WHERE number = 2").run();
+  db.prepare("UPDATE trials SET datetime_complete = '2026-01-01 24:00:00.250000' WHERE number = 2").run();
+  db.prepare("UPDATE trials SET datetime_start = '2026-01-02 03:04:05' || char(30) || 'x' WHERE number = 3").run();
   db.prepare("UPDATE trial_user_attributes SET value_json = 'NaN' WHERE \"key\" = 'nested' AND trial_id = (SELECT trial_id FROM trials WHERE number = 3 AND study_id = ?)").run(ids.a);
   db.prepare("UPDATE trial_values SET value = NULL, value_type = 'NAN' WHERE trial_id IN (SELECT trial_id FROM trials WHERE number = 9)").run();
   // A categorical's choices changed from trial 9 on (our storage refuses that; Python resumed with
@@ -98,6 +104,32 @@ describe('column read straight from SQL', () => {
     }
   });
 
+  it('reads the params of a long study a few trials at a time as it reads them at once', () => {
+    // Study b's trials are not one id range (interleaved with a's): a file with one study is.
+    const dir2 = mkdtempSync(path.join(os.tmpdir(), 'sweepdeck-colsql-chunk-'));
+    try {
+      const f = path.join(dir2, 'study.db');
+      const w = openStudyStorage(f, { create: true });
+      const study = w.createStudy('one', ['minimize']).studyId;
+      for (let i = 0; i < 10; i++) {
+        const params: Record<string, { value: number | string; distribution: typeof X | typeof OPT }> = { x: { value: i / 10, distribution: X } };
+        if (i % 3) params.opt = { value: i % 2 ? 'sgd' : 'adam', distribution: OPT };
+        w.createTrial(study, { params });
+      }
+      w.close();
+      const db = new Database(f, { readonly: true });
+      try {
+        const all = new StudyColumnsReader(db, new RowDecoder(f)).read(study, undefined, []);
+        for (const chunk of [1, 3, 4]) expect(new StudyColumnsReader(db, new RowDecoder(f), chunk).read(study, undefined, []), `chunk ${chunk}`).toEqual(all);
+        expect(all.params.find((p) => p.name === 'opt')!.present).toEqual([false, true, true, false, true, true, false, true, true, false]);
+      } finally {
+        db.close();
+      }
+    } finally {
+      rmSync(dir2, { recursive: true, force: true });
+    }
+  });
+
   it('reads the intermediate values getTrials gives', () => {
     const all = s.getTrials(ids.a!);
     expect(intermediateColumnsReply(s.readIntermediateColumns!(ids.a!, undefined))).toEqual(toIntermediateColumns(all.map(toTrialRow)));
@@ -121,6 +153,38 @@ describe('column read straight from SQL', () => {
     const all = s.getTrials(ids.b!);
     expect(s.getTrialByNumber!(ids.b!, 7)).toEqual(all.find((t) => t.number === 7));
     expect(s.getTrialByNumber!(ids.b!, 99)).toBeUndefined();
+  });
+
+  it('gives back every double exactly as stored, params and values (SQLite writes the text)', () => {
+    // Doubles whose 15- or 16-digit text parses to another double, and the extremes.
+    const hard = [0.1 + 0.2, 1 / 3, 5e-324, 2.2250738585072014e-308, 1.7976931348623157e308, -1.7976931348623157e308, 2 ** 53 + 2, 123456789.12345678, -Math.PI / 7e5, 1e21, 2 ** 60 + 2 ** 8];
+    const dir2 = mkdtempSync(path.join(os.tmpdir(), 'sweepdeck-colsql-exact-'));
+    try {
+      const f = path.join(dir2, 'study.db');
+      const w = openStudyStorage(f, { create: true });
+      const study = w.createStudy('exact', ['minimize']).studyId;
+      for (let i = 0; i < hard.length; i++) {
+        const { trialId } = w.createTrial(study, { params: { x: { value: 0.5, distribution: X } } });
+        w.finishTrial(trialId, 'COMPLETE', 1);
+      }
+      w.close();
+      const db = new Database(f);
+      hard.forEach((v, i) => {
+        db.prepare('UPDATE trial_params SET param_value = ? WHERE trial_id = (SELECT trial_id FROM trials WHERE number = ?)').run(v, i);
+        db.prepare('UPDATE trial_values SET value = ? WHERE trial_id = (SELECT trial_id FROM trials WHERE number = ?)').run(v, i);
+      });
+      db.close();
+      const r = openStudyStorage(f, {});
+      try {
+        const c = r.readColumns!(study, undefined, REPLY_SYSTEM_KEYS);
+        expect(c.params[0]!.values).toEqual(hard);
+        expect(c.value).toEqual(hard);
+      } finally {
+        r.close();
+      }
+    } finally {
+      rmSync(dir2, { recursive: true, force: true });
+    }
   });
 
   it('lists each param with its first recorded distribution', () => {

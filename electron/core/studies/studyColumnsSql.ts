@@ -1,7 +1,8 @@
 // A study's trials read column by column straight from Optuna's SQLite tables, for views that show
 // every trial (the app's trials table and charts), without building a FrozenTrial per trial. Each
-// child table is scanned once and SQLite folds every column into one text (numbers as `%!.17e`,
-// which round-trips a double exactly; json_group_array keeps only 15 digits), so JavaScript parses
+// child table is scanned once and SQLite folds every column into one text (a REAL as SQLite's own
+// text, the shortest that round-trips the double, which also makes shorter texts to parse than
+// `printf('%!.17e')`; json_group_array keeps only 15 digits), so JavaScript parses
 // a handful of long strings instead of receiving hundreds of thousands of row objects: a cold
 // 100,000-trial, 6-param study was ~5 s through getTrials (rows, per-trial objects, GC) and is a few
 // hundred ms this way. The Sweepdeck runner and samplers keep using getTrials.
@@ -41,17 +42,21 @@ export interface IntermediateColumnsRead {
   value: number[];
 }
 
+/** A REAL as SQLite's own text (group_concat converts it): the shortest that parses back to the
+ * same double (test/studies/studyColumnsSql.test.ts holds the bundled SQLite to it), except the
+ * infinities, which it writes as `Inf`: those as 1e999, which JSON.parse reads as ±Infinity. */
+const MAX_DOUBLE = '1.7976931348623157e308';
+const exactReal = (col: string): string => `CASE WHEN ${col} > ${MAX_DOUBLE} THEN '1e999' WHEN ${col} < -${MAX_DOUBLE} THEN '-1e999' ELSE ${col} END`;
 /** SQL text of a REAL column as a JSON number that parses back to the same double, or null. */
-const realText = (col: string): string => `CASE WHEN ${col} IS NULL THEN 'null' ELSE printf('%!.17e', ${col}) END`;
+const realText = (col: string): string => `CASE WHEN ${col} IS NULL THEN 'null' ELSE ${exactReal(col)} END`;
 /** A stored (value, value_type) pair as JSON: infinities as 1e999 (JSON.parse gives ±Infinity),
  * NaN and a finite NULL (storedValue: NaN) as the string "NaN". */
 const storedText = (v: string, type: string): string =>
-  `CASE ${type} WHEN 'INF_POS' THEN '1e999' WHEN 'INF_NEG' THEN '-1e999' WHEN 'NAN' THEN '"NaN"' ELSE CASE WHEN ${v} IS NULL THEN '"NaN"' ELSE printf('%!.17e', ${v}) END END`;
-/** Optuna's datetime text as epoch ms in SQL when it has the shape Optuna writes
- * (`YYYY-MM-DD HH:MM:SS.ffffff`); any other text as a JSON string, parsed by parseOptunaDatetime. */
-const CANONICAL_DATETIME = '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9] [0-2][0-9]:[0-5][0-9]:[0-5][0-9].[0-9][0-9][0-9][0-9][0-9][0-9]';
-const datetimeText = (col: string): string =>
-  `CASE WHEN ${col} IS NULL THEN 'null' WHEN ${col} GLOB '${CANONICAL_DATETIME}' THEN CAST(strftime('%s', substr(${col}, 1, 19)) AS INTEGER) * 1000 + CAST(substr(${col}, 21, 3) AS INTEGER) ELSE json_quote(${col}) END`;
+  `CASE ${type} WHEN 'INF_POS' THEN '1e999' WHEN 'INF_NEG' THEN '-1e999' WHEN 'NAN' THEN '"NaN"' ELSE CASE WHEN ${v} IS NULL THEN '"NaN"' ELSE ${exactReal(v)} END END`;
+/** A datetime column as one text, the trials' values apart by a record separator (which Optuna's
+ * datetimes never hold), NULL as an empty text: read by datetimes(). */
+const datetimeText = (col: string): string => `coalesce(${col}, '')`;
+const SEP = '\x1e';
 
 /** Parses `[` + text + `]` (text: a group_concat of JSON values; NULL when no rows). */
 function jsonList(text: unknown): unknown[] {
@@ -71,12 +76,66 @@ function parseAll(texts: readonly string[]): unknown[] | null {
 }
 
 const asNumber = (v: unknown): number => (v === 'NaN' ? NaN : (v as number));
-const asTime = (v: unknown): number | null => (typeof v === 'string' ? (parseOptunaDatetime(v)?.getTime() ?? null) : (v as number | null));
+
+/** Whether `t` has the digits of Optuna's `YYYY-MM-DD HH:MM:SS.ffffff` at `i`, in range. */
+function canonicalAt(t: string, i: number): boolean {
+  for (let k = 0; k < 26; k++) {
+    const c = t.charCodeAt(i + k);
+    const want = k === 4 || k === 7 ? 45 : k === 10 ? 32 : k === 13 || k === 16 ? 58 : k === 19 ? 46 : -1;
+    if (want >= 0 ? c !== want : c < 48 || c > 57) return false;
+  }
+  return inRange(t, i + 5, 1, 12) && inRange(t, i + 8, 1, 31) && inRange(t, i + 11, 0, 23) && inRange(t, i + 14, 0, 59) && inRange(t, i + 17, 0, 59);
+}
+
+/** Whether the two digits at `at` make a number from lo to hi. (No closure in these: called for
+ * every trial, a closure per call cost as much as the rest.) */
+function inRange(t: string, at: number, lo: number, hi: number): boolean {
+  const v = (t.charCodeAt(at) - 48) * 10 + t.charCodeAt(at + 1) - 48;
+  return v >= lo && v <= hi;
+}
+
+/** The digit at `at`. */
+const digit = (t: string, at: number): number => t.charCodeAt(at) - 48;
+
+/** The epoch ms of each datetime in `text` (a datetimeText group_concat of `n` trials), null for
+ * none. Optuna's own shape is read by position (the date's ms kept from the row before when the day
+ * is the same: 100,000 datetimes cost ~30 ms this way, ~110 ms through SQLite's strftime); any
+ * other text goes through parseOptunaDatetime. null when the text holds more than `n` values. */
+function datetimes(text: unknown, n: number): (number | null)[] | null {
+  const out = new Array<number | null>(n).fill(null);
+  if (typeof text !== 'string' || n === 0) return out;
+  const t = text;
+  let day = '';
+  let dayMs = 0;
+  let i = 0;
+  for (let r = 0; r < n; r++) {
+    let j = t.indexOf(SEP, i);
+    if (j < 0) j = t.length;
+    if (j - i === 26 && canonicalAt(t, i)) {
+      const thisDay = t.slice(i, i + 10);
+      if (thisDay !== day) {
+        day = thisDay;
+        dayMs = Date.UTC(digit(t, i) * 1000 + digit(t, i + 1) * 100 + digit(t, i + 2) * 10 + digit(t, i + 3), digit(t, i + 5) * 10 + digit(t, i + 6) - 1, digit(t, i + 8) * 10 + digit(t, i + 9));
+      }
+      const h = digit(t, i + 11) * 10 + digit(t, i + 12);
+      const m = digit(t, i + 14) * 10 + digit(t, i + 15);
+      const sec = digit(t, i + 17) * 10 + digit(t, i + 18);
+      out[r] = dayMs + h * 3_600_000 + m * 60_000 + sec * 1000 + digit(t, i + 20) * 100 + digit(t, i + 21) * 10 + digit(t, i + 22);
+    } else if (j > i) out[r] = parseOptunaDatetime(t.slice(i, j))?.getTime() ?? null;
+    i = j + 1;
+  }
+  return i === t.length + 1 ? out : null;
+}
+
+/** Rows per scan of trial_params in a whole-range read (~100,000 trials of 6 params). */
+const PARAM_CHUNK = 600_000;
 
 export class StudyColumnsReader {
   constructor(
     private readonly db: Database.Database,
     private readonly decoder: RowDecoder,
+    /** Rows per scan of trial_params in a whole-range read (tests make it small). */
+    private readonly paramChunk = PARAM_CHUNK,
   ) {}
 
   private get(sql: string, bind: Record<string, unknown>): unknown[] {
@@ -112,7 +171,7 @@ export class StudyColumnsReader {
     const scan = 'lo' in bind ? 'NOT INDEXED' : '';
     const trialWhere = where.replaceAll('c.trial_id', 'trial_id');
     const [ids, numbers, states, starts, ends] = this.get(
-      `SELECT group_concat(trial_id), group_concat(number), group_concat(json_quote(state)), group_concat(${datetimeText('datetime_start')}), group_concat(${datetimeText('datetime_complete')}) ` +
+      `SELECT group_concat(trial_id), group_concat(number), group_concat(json_quote(state)), group_concat(${datetimeText('datetime_start')}, char(30)), group_concat(${datetimeText('datetime_complete')}, char(30)) ` +
         `FROM (SELECT * FROM trials WHERE study_id = @study AND ${trialWhere} ORDER BY trial_id)`,
       { ...bind, study: studyId },
     );
@@ -120,8 +179,14 @@ export class StudyColumnsReader {
     const n = trialId.length;
     const number = (jsonList(numbers) as (number | null)[]).map((x) => x ?? -1);
     const state = jsonList(states) as TrialState[];
-    const startedAt = jsonList(starts).map(asTime);
-    const completedAt = jsonList(ends).map(asTime);
+    // A datetime text holding the separator itself (nothing writes one) would misalign the rows:
+    // then that column is read row by row.
+    const oneByOne = (col: string): (number | null)[] =>
+      (this.db.prepare(`SELECT ${col} FROM trials WHERE study_id = @study AND ${trialWhere} ORDER BY trial_id`).pluck().all({ ...bind, study: studyId }) as (string | null)[]).map(
+        (x) => parseOptunaDatetime(x)?.getTime() ?? null,
+      );
+    const startedAt = datetimes(starts, n) ?? oneByOne('datetime_start');
+    const completedAt = datetimes(ends, n) ?? oneByOne('datetime_complete');
     // trial_id -> row; ids ascend, so a dense range needs no map.
     const first = trialId[0] ?? 0;
     const dense = n === 0 || trialId[n - 1]! - first === n - 1;
@@ -165,21 +230,36 @@ export class StudyColumnsReader {
       nameBind[`d${i}`] = text;
       return { name, distribution: this.decoder.distribution(text, `param '${name}'`), values: new Array<ParamValue>(n).fill(null), present: new Array<boolean>(n).fill(false) };
     });
+    // Trial id and name code travel as one integer (id * K + code + 1): one text fewer to build and
+    // parse for ~600,000 rows.
+    const K = names.length + 1;
     const code = names.length ? `CASE c.param_name ${names.map((_, i) => `WHEN @n${i} THEN ${i}`).join(' ')} ELSE -1 END` : '-1';
     const firstDist = names.length ? `CASE c.param_name ${names.map((_, i) => `WHEN @n${i} THEN @d${i}`).join(' ')} END` : 'NULL';
-    const [ids, codes, vals, odd] = this.get(
-      `SELECT group_concat(c.trial_id), group_concat(${code}), group_concat(${realText('c.param_value')}), sum(c.distribution_json IS NOT ${firstDist}) FROM trial_params c ${scan} WHERE ${where}`,
-      nameBind,
-    ) as [string | null, string | null, string | null, number | null];
-    const pi = jsonList(ids) as number[];
-    const pc = jsonList(codes) as number[];
-    const pv = jsonList(vals) as (number | null)[];
-    for (let k = 0; k < pi.length; k++) {
-      const r = rowOf(pi[k]!);
-      const col = cols[pc[k]!];
-      if (r === undefined || !col) continue;
-      col.values[r] = this.external(col.name, col.distribution, pv[k] ?? NaN, number[r]!);
-      col.present[r] = true;
+    const columnsOf = `group_concat(c.trial_id * ${K} + ${code} + 1), group_concat(${realText('c.param_value')}), sum(c.distribution_json IS NOT ${firstDist})`;
+    let scanSql = `SELECT ${columnsOf} FROM trial_params c ${scan} WHERE ${where}`;
+    let odd = 0;
+    // A whole-range read goes paramChunk rows (by param_id, the table's own order: each chunk a
+    // range of the table, not a scan of all of it) at a time, so the texts SQLite builds and the
+    // arrays parsed from them stay a few tens of MB at 1,000,000 trials instead of ~200 MB at once.
+    const chunks: Array<Record<string, unknown>> = [];
+    const [firstRow, lastRow] = scan ? (this.get('SELECT min(param_id), max(param_id) FROM trial_params', {}) as [number | null, number | null]) : [null, null];
+    if (firstRow !== null && lastRow !== null) {
+      scanSql += ' AND c.param_id BETWEEN @fromRow AND @toRow';
+      for (let from = firstRow; from <= lastRow; from += this.paramChunk) chunks.push({ ...nameBind, fromRow: from, toRow: Math.min(lastRow, from + this.paramChunk - 1) });
+    } else chunks.push(nameBind);
+    for (const chunkBind of chunks) {
+      const [keys, vals, chunkOdd] = this.get(scanSql, chunkBind) as [string | null, string | null, number | null];
+      odd += chunkOdd ?? 0;
+      const pk = jsonList(keys) as number[];
+      const pv = jsonList(vals) as (number | null)[];
+      for (let k = 0; k < pk.length; k++) {
+        const key = pk[k]!;
+        const r = rowOf(Math.floor(key / K));
+        const col = cols[(key % K) - 1];
+        if (r === undefined || !col) continue;
+        col.values[r] = this.external(col.name, col.distribution, pv[k] ?? NaN, number[r]!);
+        col.present[r] = true;
+      }
     }
     // Rows of names the guess missed (a conditional param), and rows whose distribution differs
     // from their param's first one (a resumed sweep widened a range or changed a categorical's
