@@ -213,9 +213,8 @@ function ColumnFilterField({
   onChange: (key: ColumnKey, f: ColumnFilter | undefined) => void;
 }) {
   const kind = useMemo(() => {
-    if (as === 'range') return 'range' as const;
+    if (as === 'range' || (as === 'auto' && columnValues(trials, column).numeric)) return 'range' as const;
     const choices = distinctValues(trials, column, as === 'set' ? 200 : 50);
-    if (as === 'auto' && columnValues(trials, column).numeric) return 'range' as const;
     return choices ? ({ choices } as const) : ('contains' as const);
   }, [trials, column, as]);
   if (kind === 'range') {
