@@ -5,8 +5,10 @@
 // sweeps.intermediateColumns, which the page asks for with `since` once it holds the trials) per
 // second, against the size of the whole study's first reply; and the animation-frame deltas during
 // the run: frames over 50 ms, per second. Writes section `live-updates` of BENCHMARKS.md. Run:
-//   npx tsx bench/liveUpdates.ts [--trials 100000] [--seconds 20] [--no-write]
-import { mkdtempSync, rmSync } from 'node:fs';
+//   npx tsx bench/liveUpdates.ts [--trials 100000] [--seconds 20] [--no-write] [--cpu-profile FILE]
+// --cpu-profile writes the page's CPU profile over the run (Chrome DevTools protocol) to FILE, to
+// find what the long frames spend their time on (open it in DevTools, or bench/longTasks.ts).
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -16,7 +18,7 @@ import { chromiumMissing, ensureRendererBuilt, launchChromium, startServe } from
 import { buildCli, machineLine, mdTable, writeBenchSection } from './benchSupport.ts';
 import { insertTrials, makeBigStudy } from './bigStudyFixture.ts';
 
-const { values: args } = parseArgs({ options: { trials: { type: 'string', default: '100000' }, seconds: { type: 'string', default: '20' }, 'no-write': { type: 'boolean', default: false } } });
+const { values: args } = parseArgs({ options: { trials: { type: 'string', default: '100000' }, seconds: { type: 'string', default: '20' }, 'no-write': { type: 'boolean', default: false }, 'cpu-profile': { type: 'string' } } });
 const TRIALS = Number(args.trials);
 const SECONDS = Number(args.seconds);
 const RATE = 50;
@@ -75,6 +77,12 @@ async function main(): Promise<void> {
       };
       requestAnimationFrame(tick);
     });
+    const cdp = args['cpu-profile'] ? await ctx.newCDPSession(page) : null;
+    if (cdp) {
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.setSamplingInterval', { interval: 500 });
+      await cdp.send('Profiler.start');
+    }
     // The writer: RATE trials a second, one transaction each, as another process would.
     const db = new Database(studyFile);
     db.pragma('busy_timeout = 5000');
@@ -98,6 +106,11 @@ async function main(): Promise<void> {
       const rowCount = document.querySelector('[role="table"][aria-label="Trials"]')?.getAttribute('aria-rowcount');
       return { frames: w.__live.frames, replies, rowCount: Number(rowCount) - 1 };
     });
+    if (cdp && args['cpu-profile']) {
+      const { profile } = await cdp.send('Profiler.stop');
+      writeFileSync(args['cpu-profile'], JSON.stringify(profile));
+      console.log(`page CPU profile: ${args['cpu-profile']}`);
+    }
     const runMs = SECONDS * 1000;
     const inRun = seen.replies.filter(([t]) => t <= runMs + 3000);
     const bytes = inRun.reduce((a, [, b]) => a + b, 0);
