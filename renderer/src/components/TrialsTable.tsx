@@ -12,8 +12,8 @@ import { markAfterPaint } from '../lib/perf.ts';
 import { afterQuiet, noteScroll, watchScroll } from '../lib/scrollQuiet.ts';
 import { TrialStateBadge } from './StateBadge.tsx';
 import { objectiveValue, type StudyObjectives } from '../lib/views/objectives.ts';
-import { paramOf, userAttrKeys, userAttrOf } from '../../../shared/trialColumns.ts';
-import { columnValues, distinctValues, orderTrials, type ColumnFilter, type ColumnKey, type TrialFilters, type TrialSort } from '../lib/trialsOrder.ts';
+import { paramOf, userAttrOf } from '../../../shared/trialColumns.ts';
+import { columnValues, distinctValues, orderTrials, tableAttrKeys, type ColumnFilter, type ColumnKey, type TrialFilters, type TrialSort } from '../lib/trialsOrder.ts';
 
 /** A user attribute's cell text ('—' when the trial has none). */
 function fmtAttr(v: string | number | boolean | null | undefined): string {
@@ -51,7 +51,7 @@ export const TrialsTable = memo(function TrialsTable({
   const [sort, setSort] = useState<TrialSort>({ key: 'number', dir: 1 });
   const [filters, setFilters] = useState<TrialFilters>({});
   const scrollRef = useRef<HTMLDivElement>(null);
-  const attrKeys = useMemo(() => userAttrKeys(trials), [trials]);
+  const attrKeys = useMemo(() => tableAttrKeys(trials), [trials]);
 
   // Row indices in order (typed arrays, lib/trialsOrder.ts), then the rows they stand for.
   const rows = useMemo(() => {

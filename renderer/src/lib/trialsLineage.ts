@@ -35,7 +35,9 @@ export function derivationOf(rows: readonly TrialScalars[]): Derivation | undefi
 export class DerivedCache<K, V> {
   readonly #byRows = new WeakMap<readonly TrialScalars[], Map<K, V>>();
 
-  get(rows: readonly TrialScalars[], key: K, build: () => V, update: (old: V, d: Derivation) => V): V {
+  /** With `takesOld`, `update` may change the earlier array's value in place (an append into its
+   * columns): that value is then forgotten for the earlier array, which builds it again if asked. */
+  get(rows: readonly TrialScalars[], key: K, build: () => V, update: (old: V, d: Derivation) => V, takesOld = false): V {
     let byKey = this.#byRows.get(rows);
     if (!byKey) {
       byKey = new Map();
@@ -44,7 +46,9 @@ export class DerivedCache<K, V> {
     const have = byKey.get(key);
     if (have !== undefined) return have;
     const d = derived.get(rows);
-    const old = d ? this.#byRows.get(d.base)?.get(key) : undefined;
+    const before = d ? this.#byRows.get(d.base) : undefined;
+    const old = before?.get(key);
+    if (takesOld) before?.delete(key);
     const v = d && old !== undefined ? update(old, d) : build();
     byKey.set(key, v);
     return v;

@@ -3,7 +3,7 @@
 // for the same rows, and sorting orders a Uint32Array of row indices by those arrays, instead of
 // comparing rows through their getters (which built every row's params object: ~250 ms a sort).
 import type { TrialScalars } from '../../../shared/contract.ts';
-import { objectiveOf, paramOf, userAttrOf } from '../../../shared/trialColumns.ts';
+import { objectiveOf, paramOf, userAttrKeys, userAttrOf } from '../../../shared/trialColumns.ts';
 import { DerivedCache, type Derivation } from './trialsLineage.ts';
 
 /** A column: a trial field, a param (`param:<name>`) or a user attribute (`attr:<key>`). */
@@ -34,6 +34,8 @@ interface ColumnValues {
   numeric: boolean;
   /** How many present values are not numbers. */
   notNumbers: number;
+  /** The buffer `num` is the start of, with room for rows a live update appends. */
+  buf: Float64Array;
 }
 
 type Cell = string | number | boolean | null | undefined;
@@ -58,6 +60,10 @@ function cellOf(t: TrialScalars, key: ColumnKey): Cell {
 
 const columns = new DerivedCache<ColumnKey, ColumnValues>();
 
+function textOf(v: Cell): string | null {
+  return v === null || v === undefined ? null : String(v);
+}
+
 function isNotNumber(v: Cell): boolean {
   return v !== null && v !== undefined && typeof v !== 'number';
 }
@@ -80,24 +86,32 @@ function readCell(col: ColumnValues, t: TrialScalars, key: ColumnKey, i: number)
   return true;
 }
 
-/** The column's values for these rows, read once per rows array; for rows a live update made from
- * an earlier array (lib/trialsLineage.ts), copied from that array's column with only the changed
- * rows read. */
+/** The column's values for these rows, read once per rows array. For rows a live update made from
+ * an earlier array (lib/trialsLineage.ts), the earlier array's column is taken over and only the
+ * changed rows are read into it: numbers go into a buffer with room to grow, texts are appended to
+ * the same array, so an update costs what it changed, not a copy of 100,000 entries per column. */
 export function columnValues(trials: readonly TrialScalars[], key: ColumnKey): ColumnValues {
   return columns.get(
     trials,
     key,
     () => {
       const n = trials.length;
-      const col: ColumnValues = { num: new Float64Array(n), text: new Array<string | null>(n), numeric: true, notNumbers: 0 };
+      const buf = new Float64Array(n);
+      const col: ColumnValues = { num: buf, buf, text: new Array<string | null>(n), numeric: true, notNumbers: 0 };
       for (let i = 0; i < n; i++) if (readCell(col, trials[i]!, key, i)) col.notNumbers++;
       col.numeric = col.notNumbers === 0;
       return col;
     },
     (old, d) => {
-      const num = new Float64Array(trials.length);
-      num.set(old.num.subarray(0, Math.min(old.num.length, trials.length)));
-      const col: ColumnValues = { num, text: old.text.slice(0, trials.length), numeric: true, notNumbers: old.notNumbers };
+      const n = trials.length;
+      let buf = old.buf;
+      if (buf.length < n) {
+        buf = new Float64Array(Math.max(n, Math.ceil(buf.length * 1.25)));
+        buf.set(old.num);
+      }
+      const text = old.text;
+      text.length = Math.min(text.length, n);
+      const col: ColumnValues = { num: buf.subarray(0, n), buf, text, numeric: true, notNumbers: old.notNumbers };
       for (const i of d.changed) {
         if (i < d.base.length && isNotNumber(cellOf(d.base[i]!, key))) col.notNumbers--;
         if (readCell(col, trials[i]!, key, i)) col.notNumbers++;
@@ -105,6 +119,7 @@ export function columnValues(trials: readonly TrialScalars[], key: ColumnKey): C
       col.numeric = col.notNumbers === 0;
       return col;
     },
+    true,
   );
 }
 
@@ -169,32 +184,43 @@ function comparator(trials: readonly TrialScalars[], sort: TrialSort): (a: numbe
 }
 
 /** `old` (the order of the rows `d` was made from) without the replaced rows, with the changed rows
- * that pass the filters merged in at their places. */
+ * that pass the filters put in at their places (found by binary search; the rows between are copied
+ * in blocks). */
 function updatedOrder(old: Uint32Array, d: Derivation, trials: readonly TrialScalars[], sort: TrialSort, filters: TrialFilters): Uint32Array {
-  const replaced = new Set<number>();
-  for (const i of d.changed) if (i < d.base.length) replaced.add(i);
+  let kept = old;
+  const replaced = d.changed.filter((i) => i < d.base.length);
+  if (replaced.length > 0) {
+    const gone = new Uint8Array(d.base.length);
+    for (const i of replaced) gone[i] = 1;
+    kept = new Uint32Array(old.length);
+    let m = 0;
+    for (let j = 0; j < old.length; j++) if (gone[old[j]!] === 0) kept[m++] = old[j]!;
+    kept = kept.subarray(0, m);
+  }
   const cols = activeFilters(filters).map(([k, f]) => [columnValues(trials, k), f] as const);
   const added = d.changed.filter((i) => cols.every(([c, f]) => passes(c, f, i)));
+  if (added.length === 0) return kept === old ? old : kept.slice();
   const cmp = comparator(trials, sort);
   added.sort(cmp);
-  const out = new Uint32Array(old.length - countIn(old, replaced) + added.length);
+  const out = new Uint32Array(kept.length + added.length);
+  let from = 0;
   let m = 0;
-  let k = 0;
-  for (let j = 0; j < old.length; j++) {
-    const i = old[j]!;
-    if (replaced.size > 0 && replaced.has(i)) continue;
-    while (k < added.length && cmp(added[k]!, i) < 0) out[m++] = added[k++]!;
-    out[m++] = i;
+  for (const a of added) {
+    // The first kept row that goes after `a`.
+    let lo = from;
+    let hi = kept.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (cmp(kept[mid]!, a) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    out.set(kept.subarray(from, lo), m);
+    m += lo - from;
+    out[m++] = a;
+    from = lo;
   }
-  while (k < added.length) out[m++] = added[k++]!;
+  out.set(kept.subarray(from), m);
   return out;
-}
-
-function countIn(idx: Uint32Array, set: ReadonlySet<number>): number {
-  if (set.size === 0) return 0;
-  let c = 0;
-  for (let j = 0; j < idx.length; j++) if (set.has(idx[j]!)) c++;
-  return c;
 }
 
 function fullOrder(trials: readonly TrialScalars[], sort: TrialSort, filters: TrialFilters): Uint32Array {
@@ -360,9 +386,10 @@ function distinctCounts(trials: readonly TrialScalars[], key: ColumnKey): Distin
       const replaced = d.changed.filter((i) => i < d.base.length).length;
       if (old.counts === null) return old.atLeast - replaced > DISTINCT_CAP ? { counts: null, atLeast: old.atLeast - replaced } : countTexts(text);
       const counts = new Map(old.counts);
-      const before = columnValues(d.base, key).text;
       for (const i of d.changed) {
-        const was = i < d.base.length ? before[i] : null;
+        // The earlier rows' column was taken over by this one's: the replaced row's text is read
+        // from the row itself.
+        const was = i < d.base.length ? textOf(cellOf(d.base[i]!, key)) : null;
         if (was !== null && was !== undefined) {
           const c = counts.get(was)! - 1;
           if (c === 0) counts.delete(was);
@@ -374,4 +401,32 @@ function distinctCounts(trials: readonly TrialScalars[], key: ColumnKey): Distin
       return counts.size > DISTINCT_CAP ? { counts: null, atLeast: counts.size } : { counts, atLeast: counts.size };
     },
   );
+}
+
+const attrKeys = new DerivedCache<'keys', readonly string[]>();
+
+/** The user-attribute keys of the rows (userAttrKeys), after a live update from the earlier rows'
+ * keys and the changed rows (the same array when they bring no new key). */
+export function tableAttrKeys(trials: readonly TrialScalars[]): readonly string[] {
+  return attrKeys.get(
+    trials,
+    'keys',
+    () => userAttrKeys(trials),
+    (old, d) => {
+      const more = userAttrKeys(d.changed.map((i) => trials[i]!)).filter((k) => !old.includes(k));
+      return more.length === 0 ? old : [...old, ...more];
+    },
+  );
+}
+
+/** The index of the last row in `state`, or -1 (read from the state column, not the rows). */
+export function lastInState(trials: readonly TrialScalars[], state: string): number {
+  const text = columnValues(trials, 'state').text;
+  for (let i = text.length - 1; i >= 0; i--) if (text[i] === state) return i;
+  return -1;
+}
+
+/** The index of trial `number` in the rows, or -1 (read from the number column, not the rows). */
+export function indexOfTrial(trials: readonly TrialScalars[], number: number): number {
+  return columnValues(trials, 'number').num.indexOf(number);
 }

@@ -18,6 +18,7 @@ import { errorCode, fmtValue } from '../lib/format.ts';
 import { href } from '../lib/router.ts';
 import { firstViewDrawn } from '../lib/firstView.ts';
 import { objectiveLabels, type StudyObjectives } from '../lib/views/objectives.ts';
+import { indexOfTrial, lastInState } from '../lib/trialsOrder.ts';
 
 function RevealPath({ path, isUrl = false }: { path: string; isUrl?: boolean }) {
   const client = useClient();
@@ -71,9 +72,11 @@ export const SweepDetailScreen = memo(function SweepDetailScreen({ id }: { id: s
   }, [s?.distributions, rows]);
   const categoricalParams = useMemo(() => new Set(Object.entries(s?.distributions ?? {}).flatMap(([k, d]) => (d.kind === 'categorical' ? [k] : []))), [s?.distributions]);
   const [picked, setPicked] = useState<number | null>(null);
-  const lastRunning = useMemo(() => rows.findLast((t) => t.state === 'RUNNING')?.number, [rows]);
+  // From the table's columns (kept up to date from each live update's changed rows), not by reading
+  // every row again on each update.
+  const lastRunning = useMemo(() => rows[lastInState(rows, 'RUNNING')]?.number, [rows]);
   const selected = picked ?? lastRunning ?? rows[rows.length - 1]?.number ?? null;
-  const selectedRow = useMemo(() => rows.find((t) => t.number === selected), [rows, selected]);
+  const selectedRow = useMemo(() => (selected === null ? undefined : rows[indexOfTrial(rows, selected)]), [rows, selected]);
   // A multi-objective study: directions and front from the trials' reply (as fresh as the trials),
   // names and constraints from the summary.
   const mo = trials.data?.objectives;
