@@ -40,21 +40,23 @@ function updatedHistory(old: uPlot.AlignedData, d: Derivation, trials: readonly 
   }
   if (added.length === 0) return old;
   added.sort((a, b) => a[0] - b[0]);
-  const oxs = old[0] as unknown as Float64Array;
-  const oys = old[1] as number[];
-  const obest = old[2] as number[];
+  const [oxs, oys, obest] = old as unknown as [Float64Array, Float64Array, Float64Array];
   const n = oxs.length + added.length;
   const xs = new Float64Array(n);
-  const ys = new Array<number>(n);
-  const best = new Array<number>(n);
-  // Below the first new point, nothing moves.
-  let first = 0;
-  while (first < oxs.length && oxs[first]! < added[0]![0]) first++;
-  xs.set(oxs.subarray(0, first));
-  for (let j = 0; j < first; j++) {
-    ys[j] = oys[j]!;
-    best[j] = obest[j]!;
+  const ys = new Float64Array(n);
+  const best = new Float64Array(n);
+  // Below the first new point, nothing moves: copied in blocks.
+  let lo = 0;
+  let hi = oxs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (oxs[mid]! < added[0]![0]) lo = mid + 1;
+    else hi = mid;
   }
+  const first = lo;
+  xs.set(oxs.subarray(0, first));
+  ys.set(oys.subarray(0, first));
+  best.set(obest.subarray(0, first));
   const min = direction === 'minimize';
   let b = first > 0 ? best[first - 1]! : NaN;
   let j = first;
@@ -90,9 +92,10 @@ function buildHistory(trials: readonly TrialScalars[], direction: 'minimize' | '
   // Trials come in number order; sort only when they do not.
   if (!ordered) done.sort((a, b) => a.number - b.number);
   const n = done.length;
+  // Typed arrays: a live update copies them in blocks (updatedHistory).
   const xs = new Float64Array(n);
-  const ys = new Array<number>(n);
-  const best = new Array<number>(n);
+  const ys = new Float64Array(n);
+  const best = new Float64Array(n);
   const min = direction === 'minimize';
   let b = NaN;
   for (let i = 0; i < n; i++) {
