@@ -120,6 +120,8 @@ async function main(): Promise<void> {
     const slow = seen.frames.filter(([, d]) => d > 50);
     const worst = Math.max(...seen.frames.map(([, d]) => d));
     console.log(`written ${written}, table shows ${seen.rowCount}; ${inRun.length} replies, ${kb(bytes)} (${kb(perSecond)}/s); first reply(s) ${kb(firstBytes)}; frames > 50 ms: ${slow.length}, worst ${worst.toFixed(1)} ms`);
+    // Whether the long frames fall on updates: when each came, and when each reply started.
+    console.log(`long frames at (s, ms): ${slow.map(([t, d]) => `${(t / 1000).toFixed(2)} ${d.toFixed(0)}`).join('; ') || 'none'}; replies at (s): ${inRun.map(([t]) => (t / 1000).toFixed(2)).join(', ')}`);
     const md = [
       `### Live updates: ${RATE} trials/s into a ${TRIALS.toLocaleString('en-US')}-trial study (\`bench/liveUpdates.ts\`)`,
       '',
