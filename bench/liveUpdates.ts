@@ -53,6 +53,11 @@ async function main(): Promise<void> {
     const ctx = await browser.newContext({ viewport: { width: 1360, height: 900 } });
     await ctx.addInitScript({ content: 'globalThis.__name = (f) => f;' });
     const page = await ctx.newPage();
+    // A failing update says why here (the figures would otherwise just show no trials arriving).
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') console.log(`page ${m.type()}: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => console.log(`page error: ${e.message}`));
     await page.goto(`${host.url}#/sweep/${encodeURIComponent(id)}`);
     await page.waitForFunction(() => performance.getEntriesByName('trials-table-drawn').length > 0, null, { timeout: 180_000, polling: 100 });
     // Let the views drawn after the first one and the intermediate values settle.
@@ -121,7 +126,7 @@ async function main(): Promise<void> {
     const worst = Math.max(...seen.frames.map(([, d]) => d));
     console.log(`written ${written}, table shows ${seen.rowCount}; ${inRun.length} replies, ${kb(bytes)} (${kb(perSecond)}/s); first reply(s) ${kb(firstBytes)}; frames > 50 ms: ${slow.length}, worst ${worst.toFixed(1)} ms`);
     // Whether the long frames fall on updates: when each came, and when each reply started.
-    console.log(`long frames at (s, ms): ${slow.map(([t, d]) => `${(t / 1000).toFixed(2)} ${d.toFixed(0)}`).join('; ') || 'none'}; replies at (s): ${inRun.map(([t]) => (t / 1000).toFixed(2)).join(', ')}`);
+    console.log(`long frames at (s, ms): ${slow.map(([t, d]) => `${(t / 1000).toFixed(2)} ${d.toFixed(0)}`).join('; ') || 'none'}; replies at (s, kB): ${inRun.map(([t, b]) => `${(t / 1000).toFixed(2)} ${(b / 1e3).toFixed(1)}`).join('; ')}`);
     const md = [
       `### Live updates: ${RATE} trials/s into a ${TRIALS.toLocaleString('en-US')}-trial study (\`bench/liveUpdates.ts\`)`,
       '',
