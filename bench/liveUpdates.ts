@@ -5,7 +5,9 @@
 // sweeps.intermediateColumns, which the page asks for with `since` once it holds the trials) per
 // second, against the size of the whole study's first reply; and the animation-frame deltas during
 // the run: frames over 50 ms, per second. Writes section `live-updates` of BENCHMARKS.md. Run:
-//   npx tsx bench/liveUpdates.ts [--trials 100000] [--seconds 20] [--no-write] [--cpu-profile FILE]
+//   npx tsx bench/liveUpdates.ts [--trials 100000] [--seconds 20] [--no-write] [--cpu-profile FILE] [--view VIEW]
+// --view opens another analysis view than History (its id in the address: parallel, slice, contour,
+// edf, rank, timeline, ...), to see what that view costs on each update.
 // --cpu-profile writes the page's CPU profile over the run (Chrome DevTools protocol) to FILE, to
 // find what the long frames spend their time on (open it in DevTools, or bench/longTasks.ts).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,7 +20,7 @@ import { chromiumMissing, ensureRendererBuilt, launchChromium, startServe } from
 import { buildCli, machineLine, mdTable, writeBenchSection } from './benchSupport.ts';
 import { insertTrials, makeBigStudy } from './bigStudyFixture.ts';
 
-const { values: args } = parseArgs({ options: { trials: { type: 'string', default: '100000' }, seconds: { type: 'string', default: '20' }, 'no-write': { type: 'boolean', default: false }, 'cpu-profile': { type: 'string' } } });
+const { values: args } = parseArgs({ options: { trials: { type: 'string', default: '100000' }, seconds: { type: 'string', default: '20' }, 'no-write': { type: 'boolean', default: false }, 'cpu-profile': { type: 'string' }, view: { type: 'string' } } });
 const TRIALS = Number(args.trials);
 const SECONDS = Number(args.seconds);
 const RATE = 50;
@@ -58,7 +60,7 @@ async function main(): Promise<void> {
       if (m.type() === 'error' || m.type() === 'warning') console.log(`page ${m.type()}: ${m.text()}`);
     });
     page.on('pageerror', (e) => console.log(`page error: ${e.message}`));
-    await page.goto(`${host.url}#/sweep/${encodeURIComponent(id)}`);
+    await page.goto(`${host.url}#/sweep/${encodeURIComponent(id)}${args.view ? `/${args.view}` : ''}`);
     await page.waitForFunction(() => performance.getEntriesByName('trials-table-drawn').length > 0, null, { timeout: 180_000, polling: 100 });
     // Let the views drawn after the first one and the intermediate values settle.
     await page.waitForTimeout(5000);
@@ -128,7 +130,7 @@ async function main(): Promise<void> {
     // Whether the long frames fall on updates: when each came, and when each reply started.
     console.log(`long frames at (s, ms): ${slow.map(([t, d]) => `${(t / 1000).toFixed(2)} ${d.toFixed(0)}`).join('; ') || 'none'}; replies at (s, kB): ${inRun.map(([t, b]) => `${(t / 1000).toFixed(2)} ${(b / 1e3).toFixed(1)}`).join('; ')}`);
     const md = [
-      `### Live updates: ${RATE} trials/s into a ${TRIALS.toLocaleString('en-US')}-trial study (\`bench/liveUpdates.ts\`)`,
+      `### Live updates: ${RATE} trials/s into a ${TRIALS.toLocaleString('en-US')}-trial study (\`bench/liveUpdates.ts\`)${args.view ? `, the ${args.view} view open` : ''}`,
       '',
       machineLine(),
       `Load average (1/5/15 min): ${loadAtStart} at start, ${load()} at the end. Other work shares the ${os.cpus().length} cores: figures measured with other jobs running are not final.`,

@@ -19,6 +19,7 @@ import { href } from '../lib/router.ts';
 import { firstViewDrawn } from '../lib/firstView.ts';
 import { objectiveLabels, type StudyObjectives } from '../lib/views/objectives.ts';
 import { indexOfTrial, lastInState } from '../lib/trialsOrder.ts';
+import { useSameContent } from '../lib/useSameContent.ts';
 
 function RevealPath({ path, isUrl = false }: { path: string; isUrl?: boolean }) {
   const client = useClient();
@@ -65,12 +66,17 @@ export const SweepDetailScreen = memo(function SweepDetailScreen({ id }: { id: s
   const storeId = useStoreIdFor(s?.tracking.storeUri ?? null, Boolean(s?.tracking.parentRunId));
   const rows = useMemo(() => trials.data?.trials ?? [], [trials.data]);
   usePrefetchIntermediate(id, rows.length > 0);
-  const paramNames = useMemo(() => {
-    const names = new Set(Object.keys(s?.distributions ?? {}));
-    for (const t of rows.slice(0, 200)) for (const k of Object.keys(t.params)) names.add(k);
-    return [...names];
-  }, [s?.distributions, rows]);
-  const categoricalParams = useMemo(() => new Set(Object.entries(s?.distributions ?? {}).flatMap(([k, d]) => (d.kind === 'categorical' ? [k] : []))), [s?.distributions]);
+  // The same objects while their content is: a live update's re-read must not make the table and
+  // views that depend on them compute again.
+  const distributions = useSameContent(s?.distributions);
+  const paramNames = useSameContent(
+    useMemo(() => {
+      const names = new Set(Object.keys(distributions ?? {}));
+      for (const t of rows.slice(0, 200)) for (const k of Object.keys(t.params)) names.add(k);
+      return [...names];
+    }, [distributions, rows]),
+  );
+  const categoricalParams = useMemo(() => new Set(Object.entries(distributions ?? {}).flatMap(([k, d]) => (d.kind === 'categorical' ? [k] : []))), [distributions]);
   const [picked, setPicked] = useState<number | null>(null);
   // From the table's columns (kept up to date from each live update's changed rows), not by reading
   // every row again on each update.
@@ -188,7 +194,7 @@ export const SweepDetailScreen = memo(function SweepDetailScreen({ id }: { id: s
         <FailElsewhereTrial sweepId={id} trialNumbers={s.runningElsewhere} />
       </div>
 
-      <StudyViews sweepId={id} trials={rows} trialsReady={trials.isSuccess || trials.data !== undefined} paramNames={paramNames} distributions={s.distributions} metric={s.objectiveMetric} direction={direction} objectives={objectives} selectedTrial={selected} onSelectTrial={setPicked} />
+      <StudyViews sweepId={id} trials={rows} trialsReady={trials.isSuccess || trials.data !== undefined} paramNames={paramNames} distributions={distributions ?? s.distributions} metric={s.objectiveMetric} direction={direction} objectives={objectives} selectedTrial={selected} onSelectTrial={setPicked} />
 
       <div className="table-log">
         <div className="card card-flush">
