@@ -5,8 +5,12 @@
 // sweeps.intermediateColumns, which the page asks for with `since` once it holds the trials) per
 // second, against the size of the whole study's first reply; and the animation-frame deltas during
 // the run: frames over 50 ms, per second. Writes section `live-updates` of BENCHMARKS.md. Run:
-//   npx tsx bench/liveUpdates.ts [--trials 100000] [--seconds 20] [--no-write]
-import { mkdtempSync, rmSync } from 'node:fs';
+//   npx tsx bench/liveUpdates.ts [--trials 100000] [--seconds 20] [--no-write] [--cpu-profile FILE] [--view VIEW]
+// --view opens another analysis view than History (its id in the address: parallel, slice, contour,
+// edf, rank, timeline, ...), to see what that view costs on each update.
+// --cpu-profile writes the page's CPU profile over the run (Chrome DevTools protocol) to FILE, to
+// find what the long frames spend their time on (open it in DevTools, or bench/longTasks.ts).
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -16,7 +20,7 @@ import { chromiumMissing, ensureRendererBuilt, launchChromium, startServe } from
 import { buildCli, machineLine, mdTable, writeBenchSection } from './benchSupport.ts';
 import { insertTrials, makeBigStudy } from './bigStudyFixture.ts';
 
-const { values: args } = parseArgs({ options: { trials: { type: 'string', default: '100000' }, seconds: { type: 'string', default: '20' }, 'no-write': { type: 'boolean', default: false } } });
+const { values: args } = parseArgs({ options: { trials: { type: 'string', default: '100000' }, seconds: { type: 'string', default: '20' }, 'no-write': { type: 'boolean', default: false }, 'cpu-profile': { type: 'string' }, view: { type: 'string' } } });
 const TRIALS = Number(args.trials);
 const SECONDS = Number(args.seconds);
 const RATE = 50;
@@ -51,7 +55,12 @@ async function main(): Promise<void> {
     const ctx = await browser.newContext({ viewport: { width: 1360, height: 900 } });
     await ctx.addInitScript({ content: 'globalThis.__name = (f) => f;' });
     const page = await ctx.newPage();
-    await page.goto(`${host.url}#/sweep/${encodeURIComponent(id)}`);
+    // A failing update says why here (the figures would otherwise just show no trials arriving).
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') console.log(`page ${m.type()}: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => console.log(`page error: ${e.message}`));
+    await page.goto(`${host.url}#/sweep/${encodeURIComponent(id)}${args.view ? `/${args.view}` : ''}`);
     await page.waitForFunction(() => performance.getEntriesByName('trials-table-drawn').length > 0, null, { timeout: 180_000, polling: 100 });
     // Let the views drawn after the first one and the intermediate values settle.
     await page.waitForTimeout(5000);
@@ -75,6 +84,12 @@ async function main(): Promise<void> {
       };
       requestAnimationFrame(tick);
     });
+    const cdp = args['cpu-profile'] ? await ctx.newCDPSession(page) : null;
+    if (cdp) {
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.setSamplingInterval', { interval: 500 });
+      await cdp.send('Profiler.start');
+    }
     // The writer: RATE trials a second, one transaction each, as another process would.
     const db = new Database(studyFile);
     db.pragma('busy_timeout = 5000');
@@ -98,6 +113,11 @@ async function main(): Promise<void> {
       const rowCount = document.querySelector('[role="table"][aria-label="Trials"]')?.getAttribute('aria-rowcount');
       return { frames: w.__live.frames, replies, rowCount: Number(rowCount) - 1 };
     });
+    if (cdp && args['cpu-profile']) {
+      const { profile } = await cdp.send('Profiler.stop');
+      writeFileSync(args['cpu-profile'], JSON.stringify(profile));
+      console.log(`page CPU profile: ${args['cpu-profile']}`);
+    }
     const runMs = SECONDS * 1000;
     const inRun = seen.replies.filter(([t]) => t <= runMs + 3000);
     const bytes = inRun.reduce((a, [, b]) => a + b, 0);
@@ -107,8 +127,10 @@ async function main(): Promise<void> {
     const slow = seen.frames.filter(([, d]) => d > 50);
     const worst = Math.max(...seen.frames.map(([, d]) => d));
     console.log(`written ${written}, table shows ${seen.rowCount}; ${inRun.length} replies, ${kb(bytes)} (${kb(perSecond)}/s); first reply(s) ${kb(firstBytes)}; frames > 50 ms: ${slow.length}, worst ${worst.toFixed(1)} ms`);
+    // Whether the long frames fall on updates: when each came, and when each reply started.
+    console.log(`long frames at (s, ms): ${slow.map(([t, d]) => `${(t / 1000).toFixed(2)} ${d.toFixed(0)}`).join('; ') || 'none'}; replies at (s, kB): ${inRun.map(([t, b]) => `${(t / 1000).toFixed(2)} ${(b / 1e3).toFixed(1)}`).join('; ')}`);
     const md = [
-      `### Live updates: ${RATE} trials/s into a ${TRIALS.toLocaleString('en-US')}-trial study (\`bench/liveUpdates.ts\`)`,
+      `### Live updates: ${RATE} trials/s into a ${TRIALS.toLocaleString('en-US')}-trial study (\`bench/liveUpdates.ts\`)${args.view ? `, the ${args.view} view open` : ''}`,
       '',
       machineLine(),
       `Load average (1/5/15 min): ${loadAtStart} at start, ${load()} at the end. Other work shares the ${os.cpus().length} cores: figures measured with other jobs running are not final.`,

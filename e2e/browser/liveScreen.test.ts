@@ -72,7 +72,7 @@ describe.skipIf(missing !== null)('a live screen in the browser', { timeout: 180
   // textContent: the heading is drawn upper-case, which innerText would give.
   const trialsCount = async (): Promise<string> => ((await page.getByRole('heading', { name: /^Trials/ }).textContent()) ?? '').replace(/^Trials\s*/, '').trim();
 
-  it('trials Python adds to the open study appear without a reload', async (ctx) => {
+  it('trials Python adds to the open study appear without a reload, the sort, filter, scroll, selection and chart zoom kept', async (ctx) => {
     needOptuna(ctx);
     const dir = path.join(work, 'py');
     mkdirSync(dir, { recursive: true });
@@ -105,6 +105,22 @@ describe.skipIf(missing !== null)('a live screen in the browser', { timeout: 180
     // Clicking may have scrolled the row into full view: the position to keep is the one now.
     const top = await scroller.evaluate((el) => el.scrollTop);
     expect(top).toBeGreaterThan(0);
+    // The history chart zoomed in (a drag across the middle of its plot): the x range it shows is
+    // on the chart's element (data-x-range), and is what must stay.
+    const history = page.getByRole('img', { name: /^Optimization history/ });
+    await until('the history chart to show 50 trials', async () => /, 50 trials/.test((await history.getAttribute('aria-label')) ?? ''));
+    const fullRange = await history.getAttribute('data-x-range');
+    const plotBox = (await history.locator('.u-over').boundingBox())!;
+    await page.mouse.move(plotBox.x + plotBox.width * 0.3, plotBox.y + plotBox.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(plotBox.x + plotBox.width * 0.5, plotBox.y + plotBox.height / 2, { steps: 5 });
+    await page.mouse.move(plotBox.x + plotBox.width * 0.7, plotBox.y + plotBox.height / 2, { steps: 5 });
+    await page.mouse.up();
+    await until('the history chart to zoom', async () => (await history.getAttribute('data-x-range')) !== fullRange);
+    const zoomed = (await history.getAttribute('data-x-range'))!;
+    const [zoomMin, zoomMax] = zoomed.split(' ').map(Number);
+    expect(zoomMin).toBeGreaterThan(0);
+    expect(zoomMax).toBeLessThan(49);
     // What crosses the boundary from now on: only the trials that changed (issue 12 §4).
     const sent: Array<{ delta: boolean; numbers: number[] }> = [];
     page.on('response', (r) => {
@@ -130,6 +146,9 @@ describe.skipIf(missing !== null)('a live screen in the browser', { timeout: 180
     await until('the filter to count the new trials', async () => (await filters.getByText('60 of 60').count()) === 1);
     expect(await scroller.evaluate((el) => el.scrollTop)).toBe(top);
     expect(await page.getByRole('heading', { name: `Log of trial ${picked}` }).count()).toBe(1);
+    // The new trials are in the history chart, and its zoom is where the user put it.
+    await until('the history chart to draw the 60 trials', async () => /, 60 trials/.test((await history.getAttribute('aria-label')) ?? ''));
+    expect(await history.getAttribute('data-x-range')).toBe(zoomed);
     await until('the trials to have been sent', async () => new Set(sent.flatMap((s) => s.numbers)).size >= 10);
     expect(sent.every((s) => s.delta)).toBe(true);
     expect(Math.min(...sent.flatMap((s) => s.numbers))).toBeGreaterThanOrEqual(50);

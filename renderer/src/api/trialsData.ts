@@ -8,6 +8,7 @@ import type { Client } from '../../../shared/client.ts';
 import type { TrialColumns, TrialScalars } from '../../../shared/contract.ts';
 import { fromTrialColumns } from '../../../shared/trialColumns.ts';
 import { markOnce } from '../lib/perf.ts';
+import { noteDerived } from '../lib/trialsLineage.ts';
 
 export interface TrialsData {
   total: number;
@@ -80,32 +81,90 @@ function sameRow(a: TrialScalars, b: TrialScalars): boolean {
   );
 }
 
+/** Rows arrays known to be in trial-number order (checked once, or made so by mergeTrials), so a
+ * trial is found by binary search instead of a map of every trial built on each update. */
+const inNumberOrder = new WeakSet<readonly TrialScalars[]>();
+
+function ensureNumberOrder(trials: readonly TrialScalars[]): boolean {
+  if (inNumberOrder.has(trials)) return true;
+  for (let i = 1; i < trials.length; i++) if (trials[i]!.number <= trials[i - 1]!.number) return false;
+  inNumberOrder.add(trials);
+  return true;
+}
+
+/** The index of trial `number` in rows ordered by number, or -1. */
+function indexOfNumber(trials: readonly TrialScalars[], number: number): number {
+  let lo = 0;
+  let hi = trials.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const n = trials[mid]!.number;
+    if (n === number) return mid;
+    if (n < number) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
 /** `old` with `changed` merged in by trial number, or null when they do not fit together (a trial
- * count that does not add up: the study was replaced or trials removed). */
+ * count that does not add up: the study was replaced or trials removed). Its cost follows the
+ * delta, not the study: rows held in number order are found by binary search, and the new array
+ * is noted as derived from the old one (lib/trialsLineage.ts) so the table and charts update from
+ * the changed rows only. */
 export function mergeTrials(old: TrialsData, changed: readonly TrialScalars[], total: number, direction: TrialColumns['direction'], objectives?: TrialsData['objectives']): TrialsData | null {
-  const at = new Map<number, number>();
-  old.trials.forEach((t, i) => at.set(t.number, i));
+  const ordered = ensureNumberOrder(old.trials);
+  let at: Map<number, number> | null = null;
+  const find = (number: number): number => {
+    if (ordered) return indexOfNumber(old.trials, number);
+    at ??= new Map(old.trials.map((t, i) => [t.number, i]));
+    return at.get(number) ?? -1;
+  };
+  const appended = new Map<number, number>();
   const trials = old.trials.slice();
-  let sorted = true;
+  const touched = new Set<number>();
+  let sorted = ordered;
   let same = total === old.total && direction === old.direction && sameObjectives(objectives, old.objectives);
   for (const t of changed) {
-    const i = at.get(t.number);
-    if (i !== undefined) {
+    const i = appended.get(t.number) ?? find(t.number);
+    if (i !== -1) {
       if (sameRow(trials[i]!, t)) continue;
       trials[i] = t;
+      touched.add(i);
       same = false;
     } else {
       same = false;
       const last = trials[trials.length - 1];
       if (last && last.number > t.number) sorted = false;
-      at.set(t.number, trials.length);
+      appended.set(t.number, trials.length);
+      touched.add(trials.length);
       trials.push(t);
     }
   }
   if (same) return old;
-  if (!sorted) trials.sort((a, b) => a.number - b.number);
   if (trials.length !== total) return null;
-  return { total, direction, trials, objectives };
+  if (!sorted) trials.sort((a, b) => a.number - b.number);
+  else noteDerived(trials, old.trials, [...touched].sort((a, b) => a - b));
+  inNumberOrder.add(trials);
+  const merged = { total, direction, trials, objectives };
+  const base = deltaBases.get(old);
+  if (base) deltaBases.set(merged, advanceBase(base, changed));
+  return merged;
+}
+
+/** What trialDeltaBase answers for a data, kept so that the next one is made from the delta. */
+const deltaBases = new WeakMap<TrialsData, { after: number; numbers: number[] }>();
+
+/** The delta base after `changed` has been merged: their numbers raise `after`, and each is held
+ * unfinished or not as it now is. */
+function advanceBase(base: { after: number; numbers: number[] }, changed: readonly TrialScalars[]): { after: number; numbers: number[] } {
+  const unfinished = new Set(base.numbers);
+  let after = base.after;
+  for (const t of changed) {
+    if (t.number > after) after = t.number;
+    if (UNFINISHED.has(t.state)) unfinished.add(t.number);
+    else unfinished.delete(t.number);
+  }
+  return { after, numbers: [...unfinished].sort((a, b) => a - b) };
 }
 
 /** What a page holding `data` lacks, for a delta (sweeps.*Columns `since`): the trials above the
@@ -113,13 +172,16 @@ export function mergeTrials(old: TrialsData, changed: readonly TrialScalars[], t
  * a reconnect). */
 export function trialDeltaBase(data: TrialsData): { after: number; numbers: number[] } | null {
   if (fetchedIn.get(data) !== epoch) return null;
+  const known = deltaBases.get(data);
+  if (known) return { after: known.after, numbers: [...known.numbers] };
   let after = -1;
   const numbers: number[] = [];
   for (const t of data.trials) {
     if (t.number > after) after = t.number;
     if (UNFINISHED.has(t.state)) numbers.push(t.number);
   }
-  return { after, numbers };
+  deltaBases.set(data, { after, numbers });
+  return { after, numbers: [...numbers] };
 }
 
 /** The trials again: only what changed when `old` can be built on, else all of them. */

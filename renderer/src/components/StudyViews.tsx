@@ -76,6 +76,10 @@ export function StudyViews({
   // The other views lag behind a running sweep's updates rather than hold up the table.
   const later = useDeferredValue(shown, NO_ROWS);
   const laterReady = later.length > 0 || trials.length === 0;
+  // A live update redraws the history in a render of its own after the table's, so the two are not
+  // one long frame; its first draw is not held back.
+  const historyLater = useDeferredValue(shown);
+  const history = historyLater.length > 0 ? historyLater : shown;
 
   const onKey = (e: KeyboardEvent<HTMLDivElement>): void => {
     const at = views.findIndex((v) => v.id === view);
@@ -89,7 +93,7 @@ export function StudyViews({
 
   let body: ReactNode;
   if (!trialsReady) body = <Loading what="trials" />;
-  else if (view === 'history') body = <HistoryChart trials={shown} direction={direction} metric={metric} />;
+  else if (view === 'history') body = <HistoryChart trials={history} direction={direction} metric={metric} />;
   else if (view === 'pareto' && objectives) body = <ParetoChart trials={trials} objectives={objectives} selected={selectedTrial} onSelect={(n) => onSelectTrial?.(n)} />;
   else if (!laterReady) body = <Loading what="the chart" />;
   else if (view === 'intermediate') body = <IntermediateChart sweepId={sweepId} trials={later} metric={metric} />;

@@ -12,8 +12,8 @@ import { markAfterPaint } from '../lib/perf.ts';
 import { afterQuiet, noteScroll, watchScroll } from '../lib/scrollQuiet.ts';
 import { TrialStateBadge } from './StateBadge.tsx';
 import { objectiveValue, type StudyObjectives } from '../lib/views/objectives.ts';
-import { paramOf, userAttrKeys, userAttrOf } from '../../../shared/trialColumns.ts';
-import { columnValues, distinctValues, orderTrials, type ColumnFilter, type ColumnKey, type TrialFilters, type TrialSort } from '../lib/trialsOrder.ts';
+import { paramOf, userAttrOf } from '../../../shared/trialColumns.ts';
+import { columnValues, distinctValues, orderTrials, tableAttrKeys, type ColumnFilter, type ColumnKey, type TrialFilters, type TrialSort } from '../lib/trialsOrder.ts';
 
 /** A user attribute's cell text ('—' when the trial has none). */
 function fmtAttr(v: string | number | boolean | null | undefined): string {
@@ -56,7 +56,7 @@ export const TrialsTable = memo(function TrialsTable({
   const [sort, setSort] = useState<TrialSort>({ key: 'number', dir: 1 });
   const [filters, setFilters] = useState<TrialFilters>({});
   const scrollRef = useRef<HTMLDivElement>(null);
-  const attrKeys = useMemo(() => userAttrKeys(trials), [trials]);
+  const attrKeys = useMemo(() => tableAttrKeys(trials), [trials]);
 
   // Row indices in order (typed arrays, lib/trialsOrder.ts), then the rows they stand for.
   const rows = useMemo(() => {
@@ -222,9 +222,8 @@ function ColumnFilterField({
   onChange: (key: ColumnKey, f: ColumnFilter | undefined) => void;
 }) {
   const kind = useMemo(() => {
-    if (as === 'range') return 'range' as const;
+    if (as === 'range' || (as === 'auto' && columnValues(trials, column).numeric)) return 'range' as const;
     const choices = distinctValues(trials, column, as === 'set' ? 200 : 50);
-    if (as === 'auto' && columnValues(trials, column).numeric) return 'range' as const;
     return choices ? ({ choices } as const) : ('contains' as const);
   }, [trials, column, as]);
   if (kind === 'range') {

@@ -3,7 +3,8 @@
 // for the same rows, and sorting orders a Uint32Array of row indices by those arrays, instead of
 // comparing rows through their getters (which built every row's params object: ~250 ms a sort).
 import type { TrialScalars } from '../../../shared/contract.ts';
-import { objectiveOf, paramOf, userAttrOf } from '../../../shared/trialColumns.ts';
+import { objectiveOf, paramOf, userAttrKeys, userAttrOf } from '../../../shared/trialColumns.ts';
+import { DerivedCache, type Derivation } from './trialsLineage.ts';
 
 /** A column: a trial field, a param (`param:<name>`) or a user attribute (`attr:<key>`). */
 export type ColumnKey = 'number' | 'value' | 'duration' | 'state' | 'feasible' | `objective:${number}` | `param:${string}` | `attr:${string}`;
@@ -31,6 +32,10 @@ interface ColumnValues {
   text: (string | null)[];
   /** Every present value is a number: sorted by `num`, else by `text`. */
   numeric: boolean;
+  /** How many present values are not numbers. */
+  notNumbers: number;
+  /** The buffer `num` is the start of, with room for rows a live update appends. */
+  buf: Float64Array;
 }
 
 type Cell = string | number | boolean | null | undefined;
@@ -53,38 +58,69 @@ function cellOf(t: TrialScalars, key: ColumnKey): Cell {
   }
 }
 
-const cache = new WeakMap<readonly TrialScalars[], Map<ColumnKey, ColumnValues>>();
+const columns = new DerivedCache<ColumnKey, ColumnValues>();
 
-/** The column's values for these rows, read once per rows array. */
+function textOf(v: Cell): string | null {
+  return v === null || v === undefined ? null : String(v);
+}
+
+function isNotNumber(v: Cell): boolean {
+  return v !== null && v !== undefined && typeof v !== 'number';
+}
+
+/** Reads row i's cell of `key` into the column (numbers in `num`, text in `text`); true when it is
+ * a value that is not a number. */
+function readCell(col: ColumnValues, t: TrialScalars, key: ColumnKey, i: number): boolean {
+  const v = cellOf(t, key);
+  if (typeof v === 'number') {
+    col.num[i] = v;
+    col.text[i] = String(v);
+    return false;
+  }
+  col.num[i] = NaN;
+  if (v === null || v === undefined) {
+    col.text[i] = null;
+    return false;
+  }
+  col.text[i] = String(v);
+  return true;
+}
+
+/** The column's values for these rows, read once per rows array. For rows a live update made from
+ * an earlier array (lib/trialsLineage.ts), the earlier array's column is taken over and only the
+ * changed rows are read into it: numbers go into a buffer with room to grow, texts are appended to
+ * the same array, so an update costs what it changed, not a copy of 100,000 entries per column. */
 export function columnValues(trials: readonly TrialScalars[], key: ColumnKey): ColumnValues {
-  let byKey = cache.get(trials);
-  if (!byKey) {
-    byKey = new Map();
-    cache.set(trials, byKey);
-  }
-  let col = byKey.get(key);
-  if (col) return col;
-  const n = trials.length;
-  const num = new Float64Array(n);
-  const text = new Array<string | null>(n);
-  let numeric = true;
-  for (let i = 0; i < n; i++) {
-    const v = cellOf(trials[i]!, key);
-    if (typeof v === 'number') {
-      num[i] = v;
-      text[i] = String(v);
-    } else {
-      num[i] = NaN;
-      if (v === null || v === undefined) text[i] = null;
-      else {
-        text[i] = String(v);
-        numeric = false;
+  return columns.get(
+    trials,
+    key,
+    () => {
+      const n = trials.length;
+      const buf = new Float64Array(n);
+      const col: ColumnValues = { num: buf, buf, text: new Array<string | null>(n), numeric: true, notNumbers: 0 };
+      for (let i = 0; i < n; i++) if (readCell(col, trials[i]!, key, i)) col.notNumbers++;
+      col.numeric = col.notNumbers === 0;
+      return col;
+    },
+    (old, d) => {
+      const n = trials.length;
+      let buf = old.buf;
+      if (buf.length < n) {
+        buf = new Float64Array(Math.max(n, Math.ceil(buf.length * 1.25)));
+        buf.set(old.num);
       }
-    }
-  }
-  col = { num, text, numeric };
-  byKey.set(key, col);
-  return col;
+      const text = old.text;
+      text.length = Math.min(text.length, n);
+      const col: ColumnValues = { num: buf.subarray(0, n), buf, text, numeric: true, notNumbers: old.notNumbers };
+      for (const i of d.changed) {
+        if (i < d.base.length && isNotNumber(cellOf(d.base[i]!, key))) col.notNumbers--;
+        if (readCell(col, trials[i]!, key, i)) col.notNumbers++;
+      }
+      col.numeric = col.notNumbers === 0;
+      return col;
+    },
+    true,
+  );
 }
 
 function passes(col: ColumnValues, f: ColumnFilter, i: number): boolean {
@@ -98,11 +134,98 @@ function passes(col: ColumnValues, f: ColumnFilter, i: number): boolean {
   return f.kind === 'set' ? f.values.has(s) : s.toLowerCase().includes(f.text.toLowerCase());
 }
 
+const orders = new DerivedCache<string, Uint32Array>();
+const filterIds = new WeakMap<TrialFilters, number>();
+let nextFilterId = 0;
+
+function activeFilters(filters: TrialFilters): Array<[ColumnKey, ColumnFilter]> {
+  return (Object.entries(filters) as Array<[ColumnKey, ColumnFilter | undefined]>).filter((e): e is [ColumnKey, ColumnFilter] => e[1] !== undefined);
+}
+
 /** Indices of the rows that pass every filter, in the sort's order. Rows without a value for the
- * sort column come last either way; ties keep trial-number order. */
+ * sort column come last either way; ties keep trial-number order. Kept per rows array, sort and
+ * filters object: after a live update (lib/trialsLineage.ts) the earlier order loses the replaced
+ * rows and gets the changed ones that pass the filters merged in, instead of filtering and sorting
+ * every row again. */
 export function orderTrials(trials: readonly TrialScalars[], sort: TrialSort, filters: TrialFilters): Uint32Array {
+  let fid = filterIds.get(filters);
+  if (fid === undefined) {
+    fid = nextFilterId++;
+    filterIds.set(filters, fid);
+  }
+  return orders.get(trials, `${fid} ${sort.dir} ${sort.key}`, () => fullOrder(trials, sort, filters), (old, d) => updatedOrder(old, d, trials, sort, filters));
+}
+
+/** The sort's comparison of rows a and b (a total order: ties go by trial number). */
+function comparator(trials: readonly TrialScalars[], sort: TrialSort): (a: number, b: number) => number {
+  const numbers = columnValues(trials, 'number').num;
+  const dir = sort.dir;
+  const byNumber = (a: number, b: number): number => (numbers[a]! - numbers[b]!) * dir;
+  if (sort.key === 'number') return byNumber;
+  const col = columnValues(trials, sort.key);
+  if (col.numeric) {
+    const v = col.num;
+    return (a, b) => {
+      const x = v[a]!;
+      const y = v[b]!;
+      const xm = Number.isNaN(x);
+      const ym = Number.isNaN(y);
+      if (xm || ym) return xm === ym ? byNumber(a, b) : xm ? 1 : -1;
+      return x !== y ? (x - y) * dir : byNumber(a, b);
+    };
+  }
+  const s = col.text;
+  return (a, b) => {
+    const x = s[a];
+    const y = s[b];
+    if (x === null || x === undefined || y === null || y === undefined) return (x ?? null) === (y ?? null) ? byNumber(a, b) : x === null || x === undefined ? 1 : -1;
+    return x !== y ? (x < y ? -dir : dir) : byNumber(a, b);
+  };
+}
+
+/** `old` (the order of the rows `d` was made from) without the replaced rows, with the changed rows
+ * that pass the filters put in at their places (found by binary search; the rows between are copied
+ * in blocks). */
+function updatedOrder(old: Uint32Array, d: Derivation, trials: readonly TrialScalars[], sort: TrialSort, filters: TrialFilters): Uint32Array {
+  let kept = old;
+  const replaced = d.changed.filter((i) => i < d.base.length);
+  if (replaced.length > 0) {
+    const gone = new Uint8Array(d.base.length);
+    for (const i of replaced) gone[i] = 1;
+    kept = new Uint32Array(old.length);
+    let m = 0;
+    for (let j = 0; j < old.length; j++) if (gone[old[j]!] === 0) kept[m++] = old[j]!;
+    kept = kept.subarray(0, m);
+  }
+  const cols = activeFilters(filters).map(([k, f]) => [columnValues(trials, k), f] as const);
+  const added = d.changed.filter((i) => cols.every(([c, f]) => passes(c, f, i)));
+  if (added.length === 0) return kept === old ? old : kept.slice();
+  const cmp = comparator(trials, sort);
+  added.sort(cmp);
+  const out = new Uint32Array(kept.length + added.length);
+  let from = 0;
+  let m = 0;
+  for (const a of added) {
+    // The first kept row that goes after `a`.
+    let lo = from;
+    let hi = kept.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (cmp(kept[mid]!, a) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    out.set(kept.subarray(from, lo), m);
+    m += lo - from;
+    out[m++] = a;
+    from = lo;
+  }
+  out.set(kept.subarray(from), m);
+  return out;
+}
+
+function fullOrder(trials: readonly TrialScalars[], sort: TrialSort, filters: TrialFilters): Uint32Array {
   const n = trials.length;
-  const active = (Object.entries(filters) as Array<[ColumnKey, ColumnFilter | undefined]>).filter((e): e is [ColumnKey, ColumnFilter] => e[1] !== undefined);
+  const active = activeFilters(filters);
   let idx: Uint32Array;
   if (active.length === 0) {
     idx = new Uint32Array(n);
@@ -134,26 +257,7 @@ export function orderTrials(trials: readonly TrialScalars[], sort: TrialSort, fi
   }
   const col = columnValues(trials, sort.key);
   if (col.numeric && inNumberOrder(idx, numbers)) return radixOrder(idx, col.num, dir);
-  if (col.numeric) {
-    const v = col.num;
-    idx.sort((a, b) => {
-      const x = v[a]!;
-      const y = v[b]!;
-      const xm = Number.isNaN(x);
-      const ym = Number.isNaN(y);
-      if (xm || ym) return xm === ym ? (numbers[a]! - numbers[b]!) * dir : xm ? 1 : -1;
-      return x !== y ? (x - y) * dir : (numbers[a]! - numbers[b]!) * dir;
-    });
-  } else {
-    const s = col.text;
-    idx.sort((a, b) => {
-      const x = s[a];
-      const y = s[b];
-      if (x === null || x === undefined || y === null || y === undefined) return (x ?? null) === (y ?? null) ? (numbers[a]! - numbers[b]!) * dir : x === null || x === undefined ? 1 : -1;
-      return x !== y ? (x < y ? -dir : dir) : (numbers[a]! - numbers[b]!) * dir;
-    });
-  }
-  return idx;
+  return idx.sort(comparator(trials, sort));
 }
 
 function inNumberOrder(idx: Uint32Array, numbers: Float64Array): boolean {
@@ -231,12 +335,98 @@ export function radixOrder(idx: Uint32Array, keys: Float64Array, dir: 1 | -1): U
  * `limit`: a column with more is filtered as a range (numbers) or not offered as a set. */
 export function distinctValues(trials: readonly TrialScalars[], key: ColumnKey, limit = 50): string[] | null {
   const col = columnValues(trials, key);
-  const seen = new Set<string>();
-  for (const s of col.text) {
-    if (s === null) continue;
-    seen.add(s);
-    if (seen.size > limit) return null;
+  let choices: Iterable<string>;
+  if (limit > DISTINCT_CAP) {
+    const seen = new Set<string>();
+    for (const s of col.text) {
+      if (s === null) continue;
+      seen.add(s);
+      if (seen.size > limit) return null;
+    }
+    choices = seen;
+  } else {
+    const d = distinctCounts(trials, key);
+    if (d.counts === null || d.counts.size > limit) return null;
+    choices = d.counts.keys();
   }
-  const out = [...seen];
+  const out = [...choices];
   return col.numeric ? out.sort((a, b) => Number(a) - Number(b)) : out.sort();
+}
+
+/** How many distinct texts distinctValues keeps counts of; a column with more is only known to
+ * have at least `atLeast`. */
+const DISTINCT_CAP = 1000;
+
+interface DistinctCounts {
+  /** Rows per distinct text, or null past DISTINCT_CAP texts. */
+  counts: Map<string, number> | null;
+  /** With counts null: a lower bound on the distinct texts. */
+  atLeast: number;
+}
+
+const distincts = new DerivedCache<ColumnKey, DistinctCounts>();
+
+function countTexts(text: readonly (string | null)[]): DistinctCounts {
+  const counts = new Map<string, number>();
+  for (const s of text) if (s !== null) counts.set(s, (counts.get(s) ?? 0) + 1);
+  return counts.size > DISTINCT_CAP ? { counts: null, atLeast: counts.size } : { counts, atLeast: counts.size };
+}
+
+/** A column's distinct texts with their counts, brought up to date from the earlier rows' after a
+ * live update: a replaced row takes its old text off and puts its new one on. Past the cap, each
+ * replaced row may have removed one distinct text, so the lower bound drops by one per replaced row
+ * and the column is counted again only once the bound could be under the cap. */
+function distinctCounts(trials: readonly TrialScalars[], key: ColumnKey): DistinctCounts {
+  return distincts.get(
+    trials,
+    key,
+    () => countTexts(columnValues(trials, key).text),
+    (old, d) => {
+      const text = columnValues(trials, key).text;
+      const replaced = d.changed.filter((i) => i < d.base.length).length;
+      if (old.counts === null) return old.atLeast - replaced > DISTINCT_CAP ? { counts: null, atLeast: old.atLeast - replaced } : countTexts(text);
+      const counts = new Map(old.counts);
+      for (const i of d.changed) {
+        // The earlier rows' column was taken over by this one's: the replaced row's text is read
+        // from the row itself.
+        const was = i < d.base.length ? textOf(cellOf(d.base[i]!, key)) : null;
+        if (was !== null && was !== undefined) {
+          const c = counts.get(was)! - 1;
+          if (c === 0) counts.delete(was);
+          else counts.set(was, c);
+        }
+        const now = text[i];
+        if (now !== null && now !== undefined) counts.set(now, (counts.get(now) ?? 0) + 1);
+      }
+      return counts.size > DISTINCT_CAP ? { counts: null, atLeast: counts.size } : { counts, atLeast: counts.size };
+    },
+  );
+}
+
+const attrKeys = new DerivedCache<'keys', readonly string[]>();
+
+/** The user-attribute keys of the rows (userAttrKeys), after a live update from the earlier rows'
+ * keys and the changed rows (the same array when they bring no new key). */
+export function tableAttrKeys(trials: readonly TrialScalars[]): readonly string[] {
+  return attrKeys.get(
+    trials,
+    'keys',
+    () => userAttrKeys(trials),
+    (old, d) => {
+      const more = userAttrKeys(d.changed.map((i) => trials[i]!)).filter((k) => !old.includes(k));
+      return more.length === 0 ? old : [...old, ...more];
+    },
+  );
+}
+
+/** The index of the last row in `state`, or -1 (read from the state column, not the rows). */
+export function lastInState(trials: readonly TrialScalars[], state: string): number {
+  const text = columnValues(trials, 'state').text;
+  for (let i = text.length - 1; i >= 0; i--) if (text[i] === state) return i;
+  return -1;
+}
+
+/** The index of trial `number` in the rows, or -1 (read from the number column, not the rows). */
+export function indexOfTrial(trials: readonly TrialScalars[], number: number): number {
+  return columnValues(trials, 'number').num.indexOf(number);
 }

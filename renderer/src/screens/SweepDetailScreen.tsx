@@ -18,6 +18,8 @@ import { errorCode, fmtValue } from '../lib/format.ts';
 import { href } from '../lib/router.ts';
 import { firstViewDrawn } from '../lib/firstView.ts';
 import { objectiveLabels, type StudyObjectives } from '../lib/views/objectives.ts';
+import { indexOfTrial, lastInState } from '../lib/trialsOrder.ts';
+import { useSameContent } from '../lib/useSameContent.ts';
 
 function RevealPath({ path, isUrl = false }: { path: string; isUrl?: boolean }) {
   const client = useClient();
@@ -64,16 +66,23 @@ export const SweepDetailScreen = memo(function SweepDetailScreen({ id }: { id: s
   const storeId = useStoreIdFor(s?.tracking.storeUri ?? null, Boolean(s?.tracking.parentRunId));
   const rows = useMemo(() => trials.data?.trials ?? [], [trials.data]);
   usePrefetchIntermediate(id, rows.length > 0);
-  const paramNames = useMemo(() => {
-    const names = new Set(Object.keys(s?.distributions ?? {}));
-    for (const t of rows.slice(0, 200)) for (const k of Object.keys(t.params)) names.add(k);
-    return [...names];
-  }, [s?.distributions, rows]);
-  const categoricalParams = useMemo(() => new Set(Object.entries(s?.distributions ?? {}).flatMap(([k, d]) => (d.kind === 'categorical' ? [k] : []))), [s?.distributions]);
+  // The same objects while their content is: a live update's re-read must not make the table and
+  // views that depend on them compute again.
+  const distributions = useSameContent(s?.distributions);
+  const paramNames = useSameContent(
+    useMemo(() => {
+      const names = new Set(Object.keys(distributions ?? {}));
+      for (const t of rows.slice(0, 200)) for (const k of Object.keys(t.params)) names.add(k);
+      return [...names];
+    }, [distributions, rows]),
+  );
+  const categoricalParams = useMemo(() => new Set(Object.entries(distributions ?? {}).flatMap(([k, d]) => (d.kind === 'categorical' ? [k] : []))), [distributions]);
   const [picked, setPicked] = useState<number | null>(null);
-  const lastRunning = useMemo(() => rows.findLast((t) => t.state === 'RUNNING')?.number, [rows]);
+  // From the table's columns (kept up to date from each live update's changed rows), not by reading
+  // every row again on each update.
+  const lastRunning = useMemo(() => rows[lastInState(rows, 'RUNNING')]?.number, [rows]);
   const selected = picked ?? lastRunning ?? rows[rows.length - 1]?.number ?? null;
-  const selectedRow = useMemo(() => rows.find((t) => t.number === selected), [rows, selected]);
+  const selectedRow = useMemo(() => (selected === null ? undefined : rows[indexOfTrial(rows, selected)]), [rows, selected]);
   // A multi-objective study: directions and front from the trials' reply (as fresh as the trials),
   // names and constraints from the summary.
   const mo = trials.data?.objectives;
@@ -185,7 +194,7 @@ export const SweepDetailScreen = memo(function SweepDetailScreen({ id }: { id: s
         <FailElsewhereTrial sweepId={id} trialNumbers={s.runningElsewhere} />
       </div>
 
-      <StudyViews sweepId={id} trials={rows} trialsReady={trials.isSuccess || trials.data !== undefined} paramNames={paramNames} distributions={s.distributions} metric={s.objectiveMetric} direction={direction} objectives={objectives} selectedTrial={selected} onSelectTrial={setPicked} />
+      <StudyViews sweepId={id} trials={rows} trialsReady={trials.isSuccess || trials.data !== undefined} paramNames={paramNames} distributions={distributions ?? s.distributions} metric={s.objectiveMetric} direction={direction} objectives={objectives} selectedTrial={selected} onSelectTrial={setPicked} />
 
       <div className="table-log">
         <div className="card card-flush">

@@ -5,17 +5,86 @@ import { useMemo, useState } from 'react';
 import type uPlot from 'uplot';
 import type { TrialScalars } from '../../../../shared/contract.ts';
 import { markAfterPaint } from '../../lib/perf.ts';
+import { DerivedCache, type Derivation } from '../../lib/trialsLineage.ts';
 import { paintDensity } from './cellPaint.ts';
 import { ScaleToggle } from './ScaleToggle.tsx';
 import { axisStyle, INT_INCRS, UPlotChart } from './UPlotChart.tsx';
 
+/** A finished trial with a value: a point of the history. */
+function isPoint(t: TrialScalars): boolean {
+  return t.state === 'COMPLETE' && t.value !== null && Number.isFinite(t.value);
+}
+
+const histories = new DerivedCache<string, uPlot.AlignedData>();
+
+/** The history's points (trial numbers, values, best so far), once per rows array and direction; after
+ * a live update, made from the earlier rows' points and the changed rows only. */
 export function historyData(trials: readonly TrialScalars[], direction: 'minimize' | 'maximize' | null): uPlot.AlignedData {
+  return histories.get(
+    trials,
+    String(direction),
+    () => buildHistory(trials, direction),
+    (old, d) => updatedHistory(old, d, trials, direction) ?? buildHistory(trials, direction),
+  );
+}
+
+/** `old` with the changed rows that are now points merged in by trial number and the best-so-far
+ * line redone from the first of them on; null when a replaced row was a point (it may have moved or
+ * gone: built again). */
+function updatedHistory(old: uPlot.AlignedData, d: Derivation, trials: readonly TrialScalars[], direction: 'minimize' | 'maximize' | null): uPlot.AlignedData | null {
+  const added: Array<[number, number]> = [];
+  for (const i of d.changed) {
+    if (i < d.base.length && isPoint(d.base[i]!)) return null;
+    const t = trials[i]!;
+    if (isPoint(t)) added.push([t.number, t.value as number]);
+  }
+  if (added.length === 0) return old;
+  added.sort((a, b) => a[0] - b[0]);
+  const [oxs, oys, obest] = old as unknown as [Float64Array, Float64Array, Float64Array];
+  const n = oxs.length + added.length;
+  const xs = new Float64Array(n);
+  const ys = new Float64Array(n);
+  const best = new Float64Array(n);
+  // Below the first new point, nothing moves: copied in blocks.
+  let lo = 0;
+  let hi = oxs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (oxs[mid]! < added[0]![0]) lo = mid + 1;
+    else hi = mid;
+  }
+  const first = lo;
+  xs.set(oxs.subarray(0, first));
+  ys.set(oys.subarray(0, first));
+  best.set(obest.subarray(0, first));
+  const min = direction === 'minimize';
+  let b = first > 0 ? best[first - 1]! : NaN;
+  let j = first;
+  let k = 0;
+  for (let m = first; m < n; m++) {
+    let x: number;
+    let v: number;
+    if (k < added.length && (j >= oxs.length || added[k]![0] < oxs[j]!)) {
+      [x, v] = added[k++]!;
+    } else {
+      x = oxs[j]!;
+      v = oys[j++]!;
+    }
+    xs[m] = x;
+    ys[m] = v;
+    if (Number.isNaN(b) || (min ? v < b : v > b)) b = v;
+    best[m] = b;
+  }
+  return [xs, ys, best] as unknown as uPlot.AlignedData;
+}
+
+function buildHistory(trials: readonly TrialScalars[], direction: 'minimize' | 'maximize' | null): uPlot.AlignedData {
   // Plain loops: this runs once on the way to the first draw, as cold code, over 10,000 trials.
   const done: TrialScalars[] = [];
   let ordered = true;
   for (let i = 0; i < trials.length; i++) {
     const t = trials[i]!;
-    if (t.state === 'COMPLETE' && t.value !== null && Number.isFinite(t.value)) {
+    if (isPoint(t)) {
       if (done.length > 0 && done[done.length - 1]!.number > t.number) ordered = false;
       done.push(t);
     }
@@ -23,9 +92,10 @@ export function historyData(trials: readonly TrialScalars[], direction: 'minimiz
   // Trials come in number order; sort only when they do not.
   if (!ordered) done.sort((a, b) => a.number - b.number);
   const n = done.length;
+  // Typed arrays: a live update copies them in blocks (updatedHistory).
   const xs = new Float64Array(n);
-  const ys = new Array<number>(n);
-  const best = new Array<number>(n);
+  const ys = new Float64Array(n);
+  const best = new Float64Array(n);
   const min = direction === 'minimize';
   let b = NaN;
   for (let i = 0; i < n; i++) {

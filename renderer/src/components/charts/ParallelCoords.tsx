@@ -57,6 +57,9 @@ function buildAxes(trials: readonly TrialScalars[], params: readonly string[], d
   return axes;
 }
 
+/** The most polylines stroked in one path, in one task. */
+const LINES_PER_TASK = 1000;
+
 export function ParallelCoords({
   trials,
   params,
@@ -125,7 +128,19 @@ export function ParallelCoords({
         const b = Math.round(239 + good * (11 - 239));
         g.strokeStyle = `rgba(${r},${gg},${b},${0.2 + 0.6 * good})`;
         g.beginPath();
+        let inPath = 0;
         for (const t of band) {
+          // A big band goes in several paths, each stroked in its own task: the canvas is rasterised
+          // when the frame is drawn, and 12,000 polylines in one path (a band of 100,000 trials) made
+          // frames of several hundred milliseconds, on the first draw and on every live update. (A
+          // band of up to LINES_PER_TASK lines, any study up to ~8,000 trials, is one path as before.)
+          if (inPath === LINES_PER_TASK) {
+            g.stroke();
+            yield;
+            g.beginPath();
+            inPath = 0;
+          }
+          inPath++;
           let started = false;
           axes.forEach((a, i) => {
             const p = a.pos(t);

@@ -30,16 +30,31 @@ function edge(pos: number, size: number): number {
   return pos >= size && pos < size + 1 ? size - 0.01 : pos;
 }
 
-/** The points' places on the plot, in cells of `cssCell` CSS pixels. */
-export function cellsOf(u: uPlot, xs: ArrayLike<number>, ys: ArrayLike<number>, cssCell = 4, xScale = 'x', yScale = 'y'): CellGrid {
+/** A chart's arrays for its points' cell positions, kept from one redraw to the next (with room to
+ * grow): 100,000 points are 1.6 MB of new garbage on each redraw otherwise. */
+const positionBuffers = new WeakMap<uPlot, { px: Float64Array; py: Float64Array }>();
+
+function positionsFor(u: uPlot, n: number): { px: Float64Array; py: Float64Array } {
+  let had = positionBuffers.get(u);
+  if (!had || had.px.length < n) {
+    const size = Math.ceil(n * 1.25);
+    had = { px: new Float64Array(size), py: new Float64Array(size) };
+    positionBuffers.set(u, had);
+  }
+  return had;
+}
+
+/** The points' places on the plot, in cells of `cssCell` CSS pixels (written into `into` when it has
+ * room: then valid until the next call with the same arrays). */
+export function cellsOf(u: uPlot, xs: ArrayLike<number>, ys: ArrayLike<number>, cssCell = 4, xScale = 'x', yScale = 'y', into?: { px: Float64Array; py: Float64Array }): CellGrid {
   const dpr = window.devicePixelRatio || 1;
   const cell = Math.max(1, Math.round(cssCell * dpr));
   const { left, top, width, height } = u.bbox;
   const cols = Math.max(1, Math.ceil(width / cell));
   const rows = Math.max(1, Math.ceil(height / cell));
   const n = Math.min(xs.length, ys.length);
-  const px = new Float64Array(n);
-  const py = new Float64Array(n);
+  const px = into && into.px.length >= n ? into.px.subarray(0, n) : new Float64Array(n);
+  const py = into && into.py.length >= n ? into.py.subarray(0, n) : new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const x = xs[i]!;
     const y = ys[i]!;
@@ -54,14 +69,30 @@ export function cellsOf(u: uPlot, xs: ArrayLike<number>, ys: ArrayLike<number>, 
   return { cols, rows, cell, px, py };
 }
 
+/** A chart's pixel buffer and the canvas it goes through, kept from one draw to the next while the
+ * plot keeps its size: a live update redraws the chart every few seconds, and a new megabyte-sized
+ * buffer each time is garbage to collect during the run. */
+const pixelBuffers = new WeakMap<uPlot, { img: ImageData; buf32: Uint32Array; off: OffscreenCanvas }>();
+
+function pixelsFor(u: uPlot, W: number, H: number): { img: ImageData; buf32: Uint32Array; off: OffscreenCanvas } {
+  const had = pixelBuffers.get(u);
+  if (had && had.img.width === W && had.img.height === H) {
+    had.buf32.fill(0);
+    return had;
+  }
+  const img = new ImageData(W, H);
+  const made = { img, buf32: new Uint32Array(img.data.buffer), off: new OffscreenCanvas(W, H) };
+  pixelBuffers.set(u, made);
+  return made;
+}
+
 /** Writes `color(k)` (a pixel word, 0 for none) into every cell k of the grid and draws the result
  * onto the plot area. */
 export function paintCells(u: uPlot, grid: Pick<CellGrid, 'cols' | 'rows' | 'cell'>, color: (k: number) => number): void {
   const { cols, rows, cell } = grid;
   const W = cols * cell;
   const H = rows * cell;
-  const img = new ImageData(W, H);
-  const buf32 = new Uint32Array(img.data.buffer);
+  const { img, buf32, off } = pixelsFor(u, W, H);
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) {
       const word = color(r * cols + c);
@@ -72,7 +103,6 @@ export function paintCells(u: uPlot, grid: Pick<CellGrid, 'cols' | 'rows' | 'cel
       }
     }
   }
-  const off = new OffscreenCanvas(W, H);
   off.getContext('2d')?.putImageData(img, 0, 0);
   const { left, top, width, height } = u.bbox;
   u.ctx.save();
@@ -85,7 +115,7 @@ export function paintCells(u: uPlot, grid: Pick<CellGrid, 'cols' | 'rows' | 'cel
 
 /** The points as a density in one colour: a cell's opacity grows with how many points it holds. */
 export function paintDensity(u: uPlot, xs: ArrayLike<number>, ys: ArrayLike<number>, rgb: readonly [number, number, number]): void {
-  const grid = cellsOf(u, xs, ys);
+  const grid = cellsOf(u, xs, ys, 4, 'x', 'y', positionsFor(u, Math.min(xs.length, ys.length)));
   const { counts, max } = binPoints(grid.px, grid.py, grid.cols, grid.rows);
   // A word per distinct count, not per cell.
   const words = new Map<number, number>();
