@@ -1,6 +1,7 @@
 // The Experiments screen's runs table (runs.table): the host keeps each open experiment's runs as
 // columns (core/tracking/runViews/runTable.ts) and answers pages, sorts and filters from them. A
-// local SQLite store is read in one scan per table and its copy is kept until the store changes
+// local SQLite store is read lazily (its runs at once, each other column when first needed, a page's
+// runs whole from the store) and its copy is kept until the store changes
 // (its revision: any commit, by this process or another); other stores are read through their
 // search, page by page, and their copy is used only for the pages of a table the screen already shows
 // from it (the request names its revision), so opening the table again reads the store again.
@@ -84,11 +85,9 @@ export class RunTableService {
     const { table, mirrored, revision } = await this.table(input.storeId, input.experimentId, input.revision);
     const layout = await table.layout(input.filter ?? '', sort, input.sort.descending, new Set(input.expanded));
     const end = Math.min(layout.index.length, input.offset + input.limit);
-    const rows: ChannelOutput<'runs.table'>['rows'] = [];
-    for (let k = input.offset; k < end; k++) {
-      const i = layout.index[k]!;
-      rows.push({ run: table.run(i), depth: layout.depth[k]!, children: layout.kids.get(i) ?? 0 });
-    }
+    const at = Array.from(layout.index.subarray(Math.min(input.offset, end), end));
+    const runs = await table.rows(at);
+    const rows: ChannelOutput<'runs.table'>['rows'] = at.map((i, k) => ({ run: runs[k]!, depth: layout.depth[input.offset + k]!, children: layout.kids.get(i) ?? 0 }));
     return { revision, total: layout.index.length, matching: layout.matching, runs: table.size, keys: table.keys(), rows, ...mirrored };
   }
 

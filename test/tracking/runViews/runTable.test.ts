@@ -66,8 +66,18 @@ describe('runs table', () => {
       const t = await table();
       const listed = (await store.searchRuns({ experimentIds: [exp], maxResults: 1000 })).items;
       expect(t.size).toBe(listed.length);
-      const byId = new Map(Array.from({ length: t.size }, (_, i) => [t.run(i).info.run_id, t.run(i)]));
+      const all = Array.from({ length: t.size }, (_, i) => i);
+      // A page's runs, read whole.
+      const byId = new Map((await t.rows(all)).map((r) => [r.info.run_id, r]));
       for (const r of listed) expect(normal(byId.get(r.info.run_id)!)).toEqual(normal(appRun(await store.getRun(r.info.run_id))));
+      // Every column, read on its own as a sort first asks for it, holds the same values.
+      const keys = t.keys();
+      expect(keys).toEqual({ metrics: ['loss'], params: ['batch_size'], tags: [PARENT, 'mlflow.runName'].sort() });
+      for (const key of keys.metrics) await t.order({ kind: 'metrics', key });
+      for (const key of keys.params) await t.order({ kind: 'params', key });
+      for (const key of keys.tags) await t.order({ kind: 'tags', key });
+      const held = new Map(all.map((i) => [t.run(i).info.run_id, t.run(i)]));
+      for (const r of listed) expect(normal(held.get(r.info.run_id)!)).toEqual(normal(appRun(await store.getRun(r.info.run_id))));
     }
   });
 

@@ -3,11 +3,15 @@
 // column with the renderer's own cell values (shared/runCells.ts), and laid out as the tree the
 // screen shows (runs whose parent is not shown at the top, the children of expanded runs under
 // them). Each order, filter and layout is computed once per snapshot and kept, so sorting back and
-// forth, filtering and scrolling 100,000 child runs answer from memory.
+// forth, filtering and scrolling 100,000 child runs answer from memory. Columns a store reads lazily
+// (runColumns.ts) are read when a sort, filter or chart first needs them.
 import { colId, compareCells, durationCell, nameCell, paramCell, PARENT_TAG, type BestOf, type Column } from '../../../../shared/runCells.ts';
 import type { Run } from '../../../../shared/contract.ts';
 import { compareValues, parseRunFilter, runMatches, type Comparison } from '../searchFilter.ts';
-import { runAt, type RunColumns } from './runColumns.ts';
+import { numberOrder, rankOrder } from './indexSort.ts';
+import { runAt, type KeyKind, type MetricColumn, type RunColumns, type RunTableKeys } from './runColumns.ts';
+
+export type { RunTableKeys };
 
 export interface RunTableLayout {
   /** Run indices in the order shown. */
@@ -17,12 +21,6 @@ export interface RunTableLayout {
   matching: number;
   /** Matching children per run index (runs with none are absent). */
   kids: ReadonlyMap<number, number>;
-}
-
-export interface RunTableKeys {
-  metrics: string[];
-  params: string[];
-  tags: string[];
 }
 
 const KEEP = 16;
@@ -52,8 +50,12 @@ export class RunTable {
   ) {
     const n = columns.ids.length;
     this.size = n;
-    const at = new Map<string, number>();
-    columns.ids.forEach((id, i) => at.set(id, i));
+    let at = columns.runIndex;
+    if (!at) {
+      const own = new Map<string, number>();
+      columns.ids.forEach((id, i) => own.set(id, i));
+      at = own;
+    }
     this.parentOf = new Int32Array(n).fill(-1);
     const parents = columns.tags.get(PARENT_TAG);
     if (parents) {
@@ -65,13 +67,34 @@ export class RunTable {
     }
   }
 
+  /** Run `i` from the columns held (with lazy columns, only those read so far: use rows). */
   run(i: number): Run {
+    this.columns.lazy?.details();
     return runAt(this.columns, i);
+  }
+
+  /** The runs at these indices with all their data, in that order. */
+  async rows(indices: readonly number[]): Promise<Run[]> {
+    const lazy = this.columns.lazy;
+    return lazy ? lazy.runs(indices) : indices.map((i) => runAt(this.columns, i));
+  }
+
+  private metric(key: string): MetricColumn | undefined {
+    const c = this.columns;
+    if (c.lazy && !c.metrics.has(key)) c.lazy.load('metrics', key);
+    return c.metrics.get(key);
+  }
+
+  private values(kind: Exclude<KeyKind, 'metrics'>, key: string): Array<string | undefined> | undefined {
+    const c = this.columns;
+    if (c.lazy && !c[kind].has(key)) c.lazy.load(kind, key);
+    return c[kind].get(key);
   }
 
   /** Every metric, param and tag key the runs carry, sorted. */
   keys(): RunTableKeys {
     const c = this.columns;
+    if (c.lazy) return c.lazy.keys();
     return { metrics: [...c.metrics.keys()].sort(), params: [...c.params.keys()].sort(), tags: [...c.tags.keys()].sort() };
   }
 
@@ -90,7 +113,7 @@ export class RunTable {
   private narrow(keep: Uint8Array, cmp: Comparison): void {
     const c = this.columns;
     if (cmp.type === 'metric') {
-      const col = c.metrics.get(cmp.key);
+      const col = this.metric(cmp.key);
       for (let i = 0; i < this.size; i++) {
         if (!keep[i]) continue;
         if (!col || !col.has[i]) keep[i] = 0;
@@ -98,14 +121,15 @@ export class RunTable {
         else keep[i] = compareValues(col.value[i]!, cmp.comparator, cmp.value) ? 1 : 0;
       }
     } else if (cmp.type === 'parameter' || cmp.type === 'tag') {
-      const col = (cmp.type === 'parameter' ? c.params : c.tags).get(cmp.key);
+      const col = this.values(cmp.type === 'parameter' ? 'params' : 'tags', cmp.key);
       for (let i = 0; i < this.size; i++) {
         if (!keep[i]) continue;
         const v = col?.[i];
         keep[i] = v !== undefined && compareValues(v, cmp.comparator, cmp.value) ? 1 : 0;
       }
     } else {
-      // Attributes (name, status, times, ids): rare in filters; the run itself is checked.
+      // Attributes (name, status, times, ids): rare in filters; the run itself is checked (its
+      // attributes are always held).
       for (let i = 0; i < this.size; i++) if (keep[i] && !runMatches(this.run(i), [cmp])) keep[i] = 0;
     }
   }
@@ -116,19 +140,19 @@ export class RunTable {
     const n = this.size;
     const out = new Array<string | number | undefined>(n);
     if (c.kind === 'metrics') {
-      const col = t.metrics.get(c.key);
+      const col = this.metric(c.key);
       for (let i = 0; i < n; i++) out[i] = col?.has[i] ? col.value[i] : undefined;
     } else if (c.kind === 'params') {
-      const col = t.params.get(c.key);
+      const col = this.values('params', c.key);
       for (let i = 0; i < n; i++) out[i] = paramCell(col?.[i]);
     } else if (c.kind === 'tags') {
-      const col = t.tags.get(c.key);
+      const col = this.values('tags', c.key);
       for (let i = 0; i < n; i++) out[i] = col?.[i];
     } else if (c.kind === 'best') {
       const best = await this.best();
       for (let i = 0; i < n; i++) out[i] = best?.get(`${t.ids[i]}\0${c.key}`)?.[c.of] ?? undefined;
     } else if (c.key === 'name') {
-      const names = t.tags.get('mlflow.runName');
+      const names = this.values('tags', 'mlflow.runName');
       for (let i = 0; i < n; i++) out[i] = nameCell(t.names[i]!, names?.[i], t.ids[i]!);
     } else if (c.key === 'status') {
       for (let i = 0; i < n; i++) out[i] = t.status[i];
@@ -147,21 +171,28 @@ export class RunTable {
     if (had) return had;
     const vals = await this.cells(c);
     const n = this.size;
-    const idx = new Int32Array(n);
-    for (let i = 0; i < n; i++) idx[i] = i;
+    let idx: Int32Array;
     if (vals.every((v) => typeof v !== 'string')) {
-      // Numbers and missing values only: a typed comparison in compareCells' order (numbers, then
-      // NaN, then missing values).
+      // Numbers and missing values only: numbers by their bits, then NaN, then missing values
+      // (compareCells' order), each group in run order.
       const key = new Float64Array(n);
-      const rank = new Uint8Array(n);
+      const nums: number[] = [];
+      const nans: number[] = [];
+      const missing: number[] = [];
       for (let i = 0; i < n; i++) {
         const v = vals[i] as number | undefined;
-        if (v === undefined) rank[i] = 2;
-        else if (Number.isNaN(v)) rank[i] = 1;
-        else key[i] = v;
+        if (v === undefined) missing.push(i);
+        else if (Number.isNaN(v)) nans.push(i);
+        else {
+          key[i] = v;
+          nums.push(i);
+        }
       }
-      idx.sort((a, b) => rank[a]! - rank[b]! || key[a]! - key[b]! || a - b);
-    } else idx.sort((a, b) => compareCells(vals[a], vals[b]) || a - b);
+      idx = new Int32Array(n);
+      idx.set(numberOrder(key, Int32Array.from(nums)));
+      idx.set(nans, nums.length);
+      idx.set(missing, nums.length + nans.length);
+    } else idx = rankOrder(vals, compareCells);
     return remember(this.orders, id, () => idx);
   }
 
@@ -208,7 +239,7 @@ export class RunTable {
   async points(filter: string, metric: string): Promise<{ x: number[]; y: number[]; matching: number }> {
     const match = this.matches(filter);
     const asc = await this.order({ kind: 'attr', key: 'start' });
-    const col = this.columns.metrics.get(metric);
+    const col = this.metric(metric);
     const x: number[] = [];
     const y: number[] = [];
     let matching = 0;
