@@ -61,7 +61,7 @@ export class RunTableService {
     let h = this.held.get(key);
     const revision = isColumnar(store) ? `s${store.revision()}` : h && shown === h.revision ? h.revision : `r${++this.reads}`;
     if (!h || h.revision !== revision) {
-      if (h) this.held.delete(key);
+      if (h) this.drop(key, h);
       const read = isColumnar(store) ? store.experimentRunColumns(experimentId).then((c) => ({ columns: c ?? columnsOfRuns(experimentId, []), mirrored: {} })) : searchedColumns(store, experimentId);
       const table = read.then(({ columns, mirrored }) => {
         // The best-of columns are read once, when a sort first needs them.
@@ -73,10 +73,20 @@ export class RunTableService {
       h = { revision, table };
       // A failed read is not kept: the next page asks the store again.
       table.catch(() => this.held.get(key) === h && this.held.delete(key));
-      if (this.held.size >= KEEP) this.held.delete(this.held.keys().next().value as string);
+      if (this.held.size >= KEEP) {
+        const oldest = this.held.keys().next().value as string;
+        this.drop(oldest, this.held.get(oldest)!);
+      }
       this.held.set(key, h);
     }
     return { ...(await h.table), revision };
+  }
+
+  /** Forgets a table and stops its reading ahead. */
+  private drop(key: string, h: Held): void {
+    this.held.delete(key);
+    // A failed read has nothing to stop (and was reported to the page that asked).
+    h.table.then(({ table }) => table.stop(), () => undefined);
   }
 
   async page(input: ParsedInput<'runs.table'>): Promise<ChannelOutput<'runs.table'>> {
@@ -88,6 +98,8 @@ export class RunTableService {
     const at = Array.from(layout.index.subarray(Math.min(input.offset, end), end));
     const runs = await table.rows(at);
     const rows: ChannelOutput<'runs.table'>['rows'] = at.map((i, k) => ({ run: runs[k]!, depth: layout.depth[input.offset + k]!, children: layout.kids.get(i) ?? 0 }));
+    // The columns not read yet are read while the screen draws this page.
+    table.warm();
     return { revision, total: layout.index.length, matching: layout.matching, runs: table.size, keys: table.keys(), rows, ...mirrored };
   }
 

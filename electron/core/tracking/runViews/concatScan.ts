@@ -26,6 +26,13 @@ export interface ConcatScan {
 /** Calls `row(parts, at)` for each row: its fields, as text, are parts[at] .. parts[at + width - 1].
  * Numbers come as SQLite writes them ('0.1', '1.0e+21', 'Inf'): read them with sqlNumber. */
 export function concatScan(db: Database.Database, scan: ConcatScan, row: (parts: readonly string[], at: number) => void): void {
+  const chunks = concatChunks(db, scan, row);
+  while (!chunks.next().done);
+}
+
+/** concatScan one chunk at a time: each next() reads the next chunk (so a long read can let other
+ * work in between). */
+export function* concatChunks(db: Database.Database, scan: ConcatScan, row: (parts: readonly string[], at: number) => void): Generator<void, void, void> {
   const width = scan.fields.length;
   const cond = `${scan.where ? `(${scan.where}) AND ` : ''}rowid BETWEEN ? AND ?`;
   const joined = db.prepare(`SELECT group_concat(${scan.fields.join(` || char(31) || `)}, char(31)), count(*) FROM ${scan.from} WHERE ${cond}`).raw();
@@ -41,11 +48,12 @@ export function concatScan(db: Database.Database, scan: ConcatScan, row: (parts:
     const parts = text === null ? [] : text.split(SEP);
     if (parts.length === count * width) {
       for (let at = 0; at < parts.length; at += width) row(parts, at);
-      continue;
+    } else {
+      // Some field holds the separator (or is NULL): this chunk row by row.
+      byRow ??= db.prepare(`SELECT ${scan.fields.join(', ')} FROM ${scan.from} WHERE ${cond}`).raw();
+      for (const r of byRow.iterate(...args, from, to) as Iterable<unknown[]>) row(r.map((v) => (v === null ? '' : String(v))), 0);
     }
-    // Some field holds the separator (or is NULL): this chunk row by row.
-    byRow ??= db.prepare(`SELECT ${scan.fields.join(', ')} FROM ${scan.from} WHERE ${cond}`).raw();
-    for (const r of byRow.iterate(...args, from, to) as Iterable<unknown[]>) row(r.map((v) => (v === null ? '' : String(v))), 0);
+    if (to < hi) yield;
   }
 }
 

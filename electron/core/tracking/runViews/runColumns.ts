@@ -30,6 +30,8 @@ export interface LazyRunData {
   keys(): RunTableKeys;
   /** Fills `kind`'s column for `key` (left absent when no run has it); read once. */
   load(kind: KeyKind, key: string): void;
+  /** Reads a part of `kind`'s column for `key`; true once it is complete (load finishes it). */
+  step(kind: KeyKind, key: string): boolean;
   /** Fills `users` and `artifactUris` (read once). */
   details(): void;
   /** The runs at these indices, with all their data, in that order. */

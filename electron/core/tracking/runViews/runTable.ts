@@ -24,6 +24,7 @@ export interface RunTableLayout {
 }
 
 const KEEP = 16;
+const RUN_NAME_TAG = 'mlflow.runName';
 
 /** A small cache that forgets its oldest entry. */
 function remember<K, V>(map: Map<K, V>, key: K, make: () => V): V {
@@ -42,6 +43,8 @@ export class RunTable {
   private readonly orders = new Map<string, Int32Array>();
   private readonly filters = new Map<string, Uint8Array | null>();
   private readonly layouts = new Map<string, RunTableLayout>();
+  private warming = false;
+  private stopped = false;
 
   constructor(
     readonly columns: RunColumns,
@@ -65,6 +68,46 @@ export class RunTable {
         if (j !== undefined && j !== i) this.parentOf[i] = j;
       }
     }
+  }
+
+  /** Reads the lazy columns in the background, one chunk of rows at a time between other work, so
+   * that the first sort or filter by one answers at once: the metrics and user tags first (the
+   * columns shown), then the run-name tag and the order by name (its strings compare slowly), the
+   * params and MLflow's tags. */
+  warm(): void {
+    const lazy = this.columns.lazy;
+    if (!lazy || this.warming) return;
+    this.warming = true;
+    const k = lazy.keys();
+    const read = (kind: KeyKind, key: string) => (): boolean => lazy.step(kind, key);
+    let naming: Promise<unknown> | null = null;
+    const queue: Array<() => boolean> = [
+      ...k.metrics.map((key) => read('metrics', key)),
+      ...k.tags.filter((key) => !key.startsWith('mlflow.')).map((key) => read('tags', key)),
+      read('tags', RUN_NAME_TAG),
+      // The order by name is computed at once (a step of its own) once its column is read.
+      () => ((naming ??= this.order({ kind: 'attr', key: 'name' }).catch((err: Error) => console.warn(`runs table of experiment ${this.columns.experimentId}: ordering by name ahead failed: ${err.message}`))), true),
+      ...k.params.map((key) => read('params', key)),
+      ...k.tags.filter((key) => key.startsWith('mlflow.') && key !== RUN_NAME_TAG).map((key) => read('tags', key)),
+    ];
+    const next = (): void => {
+      if (this.stopped) return;
+      try {
+        // Steps that had nothing left to read take no time: go on to the next one that reads.
+        while (queue.length > 0 && queue[0]!()) queue.shift();
+      } catch (err) {
+        // The read that needs this column reads it again and reports the error to the screen.
+        console.warn(`runs table of experiment ${this.columns.experimentId}: reading ahead stopped: ${(err as Error).message}`);
+        return;
+      }
+      if (queue.length > 0) setImmediate(next);
+    };
+    setImmediate(next);
+  }
+
+  /** Stops warm (the table is no longer used). */
+  stop(): void {
+    this.stopped = true;
   }
 
   /** Run `i` from the columns held (with lazy columns, only those read so far: use rows). */
@@ -111,7 +154,6 @@ export class RunTable {
 
   /** Clears the runs of `keep` that fail one comparison, reading its column (runMatches' rules). */
   private narrow(keep: Uint8Array, cmp: Comparison): void {
-    const c = this.columns;
     if (cmp.type === 'metric') {
       const col = this.metric(cmp.key);
       for (let i = 0; i < this.size; i++) {
@@ -152,7 +194,7 @@ export class RunTable {
       const best = await this.best();
       for (let i = 0; i < n; i++) out[i] = best?.get(`${t.ids[i]}\0${c.key}`)?.[c.of] ?? undefined;
     } else if (c.key === 'name') {
-      const names = this.values('tags', 'mlflow.runName');
+      const names = this.values('tags', RUN_NAME_TAG);
       for (let i = 0; i < n; i++) out[i] = nameCell(t.names[i]!, names?.[i], t.ids[i]!);
     } else if (c.key === 'status') {
       for (let i = 0; i < n; i++) out[i] = t.status[i];

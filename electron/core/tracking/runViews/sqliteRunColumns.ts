@@ -7,7 +7,7 @@
 import type Database from 'better-sqlite3';
 import type { Run } from '../../../../shared/contract.ts';
 import { STEP_SQL } from '../sqliteStore/metricValues.ts';
-import { concatScan, sqlNumber, type ConcatScan } from './concatScan.ts';
+import { concatChunks, concatScan, sqlNumber, type ConcatScan } from './concatScan.ts';
 import { emptyMetricColumn, Interner, runAt, type KeyKind, type RunColumns, type RunStatus, type RunTableKeys } from './runColumns.ts';
 
 const STATUSES: ReadonlySet<string> = new Set(['RUNNING', 'SCHEDULED', 'FINISHED', 'FAILED', 'KILLED']);
@@ -81,14 +81,14 @@ export function sqliteRunColumns(db: Database.Database, experimentId: string, ru
     args: whole ? [key] : [key, exp],
   });
   const loaded = new Set<string>();
-  const load = (kind: KeyKind, key: string): void => {
-    const id = `${kind}\0${key}`;
-    if (loaded.has(id) || n === 0) return;
+  /** Reads still under way (warm), by `${kind}\0${key}`: a load finishes them. */
+  const reading = new Map<string, Generator<void, void, void>>();
+  function* read(kind: KeyKind, key: string): Generator<void, void, void> {
     if (kind === 'metrics') {
       const col = emptyMetricColumn(n);
       let any = false;
       // NaN is kept as (0, is_nan = 1); here it comes as 'NaN'.
-      concatScan(db, scan(kind, key, ["CASE WHEN is_nan THEN 'NaN' ELSE value END", 'coalesce(timestamp, 0)', STEP]), (p, k) => {
+      yield* concatChunks(db, scan(kind, key, ["CASE WHEN is_nan THEN 'NaN' ELSE value END", 'coalesce(timestamp, 0)', STEP]), (p, k) => {
         const i = at.get(p[k]!);
         if (i === undefined) return;
         col.value[i] = sqlNumber(p[k + 1]!);
@@ -102,7 +102,7 @@ export function sqliteRunColumns(db: Database.Database, experimentId: string, ru
     } else {
       const col = new Array<string | undefined>(n);
       let any = false;
-      concatScan(db, scan(kind, key, ['value']), (p, k) => {
+      yield* concatChunks(db, scan(kind, key, ['value']), (p, k) => {
         const i = at.get(p[k]!);
         if (i === undefined) return;
         col[i] = strings.of(p[k + 1]!);
@@ -110,7 +110,26 @@ export function sqliteRunColumns(db: Database.Database, experimentId: string, ru
       });
       if (any) c[kind].set(key, col);
     }
+  }
+  /** Reads the next chunk of a key's column; true once the column is complete. */
+  const step = (kind: KeyKind, key: string): boolean => {
+    const id = `${kind}\0${key}`;
+    if (loaded.has(id) || n === 0) return true;
+    let it = reading.get(id);
+    if (!it) reading.set(id, (it = read(kind, key)));
+    let done: boolean | undefined;
+    try {
+      done = it.next().done;
+    } finally {
+      // A read that failed is started again by the next ask.
+      if (done !== false) reading.delete(id);
+    }
+    if (!done) return false;
     loaded.add(id);
+    return true;
+  };
+  const load = (kind: KeyKind, key: string): void => {
+    while (!step(kind, key));
   };
   // The runs' user and artifact location: only for whole runs built from the columns.
   let details = false;
@@ -137,6 +156,7 @@ export function sqliteRunColumns(db: Database.Database, experimentId: string, ru
   c.lazy = {
     keys: () => (keys ??= n === 0 ? { metrics: [], params: [], tags: [] } : { metrics: keysOf('metrics'), params: keysOf('params'), tags: keysOf('tags') }),
     load,
+    step,
     details: loadDetails,
     runs: async (indices) => {
       const got = new Map((await runsById(indices.map((i) => ids[i]!))).map((r) => [r.info.run_id, r]));

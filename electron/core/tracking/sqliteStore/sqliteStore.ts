@@ -189,10 +189,12 @@ export class SqliteTrackingStore implements TrackingStore {
         // mode NORMAL could corrupt on power loss, so other modes keep SQLite's default (FULL).
         db.pragma('synchronous = NORMAL');
       }
-      // Per-connection only (nothing is written to the file): a larger page cache and memory-mapped
-      // reads keep searches over 100k runs off the read() syscall path.
+      // Per-connection only (nothing is written to the file): a larger page cache for searches over
+      // 100k runs. No memory-mapped reads: every page a scan touched (and its neighbours) stayed
+      // mapped and counted in the process's resident size, the whole file for a large experiment
+      // (300 MB at 100,000 runs), at no measurable gain in CPU time over read().
       db.pragma('cache_size = -65536');
-      db.pragma('mmap_size = 268435456');
+      db.pragma('mmap_size = 0');
       this.st = this.prepare();
       this.metricWriter = new MetricWriter(db);
     } catch (err) {
@@ -830,6 +832,7 @@ export class SqliteTrackingStore implements TrackingStore {
       columns.lazy = {
         keys: () => this.guard(`read the keys of experiment ${experimentId}'s runs`, () => lazy.keys()),
         load: (kind, key) => this.guard(`read ${kind} '${key}' of experiment ${experimentId}'s runs`, () => lazy.load(kind, key)),
+        step: (kind, key) => this.guard(`read ${kind} '${key}' of experiment ${experimentId}'s runs`, () => lazy.step(kind, key)),
         details: () => this.guard(`read experiment ${experimentId}'s runs`, () => lazy.details()),
         runs: lazy.runs,
       };
