@@ -89,7 +89,28 @@ export class RunTableService {
     h.table.then(({ table }) => table.stop(), () => undefined);
   }
 
+  /** Requests being answered: reading ahead waits for them. */
+  private answering = 0;
+  private readonly busy = () => this.answering > 0;
+
+  private async answer<T>(work: () => Promise<T>): Promise<T> {
+    this.answering++;
+    try {
+      return await work();
+    } finally {
+      this.answering--;
+    }
+  }
+
   async page(input: ParsedInput<'runs.table'>): Promise<ChannelOutput<'runs.table'>> {
+    return this.answer(() => this.pageNow(input));
+  }
+
+  async chart(input: ParsedInput<'runs.tableChart'>): Promise<ChannelOutput<'runs.tableChart'>> {
+    return this.answer(() => this.chartNow(input));
+  }
+
+  private async pageNow(input: ParsedInput<'runs.table'>): Promise<ChannelOutput<'runs.table'>> {
     const sort = columnOf(input.sort.column);
     if (!sort) throw new AppFault('INVALID_INPUT', `runs.table: sort column '${input.sort.column}' is not one of attr.name, attr.status, attr.start, attr.duration, metrics.KEY, params.KEY, tags.KEY, min.KEY or max.KEY.`);
     const { table, mirrored, revision } = await this.table(input.storeId, input.experimentId, input.revision);
@@ -99,11 +120,11 @@ export class RunTableService {
     const runs = await table.rows(at);
     const rows: ChannelOutput<'runs.table'>['rows'] = at.map((i, k) => ({ run: runs[k]!, depth: layout.depth[input.offset + k]!, children: layout.kids.get(i) ?? 0 }));
     // The columns not read yet are read while the screen draws this page.
-    table.warm();
+    table.warm(this.busy);
     return { revision, total: layout.index.length, matching: layout.matching, runs: table.size, keys: table.keys(), rows, ...mirrored };
   }
 
-  async chart(input: ParsedInput<'runs.tableChart'>): Promise<ChannelOutput<'runs.tableChart'>> {
+  private async chartNow(input: ParsedInput<'runs.tableChart'>): Promise<ChannelOutput<'runs.tableChart'>> {
     const { table, revision } = await this.table(input.storeId, input.experimentId, input.revision);
     const { x, y, matching } = await table.points(input.filter ?? '', input.metric);
     return { revision, metric: input.metric, matching, x, y };

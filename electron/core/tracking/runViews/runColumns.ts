@@ -32,7 +32,8 @@ export interface LazyRunData {
   load(kind: KeyKind, key: string): void;
   /** Reads a part of `kind`'s column for `key`; true once it is complete (load finishes it). */
   step(kind: KeyKind, key: string): boolean;
-  /** Fills `users` and `artifactUris` (read once). */
+  /** Fills `users`, `artifactUris` and the metric columns' timestamps and steps (read once, and
+   * with each metric read after). */
   details(): void;
   /** The runs at these indices, with all their data, in that order. */
   runs(indices: readonly number[]): Promise<Run[]>;

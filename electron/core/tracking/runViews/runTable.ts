@@ -73,8 +73,8 @@ export class RunTable {
   /** Reads the lazy columns in the background, one chunk of rows at a time between other work, so
    * that the first sort or filter by one answers at once: the metrics and user tags first (the
    * columns shown), then the run-name tag and the order by name (its strings compare slowly), the
-   * params and MLflow's tags. */
-  warm(): void {
+   * params and MLflow's tags. Nothing is read while `busy` says a request is being answered. */
+  warm(busy: () => boolean = () => false): void {
     const lazy = this.columns.lazy;
     if (!lazy || this.warming) return;
     this.warming = true;
@@ -92,6 +92,11 @@ export class RunTable {
     ];
     const next = (): void => {
       if (this.stopped) return;
+      // A request being answered goes first: this waits for it.
+      if (busy()) {
+        setTimeout(next, 2);
+        return;
+      }
       try {
         // Steps that had nothing left to read take no time: go on to the next one that reads.
         while (queue.length > 0 && queue[0]!()) queue.shift();

@@ -8,7 +8,7 @@ import type Database from 'better-sqlite3';
 import type { Run } from '../../../../shared/contract.ts';
 import { STEP_SQL } from '../sqliteStore/metricValues.ts';
 import { concatChunks, concatScan, sqlNumber, type ConcatScan } from './concatScan.ts';
-import { emptyMetricColumn, Interner, runAt, type KeyKind, type RunColumns, type RunStatus, type RunTableKeys } from './runColumns.ts';
+import { emptyMetricColumn, Interner, runAt, type MetricColumn, type KeyKind, type RunColumns, type RunStatus, type RunTableKeys } from './runColumns.ts';
 
 const STATUSES: ReadonlySet<string> = new Set(['RUNNING', 'SCHEDULED', 'FINISHED', 'FAILED', 'KILLED']);
 const PARENT_TAG = 'mlflow.parentRunId';
@@ -87,17 +87,18 @@ export function sqliteRunColumns(db: Database.Database, experimentId: string, ru
     if (kind === 'metrics') {
       const col = emptyMetricColumn(n);
       let any = false;
-      // NaN is kept as (0, is_nan = 1); here it comes as 'NaN'.
-      yield* concatChunks(db, scan(kind, key, ["CASE WHEN is_nan THEN 'NaN' ELSE value END", 'coalesce(timestamp, 0)', STEP]), (p, k) => {
+      // NaN is kept as (0, is_nan = 1); here it comes as 'NaN'. Sorts, filters and charts need only
+      // the value: times and steps are read with the runs' details.
+      const times = details;
+      yield* concatChunks(db, scan(kind, key, ["CASE WHEN is_nan THEN 'NaN' ELSE value END", ...(times ? TIMES : [])]), (p, k) => {
         const i = at.get(p[k]!);
         if (i === undefined) return;
         col.value[i] = sqlNumber(p[k + 1]!);
-        col.timestamp[i] = sqlNumber(p[k + 2]!);
-        // A step beyond 2^53 comes as text (STEP_SQL): the nearest double, as the app shows it.
-        col.step[i] = sqlNumber(p[k + 3]!);
+        if (times) timesAt(col, i, p, k + 2);
         col.has[i] = 1;
         any = true;
       });
+      if (any && !times && details) readTimes(key, col);
       if (any) c.metrics.set(key, col);
     } else {
       const col = new Array<string | undefined>(n);
@@ -131,10 +132,22 @@ export function sqliteRunColumns(db: Database.Database, experimentId: string, ru
   const load = (kind: KeyKind, key: string): void => {
     while (!step(kind, key));
   };
-  // The runs' user and artifact location: only for whole runs built from the columns.
+  const TIMES = ['coalesce(timestamp, 0)', STEP];
+  const timesAt = (col: MetricColumn, i: number, p: readonly string[], k: number): void => {
+    col.timestamp[i] = sqlNumber(p[k]!);
+    // A step beyond 2^53 comes as text (STEP_SQL): the nearest double, as the app shows it.
+    col.step[i] = sqlNumber(p[k + 1]!);
+  };
+  const readTimes = (key: string, col: MetricColumn): void =>
+    concatScan(db, scan('metrics', key, TIMES), (p, k) => {
+      const i = at.get(p[k]!);
+      if (i !== undefined) timesAt(col, i, p, k + 1);
+    });
+  // The runs' user and artifact location, and the metrics' times and steps: only for whole runs built from the columns.
   let details = false;
   const loadDetails = (): void => {
     if (details) return;
+    for (const [key, col] of c.metrics) readTimes(key, col);
     concatScan(db, { table: 'runs', from: 'runs', fields: ['run_uuid', "coalesce(user_id, '')", "coalesce(artifact_uri, '')"], where: ACTIVE, args: [exp] }, (p, k) => {
       const i = at.get(p[k]!);
       if (i === undefined) return;
