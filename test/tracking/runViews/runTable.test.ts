@@ -10,6 +10,7 @@ import { appRun } from '../../../electron/app/trackingService.ts';
 import { RunTable } from '../../../electron/core/tracking/runViews/runTable.ts';
 import { openSqliteStore, type SqliteTrackingStore } from '../../../electron/core/tracking/sqliteStore/sqliteStore.ts';
 import type { Run } from '../../../shared/contract.ts';
+import { until } from '../../support/until.ts';
 
 const PARENT = 'mlflow.parentRunId';
 
@@ -119,6 +120,26 @@ describe('runs table', () => {
     // c0 (start 2000, loss 0.3) and c1 (2001, 0.1); solo's loss is NaN, parent and c2 have none.
     expect(await t.points('', 'loss')).toEqual({ x: [2000, 2001], y: [0.3, 0.1], matching: 5 });
     expect(await t.points("params.batch_size = '16'", 'loss')).toEqual({ x: [2001], y: [0.1], matching: 1 });
+  });
+
+  it('reads the columns not read yet ahead, between requests, and stops once dropped', async () => {
+    const afterTick = () => new Promise((r) => setImmediate(r));
+    const held = (t: RunTable) => [...t.columns.metrics.keys(), ...t.columns.params.keys(), ...t.columns.tags.keys()].sort();
+    const opened = await table();
+    expect(held(opened)).toEqual([PARENT]);
+    // While a request is being answered, nothing is read.
+    opened.warm(() => true);
+    await afterTick();
+    expect(held(opened)).toEqual([PARENT]);
+    const stopped = await table();
+    stopped.warm();
+    stopped.stop();
+    await afterTick();
+    expect(held(stopped)).toEqual([PARENT]);
+    const t = await table();
+    t.warm();
+    await until('every column read ahead', async () => held(t).length === 4);
+    expect(held(t)).toEqual(['batch_size', 'loss', PARENT, 'mlflow.runName'].sort());
   });
 
   it('answers pages from its copy, and reads again once the store has changed', async () => {
