@@ -57,6 +57,10 @@ export function numberOrder(keys: Float64Array, subset: Int32Array): Int32Array 
 /** Indices 0..n-1 in ascending order of `values` under `compare` (which must be a total order). */
 export function rankOrder<T>(values: readonly T[], compare: (a: T, b: T) => number): Int32Array {
   const n = values.length;
+  // Values already in order (run names numbered as they were created) take one pass.
+  let inOrder = 1;
+  while (inOrder < n && compare(values[inOrder - 1]!, values[inOrder]!) <= 0) inOrder++;
+  if (inOrder >= n) return Int32Array.from({ length: n }, (_, i) => i);
   const seen = new Map<T, number>();
   const distinct: T[] = [];
   for (let i = 0; i < n; i++) {
