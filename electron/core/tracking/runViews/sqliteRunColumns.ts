@@ -160,7 +160,11 @@ export function sqliteRunColumns(db: Database.Database, experimentId: string, ru
   const keysOf = (kind: KeyKind): string[] => {
     const t = TABLE[kind];
     const own = db.prepare(`SELECT 1 FROM ${t} t JOIN runs r ON r.run_uuid = t.run_uuid WHERE t."key" = ?${valued(kind).replace('value', 't.value')} AND r.experiment_id = ? AND r.lifecycle_stage = 'active' LIMIT 1`).pluck();
-    const every = db.prepare(`SELECT DISTINCT "key" FROM ${t}`).pluck().all() as string[];
+    // Each next key is one seek in the table's (key, run_uuid) index, instead of a walk through
+    // every row of it (a few keys over 100,000s of rows).
+    const after = db.prepare(`SELECT min("key") FROM ${t} WHERE "key" > ?`).pluck();
+    const every: string[] = [];
+    for (let k = db.prepare(`SELECT min("key") FROM ${t}`).pluck().get() as string | null; k !== null; k = after.get(k) as string | null) every.push(k);
     // Keys of other experiments' runs are left out (one index probe each).
     return every.filter((k) => own.get(k, exp) !== undefined).sort();
   };
