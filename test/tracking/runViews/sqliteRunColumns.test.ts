@@ -67,6 +67,17 @@ async function expectSameAsSearched(store: SqliteTrackingStore, exp: string): Pr
   expect(byId(lazy, all.map((i) => lazy.run(i)))).toEqual(expected);
   const filters = [...k.metrics.map((m) => `metrics.\`${m}\` > 0`), ...k.params.map((p) => `params.\`${p}\` != 'x'`), ...k.tags.map((t) => `tags.\`${t}\` LIKE '%'`), "attributes.status = 'FINISHED'"];
   for (const f of filters) expect(new Set(ids(lazy, (await lazy.layout(f, columns[2]!, false, new Set())).index))).toEqual(new Set(ids(whole, (await whole.layout(f, columns[2]!, false, new Set())).index)));
+  // Filters on the attributes not read with the runs (user, artifact location), on a table that has
+  // read nothing else yet.
+  const fresh = new RunTable((await store.experimentRunColumns(exp))!);
+  const everyone = new Set(all.map((i) => whole.run(i).info.run_id));
+  for (const r of all.map((i) => whole.run(i)).slice(0, 3)) {
+    for (const f of [`attributes.user_id = '${r.info.user_id}'`, `attributes.artifact_uri = '${r.info.artifact_uri}'`]) {
+      const got = new Set(ids(fresh, (await fresh.layout(f, columns[2]!, false, everyone)).index));
+      expect(got).toEqual(new Set(ids(whole, (await whole.layout(f, columns[2]!, false, everyone)).index)));
+      expect(got.has(r.info.run_id)).toBe(true);
+    }
+  }
   const parents = new Set(all.map((i) => lazy.run(i).info.run_id));
   const open = (t: RunTable) => t.layout('', { kind: 'attr', key: 'start' }, false, parents);
   expect(Array.from((await open(lazy)).depth)).toEqual(Array.from((await open(whole)).depth));

@@ -177,7 +177,9 @@ export class RunTable {
     } else {
       // Attributes (name, status, times, ids): rare in filters; the run itself is checked (its
       // attributes are always held).
-      for (let i = 0; i < this.size; i++) if (keep[i] && !runMatches(this.run(i), [cmp])) keep[i] = 0;
+      // Only the user and artifact location are not read with the runs.
+      if (cmp.key === 'user_id' || cmp.key === 'artifact_uri') this.columns.lazy?.details();
+      for (let i = 0; i < this.size; i++) if (keep[i] && !runMatches(runAt(this.columns, i), [cmp])) keep[i] = 0;
     }
   }
 
