@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RunTableService } from '../../../electron/app/runTableService.ts';
 import { appRun } from '../../../electron/app/trackingService.ts';
+import { columnsOfRuns } from '../../../electron/core/tracking/runViews/runColumns.ts';
 import { RunTable } from '../../../electron/core/tracking/runViews/runTable.ts';
 import { openSqliteStore, type SqliteTrackingStore } from '../../../electron/core/tracking/sqliteStore/sqliteStore.ts';
 import type { Run } from '../../../shared/contract.ts';
@@ -102,6 +103,18 @@ describe('runs table', () => {
     expect(names(t, (await t.layout('', loss, true, open)).index)).toEqual(['parent', 'c2', 'c0', 'c1', 'solo']);
     // 8, 16, 32 as numbers (as text, '16' < '32' < '8').
     expect(names(t, (await t.layout('', { kind: 'params', key: 'batch_size' }, false, open)).index)).toEqual(['parent', 'c0', 'c1', 'c2', 'solo']);
+  });
+
+  it('shows runs whose parent tags form a cycle nowhere, and the others once each', async () => {
+    const run = (id: string, parent?: string): Run => ({
+      info: { run_id: id, run_uuid: id, run_name: id, experiment_id: '1', user_id: '', status: 'FINISHED', start_time: id.charCodeAt(0), artifact_uri: '', lifecycle_stage: 'active' },
+      data: parent ? { tags: [{ key: PARENT, value: parent }] } : {},
+    });
+    const t = new RunTable(columnsOfRuns('1', [run('a'), run('b', 'c'), run('c', 'b'), run('d', 'a'), run('e', 'e')]));
+    const l = await t.layout('', { kind: 'attr', key: 'start' }, false, new Set(['a', 'b', 'c', 'd', 'e']));
+    expect(names(t, l.index)).toEqual(['a', 'd', 'e']);
+    expect(Array.from(l.depth)).toEqual([0, 1, 0]);
+    expect(l.matching).toBe(5);
   });
 
   it('filters with MLflow grammar; a child whose parent does not match is shown at the top', async () => {

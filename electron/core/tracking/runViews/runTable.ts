@@ -254,8 +254,14 @@ export class RunTable {
     const match = this.matches(filter);
     const asc = await this.order(sort);
     const n = asc.length;
-    const tops: number[] = [];
-    const kids = new Map<number, number[]>();
+    // Each run's matching children as a list through typed arrays (first, next), in the column's
+    // order: no array or map entry per run.
+    const first = new Int32Array(n).fill(-1);
+    const last = new Int32Array(n).fill(-1);
+    const next = new Int32Array(n).fill(-1);
+    const count = new Int32Array(n);
+    const tops = new Int32Array(n);
+    let nTops = 0;
     let matching = 0;
     for (let k = 0; k < n; k++) {
       const i = asc[descending ? n - 1 - k : k]!;
@@ -263,24 +269,26 @@ export class RunTable {
       matching++;
       const p = this.parentOf[i]!;
       if (p >= 0 && (!match || match[p])) {
-        const list = kids.get(p);
-        if (list) list.push(i);
-        else kids.set(p, [i]);
-      } else tops.push(i);
+        if (last[p]! < 0) first[p] = i;
+        else next[last[p]!] = i;
+        last[p] = i;
+        count[p]!++;
+      } else tops[nTops++] = i;
     }
-    const index: number[] = [];
-    const depth: number[] = [];
+    // A run in a cycle of parent tags has a matching parent, so it is never a top run nor under
+    // one: at most every run is shown, once.
+    const index = new Int32Array(matching);
+    const depth = new Uint8Array(matching);
+    let shown = 0;
     const walk = (i: number, d: number): void => {
-      index.push(i);
-      depth.push(d);
-      const list = kids.get(i);
-      // A cycle in the parent tags is not followed round and round.
-      if (list && d < 32 && expanded.has(this.columns.ids[i]!)) for (const k of list) walk(k, d + 1);
+      index[shown] = i;
+      depth[shown++] = d;
+      if (count[i]! > 0 && d < 32 && expanded.has(this.columns.ids[i]!)) for (let c = first[i]!; c >= 0; c = next[c]!) walk(c, d + 1);
     };
-    for (const t of tops) walk(t, 0);
-    const counts = new Map<number, number>();
-    for (const [p, l] of kids) counts.set(p, l.length);
-    return remember(this.layouts, key, () => ({ index: Int32Array.from(index), depth: Uint8Array.from(depth), matching, kids: counts }));
+    for (let t = 0; t < nTops; t++) walk(tops[t]!, 0);
+    const kids = new Map<number, number>();
+    for (let i = 0; i < n; i++) if (count[i]! > 0) kids.set(i, count[i]!);
+    return remember(this.layouts, key, () => ({ index: index.slice(0, shown), depth: depth.slice(0, shown), matching, kids }));
   }
 
   /** The matching runs' start times (in order) and latest values of one metric, for a chart; runs
