@@ -1,6 +1,7 @@
 // The Experiments screen's runs table (runs.table): the host keeps each open experiment's runs as
 // columns (core/tracking/runViews/runTable.ts) and answers pages, sorts and filters from them. A
-// local SQLite store is read in one scan per table and its copy is kept until the store changes
+// local SQLite store is read lazily (its runs at once, each other column when first needed, a page's
+// runs whole from the store) and its copy is kept until the store changes
 // (its revision: any commit, by this process or another); other stores are read through their
 // search, page by page, and their copy is used only for the pages of a table the screen already shows
 // from it (the request names its revision), so opening the table again reads the store again.
@@ -60,7 +61,7 @@ export class RunTableService {
     let h = this.held.get(key);
     const revision = isColumnar(store) ? `s${store.revision()}` : h && shown === h.revision ? h.revision : `r${++this.reads}`;
     if (!h || h.revision !== revision) {
-      if (h) this.held.delete(key);
+      if (h) this.drop(key, h);
       const read = isColumnar(store) ? store.experimentRunColumns(experimentId).then((c) => ({ columns: c ?? columnsOfRuns(experimentId, []), mirrored: {} })) : searchedColumns(store, experimentId);
       const table = read.then(({ columns, mirrored }) => {
         // The best-of columns are read once, when a sort first needs them.
@@ -72,27 +73,58 @@ export class RunTableService {
       h = { revision, table };
       // A failed read is not kept: the next page asks the store again.
       table.catch(() => this.held.get(key) === h && this.held.delete(key));
-      if (this.held.size >= KEEP) this.held.delete(this.held.keys().next().value as string);
+      if (this.held.size >= KEEP) {
+        const oldest = this.held.keys().next().value as string;
+        this.drop(oldest, this.held.get(oldest)!);
+      }
       this.held.set(key, h);
     }
     return { ...(await h.table), revision };
   }
 
+  /** Forgets a table and stops its reading ahead. */
+  private drop(key: string, h: Held): void {
+    this.held.delete(key);
+    // A failed read has nothing to stop (and was reported to the page that asked).
+    h.table.then(({ table }) => table.stop(), () => undefined);
+  }
+
+  /** Requests being answered: reading ahead waits for them. */
+  private answering = 0;
+  private readonly busy = () => this.answering > 0;
+
+  private async answer<T>(work: () => Promise<T>): Promise<T> {
+    this.answering++;
+    try {
+      return await work();
+    } finally {
+      this.answering--;
+    }
+  }
+
   async page(input: ParsedInput<'runs.table'>): Promise<ChannelOutput<'runs.table'>> {
+    return this.answer(() => this.pageNow(input));
+  }
+
+  async chart(input: ParsedInput<'runs.tableChart'>): Promise<ChannelOutput<'runs.tableChart'>> {
+    return this.answer(() => this.chartNow(input));
+  }
+
+  private async pageNow(input: ParsedInput<'runs.table'>): Promise<ChannelOutput<'runs.table'>> {
     const sort = columnOf(input.sort.column);
     if (!sort) throw new AppFault('INVALID_INPUT', `runs.table: sort column '${input.sort.column}' is not one of attr.name, attr.status, attr.start, attr.duration, metrics.KEY, params.KEY, tags.KEY, min.KEY or max.KEY.`);
     const { table, mirrored, revision } = await this.table(input.storeId, input.experimentId, input.revision);
     const layout = await table.layout(input.filter ?? '', sort, input.sort.descending, new Set(input.expanded));
     const end = Math.min(layout.index.length, input.offset + input.limit);
-    const rows: ChannelOutput<'runs.table'>['rows'] = [];
-    for (let k = input.offset; k < end; k++) {
-      const i = layout.index[k]!;
-      rows.push({ run: table.run(i), depth: layout.depth[k]!, children: layout.kids.get(i) ?? 0 });
-    }
+    const at = Array.from(layout.index.subarray(Math.min(input.offset, end), end));
+    const runs = await table.rows(at);
+    const rows: ChannelOutput<'runs.table'>['rows'] = at.map((i, k) => ({ run: runs[k]!, depth: layout.depth[input.offset + k]!, children: layout.kids.get(i) ?? 0 }));
+    // The columns not read yet are read while the screen draws this page.
+    table.warm(this.busy);
     return { revision, total: layout.index.length, matching: layout.matching, runs: table.size, keys: table.keys(), rows, ...mirrored };
   }
 
-  async chart(input: ParsedInput<'runs.tableChart'>): Promise<ChannelOutput<'runs.tableChart'>> {
+  private async chartNow(input: ParsedInput<'runs.tableChart'>): Promise<ChannelOutput<'runs.tableChart'>> {
     const { table, revision } = await this.table(input.storeId, input.experimentId, input.revision);
     const { x, y, matching } = await table.points(input.filter ?? '', input.metric);
     return { revision, metric: input.metric, matching, x, y };

@@ -7,9 +7,11 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RunTableService } from '../../../electron/app/runTableService.ts';
 import { appRun } from '../../../electron/app/trackingService.ts';
+import { columnsOfRuns } from '../../../electron/core/tracking/runViews/runColumns.ts';
 import { RunTable } from '../../../electron/core/tracking/runViews/runTable.ts';
 import { openSqliteStore, type SqliteTrackingStore } from '../../../electron/core/tracking/sqliteStore/sqliteStore.ts';
 import type { Run } from '../../../shared/contract.ts';
+import { until } from '../../support/until.ts';
 
 const PARENT = 'mlflow.parentRunId';
 
@@ -66,8 +68,18 @@ describe('runs table', () => {
       const t = await table();
       const listed = (await store.searchRuns({ experimentIds: [exp], maxResults: 1000 })).items;
       expect(t.size).toBe(listed.length);
-      const byId = new Map(Array.from({ length: t.size }, (_, i) => [t.run(i).info.run_id, t.run(i)]));
+      const all = Array.from({ length: t.size }, (_, i) => i);
+      // A page's runs, read whole.
+      const byId = new Map((await t.rows(all)).map((r) => [r.info.run_id, r]));
       for (const r of listed) expect(normal(byId.get(r.info.run_id)!)).toEqual(normal(appRun(await store.getRun(r.info.run_id))));
+      // Every column, read on its own as a sort first asks for it, holds the same values.
+      const keys = t.keys();
+      expect(keys).toEqual({ metrics: ['loss'], params: ['batch_size'], tags: [PARENT, 'mlflow.runName'].sort() });
+      for (const key of keys.metrics) await t.order({ kind: 'metrics', key });
+      for (const key of keys.params) await t.order({ kind: 'params', key });
+      for (const key of keys.tags) await t.order({ kind: 'tags', key });
+      const held = new Map(all.map((i) => [t.run(i).info.run_id, t.run(i)]));
+      for (const r of listed) expect(normal(held.get(r.info.run_id)!)).toEqual(normal(appRun(await store.getRun(r.info.run_id))));
     }
   });
 
@@ -93,6 +105,18 @@ describe('runs table', () => {
     expect(names(t, (await t.layout('', { kind: 'params', key: 'batch_size' }, false, open)).index)).toEqual(['parent', 'c0', 'c1', 'c2', 'solo']);
   });
 
+  it('shows runs whose parent tags form a cycle nowhere, and the others once each', async () => {
+    const run = (id: string, parent?: string): Run => ({
+      info: { run_id: id, run_uuid: id, run_name: id, experiment_id: '1', user_id: '', status: 'FINISHED', start_time: id.charCodeAt(0), artifact_uri: '', lifecycle_stage: 'active' },
+      data: parent ? { tags: [{ key: PARENT, value: parent }] } : {},
+    });
+    const t = new RunTable(columnsOfRuns('1', [run('a'), run('b', 'c'), run('c', 'b'), run('d', 'a'), run('e', 'e')]));
+    const l = await t.layout('', { kind: 'attr', key: 'start' }, false, new Set(['a', 'b', 'c', 'd', 'e']));
+    expect(names(t, l.index)).toEqual(['a', 'd', 'e']);
+    expect(Array.from(l.depth)).toEqual([0, 1, 0]);
+    expect(l.matching).toBe(5);
+  });
+
   it('filters with MLflow grammar; a child whose parent does not match is shown at the top', async () => {
     const t = await table();
     const start = { kind: 'attr', key: 'start' } as const;
@@ -109,6 +133,26 @@ describe('runs table', () => {
     // c0 (start 2000, loss 0.3) and c1 (2001, 0.1); solo's loss is NaN, parent and c2 have none.
     expect(await t.points('', 'loss')).toEqual({ x: [2000, 2001], y: [0.3, 0.1], matching: 5 });
     expect(await t.points("params.batch_size = '16'", 'loss')).toEqual({ x: [2001], y: [0.1], matching: 1 });
+  });
+
+  it('reads the columns not read yet ahead, between requests, and stops once dropped', async () => {
+    const afterTick = () => new Promise((r) => setImmediate(r));
+    const held = (t: RunTable) => [...t.columns.metrics.keys(), ...t.columns.params.keys(), ...t.columns.tags.keys()].sort();
+    const opened = await table();
+    expect(held(opened)).toEqual([PARENT]);
+    // While a request is being answered, nothing is read.
+    opened.warm(() => true);
+    await afterTick();
+    expect(held(opened)).toEqual([PARENT]);
+    const stopped = await table();
+    stopped.warm();
+    stopped.stop();
+    await afterTick();
+    expect(held(stopped)).toEqual([PARENT]);
+    const t = await table();
+    t.warm();
+    await until('every column read ahead', async () => held(t).length === 4);
+    expect(held(t)).toEqual(['batch_size', 'loss', PARENT, 'mlflow.runName'].sort());
   });
 
   it('answers pages from its copy, and reads again once the store has changed', async () => {

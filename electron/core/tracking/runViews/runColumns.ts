@@ -1,7 +1,9 @@
 // One experiment's runs held column by column (the host's copy behind the Experiments screen's runs
 // table): typed arrays for times and metric values, one array per param and tag key, repeated
 // strings stored once. 100,000 runs as Run objects take several hundred MB of heap; as columns a
-// fraction of that. A Run is built only for the rows a page shows.
+// fraction of that. A Run is built only for the rows a page shows. A store that can read one key's
+// values on their own (SQLite) fills the metric, param and tag columns only when a sort, filter or
+// chart first needs them (`lazy`).
 import type { Run } from '../../../../shared/contract.ts';
 
 export type RunStatus = Run['info']['status'];
@@ -12,6 +14,29 @@ export interface MetricColumn {
   step: Float64Array;
   /** 1 where the run has this metric. */
   has: Uint8Array;
+}
+
+export interface RunTableKeys {
+  metrics: string[];
+  params: string[];
+  tags: string[];
+}
+
+export type KeyKind = 'metrics' | 'params' | 'tags';
+
+/** What a store reads on demand when its columns are lazy. */
+export interface LazyRunData {
+  /** Every metric, param and tag key the runs carry, sorted. */
+  keys(): RunTableKeys;
+  /** Fills `kind`'s column for `key` (left absent when no run has it); read once. */
+  load(kind: KeyKind, key: string): void;
+  /** Reads a part of `kind`'s column for `key`; true once it is complete (load finishes it). */
+  step(kind: KeyKind, key: string): boolean;
+  /** Fills `users`, `artifactUris` and the metric columns' timestamps and steps (read once, and
+   * with each metric read after). */
+  details(): void;
+  /** The runs at these indices, with all their data, in that order. */
+  runs(indices: readonly number[]): Promise<Run[]>;
 }
 
 export interface RunColumns {
@@ -27,6 +52,11 @@ export interface RunColumns {
   metrics: Map<string, MetricColumn>;
   params: Map<string, Array<string | undefined>>;
   tags: Map<string, Array<string | undefined>>;
+  /** Set when metrics, params and tags hold only the keys asked for so far, and users and
+   * artifactUris only once `details` was called. */
+  lazy?: LazyRunData;
+  /** Index of each run id, when the reader kept it. */
+  runIndex?: ReadonlyMap<string, number>;
 }
 
 /** Strings seen again are the same string (param values, parent ids, statuses repeat). */

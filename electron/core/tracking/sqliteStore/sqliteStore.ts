@@ -38,6 +38,7 @@ import { randomRunName } from './runNames.ts';
 import { MLFLOW_2X_HEAD, KNOWN_REVISIONS, REQUIRED_COLUMNS, SCHEMA_0584BDC529EB } from './schema.ts';
 import { compileRunSearch } from './searchSql.ts';
 import { sqliteMetricSummaries, type MetricSummary } from '../runViews/metricSummaries.ts';
+import type { Run as ContractRun } from '../../../../shared/contract.ts';
 import type { RunColumns } from '../runViews/runColumns.ts';
 import { sqliteRunColumns } from '../runViews/sqliteRunColumns.ts';
 
@@ -188,10 +189,12 @@ export class SqliteTrackingStore implements TrackingStore {
         // mode NORMAL could corrupt on power loss, so other modes keep SQLite's default (FULL).
         db.pragma('synchronous = NORMAL');
       }
-      // Per-connection only (nothing is written to the file): a larger page cache and memory-mapped
-      // reads keep searches over 100k runs off the read() syscall path.
+      // Per-connection only (nothing is written to the file): a larger page cache for searches over
+      // 100k runs. No memory-mapped reads: every page a scan touched (and its neighbours) stayed
+      // mapped and counted in the process's resident size, the whole file for a large experiment
+      // (300 MB at 100,000 runs), at no measurable gain in CPU time over read().
       db.pragma('cache_size = -65536');
-      db.pragma('mmap_size = 268435456');
+      db.pragma('mmap_size = 0');
       this.st = this.prepare();
       this.metricWriter = new MetricWriter(db);
     } catch (err) {
@@ -822,7 +825,30 @@ export class SqliteTrackingStore implements TrackingStore {
    * screen's runs table, read in one scan per table instead of three queries per run. */
   async experimentRunColumns(experimentId: string): Promise<RunColumns | null> {
     if (!/^-?\d+$/.test(experimentId)) return null;
-    return this.guard('read the runs of an experiment', () => sqliteRunColumns(this.db, experimentId));
+    const runsById = async (ids: readonly string[]) => this.guard('read the runs of a page', () => this.runsById(ids).map(contractRun));
+    const columns = this.guard('read the runs of an experiment', () => sqliteRunColumns(this.db, experimentId, runsById));
+    const lazy = columns.lazy;
+    if (lazy) {
+      columns.lazy = {
+        keys: () => this.guard(`read the keys of experiment ${experimentId}'s runs`, () => lazy.keys()),
+        load: (kind, key) => this.guard(`read ${kind} '${key}' of experiment ${experimentId}'s runs`, () => lazy.load(kind, key)),
+        step: (kind, key) => this.guard(`read ${kind} '${key}' of experiment ${experimentId}'s runs`, () => lazy.step(kind, key)),
+        details: () => this.guard(`read experiment ${experimentId}'s runs`, () => lazy.details()),
+        runs: lazy.runs,
+      };
+    }
+    return columns;
+  }
+
+  /** Runs by id with their latest metrics, params and tags, in the order given (missing ids left out). */
+  private runsById(ids: readonly string[]): Run[] {
+    const rows = new Map<string, RunRow>();
+    for (let i = 0; i < ids.length; i += 500) {
+      const chunk = ids.slice(i, i + 500);
+      const q = this.db.prepare(`SELECT * FROM runs WHERE run_uuid IN (${chunk.map(() => '?').join(', ')})`);
+      for (const r of q.all(...chunk) as RunRow[]) rows.set(r.run_uuid, r);
+    }
+    return this.loadRuns(ids.flatMap((id) => rows.get(id) ?? []));
   }
 
   /** Changes whenever this connection or another one commits: what a cached read is keyed on. */
@@ -836,6 +862,15 @@ export class SqliteTrackingStore implements TrackingStore {
     if (this.db.open) this.batchQueue.flush();
     if (this.db.open) this.db.close();
   }
+}
+
+/** A run as the app's contract carries it: steps as numbers (the nearest double beyond 2^53), no inputs. */
+function contractRun(r: Run): ContractRun {
+  const data: ContractRun['data'] = {};
+  if (r.data.metrics) data.metrics = r.data.metrics.map((m) => ({ ...m, step: Number(m.step) }));
+  if (r.data.params) data.params = r.data.params;
+  if (r.data.tags) data.tags = r.data.tags;
+  return { info: r.info, data };
 }
 
 function notMlflow(file: string, why: string): MlflowError {
