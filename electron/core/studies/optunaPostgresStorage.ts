@@ -64,11 +64,23 @@ const SCHEMA_LOCK = 0x7377646b;
 type Queryable = pg.PoolClient;
 type StudyRow = { study_id: number; study_name: string };
 
+/** Names for the statements this process sends, so each connection parses and plans a statement
+ * once (a named prepared statement) instead of on every call: the server's share of a trial is
+ * mostly the parsing and planning of a few statements. Bounded: statement texts are built from a
+ * few shapes, and one made of a study's data beyond the bound is sent unnamed. */
+const statementNames = new Map<string, string>();
+const MAX_NAMED_STATEMENTS = 500;
+function statementName(text: string): string | undefined {
+  let name = statementNames.get(text);
+  if (name === undefined && statementNames.size < MAX_NAMED_STATEMENTS) statementNames.set(text, (name = `sweepdeck_${statementNames.size}`));
+  return name;
+}
+
 async function rows<R>(c: Queryable, text: string, values: unknown[] = []): Promise<R[]> {
-  return (await c.query(text, values)).rows as R[];
+  return (await c.query({ name: statementName(text), text, values })).rows as R[];
 }
 async function arrays<R extends unknown[]>(c: Queryable, text: string, values: unknown[] = []): Promise<R[]> {
-  return (await c.query({ text, values, rowMode: 'array' })).rows as R[];
+  return (await c.query({ name: statementName(text), text, values, rowMode: 'array' })).rows as R[];
 }
 
 /** Opens (and with create, sets up) the Optuna schema at a postgresql:// URL. Reads only, unless
