@@ -262,15 +262,35 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
     return run;
   }
 
-  private async tx<T>(kind: 'read' | 'write' | 'statement', f: (c: Queryable, locked: StudyRow | null) => Promise<T>, lockStudy?: number): Promise<T> {
+  /**
+   * kind 'autocommit': f runs one write statement, atomic by itself, with no BEGIN and COMMIT round
+   * trips. Its commit is in doubt whenever the connection is lost after it was sent; `settle` then
+   * asks the database whether it took effect (by what the statement wrote: its own marks) and gives
+   * its result, or null when it did not (it runs again).
+   */
+  private async tx<T>(
+    kind: 'read' | 'write' | 'statement' | 'autocommit',
+    f: (c: Queryable, locked: StudyRow | null) => Promise<T>,
+    lockStudy?: number,
+    settle?: (c: Queryable) => Promise<{ result: T } | null>,
+  ): Promise<T> {
     if (this.closed) throw new Error(`${this.path}: the study storage is closed.`);
-    if (kind === 'write' && this.readonly) throw new StudyError('READ_ONLY', `${this.path}: opened read-only; nothing was changed.`);
+    if ((kind === 'write' || kind === 'autocommit') && this.readonly) throw new StudyError('READ_ONLY', `${this.path}: opened read-only; nothing was changed.`);
     if (this.bound) return f(this.bound, null);
     const backoff = new Backoff(this.reconnect);
     let doubt: CommitInDoubt | undefined;
     for (let rolledBack = 0; ; ) {
       try {
-        if (doubt) {
+        if (doubt && doubt.xid === null) {
+          // An autocommit statement: the database says whether it took effect.
+          const settled = settle ? await this.onConnection(settle) : null;
+          if (settled) {
+            this.watch.back();
+            return settled.result;
+          }
+          doubt = undefined;
+        }
+        if (doubt && doubt.xid !== null) {
           const status = await this.commitStatus(doubt.xid);
           if (status === 'committed') {
             this.watch.back();
@@ -318,7 +338,7 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
 
   /** One try of a transaction. Throws CommitInDoubt when a write's COMMIT went out and its answer
    * was lost with the connection; any other error as it came. */
-  private async txOnce<T>(kind: 'read' | 'write' | 'statement', f: (c: Queryable, locked: StudyRow | null) => Promise<T>, lockStudy?: number): Promise<T> {
+  private async txOnce<T>(kind: 'read' | 'write' | 'statement' | 'autocommit', f: (c: Queryable, locked: StudyRow | null) => Promise<T>, lockStudy?: number): Promise<T> {
     const c = await checkOut(this.pool);
     let broken: Error | undefined;
     let xid: string | null = null;
@@ -329,6 +349,10 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
       // Optuna's row locks, so they interleave with Python Optuna's writes as Optuna's own do.
       // 'statement': f runs one read statement, which sees one snapshot by itself: no transaction.
       if (kind === 'statement') return await f(c, null);
+      if (kind === 'autocommit') {
+        committing = true;
+        return await f(c, null);
+      }
       let locked: StudyRow | null = null;
       if (kind === 'read') await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       else {
@@ -349,14 +373,14 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
       await c.query('COMMIT');
       return out;
     } catch (e) {
-      if (kind === 'write') this.forgetUncommitted();
+      if (kind === 'write' || kind === 'autocommit') this.forgetUncommitted();
       if (isConnectionLoss(e)) {
         // The connection is gone: no ROLLBACK to send (the server rolls back on its own).
         broken = e as Error;
-        if (committing && xid !== null) throw new CommitInDoubt(xid, out, e);
+        if (committing && (xid !== null || kind === 'autocommit')) throw new CommitInDoubt(xid, out, e);
         throw e;
       }
-      if (kind !== 'statement') {
+      if (kind !== 'statement' && kind !== 'autocommit') {
         try {
           await c.query('ROLLBACK');
         } catch (e2) {
@@ -373,10 +397,15 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
   /** txid_status of a transaction whose COMMIT's answer was lost: committed, aborted, in progress,
    * or null when the server no longer remembers it. */
   private async commitStatus(xid: string): Promise<string | null> {
+    return this.onConnection(async (c) => (await rows<{ s: string | null }>(c, 'SELECT txid_status($1::bigint) AS s', [xid]))[0]?.s ?? null);
+  }
+
+  /** f on a connection of the pool, outside any transaction (a connection that fails is dropped). */
+  private async onConnection<T>(f: (c: Queryable) => Promise<T>): Promise<T> {
     const c = await checkOut(this.pool);
     let broken: Error | undefined;
     try {
-      return (await rows<{ s: string | null }>(c, 'SELECT txid_status($1::bigint) AS s', [xid]))[0]?.s ?? null;
+      return await f(c);
     } catch (e) {
       broken = e as Error;
       throw e;
@@ -814,8 +843,15 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
     if (outcome) {
       // A trial of a known study that needs no stored value: one statement, whose UPDATE re-checks
       // the state on the row's latest version (a concurrent finish makes it change nothing).
-      const changed = await this.tx('write', async (c) => {
-        const values: unknown[] = [outcome.state, formatOptunaDatetime(new Date()), trialId];
+      // Autocommit: the statement is the whole transaction. If its answer is lost, the trial's row
+      // tells whether it took effect: finished in this state at this very datetime_complete.
+      const stamp = formatOptunaDatetime(new Date());
+      const settle = async (c: Queryable): Promise<{ result: number } | null> => {
+        const r = (await rows<{ state: string; ours: boolean }>(c, 'SELECT state::text AS state, datetime_complete = $2::timestamp AS ours FROM trials WHERE trial_id = $1', [trialId, stamp]))[0];
+        return r && r.state === outcome.state && r.ours === true ? { result: 1 } : null;
+      };
+      const changed = await this.tx('autocommit', async (c) => {
+        const values: unknown[] = [outcome.state, stamp, trialId];
         const at = (x: unknown): string => `$${values.push(x)}`;
         // One row per objective, objective index as Optuna writes them.
         let insertValues = '';
@@ -836,10 +872,14 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
           insertSteps = `, i AS (INSERT INTO trial_intermediate_values (trial_id, step, intermediate_value, intermediate_value_type) SELECT u.trial_id, s.* FROM u, (VALUES ${tuples.join(', ')}) AS s ${INTERMEDIATE_UPSERT})`;
         }
         const n = (await rows<{ n: number }>(c, `WITH u AS (UPDATE trials SET state = $1, datetime_complete = $2 WHERE trial_id = $3 AND state IN ('RUNNING', 'WAITING') RETURNING trial_id)${insertValues}${insertSteps} SELECT COUNT(*)::int AS n FROM u`, values))[0]!.n;
-        // Nothing changed: the trial is gone or finished; say which, as the general path does.
-        if (n === 0) unfinishedTrialRow(this.path, trialId, (await rows<TrialRow>(c, `SELECT ${TRIAL_COLS} FROM trials WHERE trial_id = $1`, [trialId]))[0], `finishing as ${state}`);
-        return n;
-      });
+        if (n > 0) return n;
+        // Nothing changed. Finished by this very call (a run again after a lost answer, while the
+        // first one was still committing): done. Else the trial is gone or finished; say which, as
+        // the general path does.
+        if (await settle(c)) return 1;
+        unfinishedTrialRow(this.path, trialId, (await rows<TrialRow>(c, `SELECT ${TRIAL_COLS} FROM trials WHERE trial_id = $1`, [trialId]))[0], `finishing as ${state}`);
+        return 0;
+      }, undefined, settle);
       if (changed) this.trialStudies.delete(trialId);
       return;
     }
