@@ -63,6 +63,19 @@ const SCHEMA_LOCK = 0x7377646b;
 
 type Queryable = pg.PoolClient;
 type StudyRow = { study_id: number; study_name: string };
+/** A state-index row: trial_id, study_id, state, and whether it is RUNNING without a heartbeat. */
+type IndexRow = [number, number, string, boolean];
+/** State-index rows read with a claim's BEGIN, for the index as it stood then (key: its mark and open ids). */
+type PrefetchedIndex = { studyId: number; key: string; rows: IndexRow[] };
+
+/** The statement that brings a StateIndex up to date: the rows last seen open and the rows above
+ * the mark (disjoint: open ids are at most the mark); each RUNNING row says whether it has a
+ * heartbeat, for the claim's budget. Given placeholders, or literals (for a simple query). */
+const indexSql = (openIds: string, mark: string, studyId: string): string =>
+  `SELECT t.trial_id, t.study_id, t.state::text AS state, t.state = 'RUNNING' AND NOT EXISTS (SELECT 1 FROM trial_heartbeats h WHERE h.trial_id = t.trial_id) AS elsewhere
+       FROM trials t WHERE t.trial_id = ANY(${openIds}) OR (t.trial_id > ${mark} AND t.study_id = ${studyId}) ORDER BY t.trial_id`;
+const INDEX_SQL = indexSql('$1::int[]', '$2', '$3');
+const indexKey = (ix: StateIndex | undefined): string => (ix ? `${ix.mark}:${ix.openIds().join(',')}` : '0:');
 
 /** Names for the statements this process sends, so each connection parses and plans a statement
  * once (a named prepared statement) instead of on every call: the server's share of a trial is
@@ -210,6 +223,8 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
   /** Studies whose state index this transaction view refreshed under the study-row lock. */
   private indexedUnderLock: Set<number> = new Set();
   private lockedStudy: { study_id: number; study_name: string } | null = null;
+  /** Set on a claim's transaction view: the state-index rows read with its BEGIN (used once). */
+  private prefetchedIndex: PrefetchedIndex | null = null;
   /** Per study, from the last state-index refresh: RUNNING trials without a heartbeat. */
   private readonly runningWithoutHeartbeat = new Map<number, number>();
   /** The study of each trial this process created or took: finishTrial's one-statement path. */
@@ -270,7 +285,7 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
    */
   private async tx<T>(
     kind: 'read' | 'write' | 'statement' | 'autocommit',
-    f: (c: Queryable, locked: StudyRow | null) => Promise<T>,
+    f: (c: Queryable, locked: StudyRow | null, index?: PrefetchedIndex) => Promise<T>,
     lockStudy?: number,
     settle?: (c: Queryable) => Promise<{ result: T } | null>,
   ): Promise<T> {
@@ -338,12 +353,13 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
 
   /** One try of a transaction. Throws CommitInDoubt when a write's COMMIT went out and its answer
    * was lost with the connection; any other error as it came. */
-  private async txOnce<T>(kind: 'read' | 'write' | 'statement' | 'autocommit', f: (c: Queryable, locked: StudyRow | null) => Promise<T>, lockStudy?: number): Promise<T> {
+  private async txOnce<T>(kind: 'read' | 'write' | 'statement' | 'autocommit', f: (c: Queryable, locked: StudyRow | null, index?: PrefetchedIndex) => Promise<T>, lockStudy?: number): Promise<T> {
     const c = await checkOut(this.pool);
     let broken: Error | undefined;
     let xid: string | null = null;
     let out: T | undefined;
     let committing = false;
+    let index: PrefetchedIndex | undefined;
     try {
       // Reads see one snapshot across their several SELECTs; writes run at READ COMMITTED with
       // Optuna's row locks, so they interleave with Python Optuna's writes as Optuna's own do.
@@ -360,15 +376,25 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
         // simple query of two statements): every write transaction pays one fewer.
         // With lockStudy, the study row's lock (Optuna's trial-creation lock) is taken in the same
         // round trip; a simple query takes no parameters, so the id goes in as a checked integer.
+        // A claim counts under the lock first: the study's state index is brought up to date in the
+        // same round trip too (read for the index as it stands now; used only if it still does).
         const lock = lockStudy !== undefined && Number.isSafeInteger(lockStudy) ? `; SELECT study_id, study_name FROM studies WHERE study_id = ${lockStudy} FOR UPDATE` : '';
-        const begun = (await c.query(`BEGIN; SELECT txid_current()::text AS xid${lock}`)) as unknown as pg.QueryResult[];
+        const ix = lock ? this.stateIndexes.get(lockStudy!) : undefined;
+        const openIds = ix ? ix.openIds() : [];
+        const literal = lock !== '' && Number.isSafeInteger(ix?.mark ?? 0) && openIds.every((id) => Number.isSafeInteger(id));
+        const refresh = literal ? `; ${indexSql(`'{${openIds.join(',')}}'::int[]`, String(ix?.mark ?? 0), String(lockStudy))}` : '';
+        const begun = (await c.query(`BEGIN; SELECT txid_current()::text AS xid${lock}${refresh}`)) as unknown as pg.QueryResult[];
         xid = (begun[1]?.rows[0] as { xid?: string } | undefined)?.xid ?? null;
         if (lock) {
           locked = (begun[2]?.rows[0] as StudyRow | undefined) ?? null;
           if (!locked) throw new StudyError('STUDY_NOT_FOUND', `${this.path}: no study with id ${lockStudy}.`);
         }
+        if (refresh) {
+          const rs = (begun[3]?.rows ?? []) as Array<{ trial_id: number; study_id: number; state: string; elsewhere: boolean }>;
+          index = { studyId: lockStudy!, key: indexKey(ix), rows: rs.map((r) => [r.trial_id, r.study_id, r.state, r.elsewhere]) };
+        }
       }
-      out = await f(c, locked);
+      out = await f(c, locked, index);
       committing = true;
       await c.query('COMMIT');
       return out;
@@ -441,12 +467,13 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
   async runInWriteTransaction<T>(fn: (tx: OptunaPostgresStorage) => Promise<T>, opts: { lockStudy?: number } = {}): Promise<T> {
     return this.tx(
       'write',
-      async (c, lockedRow) => {
+      async (c, lockedRow, index) => {
         // The lock came with BEGIN, unless this runs inside another transaction.
         const locked = opts.lockStudy === undefined ? null : (lockedRow ?? (await this.studyRow(c, opts.lockStudy, true)));
         const view = Object.create(this) as OptunaPostgresStorage;
         view.bound = c;
         view.lockedStudy = locked;
+        view.prefetchedIndex = index ?? null;
         view.indexedUnderLock = new Set();
         return fn(view);
       },
@@ -604,14 +631,11 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
       ix = new StateIndex();
       this.stateIndexes.set(studyId, ix);
     }
-    // One statement for the rows last seen open and the rows above the mark (disjoint: open ids are
-    // at most the mark). Each RUNNING row says whether it has a heartbeat, for the claim's budget.
-    const rs = await arrays<[number, number, string, boolean]>(
-      c,
-      `SELECT t.trial_id, t.study_id, t.state::text, t.state = 'RUNNING' AND NOT EXISTS (SELECT 1 FROM trial_heartbeats h WHERE h.trial_id = t.trial_id)
-       FROM trials t WHERE t.trial_id = ANY($1::int[]) OR (t.trial_id > $2 AND t.study_id = $3) ORDER BY t.trial_id`,
-      [ix.openIds(), ix.mark, studyId],
-    );
+    // One statement (INDEX_SQL), or its rows as read with the claim's BEGIN when they were read for
+    // the index as it stands (nothing refreshed it in between).
+    const pre = this.prefetchedIndex;
+    this.prefetchedIndex = null;
+    const rs = pre && locked && pre.studyId === studyId && pre.key === indexKey(ix) ? pre.rows : await arrays<IndexRow>(c, INDEX_SQL, [ix.openIds(), ix.mark, studyId]);
     const again: Array<[number, number, string]> = [];
     const fresh: Array<[number, string]> = [];
     let withoutHeartbeat = 0;
