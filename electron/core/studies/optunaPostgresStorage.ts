@@ -70,10 +70,13 @@ type PrefetchedIndex = { studyId: number; key: string; rows: IndexRow[] };
 
 /** The statement that brings a StateIndex up to date: the rows last seen open and the rows above
  * the mark (disjoint: open ids are at most the mark); each RUNNING row says whether it has a
- * heartbeat, for the claim's budget. Given placeholders, or literals (for a simple query). */
+ * heartbeat, for the claim's budget (looked up for those rows only: a NOT EXISTS there is planned
+ * as a scan of every heartbeat the study ever had). Given placeholders, or literals (for a simple
+ * query). */
 const indexSql = (openIds: string, mark: string, studyId: string): string =>
-  `SELECT t.trial_id, t.study_id, t.state::text AS state, t.state = 'RUNNING' AND NOT EXISTS (SELECT 1 FROM trial_heartbeats h WHERE h.trial_id = t.trial_id) AS elsewhere
-       FROM trials t WHERE t.trial_id = ANY(${openIds}) OR (t.trial_id > ${mark} AND t.study_id = ${studyId}) ORDER BY t.trial_id`;
+  `WITH t AS (SELECT trial_id, study_id, state FROM trials WHERE trial_id = ANY(${openIds}) OR (trial_id > ${mark} AND study_id = ${studyId})),
+       h AS (SELECT trial_id FROM trial_heartbeats WHERE trial_id = ANY(ARRAY(SELECT trial_id FROM t WHERE state = 'RUNNING')))
+       SELECT t.trial_id, t.study_id, t.state::text AS state, t.state = 'RUNNING' AND t.trial_id <> ALL(ARRAY(SELECT trial_id FROM h)) AS elsewhere FROM t ORDER BY t.trial_id`;
 const INDEX_SQL = indexSql('$1::int[]', '$2', '$3');
 const indexKey = (ix: StateIndex | undefined): string => (ix ? `${ix.mark}:${ix.openIds().join(',')}` : '0:');
 
@@ -1066,17 +1069,20 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
    * is gone. */
   private async readTrialsAndChildren(c: Queryable, studyId: number, maxSeen: number, ids: readonly number[]): Promise<FrozenTrial[]> {
     // Columns shared by every part: kind, trial id, an int (number, param_id, objective, step), a float, three texts.
+    // Children are looked up by `trial_id = ANY(ARRAY(...))`, not joined to t: the planner costs a
+    // join to a handful of trials as a hash join over the whole child table (a scan of every
+    // trial's rows on each read), the array as a few index probes.
     type Row = [kind: number, id: number, i: number | null, f: number | null, a: string | null, b: string | null, c: string | null];
     const rs = await arrays<Row>(
       c,
       `WITH t AS (SELECT trial_id, number, state::text AS state, datetime_start::text AS ds, datetime_complete::text AS dc FROM trials WHERE (trial_id > $1 AND study_id = $2) OR trial_id = ANY($3::int[]))
        SELECT 0, study_id, NULL::int, NULL::float8, NULL::text, NULL::text, NULL::text FROM studies WHERE study_id = $2
        UNION ALL SELECT 1, trial_id, number, NULL, state, ds, dc FROM t
-       UNION ALL SELECT 2, p.trial_id, p.param_id, p.param_value, p.param_name::text, p.distribution_json::text, NULL FROM trial_params p JOIN t ON t.trial_id = p.trial_id
-       UNION ALL SELECT 3, v.trial_id, v.objective, v.value, v.value_type::text, NULL, NULL FROM trial_values v JOIN t ON t.trial_id = v.trial_id
-       UNION ALL SELECT 4, iv.trial_id, iv.step, iv.intermediate_value, iv.intermediate_value_type::text, NULL, NULL FROM trial_intermediate_values iv JOIN t ON t.trial_id = iv.trial_id
-       UNION ALL SELECT 5, a.trial_id, NULL, NULL, a."key"::text, a.value_json::text, NULL FROM trial_user_attributes a JOIN t ON t.trial_id = a.trial_id
-       UNION ALL SELECT 6, a.trial_id, NULL, NULL, a."key"::text, a.value_json::text, NULL FROM trial_system_attributes a JOIN t ON t.trial_id = a.trial_id
+       UNION ALL SELECT 2, p.trial_id, p.param_id, p.param_value, p.param_name::text, p.distribution_json::text, NULL FROM trial_params p WHERE p.trial_id = ANY(ARRAY(SELECT trial_id FROM t))
+       UNION ALL SELECT 3, v.trial_id, v.objective, v.value, v.value_type::text, NULL, NULL FROM trial_values v WHERE v.trial_id = ANY(ARRAY(SELECT trial_id FROM t))
+       UNION ALL SELECT 4, iv.trial_id, iv.step, iv.intermediate_value, iv.intermediate_value_type::text, NULL, NULL FROM trial_intermediate_values iv WHERE iv.trial_id = ANY(ARRAY(SELECT trial_id FROM t))
+       UNION ALL SELECT 5, a.trial_id, NULL, NULL, a."key"::text, a.value_json::text, NULL FROM trial_user_attributes a WHERE a.trial_id = ANY(ARRAY(SELECT trial_id FROM t))
+       UNION ALL SELECT 6, a.trial_id, NULL, NULL, a."key"::text, a.value_json::text, NULL FROM trial_system_attributes a WHERE a.trial_id = ANY(ARRAY(SELECT trial_id FROM t))
        ORDER BY 1, 2, 3, 5`,
       [maxSeen, studyId, ids],
     );
