@@ -63,12 +63,40 @@ const SCHEMA_LOCK = 0x7377646b;
 
 type Queryable = pg.PoolClient;
 type StudyRow = { study_id: number; study_name: string };
+/** A state-index row: trial_id, study_id, state, and whether it is RUNNING without a heartbeat. */
+type IndexRow = [number, number, string, boolean];
+/** State-index rows read with a claim's BEGIN, for the index as it stood then (key: its mark and open ids). */
+type PrefetchedIndex = { studyId: number; key: string; rows: IndexRow[] };
+
+/** The statement that brings a StateIndex up to date: the rows last seen open and the rows above
+ * the mark (disjoint: open ids are at most the mark); each RUNNING row says whether it has a
+ * heartbeat, for the claim's budget (looked up for those rows only: a NOT EXISTS there is planned
+ * as a scan of every heartbeat the study ever had). Given placeholders, or literals (for a simple
+ * query). */
+const indexSql = (openIds: string, mark: string, studyId: string): string =>
+  `WITH t AS (SELECT trial_id, study_id, state FROM trials WHERE trial_id = ANY(${openIds}) OR (trial_id > ${mark} AND study_id = ${studyId})),
+       h AS (SELECT trial_id FROM trial_heartbeats WHERE trial_id = ANY(ARRAY(SELECT trial_id FROM t WHERE state = 'RUNNING')))
+       SELECT t.trial_id, t.study_id, t.state::text AS state, t.state = 'RUNNING' AND t.trial_id <> ALL(ARRAY(SELECT trial_id FROM h)) AS elsewhere FROM t ORDER BY t.trial_id`;
+const INDEX_SQL = indexSql('$1::int[]', '$2', '$3');
+const indexKey = (ix: StateIndex | undefined): string => (ix ? `${ix.mark}:${ix.openIds().join(',')}` : '0:');
+
+/** Names for the statements this process sends, so each connection parses and plans a statement
+ * once (a named prepared statement) instead of on every call: the server's share of a trial is
+ * mostly the parsing and planning of a few statements. Bounded: statement texts are built from a
+ * few shapes, and one made of a study's data beyond the bound is sent unnamed. */
+const statementNames = new Map<string, string>();
+const MAX_NAMED_STATEMENTS = 500;
+function statementName(text: string): string | undefined {
+  let name = statementNames.get(text);
+  if (name === undefined && statementNames.size < MAX_NAMED_STATEMENTS) statementNames.set(text, (name = `sweepdeck_${statementNames.size}`));
+  return name;
+}
 
 async function rows<R>(c: Queryable, text: string, values: unknown[] = []): Promise<R[]> {
-  return (await c.query(text, values)).rows as R[];
+  return (await c.query({ name: statementName(text), text, values })).rows as R[];
 }
 async function arrays<R extends unknown[]>(c: Queryable, text: string, values: unknown[] = []): Promise<R[]> {
-  return (await c.query({ text, values, rowMode: 'array' })).rows as R[];
+  return (await c.query({ name: statementName(text), text, values, rowMode: 'array' })).rows as R[];
 }
 
 /** Opens (and with create, sets up) the Optuna schema at a postgresql:// URL. Reads only, unless
@@ -198,6 +226,8 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
   /** Studies whose state index this transaction view refreshed under the study-row lock. */
   private indexedUnderLock: Set<number> = new Set();
   private lockedStudy: { study_id: number; study_name: string } | null = null;
+  /** Set on a claim's transaction view: the state-index rows read with its BEGIN (used once). */
+  private prefetchedIndex: PrefetchedIndex | null = null;
   /** Per study, from the last state-index refresh: RUNNING trials without a heartbeat. */
   private readonly runningWithoutHeartbeat = new Map<number, number>();
   /** The study of each trial this process created or took: finishTrial's one-statement path. */
@@ -250,15 +280,35 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
     return run;
   }
 
-  private async tx<T>(kind: 'read' | 'write' | 'statement', f: (c: Queryable, locked: StudyRow | null) => Promise<T>, lockStudy?: number): Promise<T> {
+  /**
+   * kind 'autocommit': f runs one write statement, atomic by itself, with no BEGIN and COMMIT round
+   * trips. Its commit is in doubt whenever the connection is lost after it was sent; `settle` then
+   * asks the database whether it took effect (by what the statement wrote: its own marks) and gives
+   * its result, or null when it did not (it runs again).
+   */
+  private async tx<T>(
+    kind: 'read' | 'write' | 'statement' | 'autocommit',
+    f: (c: Queryable, locked: StudyRow | null, index?: PrefetchedIndex) => Promise<T>,
+    lockStudy?: number,
+    settle?: (c: Queryable) => Promise<{ result: T } | null>,
+  ): Promise<T> {
     if (this.closed) throw new Error(`${this.path}: the study storage is closed.`);
-    if (kind === 'write' && this.readonly) throw new StudyError('READ_ONLY', `${this.path}: opened read-only; nothing was changed.`);
+    if ((kind === 'write' || kind === 'autocommit') && this.readonly) throw new StudyError('READ_ONLY', `${this.path}: opened read-only; nothing was changed.`);
     if (this.bound) return f(this.bound, null);
     const backoff = new Backoff(this.reconnect);
     let doubt: CommitInDoubt | undefined;
     for (let rolledBack = 0; ; ) {
       try {
-        if (doubt) {
+        if (doubt && doubt.xid === null) {
+          // An autocommit statement: the database says whether it took effect.
+          const settled = settle ? await this.onConnection(settle) : null;
+          if (settled) {
+            this.watch.back();
+            return settled.result;
+          }
+          doubt = undefined;
+        }
+        if (doubt && doubt.xid !== null) {
           const status = await this.commitStatus(doubt.xid);
           if (status === 'committed') {
             this.watch.back();
@@ -306,17 +356,22 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
 
   /** One try of a transaction. Throws CommitInDoubt when a write's COMMIT went out and its answer
    * was lost with the connection; any other error as it came. */
-  private async txOnce<T>(kind: 'read' | 'write' | 'statement', f: (c: Queryable, locked: StudyRow | null) => Promise<T>, lockStudy?: number): Promise<T> {
+  private async txOnce<T>(kind: 'read' | 'write' | 'statement' | 'autocommit', f: (c: Queryable, locked: StudyRow | null, index?: PrefetchedIndex) => Promise<T>, lockStudy?: number): Promise<T> {
     const c = await checkOut(this.pool);
     let broken: Error | undefined;
     let xid: string | null = null;
     let out: T | undefined;
     let committing = false;
+    let index: PrefetchedIndex | undefined;
     try {
       // Reads see one snapshot across their several SELECTs; writes run at READ COMMITTED with
       // Optuna's row locks, so they interleave with Python Optuna's writes as Optuna's own do.
       // 'statement': f runs one read statement, which sees one snapshot by itself: no transaction.
       if (kind === 'statement') return await f(c, null);
+      if (kind === 'autocommit') {
+        committing = true;
+        return await f(c, null);
+      }
       let locked: StudyRow | null = null;
       if (kind === 'read') await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       else {
@@ -324,27 +379,37 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
         // simple query of two statements): every write transaction pays one fewer.
         // With lockStudy, the study row's lock (Optuna's trial-creation lock) is taken in the same
         // round trip; a simple query takes no parameters, so the id goes in as a checked integer.
+        // A claim counts under the lock first: the study's state index is brought up to date in the
+        // same round trip too (read for the index as it stands now; used only if it still does).
         const lock = lockStudy !== undefined && Number.isSafeInteger(lockStudy) ? `; SELECT study_id, study_name FROM studies WHERE study_id = ${lockStudy} FOR UPDATE` : '';
-        const begun = (await c.query(`BEGIN; SELECT txid_current()::text AS xid${lock}`)) as unknown as pg.QueryResult[];
+        const ix = lock ? this.stateIndexes.get(lockStudy!) : undefined;
+        const openIds = ix ? ix.openIds() : [];
+        const literal = lock !== '' && Number.isSafeInteger(ix?.mark ?? 0) && openIds.every((id) => Number.isSafeInteger(id));
+        const refresh = literal ? `; ${indexSql(`'{${openIds.join(',')}}'::int[]`, String(ix?.mark ?? 0), String(lockStudy))}` : '';
+        const begun = (await c.query(`BEGIN; SELECT txid_current()::text AS xid${lock}${refresh}`)) as unknown as pg.QueryResult[];
         xid = (begun[1]?.rows[0] as { xid?: string } | undefined)?.xid ?? null;
         if (lock) {
           locked = (begun[2]?.rows[0] as StudyRow | undefined) ?? null;
           if (!locked) throw new StudyError('STUDY_NOT_FOUND', `${this.path}: no study with id ${lockStudy}.`);
         }
+        if (refresh) {
+          const rs = (begun[3]?.rows ?? []) as Array<{ trial_id: number; study_id: number; state: string; elsewhere: boolean }>;
+          index = { studyId: lockStudy!, key: indexKey(ix), rows: rs.map((r) => [r.trial_id, r.study_id, r.state, r.elsewhere]) };
+        }
       }
-      out = await f(c, locked);
+      out = await f(c, locked, index);
       committing = true;
       await c.query('COMMIT');
       return out;
     } catch (e) {
-      if (kind === 'write') this.forgetUncommitted();
+      if (kind === 'write' || kind === 'autocommit') this.forgetUncommitted();
       if (isConnectionLoss(e)) {
         // The connection is gone: no ROLLBACK to send (the server rolls back on its own).
         broken = e as Error;
-        if (committing && xid !== null) throw new CommitInDoubt(xid, out, e);
+        if (committing && (xid !== null || kind === 'autocommit')) throw new CommitInDoubt(xid, out, e);
         throw e;
       }
-      if (kind !== 'statement') {
+      if (kind !== 'statement' && kind !== 'autocommit') {
         try {
           await c.query('ROLLBACK');
         } catch (e2) {
@@ -361,10 +426,15 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
   /** txid_status of a transaction whose COMMIT's answer was lost: committed, aborted, in progress,
    * or null when the server no longer remembers it. */
   private async commitStatus(xid: string): Promise<string | null> {
+    return this.onConnection(async (c) => (await rows<{ s: string | null }>(c, 'SELECT txid_status($1::bigint) AS s', [xid]))[0]?.s ?? null);
+  }
+
+  /** f on a connection of the pool, outside any transaction (a connection that fails is dropped). */
+  private async onConnection<T>(f: (c: Queryable) => Promise<T>): Promise<T> {
     const c = await checkOut(this.pool);
     let broken: Error | undefined;
     try {
-      return (await rows<{ s: string | null }>(c, 'SELECT txid_status($1::bigint) AS s', [xid]))[0]?.s ?? null;
+      return await f(c);
     } catch (e) {
       broken = e as Error;
       throw e;
@@ -400,12 +470,13 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
   async runInWriteTransaction<T>(fn: (tx: OptunaPostgresStorage) => Promise<T>, opts: { lockStudy?: number } = {}): Promise<T> {
     return this.tx(
       'write',
-      async (c, lockedRow) => {
+      async (c, lockedRow, index) => {
         // The lock came with BEGIN, unless this runs inside another transaction.
         const locked = opts.lockStudy === undefined ? null : (lockedRow ?? (await this.studyRow(c, opts.lockStudy, true)));
         const view = Object.create(this) as OptunaPostgresStorage;
         view.bound = c;
         view.lockedStudy = locked;
+        view.prefetchedIndex = index ?? null;
         view.indexedUnderLock = new Set();
         return fn(view);
       },
@@ -563,14 +634,11 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
       ix = new StateIndex();
       this.stateIndexes.set(studyId, ix);
     }
-    // One statement for the rows last seen open and the rows above the mark (disjoint: open ids are
-    // at most the mark). Each RUNNING row says whether it has a heartbeat, for the claim's budget.
-    const rs = await arrays<[number, number, string, boolean]>(
-      c,
-      `SELECT t.trial_id, t.study_id, t.state::text, t.state = 'RUNNING' AND NOT EXISTS (SELECT 1 FROM trial_heartbeats h WHERE h.trial_id = t.trial_id)
-       FROM trials t WHERE t.trial_id = ANY($1::int[]) OR (t.trial_id > $2 AND t.study_id = $3) ORDER BY t.trial_id`,
-      [ix.openIds(), ix.mark, studyId],
-    );
+    // One statement (INDEX_SQL), or its rows as read with the claim's BEGIN when they were read for
+    // the index as it stands (nothing refreshed it in between).
+    const pre = this.prefetchedIndex;
+    this.prefetchedIndex = null;
+    const rs = pre && locked && pre.studyId === studyId && pre.key === indexKey(ix) ? pre.rows : await arrays<IndexRow>(c, INDEX_SQL, [ix.openIds(), ix.mark, studyId]);
     const again: Array<[number, number, string]> = [];
     const fresh: Array<[number, string]> = [];
     let withoutHeartbeat = 0;
@@ -802,8 +870,15 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
     if (outcome) {
       // A trial of a known study that needs no stored value: one statement, whose UPDATE re-checks
       // the state on the row's latest version (a concurrent finish makes it change nothing).
-      const changed = await this.tx('write', async (c) => {
-        const values: unknown[] = [outcome.state, formatOptunaDatetime(new Date()), trialId];
+      // Autocommit: the statement is the whole transaction. If its answer is lost, the trial's row
+      // tells whether it took effect: finished in this state at this very datetime_complete.
+      const stamp = formatOptunaDatetime(new Date());
+      const settle = async (c: Queryable): Promise<{ result: number } | null> => {
+        const r = (await rows<{ state: string; ours: boolean }>(c, 'SELECT state::text AS state, datetime_complete = $2::timestamp AS ours FROM trials WHERE trial_id = $1', [trialId, stamp]))[0];
+        return r && r.state === outcome.state && r.ours === true ? { result: 1 } : null;
+      };
+      const changed = await this.tx('autocommit', async (c) => {
+        const values: unknown[] = [outcome.state, stamp, trialId];
         const at = (x: unknown): string => `$${values.push(x)}`;
         // One row per objective, objective index as Optuna writes them.
         let insertValues = '';
@@ -824,10 +899,14 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
           insertSteps = `, i AS (INSERT INTO trial_intermediate_values (trial_id, step, intermediate_value, intermediate_value_type) SELECT u.trial_id, s.* FROM u, (VALUES ${tuples.join(', ')}) AS s ${INTERMEDIATE_UPSERT})`;
         }
         const n = (await rows<{ n: number }>(c, `WITH u AS (UPDATE trials SET state = $1, datetime_complete = $2 WHERE trial_id = $3 AND state IN ('RUNNING', 'WAITING') RETURNING trial_id)${insertValues}${insertSteps} SELECT COUNT(*)::int AS n FROM u`, values))[0]!.n;
-        // Nothing changed: the trial is gone or finished; say which, as the general path does.
-        if (n === 0) unfinishedTrialRow(this.path, trialId, (await rows<TrialRow>(c, `SELECT ${TRIAL_COLS} FROM trials WHERE trial_id = $1`, [trialId]))[0], `finishing as ${state}`);
-        return n;
-      });
+        if (n > 0) return n;
+        // Nothing changed. Finished by this very call (a run again after a lost answer, while the
+        // first one was still committing): done. Else the trial is gone or finished; say which, as
+        // the general path does.
+        if (await settle(c)) return 1;
+        unfinishedTrialRow(this.path, trialId, (await rows<TrialRow>(c, `SELECT ${TRIAL_COLS} FROM trials WHERE trial_id = $1`, [trialId]))[0], `finishing as ${state}`);
+        return 0;
+      }, undefined, settle);
       if (changed) this.trialStudies.delete(trialId);
       return;
     }
@@ -990,17 +1069,20 @@ export class OptunaPostgresStorage implements AsyncStudyStorage {
    * is gone. */
   private async readTrialsAndChildren(c: Queryable, studyId: number, maxSeen: number, ids: readonly number[]): Promise<FrozenTrial[]> {
     // Columns shared by every part: kind, trial id, an int (number, param_id, objective, step), a float, three texts.
+    // Children are looked up by `trial_id = ANY(ARRAY(...))`, not joined to t: the planner costs a
+    // join to a handful of trials as a hash join over the whole child table (a scan of every
+    // trial's rows on each read), the array as a few index probes.
     type Row = [kind: number, id: number, i: number | null, f: number | null, a: string | null, b: string | null, c: string | null];
     const rs = await arrays<Row>(
       c,
       `WITH t AS (SELECT trial_id, number, state::text AS state, datetime_start::text AS ds, datetime_complete::text AS dc FROM trials WHERE (trial_id > $1 AND study_id = $2) OR trial_id = ANY($3::int[]))
        SELECT 0, study_id, NULL::int, NULL::float8, NULL::text, NULL::text, NULL::text FROM studies WHERE study_id = $2
        UNION ALL SELECT 1, trial_id, number, NULL, state, ds, dc FROM t
-       UNION ALL SELECT 2, p.trial_id, p.param_id, p.param_value, p.param_name::text, p.distribution_json::text, NULL FROM trial_params p JOIN t ON t.trial_id = p.trial_id
-       UNION ALL SELECT 3, v.trial_id, v.objective, v.value, v.value_type::text, NULL, NULL FROM trial_values v JOIN t ON t.trial_id = v.trial_id
-       UNION ALL SELECT 4, iv.trial_id, iv.step, iv.intermediate_value, iv.intermediate_value_type::text, NULL, NULL FROM trial_intermediate_values iv JOIN t ON t.trial_id = iv.trial_id
-       UNION ALL SELECT 5, a.trial_id, NULL, NULL, a."key"::text, a.value_json::text, NULL FROM trial_user_attributes a JOIN t ON t.trial_id = a.trial_id
-       UNION ALL SELECT 6, a.trial_id, NULL, NULL, a."key"::text, a.value_json::text, NULL FROM trial_system_attributes a JOIN t ON t.trial_id = a.trial_id
+       UNION ALL SELECT 2, p.trial_id, p.param_id, p.param_value, p.param_name::text, p.distribution_json::text, NULL FROM trial_params p WHERE p.trial_id = ANY(ARRAY(SELECT trial_id FROM t))
+       UNION ALL SELECT 3, v.trial_id, v.objective, v.value, v.value_type::text, NULL, NULL FROM trial_values v WHERE v.trial_id = ANY(ARRAY(SELECT trial_id FROM t))
+       UNION ALL SELECT 4, iv.trial_id, iv.step, iv.intermediate_value, iv.intermediate_value_type::text, NULL, NULL FROM trial_intermediate_values iv WHERE iv.trial_id = ANY(ARRAY(SELECT trial_id FROM t))
+       UNION ALL SELECT 5, a.trial_id, NULL, NULL, a."key"::text, a.value_json::text, NULL FROM trial_user_attributes a WHERE a.trial_id = ANY(ARRAY(SELECT trial_id FROM t))
+       UNION ALL SELECT 6, a.trial_id, NULL, NULL, a."key"::text, a.value_json::text, NULL FROM trial_system_attributes a WHERE a.trial_id = ANY(ARRAY(SELECT trial_id FROM t))
        ORDER BY 1, 2, 3, 5`,
       [maxSeen, studyId, ids],
     );

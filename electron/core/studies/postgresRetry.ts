@@ -133,10 +133,11 @@ export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
  * have committed. Carries the transaction id to ask the server later and what the body returned. */
 export class CommitInDoubt extends Error {
   constructor(
-    readonly xid: string,
+    /** The transaction to ask about; null for an autocommit statement (settled by its effects). */
+    readonly xid: string | null,
     readonly result: unknown,
     readonly lostWith: unknown,
   ) {
-    super(`commit of transaction ${xid} in doubt`);
+    super(xid === null ? 'commit of an autocommit statement in doubt' : `commit of transaction ${xid} in doubt`);
   }
 }

@@ -173,6 +173,33 @@ describe.runIf(hasOwnCluster() && hasOptuna())('a PostgreSQL study storage throu
     ]);
   }, 60_000);
 
+  it.each(['before', 'after'] as const)("a connection cut %s the server ran finishTrial's one autocommit statement: the trial is finished once, with no error", async (mode) => {
+    const url = pg.createDatabase(`cutfin_${mode}`);
+    const proxy = await startCommitCutProxy(pg.host, pg.port);
+    const notices: OutageNotice[] = [];
+    const s = await open(proxy.urlFor(url), notices);
+    try {
+      const study = await s.createStudy('cutfin', ['minimize']);
+      const first = await s.createTrial(study.studyId);
+      await s.finishTrial(first.trialId, 'COMPLETE', 0);
+      const second = await s.createTrial(study.studyId);
+      const cut = proxy.cutNextStatement(/^WITH u AS \(UPDATE trials SET state/, mode);
+      await s.finishTrial(second.trialId, 'COMPLETE', 1);
+      await cut;
+      expect(notices.filter((n) => n.kind !== 'retry').map((n) => n.kind)).toEqual(['lost', 'back']);
+      // Straight from the server: one value row for the trial, written once.
+      expect(pg.psql(`SELECT count(*) FROM trial_values WHERE trial_id = ${second.trialId}`, new URL(url).pathname.slice(1)).trim()).toBe('1');
+    } finally {
+      await s.close();
+      await proxy.close();
+    }
+    const seen = readBack(url, 'cutfin');
+    expect(seen.map((t) => [t[0], t[1], t[2]])).toEqual([
+      [0, 'COMPLETE', 0],
+      [1, 'COMPLETE', 1],
+    ]);
+  }, 60_000);
+
   it('patience runs out: UNREACHABLE naming the URL, the wait, and that the change was not saved', async () => {
     const url = pg.createDatabase('patience');
     const notices: OutageNotice[] = [];

@@ -13,6 +13,10 @@ export interface CommitCutProxy {
   urlFor(targetUrl: string): string;
   /** The next COMMIT on any connection is cut this way; resolves when it has been cut. */
   cutNextCommit(mode: CutMode): Promise<void>;
+  /** The next run (Bind) of a statement whose text matches, outside a transaction, is cut this way:
+   * 'before' drops the connection instead of passing the run on; 'after' passes it on and drops the
+   * connection once the server is ready again (the statement has committed), answering nothing. */
+  cutNextStatement(text: RegExp, mode: CutMode): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -43,6 +47,7 @@ const cstring = (b: Buffer): string => b.toString('utf8', 0, Math.max(0, b.index
 
 export async function startCommitCutProxy(targetHost: string, targetPort: number): Promise<CommitCutProxy> {
   let armed: { mode: CutMode; done: () => void } | null = null;
+  let armedStatement: { text: RegExp; mode: CutMode; done: () => void } | null = null;
   const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
     const upstream = net.connect(targetPort, targetHost);
@@ -58,8 +63,29 @@ export async function startCommitCutProxy(targetHost: string, targetPort: number
     const fromClient = new Framer(1); // the startup message has no type byte
     const fromServer = new Framer(0);
     let holding: { done: () => void } | null = null;
+    let holdingUntilReady: { done: () => void } | null = null;
+    // Statement texts by prepared-statement name (Parse: name, text), for the Binds that run them.
+    const texts = new Map<string, string>();
     client.on('data', (chunk: Buffer) => {
       for (const m of fromClient.push(chunk)) {
+        if (m.type === 'P') {
+          const name = cstring(m.body);
+          texts.set(name, cstring(m.body.subarray(Buffer.byteLength(name) + 1)));
+        }
+        if (m.type === 'B' && armedStatement) {
+          const portal = cstring(m.body);
+          const text = texts.get(cstring(m.body.subarray(Buffer.byteLength(portal) + 1))) ?? '';
+          if (armedStatement.text.test(text)) {
+            const a = armedStatement;
+            armedStatement = null;
+            if (a.mode === 'before') {
+              cut();
+              a.done();
+              return;
+            }
+            holdingUntilReady = { done: a.done };
+          }
+        }
         const isCommit = m.type === 'Q' && /^\s*COMMIT\s*;?\s*$/i.test(cstring(m.body));
         if (isCommit && armed) {
           const a = armed;
@@ -78,6 +104,16 @@ export async function startCommitCutProxy(targetHost: string, targetPort: number
       // Always framed, so the framer is in step when holding starts (at a message boundary: the
       // client sends COMMIT only after the server's ReadyForQuery).
       const messages = fromServer.push(chunk);
+      if (holdingUntilReady) {
+        // Nothing goes back; the connection is cut once the server says it is ready again.
+        if (messages.some((m) => m.type === 'Z')) {
+          const h = holdingUntilReady;
+          holdingUntilReady = null;
+          cut();
+          h.done();
+        }
+        return;
+      }
       if (!holding) {
         client.write(chunk);
         return;
@@ -106,6 +142,11 @@ export async function startCommitCutProxy(targetHost: string, targetPort: number
     cutNextCommit(mode) {
       return new Promise<void>((done) => {
         armed = { mode, done };
+      });
+    },
+    cutNextStatement(text, mode) {
+      return new Promise<void>((done) => {
+        armedStatement = { text, mode, done };
       });
     },
     async close() {
