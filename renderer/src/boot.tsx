@@ -1,11 +1,12 @@
 // The app proper: React, React Query and the screens. Evaluated after earlyRequests.ts has sent the
 // first view's requests; those promises seed the query cache here, so nothing is asked twice.
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { QueryClientProvider } from '@tanstack/react-query';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import type { Client } from '../../shared/client.ts';
 import { ClientProvider } from './api/clientContext.tsx';
 import { keys } from './api/queries.ts';
+import { newQueryClient } from './api/queryClient.ts';
 import { fetchTrials } from './api/trialsData.ts';
 import { App } from './App.tsx';
 import { markOnce } from './lib/perf.ts';
@@ -24,16 +25,7 @@ function firstThen<T>(early: Promise<T>, again: () => Promise<T>): () => Promise
 export function boot(client: Client, early: EarlyRequests | null): void {
   // For the render bench: the app's script has loaded and run its top level.
   markOnce('app-start');
-  const queryClient = new QueryClient({
-    defaultOptions: {
-      queries: {
-        // Events keep caches fresh; refetch on focus catches anything missed while hidden.
-        staleTime: 5_000,
-        retry: (n, e) => n < 2 && (e as { code?: string }).code === 'TRANSPORT',
-        refetchOnWindowFocus: true,
-      },
-    },
-  });
+  const queryClient = newQueryClient();
   if (early) {
     const { id } = early;
     void queryClient.prefetchQuery({ queryKey: keys.sweep(id), queryFn: firstThen(early.sweep, () => client.get('sweeps.get', { id })) });
