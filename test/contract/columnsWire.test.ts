@@ -8,23 +8,9 @@ import { createClient, ipcTransport } from '../../shared/client.ts';
 import { contract, type TrialColumns, type TrialRow } from '../../shared/contract.ts';
 import { COLUMNS_MIME, ColumnsWireError, decodeColumnsBody, encodeColumnsBody } from '../../shared/columnsWire.ts';
 import { toIntermediateColumns, toTrialColumns, TRIAL_STATES } from '../../shared/trialColumns.ts';
-import { rowsFromColumns } from '../support/trialColumns.ts';
+import { rowsFromColumns, trialRowArb } from '../support/trialColumns.ts';
 
-const num = fc.oneof(fc.double(), fc.constantFrom(NaN, Infinity, -Infinity, 0, -0, 1e-5, 2 ** 32, 4294967295, -1));
-const paramValue = fc.oneof(num, fc.string({ maxLength: 6 }), fc.boolean(), fc.constant(null));
-const rowArb: fc.Arbitrary<TrialRow> = fc.record({
-  trialId: fc.nat(),
-  number: fc.nat(),
-  state: fc.constantFrom(...TRIAL_STATES),
-  params: fc.dictionary(fc.constantFrom('lr', 'batch', 'opt', 'x y'), paramValue, { maxKeys: 4 }),
-  value: fc.option(num, { nil: null }),
-  intermediate: fc.array(fc.tuple(num, num), { maxLength: 4 }),
-  startedAt: fc.option(fc.double({ noNaN: true }), { nil: null }),
-  completedAt: fc.option(fc.double({ noNaN: true }), { nil: null }),
-  durationMs: fc.option(fc.double(), { nil: null }),
-  childRunId: fc.option(fc.string({ maxLength: 8 }), { nil: null }),
-  reason: fc.option(fc.string({ maxLength: 8 }), { nil: null }),
-});
+const rowArb = trialRowArb([NaN, Infinity, -Infinity, 0, -0, 1e-5, 2 ** 32, 4294967295, -1], false);
 
 const ok = (value: unknown) => ({ ok: true, value });
 const roundTrip = (v: unknown): unknown => decodeColumnsBody(encodeColumnsBody(v)!);

@@ -7,24 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { contract, trialStateSchema, type IntermediateColumns, type TrialColumns, type TrialRow } from '../../shared/contract.ts';
 import { fromTrialColumns, toIntermediateColumns, toTrialColumns, TRIAL_STATES } from '../../shared/trialColumns.ts';
 import { decodeWire, encodeWire } from '../../shared/wire.ts';
-import { plainTrial, rowsFromColumns } from '../support/trialColumns.ts';
+import { plainTrial, rowsFromColumns, trialRowArb } from '../support/trialColumns.ts';
 
-const num = fc.oneof(fc.double(), fc.constantFrom(NaN, Infinity, -Infinity, 0, -0.5, 1e-5));
-const paramValue = fc.oneof(num, fc.string({ maxLength: 6 }), fc.boolean(), fc.constant(null));
-const rowArb: fc.Arbitrary<TrialRow> = fc.record({
-  trialId: fc.nat(),
-  number: fc.nat(),
-  state: fc.constantFrom(...TRIAL_STATES),
-  // A few fixed names, each present or not per trial, so columns have absent rows.
-  params: fc.dictionary(fc.constantFrom('lr', 'batch', 'opt', 'x y'), paramValue, { maxKeys: 4 }),
-  value: fc.option(num, { nil: null }),
-  intermediate: fc.array(fc.tuple(num, num), { maxLength: 4 }),
-  startedAt: fc.option(fc.double({ noNaN: true, noDefaultInfinity: true }), { nil: null }),
-  completedAt: fc.option(fc.double({ noNaN: true, noDefaultInfinity: true }), { nil: null }),
-  durationMs: fc.option(fc.double({ noNaN: true, noDefaultInfinity: true }), { nil: null }),
-  childRunId: fc.option(fc.string({ maxLength: 8 }), { nil: null }),
-  reason: fc.option(fc.string({ maxLength: 8 }), { nil: null }),
-});
+const rowArb = trialRowArb([NaN, Infinity, -Infinity, 0, -0.5, 1e-5], true);
 
 const schema = contract['sweeps.trialColumns'].output;
 const interSchema = contract['sweeps.intermediateColumns'].output;
