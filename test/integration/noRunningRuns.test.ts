@@ -83,14 +83,26 @@ describe('no RUNNING run once a sweep ends', () => {
       hooks,
       openStorage: async (file, opts) => {
         const s = openStudyStorage(file, opts);
-        const finish = s.finishTrial.bind(s);
-        s.finishTrial = (...a) => {
+        // The second trial's finish meets the full disk, by whichever finish the runner calls (its
+        // own, whose fsync comes after the commit, or the plain one).
+        const fillsDisk = (): void => {
           if (++finishes === 2) {
             full = true;
             throw diskFull();
           }
+        };
+        const finish = s.finishTrial.bind(s);
+        s.finishTrial = (...a) => {
+          fillsDisk();
           return finish(...a);
         };
+        const finishFlushLater = s.finishTrialFlushLater?.bind(s);
+        if (finishFlushLater) {
+          s.finishTrialFlushLater = (...a) => {
+            fillsDisk();
+            return finishFlushLater(...a);
+          };
+        }
         return sqliteSweepStore(s);
       },
     }).done;
