@@ -8,6 +8,7 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { buildExperimentStore } from '../../../bench/experimentRunsStore.ts';
 import type { KeyKind, RunColumns } from '../../../electron/core/tracking/runViews/runColumns.ts';
 import { openSqliteStore } from '../../../electron/core/tracking/sqliteStore/sqliteStore.ts';
 
@@ -133,5 +134,11 @@ describe('a column of the runs table read from SQLite', () => {
     }
     await more.close();
     expect(await expectColumnsAsReference(file, [exp, other])).toBeGreaterThanOrEqual(6);
+  });
+
+  it('is the plain read of it on a sweep of 3,000 runs, whose columns of new values (not stored once) and of repeated values are read differently', async () => {
+    const file = path.join(dir, 'mlflow.db');
+    const built = await buildExperimentStore(file, 'sweep', 3000);
+    expect(await expectColumnsAsReference(file, [built.experimentId])).toBeGreaterThanOrEqual(7);
   });
 });
