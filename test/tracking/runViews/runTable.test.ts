@@ -155,6 +155,26 @@ describe('runs table', () => {
     expect(held(t)).toEqual(['batch_size', 'loss', PARENT, 'mlflow.runName'].sort());
   });
 
+  it('reads ahead one step a turn: a request that came during the last chunk of a column waits for no other column', async () => {
+    // A lazy store whose every column is read in one step; the step is where a request comes in.
+    const c = columnsOfRuns('1', []);
+    const stepped: string[] = [];
+    /** How many steps had run each time reading ahead asked whether a request is being answered. */
+    const askedAfter: number[] = [];
+    c.lazy = {
+      keys: () => ({ metrics: ['a', 'b'], params: ['p'], tags: [] }),
+      load: () => undefined,
+      step: (_, key) => (stepped.push(key), true),
+      details: () => undefined,
+      runs: async () => [],
+    };
+    new RunTable(c).warm(() => (askedAfter.push(stepped.length), false));
+    await until('every column read ahead', async () => stepped.includes('p'));
+    expect(stepped).toEqual(['a', 'b', 'mlflow.runName', 'p']);
+    // Asked before each step: never two steps in one turn.
+    expect(askedAfter.slice(0, 3)).toEqual([0, 1, 2]);
+  });
+
   it('answers pages from its copy, and reads again once the store has changed', async () => {
     const svc = new RunTableService({ store: async () => store });
     const ask = (offset = 0) => svc.page({ storeId: 'local', experimentId: exp, sort: { column: 'metrics.loss', descending: false }, expanded: [ids.parent!], offset, limit: 2 });

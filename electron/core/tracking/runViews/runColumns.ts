@@ -62,9 +62,14 @@ export interface RunColumns {
 /** Strings seen again are the same string (param values, parent ids, statuses repeat). */
 export class Interner {
   private readonly seen = new Map<string, string>();
+  /** Strings given that had been seen. */
+  hits = 0;
   of(s: string): string {
     const had = this.seen.get(s);
-    if (had !== undefined) return had;
+    if (had !== undefined) {
+      this.hits++;
+      return had;
+    }
     // Short strings only: long unique ones (ids, paths) would only fill the map.
     if (s.length <= 64 && this.seen.size < 20_000) this.seen.set(s, s);
     return s;

@@ -98,8 +98,10 @@ export class RunTable {
         return;
       }
       try {
-        // Steps that had nothing left to read take no time: go on to the next one that reads.
-        while (queue.length > 0 && queue[0]!()) queue.shift();
+        // One step a turn, even one that had nothing left to read (a few microseconds): a column's
+        // last chunk is not followed at once by the next column's first, or the order by name, and a
+        // request that came meanwhile waits for one chunk only.
+        if (queue.length > 0 && queue[0]!()) queue.shift();
       } catch (err) {
         // The read that needs this column reads it again and reports the error to the screen.
         console.warn(`runs table of experiment ${this.columns.experimentId}: reading ahead stopped: ${(err as Error).message}`);

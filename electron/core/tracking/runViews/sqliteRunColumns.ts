@@ -14,6 +14,8 @@ const STATUSES: ReadonlySet<string> = new Set(['RUNNING', 'SCHEDULED', 'FINISHED
 const PARENT_TAG = 'mlflow.parentRunId';
 const TABLE: Record<KeyKind, string> = { metrics: 'latest_metrics', params: 'params', tags: 'tags' };
 const STEP = STEP_SQL.replace(/ AS step$/, '');
+/** Values of a param or tag column seen before it is decided whether they repeat. */
+const INTERN_SAMPLE = 2048;
 
 /** The experiment's runs (by id, in this order) with all their data, as the store reads them. */
 export type RunsById = (ids: readonly string[]) => Promise<Run[]>;
@@ -51,6 +53,17 @@ export function sqliteRunColumns(db: Database.Database, experimentId: string, ru
   const uris = new Array<string>(n).fill('');
   const at = new Map<string, number>();
   ids.forEach((id, i) => at.set(id, i));
+  /** A finder of rows by run id for one scan of a key's table. Its rows are mostly written run after
+   * run in the runs' order, so the row after the last one found is tried first (one string
+   * compare); the Map (hashing each fresh id: about half of a column's read) only when it is not. */
+  const rowFinder = (): ((id: string) => number | undefined) => {
+    let next = 0;
+    return (id) => {
+      const i = ids[next] === id ? next : at.get(id);
+      if (i !== undefined) next = i + 1;
+      return i;
+    };
+  };
   const c: RunColumns = {
     experimentId: String(exp),
     ids,
@@ -90,8 +103,9 @@ export function sqliteRunColumns(db: Database.Database, experimentId: string, ru
       // NaN is kept as (0, is_nan = 1); here it comes as 'NaN'. Sorts, filters and charts need only
       // the value: times and steps are read with the runs' details.
       const times = details;
+      const rowOf = rowFinder();
       yield* concatChunks(db, scan(kind, key, ["CASE WHEN is_nan THEN 'NaN' ELSE value END", ...(times ? TIMES : [])]), (p, k) => {
-        const i = at.get(p[k]!);
+        const i = rowOf(p[k]!);
         if (i === undefined) return;
         col.value[i] = sqlNumber(p[k + 1]!);
         if (times) timesAt(col, i, p, k + 2);
@@ -103,10 +117,18 @@ export function sqliteRunColumns(db: Database.Database, experimentId: string, ru
     } else {
       const col = new Array<string | undefined>(n);
       let any = false;
+      const rowOf = rowFinder();
+      // Storing a value once pays only when values repeat: a column whose first values are mostly
+      // new (numbers, names, ids) is kept as read, without a lookup per value (a fifth of its read).
+      let intern = true;
+      let values = 0;
+      const hits0 = strings.hits;
       yield* concatChunks(db, scan(kind, key, ['value']), (p, k) => {
-        const i = at.get(p[k]!);
+        const i = rowOf(p[k]!);
         if (i === undefined) return;
-        col[i] = strings.of(p[k + 1]!);
+        const v = p[k + 1]!;
+        if (intern && ++values === INTERN_SAMPLE && (strings.hits - hits0) * 2 < INTERN_SAMPLE) intern = false;
+        col[i] = intern ? strings.of(v) : v;
         any = true;
       });
       if (any) c[kind].set(key, col);
@@ -138,18 +160,21 @@ export function sqliteRunColumns(db: Database.Database, experimentId: string, ru
     // A step beyond 2^53 comes as text (STEP_SQL): the nearest double, as the app shows it.
     col.step[i] = sqlNumber(p[k + 1]!);
   };
-  const readTimes = (key: string, col: MetricColumn): void =>
+  const readTimes = (key: string, col: MetricColumn): void => {
+    const rowOf = rowFinder();
     concatScan(db, scan('metrics', key, TIMES), (p, k) => {
-      const i = at.get(p[k]!);
+      const i = rowOf(p[k]!);
       if (i !== undefined) timesAt(col, i, p, k + 1);
     });
+  };
   // The runs' user and artifact location, and the metrics' times and steps: only for whole runs built from the columns.
   let details = false;
   const loadDetails = (): void => {
     if (details) return;
     for (const [key, col] of c.metrics) readTimes(key, col);
+    const rowOf = rowFinder();
     concatScan(db, { table: 'runs', from: 'runs', fields: ['run_uuid', "coalesce(user_id, '')", "coalesce(artifact_uri, '')"], where: ACTIVE, args: [exp] }, (p, k) => {
-      const i = at.get(p[k]!);
+      const i = rowOf(p[k]!);
       if (i === undefined) return;
       users[i] = strings.of(p[k + 1]!);
       uris[i] = p[k + 2]!;
