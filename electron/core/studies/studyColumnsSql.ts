@@ -127,6 +127,27 @@ function datetimes(text: unknown, n: number): (number | null)[] | null {
   return i === t.length + 1 ? out : null;
 }
 
+/** SQL of the first distribution text of a row's param, given names bound as @n0.. and their
+ * texts as @d0.. (NULL for a name not among them). */
+const firstDistSql = (names: number): string => (names ? `CASE c.param_name ${Array.from({ length: names }, (_, i) => `WHEN @n${i} THEN @d${i}`).join(' ')} END` : 'NULL');
+
+/** A whole-study trial_params scan (StudyColumnsReader.paramScan), made of typed arrays so that it
+ * crosses from a worker thread without a copy. */
+export interface ParamScan {
+  /** StudyColumnsReader.fingerprint of the snapshot it was read in. */
+  fingerprint: string;
+  names: string[];
+  distTexts: (string | null)[];
+  /** trial id * (names + 1) + name code + 1, per param row in param_id order. */
+  keys: Float64Array<ArrayBuffer>;
+  /** The row's internal value (NaN for NULL). */
+  vals: Float64Array<ArrayBuffer>;
+  odd: number;
+}
+
+/** Below this many trials a split read is not worth its hand-over: this connection reads it all. */
+export const SPLIT_MIN_TRIALS = 20_000;
+
 /** Rows per scan of trial_params in a whole-range read (~100,000 trials of 6 params). */
 const PARAM_CHUNK = 600_000;
 
@@ -136,6 +157,8 @@ export class StudyColumnsReader {
     private readonly decoder: RowDecoder,
     /** Rows per scan of trial_params in a whole-range read (tests make it small). */
     private readonly paramChunk = PARAM_CHUNK,
+    /** Fewest trials for which read takes a `scanned` param scan (tests make it small). */
+    private readonly splitMin = SPLIT_MIN_TRIALS,
   ) {}
 
   private get(sql: string, bind: Record<string, unknown>): unknown[] {
@@ -163,8 +186,9 @@ export class StudyColumnsReader {
     return { where: 'c.trial_id IN (SELECT trial_id FROM trials WHERE study_id = @study)', bind: { study: studyId } };
   }
 
-  /** The study's trials (all, or those `since` asks for) in trial_id order. */
-  read(studyId: number, since: ColumnsSince, systemKeys: readonly string[]): StudyColumns {
+  /** The study's trials (all, or those `since` asks for) in trial_id order. `scanned` gives the
+   * whole-study param scan another connection made (paramScan), or null when it has none. */
+  read(studyId: number, since: ColumnsSince, systemKeys: readonly string[], scanned?: () => ParamScan | null): StudyColumns {
     const { where, bind } = this.scope(studyId, since);
     // A whole-range read scans each child table in storage order; the index would cost a b-tree
     // lookup per row.
@@ -202,9 +226,18 @@ export class StudyColumnsReader {
       if (r !== undefined) value[r] = asNumber(vv[k]);
     }
 
-    const params = n === 0 ? [] : this.readParams(where, bind, scan, trialId, rowOf, number);
     const userAttrs = this.readAttrs('trial_user_attributes', where, bind, scan, n, rowOf, number, null);
     const systemAttrs = systemKeys.length ? this.readAttrs('trial_system_attributes', where, bind, scan, n, rowOf, number, systemKeys) : new Map<string, unknown[]>();
+    // Params last: a split read's other thread scans them meanwhile. Its scan counts only when it
+    // saw the same snapshot as this transaction; else (a commit fell between the two) this
+    // connection scans them itself.
+    let other: ParamScan | null = null;
+    if (scanned && n >= this.splitMin && scan) {
+      const mine = this.fingerprint(studyId);
+      other = scanned();
+      if (other && other.fingerprint !== mine) other = null;
+    }
+    const params = n === 0 ? [] : this.readParams(where, bind, scan, trialId, rowOf, number, other);
     const total = since ? (this.get('SELECT count(*) FROM trials WHERE study_id = @study', { study: studyId }) as [number])[0] : number.length;
     return { trialId, number, state, startedAt, completedAt, value, params, userAttrs, systemAttrs, total };
   }
@@ -215,57 +248,116 @@ export class StudyColumnsReader {
     return this.decoder.distribution(this.distributionText(name, where, bind, scan), `param '${name}'`);
   }
 
-  private readParams(where: string, bind: Record<string, unknown>, scan: string, trialId: readonly number[], rowOf: (id: number) => number | undefined, number: readonly number[]): StudyColumns['params'] {
-    const n = trialId.length;
-    // The names are guessed from the first and last trials (two index lookups; a GROUP BY over
-    // every param row sorts them all): rows of any other name are read apart below.
+  /** What identifies the snapshot a whole read sees, cheaply: trial_params rows are only ever
+   * inserted (Optuna and Sweepdeck never update one), so the same last param row and the same
+   * trials mean the same params. Compared between the two connections of a split read. */
+  fingerprint(studyId: number): string {
+    return JSON.stringify(this.get('SELECT (SELECT max(param_id) FROM trial_params), (SELECT max(trial_id) FROM trials), (SELECT count(*) FROM trials WHERE study_id = @study)', { study: studyId }));
+  }
+
+  /** The whole-study trial_params scan on its own, in its own read transaction (another thread's
+   * connection runs it while this one reads the rest: see read's `scanned`). */
+  paramScan(studyId: number): ParamScan | null {
+    return this.db.transaction(() => {
+      const fingerprint = this.fingerprint(studyId);
+      const { where, bind } = this.scope(studyId, undefined);
+      if (!('lo' in bind)) return null;
+      const [first, last] = [bind.lo as number, bind.hi as number];
+      return { fingerprint, ...this.scanParams(where, bind, 'NOT INDEXED', first, last) };
+    }).deferred();
+  }
+
+  /** The param names (guessed from the first and last trials), their first distributions' texts,
+   * and every scoped param row as (trial id * K + name code + 1, internal value), K = names + 1;
+   * `odd` counts rows of other names or other distributions. */
+  private scanParams(where: string, bind: Record<string, unknown>, scan: string, firstTrial: number, lastTrial: number): Omit<ParamScan, 'fingerprint'> {
+    // A GROUP BY over every param row would sort them all: two index lookups instead; rows of any
+    // other name are read apart (readParams).
     const names: string[] = [];
-    for (const [name] of this.all('SELECT c.param_name FROM trial_params c WHERE c.trial_id IN (@first, @last) ORDER BY c.param_id', { first: trialId[0], last: trialId[n - 1] }) as Array<[string]>) {
+    for (const [name] of this.all('SELECT c.param_name FROM trial_params c WHERE c.trial_id IN (@first, @last) ORDER BY c.param_id', { first: firstTrial, last: lastTrial }) as Array<[string]>) {
       if (!names.includes(name)) names.push(name);
     }
     const nameBind: Record<string, unknown> = { ...bind };
-    const cols = names.map((name, i) => {
+    const distTexts = names.map((name, i) => {
       const text = this.distributionText(name, where, bind, scan);
       nameBind[`n${i}`] = name;
       nameBind[`d${i}`] = text;
-      return { name, distribution: this.decoder.distribution(text, `param '${name}'`), values: new Array<ParamValue>(n).fill(null), present: new Array<boolean>(n).fill(false) };
+      return text;
     });
     // Trial id and name code travel as one integer (id * K + code + 1): one text fewer to build and
     // parse for ~600,000 rows.
     const K = names.length + 1;
     const code = names.length ? `CASE c.param_name ${names.map((_, i) => `WHEN @n${i} THEN ${i}`).join(' ')} ELSE -1 END` : '-1';
-    const firstDist = names.length ? `CASE c.param_name ${names.map((_, i) => `WHEN @n${i} THEN @d${i}`).join(' ')} END` : 'NULL';
-    const columnsOf = `group_concat(c.trial_id * ${K} + ${code} + 1), group_concat(${realText('c.param_value')}), sum(c.distribution_json IS NOT ${firstDist})`;
+    const columnsOf = `group_concat(c.trial_id * ${K} + ${code} + 1), group_concat(${realText('c.param_value')}), sum(c.distribution_json IS NOT ${firstDistSql(names.length)})`;
     let scanSql = `SELECT ${columnsOf} FROM trial_params c ${scan} WHERE ${where}`;
-    let odd = 0;
     // A whole-range read goes paramChunk rows (by param_id, the table's own order: each chunk a
-    // range of the table, not a scan of all of it) at a time, so the texts SQLite builds and the
-    // arrays parsed from them stay a few tens of MB at 1,000,000 trials instead of ~200 MB at once.
+    // range of the table, not a scan of all of it) at a time, so the texts SQLite builds stay a few
+    // tens of MB at 1,000,000 trials instead of ~200 MB at once.
     const chunks: Array<Record<string, unknown>> = [];
     const [firstRow, lastRow] = scan ? (this.get('SELECT min(param_id), max(param_id) FROM trial_params', {}) as [number | null, number | null]) : [null, null];
     if (firstRow !== null && lastRow !== null) {
       scanSql += ' AND c.param_id BETWEEN @fromRow AND @toRow';
       for (let from = firstRow; from <= lastRow; from += this.paramChunk) chunks.push({ ...nameBind, fromRow: from, toRow: Math.min(lastRow, from + this.paramChunk - 1) });
     } else chunks.push(nameBind);
+    const keyParts: number[][] = [];
+    const valParts: (number | null)[][] = [];
+    let odd = 0;
+    let rows = 0;
     for (const chunkBind of chunks) {
       const [keys, vals, chunkOdd] = this.get(scanSql, chunkBind) as [string | null, string | null, number | null];
       odd += chunkOdd ?? 0;
       const pk = jsonList(keys) as number[];
-      const pv = jsonList(vals) as (number | null)[];
-      for (let k = 0; k < pk.length; k++) {
-        const key = pk[k]!;
-        const r = rowOf(Math.floor(key / K));
-        const col = cols[(key % K) - 1];
-        if (r === undefined || !col) continue;
-        col.values[r] = this.external(col.name, col.distribution, pv[k] ?? NaN, number[r]!);
-        col.present[r] = true;
+      keyParts.push(pk);
+      valParts.push(jsonList(vals) as (number | null)[]);
+      rows += pk.length;
+    }
+    // Typed arrays: they cross from a worker thread without a copy (a NULL value as NaN, as below).
+    const keys = new Float64Array(rows);
+    const vals = new Float64Array(rows);
+    let at = 0;
+    for (let p = 0; p < keyParts.length; p++) {
+      const pk = keyParts[p]!;
+      const pv = valParts[p]!;
+      for (let k = 0; k < pk.length; k++, at++) {
+        keys[at] = pk[k]!;
+        vals[at] = pv[k] ?? NaN;
       }
+    }
+    return { names, distTexts, keys, vals, odd };
+  }
+
+  private readParams(
+    where: string,
+    bind: Record<string, unknown>,
+    scan: string,
+    trialId: readonly number[],
+    rowOf: (id: number) => number | undefined,
+    number: readonly number[],
+    scanned: ParamScan | null,
+  ): StudyColumns['params'] {
+    const n = trialId.length;
+    const got = scanned ?? this.scanParams(where, bind, scan, trialId[0]!, trialId[n - 1]!);
+    const { names, distTexts, keys, vals } = got;
+    const nameBind: Record<string, unknown> = { ...bind };
+    const cols = names.map((name, i) => {
+      nameBind[`n${i}`] = name;
+      nameBind[`d${i}`] = distTexts[i];
+      return { name, distribution: this.decoder.distribution(distTexts[i] ?? null, `param '${name}'`), values: new Array<ParamValue>(n).fill(null), present: new Array<boolean>(n).fill(false) };
+    });
+    const K = names.length + 1;
+    for (let k = 0; k < keys.length; k++) {
+      const key = keys[k]!;
+      const r = rowOf(Math.floor(key / K));
+      const col = cols[(key % K) - 1];
+      if (r === undefined || !col) continue;
+      col.values[r] = this.external(col.name, col.distribution, vals[k]!, number[r]!);
+      col.present[r] = true;
     }
     // Rows of names the guess missed (a conditional param), and rows whose distribution differs
     // from their param's first one (a resumed sweep widened a range or changed a categorical's
     // choices): decoded one by one with their own distribution.
-    if (odd) {
-      const rows = this.all(`SELECT c.trial_id, c.param_name, c.param_value, c.distribution_json FROM trial_params c ${scan} WHERE ${where} AND c.distribution_json IS NOT ${firstDist} ORDER BY c.param_id`, nameBind) as Array<
+    if (got.odd) {
+      const rows = this.all(`SELECT c.trial_id, c.param_name, c.param_value, c.distribution_json FROM trial_params c ${scan} WHERE ${where} AND c.distribution_json IS NOT ${firstDistSql(names.length)} ORDER BY c.param_id`, nameBind) as Array<
         [number, string, number | null, string | null]
       >;
       for (const [id, name, internal, dist] of rows) {
