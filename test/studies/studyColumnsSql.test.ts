@@ -152,16 +152,19 @@ describe('column read straight from SQL', () => {
         const otherReader = new StudyColumnsReader(other, new RowDecoder(f));
         const alone = reader.read(study, undefined, []);
         // Same snapshot: the other connection's scan is the one used, and gives what one connection reads.
-        let handed = 0;
-        const split = reader.read(study, undefined, [], () => {
-          handed++;
-          return otherReader.paramScan(study);
-        });
-        expect(handed).toBe(1);
-        expect(split).toEqual(alone);
+        // The other connection scans all the rows, or the first part of them (this one the rest).
+        for (const share of [1, 0.5, 0.1]) {
+          let handed = 0;
+          const split = reader.read(study, undefined, [], () => {
+            handed++;
+            return otherReader.paramScan(study, share);
+          });
+          expect(handed, `share ${share}`).toBe(1);
+          expect(split, `share ${share}`).toEqual(alone);
+        }
         // The other connection scanned before a trial was committed, this one reads after it: a
         // mixed read would show the new trial without its params.
-        const stale = otherReader.paramScan(study);
+        const stale = otherReader.paramScan(study, 0.5);
         add(10);
         const after = reader.read(study, undefined, [], () => stale);
         expect(after.number).toHaveLength(11);

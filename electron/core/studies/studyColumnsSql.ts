@@ -143,6 +143,8 @@ export interface ParamScan {
   /** The row's internal value (NaN for NULL). */
   vals: Float64Array<ArrayBuffer>;
   odd: number;
+  /** The last param_id the scan covered (null: all of the study's rows, not a range of the table). */
+  toRow: number | null;
 }
 
 /** Below this many trials a split read is not worth its hand-over: this connection reads it all. */
@@ -256,21 +258,30 @@ export class StudyColumnsReader {
   }
 
   /** The whole-study trial_params scan on its own, in its own read transaction (another thread's
-   * connection runs it while this one reads the rest: see read's `scanned`). */
-  paramScan(studyId: number): ParamScan | null {
+   * connection runs it while this one reads the rest: see read's `scanned`): of the first `share`
+   * of the table's rows (by param_id); the reader that takes it scans the rest. */
+  paramScan(studyId: number, share = 1): ParamScan | null {
     return this.db.transaction(() => {
       const fingerprint = this.fingerprint(studyId);
       const { where, bind } = this.scope(studyId, undefined);
       if (!('lo' in bind)) return null;
       const [first, last] = [bind.lo as number, bind.hi as number];
-      return { fingerprint, ...this.scanParams(where, bind, 'NOT INDEXED', first, last) };
+      return { fingerprint, ...this.scanParams(where, bind, 'NOT INDEXED', first, last, { share }) };
     }).deferred();
   }
 
   /** The param names (guessed from the first and last trials), their first distributions' texts,
    * and every scoped param row as (trial id * K + name code + 1, internal value), K = names + 1;
-   * `odd` counts rows of other names or other distributions. */
-  private scanParams(where: string, bind: Record<string, unknown>, scan: string, firstTrial: number, lastTrial: number): Omit<ParamScan, 'fingerprint'> {
+   * `odd` counts rows of other names or other distributions. A whole-range read may scan only the
+   * first `share` of the table's rows, or only those after row `after`. */
+  private scanParams(
+    where: string,
+    bind: Record<string, unknown>,
+    scan: string,
+    firstTrial: number,
+    lastTrial: number,
+    part: { share?: number; after?: number } = {},
+  ): Omit<ParamScan, 'fingerprint'> {
     // A GROUP BY over every param row would sort them all: two index lookups instead; rows of any
     // other name are read apart (readParams).
     const names: string[] = [];
@@ -294,7 +305,12 @@ export class StudyColumnsReader {
     // range of the table, not a scan of all of it) at a time, so the texts SQLite builds stay a few
     // tens of MB at 1,000,000 trials instead of ~200 MB at once.
     const chunks: Array<Record<string, unknown>> = [];
-    const [firstRow, lastRow] = scan ? (this.get('SELECT min(param_id), max(param_id) FROM trial_params', {}) as [number | null, number | null]) : [null, null];
+    let [firstRow, lastRow] = scan ? (this.get('SELECT min(param_id), max(param_id) FROM trial_params', {}) as [number | null, number | null]) : [null, null];
+    if (firstRow !== null && lastRow !== null) {
+      if (part.share !== undefined && part.share < 1) lastRow = firstRow + Math.floor((lastRow - firstRow + 1) * part.share) - 1;
+      if (part.after !== undefined) firstRow = Math.max(firstRow, part.after + 1);
+    }
+    const toRow = lastRow;
     if (firstRow !== null && lastRow !== null) {
       scanSql += ' AND c.param_id BETWEEN @fromRow AND @toRow';
       for (let from = firstRow; from <= lastRow; from += this.paramChunk) chunks.push({ ...nameBind, fromRow: from, toRow: Math.min(lastRow, from + this.paramChunk - 1) });
@@ -323,7 +339,7 @@ export class StudyColumnsReader {
         vals[at] = pv[k] ?? NaN;
       }
     }
-    return { names, distTexts, keys, vals, odd };
+    return { names, distTexts, keys, vals, odd, toRow };
   }
 
   private readParams(
@@ -336,8 +352,14 @@ export class StudyColumnsReader {
     scanned: ParamScan | null,
   ): StudyColumns['params'] {
     const n = trialId.length;
-    const got = scanned ?? this.scanParams(where, bind, scan, trialId[0]!, trialId[n - 1]!);
-    const { names, distTexts, keys, vals } = got;
+    const parts = [scanned ?? this.scanParams(where, bind, scan, trialId[0]!, trialId[n - 1]!)];
+    // The rows after the other reader's share, scanned here (the same snapshot: the same names).
+    if (scanned && scanned.toRow !== null) {
+      const rest = this.scanParams(where, bind, scan, trialId[0]!, trialId[n - 1]!, { after: scanned.toRow });
+      if (rest.names.join('\0') === scanned.names.join('\0')) parts.push(rest);
+      else parts[0] = this.scanParams(where, bind, scan, trialId[0]!, trialId[n - 1]!);
+    }
+    const { names, distTexts } = parts[0]!;
     const nameBind: Record<string, unknown> = { ...bind };
     const cols = names.map((name, i) => {
       nameBind[`n${i}`] = name;
@@ -345,18 +367,20 @@ export class StudyColumnsReader {
       return { name, distribution: this.decoder.distribution(distTexts[i] ?? null, `param '${name}'`), values: new Array<ParamValue>(n).fill(null), present: new Array<boolean>(n).fill(false) };
     });
     const K = names.length + 1;
-    for (let k = 0; k < keys.length; k++) {
-      const key = keys[k]!;
-      const r = rowOf(Math.floor(key / K));
-      const col = cols[(key % K) - 1];
-      if (r === undefined || !col) continue;
-      col.values[r] = this.external(col.name, col.distribution, vals[k]!, number[r]!);
-      col.present[r] = true;
+    for (const { keys, vals } of parts) {
+      for (let k = 0; k < keys.length; k++) {
+        const key = keys[k]!;
+        const r = rowOf(Math.floor(key / K));
+        const col = cols[(key % K) - 1];
+        if (r === undefined || !col) continue;
+        col.values[r] = this.external(col.name, col.distribution, vals[k]!, number[r]!);
+        col.present[r] = true;
+      }
     }
     // Rows of names the guess missed (a conditional param), and rows whose distribution differs
     // from their param's first one (a resumed sweep widened a range or changed a categorical's
     // choices): decoded one by one with their own distribution.
-    if (got.odd) {
+    if (parts.some((p) => p.odd > 0)) {
       const rows = this.all(`SELECT c.trial_id, c.param_name, c.param_value, c.distribution_json FROM trial_params c ${scan} WHERE ${where} AND c.distribution_json IS NOT ${firstDistSql(names.length)} ORDER BY c.param_id`, nameBind) as Array<
         [number, string, number | null, string | null]
       >;
