@@ -29,7 +29,7 @@ port.on('message', (req: ParamScanRequest) => {
   } catch (e) {
     reply = { id: req.id, scan: null, failure: `${req.file}: ${(e as Error).message}` };
   }
-  port.postMessage(reply, reply.scan ? [reply.scan.keys.buffer, reply.scan.vals.buffer] : []);
+  port.postMessage(reply, reply.scan ? [...reply.scan.keys, ...reply.scan.vals].map((a) => a.buffer) : []);
   Atomics.store(signal, 0, req.id);
   Atomics.notify(signal, 0);
 });

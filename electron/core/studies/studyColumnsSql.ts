@@ -138,10 +138,11 @@ export interface ParamScan {
   fingerprint: string;
   names: string[];
   distTexts: (string | null)[];
-  /** trial id * (names + 1) + name code + 1, per param row in param_id order. */
-  keys: Float64Array<ArrayBuffer>;
-  /** The row's internal value (NaN for NULL). */
-  vals: Float64Array<ArrayBuffer>;
+  /** trial id * (names + 1) + name code + 1, per param row in param_id order, a chunk of rows per
+   * array (each chunk's texts are dropped once it is parsed: no array of all rows is built twice). */
+  keys: Array<Float64Array<ArrayBuffer>>;
+  /** The row's internal value (NaN for NULL), chunk by chunk as keys. */
+  vals: Array<Float64Array<ArrayBuffer>>;
   odd: number;
   /** The last param_id the scan covered (null: all of the study's rows, not a range of the table). */
   toRow: number | null;
@@ -315,29 +316,23 @@ export class StudyColumnsReader {
       scanSql += ' AND c.param_id BETWEEN @fromRow AND @toRow';
       for (let from = firstRow; from <= lastRow; from += this.paramChunk) chunks.push({ ...nameBind, fromRow: from, toRow: Math.min(lastRow, from + this.paramChunk - 1) });
     } else chunks.push(nameBind);
-    const keyParts: number[][] = [];
-    const valParts: (number | null)[][] = [];
-    let odd = 0;
-    let rows = 0;
-    for (const chunkBind of chunks) {
-      const [keys, vals, chunkOdd] = this.get(scanSql, chunkBind) as [string | null, string | null, number | null];
-      odd += chunkOdd ?? 0;
-      const pk = jsonList(keys) as number[];
-      keyParts.push(pk);
-      valParts.push(jsonList(vals) as (number | null)[]);
-      rows += pk.length;
-    }
     // Typed arrays: they cross from a worker thread without a copy (a NULL value as NaN, as below).
-    const keys = new Float64Array(rows);
-    const vals = new Float64Array(rows);
-    let at = 0;
-    for (let p = 0; p < keyParts.length; p++) {
-      const pk = keyParts[p]!;
-      const pv = valParts[p]!;
-      for (let k = 0; k < pk.length; k++, at++) {
-        keys[at] = pk[k]!;
-        vals[at] = pv[k] ?? NaN;
+    const keys: Array<Float64Array<ArrayBuffer>> = [];
+    const vals: Array<Float64Array<ArrayBuffer>> = [];
+    let odd = 0;
+    for (const chunkBind of chunks) {
+      const [keyText, valText, chunkOdd] = this.get(scanSql, chunkBind) as [string | null, string | null, number | null];
+      odd += chunkOdd ?? 0;
+      const pk = jsonList(keyText) as number[];
+      const pv = jsonList(valText) as (number | null)[];
+      const k = new Float64Array(pk.length);
+      const v = new Float64Array(pk.length);
+      for (let i = 0; i < pk.length; i++) {
+        k[i] = pk[i]!;
+        v[i] = pv[i] ?? NaN;
       }
+      keys.push(k);
+      vals.push(v);
     }
     return { names, distTexts, keys, vals, odd, toRow };
   }
@@ -367,14 +362,18 @@ export class StudyColumnsReader {
       return { name, distribution: this.decoder.distribution(distTexts[i] ?? null, `param '${name}'`), values: new Array<ParamValue>(n).fill(null), present: new Array<boolean>(n).fill(false) };
     });
     const K = names.length + 1;
-    for (const { keys, vals } of parts) {
-      for (let k = 0; k < keys.length; k++) {
-        const key = keys[k]!;
-        const r = rowOf(Math.floor(key / K));
-        const col = cols[(key % K) - 1];
-        if (r === undefined || !col) continue;
-        col.values[r] = this.external(col.name, col.distribution, vals[k]!, number[r]!);
-        col.present[r] = true;
+    for (const part of parts) {
+      for (let c = 0; c < part.keys.length; c++) {
+        const keys = part.keys[c]!;
+        const vals = part.vals[c]!;
+        for (let k = 0; k < keys.length; k++) {
+          const key = keys[k]!;
+          const r = rowOf(Math.floor(key / K));
+          const col = cols[(key % K) - 1];
+          if (r === undefined || !col) continue;
+          col.values[r] = this.external(col.name, col.distribution, vals[k]!, number[r]!);
+          col.present[r] = true;
+        }
       }
     }
     // Rows of names the guess missed (a conditional param), and rows whose distribution differs
