@@ -34,7 +34,7 @@ it('the bundled param scan thread runs its bundled worker', async () => {
   const file = path.join(tmp, 'study.db');
   const w = openStudyStorage(file, { create: true });
   const study = w.createStudy('s', ['minimize']).studyId;
-  for (const x of [0.1, 0.2, 0.3, 0.4]) w.createTrial(study, { params: { x: { value: x, distribution: { kind: 'float', low: 0, high: 1, step: null, log: false } } } });
+  for (const x of [0.1, 0.2, 0.3, 0.4, 0.5]) w.createTrial(study, { params: { x: { value: x, distribution: { kind: 'float', low: 0, high: 1, step: null, log: false } } } });
   w.close();
   const mod = createRequire(import.meta.url)(out) as typeof import('../../electron/app/paramScanThread.ts');
   const t = new mod.ParamScanThread(250);
@@ -43,8 +43,8 @@ it('the bundled param scan thread runs its bundled worker', async () => {
     await until('the bundled scan worker to listen', async () => t.ready);
     const scan = t.begin(file, study)!();
     expect(scan?.names).toEqual(['x']);
-    // The worker's share is the first three of the four rows (the main thread reads the last).
-    expect(scan!.vals.map((v) => [...v])).toEqual([[0.1, 0.2, 0.3]]);
+    // The worker's share is the first four of the five rows (the main thread reads the last).
+    expect(scan!.vals.map((v) => [...v])).toEqual([[0.1, 0.2, 0.3, 0.4]]);
   } finally {
     t.stop();
   }
