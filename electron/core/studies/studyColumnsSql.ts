@@ -5,7 +5,9 @@
 // `printf('%!.17e')`; json_group_array keeps only 15 digits), so JavaScript parses
 // a handful of long strings instead of receiving hundreds of thousands of row objects: a cold
 // 100,000-trial, 6-param study was ~5 s through getTrials (rows, per-trial objects, GC) and is a few
-// hundred ms this way. The Sweepdeck runner and samplers keep using getTrials.
+// hundred ms this way. The Sweepdeck runner and samplers keep using getTrials. The host splits a
+// whole read in two: most of the trial_params scan (paramScan) on a worker thread's connection, the
+// rest here (electron/app/paramScanThread.ts).
 import type Database from 'better-sqlite3';
 import type { Distribution, ParamValue, TrialState } from '../search/types.ts';
 import { parseOptunaDatetime } from './datetime.ts';
