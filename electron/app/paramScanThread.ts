@@ -16,6 +16,8 @@ export interface ParamScanRequest {
   busyTimeoutMs: number;
   /** The part of the table's param rows the worker scans (the main thread scans the rest). */
   share: number;
+  /** Larger studies are left to the main thread (the worker answers null at once). */
+  maxTrials: number;
 }
 
 export interface ParamScanReply {
@@ -29,6 +31,11 @@ export interface ParamScanReply {
  * param value cost about as much as scanning 60% of them (CPU time measured at 100,000 trials: a
  * whole scan ~450 ms, the rest of the read ~280 ms), so both threads finish together at 80%. */
 const WORKER_SHARE = 0.8;
+
+/** Above this many trials the main thread reads alone: two threads reading at once hold both
+ * threads' texts and arrays at the same time (~+180 MB at its peak for 1,000,000 trials), and
+ * memory, not the open's time, is what such a study runs short of. */
+const SPLIT_MAX_TRIALS = 300_000;
 
 /** Memory the worker may use: the scan of 1,000,000 trials holds ~100 MB of texts at its peak. */
 const WORKER_HEAP_MB = 512;
@@ -80,7 +87,7 @@ export class ParamScanThread {
     const port = this.port;
     if (!port || !this.ready) return null;
     const id = this.nextId++;
-    port.postMessage({ id, file, studyId, busyTimeoutMs: this.busyTimeoutMs, share: WORKER_SHARE } satisfies ParamScanRequest);
+    port.postMessage({ id, file, studyId, busyTimeoutMs: this.busyTimeoutMs, share: WORKER_SHARE, maxTrials: SPLIT_MAX_TRIALS } satisfies ParamScanRequest);
     return () => this.take(port, id);
   }
 

@@ -162,6 +162,9 @@ describe('column read straight from SQL', () => {
           expect(handed, `share ${share}`).toBe(1);
           expect(split, `share ${share}`).toEqual(alone);
         }
+        // A study larger than the other reader takes is left to this one.
+        expect(otherReader.paramScan(study, 1, 9)).toBeNull();
+        expect(otherReader.paramScan(study, 1, 10)).not.toBeNull();
         // The other connection scanned before a trial was committed, this one reads after it: a
         // mixed read would show the new trial without its params.
         const stale = otherReader.paramScan(study, 0.5);
