@@ -80,7 +80,16 @@ export async function buildCli({ quiet = false, outDir = CLI_OUT } = {}) {
       banner: { js: importMetaBanner },
       define: { 'import.meta.url': '__sweepdeckImportMetaUrl' },
     });
-    writeBuiltFrom(path.join(scratch, STAMP), ROOT, builtAt, inputsOf(cli, worker));
+    // The host's trial_params scan worker (electron/app/paramScanThread.ts), for `sweepdeck serve`.
+    const scanWorker = await esbuild({
+      ...common,
+      entryPoints: [path.join(ROOT, 'electron/app/paramScanWorker.ts')],
+      outfile: path.join(scratch, 'paramScanWorker.cjs'),
+      format: 'cjs',
+      banner: { js: importMetaBanner },
+      define: { 'import.meta.url': '__sweepdeckImportMetaUrl' },
+    });
+    writeBuiltFrom(path.join(scratch, STAMP), ROOT, builtAt, inputsOf(cli, worker, scanWorker));
     rmSync(outDir, { recursive: true, force: true });
     renameSync(scratch, outDir);
   } finally {
@@ -117,6 +126,14 @@ export async function buildElectron({ quiet = false, outDir = OUT } = {}) {
     banner: { js: importMetaBanner },
     define: { 'import.meta.url': '__sweepdeckImportMetaUrl' },
   });
+  // The trial_params scan worker of a columns read (electron/app/paramScanThread.ts).
+  const scanWorker = await esbuild({
+    ...common,
+    entryPoints: [path.join(ROOT, 'electron/app/paramScanWorker.ts')],
+    outfile: path.join(outDir, 'paramScanWorker.cjs'),
+    banner: { js: importMetaBanner },
+    define: { 'import.meta.url': '__sweepdeckImportMetaUrl' },
+  });
   // A sandboxed preload may only require electron and a few built-ins: everything else is bundled.
   const preload = await esbuild({
     ...common,
@@ -124,8 +141,8 @@ export async function buildElectron({ quiet = false, outDir = OUT } = {}) {
     entryPoints: [path.join(ROOT, 'electron/preload/preload.ts')],
     outfile: path.join(outDir, 'preload.cjs'),
   });
-  writeBuiltFrom(path.join(outDir, STAMP), ROOT, builtAt, inputsOf(main, worker, preload));
-  return [path.join(outDir, 'main.cjs'), path.join(outDir, 'preload.cjs'), path.join(outDir, 'configWorker.cjs')];
+  writeBuiltFrom(path.join(outDir, STAMP), ROOT, builtAt, inputsOf(main, worker, scanWorker, preload));
+  return [path.join(outDir, 'main.cjs'), path.join(outDir, 'preload.cjs'), path.join(outDir, 'configWorker.cjs'), path.join(outDir, 'paramScanWorker.cjs')];
 }
 
 function viteSetup() {

@@ -10,6 +10,8 @@ import { defaultDataDir } from '../core/platform/dataDir.ts';
 import { existingFile } from './pathInput.ts';
 import { AppState } from './appState.ts';
 import { ConfigValidator } from './configValidator.ts';
+import { ParamScanThread } from './paramScanThread.ts';
+import { APP_STUDY_BUSY_TIMEOUT_MS } from './sweepCatalog.ts';
 import { AzureAccountService } from './azureAccountService.ts';
 import { OutboxService } from './outboxService.ts';
 import { loadCore, type CoreModules } from './core.ts';
@@ -145,7 +147,11 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
     },
     ...(opts.azure?.timeoutMs !== undefined ? { timeoutMs: opts.azure.timeoutMs } : {}),
   });
+  // Started with the host: a study opened right after start finds it ready.
+  const paramScans = new ParamScanThread(APP_STUDY_BUSY_TIMEOUT_MS);
+  paramScans.start();
   const sweeps = new SweepsService({
+    paramScans,
     state,
     core,
     bus,
@@ -320,6 +326,7 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
       await configValidator.close();
       watched.close();
       await sweeps.close();
+      paramScans.stop();
       await tracking.close();
       await azureMirror.close();
     },

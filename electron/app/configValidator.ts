@@ -1,14 +1,11 @@
 // config.validate runs in a worker thread: the editor sends the whole YAML on every change, and even
 // under the size cap (MAX_CONFIG_BYTES) a pathological document costs the yaml parser about a second
 // here, which on the main thread would stall every other request of the app for that time.
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { HpoConfig } from '../../shared/config.ts';
 import type { ConfigIssue } from '../core/config/loadConfig.ts';
 import { AppFault } from './appError.ts';
+import { workerSource } from './workerSource.ts';
 
 export interface ConfigWorkerRequest {
   id: number;
@@ -28,19 +25,6 @@ export interface ConfigWorkerReply {
 const WORKER_HEAP_MB = 256;
 /** A validation that takes longer is abandoned (the worker is ended and started afresh). */
 const VALIDATION_TIMEOUT_MS = 20_000;
-
-/** The worker's code: the bundled app ships it beside main.cjs (read through fs, which also reads
- * inside an asar archive); from source (tsx, tests) it loads tsx first to import the TypeScript. */
-function workerSource(): string {
-  const here = fileURLToPath(import.meta.url);
-  if (!here.endsWith('.ts')) return readFileSync(fileURLToPath(new URL('./configWorker.cjs', import.meta.url)), 'utf8');
-  // tsx's ESM API (its `import` export; require.resolve would give the CommonJS one).
-  const pkgFile = createRequire(import.meta.url).resolve('tsx/package.json');
-  const pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as { exports: Record<string, { import: { default: string } }> };
-  const tsxApi = pathToFileURL(path.join(path.dirname(pkgFile), pkg.exports['./esm/api']?.import.default ?? 'dist/esm/api/index.mjs')).href;
-  const worker = new URL('./configWorker.ts', import.meta.url).href;
-  return `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(worker)}); });`;
-}
 
 interface Pending {
   resolve(reply: ConfigWorkerReply): void;
@@ -77,7 +61,7 @@ export class ConfigValidator {
 
   private started(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(workerSource(), { eval: true, resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
+    const worker = new Worker(workerSource('configWorker'), { eval: true, resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
     // Idle, it must not keep the process alive.
     worker.unref();
     worker.on('message', (reply: ConfigWorkerReply) => {

@@ -23,6 +23,7 @@ import type { CoreModules, SweepTrackingHandle } from './core.ts';
 import type { EventBus } from './eventBus.ts';
 import { StudyReaders } from './studyReaders.ts';
 import { applyLive, LiveSweeps, progressOf } from './liveSweeps.ts';
+import type { ParamScanThread } from './paramScanThread.ts';
 import { intermediateColumnsReply, REPLY_SYSTEM_KEYS, trialColumnsReply } from './studyColumnsReply.ts';
 import { isStudyUrl } from '../core/studies/studyUrl.ts';
 import type { StudyPasswords } from './studyPasswords.ts';
@@ -65,6 +66,9 @@ export interface SweepsServiceOptions {
   studyPasswords?: StudyPasswords;
   /** How often an opened PostgreSQL study is read (ms). */
   urlPollMs?: number;
+  /** Scans a study's trial_params on another thread during a whole columns read (the host has
+   * one; without it the main thread reads everything). */
+  paramScans?: ParamScanThread;
 }
 
 /** How a summary's message starts when the study file could not be read (locked past the busy
@@ -553,8 +557,10 @@ export class SweepsService {
 
   trialColumns(input: ParsedInput<'sweeps.trialColumns'>): ChannelOutput<'sweeps.trialColumns'> {
     // Several objectives take the row path (their values, front and feasibility are read there).
-    const direct = this.sqlColumns(input.id, (s, studyId, direction) => {
-      const c = s.readColumns!(studyId, input.since, REPLY_SYSTEM_KEYS);
+    const direct = this.sqlColumns(input.id, (s, studyId, direction, file) => {
+      // A whole read has its params scanned on the other thread meanwhile (a live update reads few).
+      const scanned = input.since ? null : (this.o.paramScans?.begin(file, studyId) ?? null);
+      const c = s.readColumns!(studyId, input.since, REPLY_SYSTEM_KEYS, scanned ?? undefined);
       return trialColumnsReply(c, c.total, direction);
     });
     if (direct) return direct;
@@ -571,13 +577,13 @@ export class SweepsService {
 
   /** A column reply read straight from a study file's tables (storages that can: SQLite), or null
    * for the other ways (a study URL, a missing file or study: the row-based path answers those). */
-  private sqlColumns<C>(id: string, build: (s: StudyStorage, studyId: number, direction: TrialColumns['direction']) => C): C | null {
+  private sqlColumns<C>(id: string, build: (s: StudyStorage, studyId: number, direction: TrialColumns['direction'], file: string) => C): C | null {
     const loc = this.locate(id);
     if (isStudyUrl(loc.studyPath) || !existsSync(loc.studyPath)) return null;
     return this.read(loc.studyPath, (s) => {
       if (!s.readColumns || !s.readIntermediateColumns) return null;
       const info = s.getStudy(loc.studyName);
-      return info && info.directions.length <= 1 ? build(s, info.studyId, info.directions[0] ?? null) : null;
+      return info && info.directions.length <= 1 ? build(s, info.studyId, info.directions[0] ?? null, loc.studyPath) : null;
     });
   }
 

@@ -130,6 +130,60 @@ describe('column read straight from SQL', () => {
     }
   });
 
+  it('takes a param scan another connection made only when it saw the same snapshot', () => {
+    // A one-study file (one id range: the whole-range read a split applies to), in WAL mode so a
+    // writer can commit while a reader holds its snapshot, with a param the name guess misses.
+    const dir2 = mkdtempSync(path.join(os.tmpdir(), 'sweepdeck-colsql-split-'));
+    try {
+      const f = path.join(dir2, 'study.db');
+      const w = openStudyStorage(f, { create: true });
+      const study = w.createStudy('one', ['minimize']).studyId;
+      const add = (i: number): void => {
+        const params: Record<string, { value: number | string; distribution: typeof X | typeof OPT }> = { x: { value: i / 10, distribution: X } };
+        if (i % 3) params.opt = { value: i % 2 ? 'sgd' : 'adam', distribution: OPT };
+        w.createTrial(study, { params });
+      };
+      for (let i = 0; i < 10; i++) add(i);
+      new Database(f).pragma('journal_mode = WAL');
+      const main = new Database(f, { readonly: true });
+      const other = new Database(f, { readonly: true });
+      try {
+        const reader = new StudyColumnsReader(main, new RowDecoder(f), undefined, 1);
+        const otherReader = new StudyColumnsReader(other, new RowDecoder(f));
+        const alone = reader.read(study, undefined, []);
+        // Same snapshot: the other connection's scan is the one used, and gives what one connection reads.
+        // The other connection scans all the rows, or the first part of them (this one the rest).
+        for (const share of [1, 0.5, 0.1]) {
+          let handed = 0;
+          const split = reader.read(study, undefined, [], () => {
+            handed++;
+            return otherReader.paramScan(study, share);
+          });
+          expect(handed, `share ${share}`).toBe(1);
+          expect(split, `share ${share}`).toEqual(alone);
+        }
+        // A study larger than the other reader takes is left to this one.
+        expect(otherReader.paramScan(study, 1, 9)).toBeNull();
+        expect(otherReader.paramScan(study, 1, 10)).not.toBeNull();
+        // The other connection scanned before a trial was committed, this one reads after it: a
+        // mixed read would show the new trial without its params.
+        const stale = otherReader.paramScan(study, 0.5);
+        add(10);
+        const after = reader.read(study, undefined, [], () => stale);
+        expect(after.number).toHaveLength(11);
+        expect(after.params.find((p) => p.name === 'x')!.values[10]).toBe(1);
+        expect(after.params.find((p) => p.name === 'opt')!.values[10]).toBe('adam');
+        expect(after).toEqual(reader.read(study, undefined, []));
+      } finally {
+        main.close();
+        other.close();
+        w.close();
+      }
+    } finally {
+      rmSync(dir2, { recursive: true, force: true });
+    }
+  });
+
   it('reads the intermediate values getTrials gives', () => {
     const all = s.getTrials(ids.a!);
     expect(intermediateColumnsReply(s.readIntermediateColumns!(ids.a!, undefined))).toEqual(toIntermediateColumns(all.map(toTrialRow)));

@@ -16,7 +16,7 @@ import { INDEX_3_2, TABLE_DDL } from './schema.ts';
 import { addAttrs, addIntermediates, addParams, addValues, trialShells, type AttrRow, type IntermediateRaw, type ParamRaw, type TrialRow, type ValueRaw } from './trialAssembly.ts';
 import { StateIndex, TrialCache } from './trialCache.ts';
 import { WalFlusher } from './walFlush.ts';
-import { StudyColumnsReader, type ColumnsSince, type IntermediateColumnsRead, type StudyColumns } from './studyColumnsSql.ts';
+import { StudyColumnsReader, type ColumnsSince, type ParamScan, type IntermediateColumnsRead, type StudyColumns } from './studyColumnsSql.ts';
 import { bestTrialOrderSql, checkParamDistribution, finishOutcome, valueCount, isStaleHeartbeat, unfinishedTrialRow, zeroCounts } from './trialRules.ts';
 import { StudyError, type CreateTrialOptions, type NewTrial, type StudyInfo, type StudyStorage, type StudySummary } from './types.ts';
 
@@ -700,10 +700,10 @@ export class OptunaSqliteStorage implements StudyStorage {
     return id === undefined ? undefined : this.getTrial(id);
   }
 
-  readColumns(studyId: number, since: ColumnsSince, systemKeys: readonly string[]): StudyColumns {
+  readColumns(studyId: number, since: ColumnsSince, systemKeys: readonly string[], scanned?: () => ParamScan | null): StudyColumns {
     return this.read(() => {
       this.studyRow(studyId);
-      return new StudyColumnsReader(this.db, this.decoder).read(studyId, since, systemKeys);
+      return new StudyColumnsReader(this.db, this.decoder).read(studyId, since, systemKeys, scanned);
     });
   }
 

@@ -5,7 +5,9 @@
 // `printf('%!.17e')`; json_group_array keeps only 15 digits), so JavaScript parses
 // a handful of long strings instead of receiving hundreds of thousands of row objects: a cold
 // 100,000-trial, 6-param study was ~5 s through getTrials (rows, per-trial objects, GC) and is a few
-// hundred ms this way. The Sweepdeck runner and samplers keep using getTrials.
+// hundred ms this way. The Sweepdeck runner and samplers keep using getTrials. The host splits a
+// whole read in two: most of the trial_params scan (paramScan) on a worker thread's connection, the
+// rest here (electron/app/paramScanThread.ts).
 import type Database from 'better-sqlite3';
 import type { Distribution, ParamValue, TrialState } from '../search/types.ts';
 import { parseOptunaDatetime } from './datetime.ts';
@@ -102,8 +104,9 @@ const digit = (t: string, at: number): number => t.charCodeAt(at) - 48;
  * is the same: 100,000 datetimes cost ~30 ms this way, ~110 ms through SQLite's strftime); any
  * other text goes through parseOptunaDatetime. null when the text holds more than `n` values. */
 function datetimes(text: unknown, n: number): (number | null)[] | null {
-  const out = new Array<number | null>(n).fill(null);
-  if (typeof text !== 'string' || n === 0) return out;
+  if (typeof text !== 'string' || n === 0) return new Array<number | null>(n).fill(null);
+  // Filled with 0, every row then set: a column without a null stays unboxed doubles.
+  const out = new Array<number | null>(n).fill(0);
   const t = text;
   let day = '';
   let dayMs = 0;
@@ -121,11 +124,35 @@ function datetimes(text: unknown, n: number): (number | null)[] | null {
       const m = digit(t, i + 14) * 10 + digit(t, i + 15);
       const sec = digit(t, i + 17) * 10 + digit(t, i + 18);
       out[r] = dayMs + h * 3_600_000 + m * 60_000 + sec * 1000 + digit(t, i + 20) * 100 + digit(t, i + 21) * 10 + digit(t, i + 22);
-    } else if (j > i) out[r] = parseOptunaDatetime(t.slice(i, j))?.getTime() ?? null;
+    } else out[r] = j > i ? (parseOptunaDatetime(t.slice(i, j))?.getTime() ?? null) : null;
     i = j + 1;
   }
   return i === t.length + 1 ? out : null;
 }
+
+/** SQL of the first distribution text of a row's param, given names bound as @n0.. and their
+ * texts as @d0.. (NULL for a name not among them). */
+const firstDistSql = (names: number): string => (names ? `CASE c.param_name ${Array.from({ length: names }, (_, i) => `WHEN @n${i} THEN @d${i}`).join(' ')} END` : 'NULL');
+
+/** A whole-study trial_params scan (StudyColumnsReader.paramScan), made of typed arrays so that it
+ * crosses from a worker thread without a copy. */
+export interface ParamScan {
+  /** StudyColumnsReader.fingerprint of the snapshot it was read in. */
+  fingerprint: string;
+  names: string[];
+  distTexts: (string | null)[];
+  /** trial id * (names + 1) + name code + 1, per param row in param_id order, a chunk of rows per
+   * array (each chunk's texts are dropped once it is parsed: no array of all rows is built twice). */
+  keys: Array<Float64Array<ArrayBuffer>>;
+  /** The row's internal value (NaN for NULL), chunk by chunk as keys. */
+  vals: Array<Float64Array<ArrayBuffer>>;
+  odd: number;
+  /** The last param_id the scan covered (null: all of the study's rows, not a range of the table). */
+  toRow: number | null;
+}
+
+/** Below this many trials a split read is not worth its hand-over: this connection reads it all. */
+export const SPLIT_MIN_TRIALS = 20_000;
 
 /** Rows per scan of trial_params in a whole-range read (~100,000 trials of 6 params). */
 const PARAM_CHUNK = 600_000;
@@ -136,6 +163,8 @@ export class StudyColumnsReader {
     private readonly decoder: RowDecoder,
     /** Rows per scan of trial_params in a whole-range read (tests make it small). */
     private readonly paramChunk = PARAM_CHUNK,
+    /** Fewest trials for which read takes a `scanned` param scan (tests make it small). */
+    private readonly splitMin = SPLIT_MIN_TRIALS,
   ) {}
 
   private get(sql: string, bind: Record<string, unknown>): unknown[] {
@@ -163,8 +192,9 @@ export class StudyColumnsReader {
     return { where: 'c.trial_id IN (SELECT trial_id FROM trials WHERE study_id = @study)', bind: { study: studyId } };
   }
 
-  /** The study's trials (all, or those `since` asks for) in trial_id order. */
-  read(studyId: number, since: ColumnsSince, systemKeys: readonly string[]): StudyColumns {
+  /** The study's trials (all, or those `since` asks for) in trial_id order. `scanned` gives the
+   * whole-study param scan another connection made (paramScan), or null when it has none. */
+  read(studyId: number, since: ColumnsSince, systemKeys: readonly string[], scanned?: () => ParamScan | null): StudyColumns {
     const { where, bind } = this.scope(studyId, since);
     // A whole-range read scans each child table in storage order; the index would cost a b-tree
     // lookup per row.
@@ -193,18 +223,33 @@ export class StudyColumnsReader {
     const byId = dense ? null : new Map(trialId.map((id, i) => [id, i]));
     const rowOf = (id: number): number | undefined => (byId ? byId.get(id) : id - first >= 0 && id - first < n ? id - first : undefined);
 
-    const value = new Array<number | null>(n).fill(null);
+    // Filled with 0 and the rows without a value set to null after: see readParams.
+    const value = new Array<number | null>(n).fill(0);
+    const hasValue = new Uint8Array(n);
     const [vIds, vVals] = this.get(`SELECT group_concat(c.trial_id), group_concat(${storedText('c.value', 'c.value_type')}) FROM trial_values c ${scan} WHERE ${where} AND c.objective = 0`, bind);
     const vi = jsonList(vIds) as number[];
     const vv = jsonList(vVals);
     for (let k = 0; k < vi.length; k++) {
       const r = rowOf(vi[k]!);
-      if (r !== undefined) value[r] = asNumber(vv[k]);
+      if (r !== undefined) {
+        value[r] = asNumber(vv[k]);
+        hasValue[r] = 1;
+      }
     }
+    for (let r = 0; r < n; r++) if (!hasValue[r]) value[r] = null;
 
-    const params = n === 0 ? [] : this.readParams(where, bind, scan, trialId, rowOf, number);
     const userAttrs = this.readAttrs('trial_user_attributes', where, bind, scan, n, rowOf, number, null);
     const systemAttrs = systemKeys.length ? this.readAttrs('trial_system_attributes', where, bind, scan, n, rowOf, number, systemKeys) : new Map<string, unknown[]>();
+    // Params last: a split read's other thread scans them meanwhile. Its scan counts only when it
+    // saw the same snapshot as this transaction; else (a commit fell between the two) this
+    // connection scans them itself.
+    let other: ParamScan | null = null;
+    if (scanned && n >= this.splitMin && scan) {
+      const mine = this.fingerprint(studyId);
+      other = scanned();
+      if (other && other.fingerprint !== mine) other = null;
+    }
+    const params = n === 0 ? [] : this.readParams(where, bind, scan, trialId, rowOf, number, other);
     const total = since ? (this.get('SELECT count(*) FROM trials WHERE study_id = @study', { study: studyId }) as [number])[0] : number.length;
     return { trialId, number, state, startedAt, completedAt, value, params, userAttrs, systemAttrs, total };
   }
@@ -215,57 +260,140 @@ export class StudyColumnsReader {
     return this.decoder.distribution(this.distributionText(name, where, bind, scan), `param '${name}'`);
   }
 
-  private readParams(where: string, bind: Record<string, unknown>, scan: string, trialId: readonly number[], rowOf: (id: number) => number | undefined, number: readonly number[]): StudyColumns['params'] {
-    const n = trialId.length;
-    // The names are guessed from the first and last trials (two index lookups; a GROUP BY over
-    // every param row sorts them all): rows of any other name are read apart below.
+  /** What identifies the snapshot a whole read sees, cheaply: trial_params rows are only ever
+   * inserted (Optuna and Sweepdeck never update one), so the same last param row and the same
+   * trials mean the same params. Compared between the two connections of a split read. */
+  fingerprint(studyId: number): string {
+    return JSON.stringify(this.get('SELECT (SELECT max(param_id) FROM trial_params), (SELECT max(trial_id) FROM trials), (SELECT count(*) FROM trials WHERE study_id = @study)', { study: studyId }));
+  }
+
+  /** The whole-study trial_params scan on its own, in its own read transaction (another thread's
+   * connection runs it while this one reads the rest: see read's `scanned`): of the first `share`
+   * of the table's rows (by param_id); the reader that takes it scans the rest. null for a study
+   * of more than `maxTrials` trials (by id range), and for one that is not one id range. */
+  paramScan(studyId: number, share = 1, maxTrials = Infinity): ParamScan | null {
+    return this.db.transaction(() => {
+      const fingerprint = this.fingerprint(studyId);
+      const { where, bind } = this.scope(studyId, undefined);
+      if (!('lo' in bind)) return null;
+      const [first, last] = [bind.lo as number, bind.hi as number];
+      if (last - first + 1 > maxTrials) return null;
+      return { fingerprint, ...this.scanParams(where, bind, 'NOT INDEXED', first, last, { share }) };
+    }).deferred();
+  }
+
+  /** The param names (guessed from the first and last trials), their first distributions' texts,
+   * and every scoped param row as (trial id * K + name code + 1, internal value), K = names + 1;
+   * `odd` counts rows of other names or other distributions. A whole-range read may scan only the
+   * first `share` of the table's rows, or only those after row `after`. */
+  private scanParams(
+    where: string,
+    bind: Record<string, unknown>,
+    scan: string,
+    firstTrial: number,
+    lastTrial: number,
+    part: { share?: number; after?: number } = {},
+  ): Omit<ParamScan, 'fingerprint'> {
+    // A GROUP BY over every param row would sort them all: two index lookups instead; rows of any
+    // other name are read apart (readParams).
     const names: string[] = [];
-    for (const [name] of this.all('SELECT c.param_name FROM trial_params c WHERE c.trial_id IN (@first, @last) ORDER BY c.param_id', { first: trialId[0], last: trialId[n - 1] }) as Array<[string]>) {
+    for (const [name] of this.all('SELECT c.param_name FROM trial_params c WHERE c.trial_id IN (@first, @last) ORDER BY c.param_id', { first: firstTrial, last: lastTrial }) as Array<[string]>) {
       if (!names.includes(name)) names.push(name);
     }
     const nameBind: Record<string, unknown> = { ...bind };
-    const cols = names.map((name, i) => {
+    const distTexts = names.map((name, i) => {
       const text = this.distributionText(name, where, bind, scan);
       nameBind[`n${i}`] = name;
       nameBind[`d${i}`] = text;
-      return { name, distribution: this.decoder.distribution(text, `param '${name}'`), values: new Array<ParamValue>(n).fill(null), present: new Array<boolean>(n).fill(false) };
+      return text;
     });
     // Trial id and name code travel as one integer (id * K + code + 1): one text fewer to build and
     // parse for ~600,000 rows.
     const K = names.length + 1;
     const code = names.length ? `CASE c.param_name ${names.map((_, i) => `WHEN @n${i} THEN ${i}`).join(' ')} ELSE -1 END` : '-1';
-    const firstDist = names.length ? `CASE c.param_name ${names.map((_, i) => `WHEN @n${i} THEN @d${i}`).join(' ')} END` : 'NULL';
-    const columnsOf = `group_concat(c.trial_id * ${K} + ${code} + 1), group_concat(${realText('c.param_value')}), sum(c.distribution_json IS NOT ${firstDist})`;
+    const columnsOf = `group_concat(c.trial_id * ${K} + ${code} + 1), group_concat(${realText('c.param_value')}), sum(c.distribution_json IS NOT ${firstDistSql(names.length)})`;
     let scanSql = `SELECT ${columnsOf} FROM trial_params c ${scan} WHERE ${where}`;
-    let odd = 0;
     // A whole-range read goes paramChunk rows (by param_id, the table's own order: each chunk a
-    // range of the table, not a scan of all of it) at a time, so the texts SQLite builds and the
-    // arrays parsed from them stay a few tens of MB at 1,000,000 trials instead of ~200 MB at once.
+    // range of the table, not a scan of all of it) at a time, so the texts SQLite builds stay a few
+    // tens of MB at 1,000,000 trials instead of ~200 MB at once.
     const chunks: Array<Record<string, unknown>> = [];
-    const [firstRow, lastRow] = scan ? (this.get('SELECT min(param_id), max(param_id) FROM trial_params', {}) as [number | null, number | null]) : [null, null];
+    let [firstRow, lastRow] = scan ? (this.get('SELECT min(param_id), max(param_id) FROM trial_params', {}) as [number | null, number | null]) : [null, null];
+    if (firstRow !== null && lastRow !== null) {
+      if (part.share !== undefined && part.share < 1) lastRow = firstRow + Math.floor((lastRow - firstRow + 1) * part.share) - 1;
+      if (part.after !== undefined) firstRow = Math.max(firstRow, part.after + 1);
+    }
+    const toRow = lastRow;
     if (firstRow !== null && lastRow !== null) {
       scanSql += ' AND c.param_id BETWEEN @fromRow AND @toRow';
       for (let from = firstRow; from <= lastRow; from += this.paramChunk) chunks.push({ ...nameBind, fromRow: from, toRow: Math.min(lastRow, from + this.paramChunk - 1) });
     } else chunks.push(nameBind);
+    // Typed arrays: they cross from a worker thread without a copy (a NULL value as NaN, as below).
+    const keys: Array<Float64Array<ArrayBuffer>> = [];
+    const vals: Array<Float64Array<ArrayBuffer>> = [];
+    let odd = 0;
     for (const chunkBind of chunks) {
-      const [keys, vals, chunkOdd] = this.get(scanSql, chunkBind) as [string | null, string | null, number | null];
+      const [keyText, valText, chunkOdd] = this.get(scanSql, chunkBind) as [string | null, string | null, number | null];
       odd += chunkOdd ?? 0;
-      const pk = jsonList(keys) as number[];
-      const pv = jsonList(vals) as (number | null)[];
-      for (let k = 0; k < pk.length; k++) {
-        const key = pk[k]!;
-        const r = rowOf(Math.floor(key / K));
-        const col = cols[(key % K) - 1];
-        if (r === undefined || !col) continue;
-        col.values[r] = this.external(col.name, col.distribution, pv[k] ?? NaN, number[r]!);
-        col.present[r] = true;
+      const pk = jsonList(keyText) as number[];
+      const pv = jsonList(valText) as (number | null)[];
+      const k = new Float64Array(pk.length);
+      const v = new Float64Array(pk.length);
+      for (let i = 0; i < pk.length; i++) {
+        k[i] = pk[i]!;
+        v[i] = pv[i] ?? NaN;
+      }
+      keys.push(k);
+      vals.push(v);
+    }
+    return { names, distTexts, keys, vals, odd, toRow };
+  }
+
+  private readParams(
+    where: string,
+    bind: Record<string, unknown>,
+    scan: string,
+    trialId: readonly number[],
+    rowOf: (id: number) => number | undefined,
+    number: readonly number[],
+    scanned: ParamScan | null,
+  ): StudyColumns['params'] {
+    const n = trialId.length;
+    const parts = [scanned ?? this.scanParams(where, bind, scan, trialId[0]!, trialId[n - 1]!)];
+    // The rows after the other reader's share, scanned here (the same snapshot: the same names).
+    if (scanned && scanned.toRow !== null) {
+      const rest = this.scanParams(where, bind, scan, trialId[0]!, trialId[n - 1]!, { after: scanned.toRow });
+      if (rest.names.join('\0') === scanned.names.join('\0')) parts.push(rest);
+      else parts[0] = this.scanParams(where, bind, scan, trialId[0]!, trialId[n - 1]!);
+    }
+    const { names, distTexts } = parts[0]!;
+    const nameBind: Record<string, unknown> = { ...bind };
+    const cols = names.map((name, i) => {
+      nameBind[`n${i}`] = name;
+      nameBind[`d${i}`] = distTexts[i];
+      // Filled with 0 and the absent rows set to null at the end: a column every trial has stays an
+      // array of unboxed doubles (a third of the memory of one holding a null).
+      return { name, distribution: this.decoder.distribution(distTexts[i] ?? null, `param '${name}'`), values: new Array<ParamValue>(n).fill(0), present: new Array<boolean>(n).fill(false) };
+    });
+    const K = names.length + 1;
+    for (const part of parts) {
+      for (let c = 0; c < part.keys.length; c++) {
+        const keys = part.keys[c]!;
+        const vals = part.vals[c]!;
+        for (let k = 0; k < keys.length; k++) {
+          const key = keys[k]!;
+          const r = rowOf(Math.floor(key / K));
+          const col = cols[(key % K) - 1];
+          if (r === undefined || !col) continue;
+          col.values[r] = this.external(col.name, col.distribution, vals[k]!, number[r]!);
+          col.present[r] = true;
+        }
       }
     }
     // Rows of names the guess missed (a conditional param), and rows whose distribution differs
     // from their param's first one (a resumed sweep widened a range or changed a categorical's
     // choices): decoded one by one with their own distribution.
-    if (odd) {
-      const rows = this.all(`SELECT c.trial_id, c.param_name, c.param_value, c.distribution_json FROM trial_params c ${scan} WHERE ${where} AND c.distribution_json IS NOT ${firstDist} ORDER BY c.param_id`, nameBind) as Array<
+    if (parts.some((p) => p.odd > 0)) {
+      const rows = this.all(`SELECT c.trial_id, c.param_name, c.param_value, c.distribution_json FROM trial_params c ${scan} WHERE ${where} AND c.distribution_json IS NOT ${firstDistSql(names.length)} ORDER BY c.param_id`, nameBind) as Array<
         [number, string, number | null, string | null]
       >;
       for (const [id, name, internal, dist] of rows) {
@@ -280,6 +408,9 @@ export class StudyColumnsReader {
         col.values[r] = this.decoder.param(name, this.decoder.distribution(dist, at), internal ?? NaN, at);
         col.present[r] = true;
       }
+    }
+    for (const col of cols) {
+      for (let r = 0; r < n; r++) if (!col.present[r]) col.values[r] = null;
     }
     return cols;
   }

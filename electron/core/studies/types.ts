@@ -3,7 +3,7 @@
 // methods as promises: a database server, optunaPostgresStorage.ts). Every method that changes
 // state has committed before it returns (before its promise resolves).
 import type { Direction, Distribution, FinishedState, FrozenTrial, ParamValue, TrialState } from '../search/types.ts';
-import type { ColumnsSince, IntermediateColumnsRead, StudyColumns } from './studyColumnsSql.ts';
+import type { ColumnsSince, IntermediateColumnsRead, ParamScan, StudyColumns } from './studyColumnsSql.ts';
 
 /** What a new trial starts with (createTrial). */
 export interface CreateTrialOptions {
@@ -86,7 +86,7 @@ export interface StudyStorage {
   finishTrialFlushLater?(trialId: number, state: FinishedState, value?: number | readonly number[] | null, steps?: ReadonlyArray<readonly [number, number]>): Promise<void>;
   /** Optional (SQLite): the study's trials column by column, read without building trials (views of
    * every trial: the app's trials table and charts). See studyColumnsSql.ts. */
-  readColumns?(studyId: number, since: ColumnsSince, systemKeys: readonly string[]): StudyColumns;
+  readColumns?(studyId: number, since: ColumnsSince, systemKeys: readonly string[], scanned?: () => ParamScan | null): StudyColumns;
   /** Optional (SQLite): the intermediate values of the trials readColumns gives, flat. */
   readIntermediateColumns?(studyId: number, since: ColumnsSince): IntermediateColumnsRead;
   /** Optional (SQLite): one trial by its number, without reading the study's other trials. */
