@@ -18,6 +18,7 @@ import { StateIndex, TrialCache } from './trialCache.ts';
 import { WalFlusher } from './walFlush.ts';
 import { StudyColumnsReader, type ColumnsSince, type ParamScan, type IntermediateColumnsRead, type StudyColumns } from './studyColumnsSql.ts';
 import { bestTrialOrderSql, checkParamDistribution, finishOutcome, valueCount, isStaleHeartbeat, unfinishedTrialRow, zeroCounts } from './trialRules.ts';
+import { UnchangedFileMemo } from './unchangedFileMemo.ts';
 import { StudyError, type CreateTrialOptions, type NewTrial, type StudyInfo, type StudyStorage, type StudySummary } from './types.ts';
 
 export interface OpenStudyStorageOptions {
@@ -111,6 +112,8 @@ export class OptunaSqliteStorage implements StudyStorage {
   /** First recorded distribution per (study, param), for Optuna's compatibility check. */
   private readonly firstDist = new Map<string, Distribution>();
   private readonly stateIndexes = new Map<number, StateIndex>();
+  /** Summaries and distributions a read-only connection read, while the file is unchanged. */
+  private readonly memo: UnchangedFileMemo | null;
   /** Write transactions open on this connection (nested ones are savepoints). */
   private writeDepth = 0;
   /** A trial cache was filled inside the current write transaction (it may yet roll back). */
@@ -175,6 +178,9 @@ export class OptunaSqliteStorage implements StudyStorage {
     this.db = db;
     this.revision = revision;
     this.readonly = opts.readonly === true;
+    // Only a read-only connection: a writer's own commits leave its data_version as it was.
+    const dataVersion = this.readonly ? db.prepare('PRAGMA data_version').pluck() : null;
+    this.memo = dataVersion ? new UnchangedFileMemo(() => dataVersion.get() as number) : null;
     db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(opts.busyTimeoutMs ?? 10_000))}`);
     if (!this.readonly) {
       // FULL by default; see write() for the runner's lighter commits.
@@ -315,16 +321,18 @@ export class OptunaSqliteStorage implements StudyStorage {
   }
 
   listStudies(): StudySummary[] {
-    return this.read(() => {
-      const studies = this.stmt('SELECT study_id FROM studies ORDER BY study_id').all() as Array<{ study_id: number }>;
-      const counts = this.stmt('SELECT study_id, state, COUNT(*) AS n FROM trials GROUP BY study_id, state').all() as Array<{ study_id: number; state: string; n: number }>;
-      return studies.map(({ study_id }) => {
-        const info = this.studyInfo(study_id);
-        const c = zeroCounts();
-        for (const r of counts) if (r.study_id === study_id && r.state in c) c[r.state as TrialState] += r.n;
-        const best = info.directions.length === 1 ? this.bestRow(study_id, info.directions[0] as Direction) : undefined;
-        return { ...info, counts: c, best: best ? { number: best.number ?? -1, value: storedValue(best.value, best.value_type) } : null };
-      });
+    return this.read(() => this.remembered('listStudies', () => this.readStudySummaries()));
+  }
+
+  private readStudySummaries(): StudySummary[] {
+    const studies = this.stmt('SELECT study_id FROM studies ORDER BY study_id').all() as Array<{ study_id: number }>;
+    const counts = this.stmt('SELECT study_id, state, COUNT(*) AS n FROM trials GROUP BY study_id, state').all() as Array<{ study_id: number; state: string; n: number }>;
+    return studies.map(({ study_id }) => {
+      const info = this.studyInfo(study_id);
+      const c = zeroCounts();
+      for (const r of counts) if (r.study_id === study_id && r.state in c) c[r.state as TrialState] += r.n;
+      const best = info.directions.length === 1 ? this.bestRow(study_id, info.directions[0] as Direction) : undefined;
+      return { ...info, counts: c, best: best ? { number: best.number ?? -1, value: storedValue(best.value, best.value_type) } : null };
     });
   }
 
@@ -717,8 +725,13 @@ export class OptunaSqliteStorage implements StudyStorage {
   paramDistributions(studyId: number): Array<[string, Distribution]> {
     return this.read(() => {
       this.studyRow(studyId);
-      return new StudyColumnsReader(this.db, this.decoder).distributions(studyId);
+      return this.remembered(`paramDistributions:${studyId}`, () => new StudyColumnsReader(this.db, this.decoder).distributions(studyId));
     });
+  }
+
+  /** `read()` once per content of the file on a read-only connection (see UnchangedFileMemo). */
+  private remembered<T>(key: string, read: () => T): T {
+    return this.memo ? this.memo.get(key, read) : read();
   }
 
   getTrial(trialId: number): FrozenTrial {
