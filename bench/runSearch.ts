@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { openSqliteStore } from '../electron/core/tracking/sqliteStore/sqliteStore.ts';
 import { machineLine, mdTable, writeBenchSection } from './benchSupport.ts';
+import { rawMlflowStatements } from './experimentRunsStore.ts';
 
 const PARENTS = Number(process.env.BENCH_PARENTS ?? 1000);
 const CHILDREN = Number(process.env.BENCH_CHILDREN ?? 99);
@@ -35,13 +36,7 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     const db = new Database(file);
     db.pragma('journal_mode = WAL');
-    const insRun = db.prepare(
-      "INSERT INTO runs (run_uuid, name, source_type, source_name, entry_point_name, user_id, status, start_time, end_time, source_version, lifecycle_stage, artifact_uri, experiment_id) VALUES (?, ?, 'UNKNOWN', '', '', 'bench', 'FINISHED', ?, ?, '', 'active', ?, ?)",
-    );
-    const insTag = db.prepare('INSERT INTO tags ("key", value, run_uuid) VALUES (?, ?, ?)');
-    const insParam = db.prepare('INSERT INTO params ("key", value, run_uuid) VALUES (?, ?, ?)');
-    const insMetric = db.prepare('INSERT INTO metrics ("key", value, timestamp, run_uuid, step, is_nan) VALUES (?, ?, ?, ?, ?, 0)');
-    const insLatest = db.prepare('INSERT INTO latest_metrics ("key", value, timestamp, step, is_nan, run_uuid) VALUES (?, ?, ?, ?, 0, ?)');
+    const { insRun, insTag, insParam, insMetric, insLatest } = rawMlflowStatements(db);
     const parents: string[] = [];
     let metricRows = 0;
     let runs = 0;
@@ -49,7 +44,7 @@ async function main(): Promise<void> {
     const addRun = (name: string, parent: string | null): string => {
       const id = randomUUID().replace(/-/g, '');
       t += 7;
-      insRun.run(id, name, t, t + 1000, `/bench/mlartifacts/${expId}/${id}/artifacts`, Number(expId));
+      insRun.run(id, name, 'FINISHED', t, t + 1000, `/bench/mlartifacts/${expId}/${id}/artifacts`, Number(expId));
       insTag.run('mlflow.runName', name, id);
       if (parent) {
         insTag.run('mlflow.parentRunId', parent, id);
