@@ -6,7 +6,7 @@
 // both connections saw the same snapshot. Started with the host so a cold open finds it warm; until
 // it is ready (and whenever it fails) the main thread reads everything itself, as before.
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import type { ParamScan } from '../core/studies/studyColumnsSql.ts';
+import { SPLIT_MIN_TRIALS, type ParamScan } from '../core/studies/studyColumnsSql.ts';
 import { workerSource } from './workerSource.ts';
 
 export interface ParamScanRequest {
@@ -18,6 +18,8 @@ export interface ParamScanRequest {
   share: number;
   /** Larger studies are left to the main thread (the worker answers null at once). */
   maxTrials: number;
+  /** Smaller ones too: the reader would not use the scan (SPLIT_MIN_TRIALS). */
+  minTrials: number;
 }
 
 export interface ParamScanReply {
@@ -49,7 +51,11 @@ export class ParamScanThread {
   private signal = new Int32Array(new SharedArrayBuffer(8));
   private nextId = 1;
 
-  constructor(private readonly busyTimeoutMs: number) {}
+  /** minTrials: studies smaller than the reader's split minimum are not scanned (tests scan any). */
+  constructor(
+    private readonly busyTimeoutMs: number,
+    private readonly minTrials = SPLIT_MIN_TRIALS,
+  ) {}
 
   /** Starts the worker (loading its code takes a while: done at host start, not at the first read). */
   start(): void {
@@ -87,7 +93,7 @@ export class ParamScanThread {
     const port = this.port;
     if (!port || !this.ready) return null;
     const id = this.nextId++;
-    port.postMessage({ id, file, studyId, busyTimeoutMs: this.busyTimeoutMs, share: WORKER_SHARE, maxTrials: SPLIT_MAX_TRIALS } satisfies ParamScanRequest);
+    port.postMessage({ id, file, studyId, busyTimeoutMs: this.busyTimeoutMs, share: WORKER_SHARE, maxTrials: SPLIT_MAX_TRIALS, minTrials: this.minTrials } satisfies ParamScanRequest);
     return () => this.take(port, id);
   }
 

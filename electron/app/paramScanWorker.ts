@@ -15,7 +15,7 @@ if (!port || !signal) throw new Error('paramScanWorker.ts runs as ParamScanThrea
 function scan(req: ParamScanRequest): ParamScanReply {
   const db = new Database(req.file, { readonly: true, fileMustExist: true, timeout: req.busyTimeoutMs });
   try {
-    const got = new StudyColumnsReader(db, new RowDecoder(req.file)).paramScan(req.studyId, req.share, req.maxTrials);
+    const got = new StudyColumnsReader(db, new RowDecoder(req.file)).paramScan(req.studyId, req.share, req.maxTrials, req.minTrials);
     return { id: req.id, scan: got };
   } finally {
     db.close();

@@ -18,7 +18,7 @@ const OPT = { kind: 'categorical' as const, choices: ['adam', 'sgd'] };
 let dir: string;
 let file: string;
 let study: number;
-const thread = new ParamScanThread(250);
+const thread = new ParamScanThread(250, 0);
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'sweepdeck-paramscan-'));
@@ -68,5 +68,24 @@ describe('trial_params scanned on the worker thread', () => {
     expect(thread.begin(path.join(dir, 'missing.db'), study)!()).toBeNull();
     const again = thread.begin(file, study)!();
     expect(again?.names).toEqual(['x', 'opt']);
+  });
+
+  it('does not scan a study smaller than the size a reader splits (its scan would go unused)', async () => {
+    const host = new ParamScanThread(250, 31);
+    host.start();
+    try {
+      await until('the second scan worker to listen', async () => host.ready);
+      expect(host.begin(file, study)!()).toBeNull();
+    } finally {
+      host.stop();
+    }
+    const atSize = new ParamScanThread(250, 30);
+    atSize.start();
+    try {
+      await until('the third scan worker to listen', async () => atSize.ready);
+      expect(atSize.begin(file, study)!()?.names).toEqual(['x', 'opt']);
+    } finally {
+      atSize.stop();
+    }
   });
 });

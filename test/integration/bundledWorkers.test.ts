@@ -58,7 +58,7 @@ it('the bundled param scan thread runs its bundled worker', async () => {
   for (const x of [0.1, 0.2, 0.3, 0.4, 0.5]) w.createTrial(study, { params: { x: { value: x, distribution: { kind: 'float', low: 0, high: 1, step: null, log: false } } } });
   w.close();
   const mod = await bundledBesideMain<typeof import('../../electron/app/paramScanThread.ts')>('electron/app/paramScanThread.ts', 'scanThread.cjs');
-  const t = new mod.ParamScanThread(250);
+  const t = new mod.ParamScanThread(250, 0);
   t.start();
   try {
     await until('the bundled scan worker to listen', async () => t.ready);

@@ -270,14 +270,15 @@ export class StudyColumnsReader {
   /** The whole-study trial_params scan on its own, in its own read transaction (another thread's
    * connection runs it while this one reads the rest: see read's `scanned`): of the first `share`
    * of the table's rows (by param_id); the reader that takes it scans the rest. null for a study
-   * of more than `maxTrials` trials (by id range), and for one that is not one id range. */
-  paramScan(studyId: number, share = 1, maxTrials = Infinity): ParamScan | null {
+   * of fewer than `minTrials` or more than `maxTrials` trials (by id range; read takes no scan of a
+   * study under its split minimum), and for one that is not one id range. */
+  paramScan(studyId: number, share = 1, maxTrials = Infinity, minTrials = 0): ParamScan | null {
     return this.db.transaction(() => {
       const fingerprint = this.fingerprint(studyId);
       const { where, bind } = this.scope(studyId, undefined);
       if (!('lo' in bind)) return null;
       const [first, last] = [bind.lo as number, bind.hi as number];
-      if (last - first + 1 > maxTrials) return null;
+      if (last - first + 1 > maxTrials || last - first + 1 < minTrials) return null;
       return { fingerprint, ...this.scanParams(where, bind, 'NOT INDEXED', first, last, { share }) };
     }).deferred();
   }
