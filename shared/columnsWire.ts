@@ -59,6 +59,23 @@ interface Section {
   at: number;
 }
 
+/** Bodies of replies whose value is frozen (a finished study's columns, handed out again while the
+ * study is unchanged): encoded once. */
+const frozenBodies = new WeakMap<object, Uint8Array>();
+
+/** The binary body of an ok column reply `result` (its envelope), made once for a frozen value; null
+ * for an error, or a reply that goes as JSON (see encodeColumnsBody). */
+export function columnsReplyBody(result: { ok: true; value: unknown } | { ok: false }): Uint8Array | null {
+  if (!result.ok) return null;
+  const v = result.value;
+  const frozen = v !== null && typeof v === 'object' && Object.isFrozen(v);
+  const kept = frozen ? frozenBodies.get(v) : undefined;
+  if (kept) return kept;
+  const body = encodeColumnsBody(result);
+  if (body && frozen) frozenBodies.set(v, body);
+  return body;
+}
+
 /** Encodes `value` (an ok or error envelope, or any JSON-able value) with its long scalar arrays as
  * typed sections, or returns null when it cannot be told apart from its skeleton (an object that
  * already looks like a column reference): then send it as JSON. */

@@ -11,7 +11,7 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
-import { COLUMNS_MIME, encodeColumnsBody, isColumnChannel } from '../../shared/columnsWire.ts';
+import { COLUMNS_MIME, columnsReplyBody, isColumnChannel } from '../../shared/columnsWire.ts';
 import { err, type Result } from '../../shared/result.ts';
 import { decodeWire, encodeWire } from '../../shared/wire.ts';
 import type { AppServices } from '../app/appServices.ts';
@@ -82,24 +82,13 @@ function sendResult(res: ServerResponse, status: number, result: Result<unknown>
   send(res, status, body, type);
 }
 
-/** Binary bodies of frozen column replies, made once like frozenBodies. */
-const frozenColumnBodies = new WeakMap<object, Uint8Array>();
-
 /** Whether the request asks for column replies as a binary body (`accept` names COLUMNS_MIME). */
 const acceptsColumns = (req: IncomingMessage): boolean => (req.headers.accept ?? '').split(',').some((t) => t.split(';')[0]?.trim().toLowerCase() === COLUMNS_MIME);
 
 /** An ok reply of a column channel as a binary columns body; false when it goes as JSON. */
 function sendColumns(res: ServerResponse, result: Result<unknown>): boolean {
-  if (!result.ok) return false;
-  const v = result.value;
-  const frozen = v !== null && typeof v === 'object' && Object.isFrozen(v);
-  let body = frozen ? frozenColumnBodies.get(v) : undefined;
-  if (!body) {
-    const made = encodeColumnsBody(result);
-    if (!made) return false;
-    body = made;
-    if (frozen) frozenColumnBodies.set(v, body);
-  }
+  const body = columnsReplyBody(result);
+  if (!body) return false;
   res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': COLUMNS_MIME, 'cache-control': 'no-store', 'content-length': body.byteLength });
   res.end(body);
   return true;

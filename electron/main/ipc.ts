@@ -4,23 +4,11 @@
 // reply (a study's trials) goes back as a binary columns body (shared/columnsWire.ts): one byte
 // array to copy instead of a structured clone of every element; the page's client decodes it.
 import { ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron';
-import { encodeColumnsBody, isColumnChannel } from '../../shared/columnsWire.ts';
+import { columnsReplyBody, isColumnChannel } from '../../shared/columnsWire.ts';
 import { CHANNELS } from '../../shared/contract.ts';
 import { err } from '../../shared/result.ts';
 import type { AppServices } from '../app/appServices.ts';
 import { EVENT_CHANNEL, isTrustedSender } from './senderCheck.ts';
-
-/** Bodies of frozen column replies (a finished study's, handed out again while unchanged), made once. */
-const frozenBodies = new WeakMap<object, Uint8Array>();
-
-function columnsBody(value: unknown, result: unknown): Uint8Array | null {
-  const frozen = value !== null && typeof value === 'object' && Object.isFrozen(value);
-  const kept = frozen ? frozenBodies.get(value) : undefined;
-  if (kept) return kept;
-  const body = encodeColumnsBody(result);
-  if (body && frozen) frozenBodies.set(value, body);
-  return body;
-}
 
 export function bindContract(app: Pick<AppServices, 'dispatch'>, ourWebContents: () => ReadonlySet<number>): void {
   for (const channel of CHANNELS) {
@@ -32,7 +20,7 @@ export function bindContract(app: Pick<AppServices, 'dispatch'>, ourWebContents:
       );
       if (!trusted) return err('FORBIDDEN', `'${channel}' may only be called by the Sweepdeck window.`);
       const result = await app.dispatch(channel, input);
-      return result.ok && isColumnChannel(channel) ? (columnsBody(result.value, result) ?? result) : result;
+      return isColumnChannel(channel) ? (columnsReplyBody(result) ?? result) : result;
     });
   }
 }
