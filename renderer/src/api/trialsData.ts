@@ -9,6 +9,7 @@ import type { TrialColumns, TrialScalars } from '../../../shared/contract.ts';
 import { fromTrialColumns } from '../../../shared/trialColumns.ts';
 import { markOnce } from '../lib/perf.ts';
 import { noteDerived } from '../lib/trialsLineage.ts';
+import { firstIndex } from '../lib/firstIndex.ts';
 
 export interface TrialsData {
   total: number;
@@ -94,16 +95,8 @@ function ensureNumberOrder(trials: readonly TrialScalars[]): boolean {
 
 /** The index of trial `number` in rows ordered by number, or -1. */
 function indexOfNumber(trials: readonly TrialScalars[], number: number): number {
-  let lo = 0;
-  let hi = trials.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const n = trials[mid]!.number;
-    if (n === number) return mid;
-    if (n < number) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return -1;
+  const i = firstIndex(0, trials.length, (j) => trials[j]!.number < number);
+  return i < trials.length && trials[i]!.number === number ? i : -1;
 }
 
 /** `old` with `changed` merged in by trial number, or null when they do not fit together (a trial

@@ -5,6 +5,7 @@
 import type { TrialScalars } from '../../../shared/contract.ts';
 import { objectiveOf, paramOf, userAttrKeys, userAttrOf } from '../../../shared/trialColumns.ts';
 import { DerivedCache, type Derivation } from './trialsLineage.ts';
+import { firstIndex } from './firstIndex.ts';
 
 /** A column: a trial field, a param (`param:<name>`) or a user attribute (`attr:<key>`). */
 export type ColumnKey = 'number' | 'value' | 'duration' | 'state' | 'feasible' | `objective:${number}` | `param:${string}` | `attr:${string}`;
@@ -207,13 +208,7 @@ function updatedOrder(old: Uint32Array, d: Derivation, trials: readonly TrialSca
   let m = 0;
   for (const a of added) {
     // The first kept row that goes after `a`.
-    let lo = from;
-    let hi = kept.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (cmp(kept[mid]!, a) < 0) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = firstIndex(from, kept.length, (i) => cmp(kept[i]!, a) < 0);
     out.set(kept.subarray(from, lo), m);
     m += lo - from;
     out[m++] = a;

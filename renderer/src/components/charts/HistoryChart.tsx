@@ -9,6 +9,7 @@ import { DerivedCache, type Derivation } from '../../lib/trialsLineage.ts';
 import { paintDensity } from './cellPaint.ts';
 import { ScaleToggle } from './ScaleToggle.tsx';
 import { axisStyle, INT_INCRS, UPlotChart } from './UPlotChart.tsx';
+import { firstIndex } from '../../lib/firstIndex.ts';
 
 /** A finished trial with a value: a point of the history. */
 function isPoint(t: TrialScalars): boolean {
@@ -46,14 +47,7 @@ function updatedHistory(old: uPlot.AlignedData, d: Derivation, trials: readonly 
   const ys = new Float64Array(n);
   const best = new Float64Array(n);
   // Below the first new point, nothing moves: copied in blocks.
-  let lo = 0;
-  let hi = oxs.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (oxs[mid]! < added[0]![0]) lo = mid + 1;
-    else hi = mid;
-  }
-  const first = lo;
+  const first = firstIndex(0, oxs.length, (i) => oxs[i]! < added[0]![0]);
   xs.set(oxs.subarray(0, first));
   ys.set(oys.subarray(0, first));
   best.set(obest.subarray(0, first));

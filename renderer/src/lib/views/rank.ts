@@ -1,15 +1,9 @@
 // Rank: where each finished trial's objective stands among all of them.
+import { firstIndex } from '../firstIndex.ts';
 
 /** Index of the first entry of ascending `a` that is >= v (strictly > v when `after`). */
 function bound(a: Float64Array, v: number, after: boolean): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (after ? a[mid]! <= v : a[mid]! < v) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+  return firstIndex(0, a.length, (i) => (after ? a[i]! <= v : a[i]! < v));
 }
 
 /** Each value's rank as a share in [0, 1]: 0 for the best (lowest when minimizing, highest when
